@@ -1,0 +1,56 @@
+"""Severities and findings: what a check concluded, with the evidence behind it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.Enum):
+    """Outcome of one check. ``rank`` orders them for ``--fail-on`` (unknown ranks lowest:
+    a check that could not be computed never breaches by itself, but is always shown)."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    UNKNOWN = "unknown"
+
+    @property
+    def rank(self) -> int:
+        return {"unknown": -1, "ok": 0, "warning": 1, "critical": 2}[self.value]
+
+    def at_least(self, other: "Severity") -> bool:
+        """True when this severity is at or above ``other`` (for ``--fail-on``)."""
+        return self.rank >= other.rank >= 1
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's verdict on one scope (the whole run, a model version, a window)."""
+
+    check: str
+    """Stable machine name of the check, e.g. ``latency_p99`` or ``prediction_drift``."""
+    severity: Severity
+    """The verdict."""
+    message: str
+    """One human sentence: what was found, with the value and the threshold."""
+    value: float | None = None
+    """The measured value the verdict is based on (None when not computable)."""
+    threshold: float | None = None
+    """The bound the value was compared against (None when not applicable)."""
+    scope: str = "all"
+    """What the finding covers: ``all``, a model/version, or a window start."""
+
+
+def worst(findings: "list[Finding] | tuple[Finding, ...]") -> Severity:
+    """The highest-ranked severity among ``findings`` (OK for none)."""
+    result = Severity.OK
+    for finding in findings:
+        if finding.severity.rank > result.rank:
+            result = finding.severity
+    return result
+
+
+def exit_code(findings: "list[Finding] | tuple[Finding, ...]", fail_on: Severity = Severity.CRITICAL) -> int:
+    """0 when no finding is at or above ``fail_on``, else 1 (a check breached)."""
+    return 1 if any(f.severity.at_least(fail_on) for f in findings) else 0

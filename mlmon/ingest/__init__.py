@@ -1,0 +1,141 @@
+"""Ingest: the only code that knows about files, compression and log dialects.
+
+``read_logs`` turns paths, directories, globs and ``-`` into one polars LazyFrame of
+canonical columns (see ``mlmon.ingest.canonical``) sorted by event time, plus an account of
+everything it skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+from mlmon.errors import InputError, NoUsableRecordsError
+from mlmon.ingest.canonical import canonicalize, empty_canonical
+from mlmon.ingest.decode import decode_chunk
+from mlmon.ingest.fields import field_map
+from mlmon.ingest.problems import BLANK, LINE_REASONS, Problem, ProblemTally
+from mlmon.ingest.sources import CHUNK_BYTES, discover, read_chunks
+
+__all__ = ["IngestOptions", "IngestStats", "LogData", "Problem", "read_logs"]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read logs."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    """``--field`` overrides: canonical name → dotted JSON path."""
+    since: datetime | None = None
+    """Keep records at or after this event time (timezone-aware)."""
+    until: datetime | None = None
+    """Keep records before this event time (timezone-aware)."""
+    max_malformed_share: float = 0.05
+    """Fail (exit 2) when more than this share of non-blank lines had to be skipped."""
+    with_probabilities: bool = False
+    """Also decode the ``probabilities`` column (only drift needs it)."""
+    chunk_bytes: int = CHUNK_BYTES
+    """Bytes read per chunk; bounds memory."""
+
+
+@dataclass(frozen=True)
+class IngestStats:
+    """What was read and what was skipped."""
+
+    files: tuple[str, ...]
+    """Files read, in the order given."""
+    ignored_files: tuple[str, ...]
+    """Files inside directories that were not read because their names do not look like logs."""
+    lines: int
+    """Non-blank lines read."""
+    records: int
+    """Records kept: parsed, timestamped and inside ``--since``/``--until``."""
+    outside_time_range: int
+    """Records dropped by ``--since``/``--until`` (not problems)."""
+    skipped: dict[str, int]
+    """Problems by reason: whole lines skipped, and values that could not be used."""
+    examples: tuple[Problem, ...]
+    """The first few problems as ``file:line: reason``."""
+
+    @property
+    def skipped_lines(self) -> int:
+        """Whole lines skipped (values nulled inside kept records are not counted)."""
+        return sum(n for reason, n in self.skipped.items() if reason in LINE_REASONS)
+
+    @property
+    def malformed_share(self) -> float:
+        return self.skipped_lines / self.lines if self.lines else 0.0
+
+
+@dataclass(frozen=True)
+class LogData:
+    """Canonical records and the account of how they were read."""
+
+    frame: pl.LazyFrame
+    """Canonical columns, sorted by ``ts``."""
+    stats: IngestStats
+    """What was read and skipped."""
+
+
+def read_logs(inputs: list[str] | tuple[str, ...], options: IngestOptions | None = None) -> LogData:
+    """Read every input into canonical records. Raises ``InputError`` when nothing is usable."""
+    options = options or IngestOptions()
+    fields = field_map(options.fields)
+    schema = fields.schema()
+    found = discover(inputs)
+    tally = ProblemTally()
+    frames: list[pl.DataFrame] = []
+    lines = 0
+    outside = 0
+    for source in found.paths:
+        for chunk in read_chunks(source, options.chunk_bytes):
+            if chunk.stream_error:
+                tally.add(source, [chunk.first_line + chunk.data.count(b"\n")], "compressed stream truncated")
+            lines += chunk.data.count(b"\n") + (0 if chunk.data.endswith(b"\n") or not chunk.data else 1)
+            raw = decode_chunk(chunk, schema, tally)
+            records = canonicalize(raw, source, fields, tally, with_probabilities=options.with_probabilities)
+            kept = _in_time_range(records, options)
+            outside += records.height - kept.height
+            frames.append(kept)
+    blank = tally.counts.pop(BLANK, 0)
+    lines -= blank
+    data = pl.concat(frames, how="vertical") if frames else empty_canonical(options.with_probabilities)
+    stats = IngestStats(
+        files=found.paths,
+        ignored_files=found.ignored,
+        lines=lines,
+        records=data.height,
+        outside_time_range=outside,
+        skipped=dict(tally.counts.most_common()),
+        examples=tuple(tally.examples),
+    )
+    _check_usable(stats, options)
+    return LogData(frame=data.lazy().sort("ts"), stats=stats)
+
+
+def _in_time_range(records: pl.DataFrame, options: IngestOptions) -> pl.DataFrame:
+    if options.since is None and options.until is None:
+        return records
+    keep = pl.lit(True)
+    if options.since is not None:
+        keep = keep & (pl.col("ts") >= options.since)
+    if options.until is not None:
+        keep = keep & (pl.col("ts") < options.until)
+    return records.filter(keep)
+
+
+def _check_usable(stats: IngestStats, options: IngestOptions) -> None:
+    where = ", ".join(stats.files) if len(stats.files) <= 3 else f"{len(stats.files)} files"
+    if stats.records == 0:
+        detail = "; ".join(f"{n} {reason}" for reason, n in stats.skipped.items())
+        if stats.outside_time_range:
+            detail = f"{stats.outside_time_range} outside --since/--until" + (f"; {detail}" if detail else "")
+        first = f" (first: {stats.examples[0]})" if stats.examples else ""
+        raise NoUsableRecordsError(f"{where}: no usable records" + (f" ({detail})" if detail else "") + first)
+    if stats.malformed_share > options.max_malformed_share:
+        raise InputError(
+            f"{where}: {stats.skipped_lines} of {stats.lines} lines ({stats.malformed_share:.1%}) could not be used, "
+            f"over the {options.max_malformed_share:.0%} limit (--max-malformed); first: {stats.examples[0]}"
+        )

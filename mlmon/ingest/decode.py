@@ -1,0 +1,174 @@
+"""Decode chunks of JSON lines into a frame of string leaves, one row per usable line.
+
+The fast path hands a clean chunk to polars' ndjson reader in one call. A chunk that is
+not clean (a line that is not an object, a blank line, a prefix, a parse error) takes the
+line-aware path, which finds each bad line, says why, and decodes the rest. Polars' reader
+gives no line number on failure and fails the whole chunk for one truncated line, which is
+why that path exists.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import polars as pl
+
+from mlmon.ingest.fields import DOCKER_LOG, DOCKER_TIME
+from mlmon.ingest.problems import ProblemTally
+from mlmon.ingest.sources import Chunk
+
+LINE = "_line"
+"""Column holding each row's 1-based line number in its file."""
+PREFIX_TS = "_prefix_ts"
+"""Column holding a timestamp found outside the JSON (kubectl, CRI, Docker)."""
+
+_NOT_OBJECT_START = re.compile(rb"\n(?!\{)")
+# kubectl --prefix "[pod/x/c] ", --timestamps "2024-...Z ", CRI "<ts> stdout F ".
+_PREFIX = r"^(?:\[[^\]]*\]\s+)?(?:(\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)\s+)?(?:(?:stdout|stderr)\s+([FP])\s+)?(\{.*)$"
+_NON_FINITE = r"([:\[,]\s*)-?(?:NaN|Infinity)\b"
+
+
+def decode_chunk(chunk: Chunk, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
+    """Rows of ``chunk`` decoded with ``schema``, plus ``_line`` and ``_prefix_ts`` columns."""
+    data = chunk.data
+    if chunk.at_eof and not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        head = Chunk(chunk.source, data[:cut], chunk.first_line, at_eof=False)
+        tail_line = chunk.first_line + data.count(b"\n", 0, cut)
+        frames = [decode_chunk(head, schema, tally)] if cut else []
+        frames.append(_decode_lines(chunk.source, [data[cut:].decode("utf-8", "replace")], tail_line, schema, tally, truncated_last=True))
+        return pl.concat(frames, how="vertical")
+    frame = _fast(data, chunk.first_line, schema)
+    if frame is None:
+        text = data.decode("utf-8", "replace")
+        frame = _decode_lines(chunk.source, text.split("\n")[:-1], chunk.first_line, schema, tally)
+    return _unwrap_docker(chunk.source, frame, schema, tally)
+
+
+def _fast(data: bytes, first_line: int, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
+    if not data.startswith(b"{") or _NOT_OBJECT_START.search(data, 0, len(data) - 1):
+        return None
+    try:
+        frame = pl.read_ndjson(io.BytesIO(data), schema=schema, ignore_errors=True)
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.height != data.count(b"\n"):
+        return None
+    return frame.with_columns(
+        pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64).alias(LINE),
+        pl.lit(None, dtype=pl.String).alias(PREFIX_TS),
+    )
+
+
+def _decode_lines(
+    source: str,
+    lines: list[str],
+    first_line: int,
+    schema: dict[str, pl.DataType],
+    tally: ProblemTally,
+    *,
+    truncated_last: bool = False,
+    numbers: pl.Series | None = None,
+    prefix_ts: pl.Series | None = None,
+) -> pl.DataFrame:
+    """Line-aware decoding: classify each line, keep the good ones, decode them."""
+    raw = pl.Series("raw", lines, dtype=pl.String).str.strip_chars_end("\r")
+    table = pl.DataFrame({
+        "raw": raw,
+        LINE: numbers if numbers is not None else pl.int_range(first_line, first_line + len(lines), dtype=pl.Int64, eager=True),
+        "given_ts": prefix_ts if prefix_ts is not None else pl.Series([None] * len(lines), dtype=pl.String),
+    })
+    table = table.with_columns(
+        pl.col("raw").str.strip_chars().alias("text"),
+    ).with_columns(
+        pl.when(pl.col("text").str.starts_with("{")).then(pl.col("text")).otherwise(pl.col("text").str.extract(_PREFIX, 3)).alias("body"),
+        pl.coalesce(pl.col("given_ts"), pl.col("text").str.extract(_PREFIX, 1)).alias(PREFIX_TS),
+        (pl.col("text").str.extract(_PREFIX, 2) == "P").fill_null(False).alias("partial"),
+    ).with_columns(
+        pl.col("body").str.json_path_match("$").is_not_null().alias("valid"),
+    )
+    table = _repair_non_finite(source, table, tally)
+
+    blank = pl.col("text") == ""
+    reasons = (
+        pl.when(blank).then(pl.lit("blank line"))
+        .when(pl.col("partial")).then(pl.lit("partial CRI line"))
+        .when(pl.col("valid")).then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("body").is_null() & pl.col("text").str.json_path_match("$").is_not_null()).then(pl.lit("not a JSON object"))
+        .when(pl.col("body").is_null()).then(pl.lit("not JSON"))
+        .otherwise(pl.lit("truncated last line" if truncated_last else "malformed JSON"))
+    )
+    table = table.with_columns(reasons.alias("reason"))
+    for (reason,), group in table.filter(pl.col("reason").is_not_null()).group_by("reason", maintain_order=True):
+        tally.add(source, group[LINE].to_list(), reason)
+    good = table.filter(pl.col("reason").is_null())
+    return _read_good(source, good, schema, tally)
+
+
+def _repair_non_finite(source: str, table: pl.DataFrame, tally: ProblemTally) -> pl.DataFrame:
+    """Python's json.dumps writes NaN/Infinity, which is not JSON: read those values as null."""
+    suspect = (~pl.col("valid")) & pl.col("body").str.contains(r"NaN|Infinity").fill_null(False)
+    if not table.select(suspect.any()).item():
+        return table
+    repaired = pl.col("body").str.replace_all(_NON_FINITE, "${1}null")
+    table = table.with_columns(suspect.alias("_suspect")).with_columns(
+        pl.when(pl.col("_suspect")).then(repaired).otherwise(pl.col("body")).alias("body")
+    ).with_columns(
+        (pl.col("_suspect") & pl.col("body").str.json_path_match("$").is_not_null()).alias("_fixed")
+    )
+    tally.add(source, table.filter(pl.col("_fixed"))[LINE].to_list(), "impossible value: NaN/Infinity read as null")
+    return table.with_columns((pl.col("valid") | pl.col("_fixed")).alias("valid")).drop("_suspect", "_fixed")
+
+
+def _read_good(source: str, good: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
+    if good.height == 0:
+        return _empty(schema)
+    payload = "\n".join(good["body"].to_list()).encode()
+    try:
+        frame = pl.read_ndjson(io.BytesIO(payload), schema=schema, ignore_errors=True)
+    except pl.exceptions.PolarsError:
+        return _read_good_by_line(source, good, schema, tally)
+    if frame.height != good.height:
+        return _read_good_by_line(source, good, schema, tally)
+    return frame.with_columns(good[LINE], good[PREFIX_TS])
+
+
+def _read_good_by_line(source: str, good: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
+    """Last resort when polars rejects lines its validator accepted (e.g. 1e400): ask json."""
+    keep = []
+    for index, body in enumerate(good["body"].to_list()):
+        try:
+            json.loads(body)
+            io_ok = pl.read_ndjson(io.BytesIO(body.encode()), schema=schema, ignore_errors=True).height == 1
+        except (ValueError, pl.exceptions.PolarsError):
+            io_ok = False
+        if io_ok:
+            keep.append(index)
+        else:
+            tally.add(source, [good[LINE][index]], "malformed JSON")
+    return _read_good(source, good[keep], schema, tally) if keep else _empty(schema)
+
+
+def _unwrap_docker(source: str, frame: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
+    """Replace Docker json-file wrapper rows by the application line inside ``log``."""
+    key = DOCKER_LOG[0]
+    if key not in frame.columns or frame[key].null_count() == frame.height:
+        return frame
+    wrapped = frame.filter(pl.col(key).is_not_null())
+    time_key = DOCKER_TIME[0]
+    inner = _decode_lines(
+        source,
+        wrapped[key].str.strip_chars_end("\n").to_list(),
+        0,
+        schema,
+        tally,
+        numbers=wrapped[LINE],
+        prefix_ts=wrapped[time_key] if time_key in wrapped.columns else None,
+    )
+    return pl.concat([frame.filter(pl.col(key).is_null()), inner], how="vertical")
+
+
+def _empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(schema={**schema, LINE: pl.Int64, PREFIX_TS: pl.String})

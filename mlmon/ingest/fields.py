@@ -1,0 +1,164 @@
+"""Where each canonical field lives in the dialects mlmon reads without configuration.
+
+A canonical field is read from the first candidate path that holds a value in a record
+(``pl.coalesce``), so heterogeneous records and mixed dialects work in one file. Paths are
+tuples of JSON keys; ``("record", "extra", "latency_ms")`` is loguru's ``serialize=True``.
+Every leaf is decoded as a string and converted afterwards, so a wrong type becomes a
+counted problem instead of a failed read or a silent null.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from mlmon.errors import UsageError
+
+Path = tuple[str, ...]
+
+_LOGURU_EXTRA = ("record", "extra")
+
+TIMESTAMP: tuple[Path, ...] = (
+    ("ts",), ("timestamp",), ("@timestamp",), ("time",), ("asctime",), ("datetime",),
+    ("record", "time", "timestamp"),
+)
+EVENT: tuple[Path, ...] = (("event",), ("message",), ("msg",), ("record", "message"))
+LEVEL: tuple[Path, ...] = (("level",), ("levelname",), ("severity",), ("record", "level", "name"))
+
+LATENCY_UNITS_MS = {"ms": 1.0, "us": 1e-3, "s": 1e3}
+"""Milliseconds per unit, for the unit suffix of a latency field's name."""
+_LATENCY_STEMS = ("latency", "duration", "elapsed", "inference_time", "response_time")
+_LATENCY_SUFFIXES = {"_ms": "ms", "_us": "us", "_s": "s", "_seconds": "s", "": "ms"}
+
+
+def _latency_candidates() -> tuple[tuple[Path, str], ...]:
+    names = [(stem + suffix, unit) for stem in _LATENCY_STEMS for suffix, unit in _LATENCY_SUFFIXES.items()]
+    top = [((name,), unit) for name, unit in names]
+    return tuple(top + [((*_LOGURU_EXTRA, name), unit) for name, unit in names])
+
+
+LATENCY: tuple[tuple[Path, str], ...] = _latency_candidates()
+"""(path, unit) pairs; a bare name such as ``latency`` or ``duration`` is taken as ms."""
+
+
+def _with_loguru(*names: str) -> tuple[Path, ...]:
+    return tuple((name,) for name in names) + tuple((*_LOGURU_EXTRA, name) for name in names)
+
+
+SIMPLE: dict[str, tuple[Path, ...]] = {
+    "status": _with_loguru("status", "outcome"),
+    "status_code": _with_loguru("status_code", "http_status", "status_code_http"),
+    "error": _with_loguru("error", "exc_info", "exception", "error_type", "error_kind"),
+    "model": _with_loguru("model", "model_name"),
+    "model_version": _with_loguru("model_version"),
+    "label": _with_loguru("label", "predicted_label", "prediction"),
+    "confidence": _with_loguru("confidence", "score"),
+    "probabilities": _with_loguru("probabilities", "probs"),
+    "cpu_percent": _with_loguru("cpu_percent"),
+    "rss_mb": _with_loguru("rss_mb", "memory_mb"),
+}
+"""Canonical fields that need no unit handling, with their candidate paths in priority order."""
+
+DOCKER_LOG: Path = ("log",)
+"""Docker's json-file driver wraps each application line in ``{"log": "...", "time": ...}``."""
+DOCKER_TIME: Path = ("time",)
+
+OVERRIDABLE = ("ts", "event", "level", *(f"latency_{u}" for u in LATENCY_UNITS_MS), *SIMPLE)
+"""Names accepted on the left of ``--field NAME=path``."""
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """The candidate paths for every canonical field, after ``--field`` overrides."""
+
+    timestamp: tuple[Path, ...]
+    """Timestamp paths, first match wins."""
+    event: tuple[Path, ...]
+    """Event/message name paths."""
+    level: tuple[Path, ...]
+    """Log level paths."""
+    latency: tuple[tuple[Path, str], ...]
+    """Latency paths with the unit of each (``ms``, ``us`` or ``s``)."""
+    simple: dict[str, tuple[Path, ...]]
+    """Every other canonical field, by canonical name."""
+
+    def all_paths(self) -> list[Path]:
+        paths = [*self.timestamp, *self.event, *self.level, *(p for p, _ in self.latency), DOCKER_LOG]
+        for candidates in self.simple.values():
+            paths.extend(candidates)
+        return paths
+
+    def schema(self) -> dict[str, pl.DataType]:
+        """A read schema holding every candidate path; leaves are strings."""
+        return _nest(self.all_paths())
+
+
+def default_field_map() -> FieldMap:
+    return FieldMap(TIMESTAMP, EVENT, LEVEL, LATENCY, dict(SIMPLE))
+
+
+def field_map(overrides: dict[str, str] | None = None) -> FieldMap:
+    """The default map with ``--field canonical=dotted.path`` overrides applied.
+
+    An override replaces all candidates of that field; ``latency_s=elapsed`` names the unit.
+    """
+    base = default_field_map()
+    if not overrides:
+        return base
+    timestamp, event, level, latency, simple = base.timestamp, base.event, base.level, base.latency, dict(base.simple)
+    for name, dotted in overrides.items():
+        path = tuple(part for part in dotted.split(".") if part)
+        if not path:
+            raise UsageError(f"--field {name}=: the path is empty")
+        if name == "ts":
+            timestamp = (path,)
+        elif name == "event":
+            event = (path,)
+        elif name == "level":
+            level = (path,)
+        elif name.startswith("latency_") and name[8:] in LATENCY_UNITS_MS:
+            latency = ((path, name[8:]),)
+        elif name in simple:
+            simple[name] = (path,)
+        else:
+            raise UsageError(f"--field {name}=...: unknown field; use one of {', '.join(OVERRIDABLE)}")
+    return FieldMap(timestamp, event, level, latency, simple)
+
+
+def parse_field_options(values: list[str] | None) -> dict[str, str]:
+    """Parse repeated ``--field canonical=path`` options."""
+    result: dict[str, str] = {}
+    for value in values or []:
+        name, sep, path = value.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--field {value!r}: expected NAME=PATH, e.g. latency_ms=timings.total_ms")
+        result[name.strip()] = path.strip()
+    return result
+
+
+def path_expr(path: Path) -> pl.Expr:
+    """The expression reading ``path`` from a frame decoded with ``FieldMap.schema()``."""
+    expr = pl.col(path[0])
+    for key in path[1:]:
+        expr = expr.struct.field(key)
+    return expr
+
+
+def _nest(paths: list[Path]) -> dict[str, pl.DataType]:
+    tree: dict = {}
+    for path in paths:
+        node = tree
+        for key in path[:-1]:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                child = node[key] = {}
+            node = child
+        node.setdefault(path[-1], None)
+    return {key: _dtype(value) for key, value in tree.items()}
+
+
+def _dtype(node: dict | None) -> pl.DataType:
+    if node is None:
+        return pl.String()
+    return pl.Struct({key: _dtype(value) for key, value in node.items()})

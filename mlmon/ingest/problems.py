@@ -1,0 +1,52 @@
+"""A tally of what ingest skipped or could not use, by reason, with the first examples."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+MAX_EXAMPLES = 5
+BLANK = "blank line"
+
+LINE_REASONS = frozenset(
+    {"malformed JSON", "truncated last line", "not a JSON object", "not JSON",
+     "missing timestamp", "unparseable timestamp", "partial CRI line", "compressed stream truncated"}
+)
+"""Reasons that drop a whole line; they count towards the malformed share."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One example of a skipped line or an unusable value."""
+
+    source: str
+    """The file it came from."""
+    line: int
+    """1-based line number in that file (after decompression)."""
+    reason: str
+    """Why it was skipped, e.g. ``malformed JSON`` or ``wrong type: latency_ms``."""
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.reason}"
+
+
+@dataclass
+class ProblemTally:
+    """Mutable accumulator used while reading; frozen into ``IngestStats`` at the end."""
+
+    counts: Counter = field(default_factory=Counter)
+    examples: list[Problem] = field(default_factory=list)
+
+    def add(self, source: str, lines: list[int], reason: str, count: int | None = None) -> None:
+        """Count ``count`` problems (default ``len(lines)``), keeping the first examples."""
+        total = len(lines) if count is None else count
+        if total == 0:
+            return
+        self.counts[reason] += total
+        if reason == BLANK:
+            return
+        room = MAX_EXAMPLES - len(self.examples)
+        self.examples.extend(Problem(source, int(n), reason) for n in lines[: max(room, 0)])
+
+    def skipped_lines(self) -> int:
+        return sum(n for reason, n in self.counts.items() if reason in LINE_REASONS)

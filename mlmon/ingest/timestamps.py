@@ -1,0 +1,41 @@
+"""Turn the timestamp strings of every dialect into UTC datetimes, vectorised.
+
+Accepted: ISO-8601 with ``Z``, an offset (``+02:00`` or ``+0200``) or no zone (read as
+UTC), ``T`` or space between date and time, ``.`` or ``,`` before the fraction (python's
+logging ``asctime``); and epoch numbers or numeric strings, whose unit is read from their
+magnitude: below 1e11 seconds, below 1e14 milliseconds, below 1e17 microseconds, else
+nanoseconds.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%z"
+_EPOCH_LIMITS = ((1e11, 1_000_000.0), (1e14, 1_000.0), (1e17, 1.0))
+
+
+def parse_timestamp(raw: pl.Expr) -> pl.Expr:
+    """``Datetime("us", "UTC")`` from a string expression; null where unparseable."""
+    return pl.coalesce(_from_iso(raw), _from_epoch(raw))
+
+
+def _from_iso(raw: pl.Expr) -> pl.Expr:
+    text = raw.str.strip_chars()
+    normalized = (
+        text.str.replace(r"^(\d{4}-\d\d-\d\d) ", "${1}T")
+        .str.replace(r"(T\d\d:\d\d:\d\d),", "${1}.")
+        .str.replace(r"[Zz]$", "+00:00")
+        .str.replace(r"(T[0-9:.]+)$", "${1}+00:00")
+    )
+    return normalized.str.to_datetime(_ISO_FORMAT, strict=False, time_unit="us", time_zone="UTC")
+
+
+def _from_epoch(raw: pl.Expr) -> pl.Expr:
+    number = raw.str.strip_chars().cast(pl.Float64, strict=False)
+    magnitude = number.abs()
+    micros = pl.when(magnitude < _EPOCH_LIMITS[0][0]).then(number * _EPOCH_LIMITS[0][1])
+    for limit, factor in _EPOCH_LIMITS[1:]:
+        micros = micros.when(magnitude < limit).then(number * factor)
+    micros = micros.otherwise(number / 1_000.0)
+    return micros.round(0).cast(pl.Int64, strict=False).cast(pl.Datetime("us", "UTC"))

@@ -471,7 +471,9 @@ def build() -> tuple[dict[str, dict[str, bytes]], dict]:
             data = ("\n".join(lines) + "\n").encode("ascii")
             if name.endswith(".gz"):
                 buf = io.BytesIO()
-                with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+                with gzip.GzipFile(
+                    filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9
+                ) as gz:
                     gz.write(data)
                 data = buf.getvalue()
             files[replica][name] = data

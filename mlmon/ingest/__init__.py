@@ -15,7 +15,7 @@ import polars as pl
 from mlmon.errors import InputError, NoUsableRecordsError
 from mlmon.ingest.canonical import canonicalize, empty_canonical
 from mlmon.ingest.decode import decode_chunk
-from mlmon.ingest.fields import field_map
+from mlmon.ingest.fields import KeyTracker, field_map
 from mlmon.ingest.problems import BLANK, LINE_REASONS, Problem, ProblemTally
 from mlmon.ingest.sources import CHUNK_BYTES, discover, read_chunks
 
@@ -82,19 +82,19 @@ class LogData:
 def read_logs(inputs: list[str] | tuple[str, ...], options: IngestOptions | None = None) -> LogData:
     """Read every input into canonical records. Raises ``InputError`` when nothing is usable."""
     options = options or IngestOptions()
-    fields = field_map(options.fields)
-    schema = fields.schema()
+    fields = field_map(options.fields, with_probabilities=options.with_probabilities)
     found = discover(inputs)
     tally = ProblemTally()
     frames: list[pl.DataFrame] = []
     lines = 0
     outside = 0
     for source in found.paths:
+        keys = KeyTracker(fields)
         for chunk in read_chunks(source, options.chunk_bytes):
             if chunk.stream_error:
-                tally.add(source, [chunk.first_line + chunk.data.count(b"\n")], "compressed stream truncated")
-            lines += chunk.data.count(b"\n") + (0 if chunk.data.endswith(b"\n") or not chunk.data else 1)
-            raw = decode_chunk(chunk, schema, tally)
+                tally.add(source, [chunk.first_line + chunk.newlines], "compressed stream truncated")
+            lines += chunk.newlines + (0 if chunk.data.endswith(b"\n") or not chunk.data else 1)
+            raw = decode_chunk(chunk, keys, tally)
             records = canonicalize(raw, source, fields, tally, with_probabilities=options.with_probabilities)
             kept = _in_time_range(records, options)
             outside += records.height - kept.height

@@ -34,9 +34,9 @@ from __future__ import annotations
 import polars as pl
 
 from mlmon.ingest.decode import LINE, PREFIX_TS
-from mlmon.ingest.fields import LATENCY_UNITS_MS, FieldMap, Path, path_expr
+from mlmon.ingest.fields import LATENCY_UNITS_MS, FieldMap, Path, has_path, path_expr
 from mlmon.ingest.problems import ProblemTally
-from mlmon.ingest.timestamps import parse_timestamp
+from mlmon.ingest.timestamps import parse_timestamps
 
 CATEGORICAL = ("source", "event", "level", "status", "error_kind", "model", "model_version", "label")
 _TIMEOUT = ["timeout", "timed_out", "timedout", "deadline_exceeded"]
@@ -57,16 +57,28 @@ def canonicalize(
     """Canonical columns for the rows of ``raw`` that have a usable timestamp."""
     if raw.height == 0:
         return empty_canonical(with_probabilities)
-    raw = raw.with_columns(_coalesce(fields.timestamp).alias("_ts_raw"))
-    frame = raw.with_columns(
-        pl.coalesce(parse_timestamp(pl.col("_ts_raw")), parse_timestamp(pl.col(PREFIX_TS))).alias("ts")
-    )
-    _count(frame, source, tally, pl.col("_ts_raw").is_null() & pl.col("ts").is_null(), "missing timestamp")
-    _count(frame, source, tally, pl.col("_ts_raw").is_not_null() & pl.col("ts").is_null(), "unparseable timestamp")
+    schema = dict(raw.schema)
+
+    def _coalesce(paths: tuple[Path, ...]) -> pl.Expr:
+        return _first_present(schema, paths)
+
+    def _text_and_number(paths: tuple[Path, ...]) -> tuple[pl.Expr, pl.Expr]:
+        text = _coalesce(paths)
+        return text, text.str.strip_chars().cast(pl.Float64, strict=False)
+
+    ts_raw = raw.select(_coalesce(fields.timestamp)).to_series()
+    ts = parse_timestamps(ts_raw)
+    if raw[PREFIX_TS].null_count() < raw.height:
+        ts = ts.fill_null(parse_timestamps(raw[PREFIX_TS]))
+    frame = raw.with_columns(ts.alias("ts"), ts_raw.alias("_ts_raw"))
+    _count_all(frame, source, tally, {
+        "missing timestamp": pl.col("_ts_raw").is_null() & pl.col("ts").is_null(),
+        "unparseable timestamp": pl.col("_ts_raw").is_not_null() & pl.col("ts").is_null(),
+    })
     frame = frame.filter(pl.col("ts").is_not_null())
 
     numbers = {
-        "latency_ms": _latency(fields.latency),
+        "latency_ms": _latency(schema, fields.latency),
         **{name: _text_and_number(fields.simple[name]) for name in ("status_code", "confidence", "cpu_percent", "rss_mb")},
     }
     status_text = _coalesce(fields.simple["status"]).str.to_lowercase()
@@ -78,9 +90,9 @@ def canonicalize(
         # A numeric "status" (some servers log status=200) is an HTTP status code.
         pl.coalesce(pl.col("status_code"), pl.col("status").cast(pl.Float64, strict=False)).alias("status_code"),
     )
-    for name in numbers:
-        wrong = pl.col(f"_raw_{name}").is_not_null() & pl.col(name).is_null()
-        _count(frame, source, tally, wrong, f"wrong type: {name}")
+    _count_all(frame, source, tally, {
+        f"wrong type: {name}": pl.col(f"_raw_{name}").is_not_null() & pl.col(name).is_null() for name in numbers
+    })
     impossible = {
         "latency_ms": ~pl.col("latency_ms").is_finite() | (pl.col("latency_ms") < 0),
         "confidence": ~pl.col("confidence").is_finite() | (pl.col("confidence") < 0) | (pl.col("confidence") > 1),
@@ -88,8 +100,7 @@ def canonicalize(
         "rss_mb": ~pl.col("rss_mb").is_finite() | (pl.col("rss_mb") < 0),
         "status_code": (pl.col("status_code") < 100) | (pl.col("status_code") > 599) | (pl.col("status_code") % 1 != 0),
     }
-    for name, mask in impossible.items():
-        _count(frame, source, tally, mask.fill_null(False), f"impossible value: {name}")
+    _count_all(frame, source, tally, {f"impossible value: {name}": mask for name, mask in impossible.items()})
     frame = frame.with_columns(
         *[pl.when(mask.fill_null(False)).then(None).otherwise(pl.col(name)).alias(name) for name, mask in impossible.items()]
     )
@@ -145,13 +156,19 @@ def empty_canonical(with_probabilities: bool = False) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
-def _coalesce(paths: tuple[Path, ...]) -> pl.Expr:
-    exprs = [path_expr(path) for path in paths]
+def _first_present(schema: dict[str, pl.DataType], paths: tuple[Path, ...]) -> pl.Expr:
+    """The first non-null of ``paths`` per row, using only the paths this chunk has."""
+    exprs = [path_expr(path) for path in paths if has_path(schema, path)]
+    if not exprs:
+        return pl.lit(None, dtype=pl.String)
     return exprs[0] if len(exprs) == 1 else pl.coalesce(exprs)
 
 
-def _latency(candidates: tuple[tuple[Path, str], ...]) -> tuple[pl.Expr, pl.Expr]:
+def _latency(schema: dict[str, pl.DataType], candidates: tuple[tuple[Path, str], ...]) -> tuple[pl.Expr, pl.Expr]:
     """(raw text, value in ms) for the first latency candidate present in each row."""
+    candidates = tuple((path, unit) for path, unit in candidates if has_path(schema, path))
+    if not candidates:
+        return pl.lit(None, dtype=pl.String), pl.lit(None, dtype=pl.Float64)
     texts = [path_expr(path) for path, _ in candidates]
     values = [path_expr(path).str.strip_chars().cast(pl.Float64, strict=False) * LATENCY_UNITS_MS[unit] for path, unit in candidates]
     first_present = pl.coalesce(texts)
@@ -163,19 +180,16 @@ def _latency(candidates: tuple[tuple[Path, str], ...]) -> tuple[pl.Expr, pl.Expr
     return first_present, value.otherwise(None)
 
 
-def _text_and_number(paths: tuple[Path, ...]) -> tuple[pl.Expr, pl.Expr]:
-    text = _coalesce(paths)
-    return text, text.str.strip_chars().cast(pl.Float64, strict=False)
-
-
 def _probabilities(text: pl.Expr) -> pl.Expr:
     """Values of a JSON object ``{"A": 0.9, ...}`` or array ``[0.9, ...]``, in order."""
     values = text.str.extract_all(r"(?:[:\[,])\s*-?[0-9][0-9.eE+-]*")
     return values.list.eval(pl.element().str.replace(r"^[:\[,]\s*", "").cast(pl.Float64, strict=False))
 
 
-def _count(frame: pl.DataFrame, source: str, tally: ProblemTally, mask: pl.Expr, reason: str) -> None:
-    hits = frame.select(mask.fill_null(False).sum()).item()
-    if hits:
-        lines = frame.filter(mask.fill_null(False)).head(5)[LINE].to_list()
-        tally.add(source, lines, reason, count=hits)
+def _count_all(frame: pl.DataFrame, source: str, tally: ProblemTally, masks: dict[str, pl.Expr]) -> None:
+    """Count the rows matching each mask (one pass), keeping the first line numbers."""
+    hits = frame.select(mask.fill_null(False).sum().alias(reason) for reason, mask in masks.items()).row(0, named=True)
+    for reason, count in hits.items():
+        if count:
+            lines = frame.filter(masks[reason].fill_null(False)).head(5)[LINE].to_list()
+            tally.add(source, lines, reason, count=count)

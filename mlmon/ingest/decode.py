@@ -15,7 +15,7 @@ import re
 
 import polars as pl
 
-from mlmon.ingest.fields import DOCKER_LOG, DOCKER_TIME
+from mlmon.ingest.fields import DOCKER_LOG, DOCKER_TIME, KeyTracker
 from mlmon.ingest.problems import ProblemTally
 from mlmon.ingest.sources import Chunk
 
@@ -30,31 +30,32 @@ _PREFIX = r"^(?:\[[^\]]*\]\s+)?(?:(\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\
 _NON_FINITE = r"([:\[,]\s*)-?(?:NaN|Infinity)\b"
 
 
-def decode_chunk(chunk: Chunk, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
+def decode_chunk(chunk: Chunk, keys: KeyTracker, tally: ProblemTally) -> pl.DataFrame:
     """Rows of ``chunk`` decoded with ``schema``, plus ``_line`` and ``_prefix_ts`` columns."""
     data = chunk.data
+    schema = keys.schema_for(data)
     if chunk.at_eof and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
-        head = Chunk(chunk.source, data[:cut], chunk.first_line, at_eof=False)
-        tail_line = chunk.first_line + data.count(b"\n", 0, cut)
-        frames = [decode_chunk(head, schema, tally)] if cut else []
+        head = Chunk(chunk.source, data[:cut], chunk.first_line, at_eof=False, newlines=chunk.newlines)
+        tail_line = chunk.first_line + chunk.newlines
+        frames = [decode_chunk(head, keys, tally)] if cut else []
         frames.append(_decode_lines(chunk.source, [data[cut:].decode("utf-8", "replace")], tail_line, schema, tally, truncated_last=True))
         return pl.concat(frames, how="vertical")
-    frame = _fast(data, chunk.first_line, schema)
+    frame = _fast(data, chunk.newlines, chunk.first_line, schema)
     if frame is None:
         text = data.decode("utf-8", "replace")
         frame = _decode_lines(chunk.source, text.split("\n")[:-1], chunk.first_line, schema, tally)
-    return _unwrap_docker(chunk.source, frame, schema, tally)
+    return _unwrap_docker(chunk.source, frame, keys, tally)
 
 
-def _fast(data: bytes, first_line: int, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
+def _fast(data: bytes, newlines: int, first_line: int, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
     if not data.startswith(b"{") or _NOT_OBJECT_START.search(data, 0, len(data) - 1):
         return None
     try:
         frame = pl.read_ndjson(io.BytesIO(data), schema=schema, ignore_errors=True)
     except pl.exceptions.PolarsError:
         return None
-    if frame.height != data.count(b"\n"):
+    if frame.height != newlines:
         return None
     return frame.with_columns(
         pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64).alias(LINE),
@@ -151,23 +152,26 @@ def _read_good_by_line(source: str, good: pl.DataFrame, schema: dict[str, pl.Dat
     return _read_good(source, good[keep], schema, tally) if keep else _empty(schema)
 
 
-def _unwrap_docker(source: str, frame: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
+def _unwrap_docker(source: str, frame: pl.DataFrame, keys: KeyTracker, tally: ProblemTally) -> pl.DataFrame:
     """Replace Docker json-file wrapper rows by the application line inside ``log``."""
     key = DOCKER_LOG[0]
     if key not in frame.columns or frame[key].null_count() == frame.height:
         return frame
     wrapped = frame.filter(pl.col(key).is_not_null())
     time_key = DOCKER_TIME[0]
+    lines = wrapped[key].str.strip_chars_end("\n").to_list()
+    schema = keys.schema_for("\n".join(lines))
     inner = _decode_lines(
         source,
-        wrapped[key].str.strip_chars_end("\n").to_list(),
+        lines,
         0,
         schema,
         tally,
         numbers=wrapped[LINE],
         prefix_ts=wrapped[time_key] if time_key in wrapped.columns else None,
     )
-    return pl.concat([frame.filter(pl.col(key).is_null()), inner], how="vertical")
+    outer = frame.filter(pl.col(key).is_null())
+    return pl.concat([outer, inner], how="diagonal_relaxed") if outer.height else inner
 
 
 def _empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:

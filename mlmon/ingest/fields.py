@@ -89,21 +89,57 @@ class FieldMap:
             paths.extend(candidates)
         return paths
 
-    def schema(self) -> dict[str, pl.DataType]:
-        """A read schema holding every candidate path; leaves are strings."""
-        return _nest(self.all_paths())
+    def roots(self) -> tuple[str, ...]:
+        """Every top-level JSON key some candidate path starts with."""
+        return tuple(dict.fromkeys(path[0] for path in self.all_paths()))
+
+    def schema(self, present: set[str] | frozenset[str] | None = None) -> dict[str, pl.DataType]:
+        """A read schema holding the candidate paths whose root key is in ``present`` (all
+        when None); leaves are strings."""
+        paths = [p for p in self.all_paths() if present is None or p[0] in present]
+        return _nest(paths)
+
+
+class KeyTracker:
+    """Which candidate root keys one file has shown so far.
+
+    Each chunk is scanned once (Aho-Corasick, ``str.contains_any``) for any root key not yet
+    seen, so the read schema holds only keys that occur, and a key that first appears deep
+    into the file is still picked up. A key that also occurs as a string value only widens
+    the schema, which is harmless.
+    """
+
+    def __init__(self, fields: FieldMap) -> None:
+        self._fields = fields
+        self._roots = fields.roots()
+        self._present: set[str] = set()
+        self._schema: dict[str, pl.DataType] = {}
+
+    def schema_for(self, data: bytes | str) -> dict[str, pl.DataType]:
+        absent = [f'"{root}"' for root in self._roots if root not in self._present]
+        if absent:
+            text = pl.Series([data.decode("utf-8", "replace") if isinstance(data, bytes) else data])
+            if text.str.contains_any(absent).item():
+                found = text.str.extract_many(absent).explode().unique().drop_nulls().to_list()
+                self._present.update(key[1:-1] for key in found)
+                self._schema = self._fields.schema(self._present)
+        return self._schema or {self._roots[0]: pl.String()}
 
 
 def default_field_map() -> FieldMap:
     return FieldMap(TIMESTAMP, EVENT, LEVEL, LATENCY, dict(SIMPLE))
 
 
-def field_map(overrides: dict[str, str] | None = None) -> FieldMap:
+def field_map(overrides: dict[str, str] | None = None, *, with_probabilities: bool = False) -> FieldMap:
     """The default map with ``--field canonical=dotted.path`` overrides applied.
 
     An override replaces all candidates of that field; ``latency_s=elapsed`` names the unit.
+    ``probabilities`` is read only when asked for: re-serialising a nested object per line
+    costs more than decoding every other field together.
     """
     base = default_field_map()
+    if not with_probabilities:
+        base.simple.pop("probabilities")
     if not overrides:
         return base
     timestamp, event, level, latency, simple = base.timestamp, base.event, base.level, base.latency, dict(base.simple)
@@ -119,8 +155,9 @@ def field_map(overrides: dict[str, str] | None = None) -> FieldMap:
             level = (path,)
         elif name.startswith("latency_") and name[8:] in LATENCY_UNITS_MS:
             latency = ((path, name[8:]),)
-        elif name in simple:
-            simple[name] = (path,)
+        elif name in simple or name == "probabilities":
+            if name in simple:
+                simple[name] = (path,)
         else:
             raise UsageError(f"--field {name}=...: unknown field; use one of {', '.join(OVERRIDABLE)}")
     return FieldMap(timestamp, event, level, latency, simple)
@@ -143,6 +180,17 @@ def path_expr(path: Path) -> pl.Expr:
     for key in path[1:]:
         expr = expr.struct.field(key)
     return expr
+
+
+def has_path(schema: dict[str, pl.DataType], path: Path) -> bool:
+    """True when ``path`` exists in ``schema`` (a frame decoded with it has the column)."""
+    node: object = schema
+    for key in path:
+        fields = node if isinstance(node, dict) else {f.name: f.dtype for f in node.fields} if isinstance(node, pl.Struct) else {}
+        if key not in fields:
+            return False
+        node = fields[key]
+    return True
 
 
 def _nest(paths: list[Path]) -> dict[str, pl.DataType]:

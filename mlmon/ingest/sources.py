@@ -57,6 +57,8 @@ class Chunk:
     """1-based line number of the first line in ``data``."""
     at_eof: bool
     """True for the last chunk of the source."""
+    newlines: int = 0
+    """Number of ``\\n`` in ``data``."""
     stream_error: str | None = None
     """Set on the last chunk when the compressed stream ended early or was corrupt."""
 
@@ -131,7 +133,7 @@ def _split(source: str, stream: BinaryIO, chunk_bytes: int) -> Iterator[Chunk]:
             first = False
         if not block:
             if carry or error:
-                yield Chunk(source, carry, line, at_eof=True, stream_error=error)
+                yield Chunk(source, carry, line, at_eof=True, newlines=carry.count(b"\n"), stream_error=error)
             return
         data = carry + block
         cut = data.rfind(b"\n") + 1
@@ -139,5 +141,6 @@ def _split(source: str, stream: BinaryIO, chunk_bytes: int) -> Iterator[Chunk]:
             carry = data
             continue
         carry = data[cut:]
-        yield Chunk(source, data[:cut], line, at_eof=False)
-        line += data.count(b"\n", 0, cut)
+        newlines = data.count(b"\n", 0, cut)
+        yield Chunk(source, data[:cut], line, at_eof=False, newlines=newlines)
+        line += newlines

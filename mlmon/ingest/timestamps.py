@@ -5,18 +5,43 @@ UTC), ``T`` or space between date and time, ``.`` or ``,`` before the fraction (
 logging ``asctime``); and epoch numbers or numeric strings, whose unit is read from their
 magnitude: below 1e11 seconds, below 1e14 milliseconds, below 1e17 microseconds, else
 nanoseconds.
+
+Most files use one format throughout, so the first value's shape picks a direct format;
+only values that it does not parse go through the general normaliser.
 """
 
 from __future__ import annotations
+
+import re
 
 import polars as pl
 
 _ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%z"
 _EPOCH_LIMITS = ((1e11, 1_000_000.0), (1e14, 1_000.0), (1e17, 1.0))
+_DIRECT = (
+    (re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"), "%Y-%m-%dT%H:%M:%S%.fZ"),
+    (re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}$"), "%Y-%m-%d %H:%M:%S,%3f"),
+    (re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$"), "%Y-%m-%dT%H:%M:%S%.f"),
+)
+UTC = pl.Datetime("us", "UTC")
+
+
+def parse_timestamps(raw: pl.Series) -> pl.Series:
+    """``Datetime("us", "UTC")`` values of a string series; null where unparseable."""
+    sample = raw.drop_nulls().head(1).to_list()
+    direct = next((fmt for pattern, fmt in _DIRECT if sample and pattern.match(sample[0])), None)
+    if direct is None:
+        return raw.to_frame("raw").select(parse_timestamp(pl.col("raw"))).to_series()
+    parsed = raw.str.to_datetime(direct, strict=False, time_unit="us").dt.replace_time_zone("UTC")
+    missed = parsed.is_null() & raw.is_not_null()
+    if not missed.any():
+        return parsed
+    rest = raw.filter(missed).to_frame("raw").select(parse_timestamp(pl.col("raw"))).to_series()
+    return parsed.scatter(missed.arg_true(), rest)
 
 
 def parse_timestamp(raw: pl.Expr) -> pl.Expr:
-    """``Datetime("us", "UTC")`` from a string expression; null where unparseable."""
+    """The general parser as an expression: every accepted form, row by row."""
     return pl.coalesce(_from_iso(raw), _from_epoch(raw))
 
 
@@ -38,4 +63,4 @@ def _from_epoch(raw: pl.Expr) -> pl.Expr:
     for limit, factor in _EPOCH_LIMITS[1:]:
         micros = micros.when(magnitude < limit).then(number * factor)
     micros = micros.otherwise(number / 1_000.0)
-    return micros.round(0).cast(pl.Int64, strict=False).cast(pl.Datetime("us", "UTC"))
+    return micros.round(0).cast(pl.Int64, strict=False).cast(UTC)

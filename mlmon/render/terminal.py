@@ -1,0 +1,142 @@
+"""Terminal output with rich: tables and sparklines. Colour only on a TTY without NO_COLOR;
+otherwise the same layout as plain text."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from rich.console import Console, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from mlmon.findings import Finding, Severity
+from mlmon.ingest import IngestStats
+from mlmon.ops import OpsSummary, WindowOps
+from mlmon.report import Report
+
+SPARKS = "▁▂▃▄▅▆▇█"
+SEVERITY_STYLE = {Severity.OK: "green", Severity.WARNING: "yellow", Severity.CRITICAL: "bold red", Severity.UNKNOWN: "magenta"}
+SEVERITY_MARK = {Severity.OK: "ok", Severity.WARNING: "WARN", Severity.CRITICAL: "FAIL", Severity.UNKNOWN: "n/a"}
+
+
+def to_text(renderables: Iterable[RenderableType], *, color: bool, width: int = 110) -> str:
+    """Render to a string; ANSI styles only when ``color``."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, color_system="standard" if color else None, highlight=False)
+    for item in renderables:
+        console.print(item)
+    return buffer.getvalue()
+
+
+def sparkline(values: Sequence[float | None]) -> str:
+    """One character per value, scaled to the largest; a gap (None) is a space."""
+    present = [v for v in values if v is not None]
+    top = max(present, default=0.0)
+    if top <= 0:
+        return "".join(" " if v is None else SPARKS[0] for v in values)
+    return "".join(" " if v is None else SPARKS[min(int(v / top * (len(SPARKS) - 1) + 0.5), len(SPARKS) - 1)] for v in values)
+
+
+def fmt_ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def fmt_pct(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}%}"
+
+
+def fmt_time(value: datetime | None) -> str:
+    return "-" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def ingest_lines(stats: IngestStats) -> list[RenderableType]:
+    files = f"{len(stats.files)} file{'s' if len(stats.files) != 1 else ''}"
+    lines: list[RenderableType] = []
+    if stats.skipped:
+        parts = ", ".join(f"{n:,} {reason}" for reason, n in stats.skipped.items())
+        lines.append(Text(f"skipped: {parts}", style="yellow"))
+        lines.extend(Text(f"  {example}", style="dim") for example in stats.examples)
+    if stats.outside_time_range:
+        lines.append(Text(f"{stats.outside_time_range:,} records outside --since/--until", style="dim"))
+    if stats.ignored_files:
+        lines.append(Text(f"ignored {len(stats.ignored_files)} file(s) in directories that do not look like logs", style="dim"))
+    return [Text(f"read {stats.lines:,} lines from {files}: {stats.records:,} records", style="dim"), *lines]
+
+
+def findings_table(findings: Sequence[Finding]) -> Table:
+    table = Table(title="Checks", title_justify="left", show_edge=False, pad_edge=False)
+    for column in ("", "check", "scope", "finding"):
+        table.add_column(column)
+    for finding in findings:
+        style = SEVERITY_STYLE[finding.severity]
+        table.add_row(Text(SEVERITY_MARK[finding.severity], style=style), finding.check, finding.scope, finding.message)
+    return table
+
+
+def _overview(summary: OpsSummary) -> Table:
+    table = Table(show_header=False, show_edge=False, pad_edge=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    span = f"{fmt_time(summary.start)} → {fmt_time(summary.end)} UTC ({summary.throughput.span_seconds / 86400:.1f} days)"
+    table.add_row("time span", span)
+    tp = summary.throughput
+    mean = "-" if tp.mean_rps is None else f"{tp.mean_rps:.3g} req/s"
+    table.add_row("requests", f"{tp.requests:,}   mean {mean}   peak {tp.peak_rps:.3g} req/s (minute of {fmt_time(tp.peak_minute)})")
+    lat = summary.latency
+    table.add_row("latency ms", f"p50 {fmt_ms(lat.p50_ms)}   p95 {fmt_ms(lat.p95_ms)}   p99 {fmt_ms(lat.p99_ms)}   max {fmt_ms(lat.max_ms)}   ({lat.count:,} values, numpy linear)")
+    err = summary.errors
+    kinds = ", ".join(f"{kind} {n:,}" for kind, n in err.by_kind.items() if n)
+    table.add_row("errors", f"{fmt_pct(err.rate)} ({err.errors:,} of {err.requests:,})" + (f": {kinds}" if kinds else ""))
+    if summary.resources:
+        res = summary.resources
+        table.add_row("resources", f"cpu mean {fmt_ms(res.cpu_mean)}% max {fmt_ms(res.cpu_max)}%   rss mean {fmt_ms(res.rss_mean_mb)} MiB max {fmt_ms(res.rss_max_mb)} MiB")
+    if summary.predictions:
+        pred = summary.predictions
+        shares = "  ".join(f"{label} {share:.1%}" for label, share in pred.class_shares.items())
+        table.add_row("predictions", f"{pred.count:,}: {shares}")
+        p10 = "-" if pred.confidence_p10 is None else f"{pred.confidence_p10:.3f}"
+        mean_conf = "-" if pred.confidence_mean is None else f"{pred.confidence_mean:.3f}"
+        table.add_row("confidence", f"mean {mean_conf}   p10 {p10}")
+    return table
+
+
+def _by_model(groups: Sequence[OpsSummary]) -> Table:
+    table = Table(title="By model", title_justify="left", show_edge=False, pad_edge=False)
+    for name in ("model", "version", "requests", "p50 ms", "p95 ms", "p99 ms", "errors", "predictions", "conf mean"):
+        table.add_column(name, justify="left" if name in {"model", "version"} else "right")
+    for g in groups:
+        conf = g.predictions.confidence_mean if g.predictions else None
+        table.add_row(
+            g.model or "-", g.model_version or "-", f"{g.throughput.requests:,}", fmt_ms(g.latency.p50_ms), fmt_ms(g.latency.p95_ms),
+            fmt_ms(g.latency.p99_ms), fmt_pct(g.errors.rate), f"{g.predictions.count:,}" if g.predictions else "0",
+            "-" if conf is None else f"{conf:.3f}",
+        )
+    return table
+
+
+def _windows(report: Report) -> list[RenderableType]:
+    rows = report.windows
+    table = Table(title=f"Over time ({report.window.describe()})", title_justify="left", show_edge=False, pad_edge=False)
+    for name in ("window start", "records", "requests", "p99 ms", "error rate"):
+        table.add_column(name, justify="left" if name == "window start" else "right")
+    for w in rows:
+        table.add_row(fmt_time(w.start), f"{w.records:,}", f"{w.requests:,}", fmt_ms(w.p99_ms), fmt_pct(w.error_rate))
+    sparks = Table(show_header=False, show_edge=False, pad_edge=False, box=None)
+    sparks.add_column(style="bold")
+    sparks.add_column()
+    sparks.add_row("p99", sparkline([w.p99_ms for w in rows]))
+    sparks.add_row("errors", sparkline([w.error_rate for w in rows]))
+    return [table, sparks]
+
+
+def render_report(report: Report, *, color: bool = False, width: int = 110) -> str:
+    parts: list[RenderableType] = [Text("mlmon report", style="bold"), *ingest_lines(report.ingest), Text(""), _overview(report.overall)]
+    if report.by_model:
+        parts += [Text(""), _by_model(report.by_model)]
+    if report.windows:
+        parts += [Text(""), *_windows(report)]
+    if report.findings:
+        parts += [Text(""), findings_table(report.findings)]
+    return to_text(parts, color=color, width=width)

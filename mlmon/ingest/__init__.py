@@ -109,7 +109,7 @@ def read_logs(inputs: list[str] | tuple[str, ...], options: IngestOptions | None
         records=data.height,
         outside_time_range=outside,
         skipped=dict(tally.counts.most_common()),
-        examples=tuple(tally.examples),
+        examples=tally.first_examples(found.paths),
     )
     _check_usable(stats, options)
     return LogData(frame=data.lazy().sort("ts"), stats=stats)

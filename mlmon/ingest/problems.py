@@ -45,8 +45,14 @@ class ProblemTally:
         self.counts[reason] += total
         if reason == BLANK:
             return
-        room = MAX_EXAMPLES - len(self.examples)
-        self.examples.extend(Problem(source, int(n), reason) for n in lines[: max(room, 0)])
+        kept = sum(1 for example in self.examples if example.reason == reason)
+        self.examples.extend(Problem(source, int(n), reason) for n in lines[: max(MAX_EXAMPLES - kept, 0)])
+
+    def first_examples(self, sources: tuple[str, ...]) -> tuple[Problem, ...]:
+        """The first few problems in file order, then line order."""
+        order = {source: index for index, source in enumerate(sources)}
+        ranked = sorted(self.examples, key=lambda p: (order.get(p.source, len(order)), p.line))
+        return tuple(ranked[:MAX_EXAMPLES])
 
     def skipped_lines(self) -> int:
         return sum(n for reason, n in self.counts.items() if reason in LINE_REASONS)

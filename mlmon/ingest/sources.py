@@ -33,6 +33,7 @@ _MAGIC = {
 _OPENERS = {"gzip": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}
 _LOG_NAME_PARTS = (".log", ".jsonl", ".ndjson", ".json")
 _BOM = b"\xef\xbb\xbf"
+_COMPRESSED_PIECE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -118,20 +119,36 @@ def _open(source: str) -> BinaryIO:
     return raw
 
 
+def _read_block(stream: BinaryIO, size: int) -> tuple[bytes, str | None]:
+    """Up to ``size`` bytes. A decompressor that fails mid-stream keeps what it decoded
+    before the failure, so it reads in small pieces."""
+    if not isinstance(stream, (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)):
+        return stream.read(size), None
+    pieces: list[bytes] = []
+    total = 0
+    while total < size:
+        try:
+            piece = stream.read1(min(_COMPRESSED_PIECE, size - total))
+        except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+            return b"".join(pieces), f"compressed stream is truncated or corrupt ({exc})"
+        if not piece:
+            break
+        pieces.append(piece)
+        total += len(piece)
+    return b"".join(pieces), None
+
+
 def _split(source: str, stream: BinaryIO, chunk_bytes: int) -> Iterator[Chunk]:
     carry = b""
     line = 1
     first = True
     while True:
-        error = None
-        try:
-            block = stream.read(chunk_bytes)
-        except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
-            block, error = b"", f"compressed stream is truncated or corrupt ({exc})"
+        block, error = _read_block(stream, chunk_bytes)
         if first:
             block = block.removeprefix(_BOM)
             first = False
-        if not block:
+        if not block or error:
+            carry += block
             if carry or error:
                 yield Chunk(source, carry, line, at_eof=True, newlines=carry.count(b"\n"), stream_error=error)
             return

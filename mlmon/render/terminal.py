@@ -27,7 +27,7 @@ def to_text(renderables: Iterable[RenderableType], *, color: bool, width: int = 
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, color_system="standard" if color else None, highlight=False)
     for item in renderables:
         console.print(item)
-    return buffer.getvalue()
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
 def sparkline(values: Sequence[float | None]) -> str:

@@ -103,5 +103,87 @@ def report_command(
     raise typer.Exit(exit_code(report.findings, severity))
 
 
+@app.command("drift")
+@handle_errors
+def drift_command(
+    logs: Logs,
+    reference: Annotated[Optional[str], typer.Option("--reference", "-r", help="Reference profile JSON, or raw training data (CSV/Parquet/JSONL) profiled on the fly.")] = None,
+    window: Window = None,
+    format: Format = OutputFormat.TERMINAL,
+    min_samples: Annotated[int, typer.Option(help="Windows with fewer predictions read 'insufficient data'.")] = 200,
+    alpha: Annotated[float, typer.Option(help="Significance level for chi-squared p after Benjamini-Hochberg.")] = 0.001,
+    warning_psi: Annotated[float, typer.Option(help="PSI at or above which a significant shift is a warning.")] = 0.01,
+    critical_psi: Annotated[float, typer.Option(help="PSI at or above which a significant shift is critical.")] = 0.25,
+    confidence_drop: Annotated[float, typer.Option(help="Fall of mean confidence (absolute) that counts as a collapse.")] = 0.10,
+    low_confidence: Annotated[float, typer.Option(help="Threshold for the share of low-confidence predictions.")] = 0.5,
+    fail_on: FailOn = "critical",
+    label: Annotated[str, typer.Option(help="Label column of raw reference data.")] = "label",
+    confidence: Annotated[Optional[str], typer.Option(help="Confidence column of raw reference data.")] = None,
+    proba_cols: Annotated[Optional[str], typer.Option(help="Probability columns of raw reference data, comma-separated.")] = None,
+    since: Since = None,
+    until: Until = None,
+    field: Field = None,
+    max_malformed: MaxMalformed = "5%",
+) -> None:
+    """Is the model now saying something different? Class shares against a reference (PSI,
+    chi-squared, Jensen-Shannon) and confidence collapse, per window."""
+    from mlmon.drift_report import DriftOptions, build_drift_report
+
+    options = DriftOptions(
+        reference=reference, reference_label=label, reference_confidence=confidence,
+        reference_proba_cols=split_list(proba_cols),
+        ingest=ingest_options(field, since, until, max_malformed, with_probabilities=True),
+        window=parse_window(window), min_samples=min_samples, alpha=alpha, warning_psi=warning_psi,
+        critical_psi=critical_psi, low_confidence=low_confidence, collapse_drop=confidence_drop,
+    )
+    severity = parse_fail_on(fail_on)
+    report = build_drift_report(logs, options)
+    if format is OutputFormat.JSON:
+        from mlmon.render.json_format import render_drift
+
+        warn_skipped(report.ingest)
+        emit(render_drift(report))
+    else:
+        from mlmon.render.terminal_drift import render_drift
+
+        emit(render_drift(report, color=use_color()))
+    raise typer.Exit(exit_code(report.findings, severity))
+
+
+reference_app = typer.Typer(help="Reference profiles: what drift compares against.", no_args_is_help=True)
+app.add_typer(reference_app, name="reference")
+
+
+@reference_app.command("build")
+@handle_errors
+def reference_build_command(
+    data: Annotated[list[str], typer.Argument(help="Training data (CSV, Parquet, JSONL), or logs of a known-good period.", show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="Where to write the profile JSON.")],
+    label: Annotated[str, typer.Option(help="Label column.")] = "label",
+    confidence: Annotated[Optional[str], typer.Option(help="Confidence column (default: 'confidence', else the row max of --proba-cols).")] = None,
+    proba_cols: Annotated[Optional[str], typer.Option(help="Probability columns, comma-separated.")] = None,
+    features: Annotated[Optional[str], typer.Option(help="Feature columns, comma-separated (default: every other numeric column).")] = None,
+    from_logs: Annotated[bool, typer.Option("--from-logs", help="Read DATA as service logs (implied by --since/--until, directories and *.log files).")] = False,
+    since: Since = None,
+    until: Until = None,
+    field: Field = None,
+    max_malformed: MaxMalformed = "5%",
+) -> None:
+    """Profile training data or a known-good window of logs into a reference JSON."""
+    from mlmon.reference_build import ReferenceBuildOptions, build_reference
+
+    options = ReferenceBuildOptions(
+        label=label, confidence=confidence, proba_cols=split_list(proba_cols), features=split_list(features),
+        from_logs=from_logs, ingest=ingest_options(field, since, until, max_malformed),
+    )
+    profile = build_reference(data, output, options)
+    shares = "  ".join(f"{k} {v:.1%}" for k, v in profile.class_shares.items())
+    typer.echo(f"wrote {output}: {profile.n_rows:,} rows, {len(profile.features)} features; classes {shares}", err=True)
+
+
+def split_list(value: str | None) -> tuple[str, ...] | None:
+    return tuple(part.strip() for part in value.split(",") if part.strip()) if value else None
+
+
 def main() -> None:
     app()

@@ -12,6 +12,8 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from mlmon.drift_report import DRIFT_SCHEMA_VERSION, DriftReport
+from mlmon.findings import worst
 from mlmon.ingest import IngestStats
 from mlmon.report import REPORT_SCHEMA_VERSION, Report
 
@@ -64,7 +66,22 @@ def render_report(report: Report) -> str:
     return json.dumps(payload, indent=2, allow_nan=False) + "\n"
 
 
-def _status(report: Report) -> str:
-    from mlmon.findings import worst
-
+def _status(report: Report | DriftReport) -> str:
     return worst(report.findings).value
+
+
+def render_drift(report: DriftReport) -> str:
+    reference = report.reference
+    payload = {
+        "mlmon_drift_version": DRIFT_SCHEMA_VERSION,
+        "status": _status(report),
+        "inputs": ingest_plain(report.ingest),
+        "reference": None if reference is None else {
+            "source": reference.source, "n_rows": reference.n_rows, "class_shares": reference.class_shares,
+            "confidence_mean": reference.confidence.mean if reference.confidence else None,
+        },
+        "prediction_drift": report.prediction.to_dict(),
+        "confidence": report.confidence.to_dict(),
+        "findings": [to_plain(f) for f in report.findings],
+    }
+    return json.dumps(payload, indent=2, allow_nan=False) + "\n"

@@ -1,0 +1,113 @@
+"""``mlmon drift`` and ``mlmon reference build`` end to end on the sample service."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+
+from mlmon.cli import app
+from mlmon.drift_report import DriftOptions, build_drift_report
+from mlmon.findings import Severity
+from mlmon.windows import parse_window
+from tests.conftest import REPO, SAMPLE_LOGS
+
+TRAIN_CSV = REPO / "references" / "train.csv"
+TRAIN_PROFILE = REPO / "references" / "train.json"
+SHIFT_DAY = datetime(2026, 11, 12, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def sample_drift():
+    return build_drift_report([str(SAMPLE_LOGS)], DriftOptions(reference=TRAIN_PROFILE, window=parse_window("1d")))
+
+
+def test_sample_drift_found_on_the_right_day_and_not_before(sample_drift):
+    windows = sample_drift.prediction.windows
+    assert len(windows) == 7
+    assert sample_drift.prediction.first_breach.start == SHIFT_DAY
+    for w in windows:
+        expected = Severity.CRITICAL if w.start >= SHIFT_DAY else Severity.OK
+        assert w.severity is expected, (w.start, w.psi, w.reason)
+
+
+def test_sample_confidence_collapse_on_the_right_day(sample_drift):
+    windows = sample_drift.confidence.windows
+    assert sample_drift.confidence.baseline_source == "reference"
+    assert sample_drift.confidence.first_collapse.start == SHIFT_DAY
+    assert all((w.severity is Severity.CRITICAL) == (w.start >= SHIFT_DAY) for w in windows)
+    assert all(w.direction == "down" for w in windows if w.start >= SHIFT_DAY)
+
+
+def test_committed_profile_is_what_reference_build_makes(runner, tmp_path):
+    out = tmp_path / "train.json"
+    result = runner.invoke(app, ["reference", "build", str(TRAIN_CSV), "--proba-cols", "p_A,p_B,p_C,p_D", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    built, committed = json.loads(out.read_text()), json.loads(TRAIN_PROFILE.read_text())
+    for key in ("created_at", "source"):
+        built.pop(key, None), committed.pop(key, None)
+    assert built == committed
+
+
+def test_reference_class_shares_match_the_csv():
+    import polars as pl
+
+    labels = pl.read_csv(TRAIN_CSV)["label"].to_numpy()
+    values, counts = np.unique(labels, return_counts=True)
+    profile = json.loads(TRAIN_PROFILE.read_text())
+    for value, count in zip(values, counts):
+        assert profile["class_shares"][value] == pytest.approx(count / len(labels))
+
+
+def test_reference_from_a_known_good_log_window(runner, tmp_path):
+    out = tmp_path / "week1.json"
+    result = runner.invoke(app, ["reference", "build", str(SAMPLE_LOGS), "--until", "2026-11-12", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["drift", "--reference", str(out), str(SAMPLE_LOGS), "--window", "1d", "--format", "json"])
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert payload["prediction_drift"]["first_breach"]["start"] == "2026-11-12T00:00:00Z"
+
+
+def test_drift_json_schema(runner):
+    result = runner.invoke(app, ["drift", "-r", str(TRAIN_PROFILE), str(SAMPLE_LOGS), "--window", "1d", "--format", "json"])
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert payload["mlmon_drift_version"] == 1 and payload["status"] == "critical"
+    assert len(payload["prediction_drift"]["windows"]) == 7
+    assert {f["check"] for f in payload["findings"]} == {"prediction_drift", "confidence_collapse"}
+    assert "malformed JSON" in result.stderr
+
+
+def test_drift_before_the_shift_exits_0(runner):
+    result = runner.invoke(app, ["drift", "-r", str(TRAIN_PROFILE), str(SAMPLE_LOGS), "--until", "2026-11-12", "--window", "1d"])
+    assert result.exit_code == 0, result.output
+    assert "no window breached" in result.stdout
+
+
+def test_raw_training_data_as_reference_and_fail_on(runner):
+    args = ["drift", "-r", str(TRAIN_CSV), "--proba-cols", "p_A,p_B,p_C,p_D", str(SAMPLE_LOGS), "--format", "json"]
+    whole_week = runner.invoke(app, args)
+    # One window over the whole week: half of it shifted, PSI about 0.16, a warning.
+    assert whole_week.exit_code == 0, whole_week.output
+    payload = json.loads(whole_week.stdout)
+    assert payload["reference"]["n_rows"] == 5000 and payload["status"] == "warning"
+    assert runner.invoke(app, [*args, "--fail-on", "warning"]).exit_code == 1
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"mlmon_reference_version": 99}'])
+def test_bad_reference_is_exit_2(runner, tmp_path, content):
+    path = tmp_path / "ref.json"
+    if content is not None:
+        path.write_text(content)
+    result = runner.invoke(app, ["drift", "-r", str(path), str(SAMPLE_LOGS)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("mlmon: error: ") and str(path) in result.stderr
+
+
+def test_fail_on_warning_and_no_reference(runner):
+    no_ref = runner.invoke(app, ["drift", str(SAMPLE_LOGS), "--until", "2026-11-12", "--format", "json"])
+    assert no_ref.exit_code == 0
+    assert json.loads(no_ref.stdout)["prediction_drift"]["computable"] is False

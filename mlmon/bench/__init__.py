@@ -1,0 +1,27 @@
+"""``mlmon bench``: latency, throughput, CPU and memory of an ONNX model's ``session.run``.
+
+Importing this package is cheap: numpy and onnxruntime load only when :func:`run_bench`
+is first used (PEP 562 lazy attribute).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mlmon.bench.budget import check_p99_budget
+from mlmon.bench.options import BenchFormat, GraphOptimization
+from mlmon.bench.result import BenchResult, ConfigResult, LatencyStats, ModelInfo, TensorSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mlmon.bench.runner import run_bench
+
+__all__ = ["BenchFormat", "BenchResult", "ConfigResult", "GraphOptimization", "LatencyStats",
+           "ModelInfo", "TensorSpec", "check_p99_budget", "run_bench"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "run_bench":
+        from mlmon.bench.runner import run_bench
+
+        return run_bench
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,86 @@
+"""The ``mlmon bench`` command: a thin wrapper over :func:`mlmon.bench.run_bench`.
+
+Cheap to import (typer only): numpy, rich and onnxruntime load when the command runs.
+Exit codes: 0 ok, 1 a configuration's p99 latency is over ``--p99-budget``, 2 a usage or
+model error (one line on stderr).
+"""
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from mlmon.bench.options import BenchFormat, GraphOptimization, parse_batch_sizes, parse_shapes, split_list
+from mlmon.errors import MlmonError
+
+
+def bench_command(
+    model: Optional[Path] = typer.Argument(
+        None, metavar="MODEL.onnx", show_default=False,
+        help="ONNX model to time. Default: the bundled 4-class image classifier (3x64x64 CNN)."),
+    batch_size: Optional[List[str]] = typer.Option(
+        None, "--batch-size", "-b", metavar="N[,N...]", show_default=False,
+        help="Batch size for the dynamic leading dim; several (1,8,32 or repeated) give a sweep."),
+    shape: Optional[List[str]] = typer.Option(
+        None, "--shape", metavar="NAME=DxDx...", show_default=False,
+        help="Full shape of an input with other dynamic dims, e.g. input_ids=1x128 (repeatable)."),
+    input_file: Optional[Path] = typer.Option(
+        None, "--input", metavar="FILE.npz", show_default=False, help="Feed real inputs: .npz with one array per input name."),
+    warmup: int = typer.Option(10, "--warmup", metavar="N", help="Untimed calls before each configuration."),
+    iterations: Optional[int] = typer.Option(
+        None, "--iterations", "-n", metavar="N", show_default=False, help="Timed calls per configuration."),
+    duration: Optional[str] = typer.Option(
+        None, "--duration", metavar="DURATION", show_default=False,
+        help="Timed duration per configuration, e.g. 500ms, 5s. Default: 2s (unless --iterations)."),
+    threads: int = typer.Option(0, "--threads", metavar="N", help="onnxruntime intra-op threads; 0 = its default."),
+    concurrency: int = typer.Option(1, "--concurrency", "-c", metavar="N", help="Threads calling session.run at once."),
+    providers: Optional[List[str]] = typer.Option(
+        None, "--providers", metavar="NAME[,NAME...]", show_default=False,
+        help="Execution providers in priority order, e.g. cuda,cpu. Default: CPUExecutionProvider."),
+    graph_optimization: GraphOptimization = typer.Option(
+        GraphOptimization.ALL, "--graph-optimization", help="onnxruntime graph optimization level."),
+    seed: int = typer.Option(0, "--seed", metavar="N", help="Seed of the synthetic inputs."),
+    log: Optional[Path] = typer.Option(
+        None, "--log", metavar="FILE.jsonl", show_default=False,
+        help="Write one mlmon inference record per timed call (JSON lines) for `mlmon report`."),
+    p99_budget: Optional[str] = typer.Option(
+        None, "--p99-budget", metavar="LATENCY", show_default=False,
+        help="Exit 1 when any configuration's p99 latency exceeds this, e.g. 5ms."),
+    output_format: BenchFormat = typer.Option(BenchFormat.TERMINAL, "--format", "-f", help="Output format."),
+) -> None:
+    """Time an ONNX model: latency percentiles, throughput, CPU time and memory."""
+    try:
+        from mlmon.bench.budget import check_p99_budget
+        from mlmon.bench.runner import run_bench
+        from mlmon.units import parse_duration, parse_latency_ms
+
+        budget_ms = None if p99_budget is None else parse_latency_ms(p99_budget)
+        result = run_bench(
+            model, batch_sizes=parse_batch_sizes(batch_size), shapes=parse_shapes(shape),
+            input_path=input_file, warmup=warmup, iterations=iterations,
+            duration_s=None if duration is None else parse_duration(duration).total_seconds(),
+            threads=threads, concurrency=concurrency, providers=split_list(providers) or None,
+            graph_optimization=graph_optimization, seed=seed, log=log,
+        )
+    except MlmonError as exc:
+        typer.echo(f"mlmon: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    findings = () if budget_ms is None else check_p99_budget(result, budget_ms)
+    _print(result, findings, budget_ms, output_format)
+    from mlmon.findings import exit_code
+
+    breaches = [f for f in findings if exit_code([f])]
+    for finding in breaches:
+        typer.echo(f"mlmon: {finding.message}", err=True)
+    raise typer.Exit(1 if breaches else 0)
+
+
+def _print(result, findings, budget_ms, output_format: BenchFormat) -> None:
+    from mlmon.bench import render
+
+    if output_format is BenchFormat.JSON:
+        typer.echo(render.render_json(result, findings, budget_ms), nl=False)
+    else:
+        from rich.console import Console
+
+        Console().print(render.render_table(result, findings, budget_ms))

@@ -1,0 +1,227 @@
+"""``run_bench``: time an ONNX model's ``session.run`` the way a service calls it."""
+
+from __future__ import annotations
+
+import os
+import time
+from itertools import cycle, islice
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from mlmon.bench import inputs as inputs_mod
+from mlmon.bench.options import GraphOptimization
+from mlmon.bench.predict import classification_output, decode
+from mlmon.bench.result import BenchResult, ConfigResult, ModelInfo
+from mlmon.bench.session import (bundled_model_path, load_session, model_labels, resolve_providers,
+                                 run_error, tensor_specs)
+from mlmon.bench.timing import (CallTimes, CpuMeter, PeakRssMeter, concurrent_loops, durations_ms,
+                                latency_stats, rss_mib, timed_loop)
+from mlmon.errors import UsageError
+
+DEFAULT_DURATION_S = 2.0
+"""Timed seconds per configuration when neither ``iterations`` nor ``duration_s`` is given."""
+
+
+def _check_options(warmup: int, iterations: int | None, duration_s: float | None, concurrency: int,
+                   shapes: Mapping[str, Any] | None, input_path: Any) -> float | None:
+    if iterations is not None and duration_s is not None:
+        raise UsageError("give --iterations or --duration, not both")
+    if iterations is not None and iterations < 1:
+        raise UsageError(f"invalid --iterations {iterations}: must be at least 1")
+    if duration_s is not None and not duration_s > 0:
+        raise UsageError(f"invalid --duration {duration_s:g}s: must be positive")
+    if warmup < 0:
+        raise UsageError(f"invalid --warmup {warmup}: must be 0 or more")
+    if concurrency < 1:
+        raise UsageError(f"invalid --concurrency {concurrency}: must be at least 1")
+    if shapes and input_path is not None:
+        raise UsageError("give --shape or --input, not both (an --input file fixes the shapes)")
+    if iterations is None and duration_s is None:
+        return DEFAULT_DURATION_S
+    return duration_s
+
+
+class _LogWriter:
+    """Writes one ``inference`` record per timed call through :mod:`mlmon.instrument`."""
+
+    def __init__(self, path: Path, model_name: str) -> None:
+        from mlmon.instrument import PredictionLog
+
+        self.path = path
+        self._log = PredictionLog(path, append=False, model=model_name)
+        # One reading of both clocks converts perf_counter_ns stamps to wall-clock time.
+        self._wall_ns = time.time_ns()
+        self._perf_ns = time.perf_counter_ns()
+
+    def write(self, starts_ns: np.ndarray, latencies_ms: np.ndarray, batch_size: int,
+              labels: list[str], confidences: np.ndarray) -> None:
+        offset = self._wall_ns - self._perf_ns
+        inference = self._log.inference
+        for i, (start, latency) in enumerate(zip(starts_ns.tolist(), latencies_ms.tolist())):
+            extra: dict[str, Any] = {}
+            if labels:
+                extra = {"label": labels[i], "confidence": round(float(confidences[i]), 6)}
+            inference(latency, "ok", ts=start + offset, batch_size=batch_size, **extra)
+
+    @property
+    def records(self) -> int:
+        return self._log.records_written
+
+    def close(self) -> None:
+        self._log.close()
+
+
+def _run_config(session: Any, info: ModelInfo, feeds: list[dict[str, np.ndarray]], *, warmup: int,
+                iterations: int | None, duration_s: float | None, concurrency: int,
+                log: _LogWriter | None) -> ConfigResult:
+    batch = inputs_mod.batch_size_of(feeds[0], info.inputs)
+    run = session.run
+    try:
+        probe = run(None, feeds[0])  # fails fast on a wrong shape or dtype, before any timing
+    except Exception as exc:
+        raise run_error(exc, f"with batch size {batch}") from None
+    keep = classification_output(info.outputs, probe, batch) if log is not None else None
+    duration_ns = None if duration_s is None else int(duration_s * 1e9)
+    meters: dict[str, Any] = {}
+
+    def start_meters() -> None:
+        meters["rss_start"] = rss_mib()
+        meters["peak"] = PeakRssMeter()
+        meters["peak"].start()
+        meters["cpu"] = CpuMeter()
+
+    try:
+        if concurrency == 1:
+            for feed in islice(cycle(feeds), warmup):
+                run(None, feed)
+            start_meters()
+            begin = time.perf_counter_ns()
+            times = [timed_loop(run, feeds, calls=iterations, keep_output=keep,
+                                deadline_ns=None if duration_ns is None else begin + duration_ns)]
+            end = time.perf_counter_ns()
+        else:
+            times, begin, end = concurrent_loops(run, feeds, concurrency=concurrency, warmup=warmup,
+                                                 calls=iterations, duration_ns=duration_ns,
+                                                 keep_output=keep, on_start=start_meters)
+        cpu_user, cpu_system = meters["cpu"].stop()
+        peak_rss, rss_end = meters["peak"].stop(), rss_mib()
+    except Exception as exc:
+        raise run_error(exc, f"with batch size {batch}") from None
+    starts, latencies, order = durations_ms(times)
+    if log is not None:
+        labels, confidences = _decode_kept(times, order, info.labels) if keep is not None else ([], np.empty(0))
+        log.write(starts, latencies, batch, labels, confidences)
+    wall_s = (end - begin) / 1e9
+    calls = int(latencies.size)
+    return ConfigResult(
+        batch_size=batch, concurrency=concurrency,
+        input_shapes=tuple((name, tuple(int(d) for d in a.shape)) for name, a in feeds[0].items()),
+        calls=calls, wall_s=wall_s, latency=latency_stats(latencies),
+        inferences_per_s=calls / wall_s, samples_per_s=calls * batch / wall_s,
+        cpu_user_s=cpu_user, cpu_system_s=cpu_system,
+        rss_start_mib=meters["rss_start"], rss_end_mib=rss_end, peak_rss_mib=max(peak_rss, rss_end),
+        peak_rss_method=meters["peak"].method, latencies_ms=tuple(latencies.tolist()),
+    )
+
+
+def _decode_kept(times: Sequence[CallTimes], order: np.ndarray, labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Label and confidence of the first sample of every call, in start order."""
+    first_rows = np.stack([np.asarray(out)[0] for ct in times for out in ct.kept])
+    return decode(first_rows[order], labels)
+
+
+def run_bench(
+    model: str | os.PathLike[str] | None = None,
+    *,
+    batch_sizes: Sequence[int] | None = None,
+    shapes: Mapping[str, tuple[int, ...]] | None = None,
+    input_path: str | os.PathLike[str] | None = None,
+    warmup: int = 10,
+    iterations: int | None = None,
+    duration_s: float | None = None,
+    threads: int = 0,
+    concurrency: int = 1,
+    providers: Sequence[str] | None = None,
+    graph_optimization: GraphOptimization | str = GraphOptimization.ALL,
+    seed: int = 0,
+    log: str | os.PathLike[str] | None = None,
+) -> BenchResult:
+    """Time ``session.run`` on an ONNX model, one configuration per batch size.
+
+    Parameters
+    ----------
+    model
+        Path of an ``.onnx`` file; None times the bundled ``imgcls4.onnx`` (a 4-class CNN
+        over 3x64x64 images).
+    batch_sizes
+        Batch sizes to sweep (the leading, dynamic dimension of the inputs). None: 1, or
+        what ``shapes`` / ``input_path`` give.
+    shapes
+        Input name to full shape, for dynamic dimensions beyond the batch.
+    input_path
+        ``.npz`` file of real inputs, one array per input name (see :mod:`mlmon.bench.inputs`).
+    warmup
+        Untimed calls before each configuration's timed phase (per thread), after one
+        untimed check call.
+    iterations, duration_s
+        Stop each configuration after this many timed calls (over all threads) or seconds.
+        At most one; neither means ``DEFAULT_DURATION_S`` seconds.
+    threads
+        onnxruntime ``intra_op_num_threads``; 0 is onnxruntime's default.
+    concurrency
+        Threads calling ``session.run`` at once on the one session, like a server.
+    providers
+        Execution providers in priority order (``CPUExecutionProvider``, ``cuda`` ...).
+    graph_optimization
+        ``disable``, ``basic``, ``extended`` or ``all``.
+    seed
+        Seed of the synthetic inputs.
+    log
+        Write one mlmon ``inference`` record per timed call to this JSON-lines file
+        (replaced if it exists): ``ts`` (start of the call), ``latency_ms``, ``status``,
+        ``model`` (file stem), ``batch_size`` and, for classifiers, ``label`` and
+        ``confidence`` of the first sample of the batch.
+
+    Raises
+    ------
+    UsageError
+        For contradictory or out-of-range options, or an unknown execution provider.
+    ModelError
+        For a missing or corrupt model, inputs that cannot be built or have the wrong shape,
+        or a failing ``session.run``.
+    """
+    duration_s = _check_options(warmup, iterations, duration_s, concurrency, shapes, input_path)
+    optimization = GraphOptimization(graph_optimization)
+    provider_list = resolve_providers(providers)
+    path = bundled_model_path() if model is None else Path(model)
+    session, load_ms = load_session(path, provider_list, threads, optimization)
+    info = ModelInfo(
+        path=str(path), name=path.stem, size_bytes=path.stat().st_size, bundled=model is None,
+        load_time_ms=load_ms, providers=tuple(session.get_providers()),
+        graph_optimization=optimization.value, intra_op_threads=threads,
+        inputs=tensor_specs(session.get_inputs()), outputs=tensor_specs(session.get_outputs()),
+        labels=model_labels(session), rss_after_load_mib=rss_mib(),
+    )
+    base_feed = None if input_path is None else inputs_mod.load_npz(Path(input_path), info.inputs)
+    writer = None if log is None else _LogWriter(Path(log), info.name)
+    configs: list[ConfigResult] = []
+    try:
+        for batch_size in (batch_sizes or [None]):
+            if base_feed is not None:
+                feeds = inputs_mod.npz_feeds(base_feed, info.inputs, batch_size)
+            else:
+                feeds = inputs_mod.synthetic_feeds(info.inputs, batch_size, shapes or {}, seed)
+            configs.append(_run_config(session, info, feeds, warmup=warmup, iterations=iterations,
+                                       duration_s=duration_s, concurrency=concurrency, log=writer))
+    finally:
+        if writer is not None:
+            writer.close()
+    return BenchResult(
+        model=info, configs=tuple(configs), warmup=warmup, iterations=iterations,
+        duration_s=None if iterations is not None else duration_s, seed=seed,
+        input_source="synthetic" if input_path is None else str(input_path),
+        log_path=None if writer is None else str(writer.path),
+        log_records=0 if writer is None else writer.records,
+    )

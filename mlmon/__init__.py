@@ -4,19 +4,39 @@ Every command has a Python twin::
 
     from mlmon import build_report, ReportOptions
     report = build_report(["logs/"], ReportOptions(p99_budget_ms=200))
+
+Exports load on first use, so ``mlmon report`` does not pay for scipy, which only drift needs.
 """
 
-from mlmon.drift_report import DriftOptions, DriftReport, build_drift_report
-from mlmon.findings import Finding, Severity
-from mlmon.ingest import IngestOptions, read_logs
-from mlmon.reference import build_profile, load_reference, save_profile
-from mlmon.reference_build import ReferenceBuildOptions, build_reference
-from mlmon.report import Report, ReportOptions, build_report
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "DriftOptions", "DriftReport", "Finding", "IngestOptions", "ReferenceBuildOptions", "Report", "ReportOptions",
-    "Severity", "build_drift_report", "build_profile", "build_reference", "build_report", "load_reference",
-    "read_logs", "save_profile",
-]
+_EXPORTS = {
+    "DriftOptions": "mlmon.drift_report",
+    "DriftReport": "mlmon.drift_report",
+    "build_drift_report": "mlmon.drift_report",
+    "Finding": "mlmon.findings",
+    "Severity": "mlmon.findings",
+    "IngestOptions": "mlmon.ingest",
+    "read_logs": "mlmon.ingest",
+    "build_profile": "mlmon.reference",
+    "load_reference": "mlmon.reference",
+    "save_profile": "mlmon.reference",
+    "ReferenceBuildOptions": "mlmon.reference_build",
+    "build_reference": "mlmon.reference_build",
+    "Report": "mlmon.report",
+    "ReportOptions": "mlmon.report",
+    "build_report": "mlmon.report",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mlmon' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

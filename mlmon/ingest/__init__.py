@@ -7,6 +7,8 @@ everything it skipped.
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,11 +17,14 @@ import polars as pl
 from mlmon.errors import InputError, NoUsableRecordsError
 from mlmon.ingest.canonical import canonicalize, empty_canonical
 from mlmon.ingest.decode import decode_chunk
-from mlmon.ingest.fields import KeyTracker, field_map
+from mlmon.ingest.fields import decode_nested, field_map
 from mlmon.ingest.problems import BLANK, LINE_REASONS, Problem, ProblemTally
-from mlmon.ingest.sources import CHUNK_BYTES, discover, read_chunks
+from mlmon.ingest.sources import CHUNK_BYTES, Chunk, discover, read_chunks
 
 __all__ = ["IngestOptions", "IngestStats", "LogData", "Problem", "read_logs"]
+
+WORKERS = 2
+"""Chunks decoded at once."""
 
 
 @dataclass(frozen=True)
@@ -83,22 +88,37 @@ def read_logs(inputs: list[str] | tuple[str, ...], options: IngestOptions | None
     """Read every input into canonical records. Raises ``InputError`` when nothing is usable."""
     options = options or IngestOptions()
     fields = field_map(options.fields, with_probabilities=options.with_probabilities)
+    schema, nested = fields.read_schema(), fields.nested_schema()
     found = discover(inputs)
     tally = ProblemTally()
     frames: list[pl.DataFrame] = []
     lines = 0
     outside = 0
-    for source in found.paths:
-        keys = KeyTracker(fields)
-        for chunk in read_chunks(source, options.chunk_bytes):
-            if chunk.stream_error:
-                tally.add(source, [chunk.first_line + chunk.newlines], "compressed stream truncated")
-            lines += chunk.newlines + (0 if chunk.data.endswith(b"\n") or not chunk.data else 1)
-            raw = decode_chunk(chunk, keys, tally)
-            records = canonicalize(raw, source, fields, tally, with_probabilities=options.with_probabilities)
-            kept = _in_time_range(records, options)
-            outside += records.height - kept.height
-            frames.append(kept)
+
+    def process(chunk: Chunk) -> tuple[pl.DataFrame, int]:
+        if chunk.stream_error:
+            tally.add(chunk.source, [chunk.first_line + chunk.newlines], "compressed stream truncated")
+        raw = decode_nested(decode_chunk(chunk, schema, tally), nested)
+        records = canonicalize(raw, chunk.source, fields, tally, with_probabilities=options.with_probabilities)
+        kept = _in_time_range(records, options)
+        return kept, records.height - kept.height
+
+    # Chunks are decoded by two workers while the next one is read: polars releases the
+    # GIL, and a bounded queue keeps memory at a few chunks. Results stay in file order.
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        pending: deque[Future] = deque()
+        for source in found.paths:
+            for chunk in read_chunks(source, options.chunk_bytes):
+                lines += chunk.newlines + (0 if chunk.data.endswith(b"\n") or not chunk.data else 1)
+                pending.append(pool.submit(process, chunk))
+                while len(pending) > WORKERS:
+                    frame, dropped = pending.popleft().result()
+                    frames.append(frame)
+                    outside += dropped
+        for future in pending:
+            frame, dropped = future.result()
+            frames.append(frame)
+            outside += dropped
     blank = tally.counts.pop(BLANK, 0)
     lines -= blank
     data = pl.concat(frames, how="vertical") if frames else empty_canonical(options.with_probabilities)
@@ -112,7 +132,14 @@ def read_logs(inputs: list[str] | tuple[str, ...], options: IngestOptions | None
         examples=tally.first_examples(found.paths),
     )
     _check_usable(stats, options)
-    return LogData(frame=data.lazy().sort("ts"), stats=stats)
+    return LogData(frame=_by_event_time(data).lazy(), stats=stats)
+
+
+def _by_event_time(data: pl.DataFrame) -> pl.DataFrame:
+    """Sorted by ``ts`` once, eagerly, and only when the input was not already in order
+    (one file usually is), so analyses never re-sort inside their plans."""
+    in_order = data.height < 2 or bool(data.select(pl.col("ts").diff().dt.total_microseconds().min() >= 0).item())
+    return data.with_columns(pl.col("ts").set_sorted()) if in_order else data.sort("ts")
 
 
 def _in_time_range(records: pl.DataFrame, options: IngestOptions) -> pl.DataFrame:

@@ -15,7 +15,7 @@ import re
 
 import polars as pl
 
-from mlmon.ingest.fields import DOCKER_LOG, DOCKER_TIME, KeyTracker
+from mlmon.ingest.fields import DOCKER_LOG, DOCKER_TIME
 from mlmon.ingest.problems import ProblemTally
 from mlmon.ingest.sources import Chunk
 
@@ -30,22 +30,21 @@ _PREFIX = r"^(?:\[[^\]]*\]\s+)?(?:(\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\
 _NON_FINITE = r"([:\[,]\s*)-?(?:NaN|Infinity)\b"
 
 
-def decode_chunk(chunk: Chunk, keys: KeyTracker, tally: ProblemTally) -> pl.DataFrame:
+def decode_chunk(chunk: Chunk, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
     """Rows of ``chunk`` decoded with ``schema``, plus ``_line`` and ``_prefix_ts`` columns."""
     data = chunk.data
-    schema = keys.schema_for(data)
     if chunk.at_eof and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
         head = Chunk(chunk.source, data[:cut], chunk.first_line, at_eof=False, newlines=chunk.newlines)
         tail_line = chunk.first_line + chunk.newlines
-        frames = [decode_chunk(head, keys, tally)] if cut else []
+        frames = [decode_chunk(head, schema, tally)] if cut else []
         frames.append(_decode_lines(chunk.source, [data[cut:].decode("utf-8", "replace")], tail_line, schema, tally, truncated_last=True))
         return pl.concat(frames, how="vertical")
     frame = _fast(data, chunk.newlines, chunk.first_line, schema)
     if frame is None:
         text = data.decode("utf-8", "replace")
         frame = _decode_lines(chunk.source, text.split("\n")[:-1], chunk.first_line, schema, tally)
-    return _unwrap_docker(chunk.source, frame, keys, tally)
+    return _unwrap_docker(chunk.source, frame, schema, tally)
 
 
 def _fast(data: bytes, newlines: int, first_line: int, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
@@ -152,7 +151,7 @@ def _read_good_by_line(source: str, good: pl.DataFrame, schema: dict[str, pl.Dat
     return _read_good(source, good[keep], schema, tally) if keep else _empty(schema)
 
 
-def _unwrap_docker(source: str, frame: pl.DataFrame, keys: KeyTracker, tally: ProblemTally) -> pl.DataFrame:
+def _unwrap_docker(source: str, frame: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
     """Replace Docker json-file wrapper rows by the application line inside ``log``."""
     key = DOCKER_LOG[0]
     if key not in frame.columns or frame[key].null_count() == frame.height:
@@ -160,7 +159,6 @@ def _unwrap_docker(source: str, frame: pl.DataFrame, keys: KeyTracker, tally: Pr
     wrapped = frame.filter(pl.col(key).is_not_null())
     time_key = DOCKER_TIME[0]
     lines = wrapped[key].str.strip_chars_end("\n").to_list()
-    schema = keys.schema_for("\n".join(lines))
     inner = _decode_lines(
         source,
         lines,

@@ -20,7 +20,7 @@ Path = tuple[str, ...]
 _LOGURU_EXTRA = ("record", "extra")
 
 TIMESTAMP: tuple[Path, ...] = (
-    ("ts",), ("timestamp",), ("@timestamp",), ("time",), ("asctime",), ("datetime",),
+    ("ts",), ("timestamp",), ("@timestamp",), ("time",), ("asctime",),
     ("record", "time", "timestamp"),
 )
 EVENT: tuple[Path, ...] = (("event",), ("message",), ("msg",), ("record", "message"))
@@ -28,18 +28,16 @@ LEVEL: tuple[Path, ...] = (("level",), ("levelname",), ("severity",), ("record",
 
 LATENCY_UNITS_MS = {"ms": 1.0, "us": 1e-3, "s": 1e3}
 """Milliseconds per unit, for the unit suffix of a latency field's name."""
-_LATENCY_STEMS = ("latency", "duration", "elapsed", "inference_time", "response_time")
-_LATENCY_SUFFIXES = {"_ms": "ms", "_us": "us", "_s": "s", "_seconds": "s", "": "ms"}
-
-
-def _latency_candidates() -> tuple[tuple[Path, str], ...]:
-    names = [(stem + suffix, unit) for stem in _LATENCY_STEMS for suffix, unit in _LATENCY_SUFFIXES.items()]
-    top = [((name,), unit) for name, unit in names]
-    return tuple(top + [((*_LOGURU_EXTRA, name), unit) for name, unit in names])
-
-
-LATENCY: tuple[tuple[Path, str], ...] = _latency_candidates()
-"""(path, unit) pairs; a bare name such as ``latency`` or ``duration`` is taken as ms."""
+_LATENCY_NAMES = (
+    ("latency_ms", "ms"), ("latency_us", "us"), ("latency_s", "s"), ("latency_seconds", "s"), ("latency", "ms"),
+    ("duration_ms", "ms"), ("duration_s", "s"), ("duration_seconds", "s"), ("duration", "ms"),
+    ("elapsed_ms", "ms"), ("elapsed", "ms"), ("inference_time_ms", "ms"), ("response_time_ms", "ms"),
+)
+LATENCY: tuple[tuple[Path, str], ...] = tuple(((name,), unit) for name, unit in _LATENCY_NAMES) + tuple(
+    ((*_LOGURU_EXTRA, name), unit) for name, unit in _LATENCY_NAMES
+)
+"""(path, unit) pairs; a bare name such as ``latency`` or ``duration`` is taken as ms. Other
+names and units are one ``--field latency_s=my.path`` away."""
 
 
 def _with_loguru(*names: str) -> tuple[Path, ...]:
@@ -47,13 +45,13 @@ def _with_loguru(*names: str) -> tuple[Path, ...]:
 
 
 SIMPLE: dict[str, tuple[Path, ...]] = {
-    "status": _with_loguru("status", "outcome"),
-    "status_code": _with_loguru("status_code", "http_status", "status_code_http"),
-    "error": _with_loguru("error", "exc_info", "exception", "error_type", "error_kind"),
+    "status": _with_loguru("status"),
+    "status_code": _with_loguru("status_code", "http_status"),
+    "error": _with_loguru("error", "exc_info", "exception", "error_kind"),
     "model": _with_loguru("model", "model_name"),
     "model_version": _with_loguru("model_version"),
-    "label": _with_loguru("label", "predicted_label", "prediction"),
-    "confidence": _with_loguru("confidence", "score"),
+    "label": _with_loguru("label", "predicted_label"),
+    "confidence": _with_loguru("confidence"),
     "probabilities": _with_loguru("probabilities", "probs"),
     "cpu_percent": _with_loguru("cpu_percent"),
     "rss_mb": _with_loguru("rss_mb", "memory_mb"),
@@ -89,41 +87,20 @@ class FieldMap:
             paths.extend(candidates)
         return paths
 
-    def roots(self) -> tuple[str, ...]:
-        """Every top-level JSON key some candidate path starts with."""
-        return tuple(dict.fromkeys(path[0] for path in self.all_paths()))
+    def read_schema(self) -> dict[str, pl.DataType]:
+        """The schema chunks are decoded with: every candidate's top-level key, as a string.
 
-    def schema(self, present: set[str] | frozenset[str] | None = None) -> dict[str, pl.DataType]:
-        """A read schema holding the candidate paths whose root key is in ``present`` (all
-        when None); leaves are strings."""
-        paths = [p for p in self.all_paths() if present is None or p[0] in present]
-        return _nest(paths)
+        Reading a key that no line has costs little (about 16 ms per million lines), far
+        less than scanning each chunk for keys, and a key that first appears on line 25,001
+        is read like any other. A nested path's top-level key holds the JSON text of the
+        object; ``nested_schema`` decodes it only when some line has it (loguru's ``record``).
+        """
+        return {path[0]: pl.String() for path in self.all_paths()}
 
-
-class KeyTracker:
-    """Which candidate root keys one file has shown so far.
-
-    Each chunk is scanned once (Aho-Corasick, ``str.contains_any``) for any root key not yet
-    seen, so the read schema holds only keys that occur, and a key that first appears deep
-    into the file is still picked up. A key that also occurs as a string value only widens
-    the schema, which is harmless.
-    """
-
-    def __init__(self, fields: FieldMap) -> None:
-        self._fields = fields
-        self._roots = fields.roots()
-        self._present: set[str] = set()
-        self._schema: dict[str, pl.DataType] = {}
-
-    def schema_for(self, data: bytes | str) -> dict[str, pl.DataType]:
-        absent = [f'"{root}"' for root in self._roots if root not in self._present]
-        if absent:
-            text = pl.Series([data.decode("utf-8", "replace") if isinstance(data, bytes) else data])
-            if text.str.contains_any(absent).item():
-                found = text.str.extract_many(absent).explode().unique().drop_nulls().to_list()
-                self._present.update(key[1:-1] for key in found)
-                self._schema = self._fields.schema(self._present)
-        return self._schema or {self._roots[0]: pl.String()}
+    def nested_schema(self) -> dict[str, pl.DataType]:
+        """Struct types for the top-level keys that nested candidate paths go through."""
+        nested = [path for path in self.all_paths() if len(path) > 1]
+        return {key: dtype for key, dtype in _nest(nested).items() if isinstance(dtype, pl.Struct)}
 
 
 def default_field_map() -> FieldMap:
@@ -191,6 +168,19 @@ def has_path(schema: dict[str, pl.DataType], path: Path) -> bool:
             return False
         node = fields[key]
     return True
+
+
+def decode_nested(frame: pl.DataFrame, nested: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Decode the JSON text of nested top-level keys into structs; drop all-null columns
+    so later steps skip them."""
+    empty = [name for name in frame.columns if not name.startswith("_") and frame[name].null_count() == frame.height]
+    frame = frame.drop(empty)
+    todo = [name for name in nested if name in frame.columns]
+    if not todo:
+        return frame
+    return frame.with_columns(
+        pl.col(name).str.json_decode(nested[name]).alias(name) for name in todo
+    )
 
 
 def _nest(paths: list[Path]) -> dict[str, pl.DataType]:

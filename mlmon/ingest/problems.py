@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -36,17 +37,20 @@ class ProblemTally:
 
     counts: Counter = field(default_factory=Counter)
     examples: list[Problem] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, source: str, lines: list[int], reason: str, count: int | None = None) -> None:
-        """Count ``count`` problems (default ``len(lines)``), keeping the first examples."""
+        """Count ``count`` problems (default ``len(lines)``), keeping the first examples.
+        Safe to call from the chunk workers."""
         total = len(lines) if count is None else count
         if total == 0:
             return
-        self.counts[reason] += total
-        if reason == BLANK:
-            return
-        kept = sum(1 for example in self.examples if example.reason == reason)
-        self.examples.extend(Problem(source, int(n), reason) for n in lines[: max(MAX_EXAMPLES - kept, 0)])
+        with self._lock:
+            self.counts[reason] += total
+            if reason == BLANK:
+                return
+            kept = sum(1 for example in self.examples if example.reason == reason)
+            self.examples.extend(Problem(source, int(n), reason) for n in lines[: max(MAX_EXAMPLES - kept, 0)])
 
     def first_examples(self, sources: tuple[str, ...]) -> tuple[Problem, ...]:
         """The first few problems in file order, then line order."""

@@ -10,12 +10,14 @@ import enum
 import json
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlmon.drift_report import DRIFT_SCHEMA_VERSION, DriftReport
 from mlmon.findings import worst
 from mlmon.ingest import IngestStats
 from mlmon.report import REPORT_SCHEMA_VERSION, Report
+
+if TYPE_CHECKING:  # drift imports scipy, which the report does not need
+    from mlmon.drift_report import DriftReport
 
 
 def to_plain(value: Any) -> Any:
@@ -71,6 +73,8 @@ def _status(report: Report | DriftReport) -> str:
 
 
 def render_drift(report: DriftReport) -> str:
+    from mlmon.drift_report import DRIFT_SCHEMA_VERSION
+
     reference = report.reference
     payload = {
         "mlmon_drift_version": DRIFT_SCHEMA_VERSION,

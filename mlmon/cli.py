@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -18,7 +19,7 @@ import typer
 from mlmon.bench.command import bench_command
 from mlmon.cli_options import FailOn, Field, Format, Logs, MaxMalformed, Since, Until, Window, ingest_options, parse_fail_on
 from mlmon.errors import MlmonError
-from mlmon.findings import exit_code
+from mlmon.findings import Severity, exit_code
 from mlmon.ingest import IngestStats
 from mlmon.render import OutputFormat
 from mlmon.units import parse_latency_ms, parse_ratio
@@ -65,6 +66,17 @@ def warn_skipped(stats: IngestStats) -> None:
         typer.echo(f"mlmon: warning: skipped {parts}{first}", err=True)
 
 
+def finish(report, format: OutputFormat, renderer: str, terminal_module: str, fail_on: Severity) -> None:
+    """Render ``report`` with the chosen format's ``renderer`` function, then exit with the
+    code its findings earn (renderer modules load lazily: rich is not needed for JSON)."""
+    if format is OutputFormat.JSON:
+        warn_skipped(report.ingest)
+        emit(getattr(importlib.import_module("mlmon.render.json_format"), renderer)(report))
+    else:
+        emit(getattr(importlib.import_module(terminal_module), renderer)(report, color=use_color()))
+    raise typer.Exit(exit_code(report.findings, fail_on))
+
+
 @app.command("report")
 @handle_errors
 def report_command(
@@ -90,17 +102,7 @@ def report_command(
         max_error_rate=parse_ratio(max_error_rate) if max_error_rate else None,
     )
     severity = parse_fail_on(fail_on)
-    report = build_report(logs, options)
-    if format is OutputFormat.JSON:
-        from mlmon.render.json_format import render_report
-
-        warn_skipped(report.ingest)
-        emit(render_report(report))
-    else:
-        from mlmon.render.terminal import render_report
-
-        emit(render_report(report, color=use_color()))
-    raise typer.Exit(exit_code(report.findings, severity))
+    finish(build_report(logs, options), format, "render_report", "mlmon.render.terminal", severity)
 
 
 @app.command("drift")
@@ -137,17 +139,7 @@ def drift_command(
         critical_psi=critical_psi, low_confidence=low_confidence, collapse_drop=confidence_drop,
     )
     severity = parse_fail_on(fail_on)
-    report = build_drift_report(logs, options)
-    if format is OutputFormat.JSON:
-        from mlmon.render.json_format import render_drift
-
-        warn_skipped(report.ingest)
-        emit(render_drift(report))
-    else:
-        from mlmon.render.terminal_drift import render_drift
-
-        emit(render_drift(report, color=use_color()))
-    raise typer.Exit(exit_code(report.findings, severity))
+    finish(build_drift_report(logs, options), format, "render_drift", "mlmon.render.terminal_drift", severity)
 
 
 reference_app = typer.Typer(help="Reference profiles: what drift compares against.", no_args_is_help=True)

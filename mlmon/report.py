@@ -75,31 +75,20 @@ def check_budgets(overall: OpsSummary, by_model: tuple[OpsSummary, ...], options
 
 def _p99_finding(summary: OpsSummary, budget: float) -> Finding:
     p99 = summary.latency.p99_ms
-    if p99 is None:
-        return Finding("latency_p99", Severity.UNKNOWN, "no latency values to check against the p99 budget", None, budget, summary.scope)
-    breached = p99 > budget
-    verb = "over" if breached else "within"
-    return Finding(
-        "latency_p99",
-        Severity.CRITICAL if breached else Severity.OK,
-        f"p99 latency {p99:.1f} ms is {verb} the {budget:g} ms budget",
-        p99,
-        budget,
-        summary.scope,
-    )
+    text = None if p99 is None else f"p99 latency {p99:.1f} ms is {{verb}} the {budget:g} ms budget"
+    return _budget_finding("latency_p99", p99, budget, summary.scope, text, "no latency values to check against the p99 budget")
 
 
 def _error_rate_finding(summary: OpsSummary, limit: float) -> Finding:
-    rate = summary.errors.rate
-    if rate is None:
-        return Finding("error_rate", Severity.UNKNOWN, "no requests to compute an error rate", None, limit, summary.scope)
-    breached = rate > limit
-    verb = "over" if breached else "within"
-    return Finding(
-        "error_rate",
-        Severity.CRITICAL if breached else Severity.OK,
-        f"error rate {rate:.2%} ({summary.errors.errors:,} of {summary.errors.requests:,} requests) is {verb} the {limit:.2%} limit",
-        rate,
-        limit,
-        summary.scope,
-    )
+    rate, errors = summary.errors.rate, summary.errors
+    text = None if rate is None else f"error rate {rate:.2%} ({errors.errors:,} of {errors.requests:,} requests) is {{verb}} the {limit:.2%} limit"
+    return _budget_finding("error_rate", rate, limit, summary.scope, text, "no requests to compute an error rate")
+
+
+def _budget_finding(check: str, value: float | None, limit: float, scope: str, text: str | None, missing: str) -> Finding:
+    """Critical when ``value`` exceeds ``limit``; unknown when there is no value."""
+    if value is None or text is None:
+        return Finding(check, Severity.UNKNOWN, missing, None, limit, scope)
+    breached = value > limit
+    message = text.format(verb="over" if breached else "within")
+    return Finding(check, Severity.CRITICAL if breached else Severity.OK, message, value, limit, scope)

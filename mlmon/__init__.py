@@ -31,6 +31,9 @@ _EXPORTS = {
     "Report": "mlmon.report",
     "ReportOptions": "mlmon.report",
     "build_report": "mlmon.report",
+    "run_bench": "mlmon.bench.runner",
+    "BenchResult": "mlmon.bench.result",
+    "PredictionLog": "mlmon.instrument",
 }
 
 __all__ = sorted(_EXPORTS)

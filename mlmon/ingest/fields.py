@@ -152,7 +152,8 @@ def parse_field_options(values: list[str] | None) -> dict[str, str]:
 
 
 def path_expr(path: Path) -> pl.Expr:
-    """The expression reading ``path`` from a frame decoded with ``FieldMap.schema()``."""
+    """The expression reading ``path`` from a frame decoded with ``FieldMap.read_schema()``
+    (nested keys after ``decode_nested``)."""
     expr = pl.col(path[0])
     for key in path[1:]:
         expr = expr.struct.field(key)

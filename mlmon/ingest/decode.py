@@ -80,13 +80,16 @@ def _decode_lines(
         LINE: numbers if numbers is not None else pl.int_range(first_line, first_line + len(lines), dtype=pl.Int64, eager=True),
         "given_ts": prefix_ts if prefix_ts is not None else pl.Series([None] * len(lines), dtype=pl.String),
     })
+    prefix = pl.col("_prefix")  # one regex pass: groups 1 time, 2 CRI F/P flag, 3 JSON body
     table = table.with_columns(
         pl.col("raw").str.strip_chars().alias("text"),
     ).with_columns(
-        pl.when(pl.col("text").str.starts_with("{")).then(pl.col("text")).otherwise(pl.col("text").str.extract(_PREFIX, 3)).alias("body"),
-        pl.coalesce(pl.col("given_ts"), pl.col("text").str.extract(_PREFIX, 1)).alias(PREFIX_TS),
-        (pl.col("text").str.extract(_PREFIX, 2) == "P").fill_null(False).alias("partial"),
+        pl.col("text").str.extract_groups(_PREFIX).alias("_prefix"),
     ).with_columns(
+        pl.when(pl.col("text").str.starts_with("{")).then(pl.col("text")).otherwise(prefix.struct.field("3")).alias("body"),
+        pl.coalesce(pl.col("given_ts"), prefix.struct.field("1")).alias(PREFIX_TS),
+        (prefix.struct.field("2") == "P").fill_null(False).alias("partial"),
+    ).drop("_prefix").with_columns(
         pl.col("body").str.json_path_match("$").is_not_null().alias("valid"),
     )
     table = _repair_non_finite(source, table, tally)

@@ -88,7 +88,7 @@ def read_logs(inputs: list[str] | tuple[str, ...], options: IngestOptions | None
     """Read every input into canonical records. Raises ``InputError`` when nothing is usable."""
     options = options or IngestOptions()
     fields = field_map(options.fields, with_probabilities=options.with_probabilities)
-    schema, nested = fields.read_schema(), fields.nested_schema()
+    schema, typed_schema, nested = fields.read_schema(), fields.typed_schema(), fields.nested_schema()
     found = discover(inputs)
     tally = ProblemTally()
     frames: list[pl.DataFrame] = []
@@ -98,7 +98,7 @@ def read_logs(inputs: list[str] | tuple[str, ...], options: IngestOptions | None
     def process(chunk: Chunk) -> tuple[pl.DataFrame, int]:
         if chunk.stream_error:
             tally.add(chunk.source, [chunk.first_line + chunk.newlines], "compressed stream truncated")
-        raw = decode_nested(decode_chunk(chunk, schema, tally), nested)
+        raw = decode_nested(decode_chunk(chunk, schema, tally, typed_schema), nested)
         records = canonicalize(raw, chunk.source, fields, tally, with_probabilities=options.with_probabilities)
         kept = _in_time_range(records, options)
         return kept, records.height - kept.height

@@ -34,9 +34,9 @@ from __future__ import annotations
 import polars as pl
 
 from mlmon.ingest.decode import LINE, PREFIX_TS
-from mlmon.ingest.fields import LATENCY_UNITS_MS, FieldMap, Path, has_path, path_expr
+from mlmon.ingest.fields import LATENCY_UNITS_MS, NUMERIC, FieldMap, Path, has_path, path_expr
 from mlmon.ingest.problems import ProblemTally
-from mlmon.ingest.timestamps import parse_timestamps
+from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp
 
 CATEGORICAL = ("source", "event", "level", "status", "error_kind", "model", "model_version", "label")
 _TIMEOUT = ["timeout", "timed_out", "timedout", "deadline_exceeded"]
@@ -54,7 +54,11 @@ def canonicalize(
     *,
     with_probabilities: bool = False,
 ) -> pl.DataFrame:
-    """Canonical columns for the rows of ``raw`` that have a usable timestamp."""
+    """Canonical columns for the rows of ``raw`` that have a usable timestamp.
+
+    One lazy plan per chunk: polars runs it on its thread pool without the GIL, and every
+    check is a boolean column of the same plan, counted afterwards in one pass.
+    """
     if raw.height == 0:
         return empty_canonical(with_probabilities)
     schema = dict(raw.schema)
@@ -62,37 +66,34 @@ def canonicalize(
     def _coalesce(paths: tuple[Path, ...]) -> pl.Expr:
         return _first_present(schema, paths)
 
-    def _text_and_number(paths: tuple[Path, ...]) -> tuple[pl.Expr, pl.Expr]:
-        text = _coalesce(paths)
-        return text, text.str.strip_chars().cast(pl.Float64, strict=False)
-
-    ts_raw = raw.select(_coalesce(fields.timestamp)).to_series()
-    ts = parse_timestamps(ts_raw)
-    if raw[PREFIX_TS].null_count() < raw.height:
-        ts = ts.fill_null(parse_timestamps(raw[PREFIX_TS]))
-    frame = raw.with_columns(ts.alias("ts"), ts_raw.alias("_ts_raw"))
-    _count_all(frame, source, tally, {
-        "missing timestamp": pl.col("_ts_raw").is_null() & pl.col("ts").is_null(),
-        "unparseable timestamp": pl.col("_ts_raw").is_not_null() & pl.col("ts").is_null(),
-    })
-    frame = frame.filter(pl.col("ts").is_not_null())
+    ts_raw = _coalesce(fields.timestamp)
+    ts_format = direct_format(raw.select(ts_raw.drop_nulls().first()).item())
+    ts = parse_direct(ts_raw, ts_format) if ts_format else parse_timestamp(ts_raw)
+    prefixed = raw[PREFIX_TS].null_count() < raw.height
 
     numbers = {
-        "latency_ms": _latency(schema, fields.latency),
-        **{name: _text_and_number(fields.simple[name]) for name in ("status_code", "confidence", "cpu_percent", "rss_mb")},
+        "latency_ms": _number(schema, fields.latency),
+        **{name: _number(schema, tuple((path, "ms") for path in fields.simple[name])) for name in NUMERIC},
     }
-    status_text = _coalesce(fields.simple["status"]).str.to_lowercase()
-    frame = frame.with_columns(
-        *[raw_text.alias(f"_raw_{name}") for name, (raw_text, _) in numbers.items()],
-        *[value.alias(name) for name, (_, value) in numbers.items()],
-        status_text.alias("status"),
-    ).with_columns(
-        # A numeric "status" (some servers log status=200) is an HTTP status code.
-        pl.coalesce(pl.col("status_code"), pl.col("status").cast(pl.Float64, strict=False)).alias("status_code"),
-    )
-    _count_all(frame, source, tally, {
-        f"wrong type: {name}": pl.col(f"_raw_{name}").is_not_null() & pl.col(name).is_null() for name in numbers
-    })
+    wrong_types = {f"wrong type: {name}": wrong for name, (_, wrong) in numbers.items() if wrong is not None}
+    status = _coalesce(fields.simple["status"]).str.to_lowercase()
+    error_text = _coalesce(fields.simple["error"])
+    # Every read of a raw column happens in this first step, before any is replaced.
+    from_raw = {
+        "ts": ts,
+        "_ts_raw": ts_raw,
+        "status": status,
+        "level": _coalesce(fields.level).str.to_lowercase(),
+        "event": _coalesce(fields.event),
+        **{name: _coalesce(fields.simple[name]) for name in ("model", "model_version", "label")},
+        **{name: value for name, (value, _) in numbers.items()},
+        "_error_field": error_text.is_not_null() & ~error_text.str.to_lowercase().is_in(_ABSENT),
+        **{f"_check_{index}": mask for index, mask in enumerate(wrong_types.values())},
+    }
+    if prefixed:  # kubectl --timestamps, CRI or Docker: used when the record has none
+        from_raw["_prefix_ts"] = parse_timestamp(pl.col(PREFIX_TS))
+    if with_probabilities:
+        from_raw["probabilities"] = _probabilities(_coalesce(fields.simple["probabilities"]))
     impossible = {
         "latency_ms": ~pl.col("latency_ms").is_finite() | (pl.col("latency_ms") < 0),
         "confidence": ~pl.col("confidence").is_finite() | (pl.col("confidence") < 0) | (pl.col("confidence") > 1),
@@ -100,50 +101,64 @@ def canonicalize(
         "rss_mb": ~pl.col("rss_mb").is_finite() | (pl.col("rss_mb") < 0),
         "status_code": (pl.col("status_code") < 100) | (pl.col("status_code") > 599) | (pl.col("status_code") % 1 != 0),
     }
-    _count_all(frame, source, tally, {f"impossible value: {name}": mask for name, mask in impossible.items()})
-    frame = frame.with_columns(
-        *[pl.when(mask.fill_null(False)).then(None).otherwise(pl.col(name)).alias(name) for name, mask in impossible.items()]
-    )
-
-    level = _coalesce(fields.level).str.to_lowercase()
-    error_text = _coalesce(fields.simple["error"])
-    has_error_field = error_text.is_not_null() & ~error_text.str.to_lowercase().is_in(_ABSENT)
-    code = pl.col("status_code")
-    status = pl.col("status")
+    checks = [*wrong_types, *(f"impossible value: {name}" for name in impossible)]
+    code, status_col = pl.col("status_code"), pl.col("status")
     error_kind = (
-        pl.when(status.is_in(_TIMEOUT)).then(pl.lit("timeout"))
-        .when(status.is_in(_INVALID)).then(pl.lit("invalid_input"))
-        .when(status.is_in(_FAILED)).then(pl.lit("error"))
+        pl.when(status_col.is_in(_TIMEOUT)).then(pl.lit("timeout"))
+        .when(status_col.is_in(_INVALID)).then(pl.lit("invalid_input"))
+        .when(status_col.is_in(_FAILED)).then(pl.lit("error"))
         .when(code >= 500).then(pl.lit("http_5xx"))
         .when(code >= 400).then(pl.lit("invalid_input"))
-        .when(level.is_in(_ERROR_LEVELS) | has_error_field).then(pl.lit("error"))
+        .when(pl.col("level").is_in(_ERROR_LEVELS) | pl.col("_error_field")).then(pl.lit("error"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
-    frame = frame.with_columns(
-        pl.lit(source).alias("source"),
-        _coalesce(fields.event).alias("event"),
-        level.alias("level"),
-        error_kind.alias("error_kind"),
-        _coalesce(fields.simple["model"]).alias("model"),
-        _coalesce(fields.simple["model_version"]).alias("model_version"),
-        _coalesce(fields.simple["label"]).alias("label"),
-    ).with_columns(
-        (pl.col("latency_ms").is_not_null() | status.is_not_null() | code.is_not_null() | pl.col("error_kind").is_not_null())
-        .alias("is_request"),
+    plan = (
+        raw.lazy()
+        .select(*[expr.alias(name) for name, expr in from_raw.items()], pl.col(LINE))
+        .with_columns(
+            # A numeric "status" (some servers log status=200) is an HTTP status code.
+            pl.coalesce(code, status_col.cast(pl.Float64, strict=False)).alias("status_code"),
+        )
+        .with_columns(
+            mask.fill_null(False).alias(f"_check_{len(wrong_types) + index}") for index, mask in enumerate(impossible.values())
+        )
+        .with_columns(
+            pl.when(pl.col(f"_check_{len(wrong_types) + index}")).then(None).otherwise(pl.col(name)).alias(name)
+            for index, name in enumerate(impossible)
+        )
+        .with_columns(error_kind.alias("error_kind"))
+        .select(
+            pl.col("ts"),
+            pl.lit(source).cast(pl.Categorical).alias("source"),
+            *[pl.col(name).cast(pl.Categorical) for name in CATEGORICAL if name != "source"],
+            pl.col("latency_ms"),
+            code.cast(pl.Int32),
+            (pl.col("latency_ms").is_not_null() | status_col.is_not_null() | code.is_not_null() | pl.col("error_kind").is_not_null())
+            .alias("is_request"),
+            pl.col("confidence"),
+            pl.col("cpu_percent"),
+            pl.col("rss_mb"),
+            *([pl.col("probabilities")] if with_probabilities else []),
+            pl.col("_ts_raw"),
+            *([pl.col("_prefix_ts")] if prefixed else []),
+            pl.col(LINE),
+            *[pl.col(f"_check_{index}").fill_null(False) for index in range(len(checks))],
+        )
     )
-    columns = [
-        pl.col("ts"),
-        *[pl.col(name).cast(pl.Categorical) for name in CATEGORICAL],
-        pl.col("latency_ms"),
-        pl.col("status_code").cast(pl.Int32),
-        pl.col("is_request"),
-        pl.col("confidence"),
-        pl.col("cpu_percent"),
-        pl.col("rss_mb"),
-    ]
-    if with_probabilities:
-        columns.append(_probabilities(_coalesce(fields.simple["probabilities"])).alias("probabilities"))
-    return frame.select(columns)
+    frame = plan.collect()
+    if ts_format:
+        frame = frame.with_columns(fill_unparsed(frame["ts"], frame["_ts_raw"]))
+    if prefixed:
+        frame = frame.with_columns(pl.col("ts").fill_null(pl.col("_prefix_ts"))).drop("_prefix_ts")
+    problems = {
+        "missing timestamp": pl.col("_ts_raw").is_null() & pl.col("ts").is_null(),
+        "unparseable timestamp": pl.col("_ts_raw").is_not_null() & pl.col("ts").is_null(),
+        **{reason: pl.col(f"_check_{index}") for index, reason in enumerate(checks)},
+    }
+    _count_all(frame, source, tally, problems)
+    if frame["ts"].null_count():
+        frame = frame.filter(pl.col("ts").is_not_null())
+    return frame.drop("_ts_raw", LINE, *[f"_check_{index}" for index in range(len(checks))])
 
 
 def empty_canonical(with_probabilities: bool = False) -> pl.DataFrame:
@@ -164,20 +179,40 @@ def _first_present(schema: dict[str, pl.DataType], paths: tuple[Path, ...]) -> p
     return exprs[0] if len(exprs) == 1 else pl.coalesce(exprs)
 
 
-def _latency(schema: dict[str, pl.DataType], candidates: tuple[tuple[Path, str], ...]) -> tuple[pl.Expr, pl.Expr]:
-    """(raw text, value in ms) for the first latency candidate present in each row."""
+def _number(schema: dict[str, pl.DataType], candidates: tuple[tuple[Path, str], ...]) -> tuple[pl.Expr, pl.Expr | None]:
+    """(value, wrong-type mask) of a numeric field: the value in the first candidate present
+    in each row, times its unit's factor (``LATENCY_UNITS_MS``; ``ms`` is 1). The mask is
+    ``None`` when every present candidate was read as a number, so none can be wrong."""
     candidates = tuple((path, unit) for path, unit in candidates if has_path(schema, path))
     if not candidates:
-        return pl.lit(None, dtype=pl.String), pl.lit(None, dtype=pl.Float64)
-    texts = [path_expr(path) for path, _ in candidates]
-    values = [path_expr(path).str.strip_chars().cast(pl.Float64, strict=False) * LATENCY_UNITS_MS[unit] for path, unit in candidates]
-    first_present = pl.coalesce(texts)
-    # Take the value of the same candidate whose text was present, so "12ms" in latency_ms
-    # is counted as a wrong type rather than silently replaced by a later candidate.
-    value = pl.when(texts[0].is_not_null()).then(values[0])
-    for text, number in zip(texts[1:], values[1:]):
-        value = value.when(text.is_not_null()).then(number)
-    return first_present, value.otherwise(None)
+        return pl.lit(None, dtype=pl.Float64), None
+    present = [path_expr(path).is_not_null() for path, _ in candidates]
+    values = [_as_number(path, schema) * LATENCY_UNITS_MS[unit] for path, unit in candidates]
+    # Take the value of the same candidate that was present, so "12ms" in latency_ms is
+    # counted as a wrong type rather than silently replaced by a later candidate.
+    value = values[0]
+    if len(values) > 1:
+        chain = pl.when(present[0]).then(values[0])
+        for is_present, number in zip(present[1:], values[1:]):
+            chain = chain.when(is_present).then(number)
+        value = chain.otherwise(None)
+    if all(_path_dtype(schema, path).is_numeric() for path, _ in candidates):
+        return value, None
+    return value, pl.any_horizontal(present) & value.is_null()
+
+
+def _as_number(path: Path, schema: dict[str, pl.DataType]) -> pl.Expr:
+    expr = path_expr(path)
+    if _path_dtype(schema, path).is_numeric():
+        return expr.cast(pl.Float64)
+    return expr.str.strip_chars().cast(pl.Float64, strict=False)
+
+
+def _path_dtype(schema: dict[str, pl.DataType], path: Path) -> pl.DataType:
+    dtype = schema[path[0]]
+    for key in path[1:]:
+        dtype = {f.name: f.dtype for f in dtype.fields}[key]
+    return dtype
 
 
 def _probabilities(text: pl.Expr) -> pl.Expr:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 
 import polars as pl
 
@@ -24,36 +23,60 @@ LINE = "_line"
 PREFIX_TS = "_prefix_ts"
 """Column holding a timestamp found outside the JSON (kubectl, CRI, Docker)."""
 
-_NOT_OBJECT_START = re.compile(rb"\n(?!\{)")
 # kubectl --prefix "[pod/x/c] ", --timestamps "2024-...Z ", CRI "<ts> stdout F ".
 _PREFIX = r"^(?:\[[^\]]*\]\s+)?(?:(\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)\s+)?(?:(?:stdout|stderr)\s+([FP])\s+)?(\{.*)$"
 _NON_FINITE = r"([:\[,]\s*)-?(?:NaN|Infinity)\b"
 
 
-def decode_chunk(chunk: Chunk, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
-    """Rows of ``chunk`` decoded with ``schema``, plus ``_line`` and ``_prefix_ts`` columns."""
+def decode_chunk(
+    chunk: Chunk,
+    schema: dict[str, pl.DataType],
+    tally: ProblemTally,
+    typed_schema: dict[str, pl.DataType] | None = None,
+) -> pl.DataFrame:
+    """Rows of ``chunk`` plus ``_line`` and ``_prefix_ts`` columns.
+
+    A clean chunk is read strictly with ``typed_schema`` (numbers as numbers) when given;
+    anything else with ``schema``, whose leaves are all strings, so ``canonicalize`` sees
+    and counts values of the wrong type. Either way the same keys come back.
+    """
     data = chunk.data
     if chunk.at_eof and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
         head = Chunk(chunk.source, data[:cut], chunk.first_line, at_eof=False, newlines=chunk.newlines)
         tail_line = chunk.first_line + chunk.newlines
-        frames = [decode_chunk(head, schema, tally)] if cut else []
+        frames = [decode_chunk(head, schema, tally, typed_schema)] if cut else []
         frames.append(_decode_lines(chunk.source, [data[cut:].decode("utf-8", "replace")], tail_line, schema, tally, truncated_last=True))
-        return pl.concat(frames, how="vertical")
-    frame = _fast(data, chunk.newlines, chunk.first_line, schema)
+        return pl.concat(frames, how="vertical_relaxed")
+    frame = _fast(data, chunk.newlines, chunk.first_line, schema, typed_schema)
     if frame is None:
         text = data.decode("utf-8", "replace")
         frame = _decode_lines(chunk.source, text.split("\n")[:-1], chunk.first_line, schema, tally)
     return _unwrap_docker(chunk.source, frame, schema, tally)
 
 
-def _fast(data: bytes, newlines: int, first_line: int, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
-    if not data.startswith(b"{") or _NOT_OBJECT_START.search(data, 0, len(data) - 1):
+def _fast(
+    data: bytes,
+    newlines: int,
+    first_line: int,
+    schema: dict[str, pl.DataType],
+    typed_schema: dict[str, pl.DataType] | None,
+) -> pl.DataFrame | None:
+    # Polars rejects a line that is not an object (array, scalar, kubectl prefix) and skips
+    # blank ones; either way the chunk leaves this path, by the error or by the row count.
+    if not data.startswith(b"{"):
         return None
-    try:
-        frame = pl.read_ndjson(io.BytesIO(data), schema=schema, ignore_errors=True)
-    except pl.exceptions.PolarsError:
-        return None
+    frame = None
+    if typed_schema is not None:
+        try:  # strict: a value of the wrong type raises rather than turning into null
+            frame = pl.read_ndjson(io.BytesIO(data), schema=typed_schema)
+        except pl.exceptions.PolarsError:
+            frame = None
+    if frame is None:
+        try:
+            frame = pl.read_ndjson(io.BytesIO(data), schema=schema, ignore_errors=True)
+        except pl.exceptions.PolarsError:
+            return None
     if frame.height != newlines:
         return None
     return frame.with_columns(

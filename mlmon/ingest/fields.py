@@ -58,6 +58,9 @@ SIMPLE: dict[str, tuple[Path, ...]] = {
 }
 """Canonical fields that need no unit handling, with their candidate paths in priority order."""
 
+NUMERIC = ("status_code", "confidence", "cpu_percent", "rss_mb")
+"""Fields of ``SIMPLE`` whose values are numbers (latency is numeric too, with a unit)."""
+
 DOCKER_LOG: Path = ("log",)
 """Docker's json-file driver wraps each application line in ``{"log": "...", "time": ...}``."""
 DOCKER_TIME: Path = ("time",)
@@ -88,14 +91,36 @@ class FieldMap:
         return paths
 
     def read_schema(self) -> dict[str, pl.DataType]:
-        """The schema chunks are decoded with: every candidate's top-level key, as a string.
+        """The forgiving schema: every candidate's top-level key, as a string.
 
-        Reading a key that no line has costs little (about 16 ms per million lines), far
-        less than scanning each chunk for keys, and a key that first appears on line 25,001
-        is read like any other. A nested path's top-level key holds the JSON text of the
-        object; ``nested_schema`` decodes it only when some line has it (loguru's ``record``).
+        Every JSON value reads as a string (numbers as their digits, objects as JSON text),
+        so a wrong type such as ``"latency_ms": "12ms"`` survives to be counted. Reading a key
+        that no line has costs little (about 16 ms per million lines), far less than scanning
+        each chunk for keys, and a key that first appears on line 25,001 is read like any
+        other. A nested path's top-level key holds the JSON text of the object;
+        ``nested_schema`` decodes it only when some line has it (loguru's ``record``).
         """
         return {path[0]: pl.String() for path in self.all_paths()}
+
+    def typed_schema(self) -> dict[str, pl.DataType]:
+        """The fast schema: ``read_schema`` with the keys of numeric fields as ``Float64``.
+
+        Chunks are first read strictly with it. Polars then fails on any value of the wrong
+        type (``"12ms"``, ``true``, an object) instead of nulling it, and the chunk is read
+        again with ``read_schema`` so the value is counted. Clean chunks skip a round trip of
+        every number through text, which is a quarter of the decoding time.
+        """
+        return {**self.read_schema(), **{key: pl.Float64() for key in self.numeric_keys()}}
+
+    def numeric_keys(self) -> frozenset[str]:
+        """Top-level keys that only ever hold a number: a key that any other field (or a
+        nested path) also reads stays text."""
+        numeric = [path for path, _ in self.latency]
+        numeric += [path for name in NUMERIC for path in self.simple.get(name, ())]
+        textual = [*self.timestamp, *self.event, *self.level, DOCKER_LOG]
+        textual += [path for name, paths in self.simple.items() if name not in NUMERIC for path in paths]
+        textual_keys = {path[0] for path in textual} | {path[0] for path in numeric if len(path) > 1}
+        return frozenset(path[0] for path in numeric if len(path) == 1) - textual_keys
 
     def nested_schema(self) -> dict[str, pl.DataType]:
         """Struct types for the top-level keys that nested candidate paths go through."""

@@ -29,10 +29,26 @@ UTC = pl.Datetime("us", "UTC")
 def parse_timestamps(raw: pl.Series) -> pl.Series:
     """``Datetime("us", "UTC")`` values of a string series; null where unparseable."""
     sample = raw.drop_nulls().head(1).to_list()
-    direct = next((fmt for pattern, fmt in _DIRECT if sample and pattern.match(sample[0])), None)
-    if direct is None:
+    fmt = direct_format(sample[0] if sample else None)
+    if fmt is None:
         return raw.to_frame("raw").select(parse_timestamp(pl.col("raw"))).to_series()
-    parsed = raw.str.to_datetime(direct, strict=False, time_unit="us").dt.replace_time_zone("UTC")
+    return fill_unparsed(raw.to_frame("raw").select(parse_direct(pl.col("raw"), fmt)).to_series(), raw)
+
+
+def direct_format(sample: str | None) -> str | None:
+    """The strptime format that parses ``sample`` directly, if it has a common shape."""
+    if sample is None:
+        return None
+    return next((fmt for pattern, fmt in _DIRECT if pattern.match(sample)), None)
+
+
+def parse_direct(raw: pl.Expr, fmt: str) -> pl.Expr:
+    """Parse with one known format (fast); null where a value has another shape."""
+    return raw.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC")
+
+
+def fill_unparsed(parsed: pl.Series, raw: pl.Series) -> pl.Series:
+    """``parsed`` with the values the direct format missed parsed by the general parser."""
     missed = parsed.is_null() & raw.is_not_null()
     if not missed.any():
         return parsed

@@ -19,6 +19,8 @@ from mlmon.windows import WINDOW_COLUMN, WindowSpec, with_window
 
 ERROR_KINDS = ("error", "timeout", "invalid_input", "http_5xx")
 GROUP_KEYS = ("model", "model_version")
+COLUMNS = ("ts", "model", "model_version", "label", "latency_ms", "error_kind", "is_request", "confidence", "cpu_percent", "rss_mb")
+"""The canonical columns these analyses read (``read_logs(..., columns=COLUMNS)``)."""
 
 
 @dataclass(frozen=True)
@@ -171,25 +173,38 @@ def _summary_aggs() -> list[pl.Expr]:
 
 
 def summarize(frame: pl.LazyFrame, by_model: bool = True) -> tuple[OpsSummary, tuple[OpsSummary, ...]]:
-    """The overall summary and, when the logs name models or versions, one per model/version."""
-    overall = _summaries(frame, [])[0]
-    if not by_model:
-        return overall, ()
-    named = frame.filter(pl.any_horizontal(pl.col(key).is_not_null() for key in GROUP_KEYS))
-    groups = _summaries(named, list(GROUP_KEYS))
-    return overall, tuple(groups)
+    """The overall summary and, when the logs name models or versions, one per model/version.
+    Both run as one batch of queries, so polars shares the scan and works on them at once."""
+    keys = list(GROUP_KEYS)
+    queries = _summary_queries(frame, [])
+    if by_model:
+        named = frame.filter(pl.any_horizontal(pl.col(key).is_not_null() for key in keys))
+        queries += _summary_queries(named, keys)
+    results = pl.collect_all(queries)
+    overall = _summaries(*results[:3], [])
+    groups = _summaries(*results[3:], keys) if by_model else []
+    return overall[0], tuple(groups)
 
 
-def _summaries(frame: pl.LazyFrame, keys: list[str]) -> list[OpsSummary]:
-    string_keys = [pl.col(k).cast(pl.String) for k in keys]
-    main = (frame.group_by(string_keys).agg(_summary_aggs()) if keys else frame.select(_summary_aggs()))
-    minutes = frame.filter(pl.col("is_request")).with_columns(pl.col("ts").dt.truncate("1m").alias("_minute"))
-    per_minute = minutes.group_by([*string_keys, "_minute"]).len()
-    peaks = per_minute.sort("len", "_minute", descending=[True, False]).group_by(keys, maintain_order=True).first() if keys else per_minute.sort("len", "_minute", descending=[True, False]).head(1)
-    classes = frame.filter(pl.col("label").is_not_null()).group_by([*string_keys, pl.col("label").cast(pl.String)]).len()
-    main_df, peak_df, class_df = pl.collect_all([main, peaks, classes])
+def _summary_queries(frame: pl.LazyFrame, keys: list[str]) -> list[pl.LazyFrame]:
+    """Main aggregates, the busiest minute, and class counts: per group of ``keys``. Groups
+    are formed on the categorical codes; only the few result rows become strings."""
+    as_text = [pl.col(key).cast(pl.String) for key in keys]
+    main = frame.group_by(keys).agg(_summary_aggs()).with_columns(as_text) if keys else frame.select(_summary_aggs())
+    per_minute = (
+        frame.filter(pl.col("is_request"))
+        .group_by([*keys, pl.col("ts").dt.truncate("1m").alias("_minute")])
+        .len()
+        .sort("len", "_minute", descending=[True, False])
+    )
+    peaks = per_minute.group_by(keys, maintain_order=True).first().with_columns(as_text) if keys else per_minute.head(1)
+    classes = frame.filter(pl.col("label").is_not_null()).group_by([*keys, "label"]).len().with_columns(*as_text, pl.col("label").cast(pl.String))
+    return [main, peaks, classes]
+
+
+def _summaries(main_df: pl.DataFrame, peak_df: pl.DataFrame, class_df: pl.DataFrame, keys: list[str]) -> list[OpsSummary]:
     if not keys and main_df["records"][0] == 0:
-        main_df = main_df.head(0)
+        return []
     results = []
     for row in main_df.sort(keys, nulls_last=True).iter_rows(named=True) if keys else main_df.iter_rows(named=True):
         match = pl.all_horizontal([pl.col(k).eq_missing(row[k]) for k in keys]) if keys else pl.lit(True)

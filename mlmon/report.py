@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from mlmon.findings import Finding, Severity
 from mlmon.ingest import IngestOptions, IngestStats, read_logs
-from mlmon.ops import OpsSummary, WindowOps, summarize, windows
+from mlmon.ops import COLUMNS, OpsSummary, WindowOps, summarize, windows
 from mlmon.windows import WindowSpec
 
 REPORT_SCHEMA_VERSION = 1
@@ -48,7 +48,7 @@ class Report:
 def build_report(inputs: list[str] | tuple[str, ...], options: ReportOptions | None = None) -> Report:
     """Read ``inputs`` and build the report. Raises ``MlmonError`` on unusable input."""
     options = options or ReportOptions()
-    logs = read_logs(inputs, options.ingest)
+    logs = read_logs(inputs, options.ingest, columns=COLUMNS)
     overall, by_model = summarize(logs.frame)
     return Report(
         ingest=logs.stats,

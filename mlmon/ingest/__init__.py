@@ -84,9 +84,19 @@ class LogData:
     """What was read and skipped."""
 
 
-def read_logs(inputs: list[str] | tuple[str, ...], options: IngestOptions | None = None) -> LogData:
-    """Read every input into canonical records. Raises ``InputError`` when nothing is usable."""
+def read_logs(
+    inputs: list[str] | tuple[str, ...],
+    options: IngestOptions | None = None,
+    columns: tuple[str, ...] | None = None,
+) -> LogData:
+    """Read every input into canonical records. Raises ``InputError`` when nothing is usable.
+
+    ``columns`` keeps only those canonical columns (``ts`` always): an analysis asks for what
+    it uses, so memory holds nothing else. Every value is still checked and counted.
+    """
     options = options or IngestOptions()
+    if columns is not None:
+        columns = tuple(dict.fromkeys(("ts", *columns)))
     fields = field_map(options.fields, with_probabilities=options.with_probabilities)
     schema, typed_schema, nested = fields.read_schema(), fields.typed_schema(), fields.nested_schema()
     found = discover(inputs)
@@ -99,7 +109,7 @@ def read_logs(inputs: list[str] | tuple[str, ...], options: IngestOptions | None
         if chunk.stream_error:
             tally.add(chunk.source, [chunk.first_line + chunk.newlines], "compressed stream truncated")
         raw = decode_nested(decode_chunk(chunk, schema, tally, typed_schema), nested)
-        records = canonicalize(raw, chunk.source, fields, tally, with_probabilities=options.with_probabilities)
+        records = canonicalize(raw, chunk.source, fields, tally, with_probabilities=options.with_probabilities, columns=columns)
         kept = _in_time_range(records, options)
         return kept, records.height - kept.height
 
@@ -121,7 +131,7 @@ def read_logs(inputs: list[str] | tuple[str, ...], options: IngestOptions | None
             outside += dropped
     blank = tally.counts.pop(BLANK, 0)
     lines -= blank
-    data = pl.concat(frames, how="vertical") if frames else empty_canonical(options.with_probabilities)
+    data = pl.concat(frames, how="vertical") if frames else empty_canonical(options.with_probabilities, columns)
     stats = IngestStats(
         files=found.paths,
         ignored_files=found.ignored,

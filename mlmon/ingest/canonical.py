@@ -39,6 +39,19 @@ from mlmon.ingest.problems import ProblemTally
 from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp
 
 CATEGORICAL = ("source", "event", "level", "status", "error_kind", "model", "model_version", "label")
+CANONICAL_SCHEMA: dict[str, pl.DataType] = {
+    "ts": pl.Datetime("us", "UTC"),
+    **{name: pl.Categorical() for name in CATEGORICAL},
+    "latency_ms": pl.Float64(),
+    "status_code": pl.Int32(),
+    "is_request": pl.Boolean(),
+    "confidence": pl.Float64(),
+    "cpu_percent": pl.Float64(),
+    "rss_mb": pl.Float64(),
+    "probabilities": pl.List(pl.Float64),
+}
+"""Every canonical column and its dtype, in frame order (``probabilities`` only on request)."""
+_CANONICAL = {name: pl.col(name).cast(dtype) for name, dtype in CANONICAL_SCHEMA.items()}
 _TIMEOUT = ["timeout", "timed_out", "timedout", "deadline_exceeded"]
 _INVALID = ["invalid_input", "invalid", "bad_request", "rejected", "validation_error"]
 _FAILED = ["error", "failed", "failure", "fail", "exception", "internal_error"]
@@ -53,14 +66,16 @@ def canonicalize(
     tally: ProblemTally,
     *,
     with_probabilities: bool = False,
+    columns: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
-    """Canonical columns for the rows of ``raw`` that have a usable timestamp.
+    """Canonical columns (all, or only ``columns``) for the rows of ``raw`` that have a
+    usable timestamp. Values are checked and counted whether or not their column is kept.
 
     One lazy plan per chunk: polars runs it on its thread pool without the GIL, and every
     check is a boolean column of the same plan, counted afterwards in one pass.
     """
     if raw.height == 0:
-        return empty_canonical(with_probabilities)
+        return empty_canonical(with_probabilities, columns)
     schema = dict(raw.schema)
 
     def _coalesce(paths: tuple[Path, ...]) -> pl.Expr:
@@ -127,18 +142,13 @@ def canonicalize(
             for index, name in enumerate(impossible)
         )
         .with_columns(error_kind.alias("error_kind"))
-        .select(
-            pl.col("ts"),
-            pl.lit(source).cast(pl.Categorical).alias("source"),
-            *[pl.col(name).cast(pl.Categorical) for name in CATEGORICAL if name != "source"],
-            pl.col("latency_ms"),
-            code.cast(pl.Int32),
+        .with_columns(
+            pl.lit(source).alias("source"),
             (pl.col("latency_ms").is_not_null() | status_col.is_not_null() | code.is_not_null() | pl.col("error_kind").is_not_null())
             .alias("is_request"),
-            pl.col("confidence"),
-            pl.col("cpu_percent"),
-            pl.col("rss_mb"),
-            *([pl.col("probabilities")] if with_probabilities else []),
+        )
+        .select(
+            *[_CANONICAL[name] for name in canonical_columns(with_probabilities, columns)],
             pl.col("_ts_raw"),
             *([pl.col("_prefix_ts")] if prefixed else []),
             pl.col(LINE),
@@ -161,14 +171,18 @@ def canonicalize(
     return frame.drop("_ts_raw", LINE, *[f"_check_{index}" for index in range(len(checks))])
 
 
-def empty_canonical(with_probabilities: bool = False) -> pl.DataFrame:
-    schema: dict[str, pl.DataType] = {"ts": pl.Datetime("us", "UTC")}
-    schema.update({name: pl.Categorical() for name in CATEGORICAL})
-    schema.update({"latency_ms": pl.Float64, "status_code": pl.Int32, "is_request": pl.Boolean,
-                   "confidence": pl.Float64, "cpu_percent": pl.Float64, "rss_mb": pl.Float64})
-    if with_probabilities:
-        schema["probabilities"] = pl.List(pl.Float64)
-    return pl.DataFrame(schema=schema)
+def canonical_columns(with_probabilities: bool = False, columns: tuple[str, ...] | None = None) -> list[str]:
+    """The canonical column names, in order: all of them, or those in ``columns``."""
+    names = [name for name in CANONICAL_SCHEMA if with_probabilities or name != "probabilities"]
+    if columns is None:
+        return names
+    if unknown := set(columns) - set(CANONICAL_SCHEMA):
+        raise ValueError(f"not canonical columns: {sorted(unknown)}")
+    return [name for name in names if name in columns]
+
+
+def empty_canonical(with_probabilities: bool = False, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
+    return pl.DataFrame(schema={name: CANONICAL_SCHEMA[name] for name in canonical_columns(with_probabilities, columns)})
 
 
 def _first_present(schema: dict[str, pl.DataType], paths: tuple[Path, ...]) -> pl.Expr:

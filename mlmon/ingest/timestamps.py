@@ -18,8 +18,10 @@ import polars as pl
 
 _ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%z"
 _EPOCH_LIMITS = ((1e11, 1_000_000.0), (1e14, 1_000.0), (1e17, 1.0))
+_RFC3339 = "%+"
+"""chrono's RFC 3339 (``Z`` or an offset): twice as fast as the spelled-out format."""
 _DIRECT = (
-    (re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"), "%Y-%m-%dT%H:%M:%S%.fZ"),
+    (re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$"), _RFC3339),
     (re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}$"), "%Y-%m-%d %H:%M:%S,%3f"),
     (re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$"), "%Y-%m-%dT%H:%M:%S%.f"),
 )
@@ -43,8 +45,11 @@ def direct_format(sample: str | None) -> str | None:
 
 
 def parse_direct(raw: pl.Expr, fmt: str) -> pl.Expr:
-    """Parse with one known format (fast); null where a value has another shape."""
-    return raw.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC")
+    """Parse with one known format (fast); null where a value has another shape. Every
+    value differs, so polars' per-value cache would only cost."""
+    if fmt == _RFC3339:
+        return raw.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC", cache=False)
+    return raw.str.to_datetime(fmt, strict=False, time_unit="us", cache=False).dt.replace_time_zone("UTC")
 
 
 def fill_unparsed(parsed: pl.Series, raw: pl.Series) -> pl.Series:

@@ -95,6 +95,27 @@ def test_small_chunks_give_the_same_result_as_one_chunk(write_lines):
     assert chunked_stats.examples[0].line == 501
 
 
+def test_file_chunks_match_stream_chunks(tmp_path):
+    """Plain files are cut at exact line boundaries; compressed ones through a carried
+    remainder. Both must see the same lines, numbers included: a BOM, a line longer than
+    the boundary probe, and no final newline."""
+    from mlmon.ingest.sources import _BOUNDARY_PROBE, read_chunks
+
+    lines = [json.dumps(inference(i % 60)) for i in range(300)]
+    lines[120] = json.dumps(inference(1, note="x" * (_BOUNDARY_PROBE + 10)))
+    body = b"\xef\xbb\xbf" + "\n".join(lines).encode()
+    plain, packed = tmp_path / "a.log", tmp_path / "a.log.gz"
+    plain.write_bytes(body)
+    packed.write_bytes(gzip.compress(body))
+    for chunk_bytes in (1_000, 1 << 20):
+        got = [(c.data, c.first_line, c.newlines) for c in read_chunks(str(plain), chunk_bytes)]
+        joined = b"".join(data for data, _, _ in got)
+        assert joined == body[3:]
+        assert all(first == 1 + sum(n for _, _, n in got[:i]) for i, (_, first, _) in enumerate(got))
+        assert b"".join(c.data for c in read_chunks(str(packed), chunk_bytes)) == joined
+    assert records(plain, chunk_bytes=1_000)[0].drop("source").equals(records(packed)[0].drop("source"))
+
+
 # --- dialects -------------------------------------------------------------------------------
 
 def test_python_json_logger_dialect(write_lines):

@@ -23,8 +23,9 @@ from mlmon.ingest.sources import CHUNK_BYTES, Chunk, discover, read_chunks
 
 __all__ = ["IngestOptions", "IngestStats", "LogData", "Problem", "read_logs"]
 
-WORKERS = 2
-"""Chunks decoded at once."""
+WORKERS = min(8, 2 * pl.thread_pool_size())
+"""Chunks decoded at once: twice polars' threads (measured on 2 cores: 1.70 s with 2, 1.55 s
+with 4, no better with 6 or 8 for 1M records), capped to bound memory to a few chunks each."""
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,8 @@ def read_logs(
         kept = _in_time_range(records, options)
         return kept, records.height - kept.height
 
-    # Chunks are decoded by two workers while the next one is read: polars releases the
-    # GIL, and a bounded queue keeps memory at a few chunks. Results stay in file order.
+    # Chunks are decoded by workers while the next one is read: polars releases the GIL,
+    # and a bounded queue keeps memory at a few chunks. Results stay in file order.
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         pending: deque[Future] = deque()
         for source in found.paths:

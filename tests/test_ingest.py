@@ -219,10 +219,21 @@ def test_error_classification(write_lines, line, kind):
     assert row["is_request"]
 
 
-def test_field_first_seen_after_25000_records(write_lines):
-    lines = [inference(i % 60) for i in range(25_000)] + [inference(1, error="late", status="error")]
-    frame, _ = records(write_lines("a.log", lines))
+@pytest.mark.parametrize("chunk_bytes", [None, 64 << 10])
+def test_field_first_seen_after_25000_records(write_lines, chunk_bytes):
+    """Later chunks of a file are read with the keys its earlier chunks had; a key first
+    seen late (an error field, another latency name, a version) must still be read."""
+    late = [
+        {"timestamp": "2026-11-09T13:00:00Z", "event": "inference", "exc_info": "Traceback ...", "latency_ms": 3.0},
+        {"timestamp": "2026-11-09T13:00:01Z", "event": "inference", "duration_s": 0.25, "model_version": "2"},
+    ]
+    lines = [inference(i % 60) for i in range(25_000)] + late
+    options = {"chunk_bytes": chunk_bytes} if chunk_bytes else {}
+    frame, stats = records(write_lines("a.log", lines), **options)
     assert frame["error_kind"].drop_nulls().to_list() == ["error"]
+    assert frame["latency_ms"].tail(1).to_list() == [250.0]
+    assert frame["model_version"].drop_nulls().cast(pl.String).to_list() == ["2"]
+    assert stats.skipped == {}
 
 
 def test_number_arriving_later_as_string(write_lines):

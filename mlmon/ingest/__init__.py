@@ -106,10 +106,15 @@ def read_logs(
     lines = 0
     outside = 0
 
+    known_keys: dict[str, frozenset[str]] = {}  # per file: the keys that have held values
+
     def process(chunk: Chunk) -> tuple[pl.DataFrame, int]:
         if chunk.stream_error:
             tally.add(chunk.source, [chunk.first_line + chunk.newlines], "compressed stream truncated")
-        raw = decode_nested(decode_chunk(chunk, schema, tally, typed_schema), nested)
+        known = known_keys.get(chunk.source)
+        typed = (fields.known_keys_schema(known), typed_schema) if known else (typed_schema,)
+        raw = decode_nested(decode_chunk(chunk, schema, tally, typed), nested)
+        known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in schema)
         records = canonicalize(raw, chunk.source, fields, tally, with_probabilities=options.with_probabilities, columns=columns)
         kept = _in_time_range(records, options)
         return kept, records.height - kept.height

@@ -32,23 +32,23 @@ def decode_chunk(
     chunk: Chunk,
     schema: dict[str, pl.DataType],
     tally: ProblemTally,
-    typed_schema: dict[str, pl.DataType] | None = None,
+    typed_schemas: tuple[dict[str, pl.DataType], ...] = (),
 ) -> pl.DataFrame:
     """Rows of ``chunk`` plus ``_line`` and ``_prefix_ts`` columns.
 
-    A clean chunk is read strictly with ``typed_schema`` (numbers as numbers) when given;
-    anything else with ``schema``, whose leaves are all strings, so ``canonicalize`` sees
-    and counts values of the wrong type. Either way the same keys come back.
+    A clean chunk is read strictly with the first of ``typed_schemas`` (numbers as numbers)
+    that accepts every value; anything else with ``schema``, whose leaves are all strings,
+    so ``canonicalize`` sees and counts values of the wrong type. The same keys come back.
     """
     data = chunk.data
     if chunk.at_eof and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
         head = Chunk(chunk.source, data[:cut], chunk.first_line, at_eof=False, newlines=chunk.newlines)
         tail_line = chunk.first_line + chunk.newlines
-        frames = [decode_chunk(head, schema, tally, typed_schema)] if cut else []
+        frames = [decode_chunk(head, schema, tally, typed_schemas)] if cut else []
         frames.append(_decode_lines(chunk.source, [data[cut:].decode("utf-8", "replace")], tail_line, schema, tally, truncated_last=True))
         return pl.concat(frames, how="vertical_relaxed")
-    frame = _fast(data, chunk.newlines, chunk.first_line, schema, typed_schema)
+    frame = _fast(data, chunk.newlines, chunk.first_line, schema, typed_schemas)
     if frame is None:
         text = data.decode("utf-8", "replace")
         frame = _decode_lines(chunk.source, text.split("\n")[:-1], chunk.first_line, schema, tally)
@@ -60,18 +60,19 @@ def _fast(
     newlines: int,
     first_line: int,
     schema: dict[str, pl.DataType],
-    typed_schema: dict[str, pl.DataType] | None,
+    typed_schemas: tuple[dict[str, pl.DataType], ...],
 ) -> pl.DataFrame | None:
     # Polars rejects a line that is not an object (array, scalar, kubectl prefix) and skips
     # blank ones; either way the chunk leaves this path, by the error or by the row count.
     if not data.startswith(b"{"):
         return None
     frame = None
-    if typed_schema is not None:
+    for typed_schema in typed_schemas:
         try:  # strict: a value of the wrong type raises rather than turning into null
             frame = pl.read_ndjson(io.BytesIO(data), schema=typed_schema)
+            break
         except pl.exceptions.PolarsError:
-            frame = None
+            continue
     if frame is None:
         try:
             frame = pl.read_ndjson(io.BytesIO(data), schema=schema, ignore_errors=True)

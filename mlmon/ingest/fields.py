@@ -112,6 +112,16 @@ class FieldMap:
         """
         return {**self.read_schema(), **{key: pl.Float64() for key in self.numeric_keys()}}
 
+    def known_keys_schema(self, known: frozenset[str]) -> dict[str, pl.DataType]:
+        """``typed_schema`` with every key outside ``known`` typed ``Null``.
+
+        A file's later chunks are read with the keys its earlier chunks had. Polars fills a
+        ``Null`` column more cheaply than a typed one, and a strict read fails on the first
+        value found under such a key, so a key that first appears late is never dropped:
+        the chunk is read again with the full schema.
+        """
+        return {key: dtype if key in known else pl.Null() for key, dtype in self.typed_schema().items()}
+
     def numeric_keys(self) -> frozenset[str]:
         """Top-level keys that only ever hold a number: a key that any other field (or a
         nested path) also reads stays text."""

@@ -98,7 +98,7 @@ def read_logs(
     options = options or IngestOptions()
     if columns is not None:
         columns = tuple(dict.fromkeys(("ts", *columns)))
-    fields = field_map(options.fields, with_probabilities=options.with_probabilities)
+    fields = field_map(options.fields, with_probabilities=options.with_probabilities).keeping(columns)
     schema, typed_schema, nested = fields.read_schema(), fields.typed_schema(), fields.nested_schema()
     found = discover(inputs)
     tally = ProblemTally()

@@ -59,6 +59,7 @@ SIMPLE: dict[str, tuple[Path, ...]] = {
 """Canonical fields that need no unit handling, with their candidate paths in priority order."""
 
 NUMERIC = ("status_code", "confidence", "cpu_percent", "rss_mb")
+_UNCHECKED_TEXT = ("model", "model_version", "label")
 """Fields of ``SIMPLE`` whose values are numbers (latency is numeric too, with a unit)."""
 
 DOCKER_LOG: Path = ("log",)
@@ -111,6 +112,16 @@ class FieldMap:
         every number through text, which is a quarter of the decoding time.
         """
         return {**self.read_schema(), **{key: pl.Float64() for key in self.numeric_keys()}}
+
+    def keeping(self, columns: tuple[str, ...] | None) -> FieldMap:
+        """This map without the candidates of free-text fields that ``columns`` leaves out
+        (``event``, ``model``, ``model_version``, ``label``): a key nobody reads is not
+        decoded. Fields that errors, requests or value checks depend on are always read."""
+        if columns is None:
+            return self
+        simple = {name: () if name in _UNCHECKED_TEXT and name not in columns else paths for name, paths in self.simple.items()}
+        event = self.event if "event" in columns else ()
+        return FieldMap(self.timestamp, event, self.level, self.latency, simple)
 
     def known_keys_schema(self, known: frozenset[str]) -> dict[str, pl.DataType]:
         """``typed_schema`` with every key outside ``known`` typed ``Null``.

@@ -10,7 +10,7 @@ The error rate is errors / requests (see ``is_request``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -177,13 +177,33 @@ def summarize(frame: pl.LazyFrame, by_model: bool = True) -> tuple[OpsSummary, t
     Both run as one batch of queries, so polars shares the scan and works on them at once."""
     keys = list(GROUP_KEYS)
     queries = _summary_queries(frame, [])
-    if by_model:
+    only_group = _only_group(frame, keys) if by_model else None
+    if by_model and only_group is None:
         named = frame.filter(pl.any_horizontal(pl.col(key).is_not_null() for key in keys))
         queries += _summary_queries(named, keys)
     results = pl.collect_all(queries)
     overall = _summaries(*results[:3], [])
+    if only_group is not None and overall:
+        # Every record names the same model and version: its summary is the overall one.
+        scope = " ".join(str(v) for v in only_group.values() if v is not None)
+        return overall[0], (replace(overall[0], scope=scope, **only_group),)
     groups = _summaries(*results[3:], keys) if by_model else []
     return overall[0], tuple(groups)
+
+
+def _only_group(frame: pl.LazyFrame, keys: list[str]) -> dict[str, str | None] | None:
+    """The model/version every record names, when there is exactly one and no record
+    lacks it; None otherwise (no names, several, or some records unnamed)."""
+    census = frame.select(
+        *[pl.col(key).null_count().alias(f"{key}_nulls") for key in keys],
+        *[pl.col(key).drop_nulls().unique().len().alias(f"{key}_unique") for key in keys],
+        *[pl.col(key).drop_nulls().first().cast(pl.String).alias(key) for key in keys],
+    ).collect().row(0, named=True)
+    named = [key for key in keys if census[f"{key}_unique"] == 1 and census[f"{key}_nulls"] == 0]
+    absent = [key for key in keys if census[f"{key}_unique"] == 0]
+    if not named or len(named) + len(absent) != len(keys):
+        return None
+    return {key: census[key] if key in named else None for key in keys}
 
 
 def _summary_queries(frame: pl.LazyFrame, keys: list[str]) -> list[pl.LazyFrame]:

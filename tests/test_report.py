@@ -104,6 +104,24 @@ def test_per_model_version(service_log):
     assert by_version["v2"].scope == "m v2"
 
 
+@pytest.mark.parametrize("versions, expected_scopes", [
+    (["v1", "v1", "v1"], ["m v1"]),          # one model/version everywhere: the overall figures
+    (["v1", "v1", None], ["m v1", "m"]),      # one record without a version: its own group
+    ([None, None, None], ["m"]),              # only the model is named
+])
+def test_single_model_version_is_the_whole_input(write_lines, versions, expected_scopes):
+    lines = [
+        {"timestamp": f"2026-11-09T12:00:0{i}Z", "latency_ms": latency, "model": "m", **({"model_version": v} if v else {})}
+        for i, (latency, v) in enumerate(zip([10.0, 20.0, 40.0], versions))
+    ]
+    report = build_report([str(write_lines("a.log", lines))])
+    assert [g.scope for g in report.by_model] == expected_scopes
+    if len(expected_scopes) == 1:
+        group = report.by_model[0]
+        assert group.latency.p99_ms == report.overall.latency.p99_ms == pytest.approx(np.percentile([10, 20, 40], 99))
+        assert (group.model, group.model_version, group.records) == ("m", versions[0], 3)
+
+
 def test_windows_p99_and_error_rate(service_log):
     path, truth = service_log
     report = build_report([str(path)], ReportOptions(window=parse_window("30m")))

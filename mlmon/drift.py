@@ -23,6 +23,9 @@ from mlmon.findings import Finding, Severity, worst
 from mlmon.reference import ReferenceProfile
 from mlmon.windows import WINDOW_COLUMN, WindowSpec, with_window
 
+COLUMNS = ("ts", "label", "model_version", "confidence", "probabilities")
+"""The canonical columns these analyses read (``read_logs(..., columns=COLUMNS)``)."""
+
 DRIFT_CHECK = "prediction_drift"
 """Check name of prediction-drift findings."""
 COLLAPSE_CHECK = "confidence_collapse"

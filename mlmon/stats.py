@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats as _sps
-from scipy.spatial import distance as _spd
+from scipy.special import chdtrc
 
 SHARE_EPSILON = 1e-4
 """Floor applied to every share before PSI and the chi-squared expected counts.
@@ -179,7 +178,9 @@ def chi_squared_gof(
 
     .. math:: \\chi^2 = \\sum_i \\frac{(o_i - e_i)^2}{e_i}, \\quad k - 1 \\text{ d.o.f.}
 
-    Computed by ``scipy.stats.chisquare(observed, f_exp=e)``.
+    The p-value is the chi-squared survival function, ``scipy.special.chdtrc(k - 1, x)``
+    (what ``scipy.stats.chisquare(observed, f_exp=e)`` returns, without importing
+    ``scipy.stats``, which takes 0.4 s).
 
     References
     ----------
@@ -192,8 +193,9 @@ def chi_squared_gof(
     r = floor_shares(ref, epsilon)
     if obs.size < 2 or n <= 0 or np.isnan(r).any():
         return float("nan"), float("nan")
-    result = _sps.chisquare(obs, f_exp=r * n)
-    return float(result.statistic), float(result.pvalue)
+    expected = r * n
+    statistic = float(np.sum((obs - expected) ** 2 / expected))
+    return statistic, float(chdtrc(obs.size - 1, statistic))
 
 
 def js_distance(p: ArrayLike, q: ArrayLike) -> float:
@@ -212,7 +214,7 @@ def js_distance(p: ArrayLike, q: ArrayLike) -> float:
     .. math:: \\mathrm{JS}(p, q) = \\sqrt{\\tfrac12 \\mathrm{KL}_2(p\\|m)
               + \\tfrac12 \\mathrm{KL}_2(q\\|m)}
 
-    Computed by ``scipy.spatial.distance.jensenshannon(p, q, base=2)``.
+    Equal to ``scipy.spatial.distance.jensenshannon(p, q, base=2)`` (checked in the tests).
 
     References
     ----------
@@ -225,7 +227,15 @@ def js_distance(p: ArrayLike, q: ArrayLike) -> float:
     pa, qb = to_shares(a), to_shares(b)
     if pa.size == 0 or np.isnan(pa).any() or np.isnan(qb).any():
         return float("nan")
-    return float(_spd.jensenshannon(pa, qb, base=2))
+    m = (pa + qb) / 2.0
+    divergence = 0.5 * _kl_bits(pa, m) + 0.5 * _kl_bits(qb, m)
+    return float(np.sqrt(max(divergence, 0.0)))
+
+
+def _kl_bits(p: np.ndarray, m: np.ndarray) -> float:
+    """KL(p || m) in bits over the categories where p > 0 (there m >= p / 2 > 0)."""
+    mask = p > 0
+    return float(np.sum(p[mask] * np.log2(p[mask] / m[mask])))
 
 
 def benjamini_hochberg(pvalues: ArrayLike) -> np.ndarray:
@@ -248,8 +258,8 @@ def benjamini_hochberg(pvalues: ArrayLike) -> np.ndarray:
 
     .. math:: \\tilde p_{(i)} = \\min_{j \\ge i} \\min\\left(1, \\frac{m}{j} p_{(j)}\\right)
 
-    Computed by ``scipy.stats.false_discovery_control(p, method="bh")`` on the finite
-    entries. Controls the false discovery rate at ``alpha`` for independent or positively
+    Equal to ``scipy.stats.false_discovery_control(p, method="bh")`` on the finite entries
+    (checked in the tests). Controls the false discovery rate at ``alpha`` for independent or positively
     dependent tests; under the global null it also bounds the chance of any false alarm
     by ``alpha``.
 
@@ -262,7 +272,17 @@ def benjamini_hochberg(pvalues: ArrayLike) -> np.ndarray:
     out = np.full(arr.shape, np.nan)
     finite = np.isfinite(arr)
     if finite.any():
-        out[finite] = _sps.false_discovery_control(np.clip(arr[finite], 0.0, 1.0), method="bh")
+        out[finite] = _bh(np.clip(arr[finite], 0.0, 1.0))
+    return out
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    order = np.argsort(p)
+    m = p.size
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    out = np.empty(m)
+    out[order] = adjusted
     return out
 
 

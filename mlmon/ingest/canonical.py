@@ -230,9 +230,12 @@ def _path_dtype(schema: dict[str, pl.DataType], path: Path) -> pl.DataType:
 
 
 def _probabilities(text: pl.Expr) -> pl.Expr:
-    """Values of a JSON object ``{"A": 0.9, ...}`` or array ``[0.9, ...]``, in order."""
-    values = text.str.extract_all(r"(?:[:\[,])\s*-?[0-9][0-9.eE+-]*")
-    return values.list.eval(pl.element().str.replace(r"^[:\[,]\s*", "").cast(pl.Float64, strict=False))
+    """Values of a JSON object ``{"A": 0.9, ...}`` or array ``[0.9, ...]``, in order: keys
+    and spaces removed in one pass, then split on commas (a value that is not a number
+    becomes null). Faster than matching each number."""
+    bare = text.str.replace_all(r'"[^"]*"\s*:|\s+', "").str.strip_chars("{}[]")
+    values = bare.str.split(",").cast(pl.List(pl.Float64), strict=False)
+    return pl.when(bare == "").then(pl.lit([], dtype=pl.List(pl.Float64))).otherwise(values)
 
 
 def _count_all(frame: pl.DataFrame, source: str, tally: ProblemTally, masks: dict[str, pl.Expr]) -> None:

@@ -411,34 +411,45 @@ def findings(
 # --------------------------------------------------------------------------- frame plumbing
 
 
-def _prepare(frame: pl.LazyFrame | pl.DataFrame, window: WindowSpec, by_version: bool) -> pl.LazyFrame:
-    """Predictions only, with version, window key, window start, confidence and entropy."""
+def prediction_records(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
+    """Predictions only, as the narrow rows these analyses need: ``ts``, ``label``,
+    ``model_version``, confidence (the top probability when no confidence is logged) and
+    entropy. Row-wise, so ingest applies it to each chunk
+    (``read_logs(..., per_chunk=prediction_records)``) and probability lists are never kept.
+    A frame it already produced passes through unchanged."""
     lf = frame.lazy()
     schema = lf.collect_schema()
+    if _ENTROPY in schema:
+        return lf
     missing = {
         "model_version": pl.lit(None, dtype=pl.String),
         "confidence": pl.lit(None, dtype=pl.Float64),
         "probabilities": pl.lit(None, dtype=pl.List(pl.Float64)),
     }
     lf = lf.with_columns(expr.alias(name) for name, expr in missing.items() if name not in schema)
-    version = pl.col("model_version").cast(pl.String) if by_version else pl.lit(None, dtype=pl.String)
     probs = pl.col("probabilities").cast(pl.List(pl.Float64))
     conf = pl.coalesce(pl.col("confidence").cast(pl.Float64), probs.list.max())
     total = probs.list.sum()
     raw = probs.list.eval(
         pl.when(pl.element() > 0).then(-pl.element() * pl.element().log(2)).otherwise(0.0)
     ).list.sum()
+    return lf.filter(pl.col("label").is_not_null()).select(
+        "ts",
+        "label",
+        "model_version",
+        pl.when(conf.is_finite()).then(conf).alias(_CONF),
+        # H(p / s) = H_raw(p) / s + log2 s, for s = sum(p) > 0
+        pl.when(total > 0).then(raw / total + total.log(2)).alias(_ENTROPY),
+    )
+
+
+def _prepare(frame: pl.LazyFrame | pl.DataFrame, window: WindowSpec, by_version: bool) -> pl.LazyFrame:
+    """Predictions only, with version, window key, window start, confidence and entropy."""
+    version = pl.col("model_version").cast(pl.String) if by_version else pl.lit(None, dtype=pl.String)
     lf = (
-        lf.filter(pl.col("label").is_not_null())
+        prediction_records(frame)
         .sort("ts")
-        .select(
-            "ts",
-            pl.col("label").cast(pl.String),
-            version.alias(_VERSION),
-            pl.when(conf.is_finite()).then(conf).alias(_CONF),
-            # H(p / s) = H_raw(p) / s + log2 s, for s = sum(p) > 0
-            pl.when(total > 0).then(raw / total + total.log(2)).alias(_ENTROPY),
-        )
+        .select("ts", pl.col("label").cast(pl.String), version.alias(_VERSION), _CONF, _ENTROPY)
     )
     if window.duration is not None:
         lf = with_window(lf, window)

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlmon.drift import COLUMNS, ConfidenceTrendResult, PredictionDriftResult, confidence_trend, prediction_drift
+from mlmon.drift import (
+    COLUMNS,
+    ConfidenceTrendResult,
+    PredictionDriftResult,
+    confidence_trend,
+    prediction_drift,
+    prediction_records,
+)
 from mlmon.findings import Finding
 from mlmon.ingest import IngestOptions, IngestStats, read_logs
 from mlmon.reference import ReferenceProfile, load_reference
@@ -76,7 +83,7 @@ def build_drift_report(inputs: list[str] | tuple[str, ...], options: DriftOption
             confidence=options.reference_confidence,
             proba_cols=list(options.reference_proba_cols) if options.reference_proba_cols else None,
         )
-    logs = read_logs(inputs, options.ingest, columns=COLUMNS)
+    logs = read_logs(inputs, options.ingest, columns=COLUMNS, per_chunk=prediction_records)
     prediction = prediction_drift(
         logs.frame, reference, options.window, min_samples=options.min_samples, alpha=options.alpha,
         warning_psi=options.warning_psi, critical_psi=options.critical_psi,

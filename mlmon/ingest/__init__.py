@@ -8,6 +8,7 @@ everything it skipped.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,11 +90,15 @@ def read_logs(
     inputs: list[str] | tuple[str, ...],
     options: IngestOptions | None = None,
     columns: tuple[str, ...] | None = None,
+    per_chunk: Callable[[pl.LazyFrame], pl.LazyFrame] | None = None,
 ) -> LogData:
     """Read every input into canonical records. Raises ``InputError`` when nothing is usable.
 
     ``columns`` keeps only those canonical columns (``ts`` always): an analysis asks for what
     it uses, so memory holds nothing else. Every value is still checked and counted.
+    ``per_chunk`` is a row-wise reduction the analysis applies to each chunk's records as
+    they are read (in the workers): the frame then holds its output, which must keep ``ts``.
+    ``IngestStats.records`` counts the records before it.
     """
     options = options or IngestOptions()
     if columns is not None:
@@ -104,11 +109,12 @@ def read_logs(
     tally = ProblemTally()
     frames: list[pl.DataFrame] = []
     lines = 0
+    records = 0
     outside = 0
 
     known_keys: dict[str, frozenset[str]] = {}  # per file: the keys that have held values
 
-    def process(chunk: Chunk) -> tuple[pl.DataFrame, int]:
+    def process(chunk: Chunk) -> tuple[pl.DataFrame, int, int]:
         if chunk.stream_error:
             tally.add(chunk.source, [chunk.first_line + chunk.newlines], "compressed stream truncated")
         known = known_keys.get(chunk.source)
@@ -117,7 +123,8 @@ def read_logs(
         known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in schema)
         records = canonicalize(raw, chunk.source, fields, tally, with_probabilities=options.with_probabilities, columns=columns)
         kept = _in_time_range(records, options)
-        return kept, records.height - kept.height
+        reduced = per_chunk(kept.lazy()).collect() if per_chunk is not None else kept
+        return reduced, kept.height, records.height - kept.height
 
     # Chunks are decoded by workers while the next one is read: polars releases the GIL,
     # and a bounded queue keeps memory at a few chunks. Results stay in file order.
@@ -128,21 +135,27 @@ def read_logs(
                 lines += chunk.newlines + (0 if chunk.data.endswith(b"\n") or not chunk.data else 1)
                 pending.append(pool.submit(process, chunk))
                 while len(pending) > WORKERS:
-                    frame, dropped = pending.popleft().result()
+                    frame, count, dropped = pending.popleft().result()
                     frames.append(frame)
+                    records += count
                     outside += dropped
         for future in pending:
-            frame, dropped = future.result()
+            frame, count, dropped = future.result()
             frames.append(frame)
+            records += count
             outside += dropped
     blank = tally.counts.pop(BLANK, 0)
     lines -= blank
-    data = pl.concat(frames, how="vertical") if frames else empty_canonical(options.with_probabilities, columns)
+    if frames:
+        data = pl.concat(frames, how="vertical")
+    else:
+        empty = empty_canonical(options.with_probabilities, columns)
+        data = per_chunk(empty.lazy()).collect() if per_chunk is not None else empty
     stats = IngestStats(
         files=found.paths,
         ignored_files=found.ignored,
         lines=lines,
-        records=data.height,
+        records=records,
         outside_time_range=outside,
         skipped=dict(tally.counts.most_common()),
         examples=tally.first_examples(found.paths),

@@ -445,11 +445,11 @@ def prediction_records(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
 
 def _prepare(frame: pl.LazyFrame | pl.DataFrame, window: WindowSpec, by_version: bool) -> pl.LazyFrame:
     """Predictions only, with version, window key, window start, confidence and entropy."""
-    version = pl.col("model_version").cast(pl.String) if by_version else pl.lit(None, dtype=pl.String)
+    version = pl.col("model_version") if by_version else pl.lit(None, dtype=pl.Categorical)
     lf = (
         prediction_records(frame)
         .sort("ts")
-        .select("ts", pl.col("label").cast(pl.String), version.alias(_VERSION), _CONF, _ENTROPY)
+        .select("ts", "label", version.alias(_VERSION), _CONF, _ENTROPY)
     )
     if window.duration is not None:
         lf = with_window(lf, window)

@@ -116,6 +116,17 @@ def test_file_chunks_match_stream_chunks(tmp_path):
     assert records(plain, chunk_bytes=1_000)[0].drop("source").equals(records(packed)[0].drop("source"))
 
 
+def test_columns_and_per_chunk_keep_only_what_an_analysis_reads(write_lines):
+    lines = [inference(1, label="A"), inference(2, latency_ms="12ms"), inference(3)]
+    path = str(write_lines("a.log", lines))
+    narrow = read_logs([path], columns=("latency_ms",))
+    assert narrow.frame.collect_schema().names() == ["ts", "latency_ms"]
+    assert narrow.stats.skipped == {"wrong type: latency_ms": 1}  # checked though not all kept
+    labelled = read_logs([path], columns=("label",), per_chunk=lambda lf: lf.filter(pl.col("label").is_not_null()))
+    assert labelled.frame.collect()["label"].cast(pl.String).to_list() == ["A"]
+    assert labelled.stats.records == 3  # records read, before the analysis' reduction
+
+
 # --- dialects -------------------------------------------------------------------------------
 
 def test_python_json_logger_dialect(write_lines):

@@ -210,14 +210,14 @@ def _summary_queries(frame: pl.LazyFrame, keys: list[str]) -> list[pl.LazyFrame]
     """Main aggregates, the busiest minute, and class counts: per group of ``keys``. Groups
     are formed on the categorical codes; only the few result rows become strings."""
     as_text = [pl.col(key).cast(pl.String) for key in keys]
-    main = frame.group_by(keys).agg(_summary_aggs()).with_columns(as_text) if keys else frame.select(_summary_aggs())
+    main = frame.group_by(keys).agg(_summary_aggs()).with_columns(*as_text) if keys else frame.select(_summary_aggs())
     per_minute = (
         frame.filter(pl.col("is_request"))
         .group_by([*keys, pl.col("ts").dt.truncate("1m").alias("_minute")])
         .len()
         .sort("len", "_minute", descending=[True, False])
     )
-    peaks = per_minute.group_by(keys, maintain_order=True).first().with_columns(as_text) if keys else per_minute.head(1)
+    peaks = per_minute.group_by(keys, maintain_order=True).first().with_columns(*as_text) if keys else per_minute.head(1)
     classes = frame.filter(pl.col("label").is_not_null()).group_by([*keys, "label"]).len().with_columns(*as_text, pl.col("label").cast(pl.String))
     return [main, peaks, classes]
 

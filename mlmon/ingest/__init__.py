@@ -18,7 +18,7 @@ import polars as pl
 from mlmon.errors import InputError, NoUsableRecordsError
 from mlmon.ingest.canonical import canonicalize, empty_canonical
 from mlmon.ingest.decode import decode_chunk
-from mlmon.ingest.fields import decode_nested, field_map
+from mlmon.ingest.fields import decode_nested, field_map, with_known_keys
 from mlmon.ingest.problems import BLANK, LINE_REASONS, Problem, ProblemTally
 from mlmon.ingest.sources import CHUNK_BYTES, Chunk, discover, read_chunks
 
@@ -118,13 +118,13 @@ def read_logs(
         if chunk.stream_error:
             tally.add(chunk.source, [chunk.first_line + chunk.newlines], "compressed stream truncated")
         known = known_keys.get(chunk.source)
-        typed = (fields.known_keys_schema(known), typed_schema) if known else (typed_schema,)
+        typed = (with_known_keys(typed_schema, known), typed_schema) if known else (typed_schema,)
         raw = decode_nested(decode_chunk(chunk, schema, tally, typed), nested)
         known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in schema)
-        records = canonicalize(raw, chunk.source, fields, tally, with_probabilities=options.with_probabilities, columns=columns)
-        kept = _in_time_range(records, options)
+        canonical = canonicalize(raw, chunk.source, fields, tally, with_probabilities=options.with_probabilities, columns=columns)
+        kept = _in_time_range(canonical, options)
         reduced = per_chunk(kept.lazy()).collect() if per_chunk is not None else kept
-        return reduced, kept.height, records.height - kept.height
+        return reduced, kept.height, canonical.height - kept.height
 
     # Chunks are decoded by workers while the next one is read: polars releases the GIL,
     # and a bounded queue keeps memory at a few chunks. Results stay in file order.

@@ -59,8 +59,9 @@ SIMPLE: dict[str, tuple[Path, ...]] = {
 """Canonical fields that need no unit handling, with their candidate paths in priority order."""
 
 NUMERIC = ("status_code", "confidence", "cpu_percent", "rss_mb")
-_UNCHECKED_TEXT = ("model", "model_version", "label")
 """Fields of ``SIMPLE`` whose values are numbers (latency is numeric too, with a unit)."""
+_UNCHECKED_TEXT = ("model", "model_version", "label")
+"""Free-text fields of ``SIMPLE`` that no check or derived column reads."""
 
 DOCKER_LOG: Path = ("log",)
 """Docker's json-file driver wraps each application line in ``{"log": "...", "time": ...}``."""
@@ -123,16 +124,6 @@ class FieldMap:
         event = self.event if "event" in columns else ()
         return FieldMap(self.timestamp, event, self.level, self.latency, simple)
 
-    def known_keys_schema(self, known: frozenset[str]) -> dict[str, pl.DataType]:
-        """``typed_schema`` with every key outside ``known`` typed ``Null``.
-
-        A file's later chunks are read with the keys its earlier chunks had. Polars fills a
-        ``Null`` column more cheaply than a typed one, and a strict read fails on the first
-        value found under such a key, so a key that first appears late is never dropped:
-        the chunk is read again with the full schema.
-        """
-        return {key: dtype if key in known else pl.Null() for key, dtype in self.typed_schema().items()}
-
     def numeric_keys(self) -> frozenset[str]:
         """Top-level keys that only ever hold a number: a key that any other field (or a
         nested path) also reads stays text."""
@@ -147,6 +138,17 @@ class FieldMap:
         """Struct types for the top-level keys that nested candidate paths go through."""
         nested = [path for path in self.all_paths() if len(path) > 1]
         return {key: dtype for key, dtype in _nest(nested).items() if isinstance(dtype, pl.Struct)}
+
+
+def with_known_keys(typed_schema: dict[str, pl.DataType], known: frozenset[str]) -> dict[str, pl.DataType]:
+    """``typed_schema`` with every key outside ``known`` typed ``Null``.
+
+    A file's later chunks are read with the keys its earlier chunks had. Polars fills a
+    ``Null`` column more cheaply than a typed one, and a strict read fails on the first value
+    found under such a key, so a key that first appears late is never dropped: the chunk is
+    read again with the full schema.
+    """
+    return {key: dtype if key in known else pl.Null() for key, dtype in typed_schema.items()}
 
 
 def default_field_map() -> FieldMap:
@@ -208,13 +210,18 @@ def path_expr(path: Path) -> pl.Expr:
 
 def has_path(schema: dict[str, pl.DataType], path: Path) -> bool:
     """True when ``path`` exists in ``schema`` (a frame decoded with it has the column)."""
+    return path_dtype(schema, path) is not None
+
+
+def path_dtype(schema: dict[str, pl.DataType], path: Path) -> pl.DataType | None:
+    """The dtype at ``path`` in ``schema`` (through struct fields), or None if absent."""
     node: object = schema
     for key in path:
         fields = node if isinstance(node, dict) else {f.name: f.dtype for f in node.fields} if isinstance(node, pl.Struct) else {}
         if key not in fields:
-            return False
+            return None
         node = fields[key]
-    return True
+    return node
 
 
 def decode_nested(frame: pl.DataFrame, nested: dict[str, pl.DataType]) -> pl.DataFrame:

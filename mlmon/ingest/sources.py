@@ -192,7 +192,8 @@ def _split(source: str, stream: BinaryIO, chunk_bytes: int, first_line: int = 1)
             carry += block
             continue
         # One copy per chunk: the carried partial line plus the block up to its last newline.
-        data = carry + block[:cut] if carry else block[:cut] if cut < len(block) else block
+        head = block if cut == len(block) else block[:cut]
+        data = carry + head if carry else head
         carry = block[cut:]
         newlines = data.count(b"\n")
         yield Chunk(source, data, line, at_eof=False, newlines=newlines)

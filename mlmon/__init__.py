@@ -6,6 +6,9 @@ Every command has a Python twin::
     report = build_report(["logs/"], ReportOptions(p99_budget_ms=200))
 
 Exports load on first use, so ``mlmon report`` does not pay for scipy, which only drift needs.
+The rooms, from the bottom up: leaves (errors, units, windows, plain) → ingest → stats →
+reference → analyses → verdicts → api → render → cli; each package's docstring says what
+it owns and what it may import.
 """
 
 from __future__ import annotations
@@ -16,21 +19,25 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "DriftOptions": "mlmon.drift_report",
-    "DriftReport": "mlmon.drift_report",
-    "build_drift_report": "mlmon.drift_report",
-    "Finding": "mlmon.findings",
-    "Severity": "mlmon.findings",
-    "IngestOptions": "mlmon.ingest",
-    "read_logs": "mlmon.ingest",
-    "build_profile": "mlmon.reference",
-    "load_reference": "mlmon.reference",
-    "save_profile": "mlmon.reference",
-    "ReferenceBuildOptions": "mlmon.reference_build",
-    "build_reference": "mlmon.reference_build",
-    "Report": "mlmon.report",
-    "ReportOptions": "mlmon.report",
-    "build_report": "mlmon.report",
+    "DriftOptions": "mlmon.api.drift",
+    "build_drift_report": "mlmon.api.drift",
+    "DriftReport": "mlmon.api.results",
+    "Report": "mlmon.api.results",
+    "BenchReport": "mlmon.api.results",
+    "ReportOptions": "mlmon.api.report",
+    "build_report": "mlmon.api.report",
+    "ReferenceBuildOptions": "mlmon.api.reference",
+    "build_reference": "mlmon.api.reference",
+    "Finding": "mlmon.verdicts.findings",
+    "Severity": "mlmon.verdicts.findings",
+    "Check": "mlmon.verdicts.registry",
+    "IngestOptions": "mlmon.ingest.reader",
+    "Needs": "mlmon.ingest.needs",
+    "read_logs": "mlmon.ingest.reader",
+    "reduce_logs": "mlmon.ingest.reader",
+    "build_profile": "mlmon.reference.build",
+    "load_reference": "mlmon.reference.store",
+    "save_profile": "mlmon.reference.store",
     "run_bench": "mlmon.bench.runner",
     "BenchResult": "mlmon.bench.result",
     "PredictionLog": "mlmon.instrument",

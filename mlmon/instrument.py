@@ -43,6 +43,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import IO, Any, Iterator
 
+from mlmon.plain import to_plain
+
 __all__ = ["PredictionLog", "TimedCall", "format_ts"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -75,20 +77,8 @@ def format_ts(ts: "datetime | float | int | None" = None) -> str:
 
 
 def _json_safe(value: Any) -> Any:
-    """Turn ``value`` into something ``json.dumps`` writes as strict JSON."""
-    if value is None or isinstance(value, (bool, str, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, datetime):
-        return format_ts(value)
-    if hasattr(value, "tolist"):  # numpy scalar or array, without importing numpy
-        return _json_safe(value.tolist())
-    return str(value)
+    """``value`` as strict-JSON plain data, datetimes as mlmon's ``ts``."""
+    return to_plain(value, format_ts)
 
 
 class TimedCall:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 
 from mlmon.errors import UsageError
@@ -51,3 +52,12 @@ def parse_ratio(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise UsageError(f"invalid ratio {text!r}: must lie between 0 and 1 (0% and 100%)")
     return value
+
+
+def split_list(values: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Comma-separated and repeated option values, flattened: ``["1,8", "32"]`` and
+    ``"1,8,32"`` both give three items; empty parts are dropped."""
+    if values is None:
+        return ()
+    items = [values] if isinstance(values, str) else list(values)
+    return tuple(part.strip() for item in items for part in item.split(",") if part.strip())

@@ -12,9 +12,12 @@ import pytest
 from scipy import stats as sps
 from scipy.spatial.distance import jensenshannon
 
-from mlmon import drift
-from mlmon.findings import Severity, exit_code
+from mlmon.api.drift import DriftOptions, drift_of_records
 from mlmon.reference import ConfidenceSummary, ReferenceProfile, build_profile
+from mlmon.render import OutputFormat, render
+from mlmon.verdicts.confidence import confidence_findings
+from mlmon.verdicts.findings import Severity, exit_code
+from mlmon.verdicts.prediction_drift import INSUFFICIENT_DATA, prediction_drift_findings
 from mlmon.windows import WindowSpec, parse_window
 
 CLASSES = np.array(["A", "B", "C", "D"])
@@ -67,6 +70,35 @@ def profile(shares=REF_P, mean_confidence: float | None = 0.8) -> ReferenceProfi
     )
 
 
+class drift:
+    """The frame-level entry points these tests use: one in-memory chunk through the
+    drift reducer and the verdicts (``mlmon.api.drift.drift_of_records``)."""
+
+    DRIFT_CHECK, COLLAPSE_CHECK, INSUFFICIENT_DATA = "prediction_drift", "confidence_collapse", INSUFFICIENT_DATA
+
+    @staticmethod
+    def report(frame, reference, window, low_threshold=0.5, **options):
+        records = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+        return drift_of_records(records, reference, DriftOptions(window=window, low_confidence=low_threshold, **options))
+
+    @staticmethod
+    def prediction_drift(frame, reference, window, **options):
+        return drift.report(frame, reference, window, **options).prediction
+
+    @staticmethod
+    def confidence_trend(frame, reference, window, **options):
+        return drift.report(frame, reference, window, **options).confidence
+
+    @staticmethod
+    def findings(prediction, trend):
+        return [*prediction_drift_findings(prediction), *confidence_findings(trend)]
+
+
+def json_sections(frame, reference, window) -> dict:
+    """The drift JSON document of ``frame``, parsed back."""
+    return json.loads(render(drift.report(frame, reference, window), OutputFormat.JSON))
+
+
 def concat(*frames: pl.DataFrame) -> pl.DataFrame:
     """Frames one after the other in time."""
     out, start = [], T0
@@ -106,7 +138,7 @@ def test_subtle_shift_every_window_after_change_is_warning():
     psis = [w.psi for w in result.windows[10:]]
     assert np.mean(psis) == pytest.approx(0.0207, abs=0.003)
     assert result.severity is Severity.WARNING
-    findings = result.findings()
+    findings = prediction_drift_findings(result)
     assert [f.severity for f in findings] == [Severity.WARNING]
     assert exit_code(findings) == 0
     assert exit_code(findings, fail_on=Severity.WARNING) == 1
@@ -142,7 +174,7 @@ def test_major_shift_is_critical_and_gates():
     result = drift.prediction_drift(frame, profile(), parse_window("1000"))
     assert [w.severity for w in result.windows] == [Severity.OK] * 2 + [Severity.CRITICAL] * 2
     assert result.first_breach.start == result.windows[2].start
-    assert exit_code(result.findings()) == 1
+    assert exit_code(prediction_drift_findings(result)) == 1
     assert "PSI" in result.windows[2].reason
 
 
@@ -156,8 +188,8 @@ def test_insufficient_data_is_never_drift():
     assert math.isnan(last.psi) and math.isnan(last.p_adjusted)
     only_small = drift.prediction_drift(logs(150, seed=3), profile(), WindowSpec())
     assert only_small.severity is Severity.UNKNOWN
-    assert only_small.findings()[0].message.startswith(drift.INSUFFICIENT_DATA)
-    assert exit_code(only_small.findings(), fail_on=Severity.WARNING) == 0
+    assert prediction_drift_findings(only_small)[0].message.startswith(drift.INSUFFICIENT_DATA)
+    assert exit_code(prediction_drift_findings(only_small), fail_on=Severity.WARNING) == 0
 
 
 def test_unseen_classes_are_reported_not_fatal():
@@ -170,7 +202,7 @@ def test_unseen_classes_are_reported_not_fatal():
     e = [c for c in w.classes if c.label == "E"][0]
     assert e.count == 100 and e.reference_share == 0.0
     assert math.isfinite(w.psi) and w.severity.rank >= Severity.WARNING.rank
-    assert "never saw: E" in result.findings()[0].message
+    assert "never saw: E" in prediction_drift_findings(result)[0].message
 
 
 def test_time_windows_and_versions():
@@ -187,9 +219,9 @@ def test_time_windows_and_versions():
         "v1": Severity.OK,
         "v2": Severity.CRITICAL,
     }
-    scopes = {f.scope: f.severity for f in result.findings()}
+    scopes = {f.scope: f.severity for f in prediction_drift_findings(result)}
     assert scopes == {"model_version=v1": Severity.OK, "model_version=v2": Severity.CRITICAL}
-    per_window = result.findings(per_window=True)
+    per_window = prediction_drift_findings(result, per_window=True)
     assert len(per_window) == 6 and per_window[0].scope == "model_version=v1 window=2024-05-01T00:00:00Z"
     merged = drift.prediction_drift(frame, profile(), parse_window("1d"), by_version=False)
     assert [w.model_version for w in merged.windows] == [None] * 3
@@ -222,9 +254,9 @@ def test_no_reference_is_not_computable():
     (w,) = result.windows
     assert w.n == 1000 and sum(c.share for c in w.classes) == pytest.approx(1.0)
     assert all(c.reference_share is None for c in w.classes)
-    (finding,) = result.findings()
+    (finding,) = prediction_drift_findings(result)
     assert finding.severity is Severity.UNKNOWN and finding.check == drift.DRIFT_CHECK
-    json.dumps(result.to_dict(), allow_nan=False)
+    json.dumps(json_sections(frame, None, WindowSpec())["prediction_drift"], allow_nan=False)
     labelless = drift.prediction_drift(frame, profile(shares=[]), WindowSpec())
     assert not labelless.computable and "no class shares" in labelless.reason
 
@@ -268,10 +300,10 @@ def test_confidence_collapse_against_reference():
     low = trend.windows[-1]
     assert low.direction == "down" and low.change == pytest.approx(-0.2, abs=0.03)
     assert trend.first_collapse == trend.windows[2]
-    (finding,) = trend.findings()
+    (finding,) = confidence_findings(trend)
     assert finding.check == drift.COLLAPSE_CHECK and finding.severity is Severity.CRITICAL
     assert finding.value == pytest.approx(0.2, abs=0.03) and finding.threshold == 0.10
-    assert exit_code(finding for finding in trend.findings()) == 1
+    assert exit_code(finding for finding in confidence_findings(trend)) == 1
 
 
 def test_confidence_collapse_against_first_window_without_reference():
@@ -300,8 +332,7 @@ def test_confidence_rise_is_not_collapse():
 
 def test_to_dict_is_json_safe_and_shaped():
     frame = concat(logs(1000, seed=1), logs(100, seed=2))
-    result = drift.prediction_drift(frame, profile(), parse_window("1000"))
-    data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    data = json_sections(frame, profile(), parse_window("1000"))["prediction_drift"]
     assert data["check"] == "prediction_drift" and data["severity"] == "ok"
     assert data["thresholds"] == {
         "min_samples": 200,
@@ -314,8 +345,7 @@ def test_to_dict_is_json_safe_and_shaped():
     assert window["severity"] == "unknown" and window["psi"] is None
     assert window["start"].endswith("Z") and window["classes"][0]["label"] == "A"
     assert data["first_breach"] is None
-    trend = drift.confidence_trend(frame, profile(), parse_window("1000")).to_dict()
-    trend = json.loads(json.dumps(trend, allow_nan=False))
+    trend = json_sections(frame, profile(), parse_window("1000"))["confidence"]
     assert trend["check"] == "confidence_collapse" and trend["baseline_source"] == "reference"
     assert set(trend["windows"][0]) >= {
         "n",

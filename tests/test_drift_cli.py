@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from mlmon.cli import app
-from mlmon.drift_report import DriftOptions, build_drift_report
-from mlmon.findings import Severity
+from mlmon.api.drift import DriftOptions, build_drift_report
+from mlmon.verdicts.findings import Severity
 from mlmon.windows import parse_window
 from tests.conftest import REPO, SAMPLE_LOGS
 

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from mlmon.errors import InputError, NoUsableRecordsError, UsageError
-from mlmon.ingest import IngestOptions, read_logs
+from mlmon.ingest import IngestOptions, Needs, read_logs, reduce_logs
 
 T0 = "2026-11-09T12:00:00Z"
 
@@ -116,15 +116,26 @@ def test_file_chunks_match_stream_chunks(tmp_path):
     assert records(plain, chunk_bytes=1_000)[0].drop("source").equals(records(packed)[0].drop("source"))
 
 
-def test_columns_and_per_chunk_keep_only_what_an_analysis_reads(write_lines):
+def test_an_analysis_gets_only_the_columns_it_needs_and_merges_in_input_order(write_lines):
     lines = [inference(1, label="A"), inference(2, latency_ms="12ms"), inference(3)]
     path = str(write_lines("a.log", lines))
-    narrow = read_logs([path], columns=("latency_ms",))
+    narrow = read_logs([path], needs=Needs(("latency_ms",)))
     assert narrow.frame.collect_schema().names() == ["ts", "latency_ms"]
     assert narrow.stats.skipped == {"wrong type: latency_ms": 1}  # checked though not all kept
-    labelled = read_logs([path], columns=("label",), per_chunk=lambda lf: lf.filter(pl.col("label").is_not_null()))
-    assert labelled.frame.collect()["label"].cast(pl.String).to_list() == ["A"]
-    assert labelled.stats.records == 3  # records read, before the analysis' reduction
+
+    class Labels:
+        needs = Needs(("label",))
+
+        def from_chunk(self, records):
+            assert records.columns == ["ts", "label"]
+            return records["label"].drop_nulls().cast(pl.String).to_list()
+
+        def merge(self, left, right):
+            return left + right
+
+    many = [{"ts": 1_700_000_000 + i, "latency_ms": 1.0, "label": f"L{i}"} for i in range(3000)]
+    state, stats = reduce_logs([str(write_lines("b.log", many))], IngestOptions(chunk_bytes=4096), Labels())
+    assert state == [f"L{i}" for i in range(3000)] and stats.records == 3000
 
 
 # --- dialects -------------------------------------------------------------------------------

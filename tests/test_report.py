@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from mlmon.cli import app
-from mlmon.findings import Severity
-from mlmon.report import ReportOptions, build_report
+from mlmon.verdicts.findings import Severity
+from mlmon.api.report import ReportOptions, build_report
 from mlmon.windows import parse_window
 from tests.conftest import SAMPLE_LOGS
 

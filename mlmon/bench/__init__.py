@@ -1,6 +1,7 @@
 """``mlmon bench``: latency, throughput, CPU and memory of an ONNX model's ``session.run``.
 
-Importing this package is cheap: numpy and onnxruntime load only when :func:`run_bench`
+Its command line lives in ``mlmon.cli.bench``, its budget check in ``mlmon.verdicts.budgets``
+and its output in ``mlmon.render``. Importing this package is cheap: numpy and onnxruntime load only when :func:`run_bench`
 is first used (PEP 562 lazy attribute).
 """
 
@@ -8,15 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mlmon.bench.budget import check_p99_budget
-from mlmon.bench.options import BenchFormat, GraphOptimization
+from mlmon.bench.options import GraphOptimization
 from mlmon.bench.result import BenchResult, ConfigResult, LatencyStats, ModelInfo, TensorSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlmon.bench.runner import run_bench
 
-__all__ = ["BenchFormat", "BenchResult", "ConfigResult", "GraphOptimization", "LatencyStats",
-           "ModelInfo", "TensorSpec", "check_p99_budget", "run_bench"]
+__all__ = ["BenchResult", "ConfigResult", "GraphOptimization", "LatencyStats", "ModelInfo", "TensorSpec", "run_bench"]
 
 
 def __getattr__(name: str) -> Any:

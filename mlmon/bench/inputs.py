@@ -33,7 +33,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from mlmon.bench.result import TensorSpec
+from mlmon.bench.result import ONNX_TO_NUMPY, TensorSpec
 from mlmon.errors import ModelError, UsageError
 
 MAX_FEEDS = 16
@@ -41,20 +41,6 @@ MAX_FEEDS = 16
 FEED_BUDGET_BYTES = 8 << 20
 """Memory the distinct feeds of one configuration may take together (8 MiB)."""
 
-ONNX_TO_NUMPY: dict[str, str] = {
-    "tensor(float)": "float32",
-    "tensor(double)": "float64",
-    "tensor(float16)": "float16",
-    "tensor(int64)": "int64",
-    "tensor(int32)": "int32",
-    "tensor(int16)": "int16",
-    "tensor(int8)": "int8",
-    "tensor(uint64)": "uint64",
-    "tensor(uint32)": "uint32",
-    "tensor(uint16)": "uint16",
-    "tensor(uint8)": "uint8",
-    "tensor(bool)": "bool",
-}
 
 
 def numpy_dtype(spec: TensorSpec) -> np.dtype:

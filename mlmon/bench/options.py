@@ -6,6 +6,7 @@ import enum
 from typing import Iterable
 
 from mlmon.errors import UsageError
+from mlmon.units import split_list
 
 
 class GraphOptimization(str, enum.Enum):
@@ -21,21 +22,6 @@ class GraphOptimization(str, enum.Enum):
         """Name of the matching ``onnxruntime.GraphOptimizationLevel`` member."""
         return {"disable": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
                 "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}[self.value]
-
-
-class BenchFormat(str, enum.Enum):
-    """Output formats of ``mlmon bench``."""
-
-    TERMINAL = "terminal"
-    JSON = "json"
-
-
-def split_list(values: Iterable[str] | None) -> list[str]:
-    """Flatten repeated and comma-separated option values: ``["1,8", "32"]`` -> 3 items."""
-    items: list[str] = []
-    for value in values or ():
-        items.extend(part.strip() for part in value.split(",") if part.strip())
-    return items
 
 
 def parse_batch_sizes(values: Iterable[str] | None) -> list[int] | None:

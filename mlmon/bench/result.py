@@ -11,6 +11,22 @@ PERCENTILE_METHOD = "linear"
 """How latency percentiles are computed: ``numpy.percentile``'s default linear
 interpolation between closest ranks (Hyndman & Fan type 7)."""
 
+ONNX_TO_NUMPY: dict[str, str] = {
+    "tensor(float)": "float32",
+    "tensor(double)": "float64",
+    "tensor(float16)": "float16",
+    "tensor(int64)": "int64",
+    "tensor(int32)": "int32",
+    "tensor(int16)": "int16",
+    "tensor(int8)": "int8",
+    "tensor(uint64)": "uint64",
+    "tensor(uint32)": "uint32",
+    "tensor(uint16)": "uint16",
+    "tensor(uint8)": "uint8",
+    "tensor(bool)": "bool",
+}
+"""numpy dtype name of each onnxruntime tensor type."""
+
 
 @dataclass(frozen=True)
 class TensorSpec:

@@ -1,4 +1,5 @@
-"""A tally of what ingest skipped or could not use, by reason, with the first examples."""
+"""What ingest skipped or could not use, by reason, with the first examples; and the
+account of a whole read. Plain Python, so renderers can import it without polars."""
 
 from __future__ import annotations
 
@@ -60,3 +61,33 @@ class ProblemTally:
 
     def skipped_lines(self) -> int:
         return sum(n for reason, n in self.counts.items() if reason in LINE_REASONS)
+
+
+@dataclass(frozen=True)
+class IngestStats:
+    """What was read and what was skipped."""
+
+    files: tuple[str, ...]
+    """Files read, in the order given."""
+    ignored_files: tuple[str, ...]
+    """Files inside directories that were not read because their names do not look like logs."""
+    lines: int
+    """Non-blank lines read."""
+    records: int
+    """Records kept: parsed, timestamped and inside ``--since``/``--until``."""
+    outside_time_range: int
+    """Records dropped by ``--since``/``--until`` (not problems)."""
+    skipped: dict[str, int]
+    """Problems by reason: whole lines skipped, and values that could not be used."""
+    examples: tuple[Problem, ...]
+    """The first few problems as ``file:line: reason``."""
+
+    @property
+    def skipped_lines(self) -> int:
+        """Whole lines skipped (values nulled inside kept records are not counted)."""
+        return sum(n for reason, n in self.skipped.items() if reason in LINE_REASONS)
+
+    @property
+    def malformed_share(self) -> float:
+        """Skipped lines as a share of non-blank lines (0 when there were none)."""
+        return self.skipped_lines / self.lines if self.lines else 0.0

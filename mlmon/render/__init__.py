@@ -1,9 +1,17 @@
-"""Renderers: each output format is one module with a ``render_*`` function per result type
-that returns text. Adding a format touches no analysis code."""
+"""Renderers room: the only place JSON and text are made.
+
+One module per format behind one interface: a format module has
+``render(result, *, color: bool) -> str``, which shows any result that carries findings
+(``mlmon.api.results``) and the command-specific sections it knows. :class:`OutputFormat`
+maps each ``--format`` choice to its module. Renderers import result types, verdicts and
+the JSON-safe converter (``mlmon.plain``); never polars, never the analyses' reducers.
+"""
 
 from __future__ import annotations
 
 import enum
+import importlib
+from typing import Any
 
 
 class OutputFormat(str, enum.Enum):
@@ -11,3 +19,21 @@ class OutputFormat(str, enum.Enum):
 
     TERMINAL = "terminal"
     JSON = "json"
+
+    @property
+    def module(self) -> str:
+        """The module that renders this format."""
+        return _MODULES[self]
+
+    @property
+    def is_machine(self) -> bool:
+        """A format that programs parse: diagnostics go to stderr, never into it."""
+        return self is not OutputFormat.TERMINAL
+
+
+_MODULES = {OutputFormat.TERMINAL: "mlmon.render.terminal", OutputFormat.JSON: "mlmon.render.json_format"}
+
+
+def render(result: Any, output_format: OutputFormat, *, color: bool = False) -> str:
+    """``result`` as text in ``output_format`` (the format's module loads on first use)."""
+    return importlib.import_module(output_format.module).render(result, color=color)

@@ -1,42 +1,24 @@
-"""JSON output: a stable, documented schema with a version key (see README, "JSON output").
-
-Datetimes are ISO-8601 strings in UTC; a value that could not be computed is ``null``.
-"""
+"""JSON output: a stable, documented schema with a version key per command (README, "JSON
+output"). Datetimes are ISO-8601 strings in UTC; a value that could not be computed is
+``null``. A result type this module does not know gets ``status`` and ``findings`` only."""
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import json
-import math
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mlmon.findings import worst
-from mlmon.ingest import IngestStats
-from mlmon.report import REPORT_SCHEMA_VERSION, Report
-
-if TYPE_CHECKING:  # drift imports scipy, which the report does not need
-    from mlmon.drift_report import DriftReport
+from mlmon.api.results import DRIFT_SCHEMA_VERSION, REPORT_SCHEMA_VERSION, BenchReport, DriftReport, Report
+from mlmon.ingest.problems import IngestStats
+from mlmon.plain import to_plain
+from mlmon.render.json_bench import bench_payload
+from mlmon.verdicts.findings import worst
+from mlmon.verdicts.scopes import first_breach
 
 
-def to_plain(value: Any) -> Any:
-    """Dataclasses, enums and datetimes as JSON-safe plain data; NaN becomes None."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def render(result: Any, *, color: bool = False) -> str:
+    """The JSON document of ``result``, indented, with a trailing newline."""
+    section = _SECTIONS.get(type(result), _findings_only)
+    return json.dumps(section(result), indent=2, allow_nan=False) + "\n"
 
 
 def ingest_plain(stats: IngestStats) -> dict[str, Any]:
@@ -52,40 +34,44 @@ def ingest_plain(stats: IngestStats) -> dict[str, Any]:
     }
 
 
-def render_report(report: Report) -> str:
-    findings = [to_plain(f) for f in report.findings]
-    payload = {
+def _report(report: Report) -> dict[str, Any]:
+    return {
         "mlmon_report_version": REPORT_SCHEMA_VERSION,
-        "status": _status(report),
+        "status": worst(report.findings).value,
         "records": report.overall.records,
         "inputs": ingest_plain(report.ingest),
         **{k: v for k, v in to_plain(report.overall).items() if k not in {"model", "model_version"}},
-        "by_model": [to_plain(s) for s in report.by_model],
+        "by_model": to_plain(report.by_model),
         "window": report.window.describe(),
-        "windows": [to_plain(w) for w in report.windows],
-        "findings": findings,
+        "windows": to_plain(report.windows),
+        "findings": to_plain(report.findings),
     }
-    return json.dumps(payload, indent=2, allow_nan=False) + "\n"
 
 
-def _status(report: Report | DriftReport) -> str:
-    return worst(report.findings).value
-
-
-def render_drift(report: DriftReport) -> str:
-    from mlmon.drift_report import DRIFT_SCHEMA_VERSION
-
+def _drift(report: DriftReport) -> dict[str, Any]:
     reference = report.reference
-    payload = {
+    return {
         "mlmon_drift_version": DRIFT_SCHEMA_VERSION,
-        "status": _status(report),
+        "status": worst(report.findings).value,
         "inputs": ingest_plain(report.ingest),
         "reference": None if reference is None else {
             "source": reference.source, "n_rows": reference.n_rows, "class_shares": reference.class_shares,
             "confidence_mean": reference.confidence.mean if reference.confidence else None,
         },
-        "prediction_drift": report.prediction.to_dict(),
-        "confidence": report.confidence.to_dict(),
-        "findings": [to_plain(f) for f in report.findings],
+        "prediction_drift": _judged("prediction_drift", report.prediction, "first_breach"),
+        "confidence": _judged("confidence_collapse", report.confidence, "first_collapse"),
+        "findings": to_plain(report.findings),
     }
-    return json.dumps(payload, indent=2, allow_nan=False) + "\n"
+
+
+def _judged(check: str, result: Any, first_key: str) -> dict[str, Any]:
+    first = first_breach(result.windows)
+    ref = None if first is None else {"model_version": first.model_version, "start": to_plain(first.start), "severity": first.severity.value}
+    return {"check": check, "severity": result.severity.value, **to_plain(result), first_key: ref}
+
+
+def _findings_only(result: Any) -> dict[str, Any]:
+    return {"status": worst(result.findings).value, "findings": to_plain(result.findings)}
+
+
+_SECTIONS = {Report: _report, DriftReport: _drift, BenchReport: bench_payload}

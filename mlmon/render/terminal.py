@@ -1,5 +1,6 @@
 """Terminal output with rich: tables and sparklines. Colour only on a TTY without NO_COLOR;
-otherwise the same layout as plain text."""
+otherwise the same layout as plain text. ``render`` shows any result with findings; the
+report's sections are here, drift's in ``terminal_drift`` and bench's in ``terminal_bench``."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from mlmon.findings import Finding, Severity
-from mlmon.ingest import IngestStats
-from mlmon.ops import OpsSummary, WindowOps
-from mlmon.report import Report
+from mlmon.analyses.ops_types import OpsSummary
+from mlmon.api.results import BenchReport, DriftReport, Report
+from mlmon.ingest.problems import IngestStats
+from mlmon.verdicts.findings import Finding, Severity
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SEVERITY_STYLE = {Severity.OK: "green", Severity.WARNING: "yellow", Severity.CRITICAL: "bold red", Severity.UNKNOWN: "magenta"}
@@ -131,7 +132,8 @@ def _windows(report: Report) -> list[RenderableType]:
     return [table, sparks]
 
 
-def render_report(report: Report, *, color: bool = False, width: int = 110) -> str:
+def report_parts(report: Report) -> list[RenderableType]:
+    """The renderables of ``mlmon report``, in order."""
     parts: list[RenderableType] = [Text("mlmon report", style="bold"), *ingest_lines(report.ingest), Text(""), _overview(report.overall)]
     if report.by_model:
         parts += [Text(""), _by_model(report.by_model)]
@@ -139,4 +141,20 @@ def render_report(report: Report, *, color: bool = False, width: int = 110) -> s
         parts += [Text(""), *_windows(report)]
     if report.findings:
         parts += [Text(""), findings_table(report.findings)]
-    return to_text(parts, color=color, width=width)
+    return parts
+
+
+def render(result: object, *, color: bool = False) -> str:
+    """``result`` as terminal text; a result type without sections of its own shows its
+    findings table."""
+    if isinstance(result, Report):
+        return to_text(report_parts(result), color=color, width=110)
+    if isinstance(result, DriftReport):
+        from mlmon.render.terminal_drift import drift_parts
+
+        return to_text(drift_parts(result), color=color, width=120)
+    if isinstance(result, BenchReport):
+        from mlmon.render.terminal_bench import bench_parts
+
+        return to_text(bench_parts(result), color=color, width=Console().width)
+    return to_text([findings_table(result.findings)], color=color)  # type: ignore[attr-defined]

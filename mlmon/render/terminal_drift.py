@@ -9,9 +9,9 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from mlmon.drift import DriftWindow
-from mlmon.drift_report import DriftReport
-from mlmon.render.terminal import SEVERITY_MARK, SEVERITY_STYLE, findings_table, fmt_time, ingest_lines, to_text
+from mlmon.api.results import DriftReport
+from mlmon.render.terminal import SEVERITY_MARK, SEVERITY_STYLE, findings_table, fmt_time, ingest_lines
+from mlmon.verdicts.prediction_drift import DriftWindow
 
 BAR_WIDTH = 30
 
@@ -73,7 +73,8 @@ def _confidence_table(report: DriftReport) -> Table:
     return table
 
 
-def render_drift(report: DriftReport, *, color: bool = False, width: int = 120) -> str:
+def drift_parts(report: DriftReport) -> list[RenderableType]:
+    """The renderables of ``mlmon drift``, in order."""
     parts: list[RenderableType] = [Text("mlmon drift", style="bold"), *ingest_lines(report.ingest)]
     if report.reference is not None:
         parts.append(Text(f"reference: {report.reference.source} ({report.reference.n_rows:,} rows)", style="dim"))
@@ -89,4 +90,4 @@ def render_drift(report: DriftReport, *, color: bool = False, width: int = 120) 
     if shown is not None and report.prediction.reference_shares:
         parts += [Text(""), *_bars(report, shown)]
     parts += [Text(""), _confidence_table(report), Text(""), findings_table(report.findings)]
-    return to_text(parts, color=color, width=width)
+    return parts

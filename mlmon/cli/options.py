@@ -1,21 +1,21 @@
-"""Options shared by several commands, as typed aliases (sqlite-utils' shared decorators)."""
+"""Options shared by several commands, as typed aliases (sqlite-utils' shared decorators),
+and their parsers. Cheap to import: polars loads only when an option is parsed."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import polars as pl
 import typer
 
 from mlmon.errors import UsageError
-from mlmon.findings import Severity
-from mlmon.ingest import IngestOptions
-from mlmon.ingest.fields import parse_field_options
-from mlmon.ingest.timestamps import parse_timestamps
 from mlmon.render import OutputFormat
 from mlmon.units import parse_ratio
+from mlmon.verdicts.findings import Severity
+
+if TYPE_CHECKING:
+    from mlmon.ingest.reader import IngestOptions
 
 Logs = Annotated[list[str], typer.Argument(help="Log files, directories (recursive), globs, or - for stdin.", show_default=False)]
 Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
@@ -27,19 +27,25 @@ MaxMalformed = Annotated[str, typer.Option("--max-malformed", help="Exit 2 when 
 FailOn = Annotated[str, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1: warning or critical.")]
 
 
-def ingest_options(field: list[str] | None, since: str | None, until: str | None, max_malformed: str, **extra) -> IngestOptions:
+def ingest_options(field: list[str] | None, since: str | None, until: str | None, max_malformed: str) -> IngestOptions:
+    from mlmon.ingest.fields import parse_field_options
+    from mlmon.ingest.reader import IngestOptions
+
     return IngestOptions(
         fields=parse_field_options(field),
         since=parse_time_option("--since", since),
         until=parse_time_option("--until", until),
         max_malformed_share=parse_ratio(max_malformed),
-        **extra,
     )
 
 
 def parse_time_option(name: str, value: str | None) -> datetime | None:
     if value is None:
         return None
+    import polars as pl
+
+    from mlmon.ingest.timestamps import parse_timestamps
+
     text = value.strip()
     if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
         text += "T00:00:00"

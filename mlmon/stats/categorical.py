@@ -1,12 +1,4 @@
-"""Statistics on counts and shares: pure functions on numpy arrays, no I/O.
-
-Every function documents its formula (``Notes``) and sources (``References``), in the style
-of ``scipy.stats``. Degenerate inputs (empty, all-zero, a single category) never raise: the
-function returns ``nan`` and callers map that to the ``unknown`` severity. Mismatched
-shapes are programming errors and raise ``ValueError``.
-
-The notes in ``references/statistics/`` give the defaults and where they come from.
-"""
+"""Statistics on categorical distributions: shares, PSI, chi-squared, Jensen-Shannon."""
 
 from __future__ import annotations
 
@@ -17,14 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import chdtrc
 
-SHARE_EPSILON = 1e-4
-"""Floor applied to every share before PSI and the chi-squared expected counts.
-
-A share of zero makes ``ln(c / r)`` infinite. Shares below the floor are raised to it and the
-vector is renormalised to sum to one (:func:`floor_shares`). ``1e-4`` is one record in ten
-thousand: small enough not to mask a real class, large enough to keep one stray prediction
-of an unseen class from dominating PSI (it adds about 0.002 at n = 1,000).
-"""
+from mlmon.stats import SHARE_EPSILON
 
 
 @dataclass(frozen=True)
@@ -236,113 +221,6 @@ def _kl_bits(p: np.ndarray, m: np.ndarray) -> float:
     """KL(p || m) in bits over the categories where p > 0 (there m >= p / 2 > 0)."""
     mask = p > 0
     return float(np.sum(p[mask] * np.log2(p[mask] / m[mask])))
-
-
-def benjamini_hochberg(pvalues: ArrayLike) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values; ``nan`` entries stay ``nan`` and are not counted.
-
-    Parameters
-    ----------
-    pvalues : array_like
-        Raw p-values of one family of tests (e.g. all windows x model versions).
-
-    Returns
-    -------
-    numpy.ndarray
-        Adjusted p-values, same shape; reject at level ``alpha`` where adjusted < ``alpha``.
-
-    Notes
-    -----
-    With the :math:`m` finite p-values sorted ascending, :math:`p_{(1)} \\le \\dots \\le
-    p_{(m)}`:
-
-    .. math:: \\tilde p_{(i)} = \\min_{j \\ge i} \\min\\left(1, \\frac{m}{j} p_{(j)}\\right)
-
-    Equal to ``scipy.stats.false_discovery_control(p, method="bh")`` on the finite entries
-    (checked in the tests). Controls the false discovery rate at ``alpha`` for independent or positively
-    dependent tests; under the global null it also bounds the chance of any false alarm
-    by ``alpha``.
-
-    References
-    ----------
-    .. [1] Y. Benjamini, Y. Hochberg, "Controlling the false discovery rate: a practical and
-           powerful approach to multiple testing", J. R. Stat. Soc. B 57(1) (1995) 289-300.
-    """
-    arr = np.asarray(pvalues, dtype=float)
-    out = np.full(arr.shape, np.nan)
-    finite = np.isfinite(arr)
-    if finite.any():
-        out[finite] = _bh(np.clip(arr[finite], 0.0, 1.0))
-    return out
-
-
-def _bh(p: np.ndarray) -> np.ndarray:
-    order = np.argsort(p)
-    m = p.size
-    scaled = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    out = np.empty(m)
-    out[order] = adjusted
-    return out
-
-
-def entropy_bits(probabilities: ArrayLike) -> np.ndarray | float:
-    """Shannon entropy in bits of a probability vector, or of each row of a 2-D array.
-
-    Notes
-    -----
-    Each vector is normalised to sum to one first, then
-
-    .. math:: H(p) = -\\sum_i p_i \\log_2 p_i, \\quad 0 \\log 0 = 0
-
-    (as ``scipy.stats.entropy(p, base=2)``). ``nan`` for an all-zero vector. For ``k``
-    classes, ``0 <= H <= log2 k``.
-
-    References
-    ----------
-    .. [1] C. E. Shannon, "A mathematical theory of communication",
-           Bell System Technical Journal 27 (1948) 379-423.
-    """
-    arr = np.asarray(probabilities, dtype=float)
-    total = arr.sum(axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = arr / np.where(total > 0, total, np.nan)
-        terms = np.where(p > 0, -p * np.log2(p), 0.0)
-    result = np.where(np.isnan(p).any(axis=-1), np.nan, terms.sum(axis=-1))
-    return float(result) if result.ndim == 0 else result
-
-
-def bin_counts(values: ArrayLike, edges: ArrayLike) -> np.ndarray:
-    """Count values into the ``len(edges) + 1`` bins of a frozen reference histogram.
-
-    Parameters
-    ----------
-    values : array_like
-        Finite values (drop missing values first).
-    edges : array_like
-        Strictly increasing edges, at least two (a constant reference has ``[c, c]``; see
-        ``references/PROFILE_FORMAT.md``).
-
-    Returns
-    -------
-    numpy.ndarray
-        Integer counts: ``[below, interior_1, ..., interior_{len-1}, above]``.
-
-    Notes
-    -----
-    With edges :math:`e_0 \\le \\dots \\le e_m` (``m = len(edges) - 1``):
-    bin 0 is :math:`x < e_0` (below the reference range); bin :math:`i` for
-    :math:`1 \\le i < m` is :math:`e_{i-1} \\le x < e_i`; bin :math:`m` is
-    :math:`e_{m-1} \\le x \\le e_m` (closed, so the reference maximum belongs to it);
-    bin :math:`m + 1` is :math:`x > e_m` (above the reference range).
-    """
-    x = np.asarray(values, dtype=float)
-    e = np.asarray(edges, dtype=float)
-    if e.ndim != 1 or e.size < 2:
-        raise ValueError("a frozen histogram needs at least two edges")
-    index = np.searchsorted(e, x, side="right")
-    index[x == e[-1]] = e.size - 1
-    return np.bincount(index, minlength=e.size + 1).astype(np.int64)
 
 
 def _same_shape(

@@ -1,4 +1,4 @@
-"""The ``mlmon bench`` command: a thin wrapper over :func:`mlmon.bench.run_bench`.
+"""``mlmon bench``: a thin wrapper over :func:`mlmon.bench.run_bench`.
 
 Cheap to import (typer only): numpy, rich and onnxruntime load when the command runs.
 Exit codes: 0 ok, 1 a configuration's p99 latency is over ``--p99-budget``, 2 a usage or
@@ -10,9 +10,15 @@ from typing import List, Optional
 
 import typer
 
-from mlmon.bench.options import BenchFormat, GraphOptimization, parse_batch_sizes, parse_shapes, split_list
-from mlmon.errors import MlmonError
+from mlmon.bench.options import GraphOptimization, parse_batch_sizes, parse_shapes
+from mlmon.cli.boundary import finish, handle_errors
+from mlmon.cli.options import Format
+from mlmon.render import OutputFormat
+from mlmon.units import split_list
+from mlmon.verdicts.findings import Severity
 
+
+@handle_errors
 
 def bench_command(
     model: Optional[Path] = typer.Argument(
@@ -46,41 +52,24 @@ def bench_command(
     p99_budget: Optional[str] = typer.Option(
         None, "--p99-budget", metavar="LATENCY", show_default=False,
         help="Exit 1 when any configuration's p99 latency exceeds this, e.g. 5ms."),
-    output_format: BenchFormat = typer.Option(BenchFormat.TERMINAL, "--format", "-f", help="Output format."),
+    output_format: Format = OutputFormat.TERMINAL,
 ) -> None:
     """Time an ONNX model: latency percentiles, throughput, CPU time and memory."""
-    try:
-        from mlmon.bench.budget import check_p99_budget
-        from mlmon.bench.runner import run_bench
-        from mlmon.units import parse_duration, parse_latency_ms
+    from mlmon.api.results import BenchReport
+    from mlmon.bench.runner import run_bench
+    from mlmon.units import parse_duration, parse_latency_ms
+    from mlmon.verdicts.budgets import bench_findings
 
-        budget_ms = None if p99_budget is None else parse_latency_ms(p99_budget)
-        result = run_bench(
-            model, batch_sizes=parse_batch_sizes(batch_size), shapes=parse_shapes(shape),
-            input_path=input_file, warmup=warmup, iterations=iterations,
-            duration_s=None if duration is None else parse_duration(duration).total_seconds(),
-            threads=threads, concurrency=concurrency, providers=split_list(providers) or None,
-            graph_optimization=graph_optimization, seed=seed, log=log,
-        )
-    except MlmonError as exc:
-        typer.echo(f"mlmon: error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    findings = () if budget_ms is None else check_p99_budget(result, budget_ms)
-    _print(result, findings, budget_ms, output_format)
-    from mlmon.findings import exit_code
-
-    breaches = [f for f in findings if exit_code([f])]
-    for finding in breaches:
-        typer.echo(f"mlmon: {finding.message}", err=True)
-    raise typer.Exit(1 if breaches else 0)
-
-
-def _print(result, findings, budget_ms, output_format: BenchFormat) -> None:
-    from mlmon.bench import render
-
-    if output_format is BenchFormat.JSON:
-        typer.echo(render.render_json(result, findings, budget_ms), nl=False)
-    else:
-        from rich.console import Console
-
-        Console().print(render.render_table(result, findings, budget_ms))
+    budget_ms = None if p99_budget is None else parse_latency_ms(p99_budget)
+    result = run_bench(
+        model, batch_sizes=parse_batch_sizes(batch_size), shapes=parse_shapes(shape),
+        input_path=input_file, warmup=warmup, iterations=iterations,
+        duration_s=None if duration is None else parse_duration(duration).total_seconds(),
+        threads=threads, concurrency=concurrency, providers=list(split_list(providers)) or None,
+        graph_optimization=graph_optimization, seed=seed, log=log,
+    )
+    findings = () if budget_ms is None else bench_findings(result.configs, budget_ms)
+    for finding in findings:
+        if finding.severity is Severity.CRITICAL:
+            typer.echo(f"mlmon: {finding.message}", err=True)
+    finish(BenchReport(result, budget_ms, findings), output_format)

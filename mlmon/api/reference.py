@@ -1,7 +1,8 @@
-"""``mlmon reference build``: the Python twin. Training data goes through
-``mlmon.reference.read_table``; logs of a known-good period go through ingest, so every
+"""``mlmon reference build``'s Python twin. Training data goes through
+``mlmon.ingest.tables.read_table``; logs of a known-good period go through ingest, so every
 dialect and ``--since``/``--until`` work, and give the prediction part of the profile
-(class shares and confidence; logs' input features are not profiled yet)."""
+(class shares and confidence; logs' input features are not profiled yet). A log window's
+predictions (label and confidence, about 12 bytes each) are held in memory to profile."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from pathlib import Path
 import polars as pl
 
 from mlmon.errors import UsageError
-from mlmon.ingest import IngestOptions, read_logs
-from mlmon.reference import ReferenceProfile, build_profile, read_table, save_profile
-
-_TABLE_SUFFIXES = {".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json"}
+from mlmon.ingest.needs import Needs
+from mlmon.ingest.reader import IngestOptions, read_logs
+from mlmon.ingest.tables import TABLE_READERS, read_table
+from mlmon.reference.build import build_profile
+from mlmon.reference.profile import ReferenceProfile
+from mlmon.reference.store import save_profile
 
 
 @dataclass(frozen=True)
@@ -38,14 +41,14 @@ class ReferenceBuildOptions:
 def reads_as_logs(inputs: list[str] | tuple[str, ...], options: ReferenceBuildOptions) -> bool:
     if options.from_logs or options.ingest.since is not None or options.ingest.until is not None:
         return True
-    return len(inputs) != 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() not in _TABLE_SUFFIXES
+    return len(inputs) != 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() not in TABLE_READERS
 
 
 def build_reference(inputs: list[str] | tuple[str, ...], output: str | Path | None, options: ReferenceBuildOptions | None = None) -> ReferenceProfile:
     """Profile ``inputs`` and write the profile to ``output`` (when given)."""
     options = options or ReferenceBuildOptions()
     if reads_as_logs(inputs, options):
-        logs = read_logs(inputs, options.ingest)
+        logs = read_logs(inputs, options.ingest, Needs(("label", "confidence")))
         predictions = logs.frame.filter(pl.col("label").is_not_null()).select(pl.col("label").cast(pl.String), "confidence").collect()
         if predictions.height == 0:
             raise UsageError(f"{', '.join(inputs)}: no prediction records (label) to profile")

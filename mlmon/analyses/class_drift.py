@@ -1,0 +1,39 @@
+"""Class shares of a window against the reference: PSI, Jensen-Shannon and chi-squared.
+Numbers only; which windows are tested and what they mean is decided in ``mlmon.verdicts``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from mlmon import stats
+from mlmon.analyses.predictions import PredictionWindow
+
+
+@dataclass(frozen=True)
+class ClassDrift:
+    """One window's class counts next to the reference, and the statistics between them."""
+
+    aligned: stats.AlignedCategories
+    """Reference shares and current counts on one list of classes."""
+    psi: float
+    """Population Stability Index (nan without a reference or predictions)."""
+    js_distance: float
+    """Jensen-Shannon distance, base 2, in [0, 1] (nan when not computable)."""
+    chi2: float
+    """Chi-squared goodness-of-fit statistic (nan when not computable)."""
+    p_value: float
+    """Chi-squared p-value (nan when not computable)."""
+
+
+def class_drift(window: PredictionWindow, reference_shares: Mapping[str, float], epsilon: float = stats.SHARE_EPSILON) -> ClassDrift:
+    """PSI, JS distance and chi-squared of ``window``'s class counts against
+    ``reference_shares``; every statistic is nan without a reference or predictions, and
+    where the statistic itself is undefined (a single class in both)."""
+    aligned = stats.align_categories(reference_shares, window.class_counts)
+    if not reference_shares or window.n == 0:
+        return ClassDrift(aligned, math.nan, math.nan, math.nan, math.nan)
+    ref, cur = aligned.reference_shares, aligned.current_counts
+    chi2, p = stats.chi_squared_gof(cur, ref, epsilon)
+    return ClassDrift(aligned, stats.psi(ref, cur, epsilon), stats.js_distance(ref, cur), chi2, p)

@@ -1,0 +1,182 @@
+"""Operational analysis as a reducer: throughput, latency percentiles, error rates, resources
+and a prediction summary, overall, per model/version and per window. Numbers only.
+
+Each chunk becomes a partial state (:class:`OpsState`):
+
+* per (model, version, window, minute): counts, sums, minima and maxima, so every mean,
+  rate and the busiest minute follow by addition;
+* per (model, version, label): prediction counts;
+* the latency values (with their model, version and window) and the confidence values
+  (with their model and version), because exact percentiles need the values themselves.
+
+States merge by concatenation (associative); ``finalize`` adds the sums up and takes the
+percentiles. Memory therefore grows with requests (16 bytes each, 24 with time windows) and
+predictions (16 bytes each), not with whole records. Record-count windows
+(``--window 10000``) need event-time order across files: their state also keeps each
+record's time, request and error flags and latency (18 bytes), ordered at ``finalize``.
+
+Percentiles use numpy's default method (linear interpolation between closest ranks,
+``numpy.percentile(..., method="linear")``); polars' ``quantile(q, "linear")`` computes the
+same value. Latency statistics cover every record that carries a latency, errors included.
+The error rate is errors / requests (see ``is_request`` in ``mlmon.ingest.canonical``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import polars as pl
+
+from mlmon.analyses.ops_summary import ERROR_KINDS, finalize_summaries
+from mlmon.analyses.ops_types import OpsSummary, WindowOps
+from mlmon.ingest.needs import Needs
+from mlmon.windows import WindowSpec
+
+KEYS = ("model", "model_version")
+COLUMNS = ("model", "model_version", "label", "latency_ms", "error_kind", "is_request", "confidence", "cpu_percent", "rss_mb")
+"""The canonical columns this analysis reads."""
+
+
+@dataclass(frozen=True)
+class OpsState:
+    """Partial state of :class:`OpsReducer`: pieces that merge by concatenation."""
+
+    groups: tuple[pl.DataFrame, ...] = ()
+    """(model, version, window, minute) → counts, sums, minima, maxima."""
+    classes: tuple[pl.DataFrame, ...] = ()
+    """(model, version, label) → predictions."""
+    latency: tuple[pl.DataFrame, ...] = ()
+    """(model, version, window) → each latency value."""
+    confidence: tuple[pl.DataFrame, ...] = ()
+    """(model, version) → each confidence value."""
+    rows: tuple[pl.DataFrame, ...] = ()
+    """Record-count windows only: (ts, request, error, latency) per record."""
+
+
+@dataclass(frozen=True)
+class OpsResult:
+    """Everything the operational analysis found."""
+
+    overall: OpsSummary
+    """The whole input."""
+    by_model: tuple[OpsSummary, ...]
+    """One summary per model/version named in the logs."""
+    windows: tuple[WindowOps, ...]
+    """p99 and error rate per window (empty for the whole range)."""
+
+
+@dataclass(frozen=True)
+class OpsReducer:
+    """Reduce canonical records to an :class:`OpsResult`."""
+
+    window: WindowSpec = field(default_factory=WindowSpec)
+    """Per-window breakdown (whole range: none)."""
+    needs: Needs = Needs(COLUMNS)
+    """The columns read."""
+
+    def from_chunk(self, records: pl.DataFrame) -> OpsState:
+        lf = records.lazy().with_columns(_window_key(self.window).alias("_window"))
+        latency = pl.col("latency_ms")
+        queries = [
+            lf.group_by(*KEYS, "_window", pl.col("ts").dt.truncate("1m").alias("_minute")).agg(_sums()),
+            lf.filter(pl.col("label").is_not_null()).group_by(*KEYS, "label").agg(pl.len().alias("n")),
+            lf.filter(latency.is_not_null()).select(*KEYS, *(["_window"] if self.window.duration else []), latency),
+            lf.filter(pl.col("confidence").is_not_null()).select(*KEYS, "confidence"),
+        ]
+        if self.window.records is not None:
+            queries.append(lf.select("ts", "is_request", pl.col("error_kind").is_not_null().alias("is_error"), latency))
+        return OpsState(*((piece,) for piece in pl.collect_all(queries)))
+
+    def merge(self, left: OpsState, right: OpsState) -> OpsState:
+        return OpsState(*(a + b for a, b in zip(_pieces(left), _pieces(right))))
+
+    def finalize(self, state: OpsState) -> OpsResult:
+        overall, by_model = finalize_summaries(state)
+        return OpsResult(overall, by_model, self._windows(state))
+
+    def _windows(self, state: OpsState) -> tuple[WindowOps, ...]:
+        if self.window.is_whole:
+            return ()
+        if self.window.records is not None:
+            table = _record_windows(pl.concat(state.rows), self.window.records)
+        else:
+            table = _time_windows(state, self.window.duration)
+        return tuple(
+            WindowOps(
+                start=row["_start"],
+                records=int(row["records"]),
+                requests=int(row["requests"]),
+                p99_ms=row["p99"],
+                error_rate=row["errors"] / row["requests"] if row["requests"] else None,
+            )
+            for row in table.iter_rows(named=True)
+        )
+
+
+def _sums() -> list[pl.Expr]:
+    latency, cpu, rss, kind = pl.col("latency_ms"), pl.col("cpu_percent"), pl.col("rss_mb"), pl.col("error_kind").cast(pl.String)
+    return [
+        pl.len().alias("records"),
+        pl.col("ts").min().alias("start"),
+        pl.col("ts").max().alias("end"),
+        pl.col("is_request").sum().alias("requests"),
+        kind.is_not_null().sum().alias("errors"),
+        *[(kind == name).sum().alias(f"kind_{name}") for name in ERROR_KINDS],
+        latency.count().alias("latency_count"),
+        latency.sum().alias("latency_sum"),
+        latency.max().alias("latency_max"),
+        (cpu.is_not_null() | rss.is_not_null()).sum().alias("resource_samples"),
+        cpu.count().alias("cpu_count"),
+        cpu.sum().alias("cpu_sum"),
+        cpu.max().alias("cpu_max"),
+        rss.count().alias("rss_count"),
+        rss.sum().alias("rss_sum"),
+        rss.max().alias("rss_max"),
+        pl.col("label").count().alias("predictions"),
+    ]
+
+
+def _window_key(window: WindowSpec) -> pl.Expr:
+    if window.duration is not None:
+        return pl.col("ts").dt.truncate(f"{int(window.duration.total_seconds() * 1_000_000)}us")
+    return pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+
+
+def _time_windows(state: OpsState, every: timedelta) -> pl.DataFrame:
+    """Per time window: records, requests and errors from the sums, p99 from the values;
+    windows with no records at all are filled in with zeros, so a silent stretch shows."""
+    counts, p99 = pl.collect_all([
+        pl.concat(state.groups).lazy().group_by("_window").agg(pl.col("records", "requests", "errors").sum()),
+        pl.concat(state.latency).lazy().group_by("_window").agg(pl.col("latency_ms").quantile(0.99, "linear").alias("p99")),
+    ])
+    table = counts.join(p99, on="_window", how="left").sort("_window")
+    if table.height:
+        starts = pl.datetime_range(table["_window"].min(), table["_window"].max(), every, time_unit="us", time_zone="UTC", eager=True)
+        table = pl.DataFrame({"_window": starts}).join(table, on="_window", how="left").with_columns(
+            pl.col("records", "requests", "errors").fill_null(0)
+        )
+    return table.rename({"_window": "_start"})
+
+
+def _record_windows(rows: pl.DataFrame, size: int) -> pl.DataFrame:
+    """Consecutive windows of ``size`` records in event-time order, keyed by the time of
+    their first record."""
+    index = pl.int_range(pl.len(), dtype=pl.Int64) // size
+    return (
+        rows.lazy().sort("ts", maintain_order=True)
+        .with_columns(pl.col("ts").first().over(index).alias("_start"))
+        .group_by("_start")
+        .agg(
+            pl.len().alias("records"),
+            pl.col("is_request").sum().alias("requests"),
+            pl.col("latency_ms").quantile(0.99, "linear").alias("p99"),
+            pl.col("is_error").sum().alias("errors"),
+        )
+        .sort("_start")
+        .collect()
+    )
+
+
+def _pieces(state: OpsState) -> tuple[tuple[pl.DataFrame, ...], ...]:
+    return state.groups, state.classes, state.latency, state.confidence, state.rows

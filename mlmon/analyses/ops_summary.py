@@ -1,0 +1,137 @@
+"""Finalising the operational state into summaries: the whole input and each model/version.
+
+Sums and counts come from the per-minute table, percentiles from the kept values; every
+query runs in one ``pl.collect_all`` so polars shares the work.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from mlmon.analyses.ops_types import Errors, Latency, OpsSummary, Predictions, Resources, Throughput
+
+if TYPE_CHECKING:
+    from mlmon.analyses.ops import OpsState
+
+ERROR_KINDS = ("error", "timeout", "invalid_input", "http_5xx")
+KEYS = ["model", "model_version"]
+_SUMMED = [
+    "records", "requests", "errors", *[f"kind_{k}" for k in ERROR_KINDS], "latency_count", "latency_sum",
+    "resource_samples", "cpu_count", "cpu_sum", "rss_count", "rss_sum", "predictions",
+]
+
+
+def finalize_summaries(state: OpsState) -> tuple[OpsSummary, tuple[OpsSummary, ...]]:
+    """The overall summary and one per model/version named in the logs (records that name
+    neither are in the overall summary only)."""
+    groups = pl.concat(state.groups).lazy().with_columns(pl.col(KEYS).cast(pl.String))
+    latency = pl.concat(state.latency).lazy().with_columns(pl.col(KEYS).cast(pl.String))
+    confidence = pl.concat(state.confidence).lazy().with_columns(pl.col(KEYS).cast(pl.String))
+    classes = pl.concat(state.classes).lazy().with_columns(pl.col(*KEYS, "label").cast(pl.String))
+    named = pl.any_horizontal(pl.col(key).is_not_null() for key in KEYS)
+    results = pl.collect_all([
+        *_queries(groups, latency, confidence, classes, []),
+        *_queries(groups.filter(named), latency.filter(named), confidence.filter(named), classes.filter(named), KEYS),
+    ])
+    overall = _summaries(*results[:5], [])
+    return overall[0], tuple(_summaries(*results[5:], KEYS))
+
+
+def _queries(groups: pl.LazyFrame, latency: pl.LazyFrame, confidence: pl.LazyFrame, classes: pl.LazyFrame, keys: list[str]) -> list[pl.LazyFrame]:
+    def by(frame: pl.LazyFrame, *aggs: pl.Expr) -> pl.LazyFrame:
+        return frame.group_by(keys).agg(*aggs) if keys else frame.select(*aggs)
+
+    lat, conf = pl.col("latency_ms"), pl.col("confidence")
+    per_minute = groups.group_by(*keys, "_minute").agg(pl.col("requests").sum()).filter(pl.col("requests") > 0)
+    return [
+        by(groups, *[pl.col(name).sum() for name in _SUMMED], pl.col("start").min(), pl.col("end").max(),
+           pl.col("latency_max", "cpu_max", "rss_max").max()),
+        by(latency, *[lat.quantile(q, "linear").alias(f"p{int(q * 100)}") for q in (0.5, 0.95, 0.99)]),
+        by(confidence, conf.quantile(0.1, "linear").alias("confidence_p10"), conf.mean().alias("confidence_mean")),
+        per_minute.sort("requests", "_minute", descending=[True, False]).group_by(keys, maintain_order=True).first()
+        if keys else per_minute.sort("requests", "_minute", descending=[True, False]).head(1),
+        classes.group_by(*keys, "label").agg(pl.col("n").sum()),
+    ]
+
+
+def _summaries(main: pl.DataFrame, lat: pl.DataFrame, conf: pl.DataFrame, peak: pl.DataFrame, classes: pl.DataFrame, keys: list[str]) -> list[OpsSummary]:
+    if keys:
+        main = main.sort(keys, nulls_last=True)
+        extra = [frame.with_columns(pl.col(keys).fill_null("\0")) for frame in (lat, conf, peak, classes)]
+        lookups = [_index(frame, keys) for frame in extra[:3]]
+        class_rows = extra[3]
+    else:
+        lookups = [{(): row} for row in (_first_row(lat), _first_row(conf), _first_row(peak))]
+        class_rows = classes
+    results = []
+    for row in main.iter_rows(named=True):
+        key = tuple("\0" if row[k] is None else row[k] for k in keys)
+        match = pl.all_horizontal([pl.col(k) == v for k, v in zip(keys, key)]) if keys else pl.lit(True)
+        counts = class_rows.filter(match).sort("n", "label", descending=[True, False])
+        results.append(_to_summary(row, keys, *(lookup.get(key, {}) for lookup in lookups), counts))
+    return results
+
+
+def _index(frame: pl.DataFrame, keys: list[str]) -> dict[tuple, dict[str, Any]]:
+    return {tuple(row[k] for k in keys): row for row in frame.iter_rows(named=True)}
+
+
+def _first_row(frame: pl.DataFrame) -> dict[str, Any]:
+    return frame.row(0, named=True) if frame.height else {}
+
+
+def _to_summary(row: dict, keys: list[str], lat: dict, conf: dict, peak: dict, counts: pl.DataFrame) -> OpsSummary:
+    span = (row["end"] - row["start"]).total_seconds() if row["start"] is not None else 0.0
+    requests, predictions = int(row["requests"]), int(row["predictions"])
+    model = row.get("model") if keys else None
+    version = row.get("model_version") if keys else None
+    class_counts = dict(zip(counts["label"].to_list(), map(int, counts["n"].to_list())))
+    return OpsSummary(
+        scope="all" if not keys else " ".join(str(v) for v in (model, version) if v is not None),
+        model=model,
+        model_version=version,
+        records=int(row["records"]),
+        start=row["start"],
+        end=row["end"],
+        throughput=Throughput(
+            requests=requests,
+            span_seconds=span,
+            mean_rps=requests / span if span > 0 else None,
+            peak_rps=peak["requests"] / 60.0 if peak else 0.0,
+            peak_minute=peak.get("_minute"),
+        ),
+        latency=Latency(
+            count=int(row["latency_count"]),
+            p50_ms=lat.get("p50"),
+            p95_ms=lat.get("p95"),
+            p99_ms=lat.get("p99"),
+            max_ms=row["latency_max"],
+            mean_ms=row["latency_sum"] / row["latency_count"] if row["latency_count"] else None,
+        ),
+        errors=Errors(
+            requests=requests,
+            errors=int(row["errors"]),
+            rate=row["errors"] / requests if requests else None,
+            by_kind={name: int(row[f"kind_{name}"]) for name in ERROR_KINDS},
+        ),
+        resources=_resources(row) if row["resource_samples"] else None,
+        predictions=Predictions(
+            count=predictions,
+            class_counts=class_counts,
+            class_shares={label: n / predictions for label, n in class_counts.items()},
+            confidence_mean=conf.get("confidence_mean"),
+            confidence_p10=conf.get("confidence_p10"),
+        ) if predictions else None,
+    )
+
+
+def _resources(row: dict) -> Resources:
+    return Resources(
+        samples=int(row["resource_samples"]),
+        cpu_mean=row["cpu_sum"] / row["cpu_count"] if row["cpu_count"] else None,
+        cpu_max=row["cpu_max"],
+        rss_mean_mb=row["rss_sum"] / row["rss_count"] if row["rss_count"] else None,
+        rss_max_mb=row["rss_max"],
+    )

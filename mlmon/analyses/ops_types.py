@@ -1,0 +1,131 @@
+"""Result types of the operational analysis: numbers only, plain Python (renderers import
+them without polars). Percentiles are numpy's default linear interpolation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Latency distribution of the records that carry one, in milliseconds."""
+
+    count: int
+    """Records with a usable latency."""
+    p50_ms: float | None
+    """Median (numpy linear interpolation)."""
+    p95_ms: float | None
+    """95th percentile."""
+    p99_ms: float | None
+    """99th percentile: the tail users feel."""
+    max_ms: float | None
+    """Slowest request."""
+    mean_ms: float | None
+    """Arithmetic mean (shown for completeness; the tail matters more)."""
+
+
+@dataclass(frozen=True)
+class Errors:
+    """Failed requests by kind."""
+
+    requests: int
+    """Records that describe a request."""
+    errors: int
+    """Requests with any error kind."""
+    rate: float | None
+    """errors / requests; None when there are no requests."""
+    by_kind: dict[str, int]
+    """Count per kind: error, timeout, invalid_input, http_5xx."""
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Request rate over the scope's time span."""
+
+    requests: int
+    """Records that describe a request."""
+    span_seconds: float
+    """From the first to the last record of the scope."""
+    mean_rps: float | None
+    """requests / span_seconds; None for a zero span."""
+    peak_rps: float
+    """Busiest calendar minute's requests divided by 60."""
+    peak_minute: datetime | None
+    """Start of that minute (UTC)."""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Process CPU and memory, from records that carry them."""
+
+    samples: int
+    """Records with cpu_percent or rss_mb."""
+    cpu_mean: float | None
+    """Mean CPU use, percent."""
+    cpu_max: float | None
+    """Highest CPU use, percent."""
+    rss_mean_mb: float | None
+    """Mean resident memory, MiB."""
+    rss_max_mb: float | None
+    """Highest resident memory, MiB."""
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """What the model said: class shares and confidence."""
+
+    count: int
+    """Records with a predicted label."""
+    class_counts: dict[str, int]
+    """Predictions per class, largest first."""
+    class_shares: dict[str, float]
+    """class_counts / count."""
+    confidence_mean: float | None
+    """Mean confidence of the predicted class."""
+    confidence_p10: float | None
+    """10th percentile of confidence (numpy linear): the unsure tail."""
+
+
+@dataclass(frozen=True)
+class OpsSummary:
+    """Every operational figure for one scope."""
+
+    scope: str
+    """``all``, or ``model version`` for a per-model summary."""
+    model: str | None
+    """Model name for a per-model summary."""
+    model_version: str | None
+    """Model version for a per-model summary."""
+    records: int
+    """Records in the scope, of every kind."""
+    start: datetime | None
+    """Earliest event time."""
+    end: datetime | None
+    """Latest event time."""
+    throughput: Throughput
+    """Request rates."""
+    latency: Latency
+    """Latency percentiles."""
+    errors: Errors
+    """Error rate and breakdown."""
+    resources: Resources | None
+    """CPU and memory, when logged."""
+    predictions: Predictions | None
+    """Class shares and confidence, when predictions are logged."""
+
+
+@dataclass(frozen=True)
+class WindowOps:
+    """The figures that matter over time, for one window."""
+
+    start: datetime
+    """Window start (UTC)."""
+    records: int
+    """Records in the window, of every kind (0: the logs were silent)."""
+    requests: int
+    """Requests in the window."""
+    p99_ms: float | None
+    """99th percentile latency."""
+    error_rate: float | None
+    """errors / requests."""

@@ -1,0 +1,192 @@
+"""Predictions per (model version, window): class counts and the confidence summary, as a
+reducer over ingest's chunks. Numbers only: the drift statistics on these counts are in
+``class_drift``, the verdicts in ``mlmon.verdicts``.
+
+A chunk's predictions become, per (version, window), class counts, first and last times,
+entropy sums and the confidence values themselves (exact numpy-linear p10 needs them).
+Time windows and the whole range are keyed as the chunk is read, so states merge by
+concatenation and the records are never kept. Record-count windows (``--window 10000``)
+need event-time order across files: their state keeps the prediction rows (``ts``,
+version, label, confidence, entropy: 32 bytes each) and keys them at ``finalize``, so
+their memory grows with the number of predictions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import polars as pl
+
+from mlmon.ingest.needs import Needs
+from mlmon.windows import WindowSpec
+
+_VERSION, _WINDOW, _CONF, _ENTROPY = "_version", "_window", "_conf", "_entropy"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class PredictionWindow:
+    """What the model predicted in one (model version, window)."""
+
+    model_version: str | None
+    """Model version the window covers (None: not logged, or ``by_version=False``)."""
+    start: datetime
+    """Window key: the aligned start for time windows, else the first record's time."""
+    end: datetime
+    """Time of the window's last prediction."""
+    n: int
+    """Predictions (records with a label) in the window."""
+    class_counts: dict[str, int]
+    """Predictions per class."""
+    n_confidence: int
+    """Predictions with a finite confidence (logged, or the largest logged probability)."""
+    confidence_mean: float
+    """Mean confidence (nan when ``n_confidence`` is 0)."""
+    confidence_p10: float
+    """10th percentile of confidence, numpy linear interpolation (nan when none)."""
+    share_below: float
+    """Share of confident predictions strictly below the low-confidence threshold."""
+    mean_entropy_bits: float | None
+    """Mean entropy (bits) of the normalised probability vectors; None when none logged."""
+
+
+@dataclass(frozen=True)
+class PredictionState:
+    """Partial state of :class:`PredictionReducer`: pieces that merge by concatenation."""
+
+    counts: tuple[pl.DataFrame, ...] = ()
+    """(version, window, label) → n, first and last time; per chunk."""
+    values: tuple[pl.DataFrame, ...] = ()
+    """(version, window) → each finite confidence."""
+    entropy: tuple[pl.DataFrame, ...] = ()
+    """(version, window) → entropy sum and count."""
+    rows: tuple[pl.DataFrame, ...] = ()
+    """Record-count windows only: the unkeyed prediction rows."""
+
+
+@dataclass(frozen=True)
+class PredictionReducer:
+    """Reduce canonical records to :class:`PredictionWindow` rows per version and window."""
+
+    window: WindowSpec = field(default_factory=WindowSpec)
+    """How records are windowed."""
+    by_version: bool = True
+    """Judge each model version separately."""
+    needs: Needs = Needs(("label", "model_version", "confidence", "probabilities"))
+    """The columns read: probabilities give the entropy and a confidence when none is logged."""
+
+    def from_chunk(self, records: pl.DataFrame) -> PredictionState:
+        rows = prediction_rows(records, self.by_version)
+        if self.window.records is not None:
+            return PredictionState(rows=(rows.collect(),))
+        keyed = rows.with_columns(_time_key(self.window).alias(_WINDOW))
+        return PredictionState(*((piece,) for piece in pl.collect_all(_aggregates(keyed))))
+
+    def merge(self, left: PredictionState, right: PredictionState) -> PredictionState:
+        return PredictionState(*(a + b for a, b in zip(_pieces(left), _pieces(right))))
+
+    def finalize(self, state: PredictionState, low_threshold: float) -> tuple[PredictionWindow, ...]:
+        """Windows ordered by model version (first seen first), then start."""
+        if self.window.records is not None:
+            rows = _concat(state.rows, prediction_rows(_EMPTY_RECORDS, self.by_version).collect())
+            keyed = rows.lazy().sort("ts").with_columns(
+                (pl.int_range(pl.len(), dtype=pl.Int64).over(_VERSION) // self.window.records).alias(_WINDOW)
+            )
+            state = PredictionState(*((piece,) for piece in pl.collect_all(_aggregates(keyed))))
+        return _windows(state, low_threshold, keep_first_ts=self.window.duration is None)
+
+
+def prediction_rows(records: pl.DataFrame, by_version: bool = True) -> pl.LazyFrame:
+    """Predictions only, as the narrow rows these analyses need: ``ts``, ``label``, version,
+    confidence (the top probability when no confidence is logged) and entropy in bits."""
+    lf = records.lazy()
+    schema = lf.collect_schema()
+    missing = {
+        "model_version": pl.lit(None, dtype=pl.Categorical),
+        "confidence": pl.lit(None, dtype=pl.Float64),
+        "probabilities": pl.lit(None, dtype=pl.List(pl.Float64)),
+    }
+    lf = lf.with_columns(expr.alias(name) for name, expr in missing.items() if name not in schema)
+    probs = pl.col("probabilities").cast(pl.List(pl.Float64))
+    conf = pl.coalesce(pl.col("confidence").cast(pl.Float64), probs.list.max())
+    total = probs.list.sum()
+    raw = probs.list.eval(pl.when(pl.element() > 0).then(-pl.element() * pl.element().log(2)).otherwise(0.0)).list.sum()
+    version = pl.col("model_version").cast(pl.Categorical) if by_version else pl.lit(None, dtype=pl.Categorical)
+    return lf.filter(pl.col("label").is_not_null()).select(
+        "ts",
+        pl.col("label").cast(pl.Categorical),
+        version.alias(_VERSION),
+        pl.when(conf.is_finite()).then(conf).alias(_CONF),
+        # H(p / s) = H_raw(p) / s + log2 s, for s = sum(p) > 0
+        pl.when(total > 0).then(raw / total + total.log(2)).alias(_ENTROPY),
+    )
+
+
+def _time_key(window: WindowSpec) -> pl.Expr:
+    if window.duration is not None:
+        return pl.col("ts").dt.truncate(f"{int(window.duration.total_seconds() * 1_000_000)}us").dt.epoch("us")
+    return pl.lit(0, dtype=pl.Int64)
+
+
+def _aggregates(keyed: pl.LazyFrame) -> list[pl.LazyFrame]:
+    keys = [_VERSION, _WINDOW]
+    counts = keyed.group_by(*keys, "label").agg(pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"))
+    values = keyed.filter(pl.col(_CONF).is_not_null()).select(*keys, _CONF)
+    entropy = keyed.group_by(keys).agg(pl.col(_ENTROPY).sum().alias("sum"), pl.col(_ENTROPY).count().alias("count"))
+    return [counts, values, entropy]
+
+
+def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) -> tuple[PredictionWindow, ...]:
+    keys = [_VERSION, _WINDOW]
+    counts = _concat(state.counts, _EMPTY_COUNTS)
+    conf = pl.col(_CONF)
+    meta, classes, confidence, entropy = pl.collect_all([
+        counts.lazy().group_by(keys).agg(pl.col("n").sum(), pl.col("first").min(), pl.col("last").max()),
+        counts.lazy().group_by(*keys, "label").agg(pl.col("n").sum()),
+        _concat(state.values, _EMPTY_VALUES).lazy().group_by(keys).agg(
+            conf.count().alias("n_conf"), conf.mean().alias("mean"), conf.quantile(0.1, "linear").alias("p10"),
+            (conf < low_threshold).sum().alias("below"),
+        ),
+        _concat(state.entropy, _EMPTY_ENTROPY).lazy().group_by(keys).agg(pl.col("sum").sum(), pl.col("count").sum()),
+    ])
+    per_class: dict[tuple, dict[str, int]] = {}
+    for version, key, label, n in classes.iter_rows():
+        per_class.setdefault((version, key), {})[label] = int(n)
+    conf_rows = {(r[_VERSION], r[_WINDOW]): r for r in confidence.iter_rows(named=True)}
+    entropy_rows = {(v, k): (s, c) for v, k, s, c in entropy.iter_rows()}
+    out = []
+    for version, key, n, first, last in meta.iter_rows():
+        c = conf_rows.get((version, key)) or {"n_conf": 0, "mean": None, "p10": None, "below": 0}
+        e_sum, e_count = entropy_rows.get((version, key), (0.0, 0))
+        n_conf = int(c["n_conf"])
+        out.append(PredictionWindow(
+            model_version=version, start=first if keep_first_ts else _EPOCH + timedelta(microseconds=key), end=last,
+            n=int(n), class_counts=per_class.get((version, key), {}), n_confidence=n_conf,
+            confidence_mean=_float(c["mean"]) if n_conf else math.nan, confidence_p10=_float(c["p10"]),
+            share_below=c["below"] / n_conf if n_conf else math.nan, mean_entropy_bits=e_sum / e_count if e_count else None,
+        ))
+    first_seen: dict[str | None, object] = {}
+    for w in out:
+        first_seen[w.model_version] = min(first_seen.get(w.model_version, w.start), w.start)
+    return tuple(sorted(out, key=lambda w: (first_seen[w.model_version], w.model_version is not None, w.model_version or "", w.start)))
+
+
+def _float(value) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _pieces(state: PredictionState) -> tuple[tuple[pl.DataFrame, ...], ...]:
+    return state.counts, state.values, state.entropy, state.rows
+
+
+def _concat(pieces: tuple[pl.DataFrame, ...], empty: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat(pieces, how="vertical") if pieces else empty
+
+
+_TS = pl.Datetime("us", "UTC")
+_EMPTY_RECORDS = pl.DataFrame(schema={"ts": _TS, "label": pl.Categorical})
+_EMPTY_COUNTS = pl.DataFrame(schema={_VERSION: pl.Categorical, _WINDOW: pl.Int64, "label": pl.Categorical, "n": pl.UInt32, "first": _TS, "last": _TS})
+_EMPTY_VALUES = pl.DataFrame(schema={_VERSION: pl.Categorical, _WINDOW: pl.Int64, _CONF: pl.Float64})
+_EMPTY_ENTROPY = pl.DataFrame(schema={_VERSION: pl.Categorical, _WINDOW: pl.Int64, "sum": pl.Float64, "count": pl.UInt32})

@@ -1,0 +1,113 @@
+"""``mlmon drift``'s Python twin: prediction drift and confidence trend against a reference.
+
+    build_drift_report(["logs/"], DriftOptions(reference="references/train.json", window="1d"))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from mlmon.analyses.class_drift import class_drift
+from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
+from mlmon.api.results import DriftReport
+from mlmon.ingest.problems import IngestStats
+from mlmon.ingest.reader import IngestOptions, reduce_logs
+from mlmon.reference.profile import ReferenceProfile
+from mlmon.reference.store import load_reference
+from mlmon.verdicts.confidence import confidence_findings, judge_confidence
+from mlmon.verdicts.prediction_drift import judge_prediction_drift, prediction_drift_findings
+from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds
+from mlmon.windows import WindowSpec, parse_window
+
+_DRIFT, _CONF = DriftThresholds(), ConfidenceThresholds()
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    """What to compare and how strictly. Threshold defaults come from the check registry."""
+
+    reference: str | Path | None = None
+    """A profile JSON, or raw training data (CSV/Parquet/JSONL) profiled on the fly."""
+    reference_label: str = "label"
+    """Label column of raw reference data."""
+    reference_confidence: str | None = None
+    """Confidence column of raw reference data (default: ``confidence``, else row max of the probabilities)."""
+    reference_proba_cols: tuple[str, ...] | None = None
+    """Probability columns of raw reference data."""
+    ingest: IngestOptions = field(default_factory=IngestOptions)
+    """How to read the logs (the analysis asks for the columns it needs itself)."""
+    window: WindowSpec = field(default_factory=WindowSpec)
+    """Windows to judge separately. A string such as ``"1d"`` or ``"10000"`` is parsed."""
+    min_samples: int = _DRIFT.min_samples
+    """Windows with fewer predictions read "insufficient data", never drift."""
+    alpha: float = _DRIFT.alpha
+    """Significance level for chi-squared p-values after Benjamini-Hochberg."""
+    warning_psi: float = _DRIFT.warning_psi
+    """PSI at or above which a significant shift is a warning."""
+    critical_psi: float = _DRIFT.critical_psi
+    """PSI at or above which a significant shift is critical."""
+    low_confidence: float = _CONF.low_threshold
+    """Confidence below this counts towards the "share below" column."""
+    collapse_drop: float = _CONF.collapse_drop
+    """A fall of mean confidence beyond this (absolute) is a collapse."""
+    by_version: bool = True
+    """Judge each model version separately."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.window, str):
+            object.__setattr__(self, "window", parse_window(self.window))
+
+
+def build_drift_report(inputs: Sequence[str], options: DriftOptions | None = None) -> DriftReport:
+    """Read the reference and the logs and judge every window. Raises ``MlmonError``."""
+    options = options or DriftOptions()
+    reference = _load(options)
+    reducer = PredictionReducer(options.window, options.by_version)
+    state, stats = reduce_logs(inputs, options.ingest, reducer)
+    return judge_drift(reducer.finalize(state, options.low_confidence), reference, options, stats)
+
+
+def drift_of_records(records: pl.DataFrame, reference: ReferenceProfile | None, options: DriftOptions | None = None) -> DriftReport:
+    """The same report for canonical records already in memory (``ts``, ``label`` and
+    optionally ``model_version``, ``confidence``, ``probabilities``): one chunk's worth."""
+    options = options or DriftOptions()
+    reducer = PredictionReducer(options.window, options.by_version)
+    stats = IngestStats((), (), records.height, records.height, 0, {}, ())
+    return judge_drift(reducer.finalize(reducer.from_chunk(records), options.low_confidence), reference, options, stats)
+
+
+def judge_drift(windows: tuple[PredictionWindow, ...], reference: ReferenceProfile | None, options: DriftOptions, stats: IngestStats) -> DriftReport:
+    """Statistics per window against ``reference``, then both checks' verdicts."""
+    shares = dict(reference.class_shares) if reference is not None else {}
+    thresholds = DriftThresholds(options.min_samples, options.alpha, options.warning_psi, options.critical_psi)
+    reason = None
+    if reference is None:
+        reason = "no reference profile (prediction drift compares class shares with one: use --reference)"
+    elif not shares:
+        reason = f"the reference profile ({reference.source or 'unnamed'}) has no class shares"
+    drifts = [class_drift(w, shares, thresholds.epsilon) for w in windows]
+    text = options.window.describe()
+    prediction = judge_prediction_drift(windows, drifts, shares, reason, thresholds, text)
+    conf_thresholds = ConfidenceThresholds(options.min_samples, options.low_confidence, options.collapse_drop)
+    confidence = judge_confidence(windows, _reference_mean(reference), conf_thresholds, text)
+    findings = (*prediction_drift_findings(prediction), *confidence_findings(confidence))
+    return DriftReport(stats, reference, prediction, confidence, findings)
+
+
+def _load(options: DriftOptions) -> ReferenceProfile | None:
+    if options.reference is None:
+        return None
+    proba = list(options.reference_proba_cols) if options.reference_proba_cols else None
+    return load_reference(options.reference, label=options.reference_label, confidence=options.reference_confidence, proba_cols=proba)
+
+
+def _reference_mean(reference: ReferenceProfile | None) -> float | None:
+    summary = reference.confidence if reference is not None else None
+    if summary is None or summary.count == 0 or not math.isfinite(summary.mean):
+        return None
+    return summary.mean

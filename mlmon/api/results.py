@@ -1,0 +1,67 @@
+"""What the commands return: one frozen dataclass per command, each carrying its findings.
+Plain Python, so renderers dispatch on these types without importing polars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mlmon.verdicts.findings import Finding
+
+if TYPE_CHECKING:
+    from mlmon.analyses.ops_types import OpsSummary, WindowOps
+    from mlmon.bench.result import BenchResult
+    from mlmon.ingest.problems import IngestStats
+    from mlmon.reference.profile import ReferenceProfile
+    from mlmon.verdicts.confidence import ConfidenceTrendResult
+    from mlmon.verdicts.prediction_drift import PredictionDriftResult
+    from mlmon.windows import WindowSpec
+
+REPORT_SCHEMA_VERSION = 1
+DRIFT_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``mlmon report`` shows."""
+
+    ingest: IngestStats
+    """What was read and skipped."""
+    overall: OpsSummary
+    """The whole input."""
+    by_model: tuple[OpsSummary, ...]
+    """One summary per model/version named in the logs."""
+    window: WindowSpec
+    """How ``windows`` were cut."""
+    windows: tuple[WindowOps, ...]
+    """p99 and error rate per window (empty for the whole range)."""
+    findings: tuple[Finding, ...]
+    """Budget checks; empty when no budget was given."""
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """Everything ``mlmon drift`` shows."""
+
+    ingest: IngestStats
+    """What was read and skipped."""
+    reference: ReferenceProfile | None
+    """The profile compared against (None: no reference given)."""
+    prediction: PredictionDriftResult
+    """Class shares against the reference, per version and window."""
+    confidence: ConfidenceTrendResult
+    """Confidence per window and collapse against the baseline."""
+    findings: tuple[Finding, ...]
+    """One finding per check and model version."""
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    """Everything ``mlmon bench`` shows."""
+
+    result: BenchResult
+    """The timings of every configuration."""
+    budget_ms: float | None
+    """The ``--p99-budget`` the configurations were checked against (None: not checked)."""
+    findings: tuple[Finding, ...]
+    """One ``latency_p99`` finding per configuration when a budget was given."""

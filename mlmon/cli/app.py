@@ -1,0 +1,44 @@
+"""The ``mlmon`` application: its commands, ``--version``, and the entry point."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from mlmon import __version__
+from mlmon.cli.bench import bench_command
+from mlmon.cli.boundary import MlmonGroup
+from mlmon.cli.drift import drift_command
+from mlmon.cli.reference import reference_app
+from mlmon.cli.report import report_command
+
+app = typer.Typer(
+    name="mlmon",
+    cls=MlmonGroup,
+    help="Monitoring for ML services from the JSON-lines logs they already write.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("report")(report_command)
+app.command("drift")(drift_command)
+app.command("bench")(bench_command)
+app.add_typer(reference_app, name="reference")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mlmon {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
+) -> None:
+    """Monitoring for ML services from the JSON-lines logs they already write."""
+
+
+def main() -> None:
+    app()

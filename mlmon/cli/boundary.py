@@ -1,0 +1,72 @@
+"""The CLI boundary: errors become one line on stderr and exit code 2; a result is rendered
+and its findings become the exit code. The only place exit codes are made."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer 0.2x bundles its own click
+    from typer import _click as click
+except ImportError:  # pragma: no cover - older typer depends on click
+    import click  # type: ignore[no-redef]
+
+from mlmon.errors import MlmonError
+from mlmon.render import OutputFormat, render
+from mlmon.verdicts.findings import Severity, exit_code
+
+
+class MlmonGroup(TyperGroup):
+    """Typer's group, with click's usage errors as ``mlmon: error: ...`` and exit code 2
+    instead of a boxed panel."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.UsageError as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
+            click.echo(f"mlmon: error: {error.format_message()}{hint}", err=True)
+            code = 2
+        except (typer.Abort, KeyboardInterrupt):
+            click.echo("mlmon: interrupted", err=True)
+            code = 130
+        if standalone_mode:
+            sys.exit(code or 0)
+        return code
+
+
+def handle_errors(command: Callable) -> Callable:
+    """Turn an ``MlmonError`` into ``mlmon: error: ...`` on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except MlmonError as error:
+            typer.echo(f"mlmon: error: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+
+    return wrapper
+
+
+def use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severity.CRITICAL) -> None:
+    """Render ``result`` on stdout, then exit with the code its findings earn. Machine
+    formats get the skipped-line summary on stderr, so stdout stays parseable."""
+    stats = getattr(result, "ingest", None)
+    if output_format.is_machine and stats is not None and stats.skipped:
+        parts = ", ".join(f"{n:,} {reason}" for reason, n in stats.skipped.items())
+        first = f" (first: {stats.examples[0]})" if stats.examples else ""
+        typer.echo(f"mlmon: warning: skipped {parts}{first}", err=True)
+    sys.stdout.write(render(result, output_format, color=use_color()))
+    sys.stdout.flush()
+    raise typer.Exit(exit_code(result.findings, fail_on))

@@ -1,0 +1,40 @@
+"""``mlmon reference build``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from mlmon.cli.boundary import handle_errors
+from mlmon.cli.options import Field, MaxMalformed, Since, Until, ingest_options
+from mlmon.units import split_list
+
+reference_app = typer.Typer(help="Reference profiles: what drift compares against.", no_args_is_help=True)
+
+
+@reference_app.command("build")
+@handle_errors
+def reference_build_command(
+    data: Annotated[list[str], typer.Argument(help="Training data (CSV, Parquet, JSONL), or logs of a known-good period.", show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="Where to write the profile JSON.")],
+    label: Annotated[str, typer.Option(help="Label column.")] = "label",
+    confidence: Annotated[Optional[str], typer.Option(help="Confidence column (default: 'confidence', else the row max of --proba-cols).")] = None,
+    proba_cols: Annotated[Optional[str], typer.Option(help="Probability columns, comma-separated.")] = None,
+    features: Annotated[Optional[str], typer.Option(help="Feature columns, comma-separated (default: every other numeric column).")] = None,
+    from_logs: Annotated[bool, typer.Option("--from-logs", help="Read DATA as service logs (implied by --since/--until, directories and *.log files).")] = False,
+    since: Since = None,
+    until: Until = None,
+    field: Field = None,
+    max_malformed: MaxMalformed = "5%",
+) -> None:
+    """Profile training data or a known-good window of logs into a reference JSON."""
+    from mlmon.api.reference import ReferenceBuildOptions, build_reference
+
+    options = ReferenceBuildOptions(
+        label=label, confidence=confidence, proba_cols=split_list(proba_cols) or None, features=split_list(features) or None,
+        from_logs=from_logs, ingest=ingest_options(field, since, until, max_malformed),
+    )
+    profile = build_reference(data, output, options)
+    shares = "  ".join(f"{k} {v:.1%}" for k, v in profile.class_shares.items())
+    typer.echo(f"wrote {output}: {profile.n_rows:,} rows, {len(profile.features)} features; classes {shares}", err=True)

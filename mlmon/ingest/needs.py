@@ -1,0 +1,47 @@
+"""What an analysis asks of ingest, and the reducer shape ingest drives.
+
+This is the one channel through which ingest takes orders: an analysis states the canonical
+columns it reads in a :class:`Needs`, and ingest decodes nothing else. Ingest then hands each
+chunk's canonical records to the analysis' ``from_chunk`` in its worker threads and folds
+the partial states together with ``merge``, in input order. Plain Python: no polars here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+State = TypeVar("State")
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The canonical columns an analysis reads (``ts`` is always read)."""
+
+    columns: tuple[str, ...] = ()
+    """Canonical column names (see ``mlmon.ingest.canonical``). ``probabilities`` is decoded
+    only when it is named here: it is the costliest column."""
+
+    def __or__(self, other: "Needs") -> "Needs":
+        """Both analyses' needs: the union of their columns, in first-named order."""
+        return Needs(tuple(dict.fromkeys((*self.columns, *other.columns))))
+
+    @property
+    def probabilities(self) -> bool:
+        """True when the class-probability lists must be decoded."""
+        return "probabilities" in self.columns
+
+
+class ChunkReducer(Protocol[State]):
+    """What ingest drives: chunk → partial state, and an associative merge of two states.
+
+    ``from_chunk`` runs in ingest's worker threads on one chunk's canonical records (a polars
+    DataFrame holding ``ts`` and the columns of ``needs``); ``merge(a, b)`` runs in input
+    order, and must give the same result however a run's chunks are grouped.
+    """
+
+    needs: Needs
+
+    def from_chunk(self, records: Any) -> State: ...
+
+    def merge(self, left: State, right: State) -> State: ...

@@ -1,0 +1,32 @@
+"""Reference room: the profile drift compares against.
+
+``profile`` holds the types, ``build`` profiles a table, ``store`` reads and writes the
+versioned JSON file. Training tables are read by ingest (``mlmon.ingest.tables``). It may
+import stats, ingest and the leaves. Exports load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_PROFILE = ("PROFILE_VERSION", "VERSION_KEY", "QUANTILE_LEVELS", "EDGE_LEVELS", "TOP_K", "OTHER", "LOW_CONFIDENCE",
+            "ConfidenceSummary", "NumericFeature", "CategoricalFeature", "FeatureProfile", "ReferenceProfile")
+_EXPORTS = {
+    **{name: "mlmon.reference.profile" for name in _PROFILE},
+    "build_profile": "mlmon.reference.build",
+    "save_profile": "mlmon.reference.store",
+    "load_profile": "mlmon.reference.store",
+    "load_reference": "mlmon.reference.store",
+    "profile_from_dict": "mlmon.reference.store",
+    "profile_to_dict": "mlmon.reference.store",
+    "read_table": "mlmon.ingest.tables",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mlmon.reference' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

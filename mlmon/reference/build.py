@@ -1,0 +1,163 @@
+"""Profiling a table of training data (or a window's predictions) into a reference profile."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from mlmon import stats
+from mlmon.errors import UsageError
+from mlmon.reference.profile import (
+    EDGE_LEVELS,
+    LOW_CONFIDENCE,
+    OTHER,
+    QUANTILE_LEVELS,
+    TOP_K,
+    CategoricalFeature,
+    ConfidenceSummary,
+    FeatureProfile,
+    NumericFeature,
+    ReferenceProfile,
+)
+
+
+def build_profile(
+    frame: pl.DataFrame | pl.LazyFrame,
+    *,
+    label: str | None = "label",
+    confidence: str | None = None,
+    proba_cols: Sequence[str] | None = None,
+    features: Sequence[str] | None = None,
+    source: str = "",
+) -> ReferenceProfile:
+    """Profile ``frame``.
+
+    ``confidence=None`` uses a column named ``confidence`` when there is one, else the row
+    maximum of ``proba_cols``. ``features=None`` profiles every numeric column that is not
+    the label, the confidence or a probability column. Unknown column names raise
+    :class:`~mlmon.errors.UsageError`.
+    """
+    df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    proba = tuple(proba_cols or ())
+    _require_columns(df, [c for c in (label, confidence, *proba) if c], source)
+    if confidence is None and "confidence" in df.columns and "confidence" not in proba:
+        confidence = "confidence"
+    for name in proba:
+        if not df.schema[name].is_numeric():
+            raise UsageError(f"probability column {name!r} is not numeric ({df.schema[name]})")
+    if features is None:
+        used = {label, confidence, *proba}
+        features = [c for c, t in df.schema.items() if c not in used and t.is_numeric()]
+    _require_columns(df, features, source)
+    counts = _class_counts(df, label) if label else {}
+    total = sum(counts.values())
+    return ReferenceProfile(
+        source=source,
+        n_rows=df.height,
+        class_counts=counts,
+        class_shares={k: v / total for k, v in counts.items()},
+        confidence=_confidence_summary(df, confidence, proba),
+        features={name: _feature_profile(df.get_column(name)) for name in features},
+        label_column=label,
+        confidence_column=confidence,
+        proba_columns=proba,
+    )
+
+
+def _require_columns(df: pl.DataFrame, names: Sequence[str], source: str) -> None:
+    missing = [n for n in names if n not in df.columns]
+    if missing:
+        where = f" in {source}" if source else ""
+        raise UsageError(
+            f"column(s) {', '.join(map(repr, missing))} not found{where}; columns are: {', '.join(df.columns)}"
+        )
+
+
+def _class_counts(df: pl.DataFrame, label: str) -> dict[str, int]:
+    table = (
+        df.lazy()
+        .select(pl.col(label).cast(pl.String).alias("label"))
+        .drop_nulls()
+        .group_by("label")
+        .len()
+        .sort("label")
+        .collect()
+    )
+    return dict(zip(table.get_column("label").to_list(), map(int, table.get_column("len").to_list())))
+
+
+def _finite(series: pl.Series) -> np.ndarray:
+    values = series.cast(pl.Float64).drop_nulls().to_numpy()
+    return values[np.isfinite(values)]
+
+
+def _confidence_summary(
+    df: pl.DataFrame, column: str | None, proba: tuple[str, ...]
+) -> ConfidenceSummary | None:
+    if column is None and not proba:
+        return None
+    probs = df.select(pl.col(c).cast(pl.Float64) for c in proba).drop_nulls().to_numpy() if proba else None
+    if column is not None:
+        values = _finite(df.get_column(column))
+    else:
+        values = _finite(df.select(pl.max_horizontal(proba)).to_series())
+    p10, p50, p90 = np.quantile(values, [0.1, 0.5, 0.9]) if values.size else (math.nan,) * 3
+    entropy = None
+    if probs is not None:
+        rows = np.atleast_1d(stats.entropy_bits(probs)) if probs.size else np.array([])
+        rows = rows[np.isfinite(rows)]
+        entropy = float(rows.mean()) if rows.size else math.nan
+    return ConfidenceSummary(
+        count=int(values.size),
+        mean=float(values.mean()) if values.size else math.nan,
+        std=float(values.std(ddof=1)) if values.size > 1 else math.nan,
+        p10=float(p10),
+        p50=float(p50),
+        p90=float(p90),
+        share_below_0_5=float((values < LOW_CONFIDENCE).mean()) if values.size else math.nan,
+        mean_entropy_bits=entropy,
+    )
+
+
+def _feature_profile(series: pl.Series) -> FeatureProfile:
+    rows = series.len()
+    if not series.dtype.is_numeric():
+        return _categorical_profile(series)
+    values = _finite(series)
+    missing_share = (rows - values.size) / rows if rows else 0.0
+    if values.size == 0:
+        nan = math.nan
+        return NumericFeature(0, missing_share, nan, nan, nan, nan, {q: nan for q in QUANTILE_LEVELS}, (), ())
+    edges = np.unique(np.quantile(values, EDGE_LEVELS))
+    if edges.size == 1:
+        edges = np.repeat(edges, 2)
+    return NumericFeature(
+        count=int(values.size),
+        missing_share=missing_share,
+        mean=float(values.mean()),
+        std=float(values.std(ddof=1)) if values.size > 1 else math.nan,
+        min=float(values.min()),
+        max=float(values.max()),
+        quantiles=dict(zip(QUANTILE_LEVELS, map(float, np.quantile(values, QUANTILE_LEVELS)))),
+        bin_edges=tuple(map(float, edges)),
+        bin_counts=tuple(map(int, stats.bin_counts(values, edges))),
+    )
+
+
+def _categorical_profile(series: pl.Series) -> CategoricalFeature:
+    rows = series.len()
+    text = series.cast(pl.String).drop_nulls()
+    table = text.value_counts(name="n").sort(["n", text.name], descending=[True, False])
+    names = table.get_column(text.name).to_list()
+    counts = list(map(int, table.get_column("n").to_list()))
+    category_counts = dict(zip(names[:TOP_K], counts[:TOP_K]))
+    if len(names) > TOP_K:
+        category_counts[OTHER] = category_counts.get(OTHER, 0) + sum(counts[TOP_K:])
+    return CategoricalFeature(
+        count=text.len(),
+        missing_share=(rows - text.len()) / rows if rows else 0.0,
+        category_counts=category_counts,
+    )

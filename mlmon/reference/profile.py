@@ -1,0 +1,139 @@
+"""Reference profile types: what drift needs to know about training data, and no raw rows.
+
+The JSON layout is documented field by field in ``references/PROFILE_FORMAT.md`` and in the
+docstrings below (DESIGN.md §4). Building lives in ``build``, the file in ``store``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+PROFILE_VERSION = 1
+"""The profile format version this mlmon writes and reads."""
+VERSION_KEY = "mlmon_reference_version"
+"""Top-level JSON key holding :data:`PROFILE_VERSION`; its presence marks a profile."""
+QUANTILE_LEVELS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+"""Quantiles stored per numeric feature (numpy's default linear interpolation)."""
+EDGE_LEVELS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+"""Quantiles that become the frozen histogram edges: minimum, deciles, maximum."""
+TOP_K = 20
+"""Categories kept per categorical feature; the rest are pooled under :data:`OTHER`."""
+OTHER = "__other__"
+"""Name of the pooled category for categories beyond the top :data:`TOP_K`."""
+LOW_CONFIDENCE = 0.5
+"""Threshold behind ``share_below_0_5`` in the confidence summary."""
+
+
+@dataclass(frozen=True)
+class ConfidenceSummary:
+    """Distribution of the model's confidence (top-class probability) on the reference."""
+
+    count: int
+    """Rows with a finite confidence."""
+    mean: float
+    """Mean confidence (``nan``/JSON null when ``count`` is 0)."""
+    std: float
+    """Sample standard deviation, ddof = 1 (null when ``count`` < 2)."""
+    p10: float
+    """10th percentile, numpy linear interpolation."""
+    p50: float
+    """Median, numpy linear interpolation."""
+    p90: float
+    """90th percentile, numpy linear interpolation."""
+    share_below_0_5: float
+    """Share of rows with confidence strictly below 0.5."""
+    mean_entropy_bits: float | None = None
+    """Mean Shannon entropy (bits) of the per-row probability vectors, each normalised to
+    sum to one; None when no probability columns were given."""
+
+
+@dataclass(frozen=True)
+class NumericFeature:
+    """Summary and frozen histogram of one numeric feature. Missing means null, NaN or
+    infinite; every statistic but ``missing_share`` is over the finite values only."""
+
+    count: int
+    """Finite values."""
+    missing_share: float
+    """Share of rows where the value is missing (0 for an empty frame)."""
+    mean: float
+    """Mean of the finite values (null when ``count`` is 0)."""
+    std: float
+    """Sample standard deviation, ddof = 1 (null when ``count`` < 2)."""
+    min: float
+    """Smallest finite value (null when ``count`` is 0)."""
+    max: float
+    """Largest finite value (null when ``count`` is 0)."""
+    quantiles: dict[float, float]
+    """Quantile level -> value at :data:`QUANTILE_LEVELS`, numpy linear interpolation;
+    JSON keys are the levels as strings ("0.01", ..., "0.99")."""
+    bin_edges: tuple[float, ...]
+    """Frozen edges: the distinct values of min, deciles, max (at least two: a constant
+    feature has ``[c, c]``; empty when ``count`` is 0)."""
+    bin_counts: tuple[int, ...]
+    """``len(bin_edges) + 1`` counts, see :func:`mlmon.stats.bin_counts`:
+    ``[below min, [e0, e1), ..., [e_{m-1}, e_m] closed, above max]``. The first and last
+    are 0 on the reference; they catch current values outside the reference range."""
+    kind: str = "numeric"
+    """Always ``numeric``."""
+
+    @property
+    def bin_shares(self) -> Any:
+        """``bin_counts`` as a numpy array of shares summing to one (``nan`` when empty)."""
+        from mlmon import stats
+
+        return stats.to_shares(self.bin_counts)
+
+
+@dataclass(frozen=True)
+class CategoricalFeature:
+    """Category counts of one non-numeric feature (strings, booleans)."""
+
+    count: int
+    """Non-null values."""
+    missing_share: float
+    """Share of rows where the value is null."""
+    category_counts: dict[str, int]
+    """Count of each of the :data:`TOP_K` most frequent categories (ties broken by name),
+    plus :data:`OTHER` pooling all remaining categories when there are any."""
+    kind: str = "categorical"
+    """Always ``categorical``."""
+
+
+FeatureProfile = NumericFeature | CategoricalFeature
+
+
+@dataclass(frozen=True)
+class ReferenceProfile:
+    """Everything drift compares against. Serialised by :meth:`to_dict` / :func:`save_profile`."""
+
+    source: str
+    """Free-text description of what was profiled (usually the input path)."""
+    n_rows: int
+    """Rows in the profiled data, including rows with a missing label."""
+    class_counts: dict[str, int]
+    """Count of each predicted class (the label column cast to string, nulls excluded)."""
+    class_shares: dict[str, float]
+    """``class_counts`` divided by their total; sums to one (empty without a label)."""
+    confidence: ConfidenceSummary | None = None
+    """Confidence summary; None when neither a confidence nor probability columns exist."""
+    features: dict[str, FeatureProfile] = field(default_factory=dict)
+    """Per feature name, its numeric or categorical profile."""
+    label_column: str | None = None
+    """Column the classes were read from."""
+    confidence_column: str | None = None
+    """Column the confidence was read from; None when derived from ``proba_columns``."""
+    proba_columns: tuple[str, ...] = ()
+    """Probability columns (confidence = their row maximum when no confidence column)."""
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    """When the profile was built (UTC)."""
+    version: int = PROFILE_VERSION
+    """Format version, stored under :data:`VERSION_KEY`."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe plain data, as the profile file holds it (``store.profile_to_dict``)."""
+        from mlmon.reference.store import profile_to_dict
+
+        return profile_to_dict(self)

@@ -1,0 +1,40 @@
+"""Statistics on counts and shares: pure functions on numpy arrays, no I/O.
+
+Every function documents its formula (``Notes``) and sources (``References``), in the style
+of ``scipy.stats``. Degenerate inputs (empty, all-zero, a single category) never raise: the
+function returns ``nan`` and callers map that to the ``unknown`` severity. Mismatched
+shapes are programming errors and raise ``ValueError``.
+
+The notes in ``references/statistics/`` give the defaults and where they come from.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+SHARE_EPSILON = 1e-4
+"""Floor applied to every share before PSI and the chi-squared expected counts.
+
+A share of zero makes ``ln(c / r)`` infinite. Shares below the floor are raised to it and the
+vector is renormalised to sum to one (:func:`floor_shares`). ``1e-4`` is one record in ten
+thousand: small enough not to mask a real class, large enough to keep one stray prediction
+of an unseen class from dominating PSI (it adds about 0.002 at n = 1,000).
+"""
+
+_EXPORTS = {
+    **{name: "mlmon.stats.categorical" for name in (
+        "AlignedCategories", "align_categories", "to_shares", "floor_shares", "psi", "chi_squared_gof", "js_distance")},
+    "benjamini_hochberg": "mlmon.stats.multiple",
+    "entropy_bits": "mlmon.stats.continuous",
+    "bin_counts": "mlmon.stats.continuous",
+}
+
+__all__ = ["SHARE_EPSILON", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    """Functions load on first use (numpy, scipy), so the constant is cheap to import."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mlmon.stats' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -1,0 +1,89 @@
+"""Every check mlmon can make: its name, the analysis it judges, its rule and its default
+thresholds. Plain Python, cheap to import: the CLI reads its defaults from here.
+
+Defaults and the numbers behind them: ``references/statistics/`` (psi.md, confidence.md,
+benjamini_hochberg.md).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, fields
+
+from mlmon.stats import SHARE_EPSILON
+
+
+@dataclass(frozen=True)
+class DriftThresholds:
+    """The rule behind prediction-drift verdicts."""
+
+    min_samples: int = 200
+    """Fewer predictions in a window: ``insufficient data``."""
+    alpha: float = 0.001
+    """Significant when the BH-adjusted chi-squared p-value is below this."""
+    warning_psi: float = 0.01
+    """Warning: significant and PSI at or above this."""
+    critical_psi: float = 0.25
+    """Critical: significant and PSI at or above this."""
+    epsilon: float = SHARE_EPSILON
+    """Share floor for empty classes in PSI and chi-squared."""
+
+
+@dataclass(frozen=True)
+class ConfidenceThresholds:
+    """The rule behind confidence-collapse verdicts."""
+
+    min_samples: int = 200
+    """Fewer confident predictions in a window: ``insufficient data``."""
+    low_threshold: float = 0.5
+    """Confidence below this counts in ``share_below``."""
+    collapse_drop: float = 0.10
+    """Collapse: mean confidence below the baseline by more than this (absolute)."""
+
+
+@dataclass(frozen=True)
+class BudgetThresholds:
+    """A value that must stay at or below a limit (no default: the user sets the limit)."""
+
+    limit: float | None = None
+    """Critical when the value is over this; None: not checked."""
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One row of the registry."""
+
+    analysis: str
+    """The analysis whose numbers the check judges (a module of ``mlmon.analyses``)."""
+    rule: str
+    """The rule that judges them (a module of ``mlmon.verdicts``)."""
+    thresholds: type
+    """The thresholds dataclass; its field defaults are the check's defaults."""
+    summary: str
+    """What a breach means, in a few words."""
+
+
+class Check(str, enum.Enum):
+    """Stable machine names of the checks (``Finding.check``)."""
+
+    LATENCY_P99 = "latency_p99"
+    ERROR_RATE = "error_rate"
+    PREDICTION_DRIFT = "prediction_drift"
+    CONFIDENCE_COLLAPSE = "confidence_collapse"
+
+    @property
+    def spec(self) -> CheckSpec:
+        return REGISTRY[self]
+
+    def defaults(self) -> dict[str, object]:
+        """Default threshold values by name."""
+        instance = self.spec.thresholds()
+        return {f.name: getattr(instance, f.name) for f in fields(instance)}
+
+
+REGISTRY: dict[Check, CheckSpec] = {
+    Check.LATENCY_P99: CheckSpec("ops", "budgets", BudgetThresholds, "p99 latency over its budget"),
+    Check.ERROR_RATE: CheckSpec("ops", "budgets", BudgetThresholds, "error rate over its limit"),
+    Check.PREDICTION_DRIFT: CheckSpec("predictions", "prediction_drift", DriftThresholds, "class shares moved from the reference"),
+    Check.CONFIDENCE_COLLAPSE: CheckSpec("predictions", "confidence", ConfidenceThresholds, "mean confidence fell below its baseline"),
+}

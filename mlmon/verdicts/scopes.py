@@ -1,0 +1,48 @@
+"""Small shared pieces of the per-window judges: scopes, first breach, grouping by version."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from mlmon.plain import iso_utc
+from mlmon.verdicts.findings import Finding, Severity
+
+W = TypeVar("W")
+
+
+def scope(version: str | None) -> str:
+    """``all``, or ``model_version=<v>``."""
+    return "all" if version is None else f"model_version={version}"
+
+
+def first_breach(windows: Iterable[Any]) -> Any | None:
+    """Earliest window (by start, any version) at warning or above."""
+    breached = [w for w in windows if w.severity.rank >= Severity.WARNING.rank]
+    return min(breached, key=lambda w: w.start) if breached else None
+
+
+def by_version(windows: Iterable[W]) -> dict[str | None, list[W]]:
+    """Windows grouped by model version, first seen first."""
+    groups: dict[str | None, list[W]] = {}
+    for w in windows:
+        groups.setdefault(w.model_version, []).append(w)  # type: ignore[attr-defined]
+    return groups
+
+
+def window_finding(check: str, w: Any, value: float, threshold: float) -> Finding:
+    """A finding for one window, scoped to its version and start."""
+    return Finding(check, w.severity, w.reason, finite_or_none(value), threshold, f"{scope(w.model_version)} window={iso_utc(w.start)}")
+
+
+def finite_or_none(value: float | None) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def judged_severity(computable: bool, windows: Iterable[Any]) -> Severity:
+    """Worst window verdict; unknown when not computable or nothing could be judged."""
+    known = [w.severity for w in windows if w.severity is not Severity.UNKNOWN]
+    if not (computable and known):
+        return Severity.UNKNOWN
+    return max(known, key=lambda s: s.rank)

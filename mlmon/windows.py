@@ -1,5 +1,5 @@
 """Window specifications: split records into time windows, record-count windows, or one
-window covering everything. Shared by ``report`` and ``drift``."""
+window covering everything. Shared by ``report`` and ``drift``. A leaf: plain Python."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-import polars as pl
-
 from mlmon.units import parse_duration
-
-WINDOW_COLUMN = "window_start"
-"""Name of the column that holds each record's window key."""
-
 
 @dataclass(frozen=True)
 class WindowSpec:
@@ -28,6 +22,11 @@ class WindowSpec:
     @property
     def is_whole(self) -> bool:
         return self.duration is None and self.records is None
+
+    @property
+    def every(self) -> str | None:
+        """The time windows' length as a polars duration string (``3600000000us``)."""
+        return None if self.duration is None else f"{int(self.duration.total_seconds() * 1_000_000)}us"
 
     def describe(self) -> str:
         if self.duration is not None:
@@ -49,18 +48,6 @@ def parse_window(text: str | None) -> WindowSpec:
             raise UsageError(f"invalid window {text!r}: a record count must be positive")
         return WindowSpec(records=count)
     return WindowSpec(duration=parse_duration(text))
-
-
-def with_window(frame: pl.LazyFrame, spec: WindowSpec, ts: str = "ts") -> pl.LazyFrame:
-    """Add ``window_start`` (Datetime) to ``frame``. Record windows are keyed by the
-    timestamp of their first record; the frame must be sorted by ``ts`` for them."""
-    if spec.duration is not None:
-        every = f"{int(spec.duration.total_seconds() * 1_000_000)}us"
-        return frame.with_columns(pl.col(ts).dt.truncate(every).alias(WINDOW_COLUMN))
-    if spec.records is not None:
-        index = pl.int_range(pl.len(), dtype=pl.Int64) // spec.records
-        return frame.with_columns(pl.col(ts).first().over(index).alias(WINDOW_COLUMN))
-    return frame.with_columns(pl.col(ts).min().alias(WINDOW_COLUMN))
 
 
 def _format_duration(value: timedelta) -> str:

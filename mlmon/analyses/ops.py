@@ -138,9 +138,8 @@ def _sums() -> list[pl.Expr]:
 
 
 def _window_key(window: WindowSpec) -> pl.Expr:
-    if window.duration is not None:
-        return pl.col("ts").dt.truncate(f"{int(window.duration.total_seconds() * 1_000_000)}us")
-    return pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+    """Each record's time window start, aligned to the Unix epoch; null otherwise."""
+    return pl.col("ts").dt.truncate(window.every) if window.every else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
 
 
 def _time_windows(state: OpsState, every: timedelta) -> pl.DataFrame:

@@ -125,9 +125,9 @@ def prediction_rows(records: pl.DataFrame, by_version: bool = True) -> pl.LazyFr
 
 
 def _time_key(window: WindowSpec) -> pl.Expr:
-    if window.duration is not None:
-        return pl.col("ts").dt.truncate(f"{int(window.duration.total_seconds() * 1_000_000)}us").dt.epoch("us")
-    return pl.lit(0, dtype=pl.Int64)
+    """Epoch microseconds of each record's time window start (aligned to the Unix epoch),
+    or 0 for the whole range."""
+    return pl.col("ts").dt.truncate(window.every).dt.epoch("us") if window.every else pl.lit(0, dtype=pl.Int64)
 
 
 def _aggregates(keyed: pl.LazyFrame) -> list[pl.LazyFrame]:

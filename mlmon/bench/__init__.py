@@ -1,7 +1,9 @@
 """``mlmon bench``: latency, throughput, CPU and memory of an ONNX model's ``session.run``.
 
-Its command line lives in ``mlmon.cli.bench``, its budget check in ``mlmon.verdicts.budgets``
-and its output in ``mlmon.render``. Importing this package is cheap: numpy and onnxruntime load only when :func:`run_bench`
+Bench room: sessions, inputs, timing and the mlmon log it writes. Its command line lives in
+``mlmon.cli.bench``, its budget check in ``mlmon.verdicts.budgets`` and its output in
+``mlmon.render``; it may import the leaves and onnxruntime, numpy and psutil, never another
+room. Importing this package is cheap: numpy and onnxruntime load only when :func:`run_bench`
 is first used (PEP 562 lazy attribute).
 """
 

@@ -132,6 +132,22 @@ def _decode_kept(times: Sequence[CallTimes], order: np.ndarray, labels: Sequence
     return decode(first_rows[order], labels)
 
 
+def _model_info(session: Any, path: Path, bundled: bool, load_ms: float, optimization: GraphOptimization, threads: int) -> ModelInfo:
+    return ModelInfo(
+        path=str(path), name=path.stem, size_bytes=path.stat().st_size, bundled=bundled,
+        load_time_ms=load_ms, providers=tuple(session.get_providers()),
+        graph_optimization=optimization.value, intra_op_threads=threads,
+        inputs=tensor_specs(session.get_inputs()), outputs=tensor_specs(session.get_outputs()),
+        labels=model_labels(session), rss_after_load_mib=rss_mib(),
+    )
+
+
+def _feeds(info: ModelInfo, base_feed: Any, batch_size: int | None, shapes: Mapping[str, tuple[int, ...]] | None, seed: int) -> Any:
+    if base_feed is not None:
+        return inputs_mod.npz_feeds(base_feed, info.inputs, batch_size)
+    return inputs_mod.synthetic_feeds(info.inputs, batch_size, shapes or {}, seed)
+
+
 def run_bench(
     model: str | os.PathLike[str] | None = None,
     *,
@@ -150,71 +166,35 @@ def run_bench(
 ) -> BenchResult:
     """Time ``session.run`` on an ONNX model, one configuration per batch size.
 
-    Parameters
-    ----------
-    model
-        Path of an ``.onnx`` file; None times the bundled ``imgcls4.onnx`` (a 4-class CNN
-        over 3x64x64 images).
-    batch_sizes
-        Batch sizes to sweep (the leading, dynamic dimension of the inputs). None: 1, or
-        what ``shapes`` / ``input_path`` give.
-    shapes
-        Input name to full shape, for dynamic dimensions beyond the batch.
-    input_path
-        ``.npz`` file of real inputs, one array per input name (see :mod:`mlmon.bench.inputs`).
-    warmup
-        Untimed calls before each configuration's timed phase (per thread), after one
-        untimed check call.
-    iterations, duration_s
-        Stop each configuration after this many timed calls (over all threads) or seconds.
-        At most one; neither means ``DEFAULT_DURATION_S`` seconds.
-    threads
-        onnxruntime ``intra_op_num_threads``; 0 is onnxruntime's default.
-    concurrency
-        Threads calling ``session.run`` at once on the one session, like a server.
-    providers
-        Execution providers in priority order (``CPUExecutionProvider``, ``cuda`` ...).
-    graph_optimization
-        ``disable``, ``basic``, ``extended`` or ``all``.
-    seed
-        Seed of the synthetic inputs.
-    log
-        Write one mlmon ``inference`` record per timed call to this JSON-lines file
-        (replaced if it exists): ``ts`` (start of the call), ``latency_ms``, ``status``,
-        ``model`` (file stem), ``batch_size`` and, for classifiers, ``label`` and
-        ``confidence`` of the first sample of the batch.
+    ``model`` None times the bundled ``imgcls4.onnx`` (a 4-class CNN over 3x64x64 images).
+    ``batch_sizes`` sweeps the leading dynamic dimension; ``shapes`` gives full shapes for
+    other dynamic dimensions; ``input_path`` feeds real inputs from an ``.npz`` (one array
+    per input name). Each configuration runs ``warmup`` untimed calls per thread, then stops
+    after ``iterations`` timed calls or ``duration_s`` seconds (neither:
+    ``DEFAULT_DURATION_S``), with ``concurrency`` threads calling the one session.
+    ``threads`` is onnxruntime's intra-op thread count (0: its default); ``providers`` the
+    execution providers in priority order. ``log`` writes one mlmon ``inference`` record
+    per timed call (``ts``, ``latency_ms``, ``status``, ``model``, ``batch_size`` and, for
+    classifiers, ``label`` and ``confidence`` of the first sample).
 
-    Raises
-    ------
-    UsageError
-        For contradictory or out-of-range options, or an unknown execution provider.
-    ModelError
-        For a missing or corrupt model, inputs that cannot be built or have the wrong shape,
-        or a failing ``session.run``.
+    Raises ``UsageError`` for contradictory or out-of-range options or an unknown provider,
+    and ``ModelError`` for a missing or corrupt model, inputs that cannot be built, or a
+    failing ``session.run``.
     """
     duration_s = _check_options(warmup, iterations, duration_s, concurrency, shapes, input_path)
     optimization = GraphOptimization(graph_optimization)
     provider_list = resolve_providers(providers)
     path = bundled_model_path() if model is None else Path(model)
     session, load_ms = load_session(path, provider_list, threads, optimization)
-    info = ModelInfo(
-        path=str(path), name=path.stem, size_bytes=path.stat().st_size, bundled=model is None,
-        load_time_ms=load_ms, providers=tuple(session.get_providers()),
-        graph_optimization=optimization.value, intra_op_threads=threads,
-        inputs=tensor_specs(session.get_inputs()), outputs=tensor_specs(session.get_outputs()),
-        labels=model_labels(session), rss_after_load_mib=rss_mib(),
-    )
+    info = _model_info(session, path, model is None, load_ms, optimization, threads)
     base_feed = None if input_path is None else inputs_mod.load_npz(Path(input_path), info.inputs)
     writer = None if log is None else _LogWriter(Path(log), info.name)
-    configs: list[ConfigResult] = []
     try:
-        for batch_size in (batch_sizes or [None]):
-            if base_feed is not None:
-                feeds = inputs_mod.npz_feeds(base_feed, info.inputs, batch_size)
-            else:
-                feeds = inputs_mod.synthetic_feeds(info.inputs, batch_size, shapes or {}, seed)
-            configs.append(_run_config(session, info, feeds, warmup=warmup, iterations=iterations,
-                                       duration_s=duration_s, concurrency=concurrency, log=writer))
+        configs = [
+            _run_config(session, info, _feeds(info, base_feed, batch_size, shapes, seed), warmup=warmup,
+                        iterations=iterations, duration_s=duration_s, concurrency=concurrency, log=writer)
+            for batch_size in (batch_sizes or [None])
+        ]
     finally:
         if writer is not None:
             writer.close()

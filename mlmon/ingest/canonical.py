@@ -59,6 +59,16 @@ _ERROR_LEVELS = ["error", "err", "critical", "fatal", "crit", "alert", "emergenc
 _ABSENT = ["", "null", "none", "false", "0", "[]", "{}"]
 
 
+_IMPOSSIBLE = {
+    "latency_ms": ~pl.col("latency_ms").is_finite() | (pl.col("latency_ms") < 0),
+    "confidence": ~pl.col("confidence").is_finite() | (pl.col("confidence") < 0) | (pl.col("confidence") > 1),
+    "cpu_percent": ~pl.col("cpu_percent").is_finite() | (pl.col("cpu_percent") < 0),
+    "rss_mb": ~pl.col("rss_mb").is_finite() | (pl.col("rss_mb") < 0),
+    "status_code": (pl.col("status_code") < 100) | (pl.col("status_code") > 599) | (pl.col("status_code") % 1 != 0),
+}
+"""Values no service can log; each is nulled and counted as ``impossible value: <name>``."""
+
+
 def canonicalize(
     raw: pl.DataFrame,
     source: str,
@@ -77,84 +87,13 @@ def canonicalize(
     if raw.height == 0:
         return empty_canonical(with_probabilities, columns)
     schema = dict(raw.schema)
-
-    def _coalesce(paths: tuple[Path, ...]) -> pl.Expr:
-        return _first_present(schema, paths)
-
-    ts_raw = _coalesce(fields.timestamp)
+    ts_raw = _first_present(schema, fields.timestamp)
     ts_format = direct_format(raw.select(ts_raw.drop_nulls().first()).item())
     ts = parse_direct(ts_raw, ts_format) if ts_format else parse_timestamp(ts_raw)
     prefixed = raw[PREFIX_TS].null_count() < raw.height
-
-    numbers = {
-        "latency_ms": _number(schema, fields.latency),
-        **{name: _number(schema, tuple((path, "ms") for path in fields.simple[name])) for name in NUMERIC},
-    }
-    wrong_types = {f"wrong type: {name}": wrong for name, (_, wrong) in numbers.items() if wrong is not None}
-    status = _coalesce(fields.simple["status"]).str.to_lowercase()
-    error_text = _coalesce(fields.simple["error"])
-    # Every read of a raw column happens in this first step, before any is replaced.
-    from_raw = {
-        "ts": ts,
-        "_ts_raw": ts_raw,
-        "status": status,
-        "level": _coalesce(fields.level).str.to_lowercase(),
-        "event": _coalesce(fields.event),
-        **{name: _coalesce(fields.simple[name]) for name in ("model", "model_version", "label")},
-        **{name: value for name, (value, _) in numbers.items()},
-        "_error_field": error_text.is_not_null() & ~error_text.str.to_lowercase().is_in(_ABSENT),
-        **{f"_check_{index}": mask for index, mask in enumerate(wrong_types.values())},
-    }
-    if prefixed:  # kubectl --timestamps, CRI or Docker: used when the record has none
-        from_raw["_prefix_ts"] = parse_timestamp(pl.col(PREFIX_TS))
-    if with_probabilities:
-        from_raw["probabilities"] = _probabilities(_coalesce(fields.simple["probabilities"]))
-    impossible = {
-        "latency_ms": ~pl.col("latency_ms").is_finite() | (pl.col("latency_ms") < 0),
-        "confidence": ~pl.col("confidence").is_finite() | (pl.col("confidence") < 0) | (pl.col("confidence") > 1),
-        "cpu_percent": ~pl.col("cpu_percent").is_finite() | (pl.col("cpu_percent") < 0),
-        "rss_mb": ~pl.col("rss_mb").is_finite() | (pl.col("rss_mb") < 0),
-        "status_code": (pl.col("status_code") < 100) | (pl.col("status_code") > 599) | (pl.col("status_code") % 1 != 0),
-    }
-    checks = [*wrong_types, *(f"impossible value: {name}" for name in impossible)]
-    code, status_col = pl.col("status_code"), pl.col("status")
-    error_kind = (
-        pl.when(status_col.is_in(_TIMEOUT)).then(pl.lit("timeout"))
-        .when(status_col.is_in(_INVALID)).then(pl.lit("invalid_input"))
-        .when(status_col.is_in(_FAILED)).then(pl.lit("error"))
-        .when(code >= 500).then(pl.lit("http_5xx"))
-        .when(code >= 400).then(pl.lit("invalid_input"))
-        .when(pl.col("level").is_in(_ERROR_LEVELS) | pl.col("_error_field")).then(pl.lit("error"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    plan = (
-        raw.lazy()
-        .select(*[expr.alias(name) for name, expr in from_raw.items()], pl.col(LINE))
-        .with_columns(
-            # A numeric "status" (some servers log status=200) is an HTTP status code.
-            pl.coalesce(code, status_col.cast(pl.Float64, strict=False)).alias("status_code"),
-        )
-        .with_columns(
-            mask.fill_null(False).alias(f"_check_{len(wrong_types) + index}") for index, mask in enumerate(impossible.values())
-        )
-        .with_columns(
-            pl.when(pl.col(f"_check_{len(wrong_types) + index}")).then(None).otherwise(pl.col(name)).alias(name)
-            for index, name in enumerate(impossible)
-        )
-        .with_columns(error_kind.alias("error_kind"))
-        .with_columns(
-            pl.lit(source).alias("source"),
-            (pl.col("latency_ms").is_not_null() | status_col.is_not_null() | code.is_not_null() | pl.col("error_kind").is_not_null())
-            .alias("is_request"),
-        )
-        .select(
-            *[_CANONICAL[name] for name in canonical_columns(with_probabilities, columns)],
-            pl.col("_ts_raw"),
-            *([pl.col("_prefix_ts")] if prefixed else []),
-            pl.col(LINE),
-            *[pl.col(f"_check_{index}").fill_null(False) for index in range(len(checks))],
-        )
-    )
+    from_raw, wrong_types = _raw_reads(schema, fields, ts, ts_raw, prefixed, with_probabilities)
+    checks = [*wrong_types, *(f"impossible value: {name}" for name in _IMPOSSIBLE)]
+    plan = _plan(raw.lazy(), from_raw, len(wrong_types), source, canonical_columns(with_probabilities, columns), len(checks), prefixed)
     frame = plan.collect()
     if ts_format:
         frame = frame.with_columns(fill_unparsed(frame["ts"], frame["_ts_raw"]))
@@ -169,6 +108,75 @@ def canonicalize(
     if frame["ts"].null_count():
         frame = frame.filter(pl.col("ts").is_not_null())
     return frame.drop("_ts_raw", LINE, *[f"_check_{index}" for index in range(len(checks))])
+
+
+def _raw_reads(
+    schema: dict[str, pl.DataType], fields: FieldMap, ts: pl.Expr, ts_raw: pl.Expr, prefixed: bool, with_probabilities: bool
+) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
+    """Every read of a raw column, by output name, and the wrong-type masks by reason. They
+    all run in the plan's first step, before any raw column is replaced."""
+
+    def coalesce(paths: tuple[Path, ...]) -> pl.Expr:
+        return _first_present(schema, paths)
+
+    numbers = {
+        "latency_ms": _number(schema, fields.latency),
+        **{name: _number(schema, tuple((path, "ms") for path in fields.simple[name])) for name in NUMERIC},
+    }
+    wrong_types = {f"wrong type: {name}": wrong for name, (_, wrong) in numbers.items() if wrong is not None}
+    error_text = coalesce(fields.simple["error"])
+    from_raw = {
+        "ts": ts,
+        "_ts_raw": ts_raw,
+        "status": coalesce(fields.simple["status"]).str.to_lowercase(),
+        "level": coalesce(fields.level).str.to_lowercase(),
+        "event": coalesce(fields.event),
+        **{name: coalesce(fields.simple[name]) for name in ("model", "model_version", "label")},
+        **{name: value for name, (value, _) in numbers.items()},
+        "_error_field": error_text.is_not_null() & ~error_text.str.to_lowercase().is_in(_ABSENT),
+        **{f"_check_{index}": mask for index, mask in enumerate(wrong_types.values())},
+    }
+    if prefixed:  # kubectl --timestamps, CRI or Docker: used when the record has none
+        from_raw["_prefix_ts"] = parse_timestamp(pl.col(PREFIX_TS))
+    if with_probabilities:
+        from_raw["probabilities"] = _probabilities(coalesce(fields.simple["probabilities"]))
+    return from_raw, wrong_types
+
+
+def _plan(raw: pl.LazyFrame, from_raw: dict[str, pl.Expr], first_impossible: int, source: str, keep: list[str], checks: int, prefixed: bool) -> pl.LazyFrame:
+    """The chunk's one lazy plan: reads, HTTP status from a numeric ``status``, impossible
+    values nulled, error kind, ``is_request``; then the kept columns and the check masks."""
+    code, status = pl.col("status_code"), pl.col("status")
+    error_kind = (
+        pl.when(status.is_in(_TIMEOUT)).then(pl.lit("timeout"))
+        .when(status.is_in(_INVALID)).then(pl.lit("invalid_input"))
+        .when(status.is_in(_FAILED)).then(pl.lit("error"))
+        .when(code >= 500).then(pl.lit("http_5xx"))
+        .when(code >= 400).then(pl.lit("invalid_input"))
+        .when(pl.col("level").is_in(_ERROR_LEVELS) | pl.col("_error_field")).then(pl.lit("error"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    impossible = [(first_impossible + index, name, mask) for index, (name, mask) in enumerate(_IMPOSSIBLE.items())]
+    return (
+        raw.select(*[expr.alias(name) for name, expr in from_raw.items()], pl.col(LINE))
+        # A numeric "status" (some servers log status=200) is an HTTP status code.
+        .with_columns(pl.coalesce(code, status.cast(pl.Float64, strict=False)).alias("status_code"))
+        .with_columns(mask.fill_null(False).alias(f"_check_{index}") for index, _, mask in impossible)
+        .with_columns(pl.when(pl.col(f"_check_{index}")).then(None).otherwise(pl.col(name)).alias(name) for index, name, _ in impossible)
+        .with_columns(error_kind.alias("error_kind"))
+        .with_columns(
+            pl.lit(source).alias("source"),
+            (pl.col("latency_ms").is_not_null() | status.is_not_null() | code.is_not_null() | pl.col("error_kind").is_not_null())
+            .alias("is_request"),
+        )
+        .select(
+            *[_CANONICAL[name] for name in keep],
+            pl.col("_ts_raw"),
+            *([pl.col("_prefix_ts")] if prefixed else []),
+            pl.col(LINE),
+            *[pl.col(f"_check_{index}").fill_null(False) for index in range(checks)],
+        )
+    )
 
 
 def canonical_columns(with_probabilities: bool = False, columns: tuple[str, ...] | None = None) -> list[str]:

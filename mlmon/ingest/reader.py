@@ -103,8 +103,7 @@ def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: C
         kept = _in_time_range(canonical, options)
         return reducer.from_chunk(kept), kept.height, canonical.height - kept.height
 
-    totals = {"lines": 0, "records": 0, "outside": 0}
-    state: list = []
+    totals, state = {"lines": 0, "records": 0, "outside": 0}, []
 
     def fold(result: tuple[State, int, int]) -> None:
         chunk_state, kept, dropped = result
@@ -122,11 +121,10 @@ def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: C
                     fold(pending.popleft().result())
         for future in pending:
             fold(future.result())
-    blank = tally.counts.pop(BLANK, 0)
     stats = IngestStats(
         files=found.paths,
         ignored_files=found.ignored,
-        lines=totals["lines"] - blank,
+        lines=totals["lines"] - tally.counts.pop(BLANK, 0),
         records=totals["records"],
         outside_time_range=totals["outside"],
         skipped=dict(tally.counts.most_common()),

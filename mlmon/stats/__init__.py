@@ -6,6 +6,10 @@ function returns ``nan`` and callers map that to the ``unknown`` severity. Misma
 shapes are programming errors and raise ``ValueError``.
 
 The notes in ``references/statistics/`` give the defaults and where they come from.
+
+Stats room: ``categorical`` (shares, PSI, chi-squared, Jensen-Shannon), ``multiple``
+(Benjamini-Hochberg) and ``continuous`` (entropy, frozen-histogram counts). It may import
+numpy and scipy only; never another mlmon room. Functions load on first use.
 """
 
 from __future__ import annotations

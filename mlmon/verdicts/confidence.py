@@ -8,13 +8,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from mlmon.analyses.predictions import PredictionWindow
 from mlmon.plain import iso_utc
 from mlmon.verdicts.findings import Finding, Severity, worst
 from mlmon.verdicts.prediction_drift import INSUFFICIENT_DATA
 from mlmon.verdicts.registry import Check, ConfidenceThresholds
 from mlmon.verdicts.scopes import by_version, first_breach, judged_severity, scope, window_finding
+
+if TYPE_CHECKING:  # the analysis' result type; importing it would load polars
+    from mlmon.analyses.predictions import PredictionWindow
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,17 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from mlmon.analyses.class_drift import ClassDrift
-from mlmon.analyses.predictions import PredictionWindow
 from mlmon.plain import iso_utc
 from mlmon.verdicts.findings import Finding, Severity, worst
 from mlmon.verdicts.registry import Check, DriftThresholds
 from mlmon.verdicts.scopes import by_version, finite_or_none, first_breach, judged_severity, scope, window_finding
 from mlmon.verdicts.significance import adjust, significance_reason, two_tier_verdict
+
+if TYPE_CHECKING:  # analyses' result types; importing them would load polars
+    from mlmon.analyses.class_drift import ClassDrift
+    from mlmon.analyses.predictions import PredictionWindow
 
 INSUFFICIENT_DATA = "insufficient data"
 """Reason prefix of windows with fewer than ``min_samples`` predictions."""

@@ -30,6 +30,7 @@ import polars as pl
 
 from mlmon.analyses.ops_summary import ERROR_KINDS, finalize_summaries
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
+from mlmon.analyses.values import Values, gather, percentiles, split_values
 from mlmon.ingest.needs import Needs
 from mlmon.windows import WindowSpec
 
@@ -46,9 +47,9 @@ class OpsState:
     """(model, version, window, minute) → counts, sums, minima, maxima."""
     classes: tuple[pl.DataFrame, ...] = ()
     """(model, version, label) → predictions."""
-    latency: tuple[pl.DataFrame, ...] = ()
+    latency: Values = ()
     """(model, version, window) → each latency value."""
-    confidence: tuple[pl.DataFrame, ...] = ()
+    confidence: Values = ()
     """(model, version) → each confidence value."""
     rows: tuple[pl.DataFrame, ...] = ()
     """Record-count windows only: (ts, request, error, latency) per record."""
@@ -76,17 +77,17 @@ class OpsReducer:
     """The columns read."""
 
     def from_chunk(self, records: pl.DataFrame) -> OpsState:
-        lf = records.lazy().with_columns(_window_key(self.window).alias("_window"))
-        latency = pl.col("latency_ms")
+        keyed = records.with_columns(_window_key(self.window).alias("_window"))
+        lf = keyed.lazy()
         queries = [
             lf.group_by(*KEYS, "_window", pl.col("ts").dt.truncate("1m").alias("_minute")).agg(_sums()),
             lf.filter(pl.col("label").is_not_null()).group_by(*KEYS, "label").agg(pl.len().alias("n")),
-            lf.filter(latency.is_not_null()).select(*KEYS, *(["_window"] if self.window.duration else []), latency),
-            lf.filter(pl.col("confidence").is_not_null()).select(*KEYS, "confidence"),
         ]
         if self.window.records is not None:
-            queries.append(lf.select("ts", "is_request", pl.col("error_kind").is_not_null().alias("is_error"), latency))
-        return OpsState(*((piece,) for piece in pl.collect_all(queries)))
+            queries.append(lf.select("ts", "is_request", pl.col("error_kind").is_not_null().alias("is_error"), "latency_ms"))
+        groups, classes, *rows = pl.collect_all(queries)
+        latency = split_values(keyed, [*KEYS, "_window"], "latency_ms")
+        return OpsState((groups,), (classes,), latency, split_values(keyed, KEYS, "confidence"), tuple(rows))
 
     def merge(self, left: OpsState, right: OpsState) -> OpsState:
         return OpsState(*(a + b for a, b in zip(_pieces(left), _pieces(right))))
@@ -145,11 +146,11 @@ def _window_key(window: WindowSpec) -> pl.Expr:
 def _time_windows(state: OpsState, every: timedelta) -> pl.DataFrame:
     """Per time window: records, requests and errors from the sums, p99 from the values;
     windows with no records at all are filled in with zeros, so a silent stretch shows."""
-    counts, p99 = pl.collect_all([
-        pl.concat(state.groups).lazy().group_by("_window").agg(pl.col("records", "requests", "errors").sum()),
-        pl.concat(state.latency).lazy().group_by("_window").agg(pl.col("latency_ms").quantile(0.99, "linear").alias("p99")),
-    ])
-    table = counts.join(p99, on="_window", how="left").sort("_window")
+    counts = pl.concat(state.groups).group_by("_window").agg(pl.col("records", "requests", "errors").sum())
+    starts = {key[2] for key, _ in state.latency}
+    p99 = {start: percentiles(gather(state.latency, lambda key: key[2] == start), [99])[0] for start in starts}
+    p99_table = pl.DataFrame({"_window": list(p99), "p99": list(p99.values())}, schema={"_window": counts.schema["_window"], "p99": pl.Float64})
+    table = counts.join(p99_table, on="_window", how="left").sort("_window")
     if table.height:
         starts = pl.datetime_range(table["_window"].min(), table["_window"].max(), every, time_unit="us", time_zone="UTC", eager=True)
         table = pl.DataFrame({"_window": starts}).join(table, on="_window", how="left").with_columns(

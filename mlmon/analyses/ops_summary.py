@@ -1,7 +1,7 @@
 """Finalising the operational state into summaries: the whole input and each model/version.
 
-Sums and counts come from the per-minute table, percentiles from the kept values; every
-query runs in one ``pl.collect_all`` so polars shares the work.
+Sums and counts come from the per-minute table (one ``pl.collect_all``, so polars shares
+the work), percentiles from the kept values (``mlmon.analyses.values``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from mlmon.analyses.ops_types import Errors, Latency, OpsSummary, Predictions, Resources, Throughput
+from mlmon.analyses.values import gather, percentiles
 
 if TYPE_CHECKING:
     from mlmon.analyses.ops import OpsState
@@ -26,60 +27,74 @@ _SUMMED = [
 def finalize_summaries(state: OpsState) -> tuple[OpsSummary, tuple[OpsSummary, ...]]:
     """The overall summary and one per model/version named in the logs (records that name
     neither are in the overall summary only)."""
-    groups = pl.concat(state.groups).lazy().with_columns(pl.col(KEYS).cast(pl.String))
-    latency = pl.concat(state.latency).lazy().with_columns(pl.col(KEYS).cast(pl.String))
-    confidence = pl.concat(state.confidence).lazy().with_columns(pl.col(KEYS).cast(pl.String))
-    classes = pl.concat(state.classes).lazy().with_columns(pl.col(*KEYS, "label").cast(pl.String))
+    groups, classes = (pl.concat(pieces).lazy() for pieces in (state.groups, state.classes))
     named = pl.any_horizontal(pl.col(key).is_not_null() for key in KEYS)
+    # Grouped on the categorical codes; only the few result rows become strings.
+    as_text = pl.col(*KEYS).cast(pl.String)
     results = pl.collect_all([
-        *_queries(groups, latency, confidence, classes, []),
-        *_queries(groups.filter(named), latency.filter(named), confidence.filter(named), classes.filter(named), KEYS),
+        *_queries(groups, classes, []),
+        *(query.with_columns(as_text) for query in _queries(groups.filter(named), classes.filter(named), KEYS)),
     ])
-    overall = _summaries(*results[:5], [])
-    return overall[0], tuple(_summaries(*results[5:], KEYS))
+    values = _ValueSummaries(state)
+    overall = _summaries(*results[:3], values, [])
+    return overall[0], tuple(_summaries(*results[3:], values, KEYS))
 
 
-def _queries(groups: pl.LazyFrame, latency: pl.LazyFrame, confidence: pl.LazyFrame, classes: pl.LazyFrame, keys: list[str]) -> list[pl.LazyFrame]:
+class _ValueSummaries:
+    """Latency percentiles and confidence mean/p10 per scope, from the kept values. When
+    one model/version holds every value, its figures are the overall ones (computed once)."""
+
+    def __init__(self, state: OpsState) -> None:
+        self.state = state
+        self.scopes = {key[:2] for key, _ in (*state.latency, *state.confidence)}
+        self.cache: dict[tuple, tuple[dict, dict]] = {}
+
+    def of(self, scope: tuple | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        whole = scope is None or self.scopes == {scope}
+        key = ("all",) if whole else scope
+        if key not in self.cache:
+            keep = (lambda k: True) if whole else (lambda k: k[:2] == scope)
+            p50, p95, p99 = percentiles(gather(self.state.latency, keep), [50, 95, 99])
+            confidence = gather(self.state.confidence, keep)
+            mean = float(confidence.mean()) if confidence.size else None
+            (p10,) = percentiles(confidence, [10])
+            self.cache[key] = ({"p50": p50, "p95": p95, "p99": p99}, {"confidence_mean": mean, "confidence_p10": p10})
+        return self.cache[key]
+
+
+def _queries(groups: pl.LazyFrame, classes: pl.LazyFrame, keys: list[str]) -> list[pl.LazyFrame]:
     def by(frame: pl.LazyFrame, *aggs: pl.Expr) -> pl.LazyFrame:
         return frame.group_by(keys).agg(*aggs) if keys else frame.select(*aggs)
 
-    lat, conf = pl.col("latency_ms"), pl.col("confidence")
     per_minute = groups.group_by(*keys, "_minute").agg(pl.col("requests").sum()).filter(pl.col("requests") > 0)
+    busiest = per_minute.sort("requests", "_minute", descending=[True, False])
     return [
         by(groups, *[pl.col(name).sum() for name in _SUMMED], pl.col("start").min(), pl.col("end").max(),
            pl.col("latency_max", "cpu_max", "rss_max").max()),
-        by(latency, *[lat.quantile(q, "linear").alias(f"p{int(q * 100)}") for q in (0.5, 0.95, 0.99)]),
-        by(confidence, conf.quantile(0.1, "linear").alias("confidence_p10"), conf.mean().alias("confidence_mean")),
-        per_minute.sort("requests", "_minute", descending=[True, False]).group_by(keys, maintain_order=True).first()
-        if keys else per_minute.sort("requests", "_minute", descending=[True, False]).head(1),
-        classes.group_by(*keys, "label").agg(pl.col("n").sum()),
+        busiest.group_by(keys, maintain_order=True).first() if keys else busiest.head(1),
+        classes.group_by(*keys, "label").agg(pl.col("n").sum()).with_columns(pl.col("label").cast(pl.String)),
     ]
 
 
-def _summaries(main: pl.DataFrame, lat: pl.DataFrame, conf: pl.DataFrame, peak: pl.DataFrame, classes: pl.DataFrame, keys: list[str]) -> list[OpsSummary]:
+def _summaries(main: pl.DataFrame, peak: pl.DataFrame, classes: pl.DataFrame, values: _ValueSummaries, keys: list[str]) -> list[OpsSummary]:
     if keys:
         main = main.sort(keys, nulls_last=True)
-        extra = [frame.with_columns(pl.col(keys).fill_null("\0")) for frame in (lat, conf, peak, classes)]
-        lookups = [_index(frame, keys) for frame in extra[:3]]
-        class_rows = extra[3]
+        peak, classes = (frame.with_columns(pl.col(keys).fill_null("\0")) for frame in (peak, classes))
+        peaks = _index(peak, keys)
     else:
-        lookups = [{(): row} for row in (_first_row(lat), _first_row(conf), _first_row(peak))]
-        class_rows = classes
+        peaks = {(): peak.row(0, named=True) if peak.height else {}}
     results = []
     for row in main.iter_rows(named=True):
         key = tuple("\0" if row[k] is None else row[k] for k in keys)
         match = pl.all_horizontal([pl.col(k) == v for k, v in zip(keys, key)]) if keys else pl.lit(True)
-        counts = class_rows.filter(match).sort("n", "label", descending=[True, False])
-        results.append(_to_summary(row, keys, *(lookup.get(key, {}) for lookup in lookups), counts))
+        counts = classes.filter(match).sort("n", "label", descending=[True, False])
+        lat, conf = values.of(tuple(row[k] for k in keys) if keys else None)
+        results.append(_to_summary(row, keys, lat, conf, peaks.get(key, {}), counts))
     return results
 
 
 def _index(frame: pl.DataFrame, keys: list[str]) -> dict[tuple, dict[str, Any]]:
     return {tuple(row[k] for k in keys): row for row in frame.iter_rows(named=True)}
-
-
-def _first_row(frame: pl.DataFrame) -> dict[str, Any]:
-    return frame.row(0, named=True) if frame.height else {}
 
 
 def _to_summary(row: dict, keys: list[str], lat: dict, conf: dict, peak: dict, counts: pl.DataFrame) -> OpsSummary:

@@ -17,8 +17,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import polars as pl
 
+from mlmon.analyses.values import Values, percentiles, split_values
 from mlmon.ingest.needs import Needs
 from mlmon.windows import WindowSpec
 
@@ -58,7 +60,7 @@ class PredictionState:
 
     counts: tuple[pl.DataFrame, ...] = ()
     """(version, window, label) → n, first and last time; per chunk."""
-    values: tuple[pl.DataFrame, ...] = ()
+    values: Values = ()
     """(version, window) → each finite confidence."""
     entropy: tuple[pl.DataFrame, ...] = ()
     """(version, window) → entropy sum and count."""
@@ -81,8 +83,7 @@ class PredictionReducer:
         rows = prediction_rows(records, self.by_version)
         if self.window.records is not None:
             return PredictionState(rows=(rows.collect(),))
-        keyed = rows.with_columns(_time_key(self.window).alias(_WINDOW))
-        return PredictionState(*((piece,) for piece in pl.collect_all(_aggregates(keyed))))
+        return _state(rows.with_columns(_time_key(self.window).alias(_WINDOW)))
 
     def merge(self, left: PredictionState, right: PredictionState) -> PredictionState:
         return PredictionState(*(a + b for a, b in zip(_pieces(left), _pieces(right))))
@@ -94,7 +95,7 @@ class PredictionReducer:
             keyed = rows.lazy().sort("ts").with_columns(
                 (pl.int_range(pl.len(), dtype=pl.Int64).over(_VERSION) // self.window.records).alias(_WINDOW)
             )
-            state = PredictionState(*((piece,) for piece in pl.collect_all(_aggregates(keyed))))
+            state = _state(keyed)
         return _windows(state, low_threshold, keep_first_ts=self.window.duration is None)
 
 
@@ -130,35 +131,33 @@ def _time_key(window: WindowSpec) -> pl.Expr:
     return pl.col("ts").dt.truncate(window.every).dt.epoch("us") if window.every else pl.lit(0, dtype=pl.Int64)
 
 
-def _aggregates(keyed: pl.LazyFrame) -> list[pl.LazyFrame]:
+def _state(keyed: pl.LazyFrame) -> PredictionState:
+    """Class counts, confidence values and entropy sums per (version, window)."""
     keys = [_VERSION, _WINDOW]
-    counts = keyed.group_by(*keys, "label").agg(pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"))
-    values = keyed.filter(pl.col(_CONF).is_not_null()).select(*keys, _CONF)
-    entropy = keyed.group_by(keys).agg(pl.col(_ENTROPY).sum().alias("sum"), pl.col(_ENTROPY).count().alias("count"))
-    return [counts, values, entropy]
+    counts, entropy, values = pl.collect_all([
+        keyed.group_by(*keys, "label").agg(pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last")),
+        keyed.group_by(keys).agg(pl.col(_ENTROPY).sum().alias("sum"), pl.col(_ENTROPY).count().alias("count")),
+        keyed.select(*keys, _CONF),
+    ])
+    return PredictionState((counts,), split_values(values, keys, _CONF), (entropy,))
 
 
 def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) -> tuple[PredictionWindow, ...]:
     keys = [_VERSION, _WINDOW]
     counts = _concat(state.counts, _EMPTY_COUNTS)
-    conf = pl.col(_CONF)
-    meta, classes, confidence, entropy = pl.collect_all([
+    meta, classes, entropy = pl.collect_all([
         counts.lazy().group_by(keys).agg(pl.col("n").sum(), pl.col("first").min(), pl.col("last").max()),
         counts.lazy().group_by(*keys, "label").agg(pl.col("n").sum()),
-        _concat(state.values, _EMPTY_VALUES).lazy().group_by(keys).agg(
-            conf.count().alias("n_conf"), conf.mean().alias("mean"), conf.quantile(0.1, "linear").alias("p10"),
-            (conf < low_threshold).sum().alias("below"),
-        ),
         _concat(state.entropy, _EMPTY_ENTROPY).lazy().group_by(keys).agg(pl.col("sum").sum(), pl.col("count").sum()),
     ])
     per_class: dict[tuple, dict[str, int]] = {}
     for version, key, label, n in classes.iter_rows():
         per_class.setdefault((version, key), {})[label] = int(n)
-    conf_rows = {(r[_VERSION], r[_WINDOW]): r for r in confidence.iter_rows(named=True)}
+    conf_rows = _confidence(state.values, low_threshold)
     entropy_rows = {(v, k): (s, c) for v, k, s, c in entropy.iter_rows()}
     out = []
     for version, key, n, first, last in meta.iter_rows():
-        c = conf_rows.get((version, key)) or {"n_conf": 0, "mean": None, "p10": None, "below": 0}
+        c = conf_rows.get((version, key), {"n_conf": 0, "mean": None, "p10": None, "below": 0})
         e_sum, e_count = entropy_rows.get((version, key), (0.0, 0))
         n_conf = int(c["n_conf"])
         out.append(PredictionWindow(
@@ -171,6 +170,21 @@ def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) 
     for w in out:
         first_seen[w.model_version] = min(first_seen.get(w.model_version, w.start), w.start)
     return tuple(sorted(out, key=lambda w: (first_seen[w.model_version], w.model_version is not None, w.model_version or "", w.start)))
+
+
+def _confidence(values: Values, low_threshold: float) -> dict[tuple, dict]:
+    """Count, mean, p10 (numpy linear) and count below ``low_threshold`` per (version, window)."""
+    arrays: dict[tuple, list[np.ndarray]] = {}
+    for key, array in values:
+        arrays.setdefault(key, []).append(array)
+    out = {}
+    for key, parts in arrays.items():
+        conf = np.concatenate(parts)
+        below = int((conf < low_threshold).sum())
+        mean = float(conf.mean())
+        (p10,) = percentiles(conf, [10])
+        out[key] = {"n_conf": conf.size, "mean": mean, "p10": p10, "below": below}
+    return out
 
 
 def _float(value) -> float:
@@ -188,5 +202,4 @@ def _concat(pieces: tuple[pl.DataFrame, ...], empty: pl.DataFrame) -> pl.DataFra
 _TS = pl.Datetime("us", "UTC")
 _EMPTY_RECORDS = pl.DataFrame(schema={"ts": _TS, "label": pl.Categorical})
 _EMPTY_COUNTS = pl.DataFrame(schema={_VERSION: pl.Categorical, _WINDOW: pl.Int64, "label": pl.Categorical, "n": pl.UInt32, "first": _TS, "last": _TS})
-_EMPTY_VALUES = pl.DataFrame(schema={_VERSION: pl.Categorical, _WINDOW: pl.Int64, _CONF: pl.Float64})
 _EMPTY_ENTROPY = pl.DataFrame(schema={_VERSION: pl.Categorical, _WINDOW: pl.Int64, "sum": pl.Float64, "count": pl.UInt32})

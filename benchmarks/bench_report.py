@@ -56,6 +56,8 @@ GNU_TIME = "/usr/bin/time"
 
 RATIO_TARGET = 1.5
 RSS_TARGET_MB = 1500.0
+REDUCER_RSS_TARGET_MB = 400.0
+"""Issue 8: with analyses as reducers, mlmon report's peak RSS at 5M records."""
 REL_TOL = 1e-9
 
 
@@ -311,7 +313,13 @@ def mlmon_command() -> list[str]:
     return [sys.executable, "-c", "from mlmon.cli import main; main()"]
 
 
-def tools(include_duckdb: bool) -> dict[str, callable]:
+def baseline_command(root: str) -> list[str]:
+    """mlmon from another checkout (e.g. ``git archive <commit> | tar -x -C DIR``), run with
+    this interpreter, so one run compares two commits on the same files and load."""
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(Path(root).resolve())!r}); from mlmon.cli import main; main()"]
+
+
+def tools(include_duckdb: bool, baseline: str | None = None) -> dict[str, callable]:
     me = str(Path(__file__).resolve())
     table = {
         "bare polars (auto=streaming)": lambda f: [sys.executable, me, "--bare", str(f), "--engine", "auto"],
@@ -319,6 +327,9 @@ def tools(include_duckdb: bool) -> dict[str, callable]:
         "mlmon report": lambda f: [*mlmon_command(), "report", "--format", "json", str(f)],
         DRIFT: lambda f: [*mlmon_command(), "drift", "--reference", str(REFERENCE), "--window", "100000", "--format", "json", str(f)],
     }
+    if baseline:
+        table[BASE_REPORT] = lambda f: [*baseline_command(baseline), "report", "--format", "json", str(f)]
+        table[BASE_DRIFT] = lambda f: [*baseline_command(baseline), "drift", "--reference", str(REFERENCE), "--window", "100000", "--format", "json", str(f)]
     if include_duckdb:
         table["duckdb"] = lambda f: [sys.executable, me, "--duckdb", str(f)]
     return table
@@ -327,6 +338,8 @@ def tools(include_duckdb: bool) -> dict[str, callable]:
 BARE = "bare polars (auto=streaming)"
 MLMON = "mlmon report"
 DRIFT = "mlmon drift"
+BASE_REPORT = "baseline report"
+BASE_DRIFT = "baseline drift"
 REFERENCE = Path(__file__).resolve().parent.parent / "references" / "train.json"
 DRIFT_RATIO_TARGET = 1.5
 """Issue 3: drift over 1M records takes at most 1.5x as long as mlmon report on them."""
@@ -387,7 +400,7 @@ def load() -> str:
 def run_benchmark(args: argparse.Namespace) -> int:
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     duck = have_duckdb()
-    plan = tools(duck)
+    plan = tools(duck, args.baseline)
     started = datetime.now(timezone.utc)
     import polars as pl
 
@@ -417,13 +430,13 @@ def run_benchmark(args: argparse.Namespace) -> int:
                     f"load {load()}{status}",
                     flush=True,
                 )
-                if rep == 0 and run.returncode == 0 and name != DRIFT:
+                if rep == 0 and run.returncode == 0 and name not in (DRIFT, BASE_DRIFT):
                     try:
-                        got = mlmon_figures(run.stdout) if name == MLMON else json.loads(run.stdout)
+                        got = mlmon_figures(run.stdout) if name in (MLMON, BASE_REPORT) else json.loads(run.stdout)
                         checks += check(name, n, got, truth)
                     except (ValueError, KeyError) as error:
                         checks.append(f"  {n:>9,} {name:<30} MISMATCH unreadable output: {error}")
-                if run.returncode != 0 and not (name in (MLMON, DRIFT) and run.returncode == 1):
+                if run.returncode != 0 and not (name in (MLMON, DRIFT, BASE_REPORT, BASE_DRIFT) and run.returncode == 1):
                     failed = True
         results += per_tool.values()
         loads.append(f"{n:,} records, after: {load()}")
@@ -462,7 +475,7 @@ def print_report(results: list[Result], checks: list[str], loads: list[str], siz
     print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
         mlmon = best.get((r.size, MLMON))
-        ratio = f"{mlmon.seconds / r.seconds:.2f}x" if mlmon and r.tool not in (MLMON, DRIFT) else ""
+        ratio = f"{mlmon.seconds / r.seconds:.2f}x" if mlmon and r.tool not in (MLMON, DRIFT, BASE_DRIFT) else ""
         print(
             f"| {r.size:,} | {r.bytes / 1e6:,.0f} | {r.tool} | {r.seconds:.2f} | {r.peak_rss_mb:,.0f} | {_mb(r.peak_anon_mb)} | "
             f"{r.size / r.seconds:,.0f} | {r.seconds / (r.size / 1e6):.2f} | {ratio} |"
@@ -491,7 +504,7 @@ def print_report(results: list[Result], checks: list[str], loads: list[str], siz
         m, b = best.get((n, MLMON)), best.get((n, BARE))
         if m and b:
             ratio = m.seconds / b.seconds
-            fastest = min((r for r in results if r.size == n and r.tool != MLMON), key=lambda r: r.seconds)
+            fastest = min((r for r in results if r.size == n and r.tool.startswith("bare")), key=lambda r: r.seconds)
             verdict = "PASS" if ratio <= RATIO_TARGET else f"FAIL (by {ratio / RATIO_TARGET:.2f}x)"
             print(
                 f"  {n:>9,} time: mlmon {m.seconds:.2f} s = {ratio:.2f}x {BARE} ({b.seconds:.2f} s), "
@@ -506,6 +519,14 @@ def print_report(results: list[Result], checks: list[str], loads: list[str], siz
         if m:
             verdict = "PASS" if m.peak_rss_mb < RSS_TARGET_MB else f"FAIL (by {m.peak_rss_mb - RSS_TARGET_MB:,.0f} MB)"
             print(f"  {n:>9,} memory: mlmon peak RSS {m.peak_rss_mb:,.0f} MB; target < {RSS_TARGET_MB:,.0f} MB: {verdict}")
+            if n >= 5_000_000:
+                verdict = "PASS" if m.peak_rss_mb < REDUCER_RSS_TARGET_MB else "FAIL"
+                print(f"  {n:>9,} memory (issue 8, reducers): peak RSS {m.peak_rss_mb:,.0f} MB; target < {REDUCER_RSS_TARGET_MB:,.0f} MB: {verdict}")
+        for new, old in ((MLMON, BASE_REPORT), (DRIFT, BASE_DRIFT)):
+            a, b = best.get((n, new)), best.get((n, old))
+            if a and b:
+                print(f"  {n:>9,} vs baseline: {new} {a.seconds:.2f} s / {b.seconds:.2f} s = {a.seconds / b.seconds:.2f}x time, "
+                      f"{a.peak_rss_mb:,.0f} / {b.peak_rss_mb:,.0f} MB = {a.peak_rss_mb / b.peak_rss_mb:.2f}x peak RSS")
     print("Correctness against the numpy ground truth (OUT.truth.json):")
     for line in checks:
         print(line)
@@ -521,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", default=str(DATA), help="where the generated logs live")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a child is killed")
     ap.add_argument("--json", help="also write the raw measurements here")
+    ap.add_argument("--baseline", metavar="DIR", help="also time report and drift of the mlmon checkout in DIR")
     ap.add_argument("--bare", metavar="FILE", help="(child mode) run the bare polars query on FILE")
     ap.add_argument("--engine", default="auto", help="(child mode) polars engine for --bare")
     ap.add_argument("--duckdb", metavar="FILE", help="(child mode) run the DuckDB query on FILE")

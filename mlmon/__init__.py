@@ -13,8 +13,7 @@ it owns and what it may import.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mlmon.exports import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -46,7 +45,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mlmon' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

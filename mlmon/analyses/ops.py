@@ -6,14 +6,15 @@ Each chunk becomes a partial state (:class:`OpsState`):
 * per (model, version, window, minute): counts, sums, minima and maxima, so every mean,
   rate and the busiest minute follow by addition;
 * per (model, version, label): prediction counts;
-* the latency values (with their model, version and window) and the confidence values
-  (with their model and version), because exact percentiles need the values themselves.
+* the latency values per (model, version, window) and the confidence values per (model,
+  version), one float64 array per group and chunk (``mlmon.analyses.values``), because
+  exact percentiles need the values themselves.
 
 States merge by concatenation (associative); ``finalize`` adds the sums up and takes the
-percentiles. Memory therefore grows with requests (16 bytes each, 24 with time windows) and
-predictions (16 bytes each), not with whole records. Record-count windows
-(``--window 10000``) need event-time order across files: their state also keeps each
-record's time, request and error flags and latency (18 bytes), ordered at ``finalize``.
+percentiles. Memory therefore grows by 8 bytes per latency and 8 per confidence, not with
+whole records. Record-count windows (``--window 10000``) need event-time order across
+files: their state also keeps each record's time, request and error flags and latency
+(18 bytes), ordered at ``finalize``.
 
 Percentiles use numpy's default method (linear interpolation between closest ranks,
 ``numpy.percentile(..., method="linear")``); polars' ``quantile(q, "linear")`` computes the
@@ -86,8 +87,8 @@ class OpsReducer:
         if self.window.records is not None:
             queries.append(lf.select("ts", "is_request", pl.col("error_kind").is_not_null().alias("is_error"), "latency_ms"))
         groups, classes, *rows = pl.collect_all(queries)
-        latency = split_values(keyed, [*KEYS, "_window"], "latency_ms")
-        return OpsState((groups,), (classes,), latency, split_values(keyed, KEYS, "confidence"), tuple(rows))
+        latency = split_values(keyed, [*KEYS, "_window"], "latency_ms", groups)
+        return OpsState((groups,), (classes,), latency, split_values(keyed, KEYS, "confidence", groups), tuple(rows))
 
     def merge(self, left: OpsState, right: OpsState) -> OpsState:
         return OpsState(*(a + b for a, b in zip(_pieces(left), _pieces(right))))
@@ -116,7 +117,7 @@ class OpsReducer:
 
 
 def _sums() -> list[pl.Expr]:
-    latency, cpu, rss, kind = pl.col("latency_ms"), pl.col("cpu_percent"), pl.col("rss_mb"), pl.col("error_kind").cast(pl.String)
+    latency, cpu, rss, kind = pl.col("latency_ms"), pl.col("cpu_percent"), pl.col("rss_mb"), pl.col("error_kind")
     return [
         pl.len().alias("records"),
         pl.col("ts").min().alias("start"),

@@ -56,7 +56,7 @@ class _ValueSummaries:
             keep = (lambda k: True) if whole else (lambda k: k[:2] == scope)
             p50, p95, p99 = percentiles(gather(self.state.latency, keep), [50, 95, 99])
             confidence = gather(self.state.confidence, keep)
-            mean = float(confidence.mean()) if confidence.size else None
+            mean = float(confidence.mean()) if confidence.len() else None
             (p10,) = percentiles(confidence, [10])
             self.cache[key] = ({"p50": p50, "p95": p95, "p99": p99}, {"confidence_mean": mean, "confidence_p10": p10})
         return self.cache[key]

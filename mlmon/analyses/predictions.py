@@ -3,7 +3,8 @@ reducer over ingest's chunks. Numbers only: the drift statistics on these counts
 ``class_drift``, the verdicts in ``mlmon.verdicts``.
 
 A chunk's predictions become, per (version, window), class counts, first and last times,
-entropy sums and the confidence values themselves (exact numpy-linear p10 needs them).
+entropy sums and the confidence values themselves (exact numpy-linear p10 needs them: 8
+bytes each, ``mlmon.analyses.values``).
 Time windows and the whole range are keyed as the chunk is read, so states merge by
 concatenation and the records are never kept. Record-count windows (``--window 10000``)
 need event-time order across files: their state keeps the prediction rows (``ts``,
@@ -17,7 +18,6 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
 import polars as pl
 
 from mlmon.analyses.values import Values, percentiles, split_values
@@ -139,7 +139,7 @@ def _state(keyed: pl.LazyFrame) -> PredictionState:
         keyed.group_by(keys).agg(pl.col(_ENTROPY).sum().alias("sum"), pl.col(_ENTROPY).count().alias("count")),
         keyed.select(*keys, _CONF),
     ])
-    return PredictionState((counts,), split_values(values, keys, _CONF), (entropy,))
+    return PredictionState((counts,), split_values(values, keys, _CONF, counts), (entropy,))
 
 
 def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) -> tuple[PredictionWindow, ...]:
@@ -174,16 +174,14 @@ def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) 
 
 def _confidence(values: Values, low_threshold: float) -> dict[tuple, dict]:
     """Count, mean, p10 (numpy linear) and count below ``low_threshold`` per (version, window)."""
-    arrays: dict[tuple, list[np.ndarray]] = {}
-    for key, array in values:
-        arrays.setdefault(key, []).append(array)
+    parts: dict[tuple, list[pl.Series]] = {}
+    for key, series in values:
+        parts.setdefault(key, []).append(series)
     out = {}
-    for key, parts in arrays.items():
-        conf = np.concatenate(parts)
-        below = int((conf < low_threshold).sum())
-        mean = float(conf.mean())
+    for key, pieces in parts.items():
+        conf = pl.concat(pieces)
         (p10,) = percentiles(conf, [10])
-        out[key] = {"n_conf": conf.size, "mean": mean, "p10": p10, "below": below}
+        out[key] = {"n_conf": conf.len(), "mean": conf.mean(), "p10": p10, "below": int((conf < low_threshold).sum())}
     return out
 
 

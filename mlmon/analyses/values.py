@@ -1,40 +1,46 @@
-"""Exact values kept for percentiles: one float64 numpy array per group and chunk.
+"""Exact values kept for percentiles: one float64 polars Series per group and chunk.
 
 A chunk's values are split by their group key (model, version, window) once, so a state
 holds 8 bytes per value and no key columns; pieces merge by concatenating the tuples.
-Percentiles are numpy's default linear interpolation, taken on one concatenated copy of a
-scope's values, partitioned in place (``overwrite_input``).
+Percentiles are numpy's default linear interpolation (polars' ``quantile(q, "linear")``
+computes the same value), taken on one concatenated copy of a scope's values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
 import polars as pl
 
-Values = tuple[tuple[tuple, np.ndarray], ...]
+Values = tuple[tuple[tuple, pl.Series], ...]
 """(group key, values) pairs; a key may repeat across chunks."""
 
 
-def split_values(frame: pl.DataFrame, keys: Sequence[str], column: str) -> Values:
-    """The non-null values of ``column`` in ``frame``, one array per distinct ``keys``."""
+def split_values(frame: pl.DataFrame, keys: Sequence[str], column: str, present_keys: pl.DataFrame) -> Values:
+    """The non-null values of ``column`` in ``frame``, one Series per distinct ``keys``.
+    ``present_keys`` holds the key combinations ``frame`` has (a small table the chunk's
+    aggregation already made, duplicates allowed): with one, no partitioning is needed,
+    the usual case of a chunk from one model version and window."""
+    distinct = present_keys.select(keys).unique()
+    if distinct.height == 1:
+        values = frame.get_column(column).drop_nulls()
+        return ((distinct.row(0), values),) if values.len() else ()
     present = frame.select(*keys, column).filter(pl.col(column).is_not_null())
     if present.height == 0:
         return ()
     parts = present.partition_by(list(keys), as_dict=True, maintain_order=True)
-    return tuple((tuple(key), part.get_column(column).to_numpy()) for key, part in parts.items())
+    return tuple((tuple(key), part.get_column(column)) for key, part in parts.items())
 
 
-def gather(values: Values, keep: Callable[[tuple], bool] = lambda key: True) -> np.ndarray:
-    """One array of the values whose key ``keep`` accepts (a copy)."""
-    arrays = [array for key, array in values if keep(key)]
-    return np.concatenate(arrays) if arrays else np.empty(0)
+def gather(values: Values, keep: Callable[[tuple], bool] = lambda key: True) -> pl.Series:
+    """One Series of the values whose key ``keep`` accepts."""
+    parts = [series for key, series in values if keep(key)]
+    return pl.concat(parts, rechunk=True) if parts else pl.Series("values", [], dtype=pl.Float64)
 
 
-def percentiles(values: np.ndarray, qs: Sequence[float]) -> list[float | None]:
-    """numpy linear percentiles (``qs`` in 0..100) of ``values``, None each when empty.
-    ``values`` is partitioned in place."""
-    if values.size == 0:
+def percentiles(values: pl.Series, qs: Sequence[float]) -> list[float | None]:
+    """Linear percentiles (``qs`` in 0..100) of ``values``; None each when empty."""
+    if values.len() == 0:
         return [None] * len(qs)
-    return [float(v) for v in np.percentile(values, qs, overwrite_input=True)]
+    row = values.to_frame("v").select(pl.col("v").quantile(q / 100, "linear").alias(str(i)) for i, q in enumerate(qs)).row(0)
+    return [float(v) for v in row]

@@ -12,8 +12,7 @@ polars.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mlmon.exports import lazy_exports
 
 _EXPORTS = {
     "IngestOptions": "mlmon.ingest.reader",
@@ -29,7 +28,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mlmon.ingest' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -7,8 +7,7 @@ import stats, ingest and the leaves. Exports load on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mlmon.exports import lazy_exports
 
 _PROFILE = ("PROFILE_VERSION", "VERSION_KEY", "QUANTILE_LEVELS", "EDGE_LEVELS", "TOP_K", "OTHER", "LOW_CONFIDENCE",
             "ConfidenceSummary", "NumericFeature", "CategoricalFeature", "FeatureProfile", "ReferenceProfile")
@@ -26,7 +25,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mlmon.reference' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -14,8 +14,7 @@ numpy and scipy only; never another mlmon room. Functions load on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mlmon.exports import lazy_exports
 
 SHARE_EPSILON = 1e-4
 """Floor applied to every share before PSI and the chi-squared expected counts.
@@ -37,8 +36,4 @@ _EXPORTS = {
 __all__ = ["SHARE_EPSILON", *sorted(_EXPORTS)]
 
 
-def __getattr__(name: str) -> Any:
-    """Functions load on first use (numpy, scipy), so the constant is cheap to import."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mlmon.stats' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -11,6 +11,7 @@ from mlmon.api.results import Report
 from mlmon.ingest.reader import IngestOptions, reduce_logs
 from mlmon.verdicts.budgets import error_rate_finding, p99_finding
 from mlmon.verdicts.findings import Finding
+from mlmon.units import parse_latency_ms, parse_ratio
 from mlmon.windows import WindowSpec, parse_window
 
 
@@ -23,13 +24,18 @@ class ReportOptions:
     window: WindowSpec = field(default_factory=WindowSpec)
     """Per-window breakdown (whole range: none). A string such as ``"1h"`` is parsed."""
     p99_budget_ms: float | None = None
-    """Fail when p99 latency exceeds this many milliseconds."""
+    """Fail when p99 latency exceeds this many milliseconds (``"200ms"``, ``"0.2s"`` parse)."""
     max_error_rate: float | None = None
-    """Fail when errors / requests exceeds this fraction."""
+    """Fail when errors / requests exceeds this fraction (``"1%"`` parses)."""
 
     def __post_init__(self) -> None:
+        """Accept the CLI's strings as well as typed values."""
         if isinstance(self.window, str):
             object.__setattr__(self, "window", parse_window(self.window))
+        if isinstance(self.p99_budget_ms, str):
+            object.__setattr__(self, "p99_budget_ms", parse_latency_ms(self.p99_budget_ms))
+        if isinstance(self.max_error_rate, str):
+            object.__setattr__(self, "max_error_rate", parse_ratio(self.max_error_rate))
 
 
 def build_report(inputs: Sequence[str], options: ReportOptions | None = None) -> Report:

@@ -236,9 +236,11 @@ def test_unknown_field_override_is_usage_error(write_lines):
     ],
 )
 def test_error_classification(write_lines, line, kind):
-    row = records(write_lines("a.log", [{"ts": T0, "latency_ms": 1, **line}]))[0].row(0, named=True)
-    assert row["error_kind"] == kind
-    assert row["is_request"]
+    timed, bare = records(write_lines("a.log", [{"ts": T0, "latency_ms": 1, **line}, {"ts": T0, **line}]))[0].iter_rows(named=True)
+    assert timed["error_kind"] == bare["error_kind"] == kind
+    assert timed["is_request"]  # a latency makes a request
+    # Without a latency, a record is a request when it has a status, a status code or an error.
+    assert bare["is_request"] == (kind is not None or "status" in line or "status_code" in line)
 
 
 @pytest.mark.parametrize("chunk_bytes", [None, 64 << 10])

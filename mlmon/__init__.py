@@ -38,6 +38,7 @@ _EXPORTS = {
     "load_reference": "mlmon.reference.store",
     "save_profile": "mlmon.reference.store",
     "run_bench": "mlmon.bench.runner",
+    "build_bench_report": "mlmon.api.bench",
     "BenchResult": "mlmon.bench.result",
     "PredictionLog": "mlmon.instrument",
 }

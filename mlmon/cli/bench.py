@@ -55,21 +55,17 @@ def bench_command(
     output_format: Format = OutputFormat.TERMINAL,
 ) -> None:
     """Time an ONNX model: latency percentiles, throughput, CPU time and memory."""
-    from mlmon.api.results import BenchReport
-    from mlmon.bench.runner import run_bench
-    from mlmon.units import parse_duration, parse_latency_ms
-    from mlmon.verdicts.budgets import bench_findings
+    from mlmon.api.bench import build_bench_report
+    from mlmon.units import parse_duration
 
-    budget_ms = None if p99_budget is None else parse_latency_ms(p99_budget)
-    result = run_bench(
-        model, batch_sizes=parse_batch_sizes(batch_size), shapes=parse_shapes(shape),
+    report = build_bench_report(
+        model, p99_budget_ms=p99_budget, batch_sizes=parse_batch_sizes(batch_size), shapes=parse_shapes(shape),
         input_path=input_file, warmup=warmup, iterations=iterations,
         duration_s=None if duration is None else parse_duration(duration).total_seconds(),
         threads=threads, concurrency=concurrency, providers=list(split_list(providers)) or None,
         graph_optimization=graph_optimization, seed=seed, log=log,
     )
-    findings = () if budget_ms is None else bench_findings(result.configs, budget_ms)
-    for finding in findings:
+    for finding in report.findings:
         if finding.severity is Severity.CRITICAL:
             typer.echo(f"mlmon: {finding.message}", err=True)
-    finish(BenchReport(result, budget_ms, findings), output_format)
+    finish(report, output_format)

@@ -92,7 +92,7 @@ class PredictionReducer:
         """Windows ordered by model version (first seen first), then start."""
         if self.window.records is not None:
             rows = _concat(state.rows, prediction_rows(_EMPTY_RECORDS, self.by_version).collect())
-            keyed = rows.lazy().sort("ts").with_columns(
+            keyed = rows.lazy().sort("ts", maintain_order=True).with_columns(
                 (pl.int_range(pl.len(), dtype=pl.Int64).over(_VERSION) // self.window.records).alias(_WINDOW)
             )
             state = _state(keyed)

@@ -12,7 +12,6 @@ from mlmon.ingest.problems import IngestStats
 from mlmon.plain import to_plain
 from mlmon.render.json_bench import bench_payload
 from mlmon.verdicts.findings import worst
-from mlmon.verdicts.scopes import first_breach
 
 
 def render(result: Any, *, color: bool = False) -> str:
@@ -65,7 +64,7 @@ def _drift(report: DriftReport) -> dict[str, Any]:
 
 
 def _judged(check: str, result: Any, first_key: str) -> dict[str, Any]:
-    first = first_breach(result.windows)
+    first = getattr(result, first_key)
     ref = None if first is None else {"model_version": first.model_version, "start": to_plain(first.start), "severity": first.severity.value}
     return {"check": check, "severity": result.severity.value, **to_plain(result), first_key: ref}
 

@@ -341,3 +341,21 @@ def test_sample_logs_read_with_the_one_planted_malformed_line():
     assert data.stats.skipped == {"malformed JSON": 1}
     assert str(data.stats.examples[0]).endswith("replica-a/app.log.1:2000: malformed JSON")
     assert len(data.stats.files) == 14
+
+
+def test_status_code_bounds_and_the_4xx_edge(write_lines):
+    lines = [{"ts": T0, "status_code": code} for code in (99, 100, 399, 400, 499, 500, 599, 600)]
+    frame, stats = records(write_lines("a.log", lines))
+    assert frame["status_code"].to_list() == [None, 100, 399, 400, 499, 500, 599, None]
+    assert frame["error_kind"].cast(pl.String).to_list() == [None, None, None, "invalid_input", "invalid_input", "http_5xx", "http_5xx", None]
+    assert stats.skipped == {"impossible value: status_code": 2}
+
+
+def test_probabilities_are_read_from_objects_and_arrays(write_lines):
+    lines = [
+        {"ts": T0, "label": "A", "probabilities": {"A": 0.7, "B": 0.2, "C": 0.1}},
+        {"ts": T0, "label": "B", "probabilities": [0.25, 0.75]},
+        {"ts": T0, "label": "C", "probabilities": {"A": 0.5, "B": "n/a", "C": 0.5}},
+    ]
+    data = read_logs([str(write_lines("a.log", lines))], needs=Needs(("label", "probabilities")))
+    assert data.frame.collect()["probabilities"].to_list() == [[0.7, 0.2, 0.1], [0.25, 0.75], [0.5, 0.5]]

@@ -124,3 +124,37 @@ def test_python_twins_accept_the_cli_strings(two_files):
     text = build_report(two_files, ReportOptions(window="1h", p99_budget_ms="200us", max_error_rate="1%"))
     assert _close(to_plain(text), to_plain(typed))  # sums run in parallel: last-digit noise
     assert [f.check for f in text.findings] == ["latency_p99", "error_rate", "latency_p99", "error_rate", "latency_p99", "error_rate"]
+
+
+def _write(tmp_path, lines, name="a.log"):
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return str(path)
+
+
+def test_throughput_edges(tmp_path):
+    ts = lambda seconds: (T0 + timedelta(seconds=seconds)).isoformat()  # noqa: E731
+    silent = build_report([_write(tmp_path, [{"timestamp": ts(i * 60), "cpu_percent": 5.0} for i in range(3)])])
+    assert silent.overall.throughput.peak_minute is None and silent.overall.throughput.peak_rps == 0.0
+    # One request a minute, the first two minutes tied: the earliest wins.
+    sparse = build_report([_write(tmp_path, [{"timestamp": ts(i * 60 + 30), "latency_ms": 1.0} for i in range(3)], "b.log")])
+    assert sparse.overall.throughput.peak_rps == pytest.approx(1 / 60) and sparse.overall.throughput.peak_minute == T0
+    # Two requests half a second apart: 4 per second.
+    quick = build_report([_write(tmp_path, [{"timestamp": ts(0), "latency_ms": 1.0}, {"timestamp": ts(0.5), "latency_ms": 2.0}], "c.log")])
+    assert quick.overall.throughput.mean_rps == pytest.approx(4.0)
+
+
+def test_a_chunk_of_several_groups_keeps_every_value(tmp_path):
+    lines = [{"timestamp": T0.isoformat(), "model_version": "v1", "latency_ms": 7.0, "confidence": 0.25}]
+    lines += [{"timestamp": T0.isoformat(), "model_version": "v2", "label": "A"} for _ in range(3)]
+    report = build_report([_write(tmp_path, lines)])
+    (v1, v2) = report.by_model
+    assert v1.latency.p99_ms == 7.0 and v1.predictions is None and v2.latency.p99_ms is None
+    assert report.overall.latency.count == 1 and report.overall.predictions.confidence_p10 == 0.25
+
+
+def test_an_empty_chunk_reduces_to_nothing(two_files):
+    records = read_logs(two_files, needs=OpsReducer().needs).frame.collect()
+    for reducer in (OpsReducer(parse_window("1h")), OpsReducer(parse_window("100"))):
+        merged = reducer.merge(reducer.from_chunk(records.clear()), reducer.from_chunk(records))
+        assert _close(to_plain(reducer.finalize(merged)), to_plain(reducer.finalize(reducer.from_chunk(records))))

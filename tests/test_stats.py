@@ -171,3 +171,28 @@ def test_floor_shares_renormalises():
     floored = stats.floor_shares([1.0, 0.0], epsilon=0.01)
     np.testing.assert_allclose(floored, [1 / 1.01, 0.01 / 1.01])
     assert floored.sum() == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- edges a mutation audit found
+
+
+def test_edges_of_shares_alignment_and_bins():
+    import warnings
+
+    assert stats.to_shares([5]).tolist() == [1.0]  # one category is a share of one
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # all-zero counts: nan, without dividing by zero
+        assert np.isnan(stats.to_shares([0, 0])).all()
+        assert all(map(math.isnan, stats.chi_squared_gof([0, 0], [0.5, 0.5])))
+    aligned = stats.align_categories({"A": 1.0}, {"A": 5, "Z": 0})
+    assert aligned.labels == ("A",) and aligned.unseen == ()  # a class counted zero times is not "seen"
+    # One prediction is enough for a finite statistic: (1 - 0.5)^2 / 0.5 + (0 - 0.5)^2 / 0.5 = 1.
+    assert stats.chi_squared_gof([1, 0], [0.5, 0.5])[0] == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        stats.psi([[0.5, 0.5]], [[1, 1]])  # two-dimensional input is a programming error
+    assert stats.bin_counts([0.5], [0.0, 1.0]).tolist() == [0, 1, 0]  # always len(edges) + 1 bins
+    assert stats.bin_counts([], [0.0, 1.0, 2.0]).tolist() == [0, 0, 0, 0]
+
+
+def test_benjamini_hochberg_clips_p_above_one():
+    assert stats.benjamini_hochberg([1.5, 0.01]).tolist() == pytest.approx([1.0, 0.02])

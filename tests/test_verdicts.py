@@ -145,3 +145,59 @@ def test_exit_code_and_fail_on():
     assert exit_code([f(Severity.UNKNOWN), f(Severity.OK)], Severity.WARNING) == 0  # unknown never breaches
     assert worst([f(Severity.UNKNOWN), f(Severity.OK)]) is Severity.OK and worst([]) is Severity.OK
     assert worst([f(Severity.WARNING), f(Severity.CRITICAL), f(Severity.OK)]) is Severity.CRITICAL
+
+
+def test_severity_ranks_and_fail_on():
+    assert [s.rank for s in (Severity.UNKNOWN, Severity.OK, Severity.WARNING, Severity.CRITICAL)] == [-1, 0, 1, 2]
+    assert not Severity.OK.at_least(Severity.OK)  # ok never breaches, whatever the bar
+    assert Severity.CRITICAL.at_least(Severity.WARNING) and not Severity.WARNING.at_least(Severity.CRITICAL)
+    assert worst([Finding("x", Severity.OK, "m"), Finding("x", Severity.WARNING, "m")]) is Severity.WARNING
+
+
+def test_registry_rows_point_at_their_thresholds():
+    from mlmon.verdicts.registry import BudgetThresholds, Check
+
+    assert Check.PREDICTION_DRIFT.spec.thresholds is DriftThresholds
+    assert Check.CONFIDENCE_COLLAPSE.spec.thresholds is ConfidenceThresholds
+    assert Check.LATENCY_P99.spec.thresholds is BudgetThresholds and Check.LATENCY_P99.spec.rule == "budgets"
+    assert Check.CONFIDENCE_COLLAPSE.defaults() == {"min_samples": 200, "low_threshold": 0.5, "collapse_drop": 0.10}
+
+
+def test_reasons_at_the_significance_boundary():
+    from mlmon.verdicts.significance import significance_reason
+
+    rule = dict(alpha=0.001, warning=0.01, critical=0.25)
+    assert significance_reason(Severity.OK, "PSI", 0.3, 0.001, **rule) == "not significant (p_BH 0.001 >= 0.001); PSI 0.3000"
+    assert significance_reason(Severity.OK, "PSI", 0.005, 0.0005, **rule) == "significant (p_BH 0.0005 < 0.001) but immaterial: PSI 0.0050 < 0.01"
+    assert significance_reason(Severity.WARNING, "PSI", 0.05, 0.0005, **rule) == "significant (p_BH 0.0005 < 0.001) and PSI 0.0500 >= 0.01"
+
+
+def test_finite_or_none_and_per_window_findings():
+    from mlmon.verdicts.scopes import finite_or_none
+
+    assert finite_or_none(math.nan) is None and finite_or_none(None) is None and finite_or_none(0.5) == 0.5
+    windows = [window(100), window(500, {"A": 250, "B": 250}, start=T0.replace(day=10))]
+    result = judge_prediction_drift(windows, [drift(0.3, 1e-9), drift(0.3, 1e-9)], {"A": 0.5, "B": 0.5}, None, DriftThresholds(), "1d windows")
+    first, second = prediction_drift_findings(result, per_window=True)
+    assert first.value is None and first.severity is Severity.UNKNOWN  # untested: its PSI is withheld
+    assert second.value == 0.3 and second.scope == "model_version=v1 window=2026-11-10T00:00:00Z"
+
+
+def test_confidence_windows_at_their_edges():
+    # Exactly min_samples confident predictions: judged, and the baseline without a reference.
+    result = judge_confidence([window(200, mean=0.9), window(300, mean=0.9, start=T0.replace(day=10))], None, ConfidenceThresholds(), "1d")
+    assert result.windows[0].baseline == 0.9 and result.windows[1].direction == "flat"
+    assert [w.severity for w in result.windows] == [Severity.OK, Severity.OK]
+    rising = judge_confidence([window(300, mean=0.95)], 0.8, ConfidenceThresholds(), "whole range")
+    assert rising.windows[0].direction == "up"
+    assert "largest fall 0.000" in confidence_findings(rising)[0].message  # a rise is no fall
+    per_window = confidence_findings(rising, per_window=True)
+    assert per_window[0].value == pytest.approx(-0.15) and per_window[0].scope.startswith("model_version=v1 window=")
+    small = judge_confidence([window(10, mean=0.5)], 0.8, ConfidenceThresholds(), "whole range")
+    (finding,) = confidence_findings(small)
+    assert finding.severity is Severity.UNKNOWN and finding.message == "insufficient data: 10 confident predictions < 200"
+
+
+@pytest.mark.parametrize(("p99", "budget", "text"), [(9.87654, 10.0, "9.9 ms"), (9.87654, 9.99, "9.877 ms"), (9.87654, 11.0, "9.9 ms")])
+def test_p99_message_precision_follows_the_budget(p99, budget, text):
+    assert f"p99 latency {text} is within" in p99_finding(p99, budget, "all").message

@@ -35,7 +35,7 @@ import polars as pl
 
 from mlmon.ingest.decode import LINE, PREFIX_TS
 from mlmon.ingest.fields import LATENCY_UNITS_MS, NUMERIC, FieldMap, Path, has_path, path_dtype, path_expr
-from mlmon.ingest.problems import ProblemTally
+from mlmon.ingest.problems import MAX_EXAMPLES, ProblemTally
 from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp
 
 CATEGORICAL = ("source", "event", "level", "status", "error_kind", "model", "model_version", "label")
@@ -75,8 +75,8 @@ def canonicalize(
     fields: FieldMap,
     tally: ProblemTally,
     *,
-    with_probabilities: bool = False,
-    columns: tuple[str, ...] | None = None,
+    with_probabilities: bool,
+    columns: tuple[str, ...] | None,
 ) -> pl.DataFrame:
     """Canonical columns (all, or only ``columns``) for the rows of ``raw`` that have a
     usable timestamp. Values are checked and counted whether or not their column is kept.
@@ -174,12 +174,12 @@ def _plan(raw: pl.LazyFrame, from_raw: dict[str, pl.Expr], first_impossible: int
             pl.col("_ts_raw"),
             *([pl.col("_prefix_ts")] if prefixed else []),
             pl.col(LINE),
-            *[pl.col(f"_check_{index}").fill_null(False) for index in range(checks)],
+            *[pl.col(f"_check_{index}") for index in range(checks)],
         )
     )
 
 
-def canonical_columns(with_probabilities: bool = False, columns: tuple[str, ...] | None = None) -> list[str]:
+def canonical_columns(with_probabilities: bool, columns: tuple[str, ...] | None) -> list[str]:
     """The canonical column names, in order: all of them, or those in ``columns``."""
     names = [name for name in CANONICAL_SCHEMA if with_probabilities or name != "probabilities"]
     if columns is None:
@@ -189,7 +189,7 @@ def canonical_columns(with_probabilities: bool = False, columns: tuple[str, ...]
     return [name for name in names if name in columns]
 
 
-def empty_canonical(with_probabilities: bool = False, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
+def empty_canonical(with_probabilities: bool, columns: tuple[str, ...] | None) -> pl.DataFrame:
     return pl.DataFrame(schema={name: CANONICAL_SCHEMA[name] for name in canonical_columns(with_probabilities, columns)})
 
 
@@ -243,5 +243,5 @@ def _count_all(frame: pl.DataFrame, source: str, tally: ProblemTally, masks: dic
     hits = frame.select(mask.fill_null(False).sum().alias(reason) for reason, mask in masks.items()).row(0, named=True)
     for reason, count in hits.items():
         if count:
-            lines = frame.filter(masks[reason].fill_null(False)).head(5)[LINE].to_list()
+            lines = frame.filter(masks[reason].fill_null(False)).head(MAX_EXAMPLES)[LINE].to_list()
             tally.add(source, lines, reason, count=count)

@@ -48,7 +48,8 @@ def _bh(p: np.ndarray) -> np.ndarray:
     order = np.argsort(p)
     m = p.size
     scaled = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    # p <= 1 after clipping, so the running minimum from the top never exceeds 1.
+    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
     out = np.empty(m)
     out[order] = adjusted
     return out

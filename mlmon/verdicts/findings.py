@@ -43,12 +43,9 @@ class Finding:
 
 
 def worst(findings: "list[Finding] | tuple[Finding, ...]") -> Severity:
-    """The highest-ranked severity among ``findings`` (OK for none)."""
-    result = Severity.OK
-    for finding in findings:
-        if finding.severity.rank > result.rank:
-            result = finding.severity
-    return result
+    """The highest-ranked severity among ``findings``; OK for none, and OK when every one is
+    unknown (unknown ranks below ok: it is shown, never a breach by itself)."""
+    return max((Severity.OK, *(f.severity for f in findings)), key=lambda severity: severity.rank)
 
 
 def exit_code(findings: "list[Finding] | tuple[Finding, ...]", fail_on: Severity = Severity.CRITICAL) -> int:

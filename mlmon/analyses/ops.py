@@ -31,7 +31,7 @@ import polars as pl
 
 from mlmon.analyses.ops_summary import ERROR_KINDS, finalize_summaries
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
-from mlmon.analyses.values import Values, gather, percentiles, split_values
+from mlmon.analyses.values import Values, percentiles, split_values
 from mlmon.ingest.needs import Needs
 from mlmon.windows import WindowSpec
 
@@ -148,8 +148,10 @@ def _time_windows(state: OpsState, every: timedelta) -> pl.DataFrame:
     """Per time window: records, requests and errors from the sums, p99 from the values;
     windows with no records at all are filled in with zeros, so a silent stretch shows."""
     counts = pl.concat(state.groups).group_by("_window").agg(pl.col("records", "requests", "errors").sum())
-    starts = {key[2] for key, _ in state.latency}
-    p99 = {start: percentiles(gather(state.latency, lambda key: key[2] == start), [99])[0] for start in starts}
+    by_window: dict[object, list[pl.Series]] = {}
+    for key, series in state.latency:
+        by_window.setdefault(key[2], []).append(series)
+    p99 = {start: percentiles(pl.concat(parts), [99])[0] for start, parts in by_window.items()}
     p99_table = pl.DataFrame({"_window": list(p99), "p99": list(p99.values())}, schema={"_window": counts.schema["_window"], "p99": pl.Float64})
     table = counts.join(p99_table, on="_window", how="left").sort("_window")
     if table.height:

@@ -71,7 +71,7 @@ def _queries(groups: pl.LazyFrame, classes: pl.LazyFrame, keys: list[str]) -> li
     return [
         by(groups, *[pl.col(name).sum() for name in _SUMMED], pl.col("start").min(), pl.col("end").max(),
            pl.col("latency_max", "cpu_max", "rss_max").max()),
-        busiest.group_by(keys, maintain_order=True).first() if keys else busiest.head(1),
+        busiest.group_by(keys).first() if keys else busiest.head(1),
         classes.group_by(*keys, "label").agg(pl.col("n").sum()).with_columns(pl.col("label").cast(pl.String)),
     ]
 

@@ -28,14 +28,14 @@ def split_values(frame: pl.DataFrame, keys: Sequence[str], column: str, present_
     present = frame.select(*keys, column).filter(pl.col(column).is_not_null())
     if present.height == 0:
         return ()
-    parts = present.partition_by(list(keys), as_dict=True, maintain_order=True)
+    parts = present.partition_by(list(keys), as_dict=True)
     return tuple((tuple(key), part.get_column(column)) for key, part in parts.items())
 
 
-def gather(values: Values, keep: Callable[[tuple], bool] = lambda key: True) -> pl.Series:
+def gather(values: Values, keep: Callable[[tuple], bool]) -> pl.Series:
     """One Series of the values whose key ``keep`` accepts."""
     parts = [series for key, series in values if keep(key)]
-    return pl.concat(parts, rechunk=True) if parts else pl.Series("values", [], dtype=pl.Float64)
+    return pl.concat(parts) if parts else pl.Series("values", [], dtype=pl.Float64)
 
 
 def percentiles(values: pl.Series, qs: Sequence[float]) -> list[float | None]:

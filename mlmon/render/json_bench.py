@@ -22,7 +22,6 @@ Shapes keep dynamic dimensions as their names (strings) or null.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any, Sequence
 

@@ -40,7 +40,8 @@ class ChunkReducer(Protocol[State]):
     order, and must give the same result however a run's chunks are grouped.
     """
 
-    needs: Needs
+    needs: Needs | None
+    """The columns to decode; None: every canonical column but ``probabilities``."""
 
     def from_chunk(self, records: Any) -> State: ...
 

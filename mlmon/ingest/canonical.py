@@ -239,9 +239,10 @@ def _probabilities(text: pl.Expr) -> pl.Expr:
 
 
 def _count_all(frame: pl.DataFrame, source: str, tally: ProblemTally, masks: dict[str, pl.Expr]) -> None:
-    """Count the rows matching each mask (one pass), keeping the first line numbers."""
-    hits = frame.select(mask.fill_null(False).sum().alias(reason) for reason, mask in masks.items()).row(0, named=True)
+    """Count the rows matching each mask (one pass), keeping the first line numbers. A null
+    in a mask counts as no match (``sum`` skips it, ``filter`` drops it)."""
+    hits = frame.select(mask.sum().alias(reason) for reason, mask in masks.items()).row(0, named=True)
     for reason, count in hits.items():
         if count:
-            lines = frame.filter(masks[reason].fill_null(False)).head(MAX_EXAMPLES)[LINE].to_list()
+            lines = frame.filter(masks[reason]).head(MAX_EXAMPLES)[LINE].to_list()
             tally.add(source, lines, reason, count=count)

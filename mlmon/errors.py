@@ -34,5 +34,9 @@ class ReferenceProfileError(InputError):
     """A reference profile is missing, corrupt or of an unsupported version."""
 
 
+class OutputError(MlmonError):
+    """The report cannot be written (standard output closed, disk full)."""
+
+
 class ModelError(MlmonError):
     """An ONNX model is missing or corrupt, or its inputs cannot be built."""

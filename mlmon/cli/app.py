@@ -8,7 +8,7 @@ import typer
 
 from mlmon import __version__
 from mlmon.cli.bench import bench_command
-from mlmon.cli.boundary import MlmonGroup
+from mlmon.cli.boundary import MlmonGroup, run_guarded
 from mlmon.cli.drift import drift_command
 from mlmon.cli.reference import reference_app
 from mlmon.cli.report import report_command
@@ -41,4 +41,4 @@ def _root(
 
 
 def main() -> None:
-    app()
+    run_guarded(app)

@@ -17,9 +17,27 @@ try:  # typer 0.2x bundles its own click
 except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
-from mlmon.errors import MlmonError
+from mlmon.errors import MlmonError, OutputError
 from mlmon.render import OutputFormat, render
 from mlmon.verdicts.findings import Severity, exit_code
+
+
+def run_guarded(app: Callable[[], Any]) -> None:
+    """The entry point's last guard: an exception nothing else expected becomes one line,
+    ``mlmon: internal error: ...``, and exit 2, never 1 (1 means a check breached).
+    ``MLMON_DEBUG=1`` lets the traceback through. Tests drive ``app`` directly and see the
+    real exception."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        click.echo("mlmon: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - this is the boundary
+        if os.environ.get("MLMON_DEBUG"):
+            raise
+        what = (str(error).strip().splitlines() or [""])[0][:300]
+        click.echo(f"mlmon: internal error: {type(error).__name__}: {what} (set MLMON_DEBUG=1 for the traceback)", err=True)
+        sys.exit(2)
 
 
 class MlmonGroup(TyperGroup):
@@ -56,7 +74,7 @@ def handle_errors(command: Callable) -> Callable:
 
 
 def use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    return sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
 def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severity.CRITICAL) -> None:
@@ -67,6 +85,36 @@ def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severit
         parts = ", ".join(f"{n:,} {reason}" for reason, n in stats.skipped.items())
         first = f" (first: {stats.examples[0]})" if stats.examples else ""
         typer.echo(f"mlmon: warning: skipped {parts}{first}", err=True)
-    sys.stdout.write(render(result, output_format, color=use_color()))
-    sys.stdout.flush()
+    write_stdout(render(result, output_format, color=use_color()))
     raise typer.Exit(exit_code(result.findings, fail_on))
+
+
+def write_stdout(text: str) -> None:
+    """Write the report. A reader that went away (``| head``) is not an error: the rest is
+    dropped quietly and the exit code still says what the checks found. Characters the
+    terminal's encoding lacks are replaced, never a crash. A closed stdout or a full disk
+    is an ``OutputError`` (exit 2)."""
+    stream = sys.stdout
+    if stream is None:
+        raise OutputError("cannot write the report: standard output is closed")
+    if hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors="replace")
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    except OSError as error:
+        raise OutputError(f"cannot write the report to standard output: {error.strerror or error}") from None
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush does not complain about
+    a closed pipe (the recipe in Python's signal documentation)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    finally:
+        os.close(devnull)

@@ -139,6 +139,8 @@ def _split_file(source: str, stream: io.BufferedReader, chunk_bytes: int) -> Ite
 
 def _open(source: str) -> BinaryIO:
     if source == STDIN:
+        if sys.stdin is None:
+            raise InputError("-: standard input is closed")
         raw: BinaryIO = sys.stdin.buffer
         head = raw.peek(6)[:6] if hasattr(raw, "peek") else b""
     else:

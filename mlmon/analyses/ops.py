@@ -29,13 +29,12 @@ from datetime import timedelta
 
 import polars as pl
 
-from mlmon.analyses.ops_summary import ERROR_KINDS, finalize_summaries
+from mlmon.analyses.ops_summary import ERROR_KINDS, KEYS, finalize_summaries
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
-from mlmon.analyses.values import Values, percentiles, split_values
+from mlmon.analyses.values import Values, concat_pieces, percentiles, split_values
 from mlmon.ingest.needs import Needs
 from mlmon.windows import WindowSpec
 
-KEYS = ("model", "model_version")
 COLUMNS = ("model", "model_version", "label", "latency_ms", "error_kind", "is_request", "confidence", "cpu_percent", "rss_mb")
 """The canonical columns this analysis reads."""
 
@@ -91,7 +90,7 @@ class OpsReducer:
         return OpsState((groups,), (classes,), latency, split_values(keyed, KEYS, "confidence", groups), tuple(rows))
 
     def merge(self, left: OpsState, right: OpsState) -> OpsState:
-        return OpsState(*(a + b for a, b in zip(_pieces(left), _pieces(right))))
+        return concat_pieces(left, right)
 
     def finalize(self, state: OpsState) -> OpsResult:
         overall, by_model = finalize_summaries(state)
@@ -179,7 +178,3 @@ def _record_windows(rows: pl.DataFrame, size: int) -> pl.DataFrame:
         .sort("_start")
         .collect()
     )
-
-
-def _pieces(state: OpsState) -> tuple[tuple[pl.DataFrame, ...], ...]:
-    return state.groups, state.classes, state.latency, state.confidence, state.rows

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 
-from mlmon.analyses.values import Values, percentiles, split_values
+from mlmon.analyses.values import Values, concat_pieces, percentiles, split_values
 from mlmon.ingest.needs import Needs
 from mlmon.windows import WindowSpec
 
@@ -86,7 +86,7 @@ class PredictionReducer:
         return _state(rows.with_columns(_time_key(self.window).alias(_WINDOW)))
 
     def merge(self, left: PredictionState, right: PredictionState) -> PredictionState:
-        return PredictionState(*(a + b for a, b in zip(_pieces(left), _pieces(right))))
+        return concat_pieces(left, right)
 
     def finalize(self, state: PredictionState, low_threshold: float) -> tuple[PredictionWindow, ...]:
         """Windows ordered by model version (first seen first), then start."""
@@ -187,10 +187,6 @@ def _confidence(values: Values, low_threshold: float) -> dict[tuple, dict]:
 
 def _float(value) -> float:
     return math.nan if value is None else float(value)
-
-
-def _pieces(state: PredictionState) -> tuple[tuple[pl.DataFrame, ...], ...]:
-    return state.counts, state.values, state.entropy, state.rows
 
 
 def _concat(pieces: tuple[pl.DataFrame, ...], empty: pl.DataFrame) -> pl.DataFrame:

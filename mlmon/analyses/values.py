@@ -8,12 +8,22 @@ computes the same value), taken on one concatenated copy of a scope's values.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import polars as pl
 
 Values = tuple[tuple[tuple, pl.Series], ...]
 """(group key, values) pairs; a key may repeat across chunks."""
+
+S = TypeVar("S")
+
+
+def concat_pieces(left: S, right: S) -> S:
+    """The merge of two partial states whose every field is a tuple of pieces: field by
+    field concatenation, which is associative."""
+    return type(left)(*(getattr(left, f.name) + getattr(right, f.name) for f in dataclasses.fields(left)))  # type: ignore[arg-type]
 
 
 def split_values(frame: pl.DataFrame, keys: Sequence[str], column: str, present_keys: pl.DataFrame) -> Values:

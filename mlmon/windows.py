@@ -3,10 +3,13 @@ window covering everything. Shared by ``report`` and ``drift``. A leaf: plain Py
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
+from mlmon.errors import UsageError
 from mlmon.units import parse_duration
 
 @dataclass(frozen=True)
@@ -43,16 +46,143 @@ def parse_window(text: str | None) -> WindowSpec:
     if re.fullmatch(r"\s*\d+\s*", text):
         count = int(text)
         if count <= 0:
-            from mlmon.errors import UsageError
-
             raise UsageError(f"invalid window {text!r}: a record count must be positive")
         return WindowSpec(records=count)
     return WindowSpec(duration=parse_duration(text))
 
 
+MAX_WINDOWS = 10_000
+"""The most windows ``report`` and ``drift`` will build. Time windows count from the first
+record's window to the last record's, empty ones included (the report lists them all);
+record windows count ``ceil(records / size)``. More is refused with a ``UsageError`` that
+names a wider window, so a typo (``1s`` for ``1d``) or one far-away timestamp costs a
+message, not minutes and gigabytes."""
+
+SUGGESTED_WINDOWS = 1_000
+"""A suggested window gives at most this many windows where one can."""
+
+NICE_DURATIONS = tuple(
+    timedelta(seconds=s)
+    for s in (1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800, 2592000)
+)
+"""The window lengths a refusal may suggest: 1s 5s 10s 30s 1m 5m 10m 15m 30m 1h 2h 3h 6h 12h 1d 7d 30d."""
+
+FAR_SHARE = 0.005
+"""The bulk of the data runs from this share of the records to one minus it, by minute."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_US = timedelta(microseconds=1)
+
+
+def time_window_count(every: timedelta, first: datetime, last: datetime) -> int:
+    """Windows of ``every`` (aligned to the Unix epoch) from ``first``'s to ``last``'s,
+    both included, empty ones too: pure arithmetic, whatever the span."""
+    step = every // _US
+    return (last - _EPOCH) // _US // step - (first - _EPOCH) // _US // step + 1
+
+
+def record_window_count(records: int, size: int) -> int:
+    """Windows of ``size`` consecutive records: ``ceil(records / size)``."""
+    return -(-records // size)
+
+
+def suggest_duration(first: datetime, last: datetime, target: int = SUGGESTED_WINDOWS) -> timedelta | None:
+    """The shortest of :data:`NICE_DURATIONS` giving at most ``target`` windows over the
+    span, else the shortest giving at most :data:`MAX_WINDOWS`; None when none does."""
+    for limit in (target, MAX_WINDOWS):
+        for every in NICE_DURATIONS:
+            if time_window_count(every, first, last) <= limit:
+                return every
+    return None
+
+
+def suggest_record_count(records: int, target: int = SUGGESTED_WINDOWS) -> int:
+    """The smallest round count (1, 2 or 5 times a power of ten) giving at most ``target``
+    windows of ``records``."""
+    scale = 1
+    while True:
+        for step in (1, 2, 5):
+            if record_window_count(records, step * scale) <= target:
+                return step * scale
+        scale *= 10
+
+
+@dataclass(frozen=True)
+class FarRecords:
+    """Records far outside the bulk of the data, and the range that leaves them out."""
+
+    records: int
+    """How many records lie far outside."""
+    since: datetime
+    """Start of the first minute of the rest (for ``--since``)."""
+    until: datetime
+    """End of the last minute of the rest (for ``--until``, which excludes it)."""
+
+
+def far_records(minutes: Sequence[tuple[datetime, int]], share: float = FAR_SHARE) -> FarRecords | None:
+    """Records far from the bulk, given records per minute (any order). The bulk runs from
+    the minute holding the ``share`` quantile of the records to the one holding ``1 -
+    share``; a record is far when it lies more than the bulk's width (at least an hour)
+    before or after it. None when no record is far."""
+    ordered = sorted((m, n) for m, n in minutes if n > 0)
+    total = sum(n for _, n in ordered)
+    if not total:
+        return None
+    low_rank, high_rank = int(share * total), max(int(share * total), math.ceil((1 - share) * total) - 1)
+    seen, low, high = 0, ordered[0][0], ordered[-1][0]
+    for minute, n in ordered:
+        if seen <= low_rank < seen + n:
+            low = minute
+        if seen <= high_rank < seen + n:
+            high = minute
+        seen += n
+    width = max(high - low + timedelta(minutes=1), timedelta(hours=1))
+    near = [(m, n) for m, n in ordered if low - width <= m <= high + width]
+    far = total - sum(n for _, n in near)
+    return FarRecords(far, near[0][0], near[-1][0] + timedelta(minutes=1)) if far else None
+
+
+def too_many_time_windows(spec: WindowSpec, first: datetime, last: datetime, minutes: Sequence[tuple[datetime, int]]) -> UsageError:
+    """The refusal for time windows over :data:`MAX_WINDOWS` from ``first`` to ``last``
+    (record times), naming far-away records (from records per minute) and a wider window."""
+    every = spec.duration
+    assert every is not None
+    option = f"--window {_format_duration(every)}"
+    head = f"{option} gives {time_window_count(every, first, last):,} windows from {_iso(first)} to {_iso(last)}, over the limit of {MAX_WINDOWS:,}"
+    wider = suggest_duration(first, last)
+    far = far_records(minutes)
+    if far is None:
+        tail = f"use a wider window, such as --window {_format_duration(wider)}" if wider else "use --since/--until to narrow the time range"
+        return UsageError(f"{head}: {tail}")
+    one = far.records == 1
+    what = f"{far.records:,} record{'' if one else 's'} lie{'s' if one else ''} far outside the rest ({_iso(far.since)} to {_iso(far.until)})"
+    leave = f"leave {'it' if one else 'them'} out with --since {_iso(far.since)} --until {_iso(far.until)}"
+    if time_window_count(every, far.since, far.until - _US) > MAX_WINDOWS:
+        narrow = suggest_duration(far.since, far.until - _US)
+        return UsageError(f"{head}: {what}; {leave}" + (f" and use a wider window, such as --window {_format_duration(narrow)}" if narrow else ""))
+    return UsageError(f"{head}: {what}; {leave}" + (f", or use a wider window, such as --window {_format_duration(wider)}" if wider else ""))
+
+
+def too_many_record_windows(spec: WindowSpec, records: int, noun: str = "record", windows: int | None = None) -> UsageError:
+    """The refusal for record windows over :data:`MAX_WINDOWS`, naming a wider window
+    (``windows``: the count when not ``ceil(records / size)``, e.g. counted per version)."""
+    size = spec.records
+    assert size is not None
+    windows = record_window_count(records, size) if windows is None else windows
+    return UsageError(
+        f"--window {size} gives {windows:,} windows of {size:,} {noun}{'' if size == 1 else 's'} ({records:,} {noun}{'' if records == 1 else 's'}), "
+        f"over the limit of {MAX_WINDOWS:,}: use a wider window, such as --window {suggest_record_count(records)}"
+    )
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
 def _format_duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{value.total_seconds():g}s"
+    """``1h``, ``90m``, ``30s``, ``250ms``, ``500us``: the largest unit that divides it."""
+    micros = value // _US
+    for unit, size in (("w", 604800_000_000), ("d", 86400_000_000), ("h", 3600_000_000), ("m", 60_000_000), ("s", 1_000_000), ("ms", 1000)):
+        if micros % size == 0:
+            return f"{micros // size}{unit}"
+    return f"{micros}us"

@@ -54,8 +54,8 @@ def test_a_full_disk_is_exit_2():
 
 
 def test_a_reader_that_stops_early_is_not_an_error():
-    """``mlmon report --window 1m | head -2``: 10,000 lines, far more than a pipe holds."""
-    proc = subprocess.Popen([sys.executable, "-c", MAIN, "report", str(SAMPLE_LOGS), "--window", "1m"],
+    """``mlmon report --window 5m | head -2``: 2,000 lines, far more than a pipe holds."""
+    proc = subprocess.Popen([sys.executable, "-c", MAIN, "report", str(SAMPLE_LOGS), "--window", "5m"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     assert proc.stdout.readline().startswith(b"mlmon report")
     proc.stdout.close()

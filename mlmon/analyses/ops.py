@@ -16,6 +16,11 @@ whole records. Record-count windows (``--window 10000``) need event-time order a
 files: their state also keeps each record's time, request and error flags and latency
 (18 bytes), ordered at ``finalize``.
 
+Windows are bounded (``mlmon.windows.MAX_WINDOWS``, ``mlmon.analyses.bounds``): time
+windows keep their distinct keys and counts per minute, drop everything else once they
+hold too many, and ``finalize`` refuses too many windows (empty ones included) before it
+builds any; record windows refuse at ``finalize`` before the rows are sorted.
+
 Percentiles use numpy's default method (linear interpolation between closest ranks,
 ``numpy.percentile(..., method="linear")``); polars' ``quantile(q, "linear")`` computes the
 same value. Latency statistics cover every record that carries a latency, errors included.
@@ -29,11 +34,12 @@ from datetime import timedelta
 
 import polars as pl
 
+from mlmon.analyses.bounds import MINUTE, check_time_windows, key_set, merge_bounded, minute_counts
 from mlmon.analyses.ops_summary import ERROR_KINDS, KEYS, finalize_summaries
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
-from mlmon.analyses.values import Values, concat_pieces, percentiles, split_values
+from mlmon.analyses.values import Values, percentiles, split_values
 from mlmon.ingest.needs import Needs
-from mlmon.windows import WindowSpec
+from mlmon.windows import MAX_WINDOWS, WindowSpec, record_window_count, too_many_record_windows
 
 COLUMNS = ("model", "model_version", "label", "latency_ms", "error_kind", "is_request", "confidence", "cpu_percent", "rss_mb")
 """The canonical columns this analysis reads."""
@@ -53,6 +59,11 @@ class OpsState:
     """(model, version) → each confidence value."""
     rows: tuple[pl.DataFrame, ...] = ()
     """Record-count windows only: (ts, request, error, latency) per record."""
+    minutes: tuple[pl.DataFrame, ...] = ()
+    """Time windows only: minute → records, first and last time; per chunk."""
+    window_keys: frozenset[int] | None = frozenset()
+    """Time windows only: the distinct window starts held (epoch µs); None once over
+    ``MAX_WINDOWS``, when every piece but ``minutes`` is dropped."""
 
 
 @dataclass(frozen=True)
@@ -80,19 +91,32 @@ class OpsReducer:
         keyed = records.with_columns(_window_key(self.window).alias("_window"))
         lf = keyed.lazy()
         queries = [
-            lf.group_by(*KEYS, "_window", pl.col("ts").dt.truncate("1m").alias("_minute")).agg(_sums()),
+            lf.group_by(*KEYS, "_window", pl.col("ts").dt.truncate("1m").alias(MINUTE)).agg(_sums()),
             lf.filter(pl.col("label").is_not_null()).group_by(*KEYS, "label").agg(pl.len().alias("n")),
         ]
         if self.window.records is not None:
             queries.append(lf.select("ts", "is_request", pl.col("error_kind").is_not_null().alias("is_error"), "latency_ms"))
         groups, classes, *rows = pl.collect_all(queries)
+        extra: dict = {}
+        if self.window.duration is not None:
+            keys = key_set(groups.get_column("_window").dt.epoch("us"))
+            minutes = minute_counts(groups.lazy(), "start", "records").collect()
+            if keys is None:
+                return OpsState(minutes=(minutes,), window_keys=None)
+            extra = {"minutes": (minutes,), "window_keys": keys}
         latency = split_values(keyed, [*KEYS, "_window"], "latency_ms", groups)
-        return OpsState((groups,), (classes,), latency, split_values(keyed, KEYS, "confidence", groups), tuple(rows))
+        return OpsState((groups,), (classes,), latency, split_values(keyed, KEYS, "confidence", groups), tuple(rows), **extra)
 
     def merge(self, left: OpsState, right: OpsState) -> OpsState:
-        return concat_pieces(left, right)
+        return merge_bounded(left, right)
 
     def finalize(self, state: OpsState) -> OpsResult:
+        """The result; ``UsageError`` when the windows would number over ``MAX_WINDOWS``."""
+        check_time_windows(self.window, state.minutes, state.window_keys is None)
+        if self.window.records is not None:
+            records = sum(rows.height for rows in state.rows)
+            if record_window_count(records, self.window.records) > MAX_WINDOWS:
+                raise too_many_record_windows(self.window, records)
         overall, by_model = finalize_summaries(state)
         return OpsResult(overall, by_model, self._windows(state))
 

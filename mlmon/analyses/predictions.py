@@ -10,19 +10,27 @@ concatenation and the records are never kept. Record-count windows (``--window 1
 need event-time order across files: their state keeps the prediction rows (``ts``,
 version, label, confidence, entropy: 32 bytes each) and keys them at ``finalize``, so
 their memory grows with the number of predictions.
+
+Windows are bounded (``mlmon.windows.MAX_WINDOWS``, ``mlmon.analyses.bounds``): time
+windows keep their distinct keys and predictions per minute, drop everything else once
+they hold too many, and ``finalize`` refuses too many windows from the first prediction's
+to the last's (empty ones included, as in ``report``); record windows refuse at
+``finalize`` before the rows are sorted.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import polars as pl
 
-from mlmon.analyses.values import Values, concat_pieces, percentiles, split_values
+from mlmon.analyses.bounds import check_time_windows, key_set, merge_bounded, minute_counts
+from mlmon.analyses.values import Values, percentiles, split_values
 from mlmon.ingest.needs import Needs
-from mlmon.windows import WindowSpec
+from mlmon.windows import MAX_WINDOWS, WindowSpec, record_window_count, too_many_record_windows
 
 _VERSION, _WINDOW, _CONF, _ENTROPY = "_version", "_window", "_conf", "_entropy"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -66,6 +74,11 @@ class PredictionState:
     """(version, window) → entropy sum and count."""
     rows: tuple[pl.DataFrame, ...] = ()
     """Record-count windows only: the unkeyed prediction rows."""
+    minutes: tuple[pl.DataFrame, ...] = ()
+    """Time windows only: minute → predictions, first and last time; per chunk."""
+    window_keys: frozenset[int] | None = frozenset()
+    """Time windows only: the distinct window starts held (epoch µs); None once over
+    ``MAX_WINDOWS``, when every piece but ``minutes`` is dropped."""
 
 
 @dataclass(frozen=True)
@@ -83,15 +96,29 @@ class PredictionReducer:
         rows = prediction_rows(records, self.by_version)
         if self.window.records is not None:
             return PredictionState(rows=(rows.collect(),))
-        return _state(rows.with_columns(_time_key(self.window).alias(_WINDOW)))
+        keyed = rows.with_columns(_time_key(self.window).alias(_WINDOW))
+        if self.window.duration is None:
+            return _state(keyed)
+        keyed = keyed.collect().lazy()
+        minutes, keys = pl.collect_all([minute_counts(keyed), keyed.select(_WINDOW)])
+        window_keys = key_set(keys.get_column(_WINDOW))
+        if window_keys is None:
+            return PredictionState(minutes=(minutes,), window_keys=None)
+        return dataclasses.replace(_state(keyed), minutes=(minutes,), window_keys=window_keys)
 
     def merge(self, left: PredictionState, right: PredictionState) -> PredictionState:
-        return concat_pieces(left, right)
+        return merge_bounded(left, right)
 
     def finalize(self, state: PredictionState, low_threshold: float) -> tuple[PredictionWindow, ...]:
-        """Windows ordered by model version (first seen first), then start."""
+        """Windows ordered by model version (first seen first), then start. ``UsageError``
+        when the windows would number over ``MAX_WINDOWS``."""
+        check_time_windows(self.window, state.minutes, state.window_keys is None)
         if self.window.records is not None:
             rows = _concat(state.rows, prediction_rows(_EMPTY_RECORDS, self.by_version).collect())
+            per_version = rows.group_by(_VERSION).len().get_column("len").to_list()
+            windows = sum(record_window_count(n, self.window.records) for n in per_version)
+            if windows > MAX_WINDOWS:
+                raise too_many_record_windows(self.window, rows.height, "prediction", windows)
             keyed = rows.lazy().sort("ts", maintain_order=True).with_columns(
                 (pl.int_range(pl.len(), dtype=pl.Int64).over(_VERSION) // self.window.records).alias(_WINDOW)
             )

@@ -26,7 +26,7 @@ def run_guarded(app: Callable[[], Any]) -> None:
     """The entry point's last guard: an exception nothing else expected becomes one line,
     ``mlmon: internal error: ...``, and exit 2, never 1 (1 means a check breached).
     ``MLMON_DEBUG=1`` lets the traceback through. Tests drive ``app`` directly and see the
-    real exception."""
+    real exception. Ctrl-C is exit 130 (``mlmon.cli`` handles SIGINT first thing)."""
     try:
         app()
     except KeyboardInterrupt:
@@ -81,12 +81,20 @@ def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severit
     """Render ``result`` on stdout, then exit with the code its findings earn. Machine
     formats get the skipped-line summary on stderr, so stdout stays parseable."""
     stats = getattr(result, "ingest", None)
-    if output_format.is_machine and stats is not None and stats.skipped:
-        parts = ", ".join(f"{n:,} {reason}" for reason, n in stats.skipped.items())
-        first = f" (first: {stats.examples[0]})" if stats.examples else ""
-        typer.echo(f"mlmon: warning: skipped {parts}{first}", err=True)
+    if output_format.is_machine and stats is not None:
+        _warn_skipped(stats)
     write_stdout(render(result, output_format, color=use_color()))
     raise typer.Exit(exit_code(result.findings, fail_on))
+
+
+def _warn_skipped(stats: Any) -> None:
+    for heading, problems in (("skipped", stats.lines_skipped), ("values not used", stats.values_not_used)):
+        if problems:
+            parts = ", ".join(f"{n:,} {reason}" for reason, n in problems.items())
+            first = next((f" (first: {p})" for p in stats.examples if p.reason in problems), "")
+            typer.echo(f"mlmon: warning: {heading}: {parts}{first}", err=True)
+    if stats.unreadable_files:
+        typer.echo(f"mlmon: warning: skipped {len(stats.unreadable_files)} unreadable file(s): {'; '.join(stats.unreadable_files[:3])}", err=True)
 
 
 def write_stdout(text: str) -> None:

@@ -31,6 +31,8 @@ worse, or an ``error``/``exc_info`` field is present (``error``).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import polars as pl
 
 from mlmon.ingest.decode import LINE, PREFIX_TS
@@ -58,6 +60,13 @@ _FAILED = ["error", "failed", "failure", "fail", "exception", "internal_error"]
 _ERROR_LEVELS = ["error", "err", "critical", "fatal", "crit", "alert", "emergency"]
 _ABSENT = ["", "null", "none", "false", "0", "[]", "{}"]
 
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+OUT_OF_RANGE = "timestamp out of range"
+"""A record's time must lie in [EARLIEST, LATEST): nothing logs events before the Unix
+epoch, and a year such as 0 or 9999 is a clock or parsing bug that would stretch every time
+window across millennia. Such a line is skipped and counted under this reason."""
 
 _IMPOSSIBLE = {
     "latency_ms": ~pl.col("latency_ms").is_finite() | (pl.col("latency_ms") < 0),
@@ -99,14 +108,15 @@ def canonicalize(
         frame = frame.with_columns(fill_unparsed(frame["ts"], frame["_ts_raw"]))
     if prefixed:
         frame = frame.with_columns(pl.col("ts").fill_null(pl.col("_prefix_ts"))).drop("_prefix_ts")
+    out_of_range = (pl.col("ts") < EARLIEST) | (pl.col("ts") >= LATEST)
     problems = {
         "missing timestamp": pl.col("_ts_raw").is_null() & pl.col("ts").is_null(),
         "unparseable timestamp": pl.col("_ts_raw").is_not_null() & pl.col("ts").is_null(),
+        OUT_OF_RANGE: out_of_range,
         **{reason: pl.col(f"_check_{index}") for index, reason in enumerate(checks)},
     }
     _count_all(frame, source, tally, problems)
-    if frame["ts"].null_count():
-        frame = frame.filter(pl.col("ts").is_not_null())
+    frame = frame.filter(pl.col("ts").is_not_null() & ~out_of_range)
     return frame.drop("_ts_raw", LINE, *[f"_check_{index}" for index in range(len(checks))])
 
 

@@ -14,7 +14,7 @@ import json
 
 import polars as pl
 
-from mlmon.ingest.fields import DOCKER_LOG, DOCKER_TIME
+from mlmon.ingest.fields import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME
 from mlmon.ingest.problems import ProblemTally
 from mlmon.ingest.sources import Chunk
 
@@ -26,6 +26,8 @@ PREFIX_TS = "_prefix_ts"
 # kubectl --prefix "[pod/x/c] ", --timestamps "2024-...Z ", CRI "<ts> stdout F ".
 _PREFIX = r"^(?:\[[^\]]*\]\s+)?(?:(\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)\s+)?(?:(?:stdout|stderr)\s+([FP])\s+)?(\{.*)$"
 _NON_FINITE = r"([:\[,]\s*)-?(?:NaN|Infinity)\b"
+_HUGE_NUMBER = r"([:\[,]\s*)(-?\d+(?:\.\d+)?[eE][+-]?\d{3,}|-?\d{20,}(?:\.\d+)?(?:[eE][+-]?\d+)?)"
+"""A number a double may not hold: a three-digit exponent, or twenty digits or more."""
 
 
 def decode_chunk(
@@ -116,7 +118,7 @@ def _decode_lines(
     ).drop("_prefix").with_columns(
         pl.col("body").str.json_path_match("$").is_not_null().alias("valid"),
     )
-    table = _repair_non_finite(source, table, tally)
+    table = _repair_numbers(source, table, tally)
 
     blank = pl.col("text") == ""
     reasons = (
@@ -134,19 +136,29 @@ def _decode_lines(
     return _read_good(source, good, schema, tally)
 
 
-def _repair_non_finite(source: str, table: pl.DataFrame, tally: ProblemTally) -> pl.DataFrame:
-    """Python's json.dumps writes NaN/Infinity, which is not JSON: read those values as null."""
-    suspect = (~pl.col("valid")) & pl.col("body").str.contains(r"NaN|Infinity").fill_null(False)
+def _repair_numbers(source: str, table: pl.DataFrame, tally: ProblemTally) -> pl.DataFrame:
+    """Make two kinds of line that polars rejects readable, so the record is kept:
+
+    * Python's json.dumps writes NaN/Infinity, which is not JSON: read as null, counted.
+    * ``1e400`` or a 400-digit integer is valid JSON that overflows a double: read as text,
+      so a numeric field holding it becomes infinite and is counted as an impossible value.
+    """
+    body = pl.col("body")
+    suspect = (~pl.col("valid")) & body.str.contains(r"NaN|Infinity|\d[eE][+-]?\d{3}|\d{20}").fill_null(False)
     if not table.select(suspect.any()).item():
         return table
-    repaired = pl.col("body").str.replace_all(_NON_FINITE, "${1}null")
-    table = table.with_columns(suspect.alias("_suspect")).with_columns(
-        pl.when(pl.col("_suspect")).then(repaired).otherwise(pl.col("body")).alias("body")
+    quoted = body.str.replace_all(_HUGE_NUMBER, '${1}"${2}"')
+    table = table.with_columns(
+        suspect.alias("_suspect"),
+        (suspect & body.str.contains(r"NaN|Infinity")).fill_null(False).alias("_non_finite"),
     ).with_columns(
-        (pl.col("_suspect") & pl.col("body").str.json_path_match("$").is_not_null()).alias("_fixed")
+        pl.when(pl.col("_suspect")).then(quoted.str.replace_all(_NON_FINITE, "${1}null")).otherwise(body).alias("body")
+    ).with_columns(
+        (pl.col("_suspect") & body.str.json_path_match("$").is_not_null()).alias("_fixed")
     )
-    tally.add(source, table.filter(pl.col("_fixed"))[LINE].to_list(), "impossible value: NaN/Infinity read as null")
-    return table.with_columns((pl.col("valid") | pl.col("_fixed")).alias("valid")).drop("_suspect", "_fixed")
+    nulled = table.filter(pl.col("_fixed") & pl.col("_non_finite"))[LINE].to_list()
+    tally.add(source, nulled, "impossible value: NaN/Infinity read as null")
+    return table.with_columns((pl.col("valid") | pl.col("_fixed")).alias("valid")).drop("_suspect", "_non_finite", "_fixed")
 
 
 def _read_good(source: str, good: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
@@ -179,23 +191,29 @@ def _read_good_by_line(source: str, good: pl.DataFrame, schema: dict[str, pl.Dat
 
 
 def _unwrap_docker(source: str, frame: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
-    """Replace Docker json-file wrapper rows by the application line inside ``log``."""
-    key = DOCKER_LOG[0]
-    if key not in frame.columns or frame[key].null_count() == frame.height:
+    """Replace Docker json-file wrapper rows by the application line inside ``log``.
+
+    A row is a wrapper only in Docker's exact shape: a ``stream`` of stdout or stderr, a
+    ``time``, and ``log`` text ending in a newline. Any other ``log`` key (Elastic's
+    ``log`` object, an access-log line) is the application's own field and left alone. A
+    wrapper without the newline is a line Docker split at 16 KiB: skipped and counted.
+    """
+    names = (DOCKER_LOG[0], DOCKER_STREAM[0], DOCKER_TIME[0])
+    if any(name not in frame.columns for name in names) or frame[names[0]].null_count() == frame.height:
         return frame
-    wrapped = frame.filter(pl.col(key).is_not_null())
-    time_key = DOCKER_TIME[0]
-    lines = wrapped[key].str.strip_chars_end("\n").to_list()
+    log, stream, time = (pl.col(name) for name in names)
+    shaped = (log.is_not_null() & stream.is_in(["stdout", "stderr"]) & time.is_not_null()).fill_null(False)
+    complete = log.str.ends_with("\n")
+    frame = frame.with_columns(shaped.alias("_docker"), (shaped & ~complete).alias("_split"))
+    if not frame["_docker"].any():
+        return frame.drop("_docker", "_split")
+    tally.add(source, frame.filter(pl.col("_split"))[LINE].to_list(), "partial Docker line")
+    wrapped = frame.filter(pl.col("_docker") & ~pl.col("_split"))
     inner = _decode_lines(
-        source,
-        lines,
-        0,
-        schema,
-        tally,
-        numbers=wrapped[LINE],
-        prefix_ts=wrapped[time_key] if time_key in wrapped.columns else None,
+        source, wrapped[names[0]].str.strip_chars_end("\n").to_list(), 0, schema, tally,
+        numbers=wrapped[LINE], prefix_ts=wrapped[names[2]],
     )
-    outer = frame.filter(pl.col(key).is_null())
+    outer = frame.filter(~pl.col("_docker")).drop("_docker", "_split")
     return pl.concat([outer, inner], how="diagonal_relaxed") if outer.height else inner
 
 

@@ -64,8 +64,10 @@ _UNCHECKED_TEXT = ("model", "model_version", "label")
 """Free-text fields of ``SIMPLE`` that no check or derived column reads."""
 
 DOCKER_LOG: Path = ("log",)
-"""Docker's json-file driver wraps each application line in ``{"log": "...", "time": ...}``."""
+"""Docker's json-file driver wraps each application line in
+``{"log": "...\\n", "stream": "stdout", "time": ...}``; only that exact shape is unwrapped."""
 DOCKER_TIME: Path = ("time",)
+DOCKER_STREAM: Path = ("stream",)
 
 OVERRIDABLE = ("ts", "event", "level", *(f"latency_{u}" for u in LATENCY_UNITS_MS), *SIMPLE)
 """Names accepted on the left of ``--field NAME=path``."""
@@ -87,7 +89,7 @@ class FieldMap:
     """Every other canonical field, by canonical name."""
 
     def all_paths(self) -> list[Path]:
-        paths = [*self.timestamp, *self.event, *self.level, *(p for p, _ in self.latency), DOCKER_LOG]
+        paths = [*self.timestamp, *self.event, *self.level, *(p for p, _ in self.latency), DOCKER_LOG, DOCKER_STREAM]
         for candidates in self.simple.values():
             paths.extend(candidates)
         return paths
@@ -129,7 +131,7 @@ class FieldMap:
         nested path) also reads stays text."""
         numeric = [path for path, _ in self.latency]
         numeric += [path for name in NUMERIC for path in self.simple.get(name, ())]
-        textual = [*self.timestamp, *self.event, *self.level, DOCKER_LOG]
+        textual = [*self.timestamp, *self.event, *self.level, DOCKER_LOG, DOCKER_STREAM]
         textual += [path for name, paths in self.simple.items() if name not in NUMERIC for path in paths]
         textual_keys = {path[0] for path in textual} | {path[0] for path in numeric if len(path) > 1}
         return frozenset(path[0] for path in numeric if len(path) == 1) - textual_keys
@@ -232,9 +234,25 @@ def decode_nested(frame: pl.DataFrame, nested: dict[str, pl.DataType]) -> pl.Dat
     todo = [name for name in nested if name in frame.columns]
     if not todo:
         return frame
-    return frame.with_columns(
-        pl.col(name).str.json_decode(nested[name]).alias(name) for name in todo
-    )
+    try:
+        return frame.with_columns(pl.col(name).str.json_decode(nested[name]).alias(name) for name in todo)
+    except pl.exceptions.PolarsError:
+        # Some line holds another shape under the key (``"record": "text"``, an array, a
+        # string where an object was expected): read leaf by leaf, each a null where absent.
+        return frame.with_columns(_by_path(pl.col(name), nested[name]).alias(name) for name in todo)
+
+
+def _by_path(text: pl.Expr, dtype: pl.DataType, prefix: str = "$") -> pl.Expr:
+    """The struct ``dtype`` read from JSON text one leaf at a time with JSON paths: a value
+    of another shape anywhere gives a null leaf instead of failing the column."""
+    if not isinstance(dtype, pl.Struct):
+        return text.str.json_path_match(prefix)
+    fields = [_by_path(text, f.dtype, f"{prefix}[{_quoted(f.name)}]").alias(f.name) for f in dtype.fields]
+    return pl.struct(fields)
+
+
+def _quoted(key: str) -> str:
+    return "'" + key.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _nest(paths: list[Path]) -> dict[str, pl.DataType]:

@@ -10,11 +10,16 @@ from dataclasses import dataclass, field
 MAX_EXAMPLES = 5
 BLANK = "blank line"
 
+TOO_LONG = "line too long"
+STREAM_ERROR = "compressed stream truncated or corrupt"
+"""A file problem, not a line: the lines decoded before the damage are read and counted."""
+
 LINE_REASONS = frozenset(
-    {"malformed JSON", "truncated last line", "not a JSON object", "not JSON",
-     "missing timestamp", "unparseable timestamp", "partial CRI line", "compressed stream truncated"}
+    {"malformed JSON", "truncated last line", "not a JSON object", "not JSON", TOO_LONG,
+     "missing timestamp", "unparseable timestamp", "timestamp out of range", "partial CRI line", "partial Docker line"}
 )
-"""Reasons that drop a whole line; they count towards the malformed share."""
+"""Reasons that drop a whole line; they count towards the malformed share. Every other
+reason is a value inside a kept record that could not be used, or a file problem."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +59,13 @@ class ProblemTally:
             self.examples.extend(Problem(source, int(n), reason) for n in lines[: max(MAX_EXAMPLES - kept, 0)])
 
     def first_examples(self, sources: tuple[str, ...]) -> tuple[Problem, ...]:
-        """The first few problems in file order, then line order."""
+        """The first few skipped lines and the first few unusable values, in file order,
+        then line order."""
         order = {source: index for index, source in enumerate(sources)}
         ranked = sorted(self.examples, key=lambda p: (order.get(p.source, len(order)), p.line))
-        return tuple(ranked[:MAX_EXAMPLES])
+        lines = [p for p in ranked if p.reason in LINE_REASONS][:MAX_EXAMPLES]
+        values = [p for p in ranked if p.reason not in LINE_REASONS][:MAX_EXAMPLES]
+        return tuple(sorted(lines + values, key=ranked.index))
 
     def skipped_lines(self) -> int:
         return sum(n for reason, n in self.counts.items() if reason in LINE_REASONS)
@@ -70,7 +78,8 @@ class IngestStats:
     files: tuple[str, ...]
     """Files read, in the order given."""
     ignored_files: tuple[str, ...]
-    """Files inside directories that were not read because their names do not look like logs."""
+    """Entries inside directories that were not read: names that do not look like logs, and
+    anything that is not a regular file (a FIFO, a socket, a broken link)."""
     lines: int
     """Non-blank lines read."""
     records: int
@@ -81,6 +90,22 @@ class IngestStats:
     """Problems by reason: whole lines skipped, and values that could not be used."""
     examples: tuple[Problem, ...]
     """The first few problems as ``file:line: reason``."""
+    unreadable_files: tuple[str, ...] = ()
+    """Files found inside directories that could not be read, each as ``path: why``."""
+
+    @property
+    def lines_skipped(self) -> dict[str, int]:
+        """Whole lines skipped, by reason."""
+        return {reason: n for reason, n in self.skipped.items() if reason in LINE_REASONS}
+
+    @property
+    def values_not_used(self) -> dict[str, int]:
+        """Values nulled inside kept records, and file problems, by reason."""
+        return {reason: n for reason, n in self.skipped.items() if reason not in LINE_REASONS}
+
+    @property
+    def first_skipped_line(self) -> Problem | None:
+        return next((p for p in self.examples if p.reason in LINE_REASONS), None)
 
     @property
     def skipped_lines(self) -> int:

@@ -19,8 +19,8 @@ from mlmon.ingest.canonical import canonicalize, empty_canonical
 from mlmon.ingest.decode import decode_chunk
 from mlmon.ingest.fields import decode_nested, field_map, with_known_keys
 from mlmon.ingest.needs import ChunkReducer, Needs, State
-from mlmon.ingest.problems import BLANK, IngestStats, ProblemTally
-from mlmon.ingest.sources import CHUNK_BYTES, Chunk, discover, read_chunks
+from mlmon.ingest.problems import BLANK, STREAM_ERROR, TOO_LONG, IngestStats, ProblemTally
+from mlmon.ingest.sources import CHUNK_BYTES, Chunk, Discovered, discover, read_chunks
 
 WORKERS = min(8, 2 * pl.thread_pool_size())
 """Chunks decoded at once: twice polars' threads (measured on 2 cores: 1.70 s with 2, 1.55 s
@@ -80,60 +80,95 @@ def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: C
 
     Chunks are decoded and reduced by worker threads (polars releases the GIL) while the
     next one is read; a bounded queue keeps a few chunks in memory, and states merge in
-    input order. Raises ``InputError`` when nothing is usable.
+    input order. A file found inside a directory that cannot be read is skipped and
+    counted; a file named on the command line cannot be skipped. Raises ``InputError``
+    when nothing is usable.
     """
     options = options or IngestOptions()
-    needs = reducer.needs
-    columns = None if needs is None else tuple(dict.fromkeys(("ts", *needs.columns)))
-    probabilities = needs is not None and needs.probabilities
-    fields = field_map(options.fields, with_probabilities=probabilities).keeping(columns)
-    schema, typed_schema, nested = fields.read_schema(), fields.typed_schema(), fields.nested_schema()
     found = discover(inputs)
-    tally = ProblemTally()
-    known_keys: dict[str, frozenset[str]] = {}  # per file: the keys that have held values
-
-    def process(chunk: Chunk) -> tuple[State, int, int]:
-        if chunk.stream_error:
-            tally.add(chunk.source, [chunk.first_line + chunk.newlines], "compressed stream truncated")
-        known = known_keys.get(chunk.source)
-        typed = (with_known_keys(typed_schema, known), typed_schema) if known else (typed_schema,)
-        raw = decode_nested(decode_chunk(chunk, schema, tally, typed), nested)
-        known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in schema)
-        canonical = canonicalize(raw, chunk.source, fields, tally, with_probabilities=probabilities, columns=columns)
-        kept = _in_time_range(canonical, options)
-        return reducer.from_chunk(kept), kept.height, canonical.height - kept.height
-
-    totals, state = {"lines": 0, "records": 0, "outside": 0}, []
-
-    def fold(result: tuple[State, int, int]) -> None:
-        chunk_state, kept, dropped = result
-        state[:] = [reducer.merge(state[0], chunk_state) if state else chunk_state]
-        totals["records"] += kept
-        totals["outside"] += dropped
-
+    run = _Run(reducer, options)
+    unreadable: list[str] = []
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         pending: deque[Future] = deque()
-        for source in found.paths:
-            for chunk in read_chunks(source, options.chunk_bytes):
-                totals["lines"] += chunk.newlines + (0 if chunk.data.endswith(b"\n") or not chunk.data else 1)
-                pending.append(pool.submit(process, chunk))
-                while len(pending) > WORKERS:
-                    fold(pending.popleft().result())
-        for future in pending:
-            fold(future.result())
-    stats = IngestStats(
-        files=found.paths,
-        ignored_files=found.ignored,
-        lines=totals["lines"] - tally.counts.pop(BLANK, 0),
-        records=totals["records"],
-        outside_time_range=totals["outside"],
-        skipped=dict(tally.counts.most_common()),
-        examples=tally.first_examples(found.paths),
-    )
+        try:
+            for source in found.paths:
+                try:
+                    _submit_file(source, run, pool, pending, options.chunk_bytes)
+                except InputError as error:
+                    if source not in found.in_directories:
+                        raise
+                    unreadable.append(str(error))
+            while pending:
+                run.fold(pending.popleft().result())
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: stop after the chunks in hand
+            raise
+    stats = run.stats(found, tuple(unreadable))
     _check_usable(stats, options)
-    if not state:
-        state.append(reducer.from_chunk(empty_canonical(probabilities, columns)))
-    return state[0], stats
+    return run.state if run.has_state else run.reducer.from_chunk(empty_canonical(run.probabilities, run.columns)), stats
+
+
+def _submit_file(source: str, run: _Run, pool: ThreadPoolExecutor, pending: deque[Future], chunk_bytes: int) -> None:
+    for chunk in read_chunks(source, chunk_bytes):
+        run.lines += chunk.lines
+        if chunk.too_long:
+            run.tally.add(chunk.source, [chunk.first_line], TOO_LONG)
+            if chunk.stream_error:
+                run.tally.add(chunk.source, [chunk.first_line], STREAM_ERROR)
+            continue
+        pending.append(pool.submit(run.process, chunk))
+        while len(pending) > WORKERS:
+            run.fold(pending.popleft().result())
+
+
+class _Run:
+    """One read's shared state: what every chunk is decoded with, the problems found so
+    far, and the reducer's state folded in input order."""
+
+    def __init__(self, reducer: ChunkReducer[State], options: IngestOptions) -> None:
+        self.reducer, self.options = reducer, options
+        needs = reducer.needs
+        self.columns = None if needs is None else tuple(dict.fromkeys(("ts", *needs.columns)))
+        self.probabilities = needs is not None and needs.probabilities
+        self.fields = field_map(options.fields, with_probabilities=self.probabilities).keeping(self.columns)
+        self.schema, self.typed_schema, self.nested = self.fields.read_schema(), self.fields.typed_schema(), self.fields.nested_schema()
+        self.tally = ProblemTally()
+        self.known_keys: dict[str, frozenset[str]] = {}  # per file: the keys that have held values
+        self.lines = self.records = self.outside = 0
+        self.state: State | None = None
+        self.has_state = False
+
+    def process(self, chunk: Chunk) -> tuple[State, int, int]:
+        """Decode, canonicalize and reduce one chunk (in a worker thread)."""
+        if chunk.stream_error:
+            self.tally.add(chunk.source, [chunk.first_line + chunk.newlines], STREAM_ERROR)
+        known = self.known_keys.get(chunk.source)
+        typed = (with_known_keys(self.typed_schema, known), self.typed_schema) if known else (self.typed_schema,)
+        raw = decode_nested(decode_chunk(chunk, self.schema, self.tally, typed), self.nested)
+        self.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in self.schema)
+        canonical = canonicalize(raw, chunk.source, self.fields, self.tally, with_probabilities=self.probabilities, columns=self.columns)
+        kept = _in_time_range(canonical, self.options)
+        return self.reducer.from_chunk(kept), kept.height, canonical.height - kept.height
+
+    def fold(self, result: tuple[State, int, int]) -> None:
+        """Merge one chunk's result into the state (in the main thread, in input order)."""
+        chunk_state, kept, dropped = result
+        self.state = self.reducer.merge(self.state, chunk_state) if self.has_state else chunk_state
+        self.has_state = True
+        self.records += kept
+        self.outside += dropped
+
+    def stats(self, found: Discovered, unreadable: tuple[str, ...]) -> IngestStats:
+        return IngestStats(
+            files=found.paths,
+            ignored_files=found.ignored,
+            unreadable_files=unreadable,
+            lines=self.lines - self.tally.counts.pop(BLANK, 0),
+            records=self.records,
+            outside_time_range=self.outside,
+            skipped=dict(self.tally.counts.most_common()),
+            examples=self.tally.first_examples(found.paths),
+        )
 
 
 def _by_event_time(data: pl.DataFrame) -> pl.DataFrame:
@@ -163,7 +198,8 @@ def _check_usable(stats: IngestStats, options: IngestOptions) -> None:
         first = f" (first: {stats.examples[0]})" if stats.examples else ""
         raise NoUsableRecordsError(f"{where}: no usable records" + (f" ({detail})" if detail else "") + first)
     if stats.malformed_share > options.max_malformed_share:
+        reasons = ", ".join(f"{n:,} {reason}" for reason, n in stats.lines_skipped.items())
         raise InputError(
-            f"{where}: {stats.skipped_lines} of {stats.lines} lines ({stats.malformed_share:.1%}) could not be used, "
-            f"over the {options.max_malformed_share:.0%} limit (--max-malformed); first: {stats.examples[0]}"
+            f"{where}: {stats.skipped_lines:,} of {stats.lines:,} lines ({stats.malformed_share:.1%}) were skipped "
+            f"({reasons}), over the {options.max_malformed_share:.0%} limit (--max-malformed); first: {stats.first_skipped_line}"
         )

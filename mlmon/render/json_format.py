@@ -24,11 +24,13 @@ def ingest_plain(stats: IngestStats) -> dict[str, Any]:
     return {
         "files": list(stats.files),
         "ignored_files": list(stats.ignored_files),
+        "unreadable_files": list(stats.unreadable_files),
         "lines": stats.lines,
         "records": stats.records,
         "outside_time_range": stats.outside_time_range,
-        "skipped": dict(stats.skipped),
         "skipped_lines": stats.skipped_lines,
+        "lines_skipped": stats.lines_skipped,
+        "values_not_used": stats.values_not_used,
         "examples": [str(p) for p in stats.examples],
     }
 
@@ -53,10 +55,10 @@ def _drift(report: DriftReport) -> dict[str, Any]:
         "mlmon_drift_version": DRIFT_SCHEMA_VERSION,
         "status": worst(report.findings).value,
         "inputs": ingest_plain(report.ingest),
-        "reference": None if reference is None else {
+        "reference": None if reference is None else to_plain({
             "source": reference.source, "n_rows": reference.n_rows, "class_shares": reference.class_shares,
             "confidence_mean": reference.confidence.mean if reference.confidence else None,
-        },
+        }),
         "prediction_drift": _judged("prediction_drift", report.prediction, "first_breach"),
         "confidence": _judged("confidence_collapse", report.confidence, "first_collapse"),
         "findings": to_plain(report.findings),

@@ -5,8 +5,10 @@ report's sections are here, drift's in ``terminal_drift`` and bench's in ``termi
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rich.console import Console, RenderableType
 from rich.table import Table
@@ -52,17 +54,56 @@ def fmt_time(value: datetime | None) -> str:
     return "-" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
+MIN_EMPTY_RUN = 3
+"""Runs of at least this many consecutive empty windows show as one row."""
+
+
+@dataclass(frozen=True)
+class EmptyRun:
+    """Consecutive empty windows, shown as one row."""
+
+    count: int
+    """How many windows."""
+    first: datetime
+    """Start of the first."""
+    last: datetime
+    """Start of the last."""
+
+    def describe(self) -> str:
+        return f"… {self.count:,} empty windows ({fmt_time(self.first)} to {fmt_time(self.last)})"
+
+
+def fold_empty_runs(rows: Sequence[Any], is_empty: Callable[[Any], bool], group: Callable[[Any], object] = lambda _: None) -> list[Any]:
+    """``rows`` (each with a ``start``) with every run of ``MIN_EMPTY_RUN`` or more
+    consecutive empty ones, within one ``group``, replaced by an :class:`EmptyRun`."""
+    out: list[Any] = []
+    run: list[Any] = []
+
+    def flush() -> None:
+        out.extend([EmptyRun(len(run), run[0].start, run[-1].start)] if len(run) >= MIN_EMPTY_RUN else run)
+        run.clear()
+
+    for row in rows:
+        if run and (not is_empty(row) or group(row) != group(run[0])):
+            flush()
+        (run if is_empty(row) else out).append(row)
+    flush()
+    return out
+
+
 def ingest_lines(stats: IngestStats) -> list[RenderableType]:
     files = f"{len(stats.files)} file{'s' if len(stats.files) != 1 else ''}"
     lines: list[RenderableType] = []
-    if stats.skipped:
-        parts = ", ".join(f"{n:,} {reason}" for reason, n in stats.skipped.items())
-        lines.append(Text(f"skipped: {parts}", style="yellow"))
-        lines.extend(Text(f"  {example}", style="dim") for example in stats.examples)
+    for heading, problems in (("skipped", stats.lines_skipped), ("values not used", stats.values_not_used)):
+        if problems:
+            lines.append(Text(f"{heading}: " + ", ".join(f"{n:,} {reason}" for reason, n in problems.items()), style="yellow"))
+    lines.extend(Text(f"  {example}", style="dim") for example in stats.examples)
     if stats.outside_time_range:
         lines.append(Text(f"{stats.outside_time_range:,} records outside --since/--until", style="dim"))
     if stats.ignored_files:
         lines.append(Text(f"ignored {len(stats.ignored_files)} file(s) in directories that do not look like logs", style="dim"))
+    if stats.unreadable_files:
+        lines.append(Text(f"skipped {len(stats.unreadable_files)} unreadable file(s): " + "; ".join(stats.unreadable_files[:3]), style="yellow"))
     return [Text(f"read {stats.lines:,} lines from {files}: {stats.records:,} records", style="dim"), *lines]
 
 
@@ -122,13 +163,17 @@ def _windows(report: Report) -> list[RenderableType]:
     table = Table(title=f"Over time ({report.window.describe()})", title_justify="left", show_edge=False, pad_edge=False)
     for name in ("window start", "records", "requests", "p99 ms", "error rate"):
         table.add_column(name, justify="left" if name == "window start" else "right")
-    for w in rows:
-        table.add_row(fmt_time(w.start), f"{w.records:,}", f"{w.requests:,}", fmt_ms(w.p99_ms), fmt_pct(w.error_rate))
+    shown = fold_empty_runs(rows, lambda w: w.records == 0)
+    for w in shown:
+        if isinstance(w, EmptyRun):
+            table.add_row(Text(w.describe(), style="dim"), "", "", "", "")
+        else:
+            table.add_row(fmt_time(w.start), f"{w.records:,}", f"{w.requests:,}", fmt_ms(w.p99_ms), fmt_pct(w.error_rate))
     sparks = Table(show_header=False, show_edge=False, pad_edge=False, box=None)
     sparks.add_column(style="bold")
     sparks.add_column()
-    sparks.add_row("p99", sparkline([w.p99_ms for w in rows]))
-    sparks.add_row("errors", sparkline([w.error_rate for w in rows]))
+    sparks.add_row("p99", sparkline([None if isinstance(w, EmptyRun) else w.p99_ms for w in shown]))
+    sparks.add_row("errors", sparkline([None if isinstance(w, EmptyRun) else w.error_rate for w in shown]))
     return [table, sparks]
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlmon.api.results import DriftReport
-from mlmon.render.terminal import SEVERITY_MARK, SEVERITY_STYLE, findings_table, fmt_time, ingest_lines
+from mlmon.render.terminal import SEVERITY_MARK, SEVERITY_STYLE, EmptyRun, findings_table, fmt_time, fold_empty_runs, ingest_lines
 from mlmon.verdicts.prediction_drift import DriftWindow
 
 BAR_WIDTH = 30
@@ -35,7 +35,10 @@ def _drift_table(report: DriftReport) -> Table:
         table.add_column(f"{label} now/ref", justify="right")
     for name in ("PSI", "JS", "p (BH)", ""):
         table.add_column(name, justify="right")
-    for w in result.windows:
+    for w in fold_empty_runs(result.windows, lambda w: w.n == 0, lambda w: w.model_version):
+        if isinstance(w, EmptyRun):
+            table.add_row("", Text(w.describe(), style="dim"), *[""] * (len(labels) + 5))
+            continue
         shares = {c.label: c for c in w.classes}
         cells = []
         for label in labels:

@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from mlmon.bench import inputs as inputs_mod
+from mlmon.bench.logfile import LogWriter, check_log_path
 from mlmon.bench.options import GraphOptimization
 from mlmon.bench.predict import classification_output, decode
 from mlmon.bench.result import BenchResult, ConfigResult, ModelInfo
@@ -43,39 +44,9 @@ def _check_options(warmup: int, iterations: int | None, duration_s: float | None
     return duration_s
 
 
-class _LogWriter:
-    """Writes one ``inference`` record per timed call through :mod:`mlmon.instrument`."""
-
-    def __init__(self, path: Path, model_name: str) -> None:
-        from mlmon.instrument import PredictionLog
-
-        self.path = path
-        self._log = PredictionLog(path, append=False, model=model_name)
-        # One reading of both clocks converts perf_counter_ns stamps to wall-clock time.
-        self._wall_ns = time.time_ns()
-        self._perf_ns = time.perf_counter_ns()
-
-    def write(self, starts_ns: np.ndarray, latencies_ms: np.ndarray, batch_size: int,
-              labels: list[str], confidences: np.ndarray) -> None:
-        offset = self._wall_ns - self._perf_ns
-        inference = self._log.inference
-        for i, (start, latency) in enumerate(zip(starts_ns.tolist(), latencies_ms.tolist())):
-            extra: dict[str, Any] = {}
-            if labels:
-                extra = {"label": labels[i], "confidence": round(float(confidences[i]), 6)}
-            inference(latency, "ok", ts=start + offset, batch_size=batch_size, **extra)
-
-    @property
-    def records(self) -> int:
-        return self._log.records_written
-
-    def close(self) -> None:
-        self._log.close()
-
-
 def _run_config(session: Any, info: ModelInfo, feeds: list[dict[str, np.ndarray]], *, warmup: int,
                 iterations: int | None, duration_s: float | None, concurrency: int,
-                log: _LogWriter | None) -> ConfigResult:
+                log: LogWriter | None) -> ConfigResult:
     batch = inputs_mod.batch_size_of(feeds[0], info.inputs)
     run = session.run
     try:
@@ -179,16 +150,19 @@ def run_bench(
 
     Raises ``UsageError`` for contradictory or out-of-range options or an unknown provider,
     and ``ModelError`` for a missing or corrupt model, inputs that cannot be built, or a
-    failing ``session.run``.
+    failing ``session.run``, and ``OutputError`` when ``log`` cannot be written (checked
+    before the model loads where the system lets it show).
     """
     duration_s = _check_options(warmup, iterations, duration_s, concurrency, shapes, input_path)
+    if log is not None:
+        check_log_path(Path(log))
     optimization = GraphOptimization(graph_optimization)
     provider_list = resolve_providers(providers)
     path = bundled_model_path() if model is None else Path(model)
     session, load_ms = load_session(path, provider_list, threads, optimization)
     info = _model_info(session, path, model is None, load_ms, optimization, threads)
     base_feed = None if input_path is None else inputs_mod.load_npz(Path(input_path), info.inputs)
-    writer = None if log is None else _LogWriter(Path(log), info.name)
+    writer = None if log is None else LogWriter(Path(log), info.name)
     try:
         configs = [
             _run_config(session, info, _feeds(info, base_feed, batch_size, shapes, seed), warmup=warmup,

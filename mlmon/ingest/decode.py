@@ -9,13 +9,16 @@ why that path exists.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 
+import numpy as np
 import polars as pl
 
 from mlmon.ingest.fields import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME
-from mlmon.ingest.problems import ProblemTally
+from mlmon.ingest.lines import SortedLines, sort_lines
+from mlmon.ingest.problems import BLANK, ProblemTally
 from mlmon.ingest.sources import Chunk
 
 LINE = "_line"
@@ -35,57 +38,105 @@ def decode_chunk(
     schema: dict[str, pl.DataType],
     tally: ProblemTally,
     typed_schemas: tuple[dict[str, pl.DataType], ...] = (),
-) -> pl.DataFrame:
-    """Rows of ``chunk`` plus ``_line`` and ``_prefix_ts`` columns.
+    *,
+    sort_first: bool = False,
+) -> tuple[pl.DataFrame, bool]:
+    """Rows of ``chunk`` plus ``_line`` and ``_prefix_ts`` columns, and whether the chunk
+    was clean (read by polars in one call).
 
     A clean chunk is read strictly with the first of ``typed_schemas`` (numbers as numbers)
     that accepts every value; anything else with ``schema``, whose leaves are all strings,
     so ``canonicalize`` sees and counts values of the wrong type. The same keys come back.
+    A chunk that is not clean has its lines sorted by shape first (:mod:`.lines`); with
+    ``sort_first`` (the file had bad lines before) the one-call attempt is skipped.
     """
     data = chunk.data
+    if not data:  # what a damaged compressed stream leaves: no line at all
+        return _empty(schema), True
     if chunk.at_eof and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
         head = Chunk(chunk.source, data[:cut], chunk.first_line, at_eof=False, newlines=chunk.newlines)
         tail_line = chunk.first_line + chunk.newlines
-        frames = [decode_chunk(head, schema, tally, typed_schemas)] if cut else []
-        frames.append(_decode_lines(chunk.source, [data[cut:].decode("utf-8", "replace")], tail_line, schema, tally, truncated_last=True))
-        return pl.concat(frames, how="vertical_relaxed")
-    frame = _fast(data, chunk.newlines, chunk.first_line, schema, typed_schemas)
-    if frame is None:
-        text = data.decode("utf-8", "replace")
-        frame = _decode_lines(chunk.source, text.split("\n")[:-1], chunk.first_line, schema, tally)
-    return _unwrap_docker(chunk.source, frame, schema, tally)
+        frames, clean = [], True
+        if cut:
+            frame, clean = decode_chunk(head, schema, tally, typed_schemas, sort_first=sort_first)
+            frames.append(frame)
+        tail = _decode_lines(chunk.source, [data[cut:].decode("utf-8", "replace")], tail_line, schema, tally, truncated_last=True)
+        frames.append(_unwrap_docker(chunk.source, tail, schema, tally))
+        return pl.concat(frames, how="diagonal_relaxed"), clean
+    frame = None if sort_first else _fast(data, chunk.newlines, chunk.first_line, typed_schemas)
+    if frame is not None:
+        return _unwrap_docker(chunk.source, frame, schema, tally), True
+    lines = sort_lines(data)
+    frame = _by_shape(chunk, lines, schema, tally, typed_schemas, tried_strict=not sort_first and lines.objects is data)
+    return _unwrap_docker(chunk.source, frame, schema, tally), lines.blank == 0 and not lines.others
+
+
+def _by_shape(
+    chunk: Chunk,
+    lines: SortedLines,
+    schema: dict[str, pl.DataType],
+    tally: ProblemTally,
+    typed_schemas: tuple[dict[str, pl.DataType], ...],
+    tried_strict: bool,
+) -> pl.DataFrame:
+    """Blank lines counted; object-shaped lines read by polars in one call (strictly typed
+    unless that was ``tried_strict`` on these very bytes, else leniently); the rest line by
+    line. When polars rejects the object-shaped lines too, every line goes line by line."""
+    tally.add(chunk.source, [], BLANK, count=lines.blank)
+
+    def numbers(offsets: np.ndarray) -> pl.Series:
+        return pl.Series(LINE, offsets + chunk.first_line, dtype=pl.Int64)
+
+    objects = None
+    if len(lines.object_lines):
+        rows, where = len(lines.object_lines), numbers(lines.object_lines)
+        objects = None if tried_strict else _fast(lines.objects, rows, where, typed_schemas)
+        if objects is None:
+            objects = _fast(lines.objects, rows, where, (schema,), lenient=True)
+    texts, offsets = lines.others, lines.other_lines
+    if objects is None and len(lines.object_lines):
+        texts, offsets = lines.objects.split(b"\n")[:-1] + texts, np.concatenate([lines.object_lines, offsets])
+    frames = [objects] if objects is not None else []
+    if texts:
+        decoded = [text.decode("utf-8", "replace") for text in texts]
+        rest = _decode_lines(chunk.source, decoded, 0, schema, tally, numbers=numbers(offsets), typed_schemas=typed_schemas)
+        if rest.height or not frames:  # an empty one would turn typed columns into text
+            frames.append(rest)
+    if not frames:
+        return _empty(schema)
+    # The few other lines come after the objects: rows need not follow the file's order
+    # (analyses order by time), and sorting a chunk's frame would cost a copy of it.
+    return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
 
 
 def _fast(
     data: bytes,
-    newlines: int,
-    first_line: int,
-    schema: dict[str, pl.DataType],
-    typed_schemas: tuple[dict[str, pl.DataType], ...],
+    rows: int,
+    lines: int | pl.Series,
+    schemas: tuple[dict[str, pl.DataType], ...],
+    *,
+    lenient: bool = False,
 ) -> pl.DataFrame | None:
+    """``data`` read by polars in one call with the first of ``schemas`` that accepts it, or
+    None when it holds anything but ``rows`` JSON objects. Strict (the default): a value of
+    the wrong type fails the read rather than turning into null; ``lenient`` reads such a
+    value as null, for string schemas, where every value fits. ``lines`` is the first
+    line's number or every row's."""
     # Polars rejects a line that is not an object (array, scalar, kubectl prefix) and skips
-    # blank ones; either way the chunk leaves this path, by the error or by the row count.
+    # blank ones; either way the data leaves this path, by the error or by the row count.
     if not data.startswith(b"{"):
         return None
-    frame = None
-    for typed_schema in typed_schemas:
-        try:  # strict: a value of the wrong type raises rather than turning into null
-            frame = pl.read_ndjson(io.BytesIO(data), schema=typed_schema)
-            break
+    for schema in schemas:
+        try:
+            frame = pl.read_ndjson(io.BytesIO(data), schema=schema, ignore_errors=lenient)
         except pl.exceptions.PolarsError:
             continue
-    if frame is None:
-        try:
-            frame = pl.read_ndjson(io.BytesIO(data), schema=schema, ignore_errors=True)
-        except pl.exceptions.PolarsError:
+        if frame.height != rows:
             return None
-    if frame.height != newlines:
-        return None
-    return frame.with_columns(
-        pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64).alias(LINE),
-        pl.lit(None, dtype=pl.String).alias(PREFIX_TS),
-    )
+        numbers = pl.int_range(lines, lines + rows, dtype=pl.Int64, eager=True) if isinstance(lines, int) else lines
+        return frame.with_columns(numbers.alias(LINE), pl.lit(None, dtype=pl.String).alias(PREFIX_TS))
+    return None
 
 
 def _decode_lines(
@@ -98,6 +149,7 @@ def _decode_lines(
     truncated_last: bool = False,
     numbers: pl.Series | None = None,
     prefix_ts: pl.Series | None = None,
+    typed_schemas: tuple[dict[str, pl.DataType], ...] = (),
 ) -> pl.DataFrame:
     """Line-aware decoding: classify each line, keep the good ones, decode them."""
     raw = pl.Series("raw", lines, dtype=pl.String).str.strip_chars_end("\r")
@@ -133,7 +185,7 @@ def _decode_lines(
     for (reason,), group in table.filter(pl.col("reason").is_not_null()).group_by("reason", maintain_order=True):
         tally.add(source, group[LINE].to_list(), reason)
     good = table.filter(pl.col("reason").is_null())
-    return _read_good(source, good, schema, tally)
+    return _read_good(source, good, schema, tally, typed_schemas)
 
 
 def _repair_numbers(source: str, table: pl.DataFrame, tally: ProblemTally) -> pl.DataFrame:
@@ -161,10 +213,20 @@ def _repair_numbers(source: str, table: pl.DataFrame, tally: ProblemTally) -> pl
     return table.with_columns((pl.col("valid") | pl.col("_fixed")).alias("valid")).drop("_suspect", "_non_finite", "_fixed")
 
 
-def _read_good(source: str, good: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:
+def _read_good(
+    source: str, good: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally, typed_schemas: tuple[dict[str, pl.DataType], ...] = ()
+) -> pl.DataFrame:
+    """The valid lines' JSON bodies as a frame: with the first of ``typed_schemas`` that
+    reads them strictly (so they stack with a typed frame of the same chunk), else with
+    ``schema``."""
     if good.height == 0:
         return _empty(schema)
     payload = "\n".join(good["body"].to_list()).encode()
+    for typed_schema in typed_schemas:
+        with contextlib.suppress(pl.exceptions.PolarsError):
+            frame = pl.read_ndjson(io.BytesIO(payload), schema=typed_schema)
+            if frame.height == good.height:
+                return frame.with_columns(good[LINE], good[PREFIX_TS])
     try:
         frame = pl.read_ndjson(io.BytesIO(payload), schema=schema, ignore_errors=True)
     except pl.exceptions.PolarsError:

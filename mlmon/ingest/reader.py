@@ -134,6 +134,7 @@ class _Run:
         self.schema, self.typed_schema, self.nested = self.fields.read_schema(), self.fields.typed_schema(), self.fields.nested_schema()
         self.tally = ProblemTally()
         self.known_keys: dict[str, frozenset[str]] = {}  # per file: the keys that have held values
+        self.untidy: set[str] = set()  # files with a chunk that polars could not read in one call
         self.lines = self.records = self.outside = 0
         self.state: State | None = None
         self.has_state = False
@@ -144,7 +145,10 @@ class _Run:
             self.tally.add(chunk.source, [chunk.first_line + chunk.newlines], STREAM_ERROR)
         known = self.known_keys.get(chunk.source)
         typed = (with_known_keys(self.typed_schema, known), self.typed_schema) if known else (self.typed_schema,)
-        raw = decode_nested(decode_chunk(chunk, self.schema, self.tally, typed), self.nested)
+        decoded, clean = decode_chunk(chunk, self.schema, self.tally, typed, sort_first=chunk.source in self.untidy)
+        if not clean:  # later chunks of this file skip straight to sorting lines by shape
+            self.untidy.add(chunk.source)
+        raw = decode_nested(decoded, self.nested)
         self.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in self.schema)
         canonical = canonicalize(raw, chunk.source, self.fields, self.tally, with_probabilities=self.probabilities, columns=self.columns)
         kept = _in_time_range(canonical, self.options)

@@ -1,7 +1,7 @@
 """Reference room: the profile drift compares against.
 
 ``profile`` holds the types, ``build`` profiles a table, ``store`` reads and writes the
-versioned JSON file. Training tables are read by ingest (``mlmon.ingest.tables``). It may
+versioned JSON file, ``validate`` checks its plain data field by field. Training tables are read by ingest (``mlmon.ingest.tables``). It may
 import stats, ingest and the leaves. Exports load on first use.
 """
 

@@ -6,9 +6,12 @@ docstrings below (DESIGN.md §4). Building lives in ``build``, the file in ``sto
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+from mlmon.errors import UsageError
 
 PROFILE_VERSION = 1
 """The profile format version this mlmon writes and reads."""
@@ -24,6 +27,18 @@ OTHER = "__other__"
 """Name of the pooled category for categories beyond the top :data:`TOP_K`."""
 LOW_CONFIDENCE = 0.5
 """Threshold behind ``share_below_0_5`` in the confidence summary."""
+
+
+def build_time() -> datetime:
+    """When a profile is built: now, or ``SOURCE_DATE_EPOCH`` (seconds since 1970, the
+    reproducible-builds convention) when that is set, so a build can be byte-identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return datetime.now(timezone.utc)
+    try:
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds since 1970") from None
 
 
 @dataclass(frozen=True)
@@ -127,8 +142,8 @@ class ReferenceProfile:
     """Column the confidence was read from; None when derived from ``proba_columns``."""
     proba_columns: tuple[str, ...] = ()
     """Probability columns (confidence = their row maximum when no confidence column)."""
-    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    """When the profile was built (UTC)."""
+    created_at: datetime = field(default_factory=build_time)
+    """When the profile was built (UTC; ``SOURCE_DATE_EPOCH`` when set, see :func:`build_time`)."""
     version: int = PROFILE_VERSION
     """Format version, stored under :data:`VERSION_KEY`."""
 

@@ -3,30 +3,28 @@
 
 from __future__ import annotations
 
+import errno
 import json
-import math
 import os
 import tempfile
-from collections.abc import Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from mlmon.errors import InputError, ReferenceProfileError
 from mlmon.ingest.tables import TABLE_READERS, first_char, read_table, sniff
 from mlmon.plain import iso_utc, to_plain
 from mlmon.reference.build import build_profile
-from mlmon.reference.profile import (
-    PROFILE_VERSION,
-    VERSION_KEY,
-    CategoricalFeature,
-    ConfidenceSummary,
-    FeatureProfile,
-    NumericFeature,
-    ReferenceProfile,
-)
+from mlmon.reference.profile import VERSION_KEY, FeatureProfile, NumericFeature, ReferenceProfile
+from mlmon.reference.validate import profile_from_dict
+
+__all__ = ["MAX_PROFILE_BYTES", "load_profile", "load_reference", "profile_from_dict", "profile_to_dict", "save_profile"]
+
+MAX_PROFILE_BYTES = 64 * 2**20
+"""Largest profile file mlmon reads (64 MiB). A real profile is a few KiB: its size grows
+with the number of features and categories, not with rows; a bigger file is refused with
+one line rather than read into memory."""
+_FIRST_LINE_BYTES = 2**20
+"""How much of a too-big JSON file's first line is read to tell JSON lines from a profile."""
 
 
 def profile_to_dict(profile: ReferenceProfile) -> dict[str, Any]:
@@ -52,50 +50,53 @@ def profile_to_dict(profile: ReferenceProfile) -> dict[str, Any]:
 
 def save_profile(profile: ReferenceProfile, path: str | os.PathLike[str]) -> None:
     """Write ``profile`` as indented JSON, atomically (temp file in the same directory, then
-    rename). Raises :class:`~mlmon.errors.InputError` when the path cannot be written."""
+    rename), with the user's umask, or the mode of the file it replaces. A file that already
+    holds the same profile, built at another time, is left as it is, so rebuilding a
+    committed profile from unchanged data leaves the checkout clean. A device or pipe
+    (``/dev/stdout``) is written through, never renamed over. Raises
+    :class:`~mlmon.errors.InputError` when the path cannot be written."""
     target = Path(path)
-    text = json.dumps(profile_to_dict(profile), indent=2, allow_nan=False) + "\n"
+    plain = profile_to_dict(profile)
+    if _holds_same_profile(target, plain):
+        return
+    text = json.dumps(plain, indent=2, allow_nan=False) + "\n"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        if os.path.exists(target) and not target.is_file():
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            _replace(target, text)
+    except OSError as exc:
+        why = "a parent of it is not a directory" if exc.errno in (errno.EEXIST, errno.ENOTDIR) else exc.strerror or exc
+        raise InputError(f"{target}: cannot write reference profile: {why}") from None
+
+
+def _replace(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = target.stat().st_mode & 0o777 if target.is_file() else 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+            os.fchmod(fh.fileno(), mode)
         os.replace(tmp, target)
-    except OSError as exc:
-        raise InputError(f"{target}: cannot write reference profile: {exc.strerror or exc}") from None
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def load_profile(path: str | os.PathLike[str]) -> ReferenceProfile:
     """Read and validate a profile written by :func:`save_profile`.
 
-    Raises :class:`~mlmon.errors.ReferenceProfileError`, naming the path, when the file is
-    missing, is not JSON, is not a profile, has another version, or lacks a required field.
+    Raises :class:`~mlmon.errors.ReferenceProfileError`, naming the path (and the field),
+    when the file is missing, over :data:`MAX_PROFILE_BYTES`, not JSON, nested too deeply,
+    not a profile, of another version, or when any field is missing or of the wrong type,
+    range or shape.
     """
     p = Path(path)
-    if not p.is_file():
-        raise ReferenceProfileError(f"{p}: reference profile not found")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReferenceProfileError(f"{p}: corrupt reference profile (not valid JSON: {exc})") from None
-    return profile_from_dict(data, origin=str(p))
-
-
-def profile_from_dict(data: Any, origin: str = "<dict>") -> ReferenceProfile:
-    """Validate plain data (as from :meth:`ReferenceProfile.to_dict`) into a profile."""
-    if not isinstance(data, dict) or VERSION_KEY not in data:
-        raise ReferenceProfileError(f"{origin}: not an mlmon reference profile (no {VERSION_KEY!r} key)")
-    version = data[VERSION_KEY]
-    if version != PROFILE_VERSION:
-        raise ReferenceProfileError(
-            f"{origin}: reference profile version {version!r} is not supported (this mlmon reads "
-            f"version {PROFILE_VERSION}); rebuild it with `mlmon reference build`"
-        )
-    try:
-        return _parse_profile(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise ReferenceProfileError(f"{origin}: corrupt reference profile ({detail})") from None
+    _require_file(p, "reference profile")
+    return profile_from_dict(_read_json(p), origin=str(p))
 
 
 def load_reference(path: str | os.PathLike[str], **build_opts: Any) -> ReferenceProfile:
@@ -107,15 +108,27 @@ def load_reference(path: str | os.PathLike[str], **build_opts: Any) -> Reference
     wrong-version profile or unreadable raw data.
     """
     p = Path(path)
-    if not p.is_file():
-        raise ReferenceProfileError(f"{p}: reference not found")
-    if _is_profile(p):
+    _require_file(p, "reference")
+    try:
+        is_profile = _is_profile(p)
+    except OSError as exc:
+        raise ReferenceProfileError(f"{p}: cannot read reference: {exc.strerror or exc}") from None
+    if is_profile:
         return load_profile(p)
     try:
         frame = read_table(p)
     except InputError as exc:
         raise ReferenceProfileError(f"reference {exc}") from None
     return build_profile(frame, source=str(p), **build_opts)
+
+
+def _require_file(path: Path, what: str) -> None:
+    try:
+        found = path.is_file()
+    except OSError as exc:  # is_file() lets EACCES through
+        raise ReferenceProfileError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    if not found:
+        raise ReferenceProfileError(f"{path}: {what} not found")
 
 
 def _is_profile(path: Path) -> bool:
@@ -128,81 +141,23 @@ def _is_profile(path: Path) -> bool:
         # profile; anything else with an unknown extension is read as CSV.
         return suffix == ".json" and first != "["
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return suffix == ".json" and not _first_line_is_object(path)
+        data = _read_json(path)
+    except ReferenceProfileError:
+        # JSON lines (each line an object) are raw data; anything else is a corrupt profile
+        # when it says it is one or is named .json.
+        line = _first_line_object(path)
+        return VERSION_KEY in line if line is not None else suffix == ".json"
     return isinstance(data, dict) and (suffix == ".json" or VERSION_KEY in data)
 
 
-def _first_line_is_object(path: Path) -> bool:
+def _first_line_object(path: Path) -> dict[str, Any] | None:
     with path.open("rb") as fh:
-        line = fh.readline()
+        line = fh.readline(_FIRST_LINE_BYTES)
     try:
-        return isinstance(json.loads(line), dict)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return False
-
-
-def _parse_profile(data: dict[str, Any]) -> ReferenceProfile:
-    columns = data.get("columns") or {}
-    counts = {str(k): _int(v) for k, v in _mapping(data["class_counts"], "class_counts").items()}
-    shares = {str(k): _float(v) for k, v in _mapping(data["class_shares"], "class_shares").items()}
-    if set(counts) != set(shares):
-        raise ValueError("class_counts and class_shares name different classes")
-    if any(not 0.0 <= s <= 1.0 for s in shares.values()) or (
-        shares and abs(sum(shares.values()) - 1.0) > 1e-6
-    ):
-        raise ValueError("class_shares must be in [0, 1] and sum to 1")
-    conf = data["confidence"]
-    return ReferenceProfile(
-        version=PROFILE_VERSION,
-        created_at=_parse_time(data["created_at"]),
-        source=str(data["source"]),
-        n_rows=_int(data["n_rows"]),
-        label_column=columns.get("label"),
-        confidence_column=columns.get("confidence"),
-        proba_columns=tuple(columns.get("proba") or ()),
-        class_counts=counts,
-        class_shares=shares,
-        confidence=None if conf is None else _parse_confidence(_mapping(conf, "confidence")),
-        features={
-            str(k): _parse_feature(str(k), v) for k, v in _mapping(data["features"], "features").items()
-        },
-    )
-
-
-def _parse_confidence(d: Mapping[str, Any]) -> ConfidenceSummary:
-    entropy = d.get("mean_entropy_bits")
-    return ConfidenceSummary(
-        count=_int(d["count"]),
-        **{k: _float(d[k]) for k in ("mean", "std", "p10", "p50", "p90", "share_below_0_5")},
-        mean_entropy_bits=None if entropy is None else _float(entropy),
-    )
-
-
-def _parse_feature(name: str, raw: Any) -> FeatureProfile:
-    d = _mapping(raw, f"features.{name}")
-    if d.get("kind") == "categorical":
-        cats = _mapping(d["category_counts"], f"features.{name}.category_counts")
-        return CategoricalFeature(
-            _int(d["count"]), _float(d["missing_share"]), {str(k): _int(v) for k, v in cats.items()}
-        )
-    if d.get("kind") != "numeric":
-        raise ValueError(f"features.{name}.kind must be 'numeric' or 'categorical'")
-    edges = tuple(_float(x) for x in d["bin_edges"])
-    counts = tuple(_int(x) for x in d["bin_counts"])
-    if (edges or counts) and (len(counts) != len(edges) + 1 or len(edges) < 2 or any(np.diff(edges) < 0)):
-        raise ValueError(f"features.{name}: need >= 2 sorted bin_edges and len(bin_edges) + 1 bin_counts")
-    return NumericFeature(
-        count=_int(d["count"]),
-        missing_share=_float(d["missing_share"]),
-        **{k: _float(d[k]) for k in ("mean", "std", "min", "max")},
-        quantiles={
-            float(q): _float(v) for q, v in _mapping(d["quantiles"], f"features.{name}.quantiles").items()
-        },
-        bin_edges=edges,
-        bin_counts=counts,
-    )
+        data = json.loads(line)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _feature_dict(feature: FeatureProfile) -> dict[str, Any]:
@@ -214,26 +169,49 @@ def _feature_dict(feature: FeatureProfile) -> dict[str, Any]:
     return out
 
 
-def _mapping(value: Any, name: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be an object")
-    return value
+def _read_json(path: Path) -> Any:
+    """The JSON document in ``path``, read with a size cap and no unbounded recursion."""
+    try:
+        too_big = path.stat().st_size > MAX_PROFILE_BYTES
+        with path.open("rb") as fh:
+            raw = b"" if too_big else fh.read(MAX_PROFILE_BYTES + 1)
+    except OSError as exc:
+        raise ReferenceProfileError(f"{path}: cannot read reference profile: {exc.strerror or exc}") from None
+    if too_big or len(raw) > MAX_PROFILE_BYTES:
+        raise ReferenceProfileError(
+            f"{path}: reference profile is larger than {MAX_PROFILE_BYTES // 2**20} MiB, the most mlmon reads"
+        )
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        problem = f"not UTF-8 text: {exc.reason} at byte {exc.start}"
+    except RecursionError:
+        problem = "not valid JSON: nested too deeply"
+    except ValueError as exc:  # JSONDecodeError, or an integer of thousands of digits
+        problem = f"not valid JSON: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    raise ReferenceProfileError(f"{path}: corrupt reference profile ({problem})")
 
 
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise TypeError(f"expected a non-negative integer, got {value!r}")
-    return value
+def _holds_same_profile(target: Path, plain: dict[str, Any]) -> bool:
+    try:
+        if not target.is_file() or target.stat().st_size > MAX_PROFILE_BYTES:
+            return False
+        old = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(old, dict) and {**old, "created_at": None} == {**plain, "created_at": None}
 
 
-def _float(value: Any) -> float:
-    if value is None:
-        return math.nan
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"expected a number, got {value!r}")
-    return float(value)
-
-
-def _parse_time(value: Any) -> datetime:
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+def _umask() -> int:
+    """The process umask, read without changing it where Linux says it (os.umask can only
+    read it by setting it, which races with other threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

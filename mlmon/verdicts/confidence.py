@@ -133,7 +133,7 @@ def _version_finding(version: str | None, windows: list[ConfidenceWindow], resul
         )
     else:
         message = (
-            f"mean confidence stable in {len(judged)} window(s): largest fall {max(-low.change, 0):.3f} "
+            f"mean confidence stable in {len(judged)} window(s): largest fall {max(0.0, -low.change):.3f} "
             f"against {low.baseline:.3f} ({source}), bound {bound:g}"
         )
     return Finding(check, worst(judged), message, -low.change, bound, scope(version))

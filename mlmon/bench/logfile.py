@@ -1,0 +1,86 @@
+"""The ``--log`` file of ``mlmon bench``: checked before the model loads, written through
+:mod:`mlmon.instrument` after each configuration's timed phase. Whatever goes wrong with it
+(a directory, a parent that cannot be made, no permission, a full disk) is one
+:class:`~mlmon.errors.OutputError` line, never a traceback."""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlmon.errors import OutputError
+
+
+def log_error(path: Path, exc: OSError) -> OutputError:
+    """A one-line error for ``exc`` raised while opening or writing ``path``."""
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        why = "a parent of it is not a directory"
+    elif exc.errno == errno.EISDIR:
+        why = "it is a directory"
+    else:
+        why = exc.strerror or str(exc)
+    return OutputError(f"cannot write --log {path}: {why}")
+
+
+def check_log_path(path: Path) -> None:
+    """Fail before any timing when ``path`` cannot be opened for writing. Missing parent
+    directories are created, as the log writer would; the file is opened for appending
+    (its contents untouched) and removed again when this check created it. A full disk
+    (``/dev/full``) only shows on the first write, after the first configuration."""
+    existed = os.path.lexists(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise log_error(path, exc) from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+class LogWriter:
+    """Writes one ``inference`` record per timed call through :mod:`mlmon.instrument`."""
+
+    def __init__(self, path: Path, model_name: str) -> None:
+        from mlmon.instrument import PredictionLog
+
+        self.path = path
+        self._failed = False
+        try:
+            self._log = PredictionLog(path, append=False, model=model_name)
+        except OSError as exc:
+            raise log_error(path, exc) from None
+        # One reading of both clocks converts perf_counter_ns stamps to wall-clock time.
+        self._wall_ns = time.time_ns()
+        self._perf_ns = time.perf_counter_ns()
+
+    def write(self, starts_ns: np.ndarray, latencies_ms: np.ndarray, batch_size: int,
+              labels: list[str], confidences: np.ndarray) -> None:
+        offset = self._wall_ns - self._perf_ns
+        inference = self._log.inference
+        try:
+            for i, (start, latency) in enumerate(zip(starts_ns.tolist(), latencies_ms.tolist())):
+                extra: dict[str, Any] = {}
+                if labels:
+                    extra = {"label": labels[i], "confidence": round(float(confidences[i]), 6)}
+                inference(latency, "ok", ts=start + offset, batch_size=batch_size, **extra)
+        except OSError as exc:
+            self._failed = True
+            raise log_error(self.path, exc) from None
+
+    @property
+    def records(self) -> int:
+        return self._log.records_written
+
+    def close(self) -> None:
+        """Close the file; a failure already reported by :meth:`write` is not raised again."""
+        try:
+            self._log.close()
+        except OSError as exc:
+            if not self._failed:
+                raise log_error(self.path, exc) from None

@@ -1,0 +1,239 @@
+"""Profile JSON into a typed :class:`ReferenceProfile`, field by field.
+
+A profile is input like any other: every value is checked for its type, range and shape
+before it is used, and the first wrong one is one ``ReferenceProfileError`` that names the
+file and the dotted field (``ref.json: field 'confidence.mean': expected a number or null,
+got true``). The rules are those of ``references/PROFILE_FORMAT.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from itertools import pairwise
+from typing import Any
+
+from mlmon.errors import ReferenceProfileError
+from mlmon.reference.profile import (
+    PROFILE_VERSION,
+    VERSION_KEY,
+    CategoricalFeature,
+    ConfidenceSummary,
+    FeatureProfile,
+    NumericFeature,
+    ReferenceProfile,
+)
+
+_CONFIDENCE_NUMBERS = ("mean", "p10", "p50", "p90")
+_FEATURE_NUMBERS = ("mean", "min", "max")
+
+
+class FieldError(Exception):
+    """One field of a profile is wrong; the loader adds the file name."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"field {field!r}: {problem}")
+
+
+def shown(value: Any) -> str:
+    """``value`` as the error message quotes it: JSON, one line, short."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def as_int(value: Any, field: str) -> int:
+    """A non-negative JSON integer (``true`` and ``5.0`` are not integers)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FieldError(field, f"expected a non-negative integer, got {shown(value)}")
+    return value
+
+
+def as_number(value: Any, field: str, *, nullable: bool = True, low: float = -math.inf, high: float = math.inf) -> float:
+    """A finite JSON number in ``[low, high]``; null (or a NaN literal) reads as NaN where
+    ``nullable``. Infinity is never a statistic mlmon writes."""
+    if value is None and nullable:
+        return math.nan
+    expected = "a number or null" if nullable else "a finite number"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FieldError(field, f"expected {expected}, got {shown(value)}")
+    number = float(value)
+    if math.isnan(number) and nullable:
+        return number
+    if not math.isfinite(number):
+        raise FieldError(field, f"expected {expected}, got {shown(value)}")
+    if not low <= number <= high:
+        raise FieldError(field, f"expected a number between {low:g} and {high:g}, got {shown(value)}")
+    return number
+
+
+def as_text(value: Any, field: str, *, nullable: bool = False) -> str | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise FieldError(field, f"expected a string{' or null' if nullable else ''}, got {shown(value)}")
+    return value
+
+
+@dataclass(frozen=True)
+class Obj:
+    """A JSON object of the profile and its dotted name, read one typed field at a time."""
+
+    data: Mapping[str, Any]
+    """The object's members."""
+    name: str = ""
+    """Dotted path of this object in the profile (empty at the top level)."""
+
+    def at(self, key: str) -> str:
+        """The dotted name of member ``key``."""
+        return f"{self.name}.{key}" if self.name else key
+
+    def raw(self, key: str, default: Any = ...) -> Any:
+        if key in self.data:
+            return self.data[key]
+        if default is ...:
+            raise FieldError(self.at(key), "missing")
+        return default
+
+    def integer(self, key: str) -> int:
+        return as_int(self.raw(key), self.at(key))
+
+    def number(self, key: str, **limits: Any) -> float:
+        return as_number(self.raw(key), self.at(key), **limits)
+
+    def text(self, key: str, **kw: Any) -> str | None:
+        return as_text(self.raw(key), self.at(key), **kw)
+
+    def obj(self, key: str) -> Obj:
+        value = self.raw(key)
+        if not isinstance(value, Mapping):
+            raise FieldError(self.at(key), f"expected an object, got {shown(value)}")
+        return Obj(value, self.at(key))
+
+    def array(self, key: str, default: Any = ...) -> list[Any]:
+        value = self.raw(key, default)
+        if not isinstance(value, list):
+            raise FieldError(self.at(key), f"expected a list, got {shown(value)}")
+        return value
+
+
+def profile_from_dict(data: Any, origin: str = "<dict>") -> ReferenceProfile:
+    """Validate plain data (as from :meth:`ReferenceProfile.to_dict`) into a profile.
+    Raises :class:`~mlmon.errors.ReferenceProfileError` naming ``origin`` and the field."""
+    if not isinstance(data, dict) or VERSION_KEY not in data:
+        raise ReferenceProfileError(f"{origin}: not an mlmon reference profile (no {VERSION_KEY!r} key)")
+    try:
+        version = as_int(data[VERSION_KEY], VERSION_KEY)
+        if version != PROFILE_VERSION:
+            raise ReferenceProfileError(
+                f"{origin}: reference profile version {version!r} is not supported (this mlmon reads "
+                f"version {PROFILE_VERSION}); rebuild it with `mlmon reference build`"
+            )
+        return _profile(Obj(data))
+    except FieldError as error:
+        raise ReferenceProfileError(f"{origin}: corrupt reference profile: {error}") from None
+
+
+def _profile(top: Obj) -> ReferenceProfile:
+    columns = top.obj("columns") if top.raw("columns", None) is not None else Obj({}, "columns")
+    proba = columns.array("proba") if columns.raw("proba", None) is not None else []
+    counts, shares = _classes(top)
+    conf = None if top.raw("confidence") is None else _confidence(top.obj("confidence"))
+    features = top.obj("features")
+    return ReferenceProfile(
+        version=PROFILE_VERSION,
+        created_at=_time(top.raw("created_at"), top.at("created_at")),
+        source=top.text("source"),
+        n_rows=top.integer("n_rows"),
+        label_column=columns.text("label", nullable=True) if "label" in columns.data else None,
+        confidence_column=columns.text("confidence", nullable=True) if "confidence" in columns.data else None,
+        proba_columns=tuple(as_text(v, f"{columns.at('proba')}[{i}]") for i, v in enumerate(proba)),
+        class_counts=counts,
+        class_shares=shares,
+        confidence=conf,
+        features={name: _feature(features.obj(name)) for name in features.data},
+    )
+
+
+def _classes(top: Obj) -> tuple[dict[str, int], dict[str, float]]:
+    counts_obj, shares_obj = top.obj("class_counts"), top.obj("class_shares")
+    counts = {k: as_int(v, counts_obj.at(k)) for k, v in counts_obj.data.items()}
+    shares = {k: as_number(v, shares_obj.at(k), nullable=False, low=0.0, high=1.0) for k, v in shares_obj.data.items()}
+    if set(counts) != set(shares):
+        raise FieldError("class_shares", "must name the same classes as class_counts")
+    if shares and abs(sum(shares.values()) - 1.0) > 1e-6:
+        raise FieldError("class_shares", f"shares must sum to 1, not {sum(shares.values()):.6g}")
+    return counts, shares
+
+
+def _confidence(conf: Obj) -> ConfidenceSummary:
+    entropy = conf.raw("mean_entropy_bits", None)
+    return ConfidenceSummary(
+        count=conf.integer("count"),
+        **{k: conf.number(k) for k in _CONFIDENCE_NUMBERS},
+        std=conf.number("std", low=0.0),
+        share_below_0_5=conf.number("share_below_0_5", low=0.0, high=1.0),
+        mean_entropy_bits=None if entropy is None else conf.number("mean_entropy_bits", low=0.0),
+    )
+
+
+def _feature(d: Obj) -> FeatureProfile:
+    kind = d.raw("kind")
+    if kind == "categorical":
+        cats = d.obj("category_counts")
+        counts = {k: as_int(v, cats.at(k)) for k, v in cats.data.items()}
+        return CategoricalFeature(d.integer("count"), d.number("missing_share", nullable=False, low=0.0, high=1.0), counts)
+    if kind != "numeric":
+        raise FieldError(d.at("kind"), f"expected \"numeric\" or \"categorical\", got {shown(kind)}")
+    edges, counts = _histogram(d)
+    levels = d.obj("quantiles")
+    return NumericFeature(
+        count=d.integer("count"),
+        missing_share=d.number("missing_share", nullable=False, low=0.0, high=1.0),
+        std=d.number("std", low=0.0),
+        **{k: d.number(k) for k in _FEATURE_NUMBERS},
+        quantiles={_level(k, levels): levels.number(k) for k in levels.data},
+        bin_edges=edges,
+        bin_counts=counts,
+    )
+
+
+def _histogram(d: Obj) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    edges = tuple(as_number(x, f"{d.at('bin_edges')}[{i}]", nullable=False) for i, x in enumerate(d.array("bin_edges")))
+    counts = tuple(as_int(x, f"{d.at('bin_counts')}[{i}]") for i, x in enumerate(d.array("bin_counts")))
+    if not edges and not counts:
+        return edges, counts
+    constant = len(edges) == 2 and edges[0] == edges[1]
+    if len(edges) < 2 or not (constant or all(a < b for a, b in pairwise(edges))):
+        raise FieldError(d.at("bin_edges"), "expected at least two strictly increasing edges (or [c, c] for a constant feature)")
+    if len(counts) != len(edges) + 1:
+        raise FieldError(d.at("bin_counts"), f"expected len(bin_edges) + 1 = {len(edges) + 1} counts, got {len(counts)}")
+    return edges, counts
+
+
+def _level(key: str, levels: Obj) -> float:
+    try:
+        level = float(key)
+    except ValueError:
+        level = math.nan
+    if not 0.0 <= level <= 1.0:
+        raise FieldError(levels.at(key), "expected a quantile level between 0 and 1 as the key")
+    return level
+
+
+def _time(value: Any, field: str) -> datetime:
+    text = as_text(value, field)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise FieldError(field, f"expected an ISO-8601 time, got {shown(value)}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -224,3 +224,17 @@ def test_ctrl_c_stops_a_run_even_when_the_shell_ignored_sigint():
         proc.kill()
     assert code == 130
     assert b"Traceback" not in proc.stderr.read()
+
+
+def test_records_far_from_the_rest_in_time_are_named_with_the_range_that_leaves_them_out(tmp_path):
+    from mlmon.api.report import build_report
+    from mlmon.render import OutputFormat, render
+
+    lines = [json.dumps({"ts": f"2026-11-09T00:{i // 60:02d}:{i % 60:02d}Z", "latency_ms": i}) for i in range(300)]
+    report = build_report([str(write(tmp_path, [*lines, json.dumps({"ts": "2150-01-01T00:00:00Z", "latency_ms": 5})]))])
+    far = report.far_from_rest
+    assert far is not None and far.records == 1 and report.overall.records == 301
+    assert (far.since.isoformat(), far.until.isoformat()) == ("2026-11-09T00:00:00+00:00", "2026-11-09T00:05:00+00:00")
+    text = render(report, OutputFormat.TERMINAL, color=False)
+    assert "1 record far outside the rest in time" in text and "--since 2026-11-09T00:00:00Z" in text
+    assert build_report([str(write(tmp_path, lines, "near.log"))]).far_from_rest is None

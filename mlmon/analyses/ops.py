@@ -39,7 +39,7 @@ from mlmon.analyses.ops_summary import ERROR_KINDS, KEYS, finalize_summaries
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
 from mlmon.analyses.values import Values, percentiles, split_values
 from mlmon.ingest.needs import Needs
-from mlmon.windows import MAX_WINDOWS, WindowSpec, record_window_count, too_many_record_windows
+from mlmon.windows import MAX_WINDOWS, FarRecords, WindowSpec, far_records, record_window_count, too_many_record_windows
 
 COLUMNS = ("model", "model_version", "label", "latency_ms", "error_kind", "is_request", "confidence", "cpu_percent", "rss_mb")
 """The canonical columns this analysis reads."""
@@ -76,6 +76,9 @@ class OpsResult:
     """One summary per model/version named in the logs."""
     windows: tuple[WindowOps, ...]
     """p99 and error rate per window (empty for the whole range)."""
+    far_from_rest: FarRecords | None = None
+    """Records whose time lies far outside the bulk of the data (a clock or parsing bug),
+    and the range that leaves them out; None when there are none."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ class OpsReducer:
             if record_window_count(records, self.window.records) > MAX_WINDOWS:
                 raise too_many_record_windows(self.window, records)
         overall, by_model = finalize_summaries(state)
-        return OpsResult(overall, by_model, self._windows(state))
+        return OpsResult(overall, by_model, self._windows(state), _far_from_rest(state))
 
     def _windows(self, state: OpsState) -> tuple[WindowOps, ...]:
         if self.window.is_whole:
@@ -160,6 +163,14 @@ def _sums() -> list[pl.Expr]:
         rss.max().alias("rss_max"),
         pl.col("label").count().alias("predictions"),
     ]
+
+
+def _far_from_rest(state: OpsState) -> FarRecords | None:
+    """Far-away records, from the records per calendar minute."""
+    if not state.groups:
+        return None
+    minutes = pl.concat([g.select(MINUTE, "records") for g in state.groups]).group_by(MINUTE).agg(pl.col("records").sum())
+    return far_records(list(minutes.iter_rows()))
 
 
 def _window_key(window: WindowSpec) -> pl.Expr:

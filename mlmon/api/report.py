@@ -45,7 +45,7 @@ def build_report(inputs: Sequence[str], options: ReportOptions | None = None) ->
     state, stats = reduce_logs(inputs, options.ingest, reducer)
     ops = reducer.finalize(state)
     findings = check_budgets(ops.overall, ops.by_model, options)
-    return Report(stats, ops.overall, ops.by_model, options.window, ops.windows, tuple(findings))
+    return Report(stats, ops.overall, ops.by_model, options.window, ops.windows, tuple(findings), ops.far_from_rest)
 
 
 def check_budgets(overall: OpsSummary, by_model: tuple[OpsSummary, ...], options: ReportOptions) -> list[Finding]:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.confidence import ConfidenceTrendResult
     from mlmon.verdicts.prediction_drift import PredictionDriftResult
-    from mlmon.windows import WindowSpec
+    from mlmon.windows import FarRecords, WindowSpec
 
 REPORT_SCHEMA_VERSION = 1
 DRIFT_SCHEMA_VERSION = 1
@@ -37,6 +37,9 @@ class Report:
     """p99 and error rate per window (empty for the whole range)."""
     findings: tuple[Finding, ...]
     """Budget checks; empty when no budget was given."""
+    far_from_rest: FarRecords | None = None
+    """Records whose time lies far outside the bulk of the data (a clock or parsing bug);
+    their figures are included, and the range that leaves them out is named."""
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ def _report(report: Report) -> dict[str, Any]:
         "status": worst(report.findings).value,
         "records": report.overall.records,
         "inputs": ingest_plain(report.ingest),
+        "far_from_rest": to_plain(report.far_from_rest),
         **{k: v for k, v in to_plain(report.overall).items() if k not in {"model", "model_version"}},
         "by_model": to_plain(report.by_model),
         "window": report.window.describe(),

@@ -17,6 +17,7 @@ from rich.text import Text
 from mlmon.analyses.ops_types import OpsSummary
 from mlmon.api.results import BenchReport, DriftReport, Report
 from mlmon.ingest.problems import IngestStats
+from mlmon.plain import iso_utc
 from mlmon.verdicts.findings import Finding, Severity
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -179,7 +180,13 @@ def _windows(report: Report) -> list[RenderableType]:
 
 def report_parts(report: Report) -> list[RenderableType]:
     """The renderables of ``mlmon report``, in order."""
-    parts: list[RenderableType] = [Text("mlmon report", style="bold"), *ingest_lines(report.ingest), Text(""), _overview(report.overall)]
+    parts: list[RenderableType] = [Text("mlmon report", style="bold"), *ingest_lines(report.ingest)]
+    if far := report.far_from_rest:
+        one = far.records == 1
+        parts.append(Text(
+            f"{far.records:,} record{'' if one else 's'} far outside the rest in time (a clock bug?); "
+            f"--since {iso_utc(far.since)} --until {iso_utc(far.until)} leaves {'it' if one else 'them'} out", style="yellow"))
+    parts += [Text(""), _overview(report.overall)]
     if report.by_model:
         parts += [Text(""), _by_model(report.by_model)]
     if report.windows:

@@ -238,3 +238,14 @@ def test_records_far_from_the_rest_in_time_are_named_with_the_range_that_leaves_
     text = render(report, OutputFormat.TERMINAL, color=False)
     assert "1 record far outside the rest in time" in text and "--since 2026-11-09T00:00:00Z" in text
     assert build_report([str(write(tmp_path, lines, "near.log"))]).far_from_rest is None
+
+
+@pytest.mark.parametrize("bad", ['{"event": "inference", "latency_ms": }', '{"event" "inference"}', '{"ok": tru}', '{"a": 1}}'])
+def test_object_shaped_bad_lines_are_found_without_reading_every_line_alone(tmp_path, bad):
+    """The first is set apart by its look, the others found by reading in pieces."""
+    bad_at = {7, 1500, 1501, 2999}
+    lines = [bad if n in bad_at else json.dumps({"ts": TS, "latency_ms": float(n)}) for n in range(1, 3001)]
+    frame, stats = read(write(tmp_path, lines))
+    assert stats.lines_skipped == {"malformed JSON": 4} and frame.height == 2996
+    assert sorted(frame["latency_ms"].to_list()) == [float(n) for n in range(1, 3001) if n not in bad_at]
+    assert [p.line for p in stats.examples] == sorted(bad_at)

@@ -10,14 +10,16 @@ why that path exists.
 from __future__ import annotations
 
 import contextlib
+import enum
 import io
 import json
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 
 from mlmon.ingest.fields import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME
-from mlmon.ingest.lines import SortedLines, sort_lines
+from mlmon.ingest.lines import SortedLines, join_lines, sort_lines, suspect_lines
 from mlmon.ingest.problems import BLANK, ProblemTally
 from mlmon.ingest.sources import Chunk
 
@@ -33,43 +35,57 @@ _HUGE_NUMBER = r"([:\[,]\s*)(-?\d+(?:\.\d+)?[eE][+-]?\d{3,}|-?\d{20,}(?:\.\d+)?(
 """A number a double may not hold: a three-digit exponent, or twenty digits or more."""
 
 
+class Tidiness(enum.IntEnum):
+    """How a chunk's lines let it be read; a file's later chunks start where its earlier
+    ones ended, skipping the attempts bound to fail."""
+
+    CLEAN = 0
+    """Every line an object polars reads: one call."""
+    UNTIDY = 1
+    """Blank lines or lines of another shape: sorted by shape first."""
+    BROKEN = 2
+    """Object-shaped lines polars rejects: the broken-looking ones set apart first."""
+
+
 def decode_chunk(
     chunk: Chunk,
     schema: dict[str, pl.DataType],
     tally: ProblemTally,
     typed_schemas: tuple[dict[str, pl.DataType], ...] = (),
     *,
-    sort_first: bool = False,
-) -> tuple[pl.DataFrame, bool]:
-    """Rows of ``chunk`` plus ``_line`` and ``_prefix_ts`` columns, and whether the chunk
-    was clean (read by polars in one call).
+    expect: Tidiness = Tidiness.CLEAN,
+) -> tuple[pl.DataFrame, Tidiness]:
+    """Rows of ``chunk`` plus ``_line`` and ``_prefix_ts`` columns, and how tidy it was.
 
     A clean chunk is read strictly with the first of ``typed_schemas`` (numbers as numbers)
     that accepts every value; anything else with ``schema``, whose leaves are all strings,
     so ``canonicalize`` sees and counts values of the wrong type. The same keys come back.
-    A chunk that is not clean has its lines sorted by shape first (:mod:`.lines`); with
-    ``sort_first`` (the file had bad lines before) the one-call attempt is skipped.
+    A chunk that is not clean has its lines sorted by shape first (:mod:`.lines`). ``expect``
+    is how untidy the file's earlier chunks were: the attempts that failed on them are
+    skipped.
     """
     data = chunk.data
     if not data:  # what a damaged compressed stream leaves: no line at all
-        return _empty(schema), True
+        return _empty(schema), Tidiness.CLEAN
     if chunk.at_eof and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
         head = Chunk(chunk.source, data[:cut], chunk.first_line, at_eof=False, newlines=chunk.newlines)
         tail_line = chunk.first_line + chunk.newlines
-        frames, clean = [], True
+        frames, tidiness = [], Tidiness.CLEAN
         if cut:
-            frame, clean = decode_chunk(head, schema, tally, typed_schemas, sort_first=sort_first)
+            frame, tidiness = decode_chunk(head, schema, tally, typed_schemas, expect=expect)
             frames.append(frame)
         tail = _decode_lines(chunk.source, [data[cut:].decode("utf-8", "replace")], tail_line, schema, tally, truncated_last=True)
         frames.append(_unwrap_docker(chunk.source, tail, schema, tally))
-        return pl.concat(frames, how="diagonal_relaxed"), clean
-    frame = None if sort_first else _fast(data, chunk.newlines, chunk.first_line, typed_schemas)
+        return pl.concat(frames, how="diagonal_relaxed"), tidiness
+    frame = _fast(data, chunk.newlines, chunk.first_line, typed_schemas) if expect is Tidiness.CLEAN else None
     if frame is not None:
-        return _unwrap_docker(chunk.source, frame, schema, tally), True
+        return _unwrap_docker(chunk.source, frame, schema, tally), Tidiness.CLEAN
     lines = sort_lines(data)
-    frame = _by_shape(chunk, lines, schema, tally, typed_schemas, tried_strict=not sort_first and lines.objects is data)
-    return _unwrap_docker(chunk.source, frame, schema, tally), lines.blank == 0 and not lines.others
+    tried_strict = expect is Tidiness.CLEAN and lines.objects is data
+    frame, broken = _by_shape(chunk, lines, schema, tally, typed_schemas, tried_strict, expect is Tidiness.BROKEN)
+    tidy = Tidiness.CLEAN if lines.blank == 0 and not lines.others else Tidiness.UNTIDY
+    return _unwrap_docker(chunk.source, frame, schema, tally), Tidiness.BROKEN if broken else tidy
 
 
 def _by_shape(
@@ -79,35 +95,91 @@ def _by_shape(
     tally: ProblemTally,
     typed_schemas: tuple[dict[str, pl.DataType], ...],
     tried_strict: bool,
-) -> pl.DataFrame:
-    """Blank lines counted; object-shaped lines read by polars in one call (strictly typed
-    unless that was ``tried_strict`` on these very bytes, else leniently); the rest line by
-    line. When polars rejects the object-shaped lines too, every line goes line by line."""
+    expect_broken: bool,
+) -> tuple[pl.DataFrame, bool]:
+    """Blank lines counted; object-shaped lines read by polars in one call, or with the
+    broken-looking ones apart (:func:`_read_suspects_apart`); the rest, and the
+    object-shaped lines polars rejects, line by line. ``tried_strict``: the strict typed
+    read already failed on these very bytes; ``expect_broken``: skip the one-call read.
+    Also says whether polars rejected some object-shaped line (or one was expected)."""
     tally.add(chunk.source, [], BLANK, count=lines.blank)
 
-    def numbers(offsets: np.ndarray) -> pl.Series:
-        return pl.Series(LINE, offsets + chunk.first_line, dtype=pl.Int64)
+    def read(data: bytes, rows: int, where: np.ndarray, strict: bool = True) -> pl.DataFrame | None:
+        numbers = pl.Series(LINE, where + chunk.first_line, dtype=pl.Int64)
+        frame = _fast(data, rows, numbers, typed_schemas) if strict else None
+        return frame if frame is not None else _fast(data, rows, numbers, (schema,), lenient=True)
 
-    objects = None
-    if len(lines.object_lines):
-        rows, where = len(lines.object_lines), numbers(lines.object_lines)
-        objects = None if tried_strict else _fast(lines.objects, rows, where, typed_schemas)
-        if objects is None:
-            objects = _fast(lines.objects, rows, where, (schema,), lenient=True)
+    frames: list[pl.DataFrame] = []
     texts, offsets = lines.others, lines.other_lines
-    if objects is None and len(lines.object_lines):
-        texts, offsets = lines.objects.split(b"\n")[:-1] + texts, np.concatenate([lines.object_lines, offsets])
-    frames = [objects] if objects is not None else []
+    broken = expect_broken
+    if len(lines.object_lines):
+        whole = None if expect_broken else read(lines.objects, len(lines.object_lines), lines.object_lines, strict=not tried_strict)
+        broken = whole is None
+        frames, rejected = ([whole], np.zeros(0, np.int64)) if whole is not None else _read_suspects_apart(lines, read)
+        if len(rejected):
+            view, ends = memoryview(lines.objects), lines.object_ends
+            texts = [bytes(view[(ends[i - 1] if i else 0) : ends[i] - 1]) for i in rejected.tolist()] + texts
+            offsets = np.concatenate([lines.object_lines[rejected], offsets])
     if texts:
         decoded = [text.decode("utf-8", "replace") for text in texts]
-        rest = _decode_lines(chunk.source, decoded, 0, schema, tally, numbers=numbers(offsets), typed_schemas=typed_schemas)
+        numbers = pl.Series(LINE, offsets + chunk.first_line, dtype=pl.Int64)
+        rest = _decode_lines(chunk.source, decoded, 0, schema, tally, numbers=numbers, typed_schemas=typed_schemas)
         if rest.height or not frames:  # an empty one would turn typed columns into text
             frames.append(rest)
     if not frames:
-        return _empty(schema)
+        return _empty(schema), broken
     # The few other lines come after the objects: rows need not follow the file's order
     # (analyses order by time), and sorting a chunk's frame would cost a copy of it.
-    return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    return (pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]), broken
+
+
+_FANOUT, _FEW_LINES = 4, 64
+
+
+def _read_suspects_apart(lines: SortedLines, read: Callable[[bytes, int, np.ndarray], pl.DataFrame | None]) -> tuple[list[pl.DataFrame], np.ndarray]:
+    """Object-shaped lines that polars rejects as a whole: the lines that look broken
+    (:func:`.lines.suspect_lines`) are set apart for the line-aware path and the rest read
+    in one call; when that fails too, in pieces. The frames read, and the indices of the
+    object lines left for the line-aware path."""
+    suspects = suspect_lines(lines.objects)
+    keep = np.ones(len(lines.object_lines), dtype=bool)
+    keep[suspects] = False
+    starts = np.concatenate([[0], lines.object_ends[:-1]])
+    kept = join_lines(lines.objects, keep, starts, lines.object_ends - 1)
+    index = np.flatnonzero(keep)
+    ends = np.cumsum(lines.object_ends[keep] - starts[keep])
+    whole = read(kept, len(index), lines.object_lines[index]) if len(index) else None
+    if whole is not None or not len(index):
+        return ([whole] if whole is not None else []), suspects
+    frames, pieces = _read_pieces(kept, ends, lines.object_lines[index], read)
+    left = index[np.concatenate(pieces)] if pieces else np.zeros(0, np.int64)
+    return frames, np.sort(np.concatenate([suspects, left]))
+
+
+def _read_pieces(
+    data: bytes, ends: np.ndarray, where: np.ndarray, read: Callable[[bytes, int, np.ndarray], pl.DataFrame | None], base: int = 0
+) -> tuple[list[pl.DataFrame], list[np.ndarray]]:
+    """Object-shaped lines that polars rejects as a whole (``{"a": }`` somewhere), read in
+    ``_FANOUT`` pieces, each piece that fails split again, down to ``_FEW_LINES`` lines:
+    the frames read, and the indices (from ``base``) of the lines left for the line-aware
+    path. A few bad lines cost about half a chunk's read more, not a line-by-line pass."""
+    frames: list[pl.DataFrame] = []
+    rejected: list[np.ndarray] = []
+    view = memoryview(data)
+    bounds = np.unique(np.linspace(0, len(ends), _FANOUT + 1).astype(np.int64))
+    for first, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        start_byte = int(ends[first - 1]) if first else 0
+        piece, piece_ends = bytes(view[start_byte : int(ends[stop - 1])]), ends[first:stop] - start_byte
+        frame = read(piece, stop - first, where[first:stop])
+        if frame is not None:
+            frames.append(frame)
+        elif stop - first <= _FEW_LINES:
+            rejected.append(np.arange(base + first, base + stop))
+        else:
+            more, left = _read_pieces(piece, piece_ends, where[first:stop], read, base + first)
+            frames += more
+            rejected += left
+    return frames, rejected
 
 
 def _fast(

@@ -16,7 +16,7 @@ import polars as pl
 
 from mlmon.errors import InputError, NoUsableRecordsError
 from mlmon.ingest.canonical import canonicalize, empty_canonical
-from mlmon.ingest.decode import decode_chunk
+from mlmon.ingest.decode import Tidiness, decode_chunk
 from mlmon.ingest.fields import decode_nested, field_map, with_known_keys
 from mlmon.ingest.needs import ChunkReducer, Needs, State
 from mlmon.ingest.problems import BLANK, STREAM_ERROR, TOO_LONG, IngestStats, ProblemTally
@@ -134,7 +134,7 @@ class _Run:
         self.schema, self.typed_schema, self.nested = self.fields.read_schema(), self.fields.typed_schema(), self.fields.nested_schema()
         self.tally = ProblemTally()
         self.known_keys: dict[str, frozenset[str]] = {}  # per file: the keys that have held values
-        self.untidy: set[str] = set()  # files with a chunk that polars could not read in one call
+        self.tidiness: dict[str, Tidiness] = {}  # per file: how untidy its chunks were so far
         self.lines = self.records = self.outside = 0
         self.state: State | None = None
         self.has_state = False
@@ -145,9 +145,9 @@ class _Run:
             self.tally.add(chunk.source, [chunk.first_line + chunk.newlines], STREAM_ERROR)
         known = self.known_keys.get(chunk.source)
         typed = (with_known_keys(self.typed_schema, known), self.typed_schema) if known else (self.typed_schema,)
-        decoded, clean = decode_chunk(chunk, self.schema, self.tally, typed, sort_first=chunk.source in self.untidy)
-        if not clean:  # later chunks of this file skip straight to sorting lines by shape
-            self.untidy.add(chunk.source)
+        expect = self.tidiness.get(chunk.source, Tidiness.CLEAN)
+        decoded, tidiness = decode_chunk(chunk, self.schema, self.tally, typed, expect=expect)
+        self.tidiness[chunk.source] = max(expect, tidiness)  # later chunks skip what failed here
         raw = decode_nested(decoded, self.nested)
         self.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in self.schema)
         canonical = canonicalize(raw, chunk.source, self.fields, self.tally, with_probabilities=self.probabilities, columns=self.columns)

@@ -139,8 +139,9 @@ class _Run:
         self.state: State | None = None
         self.has_state = False
 
-    def process(self, chunk: Chunk) -> tuple[State, int, int]:
-        """Decode, canonicalize and reduce one chunk (in a worker thread)."""
+    def process(self, chunk: Chunk) -> tuple[State | None, int, int]:
+        """Decode, canonicalize and reduce one chunk (in a worker thread); no state for a
+        chunk without a record (blank lines only, say), which then costs no plan."""
         if chunk.stream_error:
             self.tally.add(chunk.source, [chunk.first_line + chunk.newlines], STREAM_ERROR)
         known = self.known_keys.get(chunk.source)
@@ -148,15 +149,19 @@ class _Run:
         expect = self.tidiness.get(chunk.source, Tidiness.CLEAN)
         decoded, tidiness = decode_chunk(chunk, self.schema, self.tally, typed, expect=expect)
         self.tidiness[chunk.source] = max(expect, tidiness)  # later chunks skip what failed here
+        if decoded.height == 0:
+            return None, 0, 0
         raw = decode_nested(decoded, self.nested)
         self.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in self.schema)
         canonical = canonicalize(raw, chunk.source, self.fields, self.tally, with_probabilities=self.probabilities, columns=self.columns)
         kept = _in_time_range(canonical, self.options)
         return self.reducer.from_chunk(kept), kept.height, canonical.height - kept.height
 
-    def fold(self, result: tuple[State, int, int]) -> None:
+    def fold(self, result: tuple[State | None, int, int]) -> None:
         """Merge one chunk's result into the state (in the main thread, in input order)."""
         chunk_state, kept, dropped = result
+        if chunk_state is None:
+            return
         self.state = self.reducer.merge(self.state, chunk_state) if self.has_state else chunk_state
         self.has_state = True
         self.records += kept

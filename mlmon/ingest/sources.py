@@ -47,7 +47,7 @@ _LOG_NAME_PARTS = (".log", ".jsonl", ".ndjson", ".json")
 _BOM = b"\xef\xbb\xbf"
 _COMPRESSED_PIECE = 1 << 16
 _BOUNDARY_PROBE = 1 << 16
-MAX_LINE_BYTES = 64 << 20
+MAX_LINE_BYTES = 16 << 20
 """A longer line is skipped unread and counted (``line too long``): memory stays bounded
 by this, whatever the input. No log line of a real service comes near it."""
 

@@ -75,7 +75,7 @@ def test_drift_json_schema(runner):
     result = runner.invoke(app, ["drift", "-r", str(TRAIN_PROFILE), str(SAMPLE_LOGS), "--window", "1d", "--format", "json"])
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
-    assert payload["mlmon_drift_version"] == 1 and payload["status"] == "critical"
+    assert payload["mlmon_drift_version"] == 2 and payload["status"] == "critical"
     assert len(payload["prediction_drift"]["windows"]) == 7
     assert {f["check"] for f in payload["findings"]} == {"prediction_drift", "confidence_collapse"}
     assert "malformed JSON" in result.stderr

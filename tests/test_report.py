@@ -157,7 +157,7 @@ def test_cli_json_schema_and_exit_0(runner, service_log):
     result = runner.invoke(app, ["report", "--format", "json", str(path)])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["mlmon_report_version"] == 1
+    assert payload["mlmon_report_version"] == 2
     assert payload["records"] == len(truth["status"]) + len(truth["labels"]) + 120
     assert payload["latency"]["p99_ms"] == pytest.approx(np.percentile(truth["latency"], 99))
     assert payload["errors"]["rate"] == pytest.approx(np.mean(truth["status"] != "ok"))

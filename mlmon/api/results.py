@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from mlmon.verdicts.prediction_drift import PredictionDriftResult
     from mlmon.windows import FarRecords, WindowSpec
 
-REPORT_SCHEMA_VERSION = 1
-DRIFT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2
+DRIFT_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)

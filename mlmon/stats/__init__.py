@@ -8,7 +8,9 @@ shapes are programming errors and raise ``ValueError``.
 The notes in ``references/statistics/`` give the defaults and where they come from.
 
 Stats room: ``categorical`` (shares, PSI, chi-squared, Jensen-Shannon), ``multiple``
-(Benjamini-Hochberg) and ``continuous`` (entropy, frozen-histogram counts). It may import
+(Benjamini-Hochberg), ``continuous`` (entropy, frozen-histogram counts) and ``grid``
+(feature drift from a reference quantile grid: KS bracket, Wasserstein-1, decile PSI,
+mergeable moments). It may import
 numpy and scipy only; never another mlmon room. Functions load on first use.
 """
 
@@ -31,6 +33,8 @@ _EXPORTS = {
     "benjamini_hochberg": "mlmon.stats.multiple",
     "entropy_bits": "mlmon.stats.continuous",
     "bin_counts": "mlmon.stats.continuous",
+    **{name: "mlmon.stats.grid" for name in (
+        "GRID_LEVELS", "Moments", "GridCounts", "KSBracket", "Estimate", "grid_counts", "ks_bracket", "wasserstein", "decile_psi")},
 }
 
 __all__ = ["SHARE_EPSILON", *sorted(_EXPORTS)]

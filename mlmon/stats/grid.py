@@ -1,0 +1,230 @@
+"""Drift of a numeric feature from a reference quantile grid and a window's counts on it.
+
+A reference profile keeps a numeric feature as its quantiles at :data:`GRID_LEVELS` (0,
+0.5%, ..., 100%: minimum, 199 inner points, maximum). A window keeps, per feature, the
+count of its values in each interval of that grid, the count and sum of the values below
+the reference minimum and above its maximum, and its moments (:class:`Moments`). Those
+states merge by addition, so every statistic here works on chunks, files and hosts alike,
+and none needs the raw values of either side.
+
+Each statistic states how far it can be from the one computed on the raw values: the grid
+holds the reference's CDF exactly at its points only. ``references/statistics/`` has the
+derivations and the numbers behind them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats as scipy_stats
+
+from mlmon.stats.categorical import psi
+
+GRID_STEP = 0.005
+_TAIL_LEVELS = (1e-5, 1e-4, 5e-4, 1e-3, 2e-3, 3e-3, 4e-3)
+GRID_LEVELS = tuple(sorted({0.0, 1.0, *_TAIL_LEVELS, *(round(1 - t, 5) for t in _TAIL_LEVELS), *(round(i * GRID_STEP, 3) for i in range(1, 200))}))
+"""Reference quantile levels of a numeric feature (215): the minimum, 0.001% to 0.4% in the
+lower tail, 0.5% to 99.5% in steps of 0.5%, the mirrored upper tail, the maximum. The 0.5%
+steps bracket the KS statistic to within 0.005 plus one window bin; the finer tails keep
+the Wasserstein estimate within about 0.001 sd, where the widest intervals would otherwise
+be (see ``references/statistics/wasserstein.md``)."""
+DECILES = tuple(GRID_LEVELS.index(round(d / 10, 3)) for d in range(11))
+"""Grid indices of the levels 0, 0.1, ..., 1: the frozen PSI bins."""
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Count, mean and sum of squared deviations of some values; merge with :meth:`merge`."""
+
+    count: int
+    """Values counted."""
+    mean: float
+    """Their mean (``nan`` when ``count`` is 0)."""
+    m2: float
+    """Sum of squared deviations from the mean (0 when ``count`` < 2)."""
+
+    @classmethod
+    def of(cls, values: ArrayLike) -> Moments:
+        """The moments of finite ``values``."""
+        x = np.asarray(values, dtype=float)
+        if x.size == 0:
+            return cls(0, math.nan, 0.0)
+        mean = float(x.mean())
+        return cls(int(x.size), mean, float(((x - mean) ** 2).sum()))
+
+    def merge(self, other: Moments) -> Moments:
+        """Chan, Golub and LeVeque's pairwise update: exact, associative up to rounding.
+
+        ``n = n_a + n_b``, ``δ = mean_b − mean_a``, ``mean = mean_a + δ n_b / n``,
+        ``M2 = M2_a + M2_b + δ² n_a n_b / n``.
+        """
+        if other.count == 0:
+            return self
+        if self.count == 0:
+            return other
+        n = self.count + other.count
+        delta = other.mean - self.mean
+        return Moments(n, self.mean + delta * other.count / n, self.m2 + other.m2 + delta * delta * self.count * other.count / n)
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation (ddof = 1); ``nan`` below two values."""
+        return math.sqrt(self.m2 / (self.count - 1)) if self.count > 1 else math.nan
+
+
+@dataclass(frozen=True)
+class GridCounts:
+    """A window's finite values of one feature, counted on a reference grid ``g_0..g_M``."""
+
+    counts: np.ndarray
+    """``M + 2`` counts: below ``g_0``; in ``[g_j, g_{j+1})`` for each j, the last interval
+    closed; above ``g_M``."""
+    below_sum: float
+    """Sum of the values below ``g_0`` (for the exact Wasserstein tail)."""
+    above_sum: float
+    """Sum of the values above ``g_M``."""
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+    def merge(self, other: GridCounts) -> GridCounts:
+        return GridCounts(self.counts + other.counts, self.below_sum + other.below_sum, self.above_sum + other.above_sum)
+
+
+@dataclass(frozen=True)
+class KSBracket:
+    """The two-sample Kolmogorov-Smirnov statistic, known to lie in ``[low, high]``."""
+
+    low: float
+    """A lower bound of D: the largest gap at the grid points."""
+    high: float
+    """An upper bound of D: the largest gap any arrangement inside an interval allows."""
+    p_value: float
+    """The asymptotic two-sample p-value of ``low`` (see :func:`ks_bracket`)."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A statistic computed from the grid, and how far the raw-data value can be from it."""
+
+    value: float
+    """The estimate."""
+    bound: float
+    """``|estimate − raw-data value| <= bound`` (for a continuous reference)."""
+
+
+def grid_counts(values: ArrayLike, grid: ArrayLike) -> GridCounts:
+    """Count finite ``values`` on the reference ``grid`` (non-decreasing, at least two points).
+
+    A value equal to a grid point counts in the interval that starts there (the last point
+    closes the last interval), as ``numpy.searchsorted(grid, x, side="right")`` places it.
+    """
+    g = np.asarray(grid, dtype=float)
+    x = np.asarray(values, dtype=float)
+    index = np.searchsorted(g, x, side="right")
+    index[x == g[-1]] = len(g) - 1  # the maximum closes the last interval
+    counts = np.bincount(index, minlength=len(g) + 1).astype(np.int64)
+    below, above = x < g[0], x > g[-1]
+    return GridCounts(counts, float(x[below].sum()), float(x[above].sum()))
+
+
+def _cdf_at_points(counts: np.ndarray) -> np.ndarray:
+    """The window's CDF at the grid points: ``G_j = G(g_j−)`` for j < M (the share below
+    ``g_j``), and ``G_M = G(g_M)`` (all but the share above the maximum)."""
+    return np.cumsum(counts)[:-1] / counts.sum()
+
+
+def ks_bracket(levels: ArrayLike, window: GridCounts, reference_count: int) -> KSBracket:
+    """Bracket the KS statistic between the reference and the window.
+
+    Notes
+    -----
+    The reference CDF ``F`` is continuous with ``F(g_j) = p_j`` (the grid's levels); the
+    window's empirical CDF ``G`` is known at the grid points from the counts:
+    ``G_j = G(g_j−)``. ``D = sup |F − G|``. At the points, ``D >= |p_j − G_j|``, and
+    ``|F(g_M) − G(g_M)|`` is the share above the maximum. Inside ``[g_j, g_{j+1})`` both
+    CDFs are monotone, so ``|F − G| <= max(p_{j+1} − G_j, G_{j+1} − p_j)``. Hence
+
+    .. math:: \\max_j |p_j - G_j| \\le D \\le \\max_j \\max(p_{j+1} - G_j,\\ G_{j+1} - p_j)
+
+    and the bracket is at most ``max_j (Δp_j + ΔG_j)`` wide: 0.005 plus the window's largest
+    interval share. The reference grid holds its own empirical CDF to within ``1/n_ref``.
+
+    The p-value is that of ``low`` under the asymptotic two-sample distribution with
+    ``n_e = n m / (n + m)`` (``scipy.stats.kstwo`` with ``round(n_e)``, as ``ks_2samp``'s
+    ``method="asymp"``). The lower end makes the test conservative: it rejects only when the
+    smallest D the grid allows is significant, so the grid never adds false alarms.
+
+    References
+    ----------
+    .. [1] N. Smirnov, "Table for estimating the goodness of fit of empirical
+           distributions", Annals of Mathematical Statistics 19 (1948) 279-281.
+    """
+    p = np.asarray(levels, dtype=float)
+    n = window.n
+    if n == 0 or reference_count <= 0:
+        return KSBracket(math.nan, math.nan, math.nan)
+    g = _cdf_at_points(window.counts)
+    low = float(np.abs(p - g).max())  # at g_M: the share above the maximum
+    high = float(np.maximum(p[1:] - g[:-1], g[1:] - p[:-1]).max())
+    n_e = n * reference_count / (n + reference_count)
+    p_value = float(scipy_stats.kstwo.sf(low, max(int(round(n_e)), 1)))
+    return KSBracket(low, max(high, low), p_value)
+
+
+def wasserstein(grid: ArrayLike, levels: ArrayLike, window: GridCounts) -> Estimate:
+    """Wasserstein-1 distance between the reference and the window, in the feature's units.
+
+    Notes
+    -----
+    ``W1 = ∫ |F(x) − G(x)| dx``. Below the reference minimum ``F = 0``, so that part is
+    ``Σ_{x<g_0} (g_0 − x) / n``; above the maximum it is ``Σ_{x>g_M} (x − g_M) / n``: both
+    exact from the counts and sums. Inside ``[g_j, g_{j+1}]`` of width ``w_j`` both CDFs are
+    taken as linear between their values at the ends, so ``d = F − G`` is linear from
+    ``d_0`` to ``d_1`` and
+
+    .. math:: \\int |d| = w_j \\frac{|d_0| + |d_1|}{2} \\ \\text{(same sign)},\\quad
+              w_j \\frac{d_0^2 + d_1^2}{2(|d_0| + |d_1|)} \\ \\text{(a crossing)}
+
+    A monotone function between two values differs from the line joining them by at most
+    half the rectangle in area (a step at either end is the extreme case), so the error is
+    at most ``Σ_j w_j (Δp_j + ΔG_j) / 2``, returned as the bound (the reference grid's own
+    ``1/n_ref`` slack aside).
+
+    References
+    ----------
+    .. [1] S. S. Vallender, "Calculation of the Wasserstein distance between probability
+           distributions on the line", Theory Probab. Appl. 18 (1974) 784-786.
+    """
+    g_pts, p = np.asarray(grid, dtype=float), np.asarray(levels, dtype=float)
+    n = window.n
+    if n == 0:
+        return Estimate(math.nan, math.nan)
+    c = window.counts
+    tails = (c[0] * g_pts[0] - window.below_sum + window.above_sum - c[-1] * g_pts[-1]) / n
+    g = _cdf_at_points(c)
+    width = np.diff(g_pts)
+    d0, d1 = p[:-1] - g[:-1], p[1:] - g[1:]
+    same = np.sign(d0) * np.sign(d1) >= 0
+    magnitude = np.abs(d0) + np.abs(d1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        crossing = np.where(magnitude > 0, (d0 * d0 + d1 * d1) / (2 * magnitude), 0.0)
+    inner = np.where(same, magnitude / 2, crossing)
+    bound = float(np.sum(width * (np.diff(p) + np.diff(g))) / 2)
+    return Estimate(float(tails + np.sum(width * inner)), bound)
+
+
+def decile_psi(levels: ArrayLike, window: GridCounts, deciles: tuple[int, ...] = DECILES) -> float:
+    """PSI over the reference deciles, with one bin below the reference minimum and one
+    above its maximum (reference share 0 each, floored by :func:`~.categorical.psi`).
+    ``deciles`` are the grid indices of the levels 0, 0.1, ..., 1."""
+    p = np.asarray(levels, dtype=float)
+    c = window.counts
+    cut = np.array(deciles)
+    current = np.concatenate([[c[0]], np.add.reduceat(c[1:-1], cut[:-1]), [c[-1]]])
+    reference = np.concatenate([[0.0], np.diff(p[cut]), [0.0]])
+    return psi(reference, current)

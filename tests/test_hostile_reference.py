@@ -23,7 +23,7 @@ from tests.conftest import REPO, SAMPLE_LOGS
 
 TRAIN_PROFILE = REPO / "references" / "train.json"
 DELETE = object()
-CAMERA = {"kind": "categorical", "count": 3, "missing_share": 0.0, "category_counts": {"cam01": 2, "cam02": 1}}
+CAMERA = {"kind": "categorical", "count": 3, "missing_share": 0.0, "missing": 0, "category_counts": {"cam01": 2, "cam02": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -165,8 +165,8 @@ def test_a_version_that_is_true_is_not_version_1(good, tmp_path):
     path = write(tmp_path, mutated(good, (VERSION,), True))
     with pytest.raises(ReferenceProfileError, match="expected a non-negative integer, got true"):
         ref.load_profile(path)
-    with pytest.raises(ReferenceProfileError, match="version 2 is not supported"):
-        ref.load_profile(write(tmp_path, mutated(good, (VERSION,), 2)))
+    with pytest.raises(ReferenceProfileError, match="version 3 is not supported"):
+        ref.load_profile(write(tmp_path, mutated(good, (VERSION,), 3)))
 
 
 @pytest.mark.parametrize(

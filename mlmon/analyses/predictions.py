@@ -174,7 +174,7 @@ def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) 
     counts = _concat(state.counts, _EMPTY_COUNTS)
     meta, classes, entropy = pl.collect_all([
         counts.lazy().group_by(keys).agg(pl.col("n").sum(), pl.col("first").min(), pl.col("last").max()),
-        counts.lazy().group_by(*keys, "label").agg(pl.col("n").sum()),
+        counts.lazy().group_by(*keys, "label").agg(pl.col("n").sum()).sort(pl.col("label").cast(pl.String)),  # classes in name order, every run
         _concat(state.entropy, _EMPTY_ENTROPY).lazy().group_by(keys).agg(pl.col("sum").sum(), pl.col("count").sum()),
     ])
     per_class: dict[tuple, dict[str, int]] = {}

@@ -64,6 +64,7 @@ def build_profile(
         label_column=label,
         confidence_column=confidence,
         proba_columns=proba,
+        grid_levels=tuple(stats.GRID_LEVELS),
     )
 
 
@@ -127,10 +128,11 @@ def _feature_profile(series: pl.Series) -> FeatureProfile:
     if not series.dtype.is_numeric():
         return _categorical_profile(series)
     values = _finite(series)
-    missing_share = (rows - values.size) / rows if rows else 0.0
+    missing = rows - values.size
+    missing_share = missing / rows if rows else 0.0
     if values.size == 0:
         nan = math.nan
-        return NumericFeature(0, missing_share, nan, nan, nan, nan, {q: nan for q in QUANTILE_LEVELS}, (), ())
+        return NumericFeature(0, missing_share, nan, nan, nan, nan, {q: nan for q in QUANTILE_LEVELS}, (), (), missing=missing)
     edges = np.unique(np.quantile(values, EDGE_LEVELS))
     if edges.size == 1:
         edges = np.repeat(edges, 2)
@@ -144,6 +146,8 @@ def _feature_profile(series: pl.Series) -> FeatureProfile:
         quantiles=dict(zip(QUANTILE_LEVELS, map(float, np.quantile(values, QUANTILE_LEVELS)))),
         bin_edges=tuple(map(float, edges)),
         bin_counts=tuple(map(int, stats.bin_counts(values, edges))),
+        missing=missing,
+        grid=tuple(map(float, np.quantile(values, stats.GRID_LEVELS))),
     )
 
 
@@ -160,4 +164,5 @@ def _categorical_profile(series: pl.Series) -> CategoricalFeature:
         count=text.len(),
         missing_share=(rows - text.len()) / rows if rows else 0.0,
         category_counts=category_counts,
+        missing=rows - text.len(),
     )

@@ -13,8 +13,12 @@ from typing import Any
 
 from mlmon.errors import UsageError
 
-PROFILE_VERSION = 1
-"""The profile format version this mlmon writes and reads."""
+PROFILE_VERSION = 2
+"""The profile format version this mlmon writes. Version 2 added each numeric feature's
+quantile ``grid`` (what feature drift needs) and the ``missing`` counts."""
+READABLE_VERSIONS = (1, 2)
+"""Versions this mlmon reads. A version-1 profile loads with no grids: its features cannot
+be compared for drift, and drift says so."""
 VERSION_KEY = "mlmon_reference_version"
 """Top-level JSON key holding :data:`PROFILE_VERSION`; its presence marks a profile."""
 QUANTILE_LEVELS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
@@ -91,6 +95,12 @@ class NumericFeature:
     """``len(bin_edges) + 1`` counts, see :func:`mlmon.stats.bin_counts`:
     ``[below min, [e0, e1), ..., [e_{m-1}, e_m] closed, above max]``. The first and last
     are 0 on the reference; they catch current values outside the reference range."""
+    missing: int = 0
+    """Rows where the value is missing (version 2; 0 when read from version 1)."""
+    grid: tuple[float, ...] = ()
+    """Quantiles at the profile's ``grid_levels`` (numpy linear), from the minimum to the
+    maximum: the state feature drift compares a window with (:mod:`mlmon.stats.grid`).
+    Empty when ``count`` is 0, and in a version-1 profile."""
     kind: str = "numeric"
     """Always ``numeric``."""
 
@@ -113,6 +123,8 @@ class CategoricalFeature:
     category_counts: dict[str, int]
     """Count of each of the :data:`TOP_K` most frequent categories (ties broken by name),
     plus :data:`OTHER` pooling all remaining categories when there are any."""
+    missing: int = 0
+    """Rows where the value is null (version 2; 0 when read from version 1)."""
     kind: str = "categorical"
     """Always ``categorical``."""
 
@@ -146,6 +158,9 @@ class ReferenceProfile:
     """When the profile was built (UTC; ``SOURCE_DATE_EPOCH`` when set, see :func:`build_time`)."""
     version: int = PROFILE_VERSION
     """Format version, stored under :data:`VERSION_KEY`."""
+    grid_levels: tuple[float, ...] = ()
+    """The quantile levels of every numeric feature's ``grid`` (``mlmon.stats.GRID_LEVELS``
+    when built by this mlmon; empty in a version-1 profile)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe plain data, as the profile file holds it (``store.profile_to_dict``)."""

@@ -43,6 +43,7 @@ def profile_to_dict(profile: ReferenceProfile) -> dict[str, Any]:
             "class_counts": dict(profile.class_counts),
             "class_shares": dict(profile.class_shares),
             "confidence": None if profile.confidence is None else vars(profile.confidence),
+            "grid_levels": list(profile.grid_levels),
             "features": {name: _feature_dict(f) for name, f in profile.features.items()},
         }
     )
@@ -166,6 +167,7 @@ def _feature_dict(feature: FeatureProfile) -> dict[str, Any]:
         out["quantiles"] = {f"{q:g}": v for q, v in feature.quantiles.items()}
         out["bin_edges"] = list(feature.bin_edges)
         out["bin_counts"] = list(feature.bin_counts)
+        out["grid"] = list(feature.grid)
     return out
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from mlmon.errors import ReferenceProfileError
 from mlmon.reference.profile import (
-    PROFILE_VERSION,
+    READABLE_VERSIONS,
     VERSION_KEY,
     CategoricalFeature,
     ConfidenceSummary,
@@ -133,24 +133,26 @@ def profile_from_dict(data: Any, origin: str = "<dict>") -> ReferenceProfile:
         raise ReferenceProfileError(f"{origin}: not an mlmon reference profile (no {VERSION_KEY!r} key)")
     try:
         version = as_int(data[VERSION_KEY], VERSION_KEY)
-        if version != PROFILE_VERSION:
+        if version not in READABLE_VERSIONS:
             raise ReferenceProfileError(
                 f"{origin}: reference profile version {version!r} is not supported (this mlmon reads "
-                f"version {PROFILE_VERSION}); rebuild it with `mlmon reference build`"
+                f"versions {', '.join(map(str, READABLE_VERSIONS))}); rebuild it with `mlmon reference build`"
             )
-        return _profile(Obj(data))
+        return _profile(Obj(data), version)
     except FieldError as error:
         raise ReferenceProfileError(f"{origin}: corrupt reference profile: {error}") from None
 
 
-def _profile(top: Obj) -> ReferenceProfile:
+def _profile(top: Obj, version: int) -> ReferenceProfile:
     columns = top.obj("columns") if top.raw("columns", None) is not None else Obj({}, "columns")
     proba = columns.array("proba") if columns.raw("proba", None) is not None else []
     counts, shares = _classes(top)
     conf = None if top.raw("confidence") is None else _confidence(top.obj("confidence"))
     features = top.obj("features")
+    levels = _grid_levels(top) if version >= 2 else ()
     return ReferenceProfile(
-        version=PROFILE_VERSION,
+        version=version,
+        grid_levels=levels,
         created_at=_time(top.raw("created_at"), top.at("created_at")),
         source=top.text("source"),
         n_rows=top.integer("n_rows"),
@@ -160,8 +162,15 @@ def _profile(top: Obj) -> ReferenceProfile:
         class_counts=counts,
         class_shares=shares,
         confidence=conf,
-        features={name: _feature(features.obj(name)) for name in features.data},
+        features={name: _feature(features.obj(name), levels if version >= 2 else None) for name in features.data},
     )
+
+
+def _grid_levels(top: Obj) -> tuple[float, ...]:
+    levels = tuple(as_number(x, f"{top.at('grid_levels')}[{i}]", nullable=False, low=0.0, high=1.0) for i, x in enumerate(top.array("grid_levels")))
+    if len(levels) < 2 or levels[0] != 0.0 or levels[-1] != 1.0 or not all(a < b for a, b in pairwise(levels)):
+        raise FieldError(top.at("grid_levels"), "expected strictly increasing levels from 0 to 1")
+    return levels
 
 
 def _classes(top: Obj) -> tuple[dict[str, int], dict[str, float]]:
@@ -186,25 +195,39 @@ def _confidence(conf: Obj) -> ConfidenceSummary:
     )
 
 
-def _feature(d: Obj) -> FeatureProfile:
+def _feature(d: Obj, levels: tuple[float, ...] | None) -> FeatureProfile:
+    """One feature; ``levels`` are the profile's grid levels (None: version 1, no grid)."""
     kind = d.raw("kind")
+    missing = 0 if levels is None else d.integer("missing")
     if kind == "categorical":
         cats = d.obj("category_counts")
         counts = {k: as_int(v, cats.at(k)) for k, v in cats.data.items()}
-        return CategoricalFeature(d.integer("count"), d.number("missing_share", nullable=False, low=0.0, high=1.0), counts)
+        return CategoricalFeature(d.integer("count"), d.number("missing_share", nullable=False, low=0.0, high=1.0), counts, missing)
     if kind != "numeric":
         raise FieldError(d.at("kind"), f"expected \"numeric\" or \"categorical\", got {shown(kind)}")
     edges, counts = _histogram(d)
-    levels = d.obj("quantiles")
+    quantiles = d.obj("quantiles")
     return NumericFeature(
         count=d.integer("count"),
         missing_share=d.number("missing_share", nullable=False, low=0.0, high=1.0),
         std=d.number("std", low=0.0),
         **{k: d.number(k) for k in _FEATURE_NUMBERS},
-        quantiles={_level(k, levels): levels.number(k) for k in levels.data},
+        quantiles={_level(k, quantiles): quantiles.number(k) for k in quantiles.data},
         bin_edges=edges,
         bin_counts=counts,
+        missing=missing,
+        grid=() if levels is None else _grid(d, len(levels)),
     )
+
+
+def _grid(d: Obj, size: int) -> tuple[float, ...]:
+    grid = tuple(as_number(x, f"{d.at('grid')}[{i}]", nullable=False) for i, x in enumerate(d.array("grid")))
+    if grid and (len(grid) != size or not all(a <= b for a, b in pairwise(grid))):
+        raise FieldError(d.at("grid"), f"expected {size} non-decreasing quantiles, one per grid level")
+    count = d.integer("count")
+    if bool(grid) != (count > 0):
+        raise FieldError(d.at("grid"), "expected quantiles exactly when count is above 0")
+    return grid
 
 
 def _histogram(d: Obj) -> tuple[tuple[float, ...], tuple[int, ...]]:

@@ -3,7 +3,6 @@ Numbers only; which windows are tested and what they mean is decided in ``mlmon.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -31,9 +30,5 @@ def class_drift(window: PredictionWindow, reference_shares: Mapping[str, float],
     """PSI, JS distance and chi-squared of ``window``'s class counts against
     ``reference_shares``; every statistic is nan without a reference or predictions, and
     where the statistic itself is undefined (a single class in both)."""
-    aligned = stats.align_categories(reference_shares, window.class_counts)
-    if not reference_shares or window.n == 0:
-        return ClassDrift(aligned, math.nan, math.nan, math.nan, math.nan)
-    ref, cur = aligned.reference_shares, aligned.current_counts
-    chi2, p = stats.chi_squared_gof(cur, ref, epsilon)
-    return ClassDrift(aligned, stats.psi(ref, cur, epsilon), stats.js_distance(ref, cur), chi2, p)
+    aligned, psi, js, chi2, p = stats.category_statistics(reference_shares, window.class_counts if window.n else {}, epsilon)
+    return ClassDrift(aligned, psi, js, chi2, p)

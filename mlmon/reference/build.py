@@ -11,6 +11,7 @@ import polars as pl
 from mlmon import stats
 from mlmon.errors import UsageError
 from mlmon.reference.profile import (
+    DISCRETE_VALUES,
     EDGE_LEVELS,
     LOW_CONFIDENCE,
     OTHER,
@@ -148,7 +149,18 @@ def _feature_profile(series: pl.Series) -> FeatureProfile:
         bin_counts=tuple(map(int, stats.bin_counts(values, edges))),
         missing=missing,
         grid=tuple(map(float, np.quantile(values, stats.GRID_LEVELS))),
+        value_counts=_value_counts(values),
     )
+
+
+def _value_counts(values: np.ndarray) -> dict[str, int]:
+    """Counts per distinct value, keyed as feature drift keys a window's values
+    (``mlmon.analyses.features.value_keys``), when there are at most ``DISCRETE_VALUES``."""
+    distinct, counts = np.unique(values + 0.0, return_counts=True)  # + 0.0: -0.0 is 0.0
+    if distinct.size > DISCRETE_VALUES:
+        return {}
+    keys = pl.Series(distinct).cast(pl.String).to_list()
+    return dict(zip(keys, map(int, counts)))
 
 
 def _categorical_profile(series: pl.Series) -> CategoricalFeature:

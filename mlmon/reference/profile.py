@@ -29,6 +29,9 @@ TOP_K = 20
 """Categories kept per categorical feature; the rest are pooled under :data:`OTHER`."""
 OTHER = "__other__"
 """Name of the pooled category for categories beyond the top :data:`TOP_K`."""
+DISCRETE_VALUES = 20
+"""A numeric feature with at most this many distinct values is discrete: its values are
+compared as categories (chi-squared), where a quantile grid would be all ties."""
 LOW_CONFIDENCE = 0.5
 """Threshold behind ``share_below_0_5`` in the confidence summary."""
 
@@ -101,6 +104,10 @@ class NumericFeature:
     """Quantiles at the profile's ``grid_levels`` (numpy linear), from the minimum to the
     maximum: the state feature drift compares a window with (:mod:`mlmon.stats.grid`).
     Empty when ``count`` is 0, and in a version-1 profile."""
+    value_counts: dict[str, int] = field(default_factory=dict)
+    """For a discrete feature (at most :data:`DISCRETE_VALUES` distinct values, such as a
+    0/1 flag or an image width): the count of each value, keyed by :func:`value_key`.
+    Feature drift then compares values as categories. Empty for a continuous feature."""
     kind: str = "numeric"
     """Always ``numeric``."""
 

@@ -19,6 +19,7 @@ from typing import Any
 from mlmon.errors import ReferenceProfileError
 from mlmon.reference.profile import (
     READABLE_VERSIONS,
+    DISCRETE_VALUES,
     VERSION_KEY,
     CategoricalFeature,
     ConfidenceSummary,
@@ -217,7 +218,21 @@ def _feature(d: Obj, levels: tuple[float, ...] | None) -> FeatureProfile:
         bin_counts=counts,
         missing=missing,
         grid=() if levels is None else _grid(d, len(levels)),
+        value_counts={} if levels is None else _value_counts(d),
     )
+
+
+def _value_counts(d: Obj) -> dict[str, int]:
+    values = d.obj("value_counts")
+    counts = {k: as_int(v, values.at(k)) for k, v in values.data.items()}
+    if len(counts) > DISCRETE_VALUES:
+        raise FieldError(d.at("value_counts"), f"expected at most {DISCRETE_VALUES} values, got {len(counts)}")
+    for key in counts:
+        try:
+            float(key)
+        except ValueError:
+            raise FieldError(values.at(key), "expected a number as the key") from None
+    return counts
 
 
 def _grid(d: Obj, size: int) -> tuple[float, ...]:

@@ -29,7 +29,7 @@ of an unseen class from dominating PSI (it adds about 0.002 at n = 1,000).
 
 _EXPORTS = {
     **{name: "mlmon.stats.categorical" for name in (
-        "AlignedCategories", "align_categories", "to_shares", "floor_shares", "psi", "chi_squared_gof", "js_distance")},
+        "AlignedCategories", "align_categories", "category_statistics", "to_shares", "floor_shares", "psi", "chi_squared_gof", "js_distance")},
     "benjamini_hochberg": "mlmon.stats.multiple",
     "entropy_bits": "mlmon.stats.continuous",
     "bin_counts": "mlmon.stats.continuous",

@@ -59,6 +59,22 @@ def align_categories(ref_shares: Mapping[str, float], cur_counts: Mapping[str, i
     return AlignedCategories(labels=labels, reference_shares=ref, current_counts=cur, unseen=tuple(unseen))
 
 
+def category_statistics(
+    ref_shares: Mapping[str, float], cur_counts: Mapping[str, int], epsilon: float = SHARE_EPSILON
+) -> tuple[AlignedCategories, float, float, float, float]:
+    """Current counts per category against reference shares: the aligned categories, PSI,
+    Jensen-Shannon distance, and the chi-squared statistic and p-value. Every statistic is
+    nan without a reference or current counts (see :func:`psi`, :func:`js_distance`,
+    :func:`chi_squared_gof` for each formula)."""
+    aligned = align_categories(ref_shares, cur_counts)
+    ref, cur = aligned.reference_shares, aligned.current_counts
+    if not ref_shares or cur.sum() == 0:
+        nan = float("nan")
+        return aligned, nan, nan, nan, nan
+    chi2, p = chi_squared_gof(cur, ref, epsilon)
+    return aligned, psi(ref, cur, epsilon), js_distance(ref, cur), chi2, p
+
+
 def to_shares(values: ArrayLike) -> np.ndarray:
     """Normalise counts (or shares) to shares summing to one; ``nan`` when the sum is not
     positive or the input is empty.

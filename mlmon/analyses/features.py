@@ -1,0 +1,193 @@
+"""Feature drift numbers: what a window keeps per input feature, and the statistics that
+compare it with the reference profile. Numbers only; ``mlmon.verdicts`` says what they mean.
+
+A window's state per feature merges by addition (chunks, files, hosts):
+
+* a **continuous** numeric feature: counts on the reference quantile grid, the sums beyond
+  the reference range, Chan-merged moments, and the missing count
+  (:class:`NumericState`, statistics in :mod:`mlmon.stats.grid`);
+* a **discrete** numeric feature (at most ``DISCRETE_VALUES`` distinct reference values,
+  such as a 0/1 flag or an image width) and a categorical one: counts per value, and the
+  missing count (:class:`CategoryState`). Values are compared as categories: a quantile
+  grid of ties brackets KS badly, and chi-squared is exact on categories.
+
+A value is *missing* when it is null, NaN or infinite: absent is missing, not zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from mlmon import stats
+from mlmon.reference.profile import CategoricalFeature, NumericFeature
+from mlmon.stats.grid import Estimate, GridCounts, KSBracket, Moments
+
+
+@dataclass(frozen=True)
+class NumericState:
+    """One window's finite values of a continuous numeric feature, on the reference grid."""
+
+    grid: GridCounts
+    """Counts per grid interval, and the sums beyond the reference range."""
+    moments: Moments
+    """Count, mean and M2 of the finite values."""
+    missing: int
+    """Values that were null, NaN or infinite."""
+
+    def merge(self, other: NumericState) -> NumericState:
+        return NumericState(self.grid.merge(other.grid), self.moments.merge(other.moments), self.missing + other.missing)
+
+
+@dataclass(frozen=True)
+class CategoryState:
+    """One window's values of a categorical or discrete numeric feature, counted by value."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    """Count per value (a number keyed by :func:`value_keys`)."""
+    missing: int = 0
+    """Values that were null (or NaN/infinite, for a numeric feature)."""
+    moments: Moments = Moments(0, math.nan, 0.0)
+    """Moments of a discrete numeric feature's values (count 0 for a categorical one)."""
+
+    def merge(self, other: CategoryState) -> CategoryState:
+        return CategoryState(dict(Counter(self.counts) + Counter(other.counts)), self.missing + other.missing, self.moments.merge(other.moments))
+
+
+FeatureState = NumericState | CategoryState
+
+
+def value_keys(values: pl.Series) -> pl.Series:
+    """Numbers as category keys: the shortest text that reads back as the same float64
+    (polars' cast to String), with -0.0 read as 0.0. The profile keys its value counts so."""
+    numbers = values.cast(pl.Float64)
+    return numbers.zip_with(numbers != 0.0, pl.Series([0.0] * numbers.len())).cast(pl.String)
+
+
+def window_state(values: pl.Series, reference: NumericFeature | CategoricalFeature) -> FeatureState:
+    """One window's state of one feature, shaped by its reference profile."""
+    if isinstance(reference, CategoricalFeature):
+        text = values.cast(pl.String)
+        return CategoryState(_counts(text.drop_nulls()), int(text.null_count()))
+    numbers = values.cast(pl.Float64, strict=False)
+    finite = numbers.filter(numbers.is_finite()).to_numpy()
+    missing = values.len() - finite.size
+    if reference.value_counts:
+        return CategoryState(_counts(value_keys(pl.Series(finite))), missing, Moments.of(finite))
+    if not reference.grid:  # no reference values, or a version-1 profile: nothing to count on
+        return NumericState(GridCounts(np.zeros(0, dtype=np.int64), 0.0, 0.0), Moments.of(finite), missing)
+    return NumericState(stats.grid_counts(finite, reference.grid), Moments.of(finite), missing)
+
+
+def _counts(keys: pl.Series) -> dict[str, int]:
+    table = keys.value_counts(name="n")
+    return dict(zip(table[keys.name].to_list(), map(int, table["n"].to_list())))
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    """One feature in one window next to the reference. A statistic that does not apply
+    to the feature's kind, or cannot be computed, is nan; ``unknown`` then says why."""
+
+    kind: str
+    """``continuous``, ``discrete`` or ``categorical``."""
+    n: int
+    """Values present in the window."""
+    missing_share: float
+    """Share of the window's rows where the value is missing."""
+    reference_missing_share: float
+    """The same on the reference."""
+    psi: float
+    """PSI: over the reference deciles plus one bin below its minimum and one above its
+    maximum (continuous), or over the values or categories."""
+    p_value: float
+    """The significance test's p-value: KS from the lower end of its bracket (continuous),
+    chi-squared (discrete, categorical)."""
+    mean_shift_sd: float = math.nan
+    """(window mean − reference mean) / reference std (numeric)."""
+    std_ratio: float = math.nan
+    """Window std / reference std (numeric)."""
+    ks: KSBracket | None = None
+    """The KS statistic's bracket (continuous)."""
+    wasserstein_sd: Estimate | None = None
+    """Wasserstein-1 over the reference std, with its bound (continuous)."""
+    outside_share: float = math.nan
+    """Share of present values outside the reference [min, max] (numeric)."""
+    js_distance: float = math.nan
+    """Jensen-Shannon distance, base 2 (discrete, categorical)."""
+    unseen: dict[str, float] = field(default_factory=dict)
+    """Values or categories the reference never saw, with their share (discrete, categorical)."""
+    unknown: str | None = None
+    """Why the feature cannot be judged in this window (None when it can)."""
+
+
+def feature_drift(reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...]) -> FeatureDrift:
+    """The statistics of one feature's window ``state`` against its ``reference``."""
+    rows = state.missing + (state.moments.count if isinstance(state, NumericState) else sum(state.counts.values()))
+    missing_share = state.missing / rows if rows else math.nan
+    unknown = _unknown(reference, state, levels)
+    if isinstance(state, CategoryState):
+        return _category_drift(reference, state, missing_share, unknown)
+    return _continuous_drift(reference, state, missing_share, unknown, levels)
+
+
+def _unknown(reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...]) -> str | None:
+    present = state.moments.count if isinstance(state, NumericState) else sum(state.counts.values())
+    if reference.count == 0:
+        return "the reference has no values of this feature"
+    if present == 0:
+        return "no values in this window"
+    if isinstance(reference, NumericFeature) and not reference.value_counts:
+        if not levels or not reference.grid:
+            return "the reference profile has no quantile grid (version 1): rebuild it"
+        if not reference.std > 0:
+            return "the reference values are all equal"
+    return None
+
+
+def _category_drift(reference: NumericFeature | CategoricalFeature, state: CategoryState, missing_share: float, unknown: str | None) -> FeatureDrift:
+    ref_counts = reference.category_counts if isinstance(reference, CategoricalFeature) else reference.value_counts
+    total = sum(ref_counts.values())
+    aligned, psi, js, _, p = stats.category_statistics({k: v / total for k, v in ref_counts.items()} if total else {}, state.counts)
+    n = int(aligned.current_counts.sum())
+    unseen = {k: int(c) / n for k, c in zip(aligned.labels, aligned.current_counts) if k in aligned.unseen} if n else {}
+    numeric = isinstance(reference, NumericFeature)
+    shift, ratio = _moment_shift(reference, state.moments) if numeric else (math.nan, math.nan)
+    outside = _outside_share(reference, state) if numeric else math.nan
+    return FeatureDrift(
+        kind="discrete" if numeric else "categorical", n=n, missing_share=missing_share,
+        reference_missing_share=reference.missing_share, psi=psi, p_value=p, mean_shift_sd=shift, std_ratio=ratio,
+        outside_share=outside, js_distance=js, unseen=unseen, unknown=unknown,
+    )
+
+
+def _continuous_drift(reference: NumericFeature, state: NumericState, missing_share: float, unknown: str | None, levels: tuple[float, ...]) -> FeatureDrift:
+    if unknown is not None:
+        return FeatureDrift("continuous", state.moments.count, missing_share, reference.missing_share, math.nan, math.nan, unknown=unknown)
+    window = state.grid
+    ks = stats.ks_bracket(levels, window, reference.count)
+    w1 = stats.wasserstein(reference.grid, levels, window)
+    shift, ratio = _moment_shift(reference, state.moments)
+    return FeatureDrift(
+        kind="continuous", n=window.n, missing_share=missing_share, reference_missing_share=reference.missing_share,
+        psi=stats.decile_psi(levels, window), p_value=ks.p_value, mean_shift_sd=shift, std_ratio=ratio, ks=ks,
+        wasserstein_sd=Estimate(w1.value / reference.std, w1.bound / reference.std),
+        outside_share=(window.counts[0] + window.counts[-1]) / window.n,
+    )
+
+
+def _moment_shift(reference: NumericFeature, moments: Moments) -> tuple[float, float]:
+    if not reference.std > 0 or moments.count == 0:
+        return math.nan, math.nan
+    return (moments.mean - reference.mean) / reference.std, moments.std / reference.std
+
+
+def _outside_share(reference: NumericFeature, state: CategoryState) -> float:
+    n = sum(state.counts.values())
+    outside = sum(c for k, c in state.counts.items() if not reference.min <= float(k) <= reference.max)
+    return outside / n if n else math.nan
+

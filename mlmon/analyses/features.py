@@ -158,6 +158,8 @@ def _category_drift(reference: NumericFeature | CategoricalFeature, state: Categ
     numeric = isinstance(reference, NumericFeature)
     shift, ratio = _moment_shift(reference, state.moments) if numeric else (math.nan, math.nan)
     outside = _outside_share(reference, state) if numeric else math.nan
+    if unknown is None and math.isnan(p):
+        unknown = f"a single {'value' if numeric else 'category'} in the reference and the window: nothing to compare"
     return FeatureDrift(
         kind="discrete" if numeric else "categorical", n=n, missing_share=missing_share,
         reference_missing_share=reference.missing_share, psi=psi, p_value=p, mean_shift_sd=shift, std_ratio=ratio,

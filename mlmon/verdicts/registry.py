@@ -30,6 +30,27 @@ class DriftThresholds:
 
 
 @dataclass(frozen=True)
+class FeatureDriftThresholds:
+    """The rule behind feature-drift verdicts (``references/statistics/feature_drift.md``)."""
+
+    min_samples: int = 200
+    """Fewer values of a feature in a window: ``insufficient data``."""
+    alpha: float = 0.001
+    """Significant when the BH-adjusted p-value (KS for continuous features, chi-squared
+    for discrete and categorical ones, across features x windows) is below this."""
+    warning_wasserstein: float = 0.1
+    """Warning (continuous): significant and Wasserstein-1 / reference sd at or above this,
+    Evidently's drift bound, reached by a 0.1 sd mean move."""
+    warning_psi: float = 0.005
+    """Warning (discrete, categorical): significant and PSI at or above this; a binary
+    share moving from 50% to 46% gives 0.0064."""
+    critical_psi: float = 0.25
+    """Critical (any kind): significant and PSI at or above this, the conventional major shift."""
+    epsilon: float = SHARE_EPSILON
+    """Share floor for empty bins and categories in PSI and chi-squared."""
+
+
+@dataclass(frozen=True)
 class ConfidenceThresholds:
     """The rule behind confidence-collapse verdicts."""
 
@@ -70,6 +91,7 @@ class Check(str, enum.Enum):
     ERROR_RATE = "error_rate"
     PREDICTION_DRIFT = "prediction_drift"
     CONFIDENCE_COLLAPSE = "confidence_collapse"
+    FEATURE_DRIFT = "feature_drift"
 
     @property
     def spec(self) -> CheckSpec:
@@ -86,4 +108,5 @@ REGISTRY: dict[Check, CheckSpec] = {
     Check.ERROR_RATE: CheckSpec("ops", "budgets", BudgetThresholds, "error rate over its limit"),
     Check.PREDICTION_DRIFT: CheckSpec("predictions", "prediction_drift", DriftThresholds, "class shares moved from the reference"),
     Check.CONFIDENCE_COLLAPSE: CheckSpec("predictions", "confidence", ConfidenceThresholds, "mean confidence fell below its baseline"),
+    Check.FEATURE_DRIFT: CheckSpec("features", "feature_drift", FeatureDriftThresholds, "an input feature's distribution moved from the reference"),
 }

@@ -1,0 +1,137 @@
+"""Feature-drift verdicts (issue 10): no false alarm on stationary features, subtle real
+shifts are warnings and never critical, gross shifts are critical from the first window,
+degenerate features are unknown with a reason."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from mlmon.analyses.features import CategoryState, NumericState, feature_drift, window_state
+from mlmon.reference.build import build_profile
+from mlmon.stats.grid import GridCounts, Moments
+from mlmon.verdicts.feature_drift import judge_feature_drift
+from mlmon.verdicts.findings import Severity
+
+REF_N = 100_000
+CATEGORIES = [f"c{i}" for i in range(10)]
+CATEGORY_P = np.arange(1, 11) / 55
+
+
+def draw(kind: str, rng: np.random.Generator, size) -> np.ndarray:
+    if kind == "normal":
+        return rng.normal(5, 2, size)
+    if kind == "lognormal":
+        return rng.lognormal(1, 0.6, size)
+    if kind == "uniform":
+        return rng.uniform(-1, 1, size)
+    if kind == "binary":
+        return (rng.uniform(size=size) < 0.5).astype(float)
+    return rng.choice(np.array(CATEGORIES), size=size, p=CATEGORY_P)
+
+
+KINDS = ("normal", "lognormal", "uniform", "binary", "category")
+FEATURES = [f"{kind}_{i}" for kind in KINDS for i in range(4)]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    rng = np.random.default_rng(20)
+    frame = pl.DataFrame({name: draw(name.rsplit("_", 1)[0], rng, REF_N) for name in FEATURES})
+    return build_profile(frame, label=None, features=FEATURES)
+
+
+def numeric_states(values: np.ndarray, grid: tuple[float, ...]) -> list[NumericState]:
+    """Window states of every row of ``values`` at once (the reducer's state, built fast)."""
+    g = np.asarray(grid)
+    rows, width = values.shape
+    index = np.searchsorted(g, values, side="right")
+    index[values == g[-1]] = len(g) - 1
+    counts = np.bincount((index + np.arange(rows)[:, None] * (len(g) + 1)).ravel(), minlength=rows * (len(g) + 1)).reshape(rows, -1)
+    below, above = np.where(values < g[0], values, 0).sum(axis=1), np.where(values > g[-1], values, 0).sum(axis=1)
+    means, m2 = values.mean(axis=1), ((values - values.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    return [NumericState(GridCounts(counts[i], float(below[i]), float(above[i])), Moments(width, float(means[i]), float(m2[i])), 0) for i in range(rows)]
+
+
+def category_states(values: np.ndarray, keys: list[str] | None = None) -> list[CategoryState]:
+    states = []
+    for row in values:
+        labels, counts = np.unique(row, return_counts=True)
+        names = keys or [str(x) for x in labels]
+        if keys:
+            names = [f"{float(x)!r}" for x in labels]
+        numeric = row.dtype.kind == "f"
+        states.append(CategoryState(dict(zip(names, map(int, counts))), 0, Moments.of(row) if numeric else Moments(0, math.nan, 0.0)))
+    return states
+
+
+def judge(reference, name: str, states) -> list:
+    feature = reference.features[name]
+    measured = [(name, i, feature_drift(feature, s, reference.grid_levels)) for i, s in enumerate(states)]
+    return list(judge_feature_drift(measured))
+
+
+def test_twenty_stationary_features_over_a_thousand_windows_flag_nothing(reference):
+    rng = np.random.default_rng(21)
+    measured = []
+    for name in FEATURES:
+        kind, feature = name.rsplit("_", 1)[0], reference.features[name]
+        values = draw(kind, rng, (1000, 1000))
+        if kind in ("binary", "category"):
+            states = category_states(values, keys=[] if kind == "binary" else None)
+        else:
+            states = numeric_states(values, feature.grid)
+        measured += [(name, i, feature_drift(feature, s, reference.grid_levels)) for i, s in enumerate(states)]
+    verdicts = judge_feature_drift(measured)
+    assert len(verdicts) == 20_000
+    flagged = [(v.feature, v.window, v.reason) for v in verdicts if v.severity is not Severity.OK]
+    assert flagged == []
+    assert all(math.isfinite(v.drift.psi) and math.isfinite(v.p_adjusted) for v in verdicts)
+
+
+@pytest.mark.parametrize(("name", "shift"), [
+    ("normal_0", lambda x: (x - 5) * 1.3 + 5),  # std x1.3, mean unchanged: a mean-only check misses it
+    ("normal_1", lambda x: x + 0.15 * 2),  # mean +0.15 sd
+    ("binary_0", None),  # a binary share from 50% to 46%
+])
+def test_subtle_real_shifts_in_windows_of_6000_are_warnings_never_critical(reference, name, shift):
+    rng = np.random.default_rng(22)
+    if name.startswith("binary"):
+        states = category_states((rng.uniform(size=(5, 6000)) < 0.46).astype(float), keys=[])
+    else:
+        states = numeric_states(shift(draw("normal", rng, (5, 6000))), reference.features[name].grid)
+    severities = {v.severity for v in judge(reference, name, states)}
+    assert severities == {Severity.WARNING}, [v.reason for v in judge(reference, name, states)]
+
+
+def test_gross_shifts_are_critical_from_the_first_window(reference):
+    rng = np.random.default_rng(23)
+    shifted = numeric_states(draw("normal", rng, (3, 2000)) + 2.0, reference.features["normal_2"].grid)  # +1 sd
+    assert [v.severity for v in judge(reference, "normal_2", shifted)] == [Severity.CRITICAL] * 3
+    rows = np.concatenate([draw("category", rng, (1, 1400)), np.full((1, 600), "c99")], axis=1)  # a new category: 30%
+    verdicts = judge(reference, "category_0", category_states(rows))
+    assert verdicts[0].severity is Severity.CRITICAL and verdicts[0].drift.unseen == {"c99": pytest.approx(0.3)}
+
+
+def test_degenerate_features_are_unknown_with_the_reason_and_no_nan_reaches_a_total():
+    frame = pl.DataFrame({"constant": np.full(1000, 3.0), "empty": [None] * 1000, "x": np.linspace(0, 1, 1000)}, schema_overrides={"empty": pl.Float64})
+    reference = build_profile(frame, label=None, features=["constant", "empty", "x"])
+    measured = [
+        ("empty", 0, feature_drift(reference.features["empty"], window_state(pl.Series([1.0] * 300), reference.features["empty"]), reference.grid_levels)),
+        ("x", 0, feature_drift(reference.features["x"], window_state(pl.Series([None] * 300, dtype=pl.Float64), reference.features["x"]), reference.grid_levels)),
+        ("x", 1, feature_drift(reference.features["x"], window_state(pl.Series(np.linspace(0, 1, 50)), reference.features["x"]), reference.grid_levels)),
+        ("constant", 0, feature_drift(reference.features["constant"], window_state(pl.Series([3.0] * 300), reference.features["constant"]), reference.grid_levels)),
+    ]
+    verdicts = judge_feature_drift(measured)
+    assert [(v.feature, v.severity.value, v.reason) for v in verdicts[:3]] == [
+        ("empty", "unknown", "the reference has no values of this feature"),
+        ("x", "unknown", "no values in this window"),
+        ("x", "unknown", "insufficient data: 50 values < 200"),
+    ]
+    assert (verdicts[3].severity, verdicts[3].reason) == (Severity.UNKNOWN, "a single value in the reference and the window: nothing to compare")
+    assert all(math.isnan(v.p_adjusted) for v in verdicts)
+    moved = feature_drift(reference.features["constant"], window_state(pl.Series([4.0] * 300), reference.features["constant"]), reference.grid_levels)
+    assert judge_feature_drift([("constant", 0, moved)])[0].severity is Severity.CRITICAL  # a constant that moved

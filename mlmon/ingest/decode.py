@@ -1,10 +1,12 @@
 """Decode chunks of JSON lines into a frame of string leaves, one row per usable line.
 
 The fast path hands a clean chunk to polars' ndjson reader in one call. A chunk that is
-not clean (a line that is not an object, a blank line, a prefix, a parse error) takes the
-line-aware path, which finds each bad line, says why, and decodes the rest. Polars' reader
-gives no line number on failure and fails the whole chunk for one truncated line, which is
-why that path exists.
+not clean (a line that is not an object, a blank line, a prefix, a parse error) has its
+lines sorted by shape (:mod:`.lines`): blank lines are counted, object-shaped lines still go
+to polars in one call, and only the rest take the line-aware path, which finds each bad
+line, says why, and decodes the rest. Polars' reader gives no line number on failure and
+fails the whole chunk for one broken line, which is why the sorting and the line-aware path
+exist; an object-shaped line it rejects is found by its look, or by reading in pieces.
 """
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ def _by_event_time(data: pl.DataFrame) -> pl.DataFrame:
     """Sorted by ``ts`` once, eagerly, and only when the input was not already in order
     (one file usually is), so analyses never re-sort inside their plans."""
     in_order = data.height < 2 or bool(data.select(pl.col("ts").diff().dt.total_microseconds().min() >= 0).item())
-    return data.with_columns(pl.col("ts").set_sorted()) if in_order else data.sort("ts")
+    return data.with_columns(pl.col("ts").set_sorted()) if in_order else data.sort("ts", maintain_order=True)
 
 
 def _in_time_range(records: pl.DataFrame, options: IngestOptions) -> pl.DataFrame:

@@ -130,3 +130,33 @@ def test_degenerate_inputs_give_nan_never_an_exception():
     assert math.isnan(wasserstein(grid, GRID_LEVELS, empty).value)
     assert math.isnan(decile_psi(GRID_LEVELS, empty))
     assert math.isfinite(wasserstein(grid, GRID_LEVELS, constant).value)
+
+
+def test_a_crossing_inside_an_interval_is_hand_worked():
+    """Reference: 80% uniform on [0, 1), 20% on [1, 2] (grid 0, 1, 2 at levels 0, 0.8, 1);
+    window: 30% at -1, 70% inside [1, 2]. G at the points is 0.3, 0.3, 1, so d = p - G
+    runs -0.3 -> 0.5 (a crossing: (0.09 + 0.25) / (2 * 0.8) = 0.2125), then 0.5 -> 0
+    (0.25); the tail below is 0.3 * (0 - (-1)) = 0.3. Total 0.7625."""
+    current = [-1.0] * 3 + [1.2, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9]
+    window = grid_counts(np.array(current), np.array([0.0, 1.0, 2.0]))
+    estimate = wasserstein(np.array([0.0, 1.0, 2.0]), (0.0, 0.8, 1.0), window)
+    assert estimate.value == pytest.approx(0.7625, abs=1e-12)
+    reference = np.concatenate([np.linspace(0, 1, 160_000, endpoint=False), np.linspace(1, 2, 40_001)])
+    assert abs(estimate.value - stats.wasserstein_distance(reference, current)) <= estimate.bound
+
+
+def test_the_p_value_is_the_asymptotic_two_sample_one_of_the_lower_end():
+    rng = np.random.default_rng(6)
+    ref = rng.normal(size=20_000)
+    window = grid_counts(rng.normal(0.05, 1, 3_000), np.quantile(ref, GRID_LEVELS))
+    bracket = ks_bracket(GRID_LEVELS, window, 20_000)
+    assert bracket.p_value == pytest.approx(stats.kstwo.sf(bracket.low, round(3_000 * 20_000 / 23_000)), rel=1e-12)
+    assert math.isnan(ks_bracket(GRID_LEVELS, window, 0).p_value)
+
+
+def test_the_wasserstein_bound_is_a_few_hundredths_of_an_sd_for_six_thousand_values():
+    rng = np.random.default_rng(8)
+    ref = rng.normal(size=REF_N)
+    grid = np.quantile(ref, GRID_LEVELS)
+    estimate = wasserstein(grid, GRID_LEVELS, grid_counts(rng.normal(size=WINDOW_N), grid))
+    assert 0.005 < estimate.bound < 0.05  # guaranteed and loose, but of this order (wasserstein.md)

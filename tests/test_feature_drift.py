@@ -39,7 +39,8 @@ def drift(reference, name, values):
 def test_a_continuous_feature_is_scipys_ks_and_wasserstein_within_their_bounds(reference):
     ref_values = np.asarray(pl.Series(RNG.normal(10, 2, REF_N)))  # a fresh draw of the same law
     current = RNG.normal(10.3, 2.6, 6_000)
-    result, state = drift(reference, "x", current)
+    result, state = drift(reference, "x", np.concatenate([current, [np.nan] * 60]))
+    assert result.missing_share == pytest.approx(60 / 6060) and result.n == 6_000
     assert isinstance(state, NumericState) and result.kind == "continuous" and result.unknown is None
     ks = scipy_stats.ks_2samp(ref_values, current).statistic
     assert result.ks.low - 0.01 <= ks <= result.ks.high + 0.01  # two reference draws differ by about 1/sqrt(n)
@@ -53,15 +54,16 @@ def test_a_continuous_feature_is_scipys_ks_and_wasserstein_within_their_bounds(r
 
 def test_window_states_merge_to_the_state_of_the_whole_window(reference):
     values = np.concatenate([RNG.normal(10, 2, 3000), [np.nan, np.inf]])
-    for name, data in (("x", values), ("flag", np.round(RNG.uniform(0, 1, 3002))), ("camera", RNG.choice(["cam01", "cam09"], 3002))):
-        data = list(data) if name == "camera" else data
+    flags = np.concatenate([np.round(RNG.uniform(0, 1, 3000)), [np.nan, np.nan]])
+    cameras = [*RNG.choice(["cam01", "cam09"], 3000), None, None]
+    for name, data in (("x", values), ("flag", flags), ("camera", cameras)):
         pieces = [window_state(pl.Series(data[a:b]), reference.features[name]) for a, b in ((0, 7), (7, 1500), (1500, len(data)))]
         merged = pieces[0].merge(pieces[1]).merge(pieces[2])
         whole = window_state(pl.Series(data), reference.features[name])
         a = feature_drift(reference.features[name], merged, reference.grid_levels)
         b = feature_drift(reference.features[name], whole, reference.grid_levels)
         assert a.psi == pytest.approx(b.psi, rel=1e-12) and a.p_value == pytest.approx(b.p_value, rel=1e-9, abs=1e-300)
-        assert a.n == b.n and a.missing_share == b.missing_share
+        assert a.n == b.n and a.missing_share == b.missing_share == pytest.approx(2 / 3002)
 
 
 def test_a_binary_feature_is_compared_as_categories_with_scipys_chi_squared(reference):
@@ -94,9 +96,9 @@ def test_a_new_resolution_shows_as_an_unseen_value_outside_the_reference_range()
     frame = pl.DataFrame({"width": [640.0] * 900 + [1280.0] * 100})
     profile = build_profile(frame, label=None, features=["width"])
     assert profile.features["width"].value_counts == {"640.0": 900, "1280.0": 100}
-    state = window_state(pl.Series([1920.0] * 400 + [640.0] * 600), profile.features["width"])
+    state = window_state(pl.Series([1920.0] * 400 + [640.0] * 500 + [1280.0] * 100), profile.features["width"])
     result = feature_drift(profile.features["width"], state, profile.grid_levels)
-    assert result.unseen == {"1920.0": pytest.approx(0.4)} and result.outside_share == pytest.approx(0.4)
+    assert result.unseen == {"1920.0": pytest.approx(0.4)} and result.outside_share == pytest.approx(0.4)  # 1280 is the maximum: inside
 
 
 @pytest.mark.parametrize(("name", "values", "reason"), [

@@ -135,3 +135,14 @@ def test_degenerate_features_are_unknown_with_the_reason_and_no_nan_reaches_a_to
     assert all(math.isnan(v.p_adjusted) for v in verdicts)
     moved = feature_drift(reference.features["constant"], window_state(pl.Series([4.0] * 300), reference.features["constant"]), reference.grid_levels)
     assert judge_feature_drift([("constant", 0, moved)])[0].severity is Severity.CRITICAL  # a constant that moved
+
+
+def test_a_significant_but_immaterial_shift_is_ok_whatever_psi_says(reference):
+    """Mean +0.08 sd in windows of 200,000: KS is significant and PSI passes the discrete
+    warning bound (0.005), but Wasserstein/sd (about 0.08) is under the continuous one."""
+    rng = np.random.default_rng(24)
+    states = numeric_states(draw("normal", rng, (2, 200_000)) + 0.16, reference.features["normal_3"].grid)
+    verdicts = judge(reference, "normal_3", states)
+    assert all(v.p_adjusted < 0.001 and v.drift.psi > 0.005 for v in verdicts)
+    assert [v.severity for v in verdicts] == [Severity.OK] * 2
+    assert all(v.reason.startswith("significant") and "immaterial: Wasserstein/sd 0.0" in v.reason for v in verdicts)

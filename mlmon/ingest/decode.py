@@ -11,7 +11,6 @@ exist; an object-shaped line it rejects is found by its look, or by reading in p
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import io
 import json
@@ -296,18 +295,12 @@ def _read_good(
     if good.height == 0:
         return _empty(schema)
     payload = "\n".join(good["body"].to_list()).encode()
-    for typed_schema in typed_schemas:
-        with contextlib.suppress(pl.exceptions.PolarsError):
-            frame = pl.read_ndjson(io.BytesIO(payload), schema=typed_schema)
-            if frame.height == good.height:
-                return frame.with_columns(good[LINE], good[PREFIX_TS])
-    try:
-        frame = pl.read_ndjson(io.BytesIO(payload), schema=schema, ignore_errors=True)
-    except pl.exceptions.PolarsError:
+    frame = _fast(payload, good.height, good[LINE], typed_schemas)
+    if frame is None:
+        frame = _fast(payload, good.height, good[LINE], (schema,), lenient=True)
+    if frame is None:
         return _read_good_by_line(source, good, schema, tally)
-    if frame.height != good.height:
-        return _read_good_by_line(source, good, schema, tally)
-    return frame.with_columns(good[LINE], good[PREFIX_TS])
+    return frame.with_columns(good[PREFIX_TS])
 
 
 def _read_good_by_line(source: str, good: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally) -> pl.DataFrame:

@@ -105,7 +105,7 @@ def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: C
             raise
     stats = run.stats(found, tuple(unreadable))
     _check_usable(stats, options)
-    return run.state if run.has_state else run.reducer.from_chunk(empty_canonical(run.probabilities, run.columns)), stats
+    return run.state if run.state is not None else run.reducer.from_chunk(empty_canonical(run.probabilities, run.columns)), stats
 
 
 def _submit_file(source: str, run: _Run, pool: ThreadPoolExecutor, pending: deque[Future], chunk_bytes: int) -> None:
@@ -137,7 +137,6 @@ class _Run:
         self.tidiness: dict[str, Tidiness] = {}  # per file: how untidy its chunks were so far
         self.lines = self.records = self.outside = 0
         self.state: State | None = None
-        self.has_state = False
 
     def process(self, chunk: Chunk) -> tuple[State | None, int, int]:
         """Decode, canonicalize and reduce one chunk (in a worker thread); no state for a
@@ -162,8 +161,7 @@ class _Run:
         chunk_state, kept, dropped = result
         if chunk_state is None:
             return
-        self.state = self.reducer.merge(self.state, chunk_state) if self.has_state else chunk_state
-        self.has_state = True
+        self.state = chunk_state if self.state is None else self.reducer.merge(self.state, chunk_state)
         self.records += kept
         self.outside += dropped
 

@@ -16,6 +16,7 @@ A value is *missing* when it is null, NaN or infinite: absent is missing, not ze
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,9 +39,16 @@ class NumericState:
     """Count, mean and M2 of the finite values."""
     missing: int
     """Values that were null, NaN or infinite."""
+    lowest: float = math.inf
+    """Smallest finite value (inf when none)."""
+    highest: float = -math.inf
+    """Largest finite value (-inf when none)."""
 
     def merge(self, other: NumericState) -> NumericState:
-        return NumericState(self.grid.merge(other.grid), self.moments.merge(other.moments), self.missing + other.missing)
+        return NumericState(
+            self.grid.merge(other.grid), self.moments.merge(other.moments), self.missing + other.missing,
+            min(self.lowest, other.lowest), max(self.highest, other.highest),
+        )
 
 
 @dataclass(frozen=True)
@@ -78,9 +86,10 @@ def window_state(values: pl.Series, reference: NumericFeature | CategoricalFeatu
     missing = values.len() - finite.size
     if reference.value_counts:
         return CategoryState(_counts(value_keys(pl.Series(finite))), missing, Moments.of(finite))
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (math.inf, -math.inf)
     if not reference.grid:  # no reference values, or a version-1 profile: nothing to count on
-        return NumericState(GridCounts(np.zeros(0, dtype=np.int64), 0.0, 0.0), Moments.of(finite), missing)
-    return NumericState(stats.grid_counts(finite, reference.grid), Moments.of(finite), missing)
+        return NumericState(GridCounts(np.zeros(0, dtype=np.int64), 0.0, 0.0), Moments.of(finite), missing, low, high)
+    return NumericState(stats.grid_counts(finite, reference.grid), Moments.of(finite), missing, low, high)
 
 
 def _counts(keys: pl.Series) -> dict[str, int]:
@@ -123,6 +132,9 @@ class FeatureDrift:
     """Values or categories the reference never saw, with their share (discrete, categorical)."""
     unknown: str | None = None
     """Why the feature cannot be judged in this window (None when it can)."""
+    missing_p_value: float = math.nan
+    """p-value of the missing share's change (:func:`mlmon.stats.missing_share_test`);
+    nan when the window has no rows."""
 
 
 def feature_drift(reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...]) -> FeatureDrift:
@@ -131,8 +143,11 @@ def feature_drift(reference: NumericFeature | CategoricalFeature, state: Feature
     missing_share = state.missing / rows if rows else math.nan
     unknown = _unknown(reference, state, levels)
     if isinstance(state, CategoryState):
-        return _category_drift(reference, state, missing_share, unknown)
-    return _continuous_drift(reference, state, missing_share, unknown, levels)
+        drift = _category_drift(reference, state, missing_share, unknown)
+    else:
+        drift = _continuous_drift(reference, state, missing_share, unknown, levels)
+    p = stats.missing_share_test(reference.missing, reference.count + reference.missing, state.missing, rows)
+    return dataclasses.replace(drift, missing_p_value=p)
 
 
 def _unknown(reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...]) -> str | None:

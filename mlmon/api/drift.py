@@ -13,18 +13,21 @@ from pathlib import Path
 import polars as pl
 
 from mlmon.analyses.class_drift import class_drift
+from mlmon.analyses.feature_windows import Both
 from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
+from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
 from mlmon.api.results import DriftReport
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.reader import IngestOptions, reduce_logs
 from mlmon.reference.profile import ReferenceProfile
 from mlmon.reference.store import load_reference
 from mlmon.verdicts.confidence import confidence_findings, judge_confidence
+from mlmon.verdicts.feature_drift import FeatureDriftResult, feature_drift_findings
 from mlmon.verdicts.prediction_drift import judge_prediction_drift, prediction_drift_findings
-from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds
+from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
 from mlmon.windows import WindowSpec, parse_window
 
-_DRIFT, _CONF = DriftThresholds(), ConfidenceThresholds()
+_DRIFT, _CONF, _FEATURES = DriftThresholds(), ConfidenceThresholds(), FeatureDriftThresholds()
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class DriftOptions:
     """A fall of mean confidence beyond this (absolute) is a collapse."""
     by_version: bool = True
     """Judge each model version separately."""
+    features: FeatureDriftThresholds = _FEATURES
+    """The data-drift rule (features are judged whenever the reference profiles some)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.window, str):
@@ -68,8 +73,14 @@ def build_drift_report(inputs: Sequence[str], options: DriftOptions | None = Non
     options = options or DriftOptions()
     reference = _load(options)
     reducer = PredictionReducer(options.window, options.by_version)
-    state, stats = reduce_logs(inputs, options.ingest, reducer)
-    return judge_drift(reducer.finalize(state, options.low_confidence), reference, options, stats)
+    inputs_reducer = feature_reducer(reference, options.window)
+    if inputs_reducer is None:
+        state, stats = reduce_logs(inputs, options.ingest, reducer)
+        features = not_judged(reference, options.features)
+    else:
+        (state, found), stats = reduce_logs(inputs, options.ingest, Both(reducer, inputs_reducer))
+        features = judge_features(inputs_reducer.finalize(found), reference, options.features)
+    return judge_drift(reducer.finalize(state, options.low_confidence), reference, options, stats, features)
 
 
 def drift_of_records(records: pl.DataFrame, reference: ReferenceProfile | None, options: DriftOptions | None = None) -> DriftReport:
@@ -81,8 +92,12 @@ def drift_of_records(records: pl.DataFrame, reference: ReferenceProfile | None, 
     return judge_drift(reducer.finalize(reducer.from_chunk(records), options.low_confidence), reference, options, stats)
 
 
-def judge_drift(windows: tuple[PredictionWindow, ...], reference: ReferenceProfile | None, options: DriftOptions, stats: IngestStats) -> DriftReport:
-    """Statistics per window against ``reference``, then both checks' verdicts."""
+def judge_drift(
+    windows: tuple[PredictionWindow, ...], reference: ReferenceProfile | None, options: DriftOptions, stats: IngestStats,
+    features: FeatureDriftResult | None = None,
+) -> DriftReport:
+    """Statistics per window against ``reference``, then the checks' verdicts (data drift's
+    are made already: ``features``; None when the inputs were not read)."""
     shares = dict(reference.class_shares) if reference is not None else {}
     thresholds = DriftThresholds(options.min_samples, options.alpha, options.warning_psi, options.critical_psi)
     reason = None
@@ -95,8 +110,8 @@ def judge_drift(windows: tuple[PredictionWindow, ...], reference: ReferenceProfi
     prediction = judge_prediction_drift(windows, drifts, shares, reason, thresholds, text)
     conf_thresholds = ConfidenceThresholds(options.min_samples, options.low_confidence, options.collapse_drop)
     confidence = judge_confidence(windows, _reference_mean(reference), conf_thresholds, text)
-    findings = (*prediction_drift_findings(prediction), *confidence_findings(confidence))
-    return DriftReport(stats, reference, prediction, confidence, findings)
+    findings = (*prediction_drift_findings(prediction), *confidence_findings(confidence), *(feature_drift_findings(features) if features else ()))
+    return DriftReport(stats, reference, prediction, confidence, findings, features)
 
 
 def _load(options: DriftOptions) -> ReferenceProfile | None:

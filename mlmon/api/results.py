@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mlmon.ingest.problems import IngestStats
     from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.confidence import ConfidenceTrendResult
+    from mlmon.verdicts.feature_drift import FeatureDriftResult
     from mlmon.verdicts.prediction_drift import PredictionDriftResult
     from mlmon.windows import FarRecords, WindowSpec
 
@@ -56,6 +57,8 @@ class DriftReport:
     """Confidence per window and collapse against the baseline."""
     findings: tuple[Finding, ...]
     """One finding per check and model version."""
+    features: FeatureDriftResult | None = None
+    """Data drift on the inputs (None: not read, as for records already in memory)."""
 
 
 @dataclass(frozen=True)

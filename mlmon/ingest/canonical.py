@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 import polars as pl
 
 from mlmon.ingest.decode import LINE, PREFIX_TS
+from mlmon.ingest.features import FeatureRead, feature_reads
 from mlmon.ingest.fields import LATENCY_UNITS_MS, NUMERIC, FieldMap, Path, has_path, path_dtype, path_expr
 from mlmon.ingest.problems import MAX_EXAMPLES, ProblemTally
 from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp
@@ -86,9 +87,12 @@ def canonicalize(
     *,
     with_probabilities: bool,
     columns: tuple[str, ...] | None,
+    features: tuple[FeatureRead, list[str]] | None = None,
 ) -> pl.DataFrame:
     """Canonical columns (all, or only ``columns``) for the rows of ``raw`` that have a
-    usable timestamp. Values are checked and counted whether or not their column is kept.
+    usable timestamp, plus ``has_features`` and the ``feature:<name>`` columns of
+    ``features`` (how they are read, and the keys this chunk reads from the object).
+    Values are checked and counted whether or not their column is kept.
 
     One lazy plan per chunk: polars runs it on its thread pool without the GIL, and every
     check is a boolean column of the same plan, counted afterwards in one pass.
@@ -101,8 +105,16 @@ def canonicalize(
     ts = parse_direct(ts_raw, ts_format) if ts_format else parse_timestamp(ts_raw)
     prefixed = raw[PREFIX_TS].null_count() < raw.height
     from_raw, wrong_types = _raw_reads(schema, fields, ts, ts_raw, prefixed, with_probabilities)
+    feature_columns: list[str] = []
+    if features is not None:
+        values, masks = feature_reads(schema, *features)
+        from_raw.update(values)
+        from_raw.update({f"_check_{len(wrong_types) + index}": mask for index, mask in enumerate(masks.values())})
+        wrong_types = {**wrong_types, **masks}
+        feature_columns = list(values)
     checks = [*wrong_types, *(f"impossible value: {name}" for name in _IMPOSSIBLE)]
-    plan = _plan(raw.lazy(), from_raw, len(wrong_types), source, canonical_columns(with_probabilities, columns), len(checks), prefixed)
+    keep = canonical_columns(with_probabilities, columns)
+    plan = _plan(raw.lazy(), from_raw, len(wrong_types), source, keep, len(checks), prefixed, feature_columns)
     frame = plan.collect()
     if ts_format:
         frame = frame.with_columns(fill_unparsed(frame["ts"], frame["_ts_raw"]))
@@ -153,9 +165,13 @@ def _raw_reads(
     return from_raw, wrong_types
 
 
-def _plan(raw: pl.LazyFrame, from_raw: dict[str, pl.Expr], first_impossible: int, source: str, keep: list[str], checks: int, prefixed: bool) -> pl.LazyFrame:
+def _plan(
+    raw: pl.LazyFrame, from_raw: dict[str, pl.Expr], first_impossible: int, source: str, keep: list[str], checks: int, prefixed: bool,
+    passed: list[str],
+) -> pl.LazyFrame:
     """The chunk's one lazy plan: reads, HTTP status from a numeric ``status``, impossible
-    values nulled, error kind, ``is_request``; then the kept columns and the check masks."""
+    values nulled, error kind, ``is_request``; then the kept columns (and the ``passed``
+    ones, as read), and the check masks."""
     code, status = pl.col("status_code"), pl.col("status")
     error_kind = (
         pl.when(status.is_in(_TIMEOUT)).then(pl.lit("timeout"))
@@ -181,6 +197,7 @@ def _plan(raw: pl.LazyFrame, from_raw: dict[str, pl.Expr], first_impossible: int
         )
         .select(
             *[_CANONICAL[name] for name in keep],
+            *[pl.col(name) for name in passed],
             pl.col("_ts_raw"),
             *([pl.col("_prefix_ts")] if prefixed else []),
             pl.col(LINE),

@@ -136,9 +136,10 @@ class FieldMap:
         textual_keys = {path[0] for path in textual} | {path[0] for path in numeric if len(path) > 1}
         return frozenset(path[0] for path in numeric if len(path) == 1) - textual_keys
 
-    def nested_schema(self) -> dict[str, pl.DataType]:
-        """Struct types for the top-level keys that nested candidate paths go through."""
-        nested = [path for path in self.all_paths() if len(path) > 1]
+    def nested_schema(self, extra: tuple[Path, ...] = ()) -> dict[str, pl.DataType]:
+        """Struct types for the top-level keys that nested candidate paths (and ``extra``
+        paths, such as named features) go through."""
+        nested = [path for path in (*self.all_paths(), *extra) if len(path) > 1]
         return {key: dtype for key, dtype in _nest(nested).items() if isinstance(dtype, pl.Struct)}
 
 
@@ -231,7 +232,7 @@ def decode_nested(frame: pl.DataFrame, nested: dict[str, pl.DataType]) -> pl.Dat
     so later steps skip them."""
     empty = [name for name in frame.columns if not name.startswith("_") and frame[name].null_count() == frame.height]
     frame = frame.drop(empty)
-    todo = [name for name in nested if name in frame.columns]
+    todo = [name for name in nested if name in frame.columns and frame.schema[name] == pl.String]
     if not todo:
         return frame
     try:

@@ -9,9 +9,31 @@ the partial states together with ``merge``, in input order. Plain Python: no pol
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 State = TypeVar("State")
+
+Discovery = Literal["none", "first_chunk", "all"]
+
+
+@dataclass(frozen=True)
+class FeatureNeeds:
+    """The input features an analysis reads (``mlmon.ingest.features``)."""
+
+    numeric: tuple[str, ...] = ()
+    """Features read as numbers: a value of another type is counted, never used."""
+    categorical: tuple[str, ...] = ()
+    """Features read as text (categories; a number becomes its digits)."""
+    discover: Discovery = "none"
+    """Which chunks also report the other keys of the ``features`` object, as text:
+    ``all`` of them (profiling logs), each file's ``first_chunk`` (listing the keys a
+    reference lacks, at the cost of one chunk per file), or ``none``."""
+
+    def __or__(self, other: "FeatureNeeds") -> "FeatureNeeds":
+        order = ("none", "first_chunk", "all")
+        numeric = tuple(dict.fromkeys((*self.numeric, *other.numeric)))
+        categorical = tuple(name for name in dict.fromkeys((*self.categorical, *other.categorical)) if name not in numeric)
+        return FeatureNeeds(numeric, categorical, max(self.discover, other.discover, key=order.index))
 
 
 @dataclass(frozen=True)
@@ -22,9 +44,14 @@ class Needs:
     """Canonical column names (see ``mlmon.ingest.canonical``). ``probabilities`` is decoded
     only when it is named here: it is the costliest column."""
 
+    features: FeatureNeeds | None = None
+    """Input features to read as ``feature:<name>`` columns, with ``has_features``; None:
+    the ``features`` object is not read at all."""
+
     def __or__(self, other: "Needs") -> "Needs":
         """Both analyses' needs: the union of their columns, in first-named order."""
-        return Needs(tuple(dict.fromkeys((*self.columns, *other.columns))))
+        features = self.features if other.features is None else other.features if self.features is None else self.features | other.features
+        return Needs(tuple(dict.fromkeys((*self.columns, *other.columns))), features)
 
     @property
     def probabilities(self) -> bool:

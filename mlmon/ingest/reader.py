@@ -17,6 +17,7 @@ import polars as pl
 from mlmon.errors import InputError, NoUsableRecordsError
 from mlmon.ingest.canonical import canonicalize, empty_canonical
 from mlmon.ingest.decode import Tidiness, decode_chunk
+from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
 from mlmon.ingest.fields import decode_nested, field_map, with_known_keys
 from mlmon.ingest.needs import ChunkReducer, Needs, State
 from mlmon.ingest.problems import BLANK, STREAM_ERROR, TOO_LONG, IngestStats, ProblemTally
@@ -41,6 +42,9 @@ class IngestOptions:
     """Fail (exit 2) when more than this share of non-blank lines had to be skipped."""
     chunk_bytes: int = CHUNK_BYTES
     """Bytes read per chunk; bounds memory."""
+    features: tuple[str, ...] = ()
+    """``--features``: top-level fields read as input features, besides the ``features``
+    object (``mlmon.ingest.features``)."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,17 @@ class _Run:
         needs = reducer.needs
         self.columns = None if needs is None else tuple(dict.fromkeys(("ts", *needs.columns)))
         self.probabilities = needs is not None and needs.probabilities
-        self.fields = field_map(options.fields, with_probabilities=self.probabilities).keeping(self.columns)
-        self.schema, self.typed_schema, self.nested = self.fields.read_schema(), self.fields.typed_schema(), self.fields.nested_schema()
+        overrides, mapped = split_feature_fields(options.fields)
+        self.fields = field_map(overrides, with_probabilities=self.probabilities).keeping(self.columns)
+        wanted = needs.features if needs is not None else None
+        self.features = FeatureRead.of(wanted, options.features, mapped) if wanted is not None else None
+        extra = self.features.read_schema() if self.features else {}
+        self.schema = {**self.fields.read_schema(), **extra}
+        self.typed_schemas = {
+            discovering: {**self.fields.typed_schema(), **(self.features.typed_schema(discovering) if self.features else {})}
+            for discovering in (False, True)
+        }
+        self.nested = self.fields.nested_schema(tuple(self.features.paths.values()) if self.features else ())
         self.tally = ProblemTally()
         self.known_keys: dict[str, frozenset[str]] = {}  # per file: the keys that have held values
         self.tidiness: dict[str, Tidiness] = {}  # per file: how untidy its chunks were so far
@@ -144,7 +157,9 @@ class _Run:
         if chunk.stream_error:
             self.tally.add(chunk.source, [chunk.first_line + chunk.newlines], STREAM_ERROR)
         known = self.known_keys.get(chunk.source)
-        typed = (with_known_keys(self.typed_schema, known), self.typed_schema) if known else (self.typed_schema,)
+        discovering = self.features is not None and self.features.discovers(chunk.first_line)
+        full = self.typed_schemas[discovering]
+        typed = (with_known_keys(full, known), full) if known else (full,)
         expect = self.tidiness.get(chunk.source, Tidiness.CLEAN)
         decoded, tidiness = decode_chunk(chunk, self.schema, self.tally, typed, expect=expect)
         self.tidiness[chunk.source] = max(expect, tidiness)  # later chunks skip what failed here
@@ -152,7 +167,14 @@ class _Run:
             return None, 0, 0
         raw = decode_nested(decoded, self.nested)
         self.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in self.schema)
-        canonical = canonicalize(raw, chunk.source, self.fields, self.tally, with_probabilities=self.probabilities, columns=self.columns)
+        features = None
+        if self.features is not None:
+            raw, names, over_cap = decode_features(raw, self.features, discovering)
+            self.tally.add(chunk.source, [], OVER_CAP, count=over_cap)
+            features = (self.features, names)
+        canonical = canonicalize(
+            raw, chunk.source, self.fields, self.tally, with_probabilities=self.probabilities, columns=self.columns, features=features
+        )
         kept = _in_time_range(canonical, self.options)
         return self.reducer.from_chunk(kept), kept.height, canonical.height - kept.height
 

@@ -34,7 +34,8 @@ _EXPORTS = {
     "entropy_bits": "mlmon.stats.continuous",
     "bin_counts": "mlmon.stats.continuous",
     **{name: "mlmon.stats.grid" for name in (
-        "GRID_LEVELS", "Moments", "GridCounts", "KSBracket", "Estimate", "grid_counts", "ks_bracket", "wasserstein", "decile_psi")},
+        "GRID_LEVELS", "Moments", "GridCounts", "KSBracket", "Estimate", "grid_counts", "ks_bracket", "wasserstein", "decile_psi",
+        "grid_quantiles", "missing_share_test")},
 }
 
 __all__ = ["SHARE_EPSILON", *sorted(_EXPORTS)]

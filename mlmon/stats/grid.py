@@ -228,3 +228,59 @@ def decile_psi(levels: ArrayLike, window: GridCounts, deciles: tuple[int, ...] =
     current = np.concatenate([[c[0]], np.add.reduceat(c[1:-1], cut[:-1]), [c[-1]]])
     reference = np.concatenate([[0.0], np.diff(p[cut]), [0.0]])
     return psi(reference, current)
+
+
+def grid_quantiles(grid: ArrayLike, window: GridCounts, levels: ArrayLike, lowest: float, highest: float) -> np.ndarray:
+    """Quantiles of a window's values estimated from its counts on the reference grid.
+
+    Notes
+    -----
+    With ``F`` the window's share at or below each grid point ``g_j`` (counts cumulated),
+    the quantile ``q`` lies in the interval whose cumulative share first reaches ``q``,
+    and is placed by linear interpolation inside it, as if its values were spread evenly.
+    The tails use the window's own extremes: below ``g_0`` the interval is
+    ``[lowest, g_0]``, above ``g_M`` it is ``[g_M, highest]``. The exact quantile lies in
+    the same interval, so the error is at most that interval's width: the reference's
+    0.5% quantile step where the window looks like the reference. nan when the window is
+    empty.
+    """
+    g = np.asarray(grid, dtype=float)
+    counts = window.counts.astype(float)
+    total = counts.sum()
+    q = np.asarray(levels, dtype=float)
+    if total == 0 or g.size == 0:
+        return np.full(q.shape, np.nan)
+    edges = np.concatenate([[min(lowest, g[0])], g, [max(highest, g[-1])]])
+    cumulative = np.concatenate([[0.0], np.cumsum(counts) / total])
+    # interval k spans edges[k]..edges[k+1] and cumulative[k]..cumulative[k+1]
+    k = np.clip(np.searchsorted(cumulative, q, side="left") - 1, 0, counts.size - 1)
+    share = counts[k] / total
+    within = np.where(share > 0, (q - cumulative[k]) / np.where(share > 0, share, 1.0), 0.0)
+    return edges[k] + np.clip(within, 0.0, 1.0) * (edges[k + 1] - edges[k])
+
+
+def missing_share_test(reference_missing: int, reference_rows: int, missing: int, rows: int) -> float:
+    """p-value of the change in a feature's missing share: Pearson's chi-squared test of
+    independence on the 2x2 table (missing, present) x (reference, window), without
+    continuity correction (``scipy.stats.chi2_contingency(..., correction=False)``).
+
+    Notes
+    -----
+    ``chi2 = N (ad - bc)^2 / ((a+b)(c+d)(a+c)(b+d))`` with one degree of freedom, the
+    square of the two-proportion z statistic. 1.0 when both shares are equal or a margin is
+    empty (nothing to test), nan without rows on either side.
+
+    References
+    ----------
+    Agresti, A. (2013). Categorical Data Analysis, 3rd ed., section 3.2.
+    """
+    if reference_rows <= 0 or rows <= 0:
+        return math.nan
+    a, b = reference_missing, reference_rows - reference_missing
+    c, d = missing, rows - missing
+    n = a + b + c + d
+    denominator = float(a + c) * float(b + d) * float(a + b) * float(c + d)
+    if denominator == 0:
+        return 1.0
+    chi2 = n * (float(a) * d - float(b) * c) ** 2 / denominator
+    return float(scipy_stats.chi2.sf(chi2, 1))

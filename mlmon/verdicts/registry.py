@@ -46,6 +46,11 @@ class FeatureDriftThresholds:
     share moving from 50% to 46% gives 0.0064."""
     critical_psi: float = 0.25
     """Critical (any kind): significant and PSI at or above this, the conventional major shift."""
+    warning_missing: float = 0.05
+    """Warning: the missing share changed significantly (chi-squared on the 2x2 table, in
+    the same Benjamini-Hochberg family) by at least this much, absolute."""
+    critical_missing: float = 0.5
+    """Critical: the same, by at least this much: half the inputs gone or newly present."""
     epsilon: float = SHARE_EPSILON
     """Share floor for empty bins and categories in PSI and chi-squared."""
 

@@ -1,0 +1,157 @@
+"""Input features per window, as a reducer over ingest's chunks, and one-pass pairs of
+reducers. Numbers only: the drift of each window's state against the reference is in
+``features``, the verdicts in ``mlmon.verdicts.feature_drift``.
+
+A window's state per feature is what :func:`~mlmon.analyses.features.window_state` keeps
+(counts on the reference grid, moments, missing), so merging is addition and memory is
+bounded by features x windows, never by records. Windows are time windows or the whole
+range; with record-count windows (``--window 10000``, which need every row kept in event
+order) features are judged over the whole range, and the result says so.
+
+The rows that count are the records that carry inputs (``has_features``): a feature absent
+from such a record is missing, and a prediction or resource record without inputs is not
+counted at all. Keys of the ``features`` object that the reference lacks are counted
+(values present, per name) so drift can list them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Generic, TypeVar
+
+import polars as pl
+
+from mlmon.analyses.features import FeatureState, window_state
+from mlmon.errors import UsageError
+from mlmon.ingest.features import HAS_FEATURES, MAX_FEATURES, column, feature_name
+from mlmon.ingest.needs import ChunkReducer, FeatureNeeds, Needs
+from mlmon.reference.profile import CategoricalFeature, NumericFeature
+from mlmon.windows import MAX_WINDOWS, WindowSpec
+
+_WINDOW = "_window"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class FeatureWindow:
+    """One window's inputs."""
+
+    start: datetime
+    """The window's aligned start; the first input's time for the whole range."""
+    rows: int
+    """Records carrying inputs in the window."""
+    states: dict[str, FeatureState]
+    """Per reference feature, its state in the window."""
+
+
+@dataclass(frozen=True)
+class FeatureWindows:
+    """What :class:`FeatureReducer` found."""
+
+    windows: tuple[FeatureWindow, ...]
+    """Windows in time order (only those holding inputs)."""
+    unprofiled: dict[str, int]
+    """Keys of the ``features`` object that the reference lacks: values present, per name
+    (from the chunks that list keys, ``FeatureNeeds.discover``)."""
+    whole_range: bool
+    """True when the run's windows were record counts and features were judged over the
+    whole range instead."""
+
+
+@dataclass(frozen=True)
+class FeatureWindowState:
+    """Partial state: per window key (epoch µs of its start, 0 for the whole range), rows
+    and per-feature states; first input times; values of unprofiled keys."""
+
+    rows: dict[int, int] = field(default_factory=dict)
+    states: dict[int, dict[str, FeatureState]] = field(default_factory=dict)
+    first: dict[int, datetime] = field(default_factory=dict)
+    unprofiled: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FeatureReducer:
+    """Reduce canonical records to per-window feature states against ``reference``."""
+
+    reference: Mapping[str, NumericFeature | CategoricalFeature]
+    """The reference profile's features, by name."""
+    window: WindowSpec = field(default_factory=WindowSpec)
+    """How records are windowed (record counts fall back to the whole range)."""
+    list_others: bool = True
+    """List the keys the reference lacks (each file's first chunk is read as text)."""
+
+    @property
+    def needs(self) -> Needs:
+        numeric = tuple(name for name, f in self.reference.items() if isinstance(f, NumericFeature))
+        categorical = tuple(name for name, f in self.reference.items() if isinstance(f, CategoricalFeature))
+        return Needs(("ts",), FeatureNeeds(numeric, categorical, "first_chunk" if self.list_others else "none"))
+
+    def from_chunk(self, records: pl.DataFrame) -> FeatureWindowState:
+        if HAS_FEATURES not in records.columns:
+            return FeatureWindowState()
+        rows = records.filter(pl.col(HAS_FEATURES))
+        others = [name for c in rows.columns if (name := feature_name(c)) is not None and name not in self.reference]
+        unprofiled = {name: int(rows.get_column(column(name)).is_not_null().sum()) for name in others}
+        if rows.height == 0:
+            return FeatureWindowState(unprofiled=unprofiled)
+        every = self.window.every
+        key = pl.col("ts").dt.truncate(every).dt.epoch("us") if every else pl.lit(0, dtype=pl.Int64)
+        state = FeatureWindowState(unprofiled=unprofiled)
+        for (window_key,), group in rows.with_columns(key.alias(_WINDOW)).group_by(_WINDOW):
+            states = {name: window_state(_values(group, name), ref) for name, ref in self.reference.items()}
+            part = FeatureWindowState({window_key: group.height}, {window_key: states}, {window_key: group.get_column("ts").min()})
+            state = self.merge(state, part)
+        return state
+
+    def merge(self, left: FeatureWindowState, right: FeatureWindowState) -> FeatureWindowState:
+        states = dict(left.states)
+        for key, named in right.states.items():
+            mine = states.get(key)
+            states[key] = named if mine is None else {name: mine[name].merge(s) for name, s in named.items()}
+        if len(states) > MAX_WINDOWS:
+            raise UsageError(f"inputs span over {MAX_WINDOWS:,} windows of {self.window.describe()}: use a wider --window")
+        first = {**right.first, **left.first}
+        for key in set(left.first) & set(right.first):
+            first[key] = min(left.first[key], right.first[key])
+        unprofiled = Counter(left.unprofiled) + Counter(right.unprofiled)
+        kept = dict(list(unprofiled.items())[:MAX_FEATURES])
+        return FeatureWindowState(dict(Counter(left.rows) + Counter(right.rows)), states, first, kept)
+
+    def finalize(self, state: FeatureWindowState) -> FeatureWindows:
+        windows = []
+        for key in sorted(state.states):
+            start = state.first[key] if not self.window.every else datetime.fromtimestamp(key / 1e6, timezone.utc)
+            windows.append(FeatureWindow(start, state.rows[key], state.states[key]))
+        return FeatureWindows(tuple(windows), dict(state.unprofiled), whole_range=self.window.records is not None)
+
+
+def _values(group: pl.DataFrame, name: str) -> pl.Series:
+    name_ = column(name)
+    return group.get_column(name_) if name_ in group.columns else pl.Series(name_, [None] * group.height, dtype=pl.String)
+
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+@dataclass(frozen=True)
+class Both(Generic[A, B]):
+    """Two reducers over one read: each chunk goes to both, states merge pairwise."""
+
+    first: ChunkReducer[A]
+    second: ChunkReducer[B]
+
+    @property
+    def needs(self) -> Needs | None:
+        if self.first.needs is None or self.second.needs is None:
+            return None
+        return self.first.needs | self.second.needs
+
+    def from_chunk(self, records: Any) -> tuple[A, B]:
+        return self.first.from_chunk(records), self.second.from_chunk(records)
+
+    def merge(self, left: tuple[A, B], right: tuple[A, B]) -> tuple[A, B]:
+        return self.first.merge(left[0], right[0]), self.second.merge(left[1], right[1])

@@ -12,7 +12,10 @@ functions of ``sample_logs/generate.py`` itself:
 * ``confidence`` = probability of ``label`` = 0.4 + 0.6 * Beta(9, 3) (mean 0.85), and
   ``p_A`` .. ``p_D`` with 4 decimals, summing to exactly 1 (in 4-decimal arithmetic);
 * features: ``brightness`` ~ Beta(6, 6), ``contrast`` ~ Gamma(9, 0.035) clipped to [0, 1],
-  ``width`` x ``height`` = 640 x 480 for every row, ``exposure_ms`` ~ lognormal(ln 8, 0.5),
+  ``width`` x ``height`` = 640 x 480 for every row, so ``aspect_ratio`` =
+  ``round(width / height, 4)`` = 1.3333 (width over height; derived, it draws no random
+  number, so every other value is as it was before the column existed),
+  ``exposure_ms`` ~ lognormal(ln 8, 0.5),
   ``iso`` in {100, 200, 400, 800, 1600} with shares {30, 30, 20, 15, 5} %,
   ``temperature_c`` ~ N(41, 3); rounded exactly as in the logs.
 
@@ -42,6 +45,7 @@ COLUMNS = (
     "contrast",
     "width",
     "height",
+    "aspect_ratio",
     "exposure_ms",
     "iso",
     "temperature_c",
@@ -91,6 +95,7 @@ def build(n: int = N_ROWS, seed: int = SEED) -> str:
                     _fmt(feats["contrast"][i]),
                     str(int(feats["width"][i])),
                     str(int(feats["height"][i])),
+                    _fmt(feats["aspect_ratio"][i]),
                     _fmt(feats["exposure_ms"][i]),
                     str(int(feats["iso"][i])),
                     _fmt(feats["temperature_c"][i]),

@@ -45,7 +45,10 @@ Per request (``request_id`` is 16 lowercase hex digits, unique across both repli
   ``latency_ms`` (float, 3 decimals), ``status`` (``ok`` | ``error`` | ``timeout`` |
   ``invalid_input``), ``status_code`` (200 | 500 | 504 | 422), ``error`` (a string, only when
   the status is not ``ok``), and ``features``, a nested object with ``brightness``,
-  ``contrast``, ``width``, ``height``, ``exposure_ms``, ``iso``, ``temperature_c``.
+  ``contrast``, ``width``, ``height``, ``aspect_ratio``, ``exposure_ms``, ``iso``,
+  ``temperature_c``. ``aspect_ratio`` is ``round(width / height, 4)`` (width over height,
+  so 640x480 gives 1.3333 and 1280x720 gives 1.7778; deepchecks' image property is
+  height / width); it is derived and draws no random number.
   For ``invalid_input`` requests the image could not be decoded, so ``features`` holds only
   the three tabular keys (``exposure_ms``, ``iso``, ``temperature_c``).
   Level: ``INFO`` for ok, ``ERROR`` for error and timeout, ``WARNING`` for invalid_input.
@@ -78,7 +81,8 @@ Scenario (later tests rely on these numbers)
     - class shares A 40 % / B 30 % / C 20 % / D 10 %  ->  A 75 % / B 12.5 % / C 8.33 % /
       D 4.17 % (the others keep their proportions);
     - confidence = 0.4 + 0.6 * Beta(9, 3) (mean 0.85)  ->  0.4 + 0.6 * Beta(5, 5) (mean 0.70);
-    - camera resolution: all 640x480  ->  85 % 1280x720 and 15 % 640x480.
+    - camera resolution: all 640x480  ->  85 % 1280x720 and 15 % 640x480, so
+      aspect_ratio 1.3333 (4:3)  ->  1.7778 (16:9) for 85 % of requests.
   No other feature changes: brightness ~ Beta(6, 6) (mean 0.5), contrast ~ Gamma(9, 0.035)
   clipped to [0, 1], exposure_ms ~ lognormal(median 8, sigma 0.5), iso in
   {100, 200, 400, 800, 1600} with shares {30, 30, 20, 15, 5} %, temperature_c ~ N(41, 3).
@@ -87,9 +91,11 @@ Scenario (later tests rely on these numbers)
   afternoon, clipped to [1, 100]); rss_mb grows slowly over the week (1850 MB + 0.5 MB/h +
   a daily wave + noise), a mild leak.
 * Exactly ONE malformed line: ``replica-a/app.log.1`` (Saturday 2026-11-14), line
-  ``MALFORMED_LINE`` = 2000 (1-based). It is the first half (by characters) of the ``inference``
-  record of the ok request ``2d38665242dd95b1`` at 2026-11-14 14:21:35,863, cut inside the
-  ``"latency_ms`` key and followed by a newline; the rest of that record is lost. Its
+  ``MALFORMED_LINE`` = 2000 (1-based). It is the start of the ``inference`` record of the ok
+  request ``2d38665242dd95b1`` at 2026-11-14 14:21:35,863, cut inside the ``"latency_ms``
+  key (the line ends with ``"latency_ms``, before the key's closing quote; this was the
+  record's first half by characters before ``aspect_ratio`` lengthened its features, and the
+  cut stays where it was) and followed by a newline; the rest of that record is lost. Its
   ``prediction`` record (line 1999) is intact. All other lines of all files are valid JSON.
   Ground-truth counts exclude the lost record (so replica-a/app.log.1 has 1,022 predictions
   but only 1,021 ok inference records).
@@ -215,6 +221,7 @@ def sample_features(rng: np.random.Generator, n: int, shifted: bool) -> dict[str
 
     brightness ~ Beta(6, 6) (4 decimals); contrast ~ Gamma(9, 0.035) clipped to [0, 1]
     (4 decimals); width x height 640x480, or after the shift 1280x720 with probability 0.85;
+    aspect_ratio = width / height (4 decimals, derived: it draws no random number);
     exposure_ms ~ lognormal(ln 8, 0.5) (3 decimals); iso from ISO_VALUES with ISO_SHARES;
     temperature_c ~ N(41, 3) (2 decimals).
     """
@@ -225,6 +232,8 @@ def sample_features(rng: np.random.Generator, n: int, shifted: bool) -> dict[str
         new_res[:] = False
     width = np.where(new_res, NEW_RESOLUTION[0], BASE_RESOLUTION[0]).astype(np.int64)
     height = np.where(new_res, NEW_RESOLUTION[1], BASE_RESOLUTION[1]).astype(np.int64)
+    # derived, no random draw: every other number stays as it was before this key existed
+    aspect_ratio = np.round(width / height, 4)
     exposure_ms = np.round(rng.lognormal(math.log(8.0), 0.5, size=n), 3)
     iso = np.asarray(ISO_VALUES, dtype=np.int64)[
         rng.choice(len(ISO_VALUES), size=n, p=np.asarray(ISO_SHARES))
@@ -235,6 +244,7 @@ def sample_features(rng: np.random.Generator, n: int, shifted: bool) -> dict[str
         "contrast": contrast,
         "width": width,
         "height": height,
+        "aspect_ratio": aspect_ratio,
         "exposure_ms": exposure_ms,
         "iso": iso,
         "temperature_c": temperature_c,
@@ -451,7 +461,8 @@ def build() -> tuple[dict[str, dict[str, bytes]], dict]:
             kept = [True] * len(recs)
             if replica == MALFORMED_REPLICA and name == MALFORMED_FILE:
                 i = MALFORMED_LINE - 1
-                lines[i] = lines[i][: len(lines[i]) // 2]
+                cut = lines[i].index('"latency_ms"') + len('"latency_ms')
+                lines[i] = lines[i][:cut]
                 kept[i] = False
                 t_lost, _, rec_lost = recs[i]
                 lost = {
@@ -626,10 +637,12 @@ Logrotate layout, rotated at exactly 00:00 UTC: `app.log` = Sun 2026-11-15 (newe
 Total size on disk: {t['bytes']['total']:,} bytes.
 
 Events: `inference` (every request: `request_id`, `model`, `model_version`, `latency_ms`,
-`status`, `status_code`, `error` when not ok, nested `features`), `prediction` (ok requests
-only: `label`, `confidence`, `probabilities` {{A,B,C,D}} summing to 1), `resources` (every
-minute per replica: `cpu_percent`, `rss_mb`). All records also carry `replica`, `model`
-(`imgcls`) and `model_version` (`1.4.0`).
+`status`, `status_code`, `error` when not ok, nested `features`: `brightness`, `contrast`,
+`width`, `height`, `aspect_ratio` = width / height (4 decimals), `exposure_ms`, `iso`,
+`temperature_c`), `prediction` (ok requests only: `label`, `confidence`, `probabilities`
+{{A,B,C,D}} summing to 1), `resources` (every minute per replica: `cpu_percent`,
+`rss_mb`). All records also carry `replica`, `model` (`imgcls`) and `model_version`
+(`1.4.0`).
 
 ## Scenario
 
@@ -644,7 +657,8 @@ minute per replica: `cpu_percent`, `rss_mb`). All records also carry `replica`, 
 - **Shift** at exactly Thursday 2026-11-12 00:00:00 UTC (files `app.log.3.gz` and newer):
   class shares A 40 % / B 30 % / C 20 % / D 10 % -> {shares_shift};
   mean confidence 0.85 -> 0.70; resolution 640x480 -> 1280x720 for 85 % of requests
-  (`width`, `height`). Other features do not change.
+  (`width`, `height`), so `aspect_ratio` 1.3333 -> 1.7778 for them. Other features do not
+  change.
 - **One malformed line**: `{m['file']}`, line {m['line']} (1-based): the `{m['event']}`
   record of request `{m['request_id']}` (time {m['time']}) cut in the middle of its JSON
   object; the rest of that record is lost (other lines of the same request, intact:

@@ -77,7 +77,7 @@ def test_drift_json_schema(runner):
     payload = json.loads(result.stdout)
     assert payload["mlmon_drift_version"] == 2 and payload["status"] == "critical"
     assert len(payload["prediction_drift"]["windows"]) == 7
-    assert {f["check"] for f in payload["findings"]} == {"prediction_drift", "confidence_collapse"}
+    assert {f["check"] for f in payload["findings"]} == {"prediction_drift", "confidence_collapse", "feature_drift"}
     assert "malformed JSON" in result.stderr
 
 
@@ -90,11 +90,14 @@ def test_drift_before_the_shift_exits_0(runner):
 def test_raw_training_data_as_reference_and_fail_on(runner):
     args = ["drift", "-r", str(TRAIN_CSV), "--proba-cols", "p_A,p_B,p_C,p_D", str(SAMPLE_LOGS), "--format", "json"]
     whole_week = runner.invoke(app, args)
-    # One window over the whole week: half of it shifted, PSI about 0.16, a warning.
-    assert whole_week.exit_code == 0, whole_week.output
+    # One window over the whole week: half of it shifted, class PSI about 0.16, a warning;
+    # the CSV's numeric columns are features too, and the new camera's width is critical.
+    assert whole_week.exit_code == 1, whole_week.output
     payload = json.loads(whole_week.stdout)
-    assert payload["reference"]["n_rows"] == 5000 and payload["status"] == "warning"
-    assert runner.invoke(app, [*args, "--fail-on", "warning"]).exit_code == 1
+    assert payload["reference"]["n_rows"] == 5000 and payload["status"] == "critical"
+    assert payload["prediction_drift"]["severity"] == "warning" and payload["feature_drift"]["severity"] == "critical"
+    before = runner.invoke(app, [*args, "--until", "2026-11-12"])
+    assert before.exit_code == 0 and json.loads(before.stdout)["status"] == "ok", before.output
 
 
 @pytest.mark.parametrize("content", [None, "{not json", '{"mlmon_reference_version": 99}'])

@@ -151,3 +151,33 @@ def test_a_significant_but_immaterial_shift_is_ok_whatever_psi_says(reference):
     assert all(v.p_adjusted < 0.001 and v.drift.psi > 0.005 for v in verdicts)
     assert [v.severity for v in verdicts] == [Severity.OK] * 2
     assert all(v.reason.startswith("significant") and "immaterial: Wasserstein/sd 0.0" in v.reason for v in verdicts)
+
+
+def _missing_case(reference_missing: int, windows: list[tuple[int, int]]):
+    """A numeric feature with ``reference_missing`` of 5,000 rows missing, and windows of
+    (missing, rows)."""
+    rng = np.random.default_rng(31)
+    values = rng.normal(size=5000)
+    values[:reference_missing] = np.nan
+    reference = build_profile(pl.DataFrame({"x": values}), label=None, features=["x"])
+    feature = reference.features["x"]
+    measured = []
+    for index, (missing, rows) in enumerate(windows):
+        column = rng.normal(size=rows)
+        column[:missing] = np.nan
+        measured.append(("x", index, feature_drift(feature, window_state(pl.Series(column), feature), reference.grid_levels)))
+    return judge_feature_drift(measured)
+
+
+def test_a_stationary_missing_share_never_alarms():
+    rng = np.random.default_rng(32)
+    windows = [(int(rng.binomial(1000, 0.05)), 1000) for _ in range(1000)]
+    assert {v.severity for v in _missing_case(250, windows)} == {Severity.OK}
+
+
+def test_a_rise_of_the_missing_share_is_a_warning_then_critical_and_a_fall_pages_nobody():
+    verdicts = _missing_case(250, [(600, 6000), (1800, 6000), (3600, 6000), (0, 6000)])
+    assert [v.severity for v in verdicts] == [Severity.WARNING, Severity.WARNING, Severity.CRITICAL, Severity.OK]
+    assert verdicts[0].reason.startswith("missing share 10.0% against 5.0% in the reference")
+    expected = scipy.stats.chi2_contingency([[250, 4750], [600, 5400]], correction=False)[1]
+    assert verdicts[0].drift.missing_p_value == pytest.approx(expected)

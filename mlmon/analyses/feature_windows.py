@@ -70,6 +70,9 @@ class FeatureWindowState:
     states: dict[int, dict[str, FeatureState]] = field(default_factory=dict)
     first: dict[int, datetime] = field(default_factory=dict)
     unprofiled: dict[str, int] = field(default_factory=dict)
+    over: bool = False
+    """More than ``MAX_WINDOWS`` windows were seen: the states were dropped (memory stays
+    bounded) and ``finalize`` refuses."""
 
 
 @dataclass(frozen=True)
@@ -99,28 +102,35 @@ class FeatureReducer:
             return FeatureWindowState(unprofiled=unprofiled)
         every = self.window.every
         key = pl.col("ts").dt.truncate(every).dt.epoch("us") if every else pl.lit(0, dtype=pl.Int64)
+        keyed = rows.with_columns(key.alias(_WINDOW))
+        if keyed.get_column(_WINDOW).n_unique() > MAX_WINDOWS:
+            return FeatureWindowState(unprofiled=unprofiled, over=True)
         state = FeatureWindowState(unprofiled=unprofiled)
-        for (window_key,), group in rows.with_columns(key.alias(_WINDOW)).group_by(_WINDOW):
+        for (window_key,), group in keyed.group_by(_WINDOW):
             states = {name: window_state(_values(group, name), ref) for name, ref in self.reference.items()}
             part = FeatureWindowState({window_key: group.height}, {window_key: states}, {window_key: group.get_column("ts").min()})
             state = self.merge(state, part)
         return state
 
     def merge(self, left: FeatureWindowState, right: FeatureWindowState) -> FeatureWindowState:
+        unprofiled = Counter(left.unprofiled) + Counter(right.unprofiled)
+        kept = dict(list(unprofiled.items())[:MAX_FEATURES])
+        if left.over or right.over or len(set(left.states) | set(right.states)) > MAX_WINDOWS:
+            return FeatureWindowState(unprofiled=kept, over=True)
         states = dict(left.states)
         for key, named in right.states.items():
             mine = states.get(key)
             states[key] = named if mine is None else {name: mine[name].merge(s) for name, s in named.items()}
-        if len(states) > MAX_WINDOWS:
-            raise UsageError(f"inputs span over {MAX_WINDOWS:,} windows of {self.window.describe()}: use a wider --window")
         first = {**right.first, **left.first}
         for key in set(left.first) & set(right.first):
             first[key] = min(left.first[key], right.first[key])
-        unprofiled = Counter(left.unprofiled) + Counter(right.unprofiled)
-        kept = dict(list(unprofiled.items())[:MAX_FEATURES])
         return FeatureWindowState(dict(Counter(left.rows) + Counter(right.rows)), states, first, kept)
 
     def finalize(self, state: FeatureWindowState) -> FeatureWindows:
+        """The windows in time order. ``UsageError`` when the inputs spanned more than
+        ``MAX_WINDOWS`` windows."""
+        if state.over:
+            raise UsageError(f"--window gives over {MAX_WINDOWS:,} {self.window.describe()} of inputs; use a wider --window")
         windows = []
         for key in sorted(state.states):
             start = state.first[key] if not self.window.every else datetime.fromtimestamp(key / 1e6, timezone.utc)

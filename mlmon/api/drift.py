@@ -79,7 +79,9 @@ def build_drift_report(inputs: Sequence[str], options: DriftOptions | None = Non
         features = not_judged(reference, options.features)
     else:
         (state, found), stats = reduce_logs(inputs, options.ingest, Both(reducer, inputs_reducer))
+        windows = reducer.finalize(state, options.low_confidence)  # first: its refusal names a better --window
         features = judge_features(inputs_reducer.finalize(found), reference, options.features)
+        return judge_drift(windows, reference, options, stats, features)
     return judge_drift(reducer.finalize(state, options.low_confidence), reference, options, stats, features)
 
 

@@ -1,18 +1,24 @@
 """``mlmon reference build``'s Python twin. Training data goes through
 ``mlmon.ingest.tables.read_table``; logs of a known-good period go through ingest, so every
-dialect and ``--since``/``--until`` work, and give the prediction part of the profile
-(class shares and confidence; logs' input features are not profiled yet). A log window's
-predictions (label and confidence, about 12 bytes each) are held in memory to profile."""
+dialect and ``--since``/``--until`` work. From logs, the predictions (label and confidence)
+give the class shares and confidence, and the records that carry inputs give the features:
+every key of their ``features`` objects (up to ``MAX_FEATURES``), plus ``--features``
+fields and ``--field features.NAME=path`` mappings. A feature is numeric when at least half
+of its values are numbers; its other values then count as missing in the profile.
+The window's predictions and inputs are held in memory to profile (exact quantiles need
+every value): a known-good day, not a year."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from mlmon.errors import UsageError
-from mlmon.ingest.needs import Needs
+from mlmon.ingest.features import HAS_FEATURES, feature_name
+from mlmon.ingest.needs import FeatureNeeds, Needs
 from mlmon.ingest.reader import IngestOptions, read_logs
 from mlmon.ingest.tables import TABLE_READERS, read_table
 from mlmon.reference.build import build_profile
@@ -31,7 +37,8 @@ class ReferenceBuildOptions:
     proba_cols: tuple[str, ...] | None = None
     """Probability columns (training data)."""
     features: tuple[str, ...] | None = None
-    """Feature columns (training data; default every other numeric column)."""
+    """Feature columns of training data (default every other numeric column); with logs,
+    top-level fields read as features besides the ``features`` object."""
     from_logs: bool = False
     """Read the inputs as service logs."""
     ingest: IngestOptions = field(default_factory=IngestOptions)
@@ -48,12 +55,7 @@ def build_reference(inputs: list[str] | tuple[str, ...], output: str | Path | No
     """Profile ``inputs`` and write the profile to ``output`` (when given)."""
     options = options or ReferenceBuildOptions()
     if reads_as_logs(inputs, options):
-        logs = read_logs(inputs, options.ingest, Needs(("label", "confidence")))
-        predictions = logs.frame.filter(pl.col("label").is_not_null()).select(pl.col("label").cast(pl.String), "confidence").collect()
-        if predictions.height == 0:
-            raise UsageError(f"{', '.join(inputs)}: no prediction records (label) to profile")
-        source = ", ".join(inputs) + _period(options.ingest)
-        profile = build_profile(predictions, label="label", confidence="confidence", features=[], source=source)
+        profile = _from_logs(inputs, options)
     else:
         table = read_table(inputs[0])
         profile = build_profile(
@@ -64,6 +66,38 @@ def build_reference(inputs: list[str] | tuple[str, ...], output: str | Path | No
     if output is not None:
         save_profile(profile, output)
     return profile
+
+
+def _from_logs(inputs: list[str] | tuple[str, ...], options: ReferenceBuildOptions) -> ReferenceProfile:
+    ingest = dataclasses.replace(options.ingest, features=tuple(options.features or ()))
+    logs = read_logs(inputs, ingest, Needs(("label", "confidence"), FeatureNeeds(discover="all")))
+    frame = logs.frame.collect()
+    predictions = frame.filter(pl.col("label").is_not_null()).select(pl.col("label").cast(pl.String), "confidence")
+    if predictions.height == 0:
+        raise UsageError(f"{', '.join(inputs)}: no prediction records (label) to profile")
+    source = ", ".join(inputs) + _period(options.ingest)
+    profile = build_profile(predictions, label="label", confidence="confidence", features=[], source=source)
+    inputs_frame = typed_features(frame.filter(pl.col(HAS_FEATURES))) if HAS_FEATURES in frame.columns else pl.DataFrame()
+    if inputs_frame.width == 0:
+        return profile
+    features = build_profile(inputs_frame, label=None, features=inputs_frame.columns).features
+    return dataclasses.replace(profile, features=features)
+
+
+def typed_features(rows: pl.DataFrame) -> pl.DataFrame:
+    """The ``feature:<name>`` text columns of ``rows`` as one column per feature: numbers
+    when at least half of the present values are numbers (the rest become missing),
+    text otherwise."""
+    columns = []
+    for name in rows.columns:
+        feature = feature_name(name)
+        if feature is None:
+            continue
+        text = rows.get_column(name).cast(pl.String)
+        numbers = text.str.strip_chars().cast(pl.Float64, strict=False)
+        numeric = numbers.is_not_null().sum() * 2 >= text.is_not_null().sum() and numbers.is_not_null().any()
+        columns.append((numbers if numeric else text).alias(feature))
+    return pl.DataFrame(columns)
 
 
 def _period(options: IngestOptions) -> str:

@@ -35,16 +35,18 @@ def drift_command(
     since: Since = None,
     until: Until = None,
     field: Field = None,
+    features: Annotated[Optional[str], typer.Option("--features", help="Top-level log fields to read as input features too, comma-separated (the features object is always read).")] = None,
     max_malformed: MaxMalformed = "5%",
 ) -> None:
-    """Is the model now saying something different? Class shares against a reference (PSI,
-    chi-squared, Jensen-Shannon) and confidence collapse, per window."""
+    """Is the model now saying something different, or seeing different inputs? Class shares
+    against a reference (PSI, chi-squared, Jensen-Shannon), confidence collapse, and data
+    drift on every feature the reference profiles, per window."""
     from mlmon.api.drift import DriftOptions, build_drift_report
 
     options = DriftOptions(
         reference=reference, reference_label=label, reference_confidence=confidence,
         reference_proba_cols=split_list(proba_cols) or None,
-        ingest=ingest_options(field, since, until, max_malformed),
+        ingest=ingest_options(field, since, until, max_malformed, split_list(features)),
         window=parse_window(window), min_samples=min_samples, alpha=alpha, warning_psi=warning_psi,
         critical_psi=critical_psi, low_confidence=low_confidence, collapse_drop=confidence_drop,
     )

@@ -22,12 +22,12 @@ Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output for
 Window = Annotated[Optional[str], typer.Option(help="Window: a duration (15m, 1h, 1d), a record count (10000), or 'all'.")]
 Since = Annotated[Optional[str], typer.Option(help="Only records at or after this time (ISO-8601 or epoch; naive = UTC).")]
 Until = Annotated[Optional[str], typer.Option(help="Only records before this time (ISO-8601 or epoch; naive = UTC).")]
-Field = Annotated[Optional[list[str]], typer.Option("--field", help="Map a canonical field to a JSON path, e.g. latency_ms=timings.total_ms. Repeatable.")]
+Field = Annotated[Optional[list[str]], typer.Option("--field", help="Map a canonical field to a JSON path, e.g. latency_ms=timings.total_ms, or a feature: features.region=ctx.region. Repeatable.")]
 MaxMalformed = Annotated[str, typer.Option("--max-malformed", help="Exit 2 when more than this share of lines is unusable.")]
 FailOn = Annotated[str, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1: warning or critical.")]
 
 
-def ingest_options(field: list[str] | None, since: str | None, until: str | None, max_malformed: str) -> IngestOptions:
+def ingest_options(field: list[str] | None, since: str | None, until: str | None, max_malformed: str, features: tuple[str, ...] = ()) -> IngestOptions:
     from mlmon.ingest.fields import parse_field_options
     from mlmon.ingest.reader import IngestOptions
 
@@ -36,6 +36,7 @@ def ingest_options(field: list[str] | None, since: str | None, until: str | None
         since=parse_time_option("--since", since),
         until=parse_time_option("--until", until),
         max_malformed_share=parse_ratio(max_malformed),
+        features=features,
     )
 
 

@@ -21,7 +21,7 @@ def reference_build_command(
     label: Annotated[str, typer.Option(help="Label column.")] = "label",
     confidence: Annotated[Optional[str], typer.Option(help="Confidence column (default: 'confidence', else the row max of --proba-cols).")] = None,
     proba_cols: Annotated[Optional[str], typer.Option(help="Probability columns, comma-separated.")] = None,
-    features: Annotated[Optional[str], typer.Option(help="Feature columns, comma-separated (default: every other numeric column).")] = None,
+    features: Annotated[Optional[str], typer.Option(help="Feature columns, comma-separated (default: every other numeric column); with logs, top-level fields read as features besides the features object.")] = None,
     from_logs: Annotated[bool, typer.Option("--from-logs", help="Read DATA as service logs (implied by --since/--until, directories and *.log files).")] = False,
     since: Since = None,
     until: Until = None,

@@ -11,6 +11,7 @@ from mlmon.api.results import DRIFT_SCHEMA_VERSION, REPORT_SCHEMA_VERSION, Bench
 from mlmon.ingest.problems import IngestStats
 from mlmon.plain import to_plain
 from mlmon.render.json_bench import bench_payload
+from mlmon.render.json_features import feature_drift_payload
 from mlmon.verdicts.findings import worst
 
 
@@ -62,6 +63,7 @@ def _drift(report: DriftReport) -> dict[str, Any]:
         }),
         "prediction_drift": _judged("prediction_drift", report.prediction, "first_breach"),
         "confidence": _judged("confidence_collapse", report.confidence, "first_collapse"),
+        "feature_drift": feature_drift_payload(report.features),
         "findings": to_plain(report.findings),
     }
 

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlmon.api.results import DriftReport
+from mlmon.render.terminal_features import feature_parts
 from mlmon.render.terminal import SEVERITY_MARK, SEVERITY_STYLE, EmptyRun, findings_table, fmt_time, fold_empty_runs, ingest_lines
 from mlmon.verdicts.prediction_drift import DriftWindow
 
@@ -92,5 +93,7 @@ def drift_parts(report: DriftReport) -> list[RenderableType]:
     shown = first or next((w for w in reversed(report.prediction.windows) if w.classes), None)
     if shown is not None and report.prediction.reference_shares:
         parts += [Text(""), *_bars(report, shown)]
-    parts += [Text(""), _confidence_table(report), Text(""), findings_table(report.findings)]
-    return parts
+    parts += [Text(""), _confidence_table(report)]
+    features = feature_parts(report.features)
+    parts += [Text(""), *features] if features else []
+    return [*parts, Text(""), findings_table(report.findings)]

@@ -109,6 +109,12 @@ def _warning_effect(d: FeatureDrift, t: FeatureDriftThresholds) -> tuple[str, fl
     return "PSI", d.psi, t.warning_psi
 
 
+IMAGE_FEATURES = ("brightness", "contrast", "width", "height", "aspect_ratio")
+"""Image statistics, shown as a section of their own: brightness is the mean of BT.709
+luma, contrast its std, and aspect ratio is width / height (deepchecks uses height /
+width: a 4:3 image is 1.333 here and 0.75 there). They drift like any numeric feature."""
+
+
 @dataclass(frozen=True)
 class FeatureOutcome:
     """One feature over every window, judged."""
@@ -125,6 +131,11 @@ class FeatureOutcome:
     """The start of the first window at warning or worse (None: none)."""
     summary: FeatureSummary
     """Reference against current over the whole run."""
+
+    @property
+    def section(self) -> str:
+        """``image`` for the :data:`IMAGE_FEATURES`, ``tabular`` for the rest."""
+        return "image" if self.feature in IMAGE_FEATURES else "tabular"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,157 @@
+"""Data drift from logs end to end: the sample week's camera change, the statistics of the
+whole pipeline against scipy and numpy on the raw values, and every way a reference and
+the logs can disagree about which features exist."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import polars as pl
+import pytest
+import scipy.stats
+from scipy.spatial.distance import jensenshannon
+
+from mlmon.api.drift import DriftOptions, build_drift_report
+from mlmon.cli import app
+from mlmon.reference.build import build_profile
+from mlmon.reference.store import save_profile
+from mlmon.verdicts.findings import Severity
+from tests.conftest import REPO, SAMPLE_LOGS
+
+START = datetime(2026, 11, 9, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def sample_week():
+    return build_drift_report([str(SAMPLE_LOGS)], DriftOptions(reference=str(REPO / "references" / "train.json"), window="1d"))
+
+
+def test_the_new_camera_is_critical_resolution_and_aspect_drift_on_its_day(sample_week):
+    result = sample_week.features
+    camera = {"width", "height", "aspect_ratio"}
+    by_name = {f.feature: f for f in result.features}
+    assert {name for name, f in by_name.items() if f.severity is Severity.CRITICAL} == camera
+    thursday = datetime(2026, 11, 12, tzinfo=timezone.utc)
+    assert all(by_name[name].first_drifted == thursday for name in camera)
+    before = [v for v in result.verdicts if v.feature in camera and v.window < thursday]
+    # a constant in the reference and in the window: degenerate, so unknown, never drift
+    assert len(before) == 9 and {(v.severity, v.reason) for v in before} == {
+        (Severity.UNKNOWN, "a single value in the reference and the window: nothing to compare")
+    }
+    assert all(by_name[name].section == "image" for name in ("brightness", "contrast", *camera))
+    assert by_name["aspect_ratio"].summary.bars.labels == ("1.3333", "1.7778")  # width / height, not height / width
+
+
+def test_the_features_that_did_not_move_stay_quiet_in_every_window(sample_week):
+    quiet = [v for v in sample_week.features.verdicts if v.feature not in {"width", "height", "aspect_ratio"}]
+    assert len(quiet) == 5 * 7
+    assert {v.severity for v in quiet} == {Severity.OK}
+    assert sample_week.features.only_in_logs == {} and sample_week.features.only_in_reference == ()
+
+
+def _write_logs(path, rows: list[dict], every_s: float = 1.0) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i, features in enumerate(rows):
+            ts = (START + timedelta(seconds=i * every_s)).isoformat().replace("+00:00", "Z")
+            fh.write(json.dumps({"ts": ts, "event": "inference", "features": features}) + "\n")
+
+
+def _reference(tmp_path, columns: dict[str, object]):
+    profile = build_profile(pl.DataFrame(columns), label=None, features=list(columns))
+    path = tmp_path / "ref.json"
+    save_profile(profile, path)
+    return path, profile
+
+
+def test_ks_and_wasserstein_through_the_pipeline_agree_with_scipy_within_the_stated_bound(tmp_path):
+    rng = np.random.default_rng(5)
+    reference_values = rng.lognormal(1.0, 0.6, 20_000)
+    current = rng.lognormal(1.1, 0.55, 6_000)
+    ref_path, _ = _reference(tmp_path, {"x": reference_values})
+    _write_logs(tmp_path / "a.log", [{"x": float(v)} for v in current])
+    drift = build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path))).features.verdicts[0].drift
+    d = scipy.stats.ks_2samp(reference_values, current).statistic
+    assert drift.ks.low - 1e-12 <= d <= drift.ks.high + 1e-12
+    assert drift.ks.high - drift.ks.low <= 0.0101
+    w1 = scipy.stats.wasserstein_distance(reference_values, current) / reference_values.std(ddof=1)
+    assert abs(drift.wasserstein_sd.value - w1) <= drift.wasserstein_sd.bound + 1e-12
+    assert drift.mean_shift_sd == pytest.approx((current.mean() - reference_values.mean()) / reference_values.std(ddof=1))
+    assert drift.std_ratio == pytest.approx(current.std(ddof=1) / reference_values.std(ddof=1))
+
+
+def test_categorical_psi_js_and_chi_squared_agree_with_numpy_and_scipy(tmp_path):
+    reference_values = ["a"] * 500 + ["b"] * 300 + ["c"] * 200
+    current = ["a"] * 200 + ["b"] * 250 + ["c"] * 150 + ["d"] * 100
+    ref_path, _ = _reference(tmp_path, {"region": reference_values})
+    _write_logs(tmp_path / "a.log", [{"region": v} for v in current])
+    drift = build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path))).features.verdicts[0].drift
+    ref = np.array([0.5, 0.3, 0.2, 0.0])
+    cur = np.array([200, 250, 150, 100]) / 700
+    floored = np.maximum(ref, 1e-4) / np.maximum(ref, 1e-4).sum()
+    assert drift.psi == pytest.approx(float(np.sum((cur - floored) * np.log(cur / floored))))
+    assert drift.js_distance == pytest.approx(jensenshannon(ref, cur, base=2))
+    assert drift.p_value == pytest.approx(scipy.stats.chisquare(cur * 700, floored * 700).pvalue)
+    assert drift.unseen == {"d": pytest.approx(100 / 700)}
+
+
+def test_features_on_one_side_only_are_listed(tmp_path):
+    ref_path, _ = _reference(tmp_path, {"x": np.arange(1000.0), "gone": np.arange(1000.0)})
+    _write_logs(tmp_path / "a.log", [{"x": float(i), "camera": "c1"} for i in range(300)])
+    result = build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path))).features
+    assert result.only_in_logs == {"camera": 300}
+    assert result.only_in_reference == ("gone",)
+
+
+def test_a_feature_that_vanished_from_the_records_that_carry_inputs_is_a_critical_loss(tmp_path):
+    ref_path, _ = _reference(tmp_path, {"x": np.arange(1000.0), "y": np.arange(1000.0)})
+    _write_logs(tmp_path / "a.log", [{"x": float(i)} for i in range(1000)])
+    by_name = {f.feature: f for f in build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path))).features.features}
+    assert by_name["y"].severity is Severity.CRITICAL and by_name["y"].worst.reason.startswith("missing share 100.0%")
+    assert by_name["x"].severity is Severity.OK
+
+
+@pytest.mark.parametrize(
+    "case, reason",
+    [
+        ("no reference", "no reference profile"),
+        ("version 1", "is version 1, without quantile grids"),
+        ("no features logged", "the logs carry no inputs"),
+    ],
+)
+def test_why_data_drift_was_not_computed_is_said(tmp_path, case, reason):
+    _write_logs(tmp_path / "a.log", [{"x": 1.0}] * 10)
+    reference = None
+    if case == "version 1":
+        reference = str(REPO / "tests" / "golden" / "profile_v1.json")
+    elif case == "no features logged":
+        reference, _ = _reference(tmp_path, {"x": np.arange(1000.0)})
+        (tmp_path / "a.log").write_text(json.dumps({"ts": "2026-11-09T00:00:00Z", "latency_ms": 3}) + "\n")
+    report = build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=reference))
+    assert reason in report.features.reason
+    finding = next(f for f in report.findings if f.check == "feature_drift")
+    assert finding.severity is Severity.UNKNOWN and reason in finding.message
+
+
+def test_record_count_windows_judge_features_over_the_whole_range_and_say_so(tmp_path):
+    ref_path, _ = _reference(tmp_path, {"x": np.arange(1000.0)})
+    _write_logs(tmp_path / "a.log", [{"x": float(i)} for i in range(600)])
+    result = build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path), window="200")).features
+    assert result.whole_range and len(result.verdicts) == 1
+
+
+def test_json_and_terminal_show_the_dataset_line_the_ranking_and_the_movers(runner):
+    args = ["drift", "--reference", str(REPO / "references" / "train.json"), str(SAMPLE_LOGS), "--window", "1d"]
+    payload = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)["feature_drift"]
+    assert (payload["features_compared"], payload["drifted"], payload["critical"], payload["warning"]) == (8, 3, 3, 0)
+    top = payload["features"][0]
+    assert top["severity"] == "critical" and top["first_drifted"] == "2026-11-12T00:00:00Z" and top["section"] == "image"
+    assert set(top["reference"]) == {"n", "missing_share", "mean", "std", "p5", "p50", "p95"}
+    assert math.isclose(sum(top["histogram"]["current"]), 1.0)
+    assert len(payload["windows"]) == 8 * 7
+    text = runner.invoke(app, args, env={"NO_COLOR": "1"}).stdout
+    assert "Data drift: 3 of 8 features drifted (3 critical, 0 warning)" in text
+    assert "Image inputs" in text and "Tabular inputs" in text
+    assert "width (discrete, critical from 2026-11-12 00:00)" in text

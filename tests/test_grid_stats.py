@@ -160,3 +160,19 @@ def test_the_wasserstein_bound_is_a_few_hundredths_of_an_sd_for_six_thousand_val
     grid = np.quantile(ref, GRID_LEVELS)
     estimate = wasserstein(grid, GRID_LEVELS, grid_counts(rng.normal(size=WINDOW_N), grid))
     assert 0.005 < estimate.bound < 0.05  # guaranteed and loose, but of this order (wasserstein.md)
+
+
+def test_grid_counts_by_sorting_equal_a_search_of_every_value_in_the_grid():
+    """The oracle places each value with numpy.searchsorted(grid, x, side="right"), the
+    maximum closing the last interval; ties in the grid (a lumpy reference) included."""
+    rng = np.random.default_rng(3)
+    for trial in range(60):
+        reference = [rng.normal(size=200), rng.integers(0, 5, 200).astype(float), np.full(50, 2.0)][trial % 3]
+        grid = np.quantile(reference, GRID_LEVELS)
+        values = np.concatenate([rng.normal(size=rng.integers(0, 300)), rng.choice(reference, 50), [grid[0], grid[-1], grid[-1]]])
+        index = np.searchsorted(grid, values, side="right")
+        index[values == grid[-1]] = len(grid) - 1
+        counted = grid_counts(values, grid)
+        assert counted.counts.tolist() == np.bincount(index, minlength=len(grid) + 1).tolist()
+        assert counted.below_sum == pytest.approx(values[values < grid[0]].sum())
+        assert counted.above_sum == pytest.approx(values[values > grid[-1]].sum())

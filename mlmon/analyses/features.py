@@ -81,15 +81,23 @@ def window_state(values: pl.Series, reference: NumericFeature | CategoricalFeatu
     if isinstance(reference, CategoricalFeature):
         text = values.cast(pl.String)
         return CategoryState(_counts(text.drop_nulls()), int(text.null_count()))
-    numbers = values.cast(pl.Float64, strict=False)
-    finite = numbers.filter(numbers.is_finite()).to_numpy()
+    numbers = values.cast(pl.Float64, strict=False).to_numpy()  # nulls become NaN
+    finite = numbers[np.isfinite(numbers)]
     missing = values.len() - finite.size
     if reference.value_counts:
-        return CategoryState(_counts(value_keys(pl.Series(finite))), missing, Moments.of(finite))
+        return CategoryState(_value_counts(finite), missing, Moments.of(finite))
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (math.inf, -math.inf)
     if not reference.grid:  # no reference values, or a version-1 profile: nothing to count on
         return NumericState(GridCounts(np.zeros(0, dtype=np.int64), 0.0, 0.0), Moments.of(finite), missing, low, high)
     return NumericState(stats.grid_counts(finite, reference.grid), Moments.of(finite), missing, low, high)
+
+
+def _value_counts(finite: np.ndarray) -> dict[str, int]:
+    """Counts per distinct number, keyed by :func:`value_keys`: the few distinct values are
+    keyed, not every value (formatting a float as text costs more than counting it)."""
+    distinct, counts = np.unique(finite + 0.0, return_counts=True)  # + 0.0: -0.0 is 0.0
+    keys = value_keys(pl.Series(distinct, dtype=pl.Float64)).to_list()
+    return dict(zip(keys, map(int, counts)))
 
 
 def _counts(keys: pl.Series) -> dict[str, int]:

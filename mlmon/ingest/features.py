@@ -19,20 +19,25 @@ object with a typed struct schema, which costs about as much as one more numeric
 feature; polars ignores other keys there. Listing the other keys needs the object as text,
 which costs about three times as much, so it is done where ``FeatureNeeds.discover`` says:
 in every chunk when logs are profiled, or in each file's first chunk when drift lists the
-keys a reference lacks. At most :data:`MAX_FEATURES` keys are read per chunk; the values of
-the others are counted as ``over the feature cap``.
+keys a reference lacks. At most :data:`MAX_FEATURES` keys are read per chunk, the first to
+hold a value (by line, then as logged); the values of the others are counted as ``over the
+feature cap``. Polars renders an object read as text without escaping its keys, backslashes
+or control characters; such an object is read again from its line.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from mlmon.errors import UsageError
+from mlmon.ingest.decode import LINE
 from mlmon.ingest.fields import Path, has_path, path_dtype, path_expr
 from mlmon.ingest.needs import FeatureNeeds
+from mlmon.ingest.sources import Chunk
 
 FEATURES_KEY = "features"
 """The top-level key of the features object."""
@@ -47,6 +52,11 @@ key costs a column."""
 OVER_CAP = f"over the feature cap ({MAX_FEATURES} keys)"
 NOT_AN_OBJECT = f"wrong type: {FEATURES_KEY}"
 _PRESENT, _OBJECT = "_features_present", "_features_object"
+_COMPOSITE = r'(?s)^(?:\{\s*(?:\}|".*\})|\[\s*(?:\]|["\[{].*\]|(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)\s*(?:\]|,.*\])))$'
+"""An object or array read as text: ``{}`` or ``{"``...``}``, or ``[`` then a JSON value
+then ``,`` or ``]``. Polars renders an object without escaping its keys, backslashes or
+control characters, so the text need not be JSON; text such as ``[none]``, ``[0-10]`` or
+``{id}`` is a category. One pattern, as the chunk's plan holds one check per feature."""
 
 
 def column(name: str) -> str:
@@ -112,9 +122,13 @@ class FeatureRead:
         return {**self.read_schema(), FEATURES_KEY: struct}
 
 
-def decode_features(raw: pl.DataFrame, read: FeatureRead, discovering: bool) -> tuple[pl.DataFrame, list[str], int]:
+def decode_features(
+    raw: pl.DataFrame, read: FeatureRead, discovering: bool, chunk: Chunk | None = None
+) -> tuple[pl.DataFrame, list[str], int]:
     """``raw`` with the ``features`` object as a struct (decoded from text when the strict
-    read left it so), the names to read from it, and the values over the key cap."""
+    read left it so), the names to read from it, and the values over the key cap.
+    ``chunk``: the lines ``raw`` was read from, where an object is found again as logged
+    (:func:`_from_lines`)."""
     known = [name for name in (*read.needs.numeric, *read.needs.categorical) if name not in read.paths]
     if FEATURES_KEY not in raw.columns:
         return raw, known, 0
@@ -123,49 +137,128 @@ def decode_features(raw: pl.DataFrame, read: FeatureRead, discovering: bool) -> 
         return raw.with_columns(present.alias(_PRESENT), present.alias(_OBJECT)), known, 0
     text = raw.get_column(FEATURES_KEY)
     objects = text.str.starts_with("{").fill_null(False)
-    keys, over_cap = _keys(text.filter(objects)) if discovering else ([], 0)
-    names = list(dict.fromkeys((*known, *(key for key in keys if key not in read.paths))))
-    decoded = _decode_objects(text, objects, names)
-    return raw.with_columns(decoded.alias(FEATURES_KEY), text.is_not_null().alias(_PRESENT), objects.alias(_OBJECT)), names, over_cap
-
-
-def _keys(objects: pl.Series) -> tuple[list[str], int]:
-    """Every key of the JSON objects in ``objects`` (first seen first), capped, and the
-    number of values under the keys beyond the cap."""
-    if objects.len() == 0:
-        return [], 0
+    rows, lines = text.filter(objects), raw.get_column(LINE).filter(objects)
     try:
-        inferred = pl.read_ndjson(io.BytesIO(objects.str.join("\n").item().encode()), infer_schema_length=None)
-    except pl.exceptions.PolarsError:
-        found = objects.str.extract_all(r'"((?:[^"\\]|\\.)*)"\s*:').explode().drop_nulls().unique(maintain_order=True)
-        return found.head(MAX_FEATURES).to_list(), 0
-    over = inferred.columns[MAX_FEATURES:]
-    return inferred.columns[:MAX_FEATURES], int(sum(inferred.get_column(name).is_not_null().sum() for name in over))
+        names, over_cap, values = _read_objects(rows, lines, chunk, read, known, discovering)
+    except pl.exceptions.PolarsError:  # some object came back as text that is not JSON
+        rows = _repaired(rows, lines, chunk)
+        readable = rows.is_not_null()  # a row that cannot be read at all counts as not an object
+        objects = objects.scatter(objects.arg_true().filter(~readable), False)
+        rows, lines = rows.filter(readable), lines.filter(readable)
+        try:
+            names, over_cap, values = _read_objects(rows, lines, chunk, read, known, discovering)
+        except pl.exceptions.PolarsError:
+            names, over_cap, values = _read_in_python(rows, read, known, discovering)
+    decoded = _spread(values, objects, names)
+    return raw.with_columns(decoded, text.is_not_null().alias(_PRESENT), objects.alias(_OBJECT)), names, over_cap
 
 
-def _decode_objects(text: pl.Series, objects: pl.Series, names: list[str]) -> pl.Series:
-    """The object rows of ``text`` as a struct of ``names`` (every value as text: numbers as
-    their digits, objects and arrays as JSON), null elsewhere."""
-    dtype = pl.Struct({name: pl.String() for name in names or ["_"]})
-    rows = text.filter(objects)
+def _read_objects(
+    rows: pl.Series, lines: pl.Series, chunk: Chunk | None, read: FeatureRead, known: list[str], discovering: bool
+) -> tuple[list[str], int, pl.Series]:
+    """The names to read from the JSON objects ``rows`` (logged on ``lines``): ``known``,
+    and when ``discovering`` every key, first seen first, up to the cap; the values over the
+    cap; and the objects as a struct of those names, every value as text (numbers as their
+    digits, objects and arrays as JSON). Schema inference lists the keys whatever their
+    values' types; it fails only on text that is not JSON."""
+    keys = list(pl.scan_ndjson(_ndjson(rows), infer_schema_length=None).collect_schema()) if discovering and rows.len() else []
+    wanted = list(dict.fromkeys((*known, *keys)))
+    if not wanted:
+        return [], 0, _nulls(rows.len(), [])
+    frame = pl.read_ndjson(_ndjson(rows), schema={name: pl.String() for name in wanted}) if rows.len() else _nulls(0, wanted).struct.unnest()
+    if frame.height != rows.len():
+        raise pl.exceptions.ComputeError("an object row was skipped")
+    order = _first_seen(frame.select(pl.nth(range(len(known), len(wanted)))), rows, lines, chunk) if keys else []
+    over = [key for key in order[MAX_FEATURES:] if key not in known and key not in read.paths]
+    over_cap = int(sum(frame.get_column(key).is_not_null().sum() for key in over))
+    names = list(dict.fromkeys((*known, *(key for key in order[:MAX_FEATURES] if key not in read.paths))))
     if not names:
-        return pl.Series(FEATURES_KEY, [None] * text.len(), dtype=dtype)
+        return [], over_cap, _nulls(rows.len(), [])
+    return names, over_cap, frame.select(pl.nth([frame.columns.index(name) for name in names])).to_struct(FEATURES_KEY)
+
+
+def _first_seen(frame: pl.DataFrame, rows: pl.Series, lines: pl.Series, chunk: Chunk | None) -> list[str]:
+    """The columns of ``frame`` in the order their keys first hold a value: by row, then
+    by place in that row's object as logged, then by name. Polars' schema inference and its
+    text rendering of an object lose the order past a few dozen keys, differently each run."""
+    present = frame.select(pl.all().is_not_null())
+    first = {s.name: (int(s.arg_max()) if s.any() else None) for s in present.get_columns()}
+    where = sorted({row for row in first.values() if row is not None})
+    logged = _from_lines(lines.gather(where), chunk).to_list() if chunk is not None and where else [None] * len(where)
+    place = {row: {key: n for n, key in enumerate(_object(text or rendered))} for row, text, rendered in zip(where, logged, rows.gather(where).to_list())}
+    last = len(first)
+    return sorted(first, key=lambda key: (first[key] is None, first[key] or 0, place.get(first[key], {}).get(key, last), key))
+
+
+def _nulls(rows: int, names: list[str]) -> pl.Series:
+    return pl.Series(FEATURES_KEY, [None] * rows, dtype=pl.Struct({name: pl.String() for name in names or ["_"]}))
+
+
+def _ndjson(rows: pl.Series) -> io.BytesIO:
+    return io.BytesIO(rows.str.join("\n").item().encode())
+
+
+def _repaired(rows: pl.Series, lines: pl.Series, chunk: Chunk | None) -> pl.Series:
+    """``rows`` with every object that is not JSON taken again from its line, null where
+    it cannot be. Polars writes an object read as text back without escaping its keys, nor
+    the backslashes and control characters in its strings (a Windows path, a tab), which
+    is not JSON."""
+    broken = rows.str.json_path_match("$").is_null()
+    if not broken.any():
+        return rows
+    where = broken.arg_true()
+    again = _from_lines(lines.gather(where), chunk) if chunk is not None else pl.Series([None] * where.len(), dtype=pl.String)
+    return rows.scatter(where, again)
+
+
+def _from_lines(numbers: pl.Series, chunk: Chunk) -> pl.Series:
+    """The ``features`` object of each line ``numbers`` of ``chunk`` as JSON text, keys in
+    logged order, or null. A body after a prefix (kubectl, CRI) starts at its first brace;
+    a Docker wrapper holds the line in ``log``."""
+    texts = chunk.data.split(b"\n")
+    at = [n - chunk.first_line for n in numbers.to_list()]
+    picked = [texts[i].decode("utf-8", "replace") if 0 <= i < len(texts) else "" for i in at]
+    line = pl.lit(pl.Series(picked, dtype=pl.String)).str.strip_chars()
+    body = line.str.slice(line.str.find("{", literal=True).fill_null(0))
+    found = pl.coalesce(body.str.json_path_match("$.features"), body.str.json_path_match("$.log").str.json_path_match("$.features"))
+    return pl.select(pl.when(found.str.starts_with("{")).then(found)).to_series()
+
+
+def _read_in_python(rows: pl.Series, read: FeatureRead, known: list[str], discovering: bool) -> tuple[list[str], int, pl.Series]:
+    """What :func:`_read_objects` gives, for objects polars will not read (slow; a last
+    resort)."""
+    objects = [_object(row) for row in rows.to_list()]
+    keys = list(dict.fromkeys(key for item in objects for key in item)) if discovering else []
+    over = set(keys[MAX_FEATURES:])
+    over_cap = sum(1 for item in objects for key, value in item.items() if key in over and value is not None)
+    names = list(dict.fromkeys((*known, *(key for key in keys[:MAX_FEATURES] if key not in read.paths))))
+    dtype = pl.Struct({name: pl.String() for name in names or ["_"]})
+    values = [{name: _as_text(item.get(name)) for name in names} if names else None for item in objects]
+    return names, over_cap, pl.Series(FEATURES_KEY, values, dtype=dtype)
+
+
+def _object(row: str) -> dict:
     try:
-        frame = pl.read_ndjson(io.BytesIO(rows.str.join("\n").item().encode()), schema=dict(dtype.to_schema()))
-        values = frame.to_struct(FEATURES_KEY) if frame.height == rows.len() else None
-    except pl.exceptions.PolarsError:
-        values = None
-    if values is None:  # a shape polars will not read in one call: leaf by leaf
-        values = pl.select(pl.struct(pl.lit(rows).str.json_path_match(f"$[{_quoted(n)}]").alias(n) for n in names)).to_series()
-    if rows.len() == text.len():
+        value = json.loads(row)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _as_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _spread(values: pl.Series, objects: pl.Series, names: list[str]) -> pl.Series:
+    """The struct ``values`` of the object rows placed at those rows, null elsewhere."""
+    if values.len() == objects.len():
         return values.alias(FEATURES_KEY)
-    where, empty = objects.arg_true(), pl.Series([None] * text.len(), dtype=pl.String)
-    fields = [empty.clone().scatter(where, values.struct.field(name)).alias(name) for name in names]
+    where = objects.arg_true()
+    empty = pl.Series([None] * objects.len(), dtype=pl.String)
+    fields = [empty.clone().scatter(where, values.struct.field(name)).alias(name) for name in names or ["_"]]
     return pl.select(pl.when(pl.lit(objects)).then(pl.struct(fields))).to_series().alias(FEATURES_KEY)
-
-
-def _quoted(key: str) -> str:
-    return "'" + key.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def feature_reads(schema: dict[str, pl.DataType], read: FeatureRead, names: list[str]) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
@@ -184,8 +277,8 @@ def feature_reads(schema: dict[str, pl.DataType], read: FeatureRead, names: list
         columns[column(name)] = value
         if wrong is not None:
             checks[wrong_type(name)] = wrong
-        if path[0] != FEATURES_KEY and has_path(schema, path[:1]):
-            present.append(pl.col(path[0]).is_not_null())
+        if path[0] != FEATURES_KEY and has_path(schema, path):
+            present.append(path_expr(path).is_not_null())
     columns[HAS_FEATURES] = pl.any_horizontal(present) if present else pl.lit(False)
     return columns, checks
 
@@ -193,15 +286,17 @@ def feature_reads(schema: dict[str, pl.DataType], read: FeatureRead, names: list
 def _leaf(schema: dict[str, pl.DataType], path: Path, kind: str) -> tuple[pl.Expr, pl.Expr | None]:
     """(value, wrong-type mask) of one feature; the mask is None when nothing can be wrong."""
     dtype = path_dtype(schema, path)
-    if dtype is None or isinstance(dtype, (pl.Null, pl.Struct)):
-        return pl.lit(None, dtype=pl.Float64 if kind == "numeric" else pl.String), None
+    missing = pl.lit(None, dtype=pl.Float64 if kind == "numeric" else pl.String)
+    if dtype is None or isinstance(dtype, pl.Null):
+        return missing, None
     expr = path_expr(path)
+    if isinstance(dtype, pl.Struct):  # a named field that other paths go through: an object
+        return missing, expr.is_not_null()
     if dtype.is_numeric():
-        return (expr.cast(pl.Float64), None) if kind != "text" else (expr.cast(pl.String), None)
+        return expr.cast(pl.Float64 if kind == "numeric" else pl.String), None
     text = expr.cast(pl.String)
     if kind == "numeric":
         number = text.str.strip_chars().cast(pl.Float64, strict=False)
         return number, text.is_not_null() & number.is_null()
-    composite = text.str.starts_with("{") | text.str.starts_with("[")
-    wrong = composite & text.str.json_path_match("$").is_not_null()
+    wrong = text.str.contains(_COMPOSITE)
     return pl.when(wrong).then(None).otherwise(text), wrong.fill_null(False)

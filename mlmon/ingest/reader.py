@@ -76,7 +76,7 @@ def read_logs(inputs: Sequence[str], options: IngestOptions | None = None, needs
     one frame sorted by event time. Memory grows with the input: analyses use
     :func:`reduce_logs`. Raises ``InputError`` when nothing is usable."""
     frames, stats = reduce_logs(inputs, options, _Frames(needs))
-    return LogData(frame=_by_event_time(pl.concat(frames, how="vertical")).lazy(), stats=stats)
+    return LogData(frame=_by_event_time(pl.concat(frames, how="diagonal_relaxed")).lazy(), stats=stats)
 
 
 def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: ChunkReducer[State]) -> tuple[State, IngestStats]:
@@ -169,7 +169,7 @@ class _Run:
         self.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in self.schema)
         features = None
         if self.features is not None:
-            raw, names, over_cap = decode_features(raw, self.features, discovering)
+            raw, names, over_cap = decode_features(raw, self.features, discovering, chunk)
             self.tally.add(chunk.source, [], OVER_CAP, count=over_cap)
             features = (self.features, names)
         canonical = canonicalize(

@@ -144,19 +144,22 @@ def build_reference(csv: Path, profile: Path, timeout: float) -> br.Run:
 
 
 def features_key(stdout: str) -> str:
-    """Whether drift's JSON has a top-level ``features`` key, in words."""
+    """What drift's JSON says about the features (its ``feature_drift`` section), in words."""
     try:
         doc = json.loads(stdout)
     except ValueError as error:
         return f"unreadable drift JSON ({error})"
     if not isinstance(doc, dict):
         return f"drift JSON is a {type(doc).__name__}, not an object"
-    if "features" not in doc:
+    section = doc.get("feature_drift")
+    if not isinstance(section, dict):
         return f"NO (top-level keys: {', '.join(doc)})"
-    value = doc["features"]
-    if isinstance(value, (list, dict)):
-        return f"yes ({type(value).__name__} of {len(value)})"
-    return f"yes ({type(value).__name__})"
+    if section.get("reason"):
+        return f"not judged: {section['reason']}"
+    return (
+        f"yes: {section.get('features_compared')} features compared, {section.get('drifted')} drifted "
+        f"({section.get('critical')} critical, {section.get('warning')} warning, {section.get('unknown')} unknown)"
+    )
 
 
 def median(values: list[float]) -> float:

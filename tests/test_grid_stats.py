@@ -145,13 +145,26 @@ def test_a_crossing_inside_an_interval_is_hand_worked():
     assert abs(estimate.value - stats.wasserstein_distance(reference, current)) <= estimate.bound
 
 
-def test_the_p_value_is_the_asymptotic_two_sample_one_of_the_lower_end():
+def test_the_p_value_is_the_limiting_distribution_of_the_lower_end_and_conservative():
     rng = np.random.default_rng(6)
     ref = rng.normal(size=20_000)
     window = grid_counts(rng.normal(0.05, 1, 3_000), np.quantile(ref, GRID_LEVELS))
     bracket = ks_bracket(GRID_LEVELS, window, 20_000)
-    assert bracket.p_value == pytest.approx(stats.kstwo.sf(bracket.low, round(3_000 * 20_000 / 23_000)), rel=1e-12)
+    n_e = 3_000 * 20_000 / 23_000
+    assert bracket.p_value == pytest.approx(stats.kstwobign.sf(math.sqrt(n_e) * bracket.low), rel=1e-12)
+    exact = stats.kstwo.sf(bracket.low, round(n_e))
+    assert exact <= bracket.p_value <= 1.05 * exact
     assert math.isnan(ks_bracket(GRID_LEVELS, window, 0).p_value)
+
+
+@pytest.mark.parametrize("n_e", [200, 1_000, 6_000])
+def test_the_limiting_p_value_is_above_the_exact_one_by_at_most_the_stated_share(n_e):
+    """ks_grid.md: at most 26% of p at n_e = 200, 8% at 1,000, 3% at 6,000, p in [1e-6, 0.1]."""
+    bound = {200: 0.26, 1_000: 0.08, 6_000: 0.03}[n_e]
+    for target in (0.1, 1e-2, 1e-3, 1e-4, 1e-6):
+        d = stats.kstwo.isf(target, n_e)
+        limiting = stats.kstwobign.sf(math.sqrt(n_e) * d)
+        assert target <= limiting <= (1 + bound) * target
 
 
 def test_the_wasserstein_bound_is_a_few_hundredths_of_an_sd_for_six_thousand_values():

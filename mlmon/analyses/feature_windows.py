@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 import polars as pl
 
-from mlmon.analyses.features import FeatureState, window_state
+from mlmon.analyses.features import FeatureState, window_states
 from mlmon.errors import UsageError
 from mlmon.ingest.features import HAS_FEATURES, MAX_FEATURES, column, feature_name
 from mlmon.ingest.needs import ChunkReducer, FeatureNeeds, Needs
@@ -106,8 +106,9 @@ class FeatureReducer:
         if keyed.get_column(_WINDOW).n_unique() > MAX_WINDOWS:
             return FeatureWindowState(unprofiled=unprofiled, over=True)
         state = FeatureWindowState(unprofiled=unprofiled)
-        for (window_key,), group in keyed.group_by(_WINDOW):
-            states = {name: window_state(_values(group, name), ref) for name, ref in self.reference.items()}
+        groups = keyed.group_by(_WINDOW) if keyed.get_column(_WINDOW).n_unique() > 1 else [((keyed.get_column(_WINDOW)[0],), keyed)]
+        for (window_key,), group in groups:
+            states = window_states(group, self.reference, column)
             part = FeatureWindowState({window_key: group.height}, {window_key: states}, {window_key: group.get_column("ts").min()})
             state = self.merge(state, part)
         return state
@@ -136,11 +137,6 @@ class FeatureReducer:
             start = state.first[key] if not self.window.every else datetime.fromtimestamp(key / 1e6, timezone.utc)
             windows.append(FeatureWindow(start, state.rows[key], state.states[key]))
         return FeatureWindows(tuple(windows), dict(state.unprofiled), whole_range=self.window.records is not None)
-
-
-def _values(group: pl.DataFrame, name: str) -> pl.Series:
-    name_ = column(name)
-    return group.get_column(name_) if name_ in group.columns else pl.Series(name_, [None] * group.height, dtype=pl.String)
 
 
 A = TypeVar("A")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,25 +79,48 @@ def value_keys(values: pl.Series) -> pl.Series:
 
 def window_state(values: pl.Series, reference: NumericFeature | CategoricalFeature) -> FeatureState:
     """One window's state of one feature, shaped by its reference profile."""
-    if isinstance(reference, CategoricalFeature):
-        text = values.cast(pl.String)
-        return CategoryState(_counts(text.drop_nulls()), int(text.null_count()))
-    numbers = values.cast(pl.Float64, strict=False).to_numpy()  # nulls become NaN
-    finite = numbers[np.isfinite(numbers)]
-    missing = values.len() - finite.size
+    return window_states(pl.DataFrame({"values": values}), {"values": reference})["values"]
+
+
+def window_states(
+    rows: pl.DataFrame, references: Mapping[str, NumericFeature | CategoricalFeature], column_of: Callable[[str], str] = str
+) -> dict[str, FeatureState]:
+    """Every feature's state in one window of ``rows`` (feature ``name`` in the column
+    ``column_of(name)``; an absent column is all missing). A numeric feature's finite
+    values are sorted once (numpy, outside the GIL), then counted on its grid or by value."""
+    present = {name for name in references if column_of(name) in rows.columns}
+    states: dict[str, FeatureState] = {}
+    for name, ref in references.items():
+        if isinstance(ref, CategoricalFeature):
+            text = rows.get_column(column_of(name)).cast(pl.String) if name in present else pl.Series([None] * rows.height, dtype=pl.String)
+            states[name] = CategoryState(_counts(text.drop_nulls()), int(text.null_count()))
+            continue
+        values = rows.get_column(column_of(name)).cast(pl.Float64, strict=False).to_numpy() if name in present else np.zeros(0)
+        ordered = np.sort(values[np.isfinite(values)])  # nulls read as NaN
+        states[name] = _numeric_state(ordered, rows.height - ordered.size, ref)
+    return states
+
+
+def _numeric_state(ordered: np.ndarray, missing: int, reference: NumericFeature) -> FeatureState:
+    """The state of a numeric feature from its finite values, sorted."""
+    moments = Moments.of(ordered)
     if reference.value_counts:
-        return CategoryState(_value_counts(finite), missing, Moments.of(finite))
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (math.inf, -math.inf)
+        return CategoryState(_value_counts(ordered), missing, moments)
+    low, high = (float(ordered[0]), float(ordered[-1])) if ordered.size else (math.inf, -math.inf)
     if not reference.grid:  # no reference values, or a version-1 profile: nothing to count on
-        return NumericState(GridCounts(np.zeros(0, dtype=np.int64), 0.0, 0.0), Moments.of(finite), missing, low, high)
-    return NumericState(stats.grid_counts(finite, reference.grid), Moments.of(finite), missing, low, high)
+        return NumericState(GridCounts(np.zeros(0, dtype=np.int64), 0.0, 0.0), moments, missing, low, high)
+    return NumericState(stats.grid_counts(ordered, reference.grid, is_sorted=True), moments, missing, low, high)
 
 
-def _value_counts(finite: np.ndarray) -> dict[str, int]:
-    """Counts per distinct number, keyed by :func:`value_keys`: the few distinct values are
-    keyed, not every value (formatting a float as text costs more than counting it)."""
-    distinct, counts = np.unique(finite + 0.0, return_counts=True)  # + 0.0: -0.0 is 0.0
-    keys = value_keys(pl.Series(distinct, dtype=pl.Float64)).to_list()
+def _value_counts(ordered: np.ndarray) -> dict[str, int]:
+    """Counts per distinct number of sorted values, keyed by :func:`value_keys`: the few
+    distinct values are keyed, not every value (formatting a float as text costs more than
+    counting it). -0.0 sorts with 0.0 and is keyed as it."""
+    if ordered.size == 0:
+        return {}
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(ordered)) + 1])
+    counts = np.diff(np.concatenate([starts, [ordered.size]]))
+    keys = value_keys(pl.Series(ordered[starts], dtype=pl.Float64)).to_list()
     return dict(zip(keys, map(int, counts)))
 
 

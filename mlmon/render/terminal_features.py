@@ -17,7 +17,7 @@ from mlmon.verdicts.findings import Severity
 
 TOP_MOVERS = 3
 """Drifted features shown with their summaries and bars."""
-BAR_WIDTH = 24
+BAR_WIDTH = 20
 
 
 def feature_parts(result: FeatureDriftResult | None) -> list[RenderableType]:
@@ -67,17 +67,20 @@ def _mover(outcome: FeatureOutcome) -> RenderableType:
     s = outcome.summary
     since = f" from {fmt_time(outcome.first_drifted)}" if isinstance(outcome.first_drifted, datetime) else ""
     head = Text(f"{outcome.feature} ({outcome.kind}, {outcome.severity.value}{since}): {outcome.worst.reason}", style=SEVERITY_STYLE[outcome.severity])
+    numeric = outcome.kind != "categorical"
     stats = Table(show_edge=False, pad_edge=False, box=None)
-    for name in ("", "n", "mean", "std", "p5", "p50", "p95", "missing"):
+    names = ("", "n", "mean", "std", "p5", "p50", "p95", "missing") if numeric else ("", "n", "missing")
+    for name in names:
         stats.add_column(name, justify="left" if not name else "right")
     for side, d in (("reference", s.reference), ("logs", s.current)):
-        stats.add_row(side, f"{d.n:,}", _g(d.mean), _g(d.std), *(_g(q) for q in d.quantiles), _num(d.missing_share, ".1%"))
-    bars = Table(show_header=False, show_edge=False, box=None, pad_edge=False)
-    for _ in range(4):
-        bars.add_column()
+        middle = (_g(d.mean), _g(d.std), *(_g(q) for q in d.quantiles)) if numeric else ()
+        stats.add_row(side, f"{d.n:,}", *middle, _num(d.missing_share, ".1%"))
+    bars = Table(show_edge=False, box=None, pad_edge=False)
+    for name in ("", "reference", "", "logs", ""):
+        bars.add_column(name, justify="right" if name == "" and bars.columns else "left")
+    top = max((v for v in (*s.bars.reference, *s.bars.current) if math.isfinite(v)), default=0.0)
     for label, ref, now in zip(s.bars.labels, s.bars.reference, s.bars.current):
-        bars.add_row(label, "ref", Text(_bar(ref), style="dim"), _num(ref, ".1%"))
-        bars.add_row("", "logs", Text(_bar(now), style="cyan"), _num(now, ".1%"))
+        bars.add_row(label, Text(_bar(ref, top), style="dim"), _num(ref, ".1%"), Text(_bar(now, top), style="cyan"), _num(now, ".1%"))
     return Group(head, stats, bars)
 
 
@@ -92,8 +95,9 @@ def _one_side(result: FeatureDriftResult) -> list[RenderableType]:
     return lines
 
 
-def _bar(share: float) -> str:
-    return "" if not math.isfinite(share) else "█" * round(share * BAR_WIDTH)
+def _bar(share: float, top: float) -> str:
+    """A bar scaled so the largest share of the feature fills ``BAR_WIDTH``."""
+    return "" if not math.isfinite(share) or top <= 0 else "█" * round(share / top * BAR_WIDTH)
 
 
 def _num(value: float | None, fmt: str) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats as scipy_stats
+from scipy.special import chdtrc, kolmogorov
 
 from mlmon.stats.categorical import psi
 
@@ -117,17 +117,18 @@ class Estimate:
     """``|estimate − raw-data value| <= bound`` (for a continuous reference)."""
 
 
-def grid_counts(values: ArrayLike, grid: ArrayLike) -> GridCounts:
+def grid_counts(values: ArrayLike, grid: ArrayLike, *, is_sorted: bool = False) -> GridCounts:
     """Count finite ``values`` on the reference ``grid`` (non-decreasing, at least two points).
 
     A value equal to a grid point counts in the interval that starts there (the last point
     closes the last interval), as ``numpy.searchsorted(grid, x, side="right")`` places it.
     The values are sorted and the grid points searched in them: with ``L_j`` the number of
     values below ``g_j``, the counts are the differences of ``0, L_0, ..., L_M, n``. That
-    is five times faster than searching each value in the grid.
+    is five times faster than searching each value in the grid. ``is_sorted``: the values
+    are sorted already.
     """
     g = np.asarray(grid, dtype=float)
-    x = np.sort(np.asarray(values, dtype=float))
+    x = np.asarray(values, dtype=float) if is_sorted else np.sort(np.asarray(values, dtype=float))
     below_j = np.searchsorted(x, g, side="left")
     counts = np.diff(np.concatenate([[0], below_j, [x.size]])).astype(np.int64)
     at_max = int(np.searchsorted(x, g[-1], side="right")) - int(below_j[-1])
@@ -158,10 +159,14 @@ def ks_bracket(levels: ArrayLike, window: GridCounts, reference_count: int) -> K
     and the bracket is at most ``max_j (Δp_j + ΔG_j)`` wide: 0.005 plus the window's largest
     interval share. The reference grid holds its own empirical CDF to within ``1/n_ref``.
 
-    The p-value is that of ``low`` under the asymptotic two-sample distribution with
-    ``n_e = n m / (n + m)`` (``scipy.stats.kstwo`` with ``round(n_e)``, as ``ks_2samp``'s
-    ``method="asymp"``). The lower end makes the test conservative: it rejects only when the
-    smallest D the grid allows is significant, so the grid never adds false alarms.
+    The p-value is that of ``low`` under Kolmogorov's limiting distribution,
+    ``p = K̄(sqrt(n_e) · D_lo)`` with ``n_e = n m / (n + m)`` (``scipy.special.kolmogorov``).
+    Both ends are conservative: the lower end rejects only when the smallest D the grid
+    allows is significant, and the limiting distribution's p is above the exact one for
+    finite ``n_e`` (``scipy.stats.kstwo.sf(D, round(n_e))``, what ``ks_2samp``'s
+    ``method="asymp"`` gives): by at most 26% of p at ``n_e = 200``, 8% at 1,000, 3% at
+    6,000, for p from 0.1 to 1e-6 (12%, 5% and 2% at p = 0.001). It needs
+    ``scipy.special`` only, where ``scipy.stats`` would add 1.3 s to every start.
 
     References
     ----------
@@ -176,7 +181,7 @@ def ks_bracket(levels: ArrayLike, window: GridCounts, reference_count: int) -> K
     low = float(np.abs(p - g).max())  # at g_M: the share above the maximum
     high = float(np.maximum(p[1:] - g[:-1], g[1:] - p[:-1]).max())
     n_e = n * reference_count / (n + reference_count)
-    p_value = float(scipy_stats.kstwo.sf(low, max(int(round(n_e)), 1)))
+    p_value = float(kolmogorov(math.sqrt(n_e) * low))
     return KSBracket(low, max(high, low), p_value)
 
 
@@ -287,4 +292,4 @@ def missing_share_test(reference_missing: int, reference_rows: int, missing: int
     if denominator == 0:
         return 1.0
     chi2 = n * (float(a) * d - float(b) * c) ** 2 / denominator
-    return float(scipy_stats.chi2.sf(chi2, 1))
+    return float(chdtrc(1, chi2))

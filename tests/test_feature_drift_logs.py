@@ -155,3 +155,19 @@ def test_json_and_terminal_show_the_dataset_line_the_ranking_and_the_movers(runn
     assert "Data drift: 3 of 8 features drifted (3 critical, 0 warning)" in text
     assert "Image inputs" in text and "Tabular inputs" in text
     assert "width (discrete, critical from 2026-11-12 00:00)" in text
+
+
+def test_feature_states_merge_the_same_whatever_the_chunking(tmp_path):
+    """The reducer's merge is addition: 64 KiB chunks (many per window, windows split across
+    chunks) give the numbers of one chunk per file."""
+    from mlmon.ingest.reader import IngestOptions
+
+    reference = str(REPO / "references" / "train.json")
+    logs = [str(SAMPLE_LOGS / "replica-a" / "app.log.3.gz"), str(SAMPLE_LOGS / "replica-a" / "app.log.4.gz")]
+    whole = build_drift_report(logs, DriftOptions(reference=reference, window="6h")).features
+    small = build_drift_report(logs, DriftOptions(reference=reference, window="6h", ingest=IngestOptions(chunk_bytes=64 * 1024))).features
+    assert len(whole.verdicts) == len(small.verdicts) == 8 * 8
+    for a, b in zip(whole.verdicts, small.verdicts):
+        assert (a.feature, a.window, a.severity, a.drift.n) == (b.feature, b.window, b.severity, b.drift.n)
+        assert a.drift.psi == pytest.approx(b.drift.psi, rel=1e-9, nan_ok=True)
+        assert a.drift.mean_shift_sd == pytest.approx(b.drift.mean_shift_sd, rel=1e-9, abs=1e-12, nan_ok=True)

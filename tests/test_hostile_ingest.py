@@ -249,3 +249,67 @@ def test_object_shaped_bad_lines_are_found_without_reading_every_line_alone(tmp_
     assert stats.lines_skipped == {"malformed JSON": 4} and frame.height == 2996
     assert sorted(frame["latency_ms"].to_list()) == [float(n) for n in range(1, 3001) if n not in bad_at]
     assert [p.line for p in stats.examples] == sorted(bad_at)
+
+
+# --- loguru records whose object polars renders as text that is not JSON ------------------
+
+def _loguru(message: str, latency: float, i: int, extra: dict | None = None) -> str:
+    record = {
+        "message": message, "time": {"timestamp": 1762646400.5 + i, "repr": "2025-11-09 00:00:00"},
+        "level": {"name": "INFO", "no": 20}, "extra": {**(extra or {}), "latency_ms": latency},
+    }
+    return json.dumps({"text": message + "\n", "record": record})
+
+
+_MESSAGES = ["ok", "C:\\path", "tab\there", "fine"]  # a backslash and a tab: escaped in the line, not by polars
+
+
+def _loguru_lines(**extra) -> list[str]:
+    return [_loguru(message, 10.0 + i, i, extra) for i, message in enumerate(_MESSAGES)]
+
+
+def _assert_every_loguru_record(frame, stats):
+    assert stats.skipped == {} and stats.records == 4
+    assert sorted(frame["latency_ms"].to_list()) == [10.0, 11.0, 12.0, 13.0]
+    assert sorted(frame["event"].to_list()) == sorted(_MESSAGES)
+
+
+def test_a_loguru_message_with_a_backslash_or_a_tab_keeps_its_record(tmp_path):
+    frame, stats = read(write(tmp_path, _loguru_lines()))
+    _assert_every_loguru_record(frame, stats)
+
+
+def test_a_loguru_record_after_a_kubectl_prefix_is_read_again_from_its_line(tmp_path):
+    lines = [f"[pod/api-1/app] 2026-11-09T12:00:0{i}Z {line}" for i, line in enumerate(_loguru_lines())]
+    frame, stats = read(write(tmp_path, lines))
+    _assert_every_loguru_record(frame, stats)
+
+
+def test_a_loguru_record_inside_a_docker_wrapper_is_read_again_from_its_line(tmp_path):
+    lines = [json.dumps({"log": line + "\n", "stream": "stdout", "time": "2026-11-09T12:00:09.5Z"}) for line in _loguru_lines()]
+    frame, stats = read(write(tmp_path, lines))
+    _assert_every_loguru_record(frame, stats)
+
+
+def test_a_quote_in_a_loguru_extra_key_keeps_the_record(tmp_path):
+    lines = [_loguru("plain", 10.0 + i, i, {'say "hi"': i, "back\\slash": "x"}) for i in range(4)]
+    frame, stats = read(write(tmp_path, lines))
+    assert stats.skipped == {} and sorted(frame["latency_ms"].to_list()) == [10.0, 11.0, 12.0, 13.0]
+
+
+def test_a_broken_loguru_record_beside_other_shapes_and_plain_lines(tmp_path):
+    odd = json.dumps({"ts": TS, "latency_ms": 7, "record": "C:\\text"})
+    frame, stats = read(write(tmp_path, [*_loguru_lines(), odd, ok(1)]))
+    assert stats.skipped == {} and sorted(frame["latency_ms"].to_list()) == [1.0, 7.0, 10.0, 11.0, 12.0, 13.0]
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_a_broken_loguru_record_in_a_later_chunk_is_read_again_from_its_own_line(tmp_path, compressed):
+    lines = [_loguru("C:\\run\\%d" % i if i % 7 == 3 else "ok", float(i), i) for i in range(300)]
+    path = write(tmp_path, lines)
+    if compressed:
+        path = tmp_path / "app.log.gz"
+        path.write_bytes(gzip.compress("".join(line + "\n" for line in lines).encode()))
+    frame, stats = read(path, chunk_bytes=4096)
+    assert stats.skipped == {} and sorted(frame["latency_ms"].to_list()) == [float(i) for i in range(300)]
+    assert frame.filter(frame["latency_ms"] == 10.0)["event"].to_list() == ["C:\\run\\10"]

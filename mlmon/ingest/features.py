@@ -35,7 +35,7 @@ import polars as pl
 
 from mlmon.errors import UsageError
 from mlmon.ingest.decode import LINE
-from mlmon.ingest.fields import Path, has_path, path_dtype, path_expr
+from mlmon.ingest.fields import Path, has_path, objects_from_lines, path_dtype, path_expr, repaired_objects
 from mlmon.ingest.needs import FeatureNeeds
 from mlmon.ingest.sources import Chunk
 
@@ -128,7 +128,7 @@ def decode_features(
     """``raw`` with the ``features`` object as a struct (decoded from text when the strict
     read left it so), the names to read from it, and the values over the key cap.
     ``chunk``: the lines ``raw`` was read from, where an object is found again as logged
-    (:func:`_from_lines`)."""
+    (:func:`.fields.objects_from_lines`)."""
     known = [name for name in (*read.needs.numeric, *read.needs.categorical) if name not in read.paths]
     if FEATURES_KEY not in raw.columns:
         return raw, known, 0
@@ -141,7 +141,7 @@ def decode_features(
     try:
         names, over_cap, values = _read_objects(rows, lines, chunk, read, known, discovering)
     except pl.exceptions.PolarsError:  # some object came back as text that is not JSON
-        rows = _repaired(rows, lines, chunk)
+        rows = repaired_objects(rows, lines, chunk, FEATURES_KEY)
         readable = rows.is_not_null()  # a row that cannot be read at all counts as not an object
         objects = objects.scatter(objects.arg_true().filter(~readable), False)
         rows, lines = rows.filter(readable), lines.filter(readable)
@@ -184,7 +184,7 @@ def _first_seen(frame: pl.DataFrame, rows: pl.Series, lines: pl.Series, chunk: C
     present = frame.select(pl.all().is_not_null())
     first = {s.name: (int(s.arg_max()) if s.any() else None) for s in present.get_columns()}
     where = sorted({row for row in first.values() if row is not None})
-    logged = _from_lines(lines.gather(where), chunk).to_list() if chunk is not None and where else [None] * len(where)
+    logged = objects_from_lines(lines.gather(where), chunk, FEATURES_KEY).to_list() if chunk is not None and where else [None] * len(where)
     place = {row: {key: n for n, key in enumerate(_object(text or rendered))} for row, text, rendered in zip(where, logged, rows.gather(where).to_list())}
     last = len(first)
     return sorted(first, key=lambda key: (first[key] is None, first[key] or 0, place.get(first[key], {}).get(key, last), key))
@@ -196,32 +196,6 @@ def _nulls(rows: int, names: list[str]) -> pl.Series:
 
 def _ndjson(rows: pl.Series) -> io.BytesIO:
     return io.BytesIO(rows.str.join("\n").item().encode())
-
-
-def _repaired(rows: pl.Series, lines: pl.Series, chunk: Chunk | None) -> pl.Series:
-    """``rows`` with every object that is not JSON taken again from its line, null where
-    it cannot be. Polars writes an object read as text back without escaping its keys, nor
-    the backslashes and control characters in its strings (a Windows path, a tab), which
-    is not JSON."""
-    broken = rows.str.json_path_match("$").is_null()
-    if not broken.any():
-        return rows
-    where = broken.arg_true()
-    again = _from_lines(lines.gather(where), chunk) if chunk is not None else pl.Series([None] * where.len(), dtype=pl.String)
-    return rows.scatter(where, again)
-
-
-def _from_lines(numbers: pl.Series, chunk: Chunk) -> pl.Series:
-    """The ``features`` object of each line ``numbers`` of ``chunk`` as JSON text, keys in
-    logged order, or null. A body after a prefix (kubectl, CRI) starts at its first brace;
-    a Docker wrapper holds the line in ``log``."""
-    texts = chunk.data.split(b"\n")
-    at = [n - chunk.first_line for n in numbers.to_list()]
-    picked = [texts[i].decode("utf-8", "replace") if 0 <= i < len(texts) else "" for i in at]
-    line = pl.lit(pl.Series(picked, dtype=pl.String)).str.strip_chars()
-    body = line.str.slice(line.str.find("{", literal=True).fill_null(0))
-    found = pl.coalesce(body.str.json_path_match("$.features"), body.str.json_path_match("$.log").str.json_path_match("$.features"))
-    return pl.select(pl.when(found.str.starts_with("{")).then(found)).to_series()
 
 
 def _read_in_python(rows: pl.Series, read: FeatureRead, known: list[str], discovering: bool) -> tuple[list[str], int, pl.Series]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from mlmon.errors import UsageError
+from mlmon.ingest.sources import Chunk
 
 Path = tuple[str, ...]
 
@@ -227,9 +228,10 @@ def path_dtype(schema: dict[str, pl.DataType], path: Path) -> pl.DataType | None
     return node
 
 
-def decode_nested(frame: pl.DataFrame, nested: dict[str, pl.DataType]) -> pl.DataFrame:
+def decode_nested(frame: pl.DataFrame, nested: dict[str, pl.DataType], chunk: Chunk | None = None) -> pl.DataFrame:
     """Decode the JSON text of nested top-level keys into structs; drop all-null columns
-    so later steps skip them."""
+    so later steps skip them. ``chunk``: the lines ``frame`` was read from, where an object
+    whose text is not JSON is found again as logged (:func:`objects_from_lines`)."""
     empty = [name for name in frame.columns if not name.startswith("_") and frame[name].null_count() == frame.height]
     frame = frame.drop(empty)
     todo = [name for name in nested if name in frame.columns and frame.schema[name] == pl.String]
@@ -238,9 +240,52 @@ def decode_nested(frame: pl.DataFrame, nested: dict[str, pl.DataType]) -> pl.Dat
     try:
         return frame.with_columns(pl.col(name).str.json_decode(nested[name]).alias(name) for name in todo)
     except pl.exceptions.PolarsError:
-        # Some line holds another shape under the key (``"record": "text"``, an array, a
-        # string where an object was expected): read leaf by leaf, each a null where absent.
-        return frame.with_columns(_by_path(pl.col(name), nested[name]).alias(name) for name in todo)
+        return frame.with_columns(_decoded(frame, name, nested[name], chunk) for name in todo)
+
+
+def _decoded(frame: pl.DataFrame, name: str, dtype: pl.DataType, chunk: Chunk | None) -> pl.Series:
+    """Column ``name`` of ``frame`` decoded into ``dtype`` when the one-call decode failed.
+
+    Polars renders an object read as text without escaping its keys, backslashes or
+    control characters (a Windows path, a tab), so such text is read again from its line
+    first. When some line holds another shape under the key (``"record": "text"``, an
+    array, a string where an object was expected), it is read leaf by leaf, each a null
+    where absent."""
+    from mlmon.ingest.decode import LINE  # decode imports this module
+
+    text = repaired_objects(frame.get_column(name), frame.get_column(LINE), chunk, name)
+    try:
+        return text.str.json_decode(dtype)
+    except pl.exceptions.PolarsError:
+        return text.to_frame().select(_by_path(pl.col(name), dtype)).to_series().alias(name)
+
+
+def repaired_objects(rows: pl.Series, lines: pl.Series, chunk: Chunk | None, key: str) -> pl.Series:
+    """``rows``, the text of top-level ``key`` logged on ``lines`` of ``chunk``, with every
+    value that is not JSON taken again from its line (:func:`objects_from_lines`), null
+    where it is no object there or there is no ``chunk``. Polars writes an object read as
+    text back without escaping its keys, nor the backslashes and control characters in
+    its strings, which is not JSON."""
+    broken = rows.is_not_null() & rows.str.json_path_match("$").is_null()
+    if not broken.any():
+        return rows
+    where = broken.arg_true()
+    again = objects_from_lines(lines.gather(where), chunk, key) if chunk is not None else pl.Series([None] * where.len(), dtype=pl.String)
+    return rows.scatter(where, again)
+
+
+def objects_from_lines(numbers: pl.Series, chunk: Chunk, key: str) -> pl.Series:
+    """The object under top-level ``key`` of each line ``numbers`` of ``chunk`` as JSON
+    text, keys in logged order, or null. A body after a prefix (kubectl, CRI) starts at
+    its first brace; a Docker wrapper holds the line in ``log``."""
+    texts = chunk.data.split(b"\n")
+    at = [n - chunk.first_line for n in numbers.to_list()]
+    picked = [texts[i].decode("utf-8", "replace") if 0 <= i < len(texts) else "" for i in at]
+    line = pl.lit(pl.Series(picked, dtype=pl.String)).str.strip_chars()
+    body = line.str.slice(line.str.find("{", literal=True).fill_null(0))
+    path = f"$[{_quoted(key)}]"
+    found = pl.coalesce(body.str.json_path_match(path), body.str.json_path_match("$.log").str.json_path_match(path))
+    return pl.select(pl.when(found.str.starts_with("{")).then(found)).to_series()
 
 
 def _by_path(text: pl.Expr, dtype: pl.DataType, prefix: str = "$") -> pl.Expr:

@@ -165,7 +165,7 @@ class _Run:
         self.tidiness[chunk.source] = max(expect, tidiness)  # later chunks skip what failed here
         if decoded.height == 0:
             return None, 0, 0
-        raw = decode_nested(decoded, self.nested)
+        raw = decode_nested(decoded, self.nested, chunk)
         self.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in self.schema)
         features = None
         if self.features is not None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 
 import polars as pl
@@ -103,10 +103,11 @@ class FeatureReducer:
         every = self.window.every
         key = pl.col("ts").dt.truncate(every).dt.epoch("us") if every else pl.lit(0, dtype=pl.Int64)
         keyed = rows.with_columns(key.alias(_WINDOW))
-        if keyed.get_column(_WINDOW).n_unique() > MAX_WINDOWS:
+        distinct = keyed.get_column(_WINDOW).n_unique()
+        if distinct > MAX_WINDOWS:
             return FeatureWindowState(unprofiled=unprofiled, over=True)
         state = FeatureWindowState(unprofiled=unprofiled)
-        groups = keyed.group_by(_WINDOW) if keyed.get_column(_WINDOW).n_unique() > 1 else [((keyed.get_column(_WINDOW)[0],), keyed)]
+        groups = keyed.group_by(_WINDOW) if distinct > 1 else [((keyed.get_column(_WINDOW)[0],), keyed)]
         for (window_key,), group in groups:
             states = window_states(group, self.reference, column)
             part = FeatureWindowState({window_key: group.height}, {window_key: states}, {window_key: group.get_column("ts").min()})
@@ -134,7 +135,7 @@ class FeatureReducer:
             raise UsageError(f"--window gives over {MAX_WINDOWS:,} {self.window.describe()} of inputs; use a wider --window")
         windows = []
         for key in sorted(state.states):
-            start = state.first[key] if not self.window.every else datetime.fromtimestamp(key / 1e6, timezone.utc)
+            start = state.first[key] if not self.window.every else _EPOCH + timedelta(microseconds=key)
             windows.append(FeatureWindow(start, state.rows[key], state.states[key]))
         return FeatureWindows(tuple(windows), dict(state.unprofiled), whole_range=self.window.records is not None)
 

@@ -171,3 +171,48 @@ def test_feature_states_merge_the_same_whatever_the_chunking(tmp_path):
         assert (a.feature, a.window, a.severity, a.drift.n) == (b.feature, b.window, b.severity, b.drift.n)
         assert a.drift.psi == pytest.approx(b.drift.psi, rel=1e-9, nan_ok=True)
         assert a.drift.mean_shift_sd == pytest.approx(b.drift.mean_shift_sd, rel=1e-9, abs=1e-12, nan_ok=True)
+
+
+def test_windows_over_the_bound_are_refused_and_their_states_dropped(tmp_path, monkeypatch):
+    import mlmon.analyses.feature_windows as feature_windows
+    from mlmon.errors import UsageError
+    from mlmon.windows import parse_window
+
+    monkeypatch.setattr(feature_windows, "MAX_WINDOWS", 3)
+    _, profile = _reference(tmp_path, {"x": np.arange(1000.0)})
+    reducer = feature_windows.FeatureReducer(profile.features, parse_window("1h"))
+    hours = [START + timedelta(hours=h) for h in range(4)]
+
+    def chunk(times):
+        return pl.DataFrame({"ts": times, "feature:x": [1.0] * len(times), "has_features": [True] * len(times)})
+
+    three = reducer.from_chunk(chunk(hours[:3]))
+    assert not three.over and len(reducer.finalize(three).windows) == 3
+    assert reducer.from_chunk(chunk(hours)).over  # one chunk over the bound
+    merged = reducer.merge(three, reducer.from_chunk(chunk(hours[3:])))  # or two chunks together
+    assert merged.over and merged.states == {}
+    with pytest.raises(UsageError, match="over 3 "):
+        reducer.finalize(merged)
+    empty = reducer.from_chunk(pl.DataFrame({"ts": hours[:1]}))  # no inputs in the chunk
+    assert reducer.merge(empty, three).rows == three.rows
+
+
+def test_keys_the_reference_lacks_are_counted_over_every_file(tmp_path):
+    ref_path, _ = _reference(tmp_path, {"x": np.arange(1000.0)})
+    for name in ("a.log", "b.log"):
+        _write_logs(tmp_path / name, [{"x": float(i), "camera": "c1"} for i in range(250)])
+    result = build_drift_report([str(tmp_path / "a.log"), str(tmp_path / "b.log")], DriftOptions(reference=str(ref_path))).features
+    assert result.only_in_logs == {"camera": 500}
+
+
+def test_two_reducers_read_every_column_when_either_needs_all_of_them():
+    from mlmon.analyses.feature_windows import Both
+    from mlmon.analyses.ops import OpsReducer
+    from mlmon.analyses.predictions import PredictionReducer
+
+    class Everything:
+        needs = None
+
+    assert Both(PredictionReducer(), Everything()).needs is None
+    assert Both(Everything(), PredictionReducer()).needs is None
+    assert set(Both(PredictionReducer(), OpsReducer()).needs.columns) >= {"label", "latency_ms"}

@@ -11,11 +11,19 @@ import scipy.stats
 import polars as pl
 import pytest
 
-from mlmon.analyses.features import CategoryState, NumericState, feature_drift, window_state
+from mlmon.analyses.features import CategoryState, FeatureDrift, NumericState, feature_drift, window_state
 from mlmon.reference.build import build_profile
-from mlmon.stats.grid import GridCounts, Moments
-from mlmon.verdicts.feature_drift import judge_feature_drift
+from mlmon.stats.grid import Estimate, GridCounts, Moments
+from mlmon.verdicts.feature_drift import (
+    FeatureDriftResult,
+    FeatureOutcome,
+    FeatureVerdict,
+    feature_drift_findings,
+    judge_feature_drift,
+    rank_features,
+)
 from mlmon.verdicts.findings import Severity
+from mlmon.verdicts.registry import FeatureDriftThresholds
 
 REF_N = 100_000
 CATEGORIES = [f"c{i}" for i in range(10)]
@@ -181,3 +189,63 @@ def test_a_rise_of_the_missing_share_is_a_warning_then_critical_and_a_fall_pages
     assert verdicts[0].reason.startswith("missing share 10.0% against 5.0% in the reference")
     expected = scipy.stats.chi2_contingency([[250, 4750], [600, 5400]], correction=False)[1]
     assert verdicts[0].drift.missing_p_value == pytest.approx(expected)
+
+
+def _drift(**fields) -> FeatureDrift:
+    base = {"kind": "discrete", "n": 1_000, "missing_share": 0.0, "reference_missing_share": 0.0, "psi": 0.0, "p_value": 1.0}
+    return FeatureDrift(**{**base, **fields})
+
+
+@pytest.mark.parametrize(
+    ("fields", "severity"),
+    [
+        ({"n": 200, "psi": 0.3, "p_value": 1e-9}, Severity.CRITICAL),  # exactly min_samples: judged
+        ({"n": 199, "psi": 0.3, "p_value": 1e-9}, Severity.UNKNOWN),
+        ({"psi": 0.25, "p_value": 1e-9}, Severity.CRITICAL),  # bounds are inclusive
+        ({"psi": 0.005, "p_value": 1e-9}, Severity.WARNING),
+        ({"psi": 0.3, "p_value": 0.001}, Severity.OK),  # p_BH must be below alpha
+        ({"kind": "continuous", "psi": 0.01, "p_value": 1e-9, "wasserstein_sd": Estimate(0.1, 0.0)}, Severity.WARNING),
+        ({"kind": "continuous", "psi": 0.01, "p_value": 1e-9, "wasserstein_sd": Estimate(0.0999, 0.0)}, Severity.OK),
+        # 150 values and half the rows missing: 300 rows, enough to test the missing share
+        ({"n": 150, "missing_share": 0.5, "missing_p_value": 1e-9, "p_value": math.nan}, Severity.CRITICAL),
+        ({"n": 90, "missing_share": 0.5, "missing_p_value": 1e-9, "p_value": math.nan}, Severity.UNKNOWN),
+    ],
+)
+def test_every_bound_is_inclusive_where_the_registry_says_at_or_above(fields, severity):
+    assert judge_feature_drift([("f", 0, _drift(**fields))])[0].severity is severity
+
+
+def _outcome(name: str, severity: Severity, psi: float = 0.0):
+    verdict = FeatureVerdict(name, 0, _drift(psi=psi), 0.0, 0.0, severity, "why")
+    return FeatureOutcome(name, "discrete", severity, verdict, None, None)
+
+
+def test_the_dataset_finding_names_the_movers_and_is_the_worst_severity():
+    def finding(*outcomes, reason=None):
+        result = FeatureDriftResult(tuple(outcomes), (), reason, {}, (), False, FeatureDriftThresholds())
+        (only,) = feature_drift_findings(result)
+        return only
+
+    assert finding(reason="no inputs").severity is Severity.UNKNOWN
+    assert finding(_outcome("a", Severity.UNKNOWN)).message == "feature drift not computed: no feature could be judged (1 unknown)"
+    quiet = finding(_outcome("a", Severity.OK), _outcome("b", Severity.UNKNOWN))
+    assert (quiet.severity, quiet.message, quiet.value) == (Severity.OK, "no feature drifted (1 of 2 judged)", 0.0)
+    moved = finding(_outcome("a", Severity.WARNING), _outcome("b", Severity.CRITICAL), _outcome("c", Severity.OK))
+    assert (moved.severity, moved.value) == (Severity.CRITICAL, 2.0)
+    assert moved.message == "2 of 3 features drifted: a warning, b critical"
+    many = finding(*[_outcome(f"f{i}", Severity.WARNING) for i in range(7)])
+    assert many.message.endswith("f4 warning, ...") and many.message.startswith("7 of 7")
+
+
+def test_features_rank_by_severity_then_psi_and_the_first_drifted_window_is_kept():
+    verdicts = [
+        FeatureVerdict("a", 1, _drift(psi=0.3), 0.0, 0.0, Severity.CRITICAL, ""),
+        FeatureVerdict("b", 1, _drift(psi=0.02), 0.0, 0.0, Severity.WARNING, ""),
+        FeatureVerdict("b", 2, _drift(psi=0.5), 0.0, 0.0, Severity.CRITICAL, ""),
+        FeatureVerdict("c", 1, _drift(psi=math.nan), math.nan, math.nan, Severity.UNKNOWN, ""),
+    ]
+    ranked = rank_features(verdicts, {"a": None, "b": None, "c": None})
+    assert [(o.feature, o.severity, o.first_drifted) for o in ranked] == [
+        ("b", Severity.CRITICAL, 1), ("a", Severity.CRITICAL, 1), ("c", Severity.UNKNOWN, None),
+    ]
+    assert ranked[0].worst.window == 2

@@ -18,7 +18,6 @@ import numpy as np
 from mlmon import stats
 from mlmon.analyses.features import CategoryState, FeatureState, NumericState
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
-from mlmon.stats.grid import DECILES
 
 SUMMARY_LEVELS = (0.05, 0.5, 0.95)
 """The quantiles shown per feature."""
@@ -84,7 +83,7 @@ def summarize(reference: NumericFeature | CategoricalFeature, state: FeatureStat
     if isinstance(state, NumericState):
         return FeatureSummary(ref, _continuous(reference, state), _decile_bars(state))
     counts = reference.category_counts if isinstance(reference, CategoricalFeature) else reference.value_counts
-    n = sum(state.counts.values())
+    n = state.present
     numeric = isinstance(reference, NumericFeature)
     current = Distribution(
         n, _share(state.missing, n + state.missing), state.moments.mean if numeric else math.nan,
@@ -94,7 +93,7 @@ def summarize(reference: NumericFeature | CategoricalFeature, state: FeatureStat
 
 
 def _continuous(reference: NumericFeature, state: NumericState) -> Distribution:
-    n = state.moments.count
+    n = state.present
     quantiles = _nans()
     if n and reference.grid:
         quantiles = tuple(map(float, stats.grid_quantiles(reference.grid, state.grid, SUMMARY_LEVELS, state.lowest, state.highest)))
@@ -103,11 +102,9 @@ def _continuous(reference: NumericFeature, state: NumericState) -> Distribution:
 
 def _decile_bars(state: NumericState) -> Bars:
     labels = ("< min", *(f"d{i}" for i in range(1, 11)), "> max")
-    c = state.grid.counts
-    if c.size == 0:
+    if state.grid.counts.size == 0:
         return Bars(labels, (0.0, *[0.1] * 10, 0.0), (math.nan,) * 12)
-    cut = np.array(DECILES)
-    current = np.concatenate([[c[0]], np.add.reduceat(c[1:-1], cut[:-1]), [c[-1]]]).astype(float)
+    current = stats.decile_counts(state.grid).astype(float)
     total = current.sum()
     shares = tuple(map(float, current / total)) if total else (math.nan,) * 12
     return Bars(labels, (0.0, *[0.1] * 10, 0.0), shares)

@@ -45,6 +45,11 @@ class NumericState:
     highest: float = -math.inf
     """Largest finite value (-inf when none)."""
 
+    @property
+    def present(self) -> int:
+        """Values present (finite)."""
+        return self.moments.count
+
     def merge(self, other: NumericState) -> NumericState:
         return NumericState(
             self.grid.merge(other.grid), self.moments.merge(other.moments), self.missing + other.missing,
@@ -62,6 +67,11 @@ class CategoryState:
     """Values that were null (or NaN/infinite, for a numeric feature)."""
     moments: Moments = Moments(0, math.nan, 0.0)
     """Moments of a discrete numeric feature's values (count 0 for a categorical one)."""
+
+    @property
+    def present(self) -> int:
+        """Values present."""
+        return sum(self.counts.values())
 
     def merge(self, other: CategoryState) -> CategoryState:
         return CategoryState(dict(Counter(self.counts) + Counter(other.counts)), self.missing + other.missing, self.moments.merge(other.moments))
@@ -171,7 +181,7 @@ class FeatureDrift:
 
 def feature_drift(reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...]) -> FeatureDrift:
     """The statistics of one feature's window ``state`` against its ``reference``."""
-    rows = state.missing + (state.moments.count if isinstance(state, NumericState) else sum(state.counts.values()))
+    rows = state.missing + state.present
     missing_share = state.missing / rows if rows else math.nan
     unknown = _unknown(reference, state, levels)
     if isinstance(state, CategoryState):
@@ -183,7 +193,7 @@ def feature_drift(reference: NumericFeature | CategoricalFeature, state: Feature
 
 
 def _unknown(reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...]) -> str | None:
-    present = state.moments.count if isinstance(state, NumericState) else sum(state.counts.values())
+    present = state.present
     if reference.count == 0:
         return "the reference has no values of this feature"
     if present == 0:
@@ -216,7 +226,7 @@ def _category_drift(reference: NumericFeature | CategoricalFeature, state: Categ
 
 def _continuous_drift(reference: NumericFeature, state: NumericState, missing_share: float, unknown: str | None, levels: tuple[float, ...]) -> FeatureDrift:
     if unknown is not None:
-        return FeatureDrift("continuous", state.moments.count, missing_share, reference.missing_share, math.nan, math.nan, unknown=unknown)
+        return FeatureDrift("continuous", state.present, missing_share, reference.missing_share, math.nan, math.nan, unknown=unknown)
     window = state.grid
     ks = stats.ks_bracket(levels, window, reference.count)
     w1 = stats.wasserstein(reference.grid, levels, window)
@@ -236,7 +246,7 @@ def _moment_shift(reference: NumericFeature, moments: Moments) -> tuple[float, f
 
 
 def _outside_share(reference: NumericFeature, state: CategoryState) -> float:
-    n = sum(state.counts.values())
+    n = state.present
     outside = sum(c for k, c in state.counts.items() if not reference.min <= float(k) <= reference.max)
     return outside / n if n else math.nan
 

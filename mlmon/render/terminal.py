@@ -5,6 +5,7 @@ report's sections are here, drift's in ``terminal_drift`` and bench's in ``termi
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +50,11 @@ def fmt_ms(value: float | None) -> str:
 
 def fmt_pct(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}%}"
+
+
+def fmt_num(value: float | None, fmt: str) -> str:
+    """``value`` formatted with ``fmt``, or ``-`` when it is missing, NaN or infinite."""
+    return "-" if value is None or not math.isfinite(value) else format(value, fmt)
 
 
 def fmt_time(value: datetime | None) -> str:

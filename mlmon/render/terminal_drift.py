@@ -3,22 +3,18 @@ reference against current class shares, and the confidence trend."""
 
 from __future__ import annotations
 
-import math
 
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from mlmon.api.results import DriftReport
+from mlmon.render.terminal import SEVERITY_MARK, SEVERITY_STYLE, EmptyRun, findings_table, fmt_num, fmt_time, fold_empty_runs, ingest_lines
 from mlmon.render.terminal_features import feature_parts
-from mlmon.render.terminal import SEVERITY_MARK, SEVERITY_STYLE, EmptyRun, findings_table, fmt_time, fold_empty_runs, ingest_lines
 from mlmon.verdicts.prediction_drift import DriftWindow
 
 BAR_WIDTH = 30
 
-
-def _num(value: float | None, fmt: str) -> str:
-    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
 
 
 def _verdict(window) -> Text:
@@ -45,9 +41,9 @@ def _drift_table(report: DriftReport) -> Table:
         for label in labels:
             c = shares.get(label)
             ref = result.reference_shares.get(label)
-            cells.append(f"{_num(c.share if c else 0.0, '.1%')}/{_num(ref, '.1%')}")
-        table.add_row(w.model_version or "-", fmt_time(w.start), f"{w.n:,}", *cells, _num(w.psi, ".4f"),
-                      _num(w.js_distance, ".3f"), _num(w.p_adjusted, ".1e"), _verdict(w))
+            cells.append(f"{fmt_num(c.share if c else 0.0, '.1%')}/{fmt_num(ref, '.1%')}")
+        table.add_row(w.model_version or "-", fmt_time(w.start), f"{w.n:,}", *cells, fmt_num(w.psi, ".4f"),
+                      fmt_num(w.js_distance, ".3f"), fmt_num(w.p_adjusted, ".1e"), _verdict(w))
     return table
 
 
@@ -72,8 +68,8 @@ def _confidence_table(report: DriftReport) -> Table:
     for name in ("version", "window start", "n", "mean", "p10", f"< {result.thresholds.low_threshold:g}", "entropy bits", "change", ""):
         table.add_column(name, justify="left" if name in {"version", "window start"} else "right")
     for w in result.windows:
-        table.add_row(w.model_version or "-", fmt_time(w.start), f"{w.n:,}", _num(w.mean, ".3f"), _num(w.p10, ".3f"),
-                      _num(w.share_below, ".1%"), _num(w.mean_entropy_bits, ".2f"), _num(w.change, "+.3f"), _verdict(w))
+        table.add_row(w.model_version or "-", fmt_time(w.start), f"{w.n:,}", fmt_num(w.mean, ".3f"), fmt_num(w.p10, ".3f"),
+                      fmt_num(w.share_below, ".1%"), fmt_num(w.mean_entropy_bits, ".2f"), fmt_num(w.change, "+.3f"), _verdict(w))
     return table
 
 

@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from mlmon.render.terminal import SEVERITY_MARK, SEVERITY_STYLE, fmt_time
+from mlmon.render.terminal import SEVERITY_MARK, SEVERITY_STYLE, fmt_num, fmt_time
 from mlmon.verdicts.feature_drift import FeatureDriftResult, FeatureOutcome
 from mlmon.verdicts.findings import Severity
 
@@ -55,11 +55,11 @@ def _ranking(features: list[FeatureOutcome], title: str | None) -> Table:
         table.add_column(name, justify="left" if name in {"feature", "kind", "first drifted"} else "right")
     for f in features:
         d = f.worst.drift
-        w1 = "-" if d.wasserstein_sd is None else _num(d.wasserstein_sd.value, ".3f")
+        w1 = "-" if d.wasserstein_sd is None else fmt_num(d.wasserstein_sd.value, ".3f")
         first = fmt_time(f.first_drifted) if isinstance(f.first_drifted, datetime) else "-"
-        missing = f"{_num(d.missing_share, '.1%')}/{_num(d.reference_missing_share, '.1%')}"
+        missing = f"{fmt_num(d.missing_share, '.1%')}/{fmt_num(d.reference_missing_share, '.1%')}"
         verdict = Text(SEVERITY_MARK[f.severity], style=SEVERITY_STYLE[f.severity])
-        table.add_row(f.feature, f.kind, first, _num(d.psi, ".4f"), w1, _num(f.worst.p_adjusted, ".1e"), missing, verdict)
+        table.add_row(f.feature, f.kind, first, fmt_num(d.psi, ".4f"), w1, fmt_num(f.worst.p_adjusted, ".1e"), missing, verdict)
     return table
 
 
@@ -74,13 +74,13 @@ def _mover(outcome: FeatureOutcome) -> RenderableType:
         stats.add_column(name, justify="left" if not name else "right")
     for side, d in (("reference", s.reference), ("logs", s.current)):
         middle = (_g(d.mean), _g(d.std), *(_g(q) for q in d.quantiles)) if numeric else ()
-        stats.add_row(side, f"{d.n:,}", *middle, _num(d.missing_share, ".1%"))
+        stats.add_row(side, f"{d.n:,}", *middle, fmt_num(d.missing_share, ".1%"))
     bars = Table(show_edge=False, box=None, pad_edge=False)
     for name in ("", "reference", "", "logs", ""):
         bars.add_column(name, justify="right" if name == "" and bars.columns else "left")
     top = max((v for v in (*s.bars.reference, *s.bars.current) if math.isfinite(v)), default=0.0)
     for label, ref, now in zip(s.bars.labels, s.bars.reference, s.bars.current):
-        bars.add_row(label, Text(_bar(ref, top), style="dim"), _num(ref, ".1%"), Text(_bar(now, top), style="cyan"), _num(now, ".1%"))
+        bars.add_row(label, Text(_bar(ref, top), style="dim"), fmt_num(ref, ".1%"), Text(_bar(now, top), style="cyan"), fmt_num(now, ".1%"))
     return Group(head, stats, bars)
 
 
@@ -99,9 +99,6 @@ def _bar(share: float, top: float) -> str:
     """A bar scaled so the largest share of the feature fills ``BAR_WIDTH``."""
     return "" if not math.isfinite(share) or top <= 0 else "█" * round(share / top * BAR_WIDTH)
 
-
-def _num(value: float | None, fmt: str) -> str:
-    return "-" if value is None or not math.isfinite(value) else format(value, fmt)
 
 
 def _g(value: float) -> str:

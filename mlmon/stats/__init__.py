@@ -35,7 +35,7 @@ _EXPORTS = {
     "bin_counts": "mlmon.stats.continuous",
     **{name: "mlmon.stats.grid" for name in (
         "GRID_LEVELS", "Moments", "GridCounts", "KSBracket", "Estimate", "grid_counts", "ks_bracket", "wasserstein", "decile_psi",
-        "grid_quantiles", "missing_share_test")},
+        "grid_quantiles", "missing_share_test", "decile_counts")},
 }
 
 __all__ = ["SHARE_EPSILON", *sorted(_EXPORTS)]

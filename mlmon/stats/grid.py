@@ -232,11 +232,17 @@ def decile_psi(levels: ArrayLike, window: GridCounts, deciles: tuple[int, ...] =
     above its maximum (reference share 0 each, floored by :func:`~.categorical.psi`).
     ``deciles`` are the grid indices of the levels 0, 0.1, ..., 1."""
     p = np.asarray(levels, dtype=float)
-    c = window.counts
     cut = np.array(deciles)
-    current = np.concatenate([[c[0]], np.add.reduceat(c[1:-1], cut[:-1]), [c[-1]]])
     reference = np.concatenate([[0.0], np.diff(p[cut]), [0.0]])
-    return psi(reference, current)
+    return psi(reference, decile_counts(window, deciles))
+
+
+def decile_counts(window: GridCounts, deciles: tuple[int, ...] = DECILES) -> np.ndarray:
+    """The window's counts pooled into the reference deciles: below the minimum, the ten
+    deciles, above the maximum (12 counts). ``deciles`` are the grid indices of the levels
+    0, 0.1, ..., 1."""
+    c = window.counts
+    return np.concatenate([[c[0]], np.add.reduceat(c[1:-1], np.array(deciles)[:-1]), [c[-1]]])
 
 
 def grid_quantiles(grid: ArrayLike, window: GridCounts, levels: ArrayLike, lowest: float, highest: float) -> np.ndarray:

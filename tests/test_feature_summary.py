@@ -103,3 +103,19 @@ def test_an_empty_window_summarizes_to_nan_never_an_error():
     assert summary.current.n == 0 and summary.current.missing_share == 1.0
     assert all(math.isnan(q) for q in summary.current.quantiles)
     assert all(math.isnan(v) for v in summary.bars.current)
+
+
+def test_a_reference_without_values_draws_even_deciles_and_no_window_bars():
+    reference = _profile(x=pl.Series([None] * 10, dtype=pl.Float64)).features["x"]
+    summary = summarize(reference, window_state(pl.Series([1.0, 2.0]), reference))
+    assert summary.bars.reference == (0.0, *[0.1] * 10, 0.0) and len(summary.bars.current) == 12
+    assert all(math.isnan(v) for v in summary.bars.current)
+    assert summary.current.n == 2 and all(math.isnan(q) for q in summary.current.quantiles)
+
+
+def test_with_no_window_values_the_pooled_bar_is_zero_on_that_side():
+    names = [f"c{i}" for i in range(9)]
+    reference = _profile(region=np.repeat(names, 10)).features["region"]
+    bars = summarize(reference, window_state(pl.Series([None] * 5, dtype=pl.String), reference)).bars
+    assert bars.labels[-1] == "other" and bars.current == (0.0,) * 7
+    assert bars.reference[-1] == pytest.approx(3 / 9)

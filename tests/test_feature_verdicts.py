@@ -208,6 +208,7 @@ def _drift(**fields) -> FeatureDrift:
         ({"kind": "continuous", "psi": 0.01, "p_value": 1e-9, "wasserstein_sd": Estimate(0.0999, 0.0)}, Severity.OK),
         # 150 values and half the rows missing: 300 rows, enough to test the missing share
         ({"n": 150, "missing_share": 0.5, "missing_p_value": 1e-9, "p_value": math.nan}, Severity.CRITICAL),
+        ({"n": 100, "missing_share": 0.5, "missing_p_value": 1e-9, "p_value": math.nan}, Severity.CRITICAL),  # 200 rows
         ({"n": 90, "missing_share": 0.5, "missing_p_value": 1e-9, "p_value": math.nan}, Severity.UNKNOWN),
     ],
 )

@@ -12,7 +12,7 @@ import typer
 
 from mlmon.bench.options import GraphOptimization, parse_batch_sizes, parse_shapes
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import Format
+from mlmon.cli.options import Format, Output
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
 from mlmon.verdicts.findings import Severity
@@ -53,6 +53,7 @@ def bench_command(
         None, "--p99-budget", metavar="LATENCY", show_default=False,
         help="Exit 1 when any configuration's p99 latency exceeds this, e.g. 5ms."),
     output_format: Format = OutputFormat.TERMINAL,
+    output: Output = None,
 ) -> None:
     """Time an ONNX model: latency percentiles, throughput, CPU time and memory."""
     from mlmon.api.bench import build_bench_report
@@ -68,4 +69,4 @@ def bench_command(
     for finding in report.findings:
         if finding.severity is Severity.CRITICAL:
             typer.echo(f"mlmon: {finding.message}", err=True)
-    finish(report, output_format)
+    finish(report, output_format, output=output)

@@ -17,9 +17,10 @@ try:  # typer 0.2x bundles its own click
 except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
+from mlmon.cli.delivery import asks_for_nagios, deliver, error_exit_code
 from mlmon.errors import MlmonError, OutputError
-from mlmon.render import OutputFormat, render
-from mlmon.verdicts.findings import Severity, exit_code
+from mlmon.render import OutputFormat
+from mlmon.verdicts.findings import Severity
 
 
 def run_guarded(app: Callable[[], Any]) -> None:
@@ -32,12 +33,12 @@ def run_guarded(app: Callable[[], Any]) -> None:
     except KeyboardInterrupt:
         click.echo("mlmon: interrupted", err=True)
         sys.exit(130)
-    except Exception as error:  # noqa: BLE001 - this is the boundary
+    except Exception as error:
         if os.environ.get("MLMON_DEBUG"):
             raise
         what = (str(error).strip().splitlines() or [""])[0][:300]
         click.echo(f"mlmon: internal error: {type(error).__name__}: {what} (set MLMON_DEBUG=1 for the traceback)", err=True)
-        sys.exit(2)
+        sys.exit(error_exit_code("nagios" if asks_for_nagios(sys.argv[1:]) else None, 2))
 
 
 class MlmonGroup(TyperGroup):
@@ -50,7 +51,7 @@ class MlmonGroup(TyperGroup):
         except click.exceptions.UsageError as error:
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
             click.echo(f"mlmon: error: {error.format_message()}{hint}", err=True)
-            code = 2
+            code = error_exit_code("nagios" if asks_for_nagios(list(args) if args is not None else sys.argv[1:]) else None, 2)
         except (typer.Abort, KeyboardInterrupt):
             click.echo("mlmon: interrupted", err=True)
             code = 130
@@ -60,7 +61,8 @@ class MlmonGroup(TyperGroup):
 
 
 def handle_errors(command: Callable) -> Callable:
-    """Turn an ``MlmonError`` into ``mlmon: error: ...`` on stderr and exit code 2."""
+    """Turn an ``MlmonError`` into ``mlmon: error: ...`` on stderr and exit code 2 (3,
+    Nagios' UNKNOWN, with ``--format nagios``)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -68,7 +70,8 @@ def handle_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except MlmonError as error:
             typer.echo(f"mlmon: error: {error}", err=True)
-            raise typer.Exit(error.exit_code) from None
+            chosen = kwargs.get("format", kwargs.get("output_format"))
+            raise typer.Exit(error_exit_code(chosen, error.exit_code)) from None
 
     return wrapper
 
@@ -77,14 +80,14 @@ def use_color() -> bool:
     return sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severity.CRITICAL) -> None:
-    """Render ``result`` on stdout, then exit with the code its findings earn. Machine
-    formats get the skipped-line summary on stderr, so stdout stays parseable."""
+def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severity.CRITICAL, output: str | None = None) -> None:
+    """Render ``result`` on stdout or to ``output``, then exit with the code its findings
+    earn (``mlmon.cli.delivery``). Machine formats get the skipped-line summary on stderr,
+    so stdout stays parseable."""
     stats = getattr(result, "ingest", None)
     if output_format.is_machine and stats is not None:
         _warn_skipped(stats)
-    write_stdout(render(result, output_format, color=use_color()))
-    raise typer.Exit(exit_code(result.findings, fail_on))
+    raise typer.Exit(deliver(result, output_format, fail_on, output, write_stdout, use_color()))
 
 
 def _warn_skipped(stats: Any) -> None:

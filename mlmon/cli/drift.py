@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import FailOn, Field, Format, Logs, MaxMalformed, Since, Until, Window, ingest_options, parse_fail_on
+from mlmon.cli.options import FailOn, Field, Format, Logs, Output, MaxMalformed, Since, Until, Window, ingest_options, parse_fail_on
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
 from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds
@@ -22,6 +22,7 @@ def drift_command(
     reference: Annotated[Optional[str], typer.Option("--reference", "-r", help="Reference profile JSON, or raw training data (CSV/Parquet/JSONL) profiled on the fly.")] = None,
     window: Window = None,
     format: Format = OutputFormat.TERMINAL,
+    output: Output = None,
     min_samples: Annotated[int, typer.Option(help="Windows with fewer predictions read 'insufficient data'.")] = _DRIFT.min_samples,
     alpha: Annotated[float, typer.Option(help="Significance level for chi-squared p after Benjamini-Hochberg.")] = _DRIFT.alpha,
     warning_psi: Annotated[float, typer.Option(help="PSI at or above which a significant shift is a warning.")] = _DRIFT.warning_psi,
@@ -51,4 +52,4 @@ def drift_command(
         critical_psi=critical_psi, low_confidence=low_confidence, collapse_drop=confidence_drop,
     )
     severity = parse_fail_on(fail_on)
-    finish(build_drift_report(logs, options), format, severity)
+    finish(build_drift_report(logs, options), format, severity, output)

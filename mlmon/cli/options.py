@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 Logs = Annotated[list[str], typer.Argument(help="Log files, directories (recursive), globs, or - for stdin.", show_default=False)]
 Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+Output = Annotated[Optional[str], typer.Option("--output", "-o", help="Write the output to this file (atomically: a temporary file, then a rename) instead of standard output.")]
 Window = Annotated[Optional[str], typer.Option(help="Window: a duration (15m, 1h, 1d), a record count (10000), or 'all'.")]
 Since = Annotated[Optional[str], typer.Option(help="Only records at or after this time (ISO-8601 or epoch; naive = UTC).")]
 Until = Annotated[Optional[str], typer.Option(help="Only records before this time (ISO-8601 or epoch; naive = UTC).")]

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import FailOn, Field, Format, Logs, MaxMalformed, Since, Until, Window, ingest_options, parse_fail_on
+from mlmon.cli.options import FailOn, Field, Format, Logs, Output, MaxMalformed, Since, Until, Window, ingest_options, parse_fail_on
 from mlmon.render import OutputFormat
 from mlmon.units import parse_latency_ms, parse_ratio
 from mlmon.windows import parse_window
@@ -17,6 +17,7 @@ from mlmon.windows import parse_window
 def report_command(
     logs: Logs,
     format: Format = OutputFormat.TERMINAL,
+    output: Output = None,
     window: Window = None,
     p99_budget: Annotated[Optional[str], typer.Option(help="Fail (exit 1) when p99 latency exceeds this, e.g. 200ms or 0.2s.")] = None,
     max_error_rate: Annotated[Optional[str], typer.Option(help="Fail (exit 1) when the error rate exceeds this, e.g. 1% or 0.01.")] = None,
@@ -37,4 +38,4 @@ def report_command(
         max_error_rate=parse_ratio(max_error_rate) if max_error_rate else None,
     )
     severity = parse_fail_on(fail_on)
-    finish(build_report(logs, options), format, severity)
+    finish(build_report(logs, options), format, severity, output)

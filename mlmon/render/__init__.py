@@ -19,6 +19,10 @@ class OutputFormat(str, enum.Enum):
 
     TERMINAL = "terminal"
     JSON = "json"
+    MARKDOWN = "markdown"
+    JUNIT = "junit"
+    PROMETHEUS = "prometheus"
+    NAGIOS = "nagios"
 
     @property
     def module(self) -> str:
@@ -31,7 +35,14 @@ class OutputFormat(str, enum.Enum):
         return self is not OutputFormat.TERMINAL
 
 
-_MODULES = {OutputFormat.TERMINAL: "mlmon.render.terminal", OutputFormat.JSON: "mlmon.render.json_format"}
+_MODULES = {
+    OutputFormat.TERMINAL: "mlmon.render.terminal",
+    OutputFormat.JSON: "mlmon.render.json_format",
+    OutputFormat.MARKDOWN: "mlmon.render.markdown",
+    OutputFormat.JUNIT: "mlmon.render.junit",
+    OutputFormat.PROMETHEUS: "mlmon.render.prometheus",
+    OutputFormat.NAGIOS: "mlmon.render.nagios",
+}
 
 
 def render(result: Any, output_format: OutputFormat, *, color: bool = False) -> str:

@@ -1,0 +1,202 @@
+"""Prometheus output: the text exposition format 0.0.4, shaped for node_exporter's textfile
+collector (README, "Prometheus"). The collector reads every ``*.prom`` file in its
+directory on each scrape, so the file must be complete and must follow its rules:
+
+* every metric is a gauge, named ``mlmon_...`` in base units (seconds, ratios);
+* ``# HELP`` and ``# TYPE`` once per metric name, all of its samples together;
+* no timestamps (the collector rejects a file that carries them): a time is a value, as in
+  ``mlmon_last_record_timestamp_seconds``;
+* label values escaped (backslash, double quote, newline);
+* a figure that could not be computed is left out rather than written as ``NaN``, so an
+  alert on it stays silent instead of comparing against NaN (``absent()`` finds it).
+
+Metrics by result type:
+
+``mlmon report``
+    ``mlmon_latency_seconds{quantile="0.5|0.95|0.99"}``, ``mlmon_error_ratio``,
+    ``mlmon_requests``, ``mlmon_last_record_timestamp_seconds`` (the whole input;
+    per-model figures are in the JSON output).
+``mlmon drift``
+    ``mlmon_prediction_psi{model_version}`` and ``mlmon_confidence_mean{model_version}``
+    (each version's latest window that could be tested), ``mlmon_feature_drift_psi{feature}``
+    (each feature's worst window), ``mlmon_last_prediction_timestamp_seconds``. A drift
+    result carries no time of its last record (``IngestStats`` holds counts only; its
+    windows know their last prediction), hence the different name: the two never collide
+    when ``report`` and ``drift`` write files into the same directory.
+``mlmon bench``
+    ``mlmon_bench_latency_seconds{batch_size,concurrency,quantile}`` and
+    ``mlmon_bench_inferences_per_second{batch_size,concurrency}``.
+every result
+    ``mlmon_rule_status{rule,scope,severity}``: for each finding, 1 on its severity and 0 on
+    the other three, so ``mlmon_rule_status{severity="critical"} == 1`` selects breaches.
+    Two findings of one rule and scope (not made today) keep the more severe.
+
+A model version that is not logged is the empty label value ``model_version=""``.
+:func:`write_atomically` writes the file so the collector never reads half of it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from mlmon.api.results import BenchReport, DriftReport, Report
+from mlmon.verdicts.findings import Finding, Severity
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+"""The exposition format's media type (for anything that serves the text over HTTP)."""
+
+QUANTILES = (("0.5", "p50_ms"), ("0.95", "p95_ms"), ("0.99", "p99_ms"))
+"""Latency quantile labels and the fields (milliseconds) they come from."""
+
+HELP = {
+    "mlmon_latency_seconds": "Request latency quantiles over the whole input of mlmon report, seconds (numpy linear interpolation).",
+    "mlmon_error_ratio": "Errors / requests over the whole input of mlmon report (0 to 1).",
+    "mlmon_requests": "Requests in the whole input of mlmon report.",
+    "mlmon_last_record_timestamp_seconds": "Time of the last record read by mlmon report, Unix epoch seconds.",
+    "mlmon_prediction_psi": (
+        "PSI of predicted class shares against the reference, in the latest window of each model version "
+        "with enough predictions to be tested (mlmon drift)."
+    ),
+    "mlmon_confidence_mean": "Mean prediction confidence in the latest window of each model version that has confidences (mlmon drift).",
+    "mlmon_feature_drift_psi": "PSI of each input feature against the reference in its worst window (mlmon drift).",
+    "mlmon_last_prediction_timestamp_seconds": "Time of the last prediction read by mlmon drift, Unix epoch seconds.",
+    "mlmon_bench_latency_seconds": "Latency quantiles of single inference calls per configuration (mlmon bench), seconds.",
+    "mlmon_bench_inferences_per_second": "Inference calls per second per configuration (mlmon bench).",
+    "mlmon_rule_status": (
+        "1 for the severity a check (rule) concluded for a scope, 0 for the other three "
+        "(ok, warning, critical, unknown)."
+    ),
+}
+"""The HELP text of every metric, one per name whatever the command: the textfile collector
+merges families across files and refuses one name with two HELP texts."""
+
+SEVERITIES = (Severity.OK, Severity.WARNING, Severity.CRITICAL, Severity.UNKNOWN)
+
+
+class Exposition:
+    """Gauge samples grouped by metric name, written in the order names were first added."""
+
+    def __init__(self) -> None:
+        self._samples: dict[str, list[str]] = {}
+
+    def add(self, name: str, value: float | None, labels: dict[str, str] | None = None) -> None:
+        """One sample of ``name`` (which must have a :data:`HELP` text); a missing, NaN or
+        infinite ``value`` is left out."""
+        if name not in HELP:
+            raise KeyError(f"no HELP text for {name}")
+        text = format_value(value)
+        if text is None:
+            return
+        pairs = ",".join(f'{key}="{escape_label_value(str(v))}"' for key, v in (labels or {}).items())
+        self._samples.setdefault(name, []).append(f"{name}{{{pairs}}} {text}" if pairs else f"{name} {text}")
+
+    def text(self) -> str:
+        """The exposition text: HELP, TYPE and samples per name; a newline at the end."""
+        lines: list[str] = []
+        for name, samples in self._samples.items():
+            lines += [f"# HELP {name} {escape_help(HELP[name])}", f"# TYPE {name} gauge", *samples]
+        return "".join(line + "\n" for line in lines)
+
+
+def render(result: Any, *, color: bool = False) -> str:
+    """``result`` in the text exposition format (``color`` is ignored)."""
+    out = Exposition()
+    section = _SECTIONS.get(type(result))
+    if section is not None:
+        section(result, out)
+    rule_status(result.findings, out)
+    return out.text()
+
+
+def escape_label_value(value: str) -> str:
+    """A label value as the format wants it: ``\\`` ``"`` and newline escaped."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def escape_help(text: str) -> str:
+    """HELP text escapes ``\\`` and newline only."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def format_value(value: float | None) -> str | None:
+    """A sample value (Go's ParseFloat reads Python's ``repr``), or None when missing or not finite."""
+    if value is None:
+        return None
+    if isinstance(value, int):  # bool too
+        return str(int(value))
+    value = float(value)
+    return repr(value) if math.isfinite(value) else None
+
+
+def epoch_seconds(moment: datetime | None) -> float | None:
+    """Unix time of ``moment`` (a naive datetime is taken as UTC)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def seconds(ms: float | None) -> float | None:
+    return None if ms is None else ms / 1000.0
+
+
+def _report(report: Report, out: Exposition) -> None:
+    overall = report.overall
+    for quantile, field_name in QUANTILES:
+        out.add("mlmon_latency_seconds", seconds(getattr(overall.latency, field_name)), {"quantile": quantile})
+    out.add("mlmon_error_ratio", overall.errors.rate)
+    out.add("mlmon_requests", overall.errors.requests)
+    out.add("mlmon_last_record_timestamp_seconds", epoch_seconds(overall.end))
+
+
+def _drift(report: DriftReport, out: Exposition) -> None:
+    for version, window in _latest(w for w in report.prediction.windows if _finite(w.psi)).items():
+        out.add("mlmon_prediction_psi", window.psi, {"model_version": version})
+    for version, window in _latest(w for w in report.confidence.windows if w.n > 0 and _finite(w.mean)).items():
+        out.add("mlmon_confidence_mean", window.mean, {"model_version": version})
+    if report.features is not None:
+        for outcome in report.features.features:
+            out.add("mlmon_feature_drift_psi", outcome.worst.drift.psi, {"feature": outcome.feature})
+    ends = [w.end for w in (*report.prediction.windows, *report.confidence.windows)]
+    out.add("mlmon_last_prediction_timestamp_seconds", max((epoch_seconds(e) for e in ends if e is not None), default=None))
+
+
+def _bench(report: BenchReport, out: Exposition) -> None:
+    for config in report.result.configs:
+        where = {"batch_size": str(config.batch_size), "concurrency": str(config.concurrency)}
+        for quantile, field_name in QUANTILES:
+            out.add("mlmon_bench_latency_seconds", seconds(getattr(config.latency, field_name)), {**where, "quantile": quantile})
+    for config in report.result.configs:
+        where = {"batch_size": str(config.batch_size), "concurrency": str(config.concurrency)}
+        out.add("mlmon_bench_inferences_per_second", config.inferences_per_s, where)
+
+
+def rule_status(findings: Iterable[Finding], out: Exposition) -> None:
+    """``mlmon_rule_status``: four samples per (rule, scope), the more severe finding kept."""
+    kept: dict[tuple[str, str], Severity] = {}
+    for finding in findings:
+        key = (finding.check, finding.scope)
+        if key not in kept or finding.severity.rank > kept[key].rank:
+            kept[key] = finding.severity
+    for (rule, scope), severity in kept.items():
+        for candidate in SEVERITIES:
+            out.add("mlmon_rule_status", int(candidate is severity), {"rule": rule, "scope": scope, "severity": candidate.value})
+
+
+def _latest(windows: Iterable[Any]) -> dict[str, Any]:
+    """Each model version's latest window (by start); an unlogged version is ``""``."""
+    latest: dict[str, Any] = {}
+    for window in windows:
+        version = window.model_version or ""
+        if version not in latest or window.start > latest[version].start:
+            latest[version] = window
+    return latest
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+_SECTIONS = {Report: _report, DriftReport: _drift, BenchReport: _bench}

@@ -1,0 +1,311 @@
+"""``--format junit`` and ``--format markdown`` (issue 11) on real results from the sample
+logs, plus GitHub Actions annotations and the step-summary size cap."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+
+from mlmon.api.drift import DriftOptions, build_drift_report
+from mlmon.api.report import ReportOptions, build_report
+from mlmon.api.results import BenchReport
+from mlmon.render import junit, markdown
+from mlmon.verdicts.findings import Finding, Severity
+from tests.conftest import REPO
+
+MIB = 1024 * 1024
+BREACH = (Severity.WARNING, Severity.CRITICAL)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Stands for a result type the renderers do not know (the coming ``mlmon check``)."""
+
+    findings: tuple[Finding, ...]
+
+
+@pytest.fixture(scope="module")
+def drift():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(REPO)
+        return build_drift_report(["sample_logs/"], DriftOptions(reference="references/train.json", window="1d"))
+
+
+@pytest.fixture(scope="module")
+def drift_without_reference():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(REPO)
+        return build_drift_report(["sample_logs/"], DriftOptions(window="1d"))
+
+
+@pytest.fixture(scope="module")
+def report():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(REPO)
+        return build_report(["sample_logs/"], ReportOptions(p99_budget_ms=80.0, max_error_rate=0.02))
+
+
+def parse(result) -> tuple[str, ET.Element]:
+    text = junit.render(result)
+    return text, ET.fromstring(text.encode("utf-8"))
+
+
+def outcome_of(case: ET.Element) -> str:
+    kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+    assert len(kinds) <= 1
+    return kinds[0] if kinds else "passed"
+
+
+def check_counts(root: ET.Element, findings) -> None:
+    suites = root.findall("testsuite")
+    assert root.tag == "testsuites" and len(suites) == 1
+    cases = suites[0].findall("testcase")
+    assert len(cases) == len(findings)
+    kinds = [outcome_of(c) for c in cases]
+    for element in (root, suites[0]):
+        assert element.get("tests") == str(len(findings))
+        assert element.get("failures") == str(kinds.count("failure"))
+        assert element.get("errors") == str(kinds.count("error"))
+        assert element.get("skipped") == str(kinds.count("skipped"))
+    assert kinds.count("failure") == sum(f.severity in BREACH for f in findings)
+    names = [(c.get("classname"), c.get("name")) for c in cases]
+    assert len(set(names)) == len(names)
+    for (classname, name), finding in zip(names, findings, strict=True):
+        assert re.fullmatch(r"mlmon\.[^.]+", classname), classname
+        assert classname == f"mlmon.{finding.check}"
+        assert name.startswith(f"{finding.check}[{finding.scope}]")
+
+
+def test_junit_drift_criticals_are_failures(drift):
+    text, root = parse(drift)
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n') and text.endswith("\n")
+    assert root.find("testsuite").get("name") == "mlmon drift"
+    check_counts(root, drift.findings)
+    cases = {c.get("classname"): c for c in root.iter("testcase")}
+    for check in ("prediction_drift", "confidence_collapse", "feature_drift"):
+        failure = cases[f"mlmon.{check}"].find("failure")
+        finding = next(f for f in drift.findings if f.check == check)
+        assert failure is not None and failure.get("type") == "critical" == finding.severity.value
+        assert failure.get("message") == finding.message and failure.text.startswith(finding.message)
+    assert cases["mlmon.prediction_drift"].get("name") == "prediction_drift[model_version=1.4.0]"
+
+
+def test_junit_failure_type_is_the_severity(drift, report):
+    for result in (drift, report):
+        _, root = parse(result)
+        for case, finding in zip(root.iter("testcase"), result.findings, strict=True):
+            failure = case.find("failure")
+            if finding.severity in BREACH:
+                assert failure.get("type") == finding.severity.value
+            else:
+                assert failure is None
+
+
+def test_junit_report_passes_and_fails(report):
+    _, root = parse(report)
+    assert root.find("testsuite").get("name") == "mlmon report"
+    check_counts(root, report.findings)
+    by_class = {c.get("classname"): c for c in root.iter("testcase")}
+    assert by_class["mlmon.latency_p99"].find("failure").get("type") == "critical"
+    passing = by_class["mlmon.error_rate"]
+    assert outcome_of(passing) == "passed" and "within the 2.00% limit" in passing.find("system-out").text
+
+
+def test_junit_checks_without_a_reference_are_skipped(drift_without_reference):
+    _, root = parse(drift_without_reference)
+    check_counts(root, drift_without_reference.findings)
+    by_class = {c.get("classname"): c for c in root.iter("testcase")}
+    for check in ("prediction_drift", "feature_drift"):
+        skipped = by_class[f"mlmon.{check}"].find("skipped")
+        assert skipped is not None and "no reference profile" in skipped.get("message")
+    assert root.get("skipped") == "2" and root.get("errors") == "0"
+
+
+def test_junit_outcome_rule_for_unknown_findings():
+    findings = (
+        Finding("prediction_drift", Severity.UNKNOWN, "insufficient data: no window has 200 predictions", scope="model_version=2"),
+        Finding("latency_p99", Severity.UNKNOWN, "no latency values to check against the p99 budget"),
+        Finding("confidence_collapse", Severity.UNKNOWN, "no baseline: no reference confidence and no earlier window with enough data"),
+        Finding("feature_drift", Severity.UNKNOWN, "feature drift not computed: the logs carry no inputs"),
+        Finding("error_rate", Severity.UNKNOWN, "could not compute the rate: division by zero"),
+        Finding("latency_p99", Severity.OK, "p99 latency 5.0 ms is within the 10 ms budget"),
+    )
+    assert [junit.outcome(f) for f in findings] == ["skipped"] * 4 + ["error", "passed"]
+    _, root = parse(CheckResult(findings))
+    check_counts(root, findings)
+    assert (root.get("skipped"), root.get("errors"), root.get("failures")) == ("4", "1", "0")
+    error = root.find(".//testcase[@classname='mlmon.error_rate']/error")
+    assert error.get("type") == "unknown" and error.get("message") == findings[4].message
+
+
+def test_junit_names_a_result_type_it_does_not_know_and_an_empty_one():
+    _, root = parse(CheckResult(()))
+    suite = root.find("testsuite")
+    assert suite.get("name") == "mlmon check" and suite.get("tests") == "0" and suite.findall("testcase") == []
+
+
+def test_junit_names_are_unique_when_check_and_scope_repeat():
+    findings = tuple(Finding("feature_drift", Severity.WARNING, f"feature {i} moved") for i in range(3))
+    _, root = parse(CheckResult(findings))
+    assert [c.get("name") for c in root.iter("testcase")] == ["feature_drift[all]", "feature_drift[all] #2", "feature_drift[all] #3"]
+    check_counts(root, findings)
+
+
+def test_junit_escapes_text_from_the_logs():
+    message = 'label <b>"x" & \'y\'\x00\x1b\ud800 moved\nsecond line'
+    scope = "model_version=1.4.0]<&"
+    finding = Finding("prediction_drift", Severity.CRITICAL, message, 0.5, 0.25, scope)
+    text, root = parse(CheckResult((finding,)))
+    case = root.find("testsuite/testcase")
+    clean = 'label <b>"x" & \'y\'\ufffd\ufffd\ufffd moved\nsecond line'
+    assert case.get("classname") == "mlmon.prediction_drift" and case.get("name") == f"prediction_drift[{scope}]"
+    assert case.find("failure").get("message") == clean
+    assert case.find("failure").text == f"{clean}\nvalue: 0.5\nthreshold: 0.25\nscope: {scope}"
+    text.encode("utf-8")  # no lone surrogate left
+
+
+def test_bench_results_render_in_both_formats():
+    findings = (
+        Finding("latency_p99", Severity.CRITICAL, "p99 latency 12.5 ms is over the 10 ms budget", 12.5, 10.0, "batch=8"),
+        Finding("latency_p99", Severity.OK, "p99 latency 4.000 ms is within the 10 ms budget", 4.0, 10.0, "batch=1"),
+    )
+    result = SimpleNamespace(model=SimpleNamespace(name="model.onnx"), configs=(1, 2))
+    bench = BenchReport(result, 10.0, findings)  # type: ignore[arg-type]
+    _, root = parse(bench)
+    assert root.find("testsuite").get("name") == "mlmon bench"
+    check_counts(root, findings)
+    text = markdown.render(bench)
+    assert text.startswith("## mlmon bench: critical\n") and "- configurations: 2" in text and "- p99 budget: 10 ms" in text
+    assert table_rows(text) == [[f.severity.value, f.check, f.scope, f.message] for f in findings]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The finding rows of the Markdown table, each cell unescaped."""
+    lines = text.splitlines()
+    start = lines.index("| status | check | scope | finding |") + 2
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        cells = re.split(r"(?<!\\)\|", line.strip()[1:-1])  # our escaping never leaves "\\|"
+        rows.append([re.sub(r"\\(.)", r"\1", c.strip()).replace("<br>", "\n").strip("`*") for c in cells])
+    return rows
+
+
+@pytest.mark.parametrize("name", ["drift", "report", "drift_without_reference"])
+def test_markdown_table_rows_match_the_findings(name, request):
+    result = request.getfixturevalue(name)
+    text = markdown.render(result)
+    command = "report" if name == "report" else "drift"
+    assert text.splitlines()[0] == f"## mlmon {command}: critical"
+    expected = [[f.severity.value, f.check, f.scope, f.message] for f in result.findings]
+    assert table_rows(text) == expected
+    assert f"- records read: {result.ingest.records:,} from {len(result.ingest.files)} files" in text
+
+
+def test_markdown_key_numbers(report, drift):
+    text = markdown.render(report)
+    assert "- time span: 2026-11-09T00:00:00.219000Z to 2026-11-15T23:59:12.358000Z" in text
+    assert "- p99 latency: 97.8 ms" in text
+    assert "- reference: references/train.csv (5,000 rows)" in markdown.render(drift)
+
+
+def test_markdown_escapes_pipes_and_line_breaks():
+    findings = (Finding("feature_drift", Severity.WARNING, "a|b\nc <i>d</i> *e* _f_ \\|g", scope="feature=x|y"),)
+    text = markdown.render(CheckResult(findings))
+    row = [line for line in text.splitlines() if line.startswith("| **warning**")]
+    assert row == ["| **warning** | `feature_drift` | feature=x\\|y | a\\|b<br>c \\<i>d\\</i> \\*e\\* \\_f\\_ \\\\\\|g |"]
+    assert table_rows(text) == [["warning", "feature_drift", "feature=x|y", "a|b\nc <i>d</i> *e* _f_ \\|g"]]
+    assert text.startswith("## mlmon check: warning\n")
+
+
+def test_markdown_without_findings_says_so(report):
+    text = markdown.render(CheckResult(()))
+    assert text.startswith("## mlmon check: no checks\n") and "| status |" not in text
+
+
+def test_annotations_escape_as_the_actions_toolkit_does():
+    message = "p99 100% over: a,b\nnext\r"
+    scope = "model_version=1.4.0, window=2026-11-12T00:00:00Z"
+    findings = (
+        Finding("latency_p99", Severity.CRITICAL, message, scope=scope),
+        Finding("error_rate", Severity.WARNING, "50% of 2, then: more", scope="all"),
+        Finding("error_rate", Severity.OK, "fine"),
+        Finding("error_rate", Severity.UNKNOWN, "no requests"),
+    )
+    assert markdown.github_annotations(CheckResult(findings)) == [
+        "::error title=latency_p99 (model_version=1.4.0%2C window=2026-11-12T00%3A00%3A00Z)::p99 100%25 over: a,b%0Anext%0D",
+        "::warning title=error_rate (all)::50%25 of 2, then: more",
+    ]
+
+
+def test_annotations_at_most_ten_of_each_kind():
+    findings = tuple(
+        Finding("feature_drift", severity, f"{severity.value} {i}", scope=f"feature=f{i}")
+        for i in range(25)
+        for severity in (Severity.CRITICAL, Severity.WARNING, Severity.OK)
+    )
+    lines = markdown.github_annotations(CheckResult(findings))
+    errors = [line for line in lines if line.startswith("::error ")]
+    warnings = [line for line in lines if line.startswith("::warning ")]
+    assert len(errors) == 10 and len(warnings) == 10 and len(lines) == 20
+    assert errors[0] == "::error title=feature_drift (feature=f0)::critical 0"
+    assert warnings[-1] == "::warning title=feature_drift (feature=f9)::warning 9"
+
+
+def test_annotations_of_a_real_drift(drift):
+    lines = markdown.github_annotations(drift)
+    assert len(lines) == 3 and all(line.startswith("::error title=") for line in lines)
+    assert lines[0].startswith("::error title=prediction_drift (model_version=1.4.0)::prediction drift in 4 of 7")
+
+
+def test_step_summary_appends_in_full_when_it_fits(tmp_path, report):
+    path = tmp_path / "summary.md"
+    path.write_text("earlier step", encoding="utf-8")
+    text = markdown.render(report)
+    done = markdown.append_step_summary(text, path)
+    assert done.outcome == "written" and done.detail == "" and not done
+    assert path.read_text(encoding="utf-8") == "earlier step\n" + text
+    assert done.bytes_written == len(text.encode()) + 1
+
+
+def test_step_summary_never_passes_one_mib(tmp_path, drift):
+    path = tmp_path / "summary.md"
+    path.write_bytes(b"x" * (MIB - 101) + b"\n")  # 1 MiB - 100 bytes
+    text = markdown.render(drift)
+    done = markdown.append_step_summary(text, path)
+    assert done.outcome == "truncated" and "1 MiB" in done.detail and done and str(done) == done.detail
+    assert path.stat().st_size <= MIB
+    added = path.read_bytes()[MIB - 100:].decode("utf-8")
+    assert added.startswith("## mlmon drift: critical\n") and added.endswith(markdown.TRUNCATION_NOTE)
+    assert len(added.encode()) == done.bytes_written
+    again = markdown.append_step_summary(text, path)
+    assert again.outcome == "not_written" and again.bytes_written == 0 and "1 MiB" in again.detail
+    assert path.stat().st_size == MIB - 100 + done.bytes_written
+
+
+def test_step_summary_cuts_whole_lines_only(tmp_path):
+    path = tmp_path / "summary.md"
+    text = "".join(f"| é{i} | {'ü' * 50} |\n" for i in range(30000))  # about 3.1 MB
+    done = markdown.append_step_summary(text, path)
+    data = path.read_bytes()
+    assert done.outcome == "truncated" and MIB - 200 < len(data) <= MIB
+    body = data.decode("utf-8").removesuffix(markdown.TRUNCATION_NOTE)
+    assert body.endswith("|\n") and text.startswith(body)
+
+
+def test_step_summary_not_written_without_a_file(tmp_path):
+    assert markdown.append_step_summary("x\n", None).outcome == "not_written"
+    done = markdown.append_step_summary("x\n", tmp_path)  # a directory
+    assert done.outcome == "not_written" and str(tmp_path) in done.detail
+
+
+def test_loading_the_new_renderers_loads_no_heavy_library():
+    code = "import sys, mlmon.render.junit, mlmon.render.markdown; print([m for m in ('polars', 'numpy', 'scipy', 'onnxruntime') if m in sys.modules])"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"

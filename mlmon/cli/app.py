@@ -9,6 +9,7 @@ import typer
 from mlmon import __version__
 from mlmon.cli.bench import bench_command
 from mlmon.cli.boundary import MlmonGroup, run_guarded
+from mlmon.cli.config import config_app
 from mlmon.cli.drift import drift_command
 from mlmon.cli.reference import reference_app
 from mlmon.cli.report import report_command
@@ -25,6 +26,7 @@ app.command("report")(report_command)
 app.command("drift")(drift_command)
 app.command("bench")(bench_command)
 app.add_typer(reference_app, name="reference")
+app.add_typer(config_app, name="config")
 
 
 def _version(value: bool) -> None:

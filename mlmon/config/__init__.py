@@ -1,0 +1,34 @@
+"""Config room: ``mlmon.toml`` or ``[tool.mlmon]`` in ``pyproject.toml`` → frozen settings,
+each value carrying its source (flag, environment, file or default).
+
+``schema`` holds the settings' dataclasses, the defaults and the validators; ``load``
+finds the file, reads it with ``tomllib`` and merges flags, ``MLMON_*`` variables, the
+file and the defaults (:func:`resolve_settings`). A leaf-level room: plain Python and
+tomllib; it may import ``mlmon.errors``, ``mlmon.units``, ``mlmon.windows`` and
+``mlmon.verdicts.registry`` only, never polars, ingest, api, render or cli.
+"""
+
+from __future__ import annotations
+
+from mlmon.config.load import (
+    CONFIG_ENV,
+    ConfigFile,
+    env_name,
+    find_config,
+    load_settings,
+    resolve_settings,
+)
+from mlmon.config.schema import (
+    RULES,
+    TOP_LEVEL,
+    ConfigFileError,
+    RuleSettings,
+    Setting,
+    Settings,
+    settings_lines,
+)
+
+__all__ = [
+    "CONFIG_ENV", "RULES", "TOP_LEVEL", "ConfigFile", "ConfigFileError", "RuleSettings", "Setting", "Settings",
+    "env_name", "find_config", "load_settings", "resolve_settings", "settings_lines",
+]

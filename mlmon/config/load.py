@@ -1,0 +1,242 @@
+"""Find the config file, read it with ``tomllib``, validate every key, and merge it with
+flags and the environment into :class:`~mlmon.config.schema.Settings`.
+
+Discovery: from the working directory up to the root, the first directory holding
+``mlmon.toml`` (keys at top level) or a ``pyproject.toml`` with a ``[tool.mlmon]`` table;
+``mlmon.toml`` wins when both are there. ``--config PATH`` (then ``MLMON_CONFIG``) replaces
+the search, and a missing file named there is an error.
+
+Precedence of a top-level setting: flag, then ``MLMON_<KEY>`` (``MLMON_REFERENCE``,
+``MLMON_WINDOW``, ``MLMON_MIN_SAMPLES``, ``MLMON_FAIL_ON``, ``MLMON_MAX_SILENCE``,
+``MLMON_EXIT_ON``), then the file, then the default. ``[fields]`` and ``[rules.*]`` are
+file-only.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlmon.config.schema import (
+    DEFAULT_SOURCE,
+    FIELD_NAME,
+    RULES,
+    TABLES,
+    TOP_LEVEL,
+    ConfigFileError,
+    RuleSettings,
+    Setting,
+    Settings,
+    as_bool,
+    as_int,
+    as_string,
+)
+
+CONFIG_NAME = "mlmon.toml"
+PYPROJECT = "pyproject.toml"
+CONFIG_ENV = "MLMON_CONFIG"
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A config file's validated contents."""
+
+    path: Path
+    """The file."""
+    shown: str
+    """The file as messages and sources name it (relative to the working directory when under it)."""
+    prefix: str
+    """Key-path prefix in messages: ``""`` for mlmon.toml, ``"tool.mlmon."`` for pyproject.toml."""
+    table: Mapping[str, Any]
+    """The raw mlmon table."""
+
+    @property
+    def source(self) -> str:
+        return f"file {self.shown}"
+
+    def error(self, key: str, reason: object) -> ConfigFileError:
+        return ConfigFileError(f"{self.shown}: {self.prefix}{key}: {reason}")
+
+
+def env_name(key: str) -> str:
+    """The environment variable of top-level ``key``: ``MLMON_MIN_SAMPLES``."""
+    return f"MLMON_{key.upper()}"
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read_toml(path: Path, shown: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigFileError(f"{shown}: invalid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigFileError(f"{shown}: cannot read the config file: {error.strerror or error}") from None
+
+
+def _open(path: Path, cwd: Path, explicit: bool) -> ConfigFile | None:
+    """The mlmon table of ``path``; None for a pyproject.toml without ``[tool.mlmon]``
+    (an error when the file was named explicitly)."""
+    shown = _shown(path, cwd)
+    data = _read_toml(path, shown)
+    if path.name != PYPROJECT:
+        return ConfigFile(path, shown, "", data)
+    table = data.get("tool", {}).get("mlmon") if isinstance(data.get("tool"), dict) else None
+    if table is None:
+        if explicit:
+            raise ConfigFileError(f"{shown}: no [tool.mlmon] table")
+        return None
+    if not isinstance(table, dict):
+        raise ConfigFileError(f"{shown}: tool.mlmon: expected a table")
+    return ConfigFile(path, shown, "tool.mlmon.", table)
+
+
+def find_config(cwd: Path, config_path: str | None = None, env: Mapping[str, str] | None = None) -> tuple[ConfigFile | None, str]:
+    """The config file to read and how it was chosen: ``config_path`` (``--config``), else
+    ``MLMON_CONFIG``, else the search upward from ``cwd``."""
+    env = os.environ if env is None else env
+    for named, how in ((config_path, "flag --config"), (env.get(CONFIG_ENV) or None, f"env {CONFIG_ENV}")):
+        if named:
+            path = Path(named) if Path(named).is_absolute() else cwd / named
+            if not path.is_file():
+                raise ConfigFileError(f"{how}: config file {named!r} not found")
+            return _open(path, cwd, explicit=True), how
+    for directory in (cwd, *cwd.parents):
+        if (directory / CONFIG_NAME).is_file():
+            return _open(directory / CONFIG_NAME, cwd, explicit=False), f"found from {cwd}"
+        if (directory / PYPROJECT).is_file():
+            found = _open(directory / PYPROJECT, cwd, explicit=False)
+            if found is not None:
+                return found, f"found from {cwd}"
+    return None, "none found"
+
+
+def _validate(file: ConfigFile, key: str, check: Any, raw: Any) -> Any:
+    try:
+        return check(raw)
+    except (ValueError, TypeError) as error:
+        raise file.error(key, error) from None
+
+
+def _top_level(file: ConfigFile | None) -> dict[str, Setting[Any]]:
+    """The file's top-level settings, validated; unknown keys are errors."""
+    if file is None:
+        return {}
+    unknown = [k for k in file.table if k not in TOP_LEVEL and k not in TABLES]
+    if unknown:
+        raise file.error(unknown[0], f"unknown key (known: {', '.join([*TOP_LEVEL, *TABLES])})")
+    found: dict[str, Setting[Any]] = {}
+    for key, (check, _) in TOP_LEVEL.items():
+        if key in file.table:
+            value = _validate(file, key, check, file.table[key])
+            if key == "reference":
+                value = (file.path.parent / value).resolve()
+            found[key] = Setting(value, file.source)
+    return found
+
+
+def _fields(file: ConfigFile | None) -> tuple[tuple[str, Setting[str]], ...]:
+    if file is None or "fields" not in file.table:
+        return ()
+    table = file.table["fields"]
+    if not isinstance(table, dict):
+        raise file.error("fields", "expected a table of NAME = \"dotted.path\"")
+    out = []
+    for name, raw in table.items():
+        if not FIELD_NAME.fullmatch(name):
+            raise file.error(f"fields.{name}", "invalid field name")
+        path = _validate(file, f"fields.{name}", as_string, raw)
+        if not path.strip():
+            raise file.error(f"fields.{name}", "empty path")
+        out.append((name, Setting(path, file.source)))
+    return tuple(out)
+
+
+def _rule(file: ConfigFile | None, name: str, table: Mapping[str, Any]) -> RuleSettings:
+    spec = RULES[name]
+    checks: dict[str, tuple[Any, Any]] = {
+        "enabled": (as_bool, True), "warning": (spec.level, spec.warning), "critical": (spec.level, spec.critical),
+        "for": (as_int(1), 1), "keep_firing_for": (as_int(0), 0),
+        **{key: (check, default) for key, check, default in spec.extras},
+    }
+    unknown = [k for k in table if k not in checks]
+    if file is not None and unknown:
+        raise file.error(f"rules.{name}.{unknown[0]}", f"unknown key (known: {', '.join(checks)})")
+    got: dict[str, Setting[Any]] = {}
+    for key, (check, default) in checks.items():
+        if file is not None and key in table:
+            got[key] = Setting(_validate(file, f"rules.{name}.{key}", check, table[key]), file.source)
+        else:
+            got[key] = Setting(default, DEFAULT_SOURCE)
+    warning, critical = got["warning"].value, got["critical"].value
+    if file is not None and warning is not None and critical is not None and warning > critical:
+        raise file.error(f"rules.{name}", f"warning ({table.get('warning', warning)}) exceeds critical ({table.get('critical', critical)})")
+    return RuleSettings(
+        name, got["enabled"], got["warning"], got["critical"], got["for"], got["keep_firing_for"],
+        tuple((key, got[key]) for key, _, _ in spec.extras),
+    )
+
+
+def _rules(file: ConfigFile | None) -> tuple[RuleSettings, ...]:
+    tables: Mapping[str, Any] = {}
+    if file is not None and "rules" in file.table:
+        tables = file.table["rules"]
+        if not isinstance(tables, dict):
+            raise file.error("rules", "expected a table of [rules.NAME] tables")
+        for name, table in tables.items():
+            if name not in RULES:
+                raise file.error(f"rules.{name}", f"unknown rule (known: {', '.join(RULES)})")
+            if not isinstance(table, dict):
+                raise file.error(f"rules.{name}", "expected a table")
+    return tuple(_rule(file, name, tables.get(name, {})) for name in RULES)
+
+
+def _given(key: str, raw: Any, where: str) -> Any:
+    """A flag's or variable's value, validated (strings as on the command line)."""
+    check = TOP_LEVEL[key][0]
+    try:
+        value = check(raw) if not (key == "reference" and isinstance(raw, Path)) else raw
+    except (ValueError, TypeError) as error:
+        raise ConfigFileError(f"{where}: {error}") from None
+    return Path(value) if key == "reference" else value
+
+
+def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], cwd: Path, config_path: str | None = None) -> Settings:
+    """Every effective setting: ``flags`` (top-level key → value; None means not given), then
+    ``env`` (``MLMON_<KEY>``), then the config file found from ``cwd`` (or ``config_path``,
+    or ``MLMON_CONFIG``), then the defaults. Raises ``ConfigFileError`` naming the file, the
+    key path and what is wrong."""
+    unknown = [k for k in flags if k not in TOP_LEVEL]
+    if unknown:
+        raise ConfigFileError(f"unknown setting {unknown[0]!r} (known: {', '.join(TOP_LEVEL)})")
+    cwd = Path(cwd).resolve()
+    file, how = find_config(cwd, config_path, env)
+    from_file = _top_level(file)
+    chosen: dict[str, Setting[Any]] = {}
+    for key, (_, default) in TOP_LEVEL.items():
+        flag_name = "--" + key.replace("_", "-")
+        if flags.get(key) is not None:
+            chosen[key] = Setting(_given(key, flags[key], flag_name), "flag")
+        elif env.get(env_name(key)):
+            chosen[key] = Setting(_given(key, env[env_name(key)], f"env {env_name(key)}"), f"env {env_name(key)}")
+        else:
+            chosen[key] = from_file.get(key, Setting(default, DEFAULT_SOURCE))
+    return Settings(
+        config_file=file.path if file else None, fields=_fields(file), rules=_rules(file),
+        config_source=how if file else "none found", **chosen,
+    )
+
+
+def load_settings(flags: Mapping[str, Any] | None = None, config_path: str | None = None) -> Settings:
+    """:func:`resolve_settings` with this process's environment and working directory."""
+    return resolve_settings(flags or {}, os.environ, Path.cwd(), config_path)

@@ -5,17 +5,18 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from mlmon.errors import OutputError
+from mlmon.files import replace_file
 from mlmon.render import OutputFormat, render
+from mlmon.render.nagios import UNKNOWN, nagios_state
 from mlmon.verdicts.findings import Severity, exit_code
 
-NAGIOS_UNKNOWN = 3
+NAGIOS_UNKNOWN = UNKNOWN
 """Nagios' UNKNOWN: the exit code of every error in ``--format nagios``, where 2 would
 read as CRITICAL."""
 
@@ -31,8 +32,6 @@ def deliver(result: Any, output_format: OutputFormat, fail_on: Severity, output:
     else:
         write_stdout(text)
     if output_format is OutputFormat.NAGIOS:
-        from mlmon.render.nagios import nagios_state
-
         return nagios_state(result)
     return exit_code(result.findings, fail_on)
 
@@ -54,38 +53,15 @@ def asks_for_nagios(args: list[str]) -> bool:
 
 
 def write_file_atomically(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then ``os.replace`` it (atomic on
-    POSIX), so a reader (node_exporter's textfile collector, a CI step) never sees half a
-    file. The temporary name starts with a dot and ends in ``.tmp``: the collector, which
-    reads ``*.prom`` only, never picks it up, and it is removed when the write fails. The
-    file keeps the mode of the one it replaces (0644 for a new one: node_exporter often runs
-    as another user). A device or pipe is written through. ``OutputError`` (exit 2) when
-    it cannot be written."""
+    """Write ``text`` to ``path`` whole (:func:`mlmon.files.replace_file`), so a reader
+    (node_exporter's textfile collector, a CI step) never sees half a file; a new file is
+    0644 (node_exporter often runs as another user). ``OutputError`` (exit 2) when it
+    cannot be written."""
     target = Path(path)
     try:
-        if target.exists() and not target.is_file():
-            with open(target, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            return
-        _replace(target, text)
+        replace_file(target, text, 0o644)
     except OSError as error:
         raise OutputError(f"{target}: cannot write the output: {error.strerror or error}") from None
-
-
-def _replace(target: Path, text: str) -> None:
-    mode = target.stat().st_mode & 0o7777 if target.is_file() else 0o644
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
 
 
 def _github(result: Any, text: str, write_stdout: Any) -> None:

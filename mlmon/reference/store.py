@@ -6,15 +6,20 @@ from __future__ import annotations
 import errno
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from mlmon.errors import InputError, ReferenceProfileError
+from mlmon.files import replace_file
 from mlmon.ingest.tables import TABLE_READERS, first_char, read_table, sniff
 from mlmon.plain import iso_utc, to_plain
 from mlmon.reference.build import build_profile
-from mlmon.reference.profile import VERSION_KEY, FeatureProfile, NumericFeature, ReferenceProfile
+from mlmon.reference.profile import (
+    VERSION_KEY,
+    FeatureProfile,
+    NumericFeature,
+    ReferenceProfile,
+)
 from mlmon.reference.validate import profile_from_dict
 
 __all__ = ["MAX_PROFILE_BYTES", "load_profile", "load_reference", "profile_from_dict", "profile_to_dict", "save_profile"]
@@ -62,29 +67,12 @@ def save_profile(profile: ReferenceProfile, path: str | os.PathLike[str]) -> Non
         return
     text = json.dumps(plain, indent=2, allow_nan=False) + "\n"
     try:
-        if os.path.exists(target) and not target.is_file():
-            with open(target, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        else:
-            _replace(target, text)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(target, text, 0o666 & ~_umask())
     except OSError as exc:
         why = "a parent of it is not a directory" if exc.errno in (errno.EEXIST, errno.ENOTDIR) else exc.strerror or exc
         raise InputError(f"{target}: cannot write reference profile: {why}") from None
-
-
-def _replace(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    mode = target.stat().st_mode & 0o777 if target.is_file() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            os.fchmod(fh.fileno(), mode)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def load_profile(path: str | os.PathLike[str]) -> ReferenceProfile:

@@ -201,3 +201,28 @@ def test_confidence_windows_at_their_edges():
 @pytest.mark.parametrize(("p99", "budget", "text"), [(9.87654, 10.0, "9.9 ms"), (9.87654, 9.99, "9.877 ms"), (9.87654, 11.0, "9.9 ms")])
 def test_p99_message_precision_follows_the_budget(p99, budget, text):
     assert f"p99 latency {text} is within" in p99_finding(p99, budget, "all").message
+
+
+@pytest.mark.parametrize(
+    ("value", "warning", "critical", "expected"),
+    [
+        (99.0, 100.0, 250.0, Severity.OK),
+        (100.0, 100.0, 250.0, Severity.OK),  # equal to a level passes it
+        (100.5, 100.0, 250.0, Severity.WARNING),
+        (250.0, 100.0, 250.0, Severity.WARNING),
+        (250.1, 100.0, 250.0, Severity.CRITICAL),
+        (900.0, None, 250.0, Severity.CRITICAL),
+        (900.0, 100.0, None, Severity.WARNING),
+        (900.0, None, None, Severity.OK),
+        (None, 100.0, 250.0, Severity.UNKNOWN),
+    ],
+)
+def test_two_level_budgets(value, warning, critical, expected):
+    finding = p99_finding(value, critical, "all", warning_ms=warning)
+    assert finding.severity is expected
+    if expected is Severity.CRITICAL:
+        assert finding.threshold == critical
+    elif warning is not None:
+        assert finding.threshold == warning
+    rate = error_rate_finding(None if value is None else value / 1000, 1, 1000, None if critical is None else critical / 1000, "all", None if warning is None else warning / 1000)
+    assert rate.severity is expected

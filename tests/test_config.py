@@ -280,3 +280,17 @@ def test_config_show_error_is_one_line_exit_2(runner, tmp_path, monkeypatch):
     assert result.stderr.strip().splitlines() == [
         "mlmon: error: mlmon.toml: rules.latency_p99.critical: invalid latency '2x': use e.g. 200ms, 0.2s or 500us"
     ]
+
+
+def test_rule_min_samples_precedence(tmp_path):
+    """A flag or MLMON_MIN_SAMPLES wins; else a rule's own key; else the top-level key."""
+    (tmp_path / "mlmon.toml").write_text("min_samples = 50\n[rules.prediction_drift]\nmin_samples = 80\n")
+    settings = resolve_settings({}, {}, tmp_path)
+    assert settings.rule("prediction_drift").extra("min_samples") == 80
+    assert settings.rule("feature_drift").extra("min_samples") == 50
+    env = resolve_settings({}, {"MLMON_MIN_SAMPLES": "30"}, tmp_path)
+    assert env.rule("prediction_drift").extra("min_samples") == 30
+    flag = resolve_settings({"min_samples": 20}, {"MLMON_MIN_SAMPLES": "30"}, tmp_path)
+    assert [flag.rule(name).extra("min_samples") for name in ("prediction_drift", "feature_drift")] == [20, 20]
+    (tmp_path / "mlmon.toml").write_text("[rules.prediction_drift]\nalpha = 0.01\n")
+    assert resolve_settings({}, {}, tmp_path).rule("prediction_drift").extra("min_samples") == 200

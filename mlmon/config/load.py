@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -232,9 +232,23 @@ def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], cwd: Path
         else:
             chosen[key] = from_file.get(key, Setting(default, DEFAULT_SOURCE))
     return Settings(
-        config_file=file.path if file else None, fields=_fields(file), rules=_rules(file),
+        config_file=file.path if file else None, fields=_fields(file), rules=_with_min_samples(_rules(file), chosen["min_samples"]),
         config_source=how if file else "none found", **chosen,
     )
+
+
+def _with_min_samples(rules: tuple[RuleSettings, ...], top: Setting[int]) -> tuple[RuleSettings, ...]:
+    """Each rule's ``min_samples``: a flag or ``MLMON_MIN_SAMPLES`` wins; else the rule's own
+    key in the file (the more specific); else the top-level setting (file or default)."""
+    given = top.source == "flag" or top.source.startswith("env ")
+    out = []
+    for rule in rules:
+        extras = tuple(
+            (key, top if key == "min_samples" and (given or setting.source == DEFAULT_SOURCE) else setting)
+            for key, setting in rule.extras
+        )
+        out.append(replace(rule, extras=extras))
+    return tuple(out)
 
 
 def load_settings(flags: Mapping[str, Any] | None = None, config_path: str | None = None) -> Settings:

@@ -81,6 +81,14 @@ def time_window_count(every: timedelta, first: datetime, last: datetime) -> int:
     return (last - _EPOCH) // _US // step - (first - _EPOCH) // _US // step + 1
 
 
+def window_starts(every: timedelta, first: datetime, last: datetime) -> list[datetime]:
+    """The starts of the windows of ``every`` (aligned to the Unix epoch) from ``first``'s
+    to ``last``'s, both included. Count them with :func:`time_window_count` first."""
+    step = every // _US
+    begin = (first - _EPOCH) // _US // step
+    return [_EPOCH + _US * (step * index) for index in range(begin, (last - _EPOCH) // _US // step + 1)]
+
+
 def record_window_count(records: int, size: int) -> int:
     """Windows of ``size`` consecutive records: ``ceil(records / size)``."""
     return -(-records // size)

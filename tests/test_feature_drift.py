@@ -102,7 +102,6 @@ def test_a_new_resolution_shows_as_an_unseen_value_outside_the_reference_range()
 
 
 @pytest.mark.parametrize(("name", "values", "reason"), [
-    ("constant", [3.0] * 100, "a single value in the reference and the window: nothing to compare"),
     ("empty", [1.0, 2.0], "the reference has no values of this feature"),
     ("x", [None, float("nan")], "no values in this window"),
     ("x", [], "no values in this window"),
@@ -128,3 +127,12 @@ def test_value_keys_are_the_profiles_keys():
 
 def test_grid_levels_are_the_ones_the_reference_stores(reference):
     assert reference.grid_levels == tuple(GRID_LEVELS)
+
+
+def test_the_same_constant_on_both_sides_is_identical_not_unknown(reference):
+    """640 pixels wide in training and in the window: p = 1 and PSI 0 (ok), while a constant
+    that moves is tested as usual."""
+    same, _ = drift(reference, "constant", pl.Series([3.0] * 300))
+    assert (same.unknown, same.p_value, same.psi) == (None, 1.0, 0.0)
+    moved, _ = drift(reference, "constant", pl.Series([4.0] * 300))
+    assert moved.unknown is None and moved.p_value < 1e-100 and moved.psi > 1

@@ -37,9 +37,9 @@ def test_the_new_camera_is_critical_resolution_and_aspect_drift_on_its_day(sampl
     thursday = datetime(2026, 11, 12, tzinfo=timezone.utc)
     assert all(by_name[name].first_drifted == thursday for name in camera)
     before = [v for v in result.verdicts if v.feature in camera and v.window < thursday]
-    # a constant in the reference and in the window: degenerate, so unknown, never drift
-    assert len(before) == 9 and {(v.severity, v.reason) for v in before} == {
-        (Severity.UNKNOWN, "a single value in the reference and the window: nothing to compare")
+    # the same constant in the reference and in the window: identical, so ok (p = 1, PSI 0)
+    assert len(before) == 9 and {(v.severity, v.reason, v.drift.p_value, v.drift.psi) for v in before} == {
+        (Severity.OK, "not significant (p_BH 1 >= 0.001); PSI 0.0000", 1.0, 0.0)
     }
     assert all(by_name[name].section == "image" for name in ("brightness", "contrast", *camera))
     assert by_name["aspect_ratio"].summary.bars.labels == ("1.3333", "1.7778")  # width / height, not height / width

@@ -126,6 +126,7 @@ def test_gross_shifts_are_critical_from_the_first_window(reference):
 
 
 def test_degenerate_features_are_unknown_with_the_reason_and_no_nan_reaches_a_total():
+    """Degenerate inputs are unknown with a reason; a constant that stayed is ok."""
     frame = pl.DataFrame({"constant": np.full(1000, 3.0), "empty": [None] * 1000, "x": np.linspace(0, 1, 1000)}, schema_overrides={"empty": pl.Float64})
     reference = build_profile(frame, label=None, features=["constant", "empty", "x"])
     measured = [
@@ -144,8 +145,9 @@ def test_degenerate_features_are_unknown_with_the_reason_and_no_nan_reaches_a_to
     assert verdicts[1].drift.unknown == "no values in this window"
     assert verdicts[1].severity is Severity.CRITICAL and verdicts[1].reason.startswith("missing share 100.0% against 0.0%")
     assert verdicts[1].drift.missing_p_value == pytest.approx(scipy.stats.chi2_contingency([[0, 1000], [300, 0]], correction=False)[1])
-    assert (verdicts[3].severity, verdicts[3].reason) == (Severity.UNKNOWN, "a single value in the reference and the window: nothing to compare")
-    assert all(math.isnan(v.p_adjusted) for v in verdicts)
+    # the same constant on both sides: identical distributions, tested with p = 1, so ok
+    assert (verdicts[3].severity, verdicts[3].drift.p_value, verdicts[3].drift.psi) == (Severity.OK, 1.0, 0.0)
+    assert all(math.isnan(v.p_adjusted) for v in verdicts[:3]) and verdicts[3].p_adjusted == 1.0
     moved = feature_drift(reference.features["constant"], window_state(pl.Series([4.0] * 300), reference.features["constant"]), reference.grid_levels)
     assert judge_feature_drift([("constant", 0, moved)])[0].severity is Severity.CRITICAL  # a constant that moved
 

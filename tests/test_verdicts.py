@@ -160,7 +160,7 @@ def test_registry_rows_point_at_their_thresholds():
     assert Check.PREDICTION_DRIFT.spec.thresholds is DriftThresholds
     assert Check.CONFIDENCE_COLLAPSE.spec.thresholds is ConfidenceThresholds
     assert Check.LATENCY_P99.spec.thresholds is BudgetThresholds and Check.LATENCY_P99.spec.rule == "budgets"
-    assert Check.CONFIDENCE_COLLAPSE.defaults() == {"min_samples": 200, "low_threshold": 0.5, "collapse_drop": 0.10}
+    assert Check.CONFIDENCE_COLLAPSE.defaults() == {"min_samples": 200, "low_threshold": 0.5, "collapse_drop": 0.10, "warning_drop": None}
 
 
 def test_reasons_at_the_significance_boundary():

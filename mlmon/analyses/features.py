@@ -215,7 +215,9 @@ def _category_drift(reference: NumericFeature | CategoricalFeature, state: Categ
     numeric = isinstance(reference, NumericFeature)
     shift, ratio = _moment_shift(reference, state.moments) if numeric else (math.nan, math.nan)
     outside = _outside_share(reference, state) if numeric else math.nan
-    if unknown is None and math.isnan(p):
+    if unknown is None and math.isnan(p) and len(aligned.labels) == 1 and n:
+        p = 1.0  # the same single value on both sides: identical distributions, no evidence of a change
+    elif unknown is None and math.isnan(p):
         unknown = f"a single {'value' if numeric else 'category'} in the reference and the window: nothing to compare"
     return FeatureDrift(
         kind="discrete" if numeric else "categorical", n=n, missing_share=missing_share,

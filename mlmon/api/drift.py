@@ -58,6 +58,8 @@ class DriftOptions:
     """Confidence below this counts towards the "share below" column."""
     collapse_drop: float = _CONF.collapse_drop
     """A fall of mean confidence beyond this (absolute) is a collapse."""
+    warning_drop: float | None = _CONF.warning_drop
+    """A fall of mean confidence beyond this (absolute) is a warning (None: no warning tier)."""
     by_version: bool = True
     """Judge each model version separately."""
     features: FeatureDriftThresholds = _FEATURES
@@ -110,7 +112,7 @@ def judge_drift(
     drifts = [class_drift(w, shares, thresholds.epsilon) for w in windows]
     text = options.window.describe()
     prediction = judge_prediction_drift(windows, drifts, shares, reason, thresholds, text)
-    conf_thresholds = ConfidenceThresholds(options.min_samples, options.low_confidence, options.collapse_drop)
+    conf_thresholds = ConfidenceThresholds(options.min_samples, options.low_confidence, options.collapse_drop, options.warning_drop)
     confidence = judge_confidence(windows, _reference_mean(reference), conf_thresholds, text)
     findings = (*prediction_drift_findings(prediction), *confidence_findings(confidence), *(feature_drift_findings(features) if features else ()))
     return DriftReport(stats, reference, prediction, confidence, findings, features)

@@ -4,6 +4,7 @@ Plain Python, so renderers dispatch on these types without importing polars."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from mlmon.verdicts.findings import Finding
@@ -15,11 +16,14 @@ if TYPE_CHECKING:
     from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.confidence import ConfidenceTrendResult
     from mlmon.verdicts.feature_drift import FeatureDriftResult
+    from mlmon.verdicts.alerting import RuleOutcome
     from mlmon.verdicts.prediction_drift import PredictionDriftResult
+    from mlmon.verdicts.rules import ExitOn
     from mlmon.windows import FarRecords, WindowSpec
 
 REPORT_SCHEMA_VERSION = 2
 DRIFT_SCHEMA_VERSION = 2
+CHECK_SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -71,3 +75,32 @@ class BenchReport:
     """The ``--p99-budget`` the configurations were checked against (None: not checked)."""
     findings: tuple[Finding, ...]
     """One ``latency_p99`` finding per configuration when a budget was given."""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Everything ``mlmon check`` shows: one verdict per rule and scope, from one read."""
+
+    ingest: IngestStats
+    """What was read and skipped."""
+    window: WindowSpec
+    """How the run was cut into windows (``for`` counts these)."""
+    now: datetime
+    """The time of the run: relative ``--since``, the silence check and ``exit_on=last``."""
+    span: tuple[datetime, datetime] | None
+    """The range the windows cover: ``--since`` (else the first record) to ``--until``
+    (else now with ``--since``, else the last record); None with no records and no range."""
+    last_record: datetime | None
+    """Time of the last record read (None: none)."""
+    exit_on: ExitOn
+    """Which windows the verdicts reflect: the last judged (``last``) or any (``any``)."""
+    outcomes: tuple[RuleOutcome, ...]
+    """One per rule and scope, in rule order, with every window."""
+    findings: tuple[Finding, ...]
+    """The outcomes' verdicts, one per rule and scope: what the exit code reads."""
+    not_checked: tuple[tuple[str, str], ...]
+    """(rule, why) for each rule not evaluated: disabled, no levels set, no reference."""
+    report: Report
+    """The operational figures of the same read (for the metrics outputs)."""
+    drift: DriftReport
+    """The drift figures of the same read (for the metrics outputs)."""

@@ -8,6 +8,7 @@ import typer
 
 from mlmon import __version__
 from mlmon.cli.bench import bench_command
+from mlmon.cli.check import check_command
 from mlmon.cli.boundary import MlmonGroup, run_guarded
 from mlmon.cli.config import config_app
 from mlmon.cli.drift import drift_command
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 app.command("report")(report_command)
 app.command("drift")(drift_command)
+app.command("check")(check_command)
 app.command("bench")(bench_command)
 app.add_typer(reference_app, name="reference")
 app.add_typer(config_app, name="config")

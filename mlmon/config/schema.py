@@ -252,14 +252,17 @@ RULES: dict[str, RuleSpec] = {
     ),
     "feature_drift": RuleSpec(
         _PSI, _FEATURE.warning_psi, _FEATURE.critical_psi,
-        (("alpha", _ALPHA, _FEATURE.alpha), ("min_samples", as_int(1), _FEATURE.min_samples)),
+        (("alpha", _ALPHA, _FEATURE.alpha), ("min_samples", as_int(1), _FEATURE.min_samples),
+         ("drift_share", as_number(0.0, 1.0 + 1e-12, open_low=True), 0.5)),
     ),
     "no_data": RuleSpec(as_duration, None, None),
 }
 """Every rule a config may set, with its unit and defaults (``mlmon.verdicts.registry``):
 latency_p99 in ms (durations such as ``"200ms"``), error_rate a fraction (``"1%"``),
-prediction_drift and feature_drift PSI, confidence_collapse an absolute fall of mean
-confidence, no_data a silence (duration) after which the logs count as stopped."""
+prediction_drift and feature_drift PSI (feature_drift's ``drift_share``: the share of
+judged features at a tier for the inputs as a whole to be at it, Evidently's 0.5),
+confidence_collapse an absolute fall of mean confidence, no_data a silence (duration)
+after which the logs count as stopped."""
 
 RULE_COMMON = ("enabled", "warning", "critical", "for", "keep_firing_for")
 """Keys every rule accepts, before its extras."""

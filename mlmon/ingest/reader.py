@@ -45,6 +45,10 @@ class IngestOptions:
     features: tuple[str, ...] = ()
     """``--features``: top-level fields read as input features, besides the ``features``
     object (``mlmon.ingest.features``)."""
+    allow_no_records: bool = False
+    """True: input with no records, because it is empty or every record lies outside
+    ``since``/``until``, is a result (``mlmon check``: the logs stopped), not an error.
+    Input whose lines were all unusable is still an error."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +224,7 @@ def _in_time_range(records: pl.DataFrame, options: IngestOptions) -> pl.DataFram
 
 def _check_usable(stats: IngestStats, options: IngestOptions) -> None:
     where = ", ".join(stats.files) if len(stats.files) <= 3 else f"{len(stats.files)} files"
-    if stats.records == 0:
+    if stats.records == 0 and not (options.allow_no_records and stats.skipped_lines == 0):
         detail = "; ".join(f"{n} {reason}" for reason, n in stats.skipped.items())
         if stats.outside_time_range:
             detail = f"{stats.outside_time_range} outside --since/--until" + (f"; {detail}" if detail else "")

@@ -17,7 +17,9 @@ What each finding becomes:
 - ok: a passing test case, with the finding's sentence in ``<system-out>``.
 - warning or critical (a breach): ``<failure message="..." type="warning|critical">``, the
   sentence again as the element's text, followed by value, threshold and scope.
-- unknown that names missing input (the message says ``insufficient data``, ``no
+- unknown whose finding says why (``Finding.unknown``, as ``mlmon check``'s do): missing
+  input (no reference, too few samples) is ``<skipped>``, not computable is ``<error>``.
+- otherwise, unknown that names missing input (the message says ``insufficient data``, ``no
   reference``, ``no baseline``, ``not computed`` or ``not analysed``, or starts with
   ``no ``): ``<skipped message="...">``. Every unknown mlmon's checks produce today is one
   of these; like mlmon's exit code, a skip never breaks the build.
@@ -48,7 +50,7 @@ from collections import Counter
 from typing import Any
 
 from mlmon.api.results import BenchReport, DriftReport, Report
-from mlmon.verdicts.findings import Finding, Severity, worst
+from mlmon.verdicts.findings import Finding, Severity, Unknown, worst
 
 PASSED, FAILURE, ERROR, SKIPPED = "passed", "failure", "error", "skipped"
 """What a finding becomes in the report (:func:`outcome`)."""
@@ -92,6 +94,8 @@ def outcome(finding: Finding) -> str:
         return PASSED
     if severity in (Severity.WARNING, Severity.CRITICAL):
         return FAILURE
+    if severity is Severity.UNKNOWN and finding.unknown is not None:
+        return SKIPPED if finding.unknown is Unknown.MISSING_INPUT else ERROR
     if severity is Severity.UNKNOWN and names_missing_input(finding.message):
         return SKIPPED
     return ERROR

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlmon.analyses.ops_types import OpsSummary
-from mlmon.api.results import BenchReport, DriftReport, Report
+from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
 from mlmon.ingest.problems import IngestStats
 from mlmon.plain import iso_utc
 from mlmon.verdicts.findings import Finding, Severity
@@ -211,6 +211,10 @@ def render(result: object, *, color: bool = False) -> str:
         from mlmon.render.terminal_drift import drift_parts
 
         return to_text(drift_parts(result), color=color, width=120)
+    if isinstance(result, CheckReport):
+        from mlmon.render.terminal_check import check_parts
+
+        return to_text(check_parts(result), color=color, width=140)
     if isinstance(result, BenchReport):
         from mlmon.render.terminal_bench import bench_parts
 

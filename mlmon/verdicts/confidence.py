@@ -47,8 +47,8 @@ class ConfidenceWindow:
     direction: str
     """``down``, ``up``, ``flat``, or ``unknown``."""
     severity: Severity
-    """critical when confidence fell by more than ``collapse_drop``; unknown when
-    insufficient data or no baseline; else ok."""
+    """critical when confidence fell by more than ``collapse_drop``, warning by more than
+    ``warning_drop`` (when set); unknown when insufficient data or no baseline; else ok."""
     reason: str
     """Why this severity, in words with the numbers."""
 
@@ -123,7 +123,7 @@ def _version_finding(version: str | None, windows: list[ConfidenceWindow], resul
     if not judged:
         return Finding(check, Severity.UNKNOWN, windows[0].reason if windows else "no windows", None, bound, scope(version))
     low = min(judged, key=lambda w: w.change)
-    collapsed = [w for w in judged if w.severity is Severity.CRITICAL]
+    collapsed = [w for w in judged if w.severity.rank >= Severity.WARNING.rank]
     source = result.baseline_source
     if collapsed:
         message = (
@@ -150,6 +150,9 @@ def _judge(w: PredictionWindow, baseline: float, t: ConfidenceThresholds) -> Con
     elif -change > t.collapse_drop:
         severity = Severity.CRITICAL
         reason = f"mean confidence fell {-change:.3f} ({baseline:.3f} -> {mean:.3f}), more than {t.collapse_drop:g}"
+    elif t.warning_drop is not None and -change > t.warning_drop:
+        severity = Severity.WARNING
+        reason = f"mean confidence fell {-change:.3f} ({baseline:.3f} -> {mean:.3f}), more than the {t.warning_drop:g} warning level"
     else:
         severity = Severity.OK
         reason = f"mean confidence {direction} {abs(change):.3f} ({baseline:.3f} -> {mean:.3f}), bound {t.collapse_drop:g}"

@@ -24,6 +24,15 @@ class Severity(enum.Enum):
         return self.rank >= other.rank >= 1
 
 
+class Unknown(str, enum.Enum):
+    """Why a check reads unknown: JUnit skips the first and reports the second as an error."""
+
+    MISSING_INPUT = "missing_input"
+    """Nothing, or too little, to judge: no reference, too few samples, no such records."""
+    NOT_COMPUTABLE = "not_computable"
+    """The input was there but the check could not be computed from it."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One check's verdict on one scope (the whole run, a model version, a window)."""
@@ -40,6 +49,9 @@ class Finding:
     """The bound the value was compared against (None when not applicable)."""
     scope: str = "all"
     """What the finding covers: ``all``, a model/version, or a window start."""
+    unknown: Unknown | None = None
+    """Why an unknown finding is unknown, when the check says (None: not said; renderers
+    then read the message)."""
 
 
 def worst(findings: "list[Finding] | tuple[Finding, ...]") -> Severity:

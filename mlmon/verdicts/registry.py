@@ -65,6 +65,10 @@ class ConfidenceThresholds:
     """Confidence below this counts in ``share_below``."""
     collapse_drop: float = 0.10
     """Collapse: mean confidence below the baseline by more than this (absolute)."""
+    warning_drop: float | None = None
+    """Warning: mean confidence below the baseline by more than this, but not by more than
+    ``collapse_drop`` (None: no warning tier; ``mlmon check``'s ``[rules.confidence_collapse]
+    warning``)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,144 @@
+"""``mlmon check``'s Python twin: every configured rule over one read of the logs.
+
+    build_check(["logs/"], CheckOptions(reference="train.json", window="1h"))
+
+One pass feeds three reducers (operations, predictions, and inputs when the reference
+profiles features); the drift statistics and verdicts are ``drift``'s own, and the rules
+(``mlmon.verdicts.alerting``) add levels, persistence and the verdict per rule and scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mlmon.analyses.feature_windows import Both
+from mlmon.analyses.ops import OpsReducer, OpsResult
+from mlmon.analyses.ops_types import WindowOps
+from mlmon.analyses.predictions import PredictionReducer
+from mlmon.api.check_rules import CheckRules, outcomes_of
+from mlmon.api.drift import DriftOptions, judge_drift
+from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
+from mlmon.api.results import CheckReport, Report
+from mlmon.errors import UsageError
+from mlmon.ingest.reader import IngestOptions, reduce_logs
+from mlmon.reference.store import load_reference
+from mlmon.verdicts.rules import DEFAULT_EXIT_ON, ExitOn
+from mlmon.windows import MAX_WINDOWS, WindowSpec, parse_window, time_window_count, window_starts
+
+DEFAULT_WINDOW = WindowSpec(duration=timedelta(hours=1))
+"""``check``'s window when none is set: an hour, the step of an hourly cron job."""
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What ``check`` reads and which rules it applies."""
+
+    ingest: IngestOptions = field(default_factory=IngestOptions)
+    """How to read the logs; ``since``/``until`` also bound the windows that must hold records."""
+    window: WindowSpec = DEFAULT_WINDOW
+    """Time windows (``for`` counts them) or the whole range; a string such as ``"1h"`` parses."""
+    reference: str | Path | None = None
+    """Reference profile (or raw training data) for prediction and feature drift."""
+    rules: CheckRules = field(default_factory=CheckRules)
+    """Every rule's levels, persistence and statistics."""
+    exit_on: ExitOn = DEFAULT_EXIT_ON
+    """``last``: the verdict is whether a rule fires now (cron); ``any``: anywhere (CI)."""
+    by_version: bool = True
+    """Judge prediction drift and confidence per model version."""
+    now: datetime | None = None
+    """The time of the run (None: the current time)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.window, str):
+            object.__setattr__(self, "window", parse_window(self.window))
+        if isinstance(self.exit_on, str):
+            object.__setattr__(self, "exit_on", ExitOn(self.exit_on))
+        if self.window.records is not None:
+            raise UsageError("check needs time windows (15m, 1h, 1d) or the whole range: for and keep_firing_for count windows in time")
+
+
+def build_check(inputs: Sequence[str], options: CheckOptions | None = None) -> CheckReport:
+    """Read ``inputs`` once and apply every rule. Raises ``MlmonError`` on unusable input."""
+    options = options or CheckOptions()
+    now = options.now or datetime.now(UTC)
+    rules = options.rules
+    reference = _load(options.reference)
+    ops_reducer = OpsReducer(options.window)
+    predictions = PredictionReducer(options.window, options.by_version)
+    inputs_reducer = feature_reducer(reference, options.window) if rules.feature_drift.enabled else None
+    second = predictions if inputs_reducer is None else Both(predictions, inputs_reducer)
+    ingest = replace(options.ingest, allow_no_records=True)
+    (ops_state, second_state), stats = reduce_logs(inputs, ingest, Both(ops_reducer, second))
+    ops = ops_reducer.finalize(ops_state)
+    prediction_state = second_state if inputs_reducer is None else second_state[0]
+    drift_options = _drift_options(options, reference)
+    windows = predictions.finalize(prediction_state, drift_options.low_confidence)
+    if inputs_reducer is None:
+        features = not_judged(reference, rules.feature_thresholds)
+    else:
+        features = judge_features(inputs_reducer.finalize(second_state[1]), reference, rules.feature_thresholds)
+    drift = judge_drift(windows, reference, drift_options, stats, features)
+    span = _span(ops, options, now)
+    starts = _starts(options.window, span)
+    report = Report(stats, ops.overall, ops.by_model, options.window, ops.windows, (), ops.far_from_rest)
+    op_windows = _op_windows(ops, options.window)
+    outcomes, not_checked = outcomes_of(rules, op_windows, drift, starts, options, span, ops.overall.end, now)
+    findings = tuple(outcome.finding() for outcome in outcomes)
+    return CheckReport(
+        stats, options.window, now, span, ops.overall.end, options.exit_on, outcomes, findings, not_checked, report, drift,
+    )
+
+
+def _load(reference: str | Path | None):
+    return None if reference is None else load_reference(reference)
+
+
+def _drift_options(options: CheckOptions, reference) -> DriftOptions:
+    rules = options.rules
+    drift, confidence = rules.drift_thresholds, rules.confidence_thresholds
+    return DriftOptions(
+        reference=None, window=options.window, min_samples=drift.min_samples, alpha=drift.alpha,
+        warning_psi=drift.warning_psi, critical_psi=drift.critical_psi, low_confidence=confidence.low_threshold,
+        collapse_drop=confidence.collapse_drop, warning_drop=confidence.warning_drop, by_version=options.by_version,
+        features=rules.feature_thresholds,
+    )
+
+
+def _span(ops: OpsResult, options: CheckOptions, now: datetime) -> tuple[datetime, datetime] | None:
+    """The half-open range the windows must cover: ``--since`` else the first record, to
+    ``--until`` else (with ``--since``) now, else just after the last record."""
+    since, until = options.ingest.since, options.ingest.until
+    first, last = ops.overall.start, ops.overall.end
+    start = since or first
+    end = until or (now if since is not None else None)
+    if end is None and last is not None:
+        end = last + timedelta(microseconds=1)  # the span is half-open: keep the last record's window
+    if start is None or end is None or end <= start:
+        return None
+    return start, end
+
+
+def _starts(window: WindowSpec, span: tuple[datetime, datetime] | None) -> tuple[datetime | None, ...]:
+    if window.duration is None:
+        return (None,)
+    if span is None:
+        return ()
+    last = span[1] - timedelta(microseconds=1)
+    count = time_window_count(window.duration, span[0], last)
+    if count > MAX_WINDOWS:
+        raise UsageError(
+            f"{count:,} windows of {window.describe().removesuffix(' windows')} between {span[0]:%Y-%m-%d %H:%M} and "
+            f"{span[1]:%Y-%m-%d %H:%M} UTC: over the {MAX_WINDOWS:,} limit; use a wider --window or a later --since"
+        )
+    return tuple(window_starts(window.duration, span[0], last))
+
+
+def _op_windows(ops: OpsResult, window: WindowSpec) -> tuple[WindowOps, ...]:
+    """The operational windows; the whole range is one window, keyed None."""
+    if window.duration is not None:
+        return ops.windows
+    overall = ops.overall
+    return (WindowOps(None, overall.records, overall.errors.requests, overall.latency.p99_ms, overall.errors.rate),)

@@ -1,0 +1,186 @@
+"""``mlmon check``'s rule book: every rule's levels and statistics (:class:`CheckRules`),
+built from the config (:func:`rules_from_settings`), and the orchestration that turns one
+read's numbers into one outcome per rule and scope (:func:`outcomes_of`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mlmon.api.results import DriftReport
+from mlmon.verdicts.alerting import AlertRule, Judged, RuleOutcome, decide
+from mlmon.verdicts.check_series import (
+    error_series,
+    feature_series,
+    latency_series,
+    no_data_series,
+    silence_severity,
+    versioned_series,
+)
+from mlmon.verdicts.findings import Severity
+from mlmon.verdicts.registry import Check, ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
+from mlmon.plain import iso_utc
+from mlmon.verdicts.rules import ExitOn, FiringRule
+
+if TYPE_CHECKING:
+    from mlmon.analyses.ops_types import WindowOps
+    from mlmon.config.schema import Settings
+
+_DRIFT, _CONF, _FEATURES = DriftThresholds(), ConfidenceThresholds(), FeatureDriftThresholds()
+NO_DATA = "no_data"
+DRIFT_SHARE = 0.5
+"""Share of judged features that must drift for the inputs as a whole to drift:
+Evidently's ``drift_share`` default."""
+
+
+@dataclass(frozen=True)
+class CheckRules:
+    """Every rule of ``mlmon check``. Levels are in each rule's unit: milliseconds
+    (``latency_p99``), a fraction (``error_rate``), PSI (the drift rules), an absolute fall
+    of mean confidence (``confidence_collapse``), seconds of silence (``no_data``)."""
+
+    latency_p99: AlertRule = AlertRule()
+    """p99 latency per window; no levels by default (the service sets its budget)."""
+    error_rate: AlertRule = AlertRule()
+    """Errors / requests per window; no levels by default."""
+    prediction_drift: AlertRule = AlertRule(warning=_DRIFT.warning_psi, critical=_DRIFT.critical_psi)
+    """PSI of class shares, significant by BH-adjusted chi-squared."""
+    confidence_collapse: AlertRule = AlertRule(critical=_CONF.collapse_drop)
+    """Fall of mean confidence from its baseline."""
+    feature_drift: AlertRule = AlertRule(warning=_FEATURES.warning_psi, critical=_FEATURES.critical_psi)
+    """PSI of each input feature, significant by BH-adjusted KS or chi-squared."""
+    no_data: AlertRule = AlertRule()
+    """Empty windows are critical; the levels are the age of the last record (seconds)."""
+    drift: DriftThresholds = _DRIFT
+    """Prediction drift's ``alpha`` and ``min_samples`` (its PSI levels come from the rule)."""
+    confidence: ConfidenceThresholds = _CONF
+    """Confidence's ``min_samples`` and ``low_threshold`` (its levels come from the rule)."""
+    features: FeatureDriftThresholds = _FEATURES
+    """Feature drift's statistics (its PSI levels come from the rule)."""
+    drift_share: float = DRIFT_SHARE
+    """Share of judged features at a tier for the inputs as a whole to be at it."""
+
+    @property
+    def drift_thresholds(self) -> DriftThresholds:
+        warning, critical = _psi_levels(self.prediction_drift)
+        return replace(self.drift, warning_psi=warning, critical_psi=critical)
+
+    @property
+    def confidence_thresholds(self) -> ConfidenceThresholds:
+        rule = self.confidence_collapse
+        critical = rule.critical if rule.critical is not None else math.inf
+        return replace(self.confidence, collapse_drop=critical, warning_drop=rule.warning)
+
+    @property
+    def feature_thresholds(self) -> FeatureDriftThresholds:
+        warning, critical = _psi_levels(self.feature_drift)
+        return replace(self.features, warning_psi=warning, critical_psi=critical)
+
+
+def _psi_levels(rule: AlertRule) -> tuple[float, float]:
+    """A missing critical level never fires; a missing warning level is the critical one."""
+    critical = rule.critical if rule.critical is not None else math.inf
+    return (rule.warning if rule.warning is not None else critical), critical
+
+
+def rules_from_settings(settings: Settings, max_silence: float | None = None) -> CheckRules:
+    """The rule book a config describes (``mlmon.config``), every value already validated."""
+    def rule(name: str, scale: float = 1.0) -> AlertRule:
+        r = settings.rule(name)
+        levels = [None if s.value is None else _scaled(s.value, scale) for s in (r.warning, r.critical)]
+        return AlertRule(r.enabled.value, levels[0], levels[1], FiringRule(r.for_windows.value, r.keep_firing_for.value))
+
+    silence = settings.max_silence.value
+    no_data = rule(NO_DATA)
+    if silence is not None:
+        no_data = replace(no_data, critical=silence.total_seconds())
+    drift, conf, feat = (settings.rule(n) for n in ("prediction_drift", "confidence_collapse", "feature_drift"))
+    return CheckRules(
+        latency_p99=rule("latency_p99"), error_rate=rule("error_rate"), prediction_drift=rule("prediction_drift"),
+        confidence_collapse=rule("confidence_collapse"), feature_drift=rule("feature_drift"), no_data=no_data,
+        drift=replace(_DRIFT, alpha=drift.extra("alpha"), min_samples=drift.extra("min_samples")),
+        confidence=replace(_CONF, low_threshold=conf.extra("low_confidence"), min_samples=drift.extra("min_samples")),
+        features=replace(_FEATURES, alpha=feat.extra("alpha"), min_samples=feat.extra("min_samples")),
+        drift_share=feat.extra("drift_share"),
+    )
+
+
+def _scaled(value: Any, scale: float) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value) * scale
+
+
+def outcomes_of(
+    rules: CheckRules, op_windows: Sequence[WindowOps], drift: DriftReport, starts: tuple[datetime | None, ...],
+    options: Any, span: tuple[datetime, datetime] | None, last: datetime | None, now: datetime,
+) -> tuple[tuple[RuleOutcome, ...], tuple[tuple[str, str], ...]]:
+    """One outcome per rule and scope, in rule order, and the rules not evaluated (why)."""
+    exit_on, out, skipped = options.exit_on, [], []
+    for name, rule in (("latency_p99", rules.latency_p99), ("error_rate", rules.error_rate)):
+        if not rule.enabled or not rule.has_levels:
+            skipped.append((name, "disabled" if not rule.enabled else "no warning or critical level set"))
+            continue
+        series = latency_series if name == "latency_p99" else error_series
+        show = "{:.1f} ms".format if name == "latency_p99" else "{:.2%}".format
+        out.append(decide(name, "all", series(op_windows, starts, rule), rule, exit_on, show))
+    out += _drift_outcomes(rules, drift, starts, exit_on, skipped)
+    if rules.no_data.enabled:
+        every = options.window.duration
+        judged = no_data_series(op_windows, starts, every, span)
+        out.append(_no_data(judged, rules.no_data, last, now, exit_on))
+    else:
+        skipped.append((NO_DATA, "disabled"))
+    return tuple(out), tuple(skipped)
+
+
+def _drift_outcomes(rules: CheckRules, drift: DriftReport, starts: tuple, exit_on: Any, skipped: list) -> list[RuleOutcome]:
+    out: list[RuleOutcome] = []
+    checks = (
+        (Check.PREDICTION_DRIFT.value, rules.prediction_drift, drift.prediction, "psi", "{:.4f}".format),
+        (Check.CONFIDENCE_COLLAPSE.value, rules.confidence_collapse, drift.confidence, "fall", "{:.3f}".format),
+    )
+    for name, rule, result, value, show in checks:
+        if not rule.enabled:
+            skipped.append((name, "disabled"))
+        elif not result.computable:
+            out.append(decide(name, "all", [Judged(None, Severity.UNKNOWN, None, result.reason or "not computable")], rule, exit_on))
+        else:
+            missing = "no predictions of this version in this window"
+            for scope, judged in versioned_series(result.windows, starts, value, missing).items():
+                out.append(decide(name, scope, judged, rule, exit_on, show))
+    name, rule, features = Check.FEATURE_DRIFT.value, rules.feature_drift, drift.features
+    if not rule.enabled:
+        skipped.append((name, "disabled"))
+    elif features is None or features.reason is not None:
+        reason = features.reason if features is not None else "inputs not read"
+        out.append(decide(name, "all", [Judged(None, Severity.UNKNOWN, None, reason)], rule, exit_on))
+    else:
+        for scope, judged in feature_series(features, starts, rules.drift_share).items():
+            share_rule = rule if scope != "all" else replace(rule, warning=rules.drift_share, critical=rules.drift_share)
+            out.append(decide(name, scope, judged, share_rule, exit_on, "{:.4f}".format if scope != "all" else "{:.0%}".format))
+    return out
+
+
+def _no_data(judged: list[Judged], rule: AlertRule, last: datetime | None, now: datetime, exit_on: Any) -> RuleOutcome:
+    """Empty windows through persistence, then the silence at ``now`` on top."""
+    if not judged:
+        judged = [Judged(None, Severity.CRITICAL, 0.0, "no records at all in the run's range")]
+    outcome = decide(NO_DATA, "all", judged, replace(rule, warning=None, critical=None), exit_on)
+    empty = [j for j in judged if j.severity is Severity.CRITICAL]
+    if empty:
+        first = "the whole run" if empty[0].start is None else iso_utc(empty[0].start)
+        text = f"{len(empty)} of {len(judged)} window(s) hold no record, first from {first}"
+        if outcome.fired and exit_on is ExitOn.LAST and len(judged) > 1:
+            text += "; firing now" if outcome.current.rank >= Severity.WARNING.rank else "; not firing now (records again)"
+    else:
+        text = f"records in every window ({len(judged)})"
+    outcome = replace(outcome, message=text)
+    silence, why = silence_severity(last, now, rule)
+    if silence is Severity.UNKNOWN:
+        return outcome
+    severity = max(outcome.severity, silence, key=lambda s: s.rank)
+    threshold = rule.critical if silence is Severity.CRITICAL or rule.warning is None else rule.warning
+    value = (now - last).total_seconds() if last is not None else None
+    return replace(outcome, severity=severity, message=f"{outcome.message}; {why}", value=value, threshold=threshold, unknown=None)

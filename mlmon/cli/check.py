@@ -1,0 +1,64 @@
+"""``mlmon check``: every configured rule in one pass, one verdict per rule and scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Optional
+
+import typer
+
+from mlmon.cli.boundary import finish, handle_errors
+from mlmon.cli.options import ConfigPath, Field, Format, Logs, MaxMalformed, Output, Since, Until, ingest_options, parse_fail_on
+from mlmon.render import OutputFormat
+from mlmon.units import split_list
+
+
+@handle_errors
+def check_command(
+    logs: Logs,
+    config: ConfigPath = None,
+    reference: Annotated[Optional[str], typer.Option("--reference", "-r", help="Reference profile for prediction and feature drift (config: reference).")] = None,
+    window: Annotated[Optional[str], typer.Option(help="Window the rules judge and for counts: 15m, 1h, 1d, or all (config: window; default 1h).")] = None,
+    since: Since = None,
+    until: Until = None,
+    format: Format = OutputFormat.TERMINAL,
+    output: Output = None,
+    fail_on: Annotated[Optional[str], typer.Option("--fail-on", help="Lowest verdict that exits 1: warning or critical (config: fail_on; default critical).")] = None,
+    exit_on: Annotated[Optional[str], typer.Option("--exit-on", help="Verdict from the last judged window (last: firing now, for cron) or any window (any: for CI) (config: exit_on; default last).")] = None,
+    max_silence: Annotated[Optional[str], typer.Option("--max-silence", help="Critical when the last record is older than this at the time of the run, e.g. 15m (config: max_silence).")] = None,
+    min_samples: Annotated[Optional[int], typer.Option(help="Fewer predictions or feature values in a window: unknown (config: min_samples; default 200).")] = None,
+    field: Field = None,
+    features: Annotated[Optional[str], typer.Option("--features", help="Top-level log fields to read as input features too, comma-separated.")] = None,
+    max_malformed: MaxMalformed = "5%",
+) -> None:
+    """Is anything wrong that someone should act on? Every rule in the config (p99 budget,
+    error rate, prediction drift, confidence collapse, data drift, no data) over one read,
+    with for / keep_firing_for persistence; exit 1 on a breach.
+
+    \b
+    Examples:
+      mlmon check logs/ --since 6h --window 1h        # hourly cron: is a rule firing now?
+      mlmon check val.jsonl -r train.json --exit-on any --format junit -o mlmon.xml
+      mlmon check logs/ --format prometheus -o /var/lib/node_exporter/mlmon.prom
+
+    \b
+    Exit codes: 0 no rule at or above --fail-on, 1 a rule breached, 2 usage, config or
+    input error (3 for all of these with --format nagios, which also exits 1 on a warning).
+    """
+    from mlmon.api.check import DEFAULT_WINDOW, CheckOptions, build_check
+    from mlmon.api.check_rules import rules_from_settings
+    from mlmon.config import load_settings
+
+    now = datetime.now(UTC)
+    flags = {"reference": reference, "window": window, "min_samples": min_samples, "fail_on": fail_on, "max_silence": max_silence, "exit_on": exit_on}
+    settings = load_settings(flags, config)
+    fields = [*settings.field_options(), *(field or [])]
+    options = CheckOptions(
+        ingest=ingest_options(fields, since, until, max_malformed, split_list(features), now=now),
+        window=settings.window.value or DEFAULT_WINDOW,
+        reference=settings.reference.value,
+        rules=rules_from_settings(settings),
+        exit_on=settings.exit_on.value,
+        now=now,
+    )
+    finish(build_check(logs, options), format, parse_fail_on(settings.fail_on.value), output)

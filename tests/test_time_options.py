@@ -21,6 +21,9 @@ def test_a_duration_counts_back_from_now(text, back):
 def test_absolute_times_are_unchanged():
     assert parse_time_option("--since", "2026-11-12", NOW) == datetime(2026, 11, 12, tzinfo=timezone.utc)
     assert parse_time_option("--until", "2026-11-12T06:30:00Z", NOW) == datetime(2026, 11, 12, 6, 30, tzinfo=timezone.utc)
+    assert parse_time_option("--until", "2026-11-12T06:30Z", NOW) == datetime(2026, 11, 12, 6, 30, tzinfo=timezone.utc)
+    assert parse_time_option("--until", "2026-11-12T06:30", NOW) == datetime(2026, 11, 12, 6, 30, tzinfo=timezone.utc)
+    assert parse_time_option("--until", "2026-11-12T06:30+01:00", NOW) == datetime(2026, 11, 12, 5, 30, tzinfo=timezone.utc)
     assert parse_time_option("--since", "1700000000", NOW) == datetime.fromtimestamp(1700000000, timezone.utc)
 
 

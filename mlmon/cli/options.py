@@ -69,6 +69,7 @@ def parse_time_option(name: str, value: str | None, now: datetime | None = None)
     text = value.strip()
     if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
         text += "T00:00:00"
+    text = re.sub(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)(?=$|Z|[+-]\d\d:?\d\d$)", r"\1:00", text)  # minutes without seconds
     parsed = parse_timestamps(pl.Series([text], dtype=pl.String))[0]
     if parsed is None:
         raise UsageError(f"{name} {value!r}: not a timestamp (use ISO-8601 such as 2026-11-12T00:00Z, epoch seconds, or a duration before now such as 6h)")

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlmon.api.results import DRIFT_SCHEMA_VERSION, REPORT_SCHEMA_VERSION, BenchReport, DriftReport, Report
+from mlmon.api.results import DRIFT_SCHEMA_VERSION, REPORT_SCHEMA_VERSION, BenchReport, CheckReport, DriftReport, Report
 from mlmon.ingest.problems import IngestStats
 from mlmon.plain import to_plain
 from mlmon.render.json_bench import bench_payload
+from mlmon.render.json_check import check_payload
 from mlmon.render.json_features import feature_drift_payload
 from mlmon.verdicts.findings import worst
 
@@ -78,4 +79,4 @@ def _findings_only(result: Any) -> dict[str, Any]:
     return {"status": worst(result.findings).value, "findings": to_plain(result.findings)}
 
 
-_SECTIONS = {Report: _report, DriftReport: _drift, BenchReport: bench_payload}
+_SECTIONS = {Report: _report, DriftReport: _drift, BenchReport: bench_payload, CheckReport: check_payload}

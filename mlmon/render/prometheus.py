@@ -26,6 +26,8 @@ Metrics by result type:
 ``mlmon bench``
     ``mlmon_bench_latency_seconds{batch_size,concurrency,quantile}`` and
     ``mlmon_bench_inferences_per_second{batch_size,concurrency}``.
+``mlmon check``
+    every metric of report and drift above, from its one read.
 every result
     ``mlmon_rule_status{rule,scope,severity}``: for each finding, 1 on its severity and 0 on
     the other three, so ``mlmon_rule_status{severity="critical"} == 1`` selects breaches.
@@ -42,7 +44,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from mlmon.api.results import BenchReport, DriftReport, Report
+from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
 from mlmon.verdicts.findings import Finding, Severity
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -52,17 +54,17 @@ QUANTILES = (("0.5", "p50_ms"), ("0.95", "p95_ms"), ("0.99", "p99_ms"))
 """Latency quantile labels and the fields (milliseconds) they come from."""
 
 HELP = {
-    "mlmon_latency_seconds": "Request latency quantiles over the whole input of mlmon report, seconds (numpy linear interpolation).",
-    "mlmon_error_ratio": "Errors / requests over the whole input of mlmon report (0 to 1).",
-    "mlmon_requests": "Requests in the whole input of mlmon report.",
-    "mlmon_last_record_timestamp_seconds": "Time of the last record read by mlmon report, Unix epoch seconds.",
+    "mlmon_latency_seconds": "Request latency quantiles over the whole input of mlmon report or check, seconds (numpy linear interpolation).",
+    "mlmon_error_ratio": "Errors / requests over the whole input of mlmon report or check (0 to 1).",
+    "mlmon_requests": "Requests in the whole input of mlmon report or check.",
+    "mlmon_last_record_timestamp_seconds": "Time of the last record read by mlmon report or check, Unix epoch seconds.",
     "mlmon_prediction_psi": (
         "PSI of predicted class shares against the reference, in the latest window of each model version "
-        "with enough predictions to be tested (mlmon drift)."
+        "with enough predictions to be tested (mlmon drift or check)."
     ),
-    "mlmon_confidence_mean": "Mean prediction confidence in the latest window of each model version that has confidences (mlmon drift).",
-    "mlmon_feature_drift_psi": "PSI of each input feature against the reference in its worst window (mlmon drift).",
-    "mlmon_last_prediction_timestamp_seconds": "Time of the last prediction read by mlmon drift, Unix epoch seconds.",
+    "mlmon_confidence_mean": "Mean prediction confidence in the latest window of each model version that has confidences (mlmon drift or check).",
+    "mlmon_feature_drift_psi": "PSI of each input feature against the reference in its worst window (mlmon drift or check).",
+    "mlmon_last_prediction_timestamp_seconds": "Time of the last prediction read by mlmon drift or check, Unix epoch seconds.",
     "mlmon_bench_latency_seconds": "Latency quantiles of single inference calls per configuration (mlmon bench), seconds.",
     "mlmon_bench_inferences_per_second": "Inference calls per second per configuration (mlmon bench).",
     "mlmon_rule_status": (
@@ -163,6 +165,12 @@ def _drift(report: DriftReport, out: Exposition) -> None:
     out.add("mlmon_last_prediction_timestamp_seconds", max((epoch_seconds(e) for e in ends if e is not None), default=None))
 
 
+def _check(report: CheckReport, out: Exposition) -> None:
+    """The figures of report and drift from check's one read; mlmon_rule_status carries the verdicts."""
+    _report(report.report, out)
+    _drift(report.drift, out)
+
+
 def _bench(report: BenchReport, out: Exposition) -> None:
     for config in report.result.configs:
         where = {"batch_size": str(config.batch_size), "concurrency": str(config.concurrency)}
@@ -199,4 +207,4 @@ def _finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 
 
-_SECTIONS = {Report: _report, DriftReport: _drift, BenchReport: _bench}
+_SECTIONS = {Report: _report, DriftReport: _drift, BenchReport: _bench, CheckReport: _check}

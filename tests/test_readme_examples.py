@@ -12,7 +12,7 @@ import pytest
 from mlmon.cli import app
 from tests.conftest import REPO
 
-BLOCK = re.compile(r"```\n\$ (mlmon (?:report|drift) [^\n]*)\n(.*?)```", re.S)
+BLOCK = re.compile(r"```\n\$ (mlmon (?:report|drift|check) [^\n]*)\n(.*?)```", re.S)
 
 
 def _examples() -> list[tuple[str, str, int]]:
@@ -28,6 +28,7 @@ def _examples() -> list[tuple[str, str, int]]:
 def test_the_readme_has_examples_to_check():
     commands = [command for command, _, _ in _examples()]
     assert any(c.startswith("mlmon report") for c in commands) and any(c.startswith("mlmon drift") for c in commands)
+    assert any(c.startswith("mlmon check") for c in commands)
 
 
 @pytest.mark.parametrize(("command", "output", "code"), _examples(), ids=lambda value: str(value)[:60])

@@ -47,15 +47,21 @@ def rules_table(outcomes: Sequence[RuleOutcome]) -> Table:
     table = Table(title="Rules", title_justify="left", show_edge=False, pad_edge=False)
     for column in ("", "rule", "scope", "windows", "verdict"):
         table.add_column(column, no_wrap=column in {"", "windows"})
-    folded = [o for o in outcomes if o.scope.startswith("feature=") and o.severity is Severity.OK and not o.fired]
+    quiet = {
+        severity: [o for o in outcomes if o.scope.startswith("feature=") and o.severity is severity and not o.fired]
+        for severity in (Severity.OK, Severity.UNKNOWN)
+    }
+    folded = [o for group in quiet.values() if len(group) > 1 for o in group]
     for outcome in outcomes:
         if outcome in folded:
             continue
         style = SEVERITY_STYLE[outcome.severity]
         table.add_row(Text(SEVERITY_MARK[outcome.severity], style=style), outcome.rule, outcome.scope, timeline(outcome.windows), outcome.message)
-    if folded:
-        names = ", ".join(o.scope.removeprefix("feature=") for o in folded)
-        table.add_row(Text(SEVERITY_MARK[Severity.OK], style=SEVERITY_STYLE[Severity.OK]), folded[0].rule, f"{len(folded)} features", "", f"never fired: {names}")
+    for severity, group in quiet.items():
+        if len(group) > 1:
+            names = ", ".join(o.scope.removeprefix("feature=") for o in group)
+            what = "never fired" if severity is Severity.OK else "never judged (too few values, or none)"
+            table.add_row(Text(SEVERITY_MARK[severity], style=SEVERITY_STYLE[severity]), group[0].rule, f"{len(group)} features", "", f"{what}: {names}")
     return table
 
 

@@ -140,7 +140,7 @@ def _message(
 ) -> str:
     if top is None:
         reason = judged[0].reason if judged else "no windows"
-        return f"not judged: {reason}" + (f" (all {len(judged)} windows)" if len(judged) > 1 else "")
+        return f"not judged in any of {len(judged)} windows; the first: {reason}" if len(judged) > 1 else f"not judged: {reason}"
     where = f"{len(known)} judged window(s)" if len(judged) > 1 else "the run"
     if not fired:
         pending = sum(1 for j in known if j.severity.rank >= Severity.WARNING.rank)
@@ -148,7 +148,7 @@ def _message(
         shown = f"; largest {show(top.value)}" if top.value is not None and len(judged) > 1 else f"; {top.reason}"
         return f"ok in {where}{shown}{note}"
     first = _when(fired[0])
-    head = f"fired in {len(fired)} of {len(judged)} window(s) from {first}" if len(judged) > 1 else "fired"
+    head = f"fired in {len(fired)} of {len(judged)} window(s), first at {first}" if len(judged) > 1 else "fired"
     now = ""
     if exit_on is ExitOn.LAST and len(judged) > 1:
         now = "; firing now" if current.rank >= Severity.WARNING.rank else "; not firing now (cleared)"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mlmon.api.results import BenchReport, DriftReport, Report
+from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
 from mlmon.plain import iso_utc
 from mlmon.render.junit import command_name
 from mlmon.verdicts.findings import Finding, Severity, worst
@@ -84,7 +84,17 @@ def key_numbers(result: Any) -> list[str]:
         return _drift_numbers(result)
     if isinstance(result, BenchReport):
         return _bench_numbers(result)
+    if isinstance(result, CheckReport):
+        return _check_numbers(result)
     return []
+
+
+def _check_numbers(report: CheckReport) -> list[str]:
+    facts = [_records(report.ingest), f"windows: {report.window.describe()}", *(_span(*report.span) if report.span else [])]
+    facts.append("verdicts from: " + ("the last judged window (firing now)" if report.exit_on.value == "last" else "any window"))
+    if report.not_checked:
+        facts.append("not checked: " + cell("; ".join(f"{rule} ({why})" for rule, why in report.not_checked)))
+    return facts
 
 
 def _records(ingest: Any) -> str:

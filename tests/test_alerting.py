@@ -1,0 +1,66 @@
+"""check's verdict pieces, hand-worked: references/statistics/alerting.md's example, the
+share of drifted features, and decide()'s messages and thresholds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mlmon.verdicts.alerting import AlertRule, Judged, align, decide, share_severity
+from mlmon.verdicts.findings import Severity, Unknown
+from mlmon.verdicts.rules import ExitOn, FiringRule, evaluate
+
+C, O, W, U = Severity.CRITICAL, Severity.OK, Severity.WARNING, Severity.UNKNOWN
+T0 = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def test_the_worked_example_of_the_note():
+    run = evaluate([C, O, C, O, O, C, C, C, O, O], for_windows=2, keep_firing_for=1)
+    assert [w.effective for w in run.windows] == [O, O, O, O, O, O, C, C, C, O]
+    assert [w.pending_critical for w in run.windows] == [1, 0, 1, 0, 0, 1, 2, 3, 0, 0]
+    assert [w.held for w in run.windows] == [False] * 8 + [True, False]
+
+
+@pytest.mark.parametrize(
+    ("severities", "expected"),
+    [
+        ([C, C, O, O], (C, 0.5)),  # half critical: critical
+        ([C, W, O, O], (W, 0.5)),  # half at warning or above, a quarter critical
+        ([C, O, O, U], (O, 1 / 3)),  # unknown ones are left out of the share
+        ([C, O, O, O, O, O, O, O], (O, 0.125)),
+        ([U, U], (U, None)),
+    ],
+)
+def test_share_of_drifted_features(severities, expected):
+    severity, share = share_severity(severities, 0.5)
+    assert severity is expected[0]
+    assert (share != share) if expected[1] is None else share == pytest.approx(expected[1])
+
+
+def _judged(values, level=250.0):
+    return [Judged(T0 + timedelta(hours=i), C if v > level else O, v, f"p99 {v}") for i, v in enumerate(values)]
+
+
+def test_decide_says_what_fired_and_whether_it_fires_now():
+    rule = AlertRule(critical=250.0, firing=FiringRule(2))
+    fired = decide("latency_p99", "all", _judged([300, 400, 20, 20]), rule, ExitOn.LAST)
+    assert fired.fired == (T0 + timedelta(hours=1),) and fired.severity is O and fired.worst is C
+    assert "fired in 1 of 4 window(s), first at 2026-11-20T01:00:00Z; not firing now (cleared)" in fired.message
+    assert (fired.value, fired.threshold) == (400, 250.0)
+    anywhere = decide("latency_p99", "all", _judged([300, 400, 20, 20]), rule, ExitOn.ANY)
+    assert anywhere.severity is C and anywhere.finding().severity is C
+    pending = decide("latency_p99", "all", _judged([300, 20, 300, 20]), rule, ExitOn.ANY)
+    assert pending.severity is O and "2 breaching window(s) never reached for=2" in pending.message
+
+
+def test_a_rule_with_nothing_to_judge_is_unknown_missing_input():
+    outcome = decide("prediction_drift", "all", [Judged(None, U, None, "no reference profile")], AlertRule(critical=0.25))
+    assert outcome.severity is U and outcome.unknown is Unknown.MISSING_INPUT
+    assert outcome.finding().unknown is Unknown.MISSING_INPUT and outcome.message == "not judged: no reference profile"
+
+
+def test_align_fills_missing_windows_as_unknown():
+    starts = [T0 + timedelta(hours=i) for i in range(3)]
+    aligned = align([Judged(starts[2], C, 1.0, "x")], starts, "no predictions")
+    assert [(j.severity, j.reason) for j in aligned] == [(U, "no predictions"), (U, "no predictions"), (C, "x")]

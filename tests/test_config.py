@@ -47,7 +47,7 @@ def test_the_example_parses_and_loads():
     assert settings.reference.value.is_file()
     assert settings.window.value == WindowSpec(duration=timedelta(days=1))
     latency = settings.rule("latency_p99")
-    assert (latency.warning.value, latency.critical.value, latency.for_windows.value) == (100.0, 250.0, 2)
+    assert (latency.warning.value, latency.critical.value, latency.for_windows.value) == (100.0, 250.0, 1)
     assert settings.rule("error_rate").critical.value == pytest.approx(0.05)
     assert settings.rule("prediction_drift").critical.value == DriftThresholds().critical_psi
 

@@ -27,15 +27,20 @@ class ReportOptions:
     """Fail when p99 latency exceeds this many milliseconds (``"200ms"``, ``"0.2s"`` parse)."""
     max_error_rate: float | None = None
     """Fail when errors / requests exceeds this fraction (``"1%"`` parses)."""
+    p99_warning_ms: float | None = None
+    """Warn when p99 latency exceeds this many milliseconds (None: no warning tier); a
+    level at or above ``p99_budget_ms`` is never reached as a warning."""
+    warning_error_rate: float | None = None
+    """Warn when errors / requests exceeds this fraction (None: no warning tier)."""
 
     def __post_init__(self) -> None:
         """Accept the CLI's strings as well as typed values."""
         if isinstance(self.window, str):
             object.__setattr__(self, "window", parse_window(self.window))
-        if isinstance(self.p99_budget_ms, str):
-            object.__setattr__(self, "p99_budget_ms", parse_latency_ms(self.p99_budget_ms))
-        if isinstance(self.max_error_rate, str):
-            object.__setattr__(self, "max_error_rate", parse_ratio(self.max_error_rate))
+        for name, parse in (("p99_budget_ms", parse_latency_ms), ("p99_warning_ms", parse_latency_ms),
+                            ("max_error_rate", parse_ratio), ("warning_error_rate", parse_ratio)):
+            if isinstance(getattr(self, name), str):
+                object.__setattr__(self, name, parse(getattr(self, name)))
 
 
 def build_report(inputs: Sequence[str], options: ReportOptions | None = None) -> Report:
@@ -50,12 +55,15 @@ def build_report(inputs: Sequence[str], options: ReportOptions | None = None) ->
 
 def check_budgets(overall: OpsSummary, by_model: tuple[OpsSummary, ...], options: ReportOptions) -> list[Finding]:
     """One finding per budget and scope: the whole input, and each model/version when the
-    logs name more than one (a slow version can hide behind a fast one)."""
+    logs name more than one (a slow version can hide behind a fast one). A budget is
+    checked when its critical or its warning level is set."""
     findings: list[Finding] = []
+    p99 = (options.p99_budget_ms, options.p99_warning_ms)
+    rate = (options.max_error_rate, options.warning_error_rate)
     for summary in [overall, *(by_model if len(by_model) > 1 else ())]:
-        if options.p99_budget_ms is not None:
-            findings.append(p99_finding(summary.latency.p99_ms, options.p99_budget_ms, summary.scope))
-        if options.max_error_rate is not None:
+        if p99 != (None, None):
+            findings.append(p99_finding(summary.latency.p99_ms, p99[0], summary.scope, warning_ms=p99[1]))
+        if rate != (None, None):
             e = summary.errors
-            findings.append(error_rate_finding(e.rate, e.errors, e.requests, options.max_error_rate, summary.scope))
+            findings.append(error_rate_finding(e.rate, e.errors, e.requests, rate[0], summary.scope, warning=rate[1]))
     return findings

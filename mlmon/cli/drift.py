@@ -1,4 +1,5 @@
-"""``mlmon drift``. Threshold defaults come from the check registry."""
+"""``mlmon drift``. Threshold defaults come from the check registry; the config file's
+``[rules.*]`` sit between a flag and the default (``mlmon.cli.settings``)."""
 
 from __future__ import annotations
 
@@ -7,29 +8,34 @@ from typing import Annotated, Optional
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import FailOn, Field, Format, Logs, Output, MaxMalformed, Since, Until, Window, ingest_options, parse_fail_on
+from mlmon.cli.options import ConfigPath, Field, Format, Logs, Output, MaxMalformed, Since, Until, Window, ingest_options
+from mlmon.cli.settings import FailOnSetting, command_settings, drift_options_from, fail_on_from, field_options, without_disabled
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
 from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds
-from mlmon.windows import parse_window
 
 _DRIFT, _CONF = DriftThresholds(), ConfidenceThresholds()
+
+
+def _threshold(help: str, default: float, key: str, rule: str) -> object:
+    """A threshold flag: None when not given, so the config's rule can set it."""
+    return typer.Option(help=f"{help} (default: {default:g}, or {key} in the config's {rule} rule).", show_default=False)
 
 
 @handle_errors
 def drift_command(
     logs: Logs,
-    reference: Annotated[Optional[str], typer.Option("--reference", "-r", help="Reference profile JSON, or raw training data (CSV/Parquet/JSONL) profiled on the fly.")] = None,
+    reference: Annotated[Optional[str], typer.Option("--reference", "-r", help="Reference profile JSON, or raw training data (CSV/Parquet/JSONL) profiled on the fly (also reference in the config, relative to the file, MLMON_REFERENCE).")] = None,
     window: Window = None,
     format: Format = OutputFormat.TERMINAL,
     output: Output = None,
-    min_samples: Annotated[int, typer.Option(help="Windows with fewer predictions read 'insufficient data'.")] = _DRIFT.min_samples,
-    alpha: Annotated[float, typer.Option(help="Significance level for chi-squared p after Benjamini-Hochberg.")] = _DRIFT.alpha,
-    warning_psi: Annotated[float, typer.Option(help="PSI at or above which a significant shift is a warning.")] = _DRIFT.warning_psi,
-    critical_psi: Annotated[float, typer.Option(help="PSI at or above which a significant shift is critical.")] = _DRIFT.critical_psi,
-    confidence_drop: Annotated[float, typer.Option(help="Fall of mean confidence (absolute) that counts as a collapse.")] = _CONF.collapse_drop,
-    low_confidence: Annotated[float, typer.Option(help="Threshold for the share of low-confidence predictions.")] = _CONF.low_threshold,
-    fail_on: FailOn = "critical",
+    min_samples: Annotated[Optional[int], typer.Option(help=f"Windows with fewer predictions (or values of a feature) read 'insufficient data' (default: {_DRIFT.min_samples}, or min_samples in the config or its rules, MLMON_MIN_SAMPLES).", show_default=False)] = None,
+    alpha: Annotated[Optional[float], _threshold("Significance level for chi-squared p after Benjamini-Hochberg", _DRIFT.alpha, "alpha", "prediction_drift")] = None,
+    warning_psi: Annotated[Optional[float], _threshold("PSI at or above which a significant shift is a warning", _DRIFT.warning_psi, "warning", "prediction_drift")] = None,
+    critical_psi: Annotated[Optional[float], _threshold("PSI at or above which a significant shift is critical", _DRIFT.critical_psi, "critical", "prediction_drift")] = None,
+    confidence_drop: Annotated[Optional[float], _threshold("Fall of mean confidence (absolute) that counts as a collapse", _CONF.collapse_drop, "critical", "confidence_collapse")] = None,
+    low_confidence: Annotated[Optional[float], _threshold("Threshold for the share of low-confidence predictions", _CONF.low_threshold, "low_confidence", "confidence_collapse")] = None,
+    fail_on: FailOnSetting = None,
     label: Annotated[str, typer.Option(help="Label column of raw reference data.")] = "label",
     confidence: Annotated[Optional[str], typer.Option(help="Confidence column of raw reference data.")] = None,
     proba_cols: Annotated[Optional[str], typer.Option(help="Probability columns of raw reference data, comma-separated.")] = None,
@@ -38,18 +44,21 @@ def drift_command(
     field: Field = None,
     features: Annotated[Optional[str], typer.Option("--features", help="Top-level log fields to read as input features too, comma-separated (the features object is always read).")] = None,
     max_malformed: MaxMalformed = "5%",
+    config: ConfigPath = None,
 ) -> None:
     """Is the model now saying something different, or seeing different inputs? Class shares
     against a reference (PSI, chi-squared, Jensen-Shannon), confidence collapse, and data
-    drift on every feature the reference profiles, per window."""
-    from mlmon.api.drift import DriftOptions, build_drift_report
+    drift on every feature the reference profiles, per window.
 
-    options = DriftOptions(
-        reference=reference, reference_label=label, reference_confidence=confidence,
-        reference_proba_cols=split_list(proba_cols) or None,
-        ingest=ingest_options(field, since, until, max_malformed, split_list(features)),
-        window=parse_window(window), min_samples=min_samples, alpha=alpha, warning_psi=warning_psi,
-        critical_psi=critical_psi, low_confidence=low_confidence, collapse_drop=confidence_drop,
-    )
-    severity = parse_fail_on(fail_on)
-    finish(build_drift_report(logs, options), format, severity, output)
+    Reads reference, window, min_samples, fail_on, the fields table and the
+    rules prediction_drift, confidence_collapse and feature_drift from the
+    config file; a flag wins over MLMON_*, which wins over the file. A rule
+    with enabled = false gives no findings."""
+    from mlmon.api.drift import build_drift_report
+
+    settings = command_settings(config, reference=reference, window=window, min_samples=min_samples, fail_on=fail_on)
+    ingest = ingest_options(field_options(settings, field), since, until, max_malformed, split_list(features))
+    thresholds = {"alpha": alpha, "warning_psi": warning_psi, "critical_psi": critical_psi, "confidence_drop": confidence_drop, "low_confidence": low_confidence}
+    raw = {"reference_label": label, "reference_confidence": confidence, "reference_proba_cols": split_list(proba_cols) or None}
+    options = drift_options_from(settings, ingest, reference, thresholds, raw)
+    finish(without_disabled(build_drift_report(logs, options), settings), format, fail_on_from(settings), output)

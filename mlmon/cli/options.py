@@ -23,7 +23,7 @@ Output = Annotated[Optional[str], typer.Option("--output", "-o", help="Write the
 Window = Annotated[Optional[str], typer.Option(help="Window: a duration (15m, 1h, 1d), a record count (10000), or 'all'.")]
 Since = Annotated[Optional[str], typer.Option(help="Only records at or after this time: ISO-8601 or epoch (naive = UTC), or a duration before now such as 6h.")]
 Until = Annotated[Optional[str], typer.Option(help="Only records before this time: ISO-8601 or epoch (naive = UTC), or a duration before now such as 10m.")]
-ConfigPath = Annotated[Optional[str], typer.Option("--config", help="Read this config file instead of searching for mlmon.toml or [tool.mlmon] from the working directory (also MLMON_CONFIG).")]
+ConfigPath = Annotated[Optional[str], typer.Option("--config", help="Read this config file instead of searching for mlmon.toml or \\[tool.mlmon] from the working directory (also MLMON_CONFIG).")]
 Field = Annotated[Optional[list[str]], typer.Option("--field", help="Map a canonical field to a JSON path, e.g. latency_ms=timings.total_ms, or a feature: features.region=ctx.region. Repeatable.")]
 MaxMalformed = Annotated[str, typer.Option("--max-malformed", help="Exit 2 when more than this share of lines is unusable.")]
 FailOn = Annotated[str, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1: warning or critical.")]

@@ -7,10 +7,9 @@ from typing import Annotated, Optional
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import FailOn, Field, Format, Logs, Output, MaxMalformed, Since, Until, Window, ingest_options, parse_fail_on
+from mlmon.cli.options import ConfigPath, Field, Format, Logs, Output, MaxMalformed, Since, Until, Window, ingest_options
+from mlmon.cli.settings import FailOnSetting, command_settings, fail_on_from, field_options, report_options_from
 from mlmon.render import OutputFormat
-from mlmon.units import parse_latency_ms, parse_ratio
-from mlmon.windows import parse_window
 
 
 @handle_errors
@@ -19,23 +18,25 @@ def report_command(
     format: Format = OutputFormat.TERMINAL,
     output: Output = None,
     window: Window = None,
-    p99_budget: Annotated[Optional[str], typer.Option(help="Fail (exit 1) when p99 latency exceeds this, e.g. 200ms or 0.2s.")] = None,
-    max_error_rate: Annotated[Optional[str], typer.Option(help="Fail (exit 1) when the error rate exceeds this, e.g. 1% or 0.01.")] = None,
-    fail_on: FailOn = "critical",
+    p99_budget: Annotated[Optional[str], typer.Option(help="Fail (exit 1) when p99 latency exceeds this, e.g. 200ms or 0.2s (or critical in the config's latency_p99 rule, whose warning level warns).")] = None,
+    max_error_rate: Annotated[Optional[str], typer.Option(help="Fail (exit 1) when the error rate exceeds this, e.g. 1% or 0.01 (or critical in the config's error_rate rule, whose warning level warns).")] = None,
+    fail_on: FailOnSetting = None,
     since: Since = None,
     until: Until = None,
     field: Field = None,
     max_malformed: MaxMalformed = "5%",
+    config: ConfigPath = None,
 ) -> None:
     """How is my service doing? Throughput, latency percentiles, errors, resources and
-    predictions from JSON-lines logs."""
-    from mlmon.api.report import ReportOptions, build_report
+    predictions from JSON-lines logs.
 
-    options = ReportOptions(
-        ingest=ingest_options(field, since, until, max_malformed),
-        window=parse_window(window),
-        p99_budget_ms=parse_latency_ms(p99_budget) if p99_budget else None,
-        max_error_rate=parse_ratio(max_error_rate) if max_error_rate else None,
-    )
-    severity = parse_fail_on(fail_on)
-    finish(build_report(logs, options), format, severity, output)
+    Reads window, fail_on, the fields table and the rules latency_p99 and
+    error_rate from the config file; a flag wins over MLMON_WINDOW and
+    MLMON_FAIL_ON, which win over the file. A rule with enabled = false is not
+    checked unless its flag is given."""
+    from mlmon.api.report import build_report
+
+    settings = command_settings(config, window=window, fail_on=fail_on)
+    ingest = ingest_options(field_options(settings, field), since, until, max_malformed)
+    options = report_options_from(settings, ingest, p99_budget, max_error_rate)
+    finish(build_report(logs, options), format, fail_on_from(settings), output)

@@ -1,0 +1,134 @@
+"""Settings → command options: the one place where ``report`` and ``drift`` map the config
+(:mod:`mlmon.config`) onto ``ReportOptions`` and ``DriftOptions``.
+
+Every value a command uses comes from its flag, then ``MLMON_<KEY>`` (top-level keys only),
+then the config file (``mlmon.toml``, ``[tool.mlmon]`` or ``--config``), then the default
+in ``mlmon.verdicts.registry``. Top-level keys go through :func:`mlmon.config.load_settings`;
+the threshold flags, which the config holds under ``[rules.*]``, are laid over the rules
+here. Cheap to import: the api modules (and polars) load only when options are built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from mlmon.config import RuleSettings, Settings, load_settings
+from mlmon.units import parse_latency_ms, parse_ratio
+from mlmon.verdicts.findings import Severity
+from mlmon.verdicts.registry import Check, FeatureDriftThresholds
+from mlmon.windows import WindowSpec
+
+if TYPE_CHECKING:
+    from mlmon.api.drift import DriftOptions
+    from mlmon.api.report import ReportOptions
+    from mlmon.api.results import DriftReport
+    from mlmon.ingest.reader import IngestOptions
+
+FailOnSetting = Annotated[Optional[str], typer.Option("--fail-on", help="Lowest severity that makes the exit code 1: warning or critical (default: critical; also fail_on in the config, MLMON_FAIL_ON).", show_default=False)]
+"""``--fail-on`` as a setting: None when not given, so the environment and the file can set it."""
+
+DRIFT_RULES = (Check.PREDICTION_DRIFT, Check.CONFIDENCE_COLLAPSE, Check.FEATURE_DRIFT)
+"""The rules ``drift`` judges; ``enabled = false`` on one drops its findings."""
+
+
+def command_settings(config: str | None, **flags: Any) -> Settings:
+    """The effective settings of one run: ``flags`` are top-level keys → the flag's raw value
+    (None: not given), ``config`` is ``--config``. Raises ``ConfigFileError`` (exit 2)."""
+    return load_settings(flags, config)
+
+
+def field_options(settings: Settings, field: list[str] | None) -> list[str]:
+    """``[fields]`` of the file first, then the ``--field`` flags, so a flag overrides the
+    file's mapping of the same name (the last mapping of a name wins)."""
+    return [*settings.field_options(), *(field or [])]
+
+
+def fail_on_from(settings: Settings) -> Severity:
+    """``fail_on`` (already validated: ``warning`` or ``critical``) as a severity."""
+    return Severity(settings.fail_on.value)
+
+
+def window_from(settings: Settings) -> WindowSpec:
+    """``window``; not set anywhere: the whole range, each command's default."""
+    return settings.window.value or WindowSpec()
+
+
+def budget_levels(rule: RuleSettings, flag: float | None) -> tuple[float | None, float | None]:
+    """(critical, warning) of a budget rule. Critical: the flag, else the rule's ``critical``.
+    Warning: the rule's ``warning``, only when below the critical level in effect (or with
+    no critical level). A rule with ``enabled = false``: the flag alone, no warning."""
+    if not rule.enabled.value:
+        return flag, None
+    critical = flag if flag is not None else rule.critical.value
+    warning = rule.warning.value
+    if warning is not None and critical is not None and warning >= critical:
+        warning = None
+    return critical, warning
+
+
+def report_options_from(settings: Settings, ingest: IngestOptions, p99_budget: str | None, max_error_rate: str | None) -> ReportOptions:
+    """``report``'s options: ``window`` and the two budget rules, ``--p99-budget`` over
+    ``[rules.latency_p99]`` and ``--max-error-rate`` over ``[rules.error_rate]``."""
+    from mlmon.api.report import ReportOptions
+
+    p99, p99_warning = budget_levels(settings.rule(Check.LATENCY_P99.value), parse_latency_ms(p99_budget) if p99_budget else None)
+    rate, rate_warning = budget_levels(settings.rule(Check.ERROR_RATE.value), parse_ratio(max_error_rate) if max_error_rate else None)
+    return ReportOptions(
+        ingest=ingest, window=window_from(settings), p99_budget_ms=p99, max_error_rate=rate,
+        p99_warning_ms=p99_warning, warning_error_rate=rate_warning,
+    )
+
+
+def _first(flag: Any, setting: Any) -> Any:
+    return flag if flag is not None else setting
+
+
+def _psi_levels(rule: RuleSettings, warning_flag: float | None = None, critical_flag: float | None = None) -> tuple[float, float]:
+    """(warning, critical) PSI of a rule, flags first; no warning level: warning = critical
+    (no warning tier)."""
+    critical = _first(critical_flag, rule.critical.value)
+    return _first(_first(warning_flag, rule.warning.value), critical), critical
+
+
+def feature_thresholds_from(settings: Settings) -> FeatureDriftThresholds:
+    """The data-drift rule: ``[rules.feature_drift]`` (``min_samples`` also follows
+    ``--min-samples`` / ``MLMON_MIN_SAMPLES`` / the top-level key); other fields default."""
+    rule = settings.rule(Check.FEATURE_DRIFT.value)
+    warning, critical = _psi_levels(rule)
+    return FeatureDriftThresholds(min_samples=rule.extra("min_samples"), alpha=rule.extra("alpha"), warning_psi=warning, critical_psi=critical)
+
+
+def drift_options_from(
+    settings: Settings, ingest: IngestOptions, reference: str | None, thresholds: dict[str, float | None], raw_reference: dict[str, Any],
+) -> DriftOptions:
+    """``drift``'s options. ``reference``: the flag (relative to the working directory), else
+    the setting (a file's value is relative to the file). ``thresholds``: the flags
+    ``alpha``, ``warning_psi``, ``critical_psi``, ``confidence_drop``, ``low_confidence``
+    (None: not given), each over its rule: ``[rules.prediction_drift]`` (``warning``,
+    ``critical``, ``alpha``, ``min_samples``) and ``[rules.confidence_collapse]``
+    (``critical`` is the drop, ``warning`` the warning drop, ``low_confidence``). ``raw_reference``: ``DriftOptions``'
+    ``reference_*`` fields for raw training data."""
+    from mlmon.api.drift import DriftOptions
+
+    prediction = settings.rule(Check.PREDICTION_DRIFT.value)
+    confidence = settings.rule(Check.CONFIDENCE_COLLAPSE.value)
+    warning, critical = _psi_levels(prediction, thresholds.get("warning_psi"), thresholds.get("critical_psi"))
+    return DriftOptions(
+        reference=_first(reference, settings.reference.value), ingest=ingest, window=window_from(settings),
+        min_samples=prediction.extra("min_samples"), alpha=_first(thresholds.get("alpha"), prediction.extra("alpha")),
+        warning_psi=warning, critical_psi=critical,
+        collapse_drop=_first(thresholds.get("confidence_drop"), confidence.critical.value), warning_drop=confidence.warning.value,
+        low_confidence=_first(thresholds.get("low_confidence"), confidence.extra("low_confidence")),
+        features=feature_thresholds_from(settings), **raw_reference,
+    )
+
+
+def without_disabled(report: DriftReport, settings: Settings) -> DriftReport:
+    """``report`` less the findings of every drift rule with ``enabled = false``."""
+    off = {check.value for check in DRIFT_RULES if not settings.rule(check.value).enabled.value}
+    if not off:
+        return report
+    return replace(report, findings=tuple(f for f in report.findings if f.check not in off))

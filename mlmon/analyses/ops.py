@@ -1,5 +1,6 @@
 """Operational analysis as a reducer: throughput, latency percentiles, error rates, resources
-and a prediction summary, overall, per model/version and per window. Numbers only.
+and a prediction summary, overall, per model/version and per window (time windows also per
+model/version, ``mlmon.analyses.ops_windows``). Numbers only.
 
 Each chunk becomes a partial state (:class:`OpsState`):
 
@@ -30,14 +31,14 @@ The error rate is errors / requests (see ``is_request`` in ``mlmon.ingest.canoni
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import polars as pl
 
 from mlmon.analyses.bounds import MINUTE, check_time_windows, key_set, merge_bounded, minute_counts
 from mlmon.analyses.ops_summary import ERROR_KINDS, KEYS, finalize_summaries
-from mlmon.analyses.ops_types import OpsSummary, WindowOps
-from mlmon.analyses.values import Values, percentiles, split_values
+from mlmon.analyses.ops_types import ModelWindows, OpsSummary, WindowOps
+from mlmon.analyses.ops_windows import latency_p99s, model_windows, time_windows, window_ops
+from mlmon.analyses.values import Values, split_values
 from mlmon.ingest.needs import Needs
 from mlmon.windows import MAX_WINDOWS, FarRecords, WindowSpec, far_records, record_window_count, too_many_record_windows
 
@@ -79,6 +80,9 @@ class OpsResult:
     far_from_rest: FarRecords | None = None
     """Records whose time lies far outside the bulk of the data (a clock or parsing bug),
     and the range that leaves them out; None when there are none."""
+    model_windows: tuple[ModelWindows, ...] = ()
+    """Time windows only: one per model/version, in ``by_model``'s order (same ``scope``),
+    each on exactly ``windows``' starts; empty for record-count windows and the whole range."""
 
 
 @dataclass(frozen=True)
@@ -121,25 +125,18 @@ class OpsReducer:
             if record_window_count(records, self.window.records) > MAX_WINDOWS:
                 raise too_many_record_windows(self.window, records)
         overall, by_model = finalize_summaries(state)
-        return OpsResult(overall, by_model, self._windows(state), _far_from_rest(state))
+        windows, per_model = self._windows(state, by_model)
+        return OpsResult(overall, by_model, windows, _far_from_rest(state), per_model)
 
-    def _windows(self, state: OpsState) -> tuple[WindowOps, ...]:
+    def _windows(self, state: OpsState, by_model: tuple[OpsSummary, ...]) -> tuple[tuple[WindowOps, ...], tuple[ModelWindows, ...]]:
+        """The overall windows and, for time windows, each model/version's on the same starts."""
         if self.window.is_whole:
-            return ()
+            return (), ()
         if self.window.records is not None:
-            table = _record_windows(pl.concat(state.rows), self.window.records)
-        else:
-            table = _time_windows(state, self.window.duration)
-        return tuple(
-            WindowOps(
-                start=row["_start"],
-                records=int(row["records"]),
-                requests=int(row["requests"]),
-                p99_ms=row["p99"],
-                error_rate=row["errors"] / row["requests"] if row["requests"] else None,
-            )
-            for row in table.iter_rows(named=True)
-        )
+            return window_ops(_record_windows(pl.concat(state.rows), self.window.records).iter_rows(named=True)), ()
+        by_window, by_key = latency_p99s(state.latency)
+        table = time_windows(state, self.window.duration, by_window)
+        return window_ops(table.iter_rows(named=True)), model_windows(state, by_model, table["_start"], by_key)
 
 
 def _sums() -> list[pl.Expr]:
@@ -176,24 +173,6 @@ def _far_from_rest(state: OpsState) -> FarRecords | None:
 def _window_key(window: WindowSpec) -> pl.Expr:
     """Each record's time window start, aligned to the Unix epoch; null otherwise."""
     return pl.col("ts").dt.truncate(window.every) if window.every else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
-
-
-def _time_windows(state: OpsState, every: timedelta) -> pl.DataFrame:
-    """Per time window: records, requests and errors from the sums, p99 from the values;
-    windows with no records at all are filled in with zeros, so a silent stretch shows."""
-    counts = pl.concat(state.groups).group_by("_window").agg(pl.col("records", "requests", "errors").sum())
-    by_window: dict[object, list[pl.Series]] = {}
-    for key, series in state.latency:
-        by_window.setdefault(key[2], []).append(series)
-    p99 = {start: percentiles(pl.concat(parts), [99])[0] for start, parts in by_window.items()}
-    p99_table = pl.DataFrame({"_window": list(p99), "p99": list(p99.values())}, schema={"_window": counts.schema["_window"], "p99": pl.Float64})
-    table = counts.join(p99_table, on="_window", how="left").sort("_window")
-    if table.height:
-        starts = pl.datetime_range(table["_window"].min(), table["_window"].max(), every, time_unit="us", time_zone="UTC", eager=True)
-        table = pl.DataFrame({"_window": starts}).join(table, on="_window", how="left").with_columns(
-            pl.col("records", "requests", "errors").fill_null(0)
-        )
-    return table.rename({"_window": "_start"})
 
 
 def _record_windows(rows: pl.DataFrame, size: int) -> pl.DataFrame:

@@ -98,7 +98,8 @@ def _index(frame: pl.DataFrame, keys: list[str]) -> dict[tuple, dict[str, Any]]:
 
 
 def _to_summary(row: dict, keys: list[str], lat: dict, conf: dict, peak: dict, counts: pl.DataFrame) -> OpsSummary:
-    span = (row["end"] - row["start"]).total_seconds()  # every summarised group has a record
+    # Every per-model group has a record; the overall one has none when nothing was read.
+    span = (row["end"] - row["start"]).total_seconds() if row["start"] is not None else 0.0
     requests, predictions = int(row["requests"]), int(row["predictions"])
     model = row.get("model") if keys else None
     version = row.get("model_version") if keys else None

@@ -129,3 +129,19 @@ class WindowOps:
     """99th percentile latency."""
     error_rate: float | None
     """errors / requests."""
+
+
+@dataclass(frozen=True)
+class ModelWindows:
+    """One model/version's figures per time window, on the same starts as the whole input's
+    windows, so the two compare window by window."""
+
+    scope: str
+    """The matching per-model :class:`OpsSummary`'s ``scope`` (``model version``)."""
+    model: str | None
+    """Model name."""
+    model_version: str | None
+    """Model version."""
+    windows: tuple[WindowOps, ...]
+    """One per overall window, in order; records=0, requests=0, p99 and error rate None
+    where this model/version logged nothing."""

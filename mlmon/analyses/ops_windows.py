@@ -1,0 +1,107 @@
+"""Time windows of the operational analysis: records, requests, p99 and error rate per window
+for the whole input and for each model/version, every scope on the same window starts.
+
+Counts come from the per-minute sums; p99 from the latency values kept per (model, version,
+window), taken once per key. A window whose values all lie under one model/version key
+reuses that key's p99 for the whole input (the usual single-model log costs nothing more).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from mlmon.analyses.ops_summary import KEYS
+from mlmon.analyses.ops_types import ModelWindows, OpsSummary, WindowOps
+from mlmon.analyses.values import Values
+
+if TYPE_CHECKING:
+    from mlmon.analyses.ops import OpsState
+
+COUNTS = ["records", "requests", "errors"]
+
+
+def latency_p99s(latency: Values) -> tuple[dict[Any, float | None], dict[tuple, float | None]]:
+    """p99 per window start over every record, and per (model, version, window) for the
+    keys that name a model or a version."""
+    parts: dict[tuple, list[pl.Series]] = {}
+    for key, series in latency:
+        parts.setdefault(key, []).append(series)
+    by_key = {key: _p99(pieces) for key, pieces in parts.items() if key[0] is not None or key[1] is not None}
+    keys_by_window: dict[Any, list[tuple]] = {}
+    for key in parts:
+        keys_by_window.setdefault(key[2], []).append(key)
+    by_window = {
+        start: by_key[keys[0]] if len(keys) == 1 and keys[0] in by_key else _p99([s for k in keys for s in parts[k]])
+        for start, keys in keys_by_window.items()
+    }
+    return by_window, by_key
+
+
+def _p99(parts: list[pl.Series]) -> float | None:
+    """The p99 of a group's pieces: ``Series.quantile(0.99, "linear")``, the value
+    ``values.percentiles`` gives (numpy's default method) without building a frame, which
+    costs ~100 times more when it runs once per (model, version, window)."""
+    p99 = (parts[0] if len(parts) == 1 else pl.concat(parts)).quantile(0.99, "linear")
+    return None if p99 is None else float(p99)
+
+
+def time_windows(state: OpsState, every: timedelta, p99: dict[Any, float | None]) -> pl.DataFrame:
+    """Per time window (``_start``): records, requests, errors from the sums and ``p99``;
+    windows with no records at all are filled in with zeros, so a silent stretch shows."""
+    counts = pl.concat(state.groups).group_by("_window").agg(pl.col(COUNTS).sum())
+    p99_table = pl.DataFrame({"_window": list(p99), "p99": list(p99.values())}, schema={"_window": counts.schema["_window"], "p99": pl.Float64})
+    table = counts.join(p99_table, on="_window", how="left").sort("_window")
+    if table.height:
+        starts = pl.datetime_range(table["_window"].min(), table["_window"].max(), every, time_unit="us", time_zone="UTC", eager=True)
+        table = pl.DataFrame({"_window": starts}).join(table, on="_window", how="left").with_columns(pl.col(COUNTS).fill_null(0))
+    return table.rename({"_window": "_start"})
+
+
+def window_ops(rows: Iterable[dict[str, Any]]) -> tuple[WindowOps, ...]:
+    """Rows with ``_start``, records, requests, errors and p99 as :class:`WindowOps`."""
+    return tuple(
+        WindowOps(
+            start=row["_start"],
+            records=int(row["records"]),
+            requests=int(row["requests"]),
+            p99_ms=row["p99"],
+            error_rate=row["errors"] / row["requests"] if row["requests"] else None,
+        )
+        for row in rows
+    )
+
+
+def model_windows(
+    state: OpsState, by_model: tuple[OpsSummary, ...], starts: pl.Series, p99: dict[tuple, float | None]
+) -> tuple[ModelWindows, ...]:
+    """One :class:`ModelWindows` per ``by_model`` summary, in its order, each with a window
+    per start of ``starts`` (the overall windows'); ``p99`` per (model, version, window)."""
+    if not by_model or starts.len() == 0:
+        return ()
+    named = pl.any_horizontal(pl.col(key).is_not_null() for key in KEYS)
+    counts = (
+        pl.concat(state.groups).lazy().filter(named)
+        .group_by(*KEYS, "_window").agg(pl.col(COUNTS).sum())
+        .with_columns(pl.col(*KEYS).cast(pl.String))
+    )
+    scopes = pl.LazyFrame(
+        {"_scope": range(len(by_model)), "model": [s.model for s in by_model], "model_version": [s.model_version for s in by_model]},
+        schema={"_scope": pl.Int64, "model": pl.String, "model_version": pl.String},
+    )
+    grid = scopes.join(pl.LazyFrame({"_window": starts}), how="cross")
+    table = (
+        grid.join(counts, on=[*KEYS, "_window"], how="left", nulls_equal=True)
+        .with_columns(pl.col(COUNTS).fill_null(0))
+        .sort("_scope", "_window")
+        .collect()
+    )
+    rows = [{**row, "_start": row["_window"], "p99": p99.get((row["model"], row["model_version"], row["_window"]))} for row in table.iter_rows(named=True)]
+    n = starts.len()
+    return tuple(
+        ModelWindows(scope=s.scope, model=s.model, model_version=s.model_version, windows=window_ops(rows[i * n:(i + 1) * n]))
+        for i, s in enumerate(by_model)
+    )

@@ -253,3 +253,23 @@ def test_config_errors_exit_2_and_3_in_nagios_mode(tmp_path, write_lines):
     result = CliRunner().invoke(app, ["check", str(path)])
     assert result.exit_code == 2 and "mlmon.toml" in result.output and "rules.latency_p99.critical" in result.output
     assert CliRunner().invoke(app, ["check", str(path), "--format", "nagios"]).exit_code == 3
+
+
+def test_a_slow_version_hiding_behind_a_fast_one_is_its_own_scope(write_lines):
+    """300 fast requests of 1.0 and 2 slow ones of 2.0 per hour: the overall p99 is fast
+    (numpy says 20 ms), version 2.0's is 300 ms."""
+    lines = []
+    for h in range(3):
+        for i in range(300):
+            lines.append({"ts": (T0 + timedelta(hours=h, seconds=i * 10)).isoformat(), "model_version": "1.0", "latency_ms": 20.0})
+        for i in range(2):
+            lines.append({"ts": (T0 + timedelta(hours=h, minutes=30 + i)).isoformat(), "model_version": "2.0", "latency_ms": 300.0})
+    path = write_lines("app.log", lines)
+    rules = CheckRules(latency_p99=AlertRule(critical=250.0))
+    report = build_check([str(path)], CheckOptions(window="1h", rules=rules, exit_on=ExitOn.ANY))
+    latency = {o.scope: o for o in report.outcomes if o.rule == "latency_p99"}
+    assert len(latency) == 3 and latency["all"].severity is Severity.OK
+    assert latency["all"].windows[0].value == pytest.approx(np.percentile([20.0] * 300 + [300.0] * 2, 99))
+    slow = next(o for scope, o in latency.items() if "2.0" in scope)
+    assert slow.severity is Severity.CRITICAL and [w.value for w in slow.windows] == [300.0] * 3
+    assert next(o for scope, o in latency.items() if "1.0" in scope).severity is Severity.OK

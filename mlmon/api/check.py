@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mlmon.analyses.feature_windows import Both
 from mlmon.analyses.ops import OpsReducer, OpsResult
-from mlmon.analyses.ops_types import WindowOps
+from mlmon.analyses.ops_types import OpsSummary, WindowOps
 from mlmon.analyses.predictions import PredictionReducer
 from mlmon.api.check_rules import CheckRules, outcomes_of
 from mlmon.api.drift import DriftOptions, judge_drift
@@ -136,9 +136,15 @@ def _starts(window: WindowSpec, span: tuple[datetime, datetime] | None) -> tuple
     return tuple(window_starts(window.duration, span[0], last))
 
 
-def _op_windows(ops: OpsResult, window: WindowSpec) -> tuple[WindowOps, ...]:
-    """The operational windows; the whole range is one window, keyed None."""
+def _op_windows(ops: OpsResult, window: WindowSpec) -> tuple[tuple[str, tuple[WindowOps, ...]], ...]:
+    """The operational windows of the whole input (scope ``all``), then of each model or
+    version when the logs name more than one; the whole range is one window, keyed None."""
     if window.duration is not None:
-        return ops.windows
-    overall = ops.overall
-    return (WindowOps(None, overall.records, overall.errors.requests, overall.latency.p99_ms, overall.errors.rate),)
+        overall, models = ops.windows, tuple((m.scope, m.windows) for m in ops.model_windows)
+    else:
+        overall, models = (_whole(ops.overall),), tuple((s.scope, (_whole(s),)) for s in ops.by_model)
+    return (("all", overall), *(models if len(models) > 1 else ()))
+
+
+def _whole(summary: OpsSummary) -> WindowOps:
+    return WindowOps(None, summary.records, summary.errors.requests, summary.latency.p99_ms, summary.errors.rate)  # type: ignore[arg-type]

@@ -113,10 +113,11 @@ def _scaled(value: Any, scale: float) -> float:
 
 
 def outcomes_of(
-    rules: CheckRules, op_windows: Sequence[WindowOps], drift: DriftReport, starts: tuple[datetime | None, ...],
+    rules: CheckRules, op_windows: Sequence[tuple[str, Sequence[WindowOps]]], drift: DriftReport, starts: tuple[datetime | None, ...],
     options: Any, span: tuple[datetime, datetime] | None, last: datetime | None, now: datetime,
 ) -> tuple[tuple[RuleOutcome, ...], tuple[tuple[str, str], ...]]:
-    """One outcome per rule and scope, in rule order, and the rules not evaluated (why)."""
+    """One outcome per rule and scope, in rule order, and the rules not evaluated (why).
+    ``op_windows``: (scope, windows) of the whole input first, then of each model."""
     exit_on, out, skipped = options.exit_on, [], []
     for name, rule in (("latency_p99", rules.latency_p99), ("error_rate", rules.error_rate)):
         if not rule.enabled or not rule.has_levels:
@@ -124,11 +125,12 @@ def outcomes_of(
             continue
         series = latency_series if name == "latency_p99" else error_series
         show = "{:.1f} ms".format if name == "latency_p99" else "{:.2%}".format
-        out.append(decide(name, "all", series(op_windows, starts, rule), rule, exit_on, show))
+        for scope, windows in op_windows:
+            out.append(decide(name, scope, series(windows, starts, rule, scope), rule, exit_on, show))
     out += _drift_outcomes(rules, drift, starts, exit_on, skipped)
     if rules.no_data.enabled:
         every = options.window.duration
-        judged = no_data_series(op_windows, starts, every, span)
+        judged = no_data_series(op_windows[0][1], starts, every, span)
         out.append(_no_data(judged, rules.no_data, last, now, exit_on))
     else:
         skipped.append((NO_DATA, "disabled"))

@@ -273,3 +273,23 @@ def test_a_slow_version_hiding_behind_a_fast_one_is_its_own_scope(write_lines):
     slow = next(o for scope, o in latency.items() if "2.0" in scope)
     assert slow.severity is Severity.CRITICAL and [w.value for w in slow.windows] == [300.0] * 3
     assert next(o for scope, o in latency.items() if "1.0" in scope).severity is Severity.OK
+
+
+def test_an_empty_run_and_a_log_without_predictions(write_lines, tmp_path):
+    """An empty file is no data (exit 1), whole-range windows included; a log with no
+    prediction record reads prediction drift unknown, never ok or absent."""
+    empty = write_lines("empty.log", [], final_newline=False)
+    for window in ("1h", "all"):
+        report = build_check([str(empty)], CheckOptions(window=window, exit_on=ExitOn.ANY))
+        assert next(o for o in report.outcomes if o.rule == "no_data").severity is Severity.CRITICAL, window
+    path = _hours(write_lines, [0, 1])
+    report = build_check([str(path)], CheckOptions(window="1h", reference=REPO / "references" / "train.json"))
+    drift = next(o for o in report.outcomes if o.rule == "prediction_drift")
+    assert drift.severity is Severity.UNKNOWN and "no predictions" in drift.message
+
+
+def test_too_many_windows_is_a_usage_error(write_lines):
+    path = _hours(write_lines, [0])
+    options = CheckOptions(window="1m", ingest=IngestOptions(since=T0 - timedelta(days=30)), now=T0 + timedelta(hours=1))
+    with pytest.raises(UsageError, match="over the 10,000 limit"):
+        build_check([str(path)], options)

@@ -36,3 +36,9 @@ def test_both_bounds_share_one_now():
 def test_bad_values_name_the_option(text):
     with pytest.raises(UsageError, match="--since"):
         parse_time_option("--since", text, NOW)
+
+
+@pytest.mark.parametrize(("since", "until"), [("2026-11-12", "2026-11-11"), ("2026-11-12", "2026-11-12"), ("1h", "2h")])
+def test_since_must_come_before_until(since, until):
+    with pytest.raises(UsageError, match="--since .* is not before --until"):
+        ingest_options(None, since, until, "5%", now=NOW)

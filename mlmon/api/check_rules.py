@@ -146,8 +146,9 @@ def _drift_outcomes(rules: CheckRules, drift: DriftReport, starts: tuple, exit_o
     for name, rule, result, value, show in checks:
         if not rule.enabled:
             skipped.append((name, "disabled"))
-        elif not result.computable:
-            out.append(decide(name, "all", [Judged(None, Severity.UNKNOWN, None, result.reason or "not computable")], rule, exit_on))
+        elif not result.computable or not result.windows:
+            reason = result.reason or "no predictions in the logs"
+            out.append(decide(name, "all", [Judged(None, Severity.UNKNOWN, None, reason)], rule, exit_on))
         else:
             missing = "no predictions of this version in this window"
             for scope, judged in versioned_series(result.windows, starts, value, missing).items():

@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import ConfigPath, Field, Format, Logs, MaxMalformed, Output, Since, Until, ingest_options, parse_fail_on
+from mlmon.cli.options import ConfigPath, Field, Format, Logs, MaxMalformed, Output, Since, Until, ingest_options
+from mlmon.cli.settings import FailOnSetting, fail_on_from, field_options
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
 
@@ -23,7 +24,7 @@ def check_command(
     until: Until = None,
     format: Format = OutputFormat.TERMINAL,
     output: Output = None,
-    fail_on: Annotated[Optional[str], typer.Option("--fail-on", help="Lowest verdict that exits 1: warning or critical (config: fail_on; default critical).")] = None,
+    fail_on: FailOnSetting = None,
     exit_on: Annotated[Optional[str], typer.Option("--exit-on", help="Verdict from the last judged window (last: firing now, for cron) or any window (any: for CI) (config: exit_on; default last).")] = None,
     max_silence: Annotated[Optional[str], typer.Option("--max-silence", help="Critical when the last record is older than this at the time of the run, e.g. 15m (config: max_silence).")] = None,
     min_samples: Annotated[Optional[int], typer.Option(help="Fewer predictions or feature values in a window: unknown (config: min_samples; default 200).")] = None,
@@ -52,7 +53,7 @@ def check_command(
     now = datetime.now(UTC)
     flags = {"reference": reference, "window": window, "min_samples": min_samples, "fail_on": fail_on, "max_silence": max_silence, "exit_on": exit_on}
     settings = load_settings(flags, config)
-    fields = [*settings.field_options(), *(field or [])]
+    fields = field_options(settings, field)
     options = CheckOptions(
         ingest=ingest_options(fields, since, until, max_malformed, split_list(features), now=now),
         window=settings.window.value or DEFAULT_WINDOW,
@@ -61,4 +62,4 @@ def check_command(
         exit_on=settings.exit_on.value,
         now=now,
     )
-    finish(build_check(logs, options), format, parse_fail_on(settings.fail_on.value), output)
+    finish(build_check(logs, options), format, fail_on_from(settings), output)

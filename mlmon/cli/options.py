@@ -39,10 +39,13 @@ def ingest_options(
     from mlmon.ingest.reader import IngestOptions
 
     now = now or datetime.now(timezone.utc)
+    start, end = parse_time_option("--since", since, now), parse_time_option("--until", until, now)
+    if start is not None and end is not None and start >= end:
+        raise UsageError(f"--since {since!r} is not before --until {until!r}: no time is left between them")
     return IngestOptions(
         fields=parse_field_options(field),
-        since=parse_time_option("--since", since, now),
-        until=parse_time_option("--until", until, now),
+        since=start,
+        until=end,
         max_malformed_share=parse_ratio(max_malformed),
         features=features,
     )

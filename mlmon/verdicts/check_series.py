@@ -102,7 +102,8 @@ def no_data_series(windows: Sequence[WindowOps], starts: Starts, every: timedelt
     for start in starts:
         count = records.get(start, 0)
         if start is None or every is None or span is None:
-            judged.append(Judged(start, Severity.OK if count or not span else Severity.UNKNOWN, float(count), f"{count:,} records"))
+            severity, reason = (Severity.OK, f"{count:,} records") if count else (Severity.CRITICAL, "no records in the run")
+            judged.append(Judged(start, severity, float(count), reason))
         elif count:
             judged.append(Judged(start, Severity.OK, float(count), f"{count:,} records"))
         elif span[0] <= start and start + every <= span[1]:

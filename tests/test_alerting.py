@@ -64,3 +64,24 @@ def test_align_fills_missing_windows_as_unknown():
     starts = [T0 + timedelta(hours=i) for i in range(3)]
     aligned = align([Judged(starts[2], C, 1.0, "x")], starts, "no predictions")
     assert [(j.severity, j.reason) for j in aligned] == [(U, "no predictions"), (U, "no predictions"), (C, "x")]
+
+
+# --- thresholds, single-window messages ------------------------------------------------------
+
+def test_the_threshold_is_the_level_breached_else_the_lowest_set():
+    both = AlertRule(warning=100.0, critical=250.0)
+    warn = decide("latency_p99", "all", [Judged(None, W, 150.0, "p99 150")], both)
+    crit = decide("latency_p99", "all", [Judged(None, C, 300.0, "p99 300")], both)
+    calm = decide("latency_p99", "all", [Judged(None, O, 50.0, "p99 50")], AlertRule(critical=250.0))
+    assert (warn.threshold, crit.threshold, calm.threshold) == (100.0, 250.0, 250.0)
+    assert (warn.message, crit.message, calm.message) == ("fired; worst: p99 150", "fired; worst: p99 300", "ok in the run; p99 50")
+
+
+def test_many_windows_name_the_largest_value_and_say_whether_it_fires_now():
+    rule = AlertRule(critical=250.0)
+    calm = decide("latency_p99", "all", _judged([20, 40, 30]), rule, show="{:.1f} ms".format)
+    assert calm.message == "ok in 3 judged window(s); largest 40.0 ms" and calm.value == 40
+    now = decide("latency_p99", "all", _judged([20, 300]), rule, ExitOn.LAST)
+    assert now.message.startswith("fired in 1 of 2 window(s), first at 2026-11-20T01:00:00Z; firing now")
+    anywhere = decide("latency_p99", "all", _judged([20, 300]), rule, ExitOn.ANY)
+    assert "firing now" not in anywhere.message

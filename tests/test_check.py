@@ -166,7 +166,8 @@ def test_an_empty_window_inside_the_run_is_no_data_critical(write_lines):
     assert [w.raw for w in outcome.windows] == [Severity.OK, Severity.OK, Severity.CRITICAL, Severity.OK]
     assert outcome.severity is Severity.CRITICAL and "1 of 4 window(s) hold no record" in outcome.message
     now_ok = build_check([str(path)], CheckOptions(window="1h", exit_on=ExitOn.LAST))
-    assert next(o for o in now_ok.outcomes if o.rule == "no_data").severity is Severity.OK  # hour 3 has records again
+    cleared = next(o for o in now_ok.outcomes if o.rule == "no_data")
+    assert cleared.severity is Severity.OK and cleared.message.endswith("; not firing now (records again)")  # hour 3 has records
 
 
 def test_logs_that_stopped_fire_now_for_an_hourly_cron_run(write_lines):
@@ -178,6 +179,7 @@ def test_logs_that_stopped_fire_now_for_an_hourly_cron_run(write_lines):
     raw = [(w.start.hour, w.raw) for w in outcome.windows]
     assert raw == [(0, Severity.OK), (1, Severity.OK), (2, Severity.OK), (3, Severity.CRITICAL), (4, Severity.CRITICAL), (5, Severity.CRITICAL), (6, Severity.UNKNOWN)]
     assert outcome.severity is Severity.CRITICAL and outcome.current is Severity.CRITICAL
+    assert outcome.message == "3 of 7 window(s) hold no record, first from 2026-11-20T03:00:00Z; firing now"
 
 
 def test_a_silent_last_record_is_critical_against_max_silence(write_lines):
@@ -188,6 +190,7 @@ def test_a_silent_last_record_is_critical_against_max_silence(write_lines):
         options = CheckOptions(window="1h", rules=CheckRules(no_data=rule), now=last + timedelta(minutes=minutes))
         outcome = next(o for o in build_check([str(path)], options).outcomes if o.rule == "no_data")
         assert outcome.severity is expected and outcome.value == pytest.approx(minutes * 60)
+        assert outcome.threshold == (900.0 if expected is Severity.CRITICAL else 600.0)
 
 
 def test_no_record_in_range_is_no_data_exit_1_but_unusable_lines_are_exit_2(write_lines, tmp_path):

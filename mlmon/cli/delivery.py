@@ -1,6 +1,7 @@
 """Where a rendered result goes and what exit code it earns: standard output or
-``--output FILE`` (written atomically), GitHub Actions' step summary and annotations for
-``--format markdown``, and Nagios' exit codes for ``--format nagios``."""
+``--output FILE`` (written atomically; a ``.html``/``.htm`` file with no ``--format`` gets
+HTML), GitHub Actions' step summary and annotations for ``--format markdown``, and Nagios'
+exit codes for ``--format nagios``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from mlmon.render import OutputFormat, render
 from mlmon.render.nagios import UNKNOWN, nagios_state
 from mlmon.verdicts.findings import Severity, exit_code
 
+HTML_SUFFIXES = (".html", ".htm")
+"""``--output`` names with these endings get ``--format html`` when no format was chosen."""
+
 NAGIOS_UNKNOWN = UNKNOWN
 """Nagios' UNKNOWN: the exit code of every error in ``--format nagios``, where 2 would
 read as CRITICAL."""
@@ -24,6 +28,7 @@ read as CRITICAL."""
 def deliver(result: Any, output_format: OutputFormat, fail_on: Severity, output: str | None, write_stdout: Any, color: bool) -> int:
     """Render ``result`` to ``output`` (or standard output through ``write_stdout``) and
     return the exit code: 0/1 by ``fail_on``, or Nagios' 0/1/2/3 by the worst finding."""
+    output_format = format_for_output(output_format, output)
     text = render(result, output_format, color=color and not output)
     if output_format is OutputFormat.MARKDOWN:
         _github(result, text, write_stdout)
@@ -34,6 +39,14 @@ def deliver(result: Any, output_format: OutputFormat, fail_on: Severity, output:
     if output_format is OutputFormat.NAGIOS:
         return nagios_state(result)
     return exit_code(result.findings, fail_on)
+
+
+def format_for_output(output_format: OutputFormat, output: str | None) -> OutputFormat:
+    """HTML for ``--output report.html`` (or ``.htm``) when the format is the default
+    terminal; ``output_format`` otherwise."""
+    if output_format is OutputFormat.TERMINAL and output and output.lower().endswith(HTML_SUFFIXES):
+        return OutputFormat.HTML
+    return output_format
 
 
 def error_exit_code(output_format: object, default: int) -> int:

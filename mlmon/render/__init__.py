@@ -23,6 +23,7 @@ class OutputFormat(str, enum.Enum):
     JUNIT = "junit"
     PROMETHEUS = "prometheus"
     NAGIOS = "nagios"
+    HTML = "html"
 
     @property
     def module(self) -> str:
@@ -42,6 +43,7 @@ _MODULES = {
     OutputFormat.JUNIT: "mlmon.render.junit",
     OutputFormat.PROMETHEUS: "mlmon.render.prometheus",
     OutputFormat.NAGIOS: "mlmon.render.nagios",
+    OutputFormat.HTML: "mlmon.render.html",
 }
 
 

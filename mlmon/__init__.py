@@ -3,7 +3,11 @@
 Every command has a Python twin::
 
     from mlmon import build_report, ReportOptions
-    report = build_report(["logs/"], ReportOptions(p99_budget_ms=200))
+    report = build_report("logs/", ReportOptions(window="1d", p99_budget="200ms"))
+    report.status, report.to_dict()      # "critical", the JSON --format json prints
+
+Inputs are one path (a file, directory, glob or ``-``) or a sequence of them; options take
+the CLI's strings ("1d", "200ms", "1%") as well as typed values.
 
 Exports load on first use, so ``mlmon report`` does not pay for scipy, which only drift needs.
 The rooms, from the bottom up: leaves (errors, units, windows, plain) → ingest → stats →

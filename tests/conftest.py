@@ -28,3 +28,10 @@ def write_lines(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def _piped_terminal_width(monkeypatch):
+    """Terminal text is tested at the piped width: a COLUMNS exported by the shell running
+    pytest must not reach it (tests that want a width pass COLUMNS themselves)."""
+    monkeypatch.delenv("COLUMNS", raising=False)

@@ -73,6 +73,8 @@ def test_a_failed_check_or_model_leaves_the_old_log_alone(runner, tmp_path):
     old = tmp_path / "bench.jsonl"
     old.write_text("old line\n")
     result = runner.invoke(app, ["bench", str(tmp_path / "missing.onnx"), *FAST, "--log", str(old)])
+    assert result.exit_code == 2 and "the file exists; add --force to replace it" in result.stderr
+    result = runner.invoke(app, ["bench", str(tmp_path / "missing.onnx"), *FAST, "--log", str(old), "--force"])
     assert result.exit_code == 2 and "model file not found" in result.stderr
     assert old.read_text() == "old line\n"
     new = tmp_path / "new.jsonl"

@@ -34,6 +34,7 @@ def test_the_readme_has_examples_to_check():
 @pytest.mark.parametrize(("command", "output", "code"), _examples(), ids=lambda value: str(value)[:60])
 def test_readme_example_output_is_what_mlmon_prints(runner, monkeypatch, command, output, code):
     monkeypatch.chdir(REPO)
+    monkeypatch.delenv("COLUMNS", raising=False)  # piped width, whatever the terminal running the tests
     result = runner.invoke(app, shlex.split(command)[1:], env={"NO_COLOR": "1"})
     assert result.exit_code == code, result.output
     assert result.stdout == output

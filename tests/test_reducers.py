@@ -136,9 +136,10 @@ def test_throughput_edges(tmp_path):
     ts = lambda seconds: (T0 + timedelta(seconds=seconds)).isoformat()  # noqa: E731
     silent = build_report([_write(tmp_path, [{"timestamp": ts(i * 60), "cpu_percent": 5.0} for i in range(3)])])
     assert silent.overall.throughput.peak_minute is None and silent.overall.throughput.peak_rps == 0.0
-    # One request a minute, the first two minutes tied: the earliest wins.
+    # One request a minute, the first two minutes tied: the earliest wins. Three requests in
+    # 120 s are a mean of 0.025/s, above any one minute's 1/60: the peak is never below the mean.
     sparse = build_report([_write(tmp_path, [{"timestamp": ts(i * 60 + 30), "latency_ms": 1.0} for i in range(3)], "b.log")])
-    assert sparse.overall.throughput.peak_rps == pytest.approx(1 / 60) and sparse.overall.throughput.peak_minute == T0
+    assert sparse.overall.throughput.peak_rps == pytest.approx(3 / 120) and sparse.overall.throughput.peak_minute == T0
     # Two requests half a second apart: 4 per second.
     quick = build_report([_write(tmp_path, [{"timestamp": ts(0), "latency_ms": 1.0}, {"timestamp": ts(0.5), "latency_ms": 2.0}], "c.log")])
     assert quick.overall.throughput.mean_rps == pytest.approx(4.0)

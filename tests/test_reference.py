@@ -165,7 +165,7 @@ def _write_profile(tmp_path, mutate) -> str:
     ("mutate", "match"),
     [
         (lambda d: d.update({ref.VERSION_KEY: 3}), "version 3 is not supported"),
-        (lambda d: d.pop(ref.VERSION_KEY), "not an mlmon reference profile"),
+        (lambda d: d.pop(ref.VERSION_KEY), "not a reference profile \\(expected an object with mlmon_reference_version"),
         (lambda d: d.pop("class_shares"), "field 'class_shares': missing"),
         (lambda d: d.update(class_shares={"A": 0.9, "B": 0.9}), "sum to 1"),
         (lambda d: d["features"]["x"].update(bin_counts=[1]), "bin_counts"),

@@ -161,7 +161,7 @@ def test_cli_json_schema_and_exit_0(runner, service_log):
     assert payload["records"] == len(truth["status"]) + len(truth["labels"]) + 120
     assert payload["latency"]["p99_ms"] == pytest.approx(np.percentile(truth["latency"], 99))
     assert payload["errors"]["rate"] == pytest.approx(np.mean(truth["status"] != "ok"))
-    assert payload["status"] == "ok" and payload["findings"] == []
+    assert payload["status"] == "no checks" and payload["findings"] == []  # nothing was checked: not "ok"
 
 
 @pytest.mark.parametrize(("args", "code"), [
@@ -203,7 +203,7 @@ def test_cli_terminal_report_on_sample_logs(runner):
     out = result.stdout
     assert "\x1b[" not in out
     assert "replica-a/app.log.1:2000: malformed JSON" in out
-    assert "numpy linear" in out and "Over time (1d windows)" in out
+    assert "numpy linear" in out and "Over time (1d windows, UTC)" in out
 
 
 def test_sample_logs_slow_wednesday_and_error_mix():

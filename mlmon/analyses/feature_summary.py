@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlmon import stats
-from mlmon.analyses.features import CategoryState, FeatureState, NumericState
+from mlmon.analyses.features import FeatureState, NumericState
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
 
 SUMMARY_LEVELS = (0.05, 0.5, 0.95)

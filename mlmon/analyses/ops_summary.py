@@ -6,6 +6,7 @@ the work), percentiles from the kept values (``mlmon.analyses.values``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -111,13 +112,7 @@ def _to_summary(row: dict, keys: list[str], lat: dict, conf: dict, peak: dict, c
         records=int(row["records"]),
         start=row["start"],
         end=row["end"],
-        throughput=Throughput(
-            requests=requests,
-            span_seconds=span,
-            mean_rps=requests / span if span > 0 else None,
-            peak_rps=peak["requests"] / 60.0 if peak else 0.0,
-            peak_minute=peak.get("_minute"),
-        ),
+        throughput=throughput(requests, span, peak.get("requests", 0), peak.get("_minute")),
         latency=Latency(
             count=int(row["latency_count"]),
             p50_ms=lat.get("p50"),
@@ -141,6 +136,17 @@ def _to_summary(row: dict, keys: list[str], lat: dict, conf: dict, peak: dict, c
             confidence_p10=conf.get("confidence_p10"),
         ) if predictions else None,
     )
+
+
+def throughput(requests: int, span: float, busiest: int, minute: datetime | None) -> Throughput:
+    """Mean and peak request rates (:class:`Throughput`): the peak is the busiest calendar
+    minute's rate, or the mean over the whole span when that is higher, so it is never
+    below the mean."""
+    mean = requests / span if span > 0 else None
+    minute_rate = busiest / 60.0
+    if mean is not None and mean > minute_rate:
+        return Throughput(requests, span, mean, mean, minute, span)
+    return Throughput(requests, span, mean, minute_rate, minute, 60.0)
 
 
 def _resources(row: dict) -> Resources:

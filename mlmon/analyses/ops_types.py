@@ -41,7 +41,15 @@ class Errors:
 
 @dataclass(frozen=True)
 class Throughput:
-    """Request rate over the scope's time span."""
+    """Request rate over the scope's time span.
+
+    The peak is the highest rate over the windows mlmon can see, like Prometheus'
+    ``max_over_time(rate(requests[1m]))``: each calendar minute (its requests / 60 s), and
+    the whole span (the mean). So it is never below the mean. The mean wins when the span
+    is under a minute (600 requests in 0.4 s: the peak is the mean, 1,500 req/s, not
+    600 / 60 = 10) or when traffic bunches in the partial first and last minutes;
+    ``peak_bucket_seconds`` says which window gave the peak.
+    """
 
     requests: int
     """Records that describe a request."""
@@ -50,9 +58,13 @@ class Throughput:
     mean_rps: float | None
     """requests / span_seconds; None for a zero span."""
     peak_rps: float
-    """Busiest calendar minute's requests divided by 60."""
+    """max(busiest calendar minute's requests / 60, ``mean_rps``); 0.0 without requests."""
     peak_minute: datetime | None
-    """Start of that minute (UTC)."""
+    """Start of the busiest calendar minute (UTC; the earliest of ties), also when the
+    whole span gave the peak; None without requests."""
+    peak_bucket_seconds: float
+    """The length of the window the peak is a rate over: 60.0 (a calendar minute), or
+    ``span_seconds`` when the mean over the whole span is higher."""
 
 
 @dataclass(frozen=True)

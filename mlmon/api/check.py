@@ -1,6 +1,6 @@
 """``mlmon check``'s Python twin: every configured rule over one read of the logs.
 
-    build_check(["logs/"], CheckOptions(reference="train.json", window="1h"))
+    build_check("logs/", CheckOptions(reference="train.json", window="1h"))
 
 One pass feeds three reducers (operations, predictions, and inputs when the reference
 profiles features); the drift statistics and verdicts are ``drift``'s own, and the rules
@@ -9,7 +9,6 @@ profiles features); the drift statistics and verdicts are ``drift``'s own, and t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from mlmon.analyses.feature_windows import Both
 from mlmon.analyses.ops import OpsReducer, OpsResult
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
 from mlmon.analyses.predictions import PredictionReducer
+from mlmon.api.coerce import Inputs, as_inputs, moment
 from mlmon.api.check_rules import CheckRules, outcomes_of
 from mlmon.api.drift import DriftOptions, judge_drift
 from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
@@ -49,19 +49,22 @@ class CheckOptions:
     by_version: bool = True
     """Judge prediction drift and confidence per model version."""
     now: datetime | None = None
-    """The time of the run (None: the current time)."""
+    """The time of the run (None: the current time); a string parses as ``--since`` does."""
 
     def __post_init__(self) -> None:
         if isinstance(self.window, str):
             object.__setattr__(self, "window", parse_window(self.window))
+        if isinstance(self.now, str):
+            object.__setattr__(self, "now", moment(self.now))
         if isinstance(self.exit_on, str):
             object.__setattr__(self, "exit_on", ExitOn(self.exit_on))
         if self.window.records is not None:
             raise UsageError("check needs time windows (15m, 1h, 1d) or the whole range: for and keep_firing_for count windows in time")
 
 
-def build_check(inputs: Sequence[str], options: CheckOptions | None = None) -> CheckReport:
-    """Read ``inputs`` once and apply every rule. Raises ``MlmonError`` on unusable input."""
+def build_check(inputs: Inputs, options: CheckOptions | None = None) -> CheckReport:
+    """Read ``inputs`` (a path, directory, glob or ``-``, or a sequence of them) once and
+    apply every rule. Raises ``MlmonError`` on unusable input."""
     options = options or CheckOptions()
     now = options.now or datetime.now(UTC)
     rules = options.rules
@@ -71,7 +74,7 @@ def build_check(inputs: Sequence[str], options: CheckOptions | None = None) -> C
     inputs_reducer = feature_reducer(reference, options.window) if rules.feature_drift.enabled else None
     second = predictions if inputs_reducer is None else Both(predictions, inputs_reducer)
     ingest = replace(options.ingest, allow_no_records=True)
-    (ops_state, second_state), stats = reduce_logs(inputs, ingest, Both(ops_reducer, second))
+    (ops_state, second_state), stats = reduce_logs(as_inputs(inputs), ingest, Both(ops_reducer, second))
     ops = ops_reducer.finalize(ops_state)
     prediction_state = second_state if inputs_reducer is None else second_state[0]
     drift_options = _drift_options(options, reference)

@@ -1,12 +1,11 @@
 """``mlmon drift``'s Python twin: prediction drift and confidence trend against a reference.
 
-    build_drift_report(["logs/"], DriftOptions(reference="references/train.json", window="1d"))
+    build_drift_report("logs/", DriftOptions(reference="references/train.json", window="1d"))
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import polars as pl
 from mlmon.analyses.class_drift import class_drift
 from mlmon.analyses.feature_windows import Both
 from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
+from mlmon.api.coerce import Inputs, as_inputs, as_names, count, number, parse_fields, ratio
 from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
 from mlmon.api.results import DriftReport
 from mlmon.ingest.problems import IngestStats
@@ -41,7 +41,7 @@ class DriftOptions:
     reference_confidence: str | None = None
     """Confidence column of raw reference data (default: ``confidence``, else row max of the probabilities)."""
     reference_proba_cols: tuple[str, ...] | None = None
-    """Probability columns of raw reference data."""
+    """Probability columns of raw reference data (``"p_A,p_B"`` or a list)."""
     ingest: IngestOptions = field(default_factory=IngestOptions)
     """How to read the logs (the analysis asks for the columns it needs itself)."""
     window: WindowSpec = field(default_factory=WindowSpec)
@@ -66,13 +66,20 @@ class DriftOptions:
     """The data-drift rule (features are judged whenever the reference profiles some)."""
 
     def __post_init__(self) -> None:
-        if isinstance(self.window, str):
-            object.__setattr__(self, "window", parse_window(self.window))
+        """Accept the CLI's strings as well as typed values: ``window="1d"``,
+        ``min_samples="200"``, ``alpha="0.1%"``, ``critical_psi="0.25"``."""
+        as_names(self, "reference_proba_cols")
+        parse_fields(self, {
+            "window": parse_window, "min_samples": count, "alpha": ratio, "warning_psi": number,
+            "critical_psi": number, "low_confidence": ratio, "collapse_drop": ratio, "warning_drop": ratio,
+        })
 
 
-def build_drift_report(inputs: Sequence[str], options: DriftOptions | None = None) -> DriftReport:
-    """Read the reference and the logs and judge every window. Raises ``MlmonError``."""
+def build_drift_report(inputs: Inputs, options: DriftOptions | None = None) -> DriftReport:
+    """Read the reference and the logs (a path, directory, glob or ``-``, or a sequence of
+    them) and judge every window. Raises ``MlmonError``."""
     options = options or DriftOptions()
+    inputs = as_inputs(inputs)
     reference = _load(options)
     reducer = PredictionReducer(options.window, options.by_version)
     inputs_reducer = feature_reducer(reference, options.window)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from mlmon.api.coerce import Inputs, as_inputs, as_names
 from mlmon.errors import UsageError
 from mlmon.ingest.features import HAS_FEATURES, feature_name
 from mlmon.ingest.needs import FeatureNeeds, Needs
@@ -35,7 +36,7 @@ class ReferenceBuildOptions:
     confidence: str | None = None
     """Confidence column (training data)."""
     proba_cols: tuple[str, ...] | None = None
-    """Probability columns (training data)."""
+    """Probability columns (training data): ``"p_A,p_B"`` or a list."""
     features: tuple[str, ...] | None = None
     """Feature columns of training data (default every other numeric column); with logs,
     top-level fields read as features besides the ``features`` object."""
@@ -44,6 +45,10 @@ class ReferenceBuildOptions:
     ingest: IngestOptions = field(default_factory=IngestOptions)
     """How to read logs."""
 
+    def __post_init__(self) -> None:
+        """Accept the CLI's comma-separated names as well as sequences."""
+        as_names(self, "proba_cols", "features")
+
 
 def reads_as_logs(inputs: list[str] | tuple[str, ...], options: ReferenceBuildOptions) -> bool:
     if options.from_logs or options.ingest.since is not None or options.ingest.until is not None:
@@ -51,9 +56,11 @@ def reads_as_logs(inputs: list[str] | tuple[str, ...], options: ReferenceBuildOp
     return len(inputs) != 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() not in TABLE_READERS
 
 
-def build_reference(inputs: list[str] | tuple[str, ...], output: str | Path | None, options: ReferenceBuildOptions | None = None) -> ReferenceProfile:
-    """Profile ``inputs`` and write the profile to ``output`` (when given)."""
+def build_reference(inputs: Inputs, output: str | Path | None = None, options: ReferenceBuildOptions | None = None) -> ReferenceProfile:
+    """Profile ``inputs`` (a training table, or logs: a path, directory, glob or ``-``, or a
+    sequence of them) and write the profile to ``output`` (when given)."""
     options = options or ReferenceBuildOptions()
+    inputs = as_inputs(inputs)
     if reads_as_logs(inputs, options):
         profile = _from_logs(inputs, options)
     else:

@@ -1,12 +1,12 @@
-"""``mlmon report``'s Python twin: ``build_report(["logs/"], ReportOptions(p99_budget_ms=200))``."""
+"""``mlmon report``'s Python twin: ``build_report("logs/", ReportOptions(window="1d", p99_budget="200ms"))``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 from mlmon.analyses.ops import OpsReducer
 from mlmon.analyses.ops_types import OpsSummary
+from mlmon.api.coerce import Inputs, as_inputs, parse_fields
 from mlmon.api.results import Report
 from mlmon.ingest.reader import IngestOptions, reduce_logs
 from mlmon.verdicts.budgets import error_rate_finding, p99_finding
@@ -32,22 +32,27 @@ class ReportOptions:
     level at or above ``p99_budget_ms`` is never reached as a warning."""
     warning_error_rate: float | None = None
     """Warn when errors / requests exceeds this fraction (None: no warning tier)."""
+    p99_budget: InitVar[float | str | None] = None
+    """The CLI's name for ``p99_budget_ms`` (``--p99-budget``): ``p99_budget="200ms"``."""
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, p99_budget: float | str | None) -> None:
         """Accept the CLI's strings as well as typed values."""
-        if isinstance(self.window, str):
-            object.__setattr__(self, "window", parse_window(self.window))
-        for name, parse in (("p99_budget_ms", parse_latency_ms), ("p99_warning_ms", parse_latency_ms),
-                            ("max_error_rate", parse_ratio), ("warning_error_rate", parse_ratio)):
-            if isinstance(getattr(self, name), str):
-                object.__setattr__(self, name, parse(getattr(self, name)))
+        if p99_budget is not None:
+            if self.p99_budget_ms is not None:
+                raise TypeError("give p99_budget or p99_budget_ms, not both")
+            object.__setattr__(self, "p99_budget_ms", p99_budget)
+        parse_fields(self, {
+            "window": parse_window, "p99_budget_ms": parse_latency_ms, "p99_warning_ms": parse_latency_ms,
+            "max_error_rate": parse_ratio, "warning_error_rate": parse_ratio,
+        })
 
 
-def build_report(inputs: Sequence[str], options: ReportOptions | None = None) -> Report:
-    """Read ``inputs`` and build the report. Raises ``MlmonError`` on unusable input."""
+def build_report(inputs: Inputs, options: ReportOptions | None = None) -> Report:
+    """Read ``inputs`` (a path, directory, glob or ``-``, or a sequence of them) and build
+    the report. Raises ``MlmonError`` on unusable input."""
     options = options or ReportOptions()
     reducer = OpsReducer(options.window)
-    state, stats = reduce_logs(inputs, options.ingest, reducer)
+    state, stats = reduce_logs(as_inputs(inputs), options.ingest, reducer)
     ops = reducer.finalize(state)
     findings = check_budgets(ops.overall, ops.by_model, options)
     return Report(stats, ops.overall, ops.by_model, options.window, ops.windows, tuple(findings), ops.far_from_rest)

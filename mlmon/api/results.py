@@ -1,13 +1,20 @@
 """What the commands return: one frozen dataclass per command, each carrying its findings.
-Plain Python, so renderers dispatch on these types without importing polars."""
+Plain Python, so renderers dispatch on these types without importing polars.
+
+Every result has ``status`` (:func:`~mlmon.verdicts.findings.status_of`: ``ok``,
+``warning``, ``critical``, ``unknown``, or ``no checks``), and ``to_dict()`` and
+``to_json()``, which give exactly the document ``--format json`` prints: they load the JSON
+renderer when called (JSON is made only by renderers; nothing here imports them at import
+time)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from mlmon.verdicts.findings import Finding
+from mlmon.verdicts.findings import Finding, status_of
 
 if TYPE_CHECKING:
     from mlmon.analyses.ops_types import OpsSummary, WindowOps
@@ -26,8 +33,31 @@ DRIFT_SCHEMA_VERSION = 2
 CHECK_SCHEMA_VERSION = 1
 
 
+class _Result:
+    """What every result offers besides its fields."""
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def status(self) -> str:
+        """The worst verdict among the findings that could be judged (``ok``, ``warning``,
+        ``critical``); ``unknown`` when none could; ``no checks`` when there is no finding."""
+        return status_of(self.findings)
+
+    def to_json(self) -> str:
+        """The JSON document ``--format json`` prints for this result (indented, with a
+        trailing newline)."""
+        from mlmon.render.json_format import render
+
+        return render(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document as plain Python (``json.loads(self.to_json())``)."""
+        return json.loads(self.to_json())
+
+
 @dataclass(frozen=True)
-class Report:
+class Report(_Result):
     """Everything ``mlmon report`` shows."""
 
     ingest: IngestStats
@@ -48,7 +78,7 @@ class Report:
 
 
 @dataclass(frozen=True)
-class DriftReport:
+class DriftReport(_Result):
     """Everything ``mlmon drift`` shows."""
 
     ingest: IngestStats
@@ -66,7 +96,7 @@ class DriftReport:
 
 
 @dataclass(frozen=True)
-class BenchReport:
+class BenchReport(_Result):
     """Everything ``mlmon bench`` shows."""
 
     result: BenchResult
@@ -78,7 +108,7 @@ class BenchReport:
 
 
 @dataclass(frozen=True)
-class CheckReport:
+class CheckReport(_Result):
     """Everything ``mlmon check`` shows: one verdict per rule and scope, from one read."""
 
     ingest: IngestStats

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mlmon.errors import OutputError
+from mlmon.errors import OutputError, UsageError
 
 
 def log_error(path: Path, exc: OSError) -> OutputError:
@@ -25,6 +25,18 @@ def log_error(path: Path, exc: OSError) -> OutputError:
     else:
         why = exc.strerror or str(exc)
     return OutputError(f"cannot write --log {path}: {why}")
+
+
+def refuse_existing_log(path: Path) -> None:
+    """The CLI's guard: ``--log`` names a file that exists (a regular file; a device such as
+    ``/dev/null`` is written through, never replaced), and ``--force`` was not given.
+    Raises :class:`~mlmon.errors.UsageError` (exit 2) before anything is timed."""
+    try:
+        exists = Path(path).is_file()
+    except OSError:
+        return  # check_log_path reports what is wrong with it
+    if exists:
+        raise UsageError(f"--log {path}: the file exists; add --force to replace it")
 
 
 def check_log_path(path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The ``mlmon`` application: its commands, ``--version``, and the entry point."""
+"""The ``mlmon`` application: its commands, ``--version``, ``--color``, shell completion
+(``--install-completion``, ``--show-completion``), and the entry point."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import typer
 
 from mlmon import __version__
 from mlmon.cli.bench import bench_command
+from mlmon.cli.boundary import COLOR_KEY, MlmonGroup, run_guarded
 from mlmon.cli.check import check_command
-from mlmon.cli.boundary import MlmonGroup, run_guarded
 from mlmon.cli.config import config_app
 from mlmon.cli.drift import drift_command
+from mlmon.cli.help import HelpCommand
+from mlmon.cli.options import Color
 from mlmon.cli.reference import reference_app
 from mlmon.cli.report import report_command
 
@@ -20,13 +23,13 @@ app = typer.Typer(
     cls=MlmonGroup,
     help="Monitoring for ML services from the JSON-lines logs they already write.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
-app.command("report")(report_command)
-app.command("drift")(drift_command)
-app.command("check")(check_command)
-app.command("bench")(bench_command)
+app.command("report", cls=HelpCommand)(report_command)
+app.command("drift", cls=HelpCommand)(drift_command)
+app.command("check", cls=HelpCommand)(check_command)
+app.command("bench", cls=HelpCommand)(bench_command)
 app.add_typer(reference_app, name="reference")
 app.add_typer(config_app, name="config")
 
@@ -39,9 +42,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
+    color: Color = None,
 ) -> None:
     """Monitoring for ML services from the JSON-lines logs they already write."""
+    ctx.meta[COLOR_KEY] = None if color is None else color.value
 
 
 def main() -> None:

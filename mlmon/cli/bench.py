@@ -2,7 +2,7 @@
 
 Cheap to import (typer only): numpy, rich and onnxruntime load when the command runs.
 Exit codes: 0 ok, 1 a configuration's p99 latency is over ``--p99-budget``, 2 a usage or
-model error (one line on stderr).
+model error (one line on stderr). ``--log`` replaces an existing file only with ``--force``.
 """
 
 from pathlib import Path
@@ -12,14 +12,13 @@ import typer
 
 from mlmon.bench.options import GraphOptimization, parse_batch_sizes, parse_shapes
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import Format, Output
+from mlmon.cli.options import Color, Format, Output, parse_option
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
 from mlmon.verdicts.findings import Severity
 
 
 @handle_errors
-
 def bench_command(
     model: Optional[Path] = typer.Argument(
         None, metavar="MODEL.onnx", show_default=False,
@@ -49,24 +48,48 @@ def bench_command(
     log: Optional[Path] = typer.Option(
         None, "--log", metavar="FILE.jsonl", show_default=False,
         help="Write one mlmon inference record per timed call (JSON lines) for `mlmon report`."),
+    force: bool = typer.Option(False, "--force", help="Let --log replace a file that exists."),
     p99_budget: Optional[str] = typer.Option(
         None, "--p99-budget", metavar="LATENCY", show_default=False,
         help="Exit 1 when any configuration's p99 latency exceeds this, e.g. 5ms."),
     output_format: Format = OutputFormat.TERMINAL,
     output: Output = None,
+    color: Color = None,
 ) -> None:
-    """Time an ONNX model: latency percentiles, throughput, CPU time and memory."""
+    """Time an ONNX model: latency percentiles, throughput, CPU time and memory.
+
+    \b
+    Examples:
+      mlmon bench                                  # the bundled model, 2 s per configuration
+      mlmon bench model.onnx -b 1,8,32 --p99-budget 20ms
+      mlmon bench model.onnx -n 1000 --log bench.jsonl && mlmon report bench.jsonl
+
+    \b
+    Exit codes: 0 ok, 1 a configuration's p99 latency over --p99-budget, 2 usage or
+    model error, or a --log that cannot be written (or exists, without --force).
+    """
     from mlmon.api.bench import build_bench_report
-    from mlmon.units import parse_duration
 
     report = build_bench_report(
-        model, p99_budget_ms=p99_budget, batch_sizes=parse_batch_sizes(batch_size), shapes=parse_shapes(shape),
+        model, **_parsed(batch_size, duration, p99_budget, log, force), shapes=parse_shapes(shape),
         input_path=input_file, warmup=warmup, iterations=iterations,
-        duration_s=None if duration is None else parse_duration(duration).total_seconds(),
         threads=threads, concurrency=concurrency, providers=list(split_list(providers)) or None,
         graph_optimization=graph_optimization, seed=seed, log=log,
     )
-    for finding in report.findings:
-        if finding.severity is Severity.CRITICAL:
-            typer.echo(f"mlmon: {finding.message}", err=True)
-    finish(report, output_format, output=output)
+    for finding in (f for f in report.findings if f.severity is Severity.CRITICAL):
+        typer.echo(f"mlmon: {finding.message}", err=True)
+    finish(report, output_format, output=output, color=color)
+
+
+def _parsed(batch_size: Optional[List[str]], duration: Optional[str], p99_budget: Optional[str], log: Optional[Path], force: bool) -> dict:
+    """The options whose errors must name them, parsed; ``--log`` checked for ``--force``."""
+    from mlmon.bench.logfile import refuse_existing_log
+    from mlmon.units import parse_duration, parse_latency_ms
+
+    if log is not None and not force:
+        refuse_existing_log(log)
+    return {
+        "batch_sizes": parse_option("--batch-size", batch_size, parse_batch_sizes),  # type: ignore[arg-type]
+        "duration_s": None if duration is None else parse_option("--duration", duration, parse_duration).total_seconds(),
+        "p99_budget_ms": None if p99_budget is None else parse_option("--p99-budget", p99_budget, parse_latency_ms),
+    }

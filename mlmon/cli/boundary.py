@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
 try:  # typer 0.2x bundles its own click
     from typer import _click as click
@@ -18,6 +17,8 @@ except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
 from mlmon.cli.delivery import asks_for_nagios, deliver, error_exit_code
+from mlmon.cli.help import HelpGroup
+from mlmon.cli.progress import progress_shown, progress_wanted, stop_progress
 from mlmon.errors import MlmonError, OutputError
 from mlmon.render import OutputFormat
 from mlmon.verdicts.findings import Severity
@@ -41,9 +42,9 @@ def run_guarded(app: Callable[[], Any]) -> None:
         sys.exit(error_exit_code("nagios" if asks_for_nagios(sys.argv[1:]) else None, 2))
 
 
-class MlmonGroup(TyperGroup):
+class MlmonGroup(HelpGroup):
     """Typer's group, with click's usage errors as ``mlmon: error: ...`` and exit code 2
-    instead of a boxed panel."""
+    instead of a boxed panel, and help that shows metavars (:mod:`mlmon.cli.help`)."""
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:
         try:
@@ -62,32 +63,63 @@ class MlmonGroup(TyperGroup):
 
 def handle_errors(command: Callable) -> Callable:
     """Turn an ``MlmonError`` into ``mlmon: error: ...`` on stderr and exit code 2 (3,
-    Nagios' UNKNOWN, with ``--format nagios``)."""
+    Nagios' UNKNOWN, with ``--format nagios``). While the command runs, its reads show
+    progress on stderr where :func:`mlmon.cli.progress.progress_wanted` says so (a
+    command without ``--quiet`` never shows it); the display is gone before any error."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        chosen = kwargs.get("format", kwargs.get("output_format"))
+        wanted = "quiet" in kwargs and progress_wanted(kwargs["quiet"], chosen)
         try:
-            return command(*args, **kwargs)
+            with progress_shown(wanted, color=wanted and use_color(kwargs.get("color"), sys.stderr)):
+                return command(*args, **kwargs)
         except MlmonError as error:
             typer.echo(f"mlmon: error: {error}", err=True)
-            chosen = kwargs.get("format", kwargs.get("output_format"))
             raise typer.Exit(error_exit_code(chosen, error.exit_code)) from None
 
     return wrapper
 
 
-def use_color() -> bool:
-    return sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+COLOR_KEY = "mlmon.color"
+"""Where the app's ``--color`` (before the command) is kept: the root context's ``meta``."""
 
 
-def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severity.CRITICAL, output: str | None = None) -> None:
+def use_color(choice: str | None = None, stream: Any = None) -> bool:
+    """Whether to write ANSI colours to ``stream`` (default: stdout). The first that says:
+    ``choice`` (a command's ``--color``), the app's ``--color``; ``always`` or ``never``
+    decide, ``auto`` (the default) goes on: ``NO_COLOR`` set and not empty (no-color.org)
+    means no; ``FORCE_COLOR`` set and not empty means yes; else yes when ``stream`` is a
+    terminal and ``TERM`` is not ``dumb``."""
+    choice = str(getattr(choice, "value", choice) or _app_color() or "auto")
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = sys.stdout if stream is None else stream
+    try:
+        return stream is not None and stream.isatty() and os.environ.get("TERM") != "dumb"
+    except (AttributeError, ValueError, OSError):  # a closed or replaced stream
+        return False
+
+
+def _app_color() -> str | None:
+    ctx = click.globals.get_current_context(silent=True)
+    return None if ctx is None else ctx.find_root().meta.get(COLOR_KEY)
+
+
+def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severity.CRITICAL, output: str | None = None, color: str | None = None) -> None:
     """Render ``result`` on stdout or to ``output``, then exit with the code its findings
     earn (``mlmon.cli.delivery``). Machine formats get the skipped-line summary on stderr,
-    so stdout stays parseable."""
+    so stdout stays parseable. ``color``: the command's ``--color`` (see :func:`use_color`).
+    The progress display, if any, is removed first."""
+    stop_progress()
     stats = getattr(result, "ingest", None)
     if output_format.is_machine and stats is not None:
         _warn_skipped(stats)
-    raise typer.Exit(deliver(result, output_format, fail_on, output, write_stdout, use_color()))
+    raise typer.Exit(deliver(result, output_format, fail_on, output, write_stdout, use_color(color)))
 
 
 def _warn_skipped(stats: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import ConfigPath, Field, Format, Logs, MaxMalformed, Output, Since, Until, ingest_options
+from mlmon.cli.options import Color, ConfigPath, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, complete_choices, ingest_options
 from mlmon.cli.settings import FailOnSetting, fail_on_from, field_options
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
@@ -18,19 +18,21 @@ from mlmon.units import split_list
 def check_command(
     logs: Logs,
     config: ConfigPath = None,
-    reference: Annotated[Optional[str], typer.Option("--reference", "-r", help="Reference profile for prediction and feature drift (config: reference).")] = None,
-    window: Annotated[Optional[str], typer.Option(help="Window the rules judge and for counts: 15m, 1h, 1d, or all (config: window; default 1h).")] = None,
+    reference: Annotated[Optional[str], typer.Option("--reference", "-r", metavar="PATH", help="Reference profile for prediction and feature drift (config: reference).")] = None,
+    window: Annotated[Optional[str], typer.Option(metavar="DURATION|all", help="Window the rules judge and for counts: 15m, 1h, 1d, or all (config: window; default 1h).")] = None,
     since: Since = None,
     until: Until = None,
     format: Format = OutputFormat.TERMINAL,
     output: Output = None,
     fail_on: FailOnSetting = None,
-    exit_on: Annotated[Optional[str], typer.Option("--exit-on", help="Verdict from the last judged window (last: firing now, for cron) or any window (any: for CI) (config: exit_on; default last).")] = None,
-    max_silence: Annotated[Optional[str], typer.Option("--max-silence", help="Critical when the last record is older than this at the time of the run, e.g. 15m (config: max_silence).")] = None,
-    min_samples: Annotated[Optional[int], typer.Option(help="Fewer predictions or feature values in a window: unknown (config: min_samples; default 200).")] = None,
+    exit_on: Annotated[Optional[str], typer.Option("--exit-on", metavar="last|any", autocompletion=complete_choices("last", "any"), help="Verdict from the last judged window (last: firing now, for cron) or any window (any: for CI) (config: exit_on; default last).")] = None,
+    max_silence: Annotated[Optional[str], typer.Option("--max-silence", metavar="DURATION", help="Critical when the last record is older than this at the time of the run, e.g. 15m (config: max_silence).")] = None,
+    min_samples: Annotated[Optional[int], typer.Option(metavar="N", help="Fewer predictions or feature values in a window: unknown (config: min_samples; default 200).")] = None,
     field: Field = None,
-    features: Annotated[Optional[str], typer.Option("--features", help="Top-level log fields to read as input features too, comma-separated.")] = None,
+    features: Features = None,
     max_malformed: MaxMalformed = "5%",
+    quiet: Quiet = False,
+    color: Color = None,
 ) -> None:
     """Is anything wrong that someone should act on? Every rule in the config (p99 budget,
     error rate, prediction drift, confidence collapse, data drift, no data) over one read,
@@ -44,7 +46,7 @@ def check_command(
 
     \b
     Exit codes: 0 no rule at or above --fail-on, 1 a rule breached, 2 usage, config or
-    input error (3 for all of these with --format nagios, which also exits 1 on a warning).
+    input error. With --format nagios: 0 ok, 1 warning, 2 critical, 3 unknown or an error.
     """
     from mlmon.api.check import DEFAULT_WINDOW, CheckOptions, build_check
     from mlmon.api.check_rules import rules_from_settings
@@ -62,4 +64,4 @@ def check_command(
         exit_on=settings.exit_on.value,
         now=now,
     )
-    finish(build_check(logs, options), format, fail_on_from(settings), output)
+    finish(build_check(logs, options), format, fail_on_from(settings), output, color)

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from mlmon.cli.options import complete_choices, parse_option
 from mlmon.config import RuleSettings, Settings, load_settings
+from mlmon.errors import UsageError
 from mlmon.units import parse_latency_ms, parse_ratio
 from mlmon.verdicts.findings import Severity
 from mlmon.verdicts.registry import Check, FeatureDriftThresholds
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from mlmon.api.results import DriftReport
     from mlmon.ingest.reader import IngestOptions
 
-FailOnSetting = Annotated[Optional[str], typer.Option("--fail-on", help="Lowest severity that makes the exit code 1: warning or critical (default: critical; also fail_on in the config, MLMON_FAIL_ON).", show_default=False)]
+FailOnSetting = Annotated[Optional[str], typer.Option("--fail-on", metavar="warning|critical", autocompletion=complete_choices("warning", "critical"), help="Lowest severity that makes the exit code 1: warning or critical (default: critical; also fail_on in the config, MLMON_FAIL_ON).", show_default=False)]
 """``--fail-on`` as a setting: None when not given, so the environment and the file can set it."""
 
 DRIFT_RULES = (Check.PREDICTION_DRIFT, Check.CONFIDENCE_COLLAPSE, Check.FEATURE_DRIFT)
@@ -74,8 +76,10 @@ def report_options_from(settings: Settings, ingest: IngestOptions, p99_budget: s
     ``[rules.latency_p99]`` and ``--max-error-rate`` over ``[rules.error_rate]``."""
     from mlmon.api.report import ReportOptions
 
-    p99, p99_warning = budget_levels(settings.rule(Check.LATENCY_P99.value), parse_latency_ms(p99_budget) if p99_budget else None)
-    rate, rate_warning = budget_levels(settings.rule(Check.ERROR_RATE.value), parse_ratio(max_error_rate) if max_error_rate else None)
+    p99_flag = parse_option("--p99-budget", p99_budget, parse_latency_ms) if p99_budget else None
+    rate_flag = parse_option("--max-error-rate", max_error_rate, parse_ratio) if max_error_rate else None
+    p99, p99_warning = budget_levels(settings.rule(Check.LATENCY_P99.value), p99_flag)
+    rate, rate_warning = budget_levels(settings.rule(Check.ERROR_RATE.value), rate_flag)
     return ReportOptions(
         ingest=ingest, window=window_from(settings), p99_budget_ms=p99, max_error_rate=rate,
         p99_warning_ms=p99_warning, warning_error_rate=rate_warning,
@@ -115,7 +119,9 @@ def drift_options_from(
 
     prediction = settings.rule(Check.PREDICTION_DRIFT.value)
     confidence = settings.rule(Check.CONFIDENCE_COLLAPSE.value)
+    check_threshold_flags(thresholds)
     warning, critical = _psi_levels(prediction, thresholds.get("warning_psi"), thresholds.get("critical_psi"))
+    _check_psi_order(prediction, thresholds.get("warning_psi"), thresholds.get("critical_psi"), warning, critical)
     return DriftOptions(
         reference=_first(reference, settings.reference.value), ingest=ingest, window=window_from(settings),
         min_samples=prediction.extra("min_samples"), alpha=_first(thresholds.get("alpha"), prediction.extra("alpha")),
@@ -124,6 +130,43 @@ def drift_options_from(
         low_confidence=_first(thresholds.get("low_confidence"), confidence.extra("low_confidence")),
         features=feature_thresholds_from(settings), **raw_reference,
     )
+
+
+THRESHOLD_RANGES: dict[str, tuple[str, float, float | None, bool, str]] = {
+    "alpha": ("--alpha", 0.0, 1.0, True, "must be between 0 and 1 (exclusive)"),
+    "warning_psi": ("--warning-psi", 0.0, None, False, "must be 0 or more"),
+    "critical_psi": ("--critical-psi", 0.0, None, False, "must be 0 or more"),
+    "confidence_drop": ("--confidence-drop", 0.0, 1.0, False, "must be at least 0 and below 1"),
+    "low_confidence": ("--low-confidence", 0.0, 1.0, False, "must be at least 0 and below 1"),
+}
+"""Per threshold flag: (name, low, high, low excluded, what the message says). ``high`` is
+always excluded; the bounds are those the config file's rules accept (``mlmon.config.schema``)."""
+
+
+def check_threshold_flags(thresholds: dict[str, float | None]) -> None:
+    """``UsageError`` (exit 2) naming the first threshold flag outside its range:
+    ``--alpha 1.5: must be between 0 and 1 (exclusive)``."""
+    for key, value in thresholds.items():
+        if value is None or key not in THRESHOLD_RANGES:
+            continue
+        name, low, high, open_low, says = THRESHOLD_RANGES[key]
+        above = value > low if open_low else value >= low  # False for NaN too
+        if not above or (high is not None and not value < high):
+            raise UsageError(f"{name} {value:g}: {says}")
+
+
+def _check_psi_order(rule: RuleSettings, warning_flag: float | None, critical_flag: float | None, warning: float, critical: float) -> None:
+    """A critical PSI below the warning PSI in effect, when a flag set either, is a usage
+    error naming the flag and where the other level came from."""
+    if critical >= warning or (warning_flag is None and critical_flag is None):
+        return
+    if critical_flag is not None and warning_flag is not None:
+        raise UsageError(f"--critical-psi {critical:g} is below --warning-psi {warning:g}: critical must be at or above warning")
+    if critical_flag is not None:
+        where = rule.warning.source
+        raise UsageError(f"--critical-psi {critical:g} is below the warning PSI {warning:g} ({where}): lower --warning-psi too")
+    where = rule.critical.source
+    raise UsageError(f"--warning-psi {warning:g} is above the critical PSI {critical:g} ({where}): raise --critical-psi too")
 
 
 def without_disabled(report: DriftReport, settings: Settings) -> DriftReport:

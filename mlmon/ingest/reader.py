@@ -21,6 +21,7 @@ from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_
 from mlmon.ingest.fields import decode_nested, field_map, with_known_keys
 from mlmon.ingest.needs import ChunkReducer, Needs, State
 from mlmon.ingest.problems import BLANK, STREAM_ERROR, TOO_LONG, IngestStats, ProblemTally
+from mlmon.ingest.progress import Meter, meter
 from mlmon.ingest.sources import CHUNK_BYTES, Chunk, Discovered, discover, read_chunks
 
 WORKERS = min(8, 2 * pl.thread_pool_size())
@@ -49,6 +50,14 @@ class IngestOptions:
     """True: input with no records, because it is empty or every record lies outside
     ``since``/``until``, is a result (``mlmon check``: the logs stopped), not an error.
     Input whose lines were all unusable is still an error."""
+
+    def __post_init__(self) -> None:
+        """Accept the CLI's strings: ``since="2026-11-12"`` or ``"6h"`` (before now),
+        ``max_malformed_share="5%"``, ``fields=["latency_s=t.total"]``, ``features="a,b"``;
+        naive datetimes are UTC (``mlmon.ingest.time_options``)."""
+        from mlmon.ingest.time_options import coerce_ingest_options
+
+        coerce_ingest_options(self)
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,7 @@ def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: C
     options = options or IngestOptions()
     found = discover(inputs)
     run = _Run(reducer, options)
+    run.meter = meter(found.paths)  # None unless someone shows progress (mlmon.ingest.progress)
     unreadable: list[str] = []
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         pending: deque[Future] = deque()
@@ -106,6 +116,8 @@ def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: C
                     if source not in found.in_directories:
                         raise
                     unreadable.append(str(error))
+                if run.meter is not None:
+                    run.meter.file_done(source)
             while pending:
                 run.fold(pending.popleft().result())
         except BaseException:
@@ -119,6 +131,8 @@ def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: C
 def _submit_file(source: str, run: _Run, pool: ThreadPoolExecutor, pending: deque[Future], chunk_bytes: int) -> None:
     for chunk in read_chunks(source, chunk_bytes):
         run.lines += chunk.lines
+        if run.meter is not None:
+            run.meter.read(source, len(chunk.data))
         if chunk.too_long:
             run.tally.add(chunk.source, [chunk.first_line], TOO_LONG)
             if chunk.stream_error:
@@ -154,6 +168,7 @@ class _Run:
         self.tidiness: dict[str, Tidiness] = {}  # per file: how untidy its chunks were so far
         self.lines = self.records = self.outside = 0
         self.state: State | None = None
+        self.meter: Meter | None = None
 
     def process(self, chunk: Chunk) -> tuple[State | None, int, int]:
         """Decode, canonicalize and reduce one chunk (in a worker thread); no state for a
@@ -190,6 +205,8 @@ class _Run:
         self.state = chunk_state if self.state is None else self.reducer.merge(self.state, chunk_state)
         self.records += kept
         self.outside += dropped
+        if self.meter is not None:
+            self.meter.folded(self.records)
 
     def stats(self, found: Discovered, unreadable: tuple[str, ...]) -> IngestStats:
         return IngestStats(

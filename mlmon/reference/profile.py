@@ -168,6 +168,9 @@ class ReferenceProfile:
     grid_levels: tuple[float, ...] = ()
     """The quantile levels of every numeric feature's ``grid`` (``mlmon.stats.GRID_LEVELS``
     when built by this mlmon; empty in a version-1 profile)."""
+    path: str | None = field(default=None, compare=False)
+    """The file this profile was read from, as the user named it (``--reference``); None
+    when it was built in memory. Not part of the file: ``source`` says what was profiled."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe plain data, as the profile file holds it (``store.profile_to_dict``)."""

@@ -6,10 +6,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from mlmon.errors import InputError, ReferenceProfileError
+from mlmon.errors import InputError, ReferenceProfileError, UsageError
 from mlmon.files import replace_file
 from mlmon.ingest.tables import TABLE_READERS, first_char, read_table, sniff
 from mlmon.plain import iso_utc, to_plain
@@ -20,7 +21,7 @@ from mlmon.reference.profile import (
     NumericFeature,
     ReferenceProfile,
 )
-from mlmon.reference.validate import profile_from_dict
+from mlmon.reference.validate import not_a_profile, profile_from_dict
 
 __all__ = ["MAX_PROFILE_BYTES", "load_profile", "load_reference", "profile_from_dict", "profile_to_dict", "save_profile"]
 
@@ -81,20 +82,22 @@ def load_profile(path: str | os.PathLike[str]) -> ReferenceProfile:
     Raises :class:`~mlmon.errors.ReferenceProfileError`, naming the path (and the field),
     when the file is missing, over :data:`MAX_PROFILE_BYTES`, not JSON, nested too deeply,
     not a profile, of another version, or when any field is missing or of the wrong type,
-    range or shape.
+    range or shape. The profile's ``path`` is ``path`` as given.
     """
     p = Path(path)
     _require_file(p, "reference profile")
-    return profile_from_dict(_read_json(p), origin=str(p))
+    return replace(profile_from_dict(_read_json(p), origin=str(p)), path=str(path))
 
 
 def load_reference(path: str | os.PathLike[str], **build_opts: Any) -> ReferenceProfile:
     """Load ``path`` as a profile when it is one, else read it as raw data (CSV, Parquet,
     JSON lines) and profile it on the fly with :func:`build_profile` and ``build_opts``.
 
-    A ``.json`` file is a profile unless it holds JSON lines or a JSON array of records.
-    Raises :class:`~mlmon.errors.ReferenceProfileError` for a missing, corrupt or
-    wrong-version profile or unreadable raw data.
+    A ``.json`` file is a profile unless it holds JSON lines or a JSON array of records; a
+    JSON array that is not training data mlmon can profile (numbers, no label column, no
+    rows) is "not a reference profile", with why it is not data either. Raises
+    :class:`~mlmon.errors.ReferenceProfileError` for a missing, corrupt or wrong-version
+    profile or unreadable raw data. The profile's ``path`` is ``path`` as given.
     """
     p = Path(path)
     _require_file(p, "reference")
@@ -103,12 +106,24 @@ def load_reference(path: str | os.PathLike[str], **build_opts: Any) -> Reference
     except OSError as exc:
         raise ReferenceProfileError(f"{p}: cannot read reference: {exc.strerror or exc}") from None
     if is_profile:
-        return load_profile(p)
+        return load_profile(path)
+    if p.suffix.lower() == ".json" and first_char(p) == "[":
+        return _json_array(p, str(path), build_opts)
     try:
         frame = read_table(p)
     except InputError as exc:
         raise ReferenceProfileError(f"reference {exc}") from None
-    return build_profile(frame, source=str(p), **build_opts)
+    return replace(build_profile(frame, source=str(p), **build_opts), path=str(path))
+
+
+def _json_array(p: Path, given: str, build_opts: dict[str, Any]) -> ReferenceProfile:
+    """A ``.json`` file holding a JSON array: training data when it profiles, else not a
+    reference profile (saying also why it is no training data)."""
+    try:
+        return replace(build_profile(read_table(p), source=str(p), **build_opts), path=given)
+    except (InputError, UsageError) as exc:
+        why = str(exc).removeprefix(f"{p}: ").replace(f" in {p}", "")
+        raise ReferenceProfileError(f"{p}: {not_a_profile([])}; as training data: {why}") from None
 
 
 def _require_file(path: Path, what: str) -> None:

@@ -127,11 +127,17 @@ class Obj:
         return value
 
 
+def not_a_profile(data: Any) -> str:
+    """Why ``data`` (a parsed JSON document) is no profile, as an error message says it."""
+    got = "an object without it" if isinstance(data, Mapping) else shown(data)
+    return f"not a reference profile (expected an object with {VERSION_KEY}, got {got})"
+
+
 def profile_from_dict(data: Any, origin: str = "<dict>") -> ReferenceProfile:
     """Validate plain data (as from :meth:`ReferenceProfile.to_dict`) into a profile.
     Raises :class:`~mlmon.errors.ReferenceProfileError` naming ``origin`` and the field."""
     if not isinstance(data, dict) or VERSION_KEY not in data:
-        raise ReferenceProfileError(f"{origin}: not an mlmon reference profile (no {VERSION_KEY!r} key)")
+        raise ReferenceProfileError(f"{origin}: {not_a_profile(data)}")
     try:
         version = as_int(data[VERSION_KEY], VERSION_KEY)
         if version not in READABLE_VERSIONS:

@@ -1,8 +1,9 @@
 """``mlmon bench``'s JSON document.
 
-JSON schema (``version`` 1)::
+JSON schema (``mlmon_bench_version`` 1, also under ``version``, its first name)::
 
-    {"version": 1, "tool": "mlmon bench", "percentile_method": "linear",
+    {"mlmon_bench_version": 1, "version": 1, "tool": "mlmon bench",
+     "status": "ok" | "critical" | "no checks" (no --p99-budget), "percentile_method": "linear",
      "model": {"path", "name", "bundled", "size_bytes", "load_time_ms", "providers",
                "graph_optimization", "intra_op_threads", "rss_after_load_mib", "labels",
                "inputs": [{"name", "type", "shape"}], "outputs": [...]},
@@ -27,7 +28,7 @@ from typing import Any, Sequence
 
 from mlmon.api.results import BenchReport
 from mlmon.bench.result import PERCENTILE_METHOD, SCHEMA_VERSION, ConfigResult
-from mlmon.verdicts.findings import Finding, Severity
+from mlmon.verdicts.findings import Finding, Severity, status_of
 
 
 def _budget(findings: Sequence[Finding], budget_ms: float | None) -> dict[str, Any] | None:
@@ -64,8 +65,10 @@ def bench_payload(report: BenchReport) -> dict[str, Any]:
     model["providers"] = list(result.model.providers)
     model["labels"] = list(result.model.labels)
     return {
+        "mlmon_bench_version": SCHEMA_VERSION,
         "version": SCHEMA_VERSION,
         "tool": "mlmon bench",
+        "status": status_of(findings),
         "percentile_method": PERCENTILE_METHOD,
         "model": model,
         "run": {"warmup": result.warmup, "iterations": result.iterations, "duration_s": result.duration_s,

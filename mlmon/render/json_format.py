@@ -1,6 +1,8 @@
 """JSON output: a stable, documented schema with a version key per command (README, "JSON
 output"). Datetimes are ISO-8601 strings in UTC; a value that could not be computed is
-``null``. A result type this module does not know gets ``status`` and ``findings`` only."""
+``null``. ``status`` is :func:`~mlmon.verdicts.findings.status_of` the findings: ``no
+checks`` when there is none (a report without a budget or rule), never a claim of ``ok``.
+A result type this module does not know gets ``status`` and ``findings`` only."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from mlmon.plain import to_plain
 from mlmon.render.json_bench import bench_payload
 from mlmon.render.json_check import check_payload
 from mlmon.render.json_features import feature_drift_payload
-from mlmon.verdicts.findings import worst
+from mlmon.verdicts.findings import status_of
 
 
 def render(result: Any, *, color: bool = False) -> str:
@@ -40,7 +42,7 @@ def ingest_plain(stats: IngestStats) -> dict[str, Any]:
 def _report(report: Report) -> dict[str, Any]:
     return {
         "mlmon_report_version": REPORT_SCHEMA_VERSION,
-        "status": worst(report.findings).value,
+        "status": status_of(report.findings),
         "records": report.overall.records,
         "inputs": ingest_plain(report.ingest),
         "far_from_rest": to_plain(report.far_from_rest),
@@ -56,10 +58,10 @@ def _drift(report: DriftReport) -> dict[str, Any]:
     reference = report.reference
     return {
         "mlmon_drift_version": DRIFT_SCHEMA_VERSION,
-        "status": worst(report.findings).value,
+        "status": status_of(report.findings),
         "inputs": ingest_plain(report.ingest),
         "reference": None if reference is None else to_plain({
-            "source": reference.source, "n_rows": reference.n_rows, "class_shares": reference.class_shares,
+            "source": reference.source, "path": reference.path, "n_rows": reference.n_rows, "class_shares": reference.class_shares,
             "confidence_mean": reference.confidence.mean if reference.confidence else None,
         }),
         "prediction_drift": _judged("prediction_drift", report.prediction, "first_breach"),
@@ -76,7 +78,7 @@ def _judged(check: str, result: Any, first_key: str) -> dict[str, Any]:
 
 
 def _findings_only(result: Any) -> dict[str, Any]:
-    return {"status": worst(result.findings).value, "findings": to_plain(result.findings)}
+    return {"status": status_of(result.findings), "findings": to_plain(result.findings)}
 
 
 _SECTIONS = {Report: _report, DriftReport: _drift, BenchReport: bench_payload, CheckReport: check_payload}

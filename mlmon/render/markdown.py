@@ -25,6 +25,7 @@ from typing import Any
 
 from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
 from mlmon.plain import iso_utc
+from mlmon.render.human import reference_name
 from mlmon.render.junit import command_name
 from mlmon.verdicts.findings import Finding, Severity, worst
 
@@ -129,7 +130,7 @@ def _drift_numbers(report: DriftReport) -> list[str]:
     if reference is None:
         facts.append("reference: none")
     else:
-        facts.append(f"reference: {cell(reference.source or 'unnamed')} ({reference.n_rows:,} rows)")
+        facts.append(f"reference: {cell(reference_name(reference))} ({reference.n_rows:,} rows)")
     return facts
 
 

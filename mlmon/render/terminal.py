@@ -1,6 +1,22 @@
-"""Terminal output with rich: tables and sparklines. Colour only on a TTY without NO_COLOR;
-otherwise the same layout as plain text. ``render`` shows any result with findings; the
-report's sections are here, drift's in ``terminal_drift`` and bench's in ``terminal_bench``."""
+"""Terminal output with rich: tables and sparklines that fit the width. ANSI styles only
+when ``color`` (decided at the CLI boundary: a TTY without NO_COLOR); otherwise the same
+layout as plain text. ``render`` shows any result with findings; the report's sections are
+here, drift's in ``terminal_drift``, check's in ``terminal_check`` and bench's in
+``terminal_bench``.
+
+Width: ``COLUMNS`` when set, else the terminal's width on a TTY, else (piped) 200 columns,
+so that a pipe or a file gets unwrapped lines (:mod:`mlmon.render.terminal_fit`). Numbers
+and times follow :mod:`mlmon.render.human`.
+
+Columns dropped as the width shrinks (first listed goes first):
+
+- By model: predictions, conf mean, p50, p95, requests; then the version folds under the
+  model.
+- Over time: records, requests (window start, p99 and error rate stay); more than 48
+  windows are shown in buckets (sums; p99 and error rate the bucket's worst window), and
+  then the count of windows per bucket goes first.
+- Checks: the scope folds under the check; the finding wraps.
+"""
 
 from __future__ import annotations
 
@@ -15,19 +31,47 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from mlmon.analyses.ops_types import OpsSummary
+from mlmon.analyses.ops_types import OpsSummary, WindowOps
 from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
 from mlmon.ingest.problems import IngestStats
 from mlmon.plain import iso_utc
+from mlmon.render.human import (
+    MINUTE,
+    SECOND,
+    fmt_fixed,
+    fmt_latency,
+    fmt_latency_in,
+    fmt_pct,
+    fmt_sig,
+    fmt_span,
+    fmt_time,
+    humane,
+    latency_unit,
+    plural,
+    time_precision,
+)
+from mlmon.render.terminal_fit import (
+    PIPED_WIDTH,
+    Col,
+    bucket_size,
+    chunks,
+    fit_table,
+    output_width,
+    para,
+    spark_bucket,
+    sparkline,
+    wrap,
+)
 from mlmon.verdicts.findings import Finding, Severity
 
-SPARKS = "▁▂▃▄▅▆▇█"
+__all__ = ["fmt_pct", "fmt_time", "output_width", "sparkline"]
+
 SEVERITY_STYLE = {Severity.OK: "green", Severity.WARNING: "yellow", Severity.CRITICAL: "bold red", Severity.UNKNOWN: "magenta"}
 SEVERITY_MARK = {Severity.OK: "ok", Severity.WARNING: "WARN", Severity.CRITICAL: "FAIL", Severity.UNKNOWN: "n/a"}
 
 
-def to_text(renderables: Iterable[RenderableType], *, color: bool, width: int = 110) -> str:
-    """Render to a string; ANSI styles only when ``color``."""
+def to_text(renderables: Iterable[RenderableType], *, color: bool, width: int = PIPED_WIDTH) -> str:
+    """Render to a string at ``width`` columns; ANSI styles only when ``color``."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, color_system="standard" if color else None, highlight=False)
     for item in renderables:
@@ -35,30 +79,25 @@ def to_text(renderables: Iterable[RenderableType], *, color: bool, width: int = 
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
-def sparkline(values: Sequence[float | None]) -> str:
-    """One character per value, scaled to the largest; a gap (None) is a space."""
-    present = [v for v in values if v is not None]
-    top = max(present, default=0.0)
-    if top <= 0:
-        return "".join(" " if v is None else SPARKS[0] for v in values)
-    return "".join(" " if v is None else SPARKS[min(int(v / top * (len(SPARKS) - 1) + 0.5), len(SPARKS) - 1)] for v in values)
-
-
 def fmt_ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.1f}"
-
-
-def fmt_pct(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{value:.{digits}%}"
+    """Milliseconds as a number without the unit (see :func:`mlmon.render.human.fmt_latency_in`)."""
+    return fmt_latency_in(value, 1.0)
 
 
 def fmt_num(value: float | None, fmt: str) -> str:
-    """``value`` formatted with ``fmt``, or ``-`` when it is missing, NaN or infinite."""
-    return "-" if value is None or not math.isfinite(value) else format(value, fmt)
+    """``value`` formatted with ``fmt``, or ``-`` when it is missing, NaN or infinite; never
+    ``-0.000``."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    text = format(value, fmt)
+    if text.startswith("-") and not any(ch in "123456789" for ch in text.split("e")[0]):
+        text = text[1:]
+    return text
 
 
-def fmt_time(value: datetime | None) -> str:
-    return "-" if value is None else value.strftime("%Y-%m-%d %H:%M")
+def title(text: str) -> Text:
+    """A table's title, on its own line."""
+    return Text(text, style="italic")
 
 
 MIN_EMPTY_RUN = 3
@@ -76,8 +115,8 @@ class EmptyRun:
     last: datetime
     """Start of the last."""
 
-    def describe(self) -> str:
-        return f"… {self.count:,} empty windows ({fmt_time(self.first)} to {fmt_time(self.last)})"
+    def describe(self, precision: int = MINUTE) -> str:
+        return f"… {self.count:,} empty windows ({fmt_time(self.first, precision)} to {fmt_time(self.last, precision)})"
 
 
 def fold_empty_runs(rows: Sequence[Any], is_empty: Callable[[Any], bool], group: Callable[[Any], object] = lambda _: None) -> list[Any]:
@@ -98,125 +137,176 @@ def fold_empty_runs(rows: Sequence[Any], is_empty: Callable[[Any], bool], group:
     return out
 
 
-def ingest_lines(stats: IngestStats) -> list[RenderableType]:
-    files = f"{len(stats.files)} file{'s' if len(stats.files) != 1 else ''}"
-    lines: list[RenderableType] = []
+def ingest_lines(stats: IngestStats, width: int = PIPED_WIDTH) -> list[RenderableType]:
+    """What was read, skipped and left out, in words."""
+    lines: list[RenderableType] = [para(f"read {plural(stats.lines, 'line')} from {plural(len(stats.files), 'file')}: {plural(stats.records, 'record')}", width, "dim")]
     for heading, problems in (("skipped", stats.lines_skipped), ("values not used", stats.values_not_used)):
         if problems:
-            lines.append(Text(f"{heading}: " + ", ".join(f"{n:,} {reason}" for reason, n in problems.items()), style="yellow"))
-    lines.extend(Text(f"  {example}", style="dim") for example in stats.examples)
+            lines.append(para(f"{heading}: " + ", ".join(f"{n:,} {reason}" for reason, n in problems.items()), width, "yellow"))
+    lines.extend(para(f"  {example}", width, "dim") for example in stats.examples)
     if stats.outside_time_range:
-        lines.append(Text(f"{stats.outside_time_range:,} records outside --since/--until", style="dim"))
+        lines.append(para(f"{plural(stats.outside_time_range, 'record')} outside --since/--until", width, "dim"))
     if stats.ignored_files:
-        lines.append(Text(f"ignored {len(stats.ignored_files)} file(s) in directories that do not look like logs", style="dim"))
+        lines.append(para(f"ignored {plural(len(stats.ignored_files), 'file')} in directories that do not look like logs", width, "dim"))
     if stats.unreadable_files:
-        lines.append(Text(f"skipped {len(stats.unreadable_files)} unreadable file(s): " + "; ".join(stats.unreadable_files[:3]), style="yellow"))
-    return [Text(f"read {stats.lines:,} lines from {files}: {stats.records:,} records", style="dim"), *lines]
+        text = f"skipped {plural(len(stats.unreadable_files), 'unreadable file')}: " + "; ".join(stats.unreadable_files[:3])
+        lines.append(para(text, width, "yellow"))
+    return lines
 
 
-def findings_table(findings: Sequence[Finding]) -> Table:
-    table = Table(title="Checks", title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("", "check", "scope", "finding"):
-        table.add_column(column)
-    for finding in findings:
-        style = SEVERITY_STYLE[finding.severity]
-        table.add_row(Text(SEVERITY_MARK[finding.severity], style=style), finding.check, finding.scope, finding.message)
-    return table
+def mark(severity: Severity) -> Text:
+    """The verdict word of ``severity``, styled."""
+    return Text(SEVERITY_MARK[severity], style=SEVERITY_STYLE[severity])
 
 
-def _overview(summary: OpsSummary) -> Table:
-    table = Table(show_header=False, show_edge=False, pad_edge=False, box=None)
-    table.add_column(style="bold")
-    table.add_column()
-    span = f"{fmt_time(summary.start)} → {fmt_time(summary.end)} UTC ({summary.throughput.span_seconds / 86400:.1f} days)"
-    table.add_row("time span", span)
-    tp = summary.throughput
-    mean = "-" if tp.mean_rps is None else f"{tp.mean_rps:.3g} req/s"
-    table.add_row("requests", f"{tp.requests:,}   mean {mean}   peak {tp.peak_rps:.3g} req/s (minute of {fmt_time(tp.peak_minute)})")
-    lat = summary.latency
-    table.add_row("latency ms", f"p50 {fmt_ms(lat.p50_ms)}   p95 {fmt_ms(lat.p95_ms)}   p99 {fmt_ms(lat.p99_ms)}   max {fmt_ms(lat.max_ms)}   ({lat.count:,} values, numpy linear)")
-    err = summary.errors
+def findings_table(findings: Sequence[Finding], width: int = PIPED_WIDTH) -> list[RenderableType]:
+    """The title and table of findings; narrow, the scope folds under the check."""
+    cols = [Col("status", "left"), Col("check", "left"), Col("scope", "left", drop=1, fold="check"), Col("finding", "left", flex=True, min_width=36)]
+    rows = [[mark(f.severity), f.check, f.scope, humane(f.message)] for f in findings]
+    return [title("Checks"), fit_table(cols, rows, width)]
+
+
+def _flow(pieces: Sequence[str], room: int, sep: str = "   ") -> str:
+    """``pieces`` joined by ``sep``, broken between pieces to lines of ``room`` cells."""
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and len(lines[-1]) + len(sep) + len(piece) <= room:
+            lines[-1] += sep + piece
+        else:
+            lines.extend(wrap(piece, room))
+    return "\n".join(lines)
+
+
+def _overview_rows(summary: OpsSummary) -> list[tuple[str, list[str], str]]:
+    tp, lat, err = summary.throughput, summary.latency, summary.errors
+    long = summary.start is not None and summary.end is not None and (summary.end - summary.start).total_seconds() >= 3600
+    precision = MINUTE if long else SECOND
+    rows = [("time span", [f"{fmt_time(summary.start, precision)} → {fmt_time(summary.end, precision)} UTC", f"({fmt_span(tp.span_seconds)})"], " ")]
+    mean = "-" if tp.mean_rps is None else f"{fmt_sig(tp.mean_rps)} req/s"
+    over_span = getattr(tp, "peak_bucket_seconds", 60.0) != 60.0
+    where = "over the whole span" if over_span else f"minute of {fmt_time(tp.peak_minute)}"
+    rows.append(("requests", [f"{tp.requests:,}", f"mean {mean}", f"peak {fmt_sig(tp.peak_rps)} req/s ({where})"], "   "))
+    latency = [f"{name} {fmt_latency(value)}" for name, value in (("p50", lat.p50_ms), ("p95", lat.p95_ms), ("p99", lat.p99_ms), ("max", lat.max_ms))]
+    rows.append(("latency", [*latency, f"({plural(lat.count, 'value')}, numpy linear)"], "   "))
     kinds = ", ".join(f"{kind} {n:,}" for kind, n in err.by_kind.items() if n)
-    table.add_row("errors", f"{fmt_pct(err.rate)} ({err.errors:,} of {err.requests:,})" + (f": {kinds}" if kinds else ""))
+    rows.append(("errors", [f"{fmt_pct(err.rate)} ({err.errors:,} of {err.requests:,})" + (f": {kinds}" if kinds else "")], "   "))
     if summary.resources:
         res = summary.resources
-        table.add_row("resources", f"cpu mean {fmt_ms(res.cpu_mean)}% max {fmt_ms(res.cpu_max)}%   rss mean {fmt_ms(res.rss_mean_mb)} MiB max {fmt_ms(res.rss_max_mb)} MiB")
+        rows.append(("resources", [f"cpu mean {fmt_fixed(res.cpu_mean, 1)}% max {fmt_fixed(res.cpu_max, 1)}%",
+                                   f"rss mean {fmt_fixed(res.rss_mean_mb, 1)} MiB max {fmt_fixed(res.rss_max_mb, 1)} MiB"], "   "))
     if summary.predictions:
         pred = summary.predictions
-        shares = "  ".join(f"{label} {share:.1%}" for label, share in pred.class_shares.items())
-        table.add_row("predictions", f"{pred.count:,}: {shares}")
-        p10 = "-" if pred.confidence_p10 is None else f"{pred.confidence_p10:.3f}"
-        mean_conf = "-" if pred.confidence_mean is None else f"{pred.confidence_mean:.3f}"
-        table.add_row("confidence", f"mean {mean_conf}   p10 {p10}")
+        shares = [f"{label} {fmt_pct(share, 1)}" for label, share in pred.class_shares.items()] or [""]
+        rows.append(("predictions", [f"{pred.count:,}: {shares[0]}".rstrip(), *shares[1:]], "  "))
+        rows.append(("confidence", [f"mean {fmt_fixed(pred.confidence_mean, 3)}", f"p10 {fmt_fixed(pred.confidence_p10, 3)}"], "   "))
+    return rows
+
+
+def _overview(summary: OpsSummary, width: int) -> Table:
+    table = Table(show_header=False, show_edge=False, pad_edge=False, box=None)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(no_wrap=True)
+    rows = _overview_rows(summary)
+    room = max(width - max(len(key) for key, _, _ in rows) - 2, 20)
+    for key, pieces, sep in rows:
+        table.add_row(key, _flow(pieces, room, sep))
     return table
 
 
-def _by_model(groups: Sequence[OpsSummary]) -> Table:
-    table = Table(title="By model", title_justify="left", show_edge=False, pad_edge=False)
-    for name in ("model", "version", "requests", "p50 ms", "p95 ms", "p99 ms", "errors", "predictions", "conf mean"):
-        table.add_column(name, justify="left" if name in {"model", "version"} else "right")
+def _by_model(groups: Sequence[OpsSummary], width: int) -> list[RenderableType]:
+    unit, factor = latency_unit(v for g in groups for v in (g.latency.p50_ms, g.latency.p95_ms, g.latency.p99_ms))
+    cols = [Col("model", "left"), Col("version", "left", drop=6, fold="model"), Col("requests", drop=5),
+            Col(f"p50 {unit}", drop=3), Col(f"p95 {unit}", drop=4), Col(f"p99 {unit}"), Col("errors"),
+            Col("predictions", drop=1), Col("conf mean", drop=2)]
+    rows = []
     for g in groups:
         conf = g.predictions.confidence_mean if g.predictions else None
-        table.add_row(
-            g.model or "-", g.model_version or "-", f"{g.throughput.requests:,}", fmt_ms(g.latency.p50_ms), fmt_ms(g.latency.p95_ms),
-            fmt_ms(g.latency.p99_ms), fmt_pct(g.errors.rate), f"{g.predictions.count:,}" if g.predictions else "0",
-            "-" if conf is None else f"{conf:.3f}",
-        )
-    return table
+        rows.append([
+            g.model or "-", g.model_version or "-", f"{g.throughput.requests:,}", fmt_latency_in(g.latency.p50_ms, factor),
+            fmt_latency_in(g.latency.p95_ms, factor), fmt_latency_in(g.latency.p99_ms, factor), fmt_pct(g.errors.rate),
+            f"{g.predictions.count:,}" if g.predictions else "0", fmt_fixed(conf, 3),
+        ])
+    return [title("By model"), fit_table(cols, rows, width)]
 
 
-def _windows(report: Report) -> list[RenderableType]:
-    rows = report.windows
-    table = Table(title=f"Over time ({report.window.describe()})", title_justify="left", show_edge=False, pad_edge=False)
-    for name in ("window start", "records", "requests", "p99 ms", "error rate"):
-        table.add_column(name, justify="left" if name == "window start" else "right")
+def _window_rows(rows: Sequence[WindowOps], precision: int, factor: float) -> tuple[list[list[Any]], str]:
+    """The over-time rows (one per window, runs of empty ones folded; buckets beyond a
+    screenful) and a note on what a bucket shows."""
     shown = fold_empty_runs(rows, lambda w: w.records == 0)
-    for w in shown:
-        if isinstance(w, EmptyRun):
-            table.add_row(Text(w.describe(), style="dim"), "", "", "", "")
-        else:
-            table.add_row(fmt_time(w.start), f"{w.records:,}", f"{w.requests:,}", fmt_ms(w.p99_ms), fmt_pct(w.error_rate))
+    if len(shown) <= 48:
+        return [
+            [Text(w.describe(precision), style="dim"), "", "", "", ""] if isinstance(w, EmptyRun)
+            else [fmt_time(w.start, precision), f"{w.records:,}", f"{w.requests:,}", fmt_latency_in(w.p99_ms, factor), fmt_pct(w.error_rate)]
+            for w in shown
+        ], ""
+    size = bucket_size(len(rows))
+    out = []
+    for chunk in chunks(rows, size):
+        p99 = [w.p99_ms for w in chunk if w.p99_ms is not None]
+        rates = [w.error_rate for w in chunk if w.error_rate is not None]
+        out.append([fmt_time(chunk[0].start, precision), f"{len(chunk):,}", f"{sum(w.records for w in chunk):,}", f"{sum(w.requests for w in chunk):,}",
+                    fmt_latency_in(max(p99, default=None), factor), fmt_pct(max(rates, default=None))])
+    return out, f"{len(rows):,} windows in rows of {size:,}: counts summed, p99 and error rate the worst window's"
+
+
+def _windows(report: Report, width: int) -> list[RenderableType]:
+    rows = report.windows
+    precision = time_precision([w.start for w in rows], report.window.duration)
+    unit, factor = latency_unit(w.p99_ms for w in rows)
+    cells, note = _window_rows(rows, precision, factor)
+    start_width = len(fmt_time(rows[0].start, precision))
+    cols = [Col("window start", "left", flex=True, min_width=start_width), *([Col("windows", drop=1)] if note else []),
+            Col("records", drop=2), Col("requests", drop=3), Col(f"p99 {unit}"), Col("error rate")]
+    parts: list[RenderableType] = [title(f"Over time ({report.window.describe()}, UTC)")]
+    if note:
+        parts.append(para(note, width, "dim"))
+    parts.append(fit_table(cols, cells, width))
+    room = max(width - 8, 8)
     sparks = Table(show_header=False, show_edge=False, pad_edge=False, box=None)
     sparks.add_column(style="bold")
-    sparks.add_column()
-    sparks.add_row("p99", sparkline([None if isinstance(w, EmptyRun) else w.p99_ms for w in shown]))
-    sparks.add_row("errors", sparkline([None if isinstance(w, EmptyRun) else w.error_rate for w in shown]))
-    return [table, sparks]
+    sparks.add_column(no_wrap=True)
+    sparks.add_row("p99", sparkline([w.p99_ms for w in rows], room))
+    sparks.add_row("errors", sparkline([w.error_rate for w in rows], room))
+    parts.append(sparks)
+    if (per := spark_bucket(len(rows), room)) > 1:
+        parts.append(para(f"one mark per {per:,} windows: the highest of them", width, "dim"))
+    return parts
 
 
-def report_parts(report: Report) -> list[RenderableType]:
+def report_parts(report: Report, width: int = PIPED_WIDTH) -> list[RenderableType]:
     """The renderables of ``mlmon report``, in order."""
-    parts: list[RenderableType] = [Text("mlmon report", style="bold"), *ingest_lines(report.ingest)]
+    parts: list[RenderableType] = [Text("mlmon report", style="bold"), *ingest_lines(report.ingest, width)]
     if far := report.far_from_rest:
         one = far.records == 1
-        parts.append(Text(
-            f"{far.records:,} record{'' if one else 's'} far outside the rest in time (a clock bug?); "
-            f"--since {iso_utc(far.since)} --until {iso_utc(far.until)} leaves {'it' if one else 'them'} out", style="yellow"))
-    parts += [Text(""), _overview(report.overall)]
+        parts.append(para(
+            f"{plural(far.records, 'record')} far outside the rest in time (a clock bug?); "
+            f"--since {iso_utc(far.since)} --until {iso_utc(far.until)} leaves {'it' if one else 'them'} out", width, "yellow"))
+    parts += [Text(""), _overview(report.overall, width)]
     if report.by_model:
-        parts += [Text(""), _by_model(report.by_model)]
+        parts += [Text(""), *_by_model(report.by_model, width)]
     if report.windows:
-        parts += [Text(""), *_windows(report)]
+        parts += [Text(""), *_windows(report, width)]
     if report.findings:
-        parts += [Text(""), findings_table(report.findings)]
+        parts += [Text(""), *findings_table(report.findings, width)]
     return parts
 
 
 def render(result: object, *, color: bool = False) -> str:
-    """``result`` as terminal text; a result type without sections of its own shows its
-    findings table."""
+    """``result`` as terminal text at :func:`output_width`; a result type without sections
+    of its own shows its findings table."""
+    width = output_width()
     if isinstance(result, Report):
-        return to_text(report_parts(result), color=color, width=110)
+        return to_text(report_parts(result, width), color=color, width=width)
     if isinstance(result, DriftReport):
         from mlmon.render.terminal_drift import drift_parts
 
-        return to_text(drift_parts(result), color=color, width=120)
+        return to_text(drift_parts(result, width), color=color, width=width)
     if isinstance(result, CheckReport):
         from mlmon.render.terminal_check import check_parts
 
-        return to_text(check_parts(result), color=color, width=140)
+        return to_text(check_parts(result, width), color=color, width=width)
     if isinstance(result, BenchReport):
         from mlmon.render.terminal_bench import bench_parts
 
-        return to_text(bench_parts(result), color=color, width=Console().width)
-    return to_text([findings_table(result.findings)], color=color)  # type: ignore[attr-defined]
+        return to_text(bench_parts(result, width), color=color, width=width)
+    return to_text(findings_table(result.findings, width), color=color, width=width)  # type: ignore[attr-defined]

@@ -60,6 +60,21 @@ def worst(findings: "list[Finding] | tuple[Finding, ...]") -> Severity:
     return max((Severity.OK, *(f.severity for f in findings)), key=lambda severity: severity.rank)
 
 
+NO_CHECKS = "no checks"
+"""The status of a result that holds no finding: nothing was checked, which is not ``ok``."""
+
+
+def status_of(findings: "list[Finding] | tuple[Finding, ...]") -> str:
+    """A result's one-word status, shared by every result's ``status`` and the JSON output:
+    the worst severity among the findings that could be judged (``ok``, ``warning``,
+    ``critical``); ``unknown`` when every finding is unknown; :data:`NO_CHECKS` when there
+    is no finding at all (no budget, no rule, no reference given)."""
+    if not findings:
+        return NO_CHECKS
+    known = [f for f in findings if f.severity is not Severity.UNKNOWN]
+    return worst(known).value if known else Severity.UNKNOWN.value
+
+
 def exit_code(findings: "list[Finding] | tuple[Finding, ...]", fail_on: Severity = Severity.CRITICAL) -> int:
     """0 when no finding is at or above ``fail_on``, else 1 (a check breached)."""
     return 1 if any(f.severity.at_least(fail_on) for f in findings) else 0

@@ -1,0 +1,219 @@
+"""Numbers and times for people, shared by the terminal renderers (plain Python).
+
+The rules:
+
+- Counts: thousands separators (``51,611``) and the singular for one (``1 line``,
+  ``2 lines``): :func:`plural`.
+- Ordinary numbers never use scientific notation; :func:`fmt_sig` keeps significant digits
+  (``0.0261``, ``0.167``, ``1,235``).
+- Latency: at least three significant digits, one decimal from 10 up (``25.3 ms``,
+  ``1,005.0 ms``, ``2.35 ms``); under 1 ms it is shown in µs by the same rule
+  (``0.0077 ms`` → ``7.7 µs``): :func:`fmt_latency`. In sentences trailing zeros go
+  (``5 ms``); table cells keep them (``5.00``). A table column takes one unit for
+  all its cells, µs when every value is under 1 ms: :func:`latency_unit`.
+- p-values: two significant digits (``0.82``, ``0.022``); scientific notation only under
+  0.001 (``2.5e-236``): :func:`fmt_p`.
+- Fixed decimals never show ``-0.000``: a value that rounds to zero has no sign
+  (:func:`fmt_fixed`); a share that rounds to zero but is not zero reads ``<0.1%``.
+- Times are UTC, written ``2026-11-09 00:00`` (never ``+00:00``, never ``T…Z`` in the
+  terminal) with the precision the windows need (:func:`time_precision`): a date for whole
+  days, minutes for hours and minutes, seconds for windows of a minute or less (or starts
+  off the minute), milliseconds below a second. :func:`humane` rewrites the ISO times and
+  ``window(s)`` of verdict sentences the same way (the JSON keeps them as they are).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from itertools import pairwise
+
+DAY, MINUTE, SECOND, MILLI = 0, 1, 2, 3
+"""Time precisions, coarsest first."""
+
+_TIME_FORMATS = {DAY: "%Y-%m-%d", MINUTE: "%Y-%m-%d %H:%M", SECOND: "%Y-%m-%d %H:%M:%S", MILLI: "%Y-%m-%d %H:%M:%S.%f"}
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 line``, ``51,611 lines`` (``many`` when the plural is not ``noun + s``)."""
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
+def fmt_sig(value: float | None, digits: int = 3, strip: bool = True) -> str:
+    """``value`` with at least ``digits`` significant digits, thousands separators and no
+    scientific notation; trailing zeros dropped when ``strip``. ``-`` when missing."""
+    if not _finite(value):
+        return "-"
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:,.{decimals}f}"
+    if strip and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_fixed(value: float | None, digits: int, signed: bool = False) -> str:
+    """``value`` with ``digits`` decimals (and a sign when ``signed``); a value that rounds
+    to zero is ``0.000``, never ``-0.000``."""
+    if not _finite(value):
+        return "-"
+    text = f"{value:{'+' if signed else ''},.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        return f"{0:.{digits}f}"
+    return text
+
+
+def fmt_pct(value: float | None, digits: int = 2) -> str:
+    """A fraction as a percentage (``0.0104`` → ``1.04%``); a share that is not zero but
+    rounds to zero reads ``<0.01%``."""
+    if not _finite(value):
+        return "-"
+    text = f"{value:.{digits}%}"
+    if value != 0 and float(text[:-1]) == 0:
+        return f"<{10 ** -digits:.{digits}f}%" if value > 0 else f"-<{10 ** -digits:.{digits}f}%"
+    return "0.0%" if text.startswith("-") and float(text[:-1]) == 0 else text
+
+
+def fmt_p(value: float | None) -> str:
+    """A p-value: two significant digits, scientific notation only below 0.001."""
+    if not _finite(value):
+        return "-"
+    if value == 0:
+        return "0"
+    if value < 1e-3:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return fmt_sig(value, 2)
+
+
+def _latency_number(value: float, strip: bool = True) -> str:
+    return f"{value:,.1f}" if abs(value) >= 10 else fmt_sig(value, 3, strip)
+
+
+def fmt_latency(ms: float | None) -> str:
+    """A latency in milliseconds with its unit: ``25.3 ms``, ``7.7 µs``."""
+    if not _finite(ms):
+        return "-"
+    if 0 < abs(ms) < 1:
+        return f"{_latency_number(ms * 1000)} µs"
+    return f"{_latency_number(ms)} ms"
+
+
+def fmt_level(ms: float) -> str:
+    """A level someone set (a budget), as given: ``250 ms``, ``0.5 ms`` → ``500 µs``."""
+    return f"{fmt_sig(ms * 1000, 6)} µs" if 0 < abs(ms) < 1 else f"{fmt_sig(ms, 6)} ms"
+
+
+def latency_unit(values: Iterable[float | None]) -> tuple[str, float]:
+    """The unit (and factor from ms) for a column of latencies: µs when every value is
+    under 1 ms, else ms."""
+    present = [abs(v) for v in values if _finite(v)]
+    return ("µs", 1000.0) if present and max(present) < 1 else ("ms", 1.0)
+
+
+def fmt_latency_in(ms: float | None, factor: float) -> str:
+    """A latency in the unit :func:`latency_unit` chose, without the unit, keeping trailing
+    zeros (a table column: ``4.90``, ``5.00``)."""
+    return "-" if not _finite(ms) else _latency_number(ms * factor, strip=False)
+
+
+def fmt_span(seconds: float) -> str:
+    """A duration in the largest fitting unit: ``7.0 days``, ``5.2 hours``, ``12 minutes``."""
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            value = seconds / size
+            return f"{value:.1f} {unit}s" if size == 86400 or value < 10 else plural(round(value), unit)
+    return f"{fmt_sig(seconds, 2)} seconds" if seconds != 1 else "1 second"
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def fmt_time(value: datetime | None, precision: int = MINUTE) -> str:
+    """``value`` in UTC as ``2026-11-09 00:00`` at ``precision``; ``-`` when missing."""
+    if value is None:
+        return "-"
+    text = _utc(value).strftime(_TIME_FORMATS[precision])
+    return text[:-3] if precision == MILLI else text
+
+
+def _data_precision(value: datetime) -> int:
+    if value.microsecond:
+        return MILLI
+    if value.second:
+        return SECOND
+    return MINUTE if value.hour or value.minute else DAY
+
+
+def _step_precision(step: timedelta) -> int:
+    if step >= timedelta(days=1) and step % timedelta(days=1) == timedelta(0):
+        return DAY
+    if step > timedelta(minutes=1) and step % timedelta(minutes=1) == timedelta(0):
+        return MINUTE
+    return SECOND if step >= timedelta(seconds=1) else MILLI
+
+
+def time_precision(starts: Sequence[datetime], step: timedelta | None = None) -> int:
+    """The precision window starts need. Starts on the grid of the window length ``step``
+    (when not given, the smallest gap between starts) take what that length needs: a date
+    for whole days, minutes above a minute, seconds down to one, else milliseconds. Starts
+    off the grid (record-count windows start at a record) take what keeps them apart: minutes
+    when they lie a minute or more apart, else seconds or milliseconds. A lone start without
+    a length needs at most minutes."""
+    times = sorted({_utc(s) for s in starts})
+    gap = min((b - a for a, b in pairwise(times)), default=None)
+    by_data = max((_data_precision(t) for t in times), default=DAY)
+    step = step or gap
+    if step is None:
+        return min(by_data, MINUTE)
+    by_step = _step_precision(step)
+    if by_data <= by_step:
+        return by_step
+    apart = gap if gap is not None else step
+    return MINUTE if apart >= timedelta(minutes=1) else SECOND if apart >= timedelta(seconds=1) else MILLI
+
+
+def short_times(starts: Sequence[datetime], precision: int) -> list[str]:
+    """The starts at ``precision`` without what they all share: the year when they all
+    fall in one (``11-09``), the date when they all fall on one day (``13:00``)."""
+    texts = [fmt_time(s, precision) for s in starts]
+    if precision > DAY and len({t[:10] for t in texts}) == 1:
+        return [t[11:] for t in texts]
+    if len({t[:4] for t in texts}) == 1:
+        return [t[5:] for t in texts]
+    return texts
+
+
+_ISO = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(:\d\d)?(\.\d+)?(?:Z|[+-]00:00)")
+_PLURAL = re.compile(r"\b(\d[\d,]*) ((?:[a-z]+ )?)(\w+)\(s\)")
+
+
+def humane(message: str) -> str:
+    """A verdict sentence for the terminal: ISO times as ``2026-11-12 00:00`` (seconds only
+    when not zero), ``1 window(s)`` as ``1 window`` and ``7 window(s)`` as ``7 windows``."""
+
+    def when(match: re.Match[str]) -> str:
+        seconds = match.group(3) if match.group(3) not in (None, ":00") or match.group(4) else ""
+        return f"{match.group(1)} {match.group(2)}{seconds or ''}{match.group(4) or ''}"
+
+    def noun(match: re.Match[str]) -> str:
+        count = match.group(1)
+        return f"{count} {match.group(2)}{match.group(3)}{'' if count == '1' else 's'}"
+
+    return _PLURAL.sub(noun, _ISO.sub(when, message))
+
+
+def reference_name(reference: object) -> str:
+    """The profile as the user named it, and what it was built from when that differs."""
+    path, source = getattr(reference, "path", None), reference.source
+    if path and source and str(path) != str(source):
+        return f"{path} (built from {source})"
+    return str(path or source or "unnamed")

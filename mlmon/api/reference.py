@@ -22,6 +22,7 @@ from mlmon.ingest.features import HAS_FEATURES, feature_name
 from mlmon.ingest.needs import FeatureNeeds, Needs
 from mlmon.ingest.reader import IngestOptions, read_logs
 from mlmon.ingest.tables import TABLE_READERS, read_table
+from mlmon.plain import iso_utc
 from mlmon.reference.build import build_profile
 from mlmon.reference.profile import ReferenceProfile
 from mlmon.reference.store import save_profile
@@ -108,6 +109,6 @@ def typed_features(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _period(options: IngestOptions) -> str:
-    parts = [f"since {options.since.isoformat()}" if options.since else "", f"until {options.until.isoformat()}" if options.until else ""]
+    parts = [f"since {iso_utc(options.since)}" if options.since else "", f"until {iso_utc(options.until)}" if options.until else ""]
     text = ", ".join(p for p in parts if p)
     return f" ({text})" if text else ""

@@ -16,7 +16,7 @@ try:  # typer 0.2x bundles its own click
 except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
-from mlmon.cli.delivery import asks_for_nagios, deliver, error_exit_code
+from mlmon.cli.delivery import asks_for_nagios, deliver, error_exit_code, format_for_output
 from mlmon.cli.help import HelpGroup
 from mlmon.cli.progress import progress_shown, progress_wanted, stop_progress
 from mlmon.errors import MlmonError, OutputError
@@ -117,7 +117,7 @@ def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severit
     The progress display, if any, is removed first."""
     stop_progress()
     stats = getattr(result, "ingest", None)
-    if output_format.is_machine and stats is not None:
+    if format_for_output(output_format, output).is_machine and stats is not None:
         _warn_skipped(stats)
     raise typer.Exit(deliver(result, output_format, fail_on, output, write_stdout, use_color(color)))
 

@@ -51,6 +51,10 @@ _EXPORTS = {
     "build_bench_report": "mlmon.api.bench",
     "BenchResult": "mlmon.bench.result",
     "PredictionLog": "mlmon.instrument",
+    "JsonFormatter": "mlmon.instrument",
+    "MonitoredSession": "mlmon.instrument",
+    "ResourceMonitor": "mlmon.instrument",
+    "monitor": "mlmon.instrument",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -408,3 +408,62 @@ def test_cli_unavailable_provider_exits_2():
         pytest.skip("this onnxruntime build has CUDA")
     result = bench_cli("--providers", "cuda,cpu", "-n", "3")
     assert result.exit_code == 2 and "not available" in result.stderr
+
+
+# --------------------------------------------------------------------------- real model outputs
+
+
+def _ort_dataset(name: str) -> Path:
+    import onnxruntime as ort
+
+    return Path(ort.__file__).parent / "datasets" / name
+
+
+def test_log_of_an_sklearn_onnx_classifier_records_its_zipmap_prediction(tmp_path):
+    log = tmp_path / "iris.jsonl"
+    result = run_bench(_ort_dataset("logreg_iris.onnx"), warmup=0, iterations=25, log=log)
+    assert result.prediction_source == "label + probabilities (ZipMap)"
+    records = _read_log(log)
+    assert len(records) == 25
+    assert all(r["label"] in {"0", "1", "2"} and 0 <= r["confidence"] <= 1 for r in records)
+    assert all(r["confidence"] >= 1 / 3 - 1e-6 for r in records)  # the label is the most probable class
+
+
+def test_log_of_an_elementwise_model_records_no_prediction_and_says_why(tmp_path):
+    log = tmp_path / "mul.jsonl"
+    bench = bench_cli(str(_ort_dataset("mul_1.onnx")), "-n", "10", "--warmup", "0", "--log", str(log),
+                      "--format", "json")
+    assert bench.exit_code == 0, bench.output
+    assert json.loads(bench.stdout)["run"]["predictions_from"] == "none: not a classifier"
+    assert all("label" not in r and "confidence" not in r for r in _read_log(log))
+    terminal = bench_cli(str(_ort_dataset("mul_1.onnx")), "-n", "5", "--warmup", "0", "--log", str(log), "--force")
+    assert terminal.exit_code == 0 and "predictions: none: not a classifier" in terminal.stdout
+
+
+def test_bundled_model_still_logs_labels_a_to_d_and_says_which_output(tmp_path):
+    log = tmp_path / "b.jsonl"
+    result = run_bench(warmup=0, iterations=10, log=log)
+    assert result.prediction_source == "probabilities (probability rows)"
+    assert {r["label"] for r in _read_log(log)} <= {"A", "B", "C", "D"}
+    assert run_bench(warmup=0, iterations=2).prediction_source is None  # no --log, nothing read
+
+
+def test_prediction_options(tmp_path):
+    log = tmp_path / "p.jsonl"
+    bench = bench_cli("-n", "5", "--warmup", "0", "--log", str(log), "--no-predictions", "--format", "json")
+    assert bench.exit_code == 0, bench.output
+    assert json.loads(bench.stdout)["run"]["predictions_from"] == "none: --no-predictions"
+    assert all("label" not in r for r in _read_log(log))
+    mul = str(_ort_dataset("mul_1.onnx"))
+    bench = bench_cli(mul, "-n", "5", "--warmup", "0", "--log", str(log), "--force", "--proba-output", "Y")
+    assert bench.exit_code == 0 and "predictions: Y (logits, soft-maxed)" in bench.stdout
+    assert all(r["label"] in {"0", "1"} and 0.5 <= r["confidence"] <= 1 for r in _read_log(log))
+    iris = str(_ort_dataset("logreg_iris.onnx"))
+    bench = bench_cli(iris, "-n", "5", "--log", str(log), "--force", "--label-output", "label")
+    assert bench.exit_code == 0 and "label + probabilities (ZipMap)" in bench.stdout
+    bench = bench_cli(iris, "-n", "5", "--log", str(log), "--force", "--proba-output", "label")
+    assert bench.exit_code == 2 and "--proba-output label: not a probability output" in bench.stderr
+    bench = bench_cli(mul, "-n", "5", "--log", str(log), "--force", "--label-output", "X")
+    assert bench.exit_code == 2 and "--label-output X: the model has no such output (its outputs: Y)" in bench.stderr
+    with pytest.raises(UsageError, match="not both"):
+        run_bench(mul, warmup=0, iterations=1, proba_output="Y", predictions=False)

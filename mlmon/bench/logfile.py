@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,35 @@ def check_log_path(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+class _Sink:
+    """The file under the :class:`~mlmon.instrument.PredictionLog`: it keeps the first
+    ``OSError`` instead of raising it (the log would swallow it, as a service's must), so
+    :class:`LogWriter` reports it as one line and stops."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "w", buffering=1, encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self.error: OSError | None = None
+
+    def write(self, text: str) -> int:
+        if self.error is None:
+            try:
+                return self._file.write(text)
+            except OSError as exc:
+                self.error = exc
+        return 0
+
+    def flush(self) -> None:
+        if self.error is None:
+            try:
+                self._file.flush()
+            except OSError as exc:
+                self.error = exc
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class LogWriter:
     """Writes one ``inference`` record per timed call through :mod:`mlmon.instrument`."""
 
@@ -64,26 +94,30 @@ class LogWriter:
         self.path = path
         self._failed = False
         try:
-            self._log = PredictionLog(path, append=False, model=model_name)
+            self._sink = _Sink(path)
         except OSError as exc:
             raise log_error(path, exc) from None
+        self._log = PredictionLog(self._sink, model=model_name)  # type: ignore[arg-type]
         # One reading of both clocks converts perf_counter_ns stamps to wall-clock time.
         self._wall_ns = time.time_ns()
         self._perf_ns = time.perf_counter_ns()
 
     def write(self, starts_ns: np.ndarray, latencies_ms: np.ndarray, batch_size: int,
-              labels: list[str], confidences: np.ndarray) -> None:
+              labels: Sequence[str], confidences: Sequence[float | None]) -> None:
+        """One record per call; ``labels``/``confidences`` (empty: none) are per call too,
+        a None confidence leaves the key out."""
         offset = self._wall_ns - self._perf_ns
         inference = self._log.inference
-        try:
-            for i, (start, latency) in enumerate(zip(starts_ns.tolist(), latencies_ms.tolist())):
-                extra: dict[str, Any] = {}
-                if labels:
-                    extra = {"label": labels[i], "confidence": round(float(confidences[i]), 6)}
-                inference(latency, "ok", ts=start + offset, batch_size=batch_size, **extra)
-        except OSError as exc:
-            self._failed = True
-            raise log_error(self.path, exc) from None
+        for i, (start, latency) in enumerate(zip(starts_ns.tolist(), latencies_ms.tolist())):
+            extra: dict[str, Any] = {}
+            if labels:
+                extra["label"] = labels[i]
+                if confidences[i] is not None:
+                    extra["confidence"] = round(float(confidences[i]), 6)  # type: ignore[arg-type]
+            inference(latency, "ok", ts=start + offset, batch_size=batch_size, **extra)
+            if self._sink.error is not None:
+                self._failed = True
+                raise log_error(self.path, self._sink.error)
 
     @property
     def records(self) -> int:
@@ -91,8 +125,9 @@ class LogWriter:
 
     def close(self) -> None:
         """Close the file; a failure already reported by :meth:`write` is not raised again."""
+        self._log.close()
         try:
-            self._log.close()
+            self._sink.close()
         except OSError as exc:
             if not self._failed:
                 raise log_error(self.path, exc) from None

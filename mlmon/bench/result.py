@@ -169,3 +169,7 @@ class BenchResult:
     """Where ``--log`` records were written, if anywhere."""
     log_records: int = 0
     """How many records were written to ``log_path``."""
+    prediction_source: str | None = None
+    """With ``--log``: the model output(s) the records' ``label``/``confidence`` were read
+    from, e.g. ``label + probabilities (ZipMap)``, or ``none: not a classifier`` /
+    ``none: --no-predictions``; None without ``--log``."""

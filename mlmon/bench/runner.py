@@ -4,21 +4,41 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import cycle, islice
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from mlmon.bench import inputs as inputs_mod
 from mlmon.bench.logfile import LogWriter, check_log_path
 from mlmon.bench.options import GraphOptimization
-from mlmon.bench.predict import classification_output, decode
+from mlmon.bench.predict import (
+    PredictionChoice,
+    check_output_names,
+    classification_output,
+    decode_kept,
+)
 from mlmon.bench.result import BenchResult, ConfigResult, ModelInfo
-from mlmon.bench.session import (bundled_model_path, load_session, model_labels, resolve_providers,
-                                 run_error, tensor_specs)
-from mlmon.bench.timing import (CallTimes, CpuMeter, PeakRssMeter, concurrent_loops, durations_ms,
-                                latency_stats, rss_mib, timed_loop)
+from mlmon.bench.session import (
+    bundled_model_path,
+    load_session,
+    model_labels,
+    resolve_providers,
+    run_error,
+    tensor_specs,
+)
+from mlmon.bench.timing import (
+    CallTimes,
+    CpuMeter,
+    PeakRssMeter,
+    concurrent_loops,
+    durations_ms,
+    latency_stats,
+    rss_mib,
+    timed_loop,
+)
 from mlmon.errors import UsageError
 
 DEFAULT_DURATION_S = 2.0
@@ -44,16 +64,23 @@ def _check_options(warmup: int, iterations: int | None, duration_s: float | None
     return duration_s
 
 
+def _predictions(predictions: bool, label_output: str | None, proba_output: str | None) -> dict[str, Any]:
+    """The prediction options, checked; the first configuration adds its ``choice``."""
+    if not predictions and (label_output is not None or proba_output is not None):
+        raise UsageError("give --label-output/--proba-output or --no-predictions, not both")
+    return {"label_output": label_output, "proba_output": proba_output, "enabled": predictions}
+
+
 def _run_config(session: Any, info: ModelInfo, feeds: list[dict[str, np.ndarray]], *, warmup: int,
                 iterations: int | None, duration_s: float | None, concurrency: int,
-                log: LogWriter | None) -> ConfigResult:
+                log: LogWriter | None, predictions: dict[str, Any]) -> ConfigResult:
     batch = inputs_mod.batch_size_of(feeds[0], info.inputs)
     run = session.run
     try:
         probe = run(None, feeds[0])  # fails fast on a wrong shape or dtype, before any timing
     except Exception as exc:
         raise run_error(exc, f"with batch size {batch}") from None
-    keep = classification_output(info.outputs, probe, batch) if log is not None else None
+    keep = _choose_outputs(info, probe, feeds[0], predictions) if log is not None else None
     duration_ns = None if duration_s is None else int(duration_s * 1e9)
     meters: dict[str, Any] = {}
 
@@ -82,7 +109,7 @@ def _run_config(session: Any, info: ModelInfo, feeds: list[dict[str, np.ndarray]
         raise run_error(exc, f"with batch size {batch}") from None
     starts, latencies, order = durations_ms(times)
     if log is not None:
-        labels, confidences = _decode_kept(times, order, info.labels) if keep is not None else ([], np.empty(0))
+        labels, confidences = _decode_kept(times, order, predictions["choice"], info.labels)
         log.write(starts, latencies, batch, labels, confidences)
     wall_s = (end - begin) / 1e9
     calls = int(latencies.size)
@@ -97,10 +124,24 @@ def _run_config(session: Any, info: ModelInfo, feeds: list[dict[str, np.ndarray]
     )
 
 
-def _decode_kept(times: Sequence[CallTimes], order: np.ndarray, labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
+def _choose_outputs(info: ModelInfo, probe: Sequence[Any], feed: Mapping[str, np.ndarray],
+                    predictions: dict[str, Any]) -> tuple[int, ...] | None:
+    """Output indices to keep from each timed call. The first configuration decides (on its
+    probe call) and later ones reuse that choice, so every batch size reads the same outputs."""
+    if "choice" not in predictions:
+        predictions["choice"] = classification_output(
+            info.outputs, probe, input_shapes=[a.shape for a in feed.values()], labels=info.labels,
+            label_output=predictions.get("label_output"), proba_output=predictions.get("proba_output"),
+            enabled=predictions.get("enabled", True))
+    choice: PredictionChoice = predictions["choice"]
+    return choice.indices or None
+
+
+def _decode_kept(times: Sequence[CallTimes], order: np.ndarray, choice: PredictionChoice,
+                 labels: Sequence[str]) -> tuple[list[str], list[float | None]]:
     """Label and confidence of the first sample of every call, in start order."""
-    first_rows = np.stack([np.asarray(out)[0] for ct in times for out in ct.kept])
-    return decode(first_rows[order], labels)
+    kept = [out for ct in times for out in ct.kept]
+    return decode_kept(choice, [kept[i] for i in order.tolist()] if kept else [], labels)
 
 
 def _model_info(session: Any, path: Path, bundled: bool, load_ms: float, optimization: GraphOptimization, threads: int) -> ModelInfo:
@@ -119,6 +160,16 @@ def _feeds(info: ModelInfo, base_feed: Any, batch_size: int | None, shapes: Mapp
     return inputs_mod.synthetic_feeds(info.inputs, batch_size, shapes or {}, seed)
 
 
+def _run_configs(session: Any, info: ModelInfo, feed_sets: Iterable[list[dict[str, np.ndarray]]],
+                 writer: LogWriter | None, chosen: dict[str, Any], **timing: Any) -> list[ConfigResult]:
+    """One :class:`ConfigResult` per set of feeds; the ``--log`` file is closed at the end."""
+    try:
+        return [_run_config(session, info, feeds, log=writer, predictions=chosen, **timing) for feeds in feed_sets]
+    finally:
+        if writer is not None:
+            writer.close()
+
+
 def run_bench(
     model: str | os.PathLike[str] | None = None,
     *,
@@ -134,6 +185,7 @@ def run_bench(
     graph_optimization: GraphOptimization | str = GraphOptimization.ALL,
     seed: int = 0,
     log: str | os.PathLike[str] | None = None,
+    label_output: str | None = None, proba_output: str | None = None, predictions: bool = True,
 ) -> BenchResult:
     """Time ``session.run`` on an ONNX model, one configuration per batch size.
 
@@ -146,7 +198,9 @@ def run_bench(
     ``threads`` is onnxruntime's intra-op thread count (0: its default); ``providers`` the
     execution providers in priority order. ``log`` writes one mlmon ``inference`` record
     per timed call (``ts``, ``latency_ms``, ``status``, ``model``, ``batch_size`` and, for
-    classifiers, ``label`` and ``confidence`` of the first sample).
+    classifiers, ``label`` and ``confidence`` of the first sample, read by
+    :func:`mlmon.instrument.outputs.read_prediction` from the outputs ``label_output`` /
+    ``proba_output`` when given; ``predictions=False``: none).
 
     Raises ``UsageError`` for contradictory or out-of-range options or an unknown provider,
     and ``ModelError`` for a missing or corrupt model, inputs that cannot be built, or a
@@ -154,6 +208,7 @@ def run_bench(
     before the model loads where the system lets it show).
     """
     duration_s = _check_options(warmup, iterations, duration_s, concurrency, shapes, input_path)
+    chosen = _predictions(predictions, label_output, proba_output)
     if log is not None:
         check_log_path(Path(log))
     optimization = GraphOptimization(graph_optimization)
@@ -161,21 +216,17 @@ def run_bench(
     path = bundled_model_path() if model is None else Path(model)
     session, load_ms = load_session(path, provider_list, threads, optimization)
     info = _model_info(session, path, model is None, load_ms, optimization, threads)
+    check_output_names(info.outputs, label_output, proba_output)
     base_feed = None if input_path is None else inputs_mod.load_npz(Path(input_path), info.inputs)
     writer = None if log is None else LogWriter(Path(log), info.name)
-    try:
-        configs = [
-            _run_config(session, info, _feeds(info, base_feed, batch_size, shapes, seed), warmup=warmup,
-                        iterations=iterations, duration_s=duration_s, concurrency=concurrency, log=writer)
-            for batch_size in (batch_sizes or [None])
-        ]
-    finally:
-        if writer is not None:
-            writer.close()
+    configs = _run_configs(session, info, (_feeds(info, base_feed, b, shapes, seed) for b in (batch_sizes or [None])),
+                           writer, chosen, warmup=warmup, iterations=iterations, duration_s=duration_s,
+                           concurrency=concurrency)
     return BenchResult(
         model=info, configs=tuple(configs), warmup=warmup, iterations=iterations,
         duration_s=None if iterations is not None else duration_s, seed=seed,
         input_source="synthetic" if input_path is None else str(input_path),
         log_path=None if writer is None else str(writer.path),
         log_records=0 if writer is None else writer.records,
+        prediction_source=chosen["choice"].source if "choice" in chosen else None,
     )

@@ -23,6 +23,7 @@ import threading
 import time
 from array import array
 from itertools import cycle, islice
+from operator import itemgetter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -48,19 +49,21 @@ class CallTimes:
 
 
 def timed_loop(run: RunFn, feeds: Sequence[Mapping[str, np.ndarray]], *, calls: int | None = None,
-               deadline_ns: int | None = None, keep_output: int | None = None) -> CallTimes:
+               deadline_ns: int | None = None, keep_output: int | tuple[int, ...] | None = None) -> CallTimes:
     """Call ``run(None, feed)`` ``calls`` times, or until ``deadline_ns``, timing each call.
 
     ``feeds`` are used in turn (``itertools.cycle``). Exactly one of ``calls`` and
     ``deadline_ns`` must be given. With a deadline the loop makes at least one call and
     stops after the first call that ends at or past it. ``keep_output`` keeps
-    ``outputs[keep_output]`` of every call (for ``--log`` labels).
+    ``outputs[keep_output]`` of every call (for ``--log`` labels); a tuple of indices keeps
+    those outputs, as a tuple when there are several.
     """
     clock = time.perf_counter_ns
     starts = array("q")
     ends = array("q")
     kept: list[Any] = []
     add_start, add_end, keep = starts.append, ends.append, kept.append
+    pick = itemgetter(*keep_output) if isinstance(keep_output, tuple) else itemgetter(keep_output or 0)
     if calls is not None:
         if keep_output is None:
             for feed in islice(cycle(feeds), calls):
@@ -76,7 +79,7 @@ def timed_loop(run: RunFn, feeds: Sequence[Mapping[str, np.ndarray]], *, calls: 
                 t1 = clock()
                 add_start(t0)
                 add_end(t1)
-                keep(out[keep_output])
+                keep(pick(out))
     elif deadline_ns is not None:
         if keep_output is None:
             for feed in cycle(feeds):
@@ -94,7 +97,7 @@ def timed_loop(run: RunFn, feeds: Sequence[Mapping[str, np.ndarray]], *, calls: 
                 t1 = clock()
                 add_start(t0)
                 add_end(t1)
-                keep(out[keep_output])
+                keep(pick(out))
                 if t1 >= deadline_ns:
                     break
     else:
@@ -104,7 +107,7 @@ def timed_loop(run: RunFn, feeds: Sequence[Mapping[str, np.ndarray]], *, calls: 
 
 def concurrent_loops(run: RunFn, feeds: Sequence[Mapping[str, np.ndarray]], *, concurrency: int,
                      warmup: int, calls: int | None, duration_ns: int | None,
-                     keep_output: int | None,
+                     keep_output: int | tuple[int, ...] | None,
                      on_start: Callable[[], None] = lambda: None) -> tuple[list[CallTimes], int, int]:
     """Run :func:`timed_loop` in ``concurrency`` threads that start together.
 

@@ -6,7 +6,7 @@ model error (one line on stderr). ``--log`` replaces an existing file only with 
 """
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
@@ -16,6 +16,19 @@ from mlmon.cli.options import Color, Format, Output, parse_option
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
 from mlmon.verdicts.findings import Severity
+
+LabelOutput = Annotated[Optional[str], typer.Option(
+    "--label-output", metavar="NAME", show_default=False,
+    help="--log: read each record's label from this output (default: guessed from the outputs).")]
+ProbaOutput = Annotated[Optional[str], typer.Option(
+    "--proba-output", metavar="NAME", show_default=False,
+    help="--log: read confidences (and labels, without --label-output) from this output: "
+         "[batch, classes] scores or a ZipMap.")]
+NoPredictions = Annotated[bool, typer.Option(
+    "--no-predictions", help="--log: write no label or confidence, even for a classifier.")]
+P99Budget = Annotated[Optional[str], typer.Option(
+    "--p99-budget", metavar="LATENCY", show_default=False,
+    help="Exit 1 when any configuration's p99 latency exceeds this, e.g. 5ms.")]
 
 
 @handle_errors
@@ -49,9 +62,10 @@ def bench_command(
         None, "--log", metavar="FILE.jsonl", show_default=False,
         help="Write one mlmon inference record per timed call (JSON lines) for `mlmon report`."),
     force: bool = typer.Option(False, "--force", help="Let --log replace a file that exists."),
-    p99_budget: Optional[str] = typer.Option(
-        None, "--p99-budget", metavar="LATENCY", show_default=False,
-        help="Exit 1 when any configuration's p99 latency exceeds this, e.g. 5ms."),
+    label_output: LabelOutput = None,
+    proba_output: ProbaOutput = None,
+    no_predictions: NoPredictions = False,
+    p99_budget: P99Budget = None,
     output_format: Format = OutputFormat.TERMINAL,
     output: Output = None,
     color: Color = None,
@@ -72,10 +86,9 @@ def bench_command(
 
     report = build_bench_report(
         model, **_parsed(batch_size, duration, p99_budget, log, force), shapes=parse_shapes(shape),
-        input_path=input_file, warmup=warmup, iterations=iterations,
-        threads=threads, concurrency=concurrency, providers=list(split_list(providers)) or None,
-        graph_optimization=graph_optimization, seed=seed, log=log,
-    )
+        input_path=input_file, warmup=warmup, iterations=iterations, threads=threads, concurrency=concurrency,
+        providers=list(split_list(providers)) or None, graph_optimization=graph_optimization, seed=seed, log=log,
+        label_output=label_output, proba_output=proba_output, predictions=not no_predictions)
     for finding in (f for f in report.findings if f.severity is Severity.CRITICAL):
         typer.echo(f"mlmon: {finding.message}", err=True)
     finish(report, output_format, output=output, color=color)

@@ -1,11 +1,22 @@
 """The service side: write the logs mlmon reads from a Python service (DESIGN.md §1).
 
 Standard library only at import (no numpy, no polars), so a service imports it at no cost.
-``PredictionLog`` (``mlmon.instrument.log``) writes mlmon's native JSON lines.
+
+- ``PredictionLog`` (``log.py``): the thread-safe JSON-lines writer; never raises.
+- ``monitor`` and ``MonitoredSession`` (``wrappers.py``): one record per model call.
+- ``JsonFormatter`` (``formatter.py``): plain ``logging`` calls as mlmon's JSON lines.
+- ``ResourceMonitor`` (``resources.py``): RSS and CPU% records from a daemon thread.
+- ``outputs.read_prediction`` and ``summaries`` (image and tabular input summaries).
 """
 
 from __future__ import annotations
 
+from mlmon.instrument.formatter import JsonFormatter
 from mlmon.instrument.log import PredictionLog, TimedCall, format_ts
+from mlmon.instrument.outputs import OutputChoiceError, PredictionRead, read_prediction
+from mlmon.instrument.resources import ResourceMonitor
+from mlmon.instrument.summaries import image_summary, tabular_summary
+from mlmon.instrument.wrappers import MonitoredSession, error_status, monitor, top_class
 
-__all__ = ["PredictionLog", "TimedCall", "format_ts"]
+__all__ = ["JsonFormatter", "MonitoredSession", "OutputChoiceError", "PredictionLog", "PredictionRead", "ResourceMonitor",
+           "TimedCall", "error_status", "format_ts", "image_summary", "monitor", "read_prediction", "tabular_summary", "top_class"]

@@ -8,7 +8,7 @@ JSON schema (``mlmon_bench_version`` 1, also under ``version``, its first name):
                "graph_optimization", "intra_op_threads", "rss_after_load_mib", "labels",
                "inputs": [{"name", "type", "shape"}], "outputs": [...]},
      "run": {"warmup", "iterations", "duration_s", "seed", "input_source", "log_path",
-             "log_records"},
+             "log_records", "predictions_from"},
      "configurations": [{"batch_size", "concurrency", "input_shapes": {name: [dims]},
          "calls", "wall_s",
          "latency": {"count", "mean_ms", "min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms"},
@@ -18,7 +18,9 @@ JSON schema (``mlmon_bench_version`` 1, also under ``version``, its first name):
                     "peak_rss_method"}}],
      "budget": null | {"p99_ms", "passed", "breaches": [{"batch_size", "p99_ms"}]}}
 
-Shapes keep dynamic dimensions as their names (strings) or null.
+Shapes keep dynamic dimensions as their names (strings) or null. ``predictions_from`` (null
+without ``--log``) names the output(s) the log's labels and confidences were read from, or
+says why there are none (``none: not a classifier``, ``none: --no-predictions``).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def bench_payload(report: BenchReport) -> dict[str, Any]:
         "model": model,
         "run": {"warmup": result.warmup, "iterations": result.iterations, "duration_s": result.duration_s,
                 "seed": result.seed, "input_source": result.input_source, "log_path": result.log_path,
-                "log_records": result.log_records},
+                "log_records": result.log_records, "predictions_from": result.prediction_source},
         "configurations": [_config_dict(c) for c in result.configs],
         "budget": _budget(findings, budget_ms),
     }

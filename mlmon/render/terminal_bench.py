@@ -83,5 +83,6 @@ def bench_parts(report: BenchReport, width: int = PIPED_WIDTH) -> list[Renderabl
         else:
             parts.append(para(f"p99 budget {fmt_level(budget_ms)}: met by every configuration", width, "green"))
     if result.log_path:
-        parts.append(para(f"wrote {result.log_records:,} inference records to {result.log_path}", width))
+        read = f" · predictions: {result.prediction_source}" if result.prediction_source else ""
+        parts.append(para(f"wrote {result.log_records:,} inference records to {result.log_path}{read}", width))
     return parts

@@ -13,7 +13,6 @@ import typer
 from mlmon.errors import UsageError
 from mlmon.render import OutputFormat
 from mlmon.units import parse_ratio
-from mlmon.verdicts.findings import Severity
 
 if TYPE_CHECKING:
     from mlmon.ingest.reader import IngestOptions
@@ -88,13 +87,3 @@ def parse_time_option(name: str, value: str | None, now: datetime | None = None)
     from mlmon.ingest.time_options import parse_time
 
     return None if value is None else parse_time(name, value, now)
-
-
-def parse_fail_on(value: str) -> Severity:
-    try:
-        severity = Severity(value.lower())
-    except ValueError:
-        severity = None
-    if severity not in (Severity.WARNING, Severity.CRITICAL):
-        raise UsageError(f"--fail-on {value!r}: use warning or critical")
-    return severity

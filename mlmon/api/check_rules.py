@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mlmon.api.results import DriftReport
-from mlmon.verdicts.alerting import AlertRule, Judged, RuleOutcome, decide
+from mlmon.verdicts.alerting import AlertRule, Judged, RuleOutcome, decide, psi_levels
 from mlmon.verdicts.check_series import (
     error_series,
     feature_series,
@@ -65,7 +65,7 @@ class CheckRules:
 
     @property
     def drift_thresholds(self) -> DriftThresholds:
-        warning, critical = _psi_levels(self.prediction_drift)
+        warning, critical = psi_levels(self.prediction_drift.warning, self.prediction_drift.critical)
         return replace(self.drift, warning_psi=warning, critical_psi=critical)
 
     @property
@@ -76,14 +76,8 @@ class CheckRules:
 
     @property
     def feature_thresholds(self) -> FeatureDriftThresholds:
-        warning, critical = _psi_levels(self.feature_drift)
+        warning, critical = psi_levels(self.feature_drift.warning, self.feature_drift.critical)
         return replace(self.features, warning_psi=warning, critical_psi=critical)
-
-
-def _psi_levels(rule: AlertRule) -> tuple[float, float]:
-    """A missing critical level never fires; a missing warning level is the critical one."""
-    critical = rule.critical if rule.critical is not None else math.inf
-    return (rule.warning if rule.warning is not None else critical), critical
 
 
 def rules_from_settings(settings: Settings, max_silence: float | None = None) -> CheckRules:

@@ -19,6 +19,7 @@ from mlmon.cli.options import complete_choices, parse_option
 from mlmon.config import RuleSettings, Settings, load_settings
 from mlmon.errors import UsageError
 from mlmon.units import parse_latency_ms, parse_ratio
+from mlmon.verdicts.alerting import psi_levels
 from mlmon.verdicts.findings import Severity
 from mlmon.verdicts.registry import Check, FeatureDriftThresholds
 from mlmon.windows import WindowSpec
@@ -91,10 +92,9 @@ def _first(flag: Any, setting: Any) -> Any:
 
 
 def _psi_levels(rule: RuleSettings, warning_flag: float | None = None, critical_flag: float | None = None) -> tuple[float, float]:
-    """(warning, critical) PSI of a rule, flags first; no warning level: warning = critical
-    (no warning tier)."""
-    critical = _first(critical_flag, rule.critical.value)
-    return _first(_first(warning_flag, rule.warning.value), critical), critical
+    """(warning, critical) PSI of a rule, flags first, by the shared two-tier rule
+    (:func:`mlmon.verdicts.alerting.psi_levels`)."""
+    return psi_levels(_first(warning_flag, rule.warning.value), _first(critical_flag, rule.critical.value))
 
 
 def feature_thresholds_from(settings: Settings) -> FeatureDriftThresholds:

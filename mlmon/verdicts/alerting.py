@@ -13,6 +13,7 @@ Plain Python: no polars.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,14 @@ class AlertRule:
     def has_levels(self) -> bool:
         """True when at least one level is set: a rule without levels checks nothing."""
         return self.warning is not None or self.critical is not None
+
+
+def psi_levels(warning: float | None, critical: float | None) -> tuple[float, float]:
+    """(warning, critical) PSI bounds of a two-tier drift rule from its levels: a missing
+    critical level never fires (inf); a missing warning level is the critical one (no
+    warning tier)."""
+    critical = critical if critical is not None else math.inf
+    return (warning if warning is not None else critical), critical
 
 
 @dataclass(frozen=True)

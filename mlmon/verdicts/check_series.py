@@ -24,7 +24,7 @@ from mlmon.plain import iso_utc
 from mlmon.verdicts.alerting import AlertRule, Judged, align, share_severity
 from mlmon.verdicts.budgets import error_rate_finding, p99_finding
 from mlmon.verdicts.findings import Severity
-from mlmon.verdicts.scopes import scope
+from mlmon.verdicts.scopes import finite_or_none, scope
 
 if TYPE_CHECKING:
     from mlmon.analyses.ops_types import WindowOps
@@ -68,7 +68,7 @@ def versioned_series(windows: Iterable[Any], starts: Starts, value: str, missing
     groups: dict[str, list[Judged]] = {}
     for w in windows:
         number = -w.change if value == "fall" else getattr(w, value)
-        groups.setdefault(scope(w.model_version), []).append(Judged(w.start, w.severity, _finite(number), w.reason))
+        groups.setdefault(scope(w.model_version), []).append(Judged(w.start, w.severity, finite_or_none(number), w.reason))
     return {name: align(_keyed(series, starts), starts, missing) for name, series in groups.items()}
 
 
@@ -78,7 +78,7 @@ def feature_series(result: FeatureDriftResult, starts: Starts, drift_share: floa
     by_window: dict[object, list[Severity]] = {}
     for v in result.verdicts:
         start = None if starts == (None,) or result.whole_range else v.window
-        per_feature.setdefault(f"feature={v.feature}", []).append(Judged(start, v.severity, _finite(v.drift.psi), v.reason))
+        per_feature.setdefault(f"feature={v.feature}", []).append(Judged(start, v.severity, finite_or_none(v.drift.psi), v.reason))
         by_window.setdefault(start, []).append(v.severity)
     missing = "no inputs in this window"
     series = {name: align(own, starts if not result.whole_range else (None,), missing) for name, own in per_feature.items()}
@@ -88,7 +88,7 @@ def feature_series(result: FeatureDriftResult, starts: Starts, drift_share: floa
         drifted = sum(1 for s in severities if s.rank >= Severity.WARNING.rank)
         judged = sum(1 for s in severities if s is not Severity.UNKNOWN)
         reason = f"{drifted} of {judged} judged features drifted ({share:.0%}; {drift_share:.0%} needed)" if judged else "no feature could be judged"
-        shares.append(Judged(start, severity, _finite(share), reason))
+        shares.append(Judged(start, severity, finite_or_none(share), reason))
     if shares:
         series = {"all": align(shares, starts if not result.whole_range else (None,), missing), **series}
     return series
@@ -141,7 +141,3 @@ def _keyed(judged: list[Judged], starts: Starts) -> list[Judged]:
     if tuple(starts) == (None,):
         return [Judged(None, j.severity, j.value, j.reason) for j in judged[-1:]]
     return judged
-
-
-def _finite(value: float | None) -> float | None:
-    return None if value is None or value != value or value in (float("inf"), float("-inf")) else float(value)

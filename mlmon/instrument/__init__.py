@@ -3,6 +3,7 @@
 Standard library only at import (no numpy, no polars), so a service imports it at no cost.
 
 - ``PredictionLog`` (``log.py``): the thread-safe JSON-lines writer; never raises.
+- ``jsonline.py``: the text of one record, written directly (the hot path; same bytes as ``json``).
 - ``monitor`` and ``MonitoredSession`` (``wrappers.py``): one record per model call.
 - ``JsonFormatter`` (``formatter.py``): plain ``logging`` calls as mlmon's JSON lines.
 - ``ResourceMonitor`` (``resources.py``): RSS and CPU% records from a daemon thread.

@@ -13,8 +13,10 @@ Each line is a JSON object in mlmon's native dialect::
 or ``prediction`` (label, confidence, probabilities); fields given to the constructor
 (``model=``, ``model_version=``) are added to every record. Records are written one whole
 line per ``write`` call under a lock, so threads never interleave partial lines, and each
-line is flushed as soon as it is written (line-buffered), so ``mlmon report`` sees it at
-once and a crash loses at most the line being written.
+line reaches the file as soon as it is written (a path is written unbuffered, one system
+call per line; a stream is flushed after each line), so ``mlmon report`` sees it at once
+and a crash loses at most the line being written. Lines are made as text directly
+(``jsonline``), not through a dict and ``json.dumps``: the same bytes, faster.
 
 Values are made JSON-safe: numpy scalars and arrays become numbers and lists, datetimes
 become ISO strings, and non-finite floats (NaN, inf) become ``null`` so that every line
@@ -41,7 +43,6 @@ Example (one call, one record: latency, status and the prediction together)::
 from __future__ import annotations
 
 import io
-import json
 import logging
 import logging.handlers
 import os
@@ -49,120 +50,56 @@ import random
 import sys
 import threading
 import time
-from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
-from typing import IO, Any, Iterator
+from datetime import datetime
+from typing import IO, Any
 
-from mlmon.plain import to_plain
+from mlmon.instrument.jsonline import ENCODE, encoded_name, fields_json, format_ts, json_safe, ts_from_ns, value_json
 
 __all__ = ["PredictionLog", "TimedCall", "format_ts"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ERROR_STATUSES = frozenset({"error", "timeout", "invalid_input"})
 _RESERVED = frozenset({"ts", "event", "level"})
-
-
-_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-"""One encoder for every record (``json.dumps`` with options builds a new one per call)."""
-_PLAIN = (str, int, bool)
-_ENCODE_STR = json.encoder.encode_basestring  # the C version, as ensure_ascii=False uses
-_FLOAT_REPR = float.__repr__
-_INT_REPR = int.__repr__
-_second_cache: list[Any] = [None, ""]
-
-
-def _ts_from_ns(ns: int) -> str:
-    """``format_ts`` of an epoch in nanoseconds, with the text of the current second cached."""
-    second, rest = divmod(ns, 1_000_000_000)
-    cache = _second_cache
-    if cache[0] != second:
-        cache[1] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        cache[0] = second
-    return f"{cache[1]}.{rest // 1000:06d}Z"
-
-
-_NAMES: dict[str, str] = {}
-
-
-def _encoded(name: str) -> str:
-    """The JSON text of an event or level name, cached (a service uses a handful)."""
-    text = _NAMES.get(name)
-    if text is None:
-        text = _ENCODE(name)
-        if len(_NAMES) < 256:
-            _NAMES[name] = text
-    return text
-
-
-def _value_json(value: Any) -> str:
-    """The JSON text of one field's value: plain values directly, others via ``_json_safe``."""
-    kind = type(value)
-    if kind is str:
-        return _ENCODE_STR(value)
-    if kind is float:
-        return _FLOAT_REPR(value) if value - value == 0.0 else "null"
-    if kind is int:
-        return _INT_REPR(value)
-    if value is None or kind is bool:
-        return "null" if value is None else ("true" if value else "false")
-    return _ENCODE(_json_safe(value))
-
-
-def _safe_field(value: Any) -> Any:
-    """``_json_safe`` with a fast path for the plain values most fields hold."""
-    kind = type(value)
-    if kind in _PLAIN or value is None or (kind is float and value - value == 0.0):
-        return value
-    return _json_safe(value)
-
-
-def format_ts(ts: "datetime | float | int | None" = None) -> str:
-    """Format a time as mlmon's ``ts``: ISO-8601 UTC with microseconds and ``Z``.
-
-    ``ts`` may be None (now), an aware or naive datetime (naive is taken as UTC), or an
-    epoch number whose unit follows from its magnitude, as mlmon's ingest reads them:
-    below 1e11 seconds, below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds
-    (``time.time()`` and ``time.time_ns()`` both work).
-    """
-    if ts is None:
-        return _ts_from_ns(time.time_ns())
-    if type(ts) is int and 10**17 <= ts < 253402300800 * 10**9:  # nanoseconds, the common case
-        return _ts_from_ns(ts)
-    if isinstance(ts, datetime):
-        moment = ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
-    else:
-        size = abs(ts)
-        if isinstance(ts, int):
-            micros = (ts * 1_000_000 if size < 10**11 else ts * 1000 if size < 10**14
-                      else ts if size < 10**17 else ts // 1000)
-        else:
-            scale = 1e6 if size < 1e11 else 1e3 if size < 1e14 else 1.0 if size < 1e17 else 1e-3
-            micros = round(float(ts) * scale)
-        moment = _EPOCH + timedelta(microseconds=micros)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _json_safe(value: Any) -> Any:
-    """``value`` as strict-JSON plain data, datetimes as mlmon's ``ts``."""
-    return to_plain(value, format_ts)
+_CALL_FIELDS = frozenset({"latency_ms", "status", "request_id", "sample_rate", "label", "confidence", "features",
+                          "error_kind"})
+"""The fields a wrapped call's record may carry (``PredictionLog.call_record``)."""
 
 
 class TimedCall:
-    """Handle yielded by :meth:`PredictionLog.timed`: add fields to the pending record."""
+    """What :meth:`PredictionLog.timed` returns: times its ``with`` block, and ``update``
+    adds fields to the record written when the block ends."""
 
-    def __init__(self, fields: dict[str, Any]) -> None:
+    def __init__(self, fields: dict[str, Any], log: "PredictionLog | None" = None) -> None:
         self.fields = fields
         """Fields the inference record will carry; ``update`` adds to them."""
         self.status = "ok"
         """Status to log; set it to ``"timeout"`` or ``"invalid_input"`` when apt."""
+        self._log = log  # None when the call is sampled out
+        self._started_ns = self._t0 = 0
 
     def update(self, **fields: Any) -> None:
         """Add fields (``label=``, ``confidence=``, ``batch_size=`` ...) to the record."""
         self.fields.update(fields)
 
+    def __enter__(self) -> "TimedCall":
+        self._started_ns = time.time_ns()
+        self._t0 = time.perf_counter_ns()
+        return self
+
+    def __exit__(self, kind: "type[BaseException] | None", exc: object, traceback: object) -> None:
+        latency_ms = (time.perf_counter_ns() - self._t0) / 1e6
+        log = self._log
+        if log is None:
+            return
+        status = self.status
+        if kind is not None:
+            status = "error"
+            self.fields.setdefault("error_kind", kind.__name__)
+        level = "error" if status in _ERROR_STATUSES else "info"
+        log.record("inference", level, self._started_ns, {"latency_ms": latency_ms, "status": status, **self.fields})
+
 
 class PredictionLog:
-    """A thread-safe, line-buffered writer of mlmon-format JSON-lines records.
+    """A thread-safe writer of mlmon-format JSON-lines records, one line per record.
 
     Parameters
     ----------
@@ -187,22 +124,22 @@ class PredictionLog:
         if bad:
             raise ValueError(f"reserved field names cannot be static fields: {sorted(bad)}")
         self._handler = target if isinstance(target, logging.Handler) else None
+        self._stream: Any = target
+        self._owns_stream = isinstance(target, (str, os.PathLike))
         if self._handler is not None:
             self._stream = io.StringIO()  # unused: lines go to the handler
-            self._owns_stream = False
-        elif isinstance(target, (str, os.PathLike)):
-            path = os.fspath(target)
-            parent = os.path.dirname(path)
-            if parent:
-                os.makedirs(parent, exist_ok=True)
-            self._stream: IO[str] = open(path, "a" if append else "w", buffering=1,
-                                               encoding="utf-8")
-            self._owns_stream = True
-        else:
-            self._stream = target
-            self._owns_stream = False
-        self._static = _json_safe(static_fields)
-        self._static_json = (", " + _ENCODE(self._static)[1:-1]) if self._static else ""
+        elif self._owns_stream:
+            path = os.fspath(target)  # type: ignore[arg-type]
+            if os.path.dirname(path):
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+            self._stream = open(path, "ab" if append else "wb", buffering=0)  # one write() per line
+        self._static = json_safe(static_fields)
+        self._static_json = (", " + ENCODE(self._static)[1:-1]) if self._static else ""
+        self._call_heads = tuple(f'", "event": "inference", "level": "{level}"{self._static_json}, "latency_ms": '
+                                 for level in ("info", "error"))
+        self._static_clash = not _CALL_FIELDS.isdisjoint(self._static)
+        self._heads: dict[tuple[str, str], str] = {}
+        self._taken = _RESERVED | self._static.keys()  # field names that need the merging path
         self._lock = threading.Lock()
         self.sample_rate = float(sample_rate)
         """The share of calls logged by :meth:`timed` and the wrappers."""
@@ -229,32 +166,79 @@ class PredictionLog:
 
         Never raises: a failure is counted in ``failures`` (see the class docstring).
         """
+        self.record(event, level, ts, fields)
+
+    def record(self, event: str, level: str, ts: "datetime | float | int | None", fields: dict[str, Any]) -> None:
+        """:meth:`write` with the fields as one dict (no keyword packing); never raises."""
         try:
-            line = self._line(event, level, ts, fields)
-            if self._handler is not None:
-                self._emit(line[:-1], level)
-                with self._lock:
-                    self.records_written += 1
+            self._put(self._line(event, level, ts, fields), level)
+        except Exception as exc:  # noqa: BLE001 - monitoring must never break the service
+            self._failed(exc)
+
+    def call_record(self, started_ns: int, latency_ms: float, status: str, request_id: Any,
+                    top: "tuple[Any, Any] | None" = None, features: Any = None, error_kind: str | None = None) -> None:
+        """Write one wrapped call's ``inference`` record, formatted directly (the hot path of
+        ``monitor``); the line is the one :meth:`inference` writes for the same fields:
+        ``latency_ms``, ``status``, ``request_id``, ``sample_rate`` (when below 1),
+        ``label`` and ``confidence`` (``top``), ``features`` and ``error_kind`` when given.
+        Never raises."""
+        try:
+            level_error = status in _ERROR_STATUSES
+            if self._static_clash:  # a static field of the same name: the general path orders it
+                self.record("inference", "error" if level_error else "info", started_ns,
+                            _call_fields(latency_ms, status, request_id, self.sample_rate, top, features, error_kind))
                 return
-            with self._lock:
-                self._stream.write(line)
-                if not self._owns_stream:
-                    self._stream.flush()
-                self.records_written += 1
+            rest = "" if self.sample_rate >= 1.0 else ', "sample_rate": ' + value_json(self.sample_rate)
+            if top is not None:
+                rest += f', "label": {value_json(top[0])}, "confidence": {value_json(top[1])}'
+            if features:
+                rest += ', "features": ' + value_json(features)
+            if error_kind is not None:
+                rest += ', "error_kind": ' + value_json(error_kind)
+            latency = "%.6f" % latency_ms if latency_ms - latency_ms == 0.0 else "null"  # to the ns, cheaper than repr
+            self._put(f'{{"ts": "{ts_from_ns(started_ns)}{self._call_heads[level_error]}{latency}, "status": '
+                      f'{encoded_name(status)}, "request_id": {value_json(request_id)}{rest}}}\n', "error" if level_error else "info")
         except Exception as exc:  # noqa: BLE001 - monitoring must never break the service
             self._failed(exc)
 
     def _line(self, event: str, level: str, ts: Any, fields: dict[str, Any]) -> str:
         """The record's JSON line; the static fields are encoded once, at construction."""
-        head = f'{{"ts": "{format_ts(ts)}", "event": {_encoded(event)}, "level": {_encoded(level)}'
-        if not fields:
-            return f"{head}{self._static_json}}}\n"
-        if self._static.keys().isdisjoint(fields) and _RESERVED.isdisjoint(fields):
-            body = ", ".join([f"{_encoded(key)}: {_value_json(value)}" for key, value in fields.items()])
-            return f"{head}{self._static_json}, {body}}}\n"
-        record: dict[str, Any] = {"ts": format_ts(ts), "event": event, "level": level, **self._static}
-        record.update((key, _safe_field(value)) for key, value in fields.items() if key not in _RESERVED)
-        return _ENCODE(record) + "\n"
+        head = self._heads.get((event, level)) or self._head(event, level)
+        if fields and not self._taken.isdisjoint(fields):
+            fields = {key: value for key, value in {**self._static, **fields}.items() if key not in _RESERVED}
+            head = self._head(event, level, with_static=False)  # static fields merged into fields, in order
+        return f'{{"ts": "{format_ts(ts)}{head}{fields_json(fields)}}}\n'
+
+    def _head(self, event: str, level: str, with_static: bool = True) -> str:
+        """The text between ``ts`` and the fields: event, level and the static fields."""
+        head = f'", "event": {encoded_name(event)}, "level": {encoded_name(level)}'
+        if not with_static:
+            return head
+        head += self._static_json
+        if len(self._heads) < 256 and type(event) is str and type(level) is str:
+            self._heads[(event, level)] = head
+        return head
+
+    def _put(self, line: str, level: str) -> None:
+        """Write one whole line under the lock and count it; raises what the target raises."""
+        if self._handler is not None:
+            self._emit(line[:-1], level)
+            with self._lock:
+                self.records_written += 1
+            return
+        data = line.encode("utf-8") if self._owns_stream else line
+        lock = self._lock
+        lock.acquire()
+        try:
+            written = self._stream.write(data)
+            if self._owns_stream:
+                if written != len(data):
+                    _write_rest(self._stream, data, written)
+            else:
+                self._stream.flush()
+            self.records_written += 1
+        finally:
+            lock.release()
 
     def _emit(self, line: str, level: str) -> None:
         """Hand one line to the handler; its own errors are raised, not printed."""
@@ -305,8 +289,7 @@ class PredictionLog:
         """
         if level is None:
             level = "error" if status in _ERROR_STATUSES else "info"
-        self.write("inference", level=level, ts=ts, latency_ms=latency_ms, status=status,
-                   **fields)
+        self.record("inference", level, ts, {"latency_ms": latency_ms, "status": status, **fields})
 
     def prediction(self, label: Any, confidence: float | None = None,
                    probabilities: Any = None, *, ts: "datetime | float | int | None" = None,
@@ -321,33 +304,22 @@ class PredictionLog:
             extra["confidence"] = confidence
         if probabilities is not None:
             extra["probabilities"] = probabilities
-        self.write("prediction", ts=ts, **extra, **fields)
+        self.record("prediction", "info", ts, {**extra, **fields})
 
-    @contextmanager
-    def timed(self, **fields: Any) -> Iterator[TimedCall]:
+    def timed(self, **fields: Any) -> TimedCall:
         """Time the ``with`` block and write an ``inference`` record when it ends.
 
         The record's ``ts`` is the start of the block. If the block raises, the record has
         ``status="error"``, ``level="error"`` and ``error_kind`` (the exception class name),
         and the exception propagates unchanged.
         """
-        call = TimedCall(dict(fields))
-        if not self.sampled():
-            yield call
-            return
-        if self.sample_rate < 1.0:
-            call.fields["sample_rate"] = self.sample_rate
-        started_ns = time.time_ns()
-        t0 = time.perf_counter_ns()
-        try:
-            yield call
-        except BaseException as exc:
-            latency_ms = (time.perf_counter_ns() - t0) / 1e6
-            call.fields.setdefault("error_kind", type(exc).__name__)
-            self.inference(latency_ms, "error", ts=started_ns, **call.fields)
-            raise
-        latency_ms = (time.perf_counter_ns() - t0) / 1e6
-        self.inference(latency_ms, call.status, ts=started_ns, **call.fields)
+        rate = self.sample_rate
+        if rate >= 1.0:
+            return TimedCall(fields, self)
+        if random.random() >= rate:  # sampled out: see sampled()
+            return TimedCall(fields)
+        fields["sample_rate"] = rate
+        return TimedCall(fields, self)
 
     # -- lifetime --------------------------------------------------------------------------
 
@@ -369,3 +341,28 @@ class PredictionLog:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _write_rest(stream: Any, data: bytes, written: "int | None") -> None:
+    """Finish a short write (rare: a signal, or a disk filling up mid-line)."""
+    done = written or 0
+    while done < len(data):
+        more = stream.write(data[done:])
+        if not more:
+            raise OSError(f"short write: {done} of {len(data)} bytes")
+        done += more
+
+
+def _call_fields(latency_ms: float, status: str, request_id: Any, sample_rate: float, top: Any, features: Any,
+                 error_kind: str | None) -> dict[str, Any]:
+    """The fields of a wrapped call's record, in the order ``call_record`` writes them."""
+    fields: dict[str, Any] = {"latency_ms": latency_ms, "status": status, "request_id": request_id}
+    if sample_rate < 1.0:
+        fields["sample_rate"] = sample_rate
+    if top is not None:
+        fields["label"], fields["confidence"] = top
+    if features:
+        fields["features"] = features
+    if error_kind is not None:
+        fields["error_kind"] = error_kind
+    return fields

@@ -19,9 +19,11 @@ import itertools
 import math
 import os
 import time
+from random import random
 from typing import Any, Callable, Mapping, Sequence
 
 from mlmon.instrument.log import PredictionLog
+from mlmon.instrument.outputs import read_prediction
 
 __all__ = ["monitor", "MonitoredSession", "top_class", "error_status"]
 
@@ -56,53 +58,25 @@ def top_class(scores: Any, class_names: Sequence[str] | None = None) -> tuple[An
     as logits and put through a softmax. The label is ``class_names[i]`` when given, else
     the index ``i`` (as text).
     """
-    if isinstance(scores, dict) or (not isinstance(scores, list) and isinstance(scores, Mapping)):
-        names, values = list(scores), [float(v) for v in scores.values()]
+    names = class_names
+    if type(scores) is list:  # the common cases first: no Mapping check
+        values = scores
+    elif hasattr(scores, "tolist"):  # numpy, without importing it
+        values = scores.tolist()
+    elif isinstance(scores, Mapping):
+        names, values = list(scores), list(scores.values())
     else:
-        values = scores.tolist() if hasattr(scores, "tolist") else list(scores)
-        if len(values) == 1 and isinstance(values[0], (list, tuple)):
-            values = values[0]
-        if not values or isinstance(values[0], (list, tuple)):
-            return None
-        values = [float(v) for v in values]
-        names = list(class_names) if class_names is not None else list(range(len(values)))
-    if len(names) != len(values):
+        values = list(scores)
+    if len(values) == 1 and isinstance(values[0], (list, tuple)):
+        values = values[0]
+    if not values or isinstance(values[0], (list, tuple)) or (names is not None and len(names) != len(values)):
         return None
-    best = max(range(len(values)), key=values.__getitem__)
-    if min(values) < 0.0 or max(values) > 1.0 or abs(sum(values) - 1.0) > 1e-3:
-        top = values[best]
-        confidence = 1.0 / sum(math.exp(v - top) for v in values)  # softmax of the top logit
-    else:
-        confidence = values[best]
-    return str(names[best]), confidence
-
-
-class _Call:
-    """One monitored call: the clock, the fields, and the one record at its end."""
-
-    __slots__ = ("log", "fields", "started_ns", "t0")
-
-    def __init__(self, log: PredictionLog, request_id: str | None) -> None:
-        self.log = log
-        self.fields: dict[str, Any] = {"request_id": request_id or new_request_id()}
-        if log.sample_rate < 1.0:
-            self.fields["sample_rate"] = log.sample_rate
-        self.started_ns = time.time_ns()
-        self.t0 = time.perf_counter()
-
-    def finish(self, status: str, error_kind: str | None = None) -> None:
-        latency_ms = (time.perf_counter() - self.t0) * 1000.0
-        if error_kind is not None:
-            self.fields["error_kind"] = error_kind
-        self.log.inference(latency_ms, status, ts=self.started_ns, **self.fields)
-
-
-def _safe(function: Callable[..., Any], *args: Any) -> Any:
-    """``function(*args)``, or None when it raises (a summary or a read never breaks a call)."""
-    try:
-        return function(*args)
-    except Exception:  # noqa: BLE001 - monitoring never breaks the service
-        return None
+    values = list(map(float, values))
+    top = max(values)
+    best = values.index(top)
+    if min(values) < 0.0 or top > 1.0 or abs(sum(values) - 1.0) > 1e-3:
+        top = 1.0 / sum([math.exp(v - top) for v in values])  # softmax of the top logit
+    return str(best if names is None else names[best]), top
 
 
 def monitor(log: PredictionLog, *, class_names: Sequence[str] | None = None,
@@ -118,23 +92,31 @@ def monitor(log: PredictionLog, *, class_names: Sequence[str] | None = None,
     keyword of the call is logged and not passed on; without one an id is made.
     Exceptions in ``invalid`` log ``status="invalid_input"``, timeouts ``"timeout"``.
     """
-    read = postprocess or (lambda result: top_class(result, class_names))
+    names = list(class_names) if class_names is not None else None
 
     def decorate(predict: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(predict)
         def monitored(*args: Any, request_id: str | None = None, **kwargs: Any) -> Any:
-            if not log.sampled():
+            rate = log.sample_rate
+            if rate < 1.0 and random() >= rate:  # PredictionLog.sampled, inlined
                 return predict(*args, **kwargs)
-            call = _Call(log, request_id)
+            started_ns = time.time_ns()
+            t0 = time.perf_counter()
             try:
                 result = predict(*args, **kwargs)
             except BaseException as exc:
-                call.finish(error_status(exc, invalid), type(exc).__name__)
+                latency_ms = (time.perf_counter() - t0) * 1000.0
+                log.call_record(started_ns, latency_ms, error_status(exc, invalid), request_id or new_request_id(),
+                                error_kind=type(exc).__name__)
                 raise
-            latency_end = time.perf_counter()
-            _describe(call, read, result, features, args, kwargs)
-            call.t0 += time.perf_counter() - latency_end  # summaries are not model latency
-            call.finish("ok")
+            latency_ms = (time.perf_counter() - t0) * 1000.0  # summaries below are not model latency
+            try:
+                top = top_class(result, names) if postprocess is None else _pair(postprocess(result))
+            except Exception:  # noqa: BLE001 - monitoring never breaks the service
+                top = None
+            summary = None if features is None else _summary(features, args, kwargs)
+            request_id = request_id or f"{_ID_PREFIX}-{next(_ids)}"  # new_request_id(), inlined
+            log.call_record(started_ns, latency_ms, "ok", request_id, top, summary)
             return result
 
         return monitored
@@ -142,15 +124,21 @@ def monitor(log: PredictionLog, *, class_names: Sequence[str] | None = None,
     return decorate
 
 
-def _describe(call: _Call, read: Callable[[Any], Any], result: Any,
-              features: Callable[..., Any] | None, args: tuple, kwargs: dict) -> None:
-    top = _safe(read, result)
-    if top is not None:
-        call.fields["label"], call.fields["confidence"] = top
-    if features is not None:
-        summary = _safe(lambda: features(*args, **kwargs))
-        if summary:
-            call.fields["features"] = dict(summary)
+def _pair(top: Any) -> "tuple[Any, Any] | None":
+    """A postprocess result as (label, confidence), or None; raises on any other shape."""
+    if top is None:
+        return None
+    label, confidence = top
+    return label, confidence
+
+
+def _summary(features: Callable[..., Any], args: tuple, kwargs: dict) -> "dict[str, Any] | None":
+    """The input summary as a dict, or None when there is none or making it fails."""
+    try:
+        summary = features(*args, **kwargs)
+        return (summary if type(summary) is dict else dict(summary)) if summary else None
+    except Exception:  # noqa: BLE001 - monitoring never breaks the service
+        return None
 
 
 class MonitoredSession:
@@ -158,8 +146,7 @@ class MonitoredSession:
 
     ``MonitoredSession(session, log, class_names=[...])``; every other attribute is the
     session's. The label and confidence come from ``mlmon.instrument.outputs.read_prediction``
-    when that module is present (ZipMap, label + probability outputs, logits), else from
-    the first output through :func:`top_class`. ``features="image"`` summarises the first
+    (ZipMap, label + probability outputs, logits). ``features="image"`` summarises the first
     input with ``mlmon.instrument.summaries.image_summary``; a callable gets the input feed.
     """
 
@@ -183,10 +170,6 @@ class MonitoredSession:
 
     def _read(self, outputs: Sequence[Any]) -> "tuple[Any, float] | None":
         names = self._output_names[:len(outputs)]
-        try:
-            from mlmon.instrument.outputs import read_prediction
-        except ImportError:
-            return top_class(outputs[0], self.class_names) if outputs else None
         read = read_prediction(outputs, names, class_names=self.class_names)
         if read is None or len(read.labels) != 1:
             return None

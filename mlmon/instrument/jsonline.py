@@ -1,0 +1,129 @@
+"""The text of one mlmon JSON line, made fast: the hot path of every monitored call.
+
+``json.dumps`` of a record dict costs several microseconds per call, most of it building
+and walking the dict. Here a record is written as text directly: the timestamp from a
+cached second plus the microseconds, event, level and key names encoded once and cached,
+and each value by type (str through the C string encoder, finite floats and ints by their
+``repr``, which is what ``json`` itself writes). Anything else goes through
+:func:`mlmon.plain.to_plain`, so every line is exactly what ``json.dumps(record,
+ensure_ascii=False, allow_nan=False)`` of the plain record would write: separators
+``", "`` and ``": "``, NaN and infinities as ``null``. Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from mlmon.plain import to_plain
+
+__all__ = ["ENCODE", "encoded_name", "fields_json", "format_ts", "json_safe", "ts_from_ns", "value_json"]
+
+ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+"""One encoder for every record (``json.dumps`` with options builds a new one per call)."""
+_ENCODE_STR = json.encoder.encode_basestring  # the C version, as ensure_ascii=False uses
+_FLOAT_REPR = float.__repr__
+_INT_REPR = int.__repr__
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_second: list[tuple[int, str]] = [(-1, "")]
+"""The last second formatted and its text up to the ``.``, as one tuple so that threads
+always read a matching pair."""
+
+
+def ts_from_ns(ns: int) -> str:
+    """``format_ts`` of an epoch in nanoseconds: the second's text is cached, only the
+    microseconds are formatted per call."""
+    second = ns // 1_000_000_000
+    cached = _second[0]
+    if cached[0] != second:
+        cached = (second, time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second)))
+        _second[0] = cached
+    return cached[1] + "%06dZ" % (ns // 1000 % 1_000_000)
+
+
+def format_ts(ts: "datetime | float | int | None" = None) -> str:
+    """Format a time as mlmon's ``ts``: ISO-8601 UTC with microseconds and ``Z``.
+
+    ``ts`` may be None (now), an aware or naive datetime (naive is taken as UTC), or an
+    epoch number whose unit follows from its magnitude, as mlmon's ingest reads them:
+    below 1e11 seconds, below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds
+    (``time.time()`` and ``time.time_ns()`` both work).
+    """
+    if ts is None:
+        return ts_from_ns(time.time_ns())
+    if type(ts) is int and 10**17 <= ts < 253402300800 * 10**9:  # nanoseconds, the common case
+        return ts_from_ns(ts)
+    if isinstance(ts, datetime):
+        moment = ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+    else:
+        size = abs(ts)
+        if isinstance(ts, int):
+            micros = (ts * 1_000_000 if size < 10**11 else ts * 1000 if size < 10**14
+                      else ts if size < 10**17 else ts // 1000)
+        else:
+            scale = 1e6 if size < 1e11 else 1e3 if size < 1e14 else 1.0 if size < 1e17 else 1e-3
+            micros = round(float(ts) * scale)
+        moment = _EPOCH + timedelta(microseconds=micros)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as strict-JSON plain data, datetimes as mlmon's ``ts``."""
+    return to_plain(value, format_ts)
+
+
+_NAMES: dict[str, str] = {}
+
+
+def encoded_name(name: str) -> str:
+    """The JSON text of an event, level or key name, cached (a service uses a handful)."""
+    text = _NAMES.get(name)
+    if text is None:
+        text = _ENCODE_STR(name) if type(name) is str else ENCODE(json_safe(name))
+        if len(_NAMES) < 1024:
+            _NAMES[name] = text
+    return text
+
+
+_KEYS: dict[str, str] = {}
+
+
+def fields_json(fields: dict[str, Any]) -> str:
+    """``, "key": value`` for each field in order: the body of a record after its head."""
+    keys = _KEYS
+    return "".join([(keys.get(key) or _key_text(key)) + value_json(value) for key, value in fields.items()])
+
+
+def _key_text(key: Any) -> str:
+    text = ", " + _ENCODE_STR(key if type(key) is str else str(key)) + ": "
+    if len(_KEYS) < 1024 and type(key) is str:
+        _KEYS[key] = text
+    return text
+
+
+def value_json(value: Any) -> str:
+    """The JSON text of one value: plain values, lists, tuples, str-keyed dicts and numpy
+    values directly, anything else through :func:`json_safe` (the same text either way)."""
+    kind = type(value)
+    if kind is str:
+        return _ENCODE_STR(value)
+    if kind is float:
+        return _FLOAT_REPR(value) if value - value == 0.0 else "null"
+    if kind is int:
+        return _INT_REPR(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is dict:
+        try:
+            return "{" + ", ".join([_ENCODE_STR(key) + ": " + value_json(item) for key, item in value.items()]) + "}"
+        except TypeError:  # a key that is not a str: to_plain makes it one
+            pass
+    elif kind is list or kind is tuple:
+        return "[" + ", ".join([value_json(item) for item in value]) + "]"
+    elif kind.__module__ == "numpy" and hasattr(value, "tolist"):  # scalars and arrays, as to_plain reads them
+        return value_json(value.tolist())
+    return ENCODE(json_safe(value))

@@ -140,6 +140,8 @@ def bare_duckdb(path: str) -> dict:
     import duckdb
 
     con = duckdb.connect()
+    if os.environ.get("DUCKDB_THREADS"):
+        con.execute(f"SET threads={int(os.environ['DUCKDB_THREADS'])}")
     cur = con.execute(DUCKDB_SQL, [path])
     names = [d[0] for d in cur.description]
     row = dict(zip(names, cur.fetchone()))
@@ -222,7 +224,7 @@ def _poll_tree(pid: int, stop: threading.Event, out: dict) -> None:
         stop.wait(0.02)
 
 
-def measure(cmd: list[str], timeout: float) -> Run:
+def measure(cmd: list[str], timeout: float, env: dict | None = None) -> Run:
     """Wall time and peak RSS of ``cmd`` run in a fresh process; stdout captured to a file.
 
     Peak RSS comes from GNU time (the kernel's ``ru_maxrss``) when ``/usr/bin/time`` exists,
@@ -234,7 +236,7 @@ def measure(cmd: list[str], timeout: float) -> Run:
         full = [GNU_TIME, "-f", "%e %M", "-o", str(time_path), *cmd] if use_time else cmd
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             t0 = time.perf_counter()
-            proc = subprocess.Popen(full, stdout=out, stderr=err, cwd=ROOT)
+            proc = subprocess.Popen(full, stdout=out, stderr=err, cwd=ROOT, env=env)
             stop, polled = threading.Event(), {}
             poller = threading.Thread(target=_poll_tree, args=(proc.pid, stop, polled), daemon=True)
             poller.start()
@@ -546,7 +548,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bare", metavar="FILE", help="(child mode) run the bare polars query on FILE")
     ap.add_argument("--engine", default="auto", help="(child mode) polars engine for --bare")
     ap.add_argument("--duckdb", metavar="FILE", help="(child mode) run the DuckDB query on FILE")
+    ap.add_argument("--cores", help="core sweep (benchmarks/bench_cores.py): comma-separated core counts, e.g. 2,4,8,16")
+    import bench_cores
+
+    bench_cores.add_arguments(ap)
     args = ap.parse_args(argv)
+    if args.cores:
+        return bench_cores.run_sweep(args)
     if args.bare:
         json.dump(bare_polars(args.bare, args.engine), sys.stdout, default=str)
         return 0

@@ -13,7 +13,7 @@ import pytest
 from mlmon.cli import app
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mlmon"
-ROOMS = ("ingest", "stats", "reference", "analyses", "verdicts", "api", "render", "cli", "bench")
+ROOMS = ("ingest", "stats", "reference", "analyses", "summary", "verdicts", "api", "render", "cli", "bench")
 HEAVY = ("polars", "numpy", "scipy", "onnxruntime")
 
 
@@ -57,6 +57,12 @@ def test_analyses_never_import_verdicts_render_api_or_cli(path):
     assert reaches(imported(path), ("mlmon.verdicts", "mlmon.render", "mlmon.api", "mlmon.cli")) == []
 
 
+@pytest.mark.parametrize("path", modules("summary"), ids=lambda p: p.name)
+def test_summaries_never_import_verdicts_render_api_or_cli(path):
+    """Summary files hold analysis states: they sit on the analyses, below every judgement."""
+    assert reaches(imported(path), ("mlmon.verdicts", "mlmon.render", "mlmon.api", "mlmon.cli")) == []
+
+
 @pytest.mark.parametrize("path", modules("verdicts"), ids=lambda p: p.name)
 def test_verdicts_never_import_render_api_cli_or_polars(path):
     assert reaches(runtime_imported(path), ("mlmon.render", "mlmon.api", "mlmon.cli", "polars", "mlmon.analyses")) == []
@@ -71,7 +77,7 @@ def test_render_never_imports_polars_or_the_reducers(path):
 @pytest.mark.parametrize("room", ("ingest", "stats", "reference", "analyses"))
 def test_lower_rooms_never_import_upper_ones(room):
     for path in modules(room):
-        assert reaches(imported(path), ("mlmon.verdicts", "mlmon.api", "mlmon.render", "mlmon.cli")) == [], path
+        assert reaches(imported(path), ("mlmon.summary", "mlmon.verdicts", "mlmon.api", "mlmon.render", "mlmon.cli")) == [], path
 
 
 def test_loading_every_renderer_loads_no_heavy_library():

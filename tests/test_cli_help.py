@@ -18,8 +18,8 @@ from tests.conftest import REPO, SAMPLE_LOGS
 
 REFERENCE = str(REPO / "references" / "train.json")
 
-COMMANDS = [[], ["report"], ["drift"], ["check"], ["bench"], ["reference"], ["reference", "build"], ["config"], ["config", "show"]]
-LEAF_COMMANDS = [["report"], ["drift"], ["check"], ["bench"], ["reference", "build"], ["config", "show"]]
+COMMANDS = [[], ["report"], ["drift"], ["check"], ["summarize"], ["bench"], ["reference"], ["reference", "build"], ["config"], ["config", "show"]]
+LEAF_COMMANDS = [["report"], ["drift"], ["check"], ["summarize"], ["bench"], ["reference", "build"], ["config", "show"]]
 TYPE_NAMES = re.compile(r"<(str|int|float|bool|path|list\[[^>]*\]|[a-z]+\|[a-z|]+)>")
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import mlmon.ingest.reader as reader_module
+import mlmon.ingest.outcome as reader_module
 from mlmon.errors import UsageError
 from mlmon.ingest import IngestOptions, Needs, read_logs
 from mlmon.ingest.features import FEATURES_KEY, MAX_FEATURES, OVER_CAP
@@ -39,13 +39,13 @@ def first_line(stats, reason: str) -> int:
 
 @pytest.fixture
 def text_chunks(monkeypatch):
-    """(first line, read as text?) of every chunk whose records hold a features object."""
-    seen: list[tuple[int, bool]] = []
+    """(the chunk's bytes, read as text?) of every chunk whose records hold a features object."""
+    seen: list[tuple[bytes, bool]] = []
     real = reader_module.decode_features
 
     def spy(raw, read_, discovering, chunk=None):
         if FEATURES_KEY in raw.columns:
-            seen.append((chunk.first_line, isinstance(raw.schema[FEATURES_KEY], pl.String)))
+            seen.append((chunk.data, isinstance(raw.schema[FEATURES_KEY], pl.String)))
         return real(raw, read_, discovering, chunk)
 
     monkeypatch.setattr(reader_module, "decode_features", spy)
@@ -66,7 +66,7 @@ def test_typed_fast_path_reads_numbers_and_categories_and_a_numeric_category_as_
     assert frame["feature:camera"].to_list() == ["cam-2", "800", "cam-1"]
     assert frame["has_features"].to_list() == [True, True, True]
     assert features_of(frame) == ["feature:brightness", "feature:camera"]
-    assert stats.skipped == {} and text_chunks == [(1, False)]
+    assert stats.skipped == {} and [as_text for _, as_text in text_chunks] == [False]
 
 
 @pytest.mark.parametrize("bad", ["n/a", True, {"a": 1}, [1, 2]], ids=["text", "true", "object", "array"])
@@ -189,9 +189,9 @@ def test_a_wrong_type_deep_in_a_chunked_file_is_counted_and_other_chunks_stay_ty
     expected[29_999] = None
     assert frame["feature:x"].to_list() == expected
     assert frame["feature:c"].to_list() == [f"k{i % 3}" for i in range(30_500)]
-    text = [start for start, as_text in text_chunks if as_text]
+    text = [data for data, as_text in text_chunks if as_text]
     assert len(text_chunks) > 20 and len(text) == 1
-    assert text[0] <= 30_000 < min([start for start, _ in text_chunks if start > text[0]] + [30_501])
+    assert b'"n/a"' in text[0]  # the chunk read as text is the one holding line 30,000
 
 
 # --- discovery ------------------------------------------------------------------------

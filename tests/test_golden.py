@@ -38,20 +38,21 @@ GOLDEN = {
 }
 
 
-def assert_same(actual, expected, where: str = "$") -> None:
-    """Equal structure and values; floats within ``REL`` (None stays None)."""
+def assert_same(actual, expected, where: str = "$", rel: float = REL) -> None:
+    """Equal structure and values; floats within ``rel`` (None stays None, NaN equals NaN)."""
     if isinstance(expected, float) or (isinstance(actual, float) and isinstance(expected, int)):
         assert isinstance(actual, (int, float)) and not isinstance(actual, bool), f"{where}: {actual!r} != {expected!r}"
-        assert math.isclose(actual, expected, rel_tol=REL, abs_tol=1e-12), f"{where}: {actual!r} != {expected!r}"
+        both_nan = math.isnan(actual) and math.isnan(expected)
+        assert both_nan or math.isclose(actual, expected, rel_tol=rel, abs_tol=1e-12), f"{where}: {actual!r} != {expected!r}"
     elif isinstance(expected, dict):
         assert isinstance(actual, dict), f"{where}: not an object"
         assert list(actual) == list(expected), f"{where}: keys {list(actual)} != {list(expected)}"
         for key in expected:
-            assert_same(actual[key], expected[key], f"{where}.{key}")
+            assert_same(actual[key], expected[key], f"{where}.{key}", rel)
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(actual) == len(expected), f"{where}: length differs"
         for i, (a, e) in enumerate(zip(actual, expected)):
-            assert_same(a, e, f"{where}[{i}]")
+            assert_same(a, e, f"{where}[{i}]", rel)
     else:
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"
 

@@ -108,10 +108,11 @@ def test_file_chunks_match_stream_chunks(tmp_path):
     plain.write_bytes(body)
     packed.write_bytes(gzip.compress(body))
     for chunk_bytes in (1_000, 1 << 20):
-        got = [(c.data, c.first_line, c.newlines) for c in read_chunks(str(plain), chunk_bytes)]
+        got = [(c.data, c.starts_file, c.newlines) for c in read_chunks(str(plain), chunk_bytes)]
         joined = b"".join(data for data, _, _ in got)
         assert joined == body[3:]
-        assert all(first == 1 + sum(n for _, _, n in got[:i]) for i, (_, first, _) in enumerate(got))
+        assert [starts for _, starts, _ in got] == [True] + [False] * (len(got) - 1)
+        assert all(newlines == data.count(b"\n") for data, _, newlines in got)
         assert b"".join(c.data for c in read_chunks(str(packed), chunk_bytes)) == joined
     assert records(plain, chunk_bytes=1_000)[0].drop("source").equals(records(packed)[0].drop("source"))
 

@@ -16,6 +16,7 @@ A time-windowed state keeps two small extras besides its pieces:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 import polars as pl
@@ -24,6 +25,11 @@ from mlmon.windows import MAX_WINDOWS, WindowSpec, time_window_count, too_many_t
 
 MINUTE = "_minute"
 S = TypeVar("S")
+COMPACT_AT = 16
+"""Tables a state's field holds before a merge re-aggregates them into one, so that a
+state's size follows its distinct keys, not the number of chunks."""
+_LEAST, _GREATEST = {"start", "first"}, {"end", "last", "latency_max", "cpu_max", "rss_max"}
+"""Columns of the keyed tables that re-aggregate by min and by max; every other one adds."""
 
 
 def minute_counts(lf: pl.LazyFrame, ts: str = "ts", count: str | None = None) -> pl.LazyFrame:
@@ -64,3 +70,22 @@ def check_time_windows(spec: WindowSpec, minutes: tuple[pl.DataFrame, ...], over
     if over or time_window_count(spec.duration, first, last) > MAX_WINDOWS:  # type: ignore[arg-type]
         per_minute = table.group_by(MINUTE).agg(pl.col("records").sum())
         raise too_many_time_windows(spec, first, last, list(per_minute.iter_rows()))  # type: ignore[arg-type]
+
+
+def compacted(state: S, keys: Mapping[str, Sequence[str]]) -> S:
+    """``state`` with each table field named in ``keys`` re-aggregated into one table by
+    those key columns once it holds more than ``COMPACT_AT`` tables: counts and sums add,
+    first times take the minimum, last times and maxima the maximum. The finalized
+    results are those of the pieces (sums of floats up to their rounding order)."""
+    changes = {name: _compact(getattr(state, name), by) for name, by in keys.items() if len(getattr(state, name)) > COMPACT_AT}
+    return dataclasses.replace(state, **changes) if changes else state  # type: ignore[type-var]
+
+
+def _compact(pieces: tuple[pl.DataFrame, ...], keys: Sequence[str]) -> tuple[pl.DataFrame, ...]:
+    table = pl.concat(pieces, how="vertical")
+
+    def rule(name: str) -> pl.Expr:
+        return pl.col(name).min() if name in _LEAST else pl.col(name).max() if name in _GREATEST else pl.col(name).sum()
+
+    merged = table.group_by(list(keys)).agg(rule(name) for name in table.columns if name not in keys)
+    return (merged.select(table.columns).cast(table.schema),)  # type: ignore[arg-type]

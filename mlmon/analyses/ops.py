@@ -8,14 +8,16 @@ Each chunk becomes a partial state (:class:`OpsState`):
   rate and the busiest minute follow by addition;
 * per (model, version, label): prediction counts;
 * the latency values per (model, version, window) and the confidence values per (model,
-  version), one float64 array per group and chunk (``mlmon.analyses.values``), because
-  exact percentiles need the values themselves.
+  version) (:class:`~mlmon.analyses.values.ValueState`): exact while each collection
+  holds at most its budget of values (8 bytes each), log-bucket counts beyond it.
 
-States merge by concatenation (associative); ``finalize`` adds the sums up and takes the
-percentiles. Memory therefore grows by 8 bytes per latency and 8 per confidence, not with
-whole records. Record-count windows (``--window 10000``) need event-time order across
-files: their state also keeps each record's time, request and error flags and latency
-(18 bytes), ordered at ``finalize``.
+States merge piece by piece (associative), and tables are re-aggregated once a state
+holds more than ``bounds.COMPACT_AT`` of them, so memory does not grow with the chunk count;
+``finalize`` adds the sums up and takes the percentiles. Memory is therefore bounded by
+the groups and the value budget, not the records. The exception: record-count windows
+(``--window 10000``) need event-time order across files, so their state keeps each
+record's time, request and error flags and latency (18 bytes per record), ordered at
+``finalize``.
 
 Windows are bounded (``mlmon.windows.MAX_WINDOWS``, ``mlmon.analyses.bounds``): time
 windows keep their distinct keys and counts per minute, drop everything else once they
@@ -24,7 +26,9 @@ builds any; record windows refuse at ``finalize`` before the rows are sorted.
 
 Percentiles use numpy's default method (linear interpolation between closest ranks,
 ``numpy.percentile(..., method="linear")``); polars' ``quantile(q, "linear")`` computes the
-same value. Latency statistics cover every record that carries a latency, errors included.
+same value. Over the budget each is read from log buckets, within 0.54% (relative), and
+the results say which method gave them (``percentile_method``). Latency statistics
+cover every record that carries a latency, errors included.
 The error rate is errors / requests (see ``is_request`` in ``mlmon.ingest.canonical``).
 """
 
@@ -34,11 +38,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from mlmon.analyses.bounds import MINUTE, check_time_windows, key_set, merge_bounded, minute_counts
+from mlmon.analyses.bounds import MINUTE, check_time_windows, compacted, key_set, merge_bounded, minute_counts
 from mlmon.analyses.ops_summary import ERROR_KINDS, KEYS, finalize_summaries
 from mlmon.analyses.ops_types import ModelWindows, OpsSummary, WindowOps
 from mlmon.analyses.ops_windows import latency_p99s, model_windows, time_windows, window_ops
-from mlmon.analyses.values import Values, split_values
+from mlmon.analyses.values import ValueState, exact_budget, value_state
 from mlmon.ingest.needs import Needs
 from mlmon.windows import MAX_WINDOWS, FarRecords, WindowSpec, far_records, record_window_count, too_many_record_windows
 
@@ -48,16 +52,17 @@ COLUMNS = ("model", "model_version", "label", "latency_ms", "error_kind", "is_re
 
 @dataclass(frozen=True)
 class OpsState:
-    """Partial state of :class:`OpsReducer`: pieces that merge by concatenation."""
+    """Partial state of :class:`OpsReducer`: tables that merge by concatenation (re-aggregated
+    past ``bounds.COMPACT_AT``) and value states that merge by ``+``."""
 
     groups: tuple[pl.DataFrame, ...] = ()
     """(model, version, window, minute) → counts, sums, minima, maxima."""
     classes: tuple[pl.DataFrame, ...] = ()
     """(model, version, label) → predictions."""
-    latency: Values = ()
-    """(model, version, window) → each latency value."""
-    confidence: Values = ()
-    """(model, version) → each confidence value."""
+    latency: ValueState = ValueState()
+    """(model, version, window) → the latency values (exact, or log buckets)."""
+    confidence: ValueState = ValueState()
+    """(model, version) → the confidence values (exact, or log buckets)."""
     rows: tuple[pl.DataFrame, ...] = ()
     """Record-count windows only: (ts, request, error, latency) per record."""
     minutes: tuple[pl.DataFrame, ...] = ()
@@ -93,6 +98,8 @@ class OpsReducer:
     """Per-window breakdown (whole range: none)."""
     needs: Needs = Needs(COLUMNS)
     """The columns read."""
+    exact_values: int = field(default_factory=exact_budget)
+    """Latencies (and, separately, confidences) kept exactly; beyond, log buckets."""
 
     def from_chunk(self, records: pl.DataFrame) -> OpsState:
         keyed = records.with_columns(_window_key(self.window).alias("_window"))
@@ -111,11 +118,12 @@ class OpsReducer:
             if keys is None:
                 return OpsState(minutes=(minutes,), window_keys=None)
             extra = {"minutes": (minutes,), "window_keys": keys}
-        latency = split_values(keyed, [*KEYS, "_window"], "latency_ms", groups)
-        return OpsState((groups,), (classes,), latency, split_values(keyed, KEYS, "confidence", groups), tuple(rows), **extra)
+        latency = value_state(keyed, [*KEYS, "_window"], "latency_ms", groups, self.exact_values)
+        confidence = value_state(keyed, KEYS, "confidence", groups, self.exact_values)
+        return OpsState((groups,), (classes,), latency, confidence, tuple(rows), **extra)
 
     def merge(self, left: OpsState, right: OpsState) -> OpsState:
-        return merge_bounded(left, right)
+        return compacted(merge_bounded(left, right), _TABLE_KEYS)
 
     def finalize(self, state: OpsState) -> OpsResult:
         """The result; ``UsageError`` when the windows would number over ``MAX_WINDOWS``."""
@@ -137,6 +145,10 @@ class OpsReducer:
         by_window, by_key = latency_p99s(state.latency)
         table = time_windows(state, self.window.duration, by_window)
         return window_ops(table.iter_rows(named=True)), model_windows(state, by_model, table["_start"], by_key)
+
+
+_TABLE_KEYS = {"groups": [*KEYS, "_window", MINUTE], "classes": [*KEYS, "label"], "minutes": [MINUTE]}
+"""The key columns of the state's tables, for ``bounds.compacted``."""
 
 
 def _sums() -> list[pl.Expr]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from mlmon.analyses.ops_types import Errors, Latency, OpsSummary, Predictions, Resources, Throughput
-from mlmon.analyses.values import gather, percentiles
+from mlmon.analyses.values import mean, percentiles
 
 if TYPE_CHECKING:
     from mlmon.analyses.ops import OpsState
@@ -47,7 +47,7 @@ class _ValueSummaries:
 
     def __init__(self, state: OpsState) -> None:
         self.state = state
-        self.scopes = {key[:2] for key, _ in (*state.latency, *state.confidence)}
+        self.scopes = {key[:2] for key in state.latency.keys() | state.confidence.keys()}
         self.cache: dict[tuple, tuple[dict, dict]] = {}
 
     def of(self, scope: tuple | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -55,11 +55,13 @@ class _ValueSummaries:
         key = ("all",) if whole else scope
         if key not in self.cache:
             keep = (lambda k: True) if whole else (lambda k: k[:2] == scope)
-            p50, p95, p99 = percentiles(gather(self.state.latency, keep), [50, 95, 99])
-            confidence = gather(self.state.confidence, keep)
-            mean = float(confidence.mean()) if confidence.len() else None
+            p50, p95, p99 = percentiles(self.state.latency.pool(keep), [50, 95, 99])
+            confidence = self.state.confidence.pool(keep)
             (p10,) = percentiles(confidence, [10])
-            self.cache[key] = ({"p50": p50, "p95": p95, "p99": p99}, {"confidence_mean": mean, "confidence_p10": p10})
+            self.cache[key] = (
+                {"p50": p50, "p95": p95, "p99": p99, "method": self.state.latency.method},
+                {"confidence_mean": mean(confidence), "confidence_p10": p10, "method": self.state.confidence.method},
+            )
         return self.cache[key]
 
 
@@ -120,6 +122,7 @@ def _to_summary(row: dict, keys: list[str], lat: dict, conf: dict, peak: dict, c
             p99_ms=lat.get("p99"),
             max_ms=row["latency_max"],
             mean_ms=row["latency_sum"] / row["latency_count"] if row["latency_count"] else None,
+            percentile_method=lat.get("method", "exact"),
         ),
         errors=Errors(
             requests=requests,
@@ -134,6 +137,7 @@ def _to_summary(row: dict, keys: list[str], lat: dict, conf: dict, peak: dict, c
             class_shares={label: n / predictions for label, n in class_counts.items()},
             confidence_mean=conf.get("confidence_mean"),
             confidence_p10=conf.get("confidence_p10"),
+            percentile_method=conf.get("method", "exact"),
         ) if predictions else None,
     )
 

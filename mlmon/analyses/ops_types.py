@@ -1,5 +1,7 @@
 """Result types of the operational analysis: numbers only, plain Python (renderers import
-them without polars). Percentiles are numpy's default linear interpolation."""
+them without polars). Percentiles are numpy's default linear interpolation, exact while
+the values fit the budget (``mlmon.analyses.values``), else read from log buckets within
+0.54% (``percentile_method``)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ class Latency:
     """Slowest request."""
     mean_ms: float | None
     """Arithmetic mean (shown for completeness; the tail matters more)."""
+    percentile_method: str = "exact"
+    """What gave the percentiles, here and in every window's ``p99_ms``: ``exact`` (numpy
+    linear on the values) or ``log_buckets`` (within 0.54%; ``mlmon.stats.log_buckets``)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,8 @@ class Predictions:
     """Mean confidence of the predicted class."""
     confidence_p10: float | None
     """10th percentile of confidence (numpy linear): the unsure tail."""
+    percentile_method: str = "exact"
+    """What gave ``confidence_p10``: ``exact`` or ``log_buckets`` (within 0.54%)."""
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 for the whole input and for each model/version, every scope on the same window starts.
 
 Counts come from the per-minute sums; p99 from the latency values kept per (model, version,
-window), taken once per key. A window whose values all lie under one model/version key
-reuses that key's p99 for the whole input (the usual single-model log costs nothing more).
+window) (exact, or log buckets: ``mlmon.analyses.values``), taken once per key. A window
+whose values all lie under one model/version key reuses that key's p99 for the whole
+input (the usual single-model log costs nothing more).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import polars as pl
 
 from mlmon.analyses.ops_summary import KEYS
 from mlmon.analyses.ops_types import ModelWindows, OpsSummary, WindowOps
-from mlmon.analyses.values import Values
+from mlmon.analyses.values import ValueState, percentiles, pool_by
 
 if TYPE_CHECKING:
     from mlmon.analyses.ops import OpsState
@@ -24,29 +25,18 @@ if TYPE_CHECKING:
 COUNTS = ["records", "requests", "errors"]
 
 
-def latency_p99s(latency: Values) -> tuple[dict[Any, float | None], dict[tuple, float | None]]:
+def latency_p99s(latency: ValueState) -> tuple[dict[Any, float | None], dict[tuple, float | None]]:
     """p99 per window start over every record, and per (model, version, window) for the
     keys that name a model or a version."""
-    parts: dict[tuple, list[pl.Series]] = {}
-    for key, series in latency:
-        parts.setdefault(key, []).append(series)
-    by_key = {key: _p99(pieces) for key, pieces in parts.items() if key[0] is not None or key[1] is not None}
+    groups = latency.groups()
+    by_key = {key: percentiles(values, [99])[0] for key, values in groups.items() if key[0] is not None or key[1] is not None}
     keys_by_window: dict[Any, list[tuple]] = {}
-    for key in parts:
+    for key in groups:
         keys_by_window.setdefault(key[2], []).append(key)
-    by_window = {
-        start: by_key[keys[0]] if len(keys) == 1 and keys[0] in by_key else _p99([s for k in keys for s in parts[k]])
-        for start, keys in keys_by_window.items()
-    }
-    return by_window, by_key
-
-
-def _p99(parts: list[pl.Series]) -> float | None:
-    """The p99 of a group's pieces: ``Series.quantile(0.99, "linear")``, the value
-    ``values.percentiles`` gives (numpy's default method) without building a frame, which
-    costs ~100 times more when it runs once per (model, version, window)."""
-    p99 = (parts[0] if len(parts) == 1 else pl.concat(parts)).quantile(0.99, "linear")
-    return None if p99 is None else float(p99)
+    single = {keys[0][2]: by_key[keys[0]] for keys in keys_by_window.values() if len(keys) == 1 and keys[0] in by_key}
+    several = {key: values for key, values in groups.items() if key[2] not in single}
+    pooled = pool_by(latency, lambda key: key[2], several)
+    return {**single, **{start: percentiles(values, [99])[0] for start, values in pooled.items()}}, by_key
 
 
 def time_windows(state: OpsState, every: timedelta, p99: dict[Any, float | None]) -> pl.DataFrame:

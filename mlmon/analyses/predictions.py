@@ -3,10 +3,12 @@ reducer over ingest's chunks. Numbers only: the drift statistics on these counts
 ``class_drift``, the verdicts in ``mlmon.verdicts``.
 
 A chunk's predictions become, per (version, window), class counts, first and last times,
-entropy sums and the confidence values themselves (exact numpy-linear p10 needs them: 8
-bytes each, ``mlmon.analyses.values``).
+entropy sums and the confidence values (``mlmon.analyses.values``: exact numpy-linear p10
+needs the values themselves, 8 bytes each, up to a budget; beyond it, log-bucket counts
+give p10 within 0.54% and ``share_below`` exact but for the bucket holding the threshold).
 Time windows and the whole range are keyed as the chunk is read, so states merge by
-concatenation and the records are never kept. Record-count windows (``--window 10000``)
+concatenation (tables re-aggregated once a state holds more than ``bounds.COMPACT_AT``)
+and the records are never kept. Record-count windows (``--window 10000``)
 need event-time order across files: their state keeps the prediction rows (``ts``,
 version, label, confidence, entropy: 32 bytes each) and keys them at ``finalize``, so
 their memory grows with the number of predictions.
@@ -27,8 +29,8 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 
-from mlmon.analyses.bounds import check_time_windows, key_set, merge_bounded, minute_counts
-from mlmon.analyses.values import Values, percentiles, split_values
+from mlmon.analyses.bounds import MINUTE, check_time_windows, compacted, key_set, merge_bounded, minute_counts
+from mlmon.analyses.values import ValueState, count_below, exact_budget, mean, percentiles, size, value_state
 from mlmon.ingest.needs import Needs
 from mlmon.windows import MAX_WINDOWS, WindowSpec, record_window_count, too_many_record_windows
 
@@ -60,16 +62,20 @@ class PredictionWindow:
     """Share of confident predictions strictly below the low-confidence threshold."""
     mean_entropy_bits: float | None
     """Mean entropy (bits) of the normalised probability vectors; None when none logged."""
+    percentile_method: str = "exact"
+    """What gave ``confidence_p10``: ``exact`` (numpy linear) or ``log_buckets`` (within
+    0.54%; ``share_below`` is then exact but for the bucket that holds the threshold)."""
 
 
 @dataclass(frozen=True)
 class PredictionState:
-    """Partial state of :class:`PredictionReducer`: pieces that merge by concatenation."""
+    """Partial state of :class:`PredictionReducer`: tables that merge by concatenation
+    (re-aggregated past ``bounds.COMPACT_AT``) and a value state that merges by ``+``."""
 
     counts: tuple[pl.DataFrame, ...] = ()
     """(version, window, label) → n, first and last time; per chunk."""
-    values: Values = ()
-    """(version, window) → each finite confidence."""
+    values: ValueState = ValueState()
+    """(version, window) → the finite confidences (exact, or log buckets)."""
     entropy: tuple[pl.DataFrame, ...] = ()
     """(version, window) → entropy sum and count."""
     rows: tuple[pl.DataFrame, ...] = ()
@@ -91,6 +97,8 @@ class PredictionReducer:
     """Judge each model version separately."""
     needs: Needs = Needs(("label", "model_version", "confidence", "probabilities"))
     """The columns read: probabilities give the entropy and a confidence when none is logged."""
+    exact_values: int = field(default_factory=exact_budget)
+    """Confidences kept exactly; beyond, log buckets."""
 
     def from_chunk(self, records: pl.DataFrame) -> PredictionState:
         rows = prediction_rows(records, self.by_version)
@@ -98,16 +106,16 @@ class PredictionReducer:
             return PredictionState(rows=(rows.collect(),))
         keyed = rows.with_columns(_time_key(self.window).alias(_WINDOW))
         if self.window.duration is None:
-            return _state(keyed)
+            return _state(keyed, self.exact_values)
         keyed = keyed.collect().lazy()
         minutes, keys = pl.collect_all([minute_counts(keyed), keyed.select(_WINDOW)])
         window_keys = key_set(keys.get_column(_WINDOW))
         if window_keys is None:
             return PredictionState(minutes=(minutes,), window_keys=None)
-        return dataclasses.replace(_state(keyed), minutes=(minutes,), window_keys=window_keys)
+        return dataclasses.replace(_state(keyed, self.exact_values), minutes=(minutes,), window_keys=window_keys)
 
     def merge(self, left: PredictionState, right: PredictionState) -> PredictionState:
-        return merge_bounded(left, right)
+        return compacted(merge_bounded(left, right), _TABLE_KEYS)
 
     def finalize(self, state: PredictionState, low_threshold: float) -> tuple[PredictionWindow, ...]:
         """Windows ordered by model version (first seen first), then start. ``UsageError``
@@ -122,7 +130,7 @@ class PredictionReducer:
             keyed = rows.lazy().sort("ts", maintain_order=True).with_columns(
                 (pl.int_range(pl.len(), dtype=pl.Int64).over(_VERSION) // self.window.records).alias(_WINDOW)
             )
-            state = _state(keyed)
+            state = _state(keyed, self.exact_values)
         return _windows(state, low_threshold, keep_first_ts=self.window.duration is None)
 
 
@@ -158,7 +166,7 @@ def _time_key(window: WindowSpec) -> pl.Expr:
     return pl.col("ts").dt.truncate(window.every).dt.epoch("us") if window.every else pl.lit(0, dtype=pl.Int64)
 
 
-def _state(keyed: pl.LazyFrame) -> PredictionState:
+def _state(keyed: pl.LazyFrame, budget: int) -> PredictionState:
     """Class counts, confidence values and entropy sums per (version, window)."""
     keys = [_VERSION, _WINDOW]
     counts, entropy, values = pl.collect_all([
@@ -166,7 +174,7 @@ def _state(keyed: pl.LazyFrame) -> PredictionState:
         keyed.group_by(keys).agg(pl.col(_ENTROPY).sum().alias("sum"), pl.col(_ENTROPY).count().alias("count")),
         keyed.select(*keys, _CONF),
     ])
-    return PredictionState((counts,), split_values(values, keys, _CONF, counts), (entropy,))
+    return PredictionState((counts,), value_state(values, keys, _CONF, counts, budget), (entropy,))
 
 
 def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) -> tuple[PredictionWindow, ...]:
@@ -192,6 +200,7 @@ def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) 
             n=int(n), class_counts=per_class.get((version, key), {}), n_confidence=n_conf,
             confidence_mean=_float(c["mean"]) if n_conf else math.nan, confidence_p10=_float(c["p10"]),
             share_below=c["below"] / n_conf if n_conf else math.nan, mean_entropy_bits=e_sum / e_count if e_count else None,
+            percentile_method=state.values.method,
         ))
     first_seen: dict[str | None, object] = {}
     for w in out:
@@ -199,16 +208,12 @@ def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) 
     return tuple(sorted(out, key=lambda w: (first_seen[w.model_version], w.model_version is not None, w.model_version or "", w.start)))
 
 
-def _confidence(values: Values, low_threshold: float) -> dict[tuple, dict]:
+def _confidence(values: ValueState, low_threshold: float) -> dict[tuple, dict]:
     """Count, mean, p10 (numpy linear) and count below ``low_threshold`` per (version, window)."""
-    parts: dict[tuple, list[pl.Series]] = {}
-    for key, series in values:
-        parts.setdefault(key, []).append(series)
     out = {}
-    for key, pieces in parts.items():
-        conf = pl.concat(pieces)
+    for key, conf in values.groups().items():
         (p10,) = percentiles(conf, [10])
-        out[key] = {"n_conf": conf.len(), "mean": conf.mean(), "p10": p10, "below": int((conf < low_threshold).sum())}
+        out[key] = {"n_conf": size(conf), "mean": mean(conf), "p10": p10, "below": count_below(conf, low_threshold)}
     return out
 
 
@@ -220,6 +225,8 @@ def _concat(pieces: tuple[pl.DataFrame, ...], empty: pl.DataFrame) -> pl.DataFra
     return pl.concat(pieces, how="vertical") if pieces else empty
 
 
+_TABLE_KEYS = {"counts": [_VERSION, _WINDOW, "label"], "entropy": [_VERSION, _WINDOW], "minutes": [MINUTE]}
+"""The key columns of the state's tables, for ``bounds.compacted``."""
 _TS = pl.Datetime("us", "UTC")
 _EMPTY_RECORDS = pl.DataFrame(schema={"ts": _TS, "label": pl.Categorical})
 _EMPTY_COUNTS = pl.DataFrame(schema={_VERSION: pl.Categorical, _WINDOW: pl.Int64, "label": pl.Categorical, "n": pl.UInt32, "first": _TS, "last": _TS})

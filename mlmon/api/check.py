@@ -23,7 +23,8 @@ from mlmon.api.drift import DriftOptions, judge_drift
 from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
 from mlmon.api.results import CheckReport, Report
 from mlmon.errors import UsageError
-from mlmon.ingest.reader import IngestOptions, reduce_logs
+from mlmon.api.inputs import reduce_inputs
+from mlmon.ingest.reader import IngestOptions
 from mlmon.reference.store import load_reference
 from mlmon.verdicts.rules import DEFAULT_EXIT_ON, ExitOn
 from mlmon.windows import MAX_WINDOWS, WindowSpec, parse_window, time_window_count, window_starts
@@ -74,7 +75,7 @@ def build_check(inputs: Inputs, options: CheckOptions | None = None) -> CheckRep
     inputs_reducer = feature_reducer(reference, options.window) if rules.feature_drift.enabled else None
     second = predictions if inputs_reducer is None else Both(predictions, inputs_reducer)
     ingest = replace(options.ingest, allow_no_records=True)
-    (ops_state, second_state), stats = reduce_logs(as_inputs(inputs), ingest, Both(ops_reducer, second))
+    (ops_state, second_state), stats = reduce_inputs(as_inputs(inputs), ingest, Both(ops_reducer, second))
     ops = ops_reducer.finalize(ops_state)
     prediction_state = second_state if inputs_reducer is None else second_state[0]
     drift_options = _drift_options(options, reference)

@@ -18,7 +18,8 @@ from mlmon.api.coerce import Inputs, as_inputs, as_names, count, number, parse_f
 from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
 from mlmon.api.results import DriftReport
 from mlmon.ingest.problems import IngestStats
-from mlmon.ingest.reader import IngestOptions, reduce_logs
+from mlmon.api.inputs import reduce_inputs
+from mlmon.ingest.reader import IngestOptions
 from mlmon.reference.profile import ReferenceProfile
 from mlmon.reference.store import load_reference
 from mlmon.verdicts.confidence import confidence_findings, judge_confidence
@@ -84,10 +85,10 @@ def build_drift_report(inputs: Inputs, options: DriftOptions | None = None) -> D
     reducer = PredictionReducer(options.window, options.by_version)
     inputs_reducer = feature_reducer(reference, options.window)
     if inputs_reducer is None:
-        state, stats = reduce_logs(inputs, options.ingest, reducer)
+        state, stats = reduce_inputs(inputs, options.ingest, reducer)
         features = not_judged(reference, options.features)
     else:
-        (state, found), stats = reduce_logs(inputs, options.ingest, Both(reducer, inputs_reducer))
+        (state, found), stats = reduce_inputs(inputs, options.ingest, Both(reducer, inputs_reducer))
         windows = reducer.finalize(state, options.low_confidence)  # first: its refusal names a better --window
         features = judge_features(inputs_reducer.finalize(found), reference, options.features)
         return judge_drift(windows, reference, options, stats, features)

@@ -8,7 +8,8 @@ from mlmon.analyses.ops import OpsReducer
 from mlmon.analyses.ops_types import OpsSummary
 from mlmon.api.coerce import Inputs, as_inputs, parse_fields
 from mlmon.api.results import Report
-from mlmon.ingest.reader import IngestOptions, reduce_logs
+from mlmon.api.inputs import reduce_inputs
+from mlmon.ingest.reader import IngestOptions
 from mlmon.verdicts.budgets import error_rate_finding, p99_finding
 from mlmon.verdicts.findings import Finding
 from mlmon.units import parse_latency_ms, parse_ratio
@@ -52,7 +53,7 @@ def build_report(inputs: Inputs, options: ReportOptions | None = None) -> Report
     the report. Raises ``MlmonError`` on unusable input."""
     options = options or ReportOptions()
     reducer = OpsReducer(options.window)
-    state, stats = reduce_logs(as_inputs(inputs), options.ingest, reducer)
+    state, stats = reduce_inputs(as_inputs(inputs), options.ingest, reducer)
     ops = reducer.finalize(state)
     findings = check_budgets(ops.overall, ops.by_model, options)
     return Report(stats, ops.overall, ops.by_model, options.window, ops.windows, tuple(findings), ops.far_from_rest)

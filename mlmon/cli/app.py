@@ -17,6 +17,7 @@ from mlmon.cli.help import HelpCommand
 from mlmon.cli.options import Color
 from mlmon.cli.reference import reference_app
 from mlmon.cli.report import report_command
+from mlmon.cli.summarize import summarize_command
 
 app = typer.Typer(
     name="mlmon",
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.command("report", cls=HelpCommand)(report_command)
 app.command("drift", cls=HelpCommand)(drift_command)
 app.command("check", cls=HelpCommand)(check_command)
+app.command("summarize", cls=HelpCommand)(summarize_command)
 app.command("bench", cls=HelpCommand)(bench_command)
 app.add_typer(reference_app, name="reference")
 app.add_typer(config_app, name="config")

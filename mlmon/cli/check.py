@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import Color, ConfigPath, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, complete_choices, ingest_options
+from mlmon.cli.options import Color, ConfigPath, Engine, Scheduler, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, complete_choices, ingest_options
 from mlmon.cli.settings import FailOnSetting, fail_on_from, field_options
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
@@ -32,6 +32,8 @@ def check_command(
     features: Features = None,
     max_malformed: MaxMalformed = "5%",
     quiet: Quiet = False,
+    engine: Engine = None,
+    scheduler: Scheduler = None,
     color: Color = None,
 ) -> None:
     """Is anything wrong that someone should act on? Every rule in the config (p99 budget,
@@ -57,7 +59,7 @@ def check_command(
     settings = load_settings(flags, config)
     fields = field_options(settings, field)
     options = CheckOptions(
-        ingest=ingest_options(fields, since, until, max_malformed, split_list(features), now=now),
+        ingest=ingest_options(fields, since, until, max_malformed, split_list(features), now=now, engine=engine, scheduler=scheduler),
         window=settings.window.value or DEFAULT_WINDOW,
         reference=settings.reference.value,
         rules=rules_from_settings(settings),

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import Color, ConfigPath, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, Window, ingest_options
+from mlmon.cli.options import Color, ConfigPath, Engine, Scheduler, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, Window, ingest_options
 from mlmon.cli.settings import FailOnSetting, command_settings, drift_options_from, fail_on_from, field_options, without_disabled
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
@@ -46,6 +46,8 @@ def drift_command(
     max_malformed: MaxMalformed = "5%",
     config: ConfigPath = None,
     quiet: Quiet = False,
+    engine: Engine = None,
+    scheduler: Scheduler = None,
     color: Color = None,
 ) -> None:
     """Is the model now saying something different, or seeing different inputs? Class shares
@@ -71,7 +73,7 @@ def drift_command(
     from mlmon.api.drift import build_drift_report
 
     settings = command_settings(config, reference=reference, window=window, min_samples=min_samples, fail_on=fail_on)
-    ingest = ingest_options(field_options(settings, field), since, until, max_malformed, split_list(features))
+    ingest = ingest_options(field_options(settings, field), since, until, max_malformed, split_list(features), engine=engine, scheduler=scheduler)
     thresholds = {"alpha": alpha, "warning_psi": warning_psi, "critical_psi": critical_psi, "confidence_drop": confidence_drop, "low_confidence": low_confidence}
     raw = {"reference_label": label, "reference_confidence": confidence, "reference_proba_cols": split_list(proba_cols) or None}
     options = drift_options_from(settings, ingest, reference, thresholds, raw)

@@ -43,6 +43,8 @@ MaxMalformed = Annotated[str, typer.Option("--max-malformed", metavar="SHARE", h
 FailOn = Annotated[str, typer.Option("--fail-on", metavar="warning|critical", autocompletion=complete_choices("warning", "critical"), help="Lowest severity that makes the exit code 1: warning or critical.")]
 Features = Annotated[Optional[str], typer.Option("--features", metavar="NAME[,NAME...]", help="Top-level log fields to read as input features too, comma-separated (the features object is always read).")]
 Color = Annotated[Optional[ColorMode], typer.Option("--color", case_sensitive=False, show_default=False, help="ANSI colours: auto (when standard output is a terminal and NO_COLOR is unset or empty; FORCE_COLOR forces them), always or never. Also before the command: mlmon --color never report ...")]
+Engine = Annotated[Optional[str], typer.Option("--engine", metavar="local|dask", autocompletion=complete_choices("local", "dask"), help="Where the logs are reduced: local (this machine's cores, the default) or dask (a Dask cluster: --scheduler, else a local one; pip install \"mlmon[dask]\"). Same results either way.")]
+Scheduler = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="A running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask). Workers must see the log files at the same paths.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display on stderr (shown only on a terminal, for runs over a second, with --format terminal). Warnings and errors still show.")]
 
 T = TypeVar("T")
@@ -61,7 +63,7 @@ def parse_option(name: str, value: str, parse: Callable[[str], T]) -> T:
 
 def ingest_options(
     field: list[str] | None, since: str | None, until: str | None, max_malformed: str, features: tuple[str, ...] = (),
-    now: datetime | None = None,
+    now: datetime | None = None, engine: str | None = None, scheduler: str | None = None,
 ) -> IngestOptions:
     """The ingest options of the shared flags; a relative ``--since``/``--until`` counts back
     from ``now`` (default: the current time)."""
@@ -78,7 +80,17 @@ def ingest_options(
         until=end,
         max_malformed_share=parse_option("--max-malformed", max_malformed, parse_ratio),
         features=features,
+        engine=parse_option("--engine", engine or "local", _engine),
+        scheduler=scheduler,
     )
+
+
+def _engine(value: str) -> str:
+    from mlmon.ingest.time_options import ENGINES
+
+    if value not in ENGINES:
+        raise UsageError(f"invalid engine {value!r}: use local or dask")
+    return value
 
 
 def parse_time_option(name: str, value: str | None, now: datetime | None = None) -> datetime | None:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import Color, ConfigPath, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, Window, ingest_options
+from mlmon.cli.options import Color, ConfigPath, Engine, Scheduler, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, Window, ingest_options
 from mlmon.cli.settings import FailOnSetting, command_settings, fail_on_from, field_options, report_options_from
 from mlmon.render import OutputFormat
 
@@ -27,6 +27,8 @@ def report_command(
     max_malformed: MaxMalformed = "5%",
     config: ConfigPath = None,
     quiet: Quiet = False,
+    engine: Engine = None,
+    scheduler: Scheduler = None,
     color: Color = None,
 ) -> None:
     """How is my service doing? Throughput, latency percentiles, errors, resources and
@@ -51,6 +53,6 @@ def report_command(
     from mlmon.api.report import build_report
 
     settings = command_settings(config, window=window, fail_on=fail_on)
-    ingest = ingest_options(field_options(settings, field), since, until, max_malformed)
+    ingest = ingest_options(field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler)
     options = report_options_from(settings, ingest, p99_budget, max_error_rate)
     finish(build_report(logs, options), format, fail_on_from(settings), output, color)

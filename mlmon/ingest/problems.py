@@ -3,7 +3,7 @@ account of a whole read. Plain Python, so renderers can import it without polars
 
 from __future__ import annotations
 
-import threading
+import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -37,38 +37,68 @@ class Problem:
         return f"{self.source}:{self.line}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class Problems:
+    """The problems of a run of consecutive chunks: a frozen, picklable value. Line numbers
+    count from the start of the run within each source, so two runs merge by shifting the
+    later one's lines (:meth:`then`)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    """Problems by reason, blank lines included (``BLANK``)."""
+    examples: tuple[Problem, ...] = ()
+    """The first ``MAX_EXAMPLES`` whole-line problems and the first ``MAX_EXAMPLES`` value
+    problems, in file order, then line order (ties in the order they were found)."""
+
+    def then(self, later: Problems, shift: dict[str, int]) -> Problems:
+        """These problems followed by ``later``'s, whose lines in source ``s`` move down by
+        ``shift[s]`` (the lines of ``s`` in this run). Associative: counts add, and the first
+        examples of a concatenation are the first of the concatenated examples."""
+        if not later.counts:
+            return self
+        if not self.counts:
+            return Problems(later.counts, tuple(_shifted(p, shift) for p in later.examples))
+        counts = Counter(self.counts)
+        counts.update(later.counts)
+        moved = (_shifted(p, shift) for p in later.examples)
+        return Problems(dict(counts), _first_of_each_kind([*self.examples, *moved]))
+
+
+def _shifted(problem: Problem, shift: dict[str, int]) -> Problem:
+    offset = shift.get(problem.source, 0)
+    return Problem(problem.source, problem.line + offset, problem.reason) if offset else problem
+
+
+def _first_of_each_kind(ranked: list[Problem]) -> tuple[Problem, ...]:
+    """The first ``MAX_EXAMPLES`` whole-line problems and value problems of ``ranked``."""
+    lines = [p for p in ranked if p.reason in LINE_REASONS][:MAX_EXAMPLES]
+    values = [p for p in ranked if p.reason not in LINE_REASONS][:MAX_EXAMPLES]
+    keep = {id(p) for p in lines + values}
+    return tuple(p for p in ranked if id(p) in keep)
+
+
 @dataclass
 class ProblemTally:
-    """Mutable accumulator used while reading; frozen into ``IngestStats`` at the end."""
+    """Mutable accumulator for one chunk, filled by the decoders and frozen by
+    :meth:`problems`. Line numbers are the chunk's own."""
 
     counts: Counter = field(default_factory=Counter)
-    examples: list[Problem] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _found: list[tuple[int, int, Problem]] = field(default_factory=list, repr=False)
 
     def add(self, source: str, lines: list[int], reason: str, count: int | None = None) -> None:
-        """Count ``count`` problems (default ``len(lines)``), keeping the first examples.
-        Safe to call from the chunk workers."""
+        """Count ``count`` problems (default ``len(lines)``), keeping the first examples."""
         total = len(lines) if count is None else count
         if total == 0:
             return
-        with self._lock:
-            self.counts[reason] += total
-            if reason == BLANK:
-                return
-            kept = sum(1 for example in self.examples if example.reason == reason)
-            self.examples.extend(Problem(source, int(n), reason) for n in lines[: max(MAX_EXAMPLES - kept, 0)])
+        self.counts[reason] += total
+        if reason == BLANK or not lines:
+            return
+        first = heapq.nsmallest(MAX_EXAMPLES, (int(n) for n in lines))
+        self._found.extend((line, len(self._found) + i, Problem(source, line, reason)) for i, line in enumerate(first))
 
-    def first_examples(self, sources: tuple[str, ...]) -> tuple[Problem, ...]:
-        """The first few skipped lines and the first few unusable values, in file order,
-        then line order."""
-        order = {source: index for index, source in enumerate(sources)}
-        ranked = sorted(self.examples, key=lambda p: (order.get(p.source, len(order)), p.line))
-        lines = [p for p in ranked if p.reason in LINE_REASONS][:MAX_EXAMPLES]
-        values = [p for p in ranked if p.reason not in LINE_REASONS][:MAX_EXAMPLES]
-        return tuple(sorted(lines + values, key=ranked.index))
-
-    def skipped_lines(self) -> int:
-        return sum(n for reason, n in self.counts.items() if reason in LINE_REASONS)
+    def problems(self) -> Problems:
+        """The counts, and the first examples in line order (ties in the order found)."""
+        ranked = [problem for _, _, problem in sorted(self._found, key=lambda found: found[:2])]
+        return Problems(dict(self.counts), _first_of_each_kind(ranked))
 
 
 @dataclass(frozen=True)

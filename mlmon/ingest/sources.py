@@ -19,9 +19,11 @@ import stat
 import sys
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
+
+import numpy as np
 
 from mlmon.errors import InputError
 
@@ -47,6 +49,8 @@ _LOG_NAME_PARTS = (".log", ".jsonl", ".ndjson", ".json")
 _BOM = b"\xef\xbb\xbf"
 _COMPRESSED_PIECE = 1 << 16
 _BOUNDARY_PROBE = 1 << 16
+_COUNT_SLICE = 1 << 20
+_NEWLINE = 10
 MAX_LINE_BYTES = 16 << 20
 """A longer line is skipped unread and counted (``line too long``): memory stays bounded
 by this, whatever the input. No log line of a real service comes near it."""
@@ -67,30 +71,80 @@ class Discovered:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A run of whole lines from one source."""
+    """A run of whole lines from one source. Its line numbers are its own: the first line
+    of ``data`` is line ``first_line`` (1 unless a caller says otherwise), and whoever folds
+    chunks in file order shifts them (:func:`mlmon.ingest.outcome.merge_outcomes`), so a
+    chunk can be cut, counted and decoded without knowing what came before it."""
 
     source: str
     """The file the lines come from."""
     data: bytes
     """Complete lines, each ending in ``\\n`` except possibly the file's last one."""
-    first_line: int
-    """1-based line number of the first line in ``data``."""
-    at_eof: bool
+    first_line: int = 1
+    """Number given to the first line of ``data`` (chunk-relative: 1 for every chunk that
+    :func:`plan_chunks` and :func:`read_chunks` make)."""
+    at_eof: bool = True
     """True for the last chunk of the source."""
-    newlines: int = 0
-    """Number of ``\\n`` in ``data``."""
+    newlines: int | None = None
+    """Number of ``\\n`` in ``data``; None until counted (:meth:`counted`, in a worker)."""
     stream_error: str | None = None
     """Set on the last chunk when the compressed stream ended early or was corrupt."""
     too_long: bool = False
-    """This chunk stands for one line longer than ``MAX_LINE_BYTES`` at ``first_line``,
-    skipped unread: ``data`` is empty and ``newlines`` counts its newline, if it had one."""
+    """This chunk stands for one line longer than ``MAX_LINE_BYTES``, skipped unread:
+    ``data`` is empty and ``newlines`` counts its newline, if it had one."""
+    starts_file: bool = True
+    """True for the first chunk of its file (``first_chunk`` feature discovery keys on it)."""
 
     @property
     def lines(self) -> int:
         """Lines this chunk accounts for, blank ones included."""
         if self.too_long:
             return 1
-        return self.newlines + (0 if self.data.endswith(b"\n") or not self.data else 1)
+        newlines = count_newlines(self.data) if self.newlines is None else self.newlines
+        return newlines + (0 if self.data.endswith(b"\n") or not self.data else 1)
+
+    def counted(self) -> Chunk:
+        """This chunk with ``newlines`` set (counted without holding the GIL)."""
+        return self if self.newlines is not None else replace(self, newlines=count_newlines(self.data))
+
+
+@dataclass(frozen=True)
+class FileSpan:
+    """A chunk of a plain file not read yet: whole lines at ``offset``, planned by the main
+    thread from a short probe near the cut; the worker reads it with ``os.pread``, which
+    releases the GIL, so reading scales with the workers."""
+
+    source: str
+    """The file."""
+    offset: int
+    """Byte where the span starts (after the BOM for the first one)."""
+    length: int
+    """Bytes in the span, ending just after a newline unless it is the file's last."""
+    at_eof: bool
+    """True for the last span of the file as its size was when planned."""
+    starts_file: bool
+    """True for the file's first span."""
+
+    def read(self) -> Chunk:
+        """The span's bytes as a chunk. A file that shrank since it was planned gives fewer
+        bytes: the chunk then ends where the file does, as a sequential read would."""
+        try:
+            fd = os.open(self.source, os.O_RDONLY)
+            try:
+                data = os.pread(fd, self.length, self.offset)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise InputError(f"{self.source}: cannot read: {exc.strerror or exc}") from None
+        short = len(data) < self.length
+        return Chunk(self.source, data, at_eof=self.at_eof or short, starts_file=self.starts_file)
+
+
+def count_newlines(data: bytes) -> int:
+    """``data.count(b"\\n")`` without holding the GIL (numpy's compare and count release
+    it; ``bytes.count`` does not), in slices so the temporary mask stays small."""
+    view = np.frombuffer(data, dtype=np.uint8)
+    return sum(int(np.count_nonzero(view[at : at + _COUNT_SLICE] == _NEWLINE)) for at in range(0, len(view), _COUNT_SLICE))
 
 
 def looks_like_log(name: str) -> bool:
@@ -129,20 +183,39 @@ def discover(inputs: list[str] | tuple[str, ...]) -> Discovered:
     return Discovered(paths=tuple(dict.fromkeys(paths)), ignored=tuple(ignored), in_directories=frozenset(walked - named))
 
 
-def read_chunks(source: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
-    """Yield ``source`` as chunks of whole lines, decompressing as needed. Raises
-    ``InputError`` when it cannot be opened or read."""
+def plan_chunks(source: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk | FileSpan]:
+    """``source`` as chunks of whole lines, decompressing as needed: a plain file as
+    :class:`FileSpan` s that the workers read themselves, anything else (compressed, a pipe,
+    standard input, a line longer than the boundary probe) as chunks read here in order,
+    since decompression is sequential. Newlines are never counted here. Raises
+    ``InputError`` when ``source`` cannot be opened or read."""
     with _open(source) as stream:
         try:
             if isinstance(stream, io.BufferedReader) and source != STDIN and stream.seekable():
-                yield from _split_file(source, stream, chunk_bytes)
+                yield from _plan_file(source, stream, chunk_bytes)
             elif _plain_after_all(source, stream):
                 with open(source, "rb") as raw:
-                    yield from _split_file(source, raw, chunk_bytes)
+                    yield from _plan_file(source, raw, chunk_bytes)
             else:
-                yield from _split(source, stream, chunk_bytes)
+                yield from split_stream(source, stream, chunk_bytes)
         except OSError as exc:
             raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def read_chunks(source: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
+    """Yield ``source`` as chunks of whole lines, read and counted: :func:`plan_chunks`
+    done in one thread. Raises ``InputError`` when it cannot be opened or read."""
+    for planned in plan_chunks(source, chunk_bytes):
+        yield (planned.read() if isinstance(planned, FileSpan) else planned).counted()
+
+
+def is_plain_file(source: str) -> bool:
+    """Whether ``source`` is a regular uncompressed file, which may be cut at any newline
+    (:func:`plan_chunks` plans it as spans); a compressed one must be read in order."""
+    if source == STDIN or not os.path.isfile(source):
+        return False
+    with _open(source) as stream:
+        return (isinstance(stream, io.BufferedReader) and stream.seekable()) or _plain_after_all(source, stream)
 
 
 def _plain_after_all(source: str, stream: BinaryIO) -> bool:
@@ -171,33 +244,28 @@ def _plain_after_all(source: str, stream: BinaryIO) -> bool:
     return False
 
 
-def _split_file(source: str, stream: io.BufferedReader, chunk_bytes: int) -> Iterator[Chunk]:
-    """Chunks of an uncompressed file, each read once at its exact size: the last newline
-    before the chunk's end is found by reading a short tail first, so no chunk is copied
-    out of a larger block (each copy of 8 MiB costs fresh pages)."""
+def _plan_file(source: str, stream: io.BufferedReader, chunk_bytes: int) -> Iterator[Chunk | FileSpan]:
+    """Spans of an uncompressed file, each to be read once at its exact size: the last
+    newline before a span's end is found by reading a short tail first, so no chunk is
+    copied out of a larger block (each copy of 8 MiB costs fresh pages), and the main thread
+    reads only the probes."""
     size = os.fstat(stream.fileno()).st_size
     start = len(_BOM) if stream.read(len(_BOM)) == _BOM else 0
-    line = 1
+    first = True
     while start < size:
         end = min(start + chunk_bytes, size)
         if end < size:
             probe = max(start, end - _BOUNDARY_PROBE)
             stream.seek(probe)
-            newline = stream.read(end - probe).rfind(b"\n")
-            if newline < 0:  # a line longer than the probe: read on the general path
+            tail = stream.read(end - probe)
+            newline = tail.rfind(b"\n")
+            if newline < 0:  # a line longer than the probe, or the file shrank: the general path
                 stream.seek(start)
-                yield from _split(source, stream, chunk_bytes, first_line=line)
+                yield from split_stream(source, stream, chunk_bytes, starts_file=first, strip_bom=False)
                 return
             end = probe + newline + 1
-        stream.seek(start)
-        data = stream.read(end - start)
-        if len(data) < end - start:  # the file shrank while being read
-            end = start + len(data)
-            if not data:
-                return
-        newlines = data.count(b"\n")
-        yield Chunk(source, data, line, at_eof=end >= size or not data.endswith(b"\n"), newlines=newlines)
-        line += newlines
+        yield FileSpan(source, start, end - start, at_eof=end >= size, starts_file=first)
+        first = False
         start = end
 
 
@@ -273,31 +341,30 @@ def _read_block(stream: BinaryIO, size: int) -> tuple[bytes, str | None]:
     return b"".join(pieces), None
 
 
-def _split(source: str, stream: BinaryIO, chunk_bytes: int, first_line: int = 1) -> Iterator[Chunk]:
-    """Chunks of whole lines from any stream. The partial line at a block's end is carried
-    into the next chunk; one longer than ``MAX_LINE_BYTES`` is skipped as a ``too_long``
-    chunk, so memory never holds more than a chunk and a capped line."""
+def split_stream(source: str, stream: BinaryIO, chunk_bytes: int, *, starts_file: bool = True, strip_bom: bool = True) -> Iterator[Chunk]:
+    """Chunks of whole lines from any stream, not counted. The partial line at a block's end
+    is carried into the next chunk; one longer than ``MAX_LINE_BYTES`` is skipped as a
+    ``too_long`` chunk, so memory never holds more than a chunk and a capped line."""
     carry: list[bytes] = []
     carried = 0
-    line = first_line
     block, error = _read_block(stream, chunk_bytes)
-    if first_line == 1:
+    if strip_bom:
         block = block.removeprefix(_BOM)
     while True:
         if not block or error:
             rest = b"".join([*carry, block])
             if len(rest) > MAX_LINE_BYTES:
-                yield Chunk(source, b"", line, at_eof=True, too_long=True, stream_error=error)
+                yield Chunk(source, b"", at_eof=True, newlines=0, too_long=True, stream_error=error, starts_file=starts_file)
             elif rest or error:
-                yield Chunk(source, rest, line, at_eof=True, newlines=rest.count(b"\n"), stream_error=error)
+                yield Chunk(source, rest, at_eof=True, stream_error=error, starts_file=starts_file)
             return
         cut = block.rfind(b"\n") + 1
         if carried + (block.find(b"\n") if cut else len(block)) > MAX_LINE_BYTES:
             block, error, ended = _after_newline(stream, block, chunk_bytes)
-            yield Chunk(source, b"", line, at_eof=not ended, newlines=int(ended), too_long=True, stream_error=error)
+            yield Chunk(source, b"", at_eof=not ended, newlines=int(ended), too_long=True, stream_error=error, starts_file=starts_file)
+            starts_file = False
             if not ended:
                 return
-            line += 1
             carry, carried = [], 0
             if not block:
                 block, error = _read_block(stream, chunk_bytes)
@@ -309,9 +376,8 @@ def _split(source: str, stream: BinaryIO, chunk_bytes: int, first_line: int = 1)
             # One copy per chunk: the carried partial line plus the block up to its last newline.
             data = b"".join([*carry, block[:cut]]) if carry else block[:cut] if cut < len(block) else block
             carry, carried = ([block[cut:]], len(block) - cut) if cut < len(block) else ([], 0)
-            newlines = data.count(b"\n")
-            yield Chunk(source, data, line, at_eof=False, newlines=newlines)
-            line += newlines
+            yield Chunk(source, data, at_eof=False, starts_file=starts_file)
+            starts_file = False
         block, error = _read_block(stream, chunk_bytes)
 
 

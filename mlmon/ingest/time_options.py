@@ -11,6 +11,8 @@ from typing import Any
 from mlmon.errors import UsageError
 from mlmon.units import parse_duration, parse_ratio, split_list
 
+ENGINES = ("local", "dask")
+"""Where a read runs (``IngestOptions.engine``)."""
 RELATIVE_TIME = re.compile(r"\s*\d+(?:\.\d+)?\s*(ms|s|sec|m|min|h|d|w)\s*", re.IGNORECASE)
 """A duration before now (``6h``, ``30m``, ``2d``): what an hourly cron job passes."""
 
@@ -69,6 +71,9 @@ def coerce_ingest_options(options: Any) -> None:
         "since": since, "until": until, "fields": fields, "features": features,
         "max_malformed_share": parse_ratio(share) if isinstance(share, str) else share,
     }
-    for name, value in values.items():
+    engine = "dask" if options.scheduler else options.engine
+    if engine not in ENGINES:
+        raise UsageError(f"engine {engine!r}: use one of {', '.join(ENGINES)}")
+    for name, value in {**values, "engine": engine}.items():
         object.__setattr__(options, name, value)
 

@@ -41,12 +41,13 @@ def overview(summary: OpsSummary) -> Markup:
     """The whole input's figures as a fact list."""
     tp, lat, err = summary.throughput, summary.latency, summary.errors
     mean = "-" if tp.mean_rps is None else f"{tp.mean_rps:.3g} req/s"
+    method = "numpy linear percentiles" if lat.percentile_method == "exact" else "percentiles from log buckets, within 0.54%"
     items: list[tuple[str, object]] = [
         ("time span", f"{fmt_time(summary.start)} → {fmt_time(summary.end)} UTC ({tp.span_seconds / 86400:.1f} days)"),
         ("requests", f"{tp.requests:,} (mean {mean}, peak {tp.peak_rps:.3g} req/s in the minute of {fmt_time(tp.peak_minute)})"),
         ("latency (ms)", Markup(
             f"p50 <b>{fmt_ms(lat.p50_ms)}</b> · p95 <b>{fmt_ms(lat.p95_ms)}</b> · p99 <b>{fmt_ms(lat.p99_ms)}</b> · "
-            f"max {fmt_ms(lat.max_ms)} <span class=\"muted\">({lat.count:,} values, numpy linear percentiles)</span>")),
+            f"max {fmt_ms(lat.max_ms)} <span class=\"muted\">({lat.count:,} values, {method})</span>")),
     ]
     kinds = ", ".join(f"{kind} {n:,}" for kind, n in err.by_kind.items() if n)
     items.append(("errors", f"{fmt_pct(err.rate)} ({err.errors:,} of {err.requests:,})" + (f": {kinds}" if kinds else "")))

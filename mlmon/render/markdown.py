@@ -116,6 +116,8 @@ def _report_numbers(report: Report) -> list[str]:
     facts = [_records(report.ingest), *_span(overall.start, overall.end)]
     if overall.latency.p99_ms is not None:
         facts.append(f"p99 latency: {overall.latency.p99_ms:,.1f} ms")
+        if overall.latency.percentile_method != "exact":
+            facts.append("percentiles from log buckets, within 0.54%")
     if overall.errors.rate is not None:
         facts.append(f"error rate: {overall.errors.rate:.2%} ({overall.errors.errors:,} of {overall.errors.requests:,} requests)")
     return facts

@@ -187,7 +187,8 @@ def _overview_rows(summary: OpsSummary) -> list[tuple[str, list[str], str]]:
     where = "over the whole span" if over_span else f"minute of {fmt_time(tp.peak_minute)}"
     rows.append(("requests", [f"{tp.requests:,}", f"mean {mean}", f"peak {fmt_sig(tp.peak_rps)} req/s ({where})"], "   "))
     latency = [f"{name} {fmt_latency(value)}" for name, value in (("p50", lat.p50_ms), ("p95", lat.p95_ms), ("p99", lat.p99_ms), ("max", lat.max_ms))]
-    rows.append(("latency", [*latency, f"({plural(lat.count, 'value')}, numpy linear)"], "   "))
+    method = "numpy linear" if lat.percentile_method == "exact" else "percentiles from log buckets, within 0.54%"
+    rows.append(("latency", [*latency, f"({plural(lat.count, 'value')}, {method})"], "   "))
     kinds = ", ".join(f"{kind} {n:,}" for kind, n in err.by_kind.items() if n)
     rows.append(("errors", [f"{fmt_pct(err.rate)} ({err.errors:,} of {err.requests:,})" + (f": {kinds}" if kinds else "")], "   "))
     if summary.resources:
@@ -198,7 +199,8 @@ def _overview_rows(summary: OpsSummary) -> list[tuple[str, list[str], str]]:
         pred = summary.predictions
         shares = [f"{label} {fmt_pct(share, 1)}" for label, share in pred.class_shares.items()] or [""]
         rows.append(("predictions", [f"{pred.count:,}: {shares[0]}".rstrip(), *shares[1:]], "  "))
-        rows.append(("confidence", [f"mean {fmt_fixed(pred.confidence_mean, 3)}", f"p10 {fmt_fixed(pred.confidence_p10, 3)}"], "   "))
+        bucketed = ["(p10 from log buckets, within 0.54%)"] if pred.percentile_method != "exact" else []
+        rows.append(("confidence", [f"mean {fmt_fixed(pred.confidence_mean, 3)}", f"p10 {fmt_fixed(pred.confidence_p10, 3)}", *bucketed], "   "))
     return rows
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import chdtrc, kolmogorov
 
 from mlmon.stats.categorical import psi
 
@@ -181,6 +180,9 @@ def ks_bracket(levels: ArrayLike, window: GridCounts, reference_count: int) -> K
     low = float(np.abs(p - g).max())  # at g_M: the share above the maximum
     high = float(np.maximum(p[1:] - g[:-1], g[1:] - p[:-1]).max())
     n_e = n * reference_count / (n + reference_count)
+    # Imported here: scipy.special costs 0.3 s of start-up, which report does not need.
+    from scipy.special import kolmogorov
+
     p_value = float(kolmogorov(math.sqrt(n_e) * low))
     return KSBracket(low, max(high, low), p_value)
 
@@ -298,4 +300,7 @@ def missing_share_test(reference_missing: int, reference_rows: int, missing: int
     if denominator == 0:
         return 1.0
     chi2 = n * (float(a) * d - float(b) * c) ** 2 / denominator
+    # Imported here: scipy.special costs 0.3 s of start-up, which report does not need.
+    from scipy.special import chdtrc
+
     return float(chdtrc(1, chi2))

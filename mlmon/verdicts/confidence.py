@@ -51,6 +51,9 @@ class ConfidenceWindow:
     ``warning_drop`` (when set); unknown when insufficient data or no baseline; else ok."""
     reason: str
     """Why this severity, in words with the numbers."""
+    percentile_method: str = "exact"
+    """How ``p10`` was computed: ``exact`` (the values themselves) or ``log_buckets``
+    (beyond the exact-values budget: within 0.54%, ``mlmon.stats.log_buckets``)."""
 
 
 @dataclass(frozen=True)
@@ -158,5 +161,5 @@ def _judge(w: PredictionWindow, baseline: float, t: ConfidenceThresholds) -> Con
         reason = f"mean confidence {direction} {abs(change):.3f} ({baseline:.3f} -> {mean:.3f}), bound {t.collapse_drop:g}"
     return ConfidenceWindow(
         w.model_version, w.start, w.end, n, mean, w.confidence_p10, w.share_below, w.mean_entropy_bits,
-        baseline, change, direction, severity, reason,
+        baseline, change, direction, severity, reason, w.percentile_method,
     )

@@ -1,0 +1,92 @@
+"""``mlmon summarize``'s Python twin: every analysis' partial state of a read, to be merged
+later with other summaries and logs by ``report``, ``drift`` and ``check``.
+
+    summary = build_summary("/var/log/app/", SummaryOptions(reference="train.json"))
+    write_summary(summary, "host-a.summary.json")
+
+One read feeds what ``check`` runs: operational numbers, predictions per model version,
+and, with a reference, the input features, all on the same windows. The default window
+is ``check``'s (1h), so a summary serves ``check`` as it is; ``report`` and ``drift``
+merge it with ``--window 1h`` (a summary's windows cannot be cut again, and a run with
+other windows refuses it). Record-count windows are refused: they keep every record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mlmon.analyses.feature_windows import Both
+from mlmon.analyses.ops import OpsReducer
+from mlmon.analyses.predictions import PredictionReducer
+from mlmon.api.check import DEFAULT_WINDOW
+from mlmon.api.coerce import Inputs, as_inputs
+from mlmon.api.feature_drift import feature_reducer
+from mlmon.api.inputs import reduce_inputs
+from mlmon.errors import OutputError, UsageError
+from mlmon.files import replace_file
+from mlmon.ingest.reader import IngestOptions
+from mlmon.reference.store import load_reference
+from mlmon.summary.files import Summary, dumps
+from mlmon.summary.parts import ReferenceKey, SummarySettings, reference_fingerprint, split_state
+from mlmon.windows import WindowSpec, parse_window
+
+
+@dataclass(frozen=True)
+class SummaryOptions:
+    """What a summary holds."""
+
+    ingest: IngestOptions = field(default_factory=IngestOptions)
+    """How to read the logs. Input with no records gives an empty summary (a quiet host),
+    not an error: the run that merges it judges the whole."""
+    window: WindowSpec = DEFAULT_WINDOW
+    """Time windows or the whole range (``"1h"``, ``"all"`` parse); default ``check``'s 1h."""
+    reference: str | Path | None = None
+    """Reference profile whose features are counted (None: no ``features`` part)."""
+    by_version: bool = True
+    """Count predictions per model version (as ``check`` and ``drift`` do by default)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.window, str):
+            object.__setattr__(self, "window", parse_window(self.window))
+        if self.window.records is not None:
+            raise UsageError(
+                f"--window {self.window.records}: record-count windows keep every record, and a summary keeps none; "
+                "use time windows (15m, 1h, 1d) or all"
+            )
+
+
+def build_summary(inputs: Inputs, options: SummaryOptions | None = None) -> Summary:
+    """Read ``inputs`` (logs, and summaries to merge) once with every analysis. Raises
+    ``MlmonError`` on unusable input or an incompatible summary."""
+    options = options or SummaryOptions()
+    reference = None if options.reference is None else load_reference(options.reference)
+    features = feature_reducer(reference, options.window)
+    predictions = PredictionReducer(options.window, options.by_version)
+    reducer = Both(OpsReducer(options.window), predictions if features is None else Both(predictions, features))
+    ingest = replace(options.ingest, allow_no_records=True)
+    state, stats = reduce_inputs(as_inputs(inputs), ingest, reducer)
+    key = None
+    if features is not None and reference is not None:
+        key = ReferenceKey(str(options.reference), reference_fingerprint(features.reference), tuple(features.reference))
+    settings = SummarySettings(
+        options.window, options.by_version, key, ingest.since, ingest.until, dict(ingest.fields), tuple(ingest.features)
+    )
+    return Summary(settings, stats, split_state(reducer, state), created=datetime.now(UTC))
+
+
+def summary_json(summary: Summary) -> str:
+    """The summary file's text (``mlmon.summary.files`` documents the format)."""
+    return dumps(summary)
+
+
+def write_summary(summary: Summary, path: str | Path) -> int:
+    """Write ``summary`` to the file ``path`` whole (a temporary file, then a rename), and
+    return its size in bytes. ``OutputError`` when it cannot be written."""
+    text = dumps(summary)
+    try:
+        replace_file(Path(path), text, 0o644)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write the summary: {error.strerror or error}") from None
+    return len(text.encode())

@@ -1,0 +1,241 @@
+"""One chunk of log lines reduced to a frozen value, and the in-order merge of such values:
+the contract every ingest engine (the local thread pool, Dask) builds on.
+
+* :class:`ChunkPlan` is the immutable decode setup of a read: the reducer, the options, the
+  fields and features wanted and the schemas that read them. Picklable (ship it to workers
+  once).
+* :func:`process_chunk` ``(plan, chunk) -> ChunkOutcome`` reads (a :class:`FileSpan`),
+  counts, decodes, canonicalizes and reduces one chunk of whole lines, knowing nothing of
+  the chunks before it: its line numbers are its own, starting at 1. ``chunk.starts_file``
+  must be true exactly for a file's first chunk (``first_chunk`` feature discovery).
+* :class:`ChunkOutcome` is frozen and picklable: the reducer's partial state, the lines of
+  each source, the records kept and dropped by ``--since``/``--until``, and the problems
+  (counts, first examples with run-relative line numbers, stream errors among them).
+* :func:`merge_outcomes` ``(a, b, reducer)`` is ``b`` after ``a``: ``b``'s line numbers in a
+  source move down by ``a``'s lines of that source, counts add, the first
+  ``MAX_EXAMPLES`` examples of each kind stay, states merge with ``reducer.merge``. It is
+  associative, so any grouping of the chunks of the inputs, kept in input order (a tree
+  reduction, say), gives the outcome of one sequential read, numbers and examples alike.
+  :data:`EMPTY` is its identity.
+* :func:`finish_outcome` turns the outcome of all inputs into ``(state, IngestStats)`` and
+  applies the checks of a read (no usable record, too many malformed lines).
+
+:class:`Hints` are per-file caches a local engine may pass to :func:`process_chunk`: the
+keys that held values and how untidy earlier chunks were, so later chunks skip reads bound
+to fail. They change speed only, never the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Generic
+
+import polars as pl
+
+from mlmon.errors import InputError, NoUsableRecordsError
+from mlmon.ingest.canonical import canonicalize, empty_canonical
+from mlmon.ingest.decode import Tidiness, decode_chunk
+from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
+from mlmon.ingest.fields import FieldMap, decode_nested, field_map, with_known_keys
+from mlmon.ingest.needs import ChunkReducer, State
+from mlmon.ingest.problems import BLANK, STREAM_ERROR, TOO_LONG, IngestStats, Problems, ProblemTally
+from mlmon.ingest.sources import Chunk, Discovered, FileSpan
+
+if TYPE_CHECKING:
+    from mlmon.ingest.reader import IngestOptions
+
+
+@dataclass(frozen=True)
+class ChunkPlan(Generic[State]):
+    """What every chunk of one read is decoded with. Build it with :meth:`of`."""
+
+    reducer: ChunkReducer[State]
+    """Folds a chunk's canonical records into a partial state; merges states."""
+    options: IngestOptions
+    """The read's :class:`~mlmon.ingest.reader.IngestOptions`."""
+    columns: tuple[str, ...] | None
+    """Canonical columns kept (``ts`` first), or None for all of them."""
+    probabilities: bool
+    """Whether the reducer wants the probabilities column."""
+    fields: FieldMap
+    """Where each canonical field is found in a record."""
+    features: FeatureRead | None
+    """The input features read, or None when the reducer wants none."""
+    schema: dict[str, pl.DataType]
+    """Every leaf read as text: the lenient schema."""
+    typed_schemas: dict[bool, dict[str, pl.DataType]]
+    """The strict typed schema, by whether the chunk discovers feature keys."""
+    nested: dict[str, pl.DataType]
+    """Objects read as text and decoded afterwards."""
+
+    @classmethod
+    def of(cls, reducer: ChunkReducer[State], options: IngestOptions) -> ChunkPlan[State]:
+        needs = reducer.needs
+        columns = None if needs is None else tuple(dict.fromkeys(("ts", *needs.columns)))
+        probabilities = needs is not None and needs.probabilities
+        overrides, mapped = split_feature_fields(options.fields)
+        fields = field_map(overrides, with_probabilities=probabilities).keeping(columns)
+        wanted = needs.features if needs is not None else None
+        features = FeatureRead.of(wanted, options.features, mapped) if wanted is not None else None
+        typed = {
+            discovering: {**fields.typed_schema(), **(features.typed_schema(discovering) if features else {})}
+            for discovering in (False, True)
+        }
+        return cls(
+            reducer=reducer,
+            options=options,
+            columns=columns,
+            probabilities=probabilities,
+            fields=fields,
+            features=features,
+            schema={**fields.read_schema(), **(features.read_schema() if features else {})},
+            typed_schemas=typed,
+            nested=fields.nested_schema(tuple(features.paths.values()) if features else ()),
+        )
+
+
+@dataclass(frozen=True)
+class ChunkOutcome(Generic[State]):
+    """What a run of consecutive chunks gave: one chunk's, or several merged in order."""
+
+    state: State | None
+    """The reducer's partial state, None while no record was kept."""
+    lines: dict[str, int]
+    """Lines read per source (blank and skipped ones included), in input order."""
+    records: int
+    """Records kept."""
+    outside_time_range: int
+    """Records dropped by ``--since``/``--until``."""
+    problems: Problems
+    """Problems by reason and the first examples, lines counted from the run's start."""
+
+
+EMPTY: ChunkOutcome = ChunkOutcome(None, {}, 0, 0, Problems())
+"""The outcome of no chunk: ``merge_outcomes(EMPTY, x) == x``."""
+
+
+@dataclass
+class Hints:
+    """Per-file speed hints shared by a local engine's workers (never shipped): results do
+    not depend on them, so a race between workers only costs time."""
+
+    known_keys: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Per file: the keys that have held values so far."""
+    tidiness: dict[str, Tidiness] = field(default_factory=dict)
+    """Per file: how untidy its chunks were so far."""
+
+
+def process_chunk(plan: ChunkPlan[State], chunk: Chunk | FileSpan, hints: Hints | None = None) -> ChunkOutcome[State]:
+    """Read (a span), count, decode, canonicalize and reduce one chunk. Its lines are
+    numbered from 1; :func:`merge_outcomes` places them in the file."""
+    chunk = (chunk.read() if isinstance(chunk, FileSpan) else chunk).counted()
+    if chunk.first_line != 1:
+        chunk = replace(chunk, first_line=1)
+    tally = ProblemTally()
+    lines = {chunk.source: chunk.lines}
+    if chunk.too_long:
+        tally.add(chunk.source, [1], TOO_LONG)
+        if chunk.stream_error:
+            tally.add(chunk.source, [1], STREAM_ERROR)
+        return ChunkOutcome(None, lines, 0, 0, tally.problems())
+    if chunk.stream_error:
+        tally.add(chunk.source, [1 + chunk.newlines], STREAM_ERROR)
+    state, kept, outside = _reduce(plan, chunk, tally, hints if hints is not None else Hints())
+    return ChunkOutcome(state, lines, kept, outside, tally.problems())
+
+
+def _reduce(plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hints) -> tuple[State | None, int, int]:
+    """The chunk's state, records kept and records outside the time range; no state for a
+    chunk without a record (blank lines only, say), which then costs no plan."""
+    known = hints.known_keys.get(chunk.source)
+    discovering = plan.features is not None and plan.features.discovers(1 if chunk.starts_file else 0)
+    full = plan.typed_schemas[discovering]
+    typed = (with_known_keys(full, known), full) if known else (full,)
+    expect = hints.tidiness.get(chunk.source, Tidiness.CLEAN)
+    decoded, tidiness = decode_chunk(chunk, plan.schema, tally, typed, expect=expect)
+    hints.tidiness[chunk.source] = max(expect, tidiness)  # later chunks skip what failed here
+    if decoded.height == 0:
+        return None, 0, 0
+    raw = decode_nested(decoded, plan.nested, chunk)
+    hints.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in plan.schema)
+    features = None
+    if plan.features is not None:
+        raw, names, over_cap = decode_features(raw, plan.features, discovering, chunk)
+        tally.add(chunk.source, [], OVER_CAP, count=over_cap)
+        features = (plan.features, names)
+    canonical = canonicalize(
+        raw, chunk.source, plan.fields, tally, with_probabilities=plan.probabilities, columns=plan.columns, features=features
+    )
+    kept = _in_time_range(canonical, plan.options)
+    return plan.reducer.from_chunk(kept), kept.height, canonical.height - kept.height
+
+
+def merge_outcomes(first: ChunkOutcome[State], then: ChunkOutcome[State], reducer: ChunkReducer[State]) -> ChunkOutcome[State]:
+    """``then`` after ``first`` (both runs of consecutive chunks, ``then`` following):
+    associative, with :data:`EMPTY` as identity."""
+    if first.state is None or then.state is None:
+        state = first.state if then.state is None else then.state
+    else:
+        state = reducer.merge(first.state, then.state)
+    lines = dict(first.lines)
+    for source, count in then.lines.items():
+        lines[source] = lines.get(source, 0) + count
+    return ChunkOutcome(
+        state=state,
+        lines=lines,
+        records=first.records + then.records,
+        outside_time_range=first.outside_time_range + then.outside_time_range,
+        problems=first.problems.then(then.problems, first.lines),
+    )
+
+
+def finish_outcome(
+    outcome: ChunkOutcome[State], plan: ChunkPlan[State], found: Discovered, unreadable: tuple[str, ...] = ()
+) -> tuple[State, IngestStats]:
+    """The state (an empty chunk's when no record was kept) and the account of the read
+    of ``found``, whose chunks all merged into ``outcome`` in input order. Raises
+    ``InputError`` when nothing is usable or too many lines were malformed."""
+    counts = dict(outcome.problems.counts)
+    blank = counts.pop(BLANK, 0)
+    stats = IngestStats(
+        files=found.paths,
+        ignored_files=found.ignored,
+        unreadable_files=unreadable,
+        lines=sum(outcome.lines.values()) - blank,
+        records=outcome.records,
+        outside_time_range=outcome.outside_time_range,
+        skipped=dict(sorted(counts.items(), key=lambda item: -item[1])),
+        examples=outcome.problems.examples,
+    )
+    check_usable(stats, plan.options)
+    state = outcome.state if outcome.state is not None else plan.reducer.from_chunk(empty_canonical(plan.probabilities, plan.columns))
+    return state, stats
+
+
+def _in_time_range(records: pl.DataFrame, options: IngestOptions) -> pl.DataFrame:
+    if options.since is None and options.until is None:
+        return records
+    keep = pl.lit(True)
+    if options.since is not None:
+        keep = keep & (pl.col("ts") >= options.since)
+    if options.until is not None:
+        keep = keep & (pl.col("ts") < options.until)
+    return records.filter(keep)
+
+
+def check_usable(stats: IngestStats, options: IngestOptions) -> None:
+    """Raise when no record is usable (unless ``options.allow_no_records`` and no line was
+    skipped) or when more than ``options.max_malformed_share`` of the lines were skipped."""
+    where = ", ".join(stats.files) if len(stats.files) <= 3 else f"{len(stats.files)} files"
+    if stats.records == 0 and not (options.allow_no_records and stats.skipped_lines == 0):
+        detail = "; ".join(f"{n} {reason}" for reason, n in stats.skipped.items())
+        if stats.outside_time_range:
+            detail = f"{stats.outside_time_range} outside --since/--until" + (f"; {detail}" if detail else "")
+        first = f" (first: {stats.examples[0]})" if stats.examples else ""
+        raise NoUsableRecordsError(f"{where}: no usable records" + (f" ({detail})" if detail else "") + first)
+    if stats.malformed_share > options.max_malformed_share:
+        reasons = ", ".join(f"{n:,} {reason}" for reason, n in stats.lines_skipped.items())
+        raise InputError(
+            f"{where}: {stats.skipped_lines:,} of {stats.lines:,} lines ({stats.malformed_share:.1%}) were skipped "
+            f"({reasons}), over the {options.max_malformed_share:.0%} limit (--max-malformed); first: {stats.first_skipped_line}"
+        )

@@ -1,0 +1,139 @@
+"""The parts of a summary and the settings they were made with: which part each reducer
+fills, how a run's reducer is rebuilt from the parts, and whether a summary suits a run.
+
+A summary holds up to three parts, each one reducer's partial state: ``ops``
+(:class:`~mlmon.analyses.ops.OpsReducer`), ``predictions``
+(:class:`~mlmon.analyses.predictions.PredictionReducer`) and ``features``
+(:class:`~mlmon.analyses.feature_windows.FeatureReducer`, only when made with a reference).
+A run whose reducer pairs some of them (:class:`~mlmon.analyses.feature_windows.Both`)
+takes the parts it needs. A state merges with another only when both were reduced alike:
+same windows, versions judged apart or pooled alike, and for features the same reference
+grids. Those settings travel with the summary and are checked before anything merges.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mlmon.analyses.feature_windows import Both, FeatureReducer
+from mlmon.analyses.ops import OpsReducer
+from mlmon.analyses.predictions import PredictionReducer
+from mlmon.reference.profile import CategoricalFeature, NumericFeature
+from mlmon.windows import WindowSpec
+
+PARTS = {OpsReducer: "ops", PredictionReducer: "predictions", FeatureReducer: "features"}
+"""Each reducer's part of a summary, by the reducer's class."""
+
+
+@dataclass(frozen=True)
+class ReferenceKey:
+    """What a summary's feature states were counted against."""
+
+    source: str | None
+    """The reference as named when the summary was made (for messages only)."""
+    fingerprint: str
+    """``sha256:`` of what shapes a feature's state: each feature's name in order, kind,
+    quantile grid (exact float text) and whether it is discrete (:func:`reference_fingerprint`)."""
+    features: tuple[str, ...]
+    """The reference's features, in its order."""
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    """How a summary's states were reduced: what a run must share to merge them."""
+
+    window: WindowSpec
+    """Every part's windows (time windows or the whole range; never record counts)."""
+    by_version: bool
+    """Predictions judged per model version (True) or pooled."""
+    reference: ReferenceKey | None
+    """The reference the feature states were counted against; None: no ``features`` part."""
+    since: datetime | None
+    """``--since`` of the read that made it (records before it were left out)."""
+    until: datetime | None
+    """``--until`` of the read that made it."""
+    fields: dict[str, str]
+    """``--field`` mappings of that read (recorded; a summary's records are already read)."""
+    features: tuple[str, ...]
+    """``--features`` of that read (recorded, like ``fields``)."""
+
+
+def part_name(reducer: Any) -> str:
+    """The part ``reducer`` fills; ``TypeError`` for a reducer no summary holds."""
+    name = PARTS.get(type(reducer))
+    if name is None:
+        raise TypeError(f"summaries hold no state of {type(reducer).__name__}")
+    return name
+
+
+def leaves(reducer: Any) -> list[Any]:
+    """The reducers a (possibly nested) :class:`Both` pairs, first to last."""
+    return [*leaves(reducer.first), *leaves(reducer.second)] if isinstance(reducer, Both) else [reducer]
+
+
+def split_state(reducer: Any, state: Any) -> dict[str, Any]:
+    """``state`` (shaped like ``reducer``: pairs for :class:`Both`) as one state per part."""
+    if isinstance(reducer, Both):
+        return {**split_state(reducer.first, state[0]), **split_state(reducer.second, state[1])}
+    return {part_name(reducer): state}
+
+
+def assemble(reducer: Any, parts: Mapping[str, Any]) -> Any:
+    """The state ``reducer`` folds, from the parts it needs (each must be present)."""
+    if isinstance(reducer, Both):
+        return assemble(reducer.first, parts), assemble(reducer.second, parts)
+    return parts[part_name(reducer)]
+
+
+def reference_fingerprint(features: Mapping[str, NumericFeature | CategoricalFeature]) -> str:
+    """A hash of what shapes the feature states: per feature (in order) its name, kind,
+    quantile grid (``repr`` of each float: exact) and whether it is discrete. Category
+    counts and moments do not shape a state: references that differ only there give
+    states that merge, and drift judges them against the run's own reference."""
+    shape = [
+        [name, "categorical"] if isinstance(f, CategoricalFeature) else [name, "numeric", [repr(float(g)) for g in f.grid], bool(f.value_counts)]
+        for name, f in features.items()
+    ]
+    return "sha256:" + hashlib.sha256(json.dumps(shape, separators=(",", ":")).encode()).hexdigest()
+
+
+def window_text(window: WindowSpec) -> str:
+    """The ``--window`` value that gives ``window``: ``1h``, ``15m``, ``all``."""
+    return "all" if window.is_whole else window.describe().removesuffix(" windows")
+
+
+def mismatch(settings: SummarySettings, reducer: Any, parts: Mapping[str, Any]) -> str | None:
+    """Why a summary made with ``settings`` (holding ``parts``) cannot merge into a run
+    of ``reducer``; None when it can."""
+    for leaf in leaves(reducer):
+        name = part_name(leaf)
+        if leaf.window != settings.window:
+            return (
+                f"made with {settings.window.describe()}, this run uses {leaf.window.describe()} "
+                f"(a summary's windows cannot be cut again): run with --window {window_text(settings.window)}"
+            )
+        if name not in parts:
+            return _absent(name, leaf)
+        if name == "predictions" and leaf.by_version != settings.by_version:
+            made, run = ("per model version", "pooled") if settings.by_version else ("pooled", "per model version")
+            return f"its predictions were counted {made}, this run counts them {run}"
+        if name == "features" and settings.reference is not None and reference_fingerprint(leaf.reference) != settings.reference.fingerprint:
+            return (
+                f"its feature states were counted on the grids of another reference ({settings.reference.source or 'unnamed'}, "
+                f"features {', '.join(settings.reference.features) or 'none'}): make the summaries with this run's --reference"
+            )
+    return None
+
+
+def _absent(name: str, leaf: Any) -> str:
+    if name == "features":
+        return (
+            f"has no feature states (made without --reference), and this run judges {len(leaf.reference)} features: "
+            "make the summary with --reference"
+        )
+    return f"has no {name} part, which this run needs"

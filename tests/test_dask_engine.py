@@ -21,7 +21,7 @@ from mlmon.api.drift import DriftOptions, build_drift_report  # noqa: E402
 from mlmon.api.report import ReportOptions, build_report  # noqa: E402
 from mlmon.cli import app  # noqa: E402
 from mlmon.errors import UsageError  # noqa: E402
-from mlmon.ingest.dask_engine import DaskEngine, reduce_logs_dask  # noqa: E402
+from mlmon.ingest.dask_engine import DaskEngine, local_cluster_shape, reduce_logs_dask  # noqa: E402
 from mlmon.ingest.outcome import ChunkPlan  # noqa: E402
 from mlmon.ingest.reader import IngestOptions, reduce_logs  # noqa: E402
 from mlmon.plain import to_plain  # noqa: E402
@@ -111,3 +111,8 @@ def test_an_unreadable_file_inside_a_directory_is_skipped_and_counted(scheduler,
     local = build_report(str(tmp_path))
     remote = build_report(str(tmp_path), ReportOptions(ingest=IngestOptions(scheduler=scheduler)))
     assert_same(as_json(remote), as_json(local))
+
+
+@pytest.mark.parametrize(("cores", "shape"), [(1, (1, 1)), (2, (1, 2)), (4, (1, 4)), (8, (2, 4)), (16, (4, 4)), (18, (4, 4))])
+def test_a_local_cluster_uses_each_core_once(cores, shape):
+    assert local_cluster_shape(cores) == shape

@@ -237,7 +237,18 @@ REFUSALS = {
     "no features": (lambda s, t: ["drift", s["a-plain"], "-r", REFERENCE, "--window", "1h"], "made without --reference"),
     "since": (lambda s, t: ["report", s["a"], "--window", "1h", "--since", "2026-11-10"], "--since/--until cannot filter a summary"),
     "truncated": (lambda s, t: ["check", _truncated(s["a"], t)], "not a complete mlmon summary"),
+    "field of another type": (lambda s, t: ["check", edited(s["a"], t, _groups_as_text)], "groups: expected tuple, found str"),
+    "table without a column": (lambda s, t: ["check", edited(s["a"], t, _minute_renamed)], "its ops state is damaged ("),
 }
+
+
+def _groups_as_text(document: dict) -> None:
+    document["states"]["ops"]["groups"] = "abc"
+
+
+def _minute_renamed(document: dict) -> None:
+    columns = document["states"]["ops"]["groups"]["items"][0]["columns"]
+    next(c for c in columns if c["name"] == "_minute")["name"] = "minute"
 
 
 def _truncated(path, tmp_path) -> str:

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from mlmon.errors import InputError
+from mlmon.analyses.predictions import PredictionReducer
+from mlmon.errors import InputError, MlmonError
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.outcome import check_usable
 from mlmon.ingest.reader import IngestOptions, reduce_logs
 from mlmon.ingest.sources import STDIN, discover
 from mlmon.summary.files import as_read_from, is_summary, merge_stats, read_summary
-from mlmon.summary.parts import assemble, mismatch
+from mlmon.summary.parts import assemble, leaves, mismatch, part_name
 
 
 def reduce_inputs(inputs: Sequence[str], options: IngestOptions | None, reducer: Any) -> tuple[Any, IngestStats]:
@@ -70,7 +71,22 @@ def _from_summary(path: str, options: IngestOptions, reducer: Any) -> tuple[Any,
     problem = mismatch(settings, reducer, summary.states)
     if problem is not None:
         raise InputError(f"{path}: {problem}")
+    _finalizes(path, reducer, summary.states)
     return assemble(reducer, summary.states), as_read_from(summary.stats, path)
+
+
+def _finalizes(path: str, reducer: Any, parts: dict[str, Any]) -> None:
+    """Finalize each part alone, so a damaged state (a table without a column it needs,
+    say) is refused naming its file here, not met as an internal error after the merge."""
+    for leaf in leaves(reducer):
+        name = part_name(leaf)
+        try:
+            leaf.finalize(parts[name], 0.5) if isinstance(leaf, PredictionReducer) else leaf.finalize(parts[name])
+        except MlmonError:
+            raise
+        except Exception as error:  # noqa: BLE001 - any failure means the file is damaged
+            first = (str(error).splitlines() or [""])[0][:160]
+            raise InputError(f"{path}: its {name} state is damaged ({type(error).__name__}: {first}); make it again with mlmon summarize") from None
 
 
 def _when(moment) -> str:

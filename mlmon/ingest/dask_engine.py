@@ -17,8 +17,9 @@ The same contract as the local engine (:mod:`mlmon.ingest.outcome`), spread over
 Only states and counts travel between workers, never records. Workers must see the files
 at the same paths (shared storage) and have mlmon installed. Standard input cannot be
 read this way. A scheduler address (``--scheduler tcp://host:8786``) uses a running
-cluster; without one, a ``distributed.LocalCluster`` with one process per core is started
-for the run and closed after it.
+cluster; without one, a ``distributed.LocalCluster`` is started for the run and closed
+after it: one worker process per 4 cores, each with polars on its share
+(:func:`local_cluster_shape`).
 """
 
 from __future__ import annotations
@@ -129,9 +130,13 @@ class _Connection:
             if self.engine.scheduler:
                 self.client = Client(self.engine.scheduler, timeout="10s")
             else:
-                self.cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+                workers, threads = local_cluster_shape(os.cpu_count() or 1)
+                self.cluster = LocalCluster(
+                    n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None,
+                    env={"POLARS_MAX_THREADS": str(threads), "_RJEM_MALLOC_CONF": os.environ.get("_RJEM_MALLOC_CONF", "narenas:4")},
+                )
                 self.client = Client(self.cluster)
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, ValueError) as error:
             self.__exit__()
             raise InputError(f"--scheduler {self.engine.scheduler}: cannot connect ({error})") from None
         return self.client
@@ -140,6 +145,16 @@ class _Connection:
         for closable in (self.client, self.cluster):
             if closable is not None:
                 closable.close()
+
+
+def local_cluster_shape(cores: int) -> tuple[int, int]:
+    """Worker processes and polars threads per worker for a local cluster on ``cores``
+    cores: one process per 4 cores, each with polars on its share, so the cores are used
+    once (a process per core with polars' default of a thread per core would put
+    cores² threads on them) and the interpreter and polars are loaded a few times, not
+    once per core."""
+    workers = max(1, cores // 4)
+    return workers, max(1, cores // workers)
 
 
 def _dask_modules() -> tuple[Any, Any, Any]:

@@ -53,6 +53,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from mlmon.summary.conforms import mismatched_field
+
 ALLOWED_MODULES = ("mlmon.analyses.", "mlmon.stats.", "mlmon.ingest.problems", "mlmon.windows")
 """Where the classes a summary may name are defined: module name prefixes (a trailing dot
 takes the whole package)."""
@@ -157,7 +159,11 @@ def _decode_dataclass(kind: str, encoded: dict) -> Any:
     given = set(encoded) - {"$"}
     if given != names:
         raise CodecError(f"{kind}: fields {sorted(given)} do not match {sorted(names)} (made by another mlmon?)")
-    return cls(**{key: decode(item) for key, item in encoded.items() if key != "$"})
+    values = {key: decode(item) for key, item in encoded.items() if key != "$"}
+    wrong = mismatched_field(values, cls)
+    if wrong is not None:
+        raise CodecError(f"{kind}: {wrong}")
+    return cls(**values)
 
 
 def _encode_array(array: np.ndarray) -> dict:

@@ -116,3 +116,16 @@ def test_an_unreadable_file_inside_a_directory_is_skipped_and_counted(scheduler,
 @pytest.mark.parametrize(("cores", "shape"), [(1, (1, 1)), (2, (1, 2)), (4, (1, 4)), (8, (2, 4)), (16, (4, 4)), (18, (4, 4))])
 def test_a_local_cluster_uses_each_core_once(cores, shape):
     assert local_cluster_shape(cores) == shape
+
+
+def test_a_run_of_summaries_and_logs_shares_the_callers_client(scheduler, tmp_path, monkeypatch):
+    from mlmon.api.summarize import SummaryOptions, build_summary, write_summary
+
+    summary = tmp_path / "a.summary.json"
+    write_summary(build_summary(str(SAMPLE / "replica-a"), SummaryOptions(window="1h")), summary)
+    inputs = [str(SAMPLE / "replica-b" / "app.log"), str(summary), str(SAMPLE / "replica-b" / "app.log.1")]
+    local = build_report(inputs, ReportOptions(window="1h"))
+    monkeypatch.setattr(distributed, "LocalCluster", lambda *a, **k: pytest.fail("started a cluster of its own"))
+    with distributed.Client(scheduler):
+        remote = build_report(inputs, ReportOptions(window="1h", ingest=IngestOptions(engine="dask")))
+    assert_same(as_json(remote), as_json(local))

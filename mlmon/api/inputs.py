@@ -12,6 +12,7 @@ the same order of merges as one read of all the logs, so the same result.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -36,17 +37,27 @@ def reduce_inputs(inputs: Sequence[str], options: IngestOptions | None, reducer:
         return reduce_logs(inputs, options, reducer)
     lenient = replace(options, allow_no_records=True, max_malformed_share=1.0)  # the whole is judged once, below
     state, stats = None, None
-    for segment in _segments(found.paths, summaries):
-        if segment[0] in summaries:
-            part, part_stats = _from_summary(segment[0], options, reducer)
-        else:
-            part, part_stats = reduce_logs(segment, lenient, reducer)
-        state = part if state is None else reducer.merge(state, part)
-        stats = part_stats if stats is None else merge_stats(stats, part_stats)
+    with _engine_session(options):
+        for segment in _segments(found.paths, summaries):
+            if segment[0] in summaries:
+                part, part_stats = _from_summary(segment[0], options, reducer)
+            else:
+                part, part_stats = reduce_logs(segment, lenient, reducer)
+            state = part if state is None else reducer.merge(state, part)
+            stats = part_stats if stats is None else merge_stats(stats, part_stats)
     assert stats is not None
     stats = replace(stats, ignored_files=found.ignored + stats.ignored_files)
     check_usable(stats, options)
     return state, stats
+
+
+def _engine_session(options: IngestOptions) -> Any:
+    """One Dask client (and local cluster) for every group of logs of the run."""
+    if options.engine != "dask":
+        return contextlib.nullcontext()
+    from mlmon.ingest.dask_engine import DaskEngine, dask_session
+
+    return dask_session(DaskEngine(options.scheduler))
 
 
 def _segments(paths: Sequence[str], summaries: set[str]) -> list[list[str]]:

@@ -24,6 +24,7 @@ after it: one worker process per 4 cores, each with polars on its share
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from collections.abc import Sequence
@@ -114,9 +115,17 @@ def _merge_two(reducer: ChunkReducer[State], first: ChunkOutcome[State], then: C
     return merge_outcomes(first, then, reducer)
 
 
+def dask_session(engine: DaskEngine) -> Any:
+    """A context in which every Dask read of a run shares one client (and one local
+    cluster): ``mlmon.api.inputs`` holds one around a run that reads several groups of
+    logs between summaries."""
+    return _Connection(engine)
+
+
 class _Connection:
-    """A client for the run: connected to ``engine.scheduler``, or to a local cluster
-    started here and closed afterwards."""
+    """A client for the run: the caller's own (a ``distributed.Client`` already made, on
+    ``engine.scheduler`` when one is named), else one connected to ``engine.scheduler``, or
+    to a local cluster started here; what was started here is closed afterwards."""
 
     def __init__(self, engine: DaskEngine) -> None:
         self.engine = engine
@@ -124,8 +133,12 @@ class _Connection:
         self.client: Any = None
 
     def __enter__(self) -> Any:
-        from distributed import Client, LocalCluster
+        from distributed import Client, LocalCluster, default_client
 
+        with contextlib.suppress(ValueError):  # no client yet
+            client = default_client()
+            if self.engine.scheduler in (None, client.scheduler.address):
+                return client
         try:
             if self.engine.scheduler:
                 self.client = Client(self.engine.scheduler, timeout="10s")

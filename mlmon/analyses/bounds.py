@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import polars as pl
 
+from mlmon.analyses.sums import sum_of
 from mlmon.windows import MAX_WINDOWS, WindowSpec, time_window_count, too_many_time_windows
 
 MINUTE = "_minute"
@@ -85,7 +86,7 @@ def _compact(pieces: tuple[pl.DataFrame, ...], keys: Sequence[str]) -> tuple[pl.
     table = pl.concat(pieces, how="vertical")
 
     def rule(name: str) -> pl.Expr:
-        return pl.col(name).min() if name in _LEAST else pl.col(name).max() if name in _GREATEST else pl.col(name).sum()
+        return pl.col(name).min() if name in _LEAST else pl.col(name).max() if name in _GREATEST else sum_of(name, table.schema[name])
 
     merged = table.group_by(list(keys)).agg(rule(name) for name in table.columns if name not in keys)
     return (merged.select(table.columns).cast(table.schema),)  # type: ignore[arg-type]

@@ -41,6 +41,7 @@ import polars as pl
 from mlmon.analyses.bounds import MINUTE, check_time_windows, compacted, key_set, merge_bounded, minute_counts
 from mlmon.analyses.ops_summary import ERROR_KINDS, KEYS, finalize_summaries
 from mlmon.analyses.ops_types import ModelWindows, OpsSummary, WindowOps
+from mlmon.analyses.sums import ordered_sum
 from mlmon.analyses.ops_windows import latency_p99s, model_windows, time_windows, window_ops
 from mlmon.analyses.values import ValueState, exact_budget, value_state
 from mlmon.ingest.needs import Needs
@@ -161,14 +162,14 @@ def _sums() -> list[pl.Expr]:
         kind.is_not_null().sum().alias("errors"),
         *[(kind == name).sum().alias(f"kind_{name}") for name in ERROR_KINDS],
         latency.count().alias("latency_count"),
-        latency.sum().alias("latency_sum"),
+        ordered_sum(latency).alias("latency_sum"),
         latency.max().alias("latency_max"),
         (cpu.is_not_null() | rss.is_not_null()).sum().alias("resource_samples"),
         cpu.count().alias("cpu_count"),
-        cpu.sum().alias("cpu_sum"),
+        ordered_sum(cpu).alias("cpu_sum"),
         cpu.max().alias("cpu_max"),
         rss.count().alias("rss_count"),
-        rss.sum().alias("rss_sum"),
+        ordered_sum(rss).alias("rss_sum"),
         rss.max().alias("rss_max"),
         pl.col("label").count().alias("predictions"),
     ]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from mlmon.analyses.ops_types import Errors, Latency, OpsSummary, Predictions, Resources, Throughput
+from mlmon.analyses.sums import ordered_sum
 from mlmon.analyses.values import mean, percentiles
 
 if TYPE_CHECKING:
@@ -25,10 +26,16 @@ _SUMMED = [
 ]
 
 
+_FLOAT_SUMS = frozenset({"latency_sum", "cpu_sum", "rss_sum"})
+
+
 def finalize_summaries(state: OpsState) -> tuple[OpsSummary, tuple[OpsSummary, ...]]:
     """The overall summary and one per model/version named in the logs (records that name
     neither are in the overall summary only)."""
     groups, classes = (pl.concat(pieces).lazy() for pieces in (state.groups, state.classes))
+    # Rows in one order every run (pieces in input order, each key once per piece), so the
+    # float sums, added in row order (mlmon.analyses.sums), are the same every run.
+    groups = groups.sort([*(pl.col(key).cast(pl.String) for key in KEYS), "_window", "_minute"], maintain_order=True, nulls_last=True)
     named = pl.any_horizontal(pl.col(key).is_not_null() for key in KEYS)
     # Grouped on the categorical codes; only the few result rows become strings.
     as_text = pl.col(*KEYS).cast(pl.String)
@@ -72,7 +79,7 @@ def _queries(groups: pl.LazyFrame, classes: pl.LazyFrame, keys: list[str]) -> li
     per_minute = groups.group_by(*keys, "_minute").agg(pl.col("requests").sum()).filter(pl.col("requests") > 0)
     busiest = per_minute.sort("requests", "_minute", descending=[True, False])
     return [
-        by(groups, *[pl.col(name).sum() for name in _SUMMED], pl.col("start").min(), pl.col("end").max(),
+        by(groups, *[ordered_sum(name) if name in _FLOAT_SUMS else pl.col(name).sum() for name in _SUMMED], pl.col("start").min(), pl.col("end").max(),
            pl.col("latency_max", "cpu_max", "rss_max").max()),
         busiest.group_by(keys).first() if keys else busiest.head(1),
         classes.group_by(*keys, "label").agg(pl.col("n").sum()).with_columns(pl.col("label").cast(pl.String)),

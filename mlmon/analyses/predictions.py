@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, timezone
 import polars as pl
 
 from mlmon.analyses.bounds import MINUTE, check_time_windows, compacted, key_set, merge_bounded, minute_counts
+from mlmon.analyses.sums import ordered_sum
 from mlmon.analyses.values import ValueState, count_below, exact_budget, mean, percentiles, size, value_state
 from mlmon.ingest.needs import Needs
 from mlmon.windows import MAX_WINDOWS, WindowSpec, record_window_count, too_many_record_windows
@@ -171,7 +172,7 @@ def _state(keyed: pl.LazyFrame, budget: int) -> PredictionState:
     keys = [_VERSION, _WINDOW]
     counts, entropy, values = pl.collect_all([
         keyed.group_by(*keys, "label").agg(pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last")),
-        keyed.group_by(keys).agg(pl.col(_ENTROPY).sum().alias("sum"), pl.col(_ENTROPY).count().alias("count")),
+        keyed.group_by(keys).agg(ordered_sum(_ENTROPY).alias("sum"), pl.col(_ENTROPY).count().alias("count")),
         keyed.select(*keys, _CONF),
     ])
     return PredictionState((counts,), value_state(values, keys, _CONF, counts, budget), (entropy,))
@@ -183,7 +184,7 @@ def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) 
     meta, classes, entropy = pl.collect_all([
         counts.lazy().group_by(keys).agg(pl.col("n").sum(), pl.col("first").min(), pl.col("last").max()),
         counts.lazy().group_by(*keys, "label").agg(pl.col("n").sum()).sort(pl.col("label").cast(pl.String)),  # classes in name order, every run
-        _concat(state.entropy, _EMPTY_ENTROPY).lazy().group_by(keys).agg(pl.col("sum").sum(), pl.col("count").sum()),
+        _concat(state.entropy, _EMPTY_ENTROPY).lazy().group_by(keys).agg(ordered_sum("sum"), pl.col("count").sum()),
     ])
     per_class: dict[tuple, dict[str, int]] = {}
     for version, key, label, n in classes.iter_rows():

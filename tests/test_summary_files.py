@@ -4,10 +4,10 @@ everything, and refuse a summary that cannot merge, naming it.
 
 "The same result" is compared on the JSON outputs, minus what names files (``files``,
 ``examples``) and the time of the run, with every integer and string equal and every float
-equal to 12 significant digits: one read of the same logs, run twice, already differs in
-the 16th digit of a few means (polars adds the per-minute sums in parallel, in no fixed
-order, and a Series' sum depends on how its memory is chunked), so bit equality would
-test polars' scheduling, not the merge. The states themselves round-trip bit for bit.
+equal to 12 significant digits: a mean's sum is added per chunk and then across chunks,
+and the summaries of parts cut the logs into other chunks than one read does, so the last
+digits of a few means differ (one read, run twice, gives the same digits:
+``tests/test_sums.py``). The states themselves round-trip bit for bit.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def summarize_command(
     """Summarize logs into a file that merges: the partial state of every analysis (counts,
     sums, the values exact percentiles need; no record), for report, drift and check to
     merge with other summaries and logs. One summary per host, merged centrally, gives
-    exactly the report of all the logs.
+    the report of all the logs.
 
     \b
     Examples:

@@ -38,7 +38,7 @@ def conforms(value: Any, hint: Any) -> bool:
         return True
     if origin in (typing.Union, types.UnionType):
         return any(conforms(value, arg) for arg in args)
-    if hint is None or hint is type(None):
+    if hint is None:  # an annotation of None (get_type_hints gives NoneType, a class, below)
         return value is None
     if origin is typing.Literal:
         return value in args

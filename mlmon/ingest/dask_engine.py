@@ -67,9 +67,10 @@ def reduce_logs_dask(inputs: Sequence[str], plan: ChunkPlan[State], engine: Dask
         raise UsageError("--engine dask reads files, not standard input (-)")
     parts: list[Any] = []
     unreadable: list[str] = []
+    shared = dask.delayed(plan, traverse=False)  # one copy of the plan in the graph, not one per block
     for path in found.paths:
         try:
-            parts.extend(_file_parts(path, plan, engine, dask, read_bytes))
+            parts.extend(_file_parts(path, shared, engine, dask, read_bytes))
         except InputError as error:
             if path not in found.in_directories:
                 raise
@@ -80,7 +81,7 @@ def reduce_logs_dask(inputs: Sequence[str], plan: ChunkPlan[State], engine: Dask
     return finish_outcome(outcome, plan, found, tuple(unreadable))
 
 
-def _file_parts(path: str, plan: ChunkPlan[State], engine: DaskEngine, dask: Any, read_bytes: Any) -> list[Any]:
+def _file_parts(path: str, plan: Any, engine: DaskEngine, dask: Any, read_bytes: Any) -> list[Any]:
     """The delayed outcomes of one file, in order: one per block of a plain file, one for a
     compressed file."""
     if not is_plain_file(path):

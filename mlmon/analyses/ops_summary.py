@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from mlmon.analyses.ops_types import Errors, Latency, OpsSummary, Predictions, Resources, Throughput
-from mlmon.analyses.sums import ordered_sum
+from mlmon.analyses.sums import sum_of
 from mlmon.analyses.values import mean, percentiles
 
 if TYPE_CHECKING:
@@ -24,9 +24,6 @@ _SUMMED = [
     "records", "requests", "errors", *[f"kind_{k}" for k in ERROR_KINDS], "latency_count", "latency_sum",
     "resource_samples", "cpu_count", "cpu_sum", "rss_count", "rss_sum", "predictions",
 ]
-
-
-_FLOAT_SUMS = frozenset({"latency_sum", "cpu_sum", "rss_sum"})
 
 
 def finalize_summaries(state: OpsState) -> tuple[OpsSummary, tuple[OpsSummary, ...]]:
@@ -76,10 +73,11 @@ def _queries(groups: pl.LazyFrame, classes: pl.LazyFrame, keys: list[str]) -> li
     def by(frame: pl.LazyFrame, *aggs: pl.Expr) -> pl.LazyFrame:
         return frame.group_by(keys).agg(*aggs) if keys else frame.select(*aggs)
 
+    schema = groups.collect_schema()
     per_minute = groups.group_by(*keys, "_minute").agg(pl.col("requests").sum()).filter(pl.col("requests") > 0)
     busiest = per_minute.sort("requests", "_minute", descending=[True, False])
     return [
-        by(groups, *[ordered_sum(name) if name in _FLOAT_SUMS else pl.col(name).sum() for name in _SUMMED], pl.col("start").min(), pl.col("end").max(),
+        by(groups, *[sum_of(name, schema[name]) for name in _SUMMED], pl.col("start").min(), pl.col("end").max(),
            pl.col("latency_max", "cpu_max", "rss_max").max()),
         busiest.group_by(keys).first() if keys else busiest.head(1),
         classes.group_by(*keys, "label").agg(pl.col("n").sum()).with_columns(pl.col("label").cast(pl.String)),

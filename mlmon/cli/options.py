@@ -69,6 +69,7 @@ def ingest_options(
     from ``now`` (default: the current time)."""
     from mlmon.ingest.fields import parse_field_options
     from mlmon.ingest.reader import IngestOptions
+    from mlmon.ingest.time_options import parse_engine
 
     now = now or datetime.now(timezone.utc)
     start, end = parse_time_option("--since", since, now), parse_time_option("--until", until, now)
@@ -80,17 +81,9 @@ def ingest_options(
         until=end,
         max_malformed_share=parse_option("--max-malformed", max_malformed, parse_ratio),
         features=features,
-        engine=parse_option("--engine", engine or "local", _engine),
+        engine=parse_option("--engine", engine or "local", parse_engine),
         scheduler=scheduler,
     )
-
-
-def _engine(value: str) -> str:
-    from mlmon.ingest.time_options import ENGINES
-
-    if value not in ENGINES:
-        raise UsageError(f"invalid engine {value!r}: use local or dask")
-    return value
 
 
 def parse_time_option(name: str, value: str | None, now: datetime | None = None) -> datetime | None:

@@ -50,6 +50,13 @@ def as_utc(value: datetime | str | None, name: str, now: datetime | None = None)
     return value
 
 
+def parse_engine(value: str) -> str:
+    """``value`` if it names an engine (``ENGINES``); ``UsageError`` otherwise."""
+    if value not in ENGINES:
+        raise UsageError(f"invalid engine {value!r}: use one of {', '.join(ENGINES)}")
+    return value
+
+
 def coerce_ingest_options(options: Any) -> None:
     """Turn the CLI's strings in a frozen ``IngestOptions`` into typed values, in place.
     Raises ``UsageError`` for a bad value, or for ``since`` not before ``until`` when either
@@ -71,9 +78,7 @@ def coerce_ingest_options(options: Any) -> None:
         "since": since, "until": until, "fields": fields, "features": features,
         "max_malformed_share": parse_ratio(share) if isinstance(share, str) else share,
     }
-    engine = "dask" if options.scheduler else options.engine
-    if engine not in ENGINES:
-        raise UsageError(f"engine {engine!r}: use one of {', '.join(ENGINES)}")
+    engine = "dask" if options.scheduler else parse_engine(options.engine)
     for name, value in {**values, "engine": engine}.items():
         object.__setattr__(options, name, value)
 

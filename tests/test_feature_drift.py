@@ -11,7 +11,8 @@ import pytest
 from scipy import stats as scipy_stats
 from scipy.spatial.distance import jensenshannon
 
-from mlmon.analyses.features import CategoryState, NumericState, feature_drift, value_keys, window_state
+from mlmon.analyses.features import CategoryState, NumericState, feature_drift, window_state
+from mlmon.reference.keys import value_keys
 from mlmon.reference.build import build_profile
 from mlmon.stats import GRID_LEVELS
 
@@ -66,15 +67,20 @@ def test_window_states_merge_to_the_state_of_the_whole_window(reference):
         assert a.n == b.n and a.missing_share == b.missing_share == pytest.approx(2 / 3002)
 
 
-def test_a_binary_feature_is_compared_as_categories_with_scipys_chi_squared(reference):
+def test_a_binary_feature_is_compared_by_value_with_scipys_exact_ks_and_wasserstein(reference):
     current = (RNG.uniform(size=6_000) < 0.46).astype(float)  # share of 1 moves from ~50% to 46%
     result, state = drift(reference, "flag", current)
     assert isinstance(state, CategoryState) and result.kind == "discrete"
     ref_counts = reference.features["flag"].value_counts
     keys = sorted(ref_counts)
     observed = np.array([state.counts.get(k, 0) for k in keys])
-    expected = np.array([ref_counts[k] for k in keys]) / sum(ref_counts.values()) * observed.sum()
-    assert result.p_value == pytest.approx(scipy_stats.chisquare(observed, expected).pvalue, rel=1e-9)
+    raw_reference = np.repeat([float(k) for k in keys], [ref_counts[k] for k in keys])
+    d = scipy_stats.ks_2samp(raw_reference, current).statistic
+    assert result.ks.low == result.ks.high == pytest.approx(d, abs=1e-12)
+    n_e = REF_N * current.size / (REF_N + current.size)
+    assert result.p_value == pytest.approx(scipy_stats.kstwobign.sf(np.sqrt(n_e) * d), rel=1e-9)
+    w1 = scipy_stats.wasserstein_distance(raw_reference, current) / reference.features["flag"].std
+    assert result.wasserstein_sd.value == pytest.approx(w1, rel=1e-9) and result.wasserstein_sd.bound == 0
     r, c = np.array([ref_counts[k] for k in keys]) / REF_N, observed / observed.sum()
     assert result.psi == pytest.approx(float(np.sum((c - r) * np.log(c / r))), rel=1e-9)
     assert 0.002 < result.psi < 0.02 and result.mean_shift_sd == pytest.approx((current.mean() - reference.features["flag"].mean) / reference.features["flag"].std)
@@ -136,3 +142,16 @@ def test_the_same_constant_on_both_sides_is_identical_not_unknown(reference):
     assert (same.unknown, same.p_value, same.psi) == (None, 1.0, 0.0)
     moved, _ = drift(reference, "constant", pl.Series([4.0] * 300))
     assert moved.unknown is None and moved.p_value < 1e-100 and moved.psi > 1
+
+
+def test_a_count_the_reference_never_held_is_a_small_step_not_a_new_category(reference):
+    """An integer feature whose window holds a value between two reference values (or just
+    past the maximum), a few times: chi-squared on categories would call it new; ordered
+    values make it a step of its share (scipy's KS on the raw values)."""
+    ref_counts = reference.features["flag"].value_counts
+    raw_reference = np.repeat([float(k) for k in ref_counts], list(ref_counts.values()))
+    current = np.concatenate([(RNG.uniform(size=1_000) < 0.5).astype(float), [0.5, 0.5, 2.0]])
+    result, _ = drift(reference, "flag", current)
+    exact = scipy_stats.ks_2samp(raw_reference, current)
+    assert result.ks.low == pytest.approx(exact.statistic, abs=1e-12) and result.p_value > 0.05
+    assert set(result.unseen) == {"0.5", "2.0"}

@@ -55,7 +55,7 @@ def test_decile_bars_are_the_window_shares_per_reference_decile_with_the_two_tai
     values = np.concatenate([[-1.0] * 10, np.arange(0.0, 500.0), [2_000.0] * 90])  # 600 values
     bars = summarize(reference, window_state(pl.Series(values), reference)).bars
     assert bars.labels == ("< min", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10", "> max")
-    assert bars.reference == (0.0, *[0.1] * 10, 0.0)
+    assert bars.reference == pytest.approx((0.0, *[0.1] * 10, 0.0))
     edges = np.quantile(np.arange(1_000.0), np.linspace(0, 1, 11))
     inner = np.histogram(np.arange(0.0, 500.0), bins=edges)[0]
     assert bars.current == pytest.approx([10 / 600, *(inner / 600), 90 / 600])

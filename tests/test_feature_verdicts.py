@@ -55,11 +55,13 @@ def reference():
 
 def numeric_states(values: np.ndarray, grid: tuple[float, ...]) -> list[NumericState]:
     """Window states of every row of ``values`` at once (the reducer's state, built fast)."""
-    g = np.asarray(grid)
+    g = np.unique(grid)
     rows, width = values.shape
-    index = np.searchsorted(g, values, side="right")
-    index[values == g[-1]] = len(g) - 1
-    counts = np.bincount((index + np.arange(rows)[:, None] * (len(g) + 1)).ravel(), minlength=rows * (len(g) + 1)).reshape(rows, -1)
+    left = np.searchsorted(g, values, side="left")
+    on_point = g[np.minimum(left, len(g) - 1)] == values
+    index = np.where(on_point, 1 + 2 * left, 2 * left)  # the cell: below, {u_0}, (u_0, u_1), ..., above
+    cells = 2 * len(g) + 1
+    counts = np.bincount((index + np.arange(rows)[:, None] * cells).ravel(), minlength=rows * cells).reshape(rows, -1)
     below, above = np.where(values < g[0], values, 0).sum(axis=1), np.where(values > g[-1], values, 0).sum(axis=1)
     means, m2 = values.mean(axis=1), ((values - values.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
     return [NumericState(GridCounts(counts[i], float(below[i]), float(above[i])), Moments(width, float(means[i]), float(m2[i])), 0) for i in range(rows)]

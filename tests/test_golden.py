@@ -73,7 +73,7 @@ def test_json_matches_the_committed_output(name):
 @pytest.mark.parametrize(
     ("name", "args"),
     [
-        ("reference_train.json", ["references/train.csv"]),
+        ("reference_train.json", ["references/train.csv", "--proba-cols", "p_A,p_B,p_C,p_D"]),
         ("reference_logs.json", ["sample_logs/", "--until", "2026-11-12"]),
     ],
 )

@@ -165,8 +165,8 @@ def test_a_version_that_is_true_is_not_version_1(good, tmp_path):
     path = write(tmp_path, mutated(good, (VERSION,), True))
     with pytest.raises(ReferenceProfileError, match="expected a non-negative integer, got true"):
         ref.load_profile(path)
-    with pytest.raises(ReferenceProfileError, match="version 3 is not supported"):
-        ref.load_profile(write(tmp_path, mutated(good, (VERSION,), 3)))
+    with pytest.raises(ReferenceProfileError, match="version 4 is not supported"):
+        ref.load_profile(write(tmp_path, mutated(good, (VERSION,), 4)))
 
 
 @pytest.mark.parametrize(
@@ -312,7 +312,7 @@ def _unwritable_outputs(tmp_path: Path) -> list[tuple[Path, str]]:
 
 def test_an_unwritable_output_is_one_line_and_no_temp_file_is_left(runner, tmp_path):
     for path, why in _unwritable_outputs(tmp_path):
-        result = runner.invoke(app, ["reference", "build", str(REPO / "references" / "train.csv"), "-o", str(path)])
+        result = runner.invoke(app, ["reference", "build", str(REPO / "references" / "train.csv"), "--proba-cols", "p_A,p_B,p_C,p_D", "-o", str(path)])
         assert result.exit_code == 2, result.output
         line = one_line(result.stderr)
         assert line == f"mlmon: error: {path}: cannot write reference profile: {why}", line

@@ -164,7 +164,7 @@ def _write_profile(tmp_path, mutate) -> str:
 @pytest.mark.parametrize(
     ("mutate", "match"),
     [
-        (lambda d: d.update({ref.VERSION_KEY: 3}), "version 3 is not supported"),
+        (lambda d: d.update({ref.VERSION_KEY: 4}), "version 4 is not supported"),
         (lambda d: d.pop(ref.VERSION_KEY), "not a reference profile \\(expected an object with mlmon_reference_version"),
         (lambda d: d.pop("class_shares"), "field 'class_shares': missing"),
         (lambda d: d.update(class_shares={"A": 0.9, "B": 0.9}), "sum to 1"),

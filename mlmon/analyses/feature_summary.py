@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlmon import stats
-from mlmon.analyses.features import FeatureState, NumericState
+from mlmon.analyses.features import FeatureState, NumericState, reference_grid
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
+from mlmon.stats.grid import GRID_LEVELS, ReferenceGrid
 
 SUMMARY_LEVELS = (0.05, 0.5, 0.95)
 """The quantiles shown per feature."""
@@ -46,7 +47,8 @@ class Bars:
     """Shares per bin on both sides, to draw as a small histogram."""
 
     labels: tuple[str, ...]
-    """Bin names: ``< min``, deciles ``d1``..``d10``, ``> max`` (continuous), or values."""
+    """Bin names: ``< min``, deciles ``d1``..``d10`` (``d1-d7`` where ties merge deciles),
+    ``> max`` (continuous), or values."""
     reference: tuple[float, ...]
     """Reference share per bin."""
     current: tuple[float, ...]
@@ -73,15 +75,17 @@ def merged_state(states: list[FeatureState]) -> FeatureState | None:
     return merged
 
 
-def summarize(reference: NumericFeature | CategoricalFeature, state: FeatureState) -> FeatureSummary:
-    """The summary of one feature: the profile's numbers and the merged state's."""
+def summarize(reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...] = GRID_LEVELS) -> FeatureSummary:
+    """The summary of one feature: the profile's numbers and the merged state's
+    (``levels``: the profile's grid levels)."""
     ref = Distribution(
         reference.count, reference.missing_share,
         getattr(reference, "mean", math.nan), getattr(reference, "std", math.nan),
         tuple(reference.quantiles.get(q, math.nan) for q in SUMMARY_LEVELS) if isinstance(reference, NumericFeature) else _nans(),
     )
     if isinstance(state, NumericState):
-        return FeatureSummary(ref, _continuous(reference, state), _decile_bars(state))
+        grid = reference_grid(reference, levels) if reference.grid else None
+        return FeatureSummary(ref, _continuous(grid, state), _decile_bars(grid, state))
     counts = reference.category_counts if isinstance(reference, CategoricalFeature) else reference.value_counts
     n = state.present
     numeric = isinstance(reference, NumericFeature)
@@ -92,22 +96,25 @@ def summarize(reference: NumericFeature | CategoricalFeature, state: FeatureStat
     return FeatureSummary(ref, current, _category_bars(counts, state.counts, numeric))
 
 
-def _continuous(reference: NumericFeature, state: NumericState) -> Distribution:
+def _continuous(grid: ReferenceGrid | None, state: NumericState) -> Distribution:
     n = state.present
     quantiles = _nans()
-    if n and reference.grid:
-        quantiles = tuple(map(float, stats.grid_quantiles(reference.grid, state.grid, SUMMARY_LEVELS, state.lowest, state.highest)))
+    if n and grid is not None:
+        quantiles = tuple(map(float, stats.grid_quantiles(grid, state.grid, SUMMARY_LEVELS, state.lowest, state.highest)))
     return Distribution(n, _share(state.missing, n + state.missing), state.moments.mean, state.moments.std, quantiles)
 
 
-def _decile_bars(state: NumericState) -> Bars:
-    labels = ("< min", *(f"d{i}" for i in range(1, 11)), "> max")
-    if state.grid.counts.size == 0:
+def _decile_bars(grid: ReferenceGrid | None, state: NumericState) -> Bars:
+    """Both sides' actual shares in the PSI bins: the reference deciles, merged where ties
+    make several deciles one value (``d1-d7``)."""
+    if grid is None or state.grid.counts.size == 0:
+        labels = ("< min", *(f"d{i}" for i in range(1, 11)), "> max")
         return Bars(labels, (0.0, *[0.1] * 10, 0.0), (math.nan,) * 12)
-    current = stats.decile_counts(state.grid).astype(float)
+    labels, reference = stats.decile_bins(grid)
+    current = stats.decile_counts(grid, state.grid).astype(float)
     total = current.sum()
-    shares = tuple(map(float, current / total)) if total else (math.nan,) * 12
-    return Bars(labels, (0.0, *[0.1] * 10, 0.0), shares)
+    shares = tuple(map(float, current / total)) if total else (math.nan,) * len(labels)
+    return Bars(labels, tuple(map(float, reference)), shares)
 
 
 def _category_bars(reference: dict[str, int], current: dict[str, int], numeric: bool) -> Bars:

@@ -3,7 +3,8 @@ compare it with the reference profile. Numbers only; ``mlmon.verdicts`` says wha
 
 A window's state per feature merges by addition (chunks, files, hosts):
 
-* a **continuous** numeric feature: counts on the reference quantile grid, the sums beyond
+* a **continuous** numeric feature: counts in the cells of the reference quantile grid
+  (at each distinct point and strictly between points, so ties are exact), the sums beyond
   the reference range, Chan-merged moments, and the missing count
   (:class:`NumericState`, statistics in :mod:`mlmon.stats.grid`);
 * a **discrete** numeric feature (at most ``DISCRETE_VALUES`` distinct reference values,
@@ -17,6 +18,7 @@ A value is *missing* when it is null, NaN or infinite: absent is missing, not ze
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -26,8 +28,9 @@ import numpy as np
 import polars as pl
 
 from mlmon import stats
+from mlmon.reference.keys import category_keys, value_keys
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
-from mlmon.stats.grid import Estimate, GridCounts, KSBracket, Moments
+from mlmon.stats.grid import Estimate, GridCounts, KSBracket, Moments, ReferenceGrid
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class CategoryState:
     """One window's values of a categorical or discrete numeric feature, counted by value."""
 
     counts: dict[str, int] = field(default_factory=dict)
-    """Count per value (a number keyed by :func:`value_keys`)."""
+    """Count per value (a number keyed by :func:`~mlmon.reference.keys.value_keys`, a
+    category by :func:`~mlmon.reference.keys.category_keys`)."""
     missing: int = 0
     """Values that were null (or NaN/infinite, for a numeric feature)."""
     moments: Moments = Moments(0, math.nan, 0.0)
@@ -80,13 +84,6 @@ class CategoryState:
 FeatureState = NumericState | CategoryState
 
 
-def value_keys(values: pl.Series) -> pl.Series:
-    """Numbers as category keys: the shortest text that reads back as the same float64
-    (polars' cast to String), with -0.0 read as 0.0. The profile keys its value counts so."""
-    numbers = values.cast(pl.Float64)
-    return numbers.zip_with(numbers != 0.0, pl.Series([0.0] * numbers.len())).cast(pl.String)
-
-
 def window_state(values: pl.Series, reference: NumericFeature | CategoricalFeature) -> FeatureState:
     """One window's state of one feature, shaped by its reference profile."""
     return window_states(pl.DataFrame({"values": values}), {"values": reference})["values"]
@@ -102,7 +99,7 @@ def window_states(
     states: dict[str, FeatureState] = {}
     for name, ref in references.items():
         if isinstance(ref, CategoricalFeature):
-            text = rows.get_column(column_of(name)).cast(pl.String) if name in present else pl.Series([None] * rows.height, dtype=pl.String)
+            text = category_keys(rows.get_column(column_of(name))) if name in present else pl.Series([None] * rows.height, dtype=pl.String)
             states[name] = CategoryState(_counts(text.drop_nulls()), int(text.null_count()))
             continue
         values = rows.get_column(column_of(name)).cast(pl.Float64, strict=False).to_numpy() if name in present else np.zeros(0)
@@ -120,6 +117,18 @@ def _numeric_state(ordered: np.ndarray, missing: int, reference: NumericFeature)
     if not reference.grid:  # no reference values, or a version-1 profile: nothing to count on
         return NumericState(GridCounts(np.zeros(0, dtype=np.int64), 0.0, 0.0), moments, missing, low, high)
     return NumericState(stats.grid_counts(ordered, reference.grid, is_sorted=True), moments, missing, low, high)
+
+
+def reference_grid(reference: NumericFeature, levels: tuple[float, ...]) -> ReferenceGrid:
+    """The reference side of a continuous feature's statistics: its grid's distinct points
+    and its share of each cell (exact from ``grid_counts``; from ``levels`` for a version-2
+    profile). Cached: every window of a run asks for the same few."""
+    return _reference_grid(reference.grid, tuple(levels), reference.count, reference.grid_counts)
+
+
+@functools.lru_cache(maxsize=1024)
+def _reference_grid(grid: tuple[float, ...], levels: tuple[float, ...], count: int, cells: tuple[int, ...]) -> ReferenceGrid:
+    return ReferenceGrid.of(grid, levels, count, cells)
 
 
 def _value_counts(ordered: np.ndarray) -> dict[str, int]:
@@ -157,15 +166,15 @@ class FeatureDrift:
     maximum (continuous), or over the values or categories."""
     p_value: float
     """The significance test's p-value: KS from the lower end of its bracket (continuous),
-    chi-squared (discrete, categorical)."""
+    exact KS on the value counts (discrete), chi-squared (categorical)."""
     mean_shift_sd: float = math.nan
     """(window mean − reference mean) / reference std (numeric)."""
     std_ratio: float = math.nan
     """Window std / reference std (numeric)."""
     ks: KSBracket | None = None
-    """The KS statistic's bracket (continuous)."""
+    """The KS statistic's bracket (continuous; exact, low = high, for discrete)."""
     wasserstein_sd: Estimate | None = None
-    """Wasserstein-1 over the reference std, with its bound (continuous)."""
+    """Wasserstein-1 over the reference std, with its bound (continuous; exact for discrete)."""
     outside_share: float = math.nan
     """Share of present values outside the reference [min, max] (numeric)."""
     js_distance: float = math.nan
@@ -215,6 +224,10 @@ def _category_drift(reference: NumericFeature | CategoricalFeature, state: Categ
     numeric = isinstance(reference, NumericFeature)
     shift, ratio = _moment_shift(reference, state.moments) if numeric else (math.nan, math.nan)
     outside = _outside_share(reference, state) if numeric else math.nan
+    ks, w1 = None, None
+    if numeric and n:
+        ks, w1 = _counted_ks(reference, state)
+        p = ks.p_value
     if unknown is None and math.isnan(p) and len(aligned.labels) == 1 and n:
         p = 1.0  # the same single value on both sides: identical distributions, no evidence of a change
     elif unknown is None and math.isnan(p):
@@ -222,20 +235,31 @@ def _category_drift(reference: NumericFeature | CategoricalFeature, state: Categ
     return FeatureDrift(
         kind="discrete" if numeric else "categorical", n=n, missing_share=missing_share,
         reference_missing_share=reference.missing_share, psi=psi, p_value=p, mean_shift_sd=shift, std_ratio=ratio,
-        outside_share=outside, js_distance=js, unseen=unseen, unknown=unknown,
+        ks=ks, wasserstein_sd=w1, outside_share=outside, js_distance=js, unseen=unseen, unknown=unknown,
     )
+
+
+def _counted_ks(reference: NumericFeature, state: CategoryState) -> tuple[KSBracket, Estimate | None]:
+    """A discrete numeric feature's exact KS test and Wasserstein-1 / sd from both sides'
+    value counts: its values are ordered, so a count the reference happened not to hold is
+    a small step, not a new category."""
+    ref_values, ref_counts = zip(*((float(k), c) for k, c in reference.value_counts.items()))
+    values, counts = zip(*((float(k), c) for k, c in state.counts.items()))
+    d, p, w1 = stats.counted_ks_wasserstein(ref_values, ref_counts, values, counts)
+    scaled = Estimate(w1 / reference.std, 0.0) if reference.std > 0 else None
+    return KSBracket(d, d, p), scaled
 
 
 def _continuous_drift(reference: NumericFeature, state: NumericState, missing_share: float, unknown: str | None, levels: tuple[float, ...]) -> FeatureDrift:
     if unknown is not None:
         return FeatureDrift("continuous", state.present, missing_share, reference.missing_share, math.nan, math.nan, unknown=unknown)
-    window = state.grid
-    ks = stats.ks_bracket(levels, window, reference.count)
-    w1 = stats.wasserstein(reference.grid, levels, window)
+    window, grid = state.grid, reference_grid(reference, levels)
+    ks = stats.ks_bracket(grid, window)
+    w1 = stats.wasserstein(grid, window)
     shift, ratio = _moment_shift(reference, state.moments)
     return FeatureDrift(
         kind="continuous", n=window.n, missing_share=missing_share, reference_missing_share=reference.missing_share,
-        psi=stats.decile_psi(levels, window), p_value=ks.p_value, mean_shift_sd=shift, std_ratio=ratio, ks=ks,
+        psi=stats.decile_psi(grid, window), p_value=ks.p_value, mean_shift_sd=shift, std_ratio=ratio, ks=ks,
         wasserstein_sd=Estimate(w1.value / reference.std, w1.bound / reference.std),
         outside_share=(window.counts[0] + window.counts[-1]) / window.n,
     )

@@ -44,7 +44,7 @@ def judge_features(found: FeatureWindows, reference: ReferenceProfile, threshold
     ]
     verdicts = judge_feature_drift(measured, thresholds)
     merged = {name: merged_state([w.states[name] for w in found.windows]) for name in reference.features}
-    summaries = {name: summarize(reference.features[name], state) for name, state in merged.items() if state is not None}
+    summaries = {name: summarize(reference.features[name], state, levels) for name, state in merged.items() if state is not None}
     absent = tuple(name for name, state in merged.items() if state is None or state.present == 0)
     return FeatureDriftResult(rank_features(verdicts, summaries), verdicts, None, found.unprofiled, absent, found.whole_range, thresholds)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,6 +11,7 @@ import polars as pl
 
 from mlmon import stats
 from mlmon.errors import UsageError
+from mlmon.reference.keys import category_keys, value_keys
 from mlmon.reference.profile import (
     DISCRETE_VALUES,
     EDGE_LEVELS,
@@ -36,13 +38,19 @@ def build_profile(
 ) -> ReferenceProfile:
     """Profile ``frame``.
 
-    ``confidence=None`` uses a column named ``confidence`` when there is one, else the row
-    maximum of ``proba_cols``. ``features=None`` profiles every numeric column that is not
-    the label, the confidence or a probability column. Unknown column names raise
-    :class:`~mlmon.errors.UsageError`.
+    ``label`` names the class column; the default name ``label`` is optional: a table
+    without it (input features only) gives a features-only profile, which feature drift
+    uses and prediction drift reports as not computable. ``confidence=None`` uses a column
+    named ``confidence`` when there is one, else the row maximum of ``proba_cols``.
+    ``features=None`` profiles every other numeric or boolean column but the label, the
+    confidence and the probability columns; columns that look like class probabilities
+    (:func:`probability_like`) are refused there rather than profiled as inputs without a
+    word. Unknown column names raise :class:`~mlmon.errors.UsageError`.
     """
     df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     proba = tuple(proba_cols or ())
+    if label == DEFAULT_LABEL and label not in df.columns:
+        label = None
     _require_columns(df, [c for c in (label, confidence, *proba) if c], source)
     if confidence is None and "confidence" in df.columns and "confidence" not in proba:
         confidence = "confidence"
@@ -51,7 +59,10 @@ def build_profile(
             raise UsageError(f"probability column {name!r} is not numeric ({df.schema[name]})")
     if features is None:
         used = {label, confidence, *proba}
-        features = [c for c, t in df.schema.items() if c not in used and t.is_numeric()]
+        features = [c for c, t in df.schema.items() if c not in used and (t.is_numeric() or t == pl.Boolean)]
+        _refuse_probabilities(df, features, source)
+    if label is None and not features and confidence is None and not proba:
+        raise UsageError(f"{source or 'the table'}: nothing to profile: no {DEFAULT_LABEL!r} column, no numeric or boolean feature columns; columns are: {', '.join(df.columns)}")
     _require_columns(df, features, source)
     counts = _class_counts(df, label) if label else {}
     total = sum(counts.values())
@@ -67,6 +78,35 @@ def build_profile(
         proba_columns=proba,
         grid_levels=tuple(stats.GRID_LEVELS),
     )
+
+
+DEFAULT_LABEL = "label"
+"""The label column's default name; optional, unlike a name given with ``--label``."""
+_PROBABILITY_NAME = re.compile(r"(?i)^(?:p|prob|proba|probability|score)_(.+)$")
+
+
+def probability_like(df: pl.DataFrame, columns: Sequence[str]) -> list[str]:
+    """The columns among ``columns`` that look like class probabilities: named ``p_X``,
+    ``prob_X``, ``proba_X``, ``probability_X`` or ``score_X``, numeric, every finite value in
+    [0, 1], and at least two of them."""
+    found = []
+    for name in columns:
+        if not _PROBABILITY_NAME.match(name) or not df.schema[name].is_numeric():
+            continue
+        values = _finite(df.get_column(name))
+        if values.size and values.min() >= 0.0 and values.max() <= 1.0:
+            found.append(name)
+    return found if len(found) >= 2 else []
+
+
+def _refuse_probabilities(df: pl.DataFrame, features: Sequence[str], source: str) -> None:
+    found = probability_like(df, features)
+    if found:
+        where = f"{source}: " if source else ""
+        raise UsageError(
+            f"{where}columns {', '.join(found)} look like class probabilities; pass them with --proba-cols {','.join(found)} "
+            f"(or name the input features with --features to profile them as inputs)"
+        )
 
 
 def _require_columns(df: pl.DataFrame, names: Sequence[str], source: str) -> None:
@@ -134,6 +174,8 @@ def _feature_profile(series: pl.Series) -> FeatureProfile:
     if values.size == 0:
         nan = math.nan
         return NumericFeature(0, missing_share, nan, nan, nan, nan, {q: nan for q in QUANTILE_LEVELS}, (), (), missing=missing)
+    ordered = np.sort(values)
+    grid = np.quantile(ordered, stats.GRID_LEVELS)
     edges = np.unique(np.quantile(values, EDGE_LEVELS))
     if edges.size == 1:
         edges = np.repeat(edges, 2)
@@ -148,7 +190,8 @@ def _feature_profile(series: pl.Series) -> FeatureProfile:
         bin_edges=tuple(map(float, edges)),
         bin_counts=tuple(map(int, stats.bin_counts(values, edges))),
         missing=missing,
-        grid=tuple(map(float, np.quantile(values, stats.GRID_LEVELS))),
+        grid=tuple(map(float, grid)),
+        grid_counts=tuple(map(int, stats.grid_counts(ordered, grid, is_sorted=True).counts)),
         value_counts=_value_counts(values),
     )
 
@@ -163,17 +206,17 @@ def _std(values: np.ndarray) -> float:
 
 def _value_counts(values: np.ndarray) -> dict[str, int]:
     """Counts per distinct value, keyed as feature drift keys a window's values
-    (``mlmon.analyses.features.value_keys``), when there are at most ``DISCRETE_VALUES``."""
+    (:func:`mlmon.reference.keys.value_keys`), when there are at most ``DISCRETE_VALUES``."""
     distinct, counts = np.unique(values + 0.0, return_counts=True)  # + 0.0: -0.0 is 0.0
     if distinct.size > DISCRETE_VALUES:
         return {}
-    keys = pl.Series(distinct).cast(pl.String).to_list()
+    keys = value_keys(pl.Series(distinct, dtype=pl.Float64)).to_list()
     return dict(zip(keys, map(int, counts)))
 
 
 def _categorical_profile(series: pl.Series) -> CategoricalFeature:
     rows = series.len()
-    text = series.cast(pl.String).drop_nulls()
+    text = category_keys(series).drop_nulls()
     table = text.value_counts(name="n").sort(["n", text.name], descending=[True, False])
     names = table.get_column(text.name).to_list()
     counts = list(map(int, table.get_column("n").to_list()))

@@ -13,10 +13,11 @@ from typing import Any
 
 from mlmon.errors import UsageError
 
-PROFILE_VERSION = 2
+PROFILE_VERSION = 3
 """The profile format version this mlmon writes. Version 2 added each numeric feature's
-quantile ``grid`` (what feature drift needs) and the ``missing`` counts."""
-READABLE_VERSIONS = (1, 2)
+quantile ``grid`` (what feature drift needs) and the ``missing`` counts; version 3 the
+reference's own counts on that grid (``grid_counts``), which make repeated values exact."""
+READABLE_VERSIONS = (1, 2, 3)
 """Versions this mlmon reads. A version-1 profile loads with no grids: its features cannot
 be compared for drift, and drift says so."""
 VERSION_KEY = "mlmon_reference_version"
@@ -104,6 +105,12 @@ class NumericFeature:
     """Quantiles at the profile's ``grid_levels`` (numpy linear), from the minimum to the
     maximum: the state feature drift compares a window with (:mod:`mlmon.stats.grid`).
     Empty when ``count`` is 0, and in a version-1 profile."""
+    grid_counts: tuple[int, ...] = ()
+    """The reference's values counted in the cells of ``grid`` (version 3): below its
+    minimum, then for each distinct grid point the values equal to it and those strictly
+    between it and the next, above its maximum (``2K + 3`` counts for ``K + 1`` distinct
+    points; :class:`mlmon.stats.grid.GridCounts`). Empty in older profiles, whose ties are
+    then placed from the levels (:meth:`mlmon.stats.grid.ReferenceGrid.of`)."""
     value_counts: dict[str, int] = field(default_factory=dict)
     """For a discrete feature (at most :data:`DISCRETE_VALUES` distinct values, such as a
     0/1 flag or an image width): the count of each value, keyed by :func:`value_key`.

@@ -171,6 +171,7 @@ def _feature_dict(feature: FeatureProfile) -> dict[str, Any]:
         out["bin_edges"] = list(feature.bin_edges)
         out["bin_counts"] = list(feature.bin_counts)
         out["grid"] = list(feature.grid)
+        out["grid_counts"] = list(feature.grid_counts)
         out["value_counts"] = dict(feature.value_counts)
     return out
 

@@ -169,7 +169,7 @@ def _profile(top: Obj, version: int) -> ReferenceProfile:
         class_counts=counts,
         class_shares=shares,
         confidence=conf,
-        features={name: _feature(features.obj(name), levels if version >= 2 else None) for name in features.data},
+        features={name: _feature(features.obj(name), levels if version >= 2 else None, version) for name in features.data},
     )
 
 
@@ -202,7 +202,7 @@ def _confidence(conf: Obj) -> ConfidenceSummary:
     )
 
 
-def _feature(d: Obj, levels: tuple[float, ...] | None) -> FeatureProfile:
+def _feature(d: Obj, levels: tuple[float, ...] | None, version: int) -> FeatureProfile:
     """One feature; ``levels`` are the profile's grid levels (None: version 1, no grid)."""
     kind = d.raw("kind")
     missing = 0 if levels is None else d.integer("missing")
@@ -214,6 +214,7 @@ def _feature(d: Obj, levels: tuple[float, ...] | None) -> FeatureProfile:
         raise FieldError(d.at("kind"), f"expected \"numeric\" or \"categorical\", got {shown(kind)}")
     edges, counts = _histogram(d)
     quantiles = d.obj("quantiles")
+    grid = () if levels is None else _grid(d, len(levels))
     return NumericFeature(
         count=d.integer("count"),
         missing_share=d.number("missing_share", nullable=False, low=0.0, high=1.0),
@@ -223,7 +224,8 @@ def _feature(d: Obj, levels: tuple[float, ...] | None) -> FeatureProfile:
         bin_edges=edges,
         bin_counts=counts,
         missing=missing,
-        grid=() if levels is None else _grid(d, len(levels)),
+        grid=grid,
+        grid_counts=_grid_counts(d, grid) if version >= 3 else (),
         value_counts={} if levels is None else _value_counts(d),
     )
 
@@ -249,6 +251,16 @@ def _grid(d: Obj, size: int) -> tuple[float, ...]:
     if bool(grid) != (count > 0):
         raise FieldError(d.at("grid"), "expected quantiles exactly when count is above 0")
     return grid
+
+
+def _grid_counts(d: Obj, grid: tuple[float, ...]) -> tuple[int, ...]:
+    counts = tuple(as_int(x, f"{d.at('grid_counts')}[{i}]") for i, x in enumerate(d.array("grid_counts")))
+    cells = 2 * len(set(grid)) + 1 if grid else 0
+    if len(counts) != cells:
+        raise FieldError(d.at("grid_counts"), f"expected {cells} counts, two per distinct grid value and one more")
+    if counts and (counts[0] or counts[-1] or sum(counts) != d.integer("count")):
+        raise FieldError(d.at("grid_counts"), "expected counts that sum to count, with none below the minimum or above the maximum")
+    return counts
 
 
 def _histogram(d: Obj) -> tuple[tuple[float, ...], tuple[int, ...]]:

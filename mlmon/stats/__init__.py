@@ -33,9 +33,10 @@ _EXPORTS = {
     "benjamini_hochberg": "mlmon.stats.multiple",
     "entropy_bits": "mlmon.stats.continuous",
     "bin_counts": "mlmon.stats.continuous",
+    "counted_ks_wasserstein": "mlmon.stats.continuous",
     **{name: "mlmon.stats.grid" for name in (
-        "GRID_LEVELS", "Moments", "GridCounts", "KSBracket", "Estimate", "grid_counts", "ks_bracket", "wasserstein", "decile_psi",
-        "grid_quantiles", "missing_share_test", "decile_counts")},
+        "GRID_LEVELS", "Moments", "GridCounts", "ReferenceGrid", "KSBracket", "Estimate", "grid_counts", "ks_bracket", "wasserstein", "decile_psi",
+        "grid_quantiles", "missing_share_test", "decile_counts", "decile_bins")},
 }
 
 __all__ = ["SHARE_EPSILON", *sorted(_EXPORTS)]

@@ -116,7 +116,7 @@ def _numeric_state(ordered: np.ndarray, missing: int, reference: NumericFeature)
     low, high = (float(ordered[0]), float(ordered[-1])) if ordered.size else (math.inf, -math.inf)
     if not reference.grid:  # no reference values, or a version-1 profile: nothing to count on
         return NumericState(GridCounts(np.zeros(0, dtype=np.int64), 0.0, 0.0), moments, missing, low, high)
-    return NumericState(stats.grid_counts(ordered, reference.grid, is_sorted=True), moments, missing, low, high)
+    return NumericState(stats.grid_counts(ordered, _grid_points(reference.grid), is_sorted=True, distinct=True), moments, missing, low, high)
 
 
 def reference_grid(reference: NumericFeature, levels: tuple[float, ...]) -> ReferenceGrid:
@@ -129,6 +129,14 @@ def reference_grid(reference: NumericFeature, levels: tuple[float, ...]) -> Refe
 @functools.lru_cache(maxsize=1024)
 def _reference_grid(grid: tuple[float, ...], levels: tuple[float, ...], count: int, cells: tuple[int, ...]) -> ReferenceGrid:
     return ReferenceGrid.of(grid, levels, count, cells)
+
+
+@functools.lru_cache(maxsize=1024)
+def _grid_points(grid: tuple[float, ...]) -> np.ndarray:
+    """The distinct points of a reference grid: the cells every window of a run counts in."""
+    points = np.unique(np.asarray(grid, dtype=float))
+    points.flags.writeable = False
+    return points
 
 
 def _value_counts(ordered: np.ndarray) -> dict[str, int]:

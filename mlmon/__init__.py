@@ -31,6 +31,8 @@ _EXPORTS = {
     "CheckOptions": "mlmon.api.check",
     "build_check": "mlmon.api.check",
     "CheckRules": "mlmon.api.check_rules",
+    "OptionError": "mlmon.config.specs",
+    "OptionTypeError": "mlmon.config.specs",
     "AlertRule": "mlmon.verdicts.alerting",
     "FiringRule": "mlmon.verdicts.rules",
     "SummaryOptions": "mlmon.api.summarize",

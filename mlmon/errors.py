@@ -40,3 +40,24 @@ class OutputError(MlmonError):
 
 class ModelError(MlmonError):
     """An ONNX model is missing or corrupt, or its inputs cannot be built."""
+
+
+class NotComputableError(InputError):
+    """A check the run asked for cannot be computed from these inputs at all: a field it
+    needs is in no record, or the reference shares nothing with the logs. Exit 2, never a
+    pass: a check that could not be computed is not a check that passed."""
+
+    def __init__(self, message: str, *, check: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.check = check
+        """The check (``latency_p99``, ``error_rate``, ``prediction_drift`` ...)."""
+        self.field = field
+        """The canonical field it needs and the input lacks (None: not a field)."""
+
+
+class MissingFieldError(NotComputableError):
+    """A field a requested check needs appears in no record of the input."""
+
+
+class ReferenceMismatchError(NotComputableError):
+    """The reference profile shares no class and no feature with the logs."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from mlmon.errors import UsageError
@@ -21,6 +21,10 @@ class WindowSpec:
     """Calendar windows of this length, aligned to the Unix epoch (UTC midnight for 1d)."""
     records: int | None = None
     """Consecutive windows of this many records, in event-time order."""
+    by_default: bool = field(default=False, compare=False)
+    """True for a command's default, not asked for: a run whose inputs include summaries
+    then takes the summaries' windows instead (:func:`coarsest_nesting`). Not part of
+    equality: it says where the windows came from, not what they are."""
 
     @property
     def is_whole(self) -> bool:
@@ -49,6 +53,47 @@ def parse_window(text: str | None) -> WindowSpec:
             raise UsageError(f"invalid window {text!r}: a record count must be positive")
         return WindowSpec(records=count)
     return WindowSpec(duration=parse_duration(text))
+
+
+WHOLE_BY_DEFAULT = WindowSpec(by_default=True)
+"""``report``'s and ``drift``'s window when none is asked for: the whole range (or the
+windows of the summaries read)."""
+
+
+def divides(fine: WindowSpec, coarse: WindowSpec) -> bool:
+    """True when every window of ``fine`` lies whole inside one window of ``coarse``, so
+    states kept per ``fine`` window re-aggregate into ``coarse`` ones: ``coarse`` is the
+    whole range, or both are time windows and ``coarse``'s length is a whole multiple of
+    ``fine``'s. Both are aligned to the Unix epoch, so a multiple is always aligned too."""
+    if coarse.is_whole:
+        return True
+    if fine.duration is None or coarse.duration is None:
+        return False
+    return (coarse.duration // _US) % (fine.duration // _US) == 0
+
+
+def coarsest_nesting(specs: Sequence[WindowSpec]) -> WindowSpec | None:
+    """The coarsest of ``specs`` when every one of them divides it (:func:`divides`), else
+    None (40m and 1h windows do not nest: only 2h windows hold both whole)."""
+    if not specs:
+        return None
+    coarsest = max(specs, key=lambda spec: (spec.is_whole, spec.duration or timedelta(0)))
+    return coarsest if all(divides(spec, coarsest) for spec in specs) else None
+
+
+def common_multiple(specs: Sequence[WindowSpec]) -> WindowSpec:
+    """The shortest time windows that every time window of ``specs`` divides (the least
+    common multiple of their lengths); the whole range when any of them is."""
+    if any(spec.duration is None for spec in specs):
+        return WindowSpec()
+    return WindowSpec(duration=_US * math.lcm(*(spec.duration // _US for spec in specs)))  # type: ignore[operator]
+
+
+def window_option(spec: WindowSpec) -> str:
+    """The ``--window`` value that gives ``spec``: ``1h``, ``90m``, ``5000``, ``all``."""
+    if spec.duration is not None:
+        return _format_duration(spec.duration)
+    return "all" if spec.records is None else str(spec.records)
 
 
 MAX_WINDOWS = 10_000

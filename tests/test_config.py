@@ -171,7 +171,7 @@ def test_mlmon_config_and_the_flag_replace_the_search(tmp_path):
         ("[rules.feature_drift]\nwarning = 0.3\n", "mlmon.toml: rules.feature_drift: warning (0.3) exceeds critical (0.25)"),
         ("[rules.latency_p99]\nfor = 0\n", "mlmon.toml: rules.latency_p99.for: must be at least 1"),
         ("[rules.latency_p99]\nkeep_firing_for = -1\n", "mlmon.toml: rules.latency_p99.keep_firing_for: must be at least 0"),
-        ("[rules.prediction_drift]\nalpha = 1.5\n", "mlmon.toml: rules.prediction_drift.alpha: must be above 0 and below 1"),
+        ("[rules.prediction_drift]\nalpha = 1.5\n", "mlmon.toml: rules.prediction_drift.alpha 1.5: must be between 0 and 1 (exclusive)"),
         ('fail_on = "error"\n', "mlmon.toml: fail_on: expected 'warning' or 'critical'"),
         ('exit_on = "first"\n', "mlmon.toml: exit_on: expected 'last' or 'any'"),
         ("[fields]\nlatency_ms = 3\n", "mlmon.toml: fields.latency_ms: expected a string"),

@@ -36,7 +36,7 @@ from mlmon.ingest.reader import IngestOptions, reduce_logs
 from tests.test_golden import assert_same as assert_close
 from mlmon.plain import to_plain
 from mlmon.summary.codec import CodecError, decode, encode
-from mlmon.summary.files import is_summary
+from mlmon.summary.files import SUMMARY_VERSION, is_summary
 from mlmon.windows import WindowSpec
 from tests.conftest import REPO, SAMPLE_LOGS
 
@@ -182,7 +182,7 @@ def test_summarize_on_the_command_line_writes_what_check_merges(runner, tmp_path
         assert result.exit_code == 0, result.output
         assert result.stderr.startswith(f"mlmon: wrote {tmp_path / name}.summary.json (") and "1h windows, 8 features" in result.stderr
     piped = runner.invoke(app, ["summarize", *B, "-r", REFERENCE, "-o", "-", "-q"])
-    assert piped.exit_code == 0 and piped.stdout.startswith('{"mlmon_summary_version":1,') and piped.stderr == ""
+    assert piped.exit_code == 0 and piped.stdout.startswith(f'{{"mlmon_summary_version":{SUMMARY_VERSION},') and piped.stderr == ""
     result = runner.invoke(app, ["check", str(tmp_path), "-r", REFERENCE, "-f", "json"])
     assert result.exit_code == 0, result.output
     got = comparable(result.stdout)
@@ -195,7 +195,7 @@ def test_a_summary_holds_no_record(summaries):
     with gzip.open(B[0], "rt", encoding="utf-8") as lines:
         ids = {record["request_id"] for record in map(json.loads, lines) if "request_id" in record}
     assert len(ids) > 1000 and not [i for i in ids if f'"{i}"' in text]
-    assert text.startswith('{"mlmon_summary_version":1,"mlmon_version":') and is_summary(summaries["b"])
+    assert text.startswith(f'{{"mlmon_summary_version":{SUMMARY_VERSION},"mlmon_version":') and is_summary(summaries["b"])
 
 
 def test_an_empty_read_gives_a_summary_that_merges(tmp_path):
@@ -229,10 +229,10 @@ def other_reference(tmp_path) -> str:
 
 
 REFUSALS = {
-    "summary version": (lambda s, t: ["report", edited(s["a"], t, lambda d: d.update(mlmon_summary_version=2)), "--window", "1h"], "summary format version 2"),
+    "summary version": (lambda s, t: ["report", edited(s["a"], t, lambda d: d.update(mlmon_summary_version=SUMMARY_VERSION + 1)), "--window", "1h"], f"summary format version {SUMMARY_VERSION + 1}"),
     "mlmon version": (lambda s, t: ["report", edited(s["a"], t, lambda d: d.update(mlmon_version="0.0.1")), "--window", "1h"], "made by mlmon 0.0.1"),
-    "window": (lambda s, t: ["report", s["a"]], "made with 1h windows, this run uses whole range"),
-    "other window": (lambda s, t: ["check", s["a"], "--window", "1d"], "run with --window 1h"),
+    "finer window": (lambda s, t: ["report", s["a"], "--window", "15m"], "made with 1h windows, which cannot be split into this run's 15m windows"),
+    "not a multiple": (lambda s, t: ["check", s["a"], "--window", "90m"], "run with --window 1h or a whole multiple of it"),
     "reference": (lambda s, t: ["drift", s["a"], "-r", other_reference(t), "--window", "1h"], "grids of another reference"),
     "no features": (lambda s, t: ["drift", s["a-plain"], "-r", REFERENCE, "--window", "1h"], "made without --reference"),
     "since": (lambda s, t: ["report", s["a"], "--window", "1h", "--since", "2026-11-10"], "--since/--until cannot filter a summary"),

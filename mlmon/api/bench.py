@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from mlmon.api.results import BenchReport
-from mlmon.bench.options import parse_batch_sizes, parse_shapes
+from mlmon.bench.options import bench_options
+from mlmon.config.specs import OptionTypeError
 from mlmon.bench.runner import run_bench
-from mlmon.units import parse_duration, parse_latency_ms, split_list
 from mlmon.verdicts.budgets import bench_findings
 
 
@@ -23,11 +23,10 @@ def build_bench_report(
     The CLI's strings work too: ``duration="1s"`` (or ``duration_s="1s"``: seconds per
     configuration), ``batch_sizes="1,8,32"``, ``shapes=["image=1x3x64x64"]``,
     ``providers="cpu"``."""
-    budget = _one("p99_budget", p99_budget, "p99_budget_ms", p99_budget_ms)
-    budget = parse_latency_ms(budget) if isinstance(budget, str) else budget
-    seconds = _one("duration", duration, "duration_s", run_options.pop("duration_s", None))
-    run_options["duration_s"] = parse_duration(seconds).total_seconds() if isinstance(seconds, str) else seconds
-    _parse_run_options(run_options)
+    run_options["p99_budget_ms"] = _one("p99_budget", p99_budget, "p99_budget_ms", p99_budget_ms)
+    run_options["duration_s"] = _one("duration", duration, "duration_s", run_options.pop("duration_s", None))
+    run_options = bench_options(run_options)  # the CLI's checks, by the same specs
+    budget = run_options.pop("p99_budget_ms")
     result = run_bench(model, **run_options)
     findings = () if budget is None else bench_findings(result.configs, budget)
     return BenchReport(result, budget, findings)
@@ -35,19 +34,6 @@ def build_bench_report(
 
 def _one(name: str, value: Any, other_name: str, other: Any) -> Any:
     if value is not None and other is not None:
-        raise TypeError(f"give {name} or {other_name}, not both")
+        raise OptionTypeError(f"give {name} or {other_name}, not both")
     return other if value is None else value
 
-
-def _parse_run_options(options: dict[str, Any]) -> None:
-    """``run_bench``'s keyword arguments given as the CLI's strings, parsed in place."""
-    sizes = options.get("batch_sizes")
-    if isinstance(sizes, str) or (isinstance(sizes, (list, tuple)) and any(isinstance(s, str) for s in sizes)):
-        options["batch_sizes"] = parse_batch_sizes([sizes] if isinstance(sizes, str) else [str(s) for s in sizes])
-    elif isinstance(sizes, int):
-        options["batch_sizes"] = [sizes]
-    shapes = options.get("shapes")
-    if isinstance(shapes, str) or (isinstance(shapes, (list, tuple)) and all(isinstance(s, str) for s in shapes) and shapes):
-        options["shapes"] = parse_shapes([shapes] if isinstance(shapes, str) else shapes)
-    if isinstance(options.get("providers"), str):
-        options["providers"] = list(split_list(options["providers"]))

@@ -9,6 +9,7 @@ profiles features); the drift statistics and verdicts are ``drift``'s own, and t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,20 +18,28 @@ from mlmon.analyses.feature_windows import Both
 from mlmon.analyses.ops import OpsReducer, OpsResult
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
 from mlmon.analyses.predictions import PredictionReducer
-from mlmon.api.coerce import Inputs, as_inputs, moment
-from mlmon.api.check_rules import CheckRules, outcomes_of
+from mlmon.api.coerce import Inputs, OptionError, as_inputs, check_fields, checked, options_of
+from mlmon.api.check_rules import CheckRules, outcomes_of, require_rule_inputs
+from mlmon.config.specs import (
+    BY_VERSION, CONFIDENCE_THRESHOLDS, DRIFT_SHARE, DRIFT_THRESHOLDS, EXIT_ON, FEATURE_THRESHOLDS, REFERENCE, RULES, WINDOW,
+    rule_keys,
+)
+from mlmon.ingest.time_options import NOW, parse_moment
+from mlmon.units import Duration
+from mlmon.verdicts.alerting import AlertRule
 from mlmon.api.drift import DriftOptions, judge_drift
 from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
 from mlmon.api.results import CheckReport, Report
 from mlmon.errors import UsageError
-from mlmon.api.inputs import reduce_inputs
+from mlmon.api.inputs import open_inputs
 from mlmon.ingest.reader import IngestOptions
 from mlmon.reference.store import load_reference
 from mlmon.verdicts.rules import DEFAULT_EXIT_ON, ExitOn
-from mlmon.windows import MAX_WINDOWS, WindowSpec, parse_window, time_window_count, window_starts
+from mlmon.windows import MAX_WINDOWS, WindowSpec, time_window_count, window_starts
 
-DEFAULT_WINDOW = WindowSpec(duration=timedelta(hours=1))
-"""``check``'s window when none is set: an hour, the step of an hourly cron job."""
+DEFAULT_WINDOW = WindowSpec(duration=timedelta(hours=1), by_default=True)
+"""``check``'s window when none is set: an hour, the step of an hourly cron job (or the
+windows of the summaries read)."""
 
 
 @dataclass(frozen=True)
@@ -53,29 +62,68 @@ class CheckOptions:
     """The time of the run (None: the current time); a string parses as ``--since`` does."""
 
     def __post_init__(self) -> None:
-        if isinstance(self.window, str):
-            object.__setattr__(self, "window", parse_window(self.window))
-        if isinstance(self.now, str):
-            object.__setattr__(self, "now", moment(self.now))
-        if isinstance(self.exit_on, str):
-            object.__setattr__(self, "exit_on", ExitOn(self.exit_on))
+        """Parse and check every field as the CLI and the config file do, through their
+        option specs (:mod:`mlmon.config.specs`): strings and typed values alike; ``ingest``
+        and ``rules`` may be dicts, and every level of ``rules`` is checked in its rule's
+        unit. ``OptionError`` (a ``ValueError``) names the field."""
+        object.__setattr__(self, "ingest", options_of(IngestOptions, self.ingest, "ingest"))
+        object.__setattr__(self, "rules", checked_rules(options_of(CheckRules, self.rules, "rules")))
+        check_fields(self, CHECK_OPTIONS)
+        object.__setattr__(self, "exit_on", ExitOn(self.exit_on))
+        object.__setattr__(self, "now", parse_moment(NOW, self.now, "now"))
         if self.window.records is not None:
-            raise UsageError("check needs time windows (15m, 1h, 1d) or the whole range: for and keep_firing_for count windows in time")
+            raise OptionError(
+                f"{WINDOW.named('window')} {self.window.records}: check needs time windows (15m, 1h, 1d) or the whole range: "
+                "for and keep_firing_for count windows in time"
+            )
 
 
-def build_check(inputs: Inputs, options: CheckOptions | None = None) -> CheckReport:
+CHECK_OPTIONS = {"window": WINDOW, "reference": REFERENCE, "exit_on": EXIT_ON, "by_version": BY_VERSION}
+"""``CheckOptions``' own fields and their specs (``--window``, ``--reference``, ``--exit-on``)."""
+
+
+def checked_rules(rules: CheckRules) -> CheckRules:
+    """``rules`` with every level parsed and checked by its ``[rules.NAME]`` key's spec (a
+    rule may be a dict of ``AlertRule``'s fields), as the config file's are: ms for
+    ``latency_p99``, a ratio for ``error_rate``, PSI, a confidence drop, seconds (or a
+    duration) for ``no_data``; a warning level above the critical one is refused."""
+    changes: dict[str, object] = {}
+    for name in RULES:
+        rule = options_of(AlertRule, getattr(rules, name), f"rules.{name}")
+        keys = rule_keys(name)
+        levels = {}
+        for tier in ("warning", "critical"):
+            spec = keys[tier] if name != "no_data" else replace(keys[tier], kind=Duration(seconds=True))
+            levels[tier] = spec.parse(getattr(rule, tier), f"rules.{name}.{tier}")
+        if levels["warning"] is not None and levels["critical"] is not None and levels["warning"] > levels["critical"]:
+            raise OptionError(f"rules.{name}: warning ({levels['warning']:g}) exceeds critical ({levels['critical']:g})")
+        enabled = keys["enabled"].parse(rule.enabled, f"rules.{name}.enabled")
+        changes[name] = replace(rule, enabled=enabled, **levels)
+    changes["drift"] = checked(rules.drift, DRIFT_THRESHOLDS, "rules.drift")
+    changes["confidence"] = checked(rules.confidence, CONFIDENCE_THRESHOLDS, "rules.confidence")
+    changes["features"] = checked(rules.features, FEATURE_THRESHOLDS, "rules.features")
+    changes["drift_share"] = DRIFT_SHARE.parse(rules.drift_share, DRIFT_SHARE.named("rules.drift_share"))
+    return replace(rules, **changes)
+
+
+def build_check(inputs: Inputs, options: CheckOptions | None = None, *, required: Collection[str] | None = None) -> CheckReport:
     """Read ``inputs`` (a path, directory, glob or ``-``, or a sequence of them) once and
-    apply every rule. Raises ``MlmonError`` on unusable input."""
-    options = options or CheckOptions()
+    apply every rule. Raises ``MlmonError`` on unusable input, ``MissingFieldError`` when
+    a configured rule's field is in no record and ``ReferenceMismatchError`` when the
+    reference shares nothing with the logs (:func:`~mlmon.api.check_rules.require_rule_inputs`;
+    ``required``: the drift comparisons asked for, as ``build_drift_report`` takes them)."""
+    options = options_of(CheckOptions, options)
     now = options.now or datetime.now(UTC)
     rules = options.rules
+    ingest = replace(options.ingest, allow_no_records=True)
+    run = open_inputs(as_inputs(inputs), ingest)
+    options = replace(options, window=run.window(options.window))
     reference = _load(options.reference)
     ops_reducer = OpsReducer(options.window)
     predictions = PredictionReducer(options.window, options.by_version)
     inputs_reducer = feature_reducer(reference, options.window) if rules.feature_drift.enabled else None
     second = predictions if inputs_reducer is None else Both(predictions, inputs_reducer)
-    ingest = replace(options.ingest, allow_no_records=True)
-    (ops_state, second_state), stats = reduce_inputs(as_inputs(inputs), ingest, Both(ops_reducer, second))
+    (ops_state, second_state), stats = run.reduce(Both(ops_reducer, second))
     ops = ops_reducer.finalize(ops_state)
     prediction_state = second_state if inputs_reducer is None else second_state[0]
     drift_options = _drift_options(options, reference)
@@ -84,6 +132,7 @@ def build_check(inputs: Inputs, options: CheckOptions | None = None) -> CheckRep
         features = not_judged(reference, rules.feature_thresholds)
     else:
         features = judge_features(inputs_reducer.finalize(second_state[1]), reference, rules.feature_thresholds)
+    require_rule_inputs(rules, ops.overall, reference, windows, features, stats, required, bool(options.ingest.features))
     drift = judge_drift(windows, reference, drift_options, stats, features)
     span = _span(ops, options, now)
     starts = _starts(options.window, span)

@@ -5,11 +5,12 @@ read's numbers into one outcome per rule and scope (:func:`outcomes_of`)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mlmon.api.drift_inputs import default_required, require_drift_inputs
 from mlmon.api.results import DriftReport
 from mlmon.verdicts.alerting import AlertRule, Judged, RuleOutcome, decide, psi_levels
 from mlmon.verdicts.check_series import (
@@ -23,10 +24,15 @@ from mlmon.verdicts.check_series import (
 from mlmon.verdicts.findings import Severity
 from mlmon.verdicts.registry import Check, ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
 from mlmon.plain import iso_utc
+from mlmon.verdicts.needs import require_errors_visible, require_field
 from mlmon.verdicts.rules import ExitOn, FiringRule
 
 if TYPE_CHECKING:
-    from mlmon.analyses.ops_types import WindowOps
+    from mlmon.analyses.ops_types import OpsSummary, WindowOps
+    from mlmon.analyses.predictions import PredictionWindow
+    from mlmon.ingest.problems import IngestStats
+    from mlmon.reference.profile import ReferenceProfile
+    from mlmon.verdicts.feature_drift import FeatureDriftResult
     from mlmon.config.schema import Settings
 
 _DRIFT, _CONF, _FEATURES = DriftThresholds(), ConfidenceThresholds(), FeatureDriftThresholds()
@@ -115,7 +121,7 @@ def outcomes_of(
     exit_on, out, skipped = options.exit_on, [], []
     for name, rule in (("latency_p99", rules.latency_p99), ("error_rate", rules.error_rate)):
         if not rule.enabled or not rule.has_levels:
-            skipped.append((name, "disabled" if not rule.enabled else "no warning or critical level set"))
+            skipped.append((name, "disabled" if not rule.enabled else f"no level set: [rules.{name}] critical or warning in the config"))
             continue
         series = latency_series if name == "latency_p99" else error_series
         show = "{:.1f} ms".format if name == "latency_p99" else "{:.2%}".format
@@ -131,6 +137,27 @@ def outcomes_of(
     return tuple(out), tuple(skipped)
 
 
+def require_rule_inputs(
+    rules: CheckRules, overall: OpsSummary, reference: ReferenceProfile | None, windows: Sequence[PredictionWindow],
+    features: FeatureDriftResult | None, stats: IngestStats, required: Collection[str] | None, features_named: bool,
+) -> None:
+    """Exit 2 (``MissingFieldError``, ``ReferenceMismatchError``) for a configured rule that
+    cannot be computed at all: a budget rule with levels whose field is in no record, or a
+    drift comparison asked for (``required``; None: feature drift with ``--features``
+    (``features_named``) while its rule is on) that has nothing to compare, or a reference
+    that shares nothing with the logs. A budget rule without levels, or off, is not a
+    gate: it is listed as not checked; a drift rule left at its defaults is judged where
+    the logs allow, unknown where they do not (the CLI requires those whose levels the
+    config sets, ``mlmon.cli.required``)."""
+    if rules.latency_p99.enabled and rules.latency_p99.has_levels:
+        require_field(stats, "latency", "latency_p99", "rule latency_p99", overall.latency.count)
+    if rules.error_rate.enabled and rules.error_rate.has_levels:
+        require_errors_visible(stats, overall.errors.requests, "rule error_rate")
+    if required is None:
+        required = default_required(features_named, rules.feature_drift.enabled)
+    require_drift_inputs(reference, windows, features, stats, required)
+
+
 def _drift_outcomes(rules: CheckRules, drift: DriftReport, starts: tuple, exit_on: Any, skipped: list) -> list[RuleOutcome]:
     out: list[RuleOutcome] = []
     checks = (
@@ -142,6 +169,8 @@ def _drift_outcomes(rules: CheckRules, drift: DriftReport, starts: tuple, exit_o
             skipped.append((name, "disabled"))
         elif not result.computable or not result.windows:
             reason = result.reason or "no predictions in the logs"
+            if result.reason and not result.windows and name == Check.PREDICTION_DRIFT.value and result.reason.startswith("no record"):
+                reason = f"no predictions in the logs ({result.reason})"
             out.append(decide(name, "all", [Judged(None, Severity.UNKNOWN, None, reason)], rule, exit_on))
         else:
             missing = "no predictions of this version in this window"

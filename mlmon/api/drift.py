@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -14,19 +15,25 @@ import polars as pl
 from mlmon.analyses.class_drift import class_drift
 from mlmon.analyses.feature_windows import Both
 from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
-from mlmon.api.coerce import Inputs, as_inputs, as_names, count, number, parse_fields, ratio
+from mlmon.api.coerce import Inputs, as_inputs, check_fields, checked, options_of
+from mlmon.api.drift_inputs import default_required, require_drift_inputs
 from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
 from mlmon.api.results import DriftReport
 from mlmon.ingest.problems import IngestStats
-from mlmon.api.inputs import reduce_inputs
+from mlmon.api.inputs import open_inputs
 from mlmon.ingest.reader import IngestOptions
 from mlmon.reference.profile import ReferenceProfile
 from mlmon.reference.store import load_reference
 from mlmon.verdicts.confidence import confidence_findings, judge_confidence
 from mlmon.verdicts.feature_drift import FeatureDriftResult, feature_drift_findings
+from mlmon.verdicts.needs import not_found_reason
 from mlmon.verdicts.prediction_drift import judge_prediction_drift, prediction_drift_findings
 from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
-from mlmon.windows import WindowSpec, parse_window
+from mlmon.config.specs import (
+    ALPHA, BY_VERSION, CONFIDENCE_COLUMN, CONFIDENCE_DROP, CRITICAL_PSI, FEATURE_THRESHOLDS, LABEL, LOW_CONFIDENCE,
+    MIN_SAMPLES, PROBA_COLS, REFERENCE, WARNING_DROP, WARNING_PSI, WINDOW, check_levels,
+)
+from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
 
 _DRIFT, _CONF, _FEATURES = DriftThresholds(), ConfidenceThresholds(), FeatureDriftThresholds()
 
@@ -45,8 +52,9 @@ class DriftOptions:
     """Probability columns of raw reference data (``"p_A,p_B"`` or a list)."""
     ingest: IngestOptions = field(default_factory=IngestOptions)
     """How to read the logs (the analysis asks for the columns it needs itself)."""
-    window: WindowSpec = field(default_factory=WindowSpec)
-    """Windows to judge separately. A string such as ``"1d"`` or ``"10000"`` is parsed."""
+    window: WindowSpec = WHOLE_BY_DEFAULT
+    """Windows to judge separately. A string such as ``"1d"`` or ``"10000"`` is parsed. Not
+    set: the whole range, or the windows of the summaries read."""
     min_samples: int = _DRIFT.min_samples
     """Windows with fewer predictions read "insufficient data", never drift."""
     alpha: float = _DRIFT.alpha
@@ -58,7 +66,7 @@ class DriftOptions:
     low_confidence: float = _CONF.low_threshold
     """Confidence below this counts towards the "share below" column."""
     collapse_drop: float = _CONF.collapse_drop
-    """A fall of mean confidence beyond this (absolute) is a collapse."""
+    """A fall of mean confidence beyond this (absolute) is a collapse (``math.inf``: never)."""
     warning_drop: float | None = _CONF.warning_drop
     """A fall of mean confidence beyond this (absolute) is a warning (None: no warning tier)."""
     by_version: bool = True
@@ -67,38 +75,60 @@ class DriftOptions:
     """The data-drift rule (features are judged whenever the reference profiles some)."""
 
     def __post_init__(self) -> None:
-        """Accept the CLI's strings as well as typed values: ``window="1d"``,
-        ``min_samples="200"``, ``alpha="0.1%"``, ``critical_psi="0.25"``."""
-        as_names(self, "reference_proba_cols")
-        parse_fields(self, {
-            "window": parse_window, "min_samples": count, "alpha": ratio, "warning_psi": number,
-            "critical_psi": number, "low_confidence": ratio, "collapse_drop": ratio, "warning_drop": ratio,
-        })
+        """Parse and check every field as the CLI does, through its option spec
+        (:mod:`mlmon.config.specs`): ``window="1d"``, ``min_samples="200"``,
+        ``alpha="0.1%"``, ``critical_psi="0.25"`` and typed values alike; ``ingest`` and
+        ``features`` may be dicts. ``OptionError`` (a ``ValueError``) names the field and
+        its flag: ``alpha (--alpha) 1.5: must be between 0 and 1 (exclusive)``."""
+        object.__setattr__(self, "ingest", options_of(IngestOptions, self.ingest, "ingest"))
+        features = options_of(FeatureDriftThresholds, self.features, "features")
+        object.__setattr__(self, "features", checked(features, FEATURE_THRESHOLDS, "features"))
+        warning, critical = (FEATURE_THRESHOLDS[k].named(f"features.{k}") for k in ("warning_psi", "critical_psi"))
+        check_levels(self.features.warning_psi, self.features.critical_psi, warning, critical)
+        check_fields(self, DRIFT_OPTIONS)
+        check_levels(self.warning_psi, self.critical_psi, WARNING_PSI.named("warning_psi"), CRITICAL_PSI.named("critical_psi"))
 
 
-def build_drift_report(inputs: Inputs, options: DriftOptions | None = None) -> DriftReport:
+DRIFT_OPTIONS = {
+    "reference": REFERENCE, "reference_label": LABEL, "reference_confidence": CONFIDENCE_COLUMN,
+    "reference_proba_cols": PROBA_COLS, "window": WINDOW, "min_samples": MIN_SAMPLES, "alpha": ALPHA,
+    "warning_psi": WARNING_PSI, "critical_psi": CRITICAL_PSI, "low_confidence": LOW_CONFIDENCE,
+    "collapse_drop": CONFIDENCE_DROP, "warning_drop": WARNING_DROP, "by_version": BY_VERSION,
+}
+"""``DriftOptions``' fields and their specs (the flags of ``mlmon drift``, the keys of
+``[rules.prediction_drift]`` and ``[rules.confidence_collapse]``)."""
+
+
+def build_drift_report(inputs: Inputs, options: DriftOptions | None = None, *, required: Collection[str] | None = None) -> DriftReport:
     """Read the reference and the logs (a path, directory, glob or ``-``, or a sequence of
-    them) and judge every window. Raises ``MlmonError``."""
-    options = options or DriftOptions()
-    inputs = as_inputs(inputs)
+    them) and judge every window. Raises ``MlmonError``: ``MissingFieldError`` when a
+    comparison in ``required`` (check names; None: feature drift with ``--features``) has
+    no field to compare in any record, or the logs carry neither a label nor input
+    features for a reference with class shares (``mlmon.api.drift_inputs``);
+    ``ReferenceMismatchError`` when the reference shares no class and no feature with the logs."""
+    options = options_of(DriftOptions, options)
+    run = open_inputs(as_inputs(inputs), options.ingest)
+    options = replace(options, window=run.window(options.window))
     reference = _load(options)
     reducer = PredictionReducer(options.window, options.by_version)
     inputs_reducer = feature_reducer(reference, options.window)
     if inputs_reducer is None:
-        state, stats = reduce_inputs(inputs, options.ingest, reducer)
+        state, stats = run.reduce(reducer)
+        windows = reducer.finalize(state, options.low_confidence)
         features = not_judged(reference, options.features)
     else:
-        (state, found), stats = reduce_inputs(inputs, options.ingest, Both(reducer, inputs_reducer))
+        (state, found), stats = run.reduce(Both(reducer, inputs_reducer))
         windows = reducer.finalize(state, options.low_confidence)  # first: its refusal names a better --window
         features = judge_features(inputs_reducer.finalize(found), reference, options.features)
-        return judge_drift(windows, reference, options, stats, features)
-    return judge_drift(reducer.finalize(state, options.low_confidence), reference, options, stats, features)
+    asked = default_required(bool(options.ingest.features)) if required is None else required
+    require_drift_inputs(reference, windows, features, stats, asked, something=True)
+    return judge_drift(windows, reference, options, stats, features)
 
 
 def drift_of_records(records: pl.DataFrame, reference: ReferenceProfile | None, options: DriftOptions | None = None) -> DriftReport:
     """The same report for canonical records already in memory (``ts``, ``label`` and
     optionally ``model_version``, ``confidence``, ``probabilities``): one chunk's worth."""
-    options = options or DriftOptions()
+    options = options_of(DriftOptions, options)
     reducer = PredictionReducer(options.window, options.by_version)
     stats = IngestStats((), (), records.height, records.height, 0, {}, ())
     return judge_drift(reducer.finalize(reducer.from_chunk(records), options.low_confidence), reference, options, stats)
@@ -117,11 +147,15 @@ def judge_drift(
         reason = "no reference profile (prediction drift compares class shares with one: use --reference)"
     elif not shares:
         reason = f"the reference profile ({reference.source or 'unnamed'}) has no class shares"
+    elif not any(w.n for w in windows):
+        reason = not_found_reason(stats, "label")
     drifts = [class_drift(w, shares, thresholds.epsilon) for w in windows]
     text = options.window.describe()
     prediction = judge_prediction_drift(windows, drifts, shares, reason, thresholds, text)
     conf_thresholds = ConfidenceThresholds(options.min_samples, options.low_confidence, options.collapse_drop, options.warning_drop)
     confidence = judge_confidence(windows, _reference_mean(reference), conf_thresholds, text)
+    if not confidence.computable and any(w.n for w in windows) and not stats.fields_found & {"confidence", "probabilities"}:
+        confidence = replace(confidence, reason=f"{confidence.reason}; {not_found_reason(stats, 'confidence')}")
     findings = (*prediction_drift_findings(prediction), *confidence_findings(confidence), *(feature_drift_findings(features) if features else ()))
     return DriftReport(stats, reference, prediction, confidence, findings, features)
 

@@ -3,52 +3,109 @@
 ``reduce_inputs(inputs, options, reducer)`` is :func:`~mlmon.ingest.reader.reduce_logs`
 when no input is a summary. Otherwise it expands the inputs as the reader does
 (directories, globs), tells summaries from logs by their first bytes
-(:func:`mlmon.summary.files.is_summary`: a ``*.summary.json`` in a directory is a
+(:func:`~mlmon.ingest.sources.discover`, from the same bytes as every other look, read
+once even from a pipe: a ``*.summary.json`` in a directory is a
 summary, never a malformed log line), reduces each run of consecutive logs with
 ``reduce_logs``, takes from each summary the parts ``reducer`` needs once they prove
-compatible (:func:`mlmon.summary.parts.mismatch`), and merges everything in argument order:
+compatible (:func:`mlmon.summary.parts.mismatch`), rolled up into the run's windows when
+theirs are finer (:mod:`mlmon.summary.rollup`), and merges everything in argument order:
 the same order of merges as one read of all the logs, so the same result.
+
+A command whose windows may come from the summaries (no ``--window`` given) opens its
+inputs first, asks them for its windows, then reduces::
+
+    run = open_inputs(inputs, ingest)
+    window = run.window(options.window)   # the summaries' when options.window.by_default
+    state, stats = run.reduce(OpsReducer(window))
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mlmon.analyses.predictions import PredictionReducer
-from mlmon.errors import InputError, MlmonError
+from mlmon.errors import InputError, MlmonError, UsageError
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.outcome import check_usable
 from mlmon.ingest.reader import IngestOptions, reduce_logs
-from mlmon.ingest.sources import STDIN, discover
-from mlmon.summary.files import as_read_from, is_summary, merge_stats, read_summary
+from mlmon.ingest.sources import Discovered, discover
+from mlmon.summary.files import Summary, as_read_from, merge_stats, read_summary
 from mlmon.summary.parts import assemble, leaves, mismatch, part_name
+from mlmon.summary.rollup import roll_up
+from mlmon.windows import WindowSpec, coarsest_nesting, common_multiple, window_option
 
 
 def reduce_inputs(inputs: Sequence[str], options: IngestOptions | None, reducer: Any) -> tuple[Any, IngestStats]:
     """Fold every log and summary among ``inputs`` into ``reducer``'s state, in argument
     order. Raises ``InputError`` (exit 2) naming the summary that cannot merge."""
+    return open_inputs(inputs, options).reduce(reducer)
+
+
+def open_inputs(inputs: Sequence[str], options: IngestOptions | None) -> RunInputs:
+    """``inputs`` found (directories and globs expanded) and told apart: each summary read
+    once, here; the logs are read by :meth:`RunInputs.reduce`."""
     options = options or IngestOptions()
     found = discover(list(inputs))
-    summaries = {path for path in found.paths if path != STDIN and is_summary(path)}
-    if not summaries:
-        return reduce_logs(inputs, options, reducer)
-    lenient = replace(options, allow_no_records=True, max_malformed_share=1.0)  # the whole is judged once, below
-    state, stats = None, None
-    with _engine_session(options):
-        for segment in _segments(found.paths, summaries):
-            if segment[0] in summaries:
-                part, part_stats = _from_summary(segment[0], options, reducer)
-            else:
-                part, part_stats = reduce_logs(segment, lenient, reducer)
-            state = part if state is None else reducer.merge(state, part)
-            stats = part_stats if stats is None else merge_stats(stats, part_stats)
-    assert stats is not None
-    stats = replace(stats, ignored_files=found.ignored + stats.ignored_files)
-    check_usable(stats, options)
-    return state, stats
+    summaries = {path: read_summary(path) for path in found.paths if path in found.summaries}  # sniffed once, by discover
+    return RunInputs(tuple(inputs), options, found, summaries)
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """A run's inputs, the summaries among them read."""
+
+    inputs: tuple[str, ...]
+    """As given."""
+    options: IngestOptions
+    """How to read the logs."""
+    found: Discovered
+    """The files, in argument order."""
+    summaries: dict[str, Summary]
+    """Path → the summary it holds, for every summary among ``found``."""
+
+    def window(self, requested: WindowSpec) -> WindowSpec:
+        """The run's windows: ``requested``, unless it is a command's default
+        (``by_default``) and summaries are read: then the summaries' windows (the coarsest,
+        when they differ and the others divide it). ``UsageError`` when they do not nest."""
+        if not (requested.by_default and self.summaries):
+            return requested
+        made = {path: summary.settings.window for path, summary in self.summaries.items()}
+        common = coarsest_nesting(list(made.values()))
+        if common is None:
+            lcm = common_multiple(list(made.values()))
+            first: dict[WindowSpec, str] = {}
+            for path, window in made.items():
+                first.setdefault(window, path)
+            listed = ", ".join(f"{path} has {window.describe()}" for window, path in first.items())
+            raise UsageError(
+                f"the summaries' windows do not nest ({listed}): run with --window {window_option(lcm)}, a multiple of it, or all"
+            )
+        return replace(common, by_default=False)
+
+    def reduce(self, reducer: Any) -> tuple[Any, IngestStats]:
+        """Fold every log and summary into ``reducer``'s state, in argument order; a
+        summary whose windows are finer than ``reducer``'s (and divide them) rolls up.
+        Raises ``InputError`` (exit 2) naming the summary that cannot merge."""
+        options, found, summaries = self.options, self.found, self.summaries
+        if not summaries:
+            return reduce_logs(list(self.inputs), options, reducer)
+        lenient = replace(options, allow_no_records=True, max_malformed_share=1.0)  # the whole is judged once, below
+        state, stats = None, None
+        with _engine_session(options):
+            for segment in _segments(found.paths, set(summaries)):
+                if segment[0] in summaries:
+                    part, part_stats = _from_summary(segment[0], summaries[segment[0]], options, reducer)
+                else:
+                    part, part_stats = reduce_logs(segment, lenient, reducer)
+                state = part if state is None else reducer.merge(state, part)
+                stats = part_stats if stats is None else merge_stats(stats, part_stats)
+        assert stats is not None
+        stats = replace(stats, ignored_files=found.ignored + stats.ignored_files, mlmon_files=found.mlmon_files + stats.mlmon_files)
+        check_usable(stats, options)
+        return state, stats
 
 
 def _engine_session(options: IngestOptions) -> Any:
@@ -71,8 +128,7 @@ def _segments(paths: Sequence[str], summaries: set[str]) -> list[list[str]]:
     return segments
 
 
-def _from_summary(path: str, options: IngestOptions, reducer: Any) -> tuple[Any, IngestStats]:
-    summary = read_summary(path)
+def _from_summary(path: str, summary: Summary, options: IngestOptions, reducer: Any) -> tuple[Any, IngestStats]:
     settings = summary.settings
     if (options.since, options.until) != (None, None) and (options.since, options.until) != (settings.since, settings.until):
         raise InputError(
@@ -82,22 +138,28 @@ def _from_summary(path: str, options: IngestOptions, reducer: Any) -> tuple[Any,
     problem = mismatch(settings, reducer, summary.states)
     if problem is not None:
         raise InputError(f"{path}: {problem}")
-    _finalizes(path, reducer, summary.states)
-    return assemble(reducer, summary.states), as_read_from(summary.stats, path)
+    return assemble(reducer, _rolled_up(path, reducer, summary.states, settings.window)), as_read_from(summary.stats, path)
 
 
-def _finalizes(path: str, reducer: Any, parts: dict[str, Any]) -> None:
-    """Finalize each part alone, so a damaged state (a table without a column it needs,
-    say) is refused naming its file here, not met as an internal error after the merge."""
+def _rolled_up(path: str, reducer: Any, parts: dict[str, Any], made: WindowSpec) -> dict[str, Any]:
+    """The parts ``reducer`` needs, each finalized alone on its own windows first, so a
+    damaged state (a table without a column it needs, say) is refused naming its file
+    here, not met as an internal error after the merge; then rolled up into the run's
+    windows where those are coarser."""
+    rolled = dict(parts)
     for leaf in leaves(reducer):
         name = part_name(leaf)
         try:
-            leaf.finalize(parts[name], 0.5) if isinstance(leaf, PredictionReducer) else leaf.finalize(parts[name])
+            own = replace(leaf, window=made)
+            own.finalize(parts[name], 0.5) if isinstance(leaf, PredictionReducer) else own.finalize(parts[name])
+            if leaf.window != made:
+                rolled[name] = roll_up(name, parts[name], leaf)
         except MlmonError:
             raise
         except Exception as error:  # noqa: BLE001 - any failure means the file is damaged
             first = (str(error).splitlines() or [""])[0][:160]
             raise InputError(f"{path}: its {name} state is damaged ({type(error).__name__}: {first}); make it again with mlmon summarize") from None
+    return rolled
 
 
 def _when(moment) -> str:

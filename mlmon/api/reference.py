@@ -16,8 +16,11 @@ from pathlib import Path
 
 import polars as pl
 
-from mlmon.api.coerce import Inputs, as_inputs, as_names
+from mlmon.api.coerce import Inputs, as_inputs, check_fields, options_of
+from mlmon.config.specs import CONFIDENCE_COLUMN, FEATURE_COLUMNS, FROM_LOGS, PROBA_COLS, REFERENCE_LABEL
 from mlmon.errors import UsageError
+from mlmon.files import refuse_overwriting
+from mlmon.ingest.discovery import files_read
 from mlmon.ingest.features import HAS_FEATURES, feature_name
 from mlmon.ingest.needs import FeatureNeeds, Needs
 from mlmon.ingest.reader import IngestOptions, read_logs
@@ -47,8 +50,18 @@ class ReferenceBuildOptions:
     """How to read logs."""
 
     def __post_init__(self) -> None:
-        """Accept the CLI's comma-separated names as well as sequences."""
-        as_names(self, "proba_cols", "features")
+        """Parse and check every field as the CLI does, through its option spec
+        (:mod:`mlmon.config.specs`): comma-separated names or sequences; ``ingest`` may be
+        a dict. ``OptionError`` (a ``ValueError``) names the field and its flag."""
+        object.__setattr__(self, "ingest", options_of(IngestOptions, self.ingest, "ingest"))
+        check_fields(self, REFERENCE_BUILD_OPTIONS)
+
+
+REFERENCE_BUILD_OPTIONS = {
+    "label": REFERENCE_LABEL, "confidence": CONFIDENCE_COLUMN, "proba_cols": PROBA_COLS, "features": FEATURE_COLUMNS,
+    "from_logs": FROM_LOGS,
+}
+"""``ReferenceBuildOptions``' own fields and their specs (the flags of ``mlmon reference build``)."""
 
 
 def reads_as_logs(inputs: list[str] | tuple[str, ...], options: ReferenceBuildOptions) -> bool:
@@ -60,8 +73,9 @@ def reads_as_logs(inputs: list[str] | tuple[str, ...], options: ReferenceBuildOp
 def build_reference(inputs: Inputs, output: str | Path | None = None, options: ReferenceBuildOptions | None = None) -> ReferenceProfile:
     """Profile ``inputs`` (a training table, or logs: a path, directory, glob or ``-``, or a
     sequence of them) and write the profile to ``output`` (when given)."""
-    options = options or ReferenceBuildOptions()
+    options = options_of(ReferenceBuildOptions, options)
     inputs = as_inputs(inputs)
+    refuse_overwriting({"the output": output}, [("the input", path) for path in files_read(inputs)])  # before any read
     if reads_as_logs(inputs, options):
         profile = _from_logs(inputs, options)
     else:
@@ -81,11 +95,11 @@ def _from_logs(inputs: list[str] | tuple[str, ...], options: ReferenceBuildOptio
     logs = read_logs(inputs, ingest, Needs(("label", "confidence"), FeatureNeeds(discover="all")))
     frame = logs.frame.collect()
     predictions = frame.filter(pl.col("label").is_not_null()).select(pl.col("label").cast(pl.String), "confidence")
-    if predictions.height == 0:
-        raise UsageError(f"{', '.join(inputs)}: no prediction records (label) to profile")
+    inputs_frame = typed_features(frame.filter(pl.col(HAS_FEATURES))) if HAS_FEATURES in frame.columns else pl.DataFrame()
+    if predictions.height == 0 and inputs_frame.width == 0:
+        raise UsageError(f"{', '.join(inputs)}: nothing to profile: no prediction records (label) and no input features")
     source = ", ".join(inputs) + _period(options.ingest)
     profile = build_profile(predictions, label="label", confidence="confidence", features=[], source=source)
-    inputs_frame = typed_features(frame.filter(pl.col(HAS_FEATURES))) if HAS_FEATURES in frame.columns else pl.DataFrame()
     if inputs_frame.width == 0:
         return profile
     features = build_profile(inputs_frame, label=None, features=inputs_frame.columns).features

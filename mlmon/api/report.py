@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, dataclass, field, replace
 
 from mlmon.analyses.ops import OpsReducer
 from mlmon.analyses.ops_types import OpsSummary
-from mlmon.api.coerce import Inputs, as_inputs, parse_fields
+from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.results import Report
-from mlmon.api.inputs import reduce_inputs
+from mlmon.api.inputs import open_inputs
+from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.reader import IngestOptions
 from mlmon.verdicts.budgets import error_rate_finding, p99_finding
 from mlmon.verdicts.findings import Finding
-from mlmon.units import parse_latency_ms, parse_ratio
-from mlmon.windows import WindowSpec, parse_window
+from mlmon.verdicts.needs import LATENCY_P99, require_errors_visible, require_field
+from mlmon.config.specs import MAX_ERROR_RATE, P99_BUDGET, P99_WARNING, WARNING_ERROR_RATE, WINDOW
+from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,9 @@ class ReportOptions:
 
     ingest: IngestOptions = field(default_factory=IngestOptions)
     """How to read the logs."""
-    window: WindowSpec = field(default_factory=WindowSpec)
-    """Per-window breakdown (whole range: none). A string such as ``"1h"`` is parsed."""
+    window: WindowSpec = WHOLE_BY_DEFAULT
+    """Per-window breakdown (whole range: none). A string such as ``"1h"`` is parsed. Not
+    set: the whole range, or the windows of the summaries read."""
     p99_budget_ms: float | None = None
     """Fail when p99 latency exceeds this many milliseconds (``"200ms"``, ``"0.2s"`` parse)."""
     max_error_rate: float | None = None
@@ -37,24 +40,36 @@ class ReportOptions:
     """The CLI's name for ``p99_budget_ms`` (``--p99-budget``): ``p99_budget="200ms"``."""
 
     def __post_init__(self, p99_budget: float | str | None) -> None:
-        """Accept the CLI's strings as well as typed values."""
+        """Parse and check every field as the CLI does, through its option spec
+        (:mod:`mlmon.config.specs`): the CLI's strings and typed values alike; ``ingest``
+        may be a dict. ``OptionError`` (a ``ValueError``) names the field and its flag:
+        ``max_error_rate (--max-error-rate) ...: must lie between 0 and 1 (0% and 100%)``."""
         if p99_budget is not None:
             if self.p99_budget_ms is not None:
-                raise TypeError("give p99_budget or p99_budget_ms, not both")
+                raise OptionTypeError("give p99_budget or p99_budget_ms, not both")
             object.__setattr__(self, "p99_budget_ms", p99_budget)
-        parse_fields(self, {
-            "window": parse_window, "p99_budget_ms": parse_latency_ms, "p99_warning_ms": parse_latency_ms,
-            "max_error_rate": parse_ratio, "warning_error_rate": parse_ratio,
-        })
+        object.__setattr__(self, "ingest", options_of(IngestOptions, self.ingest, "ingest"))
+        check_fields(self, REPORT_OPTIONS)
+
+
+REPORT_OPTIONS = {
+    "window": WINDOW, "p99_budget_ms": P99_BUDGET, "max_error_rate": MAX_ERROR_RATE, "p99_warning_ms": P99_WARNING,
+    "warning_error_rate": WARNING_ERROR_RATE,
+}
+"""``ReportOptions``' fields and their specs: ``--window``, ``--p99-budget``, ``--max-error-rate``
+and the warning levels of ``[rules.latency_p99]`` and ``[rules.error_rate]``."""
 
 
 def build_report(inputs: Inputs, options: ReportOptions | None = None) -> Report:
     """Read ``inputs`` (a path, directory, glob or ``-``, or a sequence of them) and build
     the report. Raises ``MlmonError`` on unusable input."""
-    options = options or ReportOptions()
+    options = options_of(ReportOptions, options)
+    run = open_inputs(as_inputs(inputs), options.ingest)
+    options = replace(options, window=run.window(options.window))
     reducer = OpsReducer(options.window)
-    state, stats = reduce_inputs(as_inputs(inputs), options.ingest, reducer)
+    state, stats = run.reduce(reducer)
     ops = reducer.finalize(state)
+    require_budget_fields(ops.overall, stats, options)
     findings = check_budgets(ops.overall, ops.by_model, options)
     return Report(stats, ops.overall, ops.by_model, options.window, ops.windows, tuple(findings), ops.far_from_rest)
 
@@ -73,3 +88,12 @@ def check_budgets(overall: OpsSummary, by_model: tuple[OpsSummary, ...], options
             e = summary.errors
             findings.append(error_rate_finding(e.rate, e.errors, e.requests, rate[0], summary.scope, warning=rate[1]))
     return findings
+
+
+def require_budget_fields(overall: OpsSummary, stats: IngestStats, options: ReportOptions) -> None:
+    """``MissingFieldError`` (exit 2) when a budget is set but the field it judges is in
+    no record of the input (``mlmon.verdicts.needs``): never a quiet ``n/a`` and exit 0."""
+    if (options.p99_budget_ms, options.p99_warning_ms) != (None, None):
+        require_field(stats, "latency", "latency_p99", LATENCY_P99, overall.latency.count)
+    if (options.max_error_rate, options.warning_error_rate) != (None, None):
+        require_errors_visible(stats, overall.errors.requests)

@@ -6,9 +6,12 @@ later with other summaries and logs by ``report``, ``drift`` and ``check``.
 
 One read feeds what ``check`` runs: operational numbers, predictions per model version,
 and, with a reference, the input features, all on the same windows. The default window
-is ``check``'s (1h), so a summary serves ``check`` as it is; ``report`` and ``drift``
-merge it with ``--window 1h`` (a summary's windows cannot be cut again, and a run with
-other windows refuses it). Record-count windows are refused: they keep every record.
+is ``check``'s (1h), so a summary serves ``check`` as it is; ``report``, ``drift`` and
+``check`` take its windows when they are given no ``--window``, and roll its states up
+into any window that is a whole multiple of them, or the whole range
+(:mod:`mlmon.summary.rollup`); finer windows cannot be cut from it and are refused. A
+summary of summaries, with no ``--window``, keeps theirs. Record-count windows are
+refused: they keep every record.
 """
 
 from __future__ import annotations
@@ -21,16 +24,17 @@ from mlmon.analyses.feature_windows import Both
 from mlmon.analyses.ops import OpsReducer
 from mlmon.analyses.predictions import PredictionReducer
 from mlmon.api.check import DEFAULT_WINDOW
-from mlmon.api.coerce import Inputs, as_inputs
+from mlmon.api.coerce import Inputs, OptionError, as_inputs, check_fields, options_of
+from mlmon.config.specs import BY_VERSION, REFERENCE, WINDOW
 from mlmon.api.feature_drift import feature_reducer
-from mlmon.api.inputs import reduce_inputs
+from mlmon.api.inputs import open_inputs
 from mlmon.errors import OutputError, UsageError
-from mlmon.files import replace_file
+from mlmon.files import refuse_overwriting, replace_file
 from mlmon.ingest.reader import IngestOptions
 from mlmon.reference.store import load_reference
 from mlmon.summary.files import Summary, dumps
 from mlmon.summary.parts import ReferenceKey, SummarySettings, reference_fingerprint, split_state
-from mlmon.windows import WindowSpec, parse_window
+from mlmon.windows import WindowSpec
 
 
 @dataclass(frozen=True)
@@ -48,25 +52,34 @@ class SummaryOptions:
     """Count predictions per model version (as ``check`` and ``drift`` do by default)."""
 
     def __post_init__(self) -> None:
-        if isinstance(self.window, str):
-            object.__setattr__(self, "window", parse_window(self.window))
+        """Parse and check every field as the CLI does, through its option spec
+        (:mod:`mlmon.config.specs`); ``ingest`` may be a dict. ``OptionError`` (a
+        ``ValueError``) names the field; record-count windows are refused."""
+        object.__setattr__(self, "ingest", options_of(IngestOptions, self.ingest, "ingest"))
+        check_fields(self, SUMMARY_OPTIONS)
         if self.window.records is not None:
-            raise UsageError(
-                f"--window {self.window.records}: record-count windows keep every record, and a summary keeps none; "
+            raise OptionError(
+                f"{WINDOW.named('window')} {self.window.records}: record-count windows keep every record, and a summary keeps none; "
                 "use time windows (15m, 1h, 1d) or all"
             )
+
+
+SUMMARY_OPTIONS = {"window": WINDOW, "reference": REFERENCE, "by_version": BY_VERSION}
+"""``SummaryOptions``' own fields and their specs (``--window``, ``--reference``)."""
 
 
 def build_summary(inputs: Inputs, options: SummaryOptions | None = None) -> Summary:
     """Read ``inputs`` (logs, and summaries to merge) once with every analysis. Raises
     ``MlmonError`` on unusable input or an incompatible summary."""
-    options = options or SummaryOptions()
+    options = options_of(SummaryOptions, options)
+    ingest = replace(options.ingest, allow_no_records=True)
+    run = open_inputs(as_inputs(inputs), ingest)
+    options = replace(options, window=run.window(options.window))
     reference = None if options.reference is None else load_reference(options.reference)
     features = feature_reducer(reference, options.window)
     predictions = PredictionReducer(options.window, options.by_version)
     reducer = Both(OpsReducer(options.window), predictions if features is None else Both(predictions, features))
-    ingest = replace(options.ingest, allow_no_records=True)
-    state, stats = reduce_inputs(as_inputs(inputs), ingest, reducer)
+    state, stats = run.reduce(reducer)
     key = None
     if features is not None and reference is not None:
         key = ReferenceKey(str(options.reference), reference_fingerprint(features.reference), tuple(features.reference))
@@ -83,7 +96,11 @@ def summary_json(summary: Summary) -> str:
 
 def write_summary(summary: Summary, path: str | Path) -> int:
     """Write ``summary`` to the file ``path`` whole (a temporary file, then a rename), and
-    return its size in bytes. ``OutputError`` when it cannot be written."""
+    return its size in bytes. ``OutputError`` when it cannot be written; ``UsageError``
+    when ``path`` names a file the summary was made from, or its reference profile."""
+    reference = summary.settings.reference
+    read = [("the input", source) for source in summary.stats.files] + ([("the reference profile", reference.source)] if reference else [])
+    refuse_overwriting({"the summary": path}, read)
     text = dumps(summary)
     try:
         replace_file(Path(path), text, 0o644)

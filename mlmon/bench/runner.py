@@ -13,6 +13,7 @@ import numpy as np
 
 from mlmon.bench import inputs as inputs_mod
 from mlmon.bench.logfile import LogWriter, check_log_path
+from mlmon.files import refuse_overwriting
 from mlmon.bench.options import GraphOptimization
 from mlmon.bench.predict import (
     PredictionChoice,
@@ -170,6 +171,13 @@ def _run_configs(session: Any, info: ModelInfo, feed_sets: Iterable[list[dict[st
             writer.close()
 
 
+def _check_log(log: str | Path | None, model: str | Path | None, input_path: str | Path | None) -> None:
+    """``log`` can be written and names neither the model nor the inputs it times."""
+    if log is not None:
+        refuse_overwriting({"--log": log}, [(what, p) for what, p in (("the model", model), ("the --input file", input_path)) if p is not None])
+        check_log_path(Path(log))
+
+
 def run_bench(
     model: str | os.PathLike[str] | None = None,
     *,
@@ -209,8 +217,7 @@ def run_bench(
     """
     duration_s = _check_options(warmup, iterations, duration_s, concurrency, shapes, input_path)
     chosen = _predictions(predictions, label_output, proba_output)
-    if log is not None:
-        check_log_path(Path(log))
+    _check_log(log, model, input_path)
     optimization = GraphOptimization(graph_optimization)
     provider_list = resolve_providers(providers)
     path = bundled_model_path() if model is None else Path(model)

@@ -19,10 +19,19 @@ from mlmon.cli.reference import reference_app
 from mlmon.cli.report import report_command
 from mlmon.cli.summarize import summarize_command
 
+HELP = """Monitoring for ML services from the JSON-lines logs they already write.
+
+Exit codes: 0 ok, 1 a check breached, 2 usage, config or input error. Each command's
+help starts with examples and its own exit codes:
+
+\b
+  mlmon report --help
+"""
+
 app = typer.Typer(
     name="mlmon",
     cls=MlmonGroup,
-    help="Monitoring for ML services from the JSON-lines logs they already write.",
+    help=HELP,
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -48,7 +57,7 @@ def _root(
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
     color: Color = None,
 ) -> None:
-    """Monitoring for ML services from the JSON-lines logs they already write."""
+    """The app's own options: --version and --color (before the command)."""
     ctx.meta[COLOR_KEY] = None if color is None else color.value
 
 

@@ -6,13 +6,13 @@ model error (one line on stderr). ``--log`` replaces an existing file only with 
 """
 
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import Annotated, Any, List, Optional
 
 import typer
 
-from mlmon.bench.options import GraphOptimization, parse_batch_sizes, parse_shapes
-from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import Color, Format, Output, parse_option
+from mlmon.bench.options import GraphOptimization, bench_options, parse_shapes
+from mlmon.cli.boundary import finish, handle_errors, say_wrote
+from mlmon.cli.options import Color, Format, Output
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
 from mlmon.verdicts.findings import Severity
@@ -74,35 +74,40 @@ def bench_command(
 
     \b
     Examples:
-      mlmon bench                                  # the bundled model, 2 s per configuration
+      # the bundled model, 2 s per configuration:
+      mlmon bench
       mlmon bench model.onnx -b 1,8,32 --p99-budget 20ms
-      mlmon bench model.onnx -n 1000 --log bench.jsonl && mlmon report bench.jsonl
+      mlmon bench model.onnx -n 1000 --log bench.jsonl
+      mlmon report bench.jsonl
 
-    \b
     Exit codes: 0 ok, 1 a configuration's p99 latency over --p99-budget, 2 usage or
     model error, or a --log that cannot be written (or exists, without --force).
     """
     from mlmon.api.bench import build_bench_report
 
+    counts = {"warmup": warmup, "iterations": iterations, "threads": threads, "concurrency": concurrency, "seed": seed}
     report = build_bench_report(
-        model, **_parsed(batch_size, duration, p99_budget, log, force), shapes=parse_shapes(shape),
-        input_path=input_file, warmup=warmup, iterations=iterations, threads=threads, concurrency=concurrency,
-        providers=list(split_list(providers)) or None, graph_optimization=graph_optimization, seed=seed, log=log,
+        model, **_parsed(batch_size, duration, p99_budget, log, force, counts), shapes=parse_shapes(shape), input_path=input_file,
+        providers=list(split_list(providers)) or None, graph_optimization=graph_optimization, log=log,
         label_output=label_output, proba_output=proba_output, predictions=not no_predictions)
-    for finding in (f for f in report.findings if f.severity is Severity.CRITICAL):
-        typer.echo(f"mlmon: {finding.message}", err=True)
+    _say(report, log)
     finish(report, output_format, output=output, color=color)
 
 
-def _parsed(batch_size: Optional[List[str]], duration: Optional[str], p99_budget: Optional[str], log: Optional[Path], force: bool) -> dict:
-    """The options whose errors must name them, parsed; ``--log`` checked for ``--force``."""
+def _say(report: Any, log: Optional[Path]) -> None:
+    """On stderr: each budget breach, and the ``--log`` file written."""
+    for finding in (f for f in report.findings if f.severity is Severity.CRITICAL):
+        typer.echo(f"mlmon: {finding.message}", err=True)
+    if log is not None:
+        say_wrote(str(log), f"{report.result.log_records:,} inference records")
+
+
+def _parsed(batch_size: Optional[List[str]], duration: Optional[str], p99_budget: Optional[str], log: Optional[Path], force: bool,
+            counts: dict) -> dict:
+    """The options whose errors must name their flags, parsed and checked by their specs
+    (``mlmon.bench.options.BENCH_OPTIONS``, the Python twin's too); ``--log`` checked for ``--force``."""
     from mlmon.bench.logfile import refuse_existing_log
-    from mlmon.units import parse_duration, parse_latency_ms
 
     if log is not None and not force:
         refuse_existing_log(log)
-    return {
-        "batch_sizes": parse_option("--batch-size", batch_size, parse_batch_sizes),  # type: ignore[arg-type]
-        "duration_s": None if duration is None else parse_option("--duration", duration, parse_duration).total_seconds(),
-        "p99_budget_ms": None if p99_budget is None else parse_option("--p99-budget", p99_budget, parse_latency_ms),
-    }
+    return bench_options({"batch_sizes": batch_size, "duration_s": duration, "p99_budget_ms": p99_budget, **counts}, flags=True)

@@ -3,10 +3,11 @@ and its findings become the exit code. The only place exit codes are made."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import typer
@@ -16,8 +17,8 @@ try:  # typer 0.2x bundles its own click
 except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
-from mlmon.cli.delivery import asks_for_nagios, deliver, error_exit_code, format_for_output
-from mlmon.cli.help import HelpGroup
+from mlmon.cli.delivery import asks_for_nagios, deliver, error_exit_code, format_for_output, refuse_overwriting_inputs
+from mlmon.cli.help import HelpGroup, similar_options
 from mlmon.cli.progress import progress_shown, progress_wanted, stop_progress
 from mlmon.errors import MlmonError, OutputError
 from mlmon.render import OutputFormat
@@ -44,12 +45,25 @@ def run_guarded(app: Callable[[], Any]) -> None:
 
 class MlmonGroup(HelpGroup):
     """Typer's group, with click's usage errors as ``mlmon: error: ...`` and exit code 2
-    instead of a boxed panel, and help that shows metavars (:mod:`mlmon.cli.help`)."""
+    instead of a boxed panel (an unknown option with the ones it may mean:
+    :func:`mlmon.cli.help.similar_options`), help that shows metavars
+    (:mod:`mlmon.cli.help`), and a reader that goes away (``mlmon --help | head -1``) no
+    error: exit 0, as for a report (:func:`write_stdout`)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _reader_may_leave():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _reader_may_leave():
+            return super().invoke(ctx)
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.UsageError as error:
+            if isinstance(error, click.exceptions.NoSuchOption):
+                _suggest(error)
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
             click.echo(f"mlmon: error: {error.format_message()}{hint}", err=True)
             code = error_exit_code("nagios" if asks_for_nagios(list(args) if args is not None else sys.argv[1:]) else None, 2)
@@ -59,6 +73,33 @@ class MlmonGroup(HelpGroup):
         if standalone_mode:
             sys.exit(code or 0)
         return code
+
+
+@contextlib.contextmanager
+def _reader_may_leave() -> Iterator[None]:
+    """Help, ``--version`` or a line of ``config show`` that meets a closed pipe ends the run
+    quietly with exit 0 (click would exit 1, which means a breach)."""
+    try:
+        yield
+    except BrokenPipeError:
+        silence_stdout()
+        raise typer.Exit(0) from None
+
+
+def _suggest(error: Any) -> None:
+    """Put the options the user may have meant into ``error``'s message."""
+    ctx = error.ctx
+    known = [] if ctx is None else [name for param in ctx.command.get_params(ctx) for name in (*param.opts, *param.secondary_opts)]
+    found = similar_options(error.option_name, known)
+    error.possibilities = None
+    if found:
+        error.message = f"{error.message} (did you mean {' or '.join(found)}?)"
+    elif ctx is not None and ctx.parent is not None:
+        group, parent = ctx.parent.command, ctx.parent
+        owners = [name for name in getattr(group, "list_commands", lambda _: [])(parent)
+                  if any(error.option_name in param.opts for param in getattr(group.get_command(parent, name), "params", []))]
+        if owners:
+            error.message = f"{error.message} ({error.option_name} is an option of {', '.join(owners)})"
 
 
 def handle_errors(command: Callable) -> Callable:
@@ -72,6 +113,7 @@ def handle_errors(command: Callable) -> Callable:
         chosen = kwargs.get("format", kwargs.get("output_format"))
         wanted = "quiet" in kwargs and progress_wanted(kwargs["quiet"], chosen)
         try:
+            refuse_overwriting_inputs(kwargs)  # before anything is read
             with progress_shown(wanted, color=wanted and use_color(kwargs.get("color"), sys.stderr)):
                 return command(*args, **kwargs)
         except MlmonError as error:
@@ -110,16 +152,34 @@ def _app_color() -> str | None:
     return None if ctx is None else ctx.find_root().meta.get(COLOR_KEY)
 
 
-def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severity.CRITICAL, output: str | None = None, color: str | None = None) -> None:
+def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severity.CRITICAL, output: str | None = None,
+           color: str | None = None, quiet: bool = False) -> None:
     """Render ``result`` on stdout or to ``output``, then exit with the code its findings
     earn (``mlmon.cli.delivery``). Machine formats get the skipped-line summary on stderr,
     so stdout stays parseable. ``color``: the command's ``--color`` (see :func:`use_color`).
-    The progress display, if any, is removed first."""
+    The progress display, if any, is removed first. A file written to ``output`` is said
+    on stderr (:func:`say_wrote`), unless ``quiet``."""
     stop_progress()
+    chosen = format_for_output(output_format, output)
     stats = getattr(result, "ingest", None)
-    if format_for_output(output_format, output).is_machine and stats is not None:
+    if chosen.is_machine and stats is not None:
         _warn_skipped(stats)
-    raise typer.Exit(deliver(result, output_format, fail_on, output, write_stdout, use_color(color)))
+    code = deliver(result, output_format, fail_on, output, write_stdout, use_color(color))
+    if output and not quiet:
+        say_wrote(output, chosen.value)
+    raise typer.Exit(code)
+
+
+def say_wrote(path: str, details: str = "") -> None:
+    """``mlmon: wrote PATH (SIZE): details`` on stderr, the line of every command that
+    writes a file (:func:`mlmon.render.human.wrote_line`)."""
+    from mlmon.render.human import wrote_line
+
+    try:
+        size: int | None = os.path.getsize(path)
+    except OSError:
+        size = None
+    typer.echo(wrote_line(path, size, details), err=True)
 
 
 def _warn_skipped(stats: Any) -> None:

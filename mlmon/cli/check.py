@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
+from mlmon.cli.required import required_checks
 from mlmon.cli.options import Color, ConfigPath, Engine, Scheduler, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, complete_choices, ingest_options
 from mlmon.cli.settings import FailOnSetting, fail_on_from, field_options
 from mlmon.render import OutputFormat
@@ -27,7 +28,7 @@ def check_command(
     fail_on: FailOnSetting = None,
     exit_on: Annotated[Optional[str], typer.Option("--exit-on", metavar="last|any", autocompletion=complete_choices("last", "any"), help="Verdict from the last judged window (last: firing now, for cron) or any window (any: for CI) (config: exit_on; default last).")] = None,
     max_silence: Annotated[Optional[str], typer.Option("--max-silence", metavar="DURATION", help="Critical when the last record is older than this at the time of the run, e.g. 15m (config: max_silence).")] = None,
-    min_samples: Annotated[Optional[int], typer.Option(metavar="N", help="Fewer predictions or feature values in a window: unknown (config: min_samples; default 200).")] = None,
+    min_samples: Annotated[Optional[str], typer.Option(metavar="N", help="Fewer predictions or feature values in a window: unknown (config: min_samples; default 200).")] = None,
     field: Field = None,
     features: Features = None,
     max_malformed: MaxMalformed = "5%",
@@ -42,11 +43,11 @@ def check_command(
 
     \b
     Examples:
-      mlmon check logs/ --since 6h --window 1h        # hourly cron: is a rule firing now?
-      mlmon check val.jsonl -r train.json --exit-on any --format junit -o mlmon.xml
+      # hourly cron: is a rule firing now?
+      mlmon check logs/ --since 6h --window 1h
+      mlmon check val.jsonl -r train.json --exit-on any -f junit -o mlmon.xml
       mlmon check logs/ --format prometheus -o /var/lib/node_exporter/mlmon.prom
 
-    \b
     Exit codes: 0 no rule at or above --fail-on, 1 a rule breached, 2 usage, config or
     input error. With --format nagios: 0 ok, 1 warning, 2 critical, 3 unknown or an error.
     """
@@ -66,4 +67,5 @@ def check_command(
         exit_on=settings.exit_on.value,
         now=now,
     )
-    finish(build_check(logs, options), format, fail_on_from(settings), output, color)
+    required = required_checks(settings, features_named=bool(options.ingest.features))
+    finish(build_check(logs, options, required=required), format, fail_on_from(settings), output, color, quiet)

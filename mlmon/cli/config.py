@@ -9,7 +9,7 @@ import typer
 from mlmon.cli.boundary import handle_errors
 from mlmon.cli.help import HelpCommand, HelpGroup
 
-config_app = typer.Typer(cls=HelpGroup, help="Configuration: mlmon.toml or \\[tool.mlmon] in pyproject.toml.", no_args_is_help=True)
+config_app = typer.Typer(cls=HelpGroup, help="Configuration: mlmon.toml or [tool.mlmon] in pyproject.toml.", no_args_is_help=True)
 
 
 @config_app.command("show", cls=HelpCommand)
@@ -21,15 +21,15 @@ def config_show_command(
 
     Top-level settings come from a flag, then MLMON_REFERENCE, MLMON_WINDOW,
     MLMON_MIN_SAMPLES, MLMON_FAIL_ON, MLMON_MAX_SILENCE, MLMON_EXIT_ON, then the file, then
-    the default. \\[fields] and \\[rules.*] are read from the file only.
+    the default. [fields] and [rules.*] are read from the file only.
 
     \b
     Examples:
-      mlmon config show                            # what a command run here would use
+      # what a command run here would use:
+      mlmon config show
       mlmon config show --config /etc/mlmon/mlmon.toml
       MLMON_WINDOW=1h mlmon config show | grep window
 
-    \b
     Exit codes: 0 shown, 2 the config file cannot be read or holds an invalid value.
     """
     from mlmon.config import load_settings, settings_lines

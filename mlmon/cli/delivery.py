@@ -1,7 +1,7 @@
 """Where a rendered result goes and what exit code it earns: standard output or
-``--output FILE`` (written atomically; a ``.html``/``.htm`` file with no ``--format`` gets
-HTML), GitHub Actions' step summary and annotations for ``--format markdown``, and Nagios'
-exit codes for ``--format nagios``."""
+``--output FILE`` (written atomically, never over an input of the run; a ``.html``/``.htm``
+file with no ``--format`` gets HTML), GitHub Actions' step summary and annotations for
+``--format markdown``, and Nagios' exit codes for ``--format nagios``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 import typer
 
 from mlmon.errors import OutputError
-from mlmon.files import replace_file
+from mlmon.files import file_identity, refuse_overwriting, replace_file
+from mlmon.ingest.discovery import files_read
 from mlmon.render import OutputFormat, render
 from mlmon.render.nagios import UNKNOWN, nagios_state
 from mlmon.verdicts.findings import Severity, exit_code
@@ -29,6 +30,9 @@ def deliver(result: Any, output_format: OutputFormat, fail_on: Severity, output:
     """Render ``result`` to ``output`` (or standard output through ``write_stdout``) and
     return the exit code: 0/1 by ``fail_on``, or Nagios' 0/1/2/3 by the worst finding."""
     output_format = format_for_output(output_format, output)
+    if output:  # again, with the files the run read (a reference from the config, say)
+        stats = getattr(result, "ingest", None)
+        refuse_overwriting({"--output": output}, [("the input", path) for path in getattr(stats, "files", ())])
     text = render(result, output_format, color=color and not output)
     if output_format is OutputFormat.MARKDOWN:
         _github(result, text, write_stdout)
@@ -63,6 +67,34 @@ def asks_for_nagios(args: list[str]) -> bool:
         if arg in ("--format=nagios", "-fnagios"):
             return True
     return False
+
+
+OUTPUT_ARGUMENTS = {"output": "--output", "log": "--log"}
+"""A command's keyword arguments that name files it writes, with their options."""
+INPUT_ARGUMENTS = {"reference": "the reference profile", "model": "the model", "input_file": "the --input file", "config": "the config file"}
+"""A command's keyword arguments that name single files it reads, and what they are."""
+LOG_ARGUMENTS = ("logs", "data")
+"""A command's keyword arguments that name logs: files, directories, globs, ``-``."""
+
+
+def refuse_overwriting_inputs(arguments: dict[str, Any]) -> None:
+    """Before a command reads anything (:func:`mlmon.cli.boundary.handle_errors` calls it
+    with the command's arguments): no output (``--output``, bench's ``--log``) may name an
+    input of the run or another output, by path, hard link or symbolic link
+    (:func:`mlmon.files.refuse_overwriting`; ``UsageError``, exit 2). Inputs are LOGS/DATA
+    expanded as the reader expands them (directories, globs, ``-``), ``--reference``,
+    bench's model and ``--input``, and ``--config``. A file found in a directory that is one
+    of mlmon's own outputs (last run's ``report.json``) is not read, so replacing it is
+    allowed; a summary is read, so it is not."""
+    outputs = {flag: arguments.get(name) for name, flag in OUTPUT_ARGUMENTS.items()}
+    targets = {file_identity(path) for path in outputs.values() if path is not None and str(path) != "-"} - {None}
+    if not targets:
+        return
+    inputs: list[tuple[str, Any]] = []
+    for name in LOG_ARGUMENTS:
+        inputs.extend(("the input", path) for path in files_read([str(item) for item in arguments.get(name) or []]))
+    inputs.extend((what, arguments[name]) for name, what in INPUT_ARGUMENTS.items() if arguments.get(name) is not None)
+    refuse_overwriting(outputs, inputs)
 
 
 def write_file_atomically(path: str, text: str) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from mlmon.cli.boundary import handle_errors
+from mlmon.cli.boundary import handle_errors, say_wrote
 from mlmon.cli.help import HelpCommand, HelpGroup
 from mlmon.cli.options import Field, MaxMalformed, Quiet, Since, Until, ingest_options
 from mlmon.cli.progress import stop_progress
@@ -37,9 +37,8 @@ def reference_build_command(
     Examples:
       mlmon reference build train.csv -o references/train.json
       mlmon reference build train.parquet --proba-cols p_A,p_B,p_C -o train.json
-      mlmon reference build logs/ --since 2026-11-01 --until 2026-11-08 -o week.json
+      mlmon reference build logs/ --since 14d --until 7d -o last-week.json
 
-    \b
     Exit codes: 0 the profile was written (a summary line on stderr; none with
     --quiet), 2 usage or input error, or the profile cannot be written.
     """
@@ -53,4 +52,4 @@ def reference_build_command(
     stop_progress()
     if not quiet:
         shares = "  ".join(f"{k} {v:.1%}" for k, v in profile.class_shares.items())
-        typer.echo(f"wrote {output}: {profile.n_rows:,} rows, {len(profile.features)} features; classes {shares}", err=True)
+        say_wrote(output, f"{profile.n_rows:,} rows, {len(profile.features)} features" + (f"; classes {shares}" if shares else ""))

@@ -18,8 +18,8 @@ def report_command(
     format: Format = OutputFormat.TERMINAL,
     output: Output = None,
     window: Window = None,
-    p99_budget: Annotated[Optional[str], typer.Option(metavar="LATENCY", help="Fail (exit 1) when p99 latency exceeds this, e.g. 200ms or 0.2s (or critical in the config's latency_p99 rule, whose warning level warns).")] = None,
-    max_error_rate: Annotated[Optional[str], typer.Option(metavar="RATE", help="Fail (exit 1) when the error rate exceeds this, e.g. 1% or 0.01 (or critical in the config's error_rate rule, whose warning level warns).")] = None,
+    p99_budget: Annotated[Optional[str], typer.Option(metavar="LATENCY", help="Exit 1 when p99 latency exceeds this, e.g. 200ms or 0.2s (config: rules.latency_p99).")] = None,
+    max_error_rate: Annotated[Optional[str], typer.Option(metavar="RATE", help="Exit 1 when the error rate exceeds this, e.g. 1% or 0.01 (config: rules.error_rate).")] = None,
     fail_on: FailOnSetting = None,
     since: Since = None,
     until: Until = None,
@@ -34,25 +34,24 @@ def report_command(
     """How is my service doing? Throughput, latency percentiles, errors, resources and
     predictions from JSON-lines logs.
 
-    Reads window, fail_on, the fields table and the rules latency_p99 and
-    error_rate from the config file; a flag wins over MLMON_WINDOW and
-    MLMON_FAIL_ON, which win over the file. A rule with enabled = false is not
-    checked unless its flag is given.
-
     \b
     Examples:
-      mlmon report logs/                                  # the whole range
-      mlmon report logs/ --window 1h --since 1d           # the last day, hour by hour
+      mlmon report logs/
+      # the last day, hour by hour:
+      mlmon report logs/ --window 1h --since 1d
       mlmon report logs/ --p99-budget 200ms --max-error-rate 1% || page-someone
 
-    \b
-    Exit codes: 0 nothing at or above --fail-on, 1 a budget breached, 2 usage,
-    config or input error. With --format nagios: 0 ok, 1 warning, 2 critical,
-    3 unknown, no checks, or an error.
+    Exit codes: 0 nothing at or above --fail-on, 1 a budget breached, 2 usage, config or
+    input error. With --format nagios: 0 ok, 1 warning, 2 critical, 3 unknown, no checks,
+    or an error.
+
+    The config file sets window, fail_on, [fields] and the rules latency_p99 and
+    error_rate (one with enabled = false is checked only when its flag is given); a flag
+    wins over MLMON_WINDOW and MLMON_FAIL_ON, which win over the file.
     """
     from mlmon.api.report import build_report
 
     settings = command_settings(config, window=window, fail_on=fail_on)
     ingest = ingest_options(field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler)
     options = report_options_from(settings, ingest, p99_budget, max_error_rate)
-    finish(build_report(logs, options), format, fail_on_from(settings), output, color)
+    finish(build_report(logs, options), format, fail_on_from(settings), output, color, quiet)

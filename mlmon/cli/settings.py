@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from mlmon.cli.options import complete_choices, parse_option
+from mlmon.cli.options import complete_choices, parse_flag
 from mlmon.config import RuleSettings, Settings, load_settings
+from mlmon.config.specs import ALPHA, CONFIDENCE_DROP, CRITICAL_PSI, LOW_CONFIDENCE, MAX_ERROR_RATE, P99_BUDGET, WARNING_PSI, OptionSpec, check_levels
 from mlmon.errors import UsageError
-from mlmon.units import parse_latency_ms, parse_ratio
 from mlmon.verdicts.alerting import psi_levels
 from mlmon.verdicts.findings import Severity
 from mlmon.verdicts.registry import Check, FeatureDriftThresholds
-from mlmon.windows import WindowSpec
+from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
 
 if TYPE_CHECKING:
     from mlmon.api.drift import DriftOptions
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from mlmon.api.results import DriftReport
     from mlmon.ingest.reader import IngestOptions
 
-FailOnSetting = Annotated[Optional[str], typer.Option("--fail-on", metavar="warning|critical", autocompletion=complete_choices("warning", "critical"), help="Lowest severity that makes the exit code 1: warning or critical (default: critical; also fail_on in the config, MLMON_FAIL_ON).", show_default=False)]
+FailOnSetting = Annotated[Optional[str], typer.Option("--fail-on", metavar="warning|critical", autocompletion=complete_choices("warning", "critical"), help="Lowest severity that exits 1 (config: fail_on; MLMON_FAIL_ON).", show_default="critical")]
 """``--fail-on`` as a setting: None when not given, so the environment and the file can set it."""
 
 DRIFT_RULES = (Check.PREDICTION_DRIFT, Check.CONFIDENCE_COLLAPSE, Check.FEATURE_DRIFT)
@@ -56,7 +56,7 @@ def fail_on_from(settings: Settings) -> Severity:
 
 def window_from(settings: Settings) -> WindowSpec:
     """``window``; not set anywhere: the whole range, each command's default."""
-    return settings.window.value or WindowSpec()
+    return settings.window.value or WHOLE_BY_DEFAULT
 
 
 def budget_levels(rule: RuleSettings, flag: float | None) -> tuple[float | None, float | None]:
@@ -77,8 +77,7 @@ def report_options_from(settings: Settings, ingest: IngestOptions, p99_budget: s
     ``[rules.latency_p99]`` and ``--max-error-rate`` over ``[rules.error_rate]``."""
     from mlmon.api.report import ReportOptions
 
-    p99_flag = parse_option("--p99-budget", p99_budget, parse_latency_ms) if p99_budget else None
-    rate_flag = parse_option("--max-error-rate", max_error_rate, parse_ratio) if max_error_rate else None
+    p99_flag, rate_flag = parse_flag(P99_BUDGET, p99_budget), parse_flag(MAX_ERROR_RATE, max_error_rate)
     p99, p99_warning = budget_levels(settings.rule(Check.LATENCY_P99.value), p99_flag)
     rate, rate_warning = budget_levels(settings.rule(Check.ERROR_RATE.value), rate_flag)
     return ReportOptions(
@@ -106,7 +105,7 @@ def feature_thresholds_from(settings: Settings) -> FeatureDriftThresholds:
 
 
 def drift_options_from(
-    settings: Settings, ingest: IngestOptions, reference: str | None, thresholds: dict[str, float | None], raw_reference: dict[str, Any],
+    settings: Settings, ingest: IngestOptions, reference: str | None, thresholds: dict[str, str | float | None], raw_reference: dict[str, Any],
 ) -> DriftOptions:
     """``drift``'s options. ``reference``: the flag (relative to the working directory), else
     the setting (a file's value is relative to the file). ``thresholds``: the flags
@@ -119,7 +118,7 @@ def drift_options_from(
 
     prediction = settings.rule(Check.PREDICTION_DRIFT.value)
     confidence = settings.rule(Check.CONFIDENCE_COLLAPSE.value)
-    check_threshold_flags(thresholds)
+    thresholds = parse_threshold_flags(thresholds)
     warning, critical = _psi_levels(prediction, thresholds.get("warning_psi"), thresholds.get("critical_psi"))
     _check_psi_order(prediction, thresholds.get("warning_psi"), thresholds.get("critical_psi"), warning, critical)
     return DriftOptions(
@@ -132,27 +131,18 @@ def drift_options_from(
     )
 
 
-THRESHOLD_RANGES: dict[str, tuple[str, float, float | None, bool, str]] = {
-    "alpha": ("--alpha", 0.0, 1.0, True, "must be between 0 and 1 (exclusive)"),
-    "warning_psi": ("--warning-psi", 0.0, None, False, "must be 0 or more"),
-    "critical_psi": ("--critical-psi", 0.0, None, False, "must be 0 or more"),
-    "confidence_drop": ("--confidence-drop", 0.0, 1.0, False, "must be at least 0 and below 1"),
-    "low_confidence": ("--low-confidence", 0.0, 1.0, False, "must be at least 0 and below 1"),
+THRESHOLD_FLAGS: dict[str, OptionSpec] = {
+    "alpha": ALPHA, "warning_psi": WARNING_PSI, "critical_psi": CRITICAL_PSI, "confidence_drop": CONFIDENCE_DROP,
+    "low_confidence": LOW_CONFIDENCE,
 }
-"""Per threshold flag: (name, low, high, low excluded, what the message says). ``high`` is
-always excluded; the bounds are those the config file's rules accept (``mlmon.config.schema``)."""
+"""``drift``'s threshold flags and their specs (:mod:`mlmon.config.specs`): the bounds and
+messages of the config file's keys and of ``DriftOptions``' fields."""
 
 
-def check_threshold_flags(thresholds: dict[str, float | None]) -> None:
-    """``UsageError`` (exit 2) naming the first threshold flag outside its range:
-    ``--alpha 1.5: must be between 0 and 1 (exclusive)``."""
-    for key, value in thresholds.items():
-        if value is None or key not in THRESHOLD_RANGES:
-            continue
-        name, low, high, open_low, says = THRESHOLD_RANGES[key]
-        above = value > low if open_low else value >= low  # False for NaN too
-        if not above or (high is not None and not value < high):
-            raise UsageError(f"{name} {value:g}: {says}")
+def parse_threshold_flags(thresholds: dict[str, str | float | None]) -> dict[str, float | None]:
+    """Each threshold flag's text (None: not given) through its spec; ``UsageError``
+    (exit 2) naming the first flag refused: ``--alpha 1.5: must be between 0 and 1 (exclusive)``."""
+    return {key: parse_flag(THRESHOLD_FLAGS[key], value) if key in THRESHOLD_FLAGS else value for key, value in thresholds.items()}
 
 
 def _check_psi_order(rule: RuleSettings, warning_flag: float | None, critical_flag: float | None, warning: float, critical: float) -> None:
@@ -161,7 +151,7 @@ def _check_psi_order(rule: RuleSettings, warning_flag: float | None, critical_fl
     if critical >= warning or (warning_flag is None and critical_flag is None):
         return
     if critical_flag is not None and warning_flag is not None:
-        raise UsageError(f"--critical-psi {critical:g} is below --warning-psi {warning:g}: critical must be at or above warning")
+        check_levels(warning, critical, WARNING_PSI.flag, CRITICAL_PSI.flag)  # type: ignore[arg-type]
     if critical_flag is not None:
         where = rule.warning.source
         raise UsageError(f"--critical-psi {critical:g} is below the warning PSI {warning:g} ({where}): lower --warning-psi too")

@@ -18,7 +18,7 @@ from mlmon.units import split_list
 def summarize_command(
     logs: Logs,
     output: Annotated[str, typer.Option("--output", "-o", metavar="FILE", help="Write the summary to this file (atomically: a temporary file, then a rename), or - for standard output.", show_default=False)],
-    window: Annotated[Optional[str], typer.Option(metavar="DURATION|all", help="Windows of the states: 15m, 1h, 1d, or all; report, drift and check merge the summary with the same --window (config: window; default 1h, check's).")] = None,
+    window: Annotated[Optional[str], typer.Option(metavar="DURATION|all", help="Windows of the states: 15m, 1h, 1d, or all; report, drift and check take them, or roll them up into a --window that is a whole multiple of them, or all (config: window; default 1h, check's; summaries alone: theirs).")] = None,
     reference: Annotated[Optional[str], typer.Option("--reference", "-r", metavar="PATH", help="Reference profile whose features are counted, for drift and check's data drift (config: reference; none: no feature states).")] = None,
     since: Since = None,
     until: Until = None,
@@ -30,18 +30,20 @@ def summarize_command(
     engine: Engine = None,
     scheduler: Scheduler = None,
 ) -> None:
-    """Summarize logs into a file that merges: the partial state of every analysis (counts,
-    sums, the values exact percentiles need; no record), for report, drift and check to
-    merge with other summaries and logs. One summary per host, merged centrally, gives
-    the report of all the logs.
+    """Summarize logs into a small file that report, drift and check merge with other
+    summaries and logs: one summary per host, merged centrally, gives the report of all
+    the logs.
+
+    Each analysis' partial state (counts, sums, the values exact percentiles need; no
+    record) is kept per window.
 
     \b
     Examples:
-      mlmon summarize /var/log/app/ --since 1h -o /srv/mlmon/$(hostname).summary.json
-      mlmon summarize logs/ -r train.json -o - | ssh central 'cat > host-a.summary.json'
-      mlmon check /srv/mlmon/ -r train.json        # every host's summary, merged
+      mlmon summarize logs/ --since 1h -o /srv/mlmon/$(hostname).summary.json
+      mlmon summarize logs/ -o - | ssh central 'cat > host-a.summary.json'
+      # then, centrally, every host's summary merged:
+      mlmon check /srv/mlmon/ -r train.json
 
-    \b
     Exit codes: 0 written, 2 usage, config or input error.
     """
     from mlmon.api.check import DEFAULT_WINDOW

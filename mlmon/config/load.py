@@ -31,10 +31,9 @@ from mlmon.config.schema import (
     RuleSettings,
     Setting,
     Settings,
-    as_bool,
-    as_int,
     as_string,
 )
+from mlmon.config.specs import OptionSpec, rule_keys
 
 CONFIG_NAME = "mlmon.toml"
 PYPROJECT = "pyproject.toml"
@@ -121,11 +120,9 @@ def find_config(cwd: Path, config_path: str | None = None, env: Mapping[str, str
     return None, "none found"
 
 
-def _validate(file: ConfigFile, key: str, check: Any, raw: Any) -> Any:
-    try:
-        return check(raw)
-    except (ValueError, TypeError) as error:
-        raise file.error(key, error) from None
+def _validate(file: ConfigFile, key: str, spec: OptionSpec, raw: Any) -> Any:
+    """``raw`` through ``spec``; a refusal names the file and the key path."""
+    return spec.parse(raw, f"{file.shown}: {file.prefix}{key}", ConfigFileError)
 
 
 def _top_level(file: ConfigFile | None) -> dict[str, Setting[Any]]:
@@ -136,9 +133,9 @@ def _top_level(file: ConfigFile | None) -> dict[str, Setting[Any]]:
     if unknown:
         raise file.error(unknown[0], f"unknown key (known: {', '.join([*TOP_LEVEL, *TABLES])})")
     found: dict[str, Setting[Any]] = {}
-    for key, (check, _) in TOP_LEVEL.items():
+    for key, spec in TOP_LEVEL.items():
         if key in file.table:
-            value = _validate(file, key, check, file.table[key])
+            value = _validate(file, key, spec, file.table[key])
             if key == "reference":
                 value = (file.path.parent / value).resolve()
             found[key] = Setting(value, file.source)
@@ -155,7 +152,10 @@ def _fields(file: ConfigFile | None) -> tuple[tuple[str, Setting[str]], ...]:
     for name, raw in table.items():
         if not FIELD_NAME.fullmatch(name):
             raise file.error(f"fields.{name}", "invalid field name")
-        path = _validate(file, f"fields.{name}", as_string, raw)
+        try:
+            path = as_string(raw)
+        except TypeError as error:
+            raise file.error(f"fields.{name}", error) from None
         if not path.strip():
             raise file.error(f"fields.{name}", "empty path")
         out.append((name, Setting(path, file.source)))
@@ -163,27 +163,22 @@ def _fields(file: ConfigFile | None) -> tuple[tuple[str, Setting[str]], ...]:
 
 
 def _rule(file: ConfigFile | None, name: str, table: Mapping[str, Any]) -> RuleSettings:
-    spec = RULES[name]
-    checks: dict[str, tuple[Any, Any]] = {
-        "enabled": (as_bool, True), "warning": (spec.level, spec.warning), "critical": (spec.level, spec.critical),
-        "for": (as_int(1), 1), "keep_firing_for": (as_int(0), 0),
-        **{key: (check, default) for key, check, default in spec.extras},
-    }
-    unknown = [k for k in table if k not in checks]
+    keys = rule_keys(name)
+    unknown = [k for k in table if k not in keys]
     if file is not None and unknown:
-        raise file.error(f"rules.{name}.{unknown[0]}", f"unknown key (known: {', '.join(checks)})")
+        raise file.error(f"rules.{name}.{unknown[0]}", f"unknown key (known: {', '.join(keys)})")
     got: dict[str, Setting[Any]] = {}
-    for key, (check, default) in checks.items():
+    for key, spec in keys.items():
         if file is not None and key in table:
-            got[key] = Setting(_validate(file, f"rules.{name}.{key}", check, table[key]), file.source)
+            got[key] = Setting(_validate(file, f"rules.{name}.{key}", spec, table[key]), file.source)
         else:
-            got[key] = Setting(default, DEFAULT_SOURCE)
+            got[key] = Setting(spec.default, DEFAULT_SOURCE)
     warning, critical = got["warning"].value, got["critical"].value
     if file is not None and warning is not None and critical is not None and warning > critical:
         raise file.error(f"rules.{name}", f"warning ({table.get('warning', warning)}) exceeds critical ({table.get('critical', critical)})")
     return RuleSettings(
         name, got["enabled"], got["warning"], got["critical"], got["for"], got["keep_firing_for"],
-        tuple((key, got[key]) for key, _, _ in spec.extras),
+        tuple((key, got[key]) for key, _ in RULES[name].extras),
     )
 
 
@@ -202,12 +197,9 @@ def _rules(file: ConfigFile | None) -> tuple[RuleSettings, ...]:
 
 
 def _given(key: str, raw: Any, where: str) -> Any:
-    """A flag's or variable's value, validated (strings as on the command line)."""
-    check = TOP_LEVEL[key][0]
-    try:
-        value = check(raw) if not (key == "reference" and isinstance(raw, Path)) else raw
-    except (ValueError, TypeError) as error:
-        raise ConfigFileError(f"{where}: {error}") from None
+    """A flag's or variable's value (the command line's text, or a typed value), parsed
+    by its spec; a refusal names the flag or the variable."""
+    value = TOP_LEVEL[key].parse(raw, where, ConfigFileError)
     return Path(value) if key == "reference" else value
 
 
@@ -223,14 +215,13 @@ def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], cwd: Path
     file, how = find_config(cwd, config_path, env)
     from_file = _top_level(file)
     chosen: dict[str, Setting[Any]] = {}
-    for key, (_, default) in TOP_LEVEL.items():
-        flag_name = "--" + key.replace("_", "-")
+    for key, spec in TOP_LEVEL.items():
         if flags.get(key) is not None:
-            chosen[key] = Setting(_given(key, flags[key], flag_name), "flag")
+            chosen[key] = Setting(_given(key, flags[key], spec.flag or key), "flag")
         elif env.get(env_name(key)):
             chosen[key] = Setting(_given(key, env[env_name(key)], f"env {env_name(key)}"), f"env {env_name(key)}")
         else:
-            chosen[key] = from_file.get(key, Setting(default, DEFAULT_SOURCE))
+            chosen[key] = from_file.get(key, Setting(spec.default, DEFAULT_SOURCE))
     return Settings(
         config_file=file.path if file else None, fields=_fields(file), rules=_with_min_samples(_rules(file), chosen["min_samples"]),
         config_source=how if file else "none found", **chosen,

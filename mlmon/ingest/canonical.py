@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 import polars as pl
 
 from mlmon.ingest.decode import LINE, PREFIX_TS
-from mlmon.ingest.features import FeatureRead, feature_reads
+from mlmon.ingest.features import COMPOSITE, FeatureRead, feature_reads
 from mlmon.ingest.fields import LATENCY_UNITS_MS, NUMERIC, FieldMap, Path, has_path, path_dtype, path_expr
 from mlmon.ingest.problems import MAX_EXAMPLES, ProblemTally
 from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp
@@ -146,16 +146,18 @@ def _raw_reads(
         **{name: _number(schema, tuple((path, "ms") for path in fields.simple[name])) for name in NUMERIC},
     }
     wrong_types = {f"wrong type: {name}": wrong for name, (_, wrong) in numbers.items() if wrong is not None}
-    error_text = coalesce(fields.simple["error"])
+    label, not_a_class = _label(coalesce(fields.simple["label"]))
+    wrong_types["wrong type: label"] = not_a_class
     from_raw = {
         "ts": ts,
         "_ts_raw": ts_raw,
         "status": coalesce(fields.simple["status"]).str.to_lowercase(),
         "level": coalesce(fields.level).str.to_lowercase(),
         "event": coalesce(fields.event),
-        **{name: coalesce(fields.simple[name]) for name in ("model", "model_version", "label")},
+        **{name: coalesce(fields.simple[name]) for name in ("model", "model_version")},
+        "label": label,
         **{name: value for name, (value, _) in numbers.items()},
-        "_error_field": error_text.is_not_null() & ~error_text.str.to_lowercase().is_in(_ABSENT),
+        "_error_field": _error_present(schema, fields.simple["error"]),
         **{f"_check_{index}": mask for index, mask in enumerate(wrong_types.values())},
     }
     if prefixed:  # kubectl --timestamps, CRI or Docker: used when the record has none
@@ -255,6 +257,25 @@ def _as_number(path: Path, schema: dict[str, pl.DataType]) -> pl.Expr:
     if path_dtype(schema, path).is_numeric():
         return expr.cast(pl.Float64)
     return expr.str.strip_chars().cast(pl.Float64, strict=False)
+
+
+def _label(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(label, not-a-class mask) of the first label candidate present. A class is text, a
+    boolean or a whole number (``1``, ``1.0``: a class index); a number with a fraction is
+    a regressor's output and an object or array is no class: those are counted as a wrong
+    type and read as no label, never as thousands of one-record classes."""
+    number = text.str.strip_chars().cast(pl.Float64, strict=False)
+    fraction = number.is_finite() & (number != number.floor())
+    wrong = (text.str.contains(COMPOSITE) | fraction).fill_null(False)
+    return pl.when(wrong).then(None).otherwise(text), wrong
+
+
+def _error_present(schema: dict[str, pl.DataType], paths: tuple[Path, ...]) -> pl.Expr:
+    """True where any error candidate holds a value other than null/false/empty/none/0: a
+    ``"error": null`` beside an ``exc_info`` traceback is still an error."""
+    present = [path_expr(path).cast(pl.String) for path in paths if has_path(schema, path)]
+    flags = [text.is_not_null() & ~text.str.to_lowercase().str.strip_chars().is_in(_ABSENT) for text in present]
+    return pl.any_horizontal(flags).fill_null(False) if flags else pl.lit(False)
 
 
 def _probabilities(text: pl.Expr) -> pl.Expr:

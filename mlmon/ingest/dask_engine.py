@@ -15,8 +15,9 @@ The same contract as the local engine (:mod:`mlmon.ingest.outcome`), spread over
 4. the client finishes the outcome into ``(state, IngestStats)``, with the same checks.
 
 Only states and counts travel between workers, never records. Workers must see the files
-at the same paths (shared storage) and have mlmon installed. Standard input cannot be
-read this way. A scheduler address (``--scheduler tcp://host:8786``) uses a running
+at the same paths (shared storage) and have mlmon installed. Standard input, a pipe or a
+FIFO (``<(zcat ...)``) cannot be read this way: each can be read once, by one process, and
+a worker would open another one (a usage error names it). A scheduler address (``--scheduler tcp://host:8786``) uses a running
 cluster; without one, a ``distributed.LocalCluster`` is started for the run and closed
 after it: one worker process per 4 cores, each with polars on its share
 (:func:`local_cluster_shape`).
@@ -36,7 +37,9 @@ from mlmon.errors import InputError, UsageError
 from mlmon.ingest.needs import ChunkReducer, State
 from mlmon.ingest.outcome import EMPTY, ChunkOutcome, ChunkPlan, finish_outcome, merge_outcomes, process_chunk
 from mlmon.ingest.problems import IngestStats
-from mlmon.ingest.sources import CHUNK_BYTES, STDIN, discover, is_plain_file, read_chunks, split_stream
+from mlmon.ingest.sniff import is_regular
+from mlmon.ingest.discovery import discover, refuse_summaries
+from mlmon.ingest.sources import CHUNK_BYTES, STDIN, is_plain_file, read_chunks, split_stream
 
 BLOCK_BYTES = 64 << 20
 """Bytes per Dask block: large enough that a task's fixed cost (scheduling, shipping the
@@ -63,8 +66,12 @@ def reduce_logs_dask(inputs: Sequence[str], plan: ChunkPlan[State], engine: Dask
     same ``(state, IngestStats)`` as the local engine, line numbers included."""
     dask, bag, read_bytes = _dask_modules()
     found = discover(inputs)
-    if STDIN in found.paths:
-        raise UsageError("--engine dask reads files, not standard input (-)")
+    refuse_summaries(found)
+    for path in found.paths:
+        if path == STDIN:
+            raise UsageError("--engine dask reads files, not standard input (-): use --engine local")
+        if not is_regular(path):  # its workers would open another pipe, or another process' /dev/fd
+            raise UsageError(f"--engine dask reads files its workers open, not a pipe or FIFO: {path}: use --engine local")
     parts: list[Any] = []
     unreadable: list[str] = []
     shared = dask.delayed(plan, traverse=False)  # one copy of the plan in the graph, not one per block

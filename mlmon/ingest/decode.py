@@ -20,8 +20,9 @@ import numpy as np
 import polars as pl
 
 from mlmon.ingest.fields import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME
+from mlmon.ingest.keys import lift_loguru_extra, present_keys
 from mlmon.ingest.lines import SortedLines, join_lines, sort_lines, suspect_lines
-from mlmon.ingest.problems import BLANK, ProblemTally
+from mlmon.ingest.problems import BLANK, EMPTY_DOCKER, ProblemTally
 from mlmon.ingest.sources import Chunk
 
 LINE = "_line"
@@ -60,11 +61,31 @@ def decode_chunk(
 
     A clean chunk is read strictly with the first of ``typed_schemas`` (numbers as numbers)
     that accepts every value; anything else with ``schema``, whose leaves are all strings,
-    so ``canonicalize`` sees and counts values of the wrong type. The same keys come back.
-    A chunk that is not clean has its lines sorted by shape first (:mod:`.lines`). ``expect``
-    is how untidy the file's earlier chunks were: the attempts that failed on them are
-    skipped.
+    so ``canonicalize`` sees and counts values of the wrong type. The same keys come back,
+    loguru's ``record.extra`` keys among them (:func:`lift_loguru_extra`). A chunk that is
+    not clean has its lines sorted by shape first (:mod:`.lines`). ``expect`` is how untidy
+    the file's earlier chunks were: the attempts that failed on them are skipped.
     """
+    # The keys that held values in the file's earlier chunks (typed in the first strict
+    # schema, fields.with_known_keys) are read anyway; only the others are looked for.
+    known = frozenset(key for key, dtype in typed_schemas[0].items() if dtype != pl.Null) if len(typed_schemas) > 1 else frozenset()
+    keep = known | present_keys(chunk.data, [key for key in schema if key not in known])
+    if len(keep) < len(schema):
+        schema = {key: dtype for key, dtype in schema.items() if key in keep}
+        typed_schemas = tuple({key: dtype for key, dtype in typed.items() if key in keep} for typed in typed_schemas)
+    frame, tidiness = _decode(chunk, schema, tally, typed_schemas, expect=expect)
+    return lift_loguru_extra(frame, schema, chunk), tidiness
+
+
+def _decode(
+    chunk: Chunk,
+    schema: dict[str, pl.DataType],
+    tally: ProblemTally,
+    typed_schemas: tuple[dict[str, pl.DataType], ...] = (),
+    *,
+    expect: Tidiness = Tidiness.CLEAN,
+) -> tuple[pl.DataFrame, Tidiness]:
+    """:func:`decode_chunk` before loguru's extras are lifted."""
     data = chunk.data
     if not data:  # what a damaged compressed stream leaves: no line at all
         return _empty(schema), Tidiness.CLEAN
@@ -74,7 +95,7 @@ def decode_chunk(
         tail_line = chunk.first_line + chunk.newlines
         frames, tidiness = [], Tidiness.CLEAN
         if cut:
-            frame, tidiness = decode_chunk(head, schema, tally, typed_schemas, expect=expect)
+            frame, tidiness = _decode(head, schema, tally, typed_schemas, expect=expect)
             frames.append(frame)
         tail = _decode_lines(chunk.source, [data[cut:].decode("utf-8", "replace")], tail_line, schema, tally, truncated_last=True)
         frames.append(_unwrap_docker(chunk.source, tail, schema, tally))
@@ -338,6 +359,9 @@ def _unwrap_docker(source: str, frame: pl.DataFrame, schema: dict[str, pl.DataTy
         return frame.drop("_docker", "_split")
     tally.add(source, frame.filter(pl.col("_split"))[LINE].to_list(), "partial Docker line")
     wrapped = frame.filter(pl.col("_docker") & ~pl.col("_split"))
+    empty = wrapped[names[0]].str.strip_chars() == ""  # a blank application line: still a line of the file
+    tally.add(source, wrapped.filter(empty)[LINE].to_list(), EMPTY_DOCKER)
+    wrapped = wrapped.filter(~empty)
     inner = _decode_lines(
         source, wrapped[names[0]].str.strip_chars_end("\n").to_list(), 0, schema, tally,
         numbers=wrapped[LINE], prefix_ts=wrapped[names[2]],

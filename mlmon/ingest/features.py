@@ -36,10 +36,11 @@ import polars as pl
 from mlmon.errors import UsageError
 from mlmon.ingest.decode import LINE
 from mlmon.ingest.fields import Path, has_path, objects_from_lines, path_dtype, path_expr, repaired_objects
+from mlmon.ingest.names import FEATURES
 from mlmon.ingest.needs import FeatureNeeds
 from mlmon.ingest.sources import Chunk
 
-FEATURES_KEY = "features"
+FEATURES_KEY = FEATURES
 """The top-level key of the features object."""
 FEATURE_PREFIX = "feature:"
 """Prefix of the canonical feature columns."""
@@ -52,7 +53,7 @@ key costs a column."""
 OVER_CAP = f"over the feature cap ({MAX_FEATURES} keys)"
 NOT_AN_OBJECT = f"wrong type: {FEATURES_KEY}"
 _PRESENT, _OBJECT = "_features_present", "_features_object"
-_COMPOSITE = r'(?s)^(?:\{\s*(?:\}|".*\})|\[\s*(?:\]|["\[{].*\]|(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)\s*(?:\]|,.*\])))$'
+COMPOSITE = r'(?s)^(?:\{\s*(?:\}|".*\})|\[\s*(?:\]|["\[{].*\]|(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)\s*(?:\]|,.*\])))$'
 """An object or array read as text: ``{}`` or ``{"``...``}``, or ``[`` then a JSON value
 then ``,`` or ``]``. Polars renders an object without escaping its keys, backslashes or
 control characters, so the text need not be JSON; text such as ``[none]``, ``[0-10]`` or
@@ -272,5 +273,5 @@ def _leaf(schema: dict[str, pl.DataType], path: Path, kind: str) -> tuple[pl.Exp
     if kind == "numeric":
         number = text.str.strip_chars().cast(pl.Float64, strict=False)
         return number, text.is_not_null() & number.is_null()
-    wrong = text.str.contains(_COMPOSITE)
+    wrong = text.str.contains(COMPOSITE)
     return pl.when(wrong).then(None).otherwise(text), wrong.fill_null(False)

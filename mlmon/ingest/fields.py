@@ -2,9 +2,10 @@
 
 A canonical field is read from the first candidate path that holds a value in a record
 (``pl.coalesce``), so heterogeneous records and mixed dialects work in one file. Paths are
-tuples of JSON keys; ``("record", "extra", "latency_ms")`` is loguru's ``serialize=True``.
-Every leaf is decoded as a string and converted afterwards, so a wrong type becomes a
-counted problem instead of a failed read or a silent null.
+tuples of JSON keys; the names come from the one table in :mod:`mlmon.ingest.names`.
+loguru's ``record.extra`` needs no paths here: ``mlmon.ingest.keys`` lifts its keys to
+the top level. Every leaf is decoded as a string and converted afterwards, so a wrong type
+becomes a counted problem instead of a failed read or a silent null.
 """
 
 from __future__ import annotations
@@ -14,54 +15,30 @@ from dataclasses import dataclass
 import polars as pl
 
 from mlmon.errors import UsageError
+from mlmon.ingest.names import LOGURU, NAMES, UNIT_MS, Path, latency_names, spellings
 from mlmon.ingest.sources import Chunk
 
-Path = tuple[str, ...]
 
-_LOGURU_EXTRA = ("record", "extra")
+def _candidates(name: str) -> tuple[Path, ...]:
+    return tuple((key,) for key in spellings(NAMES[name])) + LOGURU.get(name, ())
 
-TIMESTAMP: tuple[Path, ...] = (
-    ("ts",), ("timestamp",), ("@timestamp",), ("time",), ("asctime",),
-    ("record", "time", "timestamp"),
-)
-EVENT: tuple[Path, ...] = (("event",), ("message",), ("msg",), ("record", "message"))
-LEVEL: tuple[Path, ...] = (("level",), ("levelname",), ("severity",), ("record", "level", "name"))
 
-LATENCY_UNITS_MS = {"ms": 1.0, "us": 1e-3, "s": 1e3}
+TIMESTAMP: tuple[Path, ...] = _candidates("ts")
+EVENT: tuple[Path, ...] = _candidates("event")
+LEVEL: tuple[Path, ...] = _candidates("level")
+
+LATENCY_UNITS_MS = UNIT_MS
 """Milliseconds per unit, for the unit suffix of a latency field's name."""
-_LATENCY_NAMES = (
-    ("latency_ms", "ms"), ("latency_us", "us"), ("latency_s", "s"), ("latency_seconds", "s"), ("latency", "ms"),
-    ("duration_ms", "ms"), ("duration_s", "s"), ("duration_seconds", "s"), ("duration", "ms"),
-    ("elapsed_ms", "ms"), ("elapsed", "ms"), ("inference_time_ms", "ms"), ("response_time_ms", "ms"),
-)
-LATENCY: tuple[tuple[Path, str], ...] = tuple(((name,), unit) for name, unit in _LATENCY_NAMES) + tuple(
-    ((*_LOGURU_EXTRA, name), unit) for name, unit in _LATENCY_NAMES
-)
+LATENCY: tuple[tuple[Path, str], ...] = tuple(((name,), unit) for name, unit in latency_names())
 """(path, unit) pairs; a bare name such as ``latency`` or ``duration`` is taken as ms. Other
 names and units are one ``--field latency_s=my.path`` away."""
 
-
-def _with_loguru(*names: str) -> tuple[Path, ...]:
-    return tuple((name,) for name in names) + tuple((*_LOGURU_EXTRA, name) for name in names)
-
-
-SIMPLE: dict[str, tuple[Path, ...]] = {
-    "status": _with_loguru("status"),
-    "status_code": _with_loguru("status_code", "http_status"),
-    "error": _with_loguru("error", "exc_info", "exception", "error_kind"),
-    "model": _with_loguru("model", "model_name"),
-    "model_version": _with_loguru("model_version"),
-    "label": _with_loguru("label", "predicted_label"),
-    "confidence": _with_loguru("confidence"),
-    "probabilities": _with_loguru("probabilities", "probs"),
-    "cpu_percent": _with_loguru("cpu_percent"),
-    "rss_mb": _with_loguru("rss_mb", "memory_mb"),
-}
+SIMPLE: dict[str, tuple[Path, ...]] = {name: _candidates(name) for name in NAMES if name not in ("ts", "event", "level")}
 """Canonical fields that need no unit handling, with their candidate paths in priority order."""
 
 NUMERIC = ("status_code", "confidence", "cpu_percent", "rss_mb")
 """Fields of ``SIMPLE`` whose values are numbers (latency is numeric too, with a unit)."""
-_UNCHECKED_TEXT = ("model", "model_version", "label")
+_UNCHECKED_TEXT = ("model", "model_version")
 """Free-text fields of ``SIMPLE`` that no check or derived column reads."""
 
 DOCKER_LOG: Path = ("log",)
@@ -119,8 +96,9 @@ class FieldMap:
 
     def keeping(self, columns: tuple[str, ...] | None) -> FieldMap:
         """This map without the candidates of free-text fields that ``columns`` leaves out
-        (``event``, ``model``, ``model_version``, ``label``): a key nobody reads is not
-        decoded. Fields that errors, requests or value checks depend on are always read."""
+        (``event``, ``model``, ``model_version``): a key nobody reads is not decoded. Fields
+        that errors, requests or value checks depend on (``label`` among them) are always
+        read, so every command counts the same unusable values."""
         if columns is None:
             return self
         simple = {name: () if name in _UNCHECKED_TEXT and name not in columns else paths for name, paths in self.simple.items()}
@@ -277,14 +255,19 @@ def repaired_objects(rows: pl.Series, lines: pl.Series, chunk: Chunk | None, key
 def objects_from_lines(numbers: pl.Series, chunk: Chunk, key: str) -> pl.Series:
     """The object under top-level ``key`` of each line ``numbers`` of ``chunk`` as JSON
     text, keys in logged order, or null. A body after a prefix (kubectl, CRI) starts at
-    its first brace; a Docker wrapper holds the line in ``log``."""
+    its first brace; a Docker wrapper holds the line in ``log``; loguru's record holds the
+    key in ``record.extra`` (read as top level, :func:`.keys.lift_loguru_extra`)."""
     texts = chunk.data.split(b"\n")
     at = [n - chunk.first_line for n in numbers.to_list()]
     picked = [texts[i].decode("utf-8", "replace") if 0 <= i < len(texts) else "" for i in at]
     line = pl.lit(pl.Series(picked, dtype=pl.String)).str.strip_chars()
     body = line.str.slice(line.str.find("{", literal=True).fill_null(0))
     path = f"$[{_quoted(key)}]"
-    found = pl.coalesce(body.str.json_path_match(path), body.str.json_path_match("$.log").str.json_path_match(path))
+    found = pl.coalesce(
+        body.str.json_path_match(path),
+        body.str.json_path_match("$.log").str.json_path_match(path),
+        body.str.json_path_match(f"$['record']['extra']{path[1:]}"),
+    )
     return pl.select(pl.when(found.str.starts_with("{")).then(found)).to_series()
 
 

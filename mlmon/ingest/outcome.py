@@ -34,11 +34,12 @@ import polars as pl
 
 from mlmon.errors import InputError, NoUsableRecordsError
 from mlmon.ingest.canonical import canonicalize, empty_canonical
+from mlmon.ingest.census import Samples, census_of, fields_found, merge_samples, sample_keys, timestamp_hint
 from mlmon.ingest.decode import Tidiness, decode_chunk
 from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
 from mlmon.ingest.fields import FieldMap, decode_nested, field_map, with_known_keys
 from mlmon.ingest.needs import ChunkReducer, State
-from mlmon.ingest.problems import BLANK, STREAM_ERROR, TOO_LONG, IngestStats, Problems, ProblemTally
+from mlmon.ingest.problems import BLANK, NOT_MALFORMED, STREAM_ERROR, TOO_LONG, IngestStats, Problems, ProblemTally
 from mlmon.ingest.sources import Chunk, Discovered, FileSpan
 
 if TYPE_CHECKING:
@@ -108,6 +109,10 @@ class ChunkOutcome(Generic[State]):
     """Records dropped by ``--since``/``--until``."""
     problems: Problems
     """Problems by reason and the first examples, lines counted from the run's start."""
+    fields: frozenset[str] = frozenset()
+    """Canonical fields that held a value in some decoded record (``fields_found``)."""
+    samples: Samples = field(default_factory=dict)
+    """Per source, the keys of its first lines in this run (``mlmon.ingest.census``)."""
 
 
 EMPTY: ChunkOutcome = ChunkOutcome(None, {}, 0, 0, Problems())
@@ -137,16 +142,18 @@ def process_chunk(plan: ChunkPlan[State], chunk: Chunk | FileSpan, hints: Hints 
         tally.add(chunk.source, [1], TOO_LONG)
         if chunk.stream_error:
             tally.add(chunk.source, [1], STREAM_ERROR)
-        return ChunkOutcome(None, lines, 0, 0, tally.problems())
+        return ChunkOutcome(None, lines, 0, 0, tally.problems(), samples={chunk.source: ((),)})
     if chunk.stream_error:
         tally.add(chunk.source, [1 + chunk.newlines], STREAM_ERROR)
-    state, kept, outside = _reduce(plan, chunk, tally, hints if hints is not None else Hints())
-    return ChunkOutcome(state, lines, kept, outside, tally.problems())
+    samples = {chunk.source: sample_keys(chunk.data, chunk.lines)}
+    state, kept, outside, found = _reduce(plan, chunk, tally, hints if hints is not None else Hints())
+    return ChunkOutcome(state, lines, kept, outside, tally.problems(), found, samples)
 
 
-def _reduce(plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hints) -> tuple[State | None, int, int]:
-    """The chunk's state, records kept and records outside the time range; no state for a
-    chunk without a record (blank lines only, say), which then costs no plan."""
+def _reduce(plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hints) -> tuple[State | None, int, int, frozenset[str]]:
+    """The chunk's state, records kept, records outside the time range and the fields
+    found; no state for a chunk without a record (blank lines only, say), which then
+    costs no plan."""
     known = hints.known_keys.get(chunk.source)
     discovering = plan.features is not None and plan.features.discovers(1 if chunk.starts_file else 0)
     full = plan.typed_schemas[discovering]
@@ -155,8 +162,9 @@ def _reduce(plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hi
     decoded, tidiness = decode_chunk(chunk, plan.schema, tally, typed, expect=expect)
     hints.tidiness[chunk.source] = max(expect, tidiness)  # later chunks skip what failed here
     if decoded.height == 0:
-        return None, 0, 0
+        return None, 0, 0, frozenset()
     raw = decode_nested(decoded, plan.nested, chunk)
+    found = fields_found(raw, plan.fields)
     hints.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in plan.schema)
     features = None
     if plan.features is not None:
@@ -167,7 +175,7 @@ def _reduce(plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hi
         raw, chunk.source, plan.fields, tally, with_probabilities=plan.probabilities, columns=plan.columns, features=features
     )
     kept = _in_time_range(canonical, plan.options)
-    return plan.reducer.from_chunk(kept), kept.height, canonical.height - kept.height
+    return plan.reducer.from_chunk(kept), kept.height, canonical.height - kept.height, found
 
 
 def merge_outcomes(first: ChunkOutcome[State], then: ChunkOutcome[State], reducer: ChunkReducer[State]) -> ChunkOutcome[State]:
@@ -186,6 +194,8 @@ def merge_outcomes(first: ChunkOutcome[State], then: ChunkOutcome[State], reduce
         records=first.records + then.records,
         outside_time_range=first.outside_time_range + then.outside_time_range,
         problems=first.problems.then(then.problems, first.lines),
+        fields=first.fields | then.fields,
+        samples=merge_samples(first.samples, then.samples),
     )
 
 
@@ -201,11 +211,14 @@ def finish_outcome(
         files=found.paths,
         ignored_files=found.ignored,
         unreadable_files=unreadable,
+        mlmon_files=found.mlmon_files,
         lines=sum(outcome.lines.values()) - blank,
         records=outcome.records,
         outside_time_range=outcome.outside_time_range,
         skipped=dict(sorted(counts.items(), key=lambda item: -item[1])),
         examples=outcome.problems.examples,
+        fields_found=outcome.fields,
+        keys_seen=census_of(outcome.samples, outcome.lines),
     )
     check_usable(stats, plan.options)
     state = outcome.state if outcome.state is not None else plan.reducer.from_chunk(empty_canonical(plan.probabilities, plan.columns))
@@ -232,10 +245,10 @@ def check_usable(stats: IngestStats, options: IngestOptions) -> None:
         if stats.outside_time_range:
             detail = f"{stats.outside_time_range} outside --since/--until" + (f"; {detail}" if detail else "")
         first = f" (first: {stats.examples[0]})" if stats.examples else ""
-        raise NoUsableRecordsError(f"{where}: no usable records" + (f" ({detail})" if detail else "") + first)
+        raise NoUsableRecordsError(f"{where}: no usable records" + (f" ({detail})" if detail else "") + first + timestamp_hint(stats))
     if stats.malformed_share > options.max_malformed_share:
-        reasons = ", ".join(f"{n:,} {reason}" for reason, n in stats.lines_skipped.items())
+        reasons = ", ".join(f"{n:,} {reason}" for reason, n in stats.lines_skipped.items() if reason not in NOT_MALFORMED)
         raise InputError(
-            f"{where}: {stats.skipped_lines:,} of {stats.lines:,} lines ({stats.malformed_share:.1%}) were skipped "
+            f"{where}: {stats.malformed_lines:,} of {stats.lines:,} lines ({stats.malformed_share:.1%}) were skipped "
             f"({reasons}), over the {options.max_malformed_share:.0%} limit (--max-malformed); first: {stats.first_skipped_line}"
         )

@@ -4,6 +4,7 @@ account of a whole read. Plain Python, so renderers can import it without polars
 from __future__ import annotations
 
 import heapq
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -13,13 +14,21 @@ BLANK = "blank line"
 TOO_LONG = "line too long"
 STREAM_ERROR = "compressed stream truncated or corrupt"
 """A file problem, not a line: the lines decoded before the damage are read and counted."""
+EMPTY_DOCKER = "empty Docker line"
+"""A Docker json-file record whose ``log`` is only a newline (the application wrote a blank
+line): a whole line with nothing to read, counted in ``lines`` and skipped, but not
+malformed (:data:`NOT_MALFORMED`)."""
 
 LINE_REASONS = frozenset(
     {"malformed JSON", "truncated last line", "not a JSON object", "not JSON", TOO_LONG,
-     "missing timestamp", "unparseable timestamp", "timestamp out of range", "partial CRI line", "partial Docker line"}
+     "missing timestamp", "unparseable timestamp", "timestamp out of range", "partial CRI line", "partial Docker line",
+     EMPTY_DOCKER}
 )
 """Reasons that drop a whole line; they count towards the malformed share. Every other
 reason is a value inside a kept record that could not be used, or a file problem."""
+NOT_MALFORMED = frozenset({EMPTY_DOCKER})
+"""Whole lines skipped that are not malformed: they do not count towards
+``--max-malformed``."""
 
 
 @dataclass(frozen=True)
@@ -69,10 +78,13 @@ def _shifted(problem: Problem, shift: dict[str, int]) -> Problem:
 
 
 def _first_of_each_kind(ranked: list[Problem]) -> tuple[Problem, ...]:
-    """The first ``MAX_EXAMPLES`` whole-line problems and value problems of ``ranked``."""
-    lines = [p for p in ranked if p.reason in LINE_REASONS][:MAX_EXAMPLES]
+    """The first ``MAX_EXAMPLES`` whole-line problems and value problems of ``ranked``
+    (lines skipped but not malformed, :data:`NOT_MALFORMED`, have their own
+    ``MAX_EXAMPLES``, so they never hide the first malformed line)."""
+    lines = [p for p in ranked if p.reason in LINE_REASONS and p.reason not in NOT_MALFORMED][:MAX_EXAMPLES]
+    quiet = [p for p in ranked if p.reason in NOT_MALFORMED][:MAX_EXAMPLES]
     values = [p for p in ranked if p.reason not in LINE_REASONS][:MAX_EXAMPLES]
-    keep = {id(p) for p in lines + values}
+    keep = {id(p) for p in lines + quiet + values}
     return tuple(p for p in ranked if id(p) in keep)
 
 
@@ -101,6 +113,56 @@ class ProblemTally:
         return Problems(dict(self.counts), _first_of_each_kind(ranked))
 
 
+CENSUS_LINES = 128
+"""Lines of each file whose keys the census records (:mod:`mlmon.ingest.census`)."""
+CENSUS_KEYS = 512
+"""Distinct keys a census keeps; past it, those with the smallest CRC-32 (a choice that
+depends on the keys only, so sums stay associative)."""
+
+
+@dataclass(frozen=True)
+class KeyCensus:
+    """The keys of the first :data:`CENSUS_LINES` lines of each file: what an error shows
+    when a field a check needs is in no record (``keys seen: response_t (3,486), ...``).
+    A sample, so the read's hot path does not pay for it; it adds up like every other count."""
+
+    lines: int = 0
+    """Lines sampled (blank and unreadable ones included)."""
+    counts: dict[str, int] = field(default_factory=dict)
+    """Key → sampled lines that hold it: top-level keys as logged, a Docker wrapper's inner
+    line's keys, ``record.extra.KEY`` for loguru, and ``KEY.SUB`` one object down."""
+    kinds: dict[str, str] = field(default_factory=dict)
+    """Key → the JSON kinds its values had, as letters in order: ``a`` array, ``b``
+    boolean, ``n`` number, ``o`` object, ``s`` string, ``z`` null."""
+    files_cut: int = 0
+    """Files with more lines than were sampled: 0 means the counts cover every line."""
+
+    def __add__(self, other: KeyCensus) -> KeyCensus:
+        """Both censuses as one (associative; :data:`CENSUS_KEYS` bounds the keys kept)."""
+        if not other.lines and not other.counts:
+            return self
+        if not self.lines and not self.counts:
+            return other
+        counts = Counter(self.counts)
+        counts.update(other.counts)
+        kinds = dict(self.kinds)
+        for key, letters in other.kinds.items():
+            kinds[key] = "".join(sorted(set(kinds.get(key, "")) | set(letters)))
+        return KeyCensus(self.lines + other.lines, *bounded_keys(dict(counts), kinds), self.files_cut + other.files_cut)
+
+    def most_common(self, limit: int | None = None) -> list[tuple[str, int]]:
+        """(key, lines) by count, then shallower keys, then name."""
+        ranked = sorted(self.counts.items(), key=lambda item: (-item[1], item[0].count("."), item[0]))
+        return ranked if limit is None else ranked[:limit]
+
+
+def bounded_keys(counts: dict[str, int], kinds: dict[str, str]) -> tuple[dict[str, int], dict[str, str]]:
+    if len(counts) <= CENSUS_KEYS:
+        return counts, kinds
+    kept = set(sorted(counts, key=lambda key: (zlib.crc32(key.encode("utf-8", "replace")), key))[:CENSUS_KEYS])
+    return {k: n for k, n in counts.items() if k in kept}, {k: v for k, v in kinds.items() if k in kept}
+
+
 @dataclass(frozen=True)
 class IngestStats:
     """What was read and what was skipped."""
@@ -122,6 +184,15 @@ class IngestStats:
     """The first few problems as ``file:line: reason``."""
     unreadable_files: tuple[str, ...] = ()
     """Files found inside directories that could not be read, each as ``path: why``."""
+    mlmon_files: tuple[str, ...] = ()
+    """mlmon's own files (reference profiles, reports, ...) found in directories or by globs
+    and not read, each as ``path: what it is``; summaries are merged, not listed here."""
+    fields_found: frozenset[str] = frozenset()
+    """Canonical fields (``ts``, ``latency``, ``status``, ``level``, ``label`` ...) that held
+    a value, of any type, in some line read (before ``--since``/``--until``): a field not
+    here appears nowhere in the input (:func:`mlmon.ingest.census.fields_found`)."""
+    keys_seen: KeyCensus = KeyCensus()
+    """The keys of the first lines of each file, for messages about fields not found."""
 
     @property
     def lines_skipped(self) -> dict[str, int]:
@@ -135,7 +206,9 @@ class IngestStats:
 
     @property
     def first_skipped_line(self) -> Problem | None:
-        return next((p for p in self.examples if p.reason in LINE_REASONS), None)
+        """The first malformed line skipped, else the first line skipped."""
+        lines = [p for p in self.examples if p.reason in LINE_REASONS]
+        return next((p for p in lines if p.reason not in NOT_MALFORMED), lines[0] if lines else None)
 
     @property
     def skipped_lines(self) -> int:
@@ -143,6 +216,11 @@ class IngestStats:
         return sum(n for reason, n in self.skipped.items() if reason in LINE_REASONS)
 
     @property
+    def malformed_lines(self) -> int:
+        """Whole lines skipped as malformed (:data:`NOT_MALFORMED` left out)."""
+        return self.skipped_lines - sum(self.skipped.get(reason, 0) for reason in NOT_MALFORMED)
+
+    @property
     def malformed_share(self) -> float:
-        """Skipped lines as a share of non-blank lines (0 when there were none)."""
-        return self.skipped_lines / self.lines if self.lines else 0.0
+        """Malformed lines as a share of non-blank lines (0 when there were none)."""
+        return self.malformed_lines / self.lines if self.lines else 0.0

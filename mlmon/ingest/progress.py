@@ -4,7 +4,8 @@ Ingest never prints. A caller that wants progress (the CLI's progress display) s
 observer with :func:`observing`; :func:`~mlmon.ingest.reader.reduce_logs` then reports
 ``(bytes_done, bytes_total, records)`` once per chunk read and once per chunk folded, in
 the thread that called it. ``bytes_total`` is the sum of the input files' sizes on disk
-(None when standard input is among them); ``bytes_done`` counts the bytes of the files
+(None when standard input, a pipe or a FIFO is among them: its size is unknown, and it is
+never opened here, since a second reader would take its bytes); ``bytes_done`` counts the bytes of the files
 read so far, and within a plain file the bytes read from it (a compressed file counts whole
 when it is done, since its chunks hold decompressed bytes). ``records`` is the records kept
 so far. With no observer the reader does no extra work. Plain Python: no polars.
@@ -16,6 +17,8 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+
+from mlmon.ingest.sniff import compression_of, head, is_regular
 
 Observer = Callable[[int, "int | None", int], None]
 """``observer(bytes_done, bytes_total, records)``."""
@@ -78,7 +81,8 @@ def meter(paths: Sequence[str]) -> Meter | None:
 
 
 def _size(path: str) -> int | None:
-    if path == "-":
+    """A regular file's size; None for anything else (a pipe's ``st_size`` is 0)."""
+    if not is_regular(path):
         return None
     try:
         return os.stat(path).st_size
@@ -86,15 +90,7 @@ def _size(path: str) -> int | None:
         return None
 
 
-_COMPRESSED_HEADS = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
-"""gzip, bzip2 and xz magic bytes: roughly, as the progress display needs it."""
-
-
 def _is_compressed(path: str) -> bool:
-    if path == "-":
-        return False
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(6).startswith(_COMPRESSED_HEADS)
-    except OSError:
-        return False
+    """Whether a regular file is compressed (its chunks then hold decompressed bytes). A
+    pipe is not looked at: its bytes read count as they come."""
+    return is_regular(path) and compression_of(head(path)) is not None

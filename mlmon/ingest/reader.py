@@ -14,12 +14,15 @@ from datetime import datetime
 
 import polars as pl
 
+from mlmon.config.specs import options_of
 from mlmon.errors import InputError
 from mlmon.ingest.needs import ChunkReducer, Needs, State
 from mlmon.ingest.outcome import EMPTY, ChunkOutcome, ChunkPlan, Hints, finish_outcome, merge_outcomes, process_chunk
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.progress import Meter, meter
-from mlmon.ingest.sources import CHUNK_BYTES, Chunk, Discovered, FileSpan, discover, plan_chunks
+from mlmon.ingest.sniff import release
+from mlmon.ingest.discovery import Discovered, discover, refuse_summaries
+from mlmon.ingest.sources import CHUNK_BYTES, Chunk, FileSpan, plan_chunks
 
 IN_FLIGHT_BYTES = 32 << 20
 """The byte budget of chunks held at once, at any core count: chunks being decoded, and
@@ -66,9 +69,11 @@ class IngestOptions:
     starts a local cluster for the run. Giving one implies ``engine="dask"``."""
 
     def __post_init__(self) -> None:
-        """Accept the CLI's strings: ``since="2026-11-12"`` or ``"6h"`` (before now),
-        ``max_malformed_share="5%"``, ``fields=["latency_s=t.total"]``, ``features="a,b"``;
-        naive datetimes are UTC (``mlmon.ingest.time_options``)."""
+        """Parse and check every field as the CLI's flags do, by their option specs: the
+        CLI's strings (``since="2026-11-12"`` or ``"6h"`` before now, ``max_malformed_share="5%"``,
+        ``fields=["latency_s=t.total"]``, ``features="a,b"``) and typed values alike; naive
+        datetimes are UTC. ``OptionError`` (a ``ValueError``) names the field and its flag
+        (``mlmon.ingest.time_options``)."""
         from mlmon.ingest.time_options import coerce_ingest_options
 
         coerce_ingest_options(self)
@@ -117,15 +122,19 @@ def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: C
     be read is skipped and counted; a file named on the command line cannot be skipped.
     Raises ``InputError`` when nothing is usable.
     """
-    options = options or IngestOptions()
+    options = options_of(IngestOptions, options)  # a dict of its fields works too
     plan = ChunkPlan.of(reducer, options)
-    if options.engine == "dask":
-        from mlmon.ingest.dask_engine import DaskEngine, reduce_logs_dask
+    try:
+        if options.engine == "dask":
+            from mlmon.ingest.dask_engine import DaskEngine, reduce_logs_dask
 
-        return reduce_logs_dask(inputs, plan, DaskEngine(options.scheduler))
-    found = discover(inputs)
-    outcome, unreadable = _LocalRead(plan, found).run()
-    return finish_outcome(outcome, plan, found, unreadable)
+            return reduce_logs_dask(inputs, plan, DaskEngine(options.scheduler))
+        found = discover(inputs)
+        refuse_summaries(found)
+        outcome, unreadable = _LocalRead(plan, found).run()
+        return finish_outcome(outcome, plan, found, unreadable)
+    finally:
+        release(inputs)  # a pipe held for a look but never read (a failure before it)
 
 
 class _LocalRead:

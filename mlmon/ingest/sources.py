@@ -1,51 +1,36 @@
 """Find input files and read them as chunks of whole lines, whatever their compression.
 
-This is the only module that touches the file system for logs. Compression is detected by
-magic bytes, not by name, so logrotate's ``app.log.2.gz`` and a gzip file without a suffix
-both work.
+This module, :mod:`.discovery` (which files) and :mod:`.sniff` (which opens an input that
+is not a regular file once, and tells mlmon's own files by their first bytes) are the only
+ones that touch the file system for logs. Compression is detected by magic bytes, not by name, so logrotate's
+``app.log.2.gz`` and a gzip file without a suffix both work.
 """
 
 from __future__ import annotations
 
 import bz2
-import contextlib
-import glob
 import gzip
 import io
 import lzma
 import os
-import select
-import stat
-import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
 from mlmon.errors import InputError
+from mlmon.ingest.discovery import Discovered, discover, refuse_summaries  # noqa: F401 - imported from here too
+from mlmon.ingest.sniff import STDIN, compression_of, is_regular, take
 
-STDIN = "-"
 CHUNK_BYTES = 8 << 20
 """Bytes read per chunk. Memory is bounded by this, not by the file size."""
 
-_MAGIC = {
-    # gzip: ID1 ID2 and CM=8 (deflate), the only method gzip defines.
-    b"\x1f\x8b\x08": "gzip",
-    # bzip2: "BZh", a block size 1-9, then a block's or the end-of-stream's 48-bit magic, so
-    # a plain text line that starts with "BZh" is not taken for bz2.
-    **{b"BZh" + bytes([level]) + block: "bz2" for level in b"123456789" for block in (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")},
-    b"\xfd7zXZ\x00": "xz",
-}
 _SNIFF_BYTES = 10
 _OPENERS = {"gzip": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}
 _DECOMPRESSORS = (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)
 _TEXT_PROBE = 4096
-_PIPE_BUFFER = 1 << 20
-_WAKE_SECONDS = 0.2
-_LOG_NAME_PARTS = (".log", ".jsonl", ".ndjson", ".json")
 _BOM = b"\xef\xbb\xbf"
 _COMPRESSED_PIECE = 1 << 16
 _BOUNDARY_PROBE = 1 << 16
@@ -54,19 +39,6 @@ _NEWLINE = 10
 MAX_LINE_BYTES = 16 << 20
 """A longer line is skipped unread and counted (``line too long``): memory stays bounded
 by this, whatever the input. No log line of a real service comes near it."""
-
-
-@dataclass(frozen=True)
-class Discovered:
-    """The files an invocation will read."""
-
-    paths: tuple[str, ...]
-    """Files to read, in argument order (``-`` for standard input)."""
-    ignored: tuple[str, ...]
-    """Entries found inside directories that are not read: names that do not look like
-    logs, and anything that is not a regular file (a FIFO would block the run)."""
-    in_directories: frozenset[str] = frozenset()
-    """The paths found by walking a directory: one that cannot be read is skipped."""
 
 
 @dataclass(frozen=True)
@@ -147,42 +119,6 @@ def count_newlines(data: bytes) -> int:
     return sum(int(np.count_nonzero(view[at : at + _COUNT_SLICE] == _NEWLINE)) for at in range(0, len(view), _COUNT_SLICE))
 
 
-def looks_like_log(name: str) -> bool:
-    """Names read when found inside a directory: ``*.log``, ``*.log.3``, ``*.jsonl.gz``, ..."""
-    return not name.startswith(".") and any(part in name for part in _LOG_NAME_PARTS)
-
-
-def discover(inputs: list[str] | tuple[str, ...]) -> Discovered:
-    """Expand paths, directories (recursively) and globs into a list of files."""
-    if not inputs:
-        raise InputError("no input given: pass log files, directories, globs, or - for stdin")
-    paths: list[str] = []
-    ignored: list[str] = []
-    walked: set[str] = set()
-    for item in inputs:
-        if item == STDIN:
-            paths.append(STDIN)
-        elif os.path.isdir(item):
-            found = sorted(p for p in Path(item).rglob("*") if not p.is_dir())
-            logs = [str(p) for p in found if p.is_file() and looks_like_log(p.name)]
-            paths.extend(logs)
-            walked.update(logs)
-            ignored.extend(str(p) for p in found if not (p.is_file() and looks_like_log(p.name)))
-        elif os.path.exists(item):
-            paths.append(item)
-        elif glob.has_magic(item):
-            matches = sorted(p for p in glob.glob(item, recursive=True) if os.path.isfile(p))
-            if not matches:
-                raise InputError(f"{item}: no files match this pattern")
-            paths.extend(matches)
-        else:
-            raise InputError(f"{item}: no such file or directory")
-    if not paths:
-        raise InputError(f"{', '.join(inputs)}: no log files found (looked for *.log*, *.jsonl*, *.ndjson*, *.json*)")
-    named = {item for item in inputs if item not in walked}
-    return Discovered(paths=tuple(dict.fromkeys(paths)), ignored=tuple(ignored), in_directories=frozenset(walked - named))
-
-
 def plan_chunks(source: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk | FileSpan]:
     """``source`` as chunks of whole lines, decompressing as needed: a plain file as
     :class:`FileSpan` s that the workers read themselves, anything else (compressed, a pipe,
@@ -207,6 +143,14 @@ def read_chunks(source: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     done in one thread. Raises ``InputError`` when it cannot be opened or read."""
     for planned in plan_chunks(source, chunk_bytes):
         yield (planned.read() if isinstance(planned, FileSpan) else planned).counted()
+
+
+def read_whole(source: str) -> bytes:
+    """All of ``source`` (a file, ``-``, a pipe), decompressed: for small documents such as
+    summaries. ``InputError`` when it cannot be opened; ``OSError``, ``EOFError``,
+    ``zlib.error`` or ``lzma.LZMAError`` when it cannot be read or decompressed."""
+    with _open(source) as stream:
+        return stream.read()
 
 
 def is_plain_file(source: str) -> bool:
@@ -270,56 +214,26 @@ def _plan_file(source: str, stream: io.BufferedReader, chunk_bytes: int) -> Iter
 
 
 def _open(source: str) -> BinaryIO:
-    """The file (or standard input) as a binary stream, decompressed by its magic bytes.
-    The head is peeked, never re-read by seeking, so pipes and FIFOs work."""
-    if source == STDIN:
-        if sys.stdin is None:
-            raise InputError("-: standard input is closed")
-        raw: BinaryIO = sys.stdin.buffer
-    else:
+    """The file (or standard input) as a binary stream, decompressed by its magic bytes. A
+    regular file is opened here; anything else (``-``, a pipe, a FIFO) is taken from
+    :mod:`.sniff`, which opened it once and read its head ahead, so no byte is lost to a
+    look at it."""
+    if is_regular(source):
         try:
-            raw = open(source, "rb")  # noqa: SIM115 - closed by the caller's with-block
+            raw: BinaryIO = open(source, "rb")  # noqa: SIM115 - closed by the caller's with-block
         except OSError as exc:
-            raise InputError(f"{source}: cannot open: {exc.strerror}") from None
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        if not stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
-            raw = io.BufferedReader(_Interruptible(raw), buffer_size=_PIPE_BUFFER)
+            raise InputError(f"{source}: cannot open: {exc.strerror or exc}") from None
+    else:
+        raw = take(source)
     try:
-        head = raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if hasattr(raw, "peek") else b""
+        first = raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]  # type: ignore[attr-defined]
     except OSError as exc:
         raw.close()
         raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    for magic, kind in _MAGIC.items():
-        if head.startswith(magic):
-            return _OPENERS[kind](fileobj=raw) if kind == "gzip" else _OPENERS[kind](raw)
-    return raw
-
-
-class _Interruptible(io.RawIOBase):
-    """A pipe or FIFO read that Ctrl-C can stop. The kernel may deliver SIGINT to any
-    thread (polars starts several), and then a main thread blocked in ``read`` would never
-    run Python's handler; waiting in short ``select`` slices lets it run between them."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self._owned = stream is not getattr(sys.stdin, "buffer", None)  # stdin stays open
-        self._fd = stream.fileno()
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        if self._owned:
-            self._stream.close()
-        super().close()
-
-    def fileno(self) -> int:
-        return self._fd
-
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - a writable buffer
-        while not select.select([self._fd], [], [], _WAKE_SECONDS)[0]:
-            pass
-        return os.readv(self._fd, [buffer])
+    kind = compression_of(first)
+    if kind is None:
+        return raw
+    return _OPENERS[kind](fileobj=raw) if kind == "gzip" else _OPENERS[kind](raw)
 
 
 def _read_block(stream: BinaryIO, size: int) -> tuple[bytes, str | None]:

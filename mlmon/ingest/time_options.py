@@ -1,84 +1,131 @@
 """The CLI's strings in :class:`~mlmon.ingest.reader.IngestOptions`: ``since``/``until`` as
 ``--since`` reads them, ``max_malformed_share="5%"``, ``fields=["latency_s=t.total"]`` (``--field``),
-``features="region,device"``. Cheap to import: polars loads only when a time is parsed."""
+``features="region,device"``. Every field goes through its option spec
+(:mod:`mlmon.config.specs`; the times' specs are here, since reading a timestamp needs
+polars), so ``IngestOptions`` refuses what the flags refuse, with the same reason. Cheap to
+import: polars loads only when a time is parsed."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from mlmon.config.specs import (
+    ALLOW_NO_RECORDS, CHUNK_BYTES, ENGINE, ENGINES, FEATURES, MAX_MALFORMED, SCHEDULER, OptionError, OptionSpec, OptionTypeError,
+)
 from mlmon.errors import UsageError
-from mlmon.units import parse_duration, parse_ratio, split_list
+from mlmon.units import BadValue, Kind, is_number, parse_duration, show_number, wrong_type
 
-ENGINES = ("local", "dask")
-"""Where a read runs (``IngestOptions.engine``)."""
+__all__ = ["ENGINES", "NOW", "SINCE", "UNTIL", "Moment", "check_order", "coerce_ingest_options", "parse_moment", "parse_time"]
+
 RELATIVE_TIME = re.compile(r"\s*\d+(?:\.\d+)?\s*(ms|s|sec|m|min|h|d|w)\s*", re.IGNORECASE)
 """A duration before now (``6h``, ``30m``, ``2d``): what an hourly cron job passes."""
+
+
+class Moment(Kind):
+    """A point in time: ISO-8601, a date, epoch seconds (naive is UTC), a duration before
+    ``now`` (``6h``; default: the current time), or a ``datetime`` (naive is UTC)."""
+
+    expected = "a time such as 2026-11-12T00:00Z, epoch seconds or 6h (before now)"
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now
+
+    def from_text(self, text: str) -> datetime:
+        shown = repr(text)
+        if RELATIVE_TIME.fullmatch(text):
+            try:
+                return (self.now or datetime.now(UTC)) - parse_duration(text)
+            except UsageError as error:
+                raise BadValue(str(error), shown) from None
+        import polars as pl
+
+        from mlmon.ingest.timestamps import parse_timestamps
+
+        value = text.strip()
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+            value += "T00:00:00"
+        value = re.sub(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)(?=$|Z|[+-]\d\d:?\d\d$)", r"\1:00", value)  # minutes without seconds
+        parsed = parse_timestamps(pl.Series([value], dtype=pl.String))[0]
+        if parsed is None:
+            raise BadValue("not a timestamp (use ISO-8601 such as 2026-11-12T00:00Z, epoch seconds, or a duration before now such as 6h)", shown)
+        return parsed
+
+    def from_value(self, value: Any) -> datetime:
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+        if is_number(value):
+            return self.from_text(show_number(value))  # epoch seconds, as the CLI reads them
+        raise wrong_type(self.expected, value)
+
+
+SINCE = OptionSpec(Moment(), "--since", None, None, optional=True)
+"""Records at or after this time."""
+UNTIL = OptionSpec(Moment(), "--until", None, None, optional=True)
+"""Records before this time."""
+NOW = OptionSpec(Moment(), None, None, None, optional=True)
+"""``CheckOptions.now``: the time of the run (None: the current time)."""
+
+
+def parse_moment(spec: OptionSpec, value: Any, where: str, now: datetime | None = None) -> datetime | None:
+    """``value`` through the time ``spec``, a duration counted back from ``now``."""
+    return replace(spec, kind=Moment(now)).parse(value, where)
 
 
 def parse_time(name: str, value: str, now: datetime | None = None) -> datetime:
     """An absolute time (ISO-8601, a date, epoch seconds; naive is UTC), or a duration such
     as ``6h`` counted back from ``now`` (default: the current time). ``name`` names the
-    option in the error message."""
-    if RELATIVE_TIME.fullmatch(value):
-        try:
-            return (now or datetime.now(UTC)) - parse_duration(value)
-        except UsageError as error:
-            raise UsageError(f"{name} {value!r}: {error}") from None
-    import polars as pl
-
-    from mlmon.ingest.timestamps import parse_timestamps
-
-    text = value.strip()
-    if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
-        text += "T00:00:00"
-    text = re.sub(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)(?=$|Z|[+-]\d\d:?\d\d$)", r"\1:00", text)  # minutes without seconds
-    parsed = parse_timestamps(pl.Series([text], dtype=pl.String))[0]
-    if parsed is None:
-        raise UsageError(f"{name} {value!r}: not a timestamp (use ISO-8601 such as 2026-11-12T00:00Z, epoch seconds, or a duration before now such as 6h)")
-    return parsed
+    option in the error message: ``--since 'soon': not a timestamp (...)``."""
+    return parse_moment(SINCE, value, name, now)  # type: ignore[return-value]
 
 
-def as_utc(value: datetime | str | None, name: str, now: datetime | None = None) -> datetime | None:
-    """``value`` as a timezone-aware datetime: strings parse as ``--since`` does, naive
-    datetimes are UTC."""
-    if isinstance(value, str):
-        return parse_time(name, value, now)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def parse_engine(value: str) -> str:
-    """``value`` if it names an engine (``ENGINES``); ``UsageError`` otherwise."""
-    if value not in ENGINES:
-        raise UsageError(f"invalid engine {value!r}: use one of {', '.join(ENGINES)}")
-    return value
+def check_order(since: datetime | None, until: datetime | None, given: tuple[Any, Any], names: tuple[str, str]) -> None:
+    """``UsageError`` when ``since`` is not before ``until``: ``--since '2026-11-14' is not
+    before --until '2026-11-12': no time is left between them``."""
+    if since is None or until is None or since < until:
+        return
+    shown = [repr(g) if isinstance(g, str) else t.isoformat() for g, t in zip(given, (since, until))]
+    raise OptionError(f"{names[0]} {shown[0]} is not before {names[1]} {shown[1]}: no time is left between them")
 
 
 def coerce_ingest_options(options: Any) -> None:
-    """Turn the CLI's strings in a frozen ``IngestOptions`` into typed values, in place.
-    Raises ``UsageError`` for a bad value, or for ``since`` not before ``until`` when either
-    was a string (as ``--since``/``--until`` do)."""
+    """Parse and check every field of a frozen ``IngestOptions`` in place: the CLI's strings
+    and typed values alike, through the fields' specs. Raises ``OptionError`` (a
+    ``UsageError`` and a ``ValueError``) naming the field and its flag:
+    ``max_malformed_share (--max-malformed) ...``, or ``since`` not before ``until``."""
     now = datetime.now(UTC)
-    given = options.since, options.until
-    since, until = as_utc(options.since, "since", now), as_utc(options.until, "until", now)
-    strings = isinstance(given[0], str) or isinstance(given[1], str)
-    if strings and since is not None and until is not None and since >= until:
-        raise UsageError(f"since {given[0]!r} is not before until {given[1]!r}: no time is left between them")
-    fields = options.fields
-    if not isinstance(fields, dict):
-        from mlmon.ingest.fields import parse_field_options
-
-        fields = parse_field_options([fields] if isinstance(fields, str) else list(fields))
-    features = options.features if isinstance(options.features, tuple) else split_list(options.features)
-    share = options.max_malformed_share
+    names = SINCE.named("since"), UNTIL.named("until")
+    since = parse_moment(SINCE, options.since, names[0], now)
+    until = parse_moment(UNTIL, options.until, names[1], now)
+    check_order(since, until, (options.since, options.until), names)
     values = {
-        "since": since, "until": until, "fields": fields, "features": features,
-        "max_malformed_share": parse_ratio(share) if isinstance(share, str) else share,
+        "since": since, "until": until, "fields": _fields(options.fields),
+        "features": FEATURES.parse(() if options.features is None else options.features, FEATURES.named("features")),
+        "max_malformed_share": MAX_MALFORMED.parse(options.max_malformed_share, MAX_MALFORMED.named("max_malformed_share")),
+        "chunk_bytes": CHUNK_BYTES.parse(options.chunk_bytes, "chunk_bytes"),
+        "allow_no_records": ALLOW_NO_RECORDS.parse(options.allow_no_records, "allow_no_records"),
+        "scheduler": SCHEDULER.parse(options.scheduler, SCHEDULER.named("scheduler")),
     }
-    engine = "dask" if options.scheduler else parse_engine(options.engine)
-    for name, value in {**values, "engine": engine}.items():
+    values["engine"] = "dask" if values["scheduler"] else ENGINE.parse(options.engine, ENGINE.named("engine"))
+    for name, value in values.items():
         object.__setattr__(options, name, value)
 
+
+def _fields(fields: Any) -> dict[str, str]:
+    """``--field`` mappings: a dict of name → dotted path, or ``NAME=PATH`` strings."""
+    from mlmon.ingest.fields import parse_field_options
+
+    where = "fields (--field)"
+    if fields is None:
+        return {}
+    if isinstance(fields, dict):
+        bad = [(k, v) for k, v in fields.items() if not isinstance(k, str) or not isinstance(v, str)]
+        if bad:
+            raise OptionTypeError(f"{where}: expected names and dotted paths as strings, got {bad[0][0]!r}: {bad[0][1]!r}")
+        return parse_field_options([f"{k}={v}" for k, v in fields.items()])
+    items = [fields] if isinstance(fields, str) else fields
+    if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+        raise OptionTypeError(f"{where}: expected NAME=PATH strings or a dict, got {fields!r}")
+    return parse_field_options(list(items))

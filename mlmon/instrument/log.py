@@ -105,10 +105,14 @@ class PredictionLog:
     ----------
     target
         A path (created if absent, parent directories too) or an open text stream such as
-        ``sys.stdout``. A stream is flushed after every line and is not closed by
+        ``sys.stdout``. A path is opened at the first record, so a service that fails
+        before it logs anything (a model that does not load) leaves no empty file behind;
+        a path that cannot be opened then is a write failure like any other (see
+        ``failures``). A stream is flushed after every line and is not closed by
         :meth:`close`.
     append
-        For a path: add to an existing file (the default) or, when False, truncate it.
+        For a path: add to an existing file (the default) or, when False, replace it (at
+        the first record).
     sample_rate
         The share of calls that :meth:`timed` and the wrappers log (1.0, the default, logs
         every call). Sampled records carry ``sample_rate``; see :meth:`sampled`.
@@ -129,10 +133,7 @@ class PredictionLog:
         if self._handler is not None:
             self._stream = io.StringIO()  # unused: lines go to the handler
         elif self._owns_stream:
-            path = os.fspath(target)  # type: ignore[arg-type]
-            if os.path.dirname(path):
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-            self._stream = open(path, "ab" if append else "wb", buffering=0)  # one write() per line
+            self._stream = _LazyFile(self, os.fspath(target), "ab" if append else "wb")  # type: ignore[arg-type]
         self._static = json_safe(static_fields)
         self._static_json = (", " + ENCODE(self._static)[1:-1]) if self._static else ""
         self._call_heads = tuple(f'", "event": "inference", "level": "{level}"{self._static_json}, "latency_ms": '
@@ -341,6 +342,29 @@ class PredictionLog:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class _LazyFile:
+    """A log path until its first record: then the file is opened (its directories made),
+    unbuffered so that each line is one ``write``, and it replaces this stand-in as the
+    log's stream. Called under the log's lock."""
+
+    def __init__(self, log: PredictionLog, path: str, mode: str) -> None:
+        self._log, self.path, self._mode = log, path, mode
+        self.closed = False
+
+    def write(self, data: bytes) -> "int | None":
+        if self.closed:
+            raise ValueError(f"write to a closed log: {self.path}")
+        directory = os.path.dirname(self.path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        stream = open(self.path, self._mode, buffering=0)  # one write() per line
+        self._log._stream = stream
+        return stream.write(data)
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def _write_rest(stream: Any, data: bytes, written: "int | None") -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from mlmon.api.results import DriftReport
 from mlmon.render.html_charts import Series, histogram, line_chart, share_columns
+from mlmon.render.human import breach_sentence
 from mlmon.render.html_parts import (
     Markup,
     badge,
@@ -29,6 +30,7 @@ from mlmon.render.html_parts import (
 from mlmon.verdicts.confidence import ConfidenceWindow
 from mlmon.verdicts.feature_drift import FeatureDriftResult, FeatureOutcome
 from mlmon.verdicts.findings import Severity
+from mlmon.verdicts.needs import class_overlap_lines
 from mlmon.verdicts.prediction_drift import DriftWindow, PredictionDriftResult
 
 TOP_MOVERS = 6
@@ -77,7 +79,8 @@ def prediction_section(report: DriftReport) -> Markup:
     if not result.computable:
         parts.append(note(f"Prediction drift not computed: {result.reason}", "unknown"))
     elif (first := result.first_breach) is not None:
-        parts.append(note(f"First breach: {fmt_time(first.start)} UTC ({first.severity.value}): {first.reason}", sev_class(first.severity)))
+        sentence = breach_sentence(result, first)  # a whole-range run names the range, not a start
+        parts.append(note(sentence[:1].upper() + sentence[1:], sev_class(first.severity)))
     elif result.windows:
         parts.append(note("No window breached.", "sev-ok"))
     classes, place = class_order(result)
@@ -89,9 +92,7 @@ def prediction_section(report: DriftReport) -> Markup:
                             shares, reference, [sev_class(w.severity) for w in windows], ticks=tick_labels([w.start for w in windows]))
         caption = f"{name}: stacked class shares per window; the first column and the dashed lines are the reference; the strip under each window is its verdict."
         parts.append(figure(svg, caption))
-    unseen = sorted({c for w in result.windows for c in w.unseen_classes})
-    if unseen:
-        parts.append(note("Classes the reference never saw: " + ", ".join(unseen), "warn"))
+    parts += [note(line[0].upper() + line[1:], "warn") for line in class_overlap_lines(result)]
     if result.windows:
         parts.append(tag("details", join([tag("summary", f"Table of the {len(result.windows):,} windows"), _drift_table(result)])))
     return section(f"Prediction drift ({result.window})", *parts, anchor="prediction-drift")

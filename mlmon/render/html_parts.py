@@ -10,6 +10,7 @@ from datetime import datetime
 
 from mlmon.ingest.problems import IngestStats
 from mlmon.render.html_charts import esc
+from mlmon.render.human import some_of
 from mlmon.verdicts.findings import Finding, Severity
 
 MAX_ROWS = 500
@@ -113,9 +114,11 @@ def ingest_block(stats: IngestStats) -> Markup:
     if stats.outside_time_range:
         parts.append(note(f"{stats.outside_time_range:,} records outside --since/--until."))
     if stats.ignored_files:
-        parts.append(note(f"Ignored {len(stats.ignored_files)} file(s) in directories that do not look like logs."))
+        parts.append(note(f"Ignored {len(stats.ignored_files)} file(s) in directories that do not look like logs: {some_of(stats.ignored_files)}."))
     if stats.unreadable_files:
         parts.append(note(f"Skipped {len(stats.unreadable_files)} unreadable file(s): " + "; ".join(stats.unreadable_files[:3]), "warn"))
+    if stats.mlmon_files:
+        parts.append(note(f"Skipped {len(stats.mlmon_files)} mlmon file(s) (mlmon's own, not logs): {some_of(stats.mlmon_files, sep='; ')}."))
     return Markup('<div class="ingest">' + join(parts) + "</div>")
 
 

@@ -3,7 +3,8 @@
 The rules:
 
 - Counts: thousands separators (``51,611``) and the singular for one (``1 line``,
-  ``2 lines``): :func:`plural`.
+  ``2 lines``): :func:`plural`. Lists of names: the first few, then ``and N more``
+  (:func:`some_of`).
 - Ordinary numbers never use scientific notation; :func:`fmt_sig` keeps significant digits
   (``0.0261``, ``0.167``, ``1,235``).
 - Latency: at least three significant digits, one decimal from 10 up (``25.3 ms``,
@@ -29,6 +30,9 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
+from typing import Any
+
+from mlmon.windows import WindowSpec
 
 DAY, MINUTE, SECOND, MILLI = 0, 1, 2, 3
 """Time precisions, coarsest first."""
@@ -43,6 +47,30 @@ def _finite(value: float | None) -> bool:
 def plural(count: int, noun: str, many: str | None = None) -> str:
     """``1 line``, ``51,611 lines`` (``many`` when the plural is not ``noun + s``)."""
     return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
+def some_of(names: Sequence[str], shown: int = 3, sep: str = ", ") -> str:
+    """The first ``shown`` of ``names``, then how many more: ``a.txt, b.csv, c.md and 4
+    more`` (all of them when there are at most ``shown + 1``: "and 1 more" saves nothing)."""
+    if len(names) <= shown + 1:
+        return sep.join(names)
+    return f"{sep.join(names[:shown])} and {len(names) - shown:,} more"
+
+
+def fmt_size(size: int) -> str:
+    """A file size in SI units: ``707 bytes``, ``14.2 kB``, ``3.1 MB``."""
+    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def wrote_line(target: str, size: int | None, details: str = "") -> str:
+    """The line every command prints on stderr once it has written a file:
+    ``mlmon: wrote report.html (14.2 kB): html``; ``target`` ``-`` is standard output."""
+    where = "standard output" if target == "-" else target
+    line = f"mlmon: wrote {where}" + ("" if size is None else f" ({fmt_size(size)})")
+    return f"{line}: {details}" if details else line
 
 
 def fmt_sig(value: float | None, digits: int = 3, strip: bool = True) -> str:
@@ -209,6 +237,36 @@ def humane(message: str) -> str:
         return f"{count} {match.group(2)}{match.group(3)}{'' if count == '1' else 's'}"
 
     return _PLURAL.sub(noun, _ISO.sub(when, message))
+
+
+WINDOW_CHOICES = ((timedelta(days=1), "1d"), (timedelta(hours=6), "6h"), (timedelta(hours=1), "1h"),
+                  (timedelta(minutes=15), "15m"), (timedelta(minutes=5), "5m"))
+"""The ``--window`` a whole-range run suggests: the longest of these that splits the span
+into at least three windows (else ``1m``)."""
+
+
+def is_whole_range(described: str) -> bool:
+    """Whether a result's windows, ``described`` in words (``whole range``, ``1d windows``),
+    are the one window of the whole range (no ``--window``, or ``--window all``)."""
+    return described == WindowSpec().describe()
+
+
+def fitting_window(span: timedelta) -> str:
+    """The ``--window`` to suggest for records that span ``span`` (:data:`WINDOW_CHOICES`)."""
+    return next((text for length, text in WINDOW_CHOICES if span >= 3 * length), "1m")
+
+
+def breach_sentence(prediction: Any, first: Any, precision: int = MINUTE) -> str:
+    """``first breach: 2026-11-12 UTC (critical): ...`` for windowed prediction drift. A
+    whole-range run's one window starts at the first record, whenever the change came: it
+    says the range instead, and the ``--window`` that would date the change."""
+    said = f"({first.severity.value}): {humane(first.reason)}"
+    windows = prediction.windows
+    if not is_whole_range(prediction.window):
+        return f"first breach: {fmt_time(first.start, precision)} UTC {said}"
+    start, end = min(w.start for w in windows), max(w.end for w in windows)
+    return (f"drift over the whole range, {fmt_time(start, precision)} to {fmt_time(end, precision)} UTC {said}; "
+            f"one window cannot say when it began: add --window {fitting_window(end - start)} to find the first window that drifted")
 
 
 def reference_name(reference: object) -> str:

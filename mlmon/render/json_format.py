@@ -29,6 +29,7 @@ def ingest_plain(stats: IngestStats) -> dict[str, Any]:
         "files": list(stats.files),
         "ignored_files": list(stats.ignored_files),
         "unreadable_files": list(stats.unreadable_files),
+        "mlmon_files": list(stats.mlmon_files),
         "lines": stats.lines,
         "records": stats.records,
         "outside_time_range": stats.outside_time_range,

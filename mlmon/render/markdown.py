@@ -28,6 +28,7 @@ from mlmon.plain import iso_utc
 from mlmon.render.human import reference_name
 from mlmon.render.junit import command_name
 from mlmon.verdicts.findings import Finding, Severity, worst
+from mlmon.verdicts.needs import class_overlap_lines, partial_overlap_lines
 
 ANNOTATIONS_PER_KIND = 10
 """GitHub shows at most 10 error and 10 warning annotations per step."""
@@ -133,6 +134,10 @@ def _drift_numbers(report: DriftReport) -> list[str]:
         facts.append("reference: none")
     else:
         facts.append(f"reference: {cell(reference_name(reference))} ({reference.n_rows:,} rows)")
+    facts += [cell(line) for line in class_overlap_lines(report.prediction)]
+    features = report.features
+    if features is not None:
+        facts += [cell(line) for line in partial_overlap_lines("features", features.only_in_reference, features.only_in_logs, "values")]
     return facts
 
 

@@ -48,6 +48,7 @@ from mlmon.render.human import (
     humane,
     latency_unit,
     plural,
+    some_of,
     time_precision,
 )
 from mlmon.render.terminal_fit import (
@@ -147,10 +148,14 @@ def ingest_lines(stats: IngestStats, width: int = PIPED_WIDTH) -> list[Renderabl
     if stats.outside_time_range:
         lines.append(para(f"{plural(stats.outside_time_range, 'record')} outside --since/--until", width, "dim"))
     if stats.ignored_files:
-        lines.append(para(f"ignored {plural(len(stats.ignored_files), 'file')} in directories that do not look like logs", width, "dim"))
+        text = f"ignored {plural(len(stats.ignored_files), 'file')} in directories that do not look like logs: {some_of(stats.ignored_files)}"
+        lines.append(para(text, width, "dim"))
     if stats.unreadable_files:
-        text = f"skipped {plural(len(stats.unreadable_files), 'unreadable file')}: " + "; ".join(stats.unreadable_files[:3])
+        text = f"skipped {plural(len(stats.unreadable_files), 'unreadable file')}: " + some_of(stats.unreadable_files, sep="; ")
         lines.append(para(text, width, "yellow"))
+    if stats.mlmon_files:
+        text = f"skipped {plural(len(stats.mlmon_files), 'mlmon file')} (mlmon's own, not logs): " + some_of(stats.mlmon_files, sep="; ")
+        lines.append(para(text, width, "dim"))
     return lines
 
 

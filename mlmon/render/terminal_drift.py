@@ -28,12 +28,14 @@ from rich.text import Text
 
 from mlmon.api.results import DriftReport
 from mlmon.render.human import (
+    breach_sentence,
+    fitting_window,
+    is_whole_range,
     reference_name,
     fmt_fixed,
     fmt_p,
     fmt_pct,
     fmt_time,
-    humane,
     short_times,
     time_precision,
 )
@@ -57,6 +59,7 @@ from mlmon.render.terminal_fit import (
     para,
 )
 from mlmon.verdicts.findings import Severity
+from mlmon.verdicts.needs import class_overlap_lines
 from mlmon.verdicts.prediction_drift import DriftWindow
 
 BAR_WIDTH = 30
@@ -212,7 +215,7 @@ def _confidence_rows(report: DriftReport, precision: int) -> tuple[list[list[Any
 
 def _confidence_table(report: DriftReport, width: int) -> list[RenderableType]:
     result = report.confidence
-    source = {"reference": "reference", "first_window": "first window"}.get(result.baseline_source or "", "none")
+    source = {"reference": "reference", "first_window": "first window with enough data"}.get(result.baseline_source or "", "none")
     precision = time_precision([w.start for w in result.windows])
     versions, note = _versions(result.windows)
     rows, size = _confidence_rows(report, precision)
@@ -229,6 +232,17 @@ def _confidence_table(report: DriftReport, width: int) -> list[RenderableType]:
     return [*parts, fit_table(cols, rows, width)]
 
 
+def _whole_range_baseline(report: DriftReport, width: int) -> list[RenderableType]:
+    """Why a whole-range confidence check with no reference confidence says nothing: its one
+    window is its own baseline."""
+    result = report.confidence
+    if result.baseline_source != "first_window" or not is_whole_range(result.window) or not result.windows:
+        return []
+    span = max(w.end for w in result.windows) - min(w.start for w in result.windows)
+    return [para("the baseline is each version's first window with enough data, and the whole range is one window: "
+                 f"nothing to compare it with (the reference has no confidence); add --window {fitting_window(span)}", width, "yellow")]
+
+
 def drift_parts(report: DriftReport, width: int = PIPED_WIDTH) -> list[RenderableType]:
     """The renderables of ``mlmon drift``, in order."""
     parts: list[RenderableType] = [Text("mlmon drift", style="bold"), *ingest_lines(report.ingest, width)]
@@ -240,14 +254,14 @@ def drift_parts(report: DriftReport, width: int = PIPED_WIDTH) -> list[Renderabl
     if not report.prediction.computable:
         parts.append(para(f"prediction drift not computed: {report.prediction.reason}", width, "magenta"))
     elif first is not None:
-        text = f"first breach: {fmt_time(first.start, precision)} UTC ({first.severity.value}): {humane(first.reason)}"
-        parts.append(para(text, width, SEVERITY_STYLE[first.severity]))
+        parts.append(para(breach_sentence(report.prediction, first, precision), width, SEVERITY_STYLE[first.severity]))
     else:
         parts.append(Text("no window breached", style="green"))
+    parts += [para(line, width, "yellow") for line in class_overlap_lines(report.prediction)]
     shown = first or next((w for w in reversed(report.prediction.windows) if w.classes), None)
     if shown is not None and report.prediction.reference_shares:
         parts += [Text(""), *_bars(report, shown, width, precision)]
-    parts += [Text(""), *_confidence_table(report, width)]
-    features = feature_parts(report.features, width)
+    parts += [Text(""), *_confidence_table(report, width), *_whole_range_baseline(report, width)]
+    features = feature_parts(report.features, width, whole_range=is_whole_range(report.prediction.window))
     parts += [Text(""), *features] if features else []
     return [*parts, Text(""), *findings_table(report.findings, width)]

@@ -35,8 +35,10 @@ TOP_MOVERS = 3
 BAR_WIDTH = 20
 
 
-def feature_parts(result: FeatureDriftResult | None, width: int = PIPED_WIDTH) -> list[RenderableType]:
-    """The renderables of the data-drift section (none when the inputs were not read)."""
+def feature_parts(result: FeatureDriftResult | None, width: int = PIPED_WIDTH, *, whole_range: bool = False) -> list[RenderableType]:
+    """The renderables of the data-drift section (none when the inputs were not read).
+    ``whole_range``: the run's one window is the whole range, whose start says nothing of
+    when a feature drifted, so the table says ``whole range`` instead."""
     if result is None:
         return []
     if result.reason is not None:
@@ -47,10 +49,10 @@ def feature_parts(result: FeatureDriftResult | None, width: int = PIPED_WIDTH) -
     present = [name for name in sections if any(f.section == name for f in result.features)]
     for name in present:
         rows = [f for f in result.features if f.section == name]
-        parts += _ranking(rows, sections[name] if len(present) > 1 else None, width, precision)
+        parts += _ranking(rows, sections[name] if len(present) > 1 else None, width, precision, whole_range)
     movers = [f for f in result.features if f.severity in (Severity.WARNING, Severity.CRITICAL)][:TOP_MOVERS]
     for outcome in movers:
-        parts += [Text(""), _mover(outcome, width, precision)]
+        parts += [Text(""), _mover(outcome, width, precision, whole_range)]
     return parts + _one_side(result, width)
 
 
@@ -65,22 +67,29 @@ def _dataset_line(result: FeatureDriftResult, width: int) -> Text:
     return para(text, width, f"bold {style}" if drifted else style)
 
 
-def _ranking(features: list[FeatureOutcome], heading: str | None, width: int, precision: int) -> list[RenderableType]:
+def _ranking(features: list[FeatureOutcome], heading: str | None, width: int, precision: int, whole_range: bool) -> list[RenderableType]:
     cols = [Col("feature", "left"), Col("kind", "left", drop=1), Col("first drifted", "left", drop=4), Col("PSI"),
             Col("W1/sd", drop=3), Col("p (BH)", drop=5), Col("missing logs/ref", drop=2), Col("verdict", "left")]
     rows = []
     for f in features:
         d = f.worst.drift
         w1 = "-" if d.wasserstein_sd is None else fmt_fixed(d.wasserstein_sd.value, 3)
-        first = fmt_time(f.first_drifted, precision) if isinstance(f.first_drifted, datetime) else "-"
+        first = _first_drifted(f, precision, whole_range) or "-"
         missing = f"{fmt_pct(d.missing_share, 1)}/{fmt_pct(d.reference_missing_share, 1)}"
         rows.append([f.feature, f.kind, first, fmt_fixed(d.psi, 4), w1, fmt_p(f.worst.p_adjusted), missing, mark(f.severity)])
     return [*([title(heading)] if heading else []), fit_table(cols, rows, width)]
 
 
-def _mover(outcome: FeatureOutcome, width: int, precision: int) -> RenderableType:
+def _first_drifted(outcome: FeatureOutcome, precision: int, whole_range: bool) -> str | None:
+    if not isinstance(outcome.first_drifted, datetime):
+        return None
+    return "whole range" if whole_range else fmt_time(outcome.first_drifted, precision)
+
+
+def _mover(outcome: FeatureOutcome, width: int, precision: int, whole_range: bool) -> RenderableType:
     s = outcome.summary
-    since = f" from {fmt_time(outcome.first_drifted, precision)}" if isinstance(outcome.first_drifted, datetime) else ""
+    first = _first_drifted(outcome, precision, whole_range)
+    since = "" if first is None else " over the whole range" if whole_range else f" from {first}"
     head = para(f"{outcome.feature} ({outcome.kind}, {outcome.severity.value}{since}): {humane(outcome.worst.reason)}", width, SEVERITY_STYLE[outcome.severity])
     numeric = outcome.kind != "categorical"
     names = ("side", "n", "mean", "std", "p5", "p50", "p95", "missing") if numeric else ("side", "n", "missing")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mlmon.render.human import wrote_line
+
 if TYPE_CHECKING:
     from mlmon.summary.files import Summary
 
@@ -12,22 +14,14 @@ def summary_line(summary: Summary, target: str, size: int) -> str:
     """``wrote host-a.summary.json (707 kB): 3,783 records from 1 file, 1h windows,
     8 features of train.json; skipped 1 malformed JSON``."""
     stats, settings = summary.stats, summary.settings
-    where = "standard output" if target == "-" else target
     files = f"{len(stats.files):,} file{'' if len(stats.files) == 1 else 's'}"
     parts = [f"{stats.records:,} records from {files}", settings.window.describe()]
     if settings.reference is not None:
         parts.append(f"{len(settings.reference.features)} features of {settings.reference.source}")
     else:
         parts.append("no feature states (no --reference)")
-    line = f"mlmon: wrote {where} ({_size(size)}): " + ", ".join(parts)
+    line = wrote_line(target, size, ", ".join(parts))
     skipped = stats.lines_skipped | stats.values_not_used
     if skipped:
         line += "; skipped " + ", ".join(f"{n:,} {reason}" for reason, n in skipped.items())
     return line
-
-
-def _size(size: int) -> str:
-    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} bytes"

@@ -6,7 +6,7 @@ The document's keys, in this order (``mlmon_summary_version`` first: that is how
 is recognised as a summary, whatever its name)::
 
     {
-      "mlmon_summary_version": 1,
+      "mlmon_summary_version": 2,
       "mlmon_version": "0.1.0",
       "created": "2026-11-26T08:00:00.000000Z",
       "settings": {
@@ -29,19 +29,20 @@ no label, no request id): never a record. ``ingest`` keeps the counts of lines, 
 and skipped values, the files read and the first few problems as ``file:line: reason``.
 
 A summary may be gzip-compressed (``mlmon summarize ... -o - | gzip > x.summary.json.gz``:
-some 7 times smaller); it is recognised and read all the same.
+some 7 times smaller), or xz; it is recognised and read all the same, from a file, a pipe
+or standard input (``zcat x.summary.json.gz | mlmon report -``).
 
-A summary merges only into a run of the same summary version and mlmon version, with the
-same windows, versions judged alike and, for features, a reference with the same grids
+A summary merges only into a run of the same summary version and mlmon version, with
+windows that its own divide (the same, a whole multiple, or the whole range: they roll up,
+:mod:`mlmon.summary.rollup`), versions judged alike and, for features, a reference with the same grids
 (:mod:`mlmon.summary.parts`); a run's ``--since``/``--until`` cannot filter a summary, so
 they must be the summary's own or absent. Each refusal is an ``InputError`` naming the file.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
-import re
+import lzma
 import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -50,17 +51,16 @@ from typing import Any
 from mlmon import __version__
 from mlmon.errors import InputError
 from mlmon.ingest.problems import IngestStats, Problems
+from mlmon.ingest.sniff import SUMMARY, mlmon_kind
+from mlmon.ingest.sources import read_whole
 from mlmon.summary.codec import CodecError, decode, encode
 from mlmon.summary.parts import ReferenceKey, SummarySettings
 from mlmon.windows import WindowSpec
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 """The summary format this mlmon writes and reads."""
 VERSION_KEY = "mlmon_summary_version"
 """The document's first key; its presence at the start of a file marks a summary."""
-_SNIFF_BYTES = 256
-_GZIP = b"\x1f\x8b"
-_MARK = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"' + VERSION_KEY.encode() + rb'"\s*:')
 
 
 @dataclass(frozen=True)
@@ -80,17 +80,11 @@ class Summary:
 
 
 def is_summary(path: str) -> bool:
-    """True when ``path`` is a file (plain or gzip) whose first bytes open a JSON object
-    with the key ``mlmon_summary_version``; unreadable files are left to the log reader."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
-        if head.startswith(_GZIP):
-            with gzip.open(path, "rb") as handle:
-                head = handle.read(_SNIFF_BYTES)
-    except (OSError, EOFError, zlib.error):
-        return False
-    return _MARK.match(head) is not None
+    """True when ``path`` (a file, ``-``, a pipe; plain, gzip or xz) opens a JSON object
+    with the key ``mlmon_summary_version`` (:func:`mlmon.ingest.sniff.mlmon_kind`, which
+    reads a pipe's head once and holds it for the reader); unreadable files are left to
+    the log reader."""
+    return mlmon_kind(path) == SUMMARY
 
 
 def dumps(summary: Summary) -> str:
@@ -124,12 +118,10 @@ def read_summary(path: str) -> Summary:
     """The summary in ``path``. ``InputError`` naming the file when it cannot be read, is
     not complete JSON, or is of another summary version or mlmon version."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        document = json.loads(gzip.decompress(data) if data.startswith(_GZIP) else data)
+        document = json.loads(read_whole(path))  # decompressed; a pipe's head is not lost
     except OSError as error:
         raise InputError(f"{path}: cannot read the summary: {error.strerror or error}") from None
-    except (ValueError, RecursionError, EOFError, zlib.error) as error:
+    except (ValueError, RecursionError, EOFError, zlib.error, lzma.LZMAError) as error:
         raise InputError(f"{path}: not a complete mlmon summary ({_json_problem(error)}); make it again with mlmon summarize") from None
     if not isinstance(document, dict):
         raise InputError(f"{path}: not an mlmon summary (not a JSON object)")
@@ -179,6 +171,9 @@ def merge_stats(left: IngestStats, right: IngestStats) -> IngestStats:
         skipped=dict(sorted(problems.counts.items(), key=lambda item: -item[1])),
         examples=problems.examples,
         unreadable_files=left.unreadable_files + right.unreadable_files,
+        mlmon_files=left.mlmon_files + right.mlmon_files,
+        fields_found=left.fields_found | right.fields_found,
+        keys_seen=left.keys_seen + right.keys_seen,
     )
 
 

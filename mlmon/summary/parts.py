@@ -7,8 +7,10 @@ A summary holds up to three parts, each one reducer's partial state: ``ops``
 (:class:`~mlmon.analyses.feature_windows.FeatureReducer`, only when made with a reference).
 A run whose reducer pairs some of them (:class:`~mlmon.analyses.feature_windows.Both`)
 takes the parts it needs. A state merges with another only when both were reduced alike:
-same windows, versions judged apart or pooled alike, and for features the same reference
-grids. Those settings travel with the summary and are checked before anything merges.
+versions judged apart or pooled alike, and for features the same reference grids; its
+windows are the run's, or finer ones that the run's hold whole, which roll up
+(:mod:`mlmon.summary.rollup`). Those settings travel with the summary and are checked
+before anything merges.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from mlmon.analyses.feature_windows import Both, FeatureReducer
 from mlmon.analyses.ops import OpsReducer
 from mlmon.analyses.predictions import PredictionReducer
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
-from mlmon.windows import WindowSpec
+from mlmon.windows import WindowSpec, divides, window_option
 
 PARTS = {OpsReducer: "ops", PredictionReducer: "predictions", FeatureReducer: "features"}
 """Each reducer's part of a summary, by the reducer's class."""
@@ -102,21 +104,13 @@ def reference_fingerprint(features: Mapping[str, NumericFeature | CategoricalFea
     return "sha256:" + hashlib.sha256(json.dumps(shape, separators=(",", ":")).encode()).hexdigest()
 
 
-def window_text(window: WindowSpec) -> str:
-    """The ``--window`` value that gives ``window``: ``1h``, ``15m``, ``all``."""
-    return "all" if window.is_whole else window.describe().removesuffix(" windows")
-
-
 def mismatch(settings: SummarySettings, reducer: Any, parts: Mapping[str, Any]) -> str | None:
     """Why a summary made with ``settings`` (holding ``parts``) cannot merge into a run
-    of ``reducer``; None when it can."""
+    of ``reducer``; None when it can (its windows may be finer: they roll up)."""
     for leaf in leaves(reducer):
         name = part_name(leaf)
-        if leaf.window != settings.window:
-            return (
-                f"made with {settings.window.describe()}, this run uses {leaf.window.describe()} "
-                f"(a summary's windows cannot be cut again): run with --window {window_text(settings.window)}"
-            )
+        if not divides(settings.window, leaf.window):
+            return window_mismatch(settings.window, leaf.window)
         if name not in parts:
             return _absent(name, leaf)
         if name == "predictions" and leaf.by_version != settings.by_version:
@@ -128,6 +122,25 @@ def mismatch(settings: SummarySettings, reducer: Any, parts: Mapping[str, Any]) 
                 f"features {', '.join(settings.reference.features) or 'none'}): make the summaries with this run's --reference"
             )
     return None
+
+
+def window_mismatch(made: WindowSpec, run: WindowSpec) -> str:
+    """Why states kept per ``made`` window cannot give the run's ``run`` windows (``made``
+    does not divide ``run``), and the ``--window`` values that can."""
+    kept = "made over the whole range" if made.is_whole else f"made with {made.describe()}"
+    if made.is_whole:
+        return f"{kept}, which cannot be split into this run's {run.describe()}: run with --window all"
+    fits = f"--window {window_option(made)} or a whole multiple of it"
+    if run.records is not None:
+        return f"{kept}; {run.describe()} cannot be made from a summary, which keeps no record: run with {fits}, or all"
+    assert made.duration is not None and run.duration is not None
+    if run.duration < made.duration:
+        return f"{kept}, which cannot be split into this run's {run.describe()}: run with {fits}, or all"
+    above = WindowSpec(duration=made.duration * -(-run.duration // made.duration))
+    return (
+        f"{kept}, which do not fit whole into this run's {run.describe()}: run with {fits} "
+        f"(such as --window {window_option(above)}), or all"
+    )
 
 
 def _absent(name: str, leaf: Any) -> str:

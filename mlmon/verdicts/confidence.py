@@ -127,7 +127,7 @@ def _version_finding(version: str | None, windows: list[ConfidenceWindow], resul
         return Finding(check, Severity.UNKNOWN, windows[0].reason if windows else "no windows", None, bound, scope(version))
     low = min(judged, key=lambda w: w.change)
     collapsed = [w for w in judged if w.severity.rank >= Severity.WARNING.rank]
-    source = result.baseline_source
+    source = {"first_window": "the first window with enough data"}.get(result.baseline_source or "", result.baseline_source)
     if collapsed:
         message = (
             f"mean confidence collapsed in {len(collapsed)} of {len(judged)} window(s), first at "

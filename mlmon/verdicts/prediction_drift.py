@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -85,6 +85,12 @@ class PredictionDriftResult:
     """Reference class shares (empty without a reference)."""
     windows: tuple[DriftWindow, ...]
     """Windows ordered by model version (first seen first), then start."""
+    only_in_reference: tuple[str, ...] = ()
+    """Reference classes that no window of the whole run predicted (a class missing from
+    one window is drift, shown in its window; missing from every one, it is listed here)."""
+    only_in_logs: dict[str, int] = field(default_factory=dict)
+    """Classes the logs predicted that the reference lacks, with their predictions over
+    the whole run, most first."""
 
     @property
     def severity(self) -> Severity:
@@ -110,7 +116,28 @@ def judge_prediction_drift(
     judged = tuple(
         _judge(w, d, t, p, thresholds, not_computable) for w, d, t, p in zip(windows, drifts, tested, adjusted, strict=True)
     )
-    return PredictionDriftResult(not_computable is None, not_computable, window_text, thresholds, dict(reference_shares), judged)
+    only_in_reference, only_in_logs = class_overlap(windows, reference_shares)
+    return PredictionDriftResult(
+        not_computable is None, not_computable, window_text, thresholds, dict(reference_shares), judged, only_in_reference, only_in_logs,
+    )
+
+
+def class_overlap(windows: Sequence[PredictionWindow], reference_shares: Mapping[str, float]) -> tuple[tuple[str, ...], dict[str, int]]:
+    """Over the whole run: the reference classes no window predicted (sorted), and the
+    predicted classes the reference lacks, with their predictions (most first). Both
+    empty without a reference or predictions."""
+    if not reference_shares:
+        return (), {}
+    counts: dict[str, int] = {}
+    for w in windows:
+        for label, n in w.class_counts.items():
+            counts[label] = counts.get(label, 0) + int(n)
+    if not any(counts.values()):
+        return (), {}
+    seen = {label for label, n in counts.items() if n}
+    only_in_reference = tuple(sorted(label for label in reference_shares if label not in seen))
+    extra = sorted(((label, n) for label, n in counts.items() if n and label not in reference_shares), key=lambda item: (-item[1], item[0]))
+    return only_in_reference, dict(extra)
 
 
 def prediction_drift_findings(result: PredictionDriftResult, per_window: bool = False) -> list[Finding]:

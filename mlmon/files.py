@@ -39,14 +39,21 @@ def replace_file(target: Path, text: str, new_mode: int) -> None:
         raise
 
 
+def stat_of(path: str | os.PathLike) -> os.stat_result | None:
+    """``os.stat`` of what ``path`` names, through symbolic links (``-``: standard input's
+    ``fstat``); None when it cannot be had (no such file, no permission, a closed or
+    missing standard input). The one place that asks the file system what a path is."""
+    try:
+        return os.fstat(sys.stdin.fileno()) if str(path) == "-" else os.stat(path)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def file_identity(path: str | os.PathLike) -> tuple[int, int] | None:
     """``(st_dev, st_ino)`` of the regular file ``path`` names, through symbolic links
     (``-``: standard input, when it is a regular file); None when there is none."""
-    try:
-        info = os.fstat(sys.stdin.fileno()) if str(path) == "-" else os.stat(path)
-    except (OSError, ValueError, AttributeError):
-        return None
-    return (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
+    info = stat_of(path)
+    return (info.st_dev, info.st_ino) if info is not None and stat.S_ISREG(info.st_mode) else None
 
 
 def refuse_overwriting(outputs: Mapping[str, str | os.PathLike | None], inputs: Iterable[tuple[str, str | os.PathLike]]) -> None:

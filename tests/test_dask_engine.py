@@ -22,6 +22,7 @@ from mlmon.api.report import ReportOptions, build_report  # noqa: E402
 from mlmon.cli import app  # noqa: E402
 from mlmon.errors import UsageError  # noqa: E402
 from mlmon.ingest.dask_engine import DaskEngine, local_cluster_shape, reduce_logs_dask  # noqa: E402
+from mlmon.ingest.discovery import discover  # noqa: E402
 from mlmon.ingest.outcome import ChunkPlan  # noqa: E402
 from mlmon.ingest.reader import IngestOptions, reduce_logs  # noqa: E402
 from mlmon.plain import to_plain  # noqa: E402
@@ -74,7 +75,7 @@ def test_small_blocks_give_the_same_state_lines_and_examples(scheduler, messy):
     options = IngestOptions()
     local_state, local_stats = reduce_logs(messy, options, reducer)
     engine = DaskEngine(scheduler, block_bytes=100_000, split_every=3)
-    remote_state, remote_stats = reduce_logs_dask(messy, ChunkPlan.of(reducer, options), engine)
+    remote_state, remote_stats = reduce_logs_dask(discover(messy), ChunkPlan.of(reducer, options), engine)
     assert remote_stats == local_stats
     assert [(e.source, e.line) for e in local_stats.examples] == [(messy[0], n) for n in (4, 701, 1502, 3000)]
     assert_same(plain(reducer.finalize(remote_state)), plain(reducer.finalize(local_state)))
@@ -110,6 +111,24 @@ def test_an_unreadable_file_inside_a_directory_is_skipped_and_counted(scheduler,
     (tmp_path / "broken.log").symlink_to(tmp_path / "missing")
     local = build_report(str(tmp_path))
     remote = build_report(str(tmp_path), ReportOptions(ingest=IngestOptions(scheduler=scheduler)))
+    assert_same(as_json(remote), as_json(local))
+
+
+def test_beside_a_summary_an_unreadable_file_inside_a_directory_is_skipped_and_each_file_looked_at_once(scheduler, tmp_path, monkeypatch):
+    from mlmon.api.summarize import SummaryOptions, build_summary, write_summary
+    from tests.test_input_files import _counting_sniffs, _refusing_to_open
+
+    summary, folder = tmp_path / "b.summary.json", tmp_path / "logs"
+    write_summary(build_summary(str(SAMPLE / "replica-b" / "app.log"), SummaryOptions(window="1h")), summary)
+    folder.mkdir()
+    shutil.copy(SAMPLE / "replica-a" / "app.log", folder / "good.log")
+    shutil.copy(SAMPLE / "replica-a" / "app.log.1", folder / "locked.log")
+    error = _refusing_to_open(monkeypatch, folder / "locked.log")
+    looks = _counting_sniffs(monkeypatch)
+    remote = build_report([str(folder), str(summary)], ReportOptions(window="1h", ingest=IngestOptions(scheduler=scheduler)))
+    assert looks == {str(folder / "good.log"): 1, str(folder / "locked.log"): 1, str(summary): 1}
+    local = build_report([str(folder), str(summary)], ReportOptions(window="1h"))
+    assert remote.ingest.unreadable_files == local.ingest.unreadable_files == (error,)
     assert_same(as_json(remote), as_json(local))
 
 

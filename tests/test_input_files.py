@@ -166,6 +166,75 @@ def test_a_summary_through_a_pipe_merges_like_the_file(tmp_path):
     assert piped.ingest.lines == direct.ingest.lines == 3452 and piped.overall.records == direct.overall.records
 
 
+def _refusing_to_open(monkeypatch, bad: Path) -> str:
+    """Make ``bad`` unreadable as a permission would (tests run as root, where chmod 000
+    reads all the same): opening it raises what opening it would."""
+    from mlmon.ingest import sources
+
+    real_open, error = sources._open, f"{bad}: cannot open: Permission denied"
+
+    def refusing(source):
+        if source == str(bad):
+            raise InputError(error)
+        return real_open(source)
+
+    monkeypatch.setattr(sources, "_open", refusing)
+    return error
+
+
+def test_an_unreadable_file_in_a_directory_is_skipped_beside_a_summary_as_without_one(runner, tmp_path, monkeypatch):
+    summary, folder = tmp_path / "a.summary.json", tmp_path / "logs"
+    write_summary(build_summary([str(LOG)], SummaryOptions(window="1h")), summary)
+    folder.mkdir()
+    shutil.copy(SAMPLE_LOGS / "replica-a" / "app.log", folder / "a.log")
+    bad = folder / "b.log"
+    bad.write_bytes(payload(10))
+    error = _refusing_to_open(monkeypatch, bad)
+    alone = runner.invoke(app, ["report", str(folder), "--window", "1h", "--format", "json"])
+    mixed = runner.invoke(app, ["report", str(folder), str(summary), "--format", "json"])
+    assert (alone.exit_code, mixed.exit_code) == (0, 0), mixed.output
+    alone_inputs, mixed_inputs = json.loads(alone.stdout)["inputs"], json.loads(mixed.stdout)["inputs"]
+    assert alone_inputs["unreadable_files"] == mixed_inputs["unreadable_files"] == [error]
+    lines_a = non_blank_lines((SAMPLE_LOGS / "replica-a" / "app.log").read_bytes())
+    assert alone_inputs["lines"] == lines_a and mixed_inputs["lines"] == lines_a + non_blank_lines(LOG.read_bytes())
+    named = runner.invoke(app, ["report", str(bad), str(summary)])  # named on the command line: never skipped
+    assert named.exit_code == 2 and named.stderr.strip() == f"mlmon: error: {error}"
+
+
+def _counting_sniffs(monkeypatch) -> dict[str, int]:
+    """How many times discovery looks at each file's first bytes, by path."""
+    from mlmon.ingest import discovery
+
+    looks: dict[str, int] = {}
+    real = discovery.mlmon_kind
+
+    def counting(path):
+        looks[path] = looks.get(path, 0) + 1
+        return real(path)
+
+    monkeypatch.setattr(discovery, "mlmon_kind", counting)
+    return looks
+
+
+@pytest.mark.parametrize("with_summary", [False, True])
+def test_each_input_is_looked_for_and_at_once_per_run(tmp_path, monkeypatch, with_summary):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for name in ("a.log", "b.log.1"):
+        shutil.copy(LOG, folder / name)
+    named = tmp_path / "c.jsonl"
+    named.write_bytes(payload(50))
+    inputs = [str(folder), str(named)]
+    if with_summary:
+        summary = tmp_path / "c.summary.json"
+        write_summary(build_summary([str(named)], SummaryOptions(window="1h")), summary)
+        inputs.insert(1, str(summary))
+    looks = _counting_sniffs(monkeypatch)
+    result = build_report(inputs, ReportOptions(window="1h"))
+    assert looks == {path: 1 for path in [str(folder / "a.log"), str(folder / "b.log.1"), *inputs[1:]]}
+    assert result.ingest.lines == 2 * non_blank_lines(LOG.read_bytes()) + (2 if with_summary else 1) * 50
+
+
 # -- every line counted once -------------------------------------------------------------
 
 

@@ -36,7 +36,8 @@ from mlmon.ingest.reader import IngestOptions, reduce_logs
 from tests.test_golden import assert_same as assert_close
 from mlmon.plain import to_plain
 from mlmon.summary.codec import CodecError, decode, encode
-from mlmon.summary.files import SUMMARY_VERSION, is_summary
+from mlmon.ingest.sniff import SUMMARY, mlmon_kind
+from mlmon.summary.files import SUMMARY_VERSION
 from mlmon.windows import WindowSpec
 from tests.conftest import REPO, SAMPLE_LOGS
 
@@ -195,7 +196,7 @@ def test_a_summary_holds_no_record(summaries):
     with gzip.open(B[0], "rt", encoding="utf-8") as lines:
         ids = {record["request_id"] for record in map(json.loads, lines) if "request_id" in record}
     assert len(ids) > 1000 and not [i for i in ids if f'"{i}"' in text]
-    assert text.startswith(f'{{"mlmon_summary_version":{SUMMARY_VERSION},"mlmon_version":') and is_summary(summaries["b"])
+    assert text.startswith(f'{{"mlmon_summary_version":{SUMMARY_VERSION},"mlmon_version":') and mlmon_kind(summaries["b"]) == SUMMARY
 
 
 def test_an_empty_read_gives_a_summary_that_merges(tmp_path):

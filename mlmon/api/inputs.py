@@ -1,15 +1,18 @@
 """Inputs that mix logs and summary files: the seam every command reads through.
 
-``reduce_inputs(inputs, options, reducer)`` is :func:`~mlmon.ingest.reader.reduce_logs`
-when no input is a summary. Otherwise it expands the inputs as the reader does
-(directories, globs), tells summaries from logs by their first bytes
-(:func:`~mlmon.ingest.sources.discover`, from the same bytes as every other look, read
-once even from a pipe: a ``*.summary.json`` in a directory is a
-summary, never a malformed log line), reduces each run of consecutive logs with
-``reduce_logs``, takes from each summary the parts ``reducer`` needs once they prove
-compatible (:func:`mlmon.summary.parts.mismatch`), rolled up into the run's windows when
-theirs are finer (:mod:`mlmon.summary.rollup`), and merges everything in argument order:
-the same order of merges as one read of all the logs, so the same result.
+``reduce_inputs(inputs, options, reducer)`` expands the inputs as the reader does
+(directories, globs) and tells summaries from logs by their first bytes
+(:func:`~mlmon.ingest.discovery.discover`, from the same bytes as every other look, read
+once even from a pipe: a ``*.summary.json`` in a directory is a summary, never a
+malformed log line), once per run: the logs are then read as found
+(:func:`~mlmon.ingest.reader.reduce_found`), never looked for or at again, so a file
+found by walking a directory that cannot be read is skipped and counted whether or not
+summaries are among the inputs. With no summary that is one read of the logs; otherwise
+each run of consecutive logs is reduced on its own, the parts ``reducer`` needs are taken
+from each summary once they prove compatible (:func:`mlmon.summary.parts.mismatch`),
+rolled up into the run's windows when theirs are finer (:mod:`mlmon.summary.rollup`), and
+everything merges in argument order: the same order of merges as one read of all the
+logs, so the same result.
 
 A command whose windows may come from the summaries (no ``--window`` given) opens its
 inputs first, asks them for its windows, then reduces::
@@ -30,8 +33,9 @@ from mlmon.analyses.predictions import PredictionReducer
 from mlmon.errors import InputError, MlmonError, UsageError
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.outcome import check_usable
-from mlmon.ingest.reader import IngestOptions, reduce_logs
-from mlmon.ingest.sources import Discovered, discover
+from mlmon.ingest.discovery import Discovered, discover
+from mlmon.ingest.reader import IngestOptions, reduce_found
+from mlmon.ingest.sniff import release
 from mlmon.summary.files import Summary, as_read_from, merge_stats, read_summary
 from mlmon.summary.parts import assemble, leaves, mismatch, part_name
 from mlmon.summary.rollup import roll_up
@@ -49,7 +53,11 @@ def open_inputs(inputs: Sequence[str], options: IngestOptions | None) -> RunInpu
     once, here; the logs are read by :meth:`RunInputs.reduce`."""
     options = options or IngestOptions()
     found = discover(list(inputs))
-    summaries = {path: read_summary(path) for path in found.paths if path in found.summaries}  # sniffed once, by discover
+    try:
+        summaries = {path: read_summary(path) for path in found.paths if path in found.summaries}  # sniffed once, by discover
+    except BaseException:
+        release(found.paths)  # the pipes looked at will not be read
+        raise
     return RunInputs(tuple(inputs), options, found, summaries)
 
 
@@ -91,15 +99,15 @@ class RunInputs:
         Raises ``InputError`` (exit 2) naming the summary that cannot merge."""
         options, found, summaries = self.options, self.found, self.summaries
         if not summaries:
-            return reduce_logs(list(self.inputs), options, reducer)
+            return reduce_found(found, options, reducer)
         lenient = replace(options, allow_no_records=True, max_malformed_share=1.0)  # the whole is judged once, below
         state, stats = None, None
-        with _engine_session(options):
+        with _engine_session(options), _releasing(found.paths):
             for segment in _segments(found.paths, set(summaries)):
                 if segment[0] in summaries:
                     part, part_stats = _from_summary(segment[0], summaries[segment[0]], options, reducer)
                 else:
-                    part, part_stats = reduce_logs(segment, lenient, reducer)
+                    part, part_stats = reduce_found(found.only(segment), lenient, reducer)
                 state = part if state is None else reducer.merge(state, part)
                 stats = part_stats if stats is None else merge_stats(stats, part_stats)
         assert stats is not None
@@ -115,6 +123,16 @@ def _engine_session(options: IngestOptions) -> Any:
     from mlmon.ingest.dask_engine import DaskEngine, dask_session
 
     return dask_session(DaskEngine(options.scheduler))
+
+
+@contextlib.contextmanager
+def _releasing(paths: Sequence[str]) -> Any:
+    """Close, when the run ends, the pipes held for a look that no read took (a summary or
+    a group of logs before them failed)."""
+    try:
+        yield
+    finally:
+        release(paths)
 
 
 def _segments(paths: Sequence[str], summaries: set[str]) -> list[list[str]]:

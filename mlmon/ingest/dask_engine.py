@@ -2,9 +2,10 @@
 
 The same contract as the local engine (:mod:`mlmon.ingest.outcome`), spread over workers:
 
-1. the client discovers the files and cuts each plain file into newline-aligned blocks with
-   ``dask.bytes.read_bytes(path, delimiter=b"\\n", blocksize=...)``; a compressed file is one
-   task, since decompression is sequential;
+1. the client takes the files as they were discovered, never looked for again
+   (:func:`~mlmon.ingest.reader.reduce_found`), and cuts each plain file into
+   newline-aligned blocks with ``dask.bytes.read_bytes(path, delimiter=b"\\n",
+   blocksize=...)``; a compressed file is one task, since decompression is sequential;
 2. each task splits its block into chunks of ``CHUNK_BYTES`` and reduces them with
    :func:`~mlmon.ingest.outcome.process_chunk`, the local engine's own code, into one
    :class:`~mlmon.ingest.outcome.ChunkOutcome`, whose line numbers count from the block's
@@ -28,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial, reduce
 from typing import Any
@@ -38,7 +38,7 @@ from mlmon.ingest.needs import ChunkReducer, State
 from mlmon.ingest.outcome import EMPTY, ChunkOutcome, ChunkPlan, finish_outcome, merge_outcomes, process_chunk
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.sniff import is_regular
-from mlmon.ingest.discovery import discover, refuse_summaries
+from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.sources import CHUNK_BYTES, STDIN, is_plain_file, read_chunks, split_stream
 
 BLOCK_BYTES = 64 << 20
@@ -61,12 +61,11 @@ class DaskEngine:
     """Outcomes merged per task of the tree reduction."""
 
 
-def reduce_logs_dask(inputs: Sequence[str], plan: ChunkPlan[State], engine: DaskEngine) -> tuple[State, IngestStats]:
-    """Read every input on a Dask cluster and fold it into ``plan.reducer``'s state: the
-    same ``(state, IngestStats)`` as the local engine, line numbers included."""
+def reduce_logs_dask(found: Discovered, plan: ChunkPlan[State], engine: DaskEngine) -> tuple[State, IngestStats]:
+    """Read the logs of ``found`` (:func:`~mlmon.ingest.discovery.discover`, no summary
+    among them) on a Dask cluster and fold them into ``plan.reducer``'s state: the same
+    ``(state, IngestStats)`` as the local engine, line numbers included."""
     dask, bag, read_bytes = _dask_modules()
-    found = discover(inputs)
-    refuse_summaries(found)
     for path in found.paths:
         if path == STDIN:
             raise UsageError("--engine dask reads files, not standard input (-): use --engine local")

@@ -33,6 +33,16 @@ class Discovered:
     """mlmon's own files (reference profiles, reports, ...) found in directories or by
     globs, skipped, each as ``path: what it is``; summaries are inputs, not listed here."""
 
+    def only(self, paths: Sequence[str]) -> Discovered:
+        """``paths`` (some of :attr:`paths`, in order) read as a run of their own, each as
+        it was found: one found by walking a directory may still be skipped when it cannot
+        be read. The ignored entries and mlmon's own files stay with the whole run, which
+        counts them once."""
+        chosen = frozenset(paths)
+        return Discovered(
+            paths=tuple(paths), ignored=(), in_directories=self.in_directories & chosen, summaries=self.summaries & chosen,
+        )
+
 
 def looks_like_log(name: str) -> bool:
     """Names read when found inside a directory: ``*.log``, ``*.log.3``, ``*.jsonl.gz``, ..."""
@@ -54,11 +64,10 @@ def discover(inputs: list[str] | tuple[str, ...], *, sniff: bool = True) -> Disc
         if item == STDIN:
             paths.append(STDIN)
         elif os.path.isdir(item):
-            found = sorted(p for p in Path(item).rglob("*") if not p.is_dir())
-            logs = [str(p) for p in found if p.is_file() and looks_like_log(p.name)]
+            logs, others = _walk(item)
             paths.extend(logs)
             walked.update(logs)
-            ignored.extend(str(p) for p in found if not (p.is_file() and looks_like_log(p.name)))
+            ignored.extend(others)
         elif os.path.exists(item):
             paths.append(item)
         elif glob.has_magic(item):
@@ -69,12 +78,12 @@ def discover(inputs: list[str] | tuple[str, ...], *, sniff: bool = True) -> Disc
             ignored.extend(p for p in matches if not os.path.isfile(p))  # a FIFO would block the run
         else:
             raise InputError(f"{item}: no such file or directory")
-    named = {item for item in inputs if item not in walked}
+    named = set(inputs)  # a file named on the command line is never skipped, even one a walk found too
     unique = tuple(dict.fromkeys(paths))
     kinds = {path: mlmon_kind(path) for path in unique} if sniff else {}
     own = tuple(f"{path}: {kinds[path]}" for path in unique if kinds.get(path) not in (None, SUMMARY))
     for path in unique:
-        if kinds.get(path) not in (None, SUMMARY) and path in inputs:
+        if kinds.get(path) not in (None, SUMMARY) and path in named:
             release(unique)  # the pipes looked at will not be read
             raise InputError(named_mlmon_file(path, kinds[path]))  # type: ignore[arg-type]
     logs = tuple(path for path in unique if kinds.get(path) in (None, SUMMARY))
@@ -85,6 +94,16 @@ def discover(inputs: list[str] | tuple[str, ...], *, sniff: bool = True) -> Disc
         paths=logs, ignored=tuple(ignored), in_directories=frozenset(walked - named) & frozenset(logs),
         summaries=frozenset(path for path in logs if kinds.get(path) == SUMMARY), mlmon_files=own,
     )
+
+
+def _walk(folder: str) -> tuple[list[str], list[str]]:
+    """The files under ``folder`` (recursively, sorted), parted once: the regular files
+    named like logs, which are read, and the rest, which are not."""
+    logs: list[str] = []
+    others: list[str] = []
+    for entry in sorted(p for p in Path(folder).rglob("*") if not p.is_dir()):
+        (logs if entry.is_file() and looks_like_log(entry.name) else others).append(str(entry))
+    return logs, others
 
 
 def named_mlmon_file(path: str, kind: str) -> str:

@@ -40,7 +40,8 @@ from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_
 from mlmon.ingest.fields import FieldMap, decode_nested, field_map, with_known_keys
 from mlmon.ingest.needs import ChunkReducer, State
 from mlmon.ingest.problems import BLANK, NOT_MALFORMED, STREAM_ERROR, TOO_LONG, IngestStats, Problems, ProblemTally
-from mlmon.ingest.sources import Chunk, Discovered, FileSpan
+from mlmon.ingest.discovery import Discovered
+from mlmon.ingest.sources import Chunk, FileSpan
 
 if TYPE_CHECKING:
     from mlmon.ingest.reader import IngestOptions

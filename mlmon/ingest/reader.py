@@ -1,7 +1,9 @@
 """Reading: paths, directories, globs and ``-`` to canonical records, chunk by chunk.
 
 ``reduce_logs`` folds every chunk into an analysis' partial state (the analyses room);
-``read_logs`` keeps the records themselves, for tests and small reads.
+``reduce_found`` does the same for files already discovered (:mod:`mlmon.api.inputs`
+looks at each input once, then reduces its logs); ``read_logs`` keeps the records
+themselves, for tests and small reads.
 """
 
 from __future__ import annotations
@@ -112,29 +114,43 @@ def read_logs(inputs: Sequence[str], options: IngestOptions | None = None, needs
 
 
 def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: ChunkReducer[State]) -> tuple[State, IngestStats]:
-    """Read every input and fold its records into ``reducer``'s state, chunk by chunk.
+    """Read every input (paths, directories, globs, ``-``: :func:`.discovery.discover`) and
+    fold its records into ``reducer``'s state, chunk by chunk (:func:`reduce_found`).
+    Raises ``InputError`` when nothing is usable."""
+    inputs = list(inputs)
+    try:
+        found = discover(inputs)
+    except BaseException:
+        release(inputs)  # a pipe held for a look but never read
+        raise
+    return reduce_found(found, options, reducer)
+
+
+def reduce_found(found: Discovered, options: IngestOptions | None, reducer: ChunkReducer[State]) -> tuple[State, IngestStats]:
+    """Read the logs already discovered in ``found`` (never looked for or at again) and fold
+    their records into ``reducer``'s state, chunk by chunk.
 
     The main thread only plans chunks (a plain file's cuts from short probes; compressed
     files and pipes are read in order, as decompression must be); worker threads read,
     count, decode and reduce them (:func:`~mlmon.ingest.outcome.process_chunk`; polars,
     numpy and ``os.pread`` release the GIL), at most :func:`in_flight_chunks` at a time,
-    and their outcomes merge in input order. A file found inside a directory that cannot
-    be read is skipped and counted; a file named on the command line cannot be skipped.
-    Raises ``InputError`` when nothing is usable.
+    and their outcomes merge in input order. A file found inside a directory
+    (:attr:`Discovered.in_directories`) that cannot be read is skipped and counted; a file
+    named on the command line cannot be skipped. Raises ``InputError`` when nothing is
+    usable, or naming a summary among ``found`` (only ``mlmon.api.inputs`` merges them).
     """
     options = options_of(IngestOptions, options)  # a dict of its fields works too
-    plan = ChunkPlan.of(reducer, options)
     try:
+        refuse_summaries(found)
+        plan = ChunkPlan.of(reducer, options)
         if options.engine == "dask":
             from mlmon.ingest.dask_engine import DaskEngine, reduce_logs_dask
 
-            return reduce_logs_dask(inputs, plan, DaskEngine(options.scheduler))
-        found = discover(inputs)
-        refuse_summaries(found)
+            return reduce_logs_dask(found, plan, DaskEngine(options.scheduler))
         outcome, unreadable = _LocalRead(plan, found).run()
         return finish_outcome(outcome, plan, found, unreadable)
     finally:
-        release(inputs)  # a pipe held for a look but never read (a failure before it)
+        release(found.paths)  # a pipe held for a look but never read (a failure before it)
 
 
 class _LocalRead:

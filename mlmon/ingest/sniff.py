@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from mlmon.errors import InputError
+from mlmon.files import stat_of
 
 STDIN = "-"
 HEAD_BYTES = 8192
@@ -88,12 +89,13 @@ def compression_of(head: bytes) -> str | None:
 def is_regular(path: str) -> bool:
     """Whether ``path`` (not ``-``) names a regular file, through symbolic links: one that
     may be opened again and read at any offset."""
-    if path == STDIN:
-        return False
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
+    return _regular_stat(path) is not None
+
+
+def _regular_stat(path: str) -> os.stat_result | None:
+    """``path``'s :func:`~mlmon.files.stat_of` when it names a regular file (never ``-``)."""
+    info = None if path == STDIN else stat_of(path)
+    return info if info is not None and stat.S_ISREG(info.st_mode) else None
 
 
 def head(path: str) -> bytes:
@@ -130,19 +132,15 @@ def release(paths: Iterable[str]) -> None:
     with _LOCK:
         held = [_HELD.pop(path) for path in paths if path in _HELD]
     for one in held:
-        with contextlib.suppress(OSError):
-            _Replay(b"", one.raw).close()  # standard input stays open
+        _close_unless_stdin(one.raw)
 
 
 def mlmon_kind(path: str) -> str | None:
     """What ``path`` is when it is one of mlmon's own files (:data:`SUMMARY`,
     :data:`PROFILE`, ``an mlmon report (JSON)``, ...), else None (a log, or unreadable)."""
-    if not is_regular(path):
-        return kind_of(head(path))
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
+    info = _regular_stat(path)
+    if info is None:
+        return kind_of(head(path))  # a pipe or FIFO (its held head), or unreadable (None)
     key = (path, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
     if key not in _KINDS:
         if len(_KINDS) >= _KIND_CACHE_SIZE:
@@ -204,8 +202,7 @@ def _held(path: str) -> _Held:
             _HELD[path] = held
             return held
         if held is not None:  # stale: another pipe behind the same name
-            with contextlib.suppress(OSError):
-                _Replay(b"", held.raw).close()
+            _close_unless_stdin(held.raw)
         raw = _open_stream(path)
         try:
             first = _read_ahead(raw, HEAD_BYTES)
@@ -217,11 +214,16 @@ def _held(path: str) -> _Held:
 
 
 def _identity(path: str) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return info.st_dev, info.st_ino
+    info = stat_of(path)
+    return None if info is None else (info.st_dev, info.st_ino)
+
+
+def _close_unless_stdin(stream: BinaryIO) -> None:
+    """Close ``stream``, unless it is standard input, which stays open; a failure to close
+    a stream nobody will read is of no consequence."""
+    if stream is not getattr(sys.stdin, "buffer", None):
+        with contextlib.suppress(OSError):
+            stream.close()
 
 
 def _open_stream(path: str) -> BinaryIO:
@@ -273,8 +275,8 @@ class _Replay(io.RawIOBase):
         return self._rest.readinto(buffer)
 
     def close(self) -> None:
-        if not self.closed and self._rest is not getattr(sys.stdin, "buffer", None):
-            self._rest.close()  # standard input stays open
+        if not self.closed:
+            _close_unless_stdin(self._rest)
         super().close()
 
 

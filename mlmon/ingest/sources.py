@@ -21,7 +21,6 @@ from typing import BinaryIO
 import numpy as np
 
 from mlmon.errors import InputError
-from mlmon.ingest.discovery import Discovered, discover, refuse_summaries  # noqa: F401 - imported from here too
 from mlmon.ingest.sniff import STDIN, compression_of, is_regular, take
 
 CHUNK_BYTES = 8 << 20

@@ -51,7 +51,6 @@ from typing import Any
 from mlmon import __version__
 from mlmon.errors import InputError
 from mlmon.ingest.problems import IngestStats, Problems
-from mlmon.ingest.sniff import SUMMARY, mlmon_kind
 from mlmon.ingest.sources import read_whole
 from mlmon.summary.codec import CodecError, decode, encode
 from mlmon.summary.parts import ReferenceKey, SummarySettings
@@ -77,14 +76,6 @@ class Summary:
     """The mlmon that made it."""
     created: datetime | None = None
     """When it was made (UTC); None until written."""
-
-
-def is_summary(path: str) -> bool:
-    """True when ``path`` (a file, ``-``, a pipe; plain, gzip or xz) opens a JSON object
-    with the key ``mlmon_summary_version`` (:func:`mlmon.ingest.sniff.mlmon_kind`, which
-    reads a pipe's head once and holds it for the reader); unreadable files are left to
-    the log reader."""
-    return mlmon_kind(path) == SUMMARY
 
 
 def dumps(summary: Summary) -> str:

@@ -3,7 +3,7 @@
 Each quantity is a *kind* (:class:`Kind`): how its text parses (``"200ms"``, ``"1%"``,
 ``"15m"``), which typed values it takes (numbers, ``timedelta``), its bounds, and the reason
 it gives for a value it refuses (:class:`BadValue`). The option specs
-(:mod:`mlmon.config.specs`) put a name in front of the reason: the CLI's flag, the config
+(:mod:`mlmon.options`) put a name in front of the reason: the CLI's flag, the config
 file's key or the Python field, so all three say the same thing about the same value.
 """
 
@@ -157,35 +157,44 @@ class Latency(Kind):
 
 
 class Duration(Kind):
-    """A positive ``timedelta``: ``"15m"``, ``"1h"``, ``"1d"``, ``"200ms"``; ``seconds``: a
-    number of seconds too, and the value is given back in seconds (a float)."""
+    """A positive duration: ``"15m"``, ``"1h"``, ``"1d"``, ``"200ms"`` or a ``timedelta``.
+    ``numbers``: a number is a count of seconds too (``no_data``'s levels: ``900`` is 15m);
+    ``seconds``: that, and the value is given back in seconds (a float), not a ``timedelta``."""
 
-    def __init__(self, seconds: bool = False) -> None:
-        self.seconds = seconds
-        self.expected = "a duration such as 15m, 1h or 1d" + (" or a number of seconds" if seconds else "")
+    def __init__(self, seconds: bool = False, numbers: bool = False) -> None:
+        self.seconds, self.numbers = seconds, numbers or seconds
+        self.expected = "a duration such as 15m, 1h or 1d" + (" or a number of seconds" if self.numbers else "")
 
     def from_text(self, text: str) -> timedelta | float:
         match = _DURATION.match(text)
         if not match:
             raise BadValue(f"invalid duration {text!r}: use a number and a unit, e.g. 15m, 1h, 1d")
-        return self._checked(float(match.group(1)) * _DURATION_UNITS[match.group(2).lower()], text)
+        return self._checked(float(match.group(1)), _DURATION_UNITS[match.group(2).lower()], text)
 
     def from_value(self, value: Any) -> timedelta | float:
         if isinstance(value, timedelta):
-            return self._checked(value, show_duration(value))
-        if self.seconds and is_number(value):
-            shown = show_number(value) + "s"
-            if not math.isfinite(value):
-                raise BadValue(f"invalid duration {shown!r}: must be finite")
-            if value <= 0:
-                raise BadValue(f"invalid duration {shown!r}: must be positive")
-            return float(value)
+            return self._checked(1.0, value, show_duration(value))
+        if self.numbers and is_number(value):
+            return self._checked(float(value), timedelta(seconds=1), show_number(value) + "s")
         raise wrong_type(self.expected, value)
 
-    def _checked(self, value: timedelta, text: str) -> timedelta | float:
-        if value <= timedelta(0):
+    def _checked(self, count: float, unit: timedelta, text: str) -> timedelta | float:
+        if not math.isfinite(count):
+            raise BadValue(f"invalid duration {text!r}: must be finite")
+        if count <= 0 or unit <= timedelta(0):
+            raise BadValue(f"invalid duration {text!r}: must be positive")
+        try:
+            value = unit * count
+        except OverflowError:
+            raise BadValue(f"invalid duration {text!r}: too long (at most {timedelta.max.days:,} days)") from None
+        if value <= timedelta(0):  # under a microsecond
             raise BadValue(f"invalid duration {text!r}: must be positive")
         return value.total_seconds() if self.seconds else value
+
+
+def is_duration(text: str) -> bool:
+    """True when ``text`` is written as a duration (a number and a unit, ``6h``), valid or not."""
+    return _DURATION.match(text) is not None
 
 
 class Number(Kind):
@@ -316,26 +325,13 @@ class Names(Kind):
         return split_list(items)
 
 
-def _usage(kind: Kind, text: str) -> Any:
-    try:
-        return kind.from_text(text)
-    except BadValue as bad:
-        raise UsageError(bad.reason if bad.shown is None else f"{bad.shown}: {bad.reason}") from None
-
-
 def parse_duration(text: str) -> timedelta:
-    """Parse ``15m``, ``1h``, ``1d``, ``30s``, ``2w`` into a positive timedelta."""
-    return _usage(Duration(), text)
-
-
-def parse_latency_ms(text: str) -> float:
-    """Parse a latency budget such as ``200ms``, ``0.2s`` or ``150`` (bare numbers are ms)."""
-    return _usage(Latency(), text)
-
-
-def parse_ratio(text: str) -> float:
-    """Parse ``1%`` or ``0.01`` into a fraction in [0, 1]."""
-    return _usage(Ratio(), text)
+    """Parse ``15m``, ``1h``, ``1d``, ``30s``, ``2w`` into a positive timedelta;
+    ``UsageError`` naming the text and the reason."""
+    try:
+        return Duration().from_text(text)  # type: ignore[return-value]
+    except BadValue as bad:
+        raise UsageError(bad.reason) from None
 
 
 def split_list(values: str | Iterable[str] | None) -> tuple[str, ...]:

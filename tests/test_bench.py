@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from mlmon.bench import run_bench
 from mlmon.bench.inputs import npz_feeds, synthetic_feeds
-from mlmon.bench.options import parse_batch_sizes, parse_shapes
+from mlmon.bench.options import BENCH_OPTIONS, parse_shapes
 from mlmon.bench.predict import decode
 from mlmon.bench.result import TensorSpec
 from mlmon.bench.session import bundled_model_path, tensor_specs
@@ -183,12 +183,13 @@ def test_synthetic_inputs_are_seeded_and_typed():
 
 
 def test_option_parsers():
-    assert parse_batch_sizes(["1,8", "32"]) == [1, 8, 32]
-    assert parse_batch_sizes(None) is None
+    batch_sizes = BENCH_OPTIONS["batch_sizes"]
+    assert batch_sizes.parse(["1,8", "32"], "--batch-size") == [1, 8, 32]
+    assert batch_sizes.parse(None, "--batch-size") is None
     assert parse_shapes(["a=1x3x224x224", "b=2"]) == {"a": (1, 3, 224, 224), "b": (2,)}
     for bad in (["0"], ["x"]):
         with pytest.raises(UsageError):
-            parse_batch_sizes(bad)
+            batch_sizes.parse(bad, "--batch-size")
     for bad in (["a"], ["a=1xb"], ["=1"], ["a=0x2"]):
         with pytest.raises(UsageError):
             parse_shapes(bad)

@@ -1,5 +1,5 @@
 """Issue 21 §2e: the Python API checks what the CLI checks. One spec per option
-(``mlmon.config.specs``) serves the flags, the config file and the options classes; every
+(``mlmon.options``, ``mlmon.config.specs``) serves the flags, the config file and the options classes; every
 bad value is refused by all three with the same reason, only the name in front differs
 (``--alpha 1.5: ...``, ``mlmon.toml: rules.prediction_drift.alpha 1.5: ...``,
 ``alpha (--alpha) 1.5: ...``). The oracle is the CLI run through typer's CliRunner."""
@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from mlmon import (
-    AlertRule, CheckOptions, CheckRules, DriftOptions, IngestOptions, ReferenceBuildOptions, ReportOptions, SummaryOptions,
+    AlertRule, CheckOptions, CheckRules, DriftOptions, FiringRule, IngestOptions, ReferenceBuildOptions, ReportOptions, SummaryOptions,
     build_bench_report, build_check, build_drift_report, build_reference, build_report, build_summary,
 )
 from mlmon.cli import app
 from mlmon.config import ConfigFileError, resolve_settings
-from mlmon.config.specs import RULES, TOP_LEVEL, OptionError, OptionTypeError, rule_keys
+from mlmon.config.specs import RULES, TOP_LEVEL, rule_keys
+from mlmon.options import OptionError, OptionTypeError
 from mlmon.errors import UsageError
 
 T0 = 1_762_646_400  # 2025-11-09 00:00 UTC
@@ -202,14 +203,113 @@ def test_strings_typed_values_and_dicts_give_the_same_options(options, expected)
 
 
 def test_a_critical_level_below_the_warning_level_is_refused_as_the_cli_does(runner, log):
-    reason = cli_reason(runner, ["drift", log, "--warning-psi", "0.3", "--critical-psi", "0.2"], "--critical-psi")
+    reason = cli_reason(runner, ["drift", log, "--warning-psi", "0.3", "--critical-psi", "0.2"], "--warning-psi")
+    assert reason == " 0.3 exceeds --critical-psi 0.2"
     with pytest.raises(OptionError) as raised:
         DriftOptions(warning_psi=0.3, critical_psi=0.2)
-    assert str(raised.value) == "critical_psi (--critical-psi)" + reason.replace("--warning-psi", "warning_psi (--warning-psi)")
-    with pytest.raises(OptionError, match=r"^features\.critical_psi .* is below features\.warning_psi"):
+    fields = {"--warning-psi": "warning_psi (--warning-psi)", "--critical-psi": "critical_psi (--critical-psi)"}
+    assert str(raised.value) == fields["--warning-psi"] + reason.replace("--critical-psi", fields["--critical-psi"])
+    with pytest.raises(OptionError, match=r"^features\.warning_psi .* 0\.3 exceeds features\.critical_psi .* 0\.2$"):
         DriftOptions(features={"warning_psi": 0.3, "critical_psi": 0.2})
-    with pytest.raises(OptionError, match=r"^rules\.error_rate: warning \(0\.05\) exceeds critical \(0\.01\)$"):
+    with pytest.raises(OptionError, match=r"^rules\.error_rate: warning 0\.05 exceeds critical 0\.01$"):
         CheckOptions(rules={"error_rate": AlertRule(warning=0.05, critical=0.01)})
+
+
+@pytest.mark.parametrize(
+    ("toml", "python", "message"),
+    [
+        ('[rules.latency_p99]\nwarning = "300ms"\ncritical = "200ms"\n', {"latency_p99": {"warning": "300ms", "critical": "200ms"}},
+         "rules.latency_p99: warning 300ms exceeds critical 200ms"),
+        ("[rules.prediction_drift]\ncritical = 0.005\n", {"prediction_drift": {"critical": 0.005}},
+         "rules.prediction_drift: warning 0.01 (default) exceeds critical 0.005"),
+        ("[rules.confidence_collapse]\nwarning = 0.3\n", {"confidence_collapse": {"warning": 0.3}},
+         "rules.confidence_collapse: warning 0.3 exceeds critical 0.1 (default)"),
+        ('[rules.no_data]\nwarning = "30m"\ncritical = "15m"\n', {"no_data": {"warning": 1800, "critical": "15m"}},
+         "rules.no_data: warning 30m exceeds critical 15m"),
+    ],
+)
+def test_the_config_file_and_check_options_read_a_rule_alike(tmp_path, monkeypatch, toml, python, message):
+    """One reading of ``[rules.NAME]`` (``parse_rule``): the same defaults, units and level rule."""
+    monkeypatch.chdir(tmp_path)
+    Path("mlmon.toml").write_text(toml)
+    with pytest.raises(ConfigFileError) as from_file:
+        resolve_settings({}, {}, Path.cwd())
+    with pytest.raises(OptionError) as from_python:
+        CheckOptions(rules=python)
+    assert str(from_file.value) == f"mlmon.toml: {message}"
+    assert str(from_python.value) == message
+
+
+def test_equal_levels_are_one_tier_and_a_rule_read_from_the_file_equals_the_same_dict(tmp_path, monkeypatch):
+    from mlmon.api.check_rules import rules_from_settings
+
+    monkeypatch.chdir(tmp_path)
+    Path("mlmon.toml").write_text('[rules.latency_p99]\nwarning = "200ms"\ncritical = "200ms"\nfor = 3\n[rules.no_data]\ncritical = 900\n')
+    from_file = CheckOptions(rules=rules_from_settings(resolve_settings({}, {}, Path.cwd()))).rules
+    from_dict = CheckOptions(rules={"latency_p99": {"warning": 0.2 * 1000, "critical": "0.2s", "for": "3"}, "no_data": {"critical": "15m"}}).rules
+    assert from_file.latency_p99 == from_dict.latency_p99 == AlertRule(warning=200.0, critical=200.0, firing=FiringRule(3))
+    assert from_file.no_data.critical == from_dict.no_data.critical == 900.0
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"for": 0}, "rules.latency_p99.for: must be at least 1, got 0"),
+        ({"keep_firing_for": -1}, "rules.latency_p99.keep_firing_for: must be at least 0, got -1"),
+        ({"firing": {"for_windows": 0}}, "rules.latency_p99.for: must be at least 1, got 0"),
+        ({"critcal": "1s"}, "rules.latency_p99.critcal: unknown key (known: enabled, warning, critical, for, keep_firing_for)"),
+        ({"firing": {"for": 2}}, "rules.latency_p99.firing: expected FiringRule or a dict of for_windows and keep_firing_for"),
+    ],
+)
+def test_a_rule_given_as_a_dict_is_checked_as_the_config_file_checks_it(rule, message):
+    with pytest.raises(OptionError) as raised:
+        CheckOptions(rules={"latency_p99": rule})
+    assert str(raised.value).startswith(message)
+
+
+def test_a_rule_without_a_warning_level_keeps_none_and_a_dict_takes_the_defaults():
+    """An ``AlertRule``'s None is no tier (its documented meaning); a key a dict leaves out is
+    the config's default, as a ``[rules.NAME]`` table without it is."""
+    assert CheckOptions(rules={"prediction_drift": AlertRule(critical=0.3)}).rules.prediction_drift.warning is None
+    assert CheckOptions(rules={"prediction_drift": {"critical": 0.3}}).rules.prediction_drift.warning == DriftOptions().warning_psi
+
+
+def test_the_confidence_drop_is_checked_against_the_warning_drop(runner, log):
+    with pytest.raises(OptionError, match=r"^warning_drop \(rules\.confidence_collapse\.warning\) 0\.3 exceeds collapse_drop \(--confidence-drop\) 0\.2$"):
+        DriftOptions(warning_drop=0.3, collapse_drop=0.2)
+    assert DriftOptions(warning_drop=0.2, collapse_drop=0.2).warning_drop == 0.2  # equal: allowed
+    assert DriftOptions(warning_drop=0.5, collapse_drop=math.inf).collapse_drop == math.inf  # no collapse tier
+    Path("mlmon.toml").write_text("[rules.confidence_collapse]\nwarning = 0.08\n")
+    reason = cli_reason(runner, ["drift", log, "--confidence-drop", "0.05"], "rules.confidence_collapse.warning")
+    assert reason == " 0.08 (file mlmon.toml) exceeds --confidence-drop 0.05"
+
+
+def test_none_is_the_default_everywhere():
+    """One behaviour: None takes the default, for options classes and their nested thresholds alike."""
+    assert DriftOptions(alpha=None).alpha == DriftOptions().alpha
+    assert DriftOptions(features={"alpha": None, "min_samples": None}).features == DriftOptions().features
+    assert CheckOptions(rules={"latency_p99": {"for": None, "enabled": None}}).rules.latency_p99 == AlertRule()
+    assert IngestOptions(chunk_bytes=None, max_malformed_share=None) == IngestOptions()
+
+
+def test_the_engine_is_checked_with_a_scheduler_too(runner, log):
+    reason = cli_reason(runner, ["report", log, "--engine", "spark", "--scheduler", "tcp://127.0.0.1:1"], "--engine")
+    with pytest.raises(OptionError) as raised:
+        IngestOptions(engine="spark", scheduler="tcp://127.0.0.1:1")
+    assert str(raised.value) == "engine (--engine)" + reason
+    assert IngestOptions(scheduler="tcp://127.0.0.1:1").engine == "dask"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("0h", "invalid duration '0h': must be positive"), ("-1h", "invalid duration '-1h': must be positive"),
+     ("99999999999w", "invalid duration '99999999999w': too long"), ("9999999w", "invalid duration '9999999w': reaches back before")],
+)
+def test_a_relative_time_is_refused_once_as_a_duration(runner, log, value, reason):
+    """``--since 0h`` is read as ``--window 0h`` is: the value shown once, never a traceback."""
+    assert cli_reason(runner, ["report", log, "--since", value], "--since").startswith(f": {reason}")
+    with pytest.raises(OptionError, match=r"^since \(--since\): " + reason.replace("(", r"\(")):
+        IngestOptions(since=value)
 
 
 @pytest.mark.parametrize(
@@ -316,3 +416,16 @@ def test_a_misspelt_option_gets_a_suggestion():
         build_report("x.log", {"max_eror_rate": "1%"})
     with pytest.raises(OptionTypeError, match=r"ingest: IngestOptions has no option 'sinc' \(did you mean 'since'\?\)"):
         ReportOptions(ingest={"sinc": "6h"})
+
+
+def test_the_options_leaf_and_ingest_import_nothing_above_them():
+    """``mlmon.options`` is a leaf (errors and units only), so ingest's options may use it
+    without reaching the config, the verdicts or the windows (imports point down only)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, mlmon.options, mlmon.ingest.reader, mlmon.ingest.time_options; "
+            "print(sorted(m for m in sys.modules if m.startswith(('mlmon.config', 'mlmon.verdicts', 'mlmon.windows', 'mlmon.api'))))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    source = (Path(__file__).resolve().parents[1] / "mlmon" / "options.py").read_text()
+    assert {line.split()[1] for line in source.splitlines() if line.startswith("from mlmon")} == {"mlmon.errors", "mlmon.units"}

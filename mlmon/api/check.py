@@ -9,7 +9,7 @@ profiles features); the drift statistics and verdicts are ``drift``'s own, and t
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,14 +18,14 @@ from mlmon.analyses.feature_windows import Both
 from mlmon.analyses.ops import OpsReducer, OpsResult
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
 from mlmon.analyses.predictions import PredictionReducer
-from mlmon.api.coerce import Inputs, OptionError, as_inputs, check_fields, checked, options_of
+from mlmon.api.coerce import Inputs, OptionError, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.check_rules import CheckRules, outcomes_of, require_rule_inputs
 from mlmon.config.specs import (
     BY_VERSION, CONFIDENCE_THRESHOLDS, DRIFT_SHARE, DRIFT_THRESHOLDS, EXIT_ON, FEATURE_THRESHOLDS, REFERENCE, RULES, WINDOW,
-    rule_keys,
+    parse_rule,
 )
 from mlmon.ingest.time_options import NOW, parse_moment
-from mlmon.units import Duration
+from mlmon.units import type_name
 from mlmon.verdicts.alerting import AlertRule
 from mlmon.api.drift import DriftOptions, judge_drift
 from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
@@ -34,7 +34,7 @@ from mlmon.errors import UsageError
 from mlmon.api.inputs import open_inputs
 from mlmon.ingest.reader import IngestOptions
 from mlmon.reference.store import load_reference
-from mlmon.verdicts.rules import DEFAULT_EXIT_ON, ExitOn
+from mlmon.verdicts.rules import DEFAULT_EXIT_ON, ExitOn, FiringRule
 from mlmon.windows import MAX_WINDOWS, WindowSpec, time_window_count, window_starts
 
 DEFAULT_WINDOW = WindowSpec(duration=timedelta(hours=1), by_default=True)
@@ -64,8 +64,8 @@ class CheckOptions:
     def __post_init__(self) -> None:
         """Parse and check every field as the CLI and the config file do, through their
         option specs (:mod:`mlmon.config.specs`): strings and typed values alike; ``ingest``
-        and ``rules`` may be dicts, and every level of ``rules`` is checked in its rule's
-        unit. ``OptionError`` (a ``ValueError``) names the field."""
+        and ``rules`` may be dicts, and every rule is read as the config file's
+        (:func:`checked_rules`). ``OptionError`` (a ``ValueError``) names the field."""
         object.__setattr__(self, "ingest", options_of(IngestOptions, self.ingest, "ingest"))
         object.__setattr__(self, "rules", checked_rules(options_of(CheckRules, self.rules, "rules")))
         check_fields(self, CHECK_OPTIONS)
@@ -83,27 +83,50 @@ CHECK_OPTIONS = {"window": WINDOW, "reference": REFERENCE, "exit_on": EXIT_ON, "
 
 
 def checked_rules(rules: CheckRules) -> CheckRules:
-    """``rules`` with every level parsed and checked by its ``[rules.NAME]`` key's spec (a
-    rule may be a dict of ``AlertRule``'s fields), as the config file's are: ms for
-    ``latency_p99``, a ratio for ``error_rate``, PSI, a confidence drop, seconds (or a
-    duration) for ``no_data``; a warning level above the critical one is refused."""
+    """``rules`` with every rule read as the config file's ``[rules.NAME]`` is, by
+    :func:`~mlmon.config.specs.parse_rule`: each level in its rule's unit (ms for
+    ``latency_p99``, a ratio for ``error_rate``, PSI, a confidence drop, seconds or a
+    duration for ``no_data``), ``for`` and ``keep_firing_for``, and a warning level above
+    the critical one refused. A rule is an ``AlertRule`` or a dict of the table's keys
+    (``enabled``, ``warning``, ``critical``, ``for``, ``keep_firing_for``, or ``firing``);
+    a key a dict leaves out takes the config's default, and a level set to None is no
+    level. The statistics (``drift``, ``confidence``, ``features``, ``drift_share``) are
+    checked by their fields' specs."""
     changes: dict[str, object] = {}
     for name in RULES:
-        rule = options_of(AlertRule, getattr(rules, name), f"rules.{name}")
-        keys = rule_keys(name)
-        levels = {}
-        for tier in ("warning", "critical"):
-            spec = keys[tier] if name != "no_data" else replace(keys[tier], kind=Duration(seconds=True))
-            levels[tier] = spec.parse(getattr(rule, tier), f"rules.{name}.{tier}")
-        if levels["warning"] is not None and levels["critical"] is not None and levels["warning"] > levels["critical"]:
-            raise OptionError(f"rules.{name}: warning ({levels['warning']:g}) exceeds critical ({levels['critical']:g})")
-        enabled = keys["enabled"].parse(rule.enabled, f"rules.{name}.enabled")
-        changes[name] = replace(rule, enabled=enabled, **levels)
-    changes["drift"] = checked(rules.drift, DRIFT_THRESHOLDS, "rules.drift")
-    changes["confidence"] = checked(rules.confidence, CONFIDENCE_THRESHOLDS, "rules.confidence")
-    changes["features"] = checked(rules.features, FEATURE_THRESHOLDS, "rules.features")
+        where = f"rules.{name}"
+        values = parse_rule(name, _rule_table(getattr(rules, name), where), where, extras=False)
+        levels = [_seconds(values[tier]) for tier in ("warning", "critical")]
+        changes[name] = AlertRule(values["enabled"], *levels, FiringRule(values["for"], values["keep_firing_for"]))
+    changes["drift"] = check_fields(rules.drift, DRIFT_THRESHOLDS, "rules.drift.", copy=True)
+    changes["confidence"] = check_fields(rules.confidence, CONFIDENCE_THRESHOLDS, "rules.confidence.", copy=True)
+    changes["features"] = check_fields(rules.features, FEATURE_THRESHOLDS, "rules.features.", copy=True)
     changes["drift_share"] = DRIFT_SHARE.parse(rules.drift_share, DRIFT_SHARE.named("rules.drift_share"))
     return replace(rules, **changes)
+
+
+def _rule_table(rule: object, where: str) -> dict[str, object]:
+    """An ``AlertRule`` or a dict as ``[rules.NAME]``'s keys; ``firing`` (a ``FiringRule``
+    or a dict of its fields) as ``for`` and ``keep_firing_for``."""
+    if isinstance(rule, AlertRule):
+        table = {"enabled": rule.enabled, "warning": rule.warning, "critical": rule.critical, "firing": rule.firing}
+    elif isinstance(rule, Mapping):
+        table = dict(rule)
+    else:
+        raise OptionTypeError(f"{where}: expected AlertRule or a dict of its keys, got {type_name(rule)} {rule!r}")
+    firing = table.pop("firing", None)
+    if isinstance(firing, FiringRule):
+        firing = {"for_windows": firing.for_windows, "keep_firing_for": firing.keep_firing_for}
+    if firing is not None:
+        if not isinstance(firing, Mapping) or not set(firing) <= {"for_windows", "keep_firing_for"}:
+            raise OptionTypeError(f"{where}.firing: expected FiringRule or a dict of for_windows and keep_firing_for, got {firing!r}")
+        table.update({"for": firing.get("for_windows"), "keep_firing_for": firing.get("keep_firing_for")})
+    return table
+
+
+def _seconds(level: object) -> object:
+    """``no_data``'s levels as ``CheckRules`` holds them: seconds."""
+    return level.total_seconds() if isinstance(level, timedelta) else level
 
 
 def build_check(inputs: Inputs, options: CheckOptions | None = None, *, required: Collection[str] | None = None) -> CheckReport:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlmon.api.drift_inputs import default_required, require_drift_inputs
 from mlmon.api.results import DriftReport
+from mlmon.config.specs import DRIFT_SHARE
 from mlmon.verdicts.alerting import AlertRule, Judged, RuleOutcome, decide, psi_levels
 from mlmon.verdicts.check_series import (
     error_series,
@@ -37,9 +38,6 @@ if TYPE_CHECKING:
 
 _DRIFT, _CONF, _FEATURES = DriftThresholds(), ConfidenceThresholds(), FeatureDriftThresholds()
 NO_DATA = "no_data"
-DRIFT_SHARE = 0.5
-"""Share of judged features that must drift for the inputs as a whole to drift:
-Evidently's ``drift_share`` default."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ class CheckRules:
     """Confidence's ``min_samples`` and ``low_threshold`` (its levels come from the rule)."""
     features: FeatureDriftThresholds = _FEATURES
     """Feature drift's statistics (its PSI levels come from the rule)."""
-    drift_share: float = DRIFT_SHARE
+    drift_share: float = DRIFT_SHARE.default
     """Share of judged features at a tier for the inputs as a whole to be at it."""
 
     @property

@@ -4,7 +4,7 @@ dict, and inputs given as one path or several.
 ``build_report("logs/")`` reads the directory (a string is one input, never its
 characters); ``build_report(["a.log", Path("b.log.gz")])`` reads both. Options classes
 parse every field from ``__post_init__`` through its option spec
-(:func:`~mlmon.config.specs.check_fields`): ``"1d"``, ``"200ms"``, ``"1%"`` become the
+(:func:`~mlmon.options.check_fields`): ``"1d"``, ``"200ms"``, ``"1%"`` become the
 typed values the CLI's parsers give, and a value the CLI refuses is refused with the CLI's
 reason, the field named first (``alpha (--alpha) 1.5: must be between 0 and 1 (exclusive)``).
 Every twin takes its options as a dict too (:func:`options_of`): ``build_report(logs,
@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from mlmon.config.specs import OptionError, OptionTypeError, check_fields, checked, options_of
+from mlmon.options import OptionError, OptionTypeError, check_fields, check_levels, options_of
 
-__all__ = ["Inputs", "OptionError", "OptionTypeError", "as_inputs", "check_fields", "checked", "options_of"]
+__all__ = ["Inputs", "OptionError", "OptionTypeError", "as_inputs", "check_fields", "check_levels", "options_of"]
 
 Inputs = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 """One path, directory, glob or ``-``, or a sequence of them."""

@@ -15,7 +15,7 @@ import polars as pl
 from mlmon.analyses.class_drift import class_drift
 from mlmon.analyses.feature_windows import Both
 from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
-from mlmon.api.coerce import Inputs, as_inputs, check_fields, checked, options_of
+from mlmon.api.coerce import Inputs, as_inputs, check_fields, check_levels, options_of
 from mlmon.api.drift_inputs import default_required, require_drift_inputs
 from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
 from mlmon.api.results import DriftReport
@@ -31,7 +31,7 @@ from mlmon.verdicts.prediction_drift import judge_prediction_drift, prediction_d
 from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
 from mlmon.config.specs import (
     ALPHA, BY_VERSION, CONFIDENCE_COLUMN, CONFIDENCE_DROP, CRITICAL_PSI, FEATURE_THRESHOLDS, LABEL, LOW_CONFIDENCE,
-    MIN_SAMPLES, PROBA_COLS, REFERENCE, WARNING_DROP, WARNING_PSI, WINDOW, check_levels,
+    MIN_SAMPLES, PROBA_COLS, REFERENCE, WARNING_DROP, WARNING_PSI, WINDOW,
 )
 from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
 
@@ -79,14 +79,18 @@ class DriftOptions:
         (:mod:`mlmon.config.specs`): ``window="1d"``, ``min_samples="200"``,
         ``alpha="0.1%"``, ``critical_psi="0.25"`` and typed values alike; ``ingest`` and
         ``features`` may be dicts. ``OptionError`` (a ``ValueError``) names the field and
-        its flag: ``alpha (--alpha) 1.5: must be between 0 and 1 (exclusive)``."""
+        its flag: ``alpha (--alpha) 1.5: must be between 0 and 1 (exclusive)``. A warning
+        level above its critical one (PSI, the fall of confidence, the features' PSI) is
+        refused, as the config file refuses it."""
         object.__setattr__(self, "ingest", options_of(IngestOptions, self.ingest, "ingest"))
         features = options_of(FeatureDriftThresholds, self.features, "features")
-        object.__setattr__(self, "features", checked(features, FEATURE_THRESHOLDS, "features"))
-        warning, critical = (FEATURE_THRESHOLDS[k].named(f"features.{k}") for k in ("warning_psi", "critical_psi"))
-        check_levels(self.features.warning_psi, self.features.critical_psi, warning, critical)
+        object.__setattr__(self, "features", check_fields(features, FEATURE_THRESHOLDS, "features.", copy=True))
         check_fields(self, DRIFT_OPTIONS)
-        check_levels(self.warning_psi, self.critical_psi, WARNING_PSI.named("warning_psi"), CRITICAL_PSI.named("critical_psi"))
+        pairs = ((self, "", DRIFT_OPTIONS, "warning_psi", "critical_psi"), (self, "", DRIFT_OPTIONS, "warning_drop", "collapse_drop"),
+                 (self.features, "features.", FEATURE_THRESHOLDS, "warning_psi", "critical_psi"))
+        for owner, prefix, specs, warning, critical in pairs:  # as the config file's [rules.*]
+            names = (specs[warning].named(prefix + warning), specs[critical].named(prefix + critical))
+            check_levels(getattr(owner, warning), getattr(owner, critical), names=names)
 
 
 DRIFT_OPTIONS = {

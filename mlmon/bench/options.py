@@ -1,8 +1,8 @@
 """Choices and option parsing for ``mlmon bench`` (cheap to import: no numpy, no onnxruntime).
 
 Every option with a value to check has its spec in :data:`BENCH_OPTIONS` (kinds from
-:mod:`mlmon.units`, specs as :mod:`mlmon.config.specs` makes them): the CLI and the Python
-twin ``build_bench_report`` parse through the same one."""
+:mod:`mlmon.units`, specs as :mod:`mlmon.options` makes them): the CLI, the Python twin
+``build_bench_report`` and ``run_bench`` parse through the same one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import enum
 from collections.abc import Iterable
 from typing import Any
 
-from mlmon.config.specs import OptionSpec
+from mlmon.options import OptionSpec
 from mlmon.errors import UsageError
 from mlmon.units import BadValue, Choice, Count, Duration, Kind, Latency, Names, split_list, wrong_type
 
@@ -82,24 +82,17 @@ keyword arguments (``run_bench``'s, and the budget) and the flags that set them.
 
 def bench_options(values: dict[str, Any], flags: bool = False) -> dict[str, Any]:
     """``values`` with every option of :data:`BENCH_OPTIONS` parsed and checked: the CLI's
-    strings and typed values alike. ``OptionError`` names the keyword and its flag
-    (``warmup (--warmup): must be at least 0, got -1``), or the flag alone (``flags``)."""
+    strings and typed values alike; None is the default. ``OptionError`` names the keyword
+    and its flag (``warmup (--warmup): must be at least 0, got -1``), or the flag alone
+    (``flags``)."""
     out = dict(values)
     for key, spec in BENCH_OPTIONS.items():
         if key in out:
             parsed = spec.parse(out[key], spec.flag if flags else spec.named(key))  # type: ignore[arg-type]
-            out[key] = list(parsed) if key == "providers" and parsed is not None else parsed
+            out[key] = (list(parsed) or None) if key == "providers" and parsed is not None else parsed  # none named: the default
     if isinstance(out.get("shapes"), (str, list, tuple)):
         out["shapes"] = parse_shapes([out["shapes"]] if isinstance(out["shapes"], str) else list(out["shapes"]))
     return out
-
-
-def parse_batch_sizes(values: Iterable[str] | None) -> list[int] | None:
-    """``--batch-size 1,8 --batch-size 32`` -> ``[1, 8, 32]``; None when not given."""
-    try:
-        return BatchSizes().from_value(list(values or ()))
-    except BadValue as bad:
-        raise UsageError(bad.reason) from None
 
 
 def parse_shapes(values: Iterable[str] | None) -> dict[str, tuple[int, ...]]:

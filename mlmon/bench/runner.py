@@ -14,7 +14,7 @@ import numpy as np
 from mlmon.bench import inputs as inputs_mod
 from mlmon.bench.logfile import LogWriter, check_log_path
 from mlmon.files import refuse_overwriting
-from mlmon.bench.options import GraphOptimization
+from mlmon.bench.options import GraphOptimization, bench_options
 from mlmon.bench.predict import (
     PredictionChoice,
     check_output_names,
@@ -46,23 +46,18 @@ DEFAULT_DURATION_S = 2.0
 """Timed seconds per configuration when neither ``iterations`` nor ``duration_s`` is given."""
 
 
-def _check_options(warmup: int, iterations: int | None, duration_s: float | None, concurrency: int,
-                   shapes: Mapping[str, Any] | None, input_path: Any) -> float | None:
-    if iterations is not None and duration_s is not None:
+def _check_options(options: dict[str, Any], shapes: Mapping[str, Any] | None, input_path: Any) -> dict[str, Any]:
+    """``options`` (``run_bench``'s keyword arguments) parsed and checked by their specs
+    (:data:`mlmon.bench.options.BENCH_OPTIONS`, the CLI's), and the pairs that exclude each
+    other refused; ``duration_s`` is :data:`DEFAULT_DURATION_S` when no stop is given."""
+    options = bench_options(options)
+    if options["iterations"] is not None and options["duration_s"] is not None:
         raise UsageError("give --iterations or --duration, not both")
-    if iterations is not None and iterations < 1:
-        raise UsageError(f"invalid --iterations {iterations}: must be at least 1")
-    if duration_s is not None and not duration_s > 0:
-        raise UsageError(f"invalid --duration {duration_s:g}s: must be positive")
-    if warmup < 0:
-        raise UsageError(f"invalid --warmup {warmup}: must be 0 or more")
-    if concurrency < 1:
-        raise UsageError(f"invalid --concurrency {concurrency}: must be at least 1")
     if shapes and input_path is not None:
         raise UsageError("give --shape or --input, not both (an --input file fixes the shapes)")
-    if iterations is None and duration_s is None:
-        return DEFAULT_DURATION_S
-    return duration_s
+    if options["iterations"] is None and options["duration_s"] is None:
+        options["duration_s"] = DEFAULT_DURATION_S
+    return options
 
 
 def _predictions(predictions: bool, label_output: str | None, proba_output: str | None) -> dict[str, Any]:
@@ -215,23 +210,24 @@ def run_bench(
     failing ``session.run``, and ``OutputError`` when ``log`` cannot be written (checked
     before the model loads where the system lets it show).
     """
-    duration_s = _check_options(warmup, iterations, duration_s, concurrency, shapes, input_path)
+    o = _check_options(dict(batch_sizes=batch_sizes, warmup=warmup, iterations=iterations, duration_s=duration_s, threads=threads,
+                            concurrency=concurrency, providers=providers, graph_optimization=graph_optimization, seed=seed), shapes, input_path)
     chosen = _predictions(predictions, label_output, proba_output)
     _check_log(log, model, input_path)
-    optimization = GraphOptimization(graph_optimization)
-    provider_list = resolve_providers(providers)
+    optimization = GraphOptimization(o["graph_optimization"])
+    provider_list = resolve_providers(o["providers"])
     path = bundled_model_path() if model is None else Path(model)
-    session, load_ms = load_session(path, provider_list, threads, optimization)
-    info = _model_info(session, path, model is None, load_ms, optimization, threads)
+    session, load_ms = load_session(path, provider_list, o["threads"], optimization)
+    info = _model_info(session, path, model is None, load_ms, optimization, o["threads"])
     check_output_names(info.outputs, label_output, proba_output)
     base_feed = None if input_path is None else inputs_mod.load_npz(Path(input_path), info.inputs)
     writer = None if log is None else LogWriter(Path(log), info.name)
-    configs = _run_configs(session, info, (_feeds(info, base_feed, b, shapes, seed) for b in (batch_sizes or [None])),
-                           writer, chosen, warmup=warmup, iterations=iterations, duration_s=duration_s,
-                           concurrency=concurrency)
+    feed_sets = (_feeds(info, base_feed, b, shapes, o["seed"]) for b in (o["batch_sizes"] or [None]))
+    configs = _run_configs(session, info, feed_sets, writer, chosen, warmup=o["warmup"], iterations=o["iterations"],
+                           duration_s=o["duration_s"], concurrency=o["concurrency"])
     return BenchResult(
-        model=info, configs=tuple(configs), warmup=warmup, iterations=iterations,
-        duration_s=None if iterations is not None else duration_s, seed=seed,
+        model=info, configs=tuple(configs), warmup=o["warmup"], iterations=o["iterations"],
+        duration_s=None if o["iterations"] is not None else o["duration_s"], seed=o["seed"],
         input_source="synthetic" if input_path is None else str(input_path),
         log_path=None if writer is None else str(writer.path),
         log_records=0 if writer is None else writer.records,

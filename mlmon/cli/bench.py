@@ -14,7 +14,6 @@ from mlmon.bench.options import GraphOptimization, bench_options, parse_shapes
 from mlmon.cli.boundary import finish, handle_errors, say_wrote
 from mlmon.cli.options import Color, Format, Output
 from mlmon.render import OutputFormat
-from mlmon.units import split_list
 from mlmon.verdicts.findings import Severity
 
 LabelOutput = Annotated[Optional[str], typer.Option(
@@ -85,10 +84,10 @@ def bench_command(
     """
     from mlmon.api.bench import build_bench_report
 
-    counts = {"warmup": warmup, "iterations": iterations, "threads": threads, "concurrency": concurrency, "seed": seed}
+    given = {"warmup": warmup, "iterations": iterations, "threads": threads, "concurrency": concurrency, "seed": seed, "providers": providers}
     report = build_bench_report(
-        model, **_parsed(batch_size, duration, p99_budget, log, force, counts), shapes=parse_shapes(shape), input_path=input_file,
-        providers=list(split_list(providers)) or None, graph_optimization=graph_optimization, log=log,
+        model, **_parsed(batch_size, duration, p99_budget, log, force, given), shapes=parse_shapes(shape), input_path=input_file,
+        graph_optimization=graph_optimization, log=log,
         label_output=label_output, proba_output=proba_output, predictions=not no_predictions)
     _say(report, log)
     finish(report, output_format, output=output, color=color)
@@ -103,11 +102,11 @@ def _say(report: Any, log: Optional[Path]) -> None:
 
 
 def _parsed(batch_size: Optional[List[str]], duration: Optional[str], p99_budget: Optional[str], log: Optional[Path], force: bool,
-            counts: dict) -> dict:
+            given: dict) -> dict:
     """The options whose errors must name their flags, parsed and checked by their specs
     (``mlmon.bench.options.BENCH_OPTIONS``, the Python twin's too); ``--log`` checked for ``--force``."""
     from mlmon.bench.logfile import refuse_existing_log
 
     if log is not None and not force:
         refuse_existing_log(log)
-    return bench_options({"batch_sizes": batch_size, "duration_s": duration, "p99_budget_ms": p99_budget, **counts}, flags=True)
+    return bench_options({"batch_sizes": batch_size, "duration_s": duration, "p99_budget_ms": p99_budget, **given}, flags=True)

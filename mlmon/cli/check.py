@@ -9,8 +9,8 @@ import typer
 
 from mlmon.cli.boundary import finish, handle_errors
 from mlmon.cli.required import required_checks
-from mlmon.cli.options import Color, ConfigPath, Engine, Scheduler, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, complete_choices, ingest_options
-from mlmon.cli.settings import FailOnSetting, fail_on_from, field_options
+from mlmon.cli.options import Color, ConfigPath, Engine, Scheduler, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, ingest_options
+from mlmon.cli.settings import ExitOnSetting, FailOnSetting, fail_on_from, field_options
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
 
@@ -26,7 +26,7 @@ def check_command(
     format: Format = OutputFormat.TERMINAL,
     output: Output = None,
     fail_on: FailOnSetting = None,
-    exit_on: Annotated[Optional[str], typer.Option("--exit-on", metavar="last|any", autocompletion=complete_choices("last", "any"), help="Verdict from the last judged window (last: firing now, for cron) or any window (any: for CI) (config: exit_on; default last).")] = None,
+    exit_on: ExitOnSetting = None,
     max_silence: Annotated[Optional[str], typer.Option("--max-silence", metavar="DURATION", help="Critical when the last record is older than this at the time of the run, e.g. 15m (config: max_silence).")] = None,
     min_samples: Annotated[Optional[str], typer.Option(metavar="N", help="Fewer predictions or feature values in a window: unknown (config: min_samples; default 200).")] = None,
     field: Field = None,

@@ -13,7 +13,6 @@ import typer
 
 from mlmon.errors import OutputError
 from mlmon.files import file_identity, refuse_overwriting, replace_file
-from mlmon.ingest.discovery import files_read
 from mlmon.render import OutputFormat, render
 from mlmon.render.nagios import UNKNOWN, nagios_state
 from mlmon.verdicts.findings import Severity, exit_code
@@ -90,6 +89,8 @@ def refuse_overwriting_inputs(arguments: dict[str, Any]) -> None:
     targets = {file_identity(path) for path in outputs.values() if path is not None and str(path) != "-"} - {None}
     if not targets:
         return
+    from mlmon.ingest.discovery import files_read  # lazily: it loads the sniffer (lzma, threads), off --help's path
+
     inputs: list[tuple[str, Any]] = []
     for name in LOG_ARGUMENTS:
         inputs.extend(("the input", path) for path in files_read([str(item) for item in arguments.get(name) or []]))

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from mlmon.options import ENGINE, ENGINES, MAX_MALFORMED, SCHEDULER
 from mlmon.render import OutputFormat
 
 if TYPE_CHECKING:
-    from mlmon.config.specs import OptionSpec
     from mlmon.ingest.reader import IngestOptions
+    from mlmon.options import OptionSpec
 
 class ColorMode(str, enum.Enum):
     """``--color``: ANSI colours ``auto`` (a terminal, and no ``NO_COLOR``), ``always`` or
@@ -39,10 +40,9 @@ Until = Annotated[Optional[str], typer.Option(metavar="TIME", help="Only records
 ConfigPath = Annotated[Optional[str], typer.Option("--config", metavar="PATH", help="This config file, not mlmon.toml or [tool.mlmon] found from here (also MLMON_CONFIG).")]
 Field = Annotated[Optional[list[str]], typer.Option("--field", metavar="NAME=PATH", help="Read a field from a JSON path: latency_ms=timings.total_ms, features.region=ctx.region (repeatable).")]
 MaxMalformed = Annotated[str, typer.Option("--max-malformed", metavar="SHARE", help="Exit 2 when more than this share of lines is unusable, e.g. 5% or 0.05.")]
-FailOn = Annotated[str, typer.Option("--fail-on", metavar="warning|critical", autocompletion=complete_choices("warning", "critical"), help="Lowest severity that makes the exit code 1: warning or critical.")]
 Features = Annotated[Optional[str], typer.Option("--features", metavar="NAME[,NAME...]", help="Top-level fields to read as input features too, comma-separated (features is always read).")]
 Color = Annotated[Optional[ColorMode], typer.Option("--color", case_sensitive=False, show_default=False, help="ANSI colours: auto (a terminal, unless NO_COLOR is set), always or never.")]
-Engine = Annotated[Optional[str], typer.Option("--engine", metavar="local|dask", autocompletion=complete_choices("local", "dask"), help="Reduce the logs here (local) or on Dask (pip install \"mlmon[dask]\"); same results.")]
+Engine = Annotated[Optional[str], typer.Option("--engine", metavar="|".join(ENGINES), autocompletion=complete_choices(*ENGINES), help="Reduce the logs here (local) or on Dask (pip install \"mlmon[dask]\"); same results.")]
 Scheduler = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask); workers read the same paths.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or 'wrote FILE' line on stderr (warnings and errors still show).")]
 
@@ -59,7 +59,6 @@ def ingest_options(
 ) -> IngestOptions:
     """The ingest options of the shared flags; a relative ``--since``/``--until`` counts back
     from ``now`` (default: the current time)."""
-    from mlmon.config.specs import ENGINE, MAX_MALFORMED, SCHEDULER
     from mlmon.ingest.fields import parse_field_options
     from mlmon.ingest.reader import IngestOptions
     from mlmon.ingest.time_options import check_order
@@ -73,7 +72,7 @@ def ingest_options(
         until=end,
         max_malformed_share=parse_flag(MAX_MALFORMED, max_malformed),
         features=features,
-        engine=parse_flag(ENGINE, engine or "local"),
+        engine=parse_flag(ENGINE, engine),
         scheduler=parse_flag(SCHEDULER, scheduler),
     )
 

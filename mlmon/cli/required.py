@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mlmon.cli.settings import DRIFT_RULES
 from mlmon.config.schema import DEFAULT_SOURCE
 from mlmon.verdicts.registry import Check
 
@@ -20,16 +21,11 @@ def required_checks(settings: Settings, *, features_named: bool, confidence_flag
     ``--low-confidence``) or levels set in ``[rules.confidence_collapse]``. A rule left at
     its defaults is judged where the logs allow, not required (``drift`` still refuses
     logs that give it nothing to compare, ``mlmon.api.drift_inputs``)."""
-    required = set()
-    for check, asked in (
-        (Check.PREDICTION_DRIFT, False),
-        (Check.FEATURE_DRIFT, features_named),
-        (Check.CONFIDENCE_COLLAPSE, confidence_flags),
-    ):
-        rule = settings.rule(check.value)
-        if rule.enabled.value and (asked or _set_in_file(rule)):
-            required.add(check.value)
-    return frozenset(required)
+    asked = {Check.FEATURE_DRIFT: features_named, Check.CONFIDENCE_COLLAPSE: confidence_flags}
+    rules = {check: settings.rule(check.value) for check in DRIFT_RULES}
+    return frozenset(
+        check.value for check, rule in rules.items() if rule.enabled.value and (asked.get(check, False) or _set_in_file(rule))
+    )
 
 
 def _set_in_file(rule) -> bool:

@@ -17,8 +17,11 @@ import typer
 
 from mlmon.cli.options import complete_choices, parse_flag
 from mlmon.config import RuleSettings, Settings, load_settings
-from mlmon.config.specs import ALPHA, CONFIDENCE_DROP, CRITICAL_PSI, LOW_CONFIDENCE, MAX_ERROR_RATE, P99_BUDGET, WARNING_PSI, OptionSpec, check_levels
-from mlmon.errors import UsageError
+from mlmon.config.specs import (
+    ALPHA, CONFIDENCE_DROP, CRITICAL_PSI, EXIT_ON_VALUES, FAIL_ON_VALUES, LOW_CONFIDENCE, MAX_ERROR_RATE, P99_BUDGET, WARNING_DROP,
+    WARNING_PSI,
+)
+from mlmon.options import OptionSpec, check_levels, show_level
 from mlmon.verdicts.alerting import psi_levels
 from mlmon.verdicts.findings import Severity
 from mlmon.verdicts.registry import Check, FeatureDriftThresholds
@@ -30,8 +33,10 @@ if TYPE_CHECKING:
     from mlmon.api.results import DriftReport
     from mlmon.ingest.reader import IngestOptions
 
-FailOnSetting = Annotated[Optional[str], typer.Option("--fail-on", metavar="warning|critical", autocompletion=complete_choices("warning", "critical"), help="Lowest severity that exits 1 (config: fail_on; MLMON_FAIL_ON).", show_default="critical")]
+FailOnSetting = Annotated[Optional[str], typer.Option("--fail-on", metavar="|".join(FAIL_ON_VALUES), autocompletion=complete_choices(*FAIL_ON_VALUES), help="Lowest severity that exits 1 (config: fail_on; MLMON_FAIL_ON).", show_default="critical")]
 """``--fail-on`` as a setting: None when not given, so the environment and the file can set it."""
+ExitOnSetting = Annotated[Optional[str], typer.Option("--exit-on", metavar="|".join(EXIT_ON_VALUES), autocompletion=complete_choices(*EXIT_ON_VALUES), help="Verdict from the last judged window (last: firing now, for cron) or any window (any: for CI) (config: exit_on; default last).")]
+"""``check``'s ``--exit-on`` as a setting (None when not given)."""
 
 DRIFT_RULES = (Check.PREDICTION_DRIFT, Check.CONFIDENCE_COLLAPSE, Check.FEATURE_DRIFT)
 """The rules ``drift`` judges; ``enabled = false`` on one drops its findings."""
@@ -120,12 +125,13 @@ def drift_options_from(
     confidence = settings.rule(Check.CONFIDENCE_COLLAPSE.value)
     thresholds = parse_threshold_flags(thresholds)
     warning, critical = _psi_levels(prediction, thresholds.get("warning_psi"), thresholds.get("critical_psi"))
-    _check_psi_order(prediction, thresholds.get("warning_psi"), thresholds.get("critical_psi"), warning, critical)
+    _check_levels(prediction, (WARNING_PSI, CRITICAL_PSI), (thresholds.get("warning_psi"), thresholds.get("critical_psi")), (warning, critical))
+    drop = _first(thresholds.get("confidence_drop"), confidence.critical.value)
+    _check_levels(confidence, (WARNING_DROP, CONFIDENCE_DROP), (None, thresholds.get("confidence_drop")), (confidence.warning.value, drop))
     return DriftOptions(
         reference=_first(reference, settings.reference.value), ingest=ingest, window=window_from(settings),
         min_samples=prediction.extra("min_samples"), alpha=_first(thresholds.get("alpha"), prediction.extra("alpha")),
-        warning_psi=warning, critical_psi=critical,
-        collapse_drop=_first(thresholds.get("confidence_drop"), confidence.critical.value), warning_drop=confidence.warning.value,
+        warning_psi=warning, critical_psi=critical, collapse_drop=drop, warning_drop=confidence.warning.value,
         low_confidence=_first(thresholds.get("low_confidence"), confidence.extra("low_confidence")),
         features=feature_thresholds_from(settings), **raw_reference,
     )
@@ -142,21 +148,22 @@ messages of the config file's keys and of ``DriftOptions``' fields."""
 def parse_threshold_flags(thresholds: dict[str, str | float | None]) -> dict[str, float | None]:
     """Each threshold flag's text (None: not given) through its spec; ``UsageError``
     (exit 2) naming the first flag refused: ``--alpha 1.5: must be between 0 and 1 (exclusive)``."""
-    return {key: parse_flag(THRESHOLD_FLAGS[key], value) if key in THRESHOLD_FLAGS else value for key, value in thresholds.items()}
+    return {key: parse_flag(THRESHOLD_FLAGS[key], value) for key, value in thresholds.items()}
 
 
-def _check_psi_order(rule: RuleSettings, warning_flag: float | None, critical_flag: float | None, warning: float, critical: float) -> None:
-    """A critical PSI below the warning PSI in effect, when a flag set either, is a usage
-    error naming the flag and where the other level came from."""
-    if critical >= warning or (warning_flag is None and critical_flag is None):
+def _check_levels(rule: RuleSettings, specs: tuple[OptionSpec, OptionSpec], flags: tuple[Any, Any], levels: tuple[Any, Any]) -> None:
+    """The levels in effect (``levels``: warning, critical) when a flag set either
+    (``flags``), by the rule every pair follows (:func:`~mlmon.options.check_levels`): each
+    level named by its flag (else its config key), and where it came from when no flag
+    gave it: ``--warning-psi 0.01 (default) exceeds --critical-psi 0.005``."""
+    if flags == (None, None):
         return
-    if critical_flag is not None and warning_flag is not None:
-        check_levels(warning, critical, WARNING_PSI.flag, CRITICAL_PSI.flag)  # type: ignore[arg-type]
-    if critical_flag is not None:
-        where = rule.warning.source
-        raise UsageError(f"--critical-psi {critical:g} is below the warning PSI {warning:g} ({where}): lower --warning-psi too")
-    where = rule.critical.source
-    raise UsageError(f"--warning-psi {warning:g} is above the critical PSI {critical:g} ({where}): raise --critical-psi too")
+    names = tuple(spec.flag or spec.config for spec in specs)
+    shown = tuple(
+        None if flag is not None or level is None else f"{show_level(level)} ({setting.source})"
+        for flag, level, setting in zip(flags, levels, (rule.warning, rule.critical))
+    )
+    check_levels(*levels, names=names, shown=shown)  # type: ignore[arg-type]
 
 
 def without_disabled(report: DriftReport, settings: Settings) -> DriftReport:

@@ -33,7 +33,8 @@ from mlmon.config.schema import (
     Settings,
     as_string,
 )
-from mlmon.config.specs import OptionSpec, rule_keys
+from mlmon.config.specs import parse_rule
+from mlmon.options import OptionSpec
 
 CONFIG_NAME = "mlmon.toml"
 PYPROJECT = "pyproject.toml"
@@ -163,19 +164,11 @@ def _fields(file: ConfigFile | None) -> tuple[tuple[str, Setting[str]], ...]:
 
 
 def _rule(file: ConfigFile | None, name: str, table: Mapping[str, Any]) -> RuleSettings:
-    keys = rule_keys(name)
-    unknown = [k for k in table if k not in keys]
-    if file is not None and unknown:
-        raise file.error(f"rules.{name}.{unknown[0]}", f"unknown key (known: {', '.join(keys)})")
-    got: dict[str, Setting[Any]] = {}
-    for key, spec in keys.items():
-        if file is not None and key in table:
-            got[key] = Setting(_validate(file, f"rules.{name}.{key}", spec, table[key]), file.source)
-        else:
-            got[key] = Setting(spec.default, DEFAULT_SOURCE)
-    warning, critical = got["warning"].value, got["critical"].value
-    if file is not None and warning is not None and critical is not None and warning > critical:
-        raise file.error(f"rules.{name}", f"warning ({table.get('warning', warning)}) exceeds critical ({table.get('critical', critical)})")
+    """``[rules.NAME]``, every key parsed by :func:`~mlmon.config.specs.parse_rule` (the
+    reading ``CheckOptions``' rules get too); a key the file does not set is the default."""
+    where = f"{file.shown}: {file.prefix}rules.{name}" if file is not None else f"rules.{name}"
+    values = parse_rule(name, table, where, ConfigFileError)
+    got = {key: Setting(value, file.source if file is not None and key in table else DEFAULT_SOURCE) for key, value in values.items()}
     return RuleSettings(
         name, got["enabled"], got["warning"], got["critical"], got["for"], got["keep_firing_for"],
         tuple((key, got[key]) for key, _ in RULES[name].extras),

@@ -14,15 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from mlmon.config.specs import EXIT_ON_VALUES, FAIL_ON_VALUES, RULES, TOP_LEVEL  # noqa: F401 - RULES re-exported
+from mlmon.config.specs import EXIT_ON_VALUES, RULES, TOP_LEVEL  # noqa: F401 - RULES re-exported
 from mlmon.errors import ConfigError, UsageError
 from mlmon.units import show_duration, type_name
 from mlmon.windows import WindowSpec
 
 T = TypeVar("T")
 
-FAIL_ON = FAIL_ON_VALUES
-"""Values of ``fail_on``: the lowest severity that makes the exit code 1."""
 EXIT_ON = EXIT_ON_VALUES
 """Values of ``exit_on``; the same as ``mlmon.verdicts.rules.ExitOn``'s."""
 DEFAULT_SOURCE = "default"
@@ -119,9 +117,6 @@ passes :meth:`Settings.field_options` to ``parse_field_options``."""
 
 # --- the schema ------------------------------------------------------------------------------
 
-
-RULE_COMMON = ("enabled", "warning", "critical", "for", "keep_firing_for")
-"""Keys every rule accepts, before its extras (:func:`mlmon.config.specs.rule_keys`)."""
 
 TABLES = ("fields", "rules")
 """Top-level tables; file-only (no flag or environment variable sets them)."""

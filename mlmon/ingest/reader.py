@@ -16,7 +16,7 @@ from datetime import datetime
 
 import polars as pl
 
-from mlmon.config.specs import options_of
+from mlmon.options import options_of
 from mlmon.errors import InputError
 from mlmon.ingest.needs import ChunkReducer, Needs, State
 from mlmon.ingest.outcome import EMPTY, ChunkOutcome, ChunkPlan, Hints, finish_outcome, merge_outcomes, process_chunk

@@ -1,9 +1,9 @@
 """The CLI's strings in :class:`~mlmon.ingest.reader.IngestOptions`: ``since``/``until`` as
 ``--since`` reads them, ``max_malformed_share="5%"``, ``fields=["latency_s=t.total"]`` (``--field``),
 ``features="region,device"``. Every field goes through its option spec
-(:mod:`mlmon.config.specs`; the times' specs are here, since reading a timestamp needs
-polars), so ``IngestOptions`` refuses what the flags refuse, with the same reason. Cheap to
-import: polars loads only when a time is parsed."""
+(:data:`mlmon.options.INGEST_FIELDS`; the times' specs are here, since reading a timestamp
+needs polars), so ``IngestOptions`` refuses what the flags refuse, with the same reason.
+Cheap to import: polars loads only when a time is parsed."""
 
 from __future__ import annotations
 
@@ -12,21 +12,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from mlmon.config.specs import (
-    ALLOW_NO_RECORDS, CHUNK_BYTES, ENGINE, ENGINES, FEATURES, MAX_MALFORMED, SCHEDULER, OptionError, OptionSpec, OptionTypeError,
-)
-from mlmon.errors import UsageError
-from mlmon.units import BadValue, Kind, is_number, parse_duration, show_number, wrong_type
+from mlmon.options import INGEST_FIELDS, OptionError, OptionSpec, OptionTypeError, check_fields
+from mlmon.units import BadValue, Duration, Kind, is_duration, is_number, show_number, wrong_type
 
-__all__ = ["ENGINES", "NOW", "SINCE", "UNTIL", "Moment", "check_order", "coerce_ingest_options", "parse_moment", "parse_time"]
-
-RELATIVE_TIME = re.compile(r"\s*\d+(?:\.\d+)?\s*(ms|s|sec|m|min|h|d|w)\s*", re.IGNORECASE)
-"""A duration before now (``6h``, ``30m``, ``2d``): what an hourly cron job passes."""
+__all__ = ["NOW", "SINCE", "UNTIL", "Moment", "check_order", "coerce_ingest_options", "parse_moment", "parse_time"]
 
 
 class Moment(Kind):
     """A point in time: ISO-8601, a date, epoch seconds (naive is UTC), a duration before
-    ``now`` (``6h``; default: the current time), or a ``datetime`` (naive is UTC)."""
+    ``now`` (``6h``, what an hourly cron job passes; default: the current time; refused as
+    ``--window``'s are), or a ``datetime`` (naive is UTC)."""
 
     expected = "a time such as 2026-11-12T00:00Z, epoch seconds or 6h (before now)"
 
@@ -34,12 +29,11 @@ class Moment(Kind):
         self.now = now
 
     def from_text(self, text: str) -> datetime:
-        shown = repr(text)
-        if RELATIVE_TIME.fullmatch(text):
+        if is_duration(text):
             try:
-                return (self.now or datetime.now(UTC)) - parse_duration(text)
-            except UsageError as error:
-                raise BadValue(str(error), shown) from None
+                return (self.now or datetime.now(UTC)) - Duration().from_text(text)  # type: ignore[operator]
+            except OverflowError:
+                raise BadValue(f"invalid duration {text!r}: reaches back before the year 1") from None
         import polars as pl
 
         from mlmon.ingest.timestamps import parse_timestamps
@@ -50,7 +44,7 @@ class Moment(Kind):
         value = re.sub(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)(?=$|Z|[+-]\d\d:?\d\d$)", r"\1:00", value)  # minutes without seconds
         parsed = parse_timestamps(pl.Series([value], dtype=pl.String))[0]
         if parsed is None:
-            raise BadValue("not a timestamp (use ISO-8601 such as 2026-11-12T00:00Z, epoch seconds, or a duration before now such as 6h)", shown)
+            raise BadValue("not a timestamp (use ISO-8601 such as 2026-11-12T00:00Z, epoch seconds, or a duration before now such as 6h)", repr(text))
         return parsed
 
     def from_value(self, value: Any) -> datetime:
@@ -94,23 +88,18 @@ def coerce_ingest_options(options: Any) -> None:
     """Parse and check every field of a frozen ``IngestOptions`` in place: the CLI's strings
     and typed values alike, through the fields' specs. Raises ``OptionError`` (a
     ``UsageError`` and a ``ValueError``) naming the field and its flag:
-    ``max_malformed_share (--max-malformed) ...``, or ``since`` not before ``until``."""
+    ``max_malformed_share (--max-malformed) ...``, or ``since`` not before ``until``. A
+    ``scheduler`` implies ``engine="dask"``; ``engine`` is checked all the same."""
     now = datetime.now(UTC)
     names = SINCE.named("since"), UNTIL.named("until")
     since = parse_moment(SINCE, options.since, names[0], now)
     until = parse_moment(UNTIL, options.until, names[1], now)
     check_order(since, until, (options.since, options.until), names)
-    values = {
-        "since": since, "until": until, "fields": _fields(options.fields),
-        "features": FEATURES.parse(() if options.features is None else options.features, FEATURES.named("features")),
-        "max_malformed_share": MAX_MALFORMED.parse(options.max_malformed_share, MAX_MALFORMED.named("max_malformed_share")),
-        "chunk_bytes": CHUNK_BYTES.parse(options.chunk_bytes, "chunk_bytes"),
-        "allow_no_records": ALLOW_NO_RECORDS.parse(options.allow_no_records, "allow_no_records"),
-        "scheduler": SCHEDULER.parse(options.scheduler, SCHEDULER.named("scheduler")),
-    }
-    values["engine"] = "dask" if values["scheduler"] else ENGINE.parse(options.engine, ENGINE.named("engine"))
-    for name, value in values.items():
+    check_fields(options, INGEST_FIELDS)
+    for name, value in (("since", since), ("until", until), ("fields", _fields(options.fields))):
         object.__setattr__(options, name, value)
+    if options.scheduler:
+        object.__setattr__(options, "engine", "dask")
 
 
 def _fields(fields: Any) -> dict[str, str]:

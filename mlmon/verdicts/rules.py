@@ -100,7 +100,10 @@ episode that ended hours ago inside its look-back."""
 
 @dataclass(frozen=True)
 class FiringRule:
-    """``for`` and ``keep_firing_for`` in windows, checked when made."""
+    """``for`` and ``keep_firing_for`` in windows, checked when made. A user's values are
+    parsed first by their option specs (``rules.NAME.for``, :func:`mlmon.config.specs.parse_rule`:
+    the config file's and ``CheckOptions``' messages); this check guards the pure functions
+    here (:func:`window_states`, :func:`evaluate`) called directly."""
 
     for_windows: int = 1
     """Consecutive breaching windows before a tier fires; 1 fires on the first."""

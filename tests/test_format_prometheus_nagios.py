@@ -8,13 +8,18 @@ import math
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from mlmon.api.check import CheckOptions, build_check
 from mlmon.api.drift import DriftOptions, build_drift_report
 from mlmon.api.report import ReportOptions, build_report
+from mlmon.api.summarize import SummaryOptions, build_summary, write_summary
+from mlmon.ingest.reader import IngestOptions
 from mlmon.render import nagios, prometheus
 from mlmon.verdicts.findings import Finding, Severity
 from tests.conftest import REPO
@@ -56,10 +61,12 @@ def test_prometheus_text_is_what_the_textfile_collector_accepts(results, which):
     parsed = families(text)
     assert parsed
     for name, family in parsed.items():
-        assert name.startswith("mlmon_") and family.type == "gauge" and family.documentation
-        assert text.count(f"# HELP {name} ") == 1 and text.count(f"# TYPE {name} gauge\n") == 1
+        kind = prometheus.TYPES.get(name, "gauge")
+        assert name.startswith("mlmon_") and family.type == kind and family.documentation
+        assert text.count(f"# HELP {name} ") == 1 and text.count(f"# TYPE {name} {kind}\n") == 1
         for sample in family.samples:
-            assert sample.name == name and sample.timestamp is None and math.isfinite(sample.value)
+            assert sample.timestamp is None and math.isfinite(sample.value)
+            assert sample.name == name or kind == "summary" and sample.name in (f"{name}_sum", f"{name}_count")
     # all samples of a name together: the names of sample lines form one block each
     names = [line.split("{")[0].split(" ")[0] for line in text.splitlines() if not line.startswith("#")]
     blocks = [n for i, n in enumerate(names) if i == 0 or names[i - 1] != n]
@@ -74,7 +81,7 @@ def test_prometheus_text_is_what_the_textfile_collector_accepts(results, which):
 def test_prometheus_report_figures_are_the_reports_in_base_units(results):
     report = results.report
     parsed = families(prometheus.render(report))
-    latency = {s.labels["quantile"]: s.value for s in parsed["mlmon_latency_seconds"].samples}
+    latency = {s.labels["quantile"]: s.value for s in parsed["mlmon_latency_seconds"].samples if s.name == "mlmon_latency_seconds"}
     lat = report.overall.latency
     assert latency == {"0.5": lat.p50_ms / 1000, "0.95": lat.p95_ms / 1000, "0.99": lat.p99_ms / 1000}
     assert parsed["mlmon_error_ratio"].samples[0].value == report.overall.errors.rate
@@ -139,7 +146,7 @@ def test_prometheus_leaves_out_what_could_not_be_computed(results):
     out.add("mlmon_requests", float("inf"))
     assert out.text() == ""
     report = results.report
-    empty = dataclasses.replace(report.overall.latency, p50_ms=None, p95_ms=None, p99_ms=None)
+    empty = dataclasses.replace(report.overall.latency, count=0, p50_ms=None, p95_ms=None, p99_ms=None, max_ms=None, mean_ms=None)
     errors = dataclasses.replace(report.overall.errors, rate=None)
     blank = dataclasses.replace(report, overall=dataclasses.replace(report.overall, latency=empty, errors=errors))
     text = prometheus.render(blank)
@@ -272,3 +279,143 @@ def test_prometheus_rule_status_keeps_the_more_severe_of_two_findings_on_one_sco
                                        Finding("error_rate", Severity.UNKNOWN, "?")))
     status = samples(families(prometheus.render(result))["mlmon_rule_status"])
     assert len(status) == 4 and status[(("rule", "error_rate"), ("scope", "all"), ("severity", "critical"))] == 1
+
+# --- Prometheus: the alert path (issue 22) -----------------------------------------------
+
+BASE = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def _timed_logs(write_lines, minutes: dict[str, list[int]]) -> list[str]:
+    """One file per name, a record per minute offset from BASE (in the order given: the
+    latest is not always the last line), each with a latency."""
+    paths = []
+    for name, offsets in minutes.items():
+        lines = [{"timestamp": (BASE + timedelta(minutes=m)).isoformat(), "event": "inference", "latency_ms": 10 + m % 7}
+                 for m in offsets]
+        paths.append(str(write_lines(name, lines)))
+    return paths
+
+
+def _value(parsed: dict, name: str) -> float:
+    family = parsed[name]
+    (sample,) = [s for s in family.samples if s.name == name]
+    return sample.value
+
+
+@pytest.mark.parametrize("chunk_bytes", [8 << 20, 200])
+def test_prometheus_check_keeps_the_last_record_time_when_every_record_is_older_than_since(write_lines, chunk_bytes):
+    """The silence alert (time() - mlmon_last_record_timestamp_seconds) must keep firing once
+    the logs are older than --since: the time of the last record read, and the run's own."""
+    minutes = {"a.log": [7, 55, 3, 41], "b.log": [12, 30, 58, 1]}
+    paths = _timed_logs(write_lines, minutes)
+    now = BASE + timedelta(hours=8)
+    options = CheckOptions(now=now, window="1h", ingest=IngestOptions(since=now - timedelta(hours=6), chunk_bytes=chunk_bytes))
+    report = build_check(paths, options)
+    assert report.ingest.records == 0 and report.ingest.outside_time_range == 8
+    parsed = families(prometheus.render(report))
+    assert _value(parsed, "mlmon_last_record_timestamp_seconds") == (BASE + timedelta(minutes=58)).timestamp()
+    assert _value(parsed, "mlmon_run_timestamp_seconds") == now.timestamp()
+    assert samples(parsed["mlmon_rule_status"])[(("rule", "no_data"), ("scope", "all"), ("severity", "critical"))] == 1
+
+
+def test_prometheus_last_record_time_is_the_latest_record_before_until(write_lines):
+    """Records at or after --until were not part of the run: 55 and 58 are left out, and with
+    none inside [since, until) the last is the latest before --since (41)."""
+    paths = _timed_logs(write_lines, {"a.log": [7, 55, 3, 41], "b.log": [12, 30, 58, 1]})
+    ingest = IngestOptions(since=BASE + timedelta(minutes=45), until=BASE + timedelta(minutes=50))
+    report = build_check(paths, CheckOptions(now=BASE + timedelta(minutes=50), window="5m", ingest=ingest))
+    assert report.ingest.records == 0
+    assert report.ingest.last_timestamp == BASE + timedelta(minutes=41)
+    kept = build_check(paths, CheckOptions(now=BASE + timedelta(hours=1), window="5m", ingest=IngestOptions(since=BASE + timedelta(minutes=20))))
+    assert kept.ingest.last_timestamp == kept.last_record == BASE + timedelta(minutes=58)  # with records kept: the last of them
+
+
+def test_the_last_record_time_merges_through_summaries(write_lines, tmp_path):
+    """A summary carries its read's last record time; merged with logs, the later one wins."""
+    first, second = _timed_logs(write_lines, {"a.log": [7, 55, 3, 41], "b.log": [12, 30, 5, 1]})
+    summary = tmp_path / "a.summary.json"
+    write_summary(build_summary([first], SummaryOptions(window="1h")), summary)
+    for inputs in ([str(summary), second], [second, str(summary)]):
+        assert build_report(inputs, ReportOptions()).ingest.last_timestamp == BASE + timedelta(minutes=55)
+
+
+def test_prometheus_latency_quantiles_are_a_summary_with_its_sum_and_count(write_lines):
+    """A quantile label belongs to a summary (promtool: 'non-summary metrics should not have
+    "quantile" label'); the figures cover the same input as the quantiles."""
+    latencies = [12.5, 40.0, 7.25, 99.0, 18.0, 33.5]
+    lines = [{"timestamp": (BASE + timedelta(seconds=i)).isoformat(), "latency_ms": v} for i, v in enumerate(latencies)]
+    report = build_report([str(write_lines("l.log", lines))], ReportOptions())
+    text = prometheus.render(report)
+    parsed = families(text)
+    family = parsed["mlmon_latency_seconds"]
+    assert family.type == "summary" and "# TYPE mlmon_latency_seconds summary\n" in text
+    by_name = {(s.name, s.labels.get("quantile")): s.value for s in family.samples}
+    expected = np.percentile(np.array(latencies) / 1000, [50, 95, 99])
+    assert [by_name[("mlmon_latency_seconds", q)] for q in ("0.5", "0.95", "0.99")] == pytest.approx(expected, rel=1e-12)
+    assert by_name[("mlmon_latency_seconds_count", None)] == 6
+    assert by_name[("mlmon_latency_seconds_sum", None)] == pytest.approx(math.fsum(latencies) / 1000, rel=1e-12)
+    for name, fam in parsed.items():
+        if fam.type != "summary":
+            assert all("quantile" not in s.labels and "le" not in s.labels for s in fam.samples), name
+
+
+def test_prometheus_bench_latency_is_a_summary_per_configuration():
+    from mlmon.api.results import BenchReport
+    from mlmon.bench.timing import latency_stats
+
+    values = {(1, 1): [1.5, 2.0, 2.25, 9.0], (8, 2): [10.0, 11.5, 30.0]}
+    configs = tuple(SimpleNamespace(batch_size=b, concurrency=c, latency=latency_stats(v), inferences_per_s=100.0 / b)
+                    for (b, c), v in values.items())
+    bench = BenchReport(SimpleNamespace(configs=configs), None, ())  # type: ignore[arg-type]
+    family = families(prometheus.render(bench))["mlmon_bench_latency_seconds"]
+    assert family.type == "summary"
+    got = {(s.name, s.labels["batch_size"], s.labels["concurrency"], s.labels.get("quantile")): s.value for s in family.samples}
+    for (b, c), v in values.items():
+        where = (str(b), str(c))
+        assert got[("mlmon_bench_latency_seconds", *where, "0.99")] == pytest.approx(np.percentile(v, 99) / 1000, rel=1e-12)
+        assert got[("mlmon_bench_latency_seconds_count", *where, None)] == len(v)
+        assert got[("mlmon_bench_latency_seconds_sum", *where, None)] == pytest.approx(math.fsum(v) / 1000, rel=1e-12)
+
+
+def test_prometheus_feature_drift_series_mean_one_thing_in_drift_and_check(results):
+    """drift's feature_drift{scope="all"} is the worst of the features (any drifted); check's
+    share-of-features rule is its own series, scope="drifted_share", not a second meaning of "all"."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.chdir(REPO)
+        check = build_check(["sample_logs/"], CheckOptions(reference="references/train.json", window="1d"))
+    share = next(f for f in check.findings if f.check == "feature_drift" and f.scope == "all")
+    assert share.severity is Severity.OK and share.threshold == 0.5  # 3 of 8 features drifted: under the share
+    drift_all = next(f for f in results.drift.findings if f.check == "feature_drift")
+    assert drift_all.scope == "all" and drift_all.severity is Severity.CRITICAL  # a feature drifted
+    status = {}
+    for result in (check, results.drift):
+        for s in families(prometheus.render(result))["mlmon_rule_status"].samples:
+            if s.labels["rule"] == "feature_drift" and s.value == 1 and not s.labels["scope"].startswith("feature="):
+                status.setdefault(s.labels["scope"], set()).add(s.labels["severity"])
+    assert status == {"all": {"critical"}, "drifted_share": {"ok"}}
+    worst = max((f.severity for f in check.findings if f.scope.startswith("feature=")), key=lambda s: s.rank)
+    assert worst is Severity.CRITICAL  # the same verdict as drift's "all", feature by feature
+
+
+def test_prometheus_check_feature_drift_not_judged_stays_all(write_lines):
+    """With no feature judged, check's one feature_drift finding is the rule as a whole ("all")."""
+    path = write_lines("p.log", [{"timestamp": BASE.isoformat(), "latency_ms": 5}])
+    check = build_check([str(path)], CheckOptions(window="1h", now=BASE + timedelta(minutes=30)))
+    scopes = {s.labels["scope"] for s in families(prometheus.render(check))["mlmon_rule_status"].samples if s.labels["rule"] == "feature_drift"}
+    assert scopes <= {"all"}
+
+
+def test_the_readme_prometheus_example_is_what_mlmon_prints(runner, monkeypatch):
+    """The README's example is abbreviated (``...``), so the examples test skips it: every
+    line it shows must still be a line of the real output, in the same order."""
+    from mlmon.cli import app
+
+    command = "mlmon report sample_logs/ --p99-budget 200ms --max-error-rate 0.02 --format prometheus"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```\n\$ " + re.escape(command) + r"\n(.*?)```", readme, re.S)
+    assert match
+    monkeypatch.chdir(REPO)
+    lines = runner.invoke(app, command.split()[1:]).stdout.splitlines()
+    shown = [line for line in match.group(1).splitlines() if line != "..."]
+    positions = [lines.index(line) for line in shown]
+    assert positions == sorted(positions) and len(shown) > 10

@@ -28,6 +28,7 @@ to fail. They change speed only, never the outcome.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Generic
 
 import polars as pl
@@ -39,7 +40,7 @@ from mlmon.ingest.decode import Tidiness, decode_chunk
 from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
 from mlmon.ingest.fields import FieldMap, decode_nested, field_map, with_known_keys
 from mlmon.ingest.needs import ChunkReducer, State
-from mlmon.ingest.problems import BLANK, NOT_MALFORMED, STREAM_ERROR, TOO_LONG, IngestStats, Problems, ProblemTally
+from mlmon.ingest.problems import BLANK, NOT_MALFORMED, STREAM_ERROR, TOO_LONG, IngestStats, Problems, ProblemTally, latest
 from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.sources import Chunk, FileSpan
 
@@ -114,6 +115,8 @@ class ChunkOutcome(Generic[State]):
     """Canonical fields that held a value in some decoded record (``fields_found``)."""
     samples: Samples = field(default_factory=dict)
     """Per source, the keys of its first lines in this run (``mlmon.ingest.census``)."""
+    last_timestamp: datetime | None = None
+    """The latest record time before ``--until``, kept or not (``IngestStats.last_timestamp``)."""
 
 
 EMPTY: ChunkOutcome = ChunkOutcome(None, {}, 0, 0, Problems())
@@ -147,14 +150,16 @@ def process_chunk(plan: ChunkPlan[State], chunk: Chunk | FileSpan, hints: Hints 
     if chunk.stream_error:
         tally.add(chunk.source, [1 + chunk.newlines], STREAM_ERROR)
     samples = {chunk.source: sample_keys(chunk.data, chunk.lines)}
-    state, kept, outside, found = _reduce(plan, chunk, tally, hints if hints is not None else Hints())
-    return ChunkOutcome(state, lines, kept, outside, tally.problems(), found, samples)
+    state, kept, outside, found, last = _reduce(plan, chunk, tally, hints if hints is not None else Hints())
+    return ChunkOutcome(state, lines, kept, outside, tally.problems(), found, samples, last)
 
 
-def _reduce(plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hints) -> tuple[State | None, int, int, frozenset[str]]:
-    """The chunk's state, records kept, records outside the time range and the fields
-    found; no state for a chunk without a record (blank lines only, say), which then
-    costs no plan."""
+def _reduce(
+    plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hints
+) -> tuple[State | None, int, int, frozenset[str], datetime | None]:
+    """The chunk's state, records kept, records outside the time range, the fields found
+    and the latest record time before ``--until``; no state for a chunk without a record
+    (blank lines only, say), which then costs no plan."""
     known = hints.known_keys.get(chunk.source)
     discovering = plan.features is not None and plan.features.discovers(1 if chunk.starts_file else 0)
     full = plan.typed_schemas[discovering]
@@ -163,7 +168,7 @@ def _reduce(plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hi
     decoded, tidiness = decode_chunk(chunk, plan.schema, tally, typed, expect=expect)
     hints.tidiness[chunk.source] = max(expect, tidiness)  # later chunks skip what failed here
     if decoded.height == 0:
-        return None, 0, 0, frozenset()
+        return None, 0, 0, frozenset(), None
     raw = decode_nested(decoded, plan.nested, chunk)
     found = fields_found(raw, plan.fields)
     hints.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in plan.schema)
@@ -176,7 +181,8 @@ def _reduce(plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hi
         raw, chunk.source, plan.fields, tally, with_probabilities=plan.probabilities, columns=plan.columns, features=features
     )
     kept = _in_time_range(canonical, plan.options)
-    return plan.reducer.from_chunk(kept), kept.height, canonical.height - kept.height, found
+    last = _last_before_until(canonical, plan.options)
+    return plan.reducer.from_chunk(kept), kept.height, canonical.height - kept.height, found, last
 
 
 def merge_outcomes(first: ChunkOutcome[State], then: ChunkOutcome[State], reducer: ChunkReducer[State]) -> ChunkOutcome[State]:
@@ -197,6 +203,7 @@ def merge_outcomes(first: ChunkOutcome[State], then: ChunkOutcome[State], reduce
         problems=first.problems.then(then.problems, first.lines),
         fields=first.fields | then.fields,
         samples=merge_samples(first.samples, then.samples),
+        last_timestamp=latest(first.last_timestamp, then.last_timestamp),
     )
 
 
@@ -220,6 +227,7 @@ def finish_outcome(
         examples=outcome.problems.examples,
         fields_found=outcome.fields,
         keys_seen=census_of(outcome.samples, outcome.lines),
+        last_timestamp=outcome.last_timestamp,
     )
     check_usable(stats, plan.options)
     state = outcome.state if outcome.state is not None else plan.reducer.from_chunk(empty_canonical(plan.probabilities, plan.columns))
@@ -235,6 +243,15 @@ def _in_time_range(records: pl.DataFrame, options: IngestOptions) -> pl.DataFram
     if options.until is not None:
         keep = keep & (pl.col("ts") < options.until)
     return records.filter(keep)
+
+
+def _last_before_until(records: pl.DataFrame, options: IngestOptions) -> datetime | None:
+    """The latest ``ts`` of ``records`` before ``options.until``, records older than
+    ``--since`` included: they still say when the logs last had a record."""
+    ts = records.get_column("ts")
+    if options.until is not None:
+        ts = ts.filter(ts < options.until)
+    return ts.max()  # type: ignore[return-value]
 
 
 def check_usable(stats: IngestStats, options: IngestOptions) -> None:

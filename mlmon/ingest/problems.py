@@ -7,6 +7,7 @@ import heapq
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 MAX_EXAMPLES = 5
 BLANK = "blank line"
@@ -163,6 +164,11 @@ def bounded_keys(counts: dict[str, int], kinds: dict[str, str]) -> tuple[dict[st
     return {k: n for k, n in counts.items() if k in kept}, {k: v for k, v in kinds.items() if k in kept}
 
 
+def latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    """The later of two optional times (None: not known): how ``last_timestamp`` merges."""
+    return a if b is None else b if a is None else max(a, b)
+
+
 @dataclass(frozen=True)
 class IngestStats:
     """What was read and what was skipped."""
@@ -193,6 +199,10 @@ class IngestStats:
     here appears nowhere in the input (:func:`mlmon.ingest.census.fields_found`)."""
     keys_seen: KeyCensus = KeyCensus()
     """The keys of the first lines of each file, for messages about fields not found."""
+    last_timestamp: datetime | None = None
+    """Time of the latest record read before ``--until``: the last record kept, or, when
+    every record is older than ``--since``, the latest of those (what a silence alert
+    measures from). None: no record (or not known)."""
 
     @property
     def lines_skipped(self) -> dict[str, int]:

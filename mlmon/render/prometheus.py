@@ -2,7 +2,8 @@
 collector (README, "Prometheus"). The collector reads every ``*.prom`` file in its
 directory on each scrape, so the file must be complete and must follow its rules:
 
-* every metric is a gauge, named ``mlmon_...`` in base units (seconds, ratios);
+* every metric is named ``mlmon_...`` in base units (seconds, ratios); a gauge, except the
+  latency quantiles, which are summaries (below);
 * ``# HELP`` and ``# TYPE`` once per metric name, all of its samples together;
 * no timestamps (the collector rejects a file that carries them): a time is a value, as in
   ``mlmon_last_record_timestamp_seconds``;
@@ -10,28 +11,42 @@ directory on each scrape, so the file must be complete and must follow its rules
 * a figure that could not be computed is left out rather than written as ``NaN``, so an
   alert on it stays silent instead of comparing against NaN (``absent()`` finds it).
 
+Latency quantiles carry the ``quantile`` label, which the format reserves for summaries
+(``promtool check metrics``: a gauge with it is an error), so ``mlmon_latency_seconds`` and
+``mlmon_bench_latency_seconds`` are summaries: the quantile samples (the same series as when
+they were gauges: queries on ``{quantile="0.99"}`` are unchanged) and ``_sum`` and ``_count``
+of the same latencies (the collector writes ``_sum 0`` and ``_count 0`` for a summary without
+them). They cover the run's input, as the quantiles do, so they are not counters across runs:
+do not ``rate()`` them. No latency: the summary is left out.
+
 Metrics by result type:
 
 ``mlmon report``
-    ``mlmon_latency_seconds{quantile="0.5|0.95|0.99"}``, ``mlmon_error_ratio``,
-    ``mlmon_requests``, ``mlmon_last_record_timestamp_seconds`` (the whole input;
-    per-model figures are in the JSON output).
+    ``mlmon_latency_seconds{quantile="0.5|0.95|0.99"}`` with ``_sum`` and ``_count``,
+    ``mlmon_error_ratio``, ``mlmon_requests``, ``mlmon_last_record_timestamp_seconds`` (the
+    whole input; per-model figures are in the JSON output).
 ``mlmon drift``
     ``mlmon_prediction_psi{model_version}`` and ``mlmon_confidence_mean{model_version}``
     (each version's latest window that could be tested), ``mlmon_feature_drift_psi{feature}``
-    (each feature's worst window), ``mlmon_last_prediction_timestamp_seconds``. A drift
-    result carries no time of its last record (``IngestStats`` holds counts only; its
-    windows know their last prediction), hence the different name: the two never collide
-    when ``report`` and ``drift`` write files into the same directory.
+    (each feature's worst window), ``mlmon_last_prediction_timestamp_seconds``: its own
+    name, so that report and drift files never collide in one textfile directory.
 ``mlmon bench``
-    ``mlmon_bench_latency_seconds{batch_size,concurrency,quantile}`` and
-    ``mlmon_bench_inferences_per_second{batch_size,concurrency}``.
+    ``mlmon_bench_latency_seconds{batch_size,concurrency,quantile}`` with ``_sum`` and
+    ``_count``, and ``mlmon_bench_inferences_per_second{batch_size,concurrency}``.
 ``mlmon check``
-    every metric of report and drift above, from its one read.
+    every metric of report and drift above, from its one read, and
+    ``mlmon_run_timestamp_seconds``, the time of the run (its ``now``). Its
+    ``mlmon_last_record_timestamp_seconds`` is written as long as the input holds a
+    record before ``--until``, even when every record is older than ``--since``
+    (``IngestStats.last_timestamp``): the logs stopped, and ``time() -
+    mlmon_last_record_timestamp_seconds`` must keep growing for the silence alert.
 every result
     ``mlmon_rule_status{rule,scope,severity}``: for each finding, 1 on its severity and 0 on
     the other three, so ``mlmon_rule_status{severity="critical"} == 1`` selects breaches.
-    Two findings of one rule and scope (not made today) keep the more severe.
+    Two findings of one rule and scope (not made today) keep the more severe. One series,
+    one meaning: ``feature_drift`` with ``scope="all"`` is the rule over all features
+    (drift's worst feature; check's verdict when no feature could be judged); check's rule
+    on the share of features that drifted (``drift_share``) is ``scope="drifted_share"``.
 
 A model version that is not logged is the empty label value ``model_version=""``.
 :func:`write_atomically` writes the file so the collector never reads half of it.
@@ -41,11 +56,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
+from mlmon.ingest.problems import latest
 from mlmon.verdicts.findings import Finding, Severity
+from mlmon.verdicts.registry import Check
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """The exposition format's media type (for anything that serves the text over HTTP)."""
@@ -54,10 +72,17 @@ QUANTILES = (("0.5", "p50_ms"), ("0.95", "p95_ms"), ("0.99", "p99_ms"))
 """Latency quantile labels and the fields (milliseconds) they come from."""
 
 HELP = {
-    "mlmon_latency_seconds": "Request latency quantiles over the whole input of mlmon report or check, seconds (numpy linear interpolation).",
+    "mlmon_latency_seconds": (
+        "Request latency over the whole input of mlmon report or check, seconds: quantiles (numpy linear interpolation), "
+        "sum and count."
+    ),
     "mlmon_error_ratio": "Errors / requests over the whole input of mlmon report or check (0 to 1).",
     "mlmon_requests": "Requests in the whole input of mlmon report or check.",
-    "mlmon_last_record_timestamp_seconds": "Time of the last record read by mlmon report or check, Unix epoch seconds.",
+    "mlmon_last_record_timestamp_seconds": (
+        "Time of the last record read by mlmon report or check (before --until; records older than --since count), "
+        "Unix epoch seconds."
+    ),
+    "mlmon_run_timestamp_seconds": "Time of the mlmon check run that wrote these figures (its now), Unix epoch seconds.",
     "mlmon_prediction_psi": (
         "PSI of predicted class shares against the reference, in the latest window of each model version "
         "with enough predictions to be tested (mlmon drift or check)."
@@ -65,7 +90,7 @@ HELP = {
     "mlmon_confidence_mean": "Mean prediction confidence in the latest window of each model version that has confidences (mlmon drift or check).",
     "mlmon_feature_drift_psi": "PSI of each input feature against the reference in its worst window (mlmon drift or check).",
     "mlmon_last_prediction_timestamp_seconds": "Time of the last prediction read by mlmon drift or check, Unix epoch seconds.",
-    "mlmon_bench_latency_seconds": "Latency quantiles of single inference calls per configuration (mlmon bench), seconds.",
+    "mlmon_bench_latency_seconds": "Latency of single inference calls per configuration (mlmon bench), seconds: quantiles, sum and count.",
     "mlmon_bench_inferences_per_second": "Inference calls per second per configuration (mlmon bench).",
     "mlmon_rule_status": (
         "1 for the severity a check (rule) concluded for a scope, 0 for the other three "
@@ -75,31 +100,39 @@ HELP = {
 """The HELP text of every metric, one per name whatever the command: the textfile collector
 merges families across files and refuses one name with two HELP texts."""
 
+TYPES = {"mlmon_latency_seconds": "summary", "mlmon_bench_latency_seconds": "summary"}
+"""Metrics that are not gauges: the latency quantiles (the ``quantile`` label is a summary's)."""
+
+SHARE_SCOPE = "drifted_share"
+"""The scope check's share-of-features rule is written under (its findings say ``all``)."""
+
 SEVERITIES = (Severity.OK, Severity.WARNING, Severity.CRITICAL, Severity.UNKNOWN)
 
 
 class Exposition:
-    """Gauge samples grouped by metric name, written in the order names were first added."""
+    """Samples grouped by metric name, written in the order names were first added."""
 
     def __init__(self) -> None:
         self._samples: dict[str, list[str]] = {}
 
-    def add(self, name: str, value: float | None, labels: dict[str, str] | None = None) -> None:
-        """One sample of ``name`` (which must have a :data:`HELP` text); a missing, NaN or
-        infinite ``value`` is left out."""
+    def add(self, name: str, value: float | None, labels: dict[str, str] | None = None, suffix: str = "") -> None:
+        """One sample of ``name`` (which must have a :data:`HELP` text), written as
+        ``name + suffix`` (a summary's ``_sum`` and ``_count``); a missing, NaN or infinite
+        ``value`` is left out."""
         if name not in HELP:
             raise KeyError(f"no HELP text for {name}")
         text = format_value(value)
         if text is None:
             return
         pairs = ",".join(f'{key}="{escape_label_value(str(v))}"' for key, v in (labels or {}).items())
-        self._samples.setdefault(name, []).append(f"{name}{{{pairs}}} {text}" if pairs else f"{name} {text}")
+        sample = name + suffix
+        self._samples.setdefault(name, []).append(f"{sample}{{{pairs}}} {text}" if pairs else f"{sample} {text}")
 
     def text(self) -> str:
         """The exposition text: HELP, TYPE and samples per name; a newline at the end."""
         lines: list[str] = []
         for name, samples in self._samples.items():
-            lines += [f"# HELP {name} {escape_help(HELP[name])}", f"# TYPE {name} gauge", *samples]
+            lines += [f"# HELP {name} {escape_help(HELP[name])}", f"# TYPE {name} {TYPES.get(name, 'gauge')}", *samples]
         return "".join(line + "\n" for line in lines)
 
 
@@ -109,7 +142,7 @@ def render(result: Any, *, color: bool = False) -> str:
     section = _SECTIONS.get(type(result))
     if section is not None:
         section(result, out)
-    rule_status(result.findings, out)
+    rule_status(series_findings(result), out)
     return out.text()
 
 
@@ -144,13 +177,26 @@ def seconds(ms: float | None) -> float | None:
     return None if ms is None else ms / 1000.0
 
 
+def latency_summary(out: Exposition, name: str, latency: Any, labels: dict[str, str] | None = None) -> None:
+    """The summary ``name`` of ``latency`` (``count``, ``mean_ms`` and the quantile fields of
+    :data:`QUANTILES`, in milliseconds): its quantiles, ``_sum`` and ``_count`` in seconds;
+    nothing when it holds no latency."""
+    if not latency.count:
+        return
+    for quantile, field_name in QUANTILES:
+        out.add(name, seconds(getattr(latency, field_name)), {**(labels or {}), "quantile": quantile})
+    total = None if latency.mean_ms is None else latency.mean_ms * latency.count / 1000.0
+    out.add(name, total, labels, suffix="_sum")
+    out.add(name, latency.count, labels, suffix="_count")
+
+
 def _report(report: Report, out: Exposition) -> None:
     overall = report.overall
-    for quantile, field_name in QUANTILES:
-        out.add("mlmon_latency_seconds", seconds(getattr(overall.latency, field_name)), {"quantile": quantile})
+    latency_summary(out, "mlmon_latency_seconds", overall.latency)
     out.add("mlmon_error_ratio", overall.errors.rate)
     out.add("mlmon_requests", overall.errors.requests)
-    out.add("mlmon_last_record_timestamp_seconds", epoch_seconds(overall.end))
+    last = latest(report.ingest.last_timestamp, overall.end)  # records in memory: no account of a read
+    out.add("mlmon_last_record_timestamp_seconds", epoch_seconds(last))
 
 
 def _drift(report: DriftReport, out: Exposition) -> None:
@@ -169,16 +215,27 @@ def _check(report: CheckReport, out: Exposition) -> None:
     """The figures of report and drift from check's one read; mlmon_rule_status carries the verdicts."""
     _report(report.report, out)
     _drift(report.drift, out)
+    out.add("mlmon_run_timestamp_seconds", epoch_seconds(report.now))
 
 
 def _bench(report: BenchReport, out: Exposition) -> None:
     for config in report.result.configs:
         where = {"batch_size": str(config.batch_size), "concurrency": str(config.concurrency)}
-        for quantile, field_name in QUANTILES:
-            out.add("mlmon_bench_latency_seconds", seconds(getattr(config.latency, field_name)), {**where, "quantile": quantile})
+        latency_summary(out, "mlmon_bench_latency_seconds", config.latency, where)
     for config in report.result.configs:
         where = {"batch_size": str(config.batch_size), "concurrency": str(config.concurrency)}
         out.add("mlmon_bench_inferences_per_second", config.inferences_per_s, where)
+
+
+def series_findings(result: Any) -> tuple[Finding, ...]:
+    """``result``'s findings as their ``mlmon_rule_status`` series: check's share-of-features
+    finding (scope ``all`` beside the per-feature ones, ``feature=NAME``) under
+    :data:`SHARE_SCOPE`, so ``feature_drift{scope="all"}`` means one thing in drift and check."""
+    findings = tuple(result.findings)
+    feature = Check.FEATURE_DRIFT.value
+    if not isinstance(result, CheckReport) or not any(f.check == feature and f.scope.startswith("feature=") for f in findings):
+        return findings
+    return tuple(replace(f, scope=SHARE_SCOPE) if f.check == feature and f.scope == "all" else f for f in findings)
 
 
 def rule_status(findings: Iterable[Finding], out: Exposition) -> None:
@@ -195,12 +252,12 @@ def rule_status(findings: Iterable[Finding], out: Exposition) -> None:
 
 def _latest(windows: Iterable[Any]) -> dict[str, Any]:
     """Each model version's latest window (by start); an unlogged version is ``""``."""
-    latest: dict[str, Any] = {}
+    found: dict[str, Any] = {}
     for window in windows:
         version = window.model_version or ""
-        if version not in latest or window.start > latest[version].start:
-            latest[version] = window
-    return latest
+        if version not in found or window.start > found[version].start:
+            found[version] = window
+    return found
 
 
 def _finite(value: float | None) -> bool:

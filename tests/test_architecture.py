@@ -88,6 +88,22 @@ def test_loading_every_renderer_loads_no_heavy_library():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
 
 
+def test_the_message_of_a_missing_field_loads_no_heavy_library():
+    """A check that cannot be computed raises from verdicts: the census, the suggestion of
+    a key to map and the message need neither polars nor the field table's reader."""
+    code = (
+        "import sys\n"
+        "from mlmon.ingest.problems import IngestStats, KeyCensus\n"
+        "from mlmon.verdicts.needs import require_field\n"
+        "stats = IngestStats(('a.log',), (), 3, 3, 0, {}, (), keys_seen=KeyCensus(3, {'took_secs': 3}, {'took_secs': 'n'}))\n"
+        "try:\n    require_field(stats, 'latency', 'latency_p99', 'the p99 budget', 0)\n"
+        "except Exception as error:\n    print(str(error).rsplit('; ', 1)[-1])\n"
+        "print([m for m in %r if m in sys.modules])" % ((*HEAVY, "mlmon.ingest.fields", "mlmon.analyses"),)
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.splitlines() == ["map one with --field latency_s=took_secs", "[]"]
+
+
 @pytest.mark.parametrize("args", [["--help"], ["bench", "--help"], ["--version"]])
 def test_help_and_version_import_no_heavy_library(args):
     """``python -X importtime`` lists every module loaded; none of the heavy ones may be."""

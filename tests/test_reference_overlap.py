@@ -98,13 +98,33 @@ def test_a_partial_overlap_is_said_in_every_output(runner, write_lines, referenc
     assert "Classes in the reference that no record shows: C" in html and "Z (100 predictions)" in html
 
 
-def test_features_the_logs_lack_are_listed_in_markdown_too(runner, write_lines, tmp_path):
+def test_features_on_one_side_are_said_alike_in_every_output(runner, write_lines, tmp_path):
     train = tmp_path / "train2.csv"
     train.write_text("label,x,w\n" + "".join(f"A,{i % 5},{i % 3}\n" for i in range(50)))
-    logs = _logs(write_lines, "x.log", ["A"] * 20, features={"x": 1, "v": 2})
-    markdown = runner.invoke(app, ["drift", "-r", str(train), str(logs), "--format", "markdown"]).output
+    lines = _logs(write_lines, "x.log", ["A"] * 20, features={"x": 1, "v": 2}).read_text().splitlines()
+    once = json.loads(lines[0])
+    once["features"]["u"] = 3  # one value of u, in the first record only (hand count)
+    logs = write_lines("xu.log", [json.dumps(once), *lines[1:]])
+    args = ["drift", "-r", str(train), str(logs)]
+    markdown = runner.invoke(app, [*args, "--format", "markdown"]).output
     assert "- features in the reference that no record shows: w" in markdown
-    assert "- features in the logs that the reference lacks: v (20 values)" in markdown
+    assert "- features in the logs that the reference lacks: v (20 values), u (1 value)" in markdown
+    terminal = " ".join(runner.invoke(app, args).output.split())
+    assert "features in the reference that no record shows: w" in terminal
+    assert "features in the logs that the reference lacks: v (20 values), u (1 value)" in terminal
+    html = runner.invoke(app, [*args, "--format", "html"]).output
+    assert "Features in the reference that no record shows: w" in html
+    assert "Features in the logs that the reference lacks: v (20 values), u (1 value)" in html
+
+
+def test_a_long_list_of_names_shows_the_first_ten_then_how_many_more():
+    from mlmon.render.human import overlap_lines
+
+    names = [f"c{i:02d}" for i in range(13)]
+    lines = overlap_lines("classes", names, {"z": 1, **{f"y{i}": 2 for i in range(10)}}, "prediction")
+    assert lines[0] == "classes in the reference that no record shows: " + ", ".join(names[:10]) + " and 3 more"
+    # eleven names: all shown, since "and 1 more" would save nothing (render.human.some_of)
+    assert lines[1] == "classes in the logs that the reference lacks: z (1 prediction), " + ", ".join(f"y{i} (2 predictions)" for i in range(10))
 
 
 def test_a_class_missing_from_one_window_is_drift_not_a_mismatch(runner, write_lines, reference):

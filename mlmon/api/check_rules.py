@@ -25,7 +25,7 @@ from mlmon.verdicts.check_series import (
 from mlmon.verdicts.findings import Severity
 from mlmon.verdicts.registry import Check, ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
 from mlmon.plain import iso_utc
-from mlmon.verdicts.needs import require_errors_visible, require_field
+from mlmon.verdicts.needs import require_budget_inputs
 from mlmon.verdicts.rules import ExitOn, FiringRule
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from mlmon.ingest.problems import IngestStats
     from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.feature_drift import FeatureDriftResult
+    from mlmon.verdicts.prediction_drift import PredictionDriftResult
     from mlmon.config.schema import Settings
 
 _DRIFT, _CONF, _FEATURES = DriftThresholds(), ConfidenceThresholds(), FeatureDriftThresholds()
@@ -147,10 +148,11 @@ def require_rule_inputs(
     gate: it is listed as not checked; a drift rule left at its defaults is judged where
     the logs allow, unknown where they do not (the CLI requires those whose levels the
     config sets, ``mlmon.cli.required``)."""
-    if rules.latency_p99.enabled and rules.latency_p99.has_levels:
-        require_field(stats, "latency", "latency_p99", "rule latency_p99", overall.latency.count)
-    if rules.error_rate.enabled and rules.error_rate.has_levels:
-        require_errors_visible(stats, overall.errors.requests, "rule error_rate")
+    latency, errors = rules.latency_p99, rules.error_rate
+    require_budget_inputs(
+        stats, overall, "rule latency_p99" if latency.enabled and latency.has_levels else None,
+        "rule error_rate" if errors.enabled and errors.has_levels else None,
+    )
     if required is None:
         required = default_required(features_named, rules.feature_drift.enabled)
     require_drift_inputs(reference, windows, features, stats, required)
@@ -167,7 +169,7 @@ def _drift_outcomes(rules: CheckRules, drift: DriftReport, starts: tuple, exit_o
             skipped.append((name, "disabled"))
         elif not result.computable or not result.windows:
             reason = result.reason or "no predictions in the logs"
-            if result.reason and not result.windows and name == Check.PREDICTION_DRIFT.value and result.reason.startswith("no record"):
+            if name == Check.PREDICTION_DRIFT.value and _no_prediction(result):
                 reason = f"no predictions in the logs ({result.reason})"
             out.append(decide(name, "all", [Judged(None, Severity.UNKNOWN, None, reason)], rule, exit_on))
         else:
@@ -185,6 +187,13 @@ def _drift_outcomes(rules: CheckRules, drift: DriftReport, starts: tuple, exit_o
             share_rule = rule if scope != "all" else replace(rule, warning=rules.drift_share, critical=rules.drift_share)
             out.append(decide(name, scope, judged, share_rule, exit_on, "{:.4f}".format if scope != "all" else "{:.0%}".format))
     return out
+
+
+def _no_prediction(result: PredictionDriftResult) -> bool:
+    """Prediction drift had a reference with class shares and no prediction at all to
+    compare with it: its reason says which field no record carries
+    (``mlmon.api.drift.judge_drift``); any other reason is the reference's."""
+    return result.reason is not None and bool(result.reference_shares) and not result.windows
 
 
 def _no_data(judged: list[Judged], rule: AlertRule, last: datetime | None, now: datetime, exit_on: Any) -> RuleOutcome:

@@ -16,7 +16,7 @@ from mlmon.analyses.class_drift import class_drift
 from mlmon.analyses.feature_windows import Both
 from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
 from mlmon.api.coerce import Inputs, as_inputs, check_fields, check_levels, options_of
-from mlmon.api.drift_inputs import default_required, require_drift_inputs
+from mlmon.api.drift_inputs import default_required, require_drift_inputs, with_inputs_presence
 from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
 from mlmon.api.results import DriftReport
 from mlmon.ingest.problems import IngestStats
@@ -117,6 +117,8 @@ def build_drift_report(inputs: Inputs, options: DriftOptions | None = None, *, r
     reducer = PredictionReducer(options.window, options.by_version)
     inputs_reducer = feature_reducer(reference, options.window)
     if inputs_reducer is None:
+        if reference is not None and reference.class_shares:  # do the logs carry inputs all the same? (require_drift_inputs)
+            reducer = replace(reducer, needs=with_inputs_presence(reducer.needs))
         state, stats = run.reduce(reducer)
         windows = reducer.finalize(state, options.low_confidence)
         features = not_judged(reference, options.features)

@@ -21,9 +21,12 @@ the run kept records (no record at all is ``check``'s ``no_data``).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mlmon.errors import ReferenceMismatchError
+from mlmon.ingest.names import FEATURES as CARRIES_FEATURES
+from mlmon.ingest.needs import FeatureNeeds, Needs
 from mlmon.verdicts.needs import CONFIDENCE, PREDICTION_DRIFT, reference_mismatch, require_features, require_field
 from mlmon.verdicts.registry import Check
 
@@ -40,6 +43,17 @@ def default_required(features_named: bool, features: bool = True) -> frozenset[s
     """The comparisons a run requests when its caller does not say: feature drift when
     features are named (``features_named``: ``--features``) and its rule is on."""
     return frozenset({FEATURES} if features and features_named else set())
+
+
+def with_inputs_presence(needs: Needs) -> Needs:
+    """``needs`` taking input features, none of them read: for a drift read that judges no
+    feature against a reference with class shares, ``IngestStats.fields_found`` then says
+    whether some record carries inputs (``features``: a ``features`` object, at the top
+    level or in loguru's ``record.extra``, or a field named by ``--features``), in any
+    line however late (:func:`_carries_inputs`). The object is not decoded
+    (``mlmon.ingest.outcome``), so
+    the read costs little more than one that leaves it out."""
+    return needs if needs.features is not None else replace(needs, features=FeatureNeeds())
 
 
 def require_drift_inputs(
@@ -66,9 +80,10 @@ def require_drift_inputs(
 
 
 def _carries_inputs(features: FeatureDriftResult | None, stats: IngestStats) -> bool:
-    """Whether the logs carry input features: some were judged, or (a reference that
-    cannot judge them) a ``features`` object is among the keys seen."""
-    return (features is not None and features.reason is None) or "features" in stats.keys_seen.counts
+    """Whether the logs carry input features: some were judged, or some line read held a
+    ``features`` object or a named feature field (``stats.fields_found``, from the whole
+    read: never the sample of keys that messages show)."""
+    return (features is not None and features.reason is None) or CARRIES_FEATURES in stats.fields_found
 
 
 def _require_overlap(reference: ReferenceProfile, windows: Sequence[PredictionWindow], features: FeatureDriftResult | None) -> None:

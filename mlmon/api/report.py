@@ -13,7 +13,7 @@ from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.reader import IngestOptions
 from mlmon.verdicts.budgets import error_rate_finding, p99_finding
 from mlmon.verdicts.findings import Finding
-from mlmon.verdicts.needs import LATENCY_P99, require_errors_visible, require_field
+from mlmon.verdicts.needs import ERROR_RATE, LATENCY_P99, require_budget_inputs
 from mlmon.config.specs import MAX_ERROR_RATE, P99_BUDGET, P99_WARNING, WARNING_ERROR_RATE, WINDOW
 from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
 
@@ -93,7 +93,6 @@ def check_budgets(overall: OpsSummary, by_model: tuple[OpsSummary, ...], options
 def require_budget_fields(overall: OpsSummary, stats: IngestStats, options: ReportOptions) -> None:
     """``MissingFieldError`` (exit 2) when a budget is set but the field it judges is in
     no record of the input (``mlmon.verdicts.needs``): never a quiet ``n/a`` and exit 0."""
-    if (options.p99_budget_ms, options.p99_warning_ms) != (None, None):
-        require_field(stats, "latency", "latency_p99", LATENCY_P99, overall.latency.count)
-    if (options.max_error_rate, options.warning_error_rate) != (None, None):
-        require_errors_visible(stats, overall.errors.requests)
+    latency = LATENCY_P99 if (options.p99_budget_ms, options.p99_warning_ms) != (None, None) else None
+    errors = ERROR_RATE if (options.max_error_rate, options.warning_error_rate) != (None, None) else None
+    require_budget_inputs(stats, overall, latency, errors)

@@ -27,6 +27,7 @@ from mlmon.api.check import DEFAULT_WINDOW
 from mlmon.api.coerce import Inputs, OptionError, as_inputs, check_fields, options_of
 from mlmon.config.specs import BY_VERSION, REFERENCE, WINDOW
 from mlmon.api.feature_drift import feature_reducer
+from mlmon.api.drift_inputs import with_inputs_presence
 from mlmon.api.inputs import open_inputs
 from mlmon.errors import OutputError, UsageError
 from mlmon.files import refuse_overwriting, replace_file
@@ -78,6 +79,8 @@ def build_summary(inputs: Inputs, options: SummaryOptions | None = None) -> Summ
     reference = None if options.reference is None else load_reference(options.reference)
     features = feature_reducer(reference, options.window)
     predictions = PredictionReducer(options.window, options.by_version)
+    if features is None:  # the summary says whether its logs carry inputs, as a read for drift would
+        predictions = replace(predictions, needs=with_inputs_presence(predictions.needs))
     reducer = Both(OpsReducer(options.window), predictions if features is None else Both(predictions, features))
     state, stats = run.reduce(reducer)
     key = None

@@ -6,8 +6,9 @@ Two records of every read, both cheap enough for the hot path and both mergeable
   one tuple per line. Chunks of a file merge by keeping the file's first lines
   (:func:`merge_samples`), so the census is that of the first lines of each file however
   the file was cut; :func:`census_of` counts them into a :class:`~.problems.KeyCensus`.
-* :func:`fields_found`: the canonical fields that held a value in a chunk's records
-  (null counts: no pass over the data), merged by union.
+* :func:`mlmon.ingest.outcome.fields_found`: the canonical fields that held a value in a
+  chunk's records (null counts: no pass over the data), merged by union. Whether a field
+  is in the input at all is decided from it, never from this sample.
 
 Then :func:`suggest_key` picks, among the keys seen, the one most likely meant for a
 field (name similarity by :mod:`difflib`, a unit suffix, the JSON kind of its values), and
@@ -21,14 +22,9 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, FEATURES, RECORD, default_keys, unit_of
 from mlmon.ingest.problems import CENSUS_LINES, IngestStats, KeyCensus, bounded_keys
-
-if TYPE_CHECKING:
-    import polars as pl
-
-    from mlmon.ingest.fields import FieldMap
 
 LineKeys = tuple[tuple[str, str], ...]
 """One sampled line's (key, JSON kind letter) pairs; empty when it is no JSON object."""
@@ -39,7 +35,7 @@ MAX_SAMPLED_LINE = 16 << 10
 """Longer lines are counted as sampled but not parsed: at most 2 MiB of JSON per chunk."""
 _KEYS_PER_LINE = 64
 _KIND = {str: "s", bool: "b", int: "n", float: "n", dict: "o", list: "a", type(None): "z"}
-_NESTED_SKIP = frozenset({"features", "record"})
+_NESTED_SKIP = frozenset({FEATURES, RECORD})
 """Objects whose keys are not listed one level down: input features (read as such) and
 loguru's ``record`` (only its ``extra`` holds the service's keys)."""
 
@@ -64,8 +60,8 @@ def _line_keys(data: bytes, start: int, stop: int) -> LineKeys:
     record = _object(data[brace:stop]) if brace >= 0 else None
     if record is None:
         return ()
-    inner = record.get("log")
-    if isinstance(inner, str) and "stream" in record and "time" in record:  # Docker json-file
+    inner = record.get(DOCKER_LOG[0])
+    if isinstance(inner, str) and DOCKER_STREAM[0] in record and DOCKER_TIME[0] in record:  # Docker json-file
         record = _object(inner.strip()) or record
     return tuple(_keys(record))[:_KEYS_PER_LINE]
 
@@ -81,8 +77,8 @@ def _object(text: str | bytes) -> dict | None:
 def _keys(record: dict) -> Iterable[tuple[str, str]]:
     for key, value in record.items():
         yield key, _KIND.get(type(value), "s")
-        if key == "record" and isinstance(value, dict) and isinstance(value.get("extra"), dict):
-            yield from ((f"record.extra.{k}", _KIND.get(type(v), "s")) for k, v in value["extra"].items())
+        if key == RECORD and isinstance(value, dict) and isinstance(value.get("extra"), dict):
+            yield from ((f"{RECORD}.extra.{k}", _KIND.get(type(v), "s")) for k, v in value["extra"].items())
         elif isinstance(value, dict) and key not in _NESTED_SKIP:
             yield from ((f"{key}.{k}", _KIND.get(type(v), "s")) for k, v in value.items())
 
@@ -117,30 +113,6 @@ def census_of(samples: Mapping[str, tuple[LineKeys, ...]], lines: Mapping[str, i
     return KeyCensus(total, *bounded_keys(dict(counts), letters), cut)
 
 
-def fields_found(raw: pl.DataFrame, fields: FieldMap) -> frozenset[str]:
-    """The canonical fields of ``fields`` that hold a value in some row of ``raw`` (a
-    decoded chunk, nested keys decoded): ``ts``, ``event``, ``level``, ``latency`` and the
-    names of ``fields.simple``. Null counts only."""
-    candidates: dict[str, Iterable[tuple[str, ...]]] = {
-        "ts": fields.timestamp, "event": fields.event, "level": fields.level, "latency": (path for path, _ in fields.latency),
-        **fields.simple,
-    }
-    return frozenset(name for name, paths in candidates.items() if any(_has_value(raw, path) for path in paths))
-
-
-def _has_value(raw: pl.DataFrame, path: tuple[str, ...]) -> bool:
-    import polars as pl
-
-    if not path or path[0] not in raw.columns:
-        return False
-    series = raw.get_column(path[0])
-    for key in path[1:]:
-        if not isinstance(series.dtype, pl.Struct) or key not in {f.name for f in series.dtype.fields}:
-            return False
-        series = series.struct.field(key)
-    return series.null_count() < series.len()
-
-
 @dataclass(frozen=True)
 class FieldNeed:
     """What a check needs from the logs, for the messages that say it is missing."""
@@ -172,8 +144,6 @@ NEEDS: dict[str, FieldNeed] = {
 }
 """The fields checks need, by canonical name."""
 
-_UNITS = {"ms": "ms", "msec": "ms", "millis": "ms", "milliseconds": "ms", "us": "us", "micros": "us", "microseconds": "us",
-          "ns": "ns", "nanos": "ns", "nanoseconds": "ns", "s": "s", "sec": "s", "secs": "s", "seconds": "s"}
 _RATIO = 0.6
 
 
@@ -182,7 +152,7 @@ def suggest_key(census: KeyCensus, need: FieldNeed, exclude: Iterable[str] = ())
     its last part (less a unit suffix) and ``need.names``, at least 0.6, among keys whose
     values had a kind ``need`` takes and that mlmon does not read already (nor
     ``exclude``); a unit suffix (latency) and a higher count break ties."""
-    skip = set(exclude) | _read_already()
+    skip = set(exclude) | default_keys()
     best: tuple[float, int, str] | None = None
     for key, count in census.counts.items():
         kinds = census.kinds.get(key, "")
@@ -198,13 +168,6 @@ def suggest_key(census: KeyCensus, need: FieldNeed, exclude: Iterable[str] = ())
     return None if best is None else best[2]
 
 
-def _read_already() -> set[str]:
-    """Keys mlmon reads without a ``--field``: they hold their own field, never another."""
-    from mlmon.ingest.fields import default_field_map
-
-    return {".".join(path) for path in default_field_map().all_paths()}
-
-
 def _similarity(stem: str, name: str) -> float:
     if stem == name:
         return 1.0
@@ -216,9 +179,8 @@ def _similarity(stem: str, name: str) -> float:
 
 def _split_unit(name: str) -> tuple[str, str | None]:
     stem, sep, suffix = name.rpartition("_")
-    if sep and stem and suffix in _UNITS:
-        return stem, _UNITS[suffix]
-    return name, None
+    unit = unit_of(suffix) if sep and stem else None
+    return (stem, unit) if unit is not None else (name, None)
 
 
 def field_option(need: FieldNeed, key: str) -> str:

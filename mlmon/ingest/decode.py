@@ -19,14 +19,11 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from mlmon.ingest.fields import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME
 from mlmon.ingest.keys import lift_loguru_extra, present_keys
 from mlmon.ingest.lines import SortedLines, join_lines, sort_lines, suspect_lines
+from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, LINE
 from mlmon.ingest.problems import BLANK, EMPTY_DOCKER, ProblemTally
 from mlmon.ingest.sources import Chunk
-
-LINE = "_line"
-"""Column holding each row's 1-based line number in its file."""
 PREFIX_TS = "_prefix_ts"
 """Column holding a timestamp found outside the JSON (kubectl, CRI, Docker)."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from mlmon.errors import UsageError
-from mlmon.ingest.names import LOGURU, NAMES, UNIT_MS, Path, latency_names, spellings
+from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, LINE, LOGURU, NAMES, UNIT_MS, Path, latency_names, spellings
 from mlmon.ingest.sources import Chunk
 
 
@@ -40,12 +40,6 @@ NUMERIC = ("status_code", "confidence", "cpu_percent", "rss_mb")
 """Fields of ``SIMPLE`` whose values are numbers (latency is numeric too, with a unit)."""
 _UNCHECKED_TEXT = ("model", "model_version")
 """Free-text fields of ``SIMPLE`` that no check or derived column reads."""
-
-DOCKER_LOG: Path = ("log",)
-"""Docker's json-file driver wraps each application line in
-``{"log": "...\\n", "stream": "stdout", "time": ...}``; only that exact shape is unwrapped."""
-DOCKER_TIME: Path = ("time",)
-DOCKER_STREAM: Path = ("stream",)
 
 OVERRIDABLE = ("ts", "event", "level", *(f"latency_{u}" for u in LATENCY_UNITS_MS), *SIMPLE)
 """Names accepted on the left of ``--field NAME=path``."""
@@ -229,8 +223,6 @@ def _decoded(frame: pl.DataFrame, name: str, dtype: pl.DataType, chunk: Chunk | 
     first. When some line holds another shape under the key (``"record": "text"``, an
     array, a string where an object was expected), it is read leaf by leaf, each a null
     where absent."""
-    from mlmon.ingest.decode import LINE  # decode imports this module
-
     text = repaired_objects(frame.get_column(name), frame.get_column(LINE), chunk, name)
     try:
         return text.str.json_decode(dtype)

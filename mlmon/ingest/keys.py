@@ -12,12 +12,9 @@ import io
 
 import polars as pl
 
-from mlmon.ingest.fields import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, repaired_objects
-from mlmon.ingest.names import NAMES, NOT_FROM_EXTRA, spellings
+from mlmon.ingest.fields import repaired_objects
+from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, LINE, NAMES, NOT_FROM_EXTRA, RECORD, spellings
 from mlmon.ingest.sources import Chunk
-
-RECORD = "record"
-"""The top-level key of loguru's ``serialize=True`` record."""
 _NOT_LIFTED = frozenset(
     [*(key for name in NOT_FROM_EXTRA for key in spellings(NAMES[name])), DOCKER_LOG[0], DOCKER_STREAM[0], DOCKER_TIME[0], RECORD]
 )
@@ -35,21 +32,23 @@ def present_keys(data: bytes, keys: list[str]) -> frozenset[str]:
     typical line holds. A key is a quoted name followed by a colon (spaces allowed), or by
     a backslash, a quote and a colon: a Docker ``log`` string escapes the application's
     quotes. The chunk is searched in pieces of whole lines (1 MiB, so the copies stay
-    small), one regular-expression pass each, for the keys not found yet; a piece lists
-    its hits only when it has one. A key spelled with unicode escapes (no logger writes an
-    ASCII key so) is not found.
+    small), one regular-expression pass each, for the keys not found yet (the pattern is
+    written again only when a piece found some). A key spelled with unicode escapes (no
+    logger writes an ASCII key so) is not found.
     """
     found: set[str] = set()
     rest = list(keys)
+    pattern = _key_pattern(rest)
     start = 0
     while rest and start < len(data):
         end = data.find(b"\n", start + _PIECE)
         end = len(data) if end < 0 else end + 1
-        piece = _text(data[start:end])
+        hits = _quoted_keys(_text(data[start:end]), pattern)
         start = end
-        if piece.str.contains(_key_pattern(rest)).item():
-            found |= _quoted_keys(piece, rest)
+        if hits:
+            found |= hits
             rest = [key for key in rest if key not in found]
+            pattern = _key_pattern(rest)
     return frozenset(found)
 
 
@@ -65,9 +64,10 @@ def _key_pattern(keys: list[str]) -> str:
     return '"(' + "|".join(pl.escape_regex(key) for key in keys) + ')\\\\?"[ \\t]*:'
 
 
-def _quoted_keys(text: pl.Series, keys: list[str]) -> set[str]:
-    """Which of ``keys`` occur in ``text`` (one string) as keys (:func:`present_keys`)."""
-    hits = text.str.extract_all(_key_pattern(keys)).explode().drop_nulls().unique()
+def _quoted_keys(text: pl.Series, pattern: str) -> set[str]:
+    """The keys of ``pattern`` (:func:`_key_pattern`) that occur in ``text`` (one string)
+    as keys (:func:`present_keys`)."""
+    hits = text.str.extract_all(pattern).explode().drop_nulls().unique()
     return {hit[1 : hit.rindex('"')].removesuffix("\\") for hit in hits.to_list()}
 
 
@@ -90,8 +90,6 @@ def lift_loguru_extra(frame: pl.DataFrame, schema: dict[str, pl.DataType], chunk
     if not has_extra.any():
         return frame
     record = pl.select(pl.when(pl.lit(has_extra)).then(pl.lit(record))).to_series()
-    from mlmon.ingest.decode import LINE  # decode imports this module
-
     extra = repaired_objects(record, frame.get_column(LINE), chunk, RECORD).str.json_path_match("$.extra")
     extra = pl.select(pl.when(extra.str.starts_with("{")).then(extra)).to_series()
     keys = {key: pl.String() for key in schema if key not in _NOT_LIFTED}

@@ -1,8 +1,9 @@
 """The one table of the names each canonical field is read from (plain Python, no polars).
 
 ``mlmon.ingest.fields`` builds its candidate paths from this table, and the README's *Log
-format* table is tested against it both ways (``tests/test_field_table.py``): every name
-documented is read, every name read is documented.
+format* table is tested against what mlmon reads both ways (``tests/test_field_table.py``,
+through :func:`mlmon.ingest.fields.field_map`): every name documented is read, every name
+read is documented.
 
 Rules the table follows:
 
@@ -24,6 +25,8 @@ Rules the table follows:
 
 from __future__ import annotations
 
+from functools import cache
+
 Path = tuple[str, ...]
 
 LATENCY_BASES: tuple[str, ...] = (
@@ -37,6 +40,15 @@ LATENCY_SUFFIXES: tuple[tuple[str, str], ...] = (
 """(suffix, unit) for every latency base; the bare base is milliseconds."""
 UNIT_MS: dict[str, float] = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}
 """Milliseconds per unit, for the unit suffix of a latency field's name."""
+UNIT_WORDS: dict[str, tuple[str, ...]] = {
+    "ms": ("ms", "msec", "millis", "milliseconds"),
+    "us": ("us", "micros", "microseconds"),
+    "ns": ("ns", "nanos", "nanoseconds"),
+    "s": ("s", "sec", "secs", "seconds"),
+}
+"""Unit -> the words a key's last ``_`` suffix may spell it with: those of
+:data:`LATENCY_SUFFIXES` (read without configuration) and the others a service may use
+(``took_secs``), which the suggestion for a ``--field`` recognises (``mlmon.ingest.census``)."""
 
 NAMES: dict[str, tuple[str, ...]] = {
     "ts": ("ts", "timestamp", "@timestamp", "time", "asctime", "datetime"),
@@ -68,7 +80,23 @@ an exception was logged)."""
 NOT_FROM_EXTRA: tuple[str, ...] = ("ts", "event", "level")
 """Fields never read from loguru's ``record.extra`` (loguru's own record holds them)."""
 FEATURES = "features"
-"""The key of the input-features object (top level, or loguru's ``record.extra``)."""
+"""The key of the input-features object (top level, or loguru's ``record.extra``); also
+the name :attr:`~mlmon.ingest.problems.IngestStats.fields_found` gives input features."""
+RECORD = "record"
+"""The top-level key of loguru's ``serialize=True`` record (its ``extra`` holds the
+service's keys)."""
+DOCKER_LOG: Path = ("log",)
+"""Docker's json-file driver wraps each application line in
+``{"log": "...\\n", "stream": "stdout", "time": ...}``; only that exact shape is unwrapped."""
+DOCKER_TIME: Path = ("time",)
+DOCKER_STREAM: Path = ("stream",)
+LINE = "_line"
+"""Column holding each decoded row's 1-based line number in its file."""
+
+
+def unit_of(word: str) -> str | None:
+    """The unit a key's suffix word names (``secs`` -> ``s``), or None (:data:`UNIT_WORDS`)."""
+    return next((unit for unit, words in UNIT_WORDS.items() if word in words), None)
 
 
 def camel(name: str) -> str:
@@ -88,9 +116,13 @@ def latency_names() -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys((spelling, unit) for name, unit in pairs for spelling in spellings((name,))))
 
 
-def field_names() -> dict[str, tuple[str, ...]]:
-    """Every canonical field's top-level names, camelCase included (``latency_ms`` holds all
-    latency names, whatever their unit)."""
-    table = {name: spellings(names) for name, names in NAMES.items()}
-    return {"ts": table.pop("ts"), "event": table.pop("event"), "level": table.pop("level"),
-            "latency_ms": tuple(name for name, _ in latency_names()), **table}
+
+@cache
+def default_keys() -> frozenset[str]:
+    """Every key mlmon reads without a ``--field``, nested ones dotted
+    (``record.level.name``): each field's names and their camelCase spellings, every latency
+    name, loguru's own paths and the Docker wrapper's ``log`` and ``stream``. The paths of
+    :func:`mlmon.ingest.fields.default_field_map`, without polars."""
+    top = [key for names in NAMES.values() for key in spellings(names)] + [name for name, _ in latency_names()]
+    nested = [".".join(path) for paths in LOGURU.values() for path in paths]
+    return frozenset([*top, *nested, DOCKER_LOG[0], DOCKER_STREAM[0]])

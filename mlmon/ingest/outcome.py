@@ -22,11 +22,13 @@ the contract every ingest engine (the local thread pool, Dask) builds on.
 
 :class:`Hints` are per-file caches a local engine may pass to :func:`process_chunk`: the
 keys that held values and how untidy earlier chunks were, so later chunks skip reads bound
-to fail. They change speed only, never the outcome.
+to fail, and whether a file's first chunk holds the whole census sample, so later chunks
+skip sampling. They change speed only, never the outcome.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Generic
@@ -35,12 +37,13 @@ import polars as pl
 
 from mlmon.errors import InputError, NoUsableRecordsError
 from mlmon.ingest.canonical import canonicalize, empty_canonical
-from mlmon.ingest.census import Samples, census_of, fields_found, merge_samples, sample_keys, timestamp_hint
+from mlmon.ingest.census import Samples, census_of, merge_samples, sample_keys, timestamp_hint
 from mlmon.ingest.decode import Tidiness, decode_chunk
 from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
 from mlmon.ingest.fields import FieldMap, decode_nested, field_map, with_known_keys
+from mlmon.ingest.names import FEATURES
 from mlmon.ingest.needs import ChunkReducer, State
-from mlmon.ingest.problems import BLANK, NOT_MALFORMED, STREAM_ERROR, TOO_LONG, IngestStats, Problems, ProblemTally, latest
+from mlmon.ingest.problems import BLANK, CENSUS_LINES, NOT_MALFORMED, STREAM_ERROR, TOO_LONG, IngestStats, Problems, ProblemTally, latest
 from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.sources import Chunk, FileSpan
 
@@ -81,7 +84,7 @@ class ChunkPlan(Generic[State]):
         wanted = needs.features if needs is not None else None
         features = FeatureRead.of(wanted, options.features, mapped) if wanted is not None else None
         typed = {
-            discovering: {**fields.typed_schema(), **(features.typed_schema(discovering) if features else {})}
+            discovering: {**fields.typed_schema(), **(_typed_features(features, discovering) if features else {})}
             for discovering in (False, True)
         }
         return cls(
@@ -112,9 +115,10 @@ class ChunkOutcome(Generic[State]):
     problems: Problems
     """Problems by reason and the first examples, lines counted from the run's start."""
     fields: frozenset[str] = frozenset()
-    """Canonical fields that held a value in some decoded record (``fields_found``)."""
+    """Canonical fields that held a value in some decoded record (:func:`fields_found`)."""
     samples: Samples = field(default_factory=dict)
-    """Per source, the keys of its first lines in this run (``mlmon.ingest.census``)."""
+    """Per source, the keys of its first lines in this run (``mlmon.ingest.census``); a
+    chunk after a file's first one that held a whole sample has none."""
     last_timestamp: datetime | None = None
     """The latest record time before ``--until``, kept or not (``IngestStats.last_timestamp``)."""
 
@@ -132,6 +136,10 @@ class Hints:
     """Per file: the keys that have held values so far."""
     tidiness: dict[str, Tidiness] = field(default_factory=dict)
     """Per file: how untidy its chunks were so far."""
+    sampled: set[str] = field(default_factory=set)
+    """Files whose first chunk holds at least ``CENSUS_LINES`` lines: it gives the whole
+    census sample (:func:`~mlmon.ingest.census.merge_samples` keeps a file's first lines),
+    so their later chunks are not sampled."""
 
 
 def process_chunk(plan: ChunkPlan[State], chunk: Chunk | FileSpan, hints: Hints | None = None) -> ChunkOutcome[State]:
@@ -140,6 +148,7 @@ def process_chunk(plan: ChunkPlan[State], chunk: Chunk | FileSpan, hints: Hints 
     chunk = (chunk.read() if isinstance(chunk, FileSpan) else chunk).counted()
     if chunk.first_line != 1:
         chunk = replace(chunk, first_line=1)
+    hints = hints if hints is not None else Hints()
     tally = ProblemTally()
     lines = {chunk.source: chunk.lines}
     if chunk.too_long:
@@ -149,9 +158,22 @@ def process_chunk(plan: ChunkPlan[State], chunk: Chunk | FileSpan, hints: Hints 
         return ChunkOutcome(None, lines, 0, 0, tally.problems(), samples={chunk.source: ((),)})
     if chunk.stream_error:
         tally.add(chunk.source, [1 + chunk.newlines], STREAM_ERROR)
-    samples = {chunk.source: sample_keys(chunk.data, chunk.lines)}
-    state, kept, outside, found, last = _reduce(plan, chunk, tally, hints if hints is not None else Hints())
+    samples = _sample(chunk, hints)
+    state, kept, outside, found, last = _reduce(plan, chunk, tally, hints)
     return ChunkOutcome(state, lines, kept, outside, tally.problems(), found, samples, last)
+
+
+def _sample(chunk: Chunk, hints: Hints) -> Samples:
+    """The keys of the chunk's first lines (:func:`~mlmon.ingest.census.sample_keys`),
+    unless its file's first chunk gave the whole sample already: that one is merged first,
+    so these would be cut off (the same census, without parsing up to
+    ``CENSUS_LINES`` lines per chunk while holding the GIL)."""
+    if chunk.starts_file:
+        if chunk.lines >= CENSUS_LINES:
+            hints.sampled.add(chunk.source)
+    elif chunk.source in hints.sampled:
+        return {}
+    return {chunk.source: sample_keys(chunk.data, chunk.lines)}
 
 
 def _reduce(
@@ -170,7 +192,7 @@ def _reduce(
     if decoded.height == 0:
         return None, 0, 0, frozenset(), None
     raw = decode_nested(decoded, plan.nested, chunk)
-    found = fields_found(raw, plan.fields)
+    found = fields_found(raw, plan.fields, plan.features)
     hints.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in plan.schema)
     features = None
     if plan.features is not None:
@@ -183,6 +205,47 @@ def _reduce(
     kept = _in_time_range(canonical, plan.options)
     last = _last_before_until(canonical, plan.options)
     return plan.reducer.from_chunk(kept), kept.height, canonical.height - kept.height, found, last
+
+
+def fields_found(raw: pl.DataFrame, fields: FieldMap, features: FeatureRead | None = None) -> frozenset[str]:
+    """The canonical fields of ``fields`` that hold a value in some row of ``raw`` (a
+    decoded chunk, nested keys decoded, loguru's ``record.extra`` lifted): ``ts``,
+    ``event``, ``level``, ``latency`` and the names of ``fields.simple``; and ``features``
+    when the read takes inputs (``features``) and some row holds the ``features`` object or
+    a field named as a feature. Null counts only."""
+    candidates: dict[str, Iterable[tuple[str, ...]]] = {
+        "ts": fields.timestamp, "event": fields.event, "level": fields.level, "latency": (path for path, _ in fields.latency),
+        **fields.simple,
+    }
+    if features is not None:
+        candidates[FEATURES] = ((FEATURES,), *features.paths.values())
+    return frozenset(name for name, paths in candidates.items() if any(_has_value(raw, path) for path in paths))
+
+
+def _has_value(raw: pl.DataFrame, path: tuple[str, ...]) -> bool:
+    if not path or path[0] not in raw.columns:
+        return False
+    series = raw.get_column(path[0])
+    for key in path[1:]:
+        if not isinstance(series.dtype, pl.Struct) or key not in {f.name for f in series.dtype.fields}:
+            return False
+        series = series.struct.field(key)
+    return series.null_count() < series.len()
+
+
+_PROBE = pl.Struct({"_mlmon_probe": pl.String()})
+"""A struct of a key no object has: polars fills it without reading the object's keys."""
+
+
+def _typed_features(features: FeatureRead, discovering: bool) -> dict[str, pl.DataType]:
+    """The strict schema's feature entries. A read that asks only whether records carry
+    inputs (no feature known or listed, no named path through the object) reads the
+    ``features`` object as :data:`_PROBE`, not as text: its contents are never looked at."""
+    typed = features.typed_schema(discovering)
+    needs = features.needs
+    if discovering or needs.numeric or needs.categorical or any(path[0] == FEATURES for path in features.paths.values()):
+        return typed
+    return {**typed, FEATURES: _PROBE}
 
 
 def merge_outcomes(first: ChunkOutcome[State], then: ChunkOutcome[State], reducer: ChunkReducer[State]) -> ChunkOutcome[State]:

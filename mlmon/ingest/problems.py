@@ -196,9 +196,11 @@ class IngestStats:
     fields_found: frozenset[str] = frozenset()
     """Canonical fields (``ts``, ``latency``, ``status``, ``level``, ``label`` ...) that held
     a value, of any type, in some line read (before ``--since``/``--until``): a field not
-    here appears nowhere in the input (:func:`mlmon.ingest.census.fields_found`)."""
+    here appears nowhere in the input (:func:`mlmon.ingest.outcome.fields_found`). Also
+    ``features`` when the read took input features and some line carried them."""
     keys_seen: KeyCensus = KeyCensus()
-    """The keys of the first lines of each file, for messages about fields not found."""
+    """The keys of the first lines of each file, for messages about fields not found
+    (a sample: never what decides whether a field is there)."""
     last_timestamp: datetime | None = None
     """Time of the latest record read before ``--until``: the last record kept, or, when
     every record is older than ``--since``, the latest of those (what a silence alert

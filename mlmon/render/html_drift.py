@@ -11,7 +11,7 @@ from datetime import datetime
 
 from mlmon.api.results import DriftReport
 from mlmon.render.html_charts import Series, histogram, line_chart, share_columns
-from mlmon.render.human import breach_sentence
+from mlmon.render.human import breach_sentence, class_overlap_lines, feature_overlap_lines
 from mlmon.render.html_parts import (
     Markup,
     badge,
@@ -30,7 +30,6 @@ from mlmon.render.html_parts import (
 from mlmon.verdicts.confidence import ConfidenceWindow
 from mlmon.verdicts.feature_drift import FeatureDriftResult, FeatureOutcome
 from mlmon.verdicts.findings import Severity
-from mlmon.verdicts.needs import class_overlap_lines
 from mlmon.verdicts.prediction_drift import DriftWindow, PredictionDriftResult
 
 TOP_MOVERS = 6
@@ -92,7 +91,7 @@ def prediction_section(report: DriftReport) -> Markup:
                             shares, reference, [sev_class(w.severity) for w in windows], ticks=tick_labels([w.start for w in windows]))
         caption = f"{name}: stacked class shares per window; the first column and the dashed lines are the reference; the strip under each window is its verdict."
         parts.append(figure(svg, caption))
-    parts += [note(line[0].upper() + line[1:], "warn") for line in class_overlap_lines(result)]
+    parts += _overlap_notes(class_overlap_lines(result))
     if result.windows:
         parts.append(tag("details", join([tag("summary", f"Table of the {len(result.windows):,} windows"), _drift_table(result)])))
     return section(f"Prediction drift ({result.window})", *parts, anchor="prediction-drift")
@@ -189,14 +188,12 @@ def _mover(outcome: FeatureOutcome) -> Markup:
 
 
 def _one_side(result: FeatureDriftResult) -> list[Markup]:
-    lines = []
-    if result.only_in_logs:
-        names = ", ".join(f"{name} ({n:,} values)" for name, n in list(result.only_in_logs.items())[:10])
-        more = f" and {len(result.only_in_logs) - 10} more" if len(result.only_in_logs) > 10 else ""
-        lines.append(note(f"In the logs but not in the reference (not judged): {names}{more}", "warn"))
-    if result.only_in_reference:
-        lines.append(note(f"In the reference but in no record: {', '.join(result.only_in_reference)}", "warn"))
-    return lines
+    return _overlap_notes(feature_overlap_lines(result))
+
+
+def _overlap_notes(lines: list[str]) -> list[Markup]:
+    """:func:`~mlmon.render.human.overlap_lines` as warning notes, each a sentence."""
+    return [note(line[0].upper() + line[1:], "warn") for line in lines]
 
 
 def _g(value: float) -> str:

@@ -4,7 +4,8 @@ The rules:
 
 - Counts: thousands separators (``51,611``) and the singular for one (``1 line``,
   ``2 lines``): :func:`plural`. Lists of names: the first few, then ``and N more``
-  (:func:`some_of`).
+  (:func:`some_of`); what the reference and the logs do not share, in those words
+  (:func:`overlap_lines`).
 - Ordinary numbers never use scientific notation; :func:`fmt_sig` keeps significant digits
   (``0.0261``, ``0.167``, ``1,235``).
 - Latency: at least three significant digits, one decimal from 10 up (``25.3 ms``,
@@ -27,12 +28,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlmon.windows import WindowSpec
+
+if TYPE_CHECKING:
+    from mlmon.verdicts.feature_drift import FeatureDriftResult
+    from mlmon.verdicts.prediction_drift import PredictionDriftResult
 
 DAY, MINUTE, SECOND, MILLI = 0, 1, 2, 3
 """Time precisions, coarsest first."""
@@ -55,6 +60,34 @@ def some_of(names: Sequence[str], shown: int = 3, sep: str = ", ") -> str:
     if len(names) <= shown + 1:
         return sep.join(names)
     return f"{sep.join(names[:shown])} and {len(names) - shown:,} more"
+
+
+OVERLAP_SHOWN = 10
+"""Names listed per line of :func:`overlap_lines` before ``and N more``."""
+
+
+def overlap_lines(what: str, only_in_reference: Sequence[str], only_in_logs: Mapping[str, int], unit: str) -> list[str]:
+    """The lines every renderer shows for a partial overlap of ``what`` (``classes``,
+    ``features``) between the reference and the logs over the whole run: those of the
+    reference that no record shows, and those of the logs that the reference lacks, each
+    with its count of ``unit`` (``prediction``, ``value``)."""
+    lines = []
+    if only_in_reference:
+        lines.append(f"{what} in the reference that no record shows: {some_of(list(only_in_reference), OVERLAP_SHOWN)}")
+    if only_in_logs:
+        shown = [f"{name} ({plural(n, unit)})" for name, n in only_in_logs.items()]
+        lines.append(f"{what} in the logs that the reference lacks: {some_of(shown, OVERLAP_SHOWN)}")
+    return lines
+
+
+def class_overlap_lines(result: PredictionDriftResult) -> list[str]:
+    """:func:`overlap_lines` of a prediction-drift result's classes."""
+    return overlap_lines("classes", result.only_in_reference, result.only_in_logs, "prediction")
+
+
+def feature_overlap_lines(result: FeatureDriftResult) -> list[str]:
+    """:func:`overlap_lines` of a data-drift result's features."""
+    return overlap_lines("features", result.only_in_reference, result.only_in_logs, "value")
 
 
 def fmt_size(size: int) -> str:

@@ -25,10 +25,9 @@ from typing import Any
 
 from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
 from mlmon.plain import iso_utc
-from mlmon.render.human import reference_name
+from mlmon.render.human import class_overlap_lines, feature_overlap_lines, reference_name
 from mlmon.render.junit import command_name
 from mlmon.verdicts.findings import Finding, Severity, worst
-from mlmon.verdicts.needs import class_overlap_lines, partial_overlap_lines
 
 ANNOTATIONS_PER_KIND = 10
 """GitHub shows at most 10 error and 10 warning annotations per step."""
@@ -137,7 +136,7 @@ def _drift_numbers(report: DriftReport) -> list[str]:
     facts += [cell(line) for line in class_overlap_lines(report.prediction)]
     features = report.features
     if features is not None:
-        facts += [cell(line) for line in partial_overlap_lines("features", features.only_in_reference, features.only_in_logs, "values")]
+        facts += [cell(line) for line in feature_overlap_lines(features)]
     return facts
 
 

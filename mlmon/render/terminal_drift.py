@@ -29,6 +29,7 @@ from rich.text import Text
 from mlmon.api.results import DriftReport
 from mlmon.render.human import (
     breach_sentence,
+    class_overlap_lines,
     fitting_window,
     is_whole_range,
     reference_name,
@@ -59,7 +60,6 @@ from mlmon.render.terminal_fit import (
     para,
 )
 from mlmon.verdicts.findings import Severity
-from mlmon.verdicts.needs import class_overlap_lines
 from mlmon.verdicts.prediction_drift import DriftWindow
 
 BAR_WIDTH = 30

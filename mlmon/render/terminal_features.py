@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlmon.render.human import (
+    feature_overlap_lines,
     fmt_fixed,
     fmt_p,
     fmt_pct,
@@ -112,14 +113,7 @@ def _mover(outcome: FeatureOutcome, width: int, precision: int, whole_range: boo
 
 
 def _one_side(result: FeatureDriftResult, width: int) -> list[RenderableType]:
-    lines = []
-    if result.only_in_logs:
-        names = ", ".join(f"{name} ({plural(n, 'value')})" for name, n in list(result.only_in_logs.items())[:10])
-        more = f" and {len(result.only_in_logs) - 10} more" if len(result.only_in_logs) > 10 else ""
-        lines.append(para(f"in the logs but not in the reference (not judged): {names}{more}", width, "yellow"))
-    if result.only_in_reference:
-        lines.append(para(f"in the reference but in no record: {', '.join(result.only_in_reference)}", width, "yellow"))
-    return lines
+    return [para(line, width, "yellow") for line in feature_overlap_lines(result)]
 
 
 def _bar(share: float, top: float, width: int = BAR_WIDTH) -> str:

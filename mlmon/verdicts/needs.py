@@ -11,7 +11,7 @@ there, the window is thin. Exit 1 keeps meaning one thing: a check breached.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from mlmon.errors import MissingFieldError
@@ -19,7 +19,7 @@ from mlmon.ingest.census import NEEDS, keys_text, missing_field_hint
 from mlmon.ingest.problems import IngestStats
 
 if TYPE_CHECKING:
-    from mlmon.verdicts.prediction_drift import PredictionDriftResult
+    from mlmon.analyses.ops_types import OpsSummary
 
 LATENCY_P99 = "the p99 budget (latency_p99)"
 ERROR_RATE = "the error-rate limit (error_rate)"
@@ -30,6 +30,19 @@ _REQUEST_FIELDS = ("latency", "status", "status_code", "error")
 """A record is a request when it has one of these (``mlmon.ingest.canonical``)."""
 _ERROR_FIELDS = ("status", "status_code", "error", "level")
 """Where errors show: a status word, an HTTP code, an error field, a log level."""
+_COLUMN = {"latency": "latency_ms"}
+"""The canonical column of a field, where its name differs (``mlmon.ingest.canonical``)."""
+
+
+def require_budget_inputs(stats: IngestStats, overall: OpsSummary, latency: str | None, errors: str | None) -> None:
+    """The fields a latency budget and an error-rate limit need (:func:`require_field`,
+    :func:`require_errors_visible`), each checked when it is set: ``latency`` and
+    ``errors`` name it in the message (``the p99 budget (latency_p99)``), None when it is
+    not set. ``overall``: the run's operational summary (latencies and requests kept)."""
+    if latency is not None:
+        require_field(stats, "latency", "latency_p99", latency, overall.latency.count)
+    if errors is not None:
+        require_errors_visible(stats, overall.errors.requests, errors)
 
 
 def require_field(stats: IngestStats, field: str, check: str, what: str, values: int) -> None:
@@ -59,7 +72,8 @@ def _require(stats: IngestStats, fields: tuple[str, ...], suggest: str, check: s
         raise MissingFieldError(f"{needs}, but no record has a {names} field; {hint}", check=check, field=suggest)
     if stats.outside_time_range:
         return
-    unused = {reason: n for reason, n in stats.values_not_used.items() if any(name in reason for name in found)}
+    reasons = {f"{kind}: {_COLUMN.get(name, name)}" for name in found for kind in ("wrong type", "impossible value")}
+    unused = {reason: n for reason, n in stats.values_not_used.items() if reason in reasons}
     why = "; ".join(f"{n:,} {reason}" for reason, n in unused.items())
     first = next((f", first: {p}" for p in stats.examples if p.reason in unused), "")
     detail = f" ({why}{first})" if why else " (it is only in lines that were skipped)"
@@ -104,22 +118,3 @@ def reference_mismatch(reference_classes: Iterable[str], log_classes: Iterable[s
         "build a reference from this service's training data or a known-good window (mlmon reference build), "
         "or map the logs' fields with --field label=KEY / --features"
     )
-
-
-def partial_overlap_lines(what: str, only_in_reference: Iterable[str], only_in_logs: Mapping[str, int], unit: str) -> list[str]:
-    """The lines a renderer shows for a partial overlap of ``what`` (``classes``,
-    ``features``): those of the reference the logs never show over the whole run, and
-    those of the logs the reference lacks."""
-    lines = []
-    missing = list(only_in_reference)
-    if missing:
-        lines.append(f"{what} in the reference that no record shows: {_names(missing, 10)}")
-    if only_in_logs:
-        shown = [f"{name} ({n:,} {unit})" for name, n in only_in_logs.items()]
-        lines.append(f"{what} in the logs that the reference lacks: {_names(shown, 10)}")
-    return lines
-
-
-def class_overlap_lines(result: PredictionDriftResult) -> list[str]:
-    """:func:`partial_overlap_lines` of a prediction-drift result's classes."""
-    return partial_overlap_lines("classes", result.only_in_reference, result.only_in_logs, "predictions")

@@ -25,7 +25,8 @@ def iso_utc(value: datetime) -> str:
 def to_plain(value: Any, datetime_text: Callable[[datetime], str] = iso_utc) -> Any:
     """``value`` as JSON-safe plain data.
 
-    Dataclasses become objects in field order, enums their value, datetimes
+    Dataclasses become objects in field order (a field whose metadata says
+    ``plain=False`` is left out), enums their value, datetimes
     ``datetime_text(value)``, timedeltas seconds, tuples lists, numpy scalars and arrays
     Python numbers and lists; a float that is NaN or infinite becomes None (JSON has no
     NaN). Anything else unknown becomes its ``str``.
@@ -37,7 +38,7 @@ def to_plain(value: Any, datetime_text: Callable[[datetime], str] = iso_utc) -> 
     if isinstance(value, enum.Enum):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name), datetime_text) for f in dataclasses.fields(value)}
+        return {f.name: to_plain(getattr(value, f.name), datetime_text) for f in dataclasses.fields(value) if f.metadata.get("plain", True)}
     if isinstance(value, dict):
         return {str(k): to_plain(v, datetime_text) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -318,7 +318,8 @@ def test_a_config_error_is_one_line_naming_the_file_and_the_key(cli, tmp_path, c
         assert result.exit_code == code, result.output
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"mlmon: error: {message}"), result.stderr
-        assert result.stdout == ""
+        # Nagios shows stdout only: there the error is the plugin's status line too (issue 22)
+        assert result.stdout == ("" if format == "terminal" else f"MLMON UNKNOWN - {lines[0].removeprefix('mlmon: ')}\n")
 
 
 @pytest.mark.parametrize("command", ["report", "drift"])

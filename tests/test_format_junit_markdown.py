@@ -4,10 +4,12 @@ logs, plus GitHub Actions annotations and the step-summary size cap."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -62,6 +64,82 @@ def outcome_of(case: ET.Element) -> str:
     return kinds[0] if kinds else "passed"
 
 
+# --- the Jenkins xunit plugin's JUnit schema (tests/schemas/junit-10.xsd) ---------------
+
+XSD = Path(__file__).resolve().parent / "schemas" / "junit-10.xsd"
+XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+@dataclass(frozen=True)
+class ElementRule:
+    """What the schema allows one element: its attributes (with the required ones and any
+    pattern their type imposes), its child elements, and whether it may hold text."""
+
+    attributes: frozenset[str]
+    required: frozenset[str]
+    patterns: dict
+    children: frozenset[str]
+    text: bool
+
+
+def schema_rules(path: Path = XSD) -> dict[str, ElementRule]:
+    """The rules of every global element of an XSD like junit-10.xsd: attributes (and
+    ``use="required"``), children by ``ref`` anywhere in its complex type, text when the
+    type is ``mixed`` or a simple ``xs:string``; named complex and simple types resolved."""
+    schema = ET.parse(path).getroot()
+    patterns = {t.get("name"): re.compile(p.get("value")) for t in schema.findall(f"{XS}simpleType") for p in t.iter(f"{XS}pattern")}
+    named = {t.get("name"): t for t in schema.findall(f"{XS}complexType")}
+    rules = {}
+    for element in schema.findall(f"{XS}element"):
+        kind = element.find(f"{XS}complexType")
+        if kind is None and element.get("type") in named:
+            kind = named[element.get("type")]
+        if kind is None:  # xs:string: text only
+            rules[element.get("name")] = ElementRule(frozenset(), frozenset(), {}, frozenset(), True)
+            continue
+        attributes = kind.findall(f"{XS}attribute")
+        rules[element.get("name")] = ElementRule(
+            attributes=frozenset(a.get("name") for a in attributes),
+            required=frozenset(a.get("name") for a in attributes if a.get("use") == "required"),
+            patterns={a.get("name"): patterns[a.get("type")] for a in attributes if a.get("type") in patterns},
+            children=frozenset(c.get("ref") or c.get("name") for c in kind.iter(f"{XS}element")),
+            text=kind.get("mixed") == "true",
+        )
+    return rules
+
+
+def schema_problems(root: ET.Element, rules: dict[str, ElementRule] | None = None) -> list[str]:
+    """Everything in the document the schema does not allow: an element it does not
+    declare (or a root other than a global element), an attribute it does not list, a
+    required one missing, a value its pattern rejects, a child it does not allow, text
+    where none may be. Order and counts of children are not checked (junit-10.xsd's
+    choices are unbounded, except properties' sequence of property, which mlmon keeps)."""
+    rules = rules if rules is not None else schema_rules()
+    problems = []
+
+    def visit(element: ET.Element, where: str) -> None:
+        rule = rules.get(element.tag)
+        if rule is None:
+            problems.append(f"{where}: element not in the schema")
+            return
+        problems.extend(f"{where}: attribute {name!r} not allowed" for name in sorted(set(element.attrib) - rule.attributes))
+        problems.extend(f"{where}: attribute {name!r} required" for name in sorted(rule.required - set(element.attrib)))
+        problems.extend(f"{where}: {name}={element.get(name)!r} does not match its type" for name, pattern in rule.patterns.items()
+                        if name in element.attrib and not pattern.fullmatch(element.get(name)))
+        if not rule.text and (element.text or "").strip():
+            problems.append(f"{where}: text not allowed")
+        for child in element:
+            if child.tag not in rule.children:
+                problems.append(f"{where}/{child.tag}: not allowed in {element.tag}")
+            else:
+                visit(child, f"{where}/{child.tag}")
+            if not rule.text and (child.tail or "").strip():
+                problems.append(f"{where}: text not allowed")
+
+    visit(root, root.tag)
+    return problems
+
+
 def check_counts(root: ET.Element, findings) -> None:
     suites = root.findall("testsuite")
     assert root.tag == "testsuites" and len(suites) == 1
@@ -72,7 +150,8 @@ def check_counts(root: ET.Element, findings) -> None:
         assert element.get("tests") == str(len(findings))
         assert element.get("failures") == str(kinds.count("failure"))
         assert element.get("errors") == str(kinds.count("error"))
-        assert element.get("skipped") == str(kinds.count("skipped"))
+    assert suites[0].get("skipped") == str(kinds.count("skipped")) and root.get("skipped") is None  # junit-10.xsd
+    assert schema_problems(root) == []
     assert kinds.count("failure") == sum(f.severity in BREACH for f in findings)
     names = [(c.get("classname"), c.get("name")) for c in cases]
     assert len(set(names)) == len(names)
@@ -124,7 +203,7 @@ def test_junit_checks_without_a_reference_are_skipped(drift_without_reference):
     for check in ("prediction_drift", "feature_drift"):
         skipped = by_class[f"mlmon.{check}"].find("skipped")
         assert skipped is not None and "no reference profile" in skipped.get("message")
-    assert root.get("skipped") == "2" and root.get("errors") == "0"
+    assert root.find("testsuite").get("skipped") == "2" and root.get("errors") == "0"
 
 
 def test_junit_outcome_rule_for_unknown_findings():
@@ -139,7 +218,7 @@ def test_junit_outcome_rule_for_unknown_findings():
     assert [junit.outcome(f) for f in findings] == ["skipped"] * 4 + ["error", "passed"]
     _, root = parse(CheckResult(findings))
     check_counts(root, findings)
-    assert (root.get("skipped"), root.get("errors"), root.get("failures")) == ("4", "1", "0")
+    assert (root.find("testsuite").get("skipped"), root.get("errors"), root.get("failures")) == ("4", "1", "0")
     error = root.find(".//testcase[@classname='mlmon.error_rate']/error")
     assert error.get("type") == "unknown" and error.get("message") == findings[4].message
 
@@ -183,6 +262,77 @@ def test_bench_results_render_in_both_formats():
     text = markdown.render(bench)
     assert text.startswith("## mlmon bench: critical\n") and "- configurations: 2" in text and "- p99 budget: 10 ms" in text
     assert table_rows(text) == [[f.severity.value, f.check, f.scope, f.message] for f in findings]
+
+
+# --- every JUnit file mlmon writes meets junit-10.xsd (issue 22 §7) ----------------------
+
+
+def test_the_schema_rules_are_junit_10s():
+    """The validator reads what the issue quotes: ``testsuites`` takes name, time, tests,
+    failures and errors; and it rejects what mlmon used to write (``skipped`` there)."""
+    rules = schema_rules()
+    assert rules["testsuites"].attributes == {"name", "time", "tests", "failures", "errors"}
+    assert rules["testsuite"].required == {"name", "tests", "failures", "errors"} and "skipped" in rules["testsuite"].attributes
+    assert rules["testcase"].attributes == {"name", "time", "classname", "group"} and rules["testcase"].required == {"name"}
+    assert rules["failure"].text and rules["system-out"].text and not rules["testsuites"].text
+    old = ET.fromstring('<testsuites name="mlmon" tests="0" failures="0" errors="0" skipped="0"><testsuite name="s" tests="0" failures="0" errors="0"/></testsuites>')
+    assert schema_problems(old) == ["testsuites: attribute 'skipped' not allowed"]
+    bad = ET.fromstring('<testsuite tests="1" failures="0" errors="0" time="1.5s">x<testcase classname="c" file="f.py"><failure foo="1"/><bogus/></testcase></testsuite>')
+    assert schema_problems(bad) == [
+        "testsuite: attribute 'name' required", "testsuite: time='1.5s' does not match its type", "testsuite: text not allowed",
+        "testsuite/testcase: attribute 'file' not allowed", "testsuite/testcase: attribute 'name' required",
+        "testsuite/testcase/failure: attribute 'foo' not allowed", "testsuite/testcase/bogus: not allowed in testcase",
+    ]
+
+
+@pytest.fixture(scope="module")
+def junit_documents(report, drift, drift_without_reference):
+    """mlmon's JUnit output for every kind of result and outcome: report, drift with and
+    without a reference, bench, unknowns (skipped and error), no findings, text to escape,
+    and ``mlmon check`` on the sample logs with the example config."""
+    bench = BenchReport(SimpleNamespace(model=SimpleNamespace(name="m.onnx"), configs=(1,)), 10.0,  # type: ignore[arg-type]
+                        (Finding("latency_p99", Severity.CRITICAL, "slow", 12.5, 10.0, "batch_size=8"),))
+    odd = Finding("prediction_drift", Severity.CRITICAL, 'a <b> & "c" \x1b', 0.5, 0.25, "model_version=1.4.0]<&")
+    unknowns = CheckResult((Finding("prediction_drift", Severity.UNKNOWN, "insufficient data: 3 < 200"),
+                            Finding("error_rate", Severity.UNKNOWN, "could not compute the rate")))
+    from typer.testing import CliRunner
+
+    from mlmon.cli import app
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(REPO)
+        check = CliRunner().invoke(app, ["check", "sample_logs/", "--config", "examples/mlmon.toml", "--window", "1d", "--format", "junit"])
+    assert check.exit_code in (0, 1) and check.stdout.startswith("<?xml"), check.output
+    documents = {name: junit.render(result) for name, result in {
+        "report": report, "drift": drift, "drift_without_reference": drift_without_reference, "bench": bench,
+        "unknowns": unknowns, "empty": CheckResult(()), "escaped": CheckResult((odd,)),
+    }.items()}
+    return {**documents, "check": check.stdout}
+
+
+def test_every_junit_document_meets_the_schema(junit_documents):
+    for name, text in junit_documents.items():
+        root = ET.fromstring(text.encode("utf-8"))
+        assert root.tag == "testsuites" and root.get("skipped") is None, name
+        assert schema_problems(root) == [], name
+    kinds = {child.tag for text in junit_documents.values() for child in ET.fromstring(text.encode()).iter()}
+    assert {"failure", "error", "skipped", "system-out", "properties", "property"} <= kinds  # every element mlmon writes was seen
+
+
+def test_xmllint_validates_every_junit_document_against_the_xsd(junit_documents, tmp_path):
+    """The real validator, libxml2's ``xmllint --schema``, where it is installed."""
+    xmllint = shutil.which("xmllint")
+    if xmllint is None:
+        pytest.skip("xmllint not installed (apt-get install libxml2-utils)")
+    old = tmp_path / "old.xml"
+    old.write_text(junit_documents["report"].replace('<testsuites name="mlmon" ', '<testsuites name="mlmon" skipped="0" '))
+    rejected = subprocess.run([xmllint, "--noout", "--schema", str(XSD), str(old)], capture_output=True, text=True)
+    assert rejected.returncode != 0 and "skipped" in rejected.stderr  # the tool sees what the issue reports
+    for name, text in junit_documents.items():
+        path = tmp_path / f"{name}.xml"
+        path.write_text(text, encoding="utf-8")
+        done = subprocess.run([xmllint, "--noout", "--schema", str(XSD), str(path)], capture_output=True, text=True)
+        assert done.returncode == 0, f"{name}: {done.stderr}"
 
 
 def table_rows(text: str) -> list[list[str]]:

@@ -21,6 +21,7 @@ from mlmon.api.report import ReportOptions, build_report
 from mlmon.api.summarize import SummaryOptions, build_summary, write_summary
 from mlmon.ingest.reader import IngestOptions
 from mlmon.render import nagios, prometheus
+from mlmon.verdicts.budgets import error_rate_finding, p99_finding
 from mlmon.verdicts.findings import Finding, Severity
 from tests.conftest import REPO
 
@@ -196,10 +197,12 @@ def check_line(result) -> tuple[str, str, dict]:
 def test_nagios_drift_is_critical_with_exit_state_2(results):
     state, summary, perf = check_line(results.drift)
     assert (state, nagios.nagios_state(results.drift)) == ("CRITICAL", 2)
-    assert "prediction drift" in summary and len(summary) <= nagios.MAX_SUMMARY
+    assert "prediction_drift[model_version=1.4.0]: prediction drift" in summary and len(summary) <= nagios.MAX_SUMMARY
     finding = next(f for f in results.drift.findings if f.check == "prediction_drift")
     value, warn, crit = perf["prediction_drift model_version:1.4.0"]
-    assert float(value) == pytest.approx(finding.value, rel=1e-9) and warn == "" and float(crit) == 0.25
+    levels = results.drift.prediction.thresholds
+    assert float(value) == pytest.approx(finding.value, rel=1e-9)
+    assert (float(warn), float(crit)) == (levels.warning_psi, levels.critical_psi) == (0.01, 0.25)
     assert "'prediction_drift model_version:1.4.0'=" in nagios.render(results.drift)
 
 
@@ -216,8 +219,8 @@ def test_nagios_report_within_budget_is_ok_with_exit_state_0(results):
 def test_nagios_report_over_budget_is_critical(results):
     state, summary, perf = check_line(results.report)
     assert (state, nagios.nagios_state(results.report)) == ("CRITICAL", 2)
-    assert summary == "p99 latency 97.8 ms is over the 80 ms budget"
-    assert perf["latency_p99"][2] == "0.08"
+    assert summary == "latency_p99: p99 latency 97.8 ms is over the 80 ms budget"
+    assert perf["latency_p99"][1:] == ["", "0.08", "0"]
 
 
 def test_nagios_only_unknown_findings_or_none_is_unknown_with_exit_state_3(results):
@@ -225,7 +228,7 @@ def test_nagios_only_unknown_findings_or_none_is_unknown_with_exit_state_3(resul
     only_unknown = dataclasses.replace(results.report, findings=(unknown,))
     state, summary, _ = check_line(only_unknown)
     assert (state, nagios.nagios_state(only_unknown)) == ("UNKNOWN", 3)
-    assert summary == unknown.message
+    assert summary == f"latency_p99: {unknown.message}"
     none = dataclasses.replace(results.report, findings=())
     assert check_line(none)[:2] == ("UNKNOWN", nagios.NO_FINDINGS) and nagios.nagios_state(none) == 3
 
@@ -248,8 +251,9 @@ def test_nagios_summary_is_one_line_without_a_pipe():
                                        Finding("error_rate", Severity.WARNING, "warned", 0.5, 0.1)))
     state, summary, perf = check_line(result)
     assert state == "CRITICAL" and len(summary) == nagios.MAX_SUMMARY and summary.endswith("...")
-    assert summary.startswith("model_version=2: p99 / over budget x")
-    assert perf == {"latency_p99 model_version:2": ["0.0978s", "", "0.08"], "error_rate": ["50%", "", "10"]}
+    assert summary.startswith("1 critical (and 1 warning): latency_p99[model_version=2]: p99 / over budget x")
+    # no levels said: warn and crit stay empty rather than guessed from the threshold
+    assert perf == {"latency_p99 model_version:2": ["0.0978s", "", "", "0"], "error_rate": ["50%", "", "", "0", "100"]}
 
 
 def test_nagios_perfdata_labels_are_quoted_by_hand():
@@ -274,11 +278,75 @@ def test_nagios_perfdata_numbers_and_fields():
     assert nagios.perf_number(-0.25) == "-0.25"
 
 
+@pytest.mark.parametrize(("p99_ms", "state"), [(50.0, "OK"), (150.0, "WARNING"), (300.0, "CRITICAL")])
+def test_nagios_perfdata_has_both_levels_whatever_the_state(p99_ms, state):
+    """Issue 22 §6: warn and crit are the rule's two levels (100 ms, 250 ms) in every state,
+    as check_load prints its -w and -c; the finding's one threshold moves with the state."""
+    finding = p99_finding(p99_ms, 250.0, "all", warning_ms=100.0)
+    rate = error_rate_finding(0.01, 1, 100, 0.05, "all", warning=0.02)
+    result = SimpleNamespace(findings=(finding, rate))
+    got, summary, perf = check_line(result)
+    assert got == state
+    assert perf["latency_p99"] == [f"{p99_ms / 1000:g}s", "0.1", "0.25", "0"]
+    assert perf["error_rate"] == ["1%", "2", "5", "0", "100"]
+    assert finding.threshold == (250.0 if state == "CRITICAL" else 100.0)
+
+
+def test_nagios_report_perfdata_has_the_warning_and_critical_levels(results):
+    """The issue's example: warning 100 ms and critical 250 ms, p99 97.8 ms: OK, and
+    ``latency_p99=0.0978...s;0.1;0.25;0``, never ``;;0.1;0``."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.chdir(REPO)
+        report = build_report(["sample_logs/"], ReportOptions(p99_budget_ms=250, p99_warning_ms=100, max_error_rate=0.05, warning_error_rate=0.02))
+    state, summary, perf = check_line(report)
+    lat, errors = report.overall.latency, report.overall.errors
+    assert state == "OK" and lat.p99_ms < 100
+    assert perf["latency_p99"] == [f"{lat.p99_ms / 1000:.10g}s", "0.1", "0.25", "0"]
+    assert perf["error_rate"][1:] == ["2", "5", "0", "100"]
+    assert float(perf["error_rate"][0].removesuffix("%")) == pytest.approx(errors.errors / errors.requests * 100, rel=1e-9)
+    assert summary.startswith("2 ok: latency_p99: p99 latency") and " / error_rate: error rate" in summary
+
+
+def test_nagios_status_text_has_no_semicolon():
+    """Issue 22 §8: Nagios turns ``;`` into ``:``; mlmon's separators and the messages'
+    own semicolons become commas, the findings are separated by `` / ``."""
+    findings = (Finding("no_data", Severity.CRITICAL, "5 of 7 window(s) hold no record; firing now; no record at all"),
+                Finding("latency_p99", Severity.CRITICAL, "fired in 1 of 7 window(s); worst: 594 ms", scope="model;version=2"))
+    state, summary, _ = check_line(SimpleNamespace(findings=findings))
+    assert ";" not in nagios.render(SimpleNamespace(findings=findings)).split(" | ")[0]
+    assert summary == ("2 critical: no_data: 5 of 7 window(s) hold no record, firing now, no record at all"
+                       " / latency_p99[model,version=2]: fired in 1 of 7 window(s), worst: 594 ms")
+    assert nagios.error_output("a; b\nc | d") == "MLMON UNKNOWN - a, b c / d\n"
+
+
+def test_nagios_summary_names_every_rule_before_messages_that_do_not_fit():
+    """With several findings whose messages pass the limit, every rule is still named."""
+    scopes = ["all", "model_version=1.4.0", "feature=width", "feature=height", "feature=aspect_ratio", "feature=iso"]
+    findings = tuple(Finding("feature_drift" if "feature" in s else "prediction_drift", Severity.CRITICAL, "x" * 80, scope=s) for s in scopes)
+    state, summary, _ = check_line(SimpleNamespace(findings=findings))
+    names = ["prediction_drift", "prediction_drift[model_version=1.4.0]", *(f"feature_drift[{s}]" for s in scopes[2:])]
+    assert summary.startswith("6 critical: " + ", ".join(names) + " / prediction_drift: xxx")
+    short = tuple(dataclasses.replace(f, message="moved") for f in findings[:2])
+    assert check_line(SimpleNamespace(findings=short))[1] == "2 critical: prediction_drift: moved / prediction_drift[model_version=1.4.0]: moved"
+
+
+def test_nagios_drift_counts_drifted_features_under_its_own_label(results):
+    """Issue 22 §8: drift's count of drifted inputs and check's share of them are two labels
+    (``features_drifted``, ``feature_drift_share``); no bare ``feature_drift`` label."""
+    drift = results.drift
+    perf = check_line(drift)[2]
+    assert "feature_drift" not in perf
+    finding = next(f for f in drift.findings if f.check == "feature_drift")
+    moved, judged = map(int, re.match(r"(\d+) of (\d+) features drifted", finding.message).groups())
+    assert perf["features_drifted"] == [str(moved), "", "", "0", str(judged)]
+
+
 def test_prometheus_rule_status_keeps_the_more_severe_of_two_findings_on_one_scope():
     result = SimpleNamespace(findings=(Finding("error_rate", Severity.CRITICAL, "bad"), Finding("error_rate", Severity.OK, "fine"),
                                        Finding("error_rate", Severity.UNKNOWN, "?")))
     status = samples(families(prometheus.render(result))["mlmon_rule_status"])
     assert len(status) == 4 and status[(("rule", "error_rate"), ("scope", "all"), ("severity", "critical"))] == 1
+
 
 # --- Prometheus: the alert path (issue 22) -----------------------------------------------
 

@@ -22,7 +22,7 @@ from mlmon.verdicts.check_series import (
     silence_severity,
     versioned_series,
 )
-from mlmon.verdicts.findings import Severity
+from mlmon.verdicts.findings import Levels, Severity
 from mlmon.verdicts.registry import Check, ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
 from mlmon.plain import iso_utc
 from mlmon.verdicts.needs import require_budget_inputs
@@ -216,4 +216,5 @@ def _no_data(judged: list[Judged], rule: AlertRule, last: datetime | None, now: 
     severity = max(outcome.severity, silence, key=lambda s: s.rank)
     threshold = rule.critical if silence is Severity.CRITICAL or rule.warning is None else rule.warning
     value = (now - last).total_seconds() if last is not None else None
-    return replace(outcome, severity=severity, message=f"{outcome.message}; {why}", value=value, threshold=threshold, unknown=None)
+    levels = Levels(rule.warning, rule.critical)
+    return replace(outcome, severity=severity, message=f"{outcome.message}; {why}", value=value, threshold=threshold, unknown=None, levels=levels)

@@ -1,5 +1,7 @@
 """The CLI boundary: errors become one line on stderr and exit code 2; a result is rendered
-and its findings become the exit code. The only place exit codes are made."""
+and its findings become the exit code. The only place exit codes are made. With ``--format
+nagios`` every error (usage, config, input, internal) is also the plugin's status line on
+stdout, ``MLMON UNKNOWN - <reason>``, and exit code 3 (:func:`say_error`)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ try:  # typer 0.2x bundles its own click
 except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
-from mlmon.cli.delivery import asks_for_nagios, deliver, error_exit_code, format_for_output, refuse_overwriting_inputs
+from mlmon.cli.delivery import NAGIOS_UNKNOWN, asks_for_nagios, deliver, error_exit_code, format_for_output, refuse_overwriting_inputs
 from mlmon.cli.help import HelpGroup, similar_options
 from mlmon.cli.progress import progress_shown, progress_wanted, stop_progress
 from mlmon.errors import MlmonError, OutputError
@@ -39,8 +41,9 @@ def run_guarded(app: Callable[[], Any]) -> None:
         if os.environ.get("MLMON_DEBUG"):
             raise
         what = (str(error).strip().splitlines() or [""])[0][:300]
-        click.echo(f"mlmon: internal error: {type(error).__name__}: {what} (set MLMON_DEBUG=1 for the traceback)", err=True)
-        sys.exit(error_exit_code("nagios" if asks_for_nagios(sys.argv[1:]) else None, 2))
+        nagios = asks_for_nagios(sys.argv[1:])
+        say_error(f"{type(error).__name__}: {what} (set MLMON_DEBUG=1 for the traceback)", nagios, "internal error")
+        sys.exit(error_exit_code("nagios" if nagios else None, 2))
 
 
 class MlmonGroup(HelpGroup):
@@ -65,8 +68,9 @@ class MlmonGroup(HelpGroup):
             if isinstance(error, click.exceptions.NoSuchOption):
                 _suggest(error)
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
-            click.echo(f"mlmon: error: {error.format_message()}{hint}", err=True)
-            code = error_exit_code("nagios" if asks_for_nagios(list(args) if args is not None else sys.argv[1:]) else None, 2)
+            nagios = asks_for_nagios(list(args) if args is not None else sys.argv[1:])
+            say_error(f"{error.format_message()}{hint}", nagios)
+            code = error_exit_code("nagios" if nagios else None, 2)
         except (typer.Abort, KeyboardInterrupt):
             click.echo("mlmon: interrupted", err=True)
             code = 130
@@ -117,10 +121,27 @@ def handle_errors(command: Callable) -> Callable:
             with progress_shown(wanted, color=wanted and use_color(kwargs.get("color"), sys.stderr)):
                 return command(*args, **kwargs)
         except MlmonError as error:
-            typer.echo(f"mlmon: error: {error}", err=True)
+            say_error(str(error), error_exit_code(chosen, 2) == NAGIOS_UNKNOWN)
             raise typer.Exit(error_exit_code(chosen, error.exit_code)) from None
 
     return wrapper
+
+
+def say_error(message: str, nagios: bool = False, kind: str = "error") -> None:
+    """``mlmon: <kind>: <message>`` on stderr; with ``--format nagios`` also the plugin's
+    status line on stdout, the same words after the state: ``MLMON UNKNOWN - <kind>:
+    <message>``, made one line (:func:`mlmon.render.nagios.error_output`). NRPE and Nagios
+    show only stdout, and an empty one reads "NRPE: Unable to read output". A stdout that
+    cannot be written is left alone: stderr has said it."""
+    typer.echo(f"mlmon: {kind}: {message}", err=True)
+    if not nagios:
+        return
+    from mlmon.render.nagios import error_output
+
+    try:
+        write_stdout(error_output(f"{kind}: {message}"))
+    except OutputError:
+        pass
 
 
 COLOR_KEY = "mlmon.color"

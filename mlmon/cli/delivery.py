@@ -59,11 +59,11 @@ def error_exit_code(output_format: object, default: int) -> int:
 
 def asks_for_nagios(args: list[str]) -> bool:
     """Whether a command line asks for ``--format nagios`` (read before click parses it, so
-    a usage error can exit as Nagios' UNKNOWN)."""
+    a usage error can exit as Nagios' UNKNOWN), the name in any case as ``--format`` reads it."""
     for index, arg in enumerate(args):
-        if arg in ("--format", "-f") and index + 1 < len(args) and args[index + 1] == "nagios":
+        if arg in ("--format", "-f") and index + 1 < len(args) and str(args[index + 1]).lower() == "nagios":
             return True
-        if arg in ("--format=nagios", "-fnagios"):
+        if str(arg).lower() in ("--format=nagios", "-fnagios"):
             return True
     return False
 

@@ -7,20 +7,40 @@ OK, WARNING or CRITICAL; UNKNOWN when there are no findings or every one is unkn
 check that could not be computed says nothing about the service). :func:`nagios_state`
 gives the matching exit code, 0/1/2/3, and the CLI exits with it.
 
-Exit codes in this mode: a usage error or unreadable input must exit 3 (UNKNOWN), not the
-usual 2, because Nagios reads 2 as CRITICAL. The CLI does that; this module only renders.
+Errors in this mode (usage, config, input, internal) print :func:`error_output`,
+``MLMON UNKNOWN - <the error>``, on standard output and exit 3 (UNKNOWN), not the usual 2,
+which Nagios reads as CRITICAL. NRPE and Nagios show only standard output: without that
+line an error reads "NRPE: Unable to read output". The CLI does that; this module renders.
 
-The summary is the messages of the findings at the state's severity (a scope other than
-``all`` in front), one line, at most :data:`MAX_SUMMARY` characters, without ``|``.
+The summary names each finding at the state's severity, ``<rule>[<scope>]: <message>``
+(the scope left out for ``all``), separated by `` / ``; with several, their count and the
+names come first when the messages do not fit. One line, at most :data:`MAX_SUMMARY`
+characters, without ``|`` (it starts the perfdata) and without ``;`` (Nagios turns it into
+``:`` when it passes the text on, as its external command file uses ``;`` between fields):
+``;`` becomes ``,``.
 
 Performance data, per the guidelines: a label is quoted with single quotes when it holds a
 space or a quote, and a quote inside it is doubled; ``=`` (which a label may not hold even
 quoted) becomes ``:``. Values are plain decimals (no exponent); UOM is ``s``, ``%`` or
-none; an empty warn or crit is left empty and trailing semicolons are dropped. A report
-gives ``latency_p50/p95/p99`` (seconds; the p99 budget as crit), ``error_rate`` (percent;
-the limit as crit) and ``requests``; every other finding with a value gives
-``'<check>[ <scope>]'=<value>;;<threshold>``: the budgets and the drift bounds that
-findings carry are critical bounds, so the threshold goes in the crit slot.
+none; empty fields are left empty and trailing semicolons are dropped. ``warn`` and
+``crit`` are the rule's two levels whatever the state (as ``check_load -w -c`` prints
+them), never the one level a finding happened to be judged against; a rule without a
+warning tier leaves ``warn`` empty. Each label has one meaning, whichever command wrote it:
+
+- ``latency_p50/p95/p99`` (seconds) and ``requests`` (report's whole input), ``error_rate``
+  (percent, 0 to 100); ``latency_p99`` and ``error_rate`` from check too, for the window
+  its verdict reflects;
+- ``'<rule> <scope>'`` for every other finding with a value: PSI (``prediction_drift``,
+  ``feature_drift feature:NAME``), the fall of mean confidence (``confidence_collapse``);
+- ``features_drifted`` (drift): how many input features drifted (warning or worse), from 0
+  to the number judged; ``feature_drift_share`` (check): the share of judged features that
+  drifted, in percent, against ``drift_share``;
+- ``last_record_age`` (check): seconds from the last record read to the run's time, with
+  the ``no_data`` rule's levels; written as long as a record was read, even when every
+  record is older than ``--since`` (the logs stopped: the age must keep growing).
+
+``check`` shows the value of the window its verdict reflects (``exit_on = "last"``: the
+last judged window; ``"any"``: the worst), so an OK service does not show an old spike.
 """
 
 from __future__ import annotations
@@ -30,8 +50,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mlmon.api.results import Report
-from mlmon.verdicts.findings import Finding, Severity
+from mlmon.api.results import CheckReport, DriftReport, Report
+from mlmon.ingest.problems import latest
+from mlmon.verdicts.findings import Finding, Levels, Severity
 
 STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 """Plugin states by exit code."""
@@ -46,9 +67,15 @@ pager or a status page shows far less)."""
 
 NO_FINDINGS = "no check was run: give a budget (report, bench) or a reference (drift)"
 
-UNITS = {"latency_p99": (0.001, "s"), "error_rate": (100.0, "%")}
-"""Scale and UOM of finding values (milliseconds to seconds, a ratio to percent); other
-checks' values are unitless (PSI, a fall of confidence, a count)."""
+SEPARATOR = " / "
+"""Between two findings in the summary (never ``;``, which Nagios rewrites)."""
+
+UNITS = {"latency_p99": (0.001, "s", 0, None), "error_rate": (100.0, "%", 0, 100)}
+"""Scale, UOM, min and max of finding values (milliseconds to seconds, a ratio to percent);
+other checks' values are unitless (PSI, a fall of confidence)."""
+
+FEATURE_DRIFT, NO_DATA = "feature_drift", "no_data"
+SHARE_LABEL, COUNT_LABEL, AGE_LABEL = "feature_drift_share", "features_drifted", "last_record_age"
 
 
 def nagios_state(result: Any) -> int:
@@ -61,36 +88,50 @@ def nagios_state(result: Any) -> int:
 def render(result: Any, *, color: bool = False) -> str:
     """The plugin output line, with a trailing newline (``color`` is ignored)."""
     state = nagios_state(result)
-    line = f"MLMON {STATE_NAMES[state]} - {summary(result.findings, state)}"
+    line = status_line(STATE_NAMES[state], summary(result.findings, state))
     perf = " ".join(perfdata(result))
     return f"{line} | {perf}\n" if perf else f"{line}\n"
 
 
+def status_line(state: str, text: str) -> str:
+    """``MLMON <STATE> - <text>``, the text made one line (:func:`one_line`)."""
+    return f"MLMON {state} - {one_line(text, MAX_SUMMARY)}"
+
+
+def error_output(message: str) -> str:
+    """The plugin output of an error (usage, config, input, internal): ``MLMON UNKNOWN -
+    <message>``, one line and a newline, for standard output; the exit code is 3."""
+    return status_line(STATE_NAMES[UNKNOWN], message or "error") + "\n"
+
+
 def summary(findings: Sequence[Finding], state: int) -> str:
-    """The messages of the findings at ``state``'s severity, counted when several, with
-    the number of lesser findings that are not ok; one line, no ``|``."""
+    """The findings at ``state``'s severity, each as ``rule[scope]: message``; with several,
+    their count first and, when the messages do not fit, every name before them; the number
+    of warnings besides a critical state. One line, no ``|`` or ``;``."""
     severity = SEVERITY_OF[state]
     shown = [f for f in findings if f.severity is severity]
     if not shown:
         return NO_FINDINGS
-    text = "; ".join(_scoped(f) for f in shown)
-    if len(shown) > 1:
-        text = f"{len(shown)} {severity.value}: {text}"
     lesser = sum(1 for f in findings if f.severity is Severity.WARNING) if severity is Severity.CRITICAL else 0
-    if lesser:
-        text += f" (and {lesser} warning)"
-    return one_line(text, MAX_SUMMARY)
+    head = f"{len(shown)} {severity.value}" if len(shown) > 1 or lesser else ""
+    head += f" (and {lesser} warning)" if lesser else ""
+    head += ": " if head else ""
+    body = SEPARATOR.join(f"{finding_name(f)}: {f.message}" for f in shown)
+    if len(shown) > 1 and len(one_line(head + body, 10**9)) > MAX_SUMMARY:
+        body = ", ".join(finding_name(f) for f in shown) + SEPARATOR + body
+    return one_line(head + body, MAX_SUMMARY)
+
+
+def finding_name(finding: Finding) -> str:
+    """``rule`` for the scope ``all``, else ``rule[scope]`` (as JUnit names its test cases)."""
+    return finding.check if finding.scope == "all" else f"{finding.check}[{finding.scope}]"
 
 
 def one_line(text: str, limit: int) -> str:
-    """``text`` without line breaks or ``|`` (it starts the perfdata), whitespace runs
-    collapsed, cut to ``limit`` characters with ``...``."""
-    text = re.sub(r"\s+", " ", text.replace("|", "/")).strip()
+    """``text`` without line breaks, ``|`` (it starts the perfdata: ``/``) or ``;`` (Nagios
+    rewrites it: ``,``), whitespace runs collapsed, cut to ``limit`` characters with ``...``."""
+    text = re.sub(r"\s+", " ", text.replace("|", "/").replace(";", ",")).strip()
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
-
-
-def _scoped(finding: Finding) -> str:
-    return finding.message if finding.scope == "all" else f"{finding.scope}: {finding.message}"
 
 
 def perf_label(label: str) -> str:
@@ -123,37 +164,93 @@ def perf_item(label: str, value: float, uom: str = "", warn: float | None = None
 
 
 def perfdata(result: Any) -> list[str]:
-    """The perfdata items of ``result``: a report's figures, then every finding's value."""
+    """The perfdata items of ``result`` (the labels in the module docstring)."""
+    if isinstance(result, CheckReport):
+        return _check(result)
     findings = list(result.findings)
     items: list[str] = []
     if isinstance(result, Report):
         items += _report(result, findings)
         findings = [f for f in findings if f.scope != "all"]
-    return items + [item for item in (_finding_item(f) for f in findings) if item]
+    if isinstance(result, DriftReport):
+        findings = [f for f in findings if not (f.check == FEATURE_DRIFT and f.scope == "all")]
+    items += [item for item in (_finding_item(f.check, f.scope, f.value, f.levels) for f in findings) if item]
+    if isinstance(result, DriftReport):
+        items += _features_drifted(result)
+    return items
 
 
 def _report(report: Report, findings: Iterable[Finding]) -> list[str]:
-    limits = {f.check: f.threshold for f in findings if f.scope == "all"}
+    levels = {f.check: f.levels for f in findings if f.scope == "all"}
     latency, errors = report.overall.latency, report.overall.errors
     items = []
     for name in ("p50", "p95", "p99"):
         value = getattr(latency, f"{name}_ms")
-        crit = limits.get("latency_p99") if name == "p99" else None
-        if value is not None:
-            items.append(perf_item(f"latency_{name}", value / 1000, "s", None, _scaled(crit, 0.001), 0))
+        if value is None:
+            continue
+        if name == "p99":
+            items.append(_finding_item("latency_p99", "all", value, levels.get("latency_p99")))
+        else:
+            items.append(perf_item(f"latency_{name}", value / 1000, "s", None, None, 0))
     if errors.rate is not None:
-        items.append(perf_item("error_rate", errors.rate * 100, "%", None, _scaled(limits.get("error_rate"), 100.0), 0, 100))
+        items.append(_finding_item("error_rate", "all", errors.rate, levels.get("error_rate")))
     items.append(perf_item("requests", errors.requests, "", None, None, 0))
-    return items
+    return [item for item in items if item]
 
 
-def _finding_item(finding: Finding) -> str | None:
-    if finding.value is None or not math.isfinite(finding.value):
+def _check(report: CheckReport) -> list[str]:
+    """One item per rule and scope with the value of the window the verdict reflects, the
+    share of drifted features under its own label, and the age of the last record."""
+    items = []
+    silence: Levels | None = None
+    for outcome in report.outcomes:
+        if outcome.rule == NO_DATA:
+            silence = outcome.levels
+            continue
+        value = verdict_value(outcome, getattr(report.exit_on, "value", report.exit_on))
+        if outcome.rule == FEATURE_DRIFT and outcome.scope == "all":
+            share = _scaled_levels(outcome.levels, 100.0)
+            items.append(None if value is None else perf_item(SHARE_LABEL, value * 100, "%", *share, 0, 100))
+        else:
+            items.append(_finding_item(outcome.rule, outcome.scope, value, outcome.levels))
+    last = latest(report.last_record, getattr(report.ingest, "last_timestamp", None))  # older than --since too
+    if last is not None:
+        age = (report.now - last).total_seconds()
+        items.append(perf_item(AGE_LABEL, age, "s", *_scaled_levels(silence, 1.0), 0))
+    return [item for item in items if item]
+
+
+def verdict_value(outcome: Any, exit_on: str) -> float | None:
+    """The value of the window a check verdict reflects: the last judged one for
+    ``exit_on = "last"``, the worst (the outcome's value) for ``"any"``."""
+    if exit_on == "last":
+        judged = [w.value for w in outcome.windows if w.raw is not Severity.UNKNOWN and w.value is not None]
+        if judged:
+            return judged[-1]
+    return outcome.value
+
+
+def _features_drifted(drift: DriftReport) -> list[str]:
+    features = drift.features
+    if features is None or features.reason is not None:
+        return []
+    judged = [f for f in features.features if f.severity is not Severity.UNKNOWN]
+    if not judged:
+        return []
+    drifted = sum(1 for f in judged if f.severity.rank >= Severity.WARNING.rank)
+    return [perf_item(COUNT_LABEL, drifted, "", None, None, 0, len(judged))]
+
+
+def _finding_item(check: str, scope: str, value: float | None, levels: Levels | None) -> str | None:
+    if value is None or not math.isfinite(value):
         return None
-    scale, uom = UNITS.get(finding.check, (1.0, ""))
-    label = finding.check if finding.scope == "all" else f"{finding.check} {finding.scope}"
-    return perf_item(label, finding.value * scale, uom, None, _scaled(finding.threshold, scale))
+    scale, uom, low, high = UNITS.get(check, (1.0, "", None, None))
+    label = check if scope == "all" else f"{check} {scope}"
+    return perf_item(label, value * scale, uom, *_scaled_levels(levels, scale), low, high)
 
 
-def _scaled(value: float | None, scale: float) -> float | None:
-    return None if value is None else value * scale
+def _scaled_levels(levels: Levels | None, scale: float) -> tuple[float | None, float | None]:
+    """(warn, crit) in the perfdata's unit; empty for a level the rule does not set."""
+    if levels is None:
+        return None, None
+    return tuple(None if v is None else v * scale for v in (levels.warning, levels.critical))  # type: ignore[return-value]

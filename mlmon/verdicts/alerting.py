@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mlmon.plain import iso_utc
-from mlmon.verdicts.findings import Finding, Severity, Unknown
+from mlmon.verdicts.findings import Finding, Levels, Severity, Unknown
 from mlmon.verdicts.rules import DEFAULT_EXIT_ON, ExitOn, FiringRule, evaluate
 
 
@@ -110,10 +110,12 @@ class RuleOutcome:
     """The persistence applied."""
     unknown: Unknown | None = None
     """Why the verdict is unknown (None: it is not)."""
+    levels: Levels | None = None
+    """The rule's warning and critical levels, in the unit of ``value`` (None: not said)."""
 
     def finding(self) -> Finding:
         """The finding every renderer shows and the exit code reads."""
-        return Finding(self.rule, self.severity, self.message, self.value, self.threshold, self.scope, self.unknown)
+        return Finding(self.rule, self.severity, self.message, self.value, self.threshold, self.scope, self.unknown, self.levels)
 
 
 def decide(
@@ -133,7 +135,7 @@ def decide(
     message = _message(judged, known, top, fired, run.verdict, run.current, rule, exit_on, show)
     return RuleOutcome(
         rule_name, scope, run.verdict, run.current, run.worst, message, None if top is None else top.value,
-        threshold, windows, fired, rule.firing, unknown,
+        threshold, windows, fired, rule.firing, unknown, Levels(rule.warning, rule.critical),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from mlmon.verdicts.findings import Finding, Severity
+from mlmon.verdicts.findings import Finding, Levels, Severity
 from mlmon.verdicts.registry import Check
 
 
@@ -34,14 +34,14 @@ def budget_finding(
     when there is no value. ``text`` is the message, with ``{value}`` and a ``{verb}`` slot
     that reads ``over`` or ``within``, and a ``{level}`` slot naming the level compared
     against (``show`` formats it). The finding's threshold is the level breached, else
-    the lowest level checked."""
+    the lowest level checked; its ``levels`` are both."""
     severity = budget_severity(value, limit, warning)
     checked = limit if severity is Severity.CRITICAL or warning is None else warning
     if value is None:
-        return Finding(check.value, Severity.UNKNOWN, missing, None, checked, scope)
+        return Finding(check.value, Severity.UNKNOWN, missing, None, checked, scope, levels=Levels(warning, limit))
     level = _level_text(severity, limit, warning, show)
     message = text.format(value=value, verb="within" if severity is Severity.OK else "over", level=level)
-    return Finding(check.value, severity, message, value, checked, scope)
+    return Finding(check.value, severity, message, value, checked, scope, levels=Levels(warning, limit))
 
 
 def _level_text(severity: Severity, critical: float | None, warning: float | None, show: Callable[[float], str]) -> str:

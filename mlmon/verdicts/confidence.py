@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from mlmon.plain import iso_utc
-from mlmon.verdicts.findings import Finding, Severity, worst
+from mlmon.verdicts.findings import Finding, Levels, Severity, worst
 from mlmon.verdicts.prediction_drift import INSUFFICIENT_DATA
 from mlmon.verdicts.registry import Check, ConfidenceThresholds
 from mlmon.verdicts.scopes import by_version, first_breach, judged_severity, scope, window_finding
@@ -116,7 +116,7 @@ def confidence_findings(result: ConfidenceTrendResult, per_window: bool = False)
     if not result.computable:
         return [Finding(check, Severity.UNKNOWN, f"confidence not analysed: {result.reason}")]
     if per_window:
-        return [window_finding(check, w, -w.change, bound) for w in result.windows]
+        return [window_finding(check, w, -w.change, bound, Levels(result.thresholds.warning_drop, bound)) for w in result.windows]
     return [_version_finding(v, ws, result) for v, ws in by_version(result.windows).items()]
 
 
@@ -139,7 +139,8 @@ def _version_finding(version: str | None, windows: list[ConfidenceWindow], resul
             f"mean confidence stable in {len(judged)} window(s): largest fall {max(0.0, -low.change):.3f} "
             f"against {low.baseline:.3f} ({source}), bound {bound:g}"
         )
-    return Finding(check, worst(judged), message, -low.change, bound, scope(version))
+    levels = Levels(result.thresholds.warning_drop, bound)
+    return Finding(check, worst(judged), message, -low.change, bound, scope(version), levels=levels)
 
 
 def _judge(w: PredictionWindow, baseline: float, t: ConfidenceThresholds) -> ConfidenceWindow:

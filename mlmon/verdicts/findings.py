@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Severity(enum.Enum):
@@ -34,6 +34,16 @@ class Unknown(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Levels:
+    """A rule's two levels, in the units of the value it judges (as ``check_load -w -c``)."""
+
+    warning: float | None = None
+    """Past this the value is a warning (None: the rule has no warning tier)."""
+    critical: float | None = None
+    """Past this the value is critical (None: the rule has no critical tier)."""
+
+
+@dataclass(frozen=True)
 class Finding:
     """One check's verdict on one scope (the whole run, a model version, a window)."""
 
@@ -52,6 +62,10 @@ class Finding:
     unknown: Unknown | None = None
     """Why an unknown finding is unknown, when the check says (None: not said; renderers
     then read the message)."""
+    levels: Levels | None = field(default=None, metadata={"plain": False})
+    """Both levels of the rule, whatever the severity (None: not said). ``threshold`` is the
+    one level the value was compared with; Nagios perfdata needs both, in its warn and crit
+    fields. Left out of the JSON, which has always had ``threshold`` alone."""
 
 
 def worst(findings: "list[Finding] | tuple[Finding, ...]") -> Severity:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from mlmon.plain import iso_utc
-from mlmon.verdicts.findings import Finding, Severity, worst
+from mlmon.verdicts.findings import Finding, Levels, Severity, worst
 from mlmon.verdicts.registry import Check, DriftThresholds
 from mlmon.verdicts.scopes import by_version, finite_or_none, first_breach, judged_severity, scope, window_finding
 from mlmon.verdicts.significance import adjust, significance_reason, two_tier_verdict
@@ -147,7 +147,7 @@ def prediction_drift_findings(result: PredictionDriftResult, per_window: bool = 
         return [Finding(check, Severity.UNKNOWN, f"prediction drift not computed: {result.reason}")]
     t = result.thresholds
     if per_window:
-        return [window_finding(check, w, w.psi, _bound(w.severity, t)) for w in result.windows]
+        return [window_finding(check, w, w.psi, _bound(w.severity, t), Levels(t.warning_psi, t.critical_psi)) for w in result.windows]
     return [_version_finding(version, ws, t) for version, ws in by_version(result.windows).items()]
 
 
@@ -187,7 +187,8 @@ def _version_finding(version: str | None, windows: list[DriftWindow], t: DriftTh
             f"prediction drift in {len(breached)} of {len(tested)} window(s), first at "
             f"{iso_utc(first_breach(windows).start)}; worst PSI {top.psi:.4f}, p_BH {p_text}{note}"
         )
-    return Finding(check, severity, message, finite_or_none(top.psi), _bound(severity, t), scope(version))
+    levels = Levels(t.warning_psi, t.critical_psi)
+    return Finding(check, severity, message, finite_or_none(top.psi), _bound(severity, t), scope(version), levels=levels)
 
 
 def _bound(severity: Severity, t: DriftThresholds) -> float:

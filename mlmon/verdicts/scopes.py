@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from mlmon.plain import iso_utc
-from mlmon.verdicts.findings import Finding, Severity
+from mlmon.verdicts.findings import Finding, Levels, Severity
 
 W = TypeVar("W")
 
@@ -31,9 +31,10 @@ def by_version(windows: Iterable[W]) -> dict[str | None, list[W]]:
     return groups
 
 
-def window_finding(check: str, w: Any, value: float, threshold: float) -> Finding:
+def window_finding(check: str, w: Any, value: float, threshold: float, levels: Levels | None = None) -> Finding:
     """A finding for one window, scoped to its version and start."""
-    return Finding(check, w.severity, w.reason, finite_or_none(value), threshold, f"{scope(w.model_version)} window={iso_utc(w.start)}")
+    where = f"{scope(w.model_version)} window={iso_utc(w.start)}"
+    return Finding(check, w.severity, w.reason, finite_or_none(value), threshold, where, levels=levels)
 
 
 def finite_or_none(value: float | None) -> float | None:

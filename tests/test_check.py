@@ -42,11 +42,12 @@ def _isolated(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def sample_check(tmp_path_factory):
-    result = _invoke(["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE), "--format", "json"], tmp_path_factory.mktemp("cwd"))
+    args = ["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE), "--exit-on", "any", "--format", "json"]  # a replay, as the README runs it
+    result = _invoke(args, tmp_path_factory.mktemp("cwd"))
     return result.exit_code, json.loads(result.stdout)
 
 
-def _invoke(args, cwd: Path):
+def _invoke(args, cwd: Path, env: dict[str, str] | None = None):
     import os
 
     from typer.testing import CliRunner
@@ -54,7 +55,7 @@ def _invoke(args, cwd: Path):
     here = os.getcwd()
     os.chdir(cwd)
     try:
-        return CliRunner().invoke(app, args, env={"MLMON_CONFIG": ""})
+        return CliRunner().invoke(app, args, env={"MLMON_CONFIG": "", **(env or {})})
     finally:
         os.chdir(here)
 
@@ -89,7 +90,17 @@ def test_the_example_config_finds_the_sample_weeks_incidents_and_nothing_else(sa
     for r in payload["rules"]:  # every day outside an incident is ok, none unknown
         bad = {_day(w["start"]) for w in r["windows"] if w["effective"] != "ok"}
         assert bad == set(fired.get((r["rule"], r["scope"]), [])), (r["rule"], r["scope"])
-    assert payload["not_checked"] == [{"rule": "no_data", "reason": "disabled"}]
+    assert payload["not_checked"] == [] and _rule(payload, "no_data", "all")["message"] == "records in every window (7)"
+
+
+def test_the_example_config_is_for_cron_the_last_window_decides(tmp_path):
+    """``exit_on = "last"`` in the example: the week's run judges Sunday, where the shift
+    still fires and the slow Wednesday has cleared."""
+    payload = json.loads(_invoke(["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE), "--format", "json"], tmp_path).stdout)
+    assert payload["exit_on"] == "last" and payload["status"] == "critical"
+    latency = _rule(payload, "latency_p99", "all")
+    assert latency["severity"] == "ok" and latency["fired"] and "not firing now (cleared)" in latency["message"]
+    assert _rule(payload, "prediction_drift", "model_version=1.4.0")["severity"] == "critical"
 
 
 def _sample_latencies() -> tuple[np.ndarray, np.ndarray]:
@@ -219,10 +230,10 @@ def test_record_count_windows_are_refused():
 
 
 def test_every_format_parses(tmp_path):
-    args = ["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE)]
+    args = ["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE), "--exit-on", "any"]
     junit = ET.fromstring(_invoke([*args, "-f", "junit"], tmp_path).stdout)
     names = [(c.get("classname"), c.get("name")) for c in junit.iter("testcase")]
-    assert len(names) == len(set(names)) == 13 and junit.get("failures") == "6"
+    assert len(names) == len(set(names)) == 14 and junit.get("failures") == "6"
     assert ("mlmon.prediction_drift", "prediction_drift[model_version=1.4.0]") in names
     families = {f.name: f for f in text_string_to_metric_families(_invoke([*args, "-f", "prometheus"], tmp_path).stdout)}
     assert {"mlmon_rule_status", "mlmon_latency_seconds", "mlmon_prediction_psi", "mlmon_feature_drift_psi"} <= set(families)
@@ -296,3 +307,74 @@ def test_too_many_windows_is_a_usage_error(write_lines):
     options = CheckOptions(window="1m", ingest=IngestOptions(since=T0 - timedelta(days=30)), now=T0 + timedelta(hours=1))
     with pytest.raises(UsageError, match="over the 10,000 limit"):
         build_check([str(path)], options)
+
+
+# --- issue 22 §1, §2: logs that stopped page, a stray malformed line and the config notwithstanding ---
+
+
+def _stopped(write_lines, hours_ago: float, malformed: int = 0, records: int = 120):
+    """``records`` records, one a minute, the last ``hours_ago`` before now, then ``malformed``
+    truncated lines; returns (path, the last record's time)."""
+    last = (datetime.now(UTC) - timedelta(hours=hours_ago)).replace(microsecond=0)
+    lines = [{"ts": (last - timedelta(minutes=m)).isoformat(), "latency_ms": 20.0} for m in reversed(range(records))]
+    return write_lines("app.log", lines + ['{"ts": "2026-11-20T00:00:00Z", "latency_'] * malformed), last
+
+
+def test_logs_that_stopped_with_a_malformed_line_are_no_data_not_an_input_error(write_lines, tmp_path):
+    """Every record older than --since 6h and one malformed line (within --max-malformed):
+    no_data, exit 1, saying how long ago the last record was (the last record read, not
+    "no record at all"); over the limit it stays the one-line input error, exit 2."""
+    path, last = _stopped(write_lines, hours_ago=8, malformed=1)
+    result = _invoke(["check", str(path), "--since", "6h", "--max-silence", "15m", "-f", "json"], tmp_path)
+    assert result.exit_code == 1, result.output
+    payload = json.loads(result.stdout)
+    assert _day(payload["last_record"]) == last
+    no_data = _rule(payload, "no_data", "all")
+    assert no_data["severity"] == "critical" and no_data["value"] == pytest.approx((_day(payload["now"]) - last).total_seconds())
+    assert f"; last record 8h ago ({last.isoformat().replace('+00:00', 'Z')}), over the 15m critical silence level" in no_data["message"]
+    strict = _invoke(["check", str(path), "--since", "6h", "--max-silence", "15m", "--max-malformed", "0"], tmp_path)
+    assert strict.exit_code == 2
+    assert strict.stderr.strip().startswith(f"mlmon: error: {path}: no usable records (120 outside --since/--until; 1 malformed JSON)")
+    many, _ = _stopped(write_lines, hours_ago=8, malformed=10, records=90)  # 10 of 100 lines: over 5%
+    assert _invoke(["check", str(many), "--since", "6h"], tmp_path).exit_code == 2
+
+
+def test_the_silence_of_logs_older_than_since_is_measured_from_their_last_record(write_lines):
+    """The Python twin: ``last_record`` and the silence are the last record read before
+    --until, kept or older than --since."""
+    path = _hours(write_lines, [0, 1])
+    last = T0 + timedelta(hours=1, minutes=50)
+    now = T0 + timedelta(hours=9, minutes=50)
+    options = CheckOptions(window="1h", ingest=IngestOptions(since=now - timedelta(hours=6)), now=now, rules=CheckRules(no_data=AlertRule(critical=900.0)))
+    report = build_check([str(path)], options)
+    assert report.last_record == last and report.ingest.records == 0
+    outcome = next(o for o in report.outcomes if o.rule == "no_data")
+    assert outcome.value == 8 * 3600 and "last record 8h ago (2026-11-20T01:50:00Z)" in outcome.message
+
+
+def test_max_silence_on_the_command_line_wins_over_enabled_false_in_the_file(write_lines, tmp_path):
+    """Flags win over the file: --max-silence (or MLMON_MAX_SILENCE) turns [rules.no_data]
+    on where the file says enabled = false; without either the file's word stands."""
+    path, _ = _stopped(write_lines, hours_ago=8)
+    (tmp_path / "mlmon.toml").write_text('[rules.no_data]\nenabled = false\n')
+    quiet = _invoke(["check", str(path), "--since", "6h", "-f", "json"], tmp_path)
+    assert quiet.exit_code == 0 and {"rule": "no_data", "reason": "disabled"} in json.loads(quiet.stdout)["not_checked"]
+    for args, env in ((["--max-silence", "15m"], {}), ([], {"MLMON_MAX_SILENCE": "15m"})):
+        result = _invoke(["check", str(path), "--since", "6h", "-f", "json", *args], tmp_path, env)
+        assert result.exit_code == 1, (args, env, result.output)
+        no_data = _rule(json.loads(result.stdout), "no_data", "all")
+        assert no_data["severity"] == "critical" and no_data["threshold"] == 900.0 and "15m critical silence level" in no_data["message"]
+
+
+@pytest.mark.parametrize(("toml", "args", "message"), [
+    ('max_silence = "15m"\n[rules.no_data]\nenabled = false\n', [],
+     "mlmon.toml: max_silence: 15m turns the no_data rule on, but rules.no_data.enabled = false in the same file"),
+    ('[rules.no_data]\nwarning = "1h"\n', ["--max-silence", "15m"], "mlmon.toml: rules.no_data.warning 1h exceeds --max-silence 15m"),
+    ('max_silence = "15m"\n[rules.no_data]\nwarning = "1h"\n', [], "mlmon.toml: rules.no_data.warning 1h exceeds max_silence 15m"),
+])
+def test_a_silence_level_that_contradicts_the_file_is_refused_naming_both(write_lines, tmp_path, toml, args, message):
+    path, _ = _stopped(write_lines, hours_ago=1)
+    (tmp_path / "mlmon.toml").write_text(toml)
+    result = _invoke(["check", str(path), *args], tmp_path)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and lines[0].startswith(f"mlmon: error: {message}"), result.output

@@ -271,6 +271,43 @@ def test_config_show_with_the_example(runner, monkeypatch):
     assert result.stdout.splitlines()[0] == f"config_file = {EXAMPLE}  (flag --config)"
 
 
+def test_a_config_path_is_shown_as_given(runner, tmp_path, monkeypatch):
+    """Issue 22 §8: ``--config`` (or ``MLMON_CONFIG``) with an absolute path under the
+    working directory is named by that path, in sources and in errors; a relative one as
+    written; a file found by the search, relative to the working directory."""
+    config = write(tmp_path / "etc" / "mlmon.toml", 'window = "1h"\n')
+    monkeypatch.chdir(tmp_path)
+    for name in ("MLMON_CONFIG", "MLMON_WINDOW"):
+        monkeypatch.delenv(name, raising=False)
+    assert resolve(tmp_path, config=str(config)).window.source == f"file {config}"
+    assert resolve(tmp_path, env={"MLMON_CONFIG": str(config)}).window.source == f"file {config}"
+    assert resolve(tmp_path, config="etc/mlmon.toml").window.source == "file etc/mlmon.toml"
+    assert resolve(tmp_path, config="./etc/../etc/mlmon.toml").window.source == "file ./etc/../etc/mlmon.toml"
+    result = runner.invoke(app, ["config", "show", "--config", str(config)])
+    assert f"window = 1h  (file {config})" in result.stdout.splitlines()
+    write(config, '[rules.latency_p99]\ncritical = "fast"\n')
+    check = runner.invoke(app, ["check", str(config), "--config", str(config)])
+    assert check.exit_code == 2 and check.stderr.startswith(f"mlmon: error: {config}: rules.latency_p99.critical: invalid latency")
+    write(tmp_path / "mlmon.toml", 'window = "2h"\n')
+    assert resolve(tmp_path).window.source == "file mlmon.toml"
+
+
+def test_max_silence_from_a_flag_or_the_environment_is_no_datas_critical_level_and_turns_it_on(runner, tmp_path, monkeypatch):
+    """``config show`` shows what check uses: MLMON_MAX_SILENCE as ``[rules.no_data]``'s
+    critical level, and the rule on though the file turns it off (flags and variables win)."""
+    write(tmp_path / "mlmon.toml", '[rules.no_data]\nenabled = false\n')
+    monkeypatch.chdir(tmp_path)
+    for name in ("MLMON_CONFIG", "MLMON_MAX_SILENCE"):
+        monkeypatch.delenv(name, raising=False)
+    assert not resolve(tmp_path).rule("no_data").enabled.value
+    flag = resolve(tmp_path, flags={"max_silence": "15m"}).rule("no_data")
+    assert (flag.enabled.value, flag.enabled.source, flag.critical.value) == (True, "flag --max-silence", timedelta(minutes=15))
+    result = runner.invoke(app, ["config", "show"], env={"MLMON_MAX_SILENCE": "20m"})
+    lines = result.stdout.splitlines()
+    assert "rules.no_data.enabled = true  (env MLMON_MAX_SILENCE)" in lines
+    assert "rules.no_data.critical = 20m  (env MLMON_MAX_SILENCE)" in lines
+
+
 def test_config_show_error_is_one_line_exit_2(runner, tmp_path, monkeypatch):
     write(tmp_path / "mlmon.toml", '[rules.latency_p99]\ncritical = "2x"\n')
     monkeypatch.chdir(tmp_path)

@@ -336,3 +336,45 @@ def test_a_bad_setting_flag_or_variable_is_exit_2_naming_it(cli, command):
     assert result.exit_code == 2 and result.stderr.startswith("mlmon: error: --fail-on: ")
     result = cli(command, SAMPLE_LOGS, env={"MLMON_WINDOW": "soon"})
     assert result.exit_code == 2 and result.stderr.startswith("mlmon: error: env MLMON_WINDOW: ")
+
+
+# --- a flag that sets a rule's level wins over enabled = false (issue 22 §2) ------------------
+
+THURSDAY = SAMPLE_LOGS / "replica-a" / "app.log.3.gz"
+"""One day of sample logs after the shift: prediction drift (PSI 0.59), a confidence fall of
+0.15, about 1% errors and a p99 over 40 ms."""
+LEVEL_FLAG_RUNS = {
+    "p99_budget": ("latency_p99", "--p99-budget", "report", "1ms"),
+    "max_error_rate": ("error_rate", "--max-error-rate", "report", "0.1%"),
+    "warning_psi": ("prediction_drift", "--warning-psi", "drift", "0.01"),
+    "critical_psi": ("prediction_drift", "--critical-psi", "drift", "0.3"),
+    "confidence_drop": ("confidence_collapse", "--confidence-drop", "drift", "0.1"),
+}
+"""Each level flag: its rule, the flag, the command that takes it and a level Thursday is over."""
+
+
+def test_every_level_flag_is_tested():
+    from mlmon.cli.settings import LEVEL_FLAGS
+
+    assert LEVEL_FLAGS == {param: run[:2] for param, run in LEVEL_FLAG_RUNS.items()}
+
+
+@pytest.mark.parametrize("param", sorted(LEVEL_FLAG_RUNS))
+def test_a_level_flag_turns_on_a_rule_the_file_turned_off(cli, tmp_path, param):
+    """Flags win over the file, ``enabled = false`` included: with the rule off in the file
+    there is no finding, and the flag that sets one of its levels brings it back, critical."""
+    rule, flag, command, level = LEVEL_FLAG_RUNS[param]
+    config(tmp_path, f'reference = {json.dumps(str(REFERENCE))}\n[rules.{rule}]\nenabled = false\n')
+    off = as_json(cli(command, THURSDAY, "--format", "json"))
+    assert findings(off, rule) == []
+    on = cli(command, THURSDAY, "--format", "json", flag, level)
+    assert on.exit_code == 1, on.output
+    assert [f["severity"] for f in findings(as_json(on), rule)] == ["critical"]
+
+
+def test_a_level_flag_replaces_one_key_and_the_rules_other_keys_apply(cli, tmp_path):
+    """``--p99-budget`` over a rule the file turned off: the flag is the critical level, the
+    file's warning below it still warns (the rule is on, as with ``enabled = true``)."""
+    config(tmp_path, '[rules.latency_p99]\nenabled = false\nwarning = "1ms"\ncritical = "1ms"\n')
+    (latency,) = findings(as_json(cli("report", THURSDAY, "--format", "json", "--p99-budget", "10s")), "latency_p99")
+    assert (latency["severity"], latency["threshold"]) == ("warning", 1.0)

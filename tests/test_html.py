@@ -156,7 +156,7 @@ def test_check_has_a_verdict_row_and_a_timeline_cell_per_window(pages):
     rows = page.root.findall(".//table[@class='verdicts']/tbody/tr")
     quiet = [o for o in report.outcomes if o.scope.startswith("feature=") and not o.fired and o.severity.value == "ok"]
     shown = [o for o in report.outcomes if o not in quiet]
-    assert len(report.outcomes) == 13 and len(quiet) == 5 and len(rows) == len(shown) + 1  # quiet features fold into one row
+    assert len(report.outcomes) == 14 and len(quiet) == 5 and len(rows) == len(shown) + 1  # quiet features fold into one row
     for outcome, row in zip(shown, rows):
         cells = marks(row.find(f".//{SVG}svg"), "rect", "cell")
         assert [c.get("class").split()[1] for c in cells] == [f"sev-{w.effective.value}" for w in outcome.windows]

@@ -123,7 +123,7 @@ SAMPLE_COMMANDS = {
     "report-1h": (["report", str(SAMPLE_LOGS), "--window", "1h"], ["p99 97.8 ms", "2026-11-09 00:00", "Over time (1h windows, UTC)"]),
     "drift-1d": (["drift", "--reference", str(REPO / "references" / "train.json"), str(SAMPLE_LOGS), "--window", "1d"],
                  ["0.5944", "2026-11-12", "2.5e-236", "FAIL", "3 of 8 features drifted"]),
-    "check": (["check", str(SAMPLE_LOGS), "--config", str(REPO / "examples" / "mlmon.toml")],
+    "check": (["check", str(SAMPLE_LOGS), "--config", str(REPO / "examples" / "mlmon.toml"), "--exit-on", "any"],
               ["594.1 ms", "···CCCC", "6 critical", "2026-11-12 00:00"]),
 }
 
@@ -169,7 +169,7 @@ def test_piped_output_does_not_wrap(runner, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setenv("COLUMNS", "97")
         assert output_width() == 97
-    text = _run(runner, ["check", str(SAMPLE_LOGS), "--config", str(REPO / "examples" / "mlmon.toml")], None)
+    text = _run(runner, ["check", str(SAMPLE_LOGS), "--config", str(REPO / "examples" / "mlmon.toml"), "--exit-on", "any"], None)
     check_fits(text, PIPED_WIDTH)
     line = next(line for line in text.splitlines() if line.startswith("FAIL   │ latency_p99"))
     assert line.endswith("worst: p99 latency 594.1 ms is over the 250 ms critical level")

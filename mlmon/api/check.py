@@ -32,6 +32,7 @@ from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
 from mlmon.api.results import CheckReport, Report
 from mlmon.errors import UsageError
 from mlmon.api.inputs import open_inputs
+from mlmon.ingest.problems import latest
 from mlmon.ingest.reader import IngestOptions
 from mlmon.reference.store import load_reference
 from mlmon.verdicts.rules import DEFAULT_EXIT_ON, ExitOn, FiringRule
@@ -161,10 +162,11 @@ def build_check(inputs: Inputs, options: CheckOptions | None = None, *, required
     starts = _starts(options.window, span)
     report = Report(stats, ops.overall, ops.by_model, options.window, ops.windows, (), ops.far_from_rest)
     op_windows = _op_windows(ops, options.window)
-    outcomes, not_checked = outcomes_of(rules, op_windows, drift, starts, options, span, ops.overall.end, now)
+    last = latest(stats.last_timestamp, ops.overall.end)  # older than --since too: how long the logs have been silent
+    outcomes, not_checked = outcomes_of(rules, op_windows, drift, starts, options, span, last, now)
     findings = tuple(outcome.finding() for outcome in outcomes)
     return CheckReport(
-        stats, options.window, now, span, ops.overall.end, options.exit_on, outcomes, findings, not_checked, report, drift,
+        stats, options.window, now, span, last, options.exit_on, outcomes, findings, not_checked, report, drift,
     )
 
 

@@ -85,17 +85,16 @@ class CheckRules:
         return replace(self.features, warning_psi=warning, critical_psi=critical)
 
 
-def rules_from_settings(settings: Settings, max_silence: float | None = None) -> CheckRules:
-    """The rule book a config describes (``mlmon.config``), every value already validated."""
+def rules_from_settings(settings: Settings) -> CheckRules:
+    """The rule book a config describes (``mlmon.config``), every value already validated;
+    ``max_silence`` is already ``[rules.no_data]``'s critical level there (and, from a flag
+    or ``MLMON_MAX_SILENCE``, has turned the rule on: ``mlmon.config.load``)."""
     def rule(name: str, scale: float = 1.0) -> AlertRule:
         r = settings.rule(name)
         levels = [None if s.value is None else _scaled(s.value, scale) for s in (r.warning, r.critical)]
         return AlertRule(r.enabled.value, levels[0], levels[1], FiringRule(r.for_windows.value, r.keep_firing_for.value))
 
-    silence = settings.max_silence.value
     no_data = rule(NO_DATA)
-    if silence is not None:
-        no_data = replace(no_data, critical=silence.total_seconds())
     drift, conf, feat = (settings.rule(n) for n in ("prediction_drift", "confidence_collapse", "feature_drift"))
     return CheckRules(
         latency_p99=rule("latency_p99"), error_rate=rule("error_rate"), prediction_drift=rule("prediction_drift"),

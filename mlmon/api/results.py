@@ -121,7 +121,8 @@ class CheckReport(_Result):
     """The range the windows cover: ``--since`` (else the first record) to ``--until``
     (else now with ``--since``, else the last record); None with no records and no range."""
     last_record: datetime | None
-    """Time of the last record read (None: none)."""
+    """Time of the last record read before ``--until``, records older than ``--since``
+    included (``IngestStats.last_timestamp``): what the silence is measured from. None: none."""
     exit_on: ExitOn
     """Which windows the verdicts reflect: the last judged (``last``) or any (``any``)."""
     outcomes: tuple[RuleOutcome, ...]

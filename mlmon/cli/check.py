@@ -27,7 +27,7 @@ def check_command(
     output: Output = None,
     fail_on: FailOnSetting = None,
     exit_on: ExitOnSetting = None,
-    max_silence: Annotated[Optional[str], typer.Option("--max-silence", metavar="DURATION", help="Critical when the last record is older than this at the time of the run, e.g. 15m (config: max_silence).")] = None,
+    max_silence: Annotated[Optional[str], typer.Option("--max-silence", metavar="DURATION", help="Critical when the last record is older than this at the time of the run, e.g. 15m; turns the no_data rule on, whatever the file says (config: max_silence).")] = None,
     min_samples: Annotated[Optional[str], typer.Option(metavar="N", help="Fewer predictions or feature values in a window: unknown (config: min_samples; default 200).")] = None,
     field: Field = None,
     features: Features = None,

@@ -10,7 +10,7 @@ import typer
 from mlmon.cli.boundary import finish, handle_errors
 from mlmon.cli.required import required_checks
 from mlmon.cli.options import Color, ConfigPath, Engine, Scheduler, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, Window, ingest_options
-from mlmon.cli.settings import FailOnSetting, command_settings, drift_options_from, fail_on_from, field_options, without_disabled
+from mlmon.cli.settings import FailOnSetting, command_settings, drift_options_from, fail_on_from, field_options, with_level_flags, without_disabled
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
 from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds
@@ -69,14 +69,15 @@ def drift_command(
 
     The config file sets reference, window, min_samples, fail_on, [fields] and the
     thresholds of the rules prediction_drift, confidence_collapse and feature_drift (one
-    with enabled = false gives no findings); a flag wins over MLMON_* (MLMON_REFERENCE,
-    MLMON_WINDOW...), which wins over the file.
+    with enabled = false gives no findings, unless a flag sets one of its levels); a flag
+    wins over MLMON_* (MLMON_REFERENCE, MLMON_WINDOW...), which wins over the file.
     """
     from mlmon.api.drift import build_drift_report
 
-    settings = command_settings(config, reference=reference, window=window, min_samples=min_samples, fail_on=fail_on)
-    ingest = ingest_options(field_options(settings, field), since, until, max_malformed, split_list(features), engine=engine, scheduler=scheduler)
     thresholds = {"alpha": alpha, "warning_psi": warning_psi, "critical_psi": critical_psi, "confidence_drop": confidence_drop, "low_confidence": low_confidence}
+    settings = command_settings(config, reference=reference, window=window, min_samples=min_samples, fail_on=fail_on)
+    settings = with_level_flags(settings, thresholds)  # a level flag turns its rule on: flags win over enabled = false
+    ingest = ingest_options(field_options(settings, field), since, until, max_malformed, split_list(features), engine=engine, scheduler=scheduler)
     raw = {"reference_label": label, "reference_confidence": confidence, "reference_proba_cols": split_list(proba_cols) or None}
     options = drift_options_from(settings, ingest, reference, thresholds, raw)
     required = required_checks(settings, features_named=bool(ingest.features), confidence_flags=confidence_drop is not None or low_confidence is not None)

@@ -10,13 +10,14 @@ here. Cheap to import: the api modules (and polars) load only when options are b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from mlmon.cli.options import complete_choices, parse_flag
-from mlmon.config import RuleSettings, Settings, load_settings
+from mlmon.config import RULES, RuleSettings, Settings, load_settings
 from mlmon.config.specs import (
     ALPHA, CONFIDENCE_DROP, CRITICAL_PSI, EXIT_ON_VALUES, FAIL_ON_VALUES, LOW_CONFIDENCE, MAX_ERROR_RATE, P99_BUDGET, WARNING_DROP,
     WARNING_PSI,
@@ -64,12 +65,36 @@ def window_from(settings: Settings) -> WindowSpec:
     return settings.window.value or WHOLE_BY_DEFAULT
 
 
+LEVEL_FLAGS: dict[str, tuple[str, str]] = {
+    spec.flag.removeprefix("--").replace("-", "_"): (name, spec.flag)
+    for name, rule in RULES.items() for spec in (rule.warning, rule.critical) if spec.flag
+}
+"""Every flag that sets a rule's level, as the command's parameter (``critical_psi``) →
+(rule, flag): ``--p99-budget``, ``--max-error-rate`` (report), ``--warning-psi``,
+``--critical-psi``, ``--confidence-drop`` (drift). ``--max-silence`` is a top-level
+setting, which turns ``no_data`` on in :func:`mlmon.config.load.resolve_settings`."""
+
+
+def with_level_flags(settings: Settings, flags: Mapping[str, Any]) -> Settings:
+    """``settings`` with the rule of every level flag given in ``flags`` (parameter → the
+    flag's value, None: not given; other keys ignored) turned on: a flag wins over the
+    file's ``enabled = false``, the flag's level replaces that one key, and the rule's other
+    keys in the file apply as they would with the rule on."""
+    given: dict[str, str] = {}
+    for key, value in flags.items():
+        if key in LEVEL_FLAGS and value is not None:
+            name, flag = LEVEL_FLAGS[key]
+            given.setdefault(name, f"flag {flag}")
+    return settings.with_rules_on(given)
+
+
 def budget_levels(rule: RuleSettings, flag: float | None) -> tuple[float | None, float | None]:
     """(critical, warning) of a budget rule. Critical: the flag, else the rule's ``critical``.
     Warning: the rule's ``warning``, only when below the critical level in effect (or with
-    no critical level). A rule with ``enabled = false``: the flag alone, no warning."""
-    if not rule.enabled.value:
-        return flag, None
+    no critical level). A rule with ``enabled = false``: no level, unless the flag is given,
+    which turns it on (:func:`with_level_flags`)."""
+    if not rule.enabled.value and flag is None:
+        return None, None
     critical = flag if flag is not None else rule.critical.value
     warning = rule.warning.value
     if warning is not None and critical is not None and warning >= critical:
@@ -83,6 +108,7 @@ def report_options_from(settings: Settings, ingest: IngestOptions, p99_budget: s
     from mlmon.api.report import ReportOptions
 
     p99_flag, rate_flag = parse_flag(P99_BUDGET, p99_budget), parse_flag(MAX_ERROR_RATE, max_error_rate)
+    settings = with_level_flags(settings, {"p99_budget": p99_budget, "max_error_rate": max_error_rate})
     p99, p99_warning = budget_levels(settings.rule(Check.LATENCY_P99.value), p99_flag)
     rate, rate_warning = budget_levels(settings.rule(Check.ERROR_RATE.value), rate_flag)
     return ReportOptions(

@@ -9,7 +9,9 @@ the search, and a missing file named there is an error.
 Precedence of a top-level setting: flag, then ``MLMON_<KEY>`` (``MLMON_REFERENCE``,
 ``MLMON_WINDOW``, ``MLMON_MIN_SAMPLES``, ``MLMON_FAIL_ON``, ``MLMON_MAX_SILENCE``,
 ``MLMON_EXIT_ON``), then the file, then the default. ``[fields]`` and ``[rules.*]`` are
-file-only.
+file-only, but ``max_silence`` is ``[rules.no_data]``'s critical level, and from a flag or
+``MLMON_MAX_SILENCE`` turns that rule on (a flag wins over ``enabled = false``; the level
+flags of ``report`` and ``drift`` do the same, :func:`mlmon.cli.settings.with_level_flags`).
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ from mlmon.config.schema import (
     Settings,
     as_string,
 )
-from mlmon.config.specs import parse_rule
-from mlmon.options import OptionSpec
+from mlmon.config.specs import MAX_SILENCE, parse_rule
+from mlmon.options import OptionSpec, check_levels
+from mlmon.units import show_duration
 
 CONFIG_NAME = "mlmon.toml"
 PYPROJECT = "pyproject.toml"
 CONFIG_ENV = "MLMON_CONFIG"
+NO_DATA = "no_data"
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ class ConfigFile:
     path: Path
     """The file."""
     shown: str
-    """The file as messages and sources name it (relative to the working directory when under it)."""
+    """The file as messages and sources name it: as ``--config`` or ``MLMON_CONFIG`` gave it,
+    else relative to the working directory when under it."""
     prefix: str
     """Key-path prefix in messages: ``""`` for mlmon.toml, ``"tool.mlmon."`` for pyproject.toml."""
     table: Mapping[str, Any]
@@ -84,10 +89,12 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         raise ConfigFileError(f"{shown}: cannot read the config file: {error.strerror or error}") from None
 
 
-def _open(path: Path, cwd: Path, explicit: bool) -> ConfigFile | None:
+def _open(path: Path, cwd: Path, explicit: bool, named: str | None = None) -> ConfigFile | None:
     """The mlmon table of ``path``; None for a pyproject.toml without ``[tool.mlmon]``
-    (an error when the file was named explicitly)."""
-    shown = _shown(path, cwd)
+    (an error when the file was named explicitly). Messages name the file as ``named``
+    (``--config``, ``MLMON_CONFIG``: as given, an absolute path absolute), else relative
+    to the working directory when under it."""
+    shown = named if named is not None else _shown(path, cwd)
     data = _read_toml(path, shown)
     if path.name != PYPROJECT:
         return ConfigFile(path, shown, "", data)
@@ -110,7 +117,7 @@ def find_config(cwd: Path, config_path: str | None = None, env: Mapping[str, str
             path = Path(named) if Path(named).is_absolute() else cwd / named
             if not path.is_file():
                 raise ConfigFileError(f"{how}: config file {named!r} not found")
-            return _open(path, cwd, explicit=True), how
+            return _open(path, cwd, explicit=True, named=named), how
     for directory in (cwd, *cwd.parents):
         if (directory / CONFIG_NAME).is_file():
             return _open(directory / CONFIG_NAME, cwd, explicit=False), f"found from {cwd}"
@@ -215,8 +222,9 @@ def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], cwd: Path
             chosen[key] = Setting(_given(key, env[env_name(key)], f"env {env_name(key)}"), f"env {env_name(key)}")
         else:
             chosen[key] = from_file.get(key, Setting(spec.default, DEFAULT_SOURCE))
+    rules = _with_max_silence(_with_min_samples(_rules(file), chosen["min_samples"]), chosen["max_silence"], file)
     return Settings(
-        config_file=file.path if file else None, fields=_fields(file), rules=_with_min_samples(_rules(file), chosen["min_samples"]),
+        config_file=file.path if file else None, fields=_fields(file), rules=rules,
         config_source=how if file else "none found", **chosen,
     )
 
@@ -233,6 +241,32 @@ def _with_min_samples(rules: tuple[RuleSettings, ...], top: Setting[int]) -> tup
         )
         out.append(replace(rule, extras=extras))
     return tuple(out)
+
+
+def _with_max_silence(rules: tuple[RuleSettings, ...], silence: Setting[Any], file: ConfigFile | None) -> tuple[RuleSettings, ...]:
+    """``[rules.no_data]`` with ``max_silence``, when set, as its ``critical`` level. Given
+    by ``--max-silence`` or ``MLMON_MAX_SILENCE``, it also turns the rule on: a flag (or a
+    variable) wins over the file, ``enabled = false`` included. Set in the same file as
+    ``enabled = false``, the file contradicts itself: refused, naming both keys. A
+    ``warning`` above it is refused, naming where each level was set."""
+    if silence.value is None:
+        return rules
+    rule = next(r for r in rules if r.name == NO_DATA)
+    if file is not None and silence.source == file.source:
+        name = MAX_SILENCE.config
+        if not rule.enabled.value:
+            raise file.error(
+                name, f"{show_duration(silence.value)} turns the no_data rule on, but {file.prefix}rules.no_data.enabled = false "
+                "in the same file: remove one (a --max-silence flag would win over the file)"
+            )
+    else:
+        name = silence.source.removeprefix("env ") if silence.source.startswith("env ") else str(MAX_SILENCE.flag)
+        if not rule.enabled.value:
+            rule = replace(rule, enabled=Setting(True, f"flag {name}" if silence.source == "flag" else silence.source))
+    if rule.warning.value is not None and file is not None:
+        check_levels(rule.warning.value, silence.value, names=(f"{file.shown}: {file.prefix}rules.no_data.warning", name), error=ConfigFileError)
+    rule = replace(rule, critical=Setting(silence.value, silence.source))
+    return tuple(rule if r.name == NO_DATA else r for r in rules)
 
 
 def load_settings(flags: Mapping[str, Any] | None = None, config_path: str | None = None) -> Settings:

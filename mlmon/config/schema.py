@@ -9,7 +9,8 @@ the file and the key path in front of the reason. Plain Python: no polars.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -94,6 +95,15 @@ class Settings:
     def rule(self, name: str) -> RuleSettings:
         """The settings of rule ``name``."""
         return next(r for r in self.rules if r.name == name)
+
+    def with_rules_on(self, given: Mapping[str, str]) -> Settings:
+        """These settings with each rule of ``given`` (rule name → where one of its levels
+        was given: ``flag --critical-psi``) on where the file had it off: a flag that sets a
+        rule's level wins over the file's ``enabled = false``, as flags win everywhere."""
+        rules = tuple(
+            replace(r, enabled=Setting(True, given[r.name])) if r.name in given and not r.enabled.value else r for r in self.rules
+        )
+        return replace(self, rules=rules)
 
     def field_options(self) -> list[str]:
         """``[fields]`` as ``--field`` values (``NAME=PATH``), for ``parse_field_options``."""

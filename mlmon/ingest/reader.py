@@ -61,7 +61,7 @@ class IngestOptions:
     allow_no_records: bool = False
     """True: input with no records, because it is empty or every record lies outside
     ``since``/``until``, is a result (``mlmon check``: the logs stopped), not an error.
-    Input whose lines were all unusable is still an error."""
+    Input with more than ``max_malformed_share`` of its lines unusable is still an error."""
     engine: str = "local"
     """Where chunks are reduced: ``local`` (this machine's cores, threads) or ``dask`` (a
     Dask cluster, :mod:`mlmon.ingest.dask_engine`; ``pip install "mlmon[dask]"``). Both

@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
 from mlmon.cli.delivery import NAGIOS_UNKNOWN, asks_for_nagios, deliver, error_exit_code, format_for_output, refuse_overwriting_inputs
+from mlmon.cli.color import COLOR_KEY, use_color
 from mlmon.cli.help import HelpGroup, similar_options
 from mlmon.cli.progress import progress_shown, progress_wanted, stop_progress
 from mlmon.errors import MlmonError, OutputError
@@ -142,35 +143,6 @@ def say_error(message: str, nagios: bool = False, kind: str = "error") -> None:
         write_stdout(error_output(f"{kind}: {message}"))
     except OutputError:
         pass
-
-
-COLOR_KEY = "mlmon.color"
-"""Where the app's ``--color`` (before the command) is kept: the root context's ``meta``."""
-
-
-def use_color(choice: str | None = None, stream: Any = None) -> bool:
-    """Whether to write ANSI colours to ``stream`` (default: stdout). The first that says:
-    ``choice`` (a command's ``--color``), the app's ``--color``; ``always`` or ``never``
-    decide, ``auto`` (the default) goes on: ``NO_COLOR`` set and not empty (no-color.org)
-    means no; ``FORCE_COLOR`` set and not empty means yes; else yes when ``stream`` is a
-    terminal and ``TERM`` is not ``dumb``."""
-    choice = str(getattr(choice, "value", choice) or _app_color() or "auto")
-    if choice in ("always", "never"):
-        return choice == "always"
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    stream = sys.stdout if stream is None else stream
-    try:
-        return stream is not None and stream.isatty() and os.environ.get("TERM") != "dumb"
-    except (AttributeError, ValueError, OSError):  # a closed or replaced stream
-        return False
-
-
-def _app_color() -> str | None:
-    ctx = click.globals.get_current_context(silent=True)
-    return None if ctx is None else ctx.find_root().meta.get(COLOR_KEY)
 
 
 def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severity.CRITICAL, output: str | None = None,

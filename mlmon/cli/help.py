@@ -137,7 +137,7 @@ class _TidyParams:
         return [tidy(param) for param in super().get_params(ctx)]  # type: ignore[misc]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        from mlmon.cli.boundary import use_color
+        from mlmon.cli.color import use_color
         from mlmon.cli.help_render import render_help
 
         formatter.write(render_help(self, ctx, color=use_color(None)))

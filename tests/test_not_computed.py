@@ -328,3 +328,16 @@ def test_keys_seen_say_when_they_are_a_sample(write_lines):
     short = write_lines("short.log", ["", *[{"ts": _stamp(i), "rt": 1, "status": "ok"} for i in range(3)], ""])
     with pytest.raises(MissingFieldError, match=r"keys seen: rt \(3\), status \(3\), ts \(3\);"):
         build_report(str(short), ReportOptions(p99_budget="1s"))
+
+
+def test_with_every_record_before_since_the_unjudged_rules_say_so(tmp_path):
+    """Logs that stopped: the confidence rule is unknown because no record lies in the
+    range, not because no prediction logs a confidence (issue 21 §2c, issue 22 §1)."""
+    log = tmp_path / "app.log"
+    start = datetime(2026, 11, 9, tzinfo=UTC)
+    log.write_text("".join(
+        json.dumps({"ts": (start + timedelta(seconds=i)).isoformat(), "event": "prediction", "label": "A", "confidence": 0.9, "latency_ms": 5}) + "\n"
+        for i in range(300)
+    ))
+    report = build_check(str(log), CheckOptions(ingest=IngestOptions(since="2026-11-10T00:00:00Z", until="2026-11-10T06:00:00Z"), window="1h"))
+    assert report.drift.confidence.reason == "no record inside --since/--until (300 outside it)"

@@ -154,16 +154,26 @@ def judge_drift(
     elif not shares:
         reason = f"the reference profile ({reference.source or 'unnamed'}) has no class shares"
     elif not any(w.n for w in windows):
-        reason = not_found_reason(stats, "label")
+        reason = _outside_range(stats) or not_found_reason(stats, "label")
     drifts = [class_drift(w, shares, thresholds.epsilon) for w in windows]
     text = options.window.describe()
     prediction = judge_prediction_drift(windows, drifts, shares, reason, thresholds, text)
     conf_thresholds = ConfidenceThresholds(options.min_samples, options.low_confidence, options.collapse_drop, options.warning_drop)
     confidence = judge_confidence(windows, _reference_mean(reference), conf_thresholds, text)
-    if not confidence.computable and any(w.n for w in windows) and not stats.fields_found & {"confidence", "probabilities"}:
+    if not confidence.computable and _outside_range(stats):
+        confidence = replace(confidence, reason=_outside_range(stats))
+    elif not confidence.computable and any(w.n for w in windows) and not stats.fields_found & {"confidence", "probabilities"}:
         confidence = replace(confidence, reason=f"{confidence.reason}; {not_found_reason(stats, 'confidence')}")
     findings = (*prediction_drift_findings(prediction), *confidence_findings(confidence), *(feature_drift_findings(features) if features else ()))
     return DriftReport(stats, reference, prediction, confidence, findings, features)
+
+
+def _outside_range(stats: IngestStats) -> str | None:
+    """Why nothing could be judged when every record lay outside ``--since``/``--until``
+    (the logs have records, just none in the range), else None."""
+    if stats.records or not stats.outside_time_range:
+        return None
+    return f"no record inside --since/--until ({stats.outside_time_range:,} outside it)"
 
 
 def _load(options: DriftOptions) -> ReferenceProfile | None:

@@ -1,5 +1,5 @@
 """Render the sample check report as HTML and screenshot it in headless Chromium; also the
-browser harness that tests/test_html.py uses (stdlib only).
+browser harness that tests/render/test_html.py uses (stdlib only).
 
 Usage: python scripts/html_screenshot.py [--out docs/sample_report.png] [--width 1200]
            [--max-height 4200] [--html PATH]

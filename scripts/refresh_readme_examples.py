@@ -1,5 +1,5 @@
 """Rerun every complete ``$ mlmon report|drift|check`` block of the README and write what
-mlmon prints now in its place (what ``tests/test_readme_examples.py`` checks byte for
+mlmon prints now in its place (what ``tests/e2e/test_readme_examples.py`` checks byte for
 byte). Review the diff: a changed number in an example is a changed behaviour.
 
 Run from the repository root: ``python scripts/refresh_readme_examples.py``.

@@ -1,7 +1,7 @@
 """The one table of the names each canonical field is read from (plain Python, no polars).
 
 ``mlmon.ingest.fields`` builds its candidate paths from this table, and the README's *Log
-format* table is tested against what mlmon reads both ways (``tests/test_field_table.py``,
+format* table is tested against what mlmon reads both ways (``tests/ingest/test_field_table.py``,
 through :func:`mlmon.ingest.fields.field_map`): every name documented is read, every name
 read is documented.
 

@@ -6,7 +6,7 @@ Layout: a ``<testsuites>`` root holding one ``<testsuite name="mlmon <command>">
 the Jenkins xunit plugin's schema, ``junit-10.xsd``, allows no ``skipped`` on
 ``<testsuites>``, and rejects the whole file for it), and one ``<testcase>`` per finding,
 i.e. per check and scope. Every element and attribute is one that schema allows
-(its rules restated and checked in ``tests/test_format_junit_markdown.py``):
+(its rules restated and checked in ``tests/render/test_junit_markdown.py``):
 
 - ``classname="mlmon.<check>"`` (``mlmon.prediction_drift``). Jenkins splits the classname
   at its last dot into package and class, so the scope stays out of it: a version such as

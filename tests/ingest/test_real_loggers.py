@@ -253,7 +253,7 @@ def test_loguru_record_elapsed_is_not_a_latency(tmp_path):
 def test_the_test_extra_names_the_libraries_these_tests_use():
     """CI installs ``.[test]``: these tests must run there, not skip."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
-    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
     test_extra = " ".join(project["project"]["optional-dependencies"]["test"])
     for package in ("python-json-logger", "structlog", "loguru"):
         assert package in test_extra, package

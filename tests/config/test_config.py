@@ -16,7 +16,7 @@ from mlmon.verdicts.registry import DriftThresholds, FeatureDriftThresholds
 from mlmon.verdicts.rules import ExitOn, FiringRule
 from mlmon.windows import WindowSpec
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "mlmon.toml"
 
 

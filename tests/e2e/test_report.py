@@ -217,6 +217,6 @@ def test_sample_logs_slow_wednesday_and_error_mix():
 def test_every_command_is_documented_in_readme():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     for command in app.registered_commands:
         assert f"mlmon {command.name}" in readme, command.name

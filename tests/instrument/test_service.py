@@ -20,7 +20,7 @@ import pytest
 from mlmon import build_report
 from mlmon.instrument import JsonFormatter, MonitoredSession, PredictionLog, ResourceMonitor, monitor, top_class
 
-MODEL = Path(__file__).resolve().parents[1] / "mlmon" / "models" / "imgcls4.onnx"
+MODEL = Path(__file__).resolve().parents[2] / "mlmon" / "models" / "imgcls4.onnx"
 
 
 def read(path: Path) -> list[dict]:

@@ -18,7 +18,7 @@ import pytest
 from mlmon.ingest import IngestOptions, Needs, read_logs
 from mlmon.ingest.fields import field_map
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 T0 = datetime(2026, 11, 9, 12, tzinfo=timezone.utc)
 UNIT_MS = {"_ms": 1.0, "_us": 1e-3, "_ns": 1e-6, "_s": 1e3, "_sec": 1e3, "_seconds": 1e3, "": 1.0}
 """The README's suffixes and what a value in each is in milliseconds (the oracle)."""

@@ -30,7 +30,7 @@ from mlmon.analyses.ops import OpsReducer
 from mlmon.verdicts.alerting import AlertRule
 
 T0 = datetime(2026, 11, 10, tzinfo=UTC)
-REFERENCE = Path(__file__).resolve().parents[1] / "references" / "train.json"
+REFERENCE = Path(__file__).resolve().parents[2] / "references" / "train.json"
 
 
 def _stamp(i: int, minutes: int = 1) -> str:

@@ -2,7 +2,7 @@
 hour and the whole range, as one read of the logs with that window gives them.
 
 The oracle is a direct read of the same logs with the run's window, compared as
-``tests/test_summary_files.py`` compares (every count and string equal, floats to 12
+``tests/summary/test_files.py`` compares (every count and string equal, floats to 12
 significant digits: a mean's sum is added per hour, then per day); percentiles and
 counts are also compared exactly, and against numpy on the raw log lines.
 """
@@ -26,7 +26,7 @@ from mlmon.errors import UsageError
 from mlmon.summary.rollup import coarse_micros
 from mlmon.windows import WindowSpec, coarsest_nesting, common_multiple, divides, parse_window
 from tests.conftest import REPO, SAMPLE_LOGS
-from tests.test_summary_files import assert_same, comparable
+from tests.summary.test_files import assert_same, comparable
 
 REFERENCE = str(REPO / "references" / "train.json")
 A = [str(SAMPLE_LOGS / "replica-a" / "app.log.1"), str(SAMPLE_LOGS / "replica-a" / "app.log.6.gz")]

@@ -27,9 +27,9 @@ from mlmon.ingest.outcome import ChunkPlan  # noqa: E402
 from mlmon.ingest.reader import IngestOptions, reduce_logs  # noqa: E402
 from mlmon.plain import to_plain  # noqa: E402
 from mlmon.windows import parse_window  # noqa: E402
-from tests.test_golden import assert_same  # noqa: E402
+from tests.e2e.test_golden import assert_same  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_logs"
 REFERENCE = ROOT / "references" / "train.json"
 
@@ -116,7 +116,7 @@ def test_an_unreadable_file_inside_a_directory_is_skipped_and_counted(scheduler,
 
 def test_beside_a_summary_an_unreadable_file_inside_a_directory_is_skipped_and_each_file_looked_at_once(scheduler, tmp_path, monkeypatch):
     from mlmon.api.summarize import SummaryOptions, build_summary, write_summary
-    from tests.test_input_files import _counting_sniffs, _refusing_to_open
+    from tests.ingest.test_input_files import _counting_sniffs, _refusing_to_open
 
     summary, folder = tmp_path / "b.summary.json", tmp_path / "logs"
     write_summary(build_summary(str(SAMPLE / "replica-b" / "app.log"), SummaryOptions(window="1h")), summary)

@@ -39,7 +39,7 @@ from mlmon.cli import app
 from mlmon.render import prometheus
 from tests.conftest import REPO
 
-MARKER = "<!-- alert rules: tests/test_alert_path_prometheus.py runs this block -->"
+MARKER = "<!-- alert rules: tests/e2e/test_prometheus_alert_path.py runs this block -->"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """``promtool test rules`` starts its clock at the Unix epoch: the simulated logs are of 1970."""
 WHERE = {"instance": "model-1:9100", "job": "node"}

@@ -14,7 +14,7 @@ from mlmon.cli.delivery import asks_for_nagios, write_file_atomically
 from mlmon.errors import OutputError
 from mlmon.render import OutputFormat
 from tests.conftest import REPO, SAMPLE_LOGS
-from tests.test_golden import assert_same
+from tests.e2e.test_golden import assert_same
 
 DRIFT = ["drift", "--reference", str(REPO / "references" / "train.json"), str(SAMPLE_LOGS), "--window", "1d"]
 REPORT = ["report", str(SAMPLE_LOGS)]

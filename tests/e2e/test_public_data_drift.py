@@ -21,7 +21,7 @@ windows, timestamps spread over each day) drawn from the same rows:
   and nothing may be flagged on days 1-4.
 
 A failure prints a table of what was flagged and why, with the oracle's numbers.
-``python -m tests.test_corpus_drift`` prints the same numbers for every data set.
+``python -m tests.e2e.test_public_data_drift`` prints the same numbers for every data set.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import scipy.stats
 
 from mlmon import DriftOptions, ReferenceBuildOptions, build_drift_report, build_reference
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 MANIFEST: dict[str, dict] = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 START = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a Monday
 DAYS = 7

@@ -7,7 +7,7 @@ everything, and refuse a summary that cannot merge, naming it.
 equal to 12 significant digits: a mean's sum is added per chunk and then across chunks,
 and the summaries of parts cut the logs into other chunks than one read does, so the last
 digits of a few means differ (one read, run twice, gives the same digits:
-``tests/test_sums.py``). The states themselves round-trip bit for bit.
+``tests/analyses/test_sums.py``). The states themselves round-trip bit for bit.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from mlmon.api.summarize import SummaryOptions, build_summary, write_summary
 from mlmon.cli import app
 from mlmon.errors import InputError, UsageError
 from mlmon.ingest.reader import IngestOptions, reduce_logs
-from tests.test_golden import assert_same as assert_close
+from tests.e2e.test_golden import assert_same as assert_close
 from mlmon.plain import to_plain
 from mlmon.summary.codec import CodecError, decode, encode
 from mlmon.ingest.sniff import SUMMARY, mlmon_kind

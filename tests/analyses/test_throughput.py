@@ -21,7 +21,7 @@ from mlmon.analyses.ops_summary import throughput
 from mlmon.api.report import build_report
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a calendar-minute boundary
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _write(directory: Path, offsets: np.ndarray, versions: list[str] | None = None, name: str = "t.log") -> str:

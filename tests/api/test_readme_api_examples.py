@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = ("build_report", "build_drift_report", "build_check", "build_summary", "build_reference", "build_bench_report")
 
 

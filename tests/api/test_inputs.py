@@ -30,7 +30,7 @@ from mlmon.verdicts.findings import NO_CHECKS, Finding, Severity, status_of
 from mlmon.verdicts.rules import ExitOn
 from mlmon.windows import parse_window
 from tests.conftest import REPO, SAMPLE_LOGS
-from tests.test_golden import assert_same
+from tests.e2e.test_golden import assert_same
 
 REFERENCE = str(REPO / "references" / "train.json")
 NOW = datetime(2026, 11, 16, tzinfo=UTC)

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from mlmon.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
-GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden"
 REL = 1e-9
 
 GOLDEN = {

@@ -24,7 +24,7 @@ from mlmon.verdicts.alerting import AlertRule
 from mlmon.verdicts.findings import Severity, Unknown
 from mlmon.verdicts.rules import ExitOn, FiringRule
 from tests.conftest import REPO, SAMPLE_LOGS
-from tests.test_format_prometheus_nagios import PLUGIN_LINE
+from tests.render.test_prometheus_nagios import PLUGIN_LINE
 
 EXAMPLE = REPO / "examples" / "mlmon.toml"
 WEDNESDAY, THURSDAY = datetime(2026, 11, 11, tzinfo=UTC), datetime(2026, 11, 12, tzinfo=UTC)

@@ -54,7 +54,7 @@ def test_bundled_model_is_shipped_small_and_described():
 
 def test_build_script_reproduces_the_bundled_model():
     pytest.importorskip("onnx")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
     try:
         import build_model
     finally:

@@ -427,5 +427,5 @@ def test_the_options_leaf_and_ingest_import_nothing_above_them():
     code = ("import sys, mlmon.options, mlmon.ingest.reader, mlmon.ingest.time_options; "
             "print(sorted(m for m in sys.modules if m.startswith(('mlmon.config', 'mlmon.verdicts', 'mlmon.windows', 'mlmon.api'))))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
-    source = (Path(__file__).resolve().parents[1] / "mlmon" / "options.py").read_text()
+    source = (Path(__file__).resolve().parents[2] / "mlmon" / "options.py").read_text()
     assert {line.split()[1] for line in source.splitlines() if line.startswith("from mlmon")} == {"mlmon.errors", "mlmon.units"}

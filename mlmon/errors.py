@@ -1,8 +1,9 @@
 """One error hierarchy for mlmon.
 
 Library code raises these; only the CLI boundary turns them into a one-line message and an
-exit code (DESIGN.md §2). Every ``MlmonError`` maps to exit code 2: usage, config or input
-error. Exit code 1 is reserved for a breached check and is never produced by an exception.
+exit code (docs/architecture.md, "Errors and exit codes"). Every ``MlmonError`` maps to
+exit code 2: usage, config or input error. Exit code 1 is reserved for a breached check
+and is never produced by an exception.
 """
 
 from __future__ import annotations

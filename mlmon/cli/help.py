@@ -16,7 +16,8 @@ examples that paste, no markup). A value outside an option's choices is matched 
 regard to case (``--format JSON`` is ``json``), else refused in one line that lists the
 choices; a value of the wrong type says so in words (``--warmup 'x': not a whole
 number``); an unknown option is answered with the options that contain it or look like it
-(:func:`similar_options`: ``--p99`` → ``--p99-budget``).
+(:func:`similar_options`: ``--p99`` → ``--p99-budget``). Every help ends with the address of
+its page in the documentation site (:func:`docs_url`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,27 @@ except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
 _TYPE_METAVARS = {int: "N", float: "NUMBER", str: "TEXT", Path: "PATH"}
+
+DOCS = "https://mlmon.readthedocs.io/en/latest/"
+"""The documentation site (``mkdocs.yml``'s ``site_url``, ``[project.urls]`` Documentation):
+a command's page is ``commands/<command>/`` under it, built from ``docs/commands/<command>.md``."""
+
+
+def docs_url(ctx: Any) -> str:
+    """The page of the command ``ctx`` runs: ``DOCS`` for ``mlmon`` itself, else the page of
+    its first word (``mlmon reference build`` → ``commands/reference/``)."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return f"{DOCS}commands/{names[-1]}/" if names else DOCS
+
+
+def docs_line(ctx: Any, width: int) -> str:
+    """The help's last line, after a blank one: `` Docs: <url>``, the address on a line of its
+    own when both do not fit ``width`` (an address is never broken)."""
+    url = docs_url(ctx)
+    return f"\n Docs: {url}\n" if len(url) + 7 <= width else f"\n Docs:\n {url}\n"
 
 
 class HelpOption(TyperOption):
@@ -138,9 +160,10 @@ class _TidyParams:
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from mlmon.cli.color import use_color
-        from mlmon.cli.help_render import render_help
+        from mlmon.cli.help_render import help_width, render_help
 
         formatter.write(render_help(self, ctx, color=use_color(None)))
+        formatter.write(docs_line(ctx, help_width()))
 
     def get_help(self, ctx: Any) -> str:
         formatter = ctx.make_formatter()

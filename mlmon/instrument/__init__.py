@@ -1,4 +1,4 @@
-"""The service side: write the logs mlmon reads from a Python service (DESIGN.md §1).
+"""The service side: write the logs mlmon reads from a Python service (docs/instrument.md).
 
 Standard library only at import (no numpy, no polars), so a service imports it at no cost.
 

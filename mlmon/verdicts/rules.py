@@ -35,7 +35,7 @@ M windows that ``keep_firing_for`` holds a firing alert through. So:
 - it never starts or advances an alert: ``for`` asks for N consecutive windows of evidence
   of a breach, and a window without evidence breaks the run. ``breach, unknown, breach``
   with N = 2 does not fire. That is what Prometheus does when the series vanishes, and it
-  is the side that keeps a cron job from paging on noise (DESIGN.md: "no alert on noise").
+  is the side that keeps a cron job from paging on noise (docs/architecture.md: "no alert on noise").
 - it does not end a firing alert sooner than a clean window would: a firing alert is held
   through up to M unknown or clean windows, as Prometheus holds one through
   ``keep_firing_for`` when its series vanishes. With M = 0 the unknown window is shown as

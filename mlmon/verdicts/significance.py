@@ -1,4 +1,4 @@
-"""The one significance-and-materiality rule (DESIGN.md §5), for prediction drift now and
+"""The one significance-and-materiality rule (references/statistics/README.md), for prediction drift now and
 feature drift later: p-values are adjusted with Benjamini-Hochberg across every tested
 (window, scope), then a shift is a finding only when it is significant AND material, in
 two tiers. Large n makes negligible shifts significant; a fixed effect bound alone misses

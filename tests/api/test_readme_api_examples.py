@@ -1,5 +1,5 @@
-"""The README's "Python API" examples run as written (issue 12): each ```python block of that
-section is executed from the repository root, and every ``print(...)  # expected`` line must
+"""The "Python API" page's examples (docs/python-api.md) run as written (issue 12): each ```python block of that
+page is executed from the repository root, and every ``print(...)  # expected`` line must
 print exactly ``expected``, in order."""
 
 from __future__ import annotations
@@ -12,16 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.docs_text import section
+
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = ("build_report", "build_drift_report", "build_check", "build_summary", "build_reference", "build_bench_report")
 
 
 def api_section() -> str:
-    text = (ROOT / "README.md").read_text()
-    start = text.index("\n## Python API\n")
-    end = text.index("\n## ", start + 1)
-    assert start < text.index("\n## Logging predictions from a service"), "the section comes before the logging one"
-    return text[start:end]
+    return section("Python API")
 
 
 def blocks() -> list[str]:
@@ -54,5 +52,5 @@ def test_each_example_prints_what_it_says(index, monkeypatch):
     assert wanted, "an example shows what it prints"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(block, f"README.md Python API example {index + 1}", "exec"), {"__name__": "readme_example"})
+        exec(compile(block, f"docs/python-api.md example {index + 1}", "exec"), {"__name__": "readme_example"})
     assert out.getvalue().splitlines() == wanted

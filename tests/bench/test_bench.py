@@ -1,6 +1,6 @@
 """mlmon bench: the bundled model, inputs, timing, --log round trip, CLI exit codes.
 
-Timing *values* are not asserted (DESIGN.md §11: speed is measured by benchmarks/); the
+Timing *values* are not asserted (docs/development.md: speed is measured by benchmarks/); the
 statistics computed from them are, against numpy as the oracle.
 """
 

@@ -1,4 +1,5 @@
-"""The README's check recipes, run for real with the config they name: the hourly cron
+"""The documented check recipes (docs/commands/check.md, docs/output-formats.md,
+docs/summaries-and-dask.md), run for real with the config they name: the hourly cron
 script (stub pager and chat commands), the Prometheus textfile cron line and the summaries
 cron recipe, each with ``examples/mlmon.toml`` (copied, its ``reference`` made absolute),
 through logs flowing, a spike that cleared hours ago, logs that stopped (with and without a
@@ -25,36 +26,19 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import docs_text
 from tests.conftest import REPO, SAMPLE_LOGS
 
-README = (REPO / "README.md").read_text(encoding="utf-8")
 EXAMPLE = REPO / "examples" / "mlmon.toml"
 HOUR = timedelta(hours=1)
 TRUNCATED = '{"timestamp": "2026-11-14T14:21:35.863506Z", "event": "inference", "request_id": "2d38665242dd95b1", "latency_'
 """A line cut in the middle of its JSON object, as the sample week's own malformed line."""
 
 
-def _blocks() -> list[tuple[str, str]]:
-    """(language, text) of every fenced block of the README, fences paired in order."""
-    blocks, language, lines = [], None, []
-    for line in README.splitlines(keepends=True):
-        if line.startswith("```"):
-            if language is None:
-                language, lines = line[3:].strip(), []
-            else:
-                blocks.append((language, "".join(lines)))
-                language = None
-        elif language is not None:
-            lines.append(line)
-    return blocks
-
-
 def _block(marker: str, language: str) -> str:
-    """The fenced block of ``language`` ("": none given) that contains ``marker``."""
-    for kind, block in _blocks():
-        if kind == language and marker in block:
-            return block
-    raise AssertionError(f"no {language or 'plain'} block with {marker!r} in README.md")
+    """The fenced block of ``language`` ("": none given) that contains ``marker``, in
+    README.md or docs/ (exactly one)."""
+    return docs_text.block(marker, language)
 
 
 def _hour(moment: datetime) -> datetime:
@@ -142,7 +126,7 @@ def _calls(root: Path) -> str:
 
 @pytest.fixture
 def hourly(machine):
-    """The README's hourly script with its paths moved under the machine; ``run(end, ...)``
+    """The documented hourly script with its paths moved under the machine; ``run(end, ...)``
     writes the logs (:func:`service_logs`), runs it, and returns (exit code, calls)."""
     root, env = machine
     script = _block("mlmon-hourly", "sh")
@@ -211,7 +195,7 @@ def test_the_hourly_script_tells_a_broken_pipeline_from_a_breach(hourly):
 
 
 def _alerts(prom: str, now: datetime) -> set[str]:
-    """Which of the README's alerts on mlmon's own series hold on ``prom`` at ``now``:
+    """Which of the documented alerts on mlmon's own series hold on ``prom`` at ``now``:
     ``MlmonCheckCritical`` (``mlmon_rule_status{severity="critical"} == 1``) and
     ``MlmonLogsSilent`` (``time() - mlmon_last_record_timestamp_seconds > 3600``)."""
     samples = [s for family in text_string_to_metric_families(prom) for s in family.samples]
@@ -264,7 +248,7 @@ def test_the_prometheus_cron_line_alerts_exactly_when_the_readme_says(machine):
 
 @pytest.fixture
 def summaries(machine):
-    """The README's host and central scripts with their paths moved under the machine,
+    """The documented host and central scripts with their paths moved under the machine,
     ``date`` answering at a given time (``MLMON_TEST_NOW``, epoch seconds) and ``rsync`` a
     copy. ``run(end, hours, ...)`` writes the logs, runs the host script at 2 past each of
     the ``hours`` (aware datetimes), then the central one now; it returns (central exit

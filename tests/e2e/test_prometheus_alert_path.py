@@ -1,13 +1,13 @@
 """The Prometheus alert path with the real tools (issue 22): node_exporter's textfile
 collector reads mlmon's files, ``promtool check metrics`` is clean on every output, the
-README's alerting rules pass ``promtool check rules`` and fire and resolve in ``promtool
+documented alerting rules pass ``promtool check rules`` and fire and resolve in ``promtool
 test rules`` on series that mlmon runs wrote (the silence alert while the logs stay silent
 beyond ``--since`` included), and Alertmanager receives a critical finding and then its
 resolution from a real Prometheus.
 
 Each test skips, with a message, when its tool is not installed (``apt-get install
-prometheus prometheus-node-exporter prometheus-alertmanager``). The rules are read from the
-README (the block after :data:`MARKER`), so the documentation and the test cannot diverge.
+prometheus prometheus-node-exporter prometheus-alertmanager``). The rules are read from
+docs/output-formats.md (the block after :data:`MARKER`), so the documentation and the test cannot diverge.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from mlmon.api.report import ReportOptions, build_report
 from mlmon.api.results import BenchReport
 from mlmon.cli import app
 from mlmon.render import prometheus
+from tests import docs_text
 from tests.conftest import REPO
 
 MARKER = "<!-- alert rules: tests/e2e/test_prometheus_alert_path.py runs this block -->"
@@ -56,11 +57,8 @@ def tool(*names: str) -> str:
 
 
 def readme_rules() -> str:
-    """The alerting rules as the README shows them: the YAML block after :data:`MARKER`."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    match = re.search(re.escape(MARKER) + r"\n+```yaml\n(.*?)```", text, re.S)
-    assert match, f"README: no ```yaml block after {MARKER}"
-    return match.group(1)
+    """The alerting rules as docs/output-formats.md shows them: the YAML block after :data:`MARKER`."""
+    return docs_text.block_after(MARKER, "yaml")
 
 
 # --- mlmon runs, simulated and real ----------------------------------------------------------
@@ -382,7 +380,7 @@ def _notification(received: queue.Queue, status: str, alertname: str, timeout: f
 
 def test_alertmanager_receives_a_critical_finding_and_its_resolution(tmp_path, start, webhook):
     """mlmon check writes a critical latency_p99 to the textfile directory; node_exporter,
-    Prometheus (the README's rules, ``for`` shortened to 1 s) and Alertmanager deliver it to
+    Prometheus (the documented rules, ``for`` shortened to 1 s) and Alertmanager deliver it to
     a webhook; the next run is ok, and the resolution is delivered too."""
     prom_bin, am_bin = tool("prometheus"), tool("alertmanager", "prometheus-alertmanager")
     tool("node_exporter", "prometheus-node-exporter")

@@ -1,6 +1,6 @@
-"""The README's field table and the code cannot disagree (issue 21 §2a).
+"""The field table of docs/log-format.md and the code cannot disagree (issue 21 §2a).
 
-The README's *Log format* table is parsed here, independently of the code: every name it
+The *Log format* page's table is parsed here, independently of the code: every name it
 documents must be read (a record holding that name, at the top level and in loguru's
 ``record.extra``, gives the canonical value, in the documented unit and priority order),
 and every name the code reads must be documented.
@@ -17,13 +17,13 @@ import pytest
 
 from mlmon.ingest import IngestOptions, Needs, read_logs
 from mlmon.ingest.fields import field_map
+from tests import docs_text
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 T0 = datetime(2026, 11, 9, 12, tzinfo=timezone.utc)
 UNIT_MS = {"_ms": 1.0, "_us": 1e-3, "_ns": 1e-6, "_s": 1e3, "_sec": 1e3, "_seconds": 1e3, "": 1.0}
-"""The README's suffixes and what a value in each is in milliseconds (the oracle)."""
+"""The page's suffixes and what a value in each is in milliseconds (the oracle)."""
 NOT_FROM_EXTRA = {"ts", "event", "level"}
-"""The README: loguru's record.extra is read for every field but these."""
+"""The page: loguru's record.extra is read for every field but these."""
 
 
 def camel(name: str) -> str:
@@ -33,8 +33,8 @@ def camel(name: str) -> str:
 
 def readme_table() -> dict[str, list[str]]:
     """Canonical field -> the names documented for it, in order (camelCase spellings right
-    after each name, loguru paths dotted, last), parsed from the README."""
-    section = README.read_text(encoding="utf-8").split("\n## Log format\n", 1)[1].split("\n## ", 1)[0]
+    after each name, loguru paths dotted, last), parsed from docs/log-format.md."""
+    section = docs_text.section("Log format")
     lines = section.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("| canonical | read from"))
     rows = []
@@ -70,7 +70,7 @@ def _expanded(field: str, names: list[str]) -> list[str]:
 
 
 def latency_unit(name: str) -> float:
-    """Milliseconds per unit of a latency name, from the README's suffixes (longest first)."""
+    """Milliseconds per unit of a latency name, from the page's suffixes (longest first)."""
     snake = re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), name)
     return next(UNIT_MS[suffix] for suffix in sorted(UNIT_MS, key=len, reverse=True) if snake.endswith(suffix))
 
@@ -310,7 +310,7 @@ def test_a_name_first_written_deep_into_a_file_is_read(tmp_path, form, chunk_byt
 
 @pytest.mark.parametrize(("override", "expected_ms"), [("latency_ns", 2.5e-6), ("latency_us", 2.5e-3), ("latency_ms", 2.5), ("latency_s", 2500.0)])
 def test_field_names_the_unit_of_any_key(tmp_path, override, expected_ms):
-    """``--field latency_<unit>=path`` for every unit the README's Latency units note names."""
+    """``--field latency_<unit>=path`` for every unit the page's Latency units note names."""
     path = tmp_path / "a.log"
     path.write_text(json.dumps({"ts": iso(0), "timings": {"total": 2.5}, "latency_ms": 99}) + "\n", encoding="utf-8")
     data = read_logs([str(path)], IngestOptions(fields={override: "timings.total"}), Needs(("latency_ms",)))

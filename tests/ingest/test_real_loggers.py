@@ -1,7 +1,7 @@
 """Logs written by the real logging libraries a service uses, read by mlmon (issue 21 §2a, §2b).
 
 Each test logs records with python-json-logger, structlog or loguru (``serialize=True``),
-under several of the latency names the README promises (each in its unit), predictions as
+under several of the latency names the docs promise (each in its unit), predictions as
 ``prediction``/``score`` and the like, errors the library's own way and input features,
 then runs the report, reference and drift twins and checks every count against the
 records written and every number against numpy on the values logged.
@@ -20,7 +20,7 @@ import pytest
 
 from mlmon import DriftOptions, ReferenceBuildOptions, build_drift_report, build_reference, build_report
 
-LATENCY_NAMES = [  # (name, milliseconds per logged unit): the README's table, by hand
+LATENCY_NAMES = [  # (name, milliseconds per logged unit): the field table (docs/log-format.md), by hand
     ("response_time", 1.0), ("inference_time_ms", 1.0), ("elapsed_s", 1e3), ("duration", 1.0), ("latency_us", 1e-3),
     ("responseTimeMs", 1.0), ("processing_time_seconds", 1e3), ("latency_ns", 1e-6), ("inferenceLatency", 1.0),
 ]

@@ -1,4 +1,4 @@
-"""README's "Logging predictions from a service" section runs as shown (issue 13): each
+"""The "Logging predictions from a service" page (docs/instrument.md) runs as shown (issue 13): each
 ```python block runs in a fresh, empty directory, far from the checkout (the bundled model
 is found from the installed package, issue 21 §6), and the logs it writes are read by
 mlmon without problems."""
@@ -13,16 +13,13 @@ from pathlib import Path
 import pytest
 
 from mlmon import build_report
-from tests.conftest import REPO
+from tests import docs_text
 
-HEADING = "## Logging predictions from a service: mlmon.instrument"
+HEADING = "Logging predictions from a service: mlmon.instrument"
 
 
 def section() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    start = text.index(HEADING)
-    end = text.index("\n## ", start + len(HEADING))
-    return text[start:end]
+    return docs_text.section(HEADING)
 
 
 def snippets() -> list[str]:
@@ -44,7 +41,7 @@ def test_readme_snippet_runs_as_shown(index, tmp_path, monkeypatch):
     logger = logging.getLogger("service")
     before = list(logger.handlers)
     try:
-        exec(compile(snippets()[index], f"README.md snippet {index + 1}", "exec"), {"__name__": "readme"})
+        exec(compile(snippets()[index], f"docs/instrument.md snippet {index + 1}", "exec"), {"__name__": "readme"})
     finally:
         for handler in logger.handlers[len(before):]:
             handler.close()

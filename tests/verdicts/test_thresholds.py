@@ -1,5 +1,5 @@
 """The verdict room at its boundaries: every threshold is tested on, just below and just
-above its value, with hand-worked numbers (DESIGN.md §5-6)."""
+above its value, with hand-worked numbers (references/statistics/, docs/architecture.md "Verdicts")."""
 
 from __future__ import annotations
 

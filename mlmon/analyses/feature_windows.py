@@ -1,6 +1,6 @@
-"""Input features per window, as a reducer over ingest's chunks, and one-pass pairs of
-reducers. Numbers only: the drift of each window's state against the reference is in
-``features``, the verdicts in ``mlmon.verdicts.feature_drift``.
+"""Input features per window, as a reducer over ingest's chunks. Numbers only: the drift
+of each window's state against the reference is in ``features``, the verdicts in
+``mlmon.verdicts.feature_drift`` (several reducers over one read: ``composite``).
 
 A window's state per feature is what :func:`~mlmon.analyses.features.window_state` keeps
 (counts on the reference grid, moments, missing), so merging is addition and memory is
@@ -20,14 +20,13 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Generic, TypeVar
 
 import polars as pl
 
 from mlmon.analyses.features import FeatureState, window_states
 from mlmon.errors import UsageError
 from mlmon.ingest.features import HAS_FEATURES, MAX_FEATURES, column, feature_name
-from mlmon.ingest.needs import ChunkReducer, FeatureNeeds, Needs
+from mlmon.ingest.needs import FeatureNeeds, Needs
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
 from mlmon.windows import MAX_WINDOWS, WindowSpec
 
@@ -139,26 +138,3 @@ class FeatureReducer:
             windows.append(FeatureWindow(start, state.rows[key], state.states[key]))
         return FeatureWindows(tuple(windows), dict(state.unprofiled), whole_range=self.window.records is not None)
 
-
-A = TypeVar("A")
-B = TypeVar("B")
-
-
-@dataclass(frozen=True)
-class Both(Generic[A, B]):
-    """Two reducers over one read: each chunk goes to both, states merge pairwise."""
-
-    first: ChunkReducer[A]
-    second: ChunkReducer[B]
-
-    @property
-    def needs(self) -> Needs | None:
-        if self.first.needs is None or self.second.needs is None:
-            return None
-        return self.first.needs | self.second.needs
-
-    def from_chunk(self, records: Any) -> tuple[A, B]:
-        return self.first.from_chunk(records), self.second.from_chunk(records)
-
-    def merge(self, left: tuple[A, B], right: tuple[A, B]) -> tuple[A, B]:
-        return self.first.merge(left[0], right[0]), self.second.merge(left[1], right[1])

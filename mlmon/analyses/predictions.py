@@ -60,7 +60,8 @@ class PredictionWindow:
     confidence_p10: float
     """10th percentile of confidence, numpy linear interpolation (nan when none)."""
     share_below: float
-    """Share of confident predictions strictly below the low-confidence threshold."""
+    """Share of confident predictions strictly below the low-confidence threshold
+    (``PredictionReducer.low_threshold``; nan when none, or no threshold was given)."""
     mean_entropy_bits: float | None
     """Mean entropy (bits) of the normalised probability vectors; None when none logged."""
     percentile_method: str = "exact"
@@ -100,6 +101,10 @@ class PredictionReducer:
     """The columns read: probabilities give the entropy and a confidence when none is logged."""
     exact_values: int = field(default_factory=exact_budget)
     """Confidences kept exactly; beyond, log buckets."""
+    low_threshold: float | None = None
+    """Confidence strictly below this counts in each window's ``share_below`` (``drift``'s
+    ``--low-confidence``); None: not counted (``share_below`` is nan). Only ``finalize``
+    reads it: states made with any threshold merge."""
 
     def from_chunk(self, records: pl.DataFrame) -> PredictionState:
         rows = prediction_rows(records, self.by_version)
@@ -118,7 +123,7 @@ class PredictionReducer:
     def merge(self, left: PredictionState, right: PredictionState) -> PredictionState:
         return compacted(merge_bounded(left, right), _TABLE_KEYS)
 
-    def finalize(self, state: PredictionState, low_threshold: float) -> tuple[PredictionWindow, ...]:
+    def finalize(self, state: PredictionState) -> tuple[PredictionWindow, ...]:
         """Windows ordered by model version (first seen first), then start. ``UsageError``
         when the windows would number over ``MAX_WINDOWS``."""
         check_time_windows(self.window, state.minutes, state.window_keys is None)
@@ -132,7 +137,7 @@ class PredictionReducer:
                 (pl.int_range(pl.len(), dtype=pl.Int64).over(_VERSION) // self.window.records).alias(_WINDOW)
             )
             state = _state(keyed, self.exact_values)
-        return _windows(state, low_threshold, keep_first_ts=self.window.duration is None)
+        return _windows(state, self.low_threshold, keep_first_ts=self.window.duration is None)
 
 
 def prediction_rows(records: pl.DataFrame, by_version: bool = True) -> pl.LazyFrame:
@@ -178,7 +183,7 @@ def _state(keyed: pl.LazyFrame, budget: int) -> PredictionState:
     return PredictionState((counts,), value_state(values, keys, _CONF, counts, budget), (entropy,))
 
 
-def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) -> tuple[PredictionWindow, ...]:
+def _windows(state: PredictionState, low_threshold: float | None, keep_first_ts: bool) -> tuple[PredictionWindow, ...]:
     keys = [_VERSION, _WINDOW]
     counts = _concat(state.counts, _EMPTY_COUNTS)
     meta, classes, entropy = pl.collect_all([
@@ -200,7 +205,8 @@ def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) 
             model_version=version, start=first if keep_first_ts else _EPOCH + timedelta(microseconds=key), end=last,
             n=int(n), class_counts=per_class.get((version, key), {}), n_confidence=n_conf,
             confidence_mean=_float(c["mean"]) if n_conf else math.nan, confidence_p10=_float(c["p10"]),
-            share_below=c["below"] / n_conf if n_conf else math.nan, mean_entropy_bits=e_sum / e_count if e_count else None,
+            share_below=c["below"] / n_conf if n_conf and c["below"] is not None else math.nan,
+            mean_entropy_bits=e_sum / e_count if e_count else None,
             percentile_method=state.values.method,
         ))
     first_seen: dict[str | None, object] = {}
@@ -209,12 +215,14 @@ def _windows(state: PredictionState, low_threshold: float, keep_first_ts: bool) 
     return tuple(sorted(out, key=lambda w: (first_seen[w.model_version], w.model_version is not None, w.model_version or "", w.start)))
 
 
-def _confidence(values: ValueState, low_threshold: float) -> dict[tuple, dict]:
-    """Count, mean, p10 (numpy linear) and count below ``low_threshold`` per (version, window)."""
+def _confidence(values: ValueState, low_threshold: float | None) -> dict[tuple, dict]:
+    """Count, mean, p10 (numpy linear) and count below ``low_threshold`` (None: not
+    counted) per (version, window)."""
     out = {}
     for key, conf in values.groups().items():
         (p10,) = percentiles(conf, [10])
-        out[key] = {"n_conf": size(conf), "mean": mean(conf), "p10": p10, "below": count_below(conf, low_threshold)}
+        below = None if low_threshold is None else count_below(conf, low_threshold)
+        out[key] = {"n_conf": size(conf), "mean": mean(conf), "p10": p10, "below": below}
     return out
 
 

@@ -20,6 +20,16 @@ def feature_reducer(reference: ReferenceProfile | None, window: WindowSpec) -> F
     return FeatureReducer(reference.features, window)
 
 
+def feature_result(
+    found: FeatureWindows | None, reference: ReferenceProfile | None, thresholds: FeatureDriftThresholds,
+) -> FeatureDriftResult:
+    """Data drift's result: the windows ``found`` judged against ``reference``, or why no
+    feature was read (``found`` None)."""
+    if found is None or reference is None:
+        return not_judged(reference, thresholds)
+    return judge_features(found, reference, thresholds)
+
+
 def not_judged(reference: ReferenceProfile | None, thresholds: FeatureDriftThresholds) -> FeatureDriftResult:
     """The result when no feature is read, saying why."""
     if reference is None:

@@ -3,7 +3,7 @@
 The same contract as the local engine (:mod:`mlmon.ingest.outcome`), spread over workers:
 
 1. the client takes the files as they were discovered, never looked for again
-   (:func:`~mlmon.ingest.reader.reduce_found`), and cuts each plain file into
+   (:func:`~mlmon.ingest.reader.reduce_logs`), and cuts each plain file into
    newline-aligned blocks with ``dask.bytes.read_bytes(path, delimiter=b"\\n",
    blocksize=...)``; a compressed file is one task, since decompression is sequential;
 2. each task splits its block into chunks of ``CHUNK_BYTES`` and reduces them with

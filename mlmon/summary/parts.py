@@ -1,14 +1,15 @@
 """The parts of a summary and the settings they were made with: which part each reducer
-fills, how a run's reducer is rebuilt from the parts, and whether a summary suits a run.
+fills, and whether a summary suits a run.
 
 A summary holds up to three parts, each one reducer's partial state: ``ops``
 (:class:`~mlmon.analyses.ops.OpsReducer`), ``predictions``
 (:class:`~mlmon.analyses.predictions.PredictionReducer`) and ``features``
 (:class:`~mlmon.analyses.feature_windows.FeatureReducer`, only when made with a reference).
-A run whose reducer pairs some of them (:class:`~mlmon.analyses.feature_windows.Both`)
-takes the parts it needs. A state merges with another only when both were reduced alike:
-versions judged apart or pooled alike, and for features the same reference grids; its
-windows are the run's, or finer ones that the run's hold whole, which roll up
+A run's reducer is a :class:`~mlmon.analyses.composite.Composite` whose parts are named so
+(:func:`composite`): its state, a mapping by those names, is what a summary writes, and a
+run takes the parts its composite names. A state merges with another only when both were
+reduced alike: versions judged apart or pooled alike, and for features the same reference
+grids; its windows are the run's, or finer ones that the run's hold whole, which roll up
 (:mod:`mlmon.summary.rollup`). Those settings travel with the summary and are checked
 before anything merges.
 """
@@ -22,14 +23,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mlmon.analyses.feature_windows import Both, FeatureReducer
+from mlmon.analyses.composite import Composite
+from mlmon.analyses.feature_windows import FeatureReducer
 from mlmon.analyses.ops import OpsReducer
 from mlmon.analyses.predictions import PredictionReducer
+from mlmon.ingest.needs import ChunkReducer
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
 from mlmon.windows import WindowSpec, divides, window_option
 
-PARTS = {OpsReducer: "ops", PredictionReducer: "predictions", FeatureReducer: "features"}
+OPS, PREDICTIONS, FEATURES = "ops", "predictions", "features"
+"""The parts' names: a run's composite names its parts so, and a summary stores them so."""
+PARTS = {OpsReducer: OPS, PredictionReducer: PREDICTIONS, FeatureReducer: FEATURES}
 """Each reducer's part of a summary, by the reducer's class."""
+PartReducer = OpsReducer | PredictionReducer | FeatureReducer
+"""A reducer whose state a summary holds."""
 
 
 @dataclass(frozen=True)
@@ -73,23 +80,20 @@ def part_name(reducer: Any) -> str:
     return name
 
 
-def leaves(reducer: Any) -> list[Any]:
-    """The reducers a (possibly nested) :class:`Both` pairs, first to last."""
-    return [*leaves(reducer.first), *leaves(reducer.second)] if isinstance(reducer, Both) else [reducer]
+def composite(*reducers: ChunkReducer[Any]) -> Composite:
+    """``reducers`` as one composite, each part named as a summary stores its state."""
+    return Composite({part_name(reducer): reducer for reducer in reducers})
 
 
-def split_state(reducer: Any, state: Any) -> dict[str, Any]:
-    """``state`` (shaped like ``reducer``: pairs for :class:`Both`) as one state per part."""
-    if isinstance(reducer, Both):
-        return {**split_state(reducer.first, state[0]), **split_state(reducer.second, state[1])}
-    return {part_name(reducer): state}
-
-
-def assemble(reducer: Any, parts: Mapping[str, Any]) -> Any:
-    """The state ``reducer`` folds, from the parts it needs (each must be present)."""
-    if isinstance(reducer, Both):
-        return assemble(reducer.first, parts), assemble(reducer.second, parts)
-    return parts[part_name(reducer)]
+def summary_parts(reducer: Composite) -> list[tuple[str, PartReducer]]:
+    """The composite's parts by name, in order; ``TypeError`` for a reducer whose state
+    no summary holds."""
+    parts: list[tuple[str, PartReducer]] = []
+    for name, part in reducer.parts.items():
+        if not isinstance(part, OpsReducer | PredictionReducer | FeatureReducer):
+            raise TypeError(f"summaries hold no state of {type(part).__name__}")
+        parts.append((name, part))
+    return parts
 
 
 def reference_fingerprint(features: Mapping[str, NumericFeature | CategoricalFeature]) -> str:
@@ -104,22 +108,23 @@ def reference_fingerprint(features: Mapping[str, NumericFeature | CategoricalFea
     return "sha256:" + hashlib.sha256(json.dumps(shape, separators=(",", ":")).encode()).hexdigest()
 
 
-def mismatch(settings: SummarySettings, reducer: Any, parts: Mapping[str, Any]) -> str | None:
+def mismatch(settings: SummarySettings, reducer: Composite, parts: Mapping[str, Any]) -> str | None:
     """Why a summary made with ``settings`` (holding ``parts``) cannot merge into a run
-    of ``reducer``; None when it can (its windows may be finer: they roll up)."""
-    for leaf in leaves(reducer):
-        name = part_name(leaf)
+    of ``reducer``, part by part under the composite's names; None when it can (its
+    windows may be finer: they roll up)."""
+    for name, leaf in summary_parts(reducer):
         if not divides(settings.window, leaf.window):
             return window_mismatch(settings.window, leaf.window)
         if name not in parts:
             return _absent(name, leaf)
-        if name == "predictions" and leaf.by_version != settings.by_version:
+        if isinstance(leaf, PredictionReducer) and leaf.by_version != settings.by_version:
             made, run = ("per model version", "pooled") if settings.by_version else ("pooled", "per model version")
             return f"its predictions were counted {made}, this run counts them {run}"
-        if name == "features" and settings.reference is not None and reference_fingerprint(leaf.reference) != settings.reference.fingerprint:
+        reference = settings.reference
+        if isinstance(leaf, FeatureReducer) and reference is not None and reference_fingerprint(leaf.reference) != reference.fingerprint:
             return (
-                f"its feature states were counted on the grids of another reference ({settings.reference.source or 'unnamed'}, "
-                f"features {', '.join(settings.reference.features) or 'none'}): make the summaries with this run's --reference"
+                f"its feature states were counted on the grids of another reference ({reference.source or 'unnamed'}, "
+                f"features {', '.join(reference.features) or 'none'}): make the summaries with this run's --reference"
             )
     return None
 
@@ -144,7 +149,7 @@ def window_mismatch(made: WindowSpec, run: WindowSpec) -> str:
 
 
 def _absent(name: str, leaf: Any) -> str:
-    if name == "features":
+    if isinstance(leaf, FeatureReducer):
         return (
             f"has no feature states (made without --reference), and this run judges {len(leaf.reference)} features: "
             "make the summary with --reference"

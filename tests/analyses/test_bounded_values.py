@@ -160,8 +160,8 @@ def test_report_percentiles_in_both_modes(budget):
 @pytest.mark.parametrize("budget", [10**9, 500])
 def test_prediction_windows_in_both_modes(budget):
     frame = _records()
-    reducer = PredictionReducer(parse_window("1h"), exact_values=budget)
-    windows = reducer.finalize(_reduce(reducer, frame), 0.5)
+    reducer = PredictionReducer(parse_window("1h"), exact_values=budget, low_threshold=0.5)
+    windows = reducer.finalize(_reduce(reducer, frame))
     method, bound = ("exact", 1e-12) if budget > frame.height else ("log_buckets", BOUND)
     assert windows
     for w in windows:
@@ -184,12 +184,12 @@ def test_compacted_states_give_the_same_results(monkeypatch, window):
     results = {}
     for at in (10**6, 1):
         monkeypatch.setattr(bounds, "COMPACT_AT", at)
-        for reducer in (OpsReducer(spec) if window else OpsReducer(), PredictionReducer(spec) if window else PredictionReducer()):
+        for reducer in (OpsReducer(spec) if window else OpsReducer(), PredictionReducer(spec, low_threshold=0.5) if window else PredictionReducer(low_threshold=0.5)):
             state = _reduce(reducer, frame, pieces=9)
             if at == 1:
                 tables = [getattr(state, name) for name in ("groups", "classes", "counts", "entropy") if hasattr(state, name)]
                 assert all(len(t) == 1 for t in tables)
-            results[at, type(reducer).__name__] = reducer.finalize(state) if isinstance(reducer, OpsReducer) else reducer.finalize(state, 0.5)
+            results[at, type(reducer).__name__] = reducer.finalize(state)
     for name in ("OpsReducer", "PredictionReducer"):
         assert _rounded(results[1, name]) == _rounded(results[10**6, name])
 

@@ -58,12 +58,12 @@ def test_drift_is_the_same_for_any_chunk_size(two_files, window):
     assert _close(to_plain(build_drift_report(two_files, chunked)), to_plain(build_drift_report(two_files, options)))
 
 
-@pytest.mark.parametrize("reducer", [OpsReducer(parse_window("1h")), OpsReducer(parse_window("400")), PredictionReducer(parse_window("400"))])
+@pytest.mark.parametrize("reducer", [OpsReducer(parse_window("1h")), OpsReducer(parse_window("400")), PredictionReducer(parse_window("400"), low_threshold=0.5)])
 def test_merge_is_associative(two_files, reducer):
     records = read_logs(two_files, needs=reducer.needs).frame.collect()
     a, b, c = (reducer.from_chunk(part) for part in (records[:1000], records[1000:5000], records[5000:]))
     left, right = reducer.merge(reducer.merge(a, b), c), reducer.merge(a, reducer.merge(b, c))
-    finalize = (lambda s: reducer.finalize(s)) if isinstance(reducer, OpsReducer) else (lambda s: reducer.finalize(s, 0.5))
+    finalize = reducer.finalize
     assert _close(to_plain(finalize(left)), to_plain(finalize(right)))  # up to summation order
     whole = finalize(reducer.from_chunk(records))
     assert _close(to_plain(finalize(left)), to_plain(whole))

@@ -201,6 +201,41 @@ def test_an_unreadable_file_in_a_directory_is_skipped_beside_a_summary_as_withou
     assert named.exit_code == 2 and named.stderr.strip() == f"mlmon: error: {error}"
 
 
+def test_the_skipped_file_reads_the_same_beside_a_summary(runner, tmp_path, monkeypatch):
+    """The words and the exit code a person sees, with and without a summary."""
+    summary, folder = tmp_path / "a.summary.json", tmp_path / "logs"
+    write_summary(build_summary([str(LOG)], SummaryOptions(window="1h")), summary)
+    folder.mkdir()
+    shutil.copy(SAMPLE_LOGS / "replica-a" / "app.log", folder / "a.log")
+    shutil.copy(SAMPLE_LOGS / "replica-a" / "app.log.1", folder / "b.log")
+    error = _refusing_to_open(monkeypatch, folder / "b.log")
+    alone = runner.invoke(app, ["report", str(folder), "--window", "1h", "--p99-budget", "1ms"])
+    mixed = runner.invoke(app, ["report", str(folder), str(summary), "--p99-budget", "1ms"])
+    said = [[line for line in result.stdout.splitlines() if "unreadable" in line] for result in (alone, mixed)]
+    assert (alone.exit_code, mixed.exit_code) == (1, 1), mixed.output  # the budget breached, as with the logs alone
+    assert said[0] == said[1] == [f"skipped 1 unreadable file: {error}"]
+    assert alone.stderr == mixed.stderr == ""
+
+
+def test_reduce_logs_reads_what_was_discovered_without_looking_again(tmp_path, monkeypatch):
+    from mlmon.analyses.ops import OpsReducer
+    from mlmon.ingest.discovery import discover
+    from mlmon.ingest.reader import reduce_logs
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for name in ("a.log", "b.log.1"):
+        shutil.copy(LOG, folder / name)
+    files = [str(folder / "a.log"), str(folder / "b.log.1")]
+    looks = _counting_sniffs(monkeypatch)
+    found = discover([str(folder)])
+    _, stats = reduce_logs(found, IngestOptions(), OpsReducer())
+    assert looks == {path: 1 for path in files} and stats.files == tuple(files)
+    assert reduce_logs([str(folder)], IngestOptions(), OpsReducer())[1] == stats  # from paths, it discovers them itself
+    assert looks == {path: 2 for path in files}
+    assert stats.lines == 2 * non_blank_lines(LOG.read_bytes())
+
+
 def _counting_sniffs(monkeypatch) -> dict[str, int]:
     """How many times discovery looks at each file's first bytes, by path."""
     from mlmon.ingest import discovery

@@ -1,0 +1,119 @@
+"""The one place that builds the reducers a run needs, and the one runner that reads a
+run's inputs with them.
+
+A command says what it asks of its logs (:class:`Analyses`: operational numbers,
+predictions, input features against a reference, on which windows); :meth:`Analyses.reducer`
+gives the :class:`~mlmon.analyses.composite.Composite` that reads them in one pass, its
+parts named as a summary stores them (``ops``, ``predictions``, ``features``), and
+:func:`analyse` reduces the run's inputs (logs and summaries, :mod:`mlmon.api.inputs`)
+and finalizes every part::
+
+    run = open_inputs(inputs, ingest)
+    window = run.window(options.window)
+    found = analyse(run, Analyses(window, ops=True, predictions=True, reference=reference))
+    found.ops, found.predictions, found.features, found.stats
+
+``report``, ``drift`` and ``check`` call :func:`analyse`; ``summarize`` keeps the states
+(:meth:`RunInputs.reduce <mlmon.api.inputs.RunInputs.reduce>` with :meth:`Analyses.reducer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from mlmon.analyses.composite import Composite
+from mlmon.analyses.feature_windows import FeatureReducer, FeatureWindows
+from mlmon.analyses.ops import OpsReducer, OpsResult
+from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
+from mlmon.api.drift_inputs import with_inputs_presence
+from mlmon.api.feature_drift import feature_reducer
+from mlmon.api.inputs import RunInputs
+from mlmon.ingest.problems import IngestStats
+from mlmon.reference.profile import ReferenceProfile
+from mlmon.summary.parts import FEATURES, OPS, PREDICTIONS, composite
+from mlmon.windows import WindowSpec
+
+
+@dataclass(frozen=True)
+class Analyses:
+    """What a run asks of its logs: which analyses, on which windows."""
+
+    window: WindowSpec
+    """Every analysis' windows (the run's: ``RunInputs.window``)."""
+    ops: bool = False
+    """Operational numbers (throughput, latency, errors, resources)."""
+    predictions: bool = False
+    """Predictions per (model version, window): class counts and confidence."""
+    by_version: bool = True
+    """Predictions judged per model version (False: pooled)."""
+    low_confidence: float | None = None
+    """Confidence strictly below this counts in a window's ``share_below`` (None: not counted)."""
+    reference: ReferenceProfile | None = None
+    """Input features are read against this reference when it profiles some with quantile
+    grids (:func:`~mlmon.api.feature_drift.feature_reducer`)."""
+    features: bool = True
+    """False: read no input feature even then (``check`` with ``feature_drift`` off)."""
+    note_inputs: bool = False
+    """When no feature is read, the predictions still note whether some record carries
+    input features (``IngestStats.fields_found``, :func:`~mlmon.api.drift_inputs.with_inputs_presence`)."""
+
+    def feature_reducer(self) -> FeatureReducer | None:
+        """The reducer of the input features, or None when none are read."""
+        return feature_reducer(self.reference, self.window) if self.features else None
+
+    def reducer(self) -> Composite:
+        """The analyses asked for, as one composite: ``ops``, ``predictions``, ``features``
+        (in that order, the order they finalize in)."""
+        parts: list[OpsReducer | PredictionReducer | FeatureReducer] = []
+        if self.ops:
+            parts.append(OpsReducer(self.window))
+        features = self.feature_reducer()
+        if self.predictions:
+            predictions = PredictionReducer(self.window, self.by_version, low_threshold=self.low_confidence)
+            if features is None and self.note_inputs:
+                predictions = replace(predictions, needs=with_inputs_presence(predictions.needs))
+            parts.append(predictions)
+        if features is not None:
+            parts.append(features)
+        if not parts:
+            raise ValueError("a run asks for at least one analysis")
+        return composite(*parts)
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """The results of a run's analyses."""
+
+    stats: IngestStats
+    """What was read and skipped."""
+    ops: OpsResult | None
+    """Operational numbers; None when not asked for."""
+    predictions: tuple[PredictionWindow, ...]
+    """Prediction windows (empty when not asked for)."""
+    features: FeatureWindows | None
+    """Input features per window; None when none were read."""
+
+    @classmethod
+    def of(cls, done: Mapping[str, object], stats: IngestStats) -> Analysed:
+        """From a composite's finalized parts (:meth:`Analyses.reducer`)."""
+        ops, predictions, features = done.get(OPS), done.get(PREDICTIONS, ()), done.get(FEATURES)
+        assert ops is None or isinstance(ops, OpsResult)
+        assert isinstance(predictions, tuple) and (features is None or isinstance(features, FeatureWindows))
+        return cls(stats, ops, predictions, features)
+
+
+def analyse(run: RunInputs, asked: Analyses) -> Analysed:
+    """Read the run's inputs once with every analysis ``asked`` for and finalize them
+    (predictions before features: their refusal names a better ``--window``)."""
+    reducer = asked.reducer()
+    state, stats = run.reduce(reducer)
+    return Analysed.of(reducer.finalize(state), stats)
+
+
+def analyse_records(records: pl.DataFrame, asked: Analyses, stats: IngestStats) -> Analysed:
+    """The same for canonical records already in memory, as one chunk."""
+    reducer = asked.reducer()
+    return Analysed.of(reducer.finalize(reducer.from_chunk(records)), stats)

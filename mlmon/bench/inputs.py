@@ -62,8 +62,13 @@ def format_spec_shape(shape: Sequence[int | str | None]) -> str:
     return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
 
 
+def _fixed(dim: int | str | None) -> int | None:
+    """The dimension when it is fixed (a positive int), else None."""
+    return dim if isinstance(dim, int) and dim >= 1 else None
+
+
 def _is_dynamic(dim: int | str | None) -> bool:
-    return not isinstance(dim, int) or dim < 1
+    return _fixed(dim) is None
 
 
 def check_shape(spec: TensorSpec, shape: Sequence[int]) -> None:
@@ -87,18 +92,20 @@ def resolve_shape(spec: TensorSpec, batch_size: int | None,
     if not spec.shape:
         return ()
     first = spec.shape[0]
-    if not _is_dynamic(first) and batch_size is not None and batch_size != first:
+    fixed = _fixed(first)
+    if fixed is not None and batch_size is not None and batch_size != first:
         raise ModelError(f"input {spec.name!r} has a fixed batch dimension of {first} "
                          f"(shape {format_spec_shape(spec.shape)}); --batch-size {batch_size} cannot apply")
-    shape = [(batch_size or 1) if _is_dynamic(first) else first]
+    shape = [(batch_size or 1) if fixed is None else fixed]
     for dim in spec.shape[1:]:
-        if _is_dynamic(dim):
+        fixed = _fixed(dim)
+        if fixed is None:
             example = "x".join(str(d) if isinstance(d, int) and d > 0 else "N" for d in spec.shape)
             raise ModelError(f"input {spec.name!r} has a dynamic dimension "
                              f"{dim if isinstance(dim, str) else '?'} beyond the batch "
                              f"(shape {format_spec_shape(spec.shape)}); set its shape with "
                              f"--shape {spec.name}={example}")
-        shape.append(dim)
+        shape.append(fixed)
     return tuple(shape)
 
 

@@ -166,7 +166,8 @@ def _run_configs(session: Any, info: ModelInfo, feed_sets: Iterable[list[dict[st
             writer.close()
 
 
-def _check_log(log: str | Path | None, model: str | Path | None, input_path: str | Path | None) -> None:
+def _check_log(log: str | os.PathLike[str] | None, model: str | os.PathLike[str] | None,
+               input_path: str | os.PathLike[str] | None) -> None:
     """``log`` can be written and names neither the model nor the inputs it times."""
     if log is not None:
         refuse_overwriting({"--log": log}, [(what, p) for what, p in (("the model", model), ("the --input file", input_path)) if p is not None])

@@ -148,6 +148,7 @@ def concurrent_loops(run: RunFn, feeds: Sequence[Mapping[str, np.ndarray]], *, c
                 results[index] = (timed_loop(run, mine_feeds, calls=mine, keep_output=keep_output)
                                   if mine else CallTimes(array("q"), array("q"), []))
             else:
+                assert duration_ns is not None, "a timed phase has calls or a duration"
                 results[index] = timed_loop(run, mine_feeds, deadline_ns=start_ns[0] + duration_ns,
                                             keep_output=keep_output)
         except BaseException as exc:

@@ -9,8 +9,9 @@ import typer
 
 from mlmon import __version__
 from mlmon.cli.bench import bench_command
-from mlmon.cli.boundary import COLOR_KEY, MlmonGroup, run_guarded
+from mlmon.cli.boundary import MlmonGroup, run_guarded
 from mlmon.cli.check import check_command
+from mlmon.cli.color import COLOR_KEY
 from mlmon.cli.config import config_app
 from mlmon.cli.drift import drift_command
 from mlmon.cli.help import HelpCommand

@@ -259,8 +259,8 @@ def render_help(command: Any, ctx: Any, color: bool = False) -> str:
         out += boxed(title, lines, width, Text)
     console = Console(file=io.StringIO(), width=width, force_terminal=color, no_color=not color,
                       color_system="standard" if color else None, highlight=False, markup=False, emoji=False)
-    for line in out:
-        console.print(line, soft_wrap=True)
+    for styled_line in out:
+        console.print(styled_line, soft_wrap=True)
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 

@@ -253,7 +253,7 @@ def _with_max_silence(rules: tuple[RuleSettings, ...], silence: Setting[Any], fi
         return rules
     rule = next(r for r in rules if r.name == NO_DATA)
     if file is not None and silence.source == file.source:
-        name = MAX_SILENCE.config
+        name = str(MAX_SILENCE.config)
         if not rule.enabled.value:
             raise file.error(
                 name, f"{show_duration(silence.value)} turns the no_data rule on, but {file.prefix}rules.no_data.enabled = false "

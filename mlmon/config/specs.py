@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from mlmon.errors import UsageError
 from mlmon.options import RATIO, OptionError, OptionSpec, OptionTypeError, check_levels, show_level
@@ -46,7 +46,7 @@ class WindowKind(Kind):
                 self.from_value(value.records)
             return value
         if isinstance(value, timedelta):
-            return WindowSpec(duration=Duration().from_value(value))
+            return WindowSpec(duration=cast(timedelta, Duration().from_value(value)))  # seconds=False: a timedelta
         if isinstance(value, int) and not isinstance(value, bool):
             return self.from_text(str(value))
         raise wrong_type(self.expected, value)

@@ -37,7 +37,7 @@ import threading
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from mlmon.errors import InputError
 from mlmon.files import stat_of
@@ -272,7 +272,8 @@ class _Replay(io.RawIOBase):
             buffer[:count] = self._first[:count]
             self._first = self._first[count:]
             return count
-        return self._rest.readinto(buffer)
+        # Every stream here is a buffered or raw io object; the BinaryIO stub has no readinto.
+        return cast(io.BufferedIOBase, self._rest).readinto(buffer)
 
     def close(self) -> None:
         if not self.closed:

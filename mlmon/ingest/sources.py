@@ -71,8 +71,12 @@ class Chunk:
         """Lines this chunk accounts for, blank ones included."""
         if self.too_long:
             return 1
-        newlines = count_newlines(self.data) if self.newlines is None else self.newlines
-        return newlines + (0 if self.data.endswith(b"\n") or not self.data else 1)
+        return self.newline_count + (0 if self.data.endswith(b"\n") or not self.data else 1)
+
+    @property
+    def newline_count(self) -> int:
+        """``newlines``, counted here when it is not yet."""
+        return count_newlines(self.data) if self.newlines is None else self.newlines
 
     def counted(self) -> Chunk:
         """This chunk with ``newlines`` set (counted without holding the GIL)."""

@@ -13,8 +13,12 @@ only values that it does not parse go through the general normaliser.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 _ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%z"
 _EPOCH_LIMITS = ((1e11, 1_000_000.0), (1e14, 1_000.0), (1e17, 1.0))
@@ -80,8 +84,8 @@ def _from_iso(raw: pl.Expr) -> pl.Expr:
 def _from_epoch(raw: pl.Expr) -> pl.Expr:
     number = raw.str.strip_chars().cast(pl.Float64, strict=False)
     magnitude = number.abs()
-    micros = pl.when(magnitude < _EPOCH_LIMITS[0][0]).then(number * _EPOCH_LIMITS[0][1])
+    chain: Then | ChainedThen = pl.when(magnitude < _EPOCH_LIMITS[0][0]).then(number * _EPOCH_LIMITS[0][1])
     for limit, factor in _EPOCH_LIMITS[1:]:
-        micros = micros.when(magnitude < limit).then(number * factor)
-    micros = micros.otherwise(number / 1_000.0)
+        chain = chain.when(magnitude < limit).then(number * factor)
+    micros = chain.otherwise(number / 1_000.0)
     return micros.round(0).cast(pl.Int64, strict=False).cast(UTC)

@@ -59,7 +59,8 @@ class ResourceMonitor:
         self._last = (wall, cpu)
         percent = 100.0 * (cpu - last_cpu) / (wall - last_wall) if wall > last_wall else None
         values = {"cpu_percent": None if percent is None else round(percent, 2), "rss_mb": rss_mb()}
-        self.log.write("resources", **{k: v for k, v in values.items() if v is not None}, **self.fields)
+        measured: dict[str, Any] = {k: v for k, v in values.items() if v is not None}
+        self.log.write("resources", **measured, **self.fields)
         return values
 
     def _loop(self) -> None:

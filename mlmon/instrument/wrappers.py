@@ -20,7 +20,7 @@ import math
 import os
 import time
 from random import random
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, cast
 
 from mlmon.instrument.log import PredictionLog
 from mlmon.instrument.outputs import read_prediction
@@ -59,6 +59,7 @@ def top_class(scores: Any, class_names: Sequence[str] | None = None) -> tuple[An
     the index ``i`` (as text).
     """
     names = class_names
+    values: Sequence[Any]
     if type(scores) is list:  # the common cases first: no Mapping check
         values = scores
     elif hasattr(scores, "tolist"):  # numpy, without importing it
@@ -80,7 +81,7 @@ def top_class(scores: Any, class_names: Sequence[str] | None = None) -> tuple[An
 
 
 def monitor(log: PredictionLog, *, class_names: Sequence[str] | None = None,
-            postprocess: Callable[[Any], "tuple[Any, float] | None"] | None = None,
+            postprocess: Callable[[Any], "tuple[Any, float | None] | None"] | None = None,
             features: Callable[..., Mapping[str, Any]] | None = None,
             invalid: tuple[type[BaseException], ...] = (ValueError,)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate a predict callable so that each call writes one record to ``log``.
@@ -156,7 +157,8 @@ class MonitoredSession:
         self.log = log
         self.class_names = list(class_names) if class_names is not None else None
         self._output_names = [o.name for o in session.get_outputs()]
-        summary = _image_features if features == "image" else features
+        given = cast("Callable[[Mapping[str, Any]], Mapping[str, Any]] | None", features)  # "image" is the one str
+        summary = _image_features if features == "image" else given
         feed_summary = None if summary is None else (lambda _names, feed, _options=None: summary(feed))
         self._run = monitor(log, postprocess=self._read, features=feed_summary)(self._run_session)
 
@@ -168,7 +170,7 @@ class MonitoredSession:
         """``session.run``, timed and logged; returns exactly what the session returns."""
         return self._run(output_names, input_feed, run_options, request_id=request_id)
 
-    def _read(self, outputs: Sequence[Any]) -> "tuple[Any, float] | None":
+    def _read(self, outputs: Sequence[Any]) -> "tuple[Any, float | None] | None":
         names = self._output_names[:len(outputs)]
         read = read_prediction(outputs, names, class_names=self.class_names)
         if read is None or len(read.labels) != 1:

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mlmon.stats import SHARE_EPSILON
+from mlmon.stats.arrays import Floats, Ints
 
 
 @dataclass(frozen=True)
@@ -17,9 +18,9 @@ class AlignedCategories:
 
     labels: tuple[str, ...]
     """Categories in order: the reference's (sorted), then unseen ones (sorted)."""
-    reference_shares: np.ndarray
+    reference_shares: Floats
     """Reference share per category; 0.0 for categories the reference never saw."""
-    current_counts: np.ndarray
+    current_counts: Ints
     """Current count per category; 0 for reference categories absent now."""
     unseen: tuple[str, ...]
     """Categories with a current count but no reference share (or a zero one)."""
@@ -48,9 +49,7 @@ def align_categories(ref_shares: Mapping[str, float], cur_counts: Mapping[str, i
     predicted on its training data raises both statistics in proportion to its share.
     """
     ref_labels = sorted(str(k) for k in ref_shares)
-    unseen = sorted(
-        str(k) for k, v in cur_counts.items() if v > 0 and float(ref_shares.get(k, 0.0) or 0.0) <= 0.0
-    )
+    unseen = sorted(str(k) for k, v in cur_counts.items() if v > 0 and float(ref_shares.get(k, 0.0) or 0.0) <= 0.0)
     extra = [k for k in unseen if k not in ref_shares]
     labels = tuple(ref_labels + extra)
     ref = np.array([float(ref_shares.get(k, 0.0) or 0.0) for k in labels], dtype=float)
@@ -74,7 +73,7 @@ def category_statistics(
     return aligned, psi(ref, cur, epsilon), js_distance(ref, cur), chi2, p
 
 
-def to_shares(values: ArrayLike) -> np.ndarray:
+def to_shares(values: ArrayLike) -> Floats:
     """Normalise counts (or shares) to shares summing to one; ``nan`` when the sum is not
     positive or the input is empty.
 
@@ -91,10 +90,11 @@ def to_shares(values: ArrayLike) -> np.ndarray:
     total = arr.sum()
     if arr.size == 0 or total <= 0:
         return np.full(arr.shape, np.nan)
-    return arr / total
+    shares: Floats = arr / total
+    return shares
 
 
-def floor_shares(values: ArrayLike, epsilon: float = SHARE_EPSILON) -> np.ndarray:
+def floor_shares(values: ArrayLike, epsilon: float = SHARE_EPSILON) -> Floats:
     """Shares with every entry raised to at least ``epsilon``, then renormalised.
 
     Notes
@@ -108,7 +108,8 @@ def floor_shares(values: ArrayLike, epsilon: float = SHARE_EPSILON) -> np.ndarra
     if np.isnan(shares).any():
         return shares
     floored = np.maximum(shares, epsilon)
-    return floored / floored.sum()
+    renormalised: Floats = floored / floored.sum()
+    return renormalised
 
 
 def psi(ref_shares: ArrayLike, cur_counts_or_shares: ArrayLike, epsilon: float = SHARE_EPSILON) -> float:
@@ -235,15 +236,13 @@ def js_distance(p: ArrayLike, q: ArrayLike) -> float:
     return float(np.sqrt(max(divergence, 0.0)))
 
 
-def _kl_bits(p: np.ndarray, m: np.ndarray) -> float:
+def _kl_bits(p: Floats, m: Floats) -> float:
     """KL(p || m) in bits over the categories where p > 0 (there m >= p / 2 > 0)."""
     mask = p > 0
     return float(np.sum(p[mask] * np.log2(p[mask] / m[mask])))
 
 
-def _same_shape(
-    a: ArrayLike | Sequence[float], b: ArrayLike | Sequence[float]
-) -> tuple[np.ndarray, np.ndarray]:
+def _same_shape(a: ArrayLike | Sequence[float], b: ArrayLike | Sequence[float]) -> tuple[Floats, Floats]:
     x = np.asarray(a, dtype=float)
     y = np.asarray(b, dtype=float)
     if x.shape != y.shape or x.ndim != 1:

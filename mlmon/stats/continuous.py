@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mlmon.stats.arrays import Floats, Ints
 
-def entropy_bits(probabilities: ArrayLike) -> np.ndarray | float:
+
+def entropy_bits(probabilities: ArrayLike) -> Floats | float:
     """Shannon entropy in bits of a probability vector, or of each row of a 2-D array.
 
     Notes
@@ -32,7 +34,7 @@ def entropy_bits(probabilities: ArrayLike) -> np.ndarray | float:
     return float(result) if result.ndim == 0 else result
 
 
-def bin_counts(values: ArrayLike, edges: ArrayLike) -> np.ndarray:
+def bin_counts(values: ArrayLike, edges: ArrayLike) -> Ints:
     """Count values into the ``len(edges) + 1`` bins of a frozen reference histogram.
 
     Parameters
@@ -65,7 +67,9 @@ def bin_counts(values: ArrayLike, edges: ArrayLike) -> np.ndarray:
     return np.bincount(index, minlength=e.size + 1).astype(np.int64)
 
 
-def counted_ks_wasserstein(reference_values: ArrayLike, reference_counts: ArrayLike, values: ArrayLike, counts: ArrayLike) -> tuple[float, float, float]:
+def counted_ks_wasserstein(
+    reference_values: ArrayLike, reference_counts: ArrayLike, values: ArrayLike, counts: ArrayLike
+) -> tuple[float, float, float]:
     """Two-sample KS statistic ``D``, its asymptotic p-value and the Wasserstein-1 distance
     of two samples given as distinct numbers with their counts; exact, ties and all.
 

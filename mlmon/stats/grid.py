@@ -25,11 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mlmon.stats.arrays import Floats, Ints
 from mlmon.stats.categorical import psi
 
 GRID_STEP = 0.005
 _TAIL_LEVELS = (1e-5, 1e-4, 5e-4, 1e-3, 2e-3, 3e-3, 4e-3)
-GRID_LEVELS = tuple(sorted({0.0, 1.0, *_TAIL_LEVELS, *(round(1 - t, 5) for t in _TAIL_LEVELS), *(round(i * GRID_STEP, 3) for i in range(1, 200))}))
+_UPPER_TAIL_LEVELS = tuple(round(1 - t, 5) for t in _TAIL_LEVELS)
+_STEP_LEVELS = tuple(round(i * GRID_STEP, 3) for i in range(1, 200))
+GRID_LEVELS = tuple(sorted({0.0, 1.0, *_TAIL_LEVELS, *_UPPER_TAIL_LEVELS, *_STEP_LEVELS}))
 """Reference quantile levels of a numeric feature (215): the minimum, 0.001% to 0.4% in the
 lower tail, 0.5% to 99.5% in steps of 0.5%, the mirrored upper tail, the maximum. The 0.5%
 steps bracket the KS statistic to within 0.005 plus one window bin; the finer tails keep
@@ -71,7 +74,9 @@ class Moments:
             return other
         n = self.count + other.count
         delta = other.mean - self.mean
-        return Moments(n, self.mean + delta * other.count / n, self.m2 + other.m2 + delta * delta * self.count * other.count / n)
+        return Moments(
+            n, self.mean + delta * other.count / n, self.m2 + other.m2 + delta * delta * self.count * other.count / n
+        )
 
     @property
     def std(self) -> float:
@@ -84,7 +89,7 @@ class GridCounts:
     """A window's finite values of one feature, counted in the cells of a reference grid
     whose distinct points are ``u_0 < ... < u_K``."""
 
-    counts: np.ndarray
+    counts: Ints
     """``2K + 3`` counts: below ``u_0``; then for each point, the values equal to it and
     (but after the last) the values strictly between it and the next; above ``u_K``."""
     below_sum: float
@@ -97,7 +102,9 @@ class GridCounts:
         return int(self.counts.sum())
 
     def merge(self, other: GridCounts) -> GridCounts:
-        return GridCounts(self.counts + other.counts, self.below_sum + other.below_sum, self.above_sum + other.above_sum)
+        return GridCounts(
+            self.counts + other.counts, self.below_sum + other.below_sum, self.above_sum + other.above_sum
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,13 +112,13 @@ class ReferenceGrid:
     """A numeric feature's reference on its grid: the distinct points and the reference's
     share of each cell (:class:`GridCounts` holds a window's counts in the same cells)."""
 
-    points: np.ndarray
+    points: Floats
     """The distinct grid points ``u_0 < ... < u_K`` (the reference minimum to its maximum)."""
-    shares: np.ndarray
+    shares: Floats
     """``2K + 3`` shares of the reference values per cell, summing to one."""
     count: int
     """Reference values (finite)."""
-    deciles: np.ndarray
+    deciles: Ints
     """Indices into ``points`` of the distinct values among the reference deciles (levels 0,
     0.1, ..., 1): the edges of the PSI bins."""
     decile_levels: tuple[int, ...]
@@ -148,7 +155,9 @@ class ReferenceGrid:
         decile_index = np.searchsorted(lv, np.arange(11) / 10 - 1e-12)
         decile_values = q[decile_index]
         edges, first_decile = np.unique(decile_values, return_index=True)
-        return cls(points, shares, int(count), np.searchsorted(points, edges), tuple(map(int, first_decile)), bool(cells.size))
+        return cls(
+            points, shares, int(count), np.searchsorted(points, edges), tuple(map(int, first_decile)), bool(cells.size)
+        )
 
 
 @dataclass(frozen=True)
@@ -192,12 +201,12 @@ def grid_counts(values: ArrayLike, grid: ArrayLike, *, is_sorted: bool = False, 
     return GridCounts(counts, float(x[: bounds[0]].sum()), float(x[bounds[-1] :].sum()))
 
 
-def _cumulative(cells: np.ndarray) -> np.ndarray:
+def _cumulative(cells: Floats | Ints) -> Floats:
     """0, then the share at or below the end of each cell (``2K + 4`` values)."""
     return np.concatenate([[0.0], np.cumsum(cells) / cells.sum()])
 
 
-def _interval_cells(size: int) -> np.ndarray:
+def _interval_cells(size: int) -> Ints:
     """Indices of the cells that are intervals (the tails and the open intervals)."""
     return np.arange(0, size, 2)
 
@@ -295,14 +304,14 @@ def wasserstein(reference: ReferenceGrid, window: GridCounts) -> Estimate:
     return Estimate(float(tails + np.sum(width * inner)), bound)
 
 
-def _decile_starts(reference: ReferenceGrid) -> np.ndarray:
+def _decile_starts(reference: ReferenceGrid) -> Ints:
     """Start cells of the PSI bins: below the minimum; from each distinct decile edge but
     the last, up to the next (the last bin closed at the maximum); above the maximum."""
     inner = reference.deciles[:-1] if reference.deciles.size > 1 else reference.deciles
     return np.concatenate([[0], 1 + 2 * inner, [2 * reference.points.size]])
 
 
-def decile_bins(reference: ReferenceGrid) -> tuple[tuple[str, ...], np.ndarray]:
+def decile_bins(reference: ReferenceGrid) -> tuple[tuple[str, ...], Floats]:
     """The PSI bins' labels and the reference's actual share of each: ``< min``, one bin per
     distinct decile interval (``d3``, or ``d1-d7`` when ties merge deciles 1 to 7), ``> max``."""
     first = reference.decile_levels
@@ -312,7 +321,7 @@ def decile_bins(reference: ReferenceGrid) -> tuple[tuple[str, ...], np.ndarray]:
     return ("< min", *names, "> max"), np.add.reduceat(reference.shares, _decile_starts(reference))
 
 
-def decile_counts(reference: ReferenceGrid, window: GridCounts) -> np.ndarray:
+def decile_counts(reference: ReferenceGrid, window: GridCounts) -> Ints:
     """The window's counts pooled into the PSI bins of :func:`decile_bins`."""
     return np.add.reduceat(window.counts, _decile_starts(reference))
 
@@ -328,7 +337,9 @@ def decile_psi(reference: ReferenceGrid, window: GridCounts) -> float:
     return psi(decile_bins(reference)[1], decile_counts(reference, window))
 
 
-def grid_quantiles(reference: ReferenceGrid, window: GridCounts, levels: ArrayLike, lowest: float, highest: float) -> np.ndarray:
+def grid_quantiles(
+    reference: ReferenceGrid, window: GridCounts, levels: ArrayLike, lowest: float, highest: float
+) -> Floats:
     """Quantiles of a window's values estimated from its counts on the reference grid.
 
     Notes

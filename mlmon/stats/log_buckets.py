@@ -28,6 +28,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mlmon.stats.arrays import Floats, Ints
+
 GAMMA = 2.0 ** (1 / 64)
 """Bucket growth: Prometheus native histograms, schema 6."""
 RELATIVE_ERROR = (GAMMA - 1) / (GAMMA + 1)
@@ -36,7 +38,7 @@ _OFFSET = 1 << 20
 _LOWEST, _HIGHEST = -64 * 1075, 64 * 1024 + 1
 
 
-def bucket_keys(values: ArrayLike) -> np.ndarray:
+def bucket_keys(values: ArrayLike) -> Ints:
     """The signed bucket key of each finite value (module docstring): ``0`` for zero,
     ``±(ceil(64·log2|v|) + 2**20)`` otherwise, as ``int64``; the keys order as the values."""
     x = np.asarray(values, dtype=np.float64)
@@ -47,7 +49,7 @@ def bucket_keys(values: ArrayLike) -> np.ndarray:
     return np.where(x > 0, index, np.where(x < 0, -index, 0)).astype(np.int64)
 
 
-def bucket_values(keys: ArrayLike) -> np.ndarray:
+def bucket_values(keys: ArrayLike) -> Floats:
     """The representative value of each bucket key: ``±2γ^i/(γ + 1)``, 0 for key 0."""
     k = np.asarray(keys, dtype=np.int64)
     index = (np.abs(k) - _OFFSET).astype(np.float64)
@@ -56,13 +58,13 @@ def bucket_values(keys: ArrayLike) -> np.ndarray:
     return np.where(k == 0, 0.0, np.sign(k) * magnitude)
 
 
-def count_buckets(values: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def count_buckets(values: ArrayLike) -> tuple[Ints, Ints]:
     """Sparse bucket counts of ``values``: the distinct keys (ascending) and their counts."""
     keys, counts = np.unique(bucket_keys(values), return_counts=True)
     return keys, counts.astype(np.int64)
 
 
-def add_buckets(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+def add_buckets(parts: Sequence[tuple[Ints, Ints]]) -> tuple[Ints, Ints]:
     """The sum of sparse bucket counts: each key's counts added (exact, so in any order
     the same result), keys ascending."""
     if len(parts) == 1:
@@ -74,7 +76,7 @@ def add_buckets(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndar
     return keys, np.rint(counts).astype(np.int64)
 
 
-def bucket_quantiles(keys: ArrayLike, counts: ArrayLike, qs: ArrayLike, minimum: float, maximum: float) -> np.ndarray:
+def bucket_quantiles(keys: ArrayLike, counts: ArrayLike, qs: ArrayLike, minimum: float, maximum: float) -> Floats:
     """Quantiles ``qs`` (in [0, 1]) of the values counted in the buckets.
 
     numpy's default (linear) definition on the order statistics :math:`x_{(0)} \\le \\dots
@@ -99,12 +101,14 @@ def bucket_quantiles(keys: ArrayLike, counts: ArrayLike, qs: ArrayLike, minimum:
     high = np.minimum(low + 1, n - 1)
     representative = np.clip(bucket_values(keys), minimum, maximum)
 
-    def order_statistic(rank: np.ndarray) -> np.ndarray:
+    def order_statistic(rank: Ints) -> Floats:
         value = representative[np.searchsorted(cumulative, rank, side="right")]
-        return np.where(rank == 0, minimum, np.where(rank == n - 1, maximum, value))
+        statistic: Floats = np.where(rank == 0, minimum, np.where(rank == n - 1, maximum, value))
+        return statistic
 
     at_low, at_high = order_statistic(low), order_statistic(high)
-    return at_low + (h - low) * (at_high - at_low)
+    interpolated: Floats = at_low + (h - low) * (at_high - at_low)
+    return interpolated
 
 
 def count_below(keys: ArrayLike, counts: ArrayLike, threshold: float) -> int:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mlmon.stats.arrays import Floats
 
-def benjamini_hochberg(pvalues: ArrayLike) -> np.ndarray:
+
+def benjamini_hochberg(pvalues: ArrayLike) -> Floats:
     """Benjamini-Hochberg adjusted p-values; ``nan`` entries stay ``nan`` and are not counted.
 
     Parameters
@@ -44,7 +46,7 @@ def benjamini_hochberg(pvalues: ArrayLike) -> np.ndarray:
     return out
 
 
-def _bh(p: np.ndarray) -> np.ndarray:
+def _bh(p: Floats) -> Floats:
     order = np.argsort(p)
     m = p.size
     scaled = p[order] * m / np.arange(1, m + 1)

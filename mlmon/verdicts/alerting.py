@@ -115,27 +115,49 @@ class RuleOutcome:
 
     def finding(self) -> Finding:
         """The finding every renderer shows and the exit code reads."""
-        return Finding(self.rule, self.severity, self.message, self.value, self.threshold, self.scope, self.unknown, self.levels)
+        return Finding(
+            self.rule, self.severity, self.message, self.value, self.threshold, self.scope, self.unknown, self.levels
+        )
 
 
 def decide(
-    rule_name: str, scope: str, judged: Sequence[Judged], rule: AlertRule, exit_on: ExitOn = DEFAULT_EXIT_ON,
+    rule_name: str,
+    scope: str,
+    judged: Sequence[Judged],
+    rule: AlertRule,
+    exit_on: ExitOn = DEFAULT_EXIT_ON,
     show: Callable[[float], str] = "{:.4g}".format,
 ) -> RuleOutcome:
     """Persistence over ``judged`` (one scope's windows, in time order), and the verdict."""
     run = evaluate([j.severity for j in judged], rule.firing.for_windows, rule.firing.keep_firing_for, exit_on)
     windows = tuple(
-        RuleWindow(j.start, state.raw, state.effective, state.held, j.value, j.reason) for j, state in zip(judged, run.windows, strict=True)
+        RuleWindow(j.start, state.raw, state.effective, state.held, j.value, j.reason)
+        for j, state in zip(judged, run.windows, strict=True)
     )
     fired = tuple(judged[i].start for i in run.fired)
     known = [j for j in judged if j.severity is not Severity.UNKNOWN]
-    top = max(known, key=lambda j: (j.severity.rank, j.value if j.value is not None else float("-inf"))) if known else None
+    top = (
+        max(known, key=lambda j: (j.severity.rank, j.value if j.value is not None else float("-inf")))
+        if known
+        else None
+    )
     threshold = _threshold(top, rule)
     unknown = Unknown.MISSING_INPUT if run.verdict is Severity.UNKNOWN else None
     message = _message(judged, known, top, fired, run.verdict, run.current, rule, exit_on, show)
     return RuleOutcome(
-        rule_name, scope, run.verdict, run.current, run.worst, message, None if top is None else top.value,
-        threshold, windows, fired, rule.firing, unknown, Levels(rule.warning, rule.critical),
+        rule_name,
+        scope,
+        run.verdict,
+        run.current,
+        run.worst,
+        message,
+        None if top is None else top.value,
+        threshold,
+        windows,
+        fired,
+        rule.firing,
+        unknown,
+        Levels(rule.warning, rule.critical),
     )
 
 
@@ -146,12 +168,23 @@ def _threshold(top: Judged | None, rule: AlertRule) -> float | None:
 
 
 def _message(
-    judged: Sequence[Judged], known: Sequence[Judged], top: Judged | None, fired: Sequence[datetime | None],
-    verdict: Severity, current: Severity, rule: AlertRule, exit_on: ExitOn, show: Callable[[float], str],
+    judged: Sequence[Judged],
+    known: Sequence[Judged],
+    top: Judged | None,
+    fired: Sequence[datetime | None],
+    verdict: Severity,
+    current: Severity,
+    rule: AlertRule,
+    exit_on: ExitOn,
+    show: Callable[[float], str],
 ) -> str:
     if top is None:
         reason = judged[0].reason if judged else "no windows"
-        return f"not judged in any of {len(judged)} windows; the first: {reason}" if len(judged) > 1 else f"not judged: {reason}"
+        return (
+            f"not judged in any of {len(judged)} windows; the first: {reason}"
+            if len(judged) > 1
+            else f"not judged: {reason}"
+        )
     where = f"{len(known)} judged window(s)" if len(judged) > 1 else "the run"
     if not fired:
         pending = sum(1 for j in known if j.severity.rank >= Severity.WARNING.rank)

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from mlmon.plain import iso_utc
 from mlmon.verdicts.alerting import AlertRule, Judged, align, share_severity
 from mlmon.verdicts.budgets import error_rate_finding, p99_finding
 from mlmon.verdicts.findings import Severity
-from mlmon.verdicts.scopes import finite_or_none, scope
+from mlmon.verdicts.scopes import JudgedWindow, finite_or_none, scope
 
 if TYPE_CHECKING:
     from mlmon.analyses.ops_types import WindowOps
@@ -61,56 +61,78 @@ def error_series(windows: Sequence[WindowOps], starts: Starts, rule: AlertRule, 
     return align(_keyed(judged, starts), starts, "no requests in this window")
 
 
-def versioned_series(windows: Iterable[Any], starts: Starts, value: str, missing: str) -> dict[str, list[Judged]]:
+def versioned_series(
+    windows: Iterable[JudgedWindow], starts: Starts, value: str, missing: str
+) -> dict[str, list[Judged]]:
     """Drift or confidence windows (``model_version``, ``start``, ``severity``, ``reason``
     and the attribute ``value``) as one series per version scope. Confidence's value is
     its fall (``-change``)."""
     groups: dict[str, list[Judged]] = {}
     for w in windows:
-        number = -w.change if value == "fall" else getattr(w, value)
-        groups.setdefault(scope(w.model_version), []).append(Judged(w.start, w.severity, finite_or_none(number), w.reason))
+        number = getattr(w, "change" if value == "fall" else value)
+        number = -number if value == "fall" else number
+        groups.setdefault(scope(w.model_version), []).append(
+            Judged(w.start, w.severity, finite_or_none(number), w.reason)
+        )
     return {name: align(_keyed(series, starts), starts, missing) for name, series in groups.items()}
 
 
 def feature_series(result: FeatureDriftResult, starts: Starts, drift_share: float) -> dict[str, list[Judged]]:
     """Per feature (``feature=NAME``), and the inputs as a whole (``all``), per window."""
     per_feature: dict[str, list[Judged]] = {}
-    by_window: dict[object, list[Severity]] = {}
+    by_window: dict[datetime | None, list[Severity]] = {}
     for v in result.verdicts:
-        start = None if starts == (None,) or result.whole_range else v.window
-        per_feature.setdefault(f"feature={v.feature}", []).append(Judged(start, v.severity, finite_or_none(v.drift.psi), v.reason))
+        # check's feature windows are keyed by their start (a verdict's window is any key)
+        start = None if starts == (None,) or result.whole_range else cast("datetime | None", v.window)
+        per_feature.setdefault(f"feature={v.feature}", []).append(
+            Judged(start, v.severity, finite_or_none(v.drift.psi), v.reason)
+        )
         by_window.setdefault(start, []).append(v.severity)
     missing = "no inputs in this window"
-    series = {name: align(own, starts if not result.whole_range else (None,), missing) for name, own in per_feature.items()}
+    series = {
+        name: align(own, starts if not result.whole_range else (None,), missing) for name, own in per_feature.items()
+    }
     shares = []
     for start, severities in by_window.items():
         severity, share = share_severity(severities, drift_share)
         drifted = sum(1 for s in severities if s.rank >= Severity.WARNING.rank)
         judged = sum(1 for s in severities if s is not Severity.UNKNOWN)
-        reason = f"{drifted} of {judged} judged features drifted ({share:.0%}; {drift_share:.0%} needed)" if judged else "no feature could be judged"
+        reason = (
+            f"{drifted} of {judged} judged features drifted ({share:.0%}; {drift_share:.0%} needed)"
+            if judged
+            else "no feature could be judged"
+        )
         shares.append(Judged(start, severity, finite_or_none(share), reason))
     if shares:
         series = {"all": align(shares, starts if not result.whole_range else (None,), missing), **series}
     return series
 
 
-def no_data_series(windows: Sequence[WindowOps], starts: Starts, every: timedelta | None, span: tuple[datetime, datetime] | None) -> list[Judged]:
+def no_data_series(
+    windows: Sequence[WindowOps], starts: Starts, every: timedelta | None, span: tuple[datetime, datetime] | None
+) -> list[Judged]:
     """Critical for each window wholly inside ``span`` (the run's range) without a record;
     ok for a window with records; unknown for an empty partial window at an edge."""
-    records = {w.start: w.records for w in windows}
+    records: dict[datetime | None, int] = {w.start: w.records for w in windows}
     judged = []
     for start in starts:
         count = records.get(start, 0)
         if start is None or every is None or span is None:
-            severity, reason = (Severity.OK, f"{count:,} records") if count else (Severity.CRITICAL, "no records in the run")
+            severity, reason = (
+                (Severity.OK, f"{count:,} records") if count else (Severity.CRITICAL, "no records in the run")
+            )
             judged.append(Judged(start, severity, float(count), reason))
         elif count:
             judged.append(Judged(start, Severity.OK, float(count), f"{count:,} records"))
         elif span[0] <= start and start + every <= span[1]:
-            reason = f"no records from {iso_utc(start)} to {iso_utc(start + every)}: the logs stopped or nothing was served"
+            reason = (
+                f"no records from {iso_utc(start)} to {iso_utc(start + every)}: the logs stopped or nothing was served"
+            )
             judged.append(Judged(start, Severity.CRITICAL, 0.0, reason))
         else:
-            judged.append(Judged(start, Severity.UNKNOWN, 0.0, "no records in this partial window at the edge of the run"))
+            judged.append(
+                Judged(start, Severity.UNKNOWN, 0.0, "no records in this partial window at the edge of the run")
+            )
     return judged
 
 
@@ -124,8 +146,11 @@ def silence_severity(last: datetime | None, now: datetime, rule: AlertRule) -> t
     age = (now - last).total_seconds()
     for severity, level in ((Severity.CRITICAL, rule.critical), (Severity.WARNING, rule.warning)):
         if level is not None and age > level:
-            return severity, f"last record {_age(age)} ago ({iso_utc(last)}), over the {_age(level)} {severity.value} silence level"
-    bound = rule.warning if rule.warning is not None else rule.critical
+            return (
+                severity,
+                f"last record {_age(age)} ago ({iso_utc(last)}), over the {_age(level)} {severity.value} silence level",
+            )
+    bound = next(level for level in (rule.warning, rule.critical) if level is not None)
     return Severity.OK, f"last record {_age(age)} ago, within {_age(bound)}"
 
 

@@ -86,7 +86,10 @@ class ConfidenceTrendResult:
 
 
 def judge_confidence(
-    windows: Sequence[PredictionWindow], reference_mean: float | None, thresholds: ConfidenceThresholds, window_text: str
+    windows: Sequence[PredictionWindow],
+    reference_mean: float | None,
+    thresholds: ConfidenceThresholds,
+    window_text: str,
 ) -> ConfidenceTrendResult:
     """Judge each window's mean confidence against the baseline: ``reference_mean`` when
     given, else the version's first window with at least ``min_samples`` confident
@@ -116,7 +119,10 @@ def confidence_findings(result: ConfidenceTrendResult, per_window: bool = False)
     if not result.computable:
         return [Finding(check, Severity.UNKNOWN, f"confidence not analysed: {result.reason}")]
     if per_window:
-        return [window_finding(check, w, -w.change, bound, Levels(result.thresholds.warning_drop, bound)) for w in result.windows]
+        return [
+            window_finding(check, w, -w.change, bound, Levels(result.thresholds.warning_drop, bound))
+            for w in result.windows
+        ]
     return [_version_finding(v, ws, result) for v, ws in by_version(result.windows).items()]
 
 
@@ -124,10 +130,14 @@ def _version_finding(version: str | None, windows: list[ConfidenceWindow], resul
     check, bound = Check.CONFIDENCE_COLLAPSE.value, result.thresholds.collapse_drop
     judged = [w for w in windows if w.severity is not Severity.UNKNOWN]
     if not judged:
-        return Finding(check, Severity.UNKNOWN, windows[0].reason if windows else "no windows", None, bound, scope(version))
+        return Finding(
+            check, Severity.UNKNOWN, windows[0].reason if windows else "no windows", None, bound, scope(version)
+        )
     low = min(judged, key=lambda w: w.change)
     collapsed = [w for w in judged if w.severity.rank >= Severity.WARNING.rank]
-    source = {"first_window": "the first window with enough data"}.get(result.baseline_source or "", result.baseline_source)
+    source = {"first_window": "the first window with enough data"}.get(
+        result.baseline_source or "", result.baseline_source
+    )
     if collapsed:
         message = (
             f"mean confidence collapsed in {len(collapsed)} of {len(judged)} window(s), first at "
@@ -150,17 +160,37 @@ def _judge(w: PredictionWindow, baseline: float, t: ConfidenceThresholds) -> Con
     if n < t.min_samples:
         severity, reason = Severity.UNKNOWN, f"{INSUFFICIENT_DATA}: {n} confident predictions < {t.min_samples}"
     elif not math.isfinite(baseline):
-        severity, reason = Severity.UNKNOWN, "no baseline: no reference confidence and no earlier window with enough data"
+        severity, reason = (
+            Severity.UNKNOWN,
+            "no baseline: no reference confidence and no earlier window with enough data",
+        )
     elif -change > t.collapse_drop:
         severity = Severity.CRITICAL
         reason = f"mean confidence fell {-change:.3f} ({baseline:.3f} -> {mean:.3f}), more than {t.collapse_drop:g}"
     elif t.warning_drop is not None and -change > t.warning_drop:
         severity = Severity.WARNING
-        reason = f"mean confidence fell {-change:.3f} ({baseline:.3f} -> {mean:.3f}), more than the {t.warning_drop:g} warning level"
+        reason = (
+            f"mean confidence fell {-change:.3f} ({baseline:.3f} -> {mean:.3f}), "
+            f"more than the {t.warning_drop:g} warning level"
+        )
     else:
         severity = Severity.OK
-        reason = f"mean confidence {direction} {abs(change):.3f} ({baseline:.3f} -> {mean:.3f}), bound {t.collapse_drop:g}"
+        reason = (
+            f"mean confidence {direction} {abs(change):.3f} ({baseline:.3f} -> {mean:.3f}), bound {t.collapse_drop:g}"
+        )
     return ConfidenceWindow(
-        w.model_version, w.start, w.end, n, mean, w.confidence_p10, w.share_below, w.mean_entropy_bits,
-        baseline, change, direction, severity, reason, w.percentile_method,
+        w.model_version,
+        w.start,
+        w.end,
+        n,
+        mean,
+        w.confidence_p10,
+        w.share_below,
+        w.mean_entropy_bits,
+        baseline,
+        change,
+        direction,
+        severity,
+        reason,
+        w.percentile_method,
     )

@@ -50,13 +50,17 @@ class FeatureVerdict:
     """Why, in words with the numbers."""
 
 
-def judge_feature_drift(measured: Sequence[tuple[str, object, FeatureDrift]], t: FeatureDriftThresholds | None = None) -> tuple[FeatureVerdict, ...]:
+def judge_feature_drift(
+    measured: Sequence[tuple[str, object, FeatureDrift]], t: FeatureDriftThresholds | None = None
+) -> tuple[FeatureVerdict, ...]:
     """Verdicts for ``(feature, window, drift)`` triples, adjusted together."""
     t = t or FeatureDriftThresholds()
     tested = [d.unknown is None and d.n >= t.min_samples and math.isfinite(d.p_value) for _, _, d in measured]
     rows = [d.n / (1 - d.missing_share) if d.missing_share < 1 else math.inf for _, _, d in measured]
     missing_tested = [math.isfinite(d.missing_p_value) and r >= t.min_samples for (_, _, d), r in zip(measured, rows)]
-    adjusted = adjust([d.p_value for _, _, d in measured] + [d.missing_p_value for _, _, d in measured], tested + missing_tested)
+    adjusted = adjust(
+        [d.p_value for _, _, d in measured] + [d.missing_p_value for _, _, d in measured], tested + missing_tested
+    )
     half = len(measured)
     return tuple(
         _judge(name, window, d, (adjusted[i], adjusted[half + i]), (tested[i], missing_tested[i]), t)
@@ -64,7 +68,14 @@ def judge_feature_drift(measured: Sequence[tuple[str, object, FeatureDrift]], t:
     )
 
 
-def _judge(name: str, window: object, d: FeatureDrift, p_adj: tuple[float, float], tested: tuple[bool, bool], t: FeatureDriftThresholds) -> FeatureVerdict:
+def _judge(
+    name: str,
+    window: object,
+    d: FeatureDrift,
+    p_adj: tuple[float, float],
+    tested: tuple[bool, bool],
+    t: FeatureDriftThresholds,
+) -> FeatureVerdict:
     shape, why = _shape(d, p_adj[0], tested[0], t)
     loss, loss_why = _missing(d, p_adj[1], tested[1], t)
     if loss.rank > max(shape.rank, Severity.OK.rank):
@@ -75,7 +86,9 @@ def _judge(name: str, window: object, d: FeatureDrift, p_adj: tuple[float, float
 def _shape(d: FeatureDrift, p_adj: float, tested: bool, t: FeatureDriftThresholds) -> tuple[Severity, str]:
     """The distribution's verdict: significant and material."""
     if not tested:
-        return Severity.UNKNOWN, d.unknown or (f"insufficient data: {d.n} values < {t.min_samples}" if d.n < t.min_samples else "not computable")
+        return Severity.UNKNOWN, d.unknown or (
+            f"insufficient data: {d.n} values < {t.min_samples}" if d.n < t.min_samples else "not computable"
+        )
     effect_name, effect, warning = _warning_effect(d, t)
     significant = p_adj < t.alpha
     sig = f"p_BH {p_adj:.3g} {'<' if significant else '>='} {t.alpha:g}"
@@ -161,7 +174,9 @@ class FeatureDriftResult:
         return sum(1 for f in self.features if f.severity is severity)
 
 
-def rank_features(verdicts: Sequence[FeatureVerdict], summaries: dict[str, FeatureSummary]) -> tuple[FeatureOutcome, ...]:
+def rank_features(
+    verdicts: Sequence[FeatureVerdict], summaries: dict[str, FeatureSummary]
+) -> tuple[FeatureOutcome, ...]:
     """One outcome per feature, most drifted first."""
     by_feature: dict[str, list[FeatureVerdict]] = {}
     for verdict in verdicts:
@@ -182,11 +197,19 @@ def feature_drift_findings(result: FeatureDriftResult) -> list[Finding]:
         return [Finding(check, Severity.UNKNOWN, f"feature drift not computed: {result.reason}")]
     judged = [f for f in result.features if f.severity is not Severity.UNKNOWN]
     if not judged:
-        return [Finding(check, Severity.UNKNOWN, f"feature drift not computed: no feature could be judged ({len(result.features)} unknown)")]
+        return [
+            Finding(
+                check,
+                Severity.UNKNOWN,
+                f"feature drift not computed: no feature could be judged ({len(result.features)} unknown)",
+            )
+        ]
     movers = [f for f in judged if f.severity.rank >= Severity.WARNING.rank]
     severity = max((f.severity for f in judged), key=lambda s: s.rank)
     if not movers:
-        return [Finding(check, Severity.OK, f"no feature drifted ({len(judged)} of {len(result.features)} judged)", 0.0)]
+        return [
+            Finding(check, Severity.OK, f"no feature drifted ({len(judged)} of {len(result.features)} judged)", 0.0)
+        ]
     named = ", ".join(f"{f.feature} {f.severity.value}" for f in movers[:5]) + (", ..." if len(movers) > 5 else "")
     message = f"{len(movers)} of {len(judged)} features drifted: {named}"
     return [Finding(check, severity, message, float(len(movers)))]

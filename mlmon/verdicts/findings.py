@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 class Severity(enum.Enum):
@@ -19,7 +21,7 @@ class Severity(enum.Enum):
     def rank(self) -> int:
         return {"unknown": -1, "ok": 0, "warning": 1, "critical": 2}[self.value]
 
-    def at_least(self, other: "Severity") -> bool:
+    def at_least(self, other: Severity) -> bool:
         """True when this severity is at or above ``other`` (for ``--fail-on``)."""
         return self.rank >= other.rank >= 1
 
@@ -68,7 +70,14 @@ class Finding:
     fields. Left out of the JSON, which has always had ``threshold`` alone."""
 
 
-def worst(findings: "list[Finding] | tuple[Finding, ...]") -> Severity:
+class HasSeverity(Protocol):
+    """Anything judged: a finding, or a judged window."""
+
+    @property
+    def severity(self) -> Severity: ...
+
+
+def worst(findings: Iterable[HasSeverity]) -> Severity:
     """The highest-ranked severity among ``findings``; OK for none, and OK when every one is
     unknown (unknown ranks below ok: it is shown, never a breach by itself)."""
     return max((Severity.OK, *(f.severity for f in findings)), key=lambda severity: severity.rank)
@@ -78,7 +87,7 @@ NO_CHECKS = "no checks"
 """The status of a result that holds no finding: nothing was checked, which is not ``ok``."""
 
 
-def status_of(findings: "list[Finding] | tuple[Finding, ...]") -> str:
+def status_of(findings: list[Finding] | tuple[Finding, ...]) -> str:
     """A result's one-word status, shared by every result's ``status`` and the JSON output:
     the worst severity among the findings that could be judged (``ok``, ``warning``,
     ``critical``); ``unknown`` when every finding is unknown; :data:`NO_CHECKS` when there
@@ -89,6 +98,6 @@ def status_of(findings: "list[Finding] | tuple[Finding, ...]") -> str:
     return worst(known).value if known else Severity.UNKNOWN.value
 
 
-def exit_code(findings: "list[Finding] | tuple[Finding, ...]", fail_on: Severity = Severity.CRITICAL) -> int:
+def exit_code(findings: list[Finding] | tuple[Finding, ...], fail_on: Severity = Severity.CRITICAL) -> int:
     """0 when no finding is at or above ``fail_on``, else 1 (a check breached)."""
     return 1 if any(f.severity.at_least(fail_on) for f in findings) else 0

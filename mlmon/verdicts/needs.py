@@ -53,13 +53,22 @@ def require_field(stats: IngestStats, field: str, check: str, what: str, values:
     _require(stats, (field,), field, check, f"{what} needs {NEEDS[field].noun}", values)
 
 
-def require_errors_visible(stats: IngestStats, requests: int, what: str = ERROR_RATE, check: str = "error_rate") -> None:
+def require_errors_visible(
+    stats: IngestStats, requests: int, what: str = ERROR_RATE, check: str = "error_rate"
+) -> None:
     """Raise :class:`MissingFieldError` when the run kept records and the error rate has
     nothing to stand on: no record is a request (no latency, status, status code or error
     field anywhere), or no record could say it failed (no status, status code, error or
     level field anywhere): 0% of such requests would be a pass on no evidence."""
     _require(stats, _REQUEST_FIELDS, "status", check, f"{what} needs requests", requests)
-    _require(stats, _ERROR_FIELDS, "status", check, f"{what} needs to see failures", requests if stats.fields_found & set(_ERROR_FIELDS) else 0)
+    _require(
+        stats,
+        _ERROR_FIELDS,
+        "status",
+        check,
+        f"{what} needs to see failures",
+        requests if stats.fields_found & set(_ERROR_FIELDS) else 0,
+    )
 
 
 def _require(stats: IngestStats, fields: tuple[str, ...], suggest: str, check: str, needs: str, values: int) -> None:
@@ -77,7 +86,9 @@ def _require(stats: IngestStats, fields: tuple[str, ...], suggest: str, check: s
     why = "; ".join(f"{n:,} {reason}" for reason, n in unused.items())
     first = next((f", first: {p}" for p in stats.examples if p.reason in unused), "")
     detail = f" ({why}{first})" if why else " (it is only in lines that were skipped)"
-    raise MissingFieldError(f"{needs}, but no record kept has a usable {' or '.join(found)} value{detail}", check=check, field=found[0])
+    raise MissingFieldError(
+        f"{needs}, but no record kept has a usable {' or '.join(found)} value{detail}", check=check, field=found[0]
+    )
 
 
 def not_found_reason(stats: IngestStats, field: str) -> str:
@@ -98,7 +109,8 @@ def require_features(stats: IngestStats, carried: bool, what: str = "feature dri
     hint = keys_text(stats.keys_seen)
     raise MissingFieldError(
         f"{what} needs input features, but no record carries a features object or a field named by --features; {hint}",
-        check="feature_drift", field="features",
+        check="feature_drift",
+        field="features",
     )
 
 
@@ -109,7 +121,12 @@ def _names(names: Iterable[str], limit: int = 8) -> str:
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def reference_mismatch(reference_classes: Iterable[str], log_classes: Iterable[str], reference_features: Iterable[str], log_features: Iterable[str]) -> str:
+def reference_mismatch(
+    reference_classes: Iterable[str],
+    log_classes: Iterable[str],
+    reference_features: Iterable[str],
+    log_features: Iterable[str],
+) -> str:
     """The one line of a reference that shares no class and no feature with the logs."""
     return (
         "the reference does not describe these logs: no class or feature in common "

@@ -104,8 +104,12 @@ class PredictionDriftResult:
 
 
 def judge_prediction_drift(
-    windows: Sequence[PredictionWindow], drifts: Sequence[ClassDrift], reference_shares: Mapping[str, float],
-    not_computable: str | None, thresholds: DriftThresholds, window_text: str,
+    windows: Sequence[PredictionWindow],
+    drifts: Sequence[ClassDrift],
+    reference_shares: Mapping[str, float],
+    not_computable: str | None,
+    thresholds: DriftThresholds,
+    window_text: str,
 ) -> PredictionDriftResult:
     """Test each window with at least ``min_samples`` predictions (when computable), adjust
     their p-values together, and judge each with :func:`two_tier_verdict` on (p_BH, PSI).
@@ -114,15 +118,25 @@ def judge_prediction_drift(
     tested = [not_computable is None and w.n >= thresholds.min_samples for w in windows]
     adjusted = adjust([d.p_value for d in drifts], tested)
     judged = tuple(
-        _judge(w, d, t, p, thresholds, not_computable) for w, d, t, p in zip(windows, drifts, tested, adjusted, strict=True)
+        _judge(w, d, t, p, thresholds, not_computable)
+        for w, d, t, p in zip(windows, drifts, tested, adjusted, strict=True)
     )
     only_in_reference, only_in_logs = class_overlap(windows, reference_shares)
     return PredictionDriftResult(
-        not_computable is None, not_computable, window_text, thresholds, dict(reference_shares), judged, only_in_reference, only_in_logs,
+        not_computable is None,
+        not_computable,
+        window_text,
+        thresholds,
+        dict(reference_shares),
+        judged,
+        only_in_reference,
+        only_in_logs,
     )
 
 
-def class_overlap(windows: Sequence[PredictionWindow], reference_shares: Mapping[str, float]) -> tuple[tuple[str, ...], dict[str, int]]:
+def class_overlap(
+    windows: Sequence[PredictionWindow], reference_shares: Mapping[str, float]
+) -> tuple[tuple[str, ...], dict[str, int]]:
     """Over the whole run: the reference classes no window predicted (sorted), and the
     predicted classes the reference lacks, with their predictions (most first). Both
     empty without a reference or predictions."""
@@ -136,7 +150,10 @@ def class_overlap(windows: Sequence[PredictionWindow], reference_shares: Mapping
         return (), {}
     seen = {label for label, n in counts.items() if n}
     only_in_reference = tuple(sorted(label for label in reference_shares if label not in seen))
-    extra = sorted(((label, n) for label, n in counts.items() if n and label not in reference_shares), key=lambda item: (-item[1], item[0]))
+    extra = sorted(
+        ((label, n) for label, n in counts.items() if n and label not in reference_shares),
+        key=lambda item: (-item[1], item[0]),
+    )
     return only_in_reference, dict(extra)
 
 
@@ -147,11 +164,16 @@ def prediction_drift_findings(result: PredictionDriftResult, per_window: bool = 
         return [Finding(check, Severity.UNKNOWN, f"prediction drift not computed: {result.reason}")]
     t = result.thresholds
     if per_window:
-        return [window_finding(check, w, w.psi, _bound(w.severity, t), Levels(t.warning_psi, t.critical_psi)) for w in result.windows]
+        return [
+            window_finding(check, w, w.psi, _bound(w.severity, t), Levels(t.warning_psi, t.critical_psi))
+            for w in result.windows
+        ]
     return [_version_finding(version, ws, t) for version, ws in by_version(result.windows).items()]
 
 
-def _judge(w: PredictionWindow, d: ClassDrift, tested: bool, p_adj: float, t: DriftThresholds, not_computable: str | None) -> DriftWindow:
+def _judge(
+    w: PredictionWindow, d: ClassDrift, tested: bool, p_adj: float, t: DriftThresholds, not_computable: str | None
+) -> DriftWindow:
     psi, js, chi2, p = (d.psi, d.js_distance, d.chi2, d.p_value) if tested else (math.nan,) * 4
     if not_computable:
         severity, reason = Severity.UNKNOWN, not_computable
@@ -159,13 +181,17 @@ def _judge(w: PredictionWindow, d: ClassDrift, tested: bool, p_adj: float, t: Dr
         severity, reason = Severity.UNKNOWN, f"{INSUFFICIENT_DATA}: {w.n} predictions < {t.min_samples}"
     else:
         severity = two_tier_verdict(p_adj, psi, alpha=t.alpha, warning=t.warning_psi, critical=t.critical_psi)
-        reason = significance_reason(severity, "PSI", psi, p_adj, alpha=t.alpha, warning=t.warning_psi, critical=t.critical_psi)
+        reason = significance_reason(
+            severity, "PSI", psi, p_adj, alpha=t.alpha, warning=t.warning_psi, critical=t.critical_psi
+        )
     a = d.aligned
     classes = tuple(
         ClassShare(label, int(c), c / w.n if w.n else math.nan, None if not_computable else float(r))
         for label, c, r in zip(a.labels, a.current_counts, a.reference_shares)
     )
-    return DriftWindow(w.model_version, w.start, w.end, w.n, classes, a.unseen, psi, js, chi2, p, p_adj, severity, reason)
+    return DriftWindow(
+        w.model_version, w.start, w.end, w.n, classes, a.unseen, psi, js, chi2, p, p_adj, severity, reason
+    )
 
 
 def _version_finding(version: str | None, windows: list[DriftWindow], t: DriftThresholds) -> Finding:
@@ -178,17 +204,20 @@ def _version_finding(version: str | None, windows: list[DriftWindow], t: DriftTh
     top = max(tested, key=lambda w: (w.severity.rank, w.psi))
     unseen = sorted({c for w in windows for c in w.unseen_classes})
     note = f"; classes the reference never saw: {', '.join(unseen)}" if unseen else ""
-    if severity is Severity.OK:
+    first = first_breach(windows)
+    if severity is Severity.OK or first is None:
         message = f"no prediction drift in {len(tested)} window(s) (max PSI {top.psi:.4f}){note}"
     else:
         breached = [w for w in tested if w.severity.rank >= Severity.WARNING.rank]
         p_text = f"{top.p_adjusted:.3g}" if math.isfinite(top.p_adjusted) else "n/a"
         message = (
             f"prediction drift in {len(breached)} of {len(tested)} window(s), first at "
-            f"{iso_utc(first_breach(windows).start)}; worst PSI {top.psi:.4f}, p_BH {p_text}{note}"
+            f"{iso_utc(first.start)}; worst PSI {top.psi:.4f}, p_BH {p_text}{note}"
         )
     levels = Levels(t.warning_psi, t.critical_psi)
-    return Finding(check, severity, message, finite_or_none(top.psi), _bound(severity, t), scope(version), levels=levels)
+    return Finding(
+        check, severity, message, finite_or_none(top.psi), _bound(severity, t), scope(version), levels=levels
+    )
 
 
 def _bound(severity: Severity, t: DriftThresholds) -> float:

@@ -115,7 +115,13 @@ class Check(str, enum.Enum):
 REGISTRY: dict[Check, CheckSpec] = {
     Check.LATENCY_P99: CheckSpec("ops", "budgets", BudgetThresholds, "p99 latency over its budget"),
     Check.ERROR_RATE: CheckSpec("ops", "budgets", BudgetThresholds, "error rate over its limit"),
-    Check.PREDICTION_DRIFT: CheckSpec("predictions", "prediction_drift", DriftThresholds, "class shares moved from the reference"),
-    Check.CONFIDENCE_COLLAPSE: CheckSpec("predictions", "confidence", ConfidenceThresholds, "mean confidence fell below its baseline"),
-    Check.FEATURE_DRIFT: CheckSpec("features", "feature_drift", FeatureDriftThresholds, "an input feature's distribution moved from the reference"),
+    Check.PREDICTION_DRIFT: CheckSpec(
+        "predictions", "prediction_drift", DriftThresholds, "class shares moved from the reference"
+    ),
+    Check.CONFIDENCE_COLLAPSE: CheckSpec(
+        "predictions", "confidence", ConfidenceThresholds, "mean confidence fell below its baseline"
+    ),
+    Check.FEATURE_DRIFT: CheckSpec(
+        "features", "feature_drift", FeatureDriftThresholds, "an input feature's distribution moved from the reference"
+    ),
 }

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Protocol, TypeVar
 
 from mlmon.plain import iso_utc
 from mlmon.verdicts.findings import Finding, Levels, Severity
 
-W = TypeVar("W")
+
+class JudgedWindow(Protocol):
+    """What the shared pieces read of a judged window (prediction drift, confidence)."""
+
+    @property
+    def model_version(self) -> str | None: ...
+
+    @property
+    def start(self) -> datetime: ...
+
+    @property
+    def severity(self) -> Severity: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+W = TypeVar("W", bound=JudgedWindow)
 
 
 def scope(version: str | None) -> str:
@@ -17,7 +35,7 @@ def scope(version: str | None) -> str:
     return "all" if version is None else f"model_version={version}"
 
 
-def first_breach(windows: Iterable[Any]) -> Any | None:
+def first_breach(windows: Iterable[W]) -> W | None:
     """Earliest window (by start, any version) at warning or above."""
     breached = [w for w in windows if w.severity.rank >= Severity.WARNING.rank]
     return min(breached, key=lambda w: w.start) if breached else None
@@ -27,11 +45,13 @@ def by_version(windows: Iterable[W]) -> dict[str | None, list[W]]:
     """Windows grouped by model version, first seen first."""
     groups: dict[str | None, list[W]] = {}
     for w in windows:
-        groups.setdefault(w.model_version, []).append(w)  # type: ignore[attr-defined]
+        groups.setdefault(w.model_version, []).append(w)
     return groups
 
 
-def window_finding(check: str, w: Any, value: float, threshold: float, levels: Levels | None = None) -> Finding:
+def window_finding(
+    check: str, w: JudgedWindow, value: float, threshold: float, levels: Levels | None = None
+) -> Finding:
     """A finding for one window, scoped to its version and start."""
     where = f"{scope(w.model_version)} window={iso_utc(w.start)}"
     return Finding(check, w.severity, w.reason, finite_or_none(value), threshold, where, levels=levels)
@@ -41,7 +61,7 @@ def finite_or_none(value: float | None) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
-def judged_severity(computable: bool, windows: Iterable[Any]) -> Severity:
+def judged_severity(computable: bool, windows: Iterable[JudgedWindow]) -> Severity:
     """Worst window verdict; unknown when not computable or nothing could be judged."""
     known = [w.severity for w in windows if w.severity is not Severity.UNKNOWN]
     if not (computable and known):

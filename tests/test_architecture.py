@@ -1,4 +1,4 @@
-"""The shape of the code (issue 8, DESIGN.md §2): rooms, what each may import, sizes, and a
+"""The shape of the code (issue 8, docs/architecture.md): rooms, what each may import, sizes, and a
 command line that stays light."""
 
 from __future__ import annotations
@@ -33,14 +33,20 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-def runtime_imported(path: Path) -> set[str]:
-    """What ``path`` imports when it runs, leaving out ``if TYPE_CHECKING:`` blocks."""
+def runtime_tree(path: Path) -> ast.Module:
+    """``path``'s syntax tree without its ``if TYPE_CHECKING:`` blocks (imports for type
+    checkers, never run)."""
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
             node.body = []
+    return tree
+
+
+def runtime_imported(path: Path) -> set[str]:
+    """What ``path`` imports when it runs, leaving out ``if TYPE_CHECKING:`` blocks."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(runtime_tree(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -50,6 +56,136 @@ def runtime_imported(path: Path) -> set[str]:
 
 def reaches(names: set[str], prefixes: tuple[str, ...]) -> list[str]:
     return sorted(n for n in names if any(n == p or n.startswith(p + ".") for p in prefixes))
+
+
+def module_name(path: Path) -> str:
+    """``mlmon/render/terminal.py`` -> ``mlmon.render.terminal``; a package's ``__init__.py``
+    is the package."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def package_exports(tree: ast.Module) -> dict[str, str]:
+    """What a package's ``__init__`` re-exports, name -> defining module: its top-level
+    ``from mlmon.x import name`` and the entries of its lazy ``_EXPORTS`` table
+    (:func:`mlmon.exports.lazy_exports`), which the top-level assignments build (run here
+    without builtins; one that needs more is skipped)."""
+    exports: dict[str, str] = {}
+    namespace: dict[str, object] = {"__builtins__": {}}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            exports.update({alias.asname or alias.name: node.module for alias in node.names})
+        elif isinstance(node, ast.Assign):
+            try:
+                exec(compile(ast.Module([node], []), "<__init__>", "exec"), namespace)
+            except Exception:  # a call (lazy_exports, sorted): not part of the table
+                continue
+    exports.update(namespace.get("_EXPORTS", {}))
+    return exports
+
+
+def import_graph() -> dict[str, set[str]]:
+    """mlmon's module import graph: each module -> the mlmon modules it imports when it runs,
+    imports inside functions (lazy ones) included, ``if TYPE_CHECKING:`` blocks left out.
+
+    A package's ``__init__`` is a node like any module. ``import mlmon.x.y`` is an edge to
+    ``mlmon.x.y``; ``from mlmon.x import y`` is an edge to ``mlmon.x.y`` when ``y`` is a
+    submodule, else to the module that defines ``y`` when the package ``mlmon.x``
+    re-exports it (:func:`package_exports`: ``from mlmon import build_report`` depends on
+    ``mlmon.api.report``, not on every export of ``mlmon``), else to the package itself.
+    Python running a package's ``__init__`` before a submodule is no edge: a submodule that
+    imports its own package finds it half-made and carries on, so only what a module names
+    counts. Dynamic imports (``importlib.import_module`` of a name in a table, as
+    :func:`mlmon.render.render` does) are not seen."""
+    trees = {module_name(path): runtime_tree(path) for path in modules()}
+    exports = {
+        name: package_exports(trees[name])
+        for name in trees
+        if (PACKAGE.parent / name.replace(".", "/") / "__init__.py").exists()
+    }
+
+    def target(module: str, name: str) -> str:
+        if f"{module}.{name}" in trees:
+            return f"{module}.{name}"
+        return exports.get(module, {}).get(name, module)
+
+    graph: dict[str, set[str]] = {}
+    for name, tree in trees.items():
+        edges: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                edges.update(alias.name for alias in node.names if alias.name in trees)
+            elif isinstance(node, ast.ImportFrom) and node.module in trees:
+                edges.update(target(node.module, alias.name) for alias in node.names)
+        graph[name] = edges - {name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of ``graph`` as the path round it (``[a, b, a]``), or None when it has none
+    (depth-first search: an edge back to a module still being explored closes a cycle)."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def explore(node: str) -> list[str] | None:
+        path.append(node)
+        for following in sorted(graph.get(node, ())):
+            if following in path:
+                return path[path.index(following) :] + [following]
+            if following not in done and (cycle := explore(following)):
+                return cycle
+        path.pop()
+        done.add(node)
+        return None
+
+    for node in sorted(graph):
+        if node not in done and (cycle := explore(node)):
+            return cycle
+    return None
+
+
+def test_no_import_cycle_between_modules():
+    """No module reaches itself through what it imports, at any level (see
+    :func:`import_graph`): every room and every module in it can be read from the bottom up."""
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or ())
+
+
+def test_the_import_graph_sees_lazy_imports_and_re_exports_and_skips_type_checking():
+    graph = import_graph()
+    assert "mlmon.render.terminal_drift" in graph["mlmon.render.terminal"]  # imported inside render()
+    assert "mlmon.api.payloads" in graph["mlmon.api.results"]
+    assert "mlmon.reference.profile" not in graph["mlmon.api.results"]  # only under TYPE_CHECKING
+    assert "mlmon.verdicts.findings" in graph["mlmon.render.html_parts"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_a_re_export_is_an_edge_to_the_module_that_defines_it(tmp_path, monkeypatch):
+    """``from mlmon.pkg import name`` depends on the module defining ``name`` (an eager or a
+    lazy re-export), and on the package only for what the package defines itself."""
+    package = tmp_path / "mlmon"
+    (package / "pkg").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "pkg" / "__init__.py").write_text(
+        "from mlmon.pkg.eager import A\n_EXPORTS = {'B': 'mlmon.pkg.lazy'}\nC = 1\n"
+    )
+    (package / "pkg" / "eager.py").write_text("A = 1\n")
+    (package / "pkg" / "lazy.py").write_text("B = 2\n")
+    (package / "user.py").write_text(
+        "from typing import TYPE_CHECKING\nfrom mlmon.pkg import A, C\nif TYPE_CHECKING:\n    import mlmon.pkg.lazy\n"
+        "def later():\n    from mlmon.pkg import B\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", package)
+    assert import_graph()["mlmon.user"] == {"mlmon.pkg.eager", "mlmon.pkg", "mlmon.pkg.lazy"}
+    assert import_graph()["mlmon.pkg"] == {"mlmon.pkg.eager"}
+
+
+@pytest.mark.parametrize("path", modules("api"), ids=lambda p: p.name)
+def test_api_never_imports_render_or_cli(path):
+    """Results and their JSON payloads are made in api; renderers import them, never the
+    other way round (not even lazily or for type checking)."""
+    assert reaches(imported(path), ("mlmon.render", "mlmon.cli")) == []
 
 
 @pytest.mark.parametrize("path", modules("analyses"), ids=lambda p: p.name)
@@ -77,15 +213,20 @@ def test_render_never_imports_polars_or_the_reducers(path):
 @pytest.mark.parametrize("room", ("ingest", "stats", "reference", "analyses"))
 def test_lower_rooms_never_import_upper_ones(room):
     for path in modules(room):
-        assert reaches(imported(path), ("mlmon.summary", "mlmon.verdicts", "mlmon.api", "mlmon.render", "mlmon.cli")) == [], path
+        assert (
+            reaches(imported(path), ("mlmon.summary", "mlmon.verdicts", "mlmon.api", "mlmon.render", "mlmon.cli")) == []
+        ), path
 
 
 def test_loading_every_renderer_loads_no_heavy_library():
     code = (
-        "import sys, mlmon.render.json_format, mlmon.render.terminal, mlmon.render.terminal_drift, "
-        "mlmon.render.terminal_bench; print([m for m in %r if m in sys.modules])" % (HEAVY,)
+        "import sys, mlmon.api.results, mlmon.render.json_format, mlmon.render.terminal, mlmon.render.terminal_report, "
+        "mlmon.render.terminal_drift, mlmon.render.terminal_check, mlmon.render.terminal_bench, mlmon.render.markdown, "
+        f"mlmon.render.nagios; print([m for m in {HEAVY!r} if m in sys.modules])"
     )
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    )
 
 
 def test_the_message_of_a_missing_field_loads_no_heavy_library():
@@ -95,10 +236,11 @@ def test_the_message_of_a_missing_field_loads_no_heavy_library():
         "import sys\n"
         "from mlmon.ingest.problems import IngestStats, KeyCensus\n"
         "from mlmon.verdicts.needs import require_field\n"
-        "stats = IngestStats(('a.log',), (), 3, 3, 0, {}, (), keys_seen=KeyCensus(3, {'took_secs': 3}, {'took_secs': 'n'}))\n"
+        "census = KeyCensus(3, {'took_secs': 3}, {'took_secs': 'n'})\n"
+        "stats = IngestStats(('a.log',), (), 3, 3, 0, {}, (), keys_seen=census)\n"
         "try:\n    require_field(stats, 'latency', 'latency_p99', 'the p99 budget', 0)\n"
         "except Exception as error:\n    print(str(error).rsplit('; ', 1)[-1])\n"
-        "print([m for m in %r if m in sys.modules])" % ((*HEAVY, "mlmon.ingest.fields", "mlmon.analyses"),)
+        f"print([m for m in {(*HEAVY, 'mlmon.ingest.fields', 'mlmon.analyses')!r} if m in sys.modules])"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.splitlines() == ["map one with --field latency_s=took_secs", "[]"]
@@ -157,7 +299,11 @@ def test_the_registry_names_every_check_findings_use():
 
     assert set(REGISTRY) == set(Check)
     assert Check.PREDICTION_DRIFT.defaults() == {
-        "min_samples": 200, "alpha": 0.001, "warning_psi": 0.01, "critical_psi": 0.25, "epsilon": 1e-4,
+        "min_samples": 200,
+        "alpha": 0.001,
+        "warning_psi": 0.01,
+        "critical_psi": 0.25,
+        "epsilon": 1e-4,
     }
     names = {c.value for c in Check}
     for path in modules("verdicts"):

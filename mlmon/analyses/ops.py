@@ -40,37 +40,15 @@ import polars as pl
 
 from mlmon.analyses.bounds import MINUTE, check_time_windows, compacted, key_set, merge_bounded, minute_counts
 from mlmon.analyses.ops_summary import ERROR_KINDS, KEYS, finalize_summaries
-from mlmon.analyses.ops_types import ModelWindows, OpsSummary, WindowOps
+from mlmon.analyses.ops_types import ModelWindows, OpsState, OpsSummary, WindowOps
 from mlmon.analyses.sums import ordered_sum
 from mlmon.analyses.ops_windows import latency_p99s, model_windows, time_windows, window_ops
-from mlmon.analyses.values import ValueState, exact_budget, value_state
+from mlmon.analyses.values import exact_budget, value_state
 from mlmon.ingest.needs import Needs
 from mlmon.windows import MAX_WINDOWS, FarRecords, WindowSpec, far_records, record_window_count, too_many_record_windows
 
 COLUMNS = ("model", "model_version", "label", "latency_ms", "error_kind", "is_request", "confidence", "cpu_percent", "rss_mb")
 """The canonical columns this analysis reads."""
-
-
-@dataclass(frozen=True)
-class OpsState:
-    """Partial state of :class:`OpsReducer`: tables that merge by concatenation (re-aggregated
-    past ``bounds.COMPACT_AT``) and value states that merge by ``+``."""
-
-    groups: tuple[pl.DataFrame, ...] = ()
-    """(model, version, window, minute) → counts, sums, minima, maxima."""
-    classes: tuple[pl.DataFrame, ...] = ()
-    """(model, version, label) → predictions."""
-    latency: ValueState = ValueState()
-    """(model, version, window) → the latency values (exact, or log buckets)."""
-    confidence: ValueState = ValueState()
-    """(model, version) → the confidence values (exact, or log buckets)."""
-    rows: tuple[pl.DataFrame, ...] = ()
-    """Record-count windows only: (ts, request, error, latency) per record."""
-    minutes: tuple[pl.DataFrame, ...] = ()
-    """Time windows only: minute → records, first and last time; per chunk."""
-    window_keys: frozenset[int] | None = frozenset()
-    """Time windows only: the distinct window starts held (epoch µs); None once over
-    ``MAX_WINDOWS``, when every piece but ``minutes`` is dropped."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from mlmon.analyses.sums import sum_of
 from mlmon.analyses.values import mean, percentiles
 
 if TYPE_CHECKING:
-    from mlmon.analyses.ops import OpsState
+    from mlmon.analyses.ops_types import OpsState
 
 ERROR_KINDS = ("error", "timeout", "invalid_input", "http_5xx")
 KEYS = ["model", "model_version"]

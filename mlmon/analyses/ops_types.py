@@ -1,12 +1,18 @@
-"""Result types of the operational analysis: numbers only, plain Python (renderers import
-them without polars). Percentiles are numpy's default linear interpolation, exact while
-the values fit the budget (``mlmon.analyses.values``), else read from log buckets within
-0.54% (``percentile_method``)."""
+"""Types of the operational analysis: its partial state (:class:`OpsState`, polars tables
+and value states, resolvable at run time: a summary's decoder checks each field against
+its annotation) and its result types, numbers only (renderers import those for type
+checking only, so they load no polars). Percentiles are numpy's default linear
+interpolation, exact while the values fit the budget (``mlmon.analyses.values``), else
+read from log buckets within 0.54% (``percentile_method``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+import polars as pl
+
+from mlmon.analyses.values import ValueState
 
 
 @dataclass(frozen=True)
@@ -164,3 +170,25 @@ class ModelWindows:
     windows: tuple[WindowOps, ...]
     """One per overall window, in order; records=0, requests=0, p99 and error rate None
     where this model/version logged nothing."""
+
+
+@dataclass(frozen=True)
+class OpsState:
+    """Partial state of :class:`~mlmon.analyses.ops.OpsReducer`: tables that merge by
+    concatenation (re-aggregated past ``bounds.COMPACT_AT``) and value states that merge by ``+``."""
+
+    groups: tuple[pl.DataFrame, ...] = ()
+    """(model, version, window, minute) → counts, sums, minima, maxima."""
+    classes: tuple[pl.DataFrame, ...] = ()
+    """(model, version, label) → predictions."""
+    latency: ValueState = ValueState()
+    """(model, version, window) → the latency values (exact, or log buckets)."""
+    confidence: ValueState = ValueState()
+    """(model, version) → the confidence values (exact, or log buckets)."""
+    rows: tuple[pl.DataFrame, ...] = ()
+    """Record-count windows only: (ts, request, error, latency) per record."""
+    minutes: tuple[pl.DataFrame, ...] = ()
+    """Time windows only: minute → records, first and last time; per chunk."""
+    window_keys: frozenset[int] | None = frozenset()
+    """Time windows only: the distinct window starts held (epoch µs); None once over
+    ``MAX_WINDOWS``, when every piece but ``minutes`` is dropped."""

@@ -20,7 +20,7 @@ from mlmon.analyses.ops_types import ModelWindows, OpsSummary, WindowOps
 from mlmon.analyses.values import ValueState, percentiles, pool_by
 
 if TYPE_CHECKING:
-    from mlmon.analyses.ops import OpsState
+    from mlmon.analyses.ops_types import OpsState
 
 COUNTS = ["records", "requests", "errors"]
 

@@ -3,17 +3,24 @@ Plain Python, so renderers dispatch on these types without importing polars.
 
 Every result has ``status`` (:func:`~mlmon.verdicts.findings.status_of`: ``ok``,
 ``warning``, ``critical``, ``unknown``, or ``no checks``), and ``to_dict()`` and
-``to_json()``, which give exactly the document ``--format json`` prints: they load the JSON
-renderer when called (JSON is made only by renderers; nothing here imports them at import
-time)."""
+``to_json()``, which give exactly the document ``--format json`` prints: the payload that
+:mod:`mlmon.api.payloads` builds for the result, and its text. Nothing here imports the
+renderers; they import these types."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mlmon.api.payloads import (
+    bench_payload,
+    check_payload,
+    drift_payload,
+    findings_payload,
+    json_text,
+    report_payload,
+)
 from mlmon.verdicts.findings import Finding, status_of
 
 if TYPE_CHECKING:
@@ -21,16 +28,12 @@ if TYPE_CHECKING:
     from mlmon.bench.result import BenchResult
     from mlmon.ingest.problems import IngestStats
     from mlmon.reference.profile import ReferenceProfile
+    from mlmon.verdicts.alerting import RuleOutcome
     from mlmon.verdicts.confidence import ConfidenceTrendResult
     from mlmon.verdicts.feature_drift import FeatureDriftResult
-    from mlmon.verdicts.alerting import RuleOutcome
     from mlmon.verdicts.prediction_drift import PredictionDriftResult
     from mlmon.verdicts.rules import ExitOn
     from mlmon.windows import FarRecords, WindowSpec
-
-REPORT_SCHEMA_VERSION = 2
-DRIFT_SCHEMA_VERSION = 2
-CHECK_SCHEMA_VERSION = 1
 
 
 class _Result:
@@ -46,14 +49,13 @@ class _Result:
 
     def to_json(self) -> str:
         """The JSON document ``--format json`` prints for this result (indented, with a
-        trailing newline)."""
-        from mlmon.render.json_format import render
-
-        return render(self)
+        trailing newline): :meth:`to_dict` as text."""
+        return json_text(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document as plain Python (``json.loads(self.to_json())``)."""
-        return json.loads(self.to_json())
+        """The JSON document as plain Python (``json.loads(self.to_json())`` gives it back);
+        a result without a document of its own has ``status`` and ``findings`` only."""
+        return findings_payload(self)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class Report(_Result):
     """Records whose time lies far outside the bulk of the data (a clock or parsing bug);
     their figures are included, and the range that leaves them out is named."""
 
+    def to_dict(self) -> dict[str, Any]:
+        return report_payload(self)
+
 
 @dataclass(frozen=True)
 class DriftReport(_Result):
@@ -94,6 +99,9 @@ class DriftReport(_Result):
     features: FeatureDriftResult | None = None
     """Data drift on the inputs (None: not read, as for records already in memory)."""
 
+    def to_dict(self) -> dict[str, Any]:
+        return drift_payload(self)
+
 
 @dataclass(frozen=True)
 class BenchReport(_Result):
@@ -105,6 +113,9 @@ class BenchReport(_Result):
     """The ``--p99-budget`` the configurations were checked against (None: not checked)."""
     findings: tuple[Finding, ...]
     """One ``latency_p99`` finding per configuration when a budget was given."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return bench_payload(self)
 
 
 @dataclass(frozen=True)
@@ -135,3 +146,6 @@ class CheckReport(_Result):
     """The operational figures of the same read (for the metrics outputs)."""
     drift: DriftReport
     """The drift figures of the same read (for the metrics outputs)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return check_payload(self)

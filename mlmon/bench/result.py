@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
-"""Version of the ``--format json`` schema; bumped on any incompatible change."""
-
 PERCENTILE_METHOD = "linear"
 """How latency percentiles are computed: ``numpy.percentile``'s default linear
 interpolation between closest ranks (Hyndman & Fan type 7)."""

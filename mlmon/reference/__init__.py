@@ -1,8 +1,10 @@
 """Reference room: the profile drift compares against.
 
-``profile`` holds the types, ``build`` profiles a table, ``store`` reads and writes the
-versioned JSON file, ``validate`` checks its plain data field by field. Training tables are read by ingest (``mlmon.ingest.tables``). It may
-import stats, ingest and the leaves. Exports load on first use.
+``profile`` holds the types, ``build`` profiles a table, ``codec`` turns a profile into
+the versioned JSON document and back (versions 1 to 3), ``validate`` reads that document's
+fields with their types, ``store`` reads and writes the file. Training tables are read by
+ingest (``mlmon.ingest.tables``). It may import stats, ingest and the leaves. Exports load
+on first use.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ _EXPORTS = {
     "save_profile": "mlmon.reference.store",
     "load_profile": "mlmon.reference.store",
     "load_reference": "mlmon.reference.store",
-    "profile_from_dict": "mlmon.reference.store",
-    "profile_to_dict": "mlmon.reference.store",
+    "profile_from_dict": "mlmon.reference.codec",
+    "profile_to_dict": "mlmon.reference.codec",
     "read_table": "mlmon.ingest.tables",
 }
 

@@ -1,7 +1,8 @@
 """Reference profile types: what drift needs to know about training data, and no raw rows.
 
 The JSON layout is documented field by field in ``references/PROFILE_FORMAT.md`` and in the
-docstrings below (DESIGN.md §4). Building lives in ``build``, the file in ``store``.
+docstrings below (docs/architecture.md, "The reference profile"). Building lives in ``build``, the JSON document in
+``codec``, the file in ``store``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ PROFILE_VERSION = 3
 """The profile format version this mlmon writes. Version 2 added each numeric feature's
 quantile ``grid`` (what feature drift needs) and the ``missing`` counts; version 3 the
 reference's own counts on that grid (``grid_counts``), which make repeated values exact."""
-READABLE_VERSIONS = (1, 2, 3)
-"""Versions this mlmon reads. A version-1 profile loads with no grids: its features cannot
-be compared for drift, and drift says so."""
 VERSION_KEY = "mlmon_reference_version"
 """Top-level JSON key holding :data:`PROFILE_VERSION`; its presence marks a profile."""
 QUANTILE_LEVELS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
@@ -148,7 +146,8 @@ FeatureProfile = NumericFeature | CategoricalFeature
 
 @dataclass(frozen=True)
 class ReferenceProfile:
-    """Everything drift compares against. Serialised by :meth:`to_dict` / :func:`save_profile`."""
+    """Everything drift compares against. Serialised by :func:`mlmon.reference.codec.profile_to_dict`
+    (and :func:`~mlmon.reference.store.save_profile`, to a file)."""
 
     source: str
     """Free-text description of what was profiled (usually the input path)."""
@@ -178,9 +177,3 @@ class ReferenceProfile:
     path: str | None = field(default=None, compare=False)
     """The file this profile was read from, as the user named it (``--reference``); None
     when it was built in memory. Not part of the file: ``source`` says what was profiled."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe plain data, as the profile file holds it (``store.profile_to_dict``)."""
-        from mlmon.reference.store import profile_to_dict
-
-        return profile_to_dict(self)

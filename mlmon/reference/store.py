@@ -1,4 +1,5 @@
-"""The profile file: versioned JSON, written atomically, validated field by field on load.
+"""The profile file: versioned JSON (:mod:`mlmon.reference.codec`), written atomically,
+validated field by field on load, read with a size cap.
 ``load_reference`` also accepts raw training data and profiles it on the fly."""
 
 from __future__ import annotations
@@ -13,17 +14,11 @@ from typing import Any
 from mlmon.errors import InputError, ReferenceProfileError, UsageError
 from mlmon.files import replace_file
 from mlmon.ingest.tables import TABLE_READERS, first_char, read_table, sniff
-from mlmon.plain import iso_utc, to_plain
 from mlmon.reference.build import build_profile
-from mlmon.reference.profile import (
-    VERSION_KEY,
-    FeatureProfile,
-    NumericFeature,
-    ReferenceProfile,
-)
-from mlmon.reference.validate import not_a_profile, profile_from_dict
+from mlmon.reference.codec import not_a_profile, profile_from_dict, profile_to_dict
+from mlmon.reference.profile import VERSION_KEY, ReferenceProfile
 
-__all__ = ["MAX_PROFILE_BYTES", "load_profile", "load_reference", "profile_from_dict", "profile_to_dict", "save_profile"]
+__all__ = ["MAX_PROFILE_BYTES", "load_profile", "load_reference", "save_profile"]
 
 MAX_PROFILE_BYTES = 64 * 2**20
 """Largest profile file mlmon reads (64 MiB). A real profile is a few KiB: its size grows
@@ -31,28 +26,6 @@ with the number of features and categories, not with rows; a bigger file is refu
 one line rather than read into memory."""
 _FIRST_LINE_BYTES = 2**20
 """How much of a too-big JSON file's first line is read to tell JSON lines from a profile."""
-
-
-def profile_to_dict(profile: ReferenceProfile) -> dict[str, Any]:
-    """JSON-safe plain data, as the profile file holds it; NaN becomes None."""
-    return to_plain(
-        {
-            VERSION_KEY: profile.version,
-            "created_at": iso_utc(profile.created_at),
-            "source": profile.source,
-            "n_rows": profile.n_rows,
-            "columns": {
-                "label": profile.label_column,
-                "confidence": profile.confidence_column,
-                "proba": list(profile.proba_columns),
-            },
-            "class_counts": dict(profile.class_counts),
-            "class_shares": dict(profile.class_shares),
-            "confidence": None if profile.confidence is None else vars(profile.confidence),
-            "grid_levels": list(profile.grid_levels),
-            "features": {name: _feature_dict(f) for name, f in profile.features.items()},
-        }
-    )
 
 
 def save_profile(profile: ReferenceProfile, path: str | os.PathLike[str]) -> None:
@@ -162,18 +135,6 @@ def _first_line_object(path: Path) -> dict[str, Any] | None:
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def _feature_dict(feature: FeatureProfile) -> dict[str, Any]:
-    out = {"kind": feature.kind, **{k: v for k, v in vars(feature).items() if k != "kind"}}
-    if isinstance(feature, NumericFeature):
-        out["quantiles"] = {f"{q:g}": v for q, v in feature.quantiles.items()}
-        out["bin_edges"] = list(feature.bin_edges)
-        out["bin_counts"] = list(feature.bin_counts)
-        out["grid"] = list(feature.grid)
-        out["grid_counts"] = list(feature.grid_counts)
-        out["value_counts"] = dict(feature.value_counts)
-    return out
 
 
 def _read_json(path: Path) -> Any:

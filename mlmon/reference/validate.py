@@ -1,9 +1,11 @@
-"""Profile JSON into a typed :class:`ReferenceProfile`, field by field.
+"""Typed reading of a profile's JSON, field by field.
 
 A profile is input like any other: every value is checked for its type, range and shape
-before it is used, and the first wrong one is one ``ReferenceProfileError`` that names the
-file and the dotted field (``ref.json: field 'confidence.mean': expected a number or null,
-got true``). The rules are those of ``references/PROFILE_FORMAT.md``.
+before it is used (:mod:`mlmon.reference.codec` reads the document with these), and the
+first wrong one is one :class:`FieldError` naming the dotted field, which the codec turns
+into a ``ReferenceProfileError`` that names the file too (``ref.json: field
+'confidence.mean': expected a number or null, got true``). The rules are those of
+``references/PROFILE_FORMAT.md``.
 """
 
 from __future__ import annotations
@@ -12,24 +14,8 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from itertools import pairwise
+from datetime import UTC, datetime
 from typing import Any
-
-from mlmon.errors import ReferenceProfileError
-from mlmon.reference.profile import (
-    READABLE_VERSIONS,
-    DISCRETE_VALUES,
-    VERSION_KEY,
-    CategoricalFeature,
-    ConfidenceSummary,
-    FeatureProfile,
-    NumericFeature,
-    ReferenceProfile,
-)
-
-_CONFIDENCE_NUMBERS = ("mean", "p10", "p50", "p90")
-_FEATURE_NUMBERS = ("mean", "min", "max")
 
 
 class FieldError(Exception):
@@ -59,7 +45,9 @@ def as_int(value: Any, field: str) -> int:
     return value
 
 
-def as_number(value: Any, field: str, *, nullable: bool = True, low: float = -math.inf, high: float = math.inf) -> float:
+def as_number(
+    value: Any, field: str, *, nullable: bool = True, low: float = -math.inf, high: float = math.inf
+) -> float:
     """A finite JSON number in ``[low, high]``; null (or a NaN literal) reads as NaN where
     ``nullable``. Infinity is never a statistic mlmon writes."""
     if value is None and nullable:
@@ -77,11 +65,17 @@ def as_number(value: Any, field: str, *, nullable: bool = True, low: float = -ma
     return number
 
 
-def as_text(value: Any, field: str, *, nullable: bool = False) -> str | None:
-    if value is None and nullable:
-        return None
+def as_text(value: Any, field: str) -> str:
+    """A JSON string."""
     if not isinstance(value, str):
-        raise FieldError(field, f"expected a string{' or null' if nullable else ''}, got {shown(value)}")
+        raise FieldError(field, f"expected a string, got {shown(value)}")
+    return value
+
+
+def as_optional_text(value: Any, field: str) -> str | None:
+    """A JSON string or null."""
+    if value is not None and not isinstance(value, str):
+        raise FieldError(field, f"expected a string or null, got {shown(value)}")
     return value
 
 
@@ -111,8 +105,11 @@ class Obj:
     def number(self, key: str, **limits: Any) -> float:
         return as_number(self.raw(key), self.at(key), **limits)
 
-    def text(self, key: str, **kw: Any) -> str | None:
-        return as_text(self.raw(key), self.at(key), **kw)
+    def text(self, key: str) -> str:
+        return as_text(self.raw(key), self.at(key))
+
+    def optional_text(self, key: str) -> str | None:
+        return as_optional_text(self.raw(key), self.at(key))
 
     def obj(self, key: str) -> Obj:
         value = self.raw(key)
@@ -127,169 +124,11 @@ class Obj:
         return value
 
 
-def not_a_profile(data: Any) -> str:
-    """Why ``data`` (a parsed JSON document) is no profile, as an error message says it."""
-    got = "an object without it" if isinstance(data, Mapping) else shown(data)
-    return f"not a reference profile (expected an object with {VERSION_KEY}, got {got})"
-
-
-def profile_from_dict(data: Any, origin: str = "<dict>") -> ReferenceProfile:
-    """Validate plain data (as from :meth:`ReferenceProfile.to_dict`) into a profile.
-    Raises :class:`~mlmon.errors.ReferenceProfileError` naming ``origin`` and the field."""
-    if not isinstance(data, dict) or VERSION_KEY not in data:
-        raise ReferenceProfileError(f"{origin}: {not_a_profile(data)}")
-    try:
-        version = as_int(data[VERSION_KEY], VERSION_KEY)
-        if version not in READABLE_VERSIONS:
-            raise ReferenceProfileError(
-                f"{origin}: reference profile version {version!r} is not supported (this mlmon reads "
-                f"versions {', '.join(map(str, READABLE_VERSIONS))}); rebuild it with `mlmon reference build`"
-            )
-        return _profile(Obj(data), version)
-    except FieldError as error:
-        raise ReferenceProfileError(f"{origin}: corrupt reference profile: {error}") from None
-
-
-def _profile(top: Obj, version: int) -> ReferenceProfile:
-    columns = top.obj("columns") if top.raw("columns", None) is not None else Obj({}, "columns")
-    proba = columns.array("proba") if columns.raw("proba", None) is not None else []
-    counts, shares = _classes(top)
-    conf = None if top.raw("confidence") is None else _confidence(top.obj("confidence"))
-    features = top.obj("features")
-    levels = _grid_levels(top) if version >= 2 else ()
-    return ReferenceProfile(
-        version=version,
-        grid_levels=levels,
-        created_at=_time(top.raw("created_at"), top.at("created_at")),
-        source=top.text("source"),
-        n_rows=top.integer("n_rows"),
-        label_column=columns.text("label", nullable=True) if "label" in columns.data else None,
-        confidence_column=columns.text("confidence", nullable=True) if "confidence" in columns.data else None,
-        proba_columns=tuple(as_text(v, f"{columns.at('proba')}[{i}]") for i, v in enumerate(proba)),
-        class_counts=counts,
-        class_shares=shares,
-        confidence=conf,
-        features={name: _feature(features.obj(name), levels if version >= 2 else None, version) for name in features.data},
-    )
-
-
-def _grid_levels(top: Obj) -> tuple[float, ...]:
-    levels = tuple(as_number(x, f"{top.at('grid_levels')}[{i}]", nullable=False, low=0.0, high=1.0) for i, x in enumerate(top.array("grid_levels")))
-    if len(levels) < 2 or levels[0] != 0.0 or levels[-1] != 1.0 or not all(a < b for a, b in pairwise(levels)):
-        raise FieldError(top.at("grid_levels"), "expected strictly increasing levels from 0 to 1")
-    return levels
-
-
-def _classes(top: Obj) -> tuple[dict[str, int], dict[str, float]]:
-    counts_obj, shares_obj = top.obj("class_counts"), top.obj("class_shares")
-    counts = {k: as_int(v, counts_obj.at(k)) for k, v in counts_obj.data.items()}
-    shares = {k: as_number(v, shares_obj.at(k), nullable=False, low=0.0, high=1.0) for k, v in shares_obj.data.items()}
-    if set(counts) != set(shares):
-        raise FieldError("class_shares", "must name the same classes as class_counts")
-    if shares and abs(sum(shares.values()) - 1.0) > 1e-6:
-        raise FieldError("class_shares", f"shares must sum to 1, not {sum(shares.values()):.6g}")
-    return counts, shares
-
-
-def _confidence(conf: Obj) -> ConfidenceSummary:
-    entropy = conf.raw("mean_entropy_bits", None)
-    return ConfidenceSummary(
-        count=conf.integer("count"),
-        **{k: conf.number(k) for k in _CONFIDENCE_NUMBERS},
-        std=conf.number("std", low=0.0),
-        share_below_0_5=conf.number("share_below_0_5", low=0.0, high=1.0),
-        mean_entropy_bits=None if entropy is None else conf.number("mean_entropy_bits", low=0.0),
-    )
-
-
-def _feature(d: Obj, levels: tuple[float, ...] | None, version: int) -> FeatureProfile:
-    """One feature; ``levels`` are the profile's grid levels (None: version 1, no grid)."""
-    kind = d.raw("kind")
-    missing = 0 if levels is None else d.integer("missing")
-    if kind == "categorical":
-        cats = d.obj("category_counts")
-        counts = {k: as_int(v, cats.at(k)) for k, v in cats.data.items()}
-        return CategoricalFeature(d.integer("count"), d.number("missing_share", nullable=False, low=0.0, high=1.0), counts, missing)
-    if kind != "numeric":
-        raise FieldError(d.at("kind"), f"expected \"numeric\" or \"categorical\", got {shown(kind)}")
-    edges, counts = _histogram(d)
-    quantiles = d.obj("quantiles")
-    grid = () if levels is None else _grid(d, len(levels))
-    return NumericFeature(
-        count=d.integer("count"),
-        missing_share=d.number("missing_share", nullable=False, low=0.0, high=1.0),
-        std=d.number("std", low=0.0),
-        **{k: d.number(k) for k in _FEATURE_NUMBERS},
-        quantiles={_level(k, quantiles): quantiles.number(k) for k in quantiles.data},
-        bin_edges=edges,
-        bin_counts=counts,
-        missing=missing,
-        grid=grid,
-        grid_counts=_grid_counts(d, grid) if version >= 3 else (),
-        value_counts={} if levels is None else _value_counts(d),
-    )
-
-
-def _value_counts(d: Obj) -> dict[str, int]:
-    values = d.obj("value_counts")
-    counts = {k: as_int(v, values.at(k)) for k, v in values.data.items()}
-    if len(counts) > DISCRETE_VALUES:
-        raise FieldError(d.at("value_counts"), f"expected at most {DISCRETE_VALUES} values, got {len(counts)}")
-    for key in counts:
-        try:
-            float(key)
-        except ValueError:
-            raise FieldError(values.at(key), "expected a number as the key") from None
-    return counts
-
-
-def _grid(d: Obj, size: int) -> tuple[float, ...]:
-    grid = tuple(as_number(x, f"{d.at('grid')}[{i}]", nullable=False) for i, x in enumerate(d.array("grid")))
-    if grid and (len(grid) != size or not all(a <= b for a, b in pairwise(grid))):
-        raise FieldError(d.at("grid"), f"expected {size} non-decreasing quantiles, one per grid level")
-    count = d.integer("count")
-    if bool(grid) != (count > 0):
-        raise FieldError(d.at("grid"), "expected quantiles exactly when count is above 0")
-    return grid
-
-
-def _grid_counts(d: Obj, grid: tuple[float, ...]) -> tuple[int, ...]:
-    counts = tuple(as_int(x, f"{d.at('grid_counts')}[{i}]") for i, x in enumerate(d.array("grid_counts")))
-    cells = 2 * len(set(grid)) + 1 if grid else 0
-    if len(counts) != cells:
-        raise FieldError(d.at("grid_counts"), f"expected {cells} counts, two per distinct grid value and one more")
-    if counts and (counts[0] or counts[-1] or sum(counts) != d.integer("count")):
-        raise FieldError(d.at("grid_counts"), "expected counts that sum to count, with none below the minimum or above the maximum")
-    return counts
-
-
-def _histogram(d: Obj) -> tuple[tuple[float, ...], tuple[int, ...]]:
-    edges = tuple(as_number(x, f"{d.at('bin_edges')}[{i}]", nullable=False) for i, x in enumerate(d.array("bin_edges")))
-    counts = tuple(as_int(x, f"{d.at('bin_counts')}[{i}]") for i, x in enumerate(d.array("bin_counts")))
-    if not edges and not counts:
-        return edges, counts
-    constant = len(edges) == 2 and edges[0] == edges[1]
-    if len(edges) < 2 or not (constant or all(a < b for a, b in pairwise(edges))):
-        raise FieldError(d.at("bin_edges"), "expected at least two strictly increasing edges (or [c, c] for a constant feature)")
-    if len(counts) != len(edges) + 1:
-        raise FieldError(d.at("bin_counts"), f"expected len(bin_edges) + 1 = {len(edges) + 1} counts, got {len(counts)}")
-    return edges, counts
-
-
-def _level(key: str, levels: Obj) -> float:
-    try:
-        level = float(key)
-    except ValueError:
-        level = math.nan
-    if not 0.0 <= level <= 1.0:
-        raise FieldError(levels.at(key), "expected a quantile level between 0 and 1 as the key")
-    return level
-
-
-def _time(value: Any, field: str) -> datetime:
+def as_time(value: Any, field: str) -> datetime:
+    """An ISO-8601 time; a time without an offset is UTC."""
     text = as_text(value, field)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise FieldError(field, f"expected an ISO-8601 time, got {shown(value)}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

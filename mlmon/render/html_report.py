@@ -9,8 +9,8 @@ per model."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from mlmon.analyses.ops_types import OpsSummary, WindowOps
 from mlmon.api.results import Report
 from mlmon.plain import iso_utc
 from mlmon.render.html_charts import Series, line_chart
@@ -30,6 +30,9 @@ from mlmon.render.html_parts import (
     tick_labels,
 )
 from mlmon.verdicts.findings import Finding
+
+if TYPE_CHECKING:  # the analysis' types load polars
+    from mlmon.analyses.ops_types import OpsSummary, WindowOps
 
 HALF = 520
 """Width of the two side-by-side charts' viewBox."""

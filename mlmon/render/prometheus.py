@@ -49,7 +49,8 @@ every result
     on the share of features that drifted (``drift_share``) is ``scope="drifted_share"``.
 
 A model version that is not logged is the empty label value ``model_version=""``.
-:func:`write_atomically` writes the file so the collector never reads half of it.
+``--output`` writes the file whole (:func:`mlmon.files.replace_file`: a temporary ``.*.tmp``
+beside it, then a rename), so the collector never reads half of it.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ from rich.text import Text
 
 from mlmon.api.results import CheckReport
 from mlmon.render.human import fmt_time, humane, plural
-from mlmon.render.terminal import SEVERITY_STYLE, ingest_lines, mark
 from mlmon.render.terminal_fit import PIPED_WIDTH, Col, fit_table, para
+from mlmon.render.terminal_parts import SEVERITY_STYLE, ingest_lines, mark
 from mlmon.verdicts.alerting import RuleOutcome, RuleWindow
 from mlmon.verdicts.findings import Severity
 from mlmon.verdicts.rules import ExitOn

@@ -40,15 +40,6 @@ from mlmon.render.human import (
     short_times,
     time_precision,
 )
-from mlmon.render.terminal import (
-    SEVERITY_STYLE,
-    EmptyRun,
-    findings_table,
-    fold_empty_runs,
-    ingest_lines,
-    mark,
-    title,
-)
 from mlmon.render.terminal_features import feature_parts
 from mlmon.render.terminal_fit import (
     PIPED_WIDTH,
@@ -58,6 +49,15 @@ from mlmon.render.terminal_fit import (
     fit_table,
     least_width,
     para,
+)
+from mlmon.render.terminal_parts import (
+    SEVERITY_STYLE,
+    EmptyRun,
+    findings_table,
+    fold_empty_runs,
+    ingest_lines,
+    mark,
+    title,
 )
 from mlmon.verdicts.findings import Severity
 from mlmon.verdicts.prediction_drift import DriftWindow

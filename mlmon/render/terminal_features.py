@@ -26,8 +26,8 @@ from mlmon.render.human import (
     plural,
     time_precision,
 )
-from mlmon.render.terminal import SEVERITY_STYLE, mark, title
 from mlmon.render.terminal_fit import PIPED_WIDTH, Col, fit_table, para
+from mlmon.render.terminal_parts import SEVERITY_STYLE, mark, title
 from mlmon.verdicts.feature_drift import FeatureDriftResult, FeatureOutcome
 from mlmon.verdicts.findings import Severity
 

@@ -31,7 +31,7 @@ from typing import Any
 import polars as pl
 
 from mlmon.analyses.feature_windows import FeatureReducer, FeatureWindowState
-from mlmon.analyses.ops import OpsState
+from mlmon.analyses.ops_types import OpsState
 from mlmon.analyses.predictions import PredictionState
 from mlmon.analyses.values import ValueState
 from mlmon.windows import WindowSpec

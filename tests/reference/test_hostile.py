@@ -263,7 +263,7 @@ def test_profiles_are_written_with_the_umask(good, tmp_path):
 
 
 def test_rebuilding_the_readme_example_leaves_the_committed_profile_alone(runner, tmp_path, monkeypatch):
-    """README: ``mlmon reference build references/train.csv --proba-cols p_A,p_B,p_C,p_D -o
+    """docs/commands/reference.md: ``mlmon reference build references/train.csv --proba-cols p_A,p_B,p_C,p_D -o
     references/train.json`` must leave ``git status`` clean (run on a copy here)."""
     copied = tmp_path / "train.json"
     copied.write_bytes(TRAIN_PROFILE.read_bytes())
@@ -282,7 +282,7 @@ def test_source_date_epoch_fixes_created_at(tmp_path, monkeypatch):
     frame = pl.DataFrame({"label": ["A", "B"], "confidence": [0.9, 0.8]})
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     first = ref.build_profile(frame)
-    assert first.to_dict()["created_at"] == "2023-11-14T22:13:20Z"
+    assert ref.profile_to_dict(first)["created_at"] == "2023-11-14T22:13:20Z"
     ref.save_profile(first, tmp_path / "a.json")
     ref.save_profile(ref.build_profile(frame), tmp_path / "b.json")
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()

@@ -20,6 +20,7 @@ import pytest
 from scipy import stats as sps
 
 from mlmon import DriftOptions, Severity, build_drift_report, build_profile
+from mlmon.reference.codec import profile_to_dict
 from mlmon.windows import WindowSpec, parse_window
 
 T0 = datetime(2026, 11, 9, tzinfo=timezone.utc)
@@ -188,7 +189,7 @@ def test_critical_psi_0_25_with_a_profile_json(tmp_path, write_lines, a, psi_ran
     train = pl.DataFrame({"label": ["A", "B"] * 5000, "confidence": [0.7, 0.9] * 5000})
     profile_path = tmp_path / "train.json"
     with profile_path.open("w") as fh:
-        json.dump(build_profile(train, features=[]).to_dict(), fh)
+        json.dump(profile_to_dict(build_profile(train, features=[])), fh)
     counts = [a, 1000 - a]
     assert psi_range[0] < psi(counts, HALF) < psi_range[1]
     assert chi2_p(counts, HALF) < 1e-30
@@ -247,7 +248,7 @@ def test_collapse_is_a_fall_strictly_more_than_0_10(tmp_path, write_lines, basel
     # Floats chosen so the fall is exact: 0.0625 is dyadic and 0.1625 - 0.0625 == 0.1 in
     # binary64 (checked below), so the boundary case really sits on the boundary.
     train = pl.DataFrame({"label": ["A", "B"] * 500, "confidence": [0.1625] * 1000})
-    profile = build_profile(train, features=[]).to_dict()
+    profile = profile_to_dict(build_profile(train, features=[]))
     profile["confidence"]["mean"] = baseline
     path = tmp_path / "train.json"
     path.write_text(json.dumps(profile))

@@ -89,4 +89,4 @@ def _compact(pieces: tuple[pl.DataFrame, ...], keys: Sequence[str]) -> tuple[pl.
         return pl.col(name).min() if name in _LEAST else pl.col(name).max() if name in _GREATEST else sum_of(name, table.schema[name])
 
     merged = table.group_by(list(keys)).agg(rule(name) for name in table.columns if name not in keys)
-    return (merged.select(table.columns).cast(table.schema),)  # type: ignore[arg-type]
+    return (merged.select(table.columns).cast(table.schema),)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from mlmon import stats
-from mlmon.analyses.features import FeatureState, NumericState, reference_grid
+from mlmon.analyses.features import FeatureState, NumericState, merge_states, reference_grid
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
 from mlmon.stats.grid import GRID_LEVELS, ReferenceGrid
 
@@ -71,7 +72,7 @@ def merged_state(states: list[FeatureState]) -> FeatureState | None:
     """Every window's state of one feature, merged (None when there is none)."""
     merged = None
     for state in states:
-        merged = state if merged is None else merged.merge(state)
+        merged = state if merged is None else merge_states(merged, state)
     return merged
 
 
@@ -84,7 +85,8 @@ def summarize(reference: NumericFeature | CategoricalFeature, state: FeatureStat
         tuple(reference.quantiles.get(q, math.nan) for q in SUMMARY_LEVELS) if isinstance(reference, NumericFeature) else _nans(),
     )
     if isinstance(state, NumericState):
-        grid = reference_grid(reference, levels) if reference.grid else None
+        on_grid = cast(NumericFeature, reference)  # a grid state is counted against a numeric reference
+        grid = reference_grid(on_grid, levels) if on_grid.grid else None
         return FeatureSummary(ref, _continuous(grid, state), _decile_bars(grid, state))
     counts = reference.category_counts if isinstance(reference, CategoricalFeature) else reference.value_counts
     n = state.present

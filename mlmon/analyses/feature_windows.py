@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 from datetime import datetime, timedelta, timezone
 
 import polars as pl
 
-from mlmon.analyses.features import FeatureState, window_states
+from mlmon.analyses.features import FeatureState, merge_states, window_states
 from mlmon.errors import UsageError
 from mlmon.ingest.features import HAS_FEATURES, MAX_FEATURES, column, feature_name
 from mlmon.ingest.needs import FeatureNeeds, Needs
@@ -109,7 +110,8 @@ class FeatureReducer:
         groups = keyed.group_by(_WINDOW) if distinct > 1 else [((keyed.get_column(_WINDOW)[0],), keyed)]
         for (window_key,), group in groups:
             states = window_states(group, self.reference, column)
-            part = FeatureWindowState({window_key: group.height}, {window_key: states}, {window_key: group.get_column("ts").min()})
+            first = cast(datetime, group.get_column("ts").min())
+            part = FeatureWindowState({window_key: group.height}, {window_key: states}, {window_key: first})
             state = self.merge(state, part)
         return state
 
@@ -121,7 +123,7 @@ class FeatureReducer:
         states = dict(left.states)
         for key, named in right.states.items():
             mine = states.get(key)
-            states[key] = named if mine is None else {name: mine[name].merge(s) for name, s in named.items()}
+            states[key] = named if mine is None else {name: merge_states(mine[name], s) for name, s in named.items()}
         first = {**right.first, **left.first}
         for key in set(left.first) & set(right.first):
             first[key] = min(left.first[key], right.first[key])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from typing import cast
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ import polars as pl
 from mlmon import stats
 from mlmon.reference.keys import category_keys, value_keys
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
+from mlmon.stats.arrays import Floats
 from mlmon.stats.grid import Estimate, GridCounts, KSBracket, Moments, ReferenceGrid
 
 
@@ -84,6 +86,13 @@ class CategoryState:
 FeatureState = NumericState | CategoryState
 
 
+def merge_states(left: FeatureState, right: FeatureState) -> FeatureState:
+    """Two states of one feature merged: both on the grid, or both counted by value."""
+    if isinstance(left, NumericState):
+        return left.merge(cast(NumericState, right))
+    return left.merge(cast(CategoryState, right))
+
+
 def window_state(values: pl.Series, reference: NumericFeature | CategoricalFeature) -> FeatureState:
     """One window's state of one feature, shaped by its reference profile."""
     return window_states(pl.DataFrame({"values": values}), {"values": reference})["values"]
@@ -108,7 +117,7 @@ def window_states(
     return states
 
 
-def _numeric_state(ordered: np.ndarray, missing: int, reference: NumericFeature) -> FeatureState:
+def _numeric_state(ordered: Floats, missing: int, reference: NumericFeature) -> FeatureState:
     """The state of a numeric feature from its finite values, sorted."""
     moments = Moments.of(ordered)
     if reference.value_counts:
@@ -132,14 +141,14 @@ def _reference_grid(grid: tuple[float, ...], levels: tuple[float, ...], count: i
 
 
 @functools.lru_cache(maxsize=1024)
-def _grid_points(grid: tuple[float, ...]) -> np.ndarray:
+def _grid_points(grid: tuple[float, ...]) -> Floats:
     """The distinct points of a reference grid: the cells every window of a run counts in."""
     points = np.unique(np.asarray(grid, dtype=float))
     points.flags.writeable = False
     return points
 
 
-def _value_counts(ordered: np.ndarray) -> dict[str, int]:
+def _value_counts(ordered: Floats) -> dict[str, int]:
     """Counts per distinct number of sorted values, keyed by :func:`value_keys`: the few
     distinct values are keyed, not every value (formatting a float as text costs more than
     counting it). -0.0 sorts with 0.0 and is keyed as it."""
@@ -204,7 +213,8 @@ def feature_drift(reference: NumericFeature | CategoricalFeature, state: Feature
     if isinstance(state, CategoryState):
         drift = _category_drift(reference, state, missing_share, unknown)
     else:
-        drift = _continuous_drift(reference, state, missing_share, unknown, levels)
+        numeric = cast(NumericFeature, reference)  # a grid state is counted against a numeric reference
+        drift = _continuous_drift(numeric, state, missing_share, unknown, levels)
     p = stats.missing_share_test(reference.missing, reference.count + reference.missing, state.missing, rows)
     return dataclasses.replace(drift, missing_p_value=p)
 
@@ -230,10 +240,10 @@ def _category_drift(reference: NumericFeature | CategoricalFeature, state: Categ
     n = int(aligned.current_counts.sum())
     unseen = {k: int(c) / n for k, c in zip(aligned.labels, aligned.current_counts) if k in aligned.unseen} if n else {}
     numeric = isinstance(reference, NumericFeature)
-    shift, ratio = _moment_shift(reference, state.moments) if numeric else (math.nan, math.nan)
-    outside = _outside_share(reference, state) if numeric else math.nan
+    shift, ratio = _moment_shift(reference, state.moments) if isinstance(reference, NumericFeature) else (math.nan, math.nan)
+    outside = _outside_share(reference, state) if isinstance(reference, NumericFeature) else math.nan
     ks, w1 = None, None
-    if numeric and n:
+    if isinstance(reference, NumericFeature) and n:
         ks, w1 = _counted_ks(reference, state)
         p = ks.p_value
     if unknown is None and math.isnan(p) and len(aligned.labels) == 1 and n:

@@ -26,12 +26,13 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import TypedDict
 
 import polars as pl
 
 from mlmon.analyses.bounds import MINUTE, check_time_windows, compacted, key_set, merge_bounded, minute_counts
 from mlmon.analyses.sums import ordered_sum
-from mlmon.analyses.values import ValueState, count_below, exact_budget, mean, percentiles, size, value_state
+from mlmon.analyses.values import GroupKey, ValueState, count_below, exact_budget, mean, percentiles, size, value_state
 from mlmon.ingest.needs import Needs
 from mlmon.windows import MAX_WINDOWS, WindowSpec, record_window_count, too_many_record_windows
 
@@ -191,7 +192,7 @@ def _windows(state: PredictionState, low_threshold: float | None, keep_first_ts:
         counts.lazy().group_by(*keys, "label").agg(pl.col("n").sum()).sort(pl.col("label").cast(pl.String)),  # classes in name order, every run
         _concat(state.entropy, _EMPTY_ENTROPY).lazy().group_by(keys).agg(ordered_sum("sum"), pl.col("count").sum()),
     ])
-    per_class: dict[tuple, dict[str, int]] = {}
+    per_class: dict[GroupKey, dict[str, int]] = {}
     for version, key, label, n in classes.iter_rows():
         per_class.setdefault((version, key), {})[label] = int(n)
     conf_rows = _confidence(state.values, low_threshold)
@@ -209,16 +210,23 @@ def _windows(state: PredictionState, low_threshold: float | None, keep_first_ts:
             mean_entropy_bits=e_sum / e_count if e_count else None,
             percentile_method=state.values.method,
         ))
-    first_seen: dict[str | None, object] = {}
+    first_seen: dict[str | None, datetime] = {}
     for w in out:
         first_seen[w.model_version] = min(first_seen.get(w.model_version, w.start), w.start)
     return tuple(sorted(out, key=lambda w: (first_seen[w.model_version], w.model_version is not None, w.model_version or "", w.start)))
 
 
-def _confidence(values: ValueState, low_threshold: float | None) -> dict[tuple, dict]:
+class _Confidence(TypedDict):
+    n_conf: int
+    mean: float | None
+    p10: float | None
+    below: int | None
+
+
+def _confidence(values: ValueState, low_threshold: float | None) -> dict[GroupKey, _Confidence]:
     """Count, mean, p10 (numpy linear) and count below ``low_threshold`` (None: not
     counted) per (version, window)."""
-    out = {}
+    out: dict[GroupKey, _Confidence] = {}
     for key, conf in values.groups().items():
         (p10,) = percentiles(conf, [10])
         below = None if low_threshold is None else count_below(conf, low_threshold)
@@ -226,7 +234,7 @@ def _confidence(values: ValueState, low_threshold: float | None) -> dict[tuple, 
     return out
 
 
-def _float(value) -> float:
+def _float(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 

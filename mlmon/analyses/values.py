@@ -24,13 +24,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
-import numpy as np
 import polars as pl
 
 from mlmon.errors import UsageError
 from mlmon.stats import log_buckets
+from mlmon.stats.arrays import Floats, Ints
 
 EXACT_VALUES = 10_000_000
 """Values a collection (the latencies, or the confidences, of one run) keeps exactly; over
@@ -40,6 +40,9 @@ EXACT_VALUES_ENV = "MLMON_EXACT_VALUES"
 trade memory for exactness."""
 
 Method = Literal["exact", "log_buckets"]
+
+GroupKey = tuple[object, ...]
+"""A group's key: the values of the grouping columns, such as (model, version, window)."""
 
 
 def exact_budget() -> int:
@@ -60,9 +63,9 @@ def exact_budget() -> int:
 class Buckets:
     """One group's values as log-bucket counts (``mlmon.stats.log_buckets``)."""
 
-    keys: np.ndarray
+    keys: Ints
     """Signed bucket keys (int64), ascending and distinct."""
-    counts: np.ndarray
+    counts: Ints
     """Values per key (int64)."""
     count: int
     """Values counted (the sum of ``counts``)."""
@@ -74,7 +77,7 @@ class Buckets:
     """Largest value."""
 
     @classmethod
-    def of(cls, values: np.ndarray) -> Buckets:
+    def of(cls, values: Floats) -> Buckets:
         """The buckets of some finite values (at least one)."""
         keys, counts = log_buckets.count_buckets(values)
         return cls(keys, counts, int(values.size), float(values.sum()), float(values.min()), float(values.max()))
@@ -103,9 +106,9 @@ class ValueState:
     """Most values kept exactly; over it every group is bucketed."""
     count: int = 0
     """Values held, over every group."""
-    exact: tuple[tuple[tuple, pl.Series], ...] = ()
+    exact: tuple[tuple[GroupKey, pl.Series], ...] = ()
     """Exact mode: (group key, float64 values) per group and chunk; a key may repeat."""
-    buckets: tuple[tuple[tuple, Buckets], ...] = ()
+    buckets: tuple[tuple[GroupKey, Buckets], ...] = ()
     """Bucket mode: (group key, buckets), one per key, keys in :func:`_order`."""
 
     @property
@@ -113,7 +116,7 @@ class ValueState:
         """Which method gives this state's percentiles."""
         return "log_buckets" if self.buckets else "exact"
 
-    def keys(self) -> set[tuple]:
+    def keys(self) -> set[GroupKey]:
         """The group keys that hold values."""
         return {key for key, _ in self.buckets} | {key for key, _ in self.exact}
 
@@ -122,26 +125,28 @@ class ValueState:
         budget, count = min(self.budget, other.budget), self.count + other.count
         if count <= budget and not (self.buckets or other.buckets):
             return ValueState(budget, count, self.exact + other.exact)
-        grouped: dict[tuple, list[Buckets]] = {}
+        grouped: dict[GroupKey, list[Buckets]] = {}
         for key, buckets in (*self.bucketed(), *other.bucketed()):
             grouped.setdefault(key, []).append(buckets)
         return ValueState(budget, count, buckets=tuple((key, Buckets.add(grouped[key])) for key in sorted(grouped, key=_order)))
 
-    def bucketed(self) -> tuple[tuple[tuple, Buckets], ...]:
+    def bucketed(self) -> tuple[tuple[GroupKey, Buckets], ...]:
         """This state's values as buckets per key (converted when exact), keys in order."""
         if self.buckets or not self.exact:
             return self.buckets
-        parts: dict[tuple, list[Buckets]] = {}
+        parts: dict[GroupKey, list[Buckets]] = {}
         for key, series in self.exact:  # piece by piece: no copy of all the values at once
             if series.len():
                 parts.setdefault(key, []).append(Buckets.of(series.to_numpy()))
         return tuple((key, Buckets.add(parts[key])) for key in sorted(parts, key=_order))
 
-    def groups(self) -> dict[tuple, Pooled]:
+    def groups(self) -> dict[GroupKey, Pooled]:
         """Each key's values: one Series (exact) or the key's buckets."""
-        return dict(self.buckets) if self.buckets else _by_key(self.exact)
+        if self.buckets:
+            return dict(self.buckets)
+        return _by_key(self.exact)
 
-    def pool(self, keep: Callable[[tuple], bool]) -> Pooled:
+    def pool(self, keep: Callable[[GroupKey], bool]) -> Pooled:
         """The values of the keys ``keep`` accepts, pooled."""
         if self.buckets:
             return combine([b for key, b in self.buckets if keep(key)])
@@ -158,7 +163,7 @@ def value_state(frame: pl.DataFrame, keys: Sequence[str], column: str, present_k
     return state + ValueState(budget) if state.count > budget else state
 
 
-def _split(frame: pl.DataFrame, keys: Sequence[str], column: str, present_keys: pl.DataFrame) -> tuple[tuple[tuple, pl.Series], ...]:
+def _split(frame: pl.DataFrame, keys: Sequence[str], column: str, present_keys: pl.DataFrame) -> tuple[tuple[GroupKey, pl.Series], ...]:
     distinct = present_keys.select(keys).unique()
     if distinct.height == 1:
         values = frame.get_column(column).drop_nulls()
@@ -173,10 +178,11 @@ def _split(frame: pl.DataFrame, keys: Sequence[str], column: str, present_keys: 
 def combine(parts: Sequence[Pooled]) -> Pooled:
     """Pooled values of several groups of one state (all Series, or all Buckets)."""
     if parts and isinstance(parts[0], Buckets):
-        return Buckets.add(parts)  # type: ignore[arg-type]
+        return Buckets.add(cast("Sequence[Buckets]", parts))  # all Buckets, as the first
     if len(parts) == 1:
         return parts[0]
-    return pl.concat(parts) if parts else pl.Series("values", [], dtype=pl.Float64)  # type: ignore[arg-type]
+    series = cast("Sequence[pl.Series]", parts)  # all Series, as the first
+    return pl.concat(series) if series else pl.Series("values", [], dtype=pl.Float64)
 
 
 def size(values: Pooled) -> int:
@@ -201,7 +207,7 @@ def percentiles(values: Pooled, qs: Sequence[float]) -> list[float | None]:
         return [None] * len(qs)
     if len(qs) == 1:  # without building a frame: ~100 times cheaper when run per window
         value = values.quantile(qs[0] / 100, "linear")
-        return [None if value is None else float(value)]  # type: ignore[arg-type]
+        return [None if value is None else float(value)]
     row = values.to_frame("v").select(pl.col("v").quantile(q / 100, "linear").alias(str(i)) for i, q in enumerate(qs)).row(0)
     return [float(v) for v in row]
 
@@ -214,22 +220,22 @@ def count_below(values: Pooled, threshold: float) -> int:
     return int((values < threshold).sum())
 
 
-def pool_by(state: ValueState, group_of: Callable[[tuple], Hashable], groups: dict[tuple, Pooled] | None = None) -> dict[Hashable, Pooled]:
+def pool_by(state: ValueState, group_of: Callable[[GroupKey], Hashable], groups: dict[GroupKey, Pooled] | None = None) -> dict[Hashable, Pooled]:
     """The values pooled per ``group_of(key)``; ``groups``: ``state.groups()`` when already made."""
-    keys_of: dict[Hashable, list[tuple]] = {}
+    keys_of: dict[Hashable, list[GroupKey]] = {}
     per_key = state.groups() if groups is None else groups
     for key in per_key:
         keys_of.setdefault(group_of(key), []).append(key)
     return {group: combine([per_key[k] for k in keys]) for group, keys in keys_of.items()}
 
 
-def _by_key(pieces: Iterable[tuple[tuple, pl.Series]]) -> dict[tuple, pl.Series]:
-    parts: dict[tuple, list[pl.Series]] = {}
+def _by_key(pieces: Iterable[tuple[GroupKey, pl.Series]]) -> dict[GroupKey, Pooled]:
+    parts: dict[GroupKey, list[pl.Series]] = {}
     for key, series in pieces:
         parts.setdefault(key, []).append(series)
-    return {key: combine(series) for key, series in parts.items()}  # type: ignore[misc]
+    return {key: combine(series) for key, series in parts.items()}
 
 
-def _order(key: tuple) -> tuple:
+def _order(key: GroupKey) -> tuple[tuple[bool, object], ...]:
     """A sort key for group keys that may hold None (None last in each position)."""
     return tuple((value is None, value) for value in key)

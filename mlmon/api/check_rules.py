@@ -8,7 +8,7 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mlmon.api.drift_inputs import default_required, require_drift_inputs
 from mlmon.api.results import DriftReport
@@ -168,7 +168,7 @@ def _drift_outcomes(rules: CheckRules, drift: DriftReport, starts: tuple, exit_o
             skipped.append((name, "disabled"))
         elif not result.computable or not result.windows:
             reason = result.reason or "no predictions in the logs"
-            if name == Check.PREDICTION_DRIFT.value and _no_prediction(result):
+            if name == Check.PREDICTION_DRIFT.value and _no_prediction(cast("PredictionDriftResult", result)):
                 reason = f"no predictions in the logs ({result.reason})"
             out.append(decide(name, "all", [Judged(None, Severity.UNKNOWN, None, reason)], rule, exit_on))
         else:
@@ -179,7 +179,7 @@ def _drift_outcomes(rules: CheckRules, drift: DriftReport, starts: tuple, exit_o
     if not rule.enabled:
         skipped.append((name, "disabled"))
     elif features is None or features.reason is not None:
-        reason = features.reason if features is not None else "inputs not read"
+        reason = features.reason if features is not None and features.reason is not None else "inputs not read"
         out.append(decide(name, "all", [Judged(None, Severity.UNKNOWN, None, reason)], rule, exit_on))
     else:
         for scope, judged in feature_series(features, starts, rules.drift_share).items():

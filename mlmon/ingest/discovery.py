@@ -64,9 +64,9 @@ def discover(inputs: list[str] | tuple[str, ...], *, sniff: bool = True) -> Disc
         if item == STDIN:
             paths.append(STDIN)
         elif os.path.isdir(item):
-            logs, others = _walk(item)
-            paths.extend(logs)
-            walked.update(logs)
+            found, others = _walk(item)
+            paths.extend(found)
+            walked.update(found)
             ignored.extend(others)
         elif os.path.exists(item):
             paths.append(item)

@@ -21,6 +21,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 WIDTH = 760
 """Width of a full-width chart's viewBox; the page scales it to the column."""
@@ -50,7 +54,7 @@ def _open(width: float, height: float, label: str, css: str) -> str:
             f'role="img" aria-label="{esc(label)}" xmlns="http://www.w3.org/2000/svg"><title>{esc(label)}</title>')
 
 
-def finite(value: float | None) -> bool:
+def finite(value: float | None) -> TypeIs[float]:
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
 
 
@@ -136,7 +140,7 @@ def line_chart(label: str, windows: Sequence[str], series: Sequence[Series], fmt
     parts = [_open(width, height, label, "line-chart"), *_legend([(s.name, s.css) for s in series]), *_y_axis(top, plot_h, width, fmt)]
     parts += _x_ticks(ticks or windows, x, TOP + plot_h)
     if finite(bound):
-        yb = _n(y(float(bound)))  # type: ignore[arg-type]
+        yb = _n(y(float(bound)))
         parts.append(f'<line class="bound" x1="{LEFT}" x2="{_n(width - RIGHT)}" y1="{yb}" y2="{yb}"><title>{esc(bound_label)}</title></line>'
                      f'<text class="tick bound-label" x="{_n(width - RIGHT)}" y="{_n(float(yb) - 4)}" text-anchor="end">{esc(bound_label)}</text>')
     for s in series:

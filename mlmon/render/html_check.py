@@ -51,7 +51,7 @@ def verdicts_section(report: CheckReport) -> Markup:
     """The rules table: status, rule, scope, timeline, verdict; quiet features folded."""
     quiet = quiet_features(report.outcomes)
     folded = {id(o) for group in quiet.values() for o in group}
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for o in report.outcomes:
         if id(o) in folded:
             continue

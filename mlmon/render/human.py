@@ -36,6 +36,9 @@ from typing import TYPE_CHECKING, Any
 from mlmon.windows import WindowSpec
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+    from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.feature_drift import FeatureDriftResult
     from mlmon.verdicts.prediction_drift import PredictionDriftResult
 
@@ -45,7 +48,7 @@ DAY, MINUTE, SECOND, MILLI = 0, 1, 2, 3
 _TIME_FORMATS = {DAY: "%Y-%m-%d", MINUTE: "%Y-%m-%d %H:%M", SECOND: "%Y-%m-%d %H:%M:%S", MILLI: "%Y-%m-%d %H:%M:%S.%f"}
 
 
-def _finite(value: float | None) -> bool:
+def _finite(value: float | None) -> TypeIs[float]:
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
 
 
@@ -302,7 +305,7 @@ def breach_sentence(prediction: Any, first: Any, precision: int = MINUTE) -> str
             f"one window cannot say when it began: add --window {fitting_window(end - start)} to find the first window that drifted")
 
 
-def reference_name(reference: object) -> str:
+def reference_name(reference: ReferenceProfile) -> str:
     """The profile as the user named it, and what it was built from when that differs."""
     path, source = getattr(reference, "path", None), reference.source
     if path and source and str(path) != str(source):

@@ -48,12 +48,15 @@ import dataclasses
 import importlib
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from mlmon.summary.conforms import mismatched_field
+
+if TYPE_CHECKING:
+    from polars.datatypes import DataTypeClass
 
 ALLOWED_MODULES = ("mlmon.analyses.", "mlmon.stats.", "mlmon.ingest.problems", "mlmon.windows")
 """Where the classes a summary may name are defined: module name prefixes (a trailing dot
@@ -139,7 +142,7 @@ def _excerpt(value: Any) -> str:
 
 def _encode_dataclass(value: Any) -> dict:
     cls = type(value)
-    if not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+    if not cls.__dataclass_params__.frozen:
         raise CodecError(f"cannot encode {cls.__qualname__}: not a frozen dataclass")
     fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return {"$": f"{cls.__module__}:{cls.__qualname__}", **fields}
@@ -181,7 +184,7 @@ def _decode_array(encoded: dict) -> np.ndarray:
     return np.frombuffer(data, dtype=dtype).reshape(encoded["shape"]).copy()
 
 
-def encode_dtype(dtype: pl.DataType) -> Any:
+def encode_dtype(dtype: pl.DataType | DataTypeClass) -> Any:
     """A polars dtype as JSON (see the module docstring)."""
     if isinstance(dtype, pl.Datetime):
         return {"Datetime": [dtype.time_unit, dtype.time_zone]}
@@ -217,7 +220,7 @@ def decode_dtype(encoded: Any) -> pl.DataType:
 def _encode_series(series: pl.Series) -> dict:
     dtype = series.dtype
     nulls = series.null_count()
-    validity = base64.b64encode(np.packbits(series.is_null().to_numpy())).decode("ascii") if nulls else None
+    validity = base64.b64encode(np.packbits(series.is_null().to_numpy()).tobytes()).decode("ascii") if nulls else None
     if isinstance(dtype, _TEXT):
         values: Any = series.cast(pl.String).to_list()
     elif isinstance(dtype, pl.List):

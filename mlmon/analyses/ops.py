@@ -90,16 +90,17 @@ class OpsReducer:
         if self.window.records is not None:
             queries.append(lf.select("ts", "is_request", pl.col("error_kind").is_not_null().alias("is_error"), "latency_ms"))
         groups, classes, *rows = pl.collect_all(queries)
-        extra: dict = {}
+        kept_minutes: tuple[pl.DataFrame, ...] = ()
+        window_keys: frozenset[int] | None = frozenset()
         if self.window.duration is not None:
             keys = key_set(groups.get_column("_window").dt.epoch("us"))
             minutes = minute_counts(groups.lazy(), "start", "records").collect()
             if keys is None:
                 return OpsState(minutes=(minutes,), window_keys=None)
-            extra = {"minutes": (minutes,), "window_keys": keys}
+            kept_minutes, window_keys = (minutes,), keys
         latency = value_state(keyed, [*KEYS, "_window"], "latency_ms", groups, self.exact_values)
         confidence = value_state(keyed, KEYS, "confidence", groups, self.exact_values)
-        return OpsState((groups,), (classes,), latency, confidence, tuple(rows), **extra)
+        return OpsState((groups,), (classes,), latency, confidence, tuple(rows), kept_minutes, window_keys)
 
     def merge(self, left: OpsState, right: OpsState) -> OpsState:
         return compacted(merge_bounded(left, right), _TABLE_KEYS)
@@ -117,10 +118,10 @@ class OpsReducer:
 
     def _windows(self, state: OpsState, by_model: tuple[OpsSummary, ...]) -> tuple[tuple[WindowOps, ...], tuple[ModelWindows, ...]]:
         """The overall windows and, for time windows, each model/version's on the same starts."""
-        if self.window.is_whole:
-            return (), ()
         if self.window.records is not None:
             return window_ops(_record_windows(pl.concat(state.rows), self.window.records).iter_rows(named=True)), ()
+        if self.window.duration is None:  # the whole range
+            return (), ()
         by_window, by_key = latency_p99s(state.latency)
         table = time_windows(state, self.window.duration, by_window)
         return window_ops(table.iter_rows(named=True)), model_windows(state, by_model, table["_start"], by_key)

@@ -13,7 +13,7 @@ import polars as pl
 
 from mlmon.analyses.ops_types import Errors, Latency, OpsSummary, Predictions, Resources, Throughput
 from mlmon.analyses.sums import sum_of
-from mlmon.analyses.values import mean, percentiles
+from mlmon.analyses.values import GroupKey, mean, percentiles
 
 if TYPE_CHECKING:
     from mlmon.analyses.ops_types import OpsState
@@ -41,8 +41,8 @@ def finalize_summaries(state: OpsState) -> tuple[OpsSummary, tuple[OpsSummary, .
         *(query.with_columns(as_text) for query in _queries(groups.filter(named), classes.filter(named), KEYS)),
     ])
     values = _ValueSummaries(state)
-    overall = _summaries(*results[:3], values, [])
-    return overall[0], tuple(_summaries(*results[3:], values, KEYS))
+    overall = _summaries(results[0], results[1], results[2], values, [])
+    return overall[0], tuple(_summaries(results[3], results[4], results[5], values, KEYS))
 
 
 class _ValueSummaries:
@@ -52,11 +52,11 @@ class _ValueSummaries:
     def __init__(self, state: OpsState) -> None:
         self.state = state
         self.scopes = {key[:2] for key in state.latency.keys() | state.confidence.keys()}
-        self.cache: dict[tuple, tuple[dict, dict]] = {}
+        self.cache: dict[GroupKey, tuple[dict[str, Any], dict[str, Any]]] = {}
 
-    def of(self, scope: tuple | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def of(self, scope: GroupKey | None) -> tuple[dict[str, Any], dict[str, Any]]:
         whole = scope is None or self.scopes == {scope}
-        key = ("all",) if whole else scope
+        key = ("all",) if whole or scope is None else scope
         if key not in self.cache:
             keep = (lambda k: True) if whole else (lambda k: k[:2] == scope)
             p50, p95, p99 = percentiles(self.state.latency.pool(keep), [50, 95, 99])
@@ -101,11 +101,13 @@ def _summaries(main: pl.DataFrame, peak: pl.DataFrame, classes: pl.DataFrame, va
     return results
 
 
-def _index(frame: pl.DataFrame, keys: list[str]) -> dict[tuple, dict[str, Any]]:
+def _index(frame: pl.DataFrame, keys: list[str]) -> dict[GroupKey, dict[str, Any]]:
     return {tuple(row[k] for k in keys): row for row in frame.iter_rows(named=True)}
 
 
-def _to_summary(row: dict, keys: list[str], lat: dict, conf: dict, peak: dict, counts: pl.DataFrame) -> OpsSummary:
+def _to_summary(
+    row: dict[str, Any], keys: list[str], lat: dict[str, Any], conf: dict[str, Any], peak: dict[str, Any], counts: pl.DataFrame,
+) -> OpsSummary:
     # Every per-model group has a record; the overall one has none when nothing was read.
     span = (row["end"] - row["start"]).total_seconds() if row["start"] is not None else 0.0
     requests, predictions = int(row["requests"]), int(row["predictions"])
@@ -158,7 +160,7 @@ def throughput(requests: int, span: float, busiest: int, minute: datetime | None
     return Throughput(requests, span, mean, minute_rate, minute, 60.0)
 
 
-def _resources(row: dict) -> Resources:
+def _resources(row: dict[str, Any]) -> Resources:
     return Resources(
         samples=int(row["resource_samples"]),
         cpu_mean=row["cpu_sum"] / row["cpu_count"] if row["cpu_count"] else None,

@@ -10,14 +10,14 @@ input (the usual single-model log costs nothing more).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
 from mlmon.analyses.ops_summary import KEYS
 from mlmon.analyses.ops_types import ModelWindows, OpsSummary, WindowOps
-from mlmon.analyses.values import ValueState, percentiles, pool_by
+from mlmon.analyses.values import GroupKey, ValueState, percentiles, pool_by
 
 if TYPE_CHECKING:
     from mlmon.analyses.ops_types import OpsState
@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 COUNTS = ["records", "requests", "errors"]
 
 
-def latency_p99s(latency: ValueState) -> tuple[dict[Any, float | None], dict[tuple, float | None]]:
+def latency_p99s(latency: ValueState) -> tuple[dict[object, float | None], dict[GroupKey, float | None]]:
     """p99 per window start over every record, and per (model, version, window) for the
     keys that name a model or a version."""
     groups = latency.groups()
     by_key = {key: percentiles(values, [99])[0] for key, values in groups.items() if key[0] is not None or key[1] is not None}
-    keys_by_window: dict[Any, list[tuple]] = {}
+    keys_by_window: dict[object, list[GroupKey]] = {}
     for key in groups:
         keys_by_window.setdefault(key[2], []).append(key)
     single = {keys[0][2]: by_key[keys[0]] for keys in keys_by_window.values() if len(keys) == 1 and keys[0] in by_key}
@@ -39,14 +39,15 @@ def latency_p99s(latency: ValueState) -> tuple[dict[Any, float | None], dict[tup
     return {**single, **{start: percentiles(values, [99])[0] for start, values in pooled.items()}}, by_key
 
 
-def time_windows(state: OpsState, every: timedelta, p99: dict[Any, float | None]) -> pl.DataFrame:
+def time_windows(state: OpsState, every: timedelta, p99: dict[object, float | None]) -> pl.DataFrame:
     """Per time window (``_start``): records, requests, errors from the sums and ``p99``;
     windows with no records at all are filled in with zeros, so a silent stretch shows."""
     counts = pl.concat(state.groups).group_by("_window").agg(pl.col(COUNTS).sum())
     p99_table = pl.DataFrame({"_window": list(p99), "p99": list(p99.values())}, schema={"_window": counts.schema["_window"], "p99": pl.Float64})
     table = counts.join(p99_table, on="_window", how="left").sort("_window")
     if table.height:
-        starts = pl.datetime_range(table["_window"].min(), table["_window"].max(), every, time_unit="us", time_zone="UTC", eager=True)
+        first, last = cast(datetime, table["_window"].min()), cast(datetime, table["_window"].max())  # a Datetime column
+        starts = pl.datetime_range(first, last, every, time_unit="us", time_zone="UTC", eager=True)
         table = pl.DataFrame({"_window": starts}).join(table, on="_window", how="left").with_columns(pl.col(COUNTS).fill_null(0))
     return table.rename({"_window": "_start"})
 
@@ -66,7 +67,7 @@ def window_ops(rows: Iterable[dict[str, Any]]) -> tuple[WindowOps, ...]:
 
 
 def model_windows(
-    state: OpsState, by_model: tuple[OpsSummary, ...], starts: pl.Series, p99: dict[tuple, float | None]
+    state: OpsState, by_model: tuple[OpsSummary, ...], starts: pl.Series, p99: dict[GroupKey, float | None]
 ) -> tuple[ModelWindows, ...]:
     """One :class:`ModelWindows` per ``by_model`` summary, in its order, each with a window
     per start of ``starts`` (the overall windows'); ``p99`` per (model, version, window)."""

@@ -56,7 +56,7 @@ beside it, then a rename), so the collector never reads half of it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -208,8 +208,9 @@ def _drift(report: DriftReport, out: Exposition) -> None:
     if report.features is not None:
         for outcome in report.features.features:
             out.add("mlmon_feature_drift_psi", outcome.worst.drift.psi, {"feature": outcome.feature})
-    ends = [w.end for w in (*report.prediction.windows, *report.confidence.windows)]
-    out.add("mlmon_last_prediction_timestamp_seconds", max((epoch_seconds(e) for e in ends if e is not None), default=None))
+    ends = [w.end for w in report.prediction.windows] + [w.end for w in report.confidence.windows]
+    seconds = [s for s in map(epoch_seconds, ends) if s is not None]
+    out.add("mlmon_last_prediction_timestamp_seconds", max(seconds, default=None))
 
 
 def _check(report: CheckReport, out: Exposition) -> None:
@@ -265,4 +266,6 @@ def _finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 
 
-_SECTIONS = {Report: _report, DriftReport: _drift, BenchReport: _bench, CheckReport: _check}
+_SECTIONS: dict[type, Callable[[Any, Exposition], None]] = {
+    Report: _report, DriftReport: _drift, BenchReport: _bench, CheckReport: _check,
+}

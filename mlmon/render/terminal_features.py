@@ -26,7 +26,7 @@ from mlmon.render.human import (
     plural,
     time_precision,
 )
-from mlmon.render.terminal_fit import PIPED_WIDTH, Col, fit_table, para
+from mlmon.render.terminal_fit import PIPED_WIDTH, Cell, Col, fit_table, para
 from mlmon.render.terminal_parts import SEVERITY_STYLE, mark, title
 from mlmon.verdicts.feature_drift import FeatureDriftResult, FeatureOutcome
 from mlmon.verdicts.findings import Severity
@@ -71,7 +71,7 @@ def _dataset_line(result: FeatureDriftResult, width: int) -> Text:
 def _ranking(features: list[FeatureOutcome], heading: str | None, width: int, precision: int, whole_range: bool) -> list[RenderableType]:
     cols = [Col("feature", "left"), Col("kind", "left", drop=1), Col("first drifted", "left", drop=4), Col("PSI"),
             Col("W1/sd", drop=3), Col("p (BH)", drop=5), Col("missing logs/ref", drop=2), Col("verdict", "left")]
-    rows = []
+    rows: list[list[Cell]] = []
     for f in features:
         d = f.worst.drift
         w1 = "-" if d.wasserstein_sd is None else fmt_fixed(d.wasserstein_sd.value, 3)

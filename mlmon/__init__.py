@@ -45,7 +45,7 @@ _EXPORTS = {
     "Finding": "mlmon.verdicts.findings",
     "Severity": "mlmon.verdicts.findings",
     "Check": "mlmon.verdicts.registry",
-    "IngestOptions": "mlmon.ingest.reader",
+    "IngestOptions": "mlmon.ingest.options",
     "Needs": "mlmon.ingest.needs",
     "read_logs": "mlmon.ingest.reader",
     "reduce_logs": "mlmon.ingest.reader",

@@ -14,10 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mlmon.analyses.feature_windows import Both
-from mlmon.analyses.ops import OpsReducer, OpsResult
+from mlmon.analyses.ops import OpsResult
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
-from mlmon.analyses.predictions import PredictionReducer
 from mlmon.api.coerce import Inputs, OptionError, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.check_rules import CheckRules, outcomes_of, require_rule_inputs
 from mlmon.config.specs import (
@@ -27,13 +25,14 @@ from mlmon.config.specs import (
 from mlmon.ingest.time_options import NOW, parse_moment
 from mlmon.units import type_name
 from mlmon.verdicts.alerting import AlertRule
-from mlmon.api.drift import DriftOptions, judge_drift
-from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
+from mlmon.api.drift import DriftOptions, judge_drift, prediction_analyses
+from mlmon.api.feature_drift import feature_result
+from mlmon.api.reducers import analyse
 from mlmon.api.results import CheckReport, Report
 from mlmon.errors import UsageError
 from mlmon.api.inputs import open_inputs
 from mlmon.ingest.problems import latest
-from mlmon.ingest.reader import IngestOptions
+from mlmon.ingest.options import IngestOptions
 from mlmon.reference.store import load_reference
 from mlmon.verdicts.rules import DEFAULT_EXIT_ON, ExitOn, FiringRule
 from mlmon.windows import MAX_WINDOWS, WindowSpec, time_window_count, window_starts
@@ -143,19 +142,13 @@ def build_check(inputs: Inputs, options: CheckOptions | None = None, *, required
     run = open_inputs(as_inputs(inputs), ingest)
     options = replace(options, window=run.window(options.window))
     reference = _load(options.reference)
-    ops_reducer = OpsReducer(options.window)
-    predictions = PredictionReducer(options.window, options.by_version)
-    inputs_reducer = feature_reducer(reference, options.window) if rules.feature_drift.enabled else None
-    second = predictions if inputs_reducer is None else Both(predictions, inputs_reducer)
-    (ops_state, second_state), stats = run.reduce(Both(ops_reducer, second))
-    ops = ops_reducer.finalize(ops_state)
-    prediction_state = second_state if inputs_reducer is None else second_state[0]
     drift_options = _drift_options(options, reference)
-    windows = predictions.finalize(prediction_state, drift_options.low_confidence)
-    if inputs_reducer is None:
-        features = not_judged(reference, rules.feature_thresholds)
-    else:
-        features = judge_features(inputs_reducer.finalize(second_state[1]), reference, rules.feature_thresholds)
+    found = analyse(run, replace(
+        prediction_analyses(drift_options), ops=True, reference=reference, features=rules.feature_drift.enabled,
+    ))
+    ops, windows, stats = found.ops, found.predictions, found.stats
+    assert ops is not None
+    features = feature_result(found.features, reference, rules.feature_thresholds)
     require_rule_inputs(rules, ops.overall, reference, windows, features, stats, required, bool(options.ingest.features))
     drift = judge_drift(windows, reference, drift_options, stats, features)
     span = _span(ops, options, now)

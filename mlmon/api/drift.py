@@ -13,15 +13,15 @@ from pathlib import Path
 import polars as pl
 
 from mlmon.analyses.class_drift import class_drift
-from mlmon.analyses.feature_windows import Both
-from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
+from mlmon.analyses.predictions import PredictionWindow
 from mlmon.api.coerce import Inputs, as_inputs, check_fields, check_levels, options_of
-from mlmon.api.drift_inputs import default_required, require_drift_inputs, with_inputs_presence
-from mlmon.api.feature_drift import feature_reducer, judge_features, not_judged
+from mlmon.api.drift_inputs import default_required, require_drift_inputs
+from mlmon.api.feature_drift import feature_result
+from mlmon.api.reducers import Analyses, analyse, analyse_records
 from mlmon.api.results import DriftReport
 from mlmon.ingest.problems import IngestStats
 from mlmon.api.inputs import open_inputs
-from mlmon.ingest.reader import IngestOptions
+from mlmon.ingest.options import IngestOptions
 from mlmon.reference.profile import ReferenceProfile
 from mlmon.reference.store import load_reference
 from mlmon.verdicts.confidence import confidence_findings, judge_confidence
@@ -114,30 +114,29 @@ def build_drift_report(inputs: Inputs, options: DriftOptions | None = None, *, r
     run = open_inputs(as_inputs(inputs), options.ingest)
     options = replace(options, window=run.window(options.window))
     reference = _load(options)
-    reducer = PredictionReducer(options.window, options.by_version)
-    inputs_reducer = feature_reducer(reference, options.window)
-    if inputs_reducer is None:
-        if reference is not None and reference.class_shares:  # do the logs carry inputs all the same? (require_drift_inputs)
-            reducer = replace(reducer, needs=with_inputs_presence(reducer.needs))
-        state, stats = run.reduce(reducer)
-        windows = reducer.finalize(state, options.low_confidence)
-        features = not_judged(reference, options.features)
-    else:
-        (state, found), stats = run.reduce(Both(reducer, inputs_reducer))
-        windows = reducer.finalize(state, options.low_confidence)  # first: its refusal names a better --window
-        features = judge_features(inputs_reducer.finalize(found), reference, options.features)
+    # with class shares but no feature read: do the logs carry inputs all the same? (require_drift_inputs)
+    carry = reference is not None and bool(reference.class_shares)
+    found = analyse(run, replace(prediction_analyses(options), reference=reference, note_inputs=carry))
+    features = feature_result(found.features, reference, options.features)
     asked = default_required(bool(options.ingest.features)) if required is None else required
-    require_drift_inputs(reference, windows, features, stats, asked, something=True)
-    return judge_drift(windows, reference, options, stats, features)
+    require_drift_inputs(reference, found.predictions, features, found.stats, asked, something=True)
+    return judge_drift(found.predictions, reference, options, found.stats, features)
 
 
 def drift_of_records(records: pl.DataFrame, reference: ReferenceProfile | None, options: DriftOptions | None = None) -> DriftReport:
     """The same report for canonical records already in memory (``ts``, ``label`` and
     optionally ``model_version``, ``confidence``, ``probabilities``): one chunk's worth."""
     options = options_of(DriftOptions, options)
-    reducer = PredictionReducer(options.window, options.by_version)
     stats = IngestStats((), (), records.height, records.height, 0, {}, ())
-    return judge_drift(reducer.finalize(reducer.from_chunk(records), options.low_confidence), reference, options, stats)
+    windows = analyse_records(records, prediction_analyses(options), stats).predictions
+    return judge_drift(windows, reference, options, stats)
+
+
+def prediction_analyses(options: DriftOptions) -> Analyses:
+    """The predictions ``drift`` reads, with ``options``' windows and low-confidence level."""
+    return Analyses(
+        options.window, predictions=True, by_version=options.by_version, low_confidence=options.low_confidence,
+    )
 
 
 def judge_drift(

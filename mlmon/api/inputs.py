@@ -5,11 +5,12 @@
 (:func:`~mlmon.ingest.discovery.discover`, from the same bytes as every other look, read
 once even from a pipe: a ``*.summary.json`` in a directory is a summary, never a
 malformed log line), once per run: the logs are then read as found
-(:func:`~mlmon.ingest.reader.reduce_found`), never looked for or at again, so a file
-found by walking a directory that cannot be read is skipped and counted whether or not
-summaries are among the inputs. With no summary that is one read of the logs; otherwise
-each run of consecutive logs is reduced on its own, the parts ``reducer`` needs are taken
-from each summary once they prove compatible (:func:`mlmon.summary.parts.mismatch`),
+(:func:`~mlmon.ingest.reader.reduce_logs` takes the ``Discovered``), never looked for or at
+again, so a file found by walking a directory that cannot be read is skipped and counted
+whether or not summaries are among the inputs. With no summary that is one read of the
+logs; otherwise each run of consecutive logs is reduced on its own, the parts the run's
+:class:`~mlmon.analyses.composite.Composite` names are taken from each summary once they
+prove compatible (:func:`mlmon.summary.parts.mismatch`),
 rolled up into the run's windows when theirs are finer (:mod:`mlmon.summary.rollup`), and
 everything merges in argument order: the same order of merges as one read of all the
 logs, so the same result.
@@ -20,6 +21,8 @@ inputs first, asks them for its windows, then reduces::
     run = open_inputs(inputs, ingest)
     window = run.window(options.window)   # the summaries' when options.window.by_default
     state, stats = run.reduce(OpsReducer(window))
+
+(the commands build their reducers in one place, :mod:`mlmon.api.reducers`).
 """
 
 from __future__ import annotations
@@ -29,15 +32,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mlmon.analyses.predictions import PredictionReducer
+from mlmon.analyses.composite import ByPart, Composite
 from mlmon.errors import InputError, MlmonError, UsageError
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.outcome import check_usable
 from mlmon.ingest.discovery import Discovered, discover
-from mlmon.ingest.reader import IngestOptions, reduce_found
+from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.reader import reduce_logs
 from mlmon.ingest.sniff import release
 from mlmon.summary.files import Summary, as_read_from, merge_stats, read_summary
-from mlmon.summary.parts import assemble, leaves, mismatch, part_name
+from mlmon.summary.parts import composite, mismatch, part_name, summary_parts
 from mlmon.summary.rollup import roll_up
 from mlmon.windows import WindowSpec, coarsest_nesting, common_multiple, window_option
 
@@ -99,15 +103,19 @@ class RunInputs:
         Raises ``InputError`` (exit 2) naming the summary that cannot merge."""
         options, found, summaries = self.options, self.found, self.summaries
         if not summaries:
-            return reduce_found(found, options, reducer)
+            return reduce_logs(found, options, reducer)
+        if not isinstance(reducer, Composite):  # one analysis: the summaries' part it fills
+            parts, read = self.reduce(composite(reducer))
+            return parts[part_name(reducer)], read
         lenient = replace(options, allow_no_records=True, max_malformed_share=1.0)  # the whole is judged once, below
-        state, stats = None, None
+        state: ByPart[Any] | None = None
+        stats: IngestStats | None = None
         with _engine_session(options), _releasing(found.paths):
             for segment in _segments(found.paths, set(summaries)):
                 if segment[0] in summaries:
                     part, part_stats = _from_summary(segment[0], summaries[segment[0]], options, reducer)
                 else:
-                    part, part_stats = reduce_found(found.only(segment), lenient, reducer)
+                    part, part_stats = reduce_logs(found.only(segment), lenient, reducer)
                 state = part if state is None else reducer.merge(state, part)
                 stats = part_stats if stats is None else merge_stats(stats, part_stats)
         assert stats is not None
@@ -146,7 +154,9 @@ def _segments(paths: Sequence[str], summaries: set[str]) -> list[list[str]]:
     return segments
 
 
-def _from_summary(path: str, summary: Summary, options: IngestOptions, reducer: Any) -> tuple[Any, IngestStats]:
+def _from_summary(
+    path: str, summary: Summary, options: IngestOptions, reducer: Composite,
+) -> tuple[ByPart[Any], IngestStats]:
     settings = summary.settings
     if (options.since, options.until) != (None, None) and (options.since, options.until) != (settings.since, settings.until):
         raise InputError(
@@ -156,28 +166,25 @@ def _from_summary(path: str, summary: Summary, options: IngestOptions, reducer: 
     problem = mismatch(settings, reducer, summary.states)
     if problem is not None:
         raise InputError(f"{path}: {problem}")
-    return assemble(reducer, _rolled_up(path, reducer, summary.states, settings.window)), as_read_from(summary.stats, path)
+    return _rolled_up(path, reducer, summary.states, settings.window), as_read_from(summary.stats, path)
 
 
-def _rolled_up(path: str, reducer: Any, parts: dict[str, Any], made: WindowSpec) -> dict[str, Any]:
-    """The parts ``reducer`` needs, each finalized alone on its own windows first, so a
+def _rolled_up(path: str, reducer: Composite, parts: dict[str, Any], made: WindowSpec) -> ByPart[Any]:
+    """The parts ``reducer`` names, each finalized alone on its own windows first, so a
     damaged state (a table without a column it needs, say) is refused naming its file
     here, not met as an internal error after the merge; then rolled up into the run's
     windows where those are coarser."""
-    rolled = dict(parts)
-    for leaf in leaves(reducer):
-        name = part_name(leaf)
+    rolled: dict[str, Any] = {}
+    for name, leaf in summary_parts(reducer):
         try:
-            own = replace(leaf, window=made)
-            own.finalize(parts[name], 0.5) if isinstance(leaf, PredictionReducer) else own.finalize(parts[name])
-            if leaf.window != made:
-                rolled[name] = roll_up(name, parts[name], leaf)
+            replace(leaf, window=made).finalize(parts[name])
+            rolled[name] = parts[name] if leaf.window == made else roll_up(name, parts[name], leaf)
         except MlmonError:
             raise
         except Exception as error:  # noqa: BLE001 - any failure means the file is damaged
             first = (str(error).splitlines() or [""])[0][:160]
             raise InputError(f"{path}: its {name} state is damaged ({type(error).__name__}: {first}); make it again with mlmon summarize") from None
-    return rolled
+    return ByPart.of(rolled)
 
 
 def _when(moment) -> str:

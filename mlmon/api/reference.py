@@ -23,7 +23,8 @@ from mlmon.files import refuse_overwriting
 from mlmon.ingest.discovery import files_read
 from mlmon.ingest.features import HAS_FEATURES, feature_name
 from mlmon.ingest.needs import FeatureNeeds, Needs
-from mlmon.ingest.reader import IngestOptions, read_logs
+from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.reader import read_logs
 from mlmon.ingest.tables import TABLE_READERS, read_table
 from mlmon.plain import iso_utc
 from mlmon.reference.build import build_profile

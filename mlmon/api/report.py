@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import InitVar, dataclass, field, replace
 
-from mlmon.analyses.ops import OpsReducer
 from mlmon.analyses.ops_types import OpsSummary
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.results import Report
 from mlmon.api.inputs import open_inputs
+from mlmon.api.reducers import Analyses, analyse
 from mlmon.ingest.problems import IngestStats
-from mlmon.ingest.reader import IngestOptions
+from mlmon.ingest.options import IngestOptions
 from mlmon.verdicts.budgets import error_rate_finding, p99_finding
 from mlmon.verdicts.findings import Finding
 from mlmon.verdicts.needs import ERROR_RATE, LATENCY_P99, require_budget_inputs
@@ -66,9 +66,9 @@ def build_report(inputs: Inputs, options: ReportOptions | None = None) -> Report
     options = options_of(ReportOptions, options)
     run = open_inputs(as_inputs(inputs), options.ingest)
     options = replace(options, window=run.window(options.window))
-    reducer = OpsReducer(options.window)
-    state, stats = run.reduce(reducer)
-    ops = reducer.finalize(state)
+    found = analyse(run, Analyses(options.window, ops=True))
+    ops, stats = found.ops, found.stats
+    assert ops is not None
     require_budget_fields(ops.overall, stats, options)
     findings = check_budgets(ops.overall, ops.by_model, options)
     return Report(stats, ops.overall, ops.by_model, options.window, ops.windows, tuple(findings), ops.far_from_rest)

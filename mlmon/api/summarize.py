@@ -20,21 +20,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mlmon.analyses.feature_windows import Both
-from mlmon.analyses.ops import OpsReducer
-from mlmon.analyses.predictions import PredictionReducer
 from mlmon.api.check import DEFAULT_WINDOW
 from mlmon.api.coerce import Inputs, OptionError, as_inputs, check_fields, options_of
 from mlmon.config.specs import BY_VERSION, REFERENCE, WINDOW
-from mlmon.api.feature_drift import feature_reducer
-from mlmon.api.drift_inputs import with_inputs_presence
 from mlmon.api.inputs import open_inputs
-from mlmon.errors import OutputError, UsageError
+from mlmon.api.reducers import Analyses
+from mlmon.errors import OutputError
 from mlmon.files import refuse_overwriting, replace_file
-from mlmon.ingest.reader import IngestOptions
+from mlmon.ingest.options import IngestOptions
 from mlmon.reference.store import load_reference
 from mlmon.summary.files import Summary, dumps
-from mlmon.summary.parts import ReferenceKey, SummarySettings, reference_fingerprint, split_state
+from mlmon.summary.parts import ReferenceKey, SummarySettings, reference_fingerprint
 from mlmon.windows import WindowSpec
 
 
@@ -77,19 +73,19 @@ def build_summary(inputs: Inputs, options: SummaryOptions | None = None) -> Summ
     run = open_inputs(as_inputs(inputs), ingest)
     options = replace(options, window=run.window(options.window))
     reference = None if options.reference is None else load_reference(options.reference)
-    features = feature_reducer(reference, options.window)
-    predictions = PredictionReducer(options.window, options.by_version)
-    if features is None:  # the summary says whether its logs carry inputs, as a read for drift would
-        predictions = replace(predictions, needs=with_inputs_presence(predictions.needs))
-    reducer = Both(OpsReducer(options.window), predictions if features is None else Both(predictions, features))
-    state, stats = run.reduce(reducer)
+    # without features, the summary says whether its logs carry inputs, as a read for drift would
+    asked = Analyses(
+        options.window, ops=True, predictions=True, by_version=options.by_version, reference=reference, note_inputs=True,
+    )
+    state, stats = run.reduce(asked.reducer())
+    features = asked.feature_reducer()
     key = None
-    if features is not None and reference is not None:
+    if features is not None:
         key = ReferenceKey(str(options.reference), reference_fingerprint(features.reference), tuple(features.reference))
     settings = SummarySettings(
         options.window, options.by_version, key, ingest.since, ingest.until, dict(ingest.fields), tuple(ingest.features)
     )
-    return Summary(settings, stats, split_state(reducer, state), created=datetime.now(UTC))
+    return Summary(settings, stats, dict(state), created=datetime.now(UTC))
 
 
 def summary_json(summary: Summary) -> str:

@@ -9,7 +9,7 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import typer
@@ -19,7 +19,7 @@ try:  # typer 0.2x bundles its own click
 except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
-from mlmon.cli.delivery import NAGIOS_UNKNOWN, asks_for_nagios, deliver, error_exit_code, format_for_output, refuse_overwriting_inputs
+from mlmon.cli.delivery import asked_format, deliver, error_exit_code, error_output, format_for_output, refuse_overwriting_inputs
 from mlmon.cli.color import COLOR_KEY, use_color
 from mlmon.cli.help import HelpGroup, similar_options
 from mlmon.cli.progress import progress_shown, progress_wanted, stop_progress
@@ -42,9 +42,9 @@ def run_guarded(app: Callable[[], Any]) -> None:
         if os.environ.get("MLMON_DEBUG"):
             raise
         what = (str(error).strip().splitlines() or [""])[0][:300]
-        nagios = asks_for_nagios(sys.argv[1:])
-        say_error(f"{type(error).__name__}: {what} (set MLMON_DEBUG=1 for the traceback)", nagios, "internal error")
-        sys.exit(error_exit_code("nagios" if nagios else None, 2))
+        asked = asked_format(sys.argv[1:])
+        say_error(f"{type(error).__name__}: {what} (set MLMON_DEBUG=1 for the traceback)", asked, "internal error")
+        sys.exit(error_exit_code(asked, 2))
 
 
 class MlmonGroup(HelpGroup):
@@ -62,16 +62,17 @@ class MlmonGroup(HelpGroup):
         with _reader_may_leave():
             return super().invoke(ctx)
 
-    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
         except click.exceptions.UsageError as error:
             if isinstance(error, click.exceptions.NoSuchOption):
                 _suggest(error)
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
-            nagios = asks_for_nagios(list(args) if args is not None else sys.argv[1:])
-            say_error(f"{error.format_message()}{hint}", nagios)
-            code = error_exit_code("nagios" if nagios else None, 2)
+            asked = asked_format(list(args) if args is not None else sys.argv[1:])
+            say_error(f"{error.format_message()}{hint}", asked)
+            code = error_exit_code(asked, 2)
         except (typer.Abort, KeyboardInterrupt):
             click.echo("mlmon: interrupted", err=True)
             code = 130
@@ -122,25 +123,25 @@ def handle_errors(command: Callable) -> Callable:
             with progress_shown(wanted, color=wanted and use_color(kwargs.get("color"), sys.stderr)):
                 return command(*args, **kwargs)
         except MlmonError as error:
-            say_error(str(error), error_exit_code(chosen, 2) == NAGIOS_UNKNOWN)
+            say_error(str(error), chosen)
             raise typer.Exit(error_exit_code(chosen, error.exit_code)) from None
 
     return wrapper
 
 
-def say_error(message: str, nagios: bool = False, kind: str = "error") -> None:
-    """``mlmon: <kind>: <message>`` on stderr; with ``--format nagios`` also the plugin's
-    status line on stdout, the same words after the state: ``MLMON UNKNOWN - <kind>:
+def say_error(message: str, output_format: object = None, kind: str = "error") -> None:
+    """``mlmon: <kind>: <message>`` on stderr, and on stdout what an error prints in
+    ``output_format`` (:func:`mlmon.cli.delivery.error_output`): with ``--format nagios`` the
+    plugin's status line, the same words after the state: ``MLMON UNKNOWN - <kind>:
     <message>``, made one line (:func:`mlmon.render.nagios.error_output`). NRPE and Nagios
     show only stdout, and an empty one reads "NRPE: Unable to read output". A stdout that
     cannot be written is left alone: stderr has said it."""
     typer.echo(f"mlmon: {kind}: {message}", err=True)
-    if not nagios:
+    text = error_output(output_format, f"{kind}: {message}")
+    if text is None:
         return
-    from mlmon.render.nagios import error_output
-
     try:
-        write_stdout(error_output(f"{kind}: {message}"))
+        write_stdout(text)
     except OutputError:
         pass
 

@@ -1,12 +1,16 @@
 """Where a rendered result goes and what exit code it earns: standard output or
 ``--output FILE`` (written atomically, never over an input of the run; a ``.html``/``.htm``
-file with no ``--format`` gets HTML), GitHub Actions' step summary and annotations for
-``--format markdown``, and Nagios' exit codes for ``--format nagios``."""
+file with no ``--format`` gets HTML), and whatever else the format's module owns
+(:mod:`mlmon.render`: its own exit codes, as Nagios' plugin states; the exit code and the
+standard output of an error; outputs besides its text, as GitHub Actions' annotations and
+step summary for markdown). Nothing here knows one format from another but HTML's file
+names."""
 
 from __future__ import annotations
 
-import os
+import importlib
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import typer
@@ -14,34 +18,33 @@ import typer
 from mlmon.errors import OutputError
 from mlmon.files import file_identity, refuse_overwriting, replace_file
 from mlmon.render import OutputFormat, render
-from mlmon.render.nagios import UNKNOWN, nagios_state
 from mlmon.verdicts.findings import Severity, exit_code
 
 HTML_SUFFIXES = (".html", ".htm")
 """``--output`` names with these endings get ``--format html`` when no format was chosen."""
 
-NAGIOS_UNKNOWN = UNKNOWN
-"""Nagios' UNKNOWN: the exit code of every error in ``--format nagios``, where 2 would
-read as CRITICAL."""
 
-
-def deliver(result: Any, output_format: OutputFormat, fail_on: Severity, output: str | None, write_stdout: Any, color: bool) -> int:
-    """Render ``result`` to ``output`` (or standard output through ``write_stdout``) and
-    return the exit code: 0/1 by ``fail_on``, or Nagios' 0/1/2/3 by the worst finding."""
+def deliver(
+    result: Any, output_format: OutputFormat, fail_on: Severity, output: str | None, write_stdout: Any, color: bool
+) -> int:
+    """Render ``result`` to ``output`` (or standard output through ``write_stdout``), with
+    what the format delivers besides, and return the exit code: the format's own where it
+    has one (Nagios' 0/1/2/3 by the worst finding), else 0/1 by ``fail_on``."""
     output_format = format_for_output(output_format, output)
     if output:  # again, with the files the run read (a reference from the config, say)
         stats = getattr(result, "ingest", None)
         refuse_overwriting({"--output": output}, [("the input", path) for path in getattr(stats, "files", ())])
     text = render(result, output_format, color=color and not output)
-    if output_format is OutputFormat.MARKDOWN:
-        _github(result, text, write_stdout)
+    module = _module(output_format)
+    beside = getattr(module, "deliver_beside", None)
+    for warning in beside(result, text, write_stdout) if beside is not None else ():
+        typer.echo(f"mlmon: warning: {warning}", err=True)
     if output:
         write_file_atomically(output, text)
     else:
         write_stdout(text)
-    if output_format is OutputFormat.NAGIOS:
-        return nagios_state(result)
-    return exit_code(result.findings, fail_on)
+    own = getattr(module, "exit_code", None)
+    return own(result) if own is not None else exit_code(result.findings, fail_on)
 
 
 def format_for_output(output_format: OutputFormat, output: str | None) -> OutputFormat:
@@ -53,24 +56,43 @@ def format_for_output(output_format: OutputFormat, output: str | None) -> Output
 
 
 def error_exit_code(output_format: object, default: int) -> int:
-    """The exit code of an error: Nagios' UNKNOWN in ``--format nagios``, else ``default``."""
-    return NAGIOS_UNKNOWN if output_format in (OutputFormat.NAGIOS, "nagios") else default
+    """The exit code of an error in ``output_format`` (an :class:`OutputFormat`, its name, or
+    None): the format's ``ERROR_EXIT_CODE`` where it has one (Nagios' UNKNOWN), else ``default``."""
+    return getattr(_module(output_format), "ERROR_EXIT_CODE", default)
 
 
-def asks_for_nagios(args: list[str]) -> bool:
-    """Whether a command line asks for ``--format nagios`` (read before click parses it, so
-    a usage error can exit as Nagios' UNKNOWN), the name in any case as ``--format`` reads it."""
-    for index, arg in enumerate(args):
-        if arg in ("--format", "-f") and index + 1 < len(args) and str(args[index + 1]).lower() == "nagios":
-            return True
-        if str(arg).lower() in ("--format=nagios", "-fnagios"):
-            return True
-    return False
+def error_output(output_format: object, message: str) -> str | None:
+    """What an error prints on standard output in ``output_format``, besides its line on
+    stderr (Nagios' ``MLMON UNKNOWN - ...``); None for a format that prints nothing."""
+    say = getattr(_module(output_format), "error_output", None)
+    return say(message) if say is not None else None
+
+
+def asked_format(args: list[str]) -> OutputFormat | None:
+    """The ``--format`` a command line asks for, read before click parses it (so a usage
+    error can exit and print as that format's errors do): the last ``--format NAME``,
+    ``--format=NAME``, ``-f NAME`` or ``-fNAME``, the name in any case as ``--format`` reads
+    it; None when there is none, or it names no format."""
+    asked = None
+    for index, arg in enumerate(map(str, args)):
+        lowered = arg.lower()
+        if arg in ("--format", "-f"):
+            asked = str(args[index + 1]) if index + 1 < len(args) else None
+        elif lowered.startswith("--format="):
+            asked = arg[len("--format=") :]
+        elif lowered.startswith("-f") and not lowered.startswith("--") and len(arg) > 2:
+            asked = arg[2:]
+    return _format(asked)
 
 
 OUTPUT_ARGUMENTS = {"output": "--output", "log": "--log"}
 """A command's keyword arguments that name files it writes, with their options."""
-INPUT_ARGUMENTS = {"reference": "the reference profile", "model": "the model", "input_file": "the --input file", "config": "the config file"}
+INPUT_ARGUMENTS = {
+    "reference": "the reference profile",
+    "model": "the model",
+    "input_file": "the --input file",
+    "config": "the config file",
+}
 """A command's keyword arguments that name single files it reads, and what they are."""
 LOG_ARGUMENTS = ("logs", "data")
 """A command's keyword arguments that name logs: files, directories, globs, ``-``."""
@@ -110,18 +132,16 @@ def write_file_atomically(path: str, text: str) -> None:
         raise OutputError(f"{target}: cannot write the output: {error.strerror or error}") from None
 
 
-def _github(result: Any, text: str, write_stdout: Any) -> None:
-    """In GitHub Actions: annotations on standard output (where the runner reads workflow
-    commands), and the markdown appended to ``$GITHUB_STEP_SUMMARY`` when it is set."""
-    from mlmon.render.markdown import append_step_summary, github_annotations
+def _format(value: object) -> OutputFormat | None:
+    """``value`` (an :class:`OutputFormat` or its name, in any case) as a format; None when
+    it is none."""
+    try:
+        return OutputFormat(str(value.value if isinstance(value, OutputFormat) else value).lower())
+    except ValueError:
+        return None
 
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        lines = github_annotations(result)
-        if lines:
-            write_stdout("\n".join(lines) + "\n")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY", "").strip()
-    if summary:
-        outcome = append_step_summary(text, summary)
-        if outcome:
-            typer.echo(f"mlmon: warning: {outcome}", err=True)
 
+def _module(output_format: object) -> ModuleType | None:
+    """The module of ``output_format`` (see :func:`_format`), loaded; None for no format."""
+    chosen = _format(output_format)
+    return None if chosen is None else importlib.import_module(chosen.module)

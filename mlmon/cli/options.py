@@ -14,7 +14,7 @@ from mlmon.options import ENGINE, ENGINES, MAX_MALFORMED, SCHEDULER
 from mlmon.render import OutputFormat
 
 if TYPE_CHECKING:
-    from mlmon.ingest.reader import IngestOptions
+    from mlmon.ingest.options import IngestOptions
     from mlmon.options import OptionSpec
 
 class ColorMode(str, enum.Enum):
@@ -60,7 +60,7 @@ def ingest_options(
     """The ingest options of the shared flags; a relative ``--since``/``--until`` counts back
     from ``now`` (default: the current time)."""
     from mlmon.ingest.fields import parse_field_options
-    from mlmon.ingest.reader import IngestOptions
+    from mlmon.ingest.options import IngestOptions
     from mlmon.ingest.time_options import check_order
 
     now = now or datetime.now(timezone.utc)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from mlmon.api.drift import DriftOptions
     from mlmon.api.report import ReportOptions
     from mlmon.api.results import DriftReport
-    from mlmon.ingest.reader import IngestOptions
+    from mlmon.ingest.options import IngestOptions
 
 FailOnSetting = Annotated[Optional[str], typer.Option("--fail-on", metavar="|".join(FAIL_ON_VALUES), autocompletion=complete_choices(*FAIL_ON_VALUES), help="Lowest severity that exits 1 (config: fail_on; MLMON_FAIL_ON).", show_default="critical")]
 """``--fail-on`` as a setting: None when not given, so the environment and the file can set it."""
@@ -136,7 +136,7 @@ def feature_thresholds_from(settings: Settings) -> FeatureDriftThresholds:
 
 
 def drift_options_from(
-    settings: Settings, ingest: IngestOptions, reference: str | None, thresholds: dict[str, str | float | None], raw_reference: dict[str, Any],
+    settings: Settings, ingest: IngestOptions, reference: str | None, thresholds: Mapping[str, str | None], raw_reference: dict[str, Any],
 ) -> DriftOptions:
     """``drift``'s options. ``reference``: the flag (relative to the working directory), else
     the setting (a file's value is relative to the file). ``thresholds``: the flags
@@ -149,16 +149,16 @@ def drift_options_from(
 
     prediction = settings.rule(Check.PREDICTION_DRIFT.value)
     confidence = settings.rule(Check.CONFIDENCE_COLLAPSE.value)
-    thresholds = parse_threshold_flags(thresholds)
-    warning, critical = _psi_levels(prediction, thresholds.get("warning_psi"), thresholds.get("critical_psi"))
-    _check_levels(prediction, (WARNING_PSI, CRITICAL_PSI), (thresholds.get("warning_psi"), thresholds.get("critical_psi")), (warning, critical))
-    drop = _first(thresholds.get("confidence_drop"), confidence.critical.value)
-    _check_levels(confidence, (WARNING_DROP, CONFIDENCE_DROP), (None, thresholds.get("confidence_drop")), (confidence.warning.value, drop))
+    levels = parse_threshold_flags(thresholds)
+    warning, critical = _psi_levels(prediction, levels.get("warning_psi"), levels.get("critical_psi"))
+    _check_levels(prediction, (WARNING_PSI, CRITICAL_PSI), (levels.get("warning_psi"), levels.get("critical_psi")), (warning, critical))
+    drop = _first(levels.get("confidence_drop"), confidence.critical.value)
+    _check_levels(confidence, (WARNING_DROP, CONFIDENCE_DROP), (None, levels.get("confidence_drop")), (confidence.warning.value, drop))
     return DriftOptions(
         reference=_first(reference, settings.reference.value), ingest=ingest, window=window_from(settings),
-        min_samples=prediction.extra("min_samples"), alpha=_first(thresholds.get("alpha"), prediction.extra("alpha")),
+        min_samples=prediction.extra("min_samples"), alpha=_first(levels.get("alpha"), prediction.extra("alpha")),
         warning_psi=warning, critical_psi=critical, collapse_drop=drop, warning_drop=confidence.warning.value,
-        low_confidence=_first(thresholds.get("low_confidence"), confidence.extra("low_confidence")),
+        low_confidence=_first(levels.get("low_confidence"), confidence.extra("low_confidence")),
         features=feature_thresholds_from(settings), **raw_reference,
     )
 
@@ -171,7 +171,7 @@ THRESHOLD_FLAGS: dict[str, OptionSpec] = {
 messages of the config file's keys and of ``DriftOptions``' fields."""
 
 
-def parse_threshold_flags(thresholds: dict[str, str | float | None]) -> dict[str, float | None]:
+def parse_threshold_flags(thresholds: Mapping[str, str | None]) -> dict[str, float | None]:
     """Each threshold flag's text (None: not given) through its spec; ``UsageError``
     (exit 2) naming the first flag refused: ``--alpha 1.5: must be between 0 and 1 (exclusive)``."""
     return {key: parse_flag(THRESHOLD_FLAGS[key], value) for key, value in thresholds.items()}

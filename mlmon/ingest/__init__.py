@@ -15,7 +15,7 @@ from __future__ import annotations
 from mlmon.exports import lazy_exports
 
 _EXPORTS = {
-    "IngestOptions": "mlmon.ingest.reader",
+    "IngestOptions": "mlmon.ingest.options",
     "LogData": "mlmon.ingest.reader",
     "read_logs": "mlmon.ingest.reader",
     "reduce_logs": "mlmon.ingest.reader",

@@ -32,14 +32,18 @@ worse, or an ``error``/``exc_info`` field is present (``error``).
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from mlmon.ingest.decode import LINE, PREFIX_TS
+from mlmon.ingest.decode import PREFIX_TS
 from mlmon.ingest.features import COMPOSITE, FeatureRead, feature_reads
-from mlmon.ingest.fields import LATENCY_UNITS_MS, NUMERIC, FieldMap, Path, has_path, path_dtype, path_expr
+from mlmon.ingest.fields import LATENCY_UNITS_MS, LINE, NUMERIC, FieldMap, Path, has_path, path_dtype, path_expr
 from mlmon.ingest.problems import MAX_EXAMPLES, ProblemTally
 from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 CATEGORICAL = ("source", "event", "level", "status", "error_kind", "model", "model_version", "label")
 CANONICAL_SCHEMA: dict[str, pl.DataType] = {
@@ -243,18 +247,24 @@ def _number(schema: dict[str, pl.DataType], candidates: tuple[tuple[Path, str], 
     # counted as a wrong type rather than silently replaced by a later candidate.
     value = values[0]
     if len(values) > 1:
-        chain = pl.when(present[0]).then(values[0])
+        chain: Then | ChainedThen = pl.when(present[0]).then(values[0])
         for is_present, number in zip(present[1:], values[1:]):
             chain = chain.when(is_present).then(number)
         value = chain.otherwise(None)
-    if all(path_dtype(schema, path).is_numeric() for path, _ in candidates):
+    if all(_numeric_at(schema, path) for path, _ in candidates):
         return value, None
     return value, pl.any_horizontal(present) & value.is_null()
 
 
+def _numeric_at(schema: dict[str, pl.DataType], path: Path) -> bool:
+    """True when the dtype at ``path`` (one ``has_path`` found) is numeric."""
+    dtype = path_dtype(schema, path)
+    return dtype is not None and dtype.is_numeric()
+
+
 def _as_number(path: Path, schema: dict[str, pl.DataType]) -> pl.Expr:
     expr = path_expr(path)
-    if path_dtype(schema, path).is_numeric():
+    if _numeric_at(schema, path):
         return expr.cast(pl.Float64)
     return expr.str.strip_chars().cast(pl.Float64, strict=False)
 

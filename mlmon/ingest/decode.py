@@ -21,7 +21,8 @@ import polars as pl
 
 from mlmon.ingest.keys import lift_loguru_extra, present_keys
 from mlmon.ingest.lines import SortedLines, join_lines, sort_lines, suspect_lines
-from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, LINE
+from mlmon.ingest.fields import LINE
+from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME
 from mlmon.ingest.problems import BLANK, EMPTY_DOCKER, ProblemTally
 from mlmon.ingest.sources import Chunk
 PREFIX_TS = "_prefix_ts"
@@ -89,7 +90,7 @@ def _decode(
     if chunk.at_eof and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
         head = Chunk(chunk.source, data[:cut], chunk.first_line, at_eof=False, newlines=chunk.newlines)
-        tail_line = chunk.first_line + chunk.newlines
+        tail_line = chunk.first_line + chunk.newline_count
         frames, tidiness = [], Tidiness.CLEAN
         if cut:
             frame, tidiness = _decode(head, schema, tally, typed_schemas, expect=expect)
@@ -97,9 +98,9 @@ def _decode(
         tail = _decode_lines(chunk.source, [data[cut:].decode("utf-8", "replace")], tail_line, schema, tally, truncated_last=True)
         frames.append(_unwrap_docker(chunk.source, tail, schema, tally))
         return pl.concat(frames, how="diagonal_relaxed"), tidiness
-    frame = _fast(data, chunk.newlines, chunk.first_line, typed_schemas) if expect is Tidiness.CLEAN else None
-    if frame is not None:
-        return _unwrap_docker(chunk.source, frame, schema, tally), Tidiness.CLEAN
+    fast = _fast(data, chunk.newline_count, chunk.first_line, typed_schemas) if expect is Tidiness.CLEAN else None
+    if fast is not None:
+        return _unwrap_docker(chunk.source, fast, schema, tally), Tidiness.CLEAN
     lines = sort_lines(data)
     tried_strict = expect is Tidiness.CLEAN and lines.objects is data
     frame, broken = _by_shape(chunk, lines, schema, tally, typed_schemas, tried_strict, expect is Tidiness.BROKEN)

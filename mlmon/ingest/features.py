@@ -34,8 +34,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from mlmon.errors import UsageError
-from mlmon.ingest.decode import LINE
-from mlmon.ingest.fields import Path, has_path, objects_from_lines, path_dtype, path_expr, repaired_objects
+from mlmon.ingest.fields import LINE, Path, has_path, objects_from_lines, path_dtype, path_expr, repaired_objects
 from mlmon.ingest.names import FEATURES
 from mlmon.ingest.needs import FeatureNeeds
 from mlmon.ingest.sources import Chunk
@@ -183,10 +182,10 @@ def _first_seen(frame: pl.DataFrame, rows: pl.Series, lines: pl.Series, chunk: C
     by place in that row's object as logged, then by name. Polars' schema inference and its
     text rendering of an object lose the order past a few dozen keys, differently each run."""
     present = frame.select(pl.all().is_not_null())
-    first = {s.name: (int(s.arg_max()) if s.any() else None) for s in present.get_columns()}
+    first = {s.name: (int(s.arg_max() or 0) if s.any() else None) for s in present.get_columns()}
     where = sorted({row for row in first.values() if row is not None})
     logged = objects_from_lines(lines.gather(where), chunk, FEATURES_KEY).to_list() if chunk is not None and where else [None] * len(where)
-    place = {row: {key: n for n, key in enumerate(_object(text or rendered))} for row, text, rendered in zip(where, logged, rows.gather(where).to_list())}
+    place: dict[int | None, dict[str, int]] = {row: {key: n for n, key in enumerate(_object(text or rendered))} for row, text, rendered in zip(where, logged, rows.gather(where).to_list())}
     last = len(first)
     return sorted(first, key=lambda key: (first[key] is None, first[key] or 0, place.get(first[key], {}).get(key, last), key))
 
@@ -240,7 +239,7 @@ def feature_reads(schema: dict[str, pl.DataType], read: FeatureRead, names: list
     """The canonical feature columns of a decoded chunk and their wrong-type masks by
     reason. ``names`` are the keys read from the object; named features come from their
     paths."""
-    sources = {name: (FEATURES_KEY, name) for name in names}
+    sources: dict[str, tuple[str, ...]] = {name: (FEATURES_KEY, name) for name in names}
     sources.update(read.paths)
     columns: dict[str, pl.Expr] = {}
     checks: dict[str, pl.Expr] = {}

@@ -11,12 +11,19 @@ becomes a counted problem instead of a failed read or a silent null.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
 from mlmon.errors import UsageError
-from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, LINE, LOGURU, NAMES, UNIT_MS, Path, latency_names, spellings
+from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, LOGURU, NAMES, UNIT_MS, Path, latency_names, spellings
 from mlmon.ingest.sources import Chunk
+
+if TYPE_CHECKING:
+    from polars.datatypes import DataTypeClass
+
+LINE = "_line"
+"""Column holding each decoded row's 1-based line number in its file."""
 
 
 def _candidates(name: str) -> tuple[Path, ...]:
@@ -197,7 +204,7 @@ def path_dtype(schema: dict[str, pl.DataType], path: Path) -> pl.DataType | None
         if key not in fields:
             return None
         node = fields[key]
-    return node
+    return cast("pl.DataType | None", node)  # a dtype once a key was followed
 
 
 def decode_nested(frame: pl.DataFrame, nested: dict[str, pl.DataType], chunk: Chunk | None = None) -> pl.DataFrame:
@@ -263,7 +270,7 @@ def objects_from_lines(numbers: pl.Series, chunk: Chunk, key: str) -> pl.Series:
     return pl.select(pl.when(found.str.starts_with("{")).then(found)).to_series()
 
 
-def _by_path(text: pl.Expr, dtype: pl.DataType, prefix: str = "$") -> pl.Expr:
+def _by_path(text: pl.Expr, dtype: pl.DataType | DataTypeClass, prefix: str = "$") -> pl.Expr:
     """The struct ``dtype`` read from JSON text one leaf at a time with JSON paths: a value
     of another shape anywhere gives a null leaf instead of failing the column."""
     if not isinstance(dtype, pl.Struct):

@@ -12,8 +12,8 @@ import io
 
 import polars as pl
 
-from mlmon.ingest.fields import repaired_objects
-from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, LINE, NAMES, NOT_FROM_EXTRA, RECORD, spellings
+from mlmon.ingest.fields import LINE, repaired_objects
+from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, NAMES, NOT_FROM_EXTRA, RECORD, spellings
 from mlmon.ingest.sources import Chunk
 _NOT_LIFTED = frozenset(
     [*(key for name in NOT_FROM_EXTRA for key in spellings(NAMES[name])), DOCKER_LOG[0], DOCKER_STREAM[0], DOCKER_TIME[0], RECORD]

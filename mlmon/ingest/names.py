@@ -90,8 +90,6 @@ DOCKER_LOG: Path = ("log",)
 ``{"log": "...\\n", "stream": "stdout", "time": ...}``; only that exact shape is unwrapped."""
 DOCKER_TIME: Path = ("time",)
 DOCKER_STREAM: Path = ("stream",)
-LINE = "_line"
-"""Column holding each decoded row's 1-based line number in its file."""
 
 
 def unit_of(word: str) -> str | None:

@@ -60,16 +60,22 @@ class Needs:
 
 
 class ChunkReducer(Protocol[State]):
-    """What ingest drives: chunk → partial state, and an associative merge of two states.
+    """What ingest drives: chunk → partial state, and an associative merge of two states;
+    ``finalize(state)`` then gives the analysis' result.
 
     ``from_chunk`` runs in ingest's worker threads on one chunk's canonical records (a polars
     DataFrame holding ``ts`` and the columns of ``needs``); ``merge(a, b)`` runs in input
-    order, and must give the same result however a run's chunks are grouped.
+    order, and must give the same result however a run's chunks are grouped. ``finalize``
+    takes nothing but the state: whatever else it reads is the reducer's own field.
+    Several reducers over one read: ``mlmon.analyses.composite``.
     """
 
-    needs: Needs | None
-    """The columns to decode; None: every canonical column but ``probabilities``."""
+    @property
+    def needs(self) -> Needs | None:
+        """The columns to decode; None: every canonical column but ``probabilities``."""
 
     def from_chunk(self, records: Any) -> State: ...
 
     def merge(self, left: State, right: State) -> State: ...
+
+    def finalize(self, state: State) -> Any: ...

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic
+from typing import Generic
 
 import polars as pl
 
@@ -45,10 +45,8 @@ from mlmon.ingest.names import FEATURES
 from mlmon.ingest.needs import ChunkReducer, State
 from mlmon.ingest.problems import BLANK, CENSUS_LINES, NOT_MALFORMED, STREAM_ERROR, TOO_LONG, IngestStats, Problems, ProblemTally, latest
 from mlmon.ingest.discovery import Discovered
+from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.sources import Chunk, FileSpan
-
-if TYPE_CHECKING:
-    from mlmon.ingest.reader import IngestOptions
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ class ChunkPlan(Generic[State]):
     reducer: ChunkReducer[State]
     """Folds a chunk's canonical records into a partial state; merges states."""
     options: IngestOptions
-    """The read's :class:`~mlmon.ingest.reader.IngestOptions`."""
+    """The read's :class:`~mlmon.ingest.options.IngestOptions`."""
     columns: tuple[str, ...] | None
     """Canonical columns kept (``ts`` first), or None for all of them."""
     probabilities: bool
@@ -157,9 +155,10 @@ def process_chunk(plan: ChunkPlan[State], chunk: Chunk | FileSpan, hints: Hints 
             tally.add(chunk.source, [1], STREAM_ERROR)
         return ChunkOutcome(None, lines, 0, 0, tally.problems(), samples={chunk.source: ((),)})
     if chunk.stream_error:
-        tally.add(chunk.source, [1 + chunk.newlines], STREAM_ERROR)
+        tally.add(chunk.source, [1 + chunk.newline_count], STREAM_ERROR)
     samples = _sample(chunk, hints)
-    state, kept, outside, found, last = _reduce(plan, chunk, tally, hints)
+    reduced = _reduce(plan, chunk, tally, hints)  # named first: unpacked in place, mypy solves State as State | None
+    state, kept, outside, found, last = reduced
     return ChunkOutcome(state, lines, kept, outside, tally.problems(), found, samples, last)
 
 

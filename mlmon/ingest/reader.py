@@ -1,8 +1,8 @@
 """Reading: paths, directories, globs and ``-`` to canonical records, chunk by chunk.
 
-``reduce_logs`` folds every chunk into an analysis' partial state (the analyses room);
-``reduce_found`` does the same for files already discovered (:mod:`mlmon.api.inputs`
-looks at each input once, then reduces its logs); ``read_logs`` keeps the records
+``reduce_logs`` folds every chunk into an analysis' partial state (the analyses room),
+from the inputs as given or from the files a run already discovered (:mod:`mlmon.api.inputs`
+looks for and at each input once, then reduces its logs); ``read_logs`` keeps the records
 themselves, for tests and small reads.
 """
 
@@ -11,20 +11,20 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 import polars as pl
 
 from mlmon.options import options_of
 from mlmon.errors import InputError
 from mlmon.ingest.needs import ChunkReducer, Needs, State
+from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.outcome import EMPTY, ChunkOutcome, ChunkPlan, Hints, finish_outcome, merge_outcomes, process_chunk
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.progress import Meter, meter
 from mlmon.ingest.sniff import release
 from mlmon.ingest.discovery import Discovered, discover, refuse_summaries
-from mlmon.ingest.sources import CHUNK_BYTES, Chunk, FileSpan, plan_chunks
+from mlmon.ingest.sources import Chunk, FileSpan, plan_chunks
 
 IN_FLIGHT_BYTES = 32 << 20
 """The byte budget of chunks held at once, at any core count: chunks being decoded, and
@@ -39,46 +39,6 @@ this keeps peak memory flat in the core count."""
 def in_flight_chunks(chunk_bytes: int) -> int:
     """Chunks decoded at once: twice polars' threads, within :data:`IN_FLIGHT_BYTES`."""
     return max(1, min(2 * pl.thread_pool_size(), IN_FLIGHT_BYTES // max(chunk_bytes, 1)))
-
-
-@dataclass(frozen=True)
-class IngestOptions:
-    """How to read logs."""
-
-    fields: dict[str, str] = field(default_factory=dict)
-    """``--field`` overrides: canonical name → dotted JSON path."""
-    since: datetime | None = None
-    """Keep records at or after this event time (timezone-aware)."""
-    until: datetime | None = None
-    """Keep records before this event time (timezone-aware)."""
-    max_malformed_share: float = 0.05
-    """Fail (exit 2) when more than this share of non-blank lines had to be skipped."""
-    chunk_bytes: int = CHUNK_BYTES
-    """Bytes read per chunk; bounds memory."""
-    features: tuple[str, ...] = ()
-    """``--features``: top-level fields read as input features, besides the ``features``
-    object (``mlmon.ingest.features``)."""
-    allow_no_records: bool = False
-    """True: input with no records, because it is empty or every record lies outside
-    ``since``/``until``, is a result (``mlmon check``: the logs stopped), not an error.
-    Input with more than ``max_malformed_share`` of its lines unusable is still an error."""
-    engine: str = "local"
-    """Where chunks are reduced: ``local`` (this machine's cores, threads) or ``dask`` (a
-    Dask cluster, :mod:`mlmon.ingest.dask_engine`; ``pip install "mlmon[dask]"``). Both
-    give the same state and account."""
-    scheduler: str | None = None
-    """``engine="dask"``: the address of a running scheduler (``tcp://host:8786``); None
-    starts a local cluster for the run. Giving one implies ``engine="dask"``."""
-
-    def __post_init__(self) -> None:
-        """Parse and check every field as the CLI's flags do, by their option specs: the
-        CLI's strings (``since="2026-11-12"`` or ``"6h"`` before now, ``max_malformed_share="5%"``,
-        ``fields=["latency_s=t.total"]``, ``features="a,b"``) and typed values alike; naive
-        datetimes are UTC. ``OptionError`` (a ``ValueError``) names the field and its flag
-        (``mlmon.ingest.time_options``)."""
-        from mlmon.ingest.time_options import coerce_ingest_options
-
-        coerce_ingest_options(self)
 
 
 @dataclass(frozen=True)
@@ -104,31 +64,27 @@ class _Frames:
     def merge(self, left: list[pl.DataFrame], right: list[pl.DataFrame]) -> list[pl.DataFrame]:
         return left + right
 
+    def finalize(self, state: list[pl.DataFrame]) -> pl.DataFrame:
+        """Every chunk's records as one frame sorted by event time."""
+        return _by_event_time(pl.concat(state, how="diagonal_relaxed"))
+
 
 def read_logs(inputs: Sequence[str], options: IngestOptions | None = None, needs: Needs | None = None) -> LogData:
     """Every record's canonical columns (all of them, or ``ts`` and those of ``needs``) as
     one frame sorted by event time. Memory grows with the input: analyses use
     :func:`reduce_logs`. Raises ``InputError`` when nothing is usable."""
-    frames, stats = reduce_logs(inputs, options, _Frames(needs))
-    return LogData(frame=_by_event_time(pl.concat(frames, how="diagonal_relaxed")).lazy(), stats=stats)
+    reducer = _Frames(needs)
+    frames, stats = reduce_logs(inputs, options, reducer)
+    return LogData(frame=reducer.finalize(frames).lazy(), stats=stats)
 
 
-def reduce_logs(inputs: Sequence[str], options: IngestOptions | None, reducer: ChunkReducer[State]) -> tuple[State, IngestStats]:
-    """Read every input (paths, directories, globs, ``-``: :func:`.discovery.discover`) and
-    fold its records into ``reducer``'s state, chunk by chunk (:func:`reduce_found`).
-    Raises ``InputError`` when nothing is usable."""
-    inputs = list(inputs)
-    try:
-        found = discover(inputs)
-    except BaseException:
-        release(inputs)  # a pipe held for a look but never read
-        raise
-    return reduce_found(found, options, reducer)
-
-
-def reduce_found(found: Discovered, options: IngestOptions | None, reducer: ChunkReducer[State]) -> tuple[State, IngestStats]:
-    """Read the logs already discovered in ``found`` (never looked for or at again) and fold
-    their records into ``reducer``'s state, chunk by chunk.
+def reduce_logs(
+    inputs: Sequence[str] | Discovered, options: IngestOptions | None, reducer: ChunkReducer[State],
+) -> tuple[State, IngestStats]:
+    """Read the logs of ``inputs`` and fold their records into ``reducer``'s state, chunk by
+    chunk. ``inputs`` are paths, directories, globs or ``-``, discovered here
+    (:func:`.discovery.discover`), or the files a run already discovered (a
+    :class:`~.discovery.Discovered`: never looked for or at again).
 
     The main thread only plans chunks (a plain file's cuts from short probes; compressed
     files and pipes are read in order, as decompression must be); worker threads read,
@@ -137,8 +93,9 @@ def reduce_found(found: Discovered, options: IngestOptions | None, reducer: Chun
     and their outcomes merge in input order. A file found inside a directory
     (:attr:`Discovered.in_directories`) that cannot be read is skipped and counted; a file
     named on the command line cannot be skipped. Raises ``InputError`` when nothing is
-    usable, or naming a summary among ``found`` (only ``mlmon.api.inputs`` merges them).
+    usable, or naming a summary among them (only ``mlmon.api.inputs`` merges them).
     """
+    found = inputs if isinstance(inputs, Discovered) else _discovered(inputs)
     options = options_of(IngestOptions, options)  # a dict of its fields works too
     try:
         refuse_summaries(found)
@@ -151,6 +108,15 @@ def reduce_found(found: Discovered, options: IngestOptions | None, reducer: Chun
         return finish_outcome(outcome, plan, found, unreadable)
     finally:
         release(found.paths)  # a pipe held for a look but never read (a failure before it)
+
+
+def _discovered(inputs: Sequence[str]) -> Discovered:
+    inputs = list(inputs)
+    try:
+        return discover(inputs)
+    except BaseException:
+        release(inputs)  # a pipe held for a look but never read
+        raise
 
 
 class _LocalRead:

@@ -1,4 +1,4 @@
-"""The CLI's strings in :class:`~mlmon.ingest.reader.IngestOptions`: ``since``/``until`` as
+"""The CLI's strings in :class:`~mlmon.ingest.options.IngestOptions`: ``since``/``until`` as
 ``--since`` reads them, ``max_malformed_share="5%"``, ``fields=["latency_s=t.total"]`` (``--field``),
 ``features="region,device"``. Every field goes through its option spec
 (:data:`mlmon.options.INGEST_FIELDS`; the times' specs are here, since reading a timestamp

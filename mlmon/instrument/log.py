@@ -1,6 +1,6 @@
 """Write mlmon-format logs from a Python service: one JSON object per line.
 
-This is the "one line to start writing the logs mlmon reads" of DESIGN.md §1. It uses the
+This is the "one line to start writing the logs mlmon reads" of docs/architecture.md. It uses the
 standard library only (no numpy, no polars), so a service can import it at no cost.
 
 Each line is a JSON object in mlmon's native dialect::
@@ -260,8 +260,11 @@ class PredictionLog:
         """A stream or file handler's ``emit`` without its formatter (the line is already
         JSON) or ``handleError`` (a traceback per failure): rotate if due, write, flush;
         errors reach ``write``, which counts them."""
-        if isinstance(handler, logging.handlers.BaseRotatingHandler) and handler.shouldRollover(record):
-            handler.doRollover()
+        if isinstance(handler, logging.handlers.BaseRotatingHandler):
+            # BaseRotatingHandler.emit calls both on every subclass; the stubs declare them on the stdlib two only.
+            rotating: Any = handler
+            if rotating.shouldRollover(record):
+                rotating.doRollover()
         if isinstance(handler, logging.handlers.WatchedFileHandler):
             handler.reopenIfNeeded()
         if handler.stream is None and isinstance(handler, logging.FileHandler):
@@ -367,7 +370,7 @@ class _LazyFile:
         self.closed = True
 
 
-def _write_rest(stream: Any, data: bytes, written: "int | None") -> None:
+def _write_rest(stream: Any, data: bytes | str, written: "int | None") -> None:
     """Finish a short write (rare: a signal, or a disk filling up mid-line)."""
     done = written or 0
     while done < len(data):

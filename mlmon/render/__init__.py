@@ -3,8 +3,20 @@
 One module per format behind one interface: a format module has
 ``render(result, *, color: bool) -> str``, which shows any result that carries findings
 (``mlmon.api.results``) and the command-specific sections it knows. :class:`OutputFormat`
-maps each ``--format`` choice to its module. Renderers import result types, verdicts and
-the JSON-safe converter (``mlmon.plain``); never polars, never the analyses' reducers.
+maps each ``--format`` choice to its module. A format module may also own what the CLI
+does with the format (``mlmon.cli.delivery`` reads these, for any format):
+
+- ``exit_code(result) -> int``: the exit code a result earns, in place of ``--fail-on``'s
+  0/1 (``nagios``: the plugin's states 0/1/2/3);
+- ``ERROR_EXIT_CODE``: the exit code of every error, in place of 2 (``nagios``: 3);
+- ``error_output(message) -> str``: what an error prints on standard output besides its
+  line on stderr (``nagios``: the plugin's ``MLMON UNKNOWN`` line);
+- ``deliver_beside(result, text, write_stdout) -> list[str]``: what the format delivers
+  besides its text, returning warnings for stderr (``markdown``: GitHub Actions'
+  annotations and step summary, :mod:`mlmon.render.github`).
+
+Renderers import result types and payloads (``mlmon.api``), verdicts and the JSON-safe
+converter (``mlmon.plain``); never polars, never the analyses' reducers, never the CLI.
 """
 
 from __future__ import annotations

@@ -5,12 +5,14 @@
 following the Nagios plugin development guidelines. STATE comes from the worst finding:
 OK, WARNING or CRITICAL; UNKNOWN when there are no findings or every one is unknown (a
 check that could not be computed says nothing about the service). :func:`nagios_state`
-gives the matching exit code, 0/1/2/3, and the CLI exits with it.
+gives the matching exit code, 0/1/2/3, and the CLI exits with it (:func:`exit_code`, this
+format's own exit codes, in place of ``--fail-on``'s 0/1).
 
 Errors in this mode (usage, config, input, internal) print :func:`error_output`,
-``MLMON UNKNOWN - <the error>``, on standard output and exit 3 (UNKNOWN), not the usual 2,
-which Nagios reads as CRITICAL. NRPE and Nagios show only standard output: without that
-line an error reads "NRPE: Unable to read output". The CLI does that; this module renders.
+``MLMON UNKNOWN - <the error>``, on standard output and exit 3 (:data:`ERROR_EXIT_CODE`,
+UNKNOWN), not the usual 2, which Nagios reads as CRITICAL. NRPE and Nagios show only
+standard output: without that line an error reads "NRPE: Unable to read output". The CLI
+prints and exits (``mlmon.cli.delivery``); this module says what.
 
 The summary names each finding at the state's severity, ``<rule>[<scope>]: <message>``
 (the scope left out for ``all``), separated by `` / ``; with several, their count and the
@@ -58,6 +60,10 @@ STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 """Plugin states by exit code."""
 
 UNKNOWN = 3
+"""The plugin's UNKNOWN state."""
+ERROR_EXIT_CODE = UNKNOWN
+"""The exit code of every error in this format (usage, config, input, internal): UNKNOWN,
+where the usual 2 would read as CRITICAL."""
 STATE_OF = {Severity.OK: 0, Severity.WARNING: 1, Severity.CRITICAL: 2, Severity.UNKNOWN: UNKNOWN}
 SEVERITY_OF = {code: severity for severity, code in STATE_OF.items()}
 
@@ -83,6 +89,12 @@ def nagios_state(result: Any) -> int:
     UNKNOWN when there are no findings or all are unknown."""
     known = [STATE_OF[f.severity] for f in result.findings if f.severity is not Severity.UNKNOWN]
     return max(known, default=UNKNOWN)
+
+
+def exit_code(result: Any) -> int:
+    """The exit code ``result`` earns in this format, in place of ``--fail-on``'s 0/1: the
+    plugin's state (:func:`nagios_state`)."""
+    return nagios_state(result)
 
 
 def render(result: Any, *, color: bool = False) -> str:

@@ -20,7 +20,7 @@ from mlmon.analyses.predictions import PredictionReducer
 from mlmon.analyses.values import ValueState
 from mlmon.cli import app
 from mlmon.errors import UsageError
-from mlmon.render.terminal import EmptyRun, fold_empty_runs
+from mlmon.render.terminal_parts import EmptyRun, fold_empty_runs
 from mlmon.windows import (
     MAX_WINDOWS, far_records, parse_window, record_window_count, suggest_duration, suggest_record_count, time_window_count,
     too_many_record_windows,
@@ -110,12 +110,8 @@ def _records(reducer, tmp_path, lines) -> pl.DataFrame:
     return read_logs([str(path)], needs=reducer.needs).frame.collect()
 
 
-def _finalize(reducer, state):
-    return reducer.finalize(state) if isinstance(reducer, OpsReducer) else reducer.finalize(state, 0.5)
-
-
 @pytest.mark.parametrize("far", [datetime(9999, 12, 31, tzinfo=timezone.utc), datetime(1653, 2, 10, 6, 13, 20, tzinfo=timezone.utc)])
-@pytest.mark.parametrize("reducer", [OpsReducer(parse_window("1ms")), OpsReducer(parse_window("1h")), PredictionReducer(parse_window("1ms"))])
+@pytest.mark.parametrize("reducer", [OpsReducer(parse_window("1ms")), OpsReducer(parse_window("1h")), PredictionReducer(parse_window("1ms"), low_threshold=0.5)])
 def test_far_timestamps_are_refused_arithmetically(tmp_path, reducer, far):
     """Year 9999 and ``ts = -1e10`` (1653) used to build every window (GBs, or a 94 TB
     allocation): the count is arithmetic now, so refusing takes no time or memory."""
@@ -123,7 +119,7 @@ def test_far_timestamps_are_refused_arithmetically(tmp_path, reducer, far):
     records = records.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(far)).otherwise(pl.col("ts")).alias("ts"))
     started = time.perf_counter()
     with pytest.raises(UsageError, match="over the limit of 10,000: 1 record lies far outside the rest"):
-        _finalize(reducer, reducer.from_chunk(records))
+        reducer.finalize(reducer.from_chunk(records))
     assert time.perf_counter() - started < 5
 
 
@@ -138,7 +134,7 @@ def test_states_drop_their_pieces_once_over_the_limit(tmp_path, reducer):
         assert merged.window_keys is None and len(merged.minutes) == 3
         assert all(piece.count == 0 if isinstance(piece, ValueState) else piece == () for name, piece in vars(merged).items() if name not in {"window_keys", "minutes"})
         with pytest.raises(UsageError, match=r"--window 1s gives 12,000 windows .* such as --window 30s$"):
-            _finalize(reducer, merged)
+            reducer.finalize(merged)
     assert reducer.from_chunk(records).window_keys is None  # one chunk over the limit on its own
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mlmon.cli import app, delivery
-from mlmon.cli.delivery import asks_for_nagios, write_file_atomically
+from mlmon.cli import app
+from mlmon.cli.delivery import asked_format, write_file_atomically
 from mlmon.errors import OutputError
 from mlmon.render import OutputFormat
 from tests.conftest import REPO, SAMPLE_LOGS
@@ -18,6 +18,7 @@ from tests.e2e.test_golden import assert_same
 
 DRIFT = ["drift", "--reference", str(REPO / "references" / "train.json"), str(SAMPLE_LOGS), "--window", "1d"]
 REPORT = ["report", str(SAMPLE_LOGS)]
+pytestmark = pytest.mark.usefixtures("reuse_sample_builds")  # delivery is tested here: the sample logs are read once
 
 
 @pytest.mark.parametrize("output_format", [f.value for f in OutputFormat])
@@ -64,8 +65,10 @@ def test_nagios_mode_exits_0_1_2_3_and_every_error_is_unknown(runner, args, code
 
 
 def test_a_nagios_request_is_seen_before_click_parses_the_line():
-    assert asks_for_nagios(["report", "x", "--format", "nagios"]) and asks_for_nagios(["-f", "nagios"])
-    assert asks_for_nagios(["--format=nagios"]) and not asks_for_nagios(["--format", "json", "nagios"])
+    assert asked_format(["report", "x", "--format", "nagios"]) is OutputFormat.NAGIOS is asked_format(["-f", "nagios"])
+    assert asked_format(["--format=nagios"]) is OutputFormat.NAGIOS is asked_format(["-fNAGIOS"])
+    assert asked_format(["--format", "json", "nagios"]) is OutputFormat.JSON
+    assert asked_format(["report", "x"]) is None is asked_format(["--format", "yaml"]) is asked_format(["--format"])
 
 
 def test_markdown_in_github_actions_annotates_and_appends_the_step_summary(runner, tmp_path):
@@ -113,7 +116,7 @@ def test_write_atomically_never_shows_half_a_file(tmp_path, monkeypatch):
         seen.append((os.path.basename(src), Path(src).read_text(), target.read_text()))
         raise OSError("disk full")
 
-    monkeypatch.setattr(delivery.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)  # what mlmon.files.replace_file renames with
     with pytest.raises(OutputError, match="cannot write the output: disk full"):
         write_file_atomically(str(target), "new\n")
     (name, temp_text, during), = seen

@@ -19,7 +19,7 @@ from mlmon.api.check import CheckOptions, build_check
 from mlmon.api.check_rules import CheckRules
 from mlmon.cli import app
 from mlmon.errors import UsageError
-from mlmon.ingest.reader import IngestOptions
+from mlmon.ingest.options import IngestOptions
 from mlmon.verdicts.alerting import AlertRule
 from mlmon.verdicts.findings import Severity, Unknown
 from mlmon.verdicts.rules import ExitOn, FiringRule
@@ -42,7 +42,7 @@ def _isolated(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def sample_check(tmp_path_factory):
-    args = ["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE), "--exit-on", "any", "--format", "json"]  # a replay, as the README runs it
+    args = ["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE), "--exit-on", "any", "--format", "json"]  # a replay, as the docs run it
     result = _invoke(args, tmp_path_factory.mktemp("cwd"))
     return result.exit_code, json.loads(result.stdout)
 

@@ -15,18 +15,18 @@ import scipy.stats
 from scipy.spatial.distance import jensenshannon
 
 from mlmon.api.drift import DriftOptions, build_drift_report
-from mlmon.cli import app
 from mlmon.reference.build import build_profile
 from mlmon.reference.store import save_profile
 from mlmon.verdicts.findings import Severity
-from tests.conftest import REPO, SAMPLE_LOGS
+from tests.conftest import REPO, SAMPLE_LOGS, sample_cli
 
 START = datetime(2026, 11, 9, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
-def sample_week():
-    return build_drift_report([str(SAMPLE_LOGS)], DriftOptions(reference=str(REPO / "references" / "train.json"), window="1d"))
+def sample_week(sample_drift):
+    """drift on sample_logs/ against references/train.json by day (built once per session)."""
+    return sample_drift
 
 
 def test_the_new_camera_is_critical_resolution_and_aspect_drift_on_its_day(sample_week):
@@ -142,16 +142,16 @@ def test_record_count_windows_judge_features_over_the_whole_range_and_say_so(tmp
     assert result.whole_range and len(result.verdicts) == 1
 
 
-def test_json_and_terminal_show_the_dataset_line_the_ranking_and_the_movers(runner):
-    args = ["drift", "--reference", str(REPO / "references" / "train.json"), str(SAMPLE_LOGS), "--window", "1d"]
-    payload = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)["feature_drift"]
+def test_json_and_terminal_show_the_dataset_line_the_ranking_and_the_movers():
+    args = ["drift", "--reference", "references/train.json", "--window", "1d", "sample_logs/"]
+    payload = json.loads(sample_cli(*args, "--format", "json").stdout)["feature_drift"]
     assert (payload["features_compared"], payload["drifted"], payload["critical"], payload["warning"]) == (8, 3, 3, 0)
     top = payload["features"][0]
     assert top["severity"] == "critical" and top["first_drifted"] == "2026-11-12T00:00:00Z" and top["section"] == "image"
     assert set(top["reference"]) == {"n", "missing_share", "mean", "std", "p5", "p50", "p95"}
     assert math.isclose(sum(top["histogram"]["current"]), 1.0)
     assert len(payload["windows"]) == 8 * 7
-    text = runner.invoke(app, args, env={"NO_COLOR": "1"}).stdout
+    text = sample_cli(*args).stdout
     assert "Data drift: 3 of 8 features drifted (3 critical, 0 warning)" in text
     assert "Image inputs" in text and "Tabular inputs" in text
     assert "width (discrete, critical from 2026-11-12)" in text
@@ -160,7 +160,7 @@ def test_json_and_terminal_show_the_dataset_line_the_ranking_and_the_movers(runn
 def test_feature_states_merge_the_same_whatever_the_chunking(tmp_path):
     """The reducer's merge is addition: 64 KiB chunks (many per window, windows split across
     chunks) give the numbers of one chunk per file."""
-    from mlmon.ingest.reader import IngestOptions
+    from mlmon.ingest.options import IngestOptions
 
     reference = str(REPO / "references" / "train.json")
     logs = [str(SAMPLE_LOGS / "replica-a" / "app.log.3.gz"), str(SAMPLE_LOGS / "replica-a" / "app.log.4.gz")]
@@ -206,13 +206,13 @@ def test_keys_the_reference_lacks_are_counted_over_every_file(tmp_path):
 
 
 def test_two_reducers_read_every_column_when_either_needs_all_of_them():
-    from mlmon.analyses.feature_windows import Both
+    from mlmon.analyses.composite import Composite
     from mlmon.analyses.ops import OpsReducer
     from mlmon.analyses.predictions import PredictionReducer
 
     class Everything:
         needs = None
 
-    assert Both(PredictionReducer(), Everything()).needs is None
-    assert Both(Everything(), PredictionReducer()).needs is None
-    assert set(Both(PredictionReducer(), OpsReducer()).needs.columns) >= {"label", "latency_ms"}
+    assert Composite({"p": PredictionReducer(), "e": Everything()}).needs is None
+    assert Composite({"e": Everything(), "p": PredictionReducer()}).needs is None
+    assert set(Composite({"p": PredictionReducer(), "o": OpsReducer()}).needs.columns) >= {"label", "latency_ms"}

@@ -29,7 +29,7 @@ from mlmon.ingest.keys import present_keys
 from mlmon.ingest.names import LATENCY_SUFFIXES, default_keys, unit_of
 from mlmon.ingest.outcome import ChunkPlan, Hints, process_chunk
 from mlmon.ingest.problems import CENSUS_KEYS, CENSUS_LINES, IngestStats, Problem
-from mlmon.ingest.reader import IngestOptions
+from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.sources import Chunk
 from mlmon.analyses.ops import OpsReducer
 from mlmon.verdicts.needs import require_errors_visible, require_field

@@ -24,7 +24,8 @@ from mlmon.errors import UsageError  # noqa: E402
 from mlmon.ingest.dask_engine import DaskEngine, local_cluster_shape, reduce_logs_dask  # noqa: E402
 from mlmon.ingest.discovery import discover  # noqa: E402
 from mlmon.ingest.outcome import ChunkPlan  # noqa: E402
-from mlmon.ingest.reader import IngestOptions, reduce_logs  # noqa: E402
+from mlmon.ingest.options import IngestOptions  # noqa: E402
+from mlmon.ingest.reader import reduce_logs  # noqa: E402
 from mlmon.plain import to_plain  # noqa: E402
 from mlmon.windows import parse_window  # noqa: E402
 from tests.e2e.test_golden import assert_same  # noqa: E402

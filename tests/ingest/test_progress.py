@@ -20,7 +20,8 @@ from mlmon.cli import app
 from mlmon.cli import progress as cli_progress
 from mlmon.cli.progress import ProgressDisplay, progress_shown, progress_wanted
 from mlmon.ingest import progress as ingest_progress
-from mlmon.ingest.reader import IngestOptions, read_logs
+from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.reader import read_logs
 from tests.conftest import REPO
 
 

@@ -15,12 +15,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from mlmon.api.drift import DriftOptions, build_drift_report
-from mlmon.api.report import ReportOptions, build_report
 from mlmon.api.results import BenchReport
-from mlmon.render import junit, markdown
+from mlmon.render import github, junit, markdown
 from mlmon.verdicts.findings import Finding, Severity
-from tests.conftest import REPO
+from tests.conftest import REPO, sample_result
 
 MIB = 1024 * 1024
 BREACH = (Severity.WARNING, Severity.CRITICAL)
@@ -34,24 +32,20 @@ class CheckResult:
 
 
 @pytest.fixture(scope="module")
-def drift():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(REPO)
-        return build_drift_report(["sample_logs/"], DriftOptions(reference="references/train.json", window="1d"))
+def drift(sample_drift):
+    """``build_drift_report("sample_logs/", DriftOptions(reference="references/train.json", window="1d"))``."""
+    return sample_drift
 
 
 @pytest.fixture(scope="module")
 def drift_without_reference():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(REPO)
-        return build_drift_report(["sample_logs/"], DriftOptions(window="1d"))
+    return sample_result("drift", window="1d")
 
 
 @pytest.fixture(scope="module")
-def report():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(REPO)
-        return build_report(["sample_logs/"], ReportOptions(p99_budget_ms=80.0, max_error_rate=0.02))
+def report(sample_report):
+    """``build_report("sample_logs/", ReportOptions(p99_budget_ms=80.0, max_error_rate=0.02))``."""
+    return sample_report
 
 
 def parse(result) -> tuple[str, ET.Element]:
@@ -398,7 +392,7 @@ def test_annotations_escape_as_the_actions_toolkit_does():
         Finding("error_rate", Severity.OK, "fine"),
         Finding("error_rate", Severity.UNKNOWN, "no requests"),
     )
-    assert markdown.github_annotations(CheckResult(findings)) == [
+    assert github.github_annotations(CheckResult(findings)) == [
         "::error title=latency_p99 (model_version=1.4.0%2C window=2026-11-12T00%3A00%3A00Z)::p99 100%25 over: a,b%0Anext%0D",
         "::warning title=error_rate (all)::50%25 of 2, then: more",
     ]
@@ -410,7 +404,7 @@ def test_annotations_at_most_ten_of_each_kind():
         for i in range(25)
         for severity in (Severity.CRITICAL, Severity.WARNING, Severity.OK)
     )
-    lines = markdown.github_annotations(CheckResult(findings))
+    lines = github.github_annotations(CheckResult(findings))
     errors = [line for line in lines if line.startswith("::error ")]
     warnings = [line for line in lines if line.startswith("::warning ")]
     assert len(errors) == 10 and len(warnings) == 10 and len(lines) == 20
@@ -419,7 +413,7 @@ def test_annotations_at_most_ten_of_each_kind():
 
 
 def test_annotations_of_a_real_drift(drift):
-    lines = markdown.github_annotations(drift)
+    lines = github.github_annotations(drift)
     assert len(lines) == 3 and all(line.startswith("::error title=") for line in lines)
     assert lines[0].startswith("::error title=prediction_drift (model_version=1.4.0)::prediction drift in 4 of 7")
 
@@ -428,7 +422,7 @@ def test_step_summary_appends_in_full_when_it_fits(tmp_path, report):
     path = tmp_path / "summary.md"
     path.write_text("earlier step", encoding="utf-8")
     text = markdown.render(report)
-    done = markdown.append_step_summary(text, path)
+    done = github.append_step_summary(text, path)
     assert done.outcome == "written" and done.detail == "" and not done
     assert path.read_text(encoding="utf-8") == "earlier step\n" + text
     assert done.bytes_written == len(text.encode()) + 1
@@ -438,13 +432,13 @@ def test_step_summary_never_passes_one_mib(tmp_path, drift):
     path = tmp_path / "summary.md"
     path.write_bytes(b"x" * (MIB - 101) + b"\n")  # 1 MiB - 100 bytes
     text = markdown.render(drift)
-    done = markdown.append_step_summary(text, path)
+    done = github.append_step_summary(text, path)
     assert done.outcome == "truncated" and "1 MiB" in done.detail and done and str(done) == done.detail
     assert path.stat().st_size <= MIB
     added = path.read_bytes()[MIB - 100:].decode("utf-8")
-    assert added.startswith("## mlmon drift: critical\n") and added.endswith(markdown.TRUNCATION_NOTE)
+    assert added.startswith("## mlmon drift: critical\n") and added.endswith(github.TRUNCATION_NOTE)
     assert len(added.encode()) == done.bytes_written
-    again = markdown.append_step_summary(text, path)
+    again = github.append_step_summary(text, path)
     assert again.outcome == "not_written" and again.bytes_written == 0 and "1 MiB" in again.detail
     assert path.stat().st_size == MIB - 100 + done.bytes_written
 
@@ -452,16 +446,16 @@ def test_step_summary_never_passes_one_mib(tmp_path, drift):
 def test_step_summary_cuts_whole_lines_only(tmp_path):
     path = tmp_path / "summary.md"
     text = "".join(f"| é{i} | {'ü' * 50} |\n" for i in range(30000))  # about 3.1 MB
-    done = markdown.append_step_summary(text, path)
+    done = github.append_step_summary(text, path)
     data = path.read_bytes()
     assert done.outcome == "truncated" and MIB - 200 < len(data) <= MIB
-    body = data.decode("utf-8").removesuffix(markdown.TRUNCATION_NOTE)
+    body = data.decode("utf-8").removesuffix(github.TRUNCATION_NOTE)
     assert body.endswith("|\n") and text.startswith(body)
 
 
 def test_step_summary_not_written_without_a_file(tmp_path):
-    assert markdown.append_step_summary("x\n", None).outcome == "not_written"
-    done = markdown.append_step_summary("x\n", tmp_path)  # a directory
+    assert github.append_step_summary("x\n", None).outcome == "not_written"
+    done = github.append_step_summary("x\n", tmp_path)  # a directory
     assert done.outcome == "not_written" and str(tmp_path) in done.detail
 
 

@@ -16,14 +16,14 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from mlmon.api.check import CheckOptions, build_check
-from mlmon.api.drift import DriftOptions, build_drift_report
 from mlmon.api.report import ReportOptions, build_report
 from mlmon.api.summarize import SummaryOptions, build_summary, write_summary
-from mlmon.ingest.reader import IngestOptions
+from mlmon.ingest.options import IngestOptions
 from mlmon.render import nagios, prometheus
 from mlmon.verdicts.budgets import error_rate_finding, p99_finding
 from mlmon.verdicts.findings import Finding, Severity
-from tests.conftest import REPO
+from tests import docs_text
+from tests.conftest import REPO, sample_result
 
 SEVERITIES = ("ok", "warning", "critical", "unknown")
 
@@ -32,14 +32,12 @@ SEVERITIES = ("ok", "warning", "critical", "unknown")
 def results():
     """The report (p99 budget 80 ms: breached, p99 is 97.8 ms), a report within a 200 ms
     budget, and the drift against the training reference by day. Built once, from the repo
-    root (the paths are relative)."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.chdir(REPO)
-        return SimpleNamespace(
-            report=build_report(["sample_logs/"], ReportOptions(p99_budget_ms=80)),
-            within=build_report(["sample_logs/"], ReportOptions(p99_budget_ms=200, max_error_rate="2%")),
-            drift=build_drift_report(["sample_logs/"], DriftOptions(reference="references/train.json", window="1d")),
-        )
+    root (the paths are relative), once per session (:func:`tests.conftest.sample_result`)."""
+    return SimpleNamespace(
+        report=sample_result("report", p99_budget_ms=80),
+        within=sample_result("report", p99_budget_ms=200, max_error_rate="2%"),
+        drift=sample_result("drift", reference="references/train.json", window="1d"),
+    )
 
 
 def families(text: str) -> dict:
@@ -448,9 +446,7 @@ def test_prometheus_bench_latency_is_a_summary_per_configuration():
 def test_prometheus_feature_drift_series_mean_one_thing_in_drift_and_check(results):
     """drift's feature_drift{scope="all"} is the worst of the features (any drifted); check's
     share-of-features rule is its own series, scope="drifted_share", not a second meaning of "all"."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.chdir(REPO)
-        check = build_check(["sample_logs/"], CheckOptions(reference="references/train.json", window="1d"))
+    check = sample_result("check", reference="references/train.json", window="1d")
     share = next(f for f in check.findings if f.check == "feature_drift" and f.scope == "all")
     assert share.severity is Severity.OK and share.threshold == 0.5  # 3 of 8 features drifted: under the share
     drift_all = next(f for f in results.drift.findings if f.check == "feature_drift")
@@ -474,16 +470,14 @@ def test_prometheus_check_feature_drift_not_judged_stays_all(write_lines):
 
 
 def test_the_readme_prometheus_example_is_what_mlmon_prints(runner, monkeypatch):
-    """The README's example is abbreviated (``...``), so the examples test skips it: every
+    """The documented example is abbreviated (``...``), so the examples test skips it: every
     line it shows must still be a line of the real output, in the same order."""
     from mlmon.cli import app
 
     command = "mlmon report sample_logs/ --p99-budget 200ms --max-error-rate 0.02 --format prometheus"
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"```\n\$ " + re.escape(command) + r"\n(.*?)```", readme, re.S)
-    assert match
+    block = docs_text.block(f"$ {command}\n", "")  # in docs/output-formats.md
     monkeypatch.chdir(REPO)
     lines = runner.invoke(app, command.split()[1:]).stdout.splitlines()
-    shown = [line for line in match.group(1).splitlines() if line != "..."]
+    shown = [line for line in block.splitlines()[1:] if line != "..."]
     positions = [lines.index(line) for line in shown]
     assert positions == sorted(positions) and len(shown) > 10

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from mlmon.analyses.feature_windows import Both
+from mlmon.analyses.composite import Composite
 from mlmon.analyses.ops import OpsReducer
 from mlmon.analyses.predictions import PredictionReducer
 from mlmon.api.check import CheckOptions, build_check
@@ -32,7 +32,8 @@ from mlmon.api.report import ReportOptions, build_report
 from mlmon.api.summarize import SummaryOptions, build_summary, write_summary
 from mlmon.cli import app
 from mlmon.errors import InputError, UsageError
-from mlmon.ingest.reader import IngestOptions, reduce_logs
+from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.reader import reduce_logs
 from tests.e2e.test_golden import assert_same as assert_close
 from mlmon.plain import to_plain
 from mlmon.summary.codec import CodecError, decode, encode
@@ -127,11 +128,12 @@ def test_decoding_names_no_class_outside_the_analyses(kind):
 
 def test_a_state_decoded_finalizes_to_the_same_result():
     window = WindowSpec(duration=timedelta(hours=1))
-    reducer = Both(OpsReducer(window), PredictionReducer(window))
-    (ops, predictions), _ = reduce_logs(B, IngestOptions(), reducer)
-    ops_back, predictions_back = round_trip((ops, predictions))
-    assert_same(to_plain(reducer.first.finalize(ops_back)), to_plain(reducer.first.finalize(ops)))
-    assert_same(to_plain(reducer.second.finalize(predictions_back, 0.5)), to_plain(reducer.second.finalize(predictions, 0.5)))
+    reducer = Composite({"ops": OpsReducer(window), "predictions": PredictionReducer(window, low_threshold=0.5)})
+    state, _ = reduce_logs(B, IngestOptions(), reducer)
+    ops_back, predictions_back = round_trip((state["ops"], state["predictions"]))
+    ops, predictions = reducer.parts["ops"], reducer.parts["predictions"]
+    assert_same(to_plain(ops.finalize(ops_back)), to_plain(ops.finalize(state["ops"])))
+    assert_same(to_plain(predictions.finalize(predictions_back)), to_plain(predictions.finalize(state["predictions"])))
 
 
 # -- equality with one read -----------------------------------------------------------------

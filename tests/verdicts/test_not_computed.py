@@ -25,7 +25,8 @@ from mlmon.cli import app
 from mlmon.errors import InputError, MissingFieldError, NoUsableRecordsError
 from mlmon.ingest.census import NEEDS, census_of, field_option, merge_samples, sample_keys, suggest_key
 from mlmon.ingest.problems import CENSUS_KEYS, CENSUS_LINES, KeyCensus
-from mlmon.ingest.reader import IngestOptions, reduce_logs
+from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.reader import reduce_logs
 from mlmon.analyses.ops import OpsReducer
 from mlmon.verdicts.alerting import AlertRule
 

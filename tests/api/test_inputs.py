@@ -29,7 +29,7 @@ from mlmon.render.json_format import render
 from mlmon.verdicts.findings import NO_CHECKS, Finding, Severity, status_of
 from mlmon.verdicts.rules import ExitOn
 from mlmon.windows import parse_window
-from tests.conftest import REPO, SAMPLE_LOGS
+from tests.conftest import REPO, SAMPLE_LOGS, sample_cli
 from tests.e2e.test_golden import assert_same
 
 REFERENCE = str(REPO / "references" / "train.json")
@@ -163,10 +163,10 @@ def test_a_report_with_no_budget_has_no_checks():
     assert build_report(str(SAMPLE_LOGS / "replica-a" / "app.log")).status == "no checks"
 
 
-def test_drift_and_check_results(runner):
-    drift = build_drift_report(str(SAMPLE_LOGS), DriftOptions(reference=REFERENCE, window="1d"))
+def test_drift_and_check_results(sample_drift):
+    drift = sample_drift  # DriftOptions(reference="references/train.json", window="1d") on sample_logs/
     assert drift.status == "critical" == drift.to_dict()["status"] and drift.to_json() == render(drift)
-    cli = runner.invoke(app, ["drift", "--reference", REFERENCE, "--window", "1d", str(SAMPLE_LOGS), "--format", "json"])
+    cli = sample_cli("drift", "--reference", "references/train.json", "--window", "1d", "sample_logs/", "--format", "json")
     assert_same(drift.to_dict(), json.loads(cli.stdout))
     check = build_check(str(SAMPLE_LOGS), CheckOptions(reference=REFERENCE, window="1d", now=NOW))
     assert check.status == "critical" == check.to_dict()["status"] and check.to_json() == render(check)

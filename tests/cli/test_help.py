@@ -72,8 +72,13 @@ def test_every_command_help_ends_with_examples_and_exit_codes(runner, command):
     assert text.index("Exit codes:") < text.index("─ Options")
 
 
-def test_version_and_shell_completion(runner):
+def test_version_and_shell_completion(runner, monkeypatch):
     from mlmon import __version__
+
+    # typer picks the shell from the process tree (shellingham), not from the word after
+    # --show-completion: with no shell among pytest's ancestors (a detached or cron run)
+    # it printed "Shell  not supported" and exited 1. The user's shell is bash here.
+    monkeypatch.setattr("shellingham.detect_shell", lambda *a, **k: ("bash", "/bin/bash"))
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip() == f"mlmon {__version__}"

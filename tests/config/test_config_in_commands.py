@@ -19,8 +19,9 @@ EXAMPLE = REPO / "examples" / "mlmon.toml"
 
 
 @pytest.fixture
-def cli(runner, tmp_path, monkeypatch):
-    """Run mlmon in an empty directory with no ``MLMON_*`` variable set."""
+def cli(runner, tmp_path, monkeypatch, reuse_sample_builds):
+    """Run mlmon in an empty directory with no ``MLMON_*`` variable set; the sample logs are
+    read once for the same options (what differs here is how settings become options)."""
     monkeypatch.chdir(tmp_path)
     for name in list(os.environ):
         if name.startswith("MLMON_"):

@@ -9,19 +9,12 @@ import numpy as np
 import pytest
 
 from mlmon.cli import app
-from mlmon.api.drift import DriftOptions, build_drift_report
 from mlmon.verdicts.findings import Severity
-from mlmon.windows import parse_window
-from tests.conftest import REPO, SAMPLE_LOGS
+from tests.conftest import REPO, SAMPLE_LOGS, sample_cli
 
 TRAIN_CSV = REPO / "references" / "train.csv"
 TRAIN_PROFILE = REPO / "references" / "train.json"
 SHIFT_DAY = datetime(2026, 11, 12, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def sample_drift():
-    return build_drift_report([str(SAMPLE_LOGS)], DriftOptions(reference=TRAIN_PROFILE, window=parse_window("1d")))
 
 
 def test_sample_drift_found_on_the_right_day_and_not_before(sample_drift):
@@ -71,8 +64,8 @@ def test_reference_from_a_known_good_log_window(runner, tmp_path):
     assert payload["prediction_drift"]["first_breach"]["start"] == "2026-11-12T00:00:00Z"
 
 
-def test_drift_json_schema(runner):
-    result = runner.invoke(app, ["drift", "-r", str(TRAIN_PROFILE), str(SAMPLE_LOGS), "--window", "1d", "--format", "json"])
+def test_drift_json_schema():
+    result = sample_cli("drift", "--reference", "references/train.json", "--window", "1d", "sample_logs/", "--format", "json")
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
     assert payload["mlmon_drift_version"] == 2 and payload["status"] == "critical"

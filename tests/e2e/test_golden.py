@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlmon.cli import app
+from tests.conftest import sample_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden"
@@ -65,7 +66,7 @@ def _at_root(monkeypatch):
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_json_matches_the_committed_output(name):
     args, code = GOLDEN[name]
-    result = CliRunner().invoke(app, args)
+    result = sample_cli(*args)  # once per session: other tests read the same output
     assert result.exit_code == code, result.output
     assert_same(json.loads(result.stdout), json.loads((GOLDEN_DIR / name).read_text()))
 

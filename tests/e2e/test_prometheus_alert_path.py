@@ -32,13 +32,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from mlmon.api.check import CheckOptions, build_check
-from mlmon.api.drift import DriftOptions, build_drift_report
-from mlmon.api.report import ReportOptions, build_report
 from mlmon.api.results import BenchReport
 from mlmon.cli import app
 from mlmon.render import prometheus
 from tests import docs_text
-from tests.conftest import REPO
+from tests.conftest import REPO, sample_result
 
 MARKER = "<!-- alert rules: tests/e2e/test_prometheus_alert_path.py runs this block -->"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -125,18 +123,18 @@ def _outputs(tmp_path: Path) -> dict[str, str]:
     without, and with every record older than --since), and bench."""
     from mlmon.bench.timing import latency_stats
 
-    logs, ref = ["sample_logs/"], "references/train.json"
+    ref = "references/train.json"
     stopped = tmp_path / "stopped.log"
     stopped.write_text("".join(json.dumps(r) + "\n" for r in _records(range(0, 30), base=datetime(2026, 12, 30, tzinfo=UTC))))
     here = os.getcwd()
     os.chdir(REPO)
     try:
         silent = build_check([str(stopped)], CheckOptions(window="1h", now="2027-01-01T00:00Z", ingest={"since": "2026-12-31T00:00Z"}))
-        outs = {
-            "report": build_report(logs, ReportOptions(p99_budget_ms=80, max_error_rate="2%")),
-            "drift": build_drift_report(logs, DriftOptions(reference=ref, window="1d")),
-            "check": build_check(logs, CheckOptions(reference=ref, window="1d")),
-            "check without reference": build_check(logs, CheckOptions(window="1h")),
+        outs = {  # on sample_logs/, once per session
+            "report": sample_result("report", p99_budget_ms=80, max_error_rate="2%"),
+            "drift": sample_result("drift", reference=ref, window="1d"),
+            "check": sample_result("check", reference=ref, window="1d"),
+            "check without reference": sample_result("check", window="1h"),
             "check of silent logs": silent,
         }
     finally:

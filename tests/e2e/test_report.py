@@ -12,7 +12,7 @@ from mlmon.cli import app
 from mlmon.verdicts.findings import Severity
 from mlmon.api.report import ReportOptions, build_report
 from mlmon.windows import parse_window
-from tests.conftest import SAMPLE_LOGS
+from tests.conftest import sample_cli, sample_result
 
 START = datetime(2026, 11, 9, tzinfo=timezone.utc)
 
@@ -197,8 +197,8 @@ def test_cli_no_usable_records_is_exit_2(runner, write_lines):
     assert f"{path}: no usable records" in result.stderr
 
 
-def test_cli_terminal_report_on_sample_logs(runner):
-    result = runner.invoke(app, ["report", str(SAMPLE_LOGS), "--window", "1d"], env={"NO_COLOR": "1"})
+def test_cli_terminal_report_on_sample_logs():
+    result = sample_cli("report", "sample_logs/", "--window", "1d")  # no NO_COLOR, FORCE_COLOR or COLUMNS
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "\x1b[" not in out
@@ -207,7 +207,7 @@ def test_cli_terminal_report_on_sample_logs(runner):
 
 
 def test_sample_logs_slow_wednesday_and_error_mix():
-    report = build_report([str(SAMPLE_LOGS)], ReportOptions(window=parse_window("1d")))
+    report = sample_result("report", window="1d")
     p99 = [w.p99_ms for w in report.windows]
     assert len(p99) == 7 and p99.index(max(p99)) == 2  # Wednesday 2026-11-11
     assert max(p99) > 5 * sorted(p99)[3]

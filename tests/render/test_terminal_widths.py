@@ -130,7 +130,7 @@ SAMPLE_COMMANDS = {
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", SAMPLE_COMMANDS)
-def test_sample_commands_fit_every_width(runner, name, width):
+def test_sample_commands_fit_every_width(runner, name, width, reuse_sample_builds):  # each command read once
     args, numbers = SAMPLE_COMMANDS[name]
     text = _run(runner, args, width)
     check_fits(text, width)
@@ -160,7 +160,7 @@ def test_the_split_time_detector_sees_the_old_drift_table():
     assert split_times("2026-11-09 00:00 │ 1\n2026-11-10 00:00 │ 2\n") == []
 
 
-def test_piped_output_does_not_wrap(runner, monkeypatch):
+def test_piped_output_does_not_wrap(runner, monkeypatch, reuse_sample_builds):
     import io
     import sys
 

@@ -226,7 +226,7 @@ def test_big_json_lines_data_is_still_raw_data_not_a_profile(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("missing", ["null", "NaN"])
-def test_null_or_nan_confidence_drifts_and_writes_strict_json(good, tmp_path, missing):
+def test_null_or_nan_confidence_drifts_and_writes_strict_json(good, tmp_path, missing, runner):
     conf = {k: None for k in ("mean", "std", "p10", "p50", "p90", "share_below_0_5", "mean_entropy_bits")}
     data = mutated(good, ("confidence",), {"count": 5000, **conf})
     path = tmp_path / "ref.json"
@@ -235,9 +235,9 @@ def test_null_or_nan_confidence_drifts_and_writes_strict_json(good, tmp_path, mi
         assert "NaN" in path.read_text()
     profile = ref.load_profile(path)
     assert math.isnan(profile.confidence.mean)
-    run = subprocess.run([sys.executable, "-c", "from mlmon.cli import main; main()", "drift", "--reference", str(path),
-                          str(SAMPLE_LOGS), "--window", "1d", "--format", "json"], capture_output=True, text=True, cwd=REPO)
-    assert run.returncode in (0, 1), run.stderr
+    run = runner.invoke(app, ["drift", "--reference", str(path), str(SAMPLE_LOGS), "--window", "1d", "--format", "json"])
+    assert run.exception is None or isinstance(run.exception, SystemExit), repr(run.exception)
+    assert run.exit_code in (0, 1), run.stderr
     assert "Traceback" not in run.stderr and "internal error" not in run.stderr
     report = json.loads(run.stdout, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     assert report["reference"]["confidence_mean"] is None

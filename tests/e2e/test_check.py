@@ -229,7 +229,7 @@ def test_record_count_windows_are_refused():
         CheckOptions(window="1000")
 
 
-def test_every_format_parses(tmp_path):
+def test_every_format_parses(tmp_path, reuse_sample_builds):  # the formats differ: the week is read once
     args = ["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE), "--exit-on", "any"]
     junit = ET.fromstring(_invoke([*args, "-f", "junit"], tmp_path).stdout)
     names = [(c.get("classname"), c.get("name")) for c in junit.iter("testcase")]

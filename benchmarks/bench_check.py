@@ -45,16 +45,34 @@ def main() -> int:
     logs = DATA / f"features16_{args.records}.jsonl"
     profile = DATA / f"features16_{args.records}.ref_50000.json"
     if not (logs.exists() and profile.exists()):
-        print(f"missing {logs} or {profile}: run python benchmarks/bench_features.py --records {args.records} --keep first")
+        print(
+            f"missing {logs} or {profile}: run python benchmarks/bench_features.py --records {args.records} --keep "
+            "first"
+        )
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "mlmon.toml"
-        config.write_text('[rules.latency_p99]\nwarning = "200ms"\ncritical = "500ms"\n[rules.error_rate]\ncritical = "5%"\n[rules.no_data]\nenabled = false\n')
+        config.write_text(
+            '[rules.latency_p99]\nwarning = "200ms"\ncritical = "500ms"\n[rules.error_rate]\ncritical = '
+            '"5%"\n[rules.no_data]\nenabled = false\n'
+        )
         mlmon = br.mlmon_command()
         commands = {
             "report": [*mlmon, "report", str(logs), "--format", "json", "--window", "1d"],
             "drift": [*mlmon, "drift", "--reference", str(profile), str(logs), "--format", "json", "--window", "1d"],
-            "check": [*mlmon, "check", "--config", str(config), "--reference", str(profile), str(logs), "--format", "json", "--window", "1d"],
+            "check": [
+                *mlmon,
+                "check",
+                "--config",
+                str(config),
+                "--reference",
+                str(profile),
+                str(logs),
+                "--format",
+                "json",
+                "--window",
+                "1d",
+            ],
         }
         runs: dict[str, list] = {name: [] for name in commands}
         for _ in range(args.runs):
@@ -65,7 +83,10 @@ def main() -> int:
     print(f"{args.records:,} records x 16 features, {args.runs} runs each, median (min-max):")
     for name, rs in runs.items():
         times = [r.seconds for r in rs]
-        print(f"  {name:<6} {seconds[name]:7.2f} s ({min(times):.2f}-{max(times):.2f})   peak RSS {rss[name]:6.0f} MB   exit {rs[-1].returncode}")
+        print(
+            f"  {name:<6} {seconds[name]:7.2f} s ({min(times):.2f}-{max(times):.2f})   peak RSS {rss[name]:6.0f} MB  "
+            f" exit {rs[-1].returncode}"
+        )
     print(f"check / drift            {seconds['check'] / seconds['drift']:.2f}x")
     print(f"check / (report + drift) {seconds['check'] / (seconds['report'] + seconds['drift']):.2f}x")
     drift, check = json.loads(runs["drift"][-1].stdout), json.loads(runs["check"][-1].stdout)

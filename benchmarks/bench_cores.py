@@ -33,7 +33,7 @@ import statistics
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -45,7 +45,13 @@ FEATURE_NAMES = (
     "brightness,contrast,width,height,exposure_ms,iso,temperature_c,aspect_ratio,f_norm,f_lognorm,"
     "f_uniform,f_count,f_flag,f_score,f_ratio,f_region"
 )
-REPORT, BARE, DUCK, BASE, DRIFT = "mlmon report", "bare polars", "duckdb", "baseline report", "mlmon drift (16 features)"
+REPORT, BARE, DUCK, BASE, DRIFT = (
+    "mlmon report",
+    "bare polars",
+    "duckdb",
+    "baseline report",
+    "mlmon drift (16 features)",
+)
 
 
 @dataclass
@@ -92,11 +98,38 @@ def feature_logs(n: int, data: Path) -> tuple[Path, Path]:
     ref = data / f"features16_{n}.ref_50000.json"
     if not (path.exists() and csv.exists()):
         print(f"generating {path.name} with its reference CSV ...", flush=True)
-        subprocess.run([sys.executable, str(br.MAKE_LOGS), str(n), str(path), "--features", "16", "--reference-csv", str(csv), "50000"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                str(br.MAKE_LOGS),
+                str(n),
+                str(path),
+                "--features",
+                "16",
+                "--reference-csv",
+                str(csv),
+                "50000",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     if not ref.exists():
-        subprocess.run([*br.mlmon_command(), "reference", "build", str(csv), "-o", str(ref), "--proba-cols", "p_A,p_B,p_C,p_D",
-                        "--features", FEATURE_NAMES], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                *br.mlmon_command(),
+                "reference",
+                "build",
+                str(csv),
+                "-o",
+                str(ref),
+                "--proba-cols",
+                "p_A,p_B,p_C,p_D",
+                "--features",
+                FEATURE_NAMES,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return path, ref
 
 
@@ -119,9 +152,19 @@ def run_sweep(args: argparse.Namespace) -> int:
     cores = [c for c in wanted if c <= (os.cpu_count() or 1)]
     import polars as pl
 
-    print(f"core sweep, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, python {sys.version.split()[0]}, "
-          f"polars {pl.__version__}, git {br.git_state()}, cores {cores}" + (f" (skipped {sorted(set(wanted) - set(cores))}: "
-          "more than this machine has)" if set(wanted) - set(cores) else ""), flush=True)
+    print(
+        (
+            f"core sweep, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+            f"python {sys.version.split()[0]}, "
+            f"polars {pl.__version__}, git {br.git_state()}, cores {cores}"
+        )
+        + (
+            f" (skipped {sorted(set(wanted) - set(cores))}: more than this machine has)"
+            if set(wanted) - set(cores)
+            else ""
+        ),
+        flush=True,
+    )
     tools, cells, failed = plan(args), [], False
     data = Path(args.data_dir)
     for n in sizes:
@@ -129,24 +172,58 @@ def run_sweep(args: argparse.Namespace) -> int:
         extra = {}
         if args.drift_features and n == sizes[0]:
             fpath, ref = feature_logs(n, data)
-            extra[DRIFT] = (fpath, [*br.mlmon_command(), "drift", "--reference", str(ref), "--window", "1h", "--format", "json", str(fpath)])
+            extra[DRIFT] = (
+                fpath,
+                [
+                    *br.mlmon_command(),
+                    "drift",
+                    "--reference",
+                    str(ref),
+                    "--window",
+                    "1h",
+                    "--format",
+                    "json",
+                    str(fpath),
+                ],
+            )
         for t in cores:
             env = {**os.environ, "POLARS_MAX_THREADS": str(t), "DUCKDB_THREADS": str(t)}
             row = {name: Cell(n, t, name) for name in [*tools, *extra]}
             for _ in range(args.repeats):
-                commands = {name: make(path) for name, make in tools.items()} | {name: cmd for name, (_, cmd) in extra.items()}
+                commands = {name: make(path) for name, make in tools.items()} | {
+                    name: cmd for name, (_, cmd) in extra.items()
+                }
                 for name, cmd in commands.items():
                     run = br.measure(pinned(t, cmd), timeout=args.timeout, env=env)
                     row[name].runs.append(run)
                     if run.returncode not in (0, 1):
                         failed = True
                         print(f"  EXIT {run.returncode} {name}: {run.stderr.strip()[-300:]}", flush=True)
-                    print(f"  {n:>11,} {t:>2} cores {name:<26} {run.seconds:7.2f} s {run.peak_rss_mb:7.0f} MB  load {br.load()}", flush=True)
+                    print(
+                        (
+                            f"  {n:>11,} {t:>2} cores {name:<26} {run.seconds:7.2f} s {run.peak_rss_mb:7.0f} MB  load "
+                            f"{br.load()}"
+                        ),
+                        flush=True,
+                    )
             cells += row.values()
     print_sweep(cells, sizes, cores)
     if args.json:
-        Path(args.json).write_text(json.dumps([{"size": c.size, "cores": c.cores, "tool": c.tool, "seconds": [r.seconds for r in c.runs],
-                                                 "peak_rss_mb": [r.peak_rss_mb for r in c.runs]} for c in cells], indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                [
+                    {
+                        "size": c.size,
+                        "cores": c.cores,
+                        "tool": c.tool,
+                        "seconds": [r.seconds for r in c.runs],
+                        "peak_rss_mb": [r.peak_rss_mb for r in c.runs],
+                    }
+                    for c in cells
+                ],
+                indent=1,
+            )
+        )
     return 1 if failed else 0
 
 
@@ -155,9 +232,16 @@ def print_sweep(cells: list[Cell], sizes: list[int], cores: list[int]) -> None:
     tools = list(dict.fromkeys(c.tool for c in cells))
     others = [t for t in tools if t not in (REPORT, BARE)]
     print()
-    print("| records | cores | mlmon report s | bare polars s | report / bare | " + " | ".join(f"{t} s" for t in others)
-          + " | report peak RSS MB | " + " | ".join(f"{t} RSS MB" for t in others if t != DUCK) + " |")
-    print("|---:|---:|---:|---:|---:|" + "---:|" * len(others) + "---:|" + "---:|" * len([t for t in others if t != DUCK]))
+    print(
+        "| records | cores | mlmon report s | bare polars s | report / bare | "
+        + " | ".join(f"{t} s" for t in others)
+        + " | report peak RSS MB | "
+        + " | ".join(f"{t} RSS MB" for t in others if t != DUCK)
+        + " |"
+    )
+    print(
+        "|---:|---:|---:|---:|---:|" + "---:|" * len(others) + "---:|" + "---:|" * len([t for t in others if t != DUCK])
+    )
     for n in sizes:
         for t in cores:
             r, b = at.get((n, t, REPORT)), at.get((n, t, BARE))
@@ -165,20 +249,38 @@ def print_sweep(cells: list[Cell], sizes: list[int], cores: list[int]) -> None:
                 continue
             other_s = [f"{at[(n, t, o)].seconds:.2f}" if (n, t, o) in at else "" for o in others]
             other_m = [f"{at[(n, t, o)].peak_rss_mb:,.0f}" if (n, t, o) in at else "" for o in others if o != DUCK]
-            print(f"| {n:,} | {t} | {r.seconds:.2f} | {b.seconds:.2f} | {r.seconds / b.seconds:.2f}x | " + " | ".join(other_s)
-                  + f" | {r.peak_rss_mb:,.0f} | " + " | ".join(other_m) + " |")
+            print(
+                f"| {n:,} | {t} | {r.seconds:.2f} | {b.seconds:.2f} | {r.seconds / b.seconds:.2f}x | "
+                + " | ".join(other_s)
+                + f" | {r.peak_rss_mb:,.0f} | "
+                + " | ".join(other_m)
+                + " |"
+            )
     print("\nSpeed-up from the fewest to the most cores (median seconds):")
     for n in sizes:
         for tool in tools:
             series = [at[(n, t, tool)].seconds for t in cores if (n, t, tool) in at]
             if len(series) > 1:
-                print(f"  {n:>11,} {tool:<26} " + "  ".join(f"{s:.2f}" for s in series) + f"   ({series[0] / series[-1]:.2f}x)")
-    print("\nTargets (issue 14): report no slower than the bare polars scan at every core count; peak RSS under 500 MB:")
+                print(
+                    f"  {n:>11,} {tool:<26} "
+                    + "  ".join(f"{s:.2f}" for s in series)
+                    + f"   ({series[0] / series[-1]:.2f}x)"
+                )
+    print(
+        "\nTargets (issue 14): report no slower than the bare polars scan at every core count; peak RSS under 500 MB:"
+    )
     for c in cells:
         if c.tool in (REPORT, DRIFT):
             b = at.get((c.size, c.cores, BARE))
-            speed = "" if c.tool != REPORT or b is None else f"{'PASS' if c.seconds <= b.seconds else 'FAIL'} time ({c.seconds / b.seconds:.2f}x), "
-            print(f"  {c.size:>11,} {c.cores:>2} cores {c.tool:<26} {speed}{'PASS' if c.peak_rss_mb < 500 else 'FAIL'} memory ({c.peak_rss_mb:,.0f} MB)")
+            speed = (
+                ""
+                if c.tool != REPORT or b is None
+                else f"{'PASS' if c.seconds <= b.seconds else 'FAIL'} time ({c.seconds / b.seconds:.2f}x), "
+            )
+            print(
+                f"  {c.size:>11,} {c.cores:>2} cores {c.tool:<26} {speed}{'PASS' if c.peak_rss_mb < 500 else 'FAIL'} "
+                f"memory ({c.peak_rss_mb:,.0f} MB)"
+            )
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:

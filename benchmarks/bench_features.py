@@ -114,26 +114,47 @@ def ensure_data(n: int, ref_rows: int, data: Path) -> tuple[Path, Path, dict, li
     if truth is not None:
         print(f"reusing {log} ({truth['bytes'] / 1e6:,.0f} MB) and {csv}", flush=True)
         return log, csv, truth, []
-    print(f"generating {log} ({n:,} records, {N_FEATURES} features) and {csv} ({ref_rows:,} rows) ...",
-          flush=True)
+    print(f"generating {log} ({n:,} records, {N_FEATURES} features) and {csv} ({ref_rows:,} rows) ...", flush=True)
     data.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     subprocess.run(
-        [sys.executable, str(br.MAKE_LOGS), str(n), str(log), "--features", str(N_FEATURES),
-         "--reference-csv", str(csv), str(ref_rows)],
+        [
+            sys.executable,
+            str(br.MAKE_LOGS),
+            str(n),
+            str(log),
+            "--features",
+            str(N_FEATURES),
+            "--reference-csv",
+            str(csv),
+            str(ref_rows),
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
     truth = json.loads(truth_path.read_text())
-    print(f"  generated in {time.perf_counter() - t:.1f} s: {truth['bytes'] / 1e6:,.0f} MB "
-          f"({truth['bytes'] / max(n, 1):.0f} B/record)", flush=True)
+    print(
+        (
+            f"  generated in {time.perf_counter() - t:.1f} s: {truth['bytes'] / 1e6:,.0f} MB "
+            f"({truth['bytes'] / max(n, 1):.0f} B/record)"
+        ),
+        flush=True,
+    )
     return log, csv, truth, [log, truth_path, csv]
 
 
 def build_reference(csv: Path, profile: Path, timeout: float) -> br.Run:
     cmd = [
-        *br.mlmon_command(), "reference", "build", str(csv), "-o", str(profile),
-        "--proba-cols", ",".join(PROBA_COLUMNS), "--features", ",".join(FEATURES),
+        *br.mlmon_command(),
+        "reference",
+        "build",
+        str(csv),
+        "-o",
+        str(profile),
+        "--proba-cols",
+        ",".join(PROBA_COLUMNS),
+        "--features",
+        ",".join(FEATURES),
     ]
     return br.measure(cmd, timeout=timeout)
 
@@ -193,11 +214,11 @@ def run(args: argparse.Namespace) -> int:
     n, runs = args.records, args.runs
     started = datetime.now(UTC)
     print(
-        f"mlmon feature drift benchmark (issue 10), {started:%Y-%m-%d %H:%M} UTC, "
-        f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}, polars {pl.__version__}, "
-        f"git {br.git_state()}, peak RSS via "
-        f"{'GNU time' if os.access(br.GNU_TIME, os.X_OK) else 'psutil polling (20 ms)'}, "
-        f"load {br.load()}",
+        (
+            f"mlmon feature drift benchmark (issue 10), {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, python "
+            f"{sys.version.split()[0]}, polars {pl.__version__}, git {br.git_state()}, peak RSS via "
+            f"{'GNU time' if os.access(br.GNU_TIME, os.X_OK) else 'psutil polling (20 ms)'}, load {br.load()}"
+        ),
         flush=True,
     )
     data = Path(args.data_dir)
@@ -207,16 +228,30 @@ def run(args: argparse.Namespace) -> int:
     try:
         built = build_reference(csv, profile, args.timeout)
         generated.append(profile)
-        print(f"reference build: {built.seconds:.2f} s, {built.peak_rss_mb:,.0f} MB peak RSS, "
-              f"exit {built.returncode}: {built.stderr.strip()[-300:]}", flush=True)
+        print(
+            (
+                f"reference build: {built.seconds:.2f} s, {built.peak_rss_mb:,.0f} MB peak RSS, "
+                f"exit {built.returncode}: {built.stderr.strip()[-300:]}"
+            ),
+            flush=True,
+        )
         if built.returncode != 0 or not profile.exists():
             print("reference build failed: nothing to time", file=sys.stderr)
             return 1
 
         commands = {
             REPORT: [*br.mlmon_command(), "report", str(log), "--format", "json"],
-            DRIFT: [*br.mlmon_command(), "drift", "--reference", str(profile), str(log),
-                    "--format", "json", "--window", args.window],
+            DRIFT: [
+                *br.mlmon_command(),
+                "drift",
+                "--reference",
+                str(profile),
+                str(log),
+                "--format",
+                "json",
+                "--window",
+                args.window,
+            ],
         }
         measured: dict[str, list[br.Run]] = {name: [] for name in commands}
         checks: list[str] = []
@@ -228,8 +263,13 @@ def run(args: argparse.Namespace) -> int:
                 measured[name].append(r)
                 ok_codes = (0, 1) if name == DRIFT else (0,)
                 status = "" if r.returncode in ok_codes else f" EXIT {r.returncode}: {r.stderr.strip()[-300:]}"
-                print(f"  rep {rep + 1} {name:<13} {r.seconds:7.2f} s {r.peak_rss_mb:7.0f} MB peak RSS  "
-                      f"exit {r.returncode}  load {br.load()}{status}", flush=True)
+                print(
+                    (
+                        f"  rep {rep + 1} {name:<13} {r.seconds:7.2f} s {r.peak_rss_mb:7.0f} MB peak RSS  "
+                        f"exit {r.returncode}  load {br.load()}{status}"
+                    ),
+                    flush=True,
+                )
                 if r.returncode not in ok_codes:
                     failed = True
                     continue
@@ -248,19 +288,24 @@ def run(args: argparse.Namespace) -> int:
         elif generated:
             print(f"kept: {', '.join(str(p) for p in generated)}")
 
-    good = {name: [r for r in rs if r.returncode in ((0, 1) if name == DRIFT else (0,))]
-            for name, rs in measured.items()}
+    good = {
+        name: [r for r in rs if r.returncode in ((0, 1) if name == DRIFT else (0,))] for name, rs in measured.items()
+    }
     stats = {name: summary(rs) for name, rs in good.items() if rs}
     nanny_s = NANNYML_SECONDS * n / NANNYML_RECORDS
     nanny_rss = NANNYML_RSS_MB  # not scaled: indicative at other sizes
     scaled = n != NANNYML_RECORDS
 
     print()
-    print(f"{n:,} records x {N_FEATURES} features, {truth['bytes'] / 1e6:,.0f} MB; reference "
-          f"{args.ref_rows:,} rows; --window {args.window}; median of {runs} run(s)")
+    print(
+        f"{n:,} records x {N_FEATURES} features, {truth['bytes'] / 1e6:,.0f} MB; reference "
+        f"{args.ref_rows:,} rows; --window {args.window}; median of {runs} run(s)"
+    )
     print()
-    print("| command | wall s (median) | wall s (min-max) | peak RSS MB (median) | peak RSS MB (max) "
-          "| / mlmon report | NannyML s / this |")
+    print(
+        "| command | wall s (median) | wall s (min-max) | peak RSS MB (median) | peak RSS MB (max) "
+        "| / mlmon report | NannyML s / this |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     rep_s = stats.get(REPORT, {}).get("seconds")
     for name in commands:
@@ -269,33 +314,50 @@ def run(args: argparse.Namespace) -> int:
             print(f"| {name} | failed | | | | | |")
             continue
         ratio = f"{s['seconds'] / rep_s:.2f}x" if rep_s else "n/a"
-        print(f"| {name} | {s['seconds']:.2f} | {s['seconds_min']:.2f}-{s['seconds_max']:.2f} | "
-              f"{s['rss']:,.0f} | {s['rss_max']:,.0f} | {ratio} | {nanny_s / s['seconds']:.2f}x |")
-    print(f"| NannyML 0.13.1 univariate (issue's figure{', scaled linearly' if scaled else ''}) | "
-          f"{nanny_s:.2f} | | {nanny_rss:,.0f} | | "
-          f"{f'{nanny_s / rep_s:.2f}x' if rep_s else 'n/a'} | 1.00x |")
+        print(
+            f"| {name} | {s['seconds']:.2f} | {s['seconds_min']:.2f}-{s['seconds_max']:.2f} | "
+            f"{s['rss']:,.0f} | {s['rss_max']:,.0f} | {ratio} | {nanny_s / s['seconds']:.2f}x |"
+        )
+    print(
+        f"| NannyML 0.13.1 univariate (issue's figure{', scaled linearly' if scaled else ''}) | "
+        f"{nanny_s:.2f} | | {nanny_rss:,.0f} | | "
+        f"{f'{nanny_s / rep_s:.2f}x' if rep_s else 'n/a'} | 1.00x |"
+    )
     print()
-    print(f"drift JSON has a top-level \"features\" key: {feature_note}")
+    print(f'drift JSON has a top-level "features" key: {feature_note}')
     if not feature_note.startswith("yes"):
-        print("  -> this mlmon does not judge feature drift yet: the drift time is prediction drift "
-              "only. Rerun once features are wired.")
+        print(
+            "  -> this mlmon does not judge feature drift yet: the drift time is prediction drift "
+            "only. Rerun once features are wired."
+        )
     print("Targets (issue 10):")
     d = stats.get(DRIFT)
     if d and rep_s:
         ratio = d["seconds"] / rep_s
-        print(f"  drift / report: {d['seconds']:.2f} s / {rep_s:.2f} s = {ratio:.2f}x; target <= "
-              f"{DRIFT_VS_REPORT_TARGET:g}x: "
-              f"{verdict(ratio <= DRIFT_VS_REPORT_TARGET, f'by {ratio / DRIFT_VS_REPORT_TARGET:.2f}x')}")
+        print(
+            f"  drift / report: {d['seconds']:.2f} s / {rep_s:.2f} s = {ratio:.2f}x; target <= "
+            f"{DRIFT_VS_REPORT_TARGET:g}x: "
+            f"{verdict(ratio <= DRIFT_VS_REPORT_TARGET, f'by {ratio / DRIFT_VS_REPORT_TARGET:.2f}x')}"
+        )
     if d:
         speedup = nanny_s / d["seconds"]
-        note = (f" (NannyML's 1M figure scaled to {n:,} records: indicative only, mlmon's "
-                f"start-up weighs more at small sizes)" if scaled else "")
-        print(f"  vs NannyML: {nanny_s:.2f} s / {d['seconds']:.2f} s = {speedup:.2f}x faster; target >= "
-              f"{NANNYML_SPEEDUP_TARGET:g}x: "
-              f"{verdict(speedup >= NANNYML_SPEEDUP_TARGET, f'{speedup:.2f}x < {NANNYML_SPEEDUP_TARGET:g}x')}"
-              f"{note}")
-        print(f"  peak RSS: drift {d['rss']:,.0f} MB (max {d['rss_max']:,.0f}) vs NannyML "
-              f"{NANNYML_RSS_MB:,.0f} MB at 1M = {d['rss'] / NANNYML_RSS_MB:.2f}x (no target)")
+        note = (
+            (
+                f" (NannyML's 1M figure scaled to {n:,} records: indicative only, mlmon's "
+                f"start-up weighs more at small sizes)"
+            )
+            if scaled
+            else ""
+        )
+        print(
+            f"  vs NannyML: {nanny_s:.2f} s / {d['seconds']:.2f} s = {speedup:.2f}x faster; target >= "
+            f"{NANNYML_SPEEDUP_TARGET:g}x: "
+            f"{verdict(speedup >= NANNYML_SPEEDUP_TARGET, f'{speedup:.2f}x < {NANNYML_SPEEDUP_TARGET:g}x')}{note}"
+        )
+        print(
+            f"  peak RSS: drift {d['rss']:,.0f} MB (max {d['rss_max']:,.0f}) vs NannyML "
+            f"{NANNYML_RSS_MB:,.0f} MB at 1M = {d['rss'] / NANNYML_RSS_MB:.2f}x (no target)"
+        )
     print("Correctness of mlmon report against the ground truth:")
     for line in checks:
         print(line)
@@ -304,35 +366,51 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {line}")
 
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "date": started.isoformat(),
-            "cpus": os.cpu_count(),
-            "git": br.git_state(),
-            "records": n,
-            "bytes": truth["bytes"],
-            "features": list(FEATURES),
-            "reference_rows": args.ref_rows,
-            "window": args.window,
-            "drift_features_key": feature_note,
-            "nannyml": {"seconds_1m": NANNYML_SECONDS, "rss_mb_1m": NANNYML_RSS_MB},
-            "runs": {name: [{"seconds": r.seconds, "peak_rss_mb": r.peak_rss_mb,
-                             "returncode": r.returncode} for r in rs]
-                     for name, rs in measured.items()},
-            "load": loads,
-            "checks": checks,
-        }, indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "date": started.isoformat(),
+                    "cpus": os.cpu_count(),
+                    "git": br.git_state(),
+                    "records": n,
+                    "bytes": truth["bytes"],
+                    "features": list(FEATURES),
+                    "reference_rows": args.ref_rows,
+                    "window": args.window,
+                    "drift_features_key": feature_note,
+                    "nannyml": {"seconds_1m": NANNYML_SECONDS, "rss_mb_1m": NANNYML_RSS_MB},
+                    "runs": {
+                        name: [
+                            {"seconds": r.seconds, "peak_rss_mb": r.peak_rss_mb, "returncode": r.returncode} for r in rs
+                        ]
+                        for name, rs in measured.items()
+                    },
+                    "load": loads,
+                    "checks": checks,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return 1 if failed or any("MISMATCH" in c for c in checks) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Time mlmon drift with 16 features against mlmon report.")
-    ap.add_argument("--records", type=lambda s: int(s.replace("_", "")), default=1_000_000,
-                    help="records in the log (default 1,000,000, the issue's size)")
+    ap.add_argument(
+        "--records",
+        type=lambda s: int(s.replace("_", "")),
+        default=1_000_000,
+        help="records in the log (default 1,000,000, the issue's size)",
+    )
     ap.add_argument("--runs", type=int, default=3, help="runs per command, interleaved (median)")
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the files generated under --data-dir for the next run")
-    ap.add_argument("--ref-rows", type=lambda s: int(s.replace("_", "")), default=50_000,
-                    help="rows of the training CSV (default 50,000)")
+    ap.add_argument("--keep", action="store_true", help="keep the files generated under --data-dir for the next run")
+    ap.add_argument(
+        "--ref-rows",
+        type=lambda s: int(s.replace("_", "")),
+        default=50_000,
+        help="rows of the training CSV (default 50,000)",
+    )
     ap.add_argument("--window", default="1d", help="drift --window (default 1d)")
     ap.add_argument("--data-dir", default=str(DATA), help="where the generated files live")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a child is killed")

@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -128,8 +128,12 @@ def run_capped(label: str, cmd: list[str], args: argparse.Namespace) -> Outcome:
         records = _records(out) if proc.returncode in (0, 1) and not killed else None
     status = _status(proc.returncode, stderr, killed, max_output)
     outcome = Outcome(label, seconds, usage.ru_maxrss * 1024 / 1e6, status, records)
-    print(f"  {label:<44} {seconds:8.2f} s {outcome.peak_rss_mb:8,.0f} MB  {status}"
-          + (f"  ({records:,} records)" if records is not None else "") + f"  load {load()}", flush=True)
+    print(
+        f"  {label:<44} {seconds:8.2f} s {outcome.peak_rss_mb:8,.0f} MB  {status}"
+        + (f"  ({records:,} records)" if records is not None else "")
+        + f"  load {load()}",
+        flush=True,
+    )
     return outcome
 
 
@@ -229,8 +233,11 @@ def bad_lines_log(records: int, bad: int) -> Path:
     dst = HOSTILE / f"logs_{records}_bad{bad}.jsonl"
     if not dst.exists():
         print(f"generating {dst} ...", flush=True)
-        subprocess.run([sys.executable, str(MAKE_LOGS), str(records), str(dst), "--bad-lines", str(bad)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(MAKE_LOGS), str(records), str(dst), "--bad-lines", str(bad)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return dst
 
 
@@ -252,7 +259,9 @@ def plan(case: str, args: argparse.Namespace) -> tuple[str, list[tuple[str, list
         hostile = long_line(HOSTILE / f"long_line_{mib}MiB.json", mib)
         clean = clean_prefix(HOSTILE / f"clean_{mib}MiB.jsonl", mib * MIB)
         return f"one {mib} MiB line vs {_mb(clean)} of clean records", [
-            (f"clean {mib} MiB", report(clean)), (f"one {mib} MiB line", report(hostile))]
+            (f"clean {mib} MiB", report(clean)),
+            (f"one {mib} MiB line", report(hostile)),
+        ]
     base = clean_log(args.far_records)
     if case in ("far-future", "far-past"):
         future = case == "far-future"
@@ -261,10 +270,13 @@ def plan(case: str, args: argparse.Namespace) -> tuple[str, list[tuple[str, list
         year = "year 9999" if future else '"ts": -1e10'
         return f"{args.far_records:,} records + one in {year}, --window {window}", [
             (f"clean --window {window}", report(base, "--window", window)),
-            (f"+{year} --window {window}", report(hostile, "--window", window))]
+            (f"+{year} --window {window}", report(hostile, "--window", window)),
+        ]
     clean, bad = clean_log(args.bad_records), bad_lines_log(args.bad_records, args.bad_records // 1000)
     return f"{args.bad_records:,} records, clean vs 0.1% malformed lines", [
-        ("clean", report(clean)), (f"{args.bad_records // 1000:,} bad lines", report(bad))]
+        ("clean", report(clean)),
+        (f"{args.bad_records // 1000:,} bad lines", report(bad)),
+    ]
 
 
 def _mb(path: Path) -> str:
@@ -273,11 +285,17 @@ def _mb(path: Path) -> str:
 
 def print_table(results: list[tuple[str, str, list[Outcome]]]) -> None:
     print()
-    print("| case | input | baseline s | baseline peak RSS MB | hostile s | hostile peak RSS MB | time ratio | RSS ratio | hostile outcome |")
+    print(
+        "| case | input | baseline s | baseline peak RSS MB | hostile s | hostile peak RSS MB | time ratio | RSS "
+        "ratio | hostile outcome |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for case, what, (base, bad) in results:
-        print(f"| {case} | {what} | {base.seconds:.2f} | {base.peak_rss_mb:,.0f} | {bad.seconds:.2f} | {bad.peak_rss_mb:,.0f} | "
-              f"{bad.seconds / base.seconds:.1f}x | {bad.peak_rss_mb / base.peak_rss_mb:.1f}x | {bad.status} |")
+        print(
+            f"| {case} | {what} | {base.seconds:.2f} | {base.peak_rss_mb:,.0f} | {bad.seconds:.2f} | "
+            f"{bad.peak_rss_mb:,.0f} | "
+            f"{bad.seconds / base.seconds:.1f}x | {bad.peak_rss_mb / base.peak_rss_mb:.1f}x | {bad.status} |"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,9 +317,16 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := set(cases) - set(CASES):
         ap.error(f"unknown cases: {', '.join(sorted(unknown))}")
     HOSTILE.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(timezone.utc)
-    print(f"mlmon hostile-input benchmark, {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, python {sys.version.split()[0]}, "
-          f"git {git_state()}, mlmon from {args.mlmon_root or 'this checkout'}, timeout {args.timeout:g} s, RSS cap {args.mem_gib:g} GiB, load {load()}", flush=True)
+    started = datetime.now(UTC)
+    print(
+        (
+            f"mlmon hostile-input benchmark, {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, python "
+            f"{sys.version.split()[0]}, "
+            f"git {git_state()}, mlmon from {args.mlmon_root or 'this checkout'}, timeout {args.timeout:g} s, RSS cap "
+            f"{args.mem_gib:g} GiB, load {load()}"
+        ),
+        flush=True,
+    )
     results = []
     for case in cases:
         what, runs = plan(case, args)
@@ -310,8 +335,18 @@ def main(argv: list[str] | None = None) -> int:
     print_table(results)
     print(f"load at the end: {load()}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"date": started.isoformat(), "git": git_state(), "results": [
-            {"case": c, "input": w, "runs": [asdict(o) for o in outcomes]} for c, w, outcomes in results]}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "date": started.isoformat(),
+                    "git": git_state(),
+                    "results": [
+                        {"case": c, "input": w, "runs": [asdict(o) for o in outcomes]} for c, w, outcomes in results
+                    ],
+                },
+                indent=2,
+            )
+        )
     return 0 if all(o.status == "ok" for _, _, outcomes in results for o in outcomes) else 1
 
 

@@ -74,7 +74,9 @@ def cases(folder: Path) -> dict:
     def via_logging(x=None):
         t0 = time.perf_counter()
         model(x)
-        logger.info("inference", extra={"latency_ms": (time.perf_counter() - t0) * 1e3, "label": "C", "confidence": 0.6})
+        logger.info(
+            "inference", extra={"latency_ms": (time.perf_counter() - t0) * 1e3, "label": "C", "confidence": 0.6}
+        )
 
     started = time.time_ns()
     tab = {"a": 1.0, "b": 2.0, "c": 3.0, "d": "eu"}
@@ -87,9 +89,15 @@ def cases(folder: Path) -> dict:
         "timed": (timed, None),
         "logging+JsonFormatter": (via_logging, None),
         "part: call_record": (lambda x: log.call_record(started, 0.012345, "ok", "5f3a9c1e-1", ("C", 0.6)), None),
-        "part: record to /dev/null": (lambda x: null.call_record(started, 0.012345, "ok", "5f3a9c1e-1", ("C", 0.6)), None),
+        "part: record to /dev/null": (
+            lambda x: null.call_record(started, 0.012345, "ok", "5f3a9c1e-1", ("C", 0.6)),
+            None,
+        ),
         "part: top_class": (lambda x: top_class(PROBS, NAMES), None),
-        "part: log.inference": (lambda x: log.inference(0.012345, "ok", request_id="5f3a9c1e-1", label="C", confidence=0.6), None),
+        "part: log.inference": (
+            lambda x: log.inference(0.012345, "ok", request_id="5f3a9c1e-1", label="C", confidence=0.6),
+            None,
+        ),
     }
 
 
@@ -114,8 +122,10 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, (function, arg) in table.items():
                 times[name].append(per_call_us(function, arg, args.calls, clock))
-    print(f"clock: {'thread CPU time' if args.cpu else 'wall'}; load average before "
-          f"{load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}; {args.rounds} rounds of {args.calls} calls")
+    print(
+        f"clock: {'thread CPU time' if args.cpu else 'wall'}; load average before "
+        f"{load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}; {args.rounds} rounds of {args.calls} calls"
+    )
     print(f"{'case':<26} {'median µs/call':>15} {'overhead µs':>12}")
     medians = {}
     for name, samples in times.items():

@@ -68,13 +68,19 @@ def paired(run, feed, calls: int, rounds: int, keep_output: int | None) -> dict[
     diffs = np.array(mlmon) - np.array(bare)
     base = statistics.median(bare)
     q1, q3 = np.percentile(diffs, [25, 75])
-    return {"bare_us": base, "mlmon_us": statistics.median(mlmon), "overhead_us": float(np.median(diffs)),
-            "overhead_pct": 100 * float(np.median(diffs)) / base, "iqr_lo_pct": 100 * q1 / base,
-            "iqr_hi_pct": 100 * q3 / base}
+    return {
+        "bare_us": base,
+        "mlmon_us": statistics.median(mlmon),
+        "overhead_us": float(np.median(diffs)),
+        "overhead_pct": 100 * float(np.median(diffs)) / base,
+        "iqr_lo_pct": 100 * q1 / base,
+        "iqr_hi_pct": 100 * q3 / base,
+    }
 
 
 def noop_cost(calls: int = 200_000, rounds: int = 9) -> tuple[float, float]:
     """(bare ns/call, mlmon ns/call) around a no-op run function; best of ``rounds``."""
+
     def noop(names, feed):
         return None
 
@@ -98,16 +104,22 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(200):  # warm up
         run(None, feed)
 
-    print(f"model {args.model.name}, batch {args.batch_size}, intra-op threads "
-          f"{args.threads or 'default'}, {args.rounds} interleaved rounds x {args.calls} calls per loop")
+    print(
+        f"model {args.model.name}, batch {args.batch_size}, intra-op threads "
+        f"{args.threads or 'default'}, {args.rounds} interleaved rounds x {args.calls} calls per loop"
+    )
     for label, keep in (("mlmon bench", None), ("mlmon bench --log", 0)):
         r = paired(run, feed, args.calls, args.rounds, keep)
-        print(f"{label:18s} bare {r['bare_us']:8.2f} us/call  mlmon {r['mlmon_us']:8.2f} us/call  "
-              f"overhead {r['overhead_us']:+.3f} us = {r['overhead_pct']:+.2f}% "
-              f"(IQR of paired rounds {r['iqr_lo_pct']:+.2f}% .. {r['iqr_hi_pct']:+.2f}%)")
+        print(
+            f"{label:18s} bare {r['bare_us']:8.2f} us/call  mlmon {r['mlmon_us']:8.2f} us/call  "
+            f"overhead {r['overhead_us']:+.3f} us = {r['overhead_pct']:+.2f}% "
+            f"(IQR of paired rounds {r['iqr_lo_pct']:+.2f}% .. {r['iqr_hi_pct']:+.2f}%)"
+        )
     bare_ns, mine_ns = noop_cost()
-    print(f"bookkeeping alone (no-op run): bare loop {bare_ns:.0f} ns/call, mlmon loop {mine_ns:.0f} ns/call, "
-          f"mlmon adds {mine_ns - bare_ns:.0f} ns/call")
+    print(
+        f"bookkeeping alone (no-op run): bare loop {bare_ns:.0f} ns/call, mlmon loop {mine_ns:.0f} ns/call, "
+        f"mlmon adds {mine_ns - bare_ns:.0f} ns/call"
+    )
     return 0
 
 

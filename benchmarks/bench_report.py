@@ -45,7 +45,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -146,8 +146,10 @@ def bare_duckdb(path: str) -> dict:
     names = [d[0] for d in cur.description]
     row = dict(zip(names, cur.fetchone()))
     labels = con.execute(
-        "SELECT label, count(*) FROM read_json(?, format = 'newline_delimited') "
-        "WHERE label IS NOT NULL GROUP BY label ORDER BY 2 DESC",
+        (
+            "SELECT label, count(*) FROM read_json(?, format = 'newline_delimited') "
+            "WHERE label IS NOT NULL GROUP BY label ORDER BY 2 DESC"
+        ),
         [path],
     ).fetchall()
     row["label_counts"] = dict(labels)
@@ -318,7 +320,11 @@ def mlmon_command() -> list[str]:
 def baseline_command(root: str) -> list[str]:
     """mlmon from another checkout (e.g. ``git archive <commit> | tar -x -C DIR``), run with
     this interpreter, so one run compares two commits on the same files and load."""
-    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(Path(root).resolve())!r}); from mlmon.cli import main; main()"]
+    return [
+        sys.executable,
+        "-c",
+        f"import sys; sys.path.insert(0, {str(Path(root).resolve())!r}); from mlmon.cli import main; main()",
+    ]
 
 
 def tools(include_duckdb: bool, baseline: str | None = None) -> dict[str, callable]:
@@ -327,11 +333,31 @@ def tools(include_duckdb: bool, baseline: str | None = None) -> dict[str, callab
         "bare polars (auto=streaming)": lambda f: [sys.executable, me, "--bare", str(f), "--engine", "auto"],
         "bare polars (in-memory)": lambda f: [sys.executable, me, "--bare", str(f), "--engine", "in-memory"],
         "mlmon report": lambda f: [*mlmon_command(), "report", "--format", "json", str(f)],
-        DRIFT: lambda f: [*mlmon_command(), "drift", "--reference", str(REFERENCE), "--window", "100000", "--format", "json", str(f)],
+        DRIFT: lambda f: [
+            *mlmon_command(),
+            "drift",
+            "--reference",
+            str(REFERENCE),
+            "--window",
+            "100000",
+            "--format",
+            "json",
+            str(f),
+        ],
     }
     if baseline:
         table[BASE_REPORT] = lambda f: [*baseline_command(baseline), "report", "--format", "json", str(f)]
-        table[BASE_DRIFT] = lambda f: [*baseline_command(baseline), "drift", "--reference", str(REFERENCE), "--window", "100000", "--format", "json", str(f)]
+        table[BASE_DRIFT] = lambda f: [
+            *baseline_command(baseline),
+            "drift",
+            "--reference",
+            str(REFERENCE),
+            "--window",
+            "100000",
+            "--format",
+            "json",
+            str(f),
+        ]
     if include_duckdb:
         table["duckdb"] = lambda f: [sys.executable, me, "--duckdb", str(f)]
     return table
@@ -388,8 +414,16 @@ def _mb(value: float | None) -> str:
 def git_state() -> str:
     """Commit of the working tree and whether mlmon/ has uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "mlmon"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "mlmon"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + (" (tracked files in mlmon/ modified)" if dirty else "")
@@ -403,13 +437,15 @@ def run_benchmark(args: argparse.Namespace) -> int:
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     duck = have_duckdb()
     plan = tools(duck, args.baseline)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     import polars as pl
 
     print(
-        f"mlmon report benchmark, {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
-        f"python {sys.version.split()[0]}, polars {pl.__version__}, git {git_state()}, "
-        f"peak RSS via {'GNU time' if os.access(GNU_TIME, os.X_OK) else 'psutil polling (20 ms)'}",
+        (
+            f"mlmon report benchmark, {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+            f"python {sys.version.split()[0]}, polars {pl.__version__}, git {git_state()}, "
+            f"peak RSS via {'GNU time' if os.access(GNU_TIME, os.X_OK) else 'psutil polling (20 ms)'}"
+        ),
         flush=True,
     )
     if not duck:
@@ -428,8 +464,11 @@ def run_benchmark(args: argparse.Namespace) -> int:
                 per_tool[name].runs.append(run)
                 status = "" if run.returncode == 0 else f" EXIT {run.returncode}: {run.stderr.strip()[-300:]}"
                 print(
-                    f"  {n:>9,} rep {rep + 1} {name:<30} {run.seconds:7.2f} s {run.peak_rss_mb:8.0f} MB RSS {_mb(run.peak_anon_mb):>6} MB anon "
-                    f"load {load()}{status}",
+                    (
+                        f"  {n:>9,} rep {rep + 1} {name:<30} {run.seconds:7.2f} s {run.peak_rss_mb:8.0f} MB RSS "
+                        f"{_mb(run.peak_anon_mb):>6} MB anon "
+                        f"load {load()}{status}"
+                    ),
                     flush=True,
                 )
                 if rep == 0 and run.returncode == 0 and name not in (DRIFT, BASE_DRIFT):
@@ -438,7 +477,9 @@ def run_benchmark(args: argparse.Namespace) -> int:
                         checks += check(name, n, got, truth)
                     except (ValueError, KeyError) as error:
                         checks.append(f"  {n:>9,} {name:<30} MISMATCH unreadable output: {error}")
-                if run.returncode != 0 and not (name in (MLMON, DRIFT, BASE_REPORT, BASE_DRIFT) and run.returncode == 1):
+                if run.returncode != 0 and not (
+                    name in (MLMON, DRIFT, BASE_REPORT, BASE_DRIFT) and run.returncode == 1
+                ):
                     failed = True
         results += per_tool.values()
         loads.append(f"{n:,} records, after: {load()}")
@@ -479,7 +520,8 @@ def print_report(results: list[Result], checks: list[str], loads: list[str], siz
         mlmon = best.get((r.size, MLMON))
         ratio = f"{mlmon.seconds / r.seconds:.2f}x" if mlmon and r.tool not in (MLMON, DRIFT, BASE_DRIFT) else ""
         print(
-            f"| {r.size:,} | {r.bytes / 1e6:,.0f} | {r.tool} | {r.seconds:.2f} | {r.peak_rss_mb:,.0f} | {_mb(r.peak_anon_mb)} | "
+            f"| {r.size:,} | {r.bytes / 1e6:,.0f} | {r.tool} | {r.seconds:.2f} | {r.peak_rss_mb:,.0f} | "
+            f"{_mb(r.peak_anon_mb)} | "
             f"{r.size / r.seconds:,.0f} | {r.seconds / (r.size / 1e6):.2f} | {ratio} |"
         )
     print()
@@ -517,18 +559,29 @@ def print_report(results: list[Result], checks: list[str], loads: list[str], siz
         if m and d:
             ratio = d.seconds / m.seconds
             verdict = "PASS" if ratio <= DRIFT_RATIO_TARGET else f"FAIL (by {ratio / DRIFT_RATIO_TARGET:.2f}x)"
-            print(f"  {n:>9,} drift: mlmon drift {d.seconds:.2f} s = {ratio:.2f}x mlmon report; target <= {DRIFT_RATIO_TARGET}x: {verdict}")
+            print(
+                f"  {n:>9,} drift: mlmon drift {d.seconds:.2f} s = {ratio:.2f}x mlmon report; target <= "
+                f"{DRIFT_RATIO_TARGET}x: {verdict}"
+            )
         if m:
             verdict = "PASS" if m.peak_rss_mb < RSS_TARGET_MB else f"FAIL (by {m.peak_rss_mb - RSS_TARGET_MB:,.0f} MB)"
-            print(f"  {n:>9,} memory: mlmon peak RSS {m.peak_rss_mb:,.0f} MB; target < {RSS_TARGET_MB:,.0f} MB: {verdict}")
+            print(
+                f"  {n:>9,} memory: mlmon peak RSS {m.peak_rss_mb:,.0f} MB; target < {RSS_TARGET_MB:,.0f} MB: {verdict}"
+            )
             if n >= 5_000_000:
                 verdict = "PASS" if m.peak_rss_mb < REDUCER_RSS_TARGET_MB else "FAIL"
-                print(f"  {n:>9,} memory (issue 8, reducers): peak RSS {m.peak_rss_mb:,.0f} MB; target < {REDUCER_RSS_TARGET_MB:,.0f} MB: {verdict}")
+                print(
+                    f"  {n:>9,} memory (issue 8, reducers): peak RSS {m.peak_rss_mb:,.0f} MB; target < "
+                    f"{REDUCER_RSS_TARGET_MB:,.0f} MB: {verdict}"
+                )
         for new, old in ((MLMON, BASE_REPORT), (DRIFT, BASE_DRIFT)):
             a, b = best.get((n, new)), best.get((n, old))
             if a and b:
-                print(f"  {n:>9,} vs baseline: {new} {a.seconds:.2f} s / {b.seconds:.2f} s = {a.seconds / b.seconds:.2f}x time, "
-                      f"{a.peak_rss_mb:,.0f} / {b.peak_rss_mb:,.0f} MB = {a.peak_rss_mb / b.peak_rss_mb:.2f}x peak RSS")
+                print(
+                    f"  {n:>9,} vs baseline: {new} {a.seconds:.2f} s / {b.seconds:.2f} s = "
+                    f"{a.seconds / b.seconds:.2f}x time, "
+                    f"{a.peak_rss_mb:,.0f} / {b.peak_rss_mb:,.0f} MB = {a.peak_rss_mb / b.peak_rss_mb:.2f}x peak RSS"
+                )
     print("Correctness against the numpy ground truth (OUT.truth.json):")
     for line in checks:
         print(line)
@@ -548,7 +601,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bare", metavar="FILE", help="(child mode) run the bare polars query on FILE")
     ap.add_argument("--engine", default="auto", help="(child mode) polars engine for --bare")
     ap.add_argument("--duckdb", metavar="FILE", help="(child mode) run the DuckDB query on FILE")
-    ap.add_argument("--cores", help="core sweep (benchmarks/bench_cores.py): comma-separated core counts, e.g. 2,4,8,16")
+    ap.add_argument(
+        "--cores", help="core sweep (benchmarks/bench_cores.py): comma-separated core counts, e.g. 2,4,8,16"
+    )
     import bench_cores
 
     bench_cores.add_arguments(ap)

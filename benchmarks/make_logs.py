@@ -90,12 +90,12 @@ import json
 import math
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-START = datetime(2026, 11, 9, tzinfo=timezone.utc)
+START = datetime(2026, 11, 9, tzinfo=UTC)
 BLOCK = 131_072
 
 STATUSES = ("ok", "error", "timeout", "invalid_input")
@@ -117,7 +117,14 @@ BAD_TEXT = b"Traceback (most recent call last):"
 BAD_MISSING = b'{"event": "inference", "latency_ms": }'
 BASE_FEATURES = ("brightness", "contrast", "width", "height", "exposure_ms", "iso", "temperature_c")
 EXTRA_FEATURES = (
-    "aspect_ratio", "f_norm", "f_lognorm", "f_uniform", "f_count", "f_flag", "f_score", "f_ratio",
+    "aspect_ratio",
+    "f_norm",
+    "f_lognorm",
+    "f_uniform",
+    "f_count",
+    "f_flag",
+    "f_score",
+    "f_ratio",
     "f_region",
 )
 FEATURE_COUNTS = (len(BASE_FEATURES), len(BASE_FEATURES) + len(EXTRA_FEATURES))  # 7, 16
@@ -181,31 +188,48 @@ def _feature_parts(n_features: int, csv: bool = False) -> list:
 
     JSON: ``, "contrast": `` ... ; CSV: comma-separated values (strings unquoted).
     """
+
     def key(name: str) -> bytes:
         return b"," if csv else _b(f', "{name}": ')
 
     parts = [
         ("brightness", 6),
-        key("contrast"), ("contrast", 6),
-        key("width"), ("fwidth", 4),
-        key("height"), ("fheight", 4),
-        key("exposure_ms"), ("exposure_ms", 7),
-        key("iso"), ("iso", 4),
-        key("temperature_c"), ("temperature_c", 5),
+        key("contrast"),
+        ("contrast", 6),
+        key("width"),
+        ("fwidth", 4),
+        key("height"),
+        ("fheight", 4),
+        key("exposure_ms"),
+        ("exposure_ms", 7),
+        key("iso"),
+        ("iso", 4),
+        key("temperature_c"),
+        ("temperature_c", 5),
     ]
     if n_features == len(BASE_FEATURES):
         return parts
     quote = b"" if csv else b'"'
     return parts + [
         key("aspect_ratio") + ASPECT_RATIO,
-        key("f_norm"), ("f_norm_sign", 1), ("f_norm", 6),
-        key("f_lognorm"), ("f_lognorm", 7),
-        key("f_uniform"), ("f_uniform", 6),
-        key("f_count"), ("f_count", 2),
-        key("f_flag"), ("f_flag", 1),
-        key("f_score"), ("f_score", 6),
-        key("f_ratio"), ("f_ratio", 6),
-        key("f_region") + quote, ("f_region", max(len(r) for r in REGIONS)), quote,
+        key("f_norm"),
+        ("f_norm_sign", 1),
+        ("f_norm", 6),
+        key("f_lognorm"),
+        ("f_lognorm", 7),
+        key("f_uniform"),
+        ("f_uniform", 6),
+        key("f_count"),
+        ("f_count", 2),
+        key("f_flag"),
+        ("f_flag", 1),
+        key("f_score"),
+        ("f_score", 6),
+        key("f_ratio"),
+        ("f_ratio", 6),
+        key("f_region") + quote,
+        ("f_region", max(len(r) for r in REGIONS)),
+        quote,
     ]
 
 
@@ -213,28 +237,41 @@ def make_layout(n_features: int = 7) -> Layout:
     feature_names(n_features)  # validates
     err_w = max(len(_b(f', "error": "{e}"')) for e in ERRORS if e)
     parts = [
-        b'{"request_id": "', ("rid", 16),
-        b'", "model": "imgcls", "model_version": "1.4.0", '
-        b'"latency_ms": ', ("lat", 8),
-        b', "status": "', ("status", max(len(s) for s in STATUSES)),
-        b'", "status_code": ', ("code", 3),
+        b'{"request_id": "',
+        ("rid", 16),
+        b'", "model": "imgcls", "model_version": "1.4.0", "latency_ms": ',
+        ("lat", 8),
+        b', "status": "',
+        ("status", max(len(s) for s in STATUSES)),
+        b'", "status_code": ',
+        ("code", 3),
         ("error", err_w),
         b", ",
         ("pred", 0),  # marker: the prediction block starts here
-        b'"label": "', ("label", 1),
-        b'", "confidence": ', ("conf", 6),
-        b', "probabilities": {"A": ', ("pA", 6),
-        b', "B": ', ("pB", 6),
-        b', "C": ', ("pC", 6),
-        b', "D": ', ("pD", 6),
+        b'"label": "',
+        ("label", 1),
+        b'", "confidence": ',
+        ("conf", 6),
+        b', "probabilities": {"A": ',
+        ("pA", 6),
+        b', "B": ',
+        ("pB", 6),
+        b', "C": ',
+        ("pC", 6),
+        b', "D": ',
+        ("pD", 6),
         b"}, ",
         ("pred_end", 0),
         b'"features": {"brightness": ',
         *_feature_parts(n_features),
-        b'}, "cpu_percent": ', ("cpu", 5),
-        b', "rss_mb": ', ("rss", 6),
-        b', "event": "inference", "level": "', ("level", max(len(s) for s in LEVELS)),
-        b'", "timestamp": "', ("ts", 27),
+        b'}, "cpu_percent": ',
+        ("cpu", 5),
+        b', "rss_mb": ',
+        ("rss", 6),
+        b', "event": "inference", "level": "',
+        ("level", max(len(s) for s in LEVELS)),
+        b'", "timestamp": "',
+        ("ts", 27),
         b'"}\n',
     ]
     return Layout(parts)
@@ -289,9 +326,7 @@ def put_number(m: np.ndarray, cols: slice, scaled: np.ndarray, int_digits: int, 
         m[:, start + int_digits + 1 + j] = d
 
 
-def put_signed(
-    m: np.ndarray, sign: slice, cols: slice, scaled: np.ndarray, int_digits: int, dec: int
-) -> None:
+def put_signed(m: np.ndarray, sign: slice, cols: slice, scaled: np.ndarray, int_digits: int, dec: int) -> None:
     """:func:`put_number` of a signed ``scaled``: ``-`` in ``m[:, sign]`` when negative
     (never for 0, which JSON prints as ``0.0``), NUL otherwise."""
     m[:, sign.start] = np.where(scaled < 0, ord("-"), 0)
@@ -311,9 +346,7 @@ def put_timestamps(m: np.ndarray, cols: slice, t_us: np.ndarray, day_table: dict
     day = t_us // 86_400_000_000
     for d in range(int(day.min()), int(day.max()) + 1):
         if d not in day_table:
-            day_table[d] = np.frombuffer(
-                _b((START + timedelta(days=d)).strftime("%Y-%m-%dT")), dtype=np.uint8
-            )
+            day_table[d] = np.frombuffer(_b((START + timedelta(days=d)).strftime("%Y-%m-%dT")), dtype=np.uint8)
     days = np.stack([day_table[d] for d in range(int(day.min()), int(day.max()) + 1)])
     m[:, s : s + 11] = days[day - day.min()]
     us_of_day = t_us - day * 86_400_000_000
@@ -394,42 +427,28 @@ def draw_base_features(rng: np.random.Generator, n: int) -> dict[str, np.ndarray
     """The 7 base features (width and height are constants, not drawn)."""
     return {
         "brightness": np.rint(rng.beta(6.0, 6.0, size=n) * 10_000).astype(np.int64),
-        "contrast": np.clip(np.rint(rng.gamma(9.0, 0.035, size=n) * 10_000), 0, 10_000).astype(
-            np.int64
-        ),
-        "exposure_ms": np.clip(
-            np.rint(rng.lognormal(math.log(8.0), 0.5, size=n) * 1000), 0, 999_999
-        ).astype(np.int64),
+        "contrast": np.clip(np.rint(rng.gamma(9.0, 0.035, size=n) * 10_000), 0, 10_000).astype(np.int64),
+        "exposure_ms": np.clip(np.rint(rng.lognormal(math.log(8.0), 0.5, size=n) * 1000), 0, 999_999).astype(np.int64),
         "iso": np.searchsorted(np.cumsum(ISO_SHARES), rng.random(n), side="right").clip(0, 4),
-        "temperature_c": np.clip(np.rint(rng.normal(41.0, 3.0, size=n) * 100), 0, 9_999).astype(
-            np.int64
-        ),
+        "temperature_c": np.clip(np.rint(rng.normal(41.0, 3.0, size=n) * 100), 0, 9_999).astype(np.int64),
     }
 
 
 def draw_extra_features(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     """The 9 extra features of ``--features 16`` (``aspect_ratio`` is a constant)."""
     return {
-        "f_norm": np.clip(np.rint(rng.normal(0.0, 1.0, size=n) * 10_000), -99_999, 99_999).astype(
-            np.int64
-        ),
-        "f_lognorm": np.clip(
-            np.rint(rng.lognormal(math.log(2.0), 0.75, size=n) * 1000), 0, 999_999
-        ).astype(np.int64),
+        "f_norm": np.clip(np.rint(rng.normal(0.0, 1.0, size=n) * 10_000), -99_999, 99_999).astype(np.int64),
+        "f_lognorm": np.clip(np.rint(rng.lognormal(math.log(2.0), 0.75, size=n) * 1000), 0, 999_999).astype(np.int64),
         "f_uniform": np.rint(rng.random(n) * 10_000).astype(np.int64),
         "f_count": np.clip(rng.poisson(3.0, size=n), 0, 99).astype(np.int64),
         "f_flag": (rng.random(n) < 0.2).astype(np.int64),
         "f_score": np.rint(rng.beta(2.0, 5.0, size=n) * 10_000).astype(np.int64),
         "f_ratio": np.rint(rng.beta(2.0, 8.0, size=n) * 10_000).astype(np.int64),
-        "f_region": np.searchsorted(np.cumsum(REGION_SHARES), rng.random(n), side="right").clip(
-            0, len(REGIONS) - 1
-        ),
+        "f_region": np.searchsorted(np.cumsum(REGION_SHARES), rng.random(n), side="right").clip(0, len(REGIONS) - 1),
     }
 
 
-def render_block(
-    lay: Layout, d: dict[str, np.ndarray], tables: dict, day_table: dict
-) -> np.ndarray:
+def render_block(lay: Layout, d: dict[str, np.ndarray], tables: dict, day_table: dict) -> np.ndarray:
     """Fixed-width uint8 matrix (n, width) of the block, NUL where nothing is printed."""
     n = len(d["t_us"])
     m = np.empty((n, lay.width), dtype=np.uint8)
@@ -587,8 +606,7 @@ def generate(
                 f.write(blob)
                 written += len(blob)
 
-    truth = _truth(n, bad_lines, written, lat_all, status_all, label_counts, conf_sum,
-                   first_ts, last_ts, seed, rps)
+    truth = _truth(n, bad_lines, written, lat_all, status_all, label_counts, conf_sum, first_ts, last_ts, seed, rps)
     if n_features != len(BASE_FEATURES):  # the 7-feature truth stays as it was
         truth["features"] = list(feature_names(n_features))
     return truth
@@ -643,8 +661,7 @@ def _iso(t_us: int | None) -> str | None:
 
 def _pcts(x: np.ndarray) -> dict:
     if len(x) == 0:
-        return {"count": 0, "p50": None, "p95": None, "p99": None, "mean": None, "min": None,
-                "max": None}
+        return {"count": 0, "p50": None, "p95": None, "p99": None, "mean": None, "min": None, "max": None}
     p50, p95, p99 = np.percentile(x, [50, 95, 99])
     return {
         "count": int(len(x)),
@@ -657,8 +674,7 @@ def _pcts(x: np.ndarray) -> dict:
     }
 
 
-def _truth(n, bad_lines, written, lat_all, status_all, label_counts, conf_sum, first_ts,
-           last_ts, seed, rps) -> dict:
+def _truth(n, bad_lines, written, lat_all, status_all, label_counts, conf_sum, first_ts, last_ts, seed, rps) -> dict:
     lat_ms = lat_all / 1000.0  # == float(text) for every value as written
     counts = np.bincount(status_all, minlength=4) if n else np.zeros(4, dtype=np.int64)
     n_ok = int(counts[0])
@@ -692,10 +708,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bad-lines", type=int, default=0, help="extra malformed lines to insert")
     ap.add_argument("--rps", type=float, default=200.0, help="mean requests per second")
-    ap.add_argument("--features", type=int, default=7, choices=FEATURE_COUNTS,
-                    help="features per record: 7 (default) or 16 (9 more, see the docstring)")
-    ap.add_argument("--reference-csv", nargs=2, metavar=("PATH", "ROWS"),
-                    help="also write a training CSV of ROWS rows from the same distributions")
+    ap.add_argument(
+        "--features",
+        type=int,
+        default=7,
+        choices=FEATURE_COUNTS,
+        help="features per record: 7 (default) or 16 (9 more, see the docstring)",
+    )
+    ap.add_argument(
+        "--reference-csv",
+        nargs=2,
+        metavar=("PATH", "ROWS"),
+        help="also write a training CSV of ROWS rows from the same distributions",
+    )
     args = ap.parse_args(argv)
     if args.n < 0 or args.bad_lines < 0 or args.rps <= 0:
         ap.error("N and --bad-lines must be >= 0 and --rps > 0")
@@ -709,26 +734,28 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--reference-csv ROWS must be >= 0")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    truth = generate(args.n, args.out, seed=args.seed, bad_lines=args.bad_lines, rps=args.rps,
-                     n_features=args.features)
+    truth = generate(args.n, args.out, seed=args.seed, bad_lines=args.bad_lines, rps=args.rps, n_features=args.features)
     elapsed = time.perf_counter() - t
     truth_path = args.out.with_name(args.out.name + ".truth.json")
     size = truth["bytes"]
     print(
-        f"wrote {args.out}: {args.n:,} records + {args.bad_lines:,} bad lines, "
-        f"{args.features} features, "
-        f"{size:,} bytes ({size / 1e9:.2f} GB, {size / max(args.n, 1):.0f} B/record) "
-        f"in {elapsed:.1f} s ({size / 1e6 / max(elapsed, 1e-9):.0f} MB/s); truth: {truth_path}",
+        (
+            f"wrote {args.out}: {args.n:,} records + {args.bad_lines:,} bad lines, "
+            f"{args.features} features, "
+            f"{size:,} bytes ({size / 1e9:.2f} GB, {size / max(args.n, 1):.0f} B/record) "
+            f"in {elapsed:.1f} s ({size / 1e6 / max(elapsed, 1e-9):.0f} MB/s); truth: {truth_path}"
+        ),
         file=sys.stderr,
     )
     if args.reference_csv:
         t_ref = time.perf_counter()
-        ref = write_reference_csv(Path(args.reference_csv[0]), ref_rows, seed=args.seed,
-                                  n_features=args.features)
+        ref = write_reference_csv(Path(args.reference_csv[0]), ref_rows, seed=args.seed, n_features=args.features)
         truth["reference_csv"] = ref
         print(
-            f"wrote {ref['path']}: {ref_rows:,} rows, {args.features} features, "
-            f"{ref['bytes']:,} bytes in {time.perf_counter() - t_ref:.1f} s",
+            (
+                f"wrote {ref['path']}: {ref_rows:,} rows, {args.features} features, "
+                f"{ref['bytes']:,} bytes in {time.perf_counter() - t_ref:.1f} s"
+            ),
             file=sys.stderr,
         )
     truth_path.write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")

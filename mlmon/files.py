@@ -25,7 +25,9 @@ def replace_file(target: Path, text: str, new_mode: int) -> None:
             fh.write(text)
         return
     mode = target.stat().st_mode & 0o7777 if target.is_file() else new_mode
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else ".")
+    fd, temp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else "."
+    )
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -56,7 +58,9 @@ def file_identity(path: str | os.PathLike) -> tuple[int, int] | None:
     return (info.st_dev, info.st_ino) if info is not None and stat.S_ISREG(info.st_mode) else None
 
 
-def refuse_overwriting(outputs: Mapping[str, str | os.PathLike | None], inputs: Iterable[tuple[str, str | os.PathLike]]) -> None:
+def refuse_overwriting(
+    outputs: Mapping[str, str | os.PathLike | None], inputs: Iterable[tuple[str, str | os.PathLike]]
+) -> None:
     """Raise ``UsageError`` (exit 2), before anything is read or written, when an output
     would replace an input of the same run or another output: the same path, a hard link,
     or a symbolic link either way (compared by ``st_dev``/``st_ino``). ``outputs``: option
@@ -71,14 +75,18 @@ def refuse_overwriting(outputs: Mapping[str, str | os.PathLike | None], inputs: 
     for index, (option, path, identity) in enumerate(targets):
         for other, other_path, other_identity in targets[:index]:
             if identity == other_identity:
-                raise UsageError(f"{other} {other_path} and {option} {path} name the same file{_how(other_path, path)}: give them different files")
+                raise UsageError(
+                    f"{other} {other_path} and {option} {path} name the same file{_how(other_path, path)}: give them "
+                    "different files"
+                )
     for what, source in inputs:
         source = str(source)
         identity = file_identity(source)
         for option, path, target in targets:
             if identity == target:
                 raise UsageError(
-                    f"{option} {path} would overwrite {what} {source}{_how(source, path)}: write it elsewhere (nothing was written)"
+                    f"{option} {path} would overwrite {what} {source}{_how(source, path)}: write it elsewhere "
+                    "(nothing was written)"
                 )
 
 

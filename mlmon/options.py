@@ -90,8 +90,12 @@ FEATURES = OptionSpec(Names(), "--features", None, ())
 CHUNK_BYTES = OptionSpec(Count(1), None, None)
 ALLOW_NO_RECORDS = OptionSpec(Flag(), None, None, False)
 INGEST_FIELDS: dict[str, OptionSpec] = {
-    "features": FEATURES, "max_malformed_share": MAX_MALFORMED, "chunk_bytes": CHUNK_BYTES,
-    "allow_no_records": ALLOW_NO_RECORDS, "engine": ENGINE, "scheduler": SCHEDULER,
+    "features": FEATURES,
+    "max_malformed_share": MAX_MALFORMED,
+    "chunk_bytes": CHUNK_BYTES,
+    "allow_no_records": ALLOW_NO_RECORDS,
+    "engine": ENGINE,
+    "scheduler": SCHEDULER,
 }
 """``IngestOptions``' fields and their specs, but ``fields`` (``--field``, read by
 ``mlmon.ingest.fields``) and the times (``mlmon.ingest.time_options``, which needs polars)."""
@@ -137,13 +141,17 @@ def options_of(cls: type[T], value: Any, where: str = "options") -> T:
         return value
     if not isinstance(value, Mapping):
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        raise OptionTypeError(f"{where}: expected {cls.__name__} or a dict of its options, got {type_name(value)} {shown}")
+        raise OptionTypeError(
+            f"{where}: expected {cls.__name__} or a dict of its options, got {type_name(value)} {shown}"
+        )
     known = list(inspect.signature(cls).parameters)
     for key in value:
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise OptionTypeError(f"{where}: {cls.__name__} has no option {key!r}{hint}; its options: {', '.join(known)}")
+            raise OptionTypeError(
+                f"{where}: {cls.__name__} has no option {key!r}{hint}; its options: {', '.join(known)}"
+            )
     return cls(**value)
 
 
@@ -158,8 +166,13 @@ def show_level(value: Any) -> str:
 
 
 def check_levels(
-    warning: Any, critical: Any, where: str = "", *, names: tuple[str, str] = ("warning", "critical"),
-    shown: tuple[str | None, str | None] = (None, None), error: type[UsageError] = OptionError,
+    warning: Any,
+    critical: Any,
+    where: str = "",
+    *,
+    names: tuple[str, str] = ("warning", "critical"),
+    shown: tuple[str | None, str | None] = (None, None),
+    error: type[UsageError] = OptionError,
 ) -> None:
     """The one rule of every warning/critical pair (a ``[rules.NAME]`` table, the drift
     flags, ``DriftOptions``, ``CheckOptions``' rules): the warning level may equal the

@@ -11,15 +11,15 @@ import dataclasses
 import enum
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
 def iso_utc(value: datetime) -> str:
     """ISO-8601 in UTC with a ``Z`` (a naive datetime is taken as UTC)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def to_plain(value: Any, datetime_text: Callable[[datetime], str] = iso_utc) -> Any:
@@ -38,7 +38,11 @@ def to_plain(value: Any, datetime_text: Callable[[datetime], str] = iso_utc) -> 
     if isinstance(value, enum.Enum):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name), datetime_text) for f in dataclasses.fields(value) if f.metadata.get("plain", True)}
+        return {
+            f.name: to_plain(getattr(value, f.name), datetime_text)
+            for f in dataclasses.fields(value)
+            if f.metadata.get("plain", True)
+        }
     if isinstance(value, dict):
         return {str(k): to_plain(v, datetime_text) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -51,8 +51,15 @@ class BadValue(Exception):
 
 def type_name(value: Any) -> str:
     """``a boolean``, ``an integer``, ... for messages about a value of the wrong type."""
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
-             tuple: "a tuple", dict: "a table"}
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        tuple: "a tuple",
+        dict: "a table",
+    }
     return names.get(type(value), f"a {type(value).__name__}")
 
 
@@ -80,7 +87,14 @@ def show_duration(value: timedelta) -> str:
     micros = value // timedelta(microseconds=1)
     if micros == 0:
         return "0s"
-    for unit, size in (("w", 604800_000_000), ("d", 86400_000_000), ("h", 3600_000_000), ("m", 60_000_000), ("s", 1_000_000), ("ms", 1000)):
+    for unit, size in (
+        ("w", 604800_000_000),
+        ("d", 86400_000_000),
+        ("h", 3600_000_000),
+        ("m", 60_000_000),
+        ("s", 1_000_000),
+        ("ms", 1000),
+    ):
         if micros % size == 0:
             return f"{micros // size}{unit}"
     return f"{micros}us"
@@ -204,8 +218,17 @@ class Number(Kind):
 
     expected = "a number"
 
-    def __init__(self, low: float, high: float | None, says: str, *, low_open: bool = False, high_open: bool = True,
-                 percent: bool = False, inf_ok: bool = False) -> None:
+    def __init__(
+        self,
+        low: float,
+        high: float | None,
+        says: str,
+        *,
+        low_open: bool = False,
+        high_open: bool = True,
+        percent: bool = False,
+        inf_ok: bool = False,
+    ) -> None:
         self.low, self.high, self.says = low, high, says
         self.low_open, self.high_open, self.percent, self.inf_ok = low_open, high_open, percent, inf_ok
 
@@ -260,7 +283,11 @@ class Choice(Kind):
 
     def __init__(self, choices: tuple[str, ...], noun: str | None = None) -> None:
         self.choices, self.noun = choices, noun
-        self.expected = " or ".join(repr(c) for c in choices) if len(choices) <= 2 else "one of " + ", ".join(repr(c) for c in choices)
+        self.expected = (
+            " or ".join(repr(c) for c in choices)
+            if len(choices) <= 2
+            else "one of " + ", ".join(repr(c) for c in choices)
+        )
 
     def from_text(self, text: str) -> str:
         value = text.strip().lower()

@@ -7,10 +7,11 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from mlmon.errors import UsageError
 from mlmon.units import parse_duration
+
 
 @dataclass(frozen=True)
 class WindowSpec:
@@ -115,7 +116,7 @@ NICE_DURATIONS = tuple(
 FAR_SHARE = 0.005
 """The bulk of the data runs from this share of the records to one minus it, by minute."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
 
@@ -195,47 +196,75 @@ def far_records(minutes: Sequence[tuple[datetime, int]], share: float = FAR_SHAR
     return FarRecords(far, near[0][0], near[-1][0] + timedelta(minutes=1)) if far else None
 
 
-def too_many_time_windows(spec: WindowSpec, first: datetime, last: datetime, minutes: Sequence[tuple[datetime, int]]) -> UsageError:
+def too_many_time_windows(
+    spec: WindowSpec, first: datetime, last: datetime, minutes: Sequence[tuple[datetime, int]]
+) -> UsageError:
     """The refusal for time windows over :data:`MAX_WINDOWS` from ``first`` to ``last``
     (record times), naming far-away records (from records per minute) and a wider window."""
     every = spec.duration
     assert every is not None
     option = f"--window {_format_duration(every)}"
-    head = f"{option} gives {time_window_count(every, first, last):,} windows from {_iso(first)} to {_iso(last)}, over the limit of {MAX_WINDOWS:,}"
+    head = (
+        f"{option} gives {time_window_count(every, first, last):,} windows from {_iso(first)} to {_iso(last)}, "
+        f"over the limit of {MAX_WINDOWS:,}"
+    )
     wider = suggest_duration(first, last)
     far = far_records(minutes)
     if far is None:
-        tail = f"use a wider window, such as --window {_format_duration(wider)}" if wider else "use --since/--until to narrow the time range"
+        tail = (
+            f"use a wider window, such as --window {_format_duration(wider)}"
+            if wider
+            else "use --since/--until to narrow the time range"
+        )
         return UsageError(f"{head}: {tail}")
     one = far.records == 1
-    what = f"{far.records:,} record{'' if one else 's'} lie{'s' if one else ''} far outside the rest ({_iso(far.since)} to {_iso(far.until)})"
+    what = (
+        f"{far.records:,} record{'' if one else 's'} lie{'s' if one else ''} far outside the rest "
+        f"({_iso(far.since)} to {_iso(far.until)})"
+    )
     leave = f"leave {'it' if one else 'them'} out with --since {_iso(far.since)} --until {_iso(far.until)}"
     if time_window_count(every, far.since, far.until - _US) > MAX_WINDOWS:
         narrow = suggest_duration(far.since, far.until - _US)
-        return UsageError(f"{head}: {what}; {leave}" + (f" and use a wider window, such as --window {_format_duration(narrow)}" if narrow else ""))
-    return UsageError(f"{head}: {what}; {leave}" + (f", or use a wider window, such as --window {_format_duration(wider)}" if wider else ""))
+        return UsageError(
+            f"{head}: {what}; {leave}"
+            + (f" and use a wider window, such as --window {_format_duration(narrow)}" if narrow else "")
+        )
+    return UsageError(
+        f"{head}: {what}; {leave}"
+        + (f", or use a wider window, such as --window {_format_duration(wider)}" if wider else "")
+    )
 
 
-def too_many_record_windows(spec: WindowSpec, records: int, noun: str = "record", windows: int | None = None) -> UsageError:
+def too_many_record_windows(
+    spec: WindowSpec, records: int, noun: str = "record", windows: int | None = None
+) -> UsageError:
     """The refusal for record windows over :data:`MAX_WINDOWS`, naming a wider window
     (``windows``: the count when not ``ceil(records / size)``, e.g. counted per version)."""
     size = spec.records
     assert size is not None
     windows = record_window_count(records, size) if windows is None else windows
     return UsageError(
-        f"--window {size} gives {windows:,} windows of {size:,} {noun}{'' if size == 1 else 's'} ({records:,} {noun}{'' if records == 1 else 's'}), "
+        f"--window {size} gives {windows:,} windows of {size:,} {noun}{'' if size == 1 else 's'} ({records:,} "
+        f"{noun}{'' if records == 1 else 's'}), "
         f"over the limit of {MAX_WINDOWS:,}: use a wider window, such as --window {suggest_record_count(records)}"
     )
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def _format_duration(value: timedelta) -> str:
     """``1h``, ``90m``, ``30s``, ``250ms``, ``500us``: the largest unit that divides it."""
     micros = value // _US
-    for unit, size in (("w", 604800_000_000), ("d", 86400_000_000), ("h", 3600_000_000), ("m", 60_000_000), ("s", 1_000_000), ("ms", 1000)):
+    for unit, size in (
+        ("w", 604800_000_000),
+        ("d", 86400_000_000),
+        ("h", 3600_000_000),
+        ("m", 60_000_000),
+        ("s", 1_000_000),
+        ("ms", 1000),
+    ):
         if micros % size == 0:
             return f"{micros // size}{unit}"
     return f"{micros}us"

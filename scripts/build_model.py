@@ -81,11 +81,16 @@ def _graph(weights: dict[str, np.ndarray], output: str) -> onnx.GraphProto:
     x = "image"
     for i in range(len(CHANNELS)):
         nodes += [
-            helper.make_node("Conv", [x, f"conv{i}.w", f"conv{i}.b"], [f"c{i}"],
-                             kernel_shape=[3, 3], pads=[1, 1, 1, 1], name=f"conv{i}"),
+            helper.make_node(
+                "Conv",
+                [x, f"conv{i}.w", f"conv{i}.b"],
+                [f"c{i}"],
+                kernel_shape=[3, 3],
+                pads=[1, 1, 1, 1],
+                name=f"conv{i}",
+            ),
             helper.make_node("Relu", [f"c{i}"], [f"r{i}"], name=f"relu{i}"),
-            helper.make_node("MaxPool", [f"r{i}"], [f"p{i}"], kernel_shape=[2, 2], strides=[2, 2],
-                             name=f"pool{i}"),
+            helper.make_node("MaxPool", [f"r{i}"], [f"p{i}"], kernel_shape=[2, 2], strides=[2, 2], name=f"pool{i}"),
         ]
         x = f"p{i}"
     nodes += [
@@ -95,8 +100,7 @@ def _graph(weights: dict[str, np.ndarray], output: str) -> onnx.GraphProto:
         helper.make_node("Gemm", ["hr", "fc1.w", "fc1.b"], ["logits"], transB=1, name="fc1"),
     ]
     if output == "probabilities":
-        nodes.append(helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1,
-                                      name="softmax"))
+        nodes.append(helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1, name="softmax"))
     inputs = [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", *IMAGE])]
     outputs = [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", len(LABELS)])]
     initializers = [numpy_helper.from_array(w, name) for name, w in weights.items()]
@@ -104,15 +108,20 @@ def _graph(weights: dict[str, np.ndarray], output: str) -> onnx.GraphProto:
 
 
 def _model(graph: onnx.GraphProto) -> onnx.ModelProto:
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="mlmon scripts/build_model.py",
-                              producer_version="1")
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        producer_name="mlmon scripts/build_model.py",
+        producer_version="1",
+    )
     model.ir_version = IR_VERSION
-    model.doc_string = ("mlmon bundled benchmark model: untrained 4-class CNN over 3x64x64 "
-                        f"images, seeded weights (seed {SEED}); predictions are meaningless.")
-    helper.set_model_props(model, {"labels": json.dumps(list(LABELS)),
-                                   "seed": str(SEED),
-                                   "builder": "scripts/build_model.py"})
+    model.doc_string = (
+        "mlmon bundled benchmark model: untrained 4-class CNN over 3x64x64 "
+        f"images, seeded weights (seed {SEED}); predictions are meaningless."
+    )
+    helper.set_model_props(
+        model, {"labels": json.dumps(list(LABELS)), "seed": str(SEED), "builder": "scripts/build_model.py"}
+    )
     onnx.checker.check_model(model, full_check=True)
     return model
 
@@ -122,8 +131,7 @@ def _calibrate(weights: dict[str, np.ndarray], rng: np.random.Generator) -> None
     import onnxruntime as ort
 
     logits_model = _model(_graph(weights, "logits"))
-    session = ort.InferenceSession(logits_model.SerializeToString(),
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(logits_model.SerializeToString(), providers=["CPUExecutionProvider"])
     images = rng.standard_normal((512, *IMAGE)).astype(np.float32)
     logits = session.run(None, {"image": images})[0]
     # Stretch the last layer so logits vary by LOGIT_STD across images (confidences spread
@@ -144,8 +152,9 @@ def build() -> bytes:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--check", action="store_true",
-                        help="compare a fresh build with --output instead of writing it")
+    parser.add_argument(
+        "--check", action="store_true", help="compare a fresh build with --output instead of writing it"
+    )
     args = parser.parse_args(argv)
     data = build()
     if args.check:

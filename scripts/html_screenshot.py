@@ -39,9 +39,12 @@ PROBE_ID = "mlmon-probe"
 MARKS = "circle,path.line,rect.share,rect.bar,rect.cell,rect.mark"
 PROBE = """<script>(function(){
 var seen={errors:[],csp:[],console:[]};
-addEventListener('error',function(e){seen.errors.push(e.message||('failed to load '+((e.target&&(e.target.src||e.target.href))||'?')))},true);
+addEventListener('error',function(e){\
+seen.errors.push(e.message||('failed to load '+((e.target&&(e.target.src||e.target.href))||'?')))},true);
 addEventListener('securitypolicyviolation',function(e){seen.csp.push(e.violatedDirective+' '+e.blockedURI)});
-['error','warn'].forEach(function(k){var f=console[k];console[k]=function(){seen.console.push(k+': '+Array.prototype.join.call(arguments,' '));return f.apply(console,arguments)}});
+['error','warn'].forEach(function(k){var f=console[k];\
+console[k]=function(){seen.console.push(k+': '+Array.prototype.join.call(arguments,' '));\
+return f.apply(console,arguments)}});
 addEventListener('load',function(){
  var svgs=[];document.querySelectorAll('svg').forEach(function(s){var b=s.getBoundingClientRect(),drawn=0;
   s.querySelectorAll('%s').forEach(function(m){var r=m.getBoundingClientRect();if(r.width>0&&r.height>0)drawn++});
@@ -49,7 +52,7 @@ addEventListener('load',function(){
  seen.svgs=svgs;seen.resources=performance.getEntriesByType('resource').map(function(r){return r.name});
  seen.height=document.documentElement.scrollHeight;
  var p=document.createElement('pre');p.id='%s';p.textContent=JSON.stringify(seen);document.body.appendChild(p)});
-})();</script>""" % (MARKS, PROBE_ID)
+})();</script>""" % (MARKS, PROBE_ID)  # noqa: UP031 - str.format and f-strings would double every brace of the JavaScript
 
 
 def find_chromium() -> str | None:
@@ -65,9 +68,20 @@ def _run(browser: str, args: list[str], timeout: float) -> subprocess.CompletedP
     container too (it only ever opens our own local file)."""
     with tempfile.TemporaryDirectory(prefix="mlmon-chromium-") as profile:
         command = [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars", "--force-device-scale-factor=1",
-            f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *args,
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            *args,
         ]
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
 
@@ -103,7 +117,9 @@ def problems(seen: dict) -> list[str]:
 def screenshot(page: Path, png: Path, browser: str, width: int, height: int, timeout: float = 60) -> None:
     """A ``width`` x ``height`` PNG of the top of ``page``."""
     png.parent.mkdir(parents=True, exist_ok=True)
-    run = _run(browser, [f"--screenshot={png}", f"--window-size={width},{height}", Path(page).resolve().as_uri()], timeout)
+    run = _run(
+        browser, [f"--screenshot={png}", f"--window-size={width},{height}", Path(page).resolve().as_uri()], timeout
+    )
     if not png.is_file():
         raise RuntimeError(f"no screenshot (exit {run.returncode}): {run.stderr[-1500:]}")
 
@@ -138,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         height = min(int(seen["height"]) + 16, args.max_height)
         screenshot(page, args.out, browser, args.width, height)
     size = args.out.stat().st_size
-    print(f"{args.out}: {args.width}x{height}, {size / 1024:.0f} KB; page {page.name}: {len(seen['svgs'])} charts drawn, "
-          f"{len(wrong)} problem(s)")
+    print(
+        f"{args.out}: {args.width}x{height}, {size / 1024:.0f} KB; page {page.name}: {len(seen['svgs'])} charts drawn, "
+        f"{len(wrong)} problem(s)"
+    )
     return 1 if wrong else 0
 
 

@@ -55,7 +55,11 @@ def merge_bounded(left: S, right: S) -> S:
     keys = None if left_keys is None or right_keys is None else left_keys | right_keys
     if keys is None or len(keys) > MAX_WINDOWS:
         return type(left)(window_keys=None, minutes=left.minutes + right.minutes)  # type: ignore[attr-defined, call-arg]
-    pieces = {f.name: getattr(left, f.name) + getattr(right, f.name) for f in dataclasses.fields(left) if f.name != "window_keys"}  # type: ignore[arg-type]
+    pieces = {
+        f.name: getattr(left, f.name) + getattr(right, f.name)
+        for f in dataclasses.fields(left)  # type: ignore[arg-type]
+        if f.name != "window_keys"
+    }
     return type(left)(window_keys=keys, **pieces)  # type: ignore[call-arg]
 
 
@@ -78,7 +82,9 @@ def compacted(state: S, keys: Mapping[str, Sequence[str]]) -> S:
     those key columns once it holds more than ``COMPACT_AT`` tables: counts and sums add,
     first times take the minimum, last times and maxima the maximum. The finalized
     results are those of the pieces (sums of floats up to their rounding order)."""
-    changes = {name: _compact(getattr(state, name), by) for name, by in keys.items() if len(getattr(state, name)) > COMPACT_AT}
+    changes = {
+        name: _compact(getattr(state, name), by) for name, by in keys.items() if len(getattr(state, name)) > COMPACT_AT
+    }
     return dataclasses.replace(state, **changes) if changes else state  # type: ignore[type-var]
 
 
@@ -86,7 +92,13 @@ def _compact(pieces: tuple[pl.DataFrame, ...], keys: Sequence[str]) -> tuple[pl.
     table = pl.concat(pieces, how="vertical")
 
     def rule(name: str) -> pl.Expr:
-        return pl.col(name).min() if name in _LEAST else pl.col(name).max() if name in _GREATEST else sum_of(name, table.schema[name])
+        return (
+            pl.col(name).min()
+            if name in _LEAST
+            else pl.col(name).max()
+            if name in _GREATEST
+            else sum_of(name, table.schema[name])
+        )
 
     merged = table.group_by(list(keys)).agg(rule(name) for name in table.columns if name not in keys)
     return (merged.select(table.columns).cast(table.schema),)

@@ -26,9 +26,13 @@ class ClassDrift:
     """Chi-squared p-value (nan when not computable)."""
 
 
-def class_drift(window: PredictionWindow, reference_shares: Mapping[str, float], epsilon: float = stats.SHARE_EPSILON) -> ClassDrift:
+def class_drift(
+    window: PredictionWindow, reference_shares: Mapping[str, float], epsilon: float = stats.SHARE_EPSILON
+) -> ClassDrift:
     """PSI, JS distance and chi-squared of ``window``'s class counts against
     ``reference_shares``; every statistic is nan without a reference or predictions, and
     where the statistic itself is undefined (a single class in both)."""
-    aligned, psi, js, chi2, p = stats.category_statistics(reference_shares, window.class_counts if window.n else {}, epsilon)
+    aligned, psi, js, chi2, p = stats.category_statistics(
+        reference_shares, window.class_counts if window.n else {}, epsilon
+    )
     return ClassDrift(aligned, psi, js, chi2, p)

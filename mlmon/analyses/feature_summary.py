@@ -76,13 +76,19 @@ def merged_state(states: list[FeatureState]) -> FeatureState | None:
     return merged
 
 
-def summarize(reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...] = GRID_LEVELS) -> FeatureSummary:
+def summarize(
+    reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...] = GRID_LEVELS
+) -> FeatureSummary:
     """The summary of one feature: the profile's numbers and the merged state's
     (``levels``: the profile's grid levels)."""
     ref = Distribution(
-        reference.count, reference.missing_share,
-        getattr(reference, "mean", math.nan), getattr(reference, "std", math.nan),
-        tuple(reference.quantiles.get(q, math.nan) for q in SUMMARY_LEVELS) if isinstance(reference, NumericFeature) else _nans(),
+        reference.count,
+        reference.missing_share,
+        getattr(reference, "mean", math.nan),
+        getattr(reference, "std", math.nan),
+        tuple(reference.quantiles.get(q, math.nan) for q in SUMMARY_LEVELS)
+        if isinstance(reference, NumericFeature)
+        else _nans(),
     )
     if isinstance(state, NumericState):
         on_grid = cast(NumericFeature, reference)  # a grid state is counted against a numeric reference
@@ -92,8 +98,11 @@ def summarize(reference: NumericFeature | CategoricalFeature, state: FeatureStat
     n = state.present
     numeric = isinstance(reference, NumericFeature)
     current = Distribution(
-        n, _share(state.missing, n + state.missing), state.moments.mean if numeric else math.nan,
-        state.moments.std if numeric else math.nan, _discrete_quantiles(state.counts) if numeric else _nans(),
+        n,
+        _share(state.missing, n + state.missing),
+        state.moments.mean if numeric else math.nan,
+        state.moments.std if numeric else math.nan,
+        _discrete_quantiles(state.counts) if numeric else _nans(),
     )
     return FeatureSummary(ref, current, _category_bars(counts, state.counts, numeric))
 
@@ -102,7 +111,9 @@ def _continuous(grid: ReferenceGrid | None, state: NumericState) -> Distribution
     n = state.present
     quantiles = _nans()
     if n and grid is not None:
-        quantiles = tuple(map(float, stats.grid_quantiles(grid, state.grid, SUMMARY_LEVELS, state.lowest, state.highest)))
+        quantiles = tuple(
+            map(float, stats.grid_quantiles(grid, state.grid, SUMMARY_LEVELS, state.lowest, state.highest))
+        )
     return Distribution(n, _share(state.missing, n + state.missing), state.moments.mean, state.moments.std, quantiles)
 
 

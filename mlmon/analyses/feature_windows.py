@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import cast
-from datetime import datetime, timedelta, timezone
 
 import polars as pl
 
@@ -32,7 +32,7 @@ from mlmon.reference.profile import CategoricalFeature, NumericFeature
 from mlmon.windows import MAX_WINDOWS, WindowSpec
 
 _WINDOW = "_window"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -133,10 +133,11 @@ class FeatureReducer:
         """The windows in time order. ``UsageError`` when the inputs spanned more than
         ``MAX_WINDOWS`` windows."""
         if state.over:
-            raise UsageError(f"--window gives over {MAX_WINDOWS:,} {self.window.describe()} of inputs; use a wider --window")
+            raise UsageError(
+                f"--window gives over {MAX_WINDOWS:,} {self.window.describe()} of inputs; use a wider --window"
+            )
         windows = []
         for key in sorted(state.states):
             start = state.first[key] if not self.window.every else _EPOCH + timedelta(microseconds=key)
             windows.append(FeatureWindow(start, state.rows[key], state.states[key]))
         return FeatureWindows(tuple(windows), dict(state.unprofiled), whole_range=self.window.records is not None)
-

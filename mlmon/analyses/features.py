@@ -20,10 +20,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from typing import cast
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -57,8 +57,11 @@ class NumericState:
 
     def merge(self, other: NumericState) -> NumericState:
         return NumericState(
-            self.grid.merge(other.grid), self.moments.merge(other.moments), self.missing + other.missing,
-            min(self.lowest, other.lowest), max(self.highest, other.highest),
+            self.grid.merge(other.grid),
+            self.moments.merge(other.moments),
+            self.missing + other.missing,
+            min(self.lowest, other.lowest),
+            max(self.highest, other.highest),
         )
 
 
@@ -80,7 +83,11 @@ class CategoryState:
         return sum(self.counts.values())
 
     def merge(self, other: CategoryState) -> CategoryState:
-        return CategoryState(dict(Counter(self.counts) + Counter(other.counts)), self.missing + other.missing, self.moments.merge(other.moments))
+        return CategoryState(
+            dict(Counter(self.counts) + Counter(other.counts)),
+            self.missing + other.missing,
+            self.moments.merge(other.moments),
+        )
 
 
 FeatureState = NumericState | CategoryState
@@ -99,7 +106,9 @@ def window_state(values: pl.Series, reference: NumericFeature | CategoricalFeatu
 
 
 def window_states(
-    rows: pl.DataFrame, references: Mapping[str, NumericFeature | CategoricalFeature], column_of: Callable[[str], str] = str
+    rows: pl.DataFrame,
+    references: Mapping[str, NumericFeature | CategoricalFeature],
+    column_of: Callable[[str], str] = str,
 ) -> dict[str, FeatureState]:
     """Every feature's state in one window of ``rows`` (feature ``name`` in the column
     ``column_of(name)``; an absent column is all missing). A numeric feature's finite
@@ -108,10 +117,18 @@ def window_states(
     states: dict[str, FeatureState] = {}
     for name, ref in references.items():
         if isinstance(ref, CategoricalFeature):
-            text = category_keys(rows.get_column(column_of(name))) if name in present else pl.Series([None] * rows.height, dtype=pl.String)
+            text = (
+                category_keys(rows.get_column(column_of(name)))
+                if name in present
+                else pl.Series([None] * rows.height, dtype=pl.String)
+            )
             states[name] = CategoryState(_counts(text.drop_nulls()), int(text.null_count()))
             continue
-        values = rows.get_column(column_of(name)).cast(pl.Float64, strict=False).to_numpy() if name in present else np.zeros(0)
+        values = (
+            rows.get_column(column_of(name)).cast(pl.Float64, strict=False).to_numpy()
+            if name in present
+            else np.zeros(0)
+        )
         ordered = np.sort(values[np.isfinite(values)])  # nulls read as NaN
         states[name] = _numeric_state(ordered, rows.height - ordered.size, ref)
     return states
@@ -125,7 +142,13 @@ def _numeric_state(ordered: Floats, missing: int, reference: NumericFeature) -> 
     low, high = (float(ordered[0]), float(ordered[-1])) if ordered.size else (math.inf, -math.inf)
     if not reference.grid:  # no reference values, or a version-1 profile: nothing to count on
         return NumericState(GridCounts(np.zeros(0, dtype=np.int64), 0.0, 0.0), moments, missing, low, high)
-    return NumericState(stats.grid_counts(ordered, _grid_points(reference.grid), is_sorted=True, distinct=True), moments, missing, low, high)
+    return NumericState(
+        stats.grid_counts(ordered, _grid_points(reference.grid), is_sorted=True, distinct=True),
+        moments,
+        missing,
+        low,
+        high,
+    )
 
 
 def reference_grid(reference: NumericFeature, levels: tuple[float, ...]) -> ReferenceGrid:
@@ -136,7 +159,9 @@ def reference_grid(reference: NumericFeature, levels: tuple[float, ...]) -> Refe
 
 
 @functools.lru_cache(maxsize=1024)
-def _reference_grid(grid: tuple[float, ...], levels: tuple[float, ...], count: int, cells: tuple[int, ...]) -> ReferenceGrid:
+def _reference_grid(
+    grid: tuple[float, ...], levels: tuple[float, ...], count: int, cells: tuple[int, ...]
+) -> ReferenceGrid:
     return ReferenceGrid.of(grid, levels, count, cells)
 
 
@@ -205,7 +230,9 @@ class FeatureDrift:
     nan when the window has no rows."""
 
 
-def feature_drift(reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...]) -> FeatureDrift:
+def feature_drift(
+    reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...]
+) -> FeatureDrift:
     """The statistics of one feature's window ``state`` against its ``reference``."""
     rows = state.missing + state.present
     missing_share = state.missing / rows if rows else math.nan
@@ -219,7 +246,9 @@ def feature_drift(reference: NumericFeature | CategoricalFeature, state: Feature
     return dataclasses.replace(drift, missing_p_value=p)
 
 
-def _unknown(reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...]) -> str | None:
+def _unknown(
+    reference: NumericFeature | CategoricalFeature, state: FeatureState, levels: tuple[float, ...]
+) -> str | None:
     present = state.present
     if reference.count == 0:
         return "the reference has no values of this feature"
@@ -233,14 +262,20 @@ def _unknown(reference: NumericFeature | CategoricalFeature, state: FeatureState
     return None
 
 
-def _category_drift(reference: NumericFeature | CategoricalFeature, state: CategoryState, missing_share: float, unknown: str | None) -> FeatureDrift:
+def _category_drift(
+    reference: NumericFeature | CategoricalFeature, state: CategoryState, missing_share: float, unknown: str | None
+) -> FeatureDrift:
     ref_counts = reference.category_counts if isinstance(reference, CategoricalFeature) else reference.value_counts
     total = sum(ref_counts.values())
-    aligned, psi, js, _, p = stats.category_statistics({k: v / total for k, v in ref_counts.items()} if total else {}, state.counts)
+    aligned, psi, js, _, p = stats.category_statistics(
+        {k: v / total for k, v in ref_counts.items()} if total else {}, state.counts
+    )
     n = int(aligned.current_counts.sum())
     unseen = {k: int(c) / n for k, c in zip(aligned.labels, aligned.current_counts) if k in aligned.unseen} if n else {}
     numeric = isinstance(reference, NumericFeature)
-    shift, ratio = _moment_shift(reference, state.moments) if isinstance(reference, NumericFeature) else (math.nan, math.nan)
+    shift, ratio = (
+        _moment_shift(reference, state.moments) if isinstance(reference, NumericFeature) else (math.nan, math.nan)
+    )
     outside = _outside_share(reference, state) if isinstance(reference, NumericFeature) else math.nan
     ks, w1 = None, None
     if isinstance(reference, NumericFeature) and n:
@@ -251,9 +286,20 @@ def _category_drift(reference: NumericFeature | CategoricalFeature, state: Categ
     elif unknown is None and math.isnan(p):
         unknown = f"a single {'value' if numeric else 'category'} in the reference and the window: nothing to compare"
     return FeatureDrift(
-        kind="discrete" if numeric else "categorical", n=n, missing_share=missing_share,
-        reference_missing_share=reference.missing_share, psi=psi, p_value=p, mean_shift_sd=shift, std_ratio=ratio,
-        ks=ks, wasserstein_sd=w1, outside_share=outside, js_distance=js, unseen=unseen, unknown=unknown,
+        kind="discrete" if numeric else "categorical",
+        n=n,
+        missing_share=missing_share,
+        reference_missing_share=reference.missing_share,
+        psi=psi,
+        p_value=p,
+        mean_shift_sd=shift,
+        std_ratio=ratio,
+        ks=ks,
+        wasserstein_sd=w1,
+        outside_share=outside,
+        js_distance=js,
+        unseen=unseen,
+        unknown=unknown,
     )
 
 
@@ -268,16 +314,27 @@ def _counted_ks(reference: NumericFeature, state: CategoryState) -> tuple[KSBrac
     return KSBracket(d, d, p), scaled
 
 
-def _continuous_drift(reference: NumericFeature, state: NumericState, missing_share: float, unknown: str | None, levels: tuple[float, ...]) -> FeatureDrift:
+def _continuous_drift(
+    reference: NumericFeature, state: NumericState, missing_share: float, unknown: str | None, levels: tuple[float, ...]
+) -> FeatureDrift:
     if unknown is not None:
-        return FeatureDrift("continuous", state.present, missing_share, reference.missing_share, math.nan, math.nan, unknown=unknown)
+        return FeatureDrift(
+            "continuous", state.present, missing_share, reference.missing_share, math.nan, math.nan, unknown=unknown
+        )
     window, grid = state.grid, reference_grid(reference, levels)
     ks = stats.ks_bracket(grid, window)
     w1 = stats.wasserstein(grid, window)
     shift, ratio = _moment_shift(reference, state.moments)
     return FeatureDrift(
-        kind="continuous", n=window.n, missing_share=missing_share, reference_missing_share=reference.missing_share,
-        psi=stats.decile_psi(grid, window), p_value=ks.p_value, mean_shift_sd=shift, std_ratio=ratio, ks=ks,
+        kind="continuous",
+        n=window.n,
+        missing_share=missing_share,
+        reference_missing_share=reference.missing_share,
+        psi=stats.decile_psi(grid, window),
+        p_value=ks.p_value,
+        mean_shift_sd=shift,
+        std_ratio=ratio,
+        ks=ks,
         wasserstein_sd=Estimate(w1.value / reference.std, w1.bound / reference.std),
         outside_share=(window.counts[0] + window.counts[-1]) / window.n,
     )
@@ -293,4 +350,3 @@ def _outside_share(reference: NumericFeature, state: CategoryState) -> float:
     n = state.present
     outside = sum(c for k, c in state.counts.items() if not reference.min <= float(k) <= reference.max)
     return outside / n if n else math.nan
-

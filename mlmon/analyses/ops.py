@@ -41,13 +41,23 @@ import polars as pl
 from mlmon.analyses.bounds import MINUTE, check_time_windows, compacted, key_set, merge_bounded, minute_counts
 from mlmon.analyses.ops_summary import ERROR_KINDS, KEYS, finalize_summaries
 from mlmon.analyses.ops_types import ModelWindows, OpsState, OpsSummary, WindowOps
-from mlmon.analyses.sums import ordered_sum
 from mlmon.analyses.ops_windows import latency_p99s, model_windows, time_windows, window_ops
+from mlmon.analyses.sums import ordered_sum
 from mlmon.analyses.values import exact_budget, value_state
 from mlmon.ingest.needs import Needs
 from mlmon.windows import MAX_WINDOWS, FarRecords, WindowSpec, far_records, record_window_count, too_many_record_windows
 
-COLUMNS = ("model", "model_version", "label", "latency_ms", "error_kind", "is_request", "confidence", "cpu_percent", "rss_mb")
+COLUMNS = (
+    "model",
+    "model_version",
+    "label",
+    "latency_ms",
+    "error_kind",
+    "is_request",
+    "confidence",
+    "cpu_percent",
+    "rss_mb",
+)
 """The canonical columns this analysis reads."""
 
 
@@ -88,7 +98,9 @@ class OpsReducer:
             lf.filter(pl.col("label").is_not_null()).group_by(*KEYS, "label").agg(pl.len().alias("n")),
         ]
         if self.window.records is not None:
-            queries.append(lf.select("ts", "is_request", pl.col("error_kind").is_not_null().alias("is_error"), "latency_ms"))
+            queries.append(
+                lf.select("ts", "is_request", pl.col("error_kind").is_not_null().alias("is_error"), "latency_ms")
+            )
         groups, classes, *rows = pl.collect_all(queries)
         kept_minutes: tuple[pl.DataFrame, ...] = ()
         window_keys: frozenset[int] | None = frozenset()
@@ -116,7 +128,9 @@ class OpsReducer:
         windows, per_model = self._windows(state, by_model)
         return OpsResult(overall, by_model, windows, _far_from_rest(state), per_model)
 
-    def _windows(self, state: OpsState, by_model: tuple[OpsSummary, ...]) -> tuple[tuple[WindowOps, ...], tuple[ModelWindows, ...]]:
+    def _windows(
+        self, state: OpsState, by_model: tuple[OpsSummary, ...]
+    ) -> tuple[tuple[WindowOps, ...], tuple[ModelWindows, ...]]:
         """The overall windows and, for time windows, each model/version's on the same starts."""
         if self.window.records is not None:
             return window_ops(_record_windows(pl.concat(state.rows), self.window.records).iter_rows(named=True)), ()
@@ -158,7 +172,9 @@ def _far_from_rest(state: OpsState) -> FarRecords | None:
     """Far-away records, from the records per calendar minute."""
     if not state.groups:
         return None
-    minutes = pl.concat([g.select(MINUTE, "records") for g in state.groups]).group_by(MINUTE).agg(pl.col("records").sum())
+    minutes = (
+        pl.concat([g.select(MINUTE, "records") for g in state.groups]).group_by(MINUTE).agg(pl.col("records").sum())
+    )
     return far_records(list(minutes.iter_rows()))
 
 
@@ -172,7 +188,8 @@ def _record_windows(rows: pl.DataFrame, size: int) -> pl.DataFrame:
     their first record."""
     index = pl.int_range(pl.len(), dtype=pl.Int64) // size
     return (
-        rows.lazy().sort("ts", maintain_order=True)
+        rows.lazy()
+        .sort("ts", maintain_order=True)
         .with_columns(pl.col("ts").first().over(index).alias("_start"))
         .group_by("_start")
         .agg(

@@ -21,8 +21,18 @@ if TYPE_CHECKING:
 ERROR_KINDS = ("error", "timeout", "invalid_input", "http_5xx")
 KEYS = ["model", "model_version"]
 _SUMMED = [
-    "records", "requests", "errors", *[f"kind_{k}" for k in ERROR_KINDS], "latency_count", "latency_sum",
-    "resource_samples", "cpu_count", "cpu_sum", "rss_count", "rss_sum", "predictions",
+    "records",
+    "requests",
+    "errors",
+    *[f"kind_{k}" for k in ERROR_KINDS],
+    "latency_count",
+    "latency_sum",
+    "resource_samples",
+    "cpu_count",
+    "cpu_sum",
+    "rss_count",
+    "rss_sum",
+    "predictions",
 ]
 
 
@@ -32,14 +42,18 @@ def finalize_summaries(state: OpsState) -> tuple[OpsSummary, tuple[OpsSummary, .
     groups, classes = (pl.concat(pieces).lazy() for pieces in (state.groups, state.classes))
     # Rows in one order every run (pieces in input order, each key once per piece), so the
     # float sums, added in row order (mlmon.analyses.sums), are the same every run.
-    groups = groups.sort([*(pl.col(key).cast(pl.String) for key in KEYS), "_window", "_minute"], maintain_order=True, nulls_last=True)
+    groups = groups.sort(
+        [*(pl.col(key).cast(pl.String) for key in KEYS), "_window", "_minute"], maintain_order=True, nulls_last=True
+    )
     named = pl.any_horizontal(pl.col(key).is_not_null() for key in KEYS)
     # Grouped on the categorical codes; only the few result rows become strings.
     as_text = pl.col(*KEYS).cast(pl.String)
-    results = pl.collect_all([
-        *_queries(groups, classes, []),
-        *(query.with_columns(as_text) for query in _queries(groups.filter(named), classes.filter(named), KEYS)),
-    ])
+    results = pl.collect_all(
+        [
+            *_queries(groups, classes, []),
+            *(query.with_columns(as_text) for query in _queries(groups.filter(named), classes.filter(named), KEYS)),
+        ]
+    )
     values = _ValueSummaries(state)
     overall = _summaries(results[0], results[1], results[2], values, [])
     return overall[0], tuple(_summaries(results[3], results[4], results[5], values, KEYS))
@@ -77,14 +91,21 @@ def _queries(groups: pl.LazyFrame, classes: pl.LazyFrame, keys: list[str]) -> li
     per_minute = groups.group_by(*keys, "_minute").agg(pl.col("requests").sum()).filter(pl.col("requests") > 0)
     busiest = per_minute.sort("requests", "_minute", descending=[True, False])
     return [
-        by(groups, *[sum_of(name, schema[name]) for name in _SUMMED], pl.col("start").min(), pl.col("end").max(),
-           pl.col("latency_max", "cpu_max", "rss_max").max()),
+        by(
+            groups,
+            *[sum_of(name, schema[name]) for name in _SUMMED],
+            pl.col("start").min(),
+            pl.col("end").max(),
+            pl.col("latency_max", "cpu_max", "rss_max").max(),
+        ),
         busiest.group_by(keys).first() if keys else busiest.head(1),
         classes.group_by(*keys, "label").agg(pl.col("n").sum()).with_columns(pl.col("label").cast(pl.String)),
     ]
 
 
-def _summaries(main: pl.DataFrame, peak: pl.DataFrame, classes: pl.DataFrame, values: _ValueSummaries, keys: list[str]) -> list[OpsSummary]:
+def _summaries(
+    main: pl.DataFrame, peak: pl.DataFrame, classes: pl.DataFrame, values: _ValueSummaries, keys: list[str]
+) -> list[OpsSummary]:
     if keys:
         main = main.sort(keys, nulls_last=True)
         peak, classes = (frame.with_columns(pl.col(keys).fill_null("\0")) for frame in (peak, classes))
@@ -106,7 +127,12 @@ def _index(frame: pl.DataFrame, keys: list[str]) -> dict[GroupKey, dict[str, Any
 
 
 def _to_summary(
-    row: dict[str, Any], keys: list[str], lat: dict[str, Any], conf: dict[str, Any], peak: dict[str, Any], counts: pl.DataFrame,
+    row: dict[str, Any],
+    keys: list[str],
+    lat: dict[str, Any],
+    conf: dict[str, Any],
+    peak: dict[str, Any],
+    counts: pl.DataFrame,
 ) -> OpsSummary:
     # Every per-model group has a record; the overall one has none when nothing was read.
     span = (row["end"] - row["start"]).total_seconds() if row["start"] is not None else 0.0
@@ -145,7 +171,9 @@ def _to_summary(
             confidence_mean=conf.get("confidence_mean"),
             confidence_p10=conf.get("confidence_p10"),
             percentile_method=conf.get("method", "exact"),
-        ) if predictions else None,
+        )
+        if predictions
+        else None,
     )
 
 

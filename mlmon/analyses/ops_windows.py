@@ -29,7 +29,9 @@ def latency_p99s(latency: ValueState) -> tuple[dict[object, float | None], dict[
     """p99 per window start over every record, and per (model, version, window) for the
     keys that name a model or a version."""
     groups = latency.groups()
-    by_key = {key: percentiles(values, [99])[0] for key, values in groups.items() if key[0] is not None or key[1] is not None}
+    by_key = {
+        key: percentiles(values, [99])[0] for key, values in groups.items() if key[0] is not None or key[1] is not None
+    }
     keys_by_window: dict[object, list[GroupKey]] = {}
     for key in groups:
         keys_by_window.setdefault(key[2], []).append(key)
@@ -43,12 +45,22 @@ def time_windows(state: OpsState, every: timedelta, p99: dict[object, float | No
     """Per time window (``_start``): records, requests, errors from the sums and ``p99``;
     windows with no records at all are filled in with zeros, so a silent stretch shows."""
     counts = pl.concat(state.groups).group_by("_window").agg(pl.col(COUNTS).sum())
-    p99_table = pl.DataFrame({"_window": list(p99), "p99": list(p99.values())}, schema={"_window": counts.schema["_window"], "p99": pl.Float64})
+    p99_table = pl.DataFrame(
+        {"_window": list(p99), "p99": list(p99.values())},
+        schema={"_window": counts.schema["_window"], "p99": pl.Float64},
+    )
     table = counts.join(p99_table, on="_window", how="left").sort("_window")
     if table.height:
-        first, last = cast(datetime, table["_window"].min()), cast(datetime, table["_window"].max())  # a Datetime column
+        first, last = (
+            cast(datetime, table["_window"].min()),
+            cast(datetime, table["_window"].max()),
+        )  # a Datetime column
         starts = pl.datetime_range(first, last, every, time_unit="us", time_zone="UTC", eager=True)
-        table = pl.DataFrame({"_window": starts}).join(table, on="_window", how="left").with_columns(pl.col(COUNTS).fill_null(0))
+        table = (
+            pl.DataFrame({"_window": starts})
+            .join(table, on="_window", how="left")
+            .with_columns(pl.col(COUNTS).fill_null(0))
+        )
     return table.rename({"_window": "_start"})
 
 
@@ -75,12 +87,19 @@ def model_windows(
         return ()
     named = pl.any_horizontal(pl.col(key).is_not_null() for key in KEYS)
     counts = (
-        pl.concat(state.groups).lazy().filter(named)
-        .group_by(*KEYS, "_window").agg(pl.col(COUNTS).sum())
+        pl.concat(state.groups)
+        .lazy()
+        .filter(named)
+        .group_by(*KEYS, "_window")
+        .agg(pl.col(COUNTS).sum())
         .with_columns(pl.col(*KEYS).cast(pl.String))
     )
     scopes = pl.LazyFrame(
-        {"_scope": range(len(by_model)), "model": [s.model for s in by_model], "model_version": [s.model_version for s in by_model]},
+        {
+            "_scope": range(len(by_model)),
+            "model": [s.model for s in by_model],
+            "model_version": [s.model_version for s in by_model],
+        },
         schema={"_scope": pl.Int64, "model": pl.String, "model_version": pl.String},
     )
     grid = scopes.join(pl.LazyFrame({"_window": starts}), how="cross")
@@ -90,9 +109,14 @@ def model_windows(
         .sort("_scope", "_window")
         .collect()
     )
-    rows = [{**row, "_start": row["_window"], "p99": p99.get((row["model"], row["model_version"], row["_window"]))} for row in table.iter_rows(named=True)]
+    rows = [
+        {**row, "_start": row["_window"], "p99": p99.get((row["model"], row["model_version"], row["_window"]))}
+        for row in table.iter_rows(named=True)
+    ]
     n = starts.len()
     return tuple(
-        ModelWindows(scope=s.scope, model=s.model, model_version=s.model_version, windows=window_ops(rows[i * n:(i + 1) * n]))
+        ModelWindows(
+            scope=s.scope, model=s.model, model_version=s.model_version, windows=window_ops(rows[i * n : (i + 1) * n])
+        )
         for i, s in enumerate(by_model)
     )

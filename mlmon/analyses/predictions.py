@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
 import polars as pl
@@ -37,7 +37,7 @@ from mlmon.ingest.needs import Needs
 from mlmon.windows import MAX_WINDOWS, WindowSpec, record_window_count, too_many_record_windows
 
 _VERSION, _WINDOW, _CONF, _ENTROPY = "_version", "_window", "_conf", "_entropy"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,12 @@ class PredictionReducer:
             windows = sum(record_window_count(n, self.window.records) for n in per_version)
             if windows > MAX_WINDOWS:
                 raise too_many_record_windows(self.window, rows.height, "prediction", windows)
-            keyed = rows.lazy().sort("ts", maintain_order=True).with_columns(
-                (pl.int_range(pl.len(), dtype=pl.Int64).over(_VERSION) // self.window.records).alias(_WINDOW)
+            keyed = (
+                rows.lazy()
+                .sort("ts", maintain_order=True)
+                .with_columns(
+                    (pl.int_range(pl.len(), dtype=pl.Int64).over(_VERSION) // self.window.records).alias(_WINDOW)
+                )
             )
             state = _state(keyed, self.exact_values)
         return _windows(state, self.low_threshold, keep_first_ts=self.window.duration is None)
@@ -176,22 +180,31 @@ def _time_key(window: WindowSpec) -> pl.Expr:
 def _state(keyed: pl.LazyFrame, budget: int) -> PredictionState:
     """Class counts, confidence values and entropy sums per (version, window)."""
     keys = [_VERSION, _WINDOW]
-    counts, entropy, values = pl.collect_all([
-        keyed.group_by(*keys, "label").agg(pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last")),
-        keyed.group_by(keys).agg(ordered_sum(_ENTROPY).alias("sum"), pl.col(_ENTROPY).count().alias("count")),
-        keyed.select(*keys, _CONF),
-    ])
+    counts, entropy, values = pl.collect_all(
+        [
+            keyed.group_by(*keys, "label").agg(
+                pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last")
+            ),
+            keyed.group_by(keys).agg(ordered_sum(_ENTROPY).alias("sum"), pl.col(_ENTROPY).count().alias("count")),
+            keyed.select(*keys, _CONF),
+        ]
+    )
     return PredictionState((counts,), value_state(values, keys, _CONF, counts, budget), (entropy,))
 
 
 def _windows(state: PredictionState, low_threshold: float | None, keep_first_ts: bool) -> tuple[PredictionWindow, ...]:
     keys = [_VERSION, _WINDOW]
     counts = _concat(state.counts, _EMPTY_COUNTS)
-    meta, classes, entropy = pl.collect_all([
-        counts.lazy().group_by(keys).agg(pl.col("n").sum(), pl.col("first").min(), pl.col("last").max()),
-        counts.lazy().group_by(*keys, "label").agg(pl.col("n").sum()).sort(pl.col("label").cast(pl.String)),  # classes in name order, every run
-        _concat(state.entropy, _EMPTY_ENTROPY).lazy().group_by(keys).agg(ordered_sum("sum"), pl.col("count").sum()),
-    ])
+    meta, classes, entropy = pl.collect_all(
+        [
+            counts.lazy().group_by(keys).agg(pl.col("n").sum(), pl.col("first").min(), pl.col("last").max()),
+            counts.lazy()
+            .group_by(*keys, "label")
+            .agg(pl.col("n").sum())
+            .sort(pl.col("label").cast(pl.String)),  # classes in name order, every run
+            _concat(state.entropy, _EMPTY_ENTROPY).lazy().group_by(keys).agg(ordered_sum("sum"), pl.col("count").sum()),
+        ]
+    )
     per_class: dict[GroupKey, dict[str, int]] = {}
     for version, key, label, n in classes.iter_rows():
         per_class.setdefault((version, key), {})[label] = int(n)
@@ -202,18 +215,30 @@ def _windows(state: PredictionState, low_threshold: float | None, keep_first_ts:
         c = conf_rows.get((version, key), {"n_conf": 0, "mean": None, "p10": None, "below": 0})
         e_sum, e_count = entropy_rows.get((version, key), (0.0, 0))
         n_conf = int(c["n_conf"])
-        out.append(PredictionWindow(
-            model_version=version, start=first if keep_first_ts else _EPOCH + timedelta(microseconds=key), end=last,
-            n=int(n), class_counts=per_class.get((version, key), {}), n_confidence=n_conf,
-            confidence_mean=_float(c["mean"]) if n_conf else math.nan, confidence_p10=_float(c["p10"]),
-            share_below=c["below"] / n_conf if n_conf and c["below"] is not None else math.nan,
-            mean_entropy_bits=e_sum / e_count if e_count else None,
-            percentile_method=state.values.method,
-        ))
+        out.append(
+            PredictionWindow(
+                model_version=version,
+                start=first if keep_first_ts else _EPOCH + timedelta(microseconds=key),
+                end=last,
+                n=int(n),
+                class_counts=per_class.get((version, key), {}),
+                n_confidence=n_conf,
+                confidence_mean=_float(c["mean"]) if n_conf else math.nan,
+                confidence_p10=_float(c["p10"]),
+                share_below=c["below"] / n_conf if n_conf and c["below"] is not None else math.nan,
+                mean_entropy_bits=e_sum / e_count if e_count else None,
+                percentile_method=state.values.method,
+            )
+        )
     first_seen: dict[str | None, datetime] = {}
     for w in out:
         first_seen[w.model_version] = min(first_seen.get(w.model_version, w.start), w.start)
-    return tuple(sorted(out, key=lambda w: (first_seen[w.model_version], w.model_version is not None, w.model_version or "", w.start)))
+    return tuple(
+        sorted(
+            out,
+            key=lambda w: (first_seen[w.model_version], w.model_version is not None, w.model_version or "", w.start),
+        )
+    )
 
 
 class _Confidence(TypedDict):
@@ -246,5 +271,16 @@ _TABLE_KEYS = {"counts": [_VERSION, _WINDOW, "label"], "entropy": [_VERSION, _WI
 """The key columns of the state's tables, for ``bounds.compacted``."""
 _TS = pl.Datetime("us", "UTC")
 _EMPTY_RECORDS = pl.DataFrame(schema={"ts": _TS, "label": pl.Categorical})
-_EMPTY_COUNTS = pl.DataFrame(schema={_VERSION: pl.Categorical, _WINDOW: pl.Int64, "label": pl.Categorical, "n": pl.UInt32, "first": _TS, "last": _TS})
-_EMPTY_ENTROPY = pl.DataFrame(schema={_VERSION: pl.Categorical, _WINDOW: pl.Int64, "sum": pl.Float64, "count": pl.UInt32})
+_EMPTY_COUNTS = pl.DataFrame(
+    schema={
+        _VERSION: pl.Categorical,
+        _WINDOW: pl.Int64,
+        "label": pl.Categorical,
+        "n": pl.UInt32,
+        "first": _TS,
+        "last": _TS,
+    }
+)
+_EMPTY_ENTROPY = pl.DataFrame(
+    schema={_VERSION: pl.Categorical, _WINDOW: pl.Int64, "sum": pl.Float64, "count": pl.UInt32}
+)

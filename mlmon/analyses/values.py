@@ -89,8 +89,12 @@ class Buckets:
             return parts[0]
         keys, counts = log_buckets.add_buckets([(p.keys, p.counts) for p in parts])
         return cls(
-            keys, counts, sum(p.count for p in parts), sum(p.total for p in parts),
-            min(p.minimum for p in parts), max(p.maximum for p in parts),
+            keys,
+            counts,
+            sum(p.count for p in parts),
+            sum(p.total for p in parts),
+            min(p.minimum for p in parts),
+            max(p.maximum for p in parts),
         )
 
 
@@ -128,7 +132,9 @@ class ValueState:
         grouped: dict[GroupKey, list[Buckets]] = {}
         for key, buckets in (*self.bucketed(), *other.bucketed()):
             grouped.setdefault(key, []).append(buckets)
-        return ValueState(budget, count, buckets=tuple((key, Buckets.add(grouped[key])) for key in sorted(grouped, key=_order)))
+        return ValueState(
+            budget, count, buckets=tuple((key, Buckets.add(grouped[key])) for key in sorted(grouped, key=_order))
+        )
 
     def bucketed(self) -> tuple[tuple[GroupKey, Buckets], ...]:
         """This state's values as buckets per key (converted when exact), keys in order."""
@@ -153,7 +159,9 @@ class ValueState:
         return combine([s for key, s in self.exact if keep(key)])
 
 
-def value_state(frame: pl.DataFrame, keys: Sequence[str], column: str, present_keys: pl.DataFrame, budget: int) -> ValueState:
+def value_state(
+    frame: pl.DataFrame, keys: Sequence[str], column: str, present_keys: pl.DataFrame, budget: int
+) -> ValueState:
     """The non-null values of ``column`` in ``frame`` per distinct ``keys``, bucketed when
     over ``budget``. ``present_keys`` holds the key combinations ``frame`` has (a small
     table the chunk's aggregation already made, duplicates allowed): with one, no
@@ -163,7 +171,9 @@ def value_state(frame: pl.DataFrame, keys: Sequence[str], column: str, present_k
     return state + ValueState(budget) if state.count > budget else state
 
 
-def _split(frame: pl.DataFrame, keys: Sequence[str], column: str, present_keys: pl.DataFrame) -> tuple[tuple[GroupKey, pl.Series], ...]:
+def _split(
+    frame: pl.DataFrame, keys: Sequence[str], column: str, present_keys: pl.DataFrame
+) -> tuple[tuple[GroupKey, pl.Series], ...]:
     distinct = present_keys.select(keys).unique()
     if distinct.height == 1:
         values = frame.get_column(column).drop_nulls()
@@ -201,14 +211,20 @@ def percentiles(values: Pooled, qs: Sequence[float]) -> list[float | None]:
     """Percentiles ``qs`` (0..100), numpy's linear definition: exact on a Series, within
     ``log_buckets.RELATIVE_ERROR`` on buckets; None each when empty."""
     if isinstance(values, Buckets):
-        found = log_buckets.bucket_quantiles(values.keys, values.counts, [q / 100 for q in qs], values.minimum, values.maximum)
+        found = log_buckets.bucket_quantiles(
+            values.keys, values.counts, [q / 100 for q in qs], values.minimum, values.maximum
+        )
         return [float(v) for v in found]
     if values.len() == 0:
         return [None] * len(qs)
     if len(qs) == 1:  # without building a frame: ~100 times cheaper when run per window
         value = values.quantile(qs[0] / 100, "linear")
         return [None if value is None else float(value)]
-    row = values.to_frame("v").select(pl.col("v").quantile(q / 100, "linear").alias(str(i)) for i, q in enumerate(qs)).row(0)
+    row = (
+        values.to_frame("v")
+        .select(pl.col("v").quantile(q / 100, "linear").alias(str(i)) for i, q in enumerate(qs))
+        .row(0)
+    )
     return [float(v) for v in row]
 
 
@@ -220,7 +236,9 @@ def count_below(values: Pooled, threshold: float) -> int:
     return int((values < threshold).sum())
 
 
-def pool_by(state: ValueState, group_of: Callable[[GroupKey], Hashable], groups: dict[GroupKey, Pooled] | None = None) -> dict[Hashable, Pooled]:
+def pool_by(
+    state: ValueState, group_of: Callable[[GroupKey], Hashable], groups: dict[GroupKey, Pooled] | None = None
+) -> dict[Hashable, Pooled]:
     """The values pooled per ``group_of(key)``; ``groups``: ``state.groups()`` when already made."""
     keys_of: dict[Hashable, list[GroupKey]] = {}
     per_key = state.groups() if groups is None else groups

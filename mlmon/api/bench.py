@@ -7,14 +7,18 @@ from typing import Any
 
 from mlmon.api.results import BenchReport
 from mlmon.bench.options import bench_options
-from mlmon.config.specs import OptionTypeError
 from mlmon.bench.runner import run_bench
+from mlmon.config.specs import OptionTypeError
 from mlmon.verdicts.budgets import bench_findings
 
 
 def build_bench_report(
-    model: Any = None, *, p99_budget_ms: float | str | None = None, p99_budget: float | str | None = None,
-    duration: float | str | None = None, **run_options: Any,
+    model: Any = None,
+    *,
+    p99_budget_ms: float | str | None = None,
+    p99_budget: float | str | None = None,
+    duration: float | str | None = None,
+    **run_options: Any,
 ) -> BenchReport:
     """Time ``model`` with :func:`mlmon.bench.run_bench` (``run_options`` are its keyword
     arguments) and check each configuration's p99 against ``p99_budget_ms`` (a number of
@@ -36,4 +40,3 @@ def _one(name: str, value: Any, other_name: str, other: Any) -> Any:
     if value is not None and other is not None:
         raise OptionTypeError(f"give {name} or {other_name}, not both")
     return other if value is None else value
-

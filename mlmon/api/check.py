@@ -16,24 +16,32 @@ from pathlib import Path
 
 from mlmon.analyses.ops import OpsResult
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
-from mlmon.api.coerce import Inputs, OptionError, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.check_rules import CheckRules, outcomes_of, require_rule_inputs
-from mlmon.config.specs import (
-    BY_VERSION, CONFIDENCE_THRESHOLDS, DRIFT_SHARE, DRIFT_THRESHOLDS, EXIT_ON, FEATURE_THRESHOLDS, REFERENCE, RULES, WINDOW,
-    parse_rule,
-)
-from mlmon.ingest.time_options import NOW, parse_moment
-from mlmon.units import type_name
-from mlmon.verdicts.alerting import AlertRule
+from mlmon.api.coerce import Inputs, OptionError, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.drift import DriftOptions, judge_drift, prediction_analyses
 from mlmon.api.feature_drift import feature_result
+from mlmon.api.inputs import open_inputs
 from mlmon.api.reducers import analyse
 from mlmon.api.results import CheckReport, Report
+from mlmon.config.specs import (
+    BY_VERSION,
+    CONFIDENCE_THRESHOLDS,
+    DRIFT_SHARE,
+    DRIFT_THRESHOLDS,
+    EXIT_ON,
+    FEATURE_THRESHOLDS,
+    REFERENCE,
+    RULES,
+    WINDOW,
+    parse_rule,
+)
 from mlmon.errors import UsageError
-from mlmon.api.inputs import open_inputs
-from mlmon.ingest.problems import latest
 from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.problems import latest
+from mlmon.ingest.time_options import NOW, parse_moment
 from mlmon.reference.store import load_reference
+from mlmon.units import type_name
+from mlmon.verdicts.alerting import AlertRule
 from mlmon.verdicts.rules import DEFAULT_EXIT_ON, ExitOn, FiringRule
 from mlmon.windows import MAX_WINDOWS, WindowSpec, time_window_count, window_starts
 
@@ -54,8 +62,9 @@ class CheckOptions:
     """Reference profile (or raw training data) for prediction and feature drift."""
     rules: CheckRules = field(default_factory=CheckRules)
     """Every rule's levels, persistence and statistics."""
-    exit_on: ExitOn = DEFAULT_EXIT_ON
-    """``last``: the verdict is whether a rule fires now (cron); ``any``: anywhere (CI)."""
+    exit_on: ExitOn | str = DEFAULT_EXIT_ON
+    """``last``: the verdict is whether a rule fires now (cron); ``any``: anywhere (CI). A
+    string parses; after ``__post_init__`` it is always an ``ExitOn``."""
     by_version: bool = True
     """Judge prediction drift and confidence per model version."""
     now: datetime | None = None
@@ -73,8 +82,8 @@ class CheckOptions:
         object.__setattr__(self, "now", parse_moment(NOW, self.now, "now"))
         if self.window.records is not None:
             raise OptionError(
-                f"{WINDOW.named('window')} {self.window.records}: check needs time windows (15m, 1h, 1d) or the whole range: "
-                "for and keep_firing_for count windows in time"
+                f"{WINDOW.named('window')} {self.window.records}: check needs time windows (15m, 1h, 1d) or the whole "
+                "range: for and keep_firing_for count windows in time"
             )
 
 
@@ -92,22 +101,29 @@ def checked_rules(rules: CheckRules) -> CheckRules:
     a key a dict leaves out takes the config's default, and a level set to None is no
     level. The statistics (``drift``, ``confidence``, ``features``, ``drift_share``) are
     checked by their fields' specs."""
-    changes: dict[str, object] = {}
-    for name in RULES:
-        where = f"rules.{name}"
-        values = parse_rule(name, _rule_table(getattr(rules, name), where), where, extras=False)
-        levels = [_seconds(values[tier]) for tier in ("warning", "critical")]
-        changes[name] = AlertRule(values["enabled"], *levels, FiringRule(values["for"], values["keep_firing_for"]))
-    changes["drift"] = check_fields(rules.drift, DRIFT_THRESHOLDS, "rules.drift.", copy=True)
-    changes["confidence"] = check_fields(rules.confidence, CONFIDENCE_THRESHOLDS, "rules.confidence.", copy=True)
-    changes["features"] = check_fields(rules.features, FEATURE_THRESHOLDS, "rules.features.", copy=True)
-    changes["drift_share"] = DRIFT_SHARE.parse(rules.drift_share, DRIFT_SHARE.named("rules.drift_share"))
-    return replace(rules, **changes)
+    alerts = {name: _alert_rule(name, getattr(rules, name)) for name in RULES}
+    return replace(
+        rules,
+        **alerts,
+        drift=check_fields(rules.drift, DRIFT_THRESHOLDS, "rules.drift.", copy=True),
+        confidence=check_fields(rules.confidence, CONFIDENCE_THRESHOLDS, "rules.confidence.", copy=True),
+        features=check_fields(rules.features, FEATURE_THRESHOLDS, "rules.features.", copy=True),
+        drift_share=DRIFT_SHARE.parse(rules.drift_share, DRIFT_SHARE.named("rules.drift_share")),
+    )
+
+
+def _alert_rule(name: str, rule: object) -> AlertRule:
+    """The rule ``name`` (an ``AlertRule`` or a dict) read as the config file's ``[rules.NAME]``."""
+    where = f"rules.{name}"
+    values = parse_rule(name, _rule_table(rule, where), where, extras=False)
+    firing = FiringRule(values["for"], values["keep_firing_for"])
+    return AlertRule(values["enabled"], _seconds(values["warning"]), _seconds(values["critical"]), firing)
 
 
 def _rule_table(rule: object, where: str) -> dict[str, object]:
     """An ``AlertRule`` or a dict as ``[rules.NAME]``'s keys; ``firing`` (a ``FiringRule``
     or a dict of its fields) as ``for`` and ``keep_firing_for``."""
+    table: dict[str, object]
     if isinstance(rule, AlertRule):
         table = {"enabled": rule.enabled, "warning": rule.warning, "critical": rule.critical, "firing": rule.firing}
     elif isinstance(rule, Mapping):
@@ -119,17 +135,21 @@ def _rule_table(rule: object, where: str) -> dict[str, object]:
         firing = {"for_windows": firing.for_windows, "keep_firing_for": firing.keep_firing_for}
     if firing is not None:
         if not isinstance(firing, Mapping) or not set(firing) <= {"for_windows", "keep_firing_for"}:
-            raise OptionTypeError(f"{where}.firing: expected FiringRule or a dict of for_windows and keep_firing_for, got {firing!r}")
+            raise OptionTypeError(
+                f"{where}.firing: expected FiringRule or a dict of for_windows and keep_firing_for, got {firing!r}"
+            )
         table.update({"for": firing.get("for_windows"), "keep_firing_for": firing.get("keep_firing_for")})
     return table
 
 
-def _seconds(level: object) -> object:
+def _seconds(level: float | timedelta | None) -> float | None:
     """``no_data``'s levels as ``CheckRules`` holds them: seconds."""
     return level.total_seconds() if isinstance(level, timedelta) else level
 
 
-def build_check(inputs: Inputs, options: CheckOptions | None = None, *, required: Collection[str] | None = None) -> CheckReport:
+def build_check(
+    inputs: Inputs, options: CheckOptions | None = None, *, required: Collection[str] | None = None
+) -> CheckReport:
     """Read ``inputs`` (a path, directory, glob or ``-``, or a sequence of them) once and
     apply every rule. Raises ``MlmonError`` on unusable input, ``MissingFieldError`` when
     a configured rule's field is in no record and ``ReferenceMismatchError`` when the
@@ -143,13 +163,21 @@ def build_check(inputs: Inputs, options: CheckOptions | None = None, *, required
     options = replace(options, window=run.window(options.window))
     reference = _load(options.reference)
     drift_options = _drift_options(options, reference)
-    found = analyse(run, replace(
-        prediction_analyses(drift_options), ops=True, reference=reference, features=rules.feature_drift.enabled,
-    ))
+    found = analyse(
+        run,
+        replace(
+            prediction_analyses(drift_options),
+            ops=True,
+            reference=reference,
+            features=rules.feature_drift.enabled,
+        ),
+    )
     ops, windows, stats = found.ops, found.predictions, found.stats
     assert ops is not None
     features = feature_result(found.features, reference, rules.feature_thresholds)
-    require_rule_inputs(rules, ops.overall, reference, windows, features, stats, required, bool(options.ingest.features))
+    require_rule_inputs(
+        rules, ops.overall, reference, windows, features, stats, required, bool(options.ingest.features)
+    )
     drift = judge_drift(windows, reference, drift_options, stats, features)
     span = _span(ops, options, now)
     starts = _starts(options.window, span)
@@ -159,7 +187,17 @@ def build_check(inputs: Inputs, options: CheckOptions | None = None, *, required
     outcomes, not_checked = outcomes_of(rules, op_windows, drift, starts, options, span, last, now)
     findings = tuple(outcome.finding() for outcome in outcomes)
     return CheckReport(
-        stats, options.window, now, span, last, options.exit_on, outcomes, findings, not_checked, report, drift,
+        stats,
+        options.window,
+        now,
+        span,
+        last,
+        ExitOn(options.exit_on),
+        outcomes,
+        findings,
+        not_checked,
+        report,
+        drift,
     )
 
 
@@ -171,9 +209,16 @@ def _drift_options(options: CheckOptions, reference) -> DriftOptions:
     rules = options.rules
     drift, confidence = rules.drift_thresholds, rules.confidence_thresholds
     return DriftOptions(
-        reference=None, window=options.window, min_samples=drift.min_samples, alpha=drift.alpha,
-        warning_psi=drift.warning_psi, critical_psi=drift.critical_psi, low_confidence=confidence.low_threshold,
-        collapse_drop=confidence.collapse_drop, warning_drop=confidence.warning_drop, by_version=options.by_version,
+        reference=None,
+        window=options.window,
+        min_samples=drift.min_samples,
+        alpha=drift.alpha,
+        warning_psi=drift.warning_psi,
+        critical_psi=drift.critical_psi,
+        low_confidence=confidence.low_threshold,
+        collapse_drop=confidence.collapse_drop,
+        warning_drop=confidence.warning_drop,
+        by_version=options.by_version,
         features=rules.feature_thresholds,
     )
 

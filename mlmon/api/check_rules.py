@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from mlmon.api.drift_inputs import default_required, require_drift_inputs
 from mlmon.api.results import DriftReport
 from mlmon.config.specs import DRIFT_SHARE
+from mlmon.plain import iso_utc
 from mlmon.verdicts.alerting import AlertRule, Judged, RuleOutcome, decide, psi_levels
 from mlmon.verdicts.check_series import (
     error_series,
@@ -23,19 +24,18 @@ from mlmon.verdicts.check_series import (
     versioned_series,
 )
 from mlmon.verdicts.findings import Levels, Severity
-from mlmon.verdicts.registry import Check, ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
-from mlmon.plain import iso_utc
 from mlmon.verdicts.needs import require_budget_inputs
+from mlmon.verdicts.registry import Check, ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
 from mlmon.verdicts.rules import ExitOn, FiringRule
 
 if TYPE_CHECKING:
     from mlmon.analyses.ops_types import OpsSummary, WindowOps
     from mlmon.analyses.predictions import PredictionWindow
+    from mlmon.config.schema import Settings
     from mlmon.ingest.problems import IngestStats
     from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.feature_drift import FeatureDriftResult
     from mlmon.verdicts.prediction_drift import PredictionDriftResult
-    from mlmon.config.schema import Settings
 
 _DRIFT, _CONF, _FEATURES = DriftThresholds(), ConfidenceThresholds(), FeatureDriftThresholds()
 NO_DATA = "no_data"
@@ -89,16 +89,23 @@ def rules_from_settings(settings: Settings) -> CheckRules:
     """The rule book a config describes (``mlmon.config``), every value already validated;
     ``max_silence`` is already ``[rules.no_data]``'s critical level there (and, from a flag
     or ``MLMON_MAX_SILENCE``, has turned the rule on: ``mlmon.config.load``)."""
+
     def rule(name: str, scale: float = 1.0) -> AlertRule:
         r = settings.rule(name)
         levels = [None if s.value is None else _scaled(s.value, scale) for s in (r.warning, r.critical)]
-        return AlertRule(r.enabled.value, levels[0], levels[1], FiringRule(r.for_windows.value, r.keep_firing_for.value))
+        return AlertRule(
+            r.enabled.value, levels[0], levels[1], FiringRule(r.for_windows.value, r.keep_firing_for.value)
+        )
 
     no_data = rule(NO_DATA)
     drift, conf, feat = (settings.rule(n) for n in ("prediction_drift", "confidence_collapse", "feature_drift"))
     return CheckRules(
-        latency_p99=rule("latency_p99"), error_rate=rule("error_rate"), prediction_drift=rule("prediction_drift"),
-        confidence_collapse=rule("confidence_collapse"), feature_drift=rule("feature_drift"), no_data=no_data,
+        latency_p99=rule("latency_p99"),
+        error_rate=rule("error_rate"),
+        prediction_drift=rule("prediction_drift"),
+        confidence_collapse=rule("confidence_collapse"),
+        feature_drift=rule("feature_drift"),
+        no_data=no_data,
         drift=replace(_DRIFT, alpha=drift.extra("alpha"), min_samples=drift.extra("min_samples")),
         confidence=replace(_CONF, low_threshold=conf.extra("low_confidence"), min_samples=drift.extra("min_samples")),
         features=replace(_FEATURES, alpha=feat.extra("alpha"), min_samples=feat.extra("min_samples")),
@@ -111,15 +118,28 @@ def _scaled(value: Any, scale: float) -> float:
 
 
 def outcomes_of(
-    rules: CheckRules, op_windows: Sequence[tuple[str, Sequence[WindowOps]]], drift: DriftReport, starts: tuple[datetime | None, ...],
-    options: Any, span: tuple[datetime, datetime] | None, last: datetime | None, now: datetime,
+    rules: CheckRules,
+    op_windows: Sequence[tuple[str, Sequence[WindowOps]]],
+    drift: DriftReport,
+    starts: tuple[datetime | None, ...],
+    options: Any,
+    span: tuple[datetime, datetime] | None,
+    last: datetime | None,
+    now: datetime,
 ) -> tuple[tuple[RuleOutcome, ...], tuple[tuple[str, str], ...]]:
     """One outcome per rule and scope, in rule order, and the rules not evaluated (why).
     ``op_windows``: (scope, windows) of the whole input first, then of each model."""
     exit_on, out, skipped = options.exit_on, [], []
     for name, rule in (("latency_p99", rules.latency_p99), ("error_rate", rules.error_rate)):
         if not rule.enabled or not rule.has_levels:
-            skipped.append((name, "disabled" if not rule.enabled else f"no level set: [rules.{name}] critical or warning in the config"))
+            skipped.append(
+                (
+                    name,
+                    "disabled"
+                    if not rule.enabled
+                    else f"no level set: [rules.{name}] critical or warning in the config",
+                )
+            )
             continue
         series = latency_series if name == "latency_p99" else error_series
         show = "{:.1f} ms".format if name == "latency_p99" else "{:.2%}".format
@@ -136,8 +156,14 @@ def outcomes_of(
 
 
 def require_rule_inputs(
-    rules: CheckRules, overall: OpsSummary, reference: ReferenceProfile | None, windows: Sequence[PredictionWindow],
-    features: FeatureDriftResult | None, stats: IngestStats, required: Collection[str] | None, features_named: bool,
+    rules: CheckRules,
+    overall: OpsSummary,
+    reference: ReferenceProfile | None,
+    windows: Sequence[PredictionWindow],
+    features: FeatureDriftResult | None,
+    stats: IngestStats,
+    required: Collection[str] | None,
+    features_named: bool,
 ) -> None:
     """Exit 2 (``MissingFieldError``, ``ReferenceMismatchError``) for a configured rule that
     cannot be computed at all: a budget rule with levels whose field is in no record, or a
@@ -149,7 +175,9 @@ def require_rule_inputs(
     config sets, ``mlmon.cli.required``)."""
     latency, errors = rules.latency_p99, rules.error_rate
     require_budget_inputs(
-        stats, overall, "rule latency_p99" if latency.enabled and latency.has_levels else None,
+        stats,
+        overall,
+        "rule latency_p99" if latency.enabled and latency.has_levels else None,
         "rule error_rate" if errors.enabled and errors.has_levels else None,
     )
     if required is None:
@@ -157,7 +185,9 @@ def require_rule_inputs(
     require_drift_inputs(reference, windows, features, stats, required)
 
 
-def _drift_outcomes(rules: CheckRules, drift: DriftReport, starts: tuple, exit_on: Any, skipped: list) -> list[RuleOutcome]:
+def _drift_outcomes(
+    rules: CheckRules, drift: DriftReport, starts: tuple, exit_on: Any, skipped: list
+) -> list[RuleOutcome]:
     out: list[RuleOutcome] = []
     checks = (
         (Check.PREDICTION_DRIFT.value, rules.prediction_drift, drift.prediction, "psi", "{:.4f}".format),
@@ -183,8 +213,12 @@ def _drift_outcomes(rules: CheckRules, drift: DriftReport, starts: tuple, exit_o
         out.append(decide(name, "all", [Judged(None, Severity.UNKNOWN, None, reason)], rule, exit_on))
     else:
         for scope, judged in feature_series(features, starts, rules.drift_share).items():
-            share_rule = rule if scope != "all" else replace(rule, warning=rules.drift_share, critical=rules.drift_share)
-            out.append(decide(name, scope, judged, share_rule, exit_on, "{:.4f}".format if scope != "all" else "{:.0%}".format))
+            share_rule = (
+                rule if scope != "all" else replace(rule, warning=rules.drift_share, critical=rules.drift_share)
+            )
+            out.append(
+                decide(name, scope, judged, share_rule, exit_on, "{:.4f}".format if scope != "all" else "{:.0%}".format)
+            )
     return out
 
 
@@ -205,7 +239,9 @@ def _no_data(judged: list[Judged], rule: AlertRule, last: datetime | None, now: 
         first = "the whole run" if empty[0].start is None else iso_utc(empty[0].start)
         text = f"{len(empty)} of {len(judged)} window(s) hold no record, first from {first}"
         if outcome.fired and exit_on is ExitOn.LAST and len(judged) > 1:
-            text += "; firing now" if outcome.current.rank >= Severity.WARNING.rank else "; not firing now (records again)"
+            text += (
+                "; firing now" if outcome.current.rank >= Severity.WARNING.rank else "; not firing now (records again)"
+            )
     else:
         text = f"records in every window ({len(judged)})"
     outcome = replace(outcome, message=text)
@@ -216,4 +252,12 @@ def _no_data(judged: list[Judged], rule: AlertRule, last: datetime | None, now: 
     threshold = rule.critical if silence is Severity.CRITICAL or rule.warning is None else rule.warning
     value = (now - last).total_seconds() if last is not None else None
     levels = Levels(rule.warning, rule.critical)
-    return replace(outcome, severity=severity, message=f"{outcome.message}; {why}", value=value, threshold=threshold, unknown=None, levels=levels)
+    return replace(
+        outcome,
+        severity=severity,
+        message=f"{outcome.message}; {why}",
+        value=value,
+        threshold=threshold,
+        unknown=None,
+        levels=levels,
+    )

@@ -34,4 +34,3 @@ def as_inputs(inputs: Inputs) -> list[str]:
         if not isinstance(item, (str, os.PathLike)):
             raise TypeError(f"each input must be a path (str or os.PathLike), not {type(item).__name__}: {item!r}")
     return [os.fspath(item) for item in items]
-

@@ -1,5 +1,7 @@
 """``mlmon drift``'s Python twin: prediction drift and confidence trend against a reference.
 
+For example::
+
     build_drift_report("logs/", DriftOptions(reference="references/train.json", window="1d"))
 """
 
@@ -17,11 +19,27 @@ from mlmon.analyses.predictions import PredictionWindow
 from mlmon.api.coerce import Inputs, as_inputs, check_fields, check_levels, options_of
 from mlmon.api.drift_inputs import default_required, require_drift_inputs
 from mlmon.api.feature_drift import feature_result
+from mlmon.api.inputs import open_inputs
 from mlmon.api.reducers import Analyses, analyse, analyse_records
 from mlmon.api.results import DriftReport
-from mlmon.ingest.problems import IngestStats
-from mlmon.api.inputs import open_inputs
+from mlmon.config.specs import (
+    ALPHA,
+    BY_VERSION,
+    CONFIDENCE_COLUMN,
+    CONFIDENCE_DROP,
+    CRITICAL_PSI,
+    FEATURE_THRESHOLDS,
+    LABEL,
+    LOW_CONFIDENCE,
+    MIN_SAMPLES,
+    PROBA_COLS,
+    REFERENCE,
+    WARNING_DROP,
+    WARNING_PSI,
+    WINDOW,
+)
 from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.problems import IngestStats
 from mlmon.reference.profile import ReferenceProfile
 from mlmon.reference.store import load_reference
 from mlmon.verdicts.confidence import confidence_findings, judge_confidence
@@ -29,10 +47,6 @@ from mlmon.verdicts.feature_drift import FeatureDriftResult, feature_drift_findi
 from mlmon.verdicts.needs import not_found_reason
 from mlmon.verdicts.prediction_drift import judge_prediction_drift, prediction_drift_findings
 from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
-from mlmon.config.specs import (
-    ALPHA, BY_VERSION, CONFIDENCE_COLUMN, CONFIDENCE_DROP, CRITICAL_PSI, FEATURE_THRESHOLDS, LABEL, LOW_CONFIDENCE,
-    MIN_SAMPLES, PROBA_COLS, REFERENCE, WARNING_DROP, WARNING_PSI, WINDOW,
-)
 from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
 
 _DRIFT, _CONF, _FEATURES = DriftThresholds(), ConfidenceThresholds(), FeatureDriftThresholds()
@@ -86,24 +100,38 @@ class DriftOptions:
         features = options_of(FeatureDriftThresholds, self.features, "features")
         object.__setattr__(self, "features", check_fields(features, FEATURE_THRESHOLDS, "features.", copy=True))
         check_fields(self, DRIFT_OPTIONS)
-        pairs = ((self, "", DRIFT_OPTIONS, "warning_psi", "critical_psi"), (self, "", DRIFT_OPTIONS, "warning_drop", "collapse_drop"),
-                 (self.features, "features.", FEATURE_THRESHOLDS, "warning_psi", "critical_psi"))
+        pairs = (
+            (self, "", DRIFT_OPTIONS, "warning_psi", "critical_psi"),
+            (self, "", DRIFT_OPTIONS, "warning_drop", "collapse_drop"),
+            (self.features, "features.", FEATURE_THRESHOLDS, "warning_psi", "critical_psi"),
+        )
         for owner, prefix, specs, warning, critical in pairs:  # as the config file's [rules.*]
             names = (specs[warning].named(prefix + warning), specs[critical].named(prefix + critical))
             check_levels(getattr(owner, warning), getattr(owner, critical), names=names)
 
 
 DRIFT_OPTIONS = {
-    "reference": REFERENCE, "reference_label": LABEL, "reference_confidence": CONFIDENCE_COLUMN,
-    "reference_proba_cols": PROBA_COLS, "window": WINDOW, "min_samples": MIN_SAMPLES, "alpha": ALPHA,
-    "warning_psi": WARNING_PSI, "critical_psi": CRITICAL_PSI, "low_confidence": LOW_CONFIDENCE,
-    "collapse_drop": CONFIDENCE_DROP, "warning_drop": WARNING_DROP, "by_version": BY_VERSION,
+    "reference": REFERENCE,
+    "reference_label": LABEL,
+    "reference_confidence": CONFIDENCE_COLUMN,
+    "reference_proba_cols": PROBA_COLS,
+    "window": WINDOW,
+    "min_samples": MIN_SAMPLES,
+    "alpha": ALPHA,
+    "warning_psi": WARNING_PSI,
+    "critical_psi": CRITICAL_PSI,
+    "low_confidence": LOW_CONFIDENCE,
+    "collapse_drop": CONFIDENCE_DROP,
+    "warning_drop": WARNING_DROP,
+    "by_version": BY_VERSION,
 }
 """``DriftOptions``' fields and their specs (the flags of ``mlmon drift``, the keys of
 ``[rules.prediction_drift]`` and ``[rules.confidence_collapse]``)."""
 
 
-def build_drift_report(inputs: Inputs, options: DriftOptions | None = None, *, required: Collection[str] | None = None) -> DriftReport:
+def build_drift_report(
+    inputs: Inputs, options: DriftOptions | None = None, *, required: Collection[str] | None = None
+) -> DriftReport:
     """Read the reference and the logs (a path, directory, glob or ``-``, or a sequence of
     them) and judge every window. Raises ``MlmonError``: ``MissingFieldError`` when a
     comparison in ``required`` (check names; None: feature drift with ``--features``) has
@@ -123,7 +151,9 @@ def build_drift_report(inputs: Inputs, options: DriftOptions | None = None, *, r
     return judge_drift(found.predictions, reference, options, found.stats, features)
 
 
-def drift_of_records(records: pl.DataFrame, reference: ReferenceProfile | None, options: DriftOptions | None = None) -> DriftReport:
+def drift_of_records(
+    records: pl.DataFrame, reference: ReferenceProfile | None, options: DriftOptions | None = None
+) -> DriftReport:
     """The same report for canonical records already in memory (``ts``, ``label`` and
     optionally ``model_version``, ``confidence``, ``probabilities``): one chunk's worth."""
     options = options_of(DriftOptions, options)
@@ -135,12 +165,18 @@ def drift_of_records(records: pl.DataFrame, reference: ReferenceProfile | None, 
 def prediction_analyses(options: DriftOptions) -> Analyses:
     """The predictions ``drift`` reads, with ``options``' windows and low-confidence level."""
     return Analyses(
-        options.window, predictions=True, by_version=options.by_version, low_confidence=options.low_confidence,
+        options.window,
+        predictions=True,
+        by_version=options.by_version,
+        low_confidence=options.low_confidence,
     )
 
 
 def judge_drift(
-    windows: tuple[PredictionWindow, ...], reference: ReferenceProfile | None, options: DriftOptions, stats: IngestStats,
+    windows: tuple[PredictionWindow, ...],
+    reference: ReferenceProfile | None,
+    options: DriftOptions,
+    stats: IngestStats,
     features: FeatureDriftResult | None = None,
 ) -> DriftReport:
     """Statistics per window against ``reference``, then the checks' verdicts (data drift's
@@ -157,13 +193,23 @@ def judge_drift(
     drifts = [class_drift(w, shares, thresholds.epsilon) for w in windows]
     text = options.window.describe()
     prediction = judge_prediction_drift(windows, drifts, shares, reason, thresholds, text)
-    conf_thresholds = ConfidenceThresholds(options.min_samples, options.low_confidence, options.collapse_drop, options.warning_drop)
+    conf_thresholds = ConfidenceThresholds(
+        options.min_samples, options.low_confidence, options.collapse_drop, options.warning_drop
+    )
     confidence = judge_confidence(windows, _reference_mean(reference), conf_thresholds, text)
     if not confidence.computable and _outside_range(stats):
         confidence = replace(confidence, reason=_outside_range(stats))
-    elif not confidence.computable and any(w.n for w in windows) and not stats.fields_found & {"confidence", "probabilities"}:
+    elif (
+        not confidence.computable
+        and any(w.n for w in windows)
+        and not stats.fields_found & {"confidence", "probabilities"}
+    ):
         confidence = replace(confidence, reason=f"{confidence.reason}; {not_found_reason(stats, 'confidence')}")
-    findings = (*prediction_drift_findings(prediction), *confidence_findings(confidence), *(feature_drift_findings(features) if features else ()))
+    findings = (
+        *prediction_drift_findings(prediction),
+        *confidence_findings(confidence),
+        *(feature_drift_findings(features) if features else ()),
+    )
     return DriftReport(stats, reference, prediction, confidence, findings, features)
 
 
@@ -179,7 +225,9 @@ def _load(options: DriftOptions) -> ReferenceProfile | None:
     if options.reference is None:
         return None
     proba = list(options.reference_proba_cols) if options.reference_proba_cols else None
-    return load_reference(options.reference, label=options.reference_label, confidence=options.reference_confidence, proba_cols=proba)
+    return load_reference(
+        options.reference, label=options.reference_label, confidence=options.reference_confidence, proba_cols=proba
+    )
 
 
 def _reference_mean(reference: ReferenceProfile | None) -> float | None:

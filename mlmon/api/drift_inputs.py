@@ -36,7 +36,11 @@ if TYPE_CHECKING:
     from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.feature_drift import FeatureDriftResult
 
-PREDICTION, CONFIDENCE_CHECK, FEATURES = Check.PREDICTION_DRIFT.value, Check.CONFIDENCE_COLLAPSE.value, Check.FEATURE_DRIFT.value
+PREDICTION, CONFIDENCE_CHECK, FEATURES = (
+    Check.PREDICTION_DRIFT.value,
+    Check.CONFIDENCE_COLLAPSE.value,
+    Check.FEATURE_DRIFT.value,
+)
 
 
 def default_required(features_named: bool, features: bool = True) -> frozenset[str]:
@@ -57,8 +61,13 @@ def with_inputs_presence(needs: Needs) -> Needs:
 
 
 def require_drift_inputs(
-    reference: ReferenceProfile | None, windows: Sequence[PredictionWindow], features: FeatureDriftResult | None,
-    stats: IngestStats, required: Collection[str], *, something: bool = False,
+    reference: ReferenceProfile | None,
+    windows: Sequence[PredictionWindow],
+    features: FeatureDriftResult | None,
+    stats: IngestStats,
+    required: Collection[str],
+    *,
+    something: bool = False,
 ) -> None:
     """Raise ``MissingFieldError`` for a requested comparison with no field to compare
     (and, with ``something``, when a reference with class shares meets logs with neither
@@ -75,7 +84,13 @@ def require_drift_inputs(
     if predictions and CONFIDENCE_CHECK in required:
         require_field(stats, "confidence", CONFIDENCE_CHECK, CONFIDENCE, sum(w.n_confidence for w in windows))
     if something and reference.class_shares and not _carries_inputs(features, stats):
-        require_field(stats, "label", PREDICTION, "drift has nothing to compare (no input features either): prediction drift", predictions)
+        require_field(
+            stats,
+            "label",
+            PREDICTION,
+            "drift has nothing to compare (no input features either): prediction drift",
+            predictions,
+        )
     _require_overlap(reference, windows, features)
 
 
@@ -86,7 +101,9 @@ def _carries_inputs(features: FeatureDriftResult | None, stats: IngestStats) -> 
     return (features is not None and features.reason is None) or CARRIES_FEATURES in stats.fields_found
 
 
-def _require_overlap(reference: ReferenceProfile, windows: Sequence[PredictionWindow], features: FeatureDriftResult | None) -> None:
+def _require_overlap(
+    reference: ReferenceProfile, windows: Sequence[PredictionWindow], features: FeatureDriftResult | None
+) -> None:
     """Refuse a reference that shares nothing with the logs: no class predicted over the
     whole run is one of its classes, and no feature it profiles holds a value in any
     record (a class or feature missing from some windows is drift, judged as such).
@@ -103,5 +120,6 @@ def _require_overlap(reference: ReferenceProfile, windows: Sequence[PredictionWi
         return
     log_features = list(features.only_in_logs) if features is not None else []
     raise ReferenceMismatchError(
-        reference_mismatch(shares, log_classes, profiled, log_features), check=PREDICTION if shares else FEATURES,
+        reference_mismatch(shares, log_classes, profiled, log_features),
+        check=PREDICTION if shares else FEATURES,
     )

@@ -21,7 +21,9 @@ def feature_reducer(reference: ReferenceProfile | None, window: WindowSpec) -> F
 
 
 def feature_result(
-    found: FeatureWindows | None, reference: ReferenceProfile | None, thresholds: FeatureDriftThresholds,
+    found: FeatureWindows | None,
+    reference: ReferenceProfile | None,
+    thresholds: FeatureDriftThresholds,
 ) -> FeatureDriftResult:
     """Data drift's result: the windows ``found`` judged against ``reference``, or why no
     feature was read (``found`` None)."""
@@ -37,11 +39,16 @@ def not_judged(reference: ReferenceProfile | None, thresholds: FeatureDriftThres
     elif not reference.features:
         reason = f"the reference profile ({reference.source or 'unnamed'}) has no features"
     else:
-        reason = f"the reference profile ({reference.source or 'unnamed'}) is version 1, without quantile grids: rebuild it with mlmon reference build"
+        reason = (
+            f"the reference profile ({reference.source or 'unnamed'}) is version 1, without quantile grids: "
+            "rebuild it with mlmon reference build"
+        )
     return FeatureDriftResult((), (), reason, {}, (), False, thresholds)
 
 
-def judge_features(found: FeatureWindows, reference: ReferenceProfile, thresholds: FeatureDriftThresholds) -> FeatureDriftResult:
+def judge_features(
+    found: FeatureWindows, reference: ReferenceProfile, thresholds: FeatureDriftThresholds
+) -> FeatureDriftResult:
     """Every feature in every window against ``reference``, judged together."""
     if not found.windows:
         reason = "the logs carry no inputs (no features object, and no --features fields)"
@@ -54,7 +61,10 @@ def judge_features(found: FeatureWindows, reference: ReferenceProfile, threshold
     ]
     verdicts = judge_feature_drift(measured, thresholds)
     merged = {name: merged_state([w.states[name] for w in found.windows]) for name in reference.features}
-    summaries = {name: summarize(reference.features[name], state, levels) for name, state in merged.items() if state is not None}
+    summaries = {
+        name: summarize(reference.features[name], state, levels) for name, state in merged.items() if state is not None
+    }
     absent = tuple(name for name, state in merged.items() if state is None or state.present == 0)
-    return FeatureDriftResult(rank_features(verdicts, summaries), verdicts, None, found.unprofiled, absent, found.whole_range, thresholds)
-
+    return FeatureDriftResult(
+        rank_features(verdicts, summaries), verdicts, None, found.unprofiled, absent, found.whole_range, thresholds
+    )

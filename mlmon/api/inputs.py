@@ -34,10 +34,10 @@ from typing import Any
 
 from mlmon.analyses.composite import ByPart, Composite
 from mlmon.errors import InputError, MlmonError, UsageError
-from mlmon.ingest.problems import IngestStats
-from mlmon.ingest.outcome import check_usable
 from mlmon.ingest.discovery import Discovered, discover
 from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.outcome import check_usable
+from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.reader import reduce_logs
 from mlmon.ingest.sniff import release
 from mlmon.summary.files import Summary, as_read_from, merge_stats, read_summary
@@ -58,7 +58,9 @@ def open_inputs(inputs: Sequence[str], options: IngestOptions | None) -> RunInpu
     options = options or IngestOptions()
     found = discover(list(inputs))
     try:
-        summaries = {path: read_summary(path) for path in found.paths if path in found.summaries}  # sniffed once, by discover
+        summaries = {
+            path: read_summary(path) for path in found.paths if path in found.summaries
+        }  # sniffed once, by discover
     except BaseException:
         release(found.paths)  # the pipes looked at will not be read
         raise
@@ -93,7 +95,8 @@ class RunInputs:
                 first.setdefault(window, path)
             listed = ", ".join(f"{path} has {window.describe()}" for window, path in first.items())
             raise UsageError(
-                f"the summaries' windows do not nest ({listed}): run with --window {window_option(lcm)}, a multiple of it, or all"
+                f"the summaries' windows do not nest ({listed}): run with --window {window_option(lcm)}, a multiple "
+                "of it, or all"
             )
         return replace(common, by_default=False)
 
@@ -119,7 +122,9 @@ class RunInputs:
                 state = part if state is None else reducer.merge(state, part)
                 stats = part_stats if stats is None else merge_stats(stats, part_stats)
         assert stats is not None
-        stats = replace(stats, ignored_files=found.ignored + stats.ignored_files, mlmon_files=found.mlmon_files + stats.mlmon_files)
+        stats = replace(
+            stats, ignored_files=found.ignored + stats.ignored_files, mlmon_files=found.mlmon_files + stats.mlmon_files
+        )
         check_usable(stats, options)
         return state, stats
 
@@ -155,10 +160,16 @@ def _segments(paths: Sequence[str], summaries: set[str]) -> list[list[str]]:
 
 
 def _from_summary(
-    path: str, summary: Summary, options: IngestOptions, reducer: Composite,
+    path: str,
+    summary: Summary,
+    options: IngestOptions,
+    reducer: Composite,
 ) -> tuple[ByPart[Any], IngestStats]:
     settings = summary.settings
-    if (options.since, options.until) != (None, None) and (options.since, options.until) != (settings.since, settings.until):
+    if (options.since, options.until) != (None, None) and (options.since, options.until) != (
+        settings.since,
+        settings.until,
+    ):
         raise InputError(
             f"{path}: --since/--until cannot filter a summary (its records are already reduced); it was made with "
             f"--since {_when(settings.since)} --until {_when(settings.until)}: give the same, or none"
@@ -183,7 +194,10 @@ def _rolled_up(path: str, reducer: Composite, parts: dict[str, Any], made: Windo
             raise
         except Exception as error:  # noqa: BLE001 - any failure means the file is damaged
             first = (str(error).splitlines() or [""])[0][:160]
-            raise InputError(f"{path}: its {name} state is damaged ({type(error).__name__}: {first}); make it again with mlmon summarize") from None
+            raise InputError(
+                f"{path}: its {name} state is damaged ({type(error).__name__}: {first}); make it again with mlmon "
+                "summarize"
+            ) from None
     return ByPart.of(rolled)
 
 

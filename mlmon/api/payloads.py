@@ -1,5 +1,5 @@
 """The JSON documents of the commands' results, as plain Python: one payload builder per
-result type, and the schema version each document carries (README, "JSON output").
+result type, and the schema version each document carries (docs/output-formats.md, "JSON").
 
 A result's ``to_dict()`` is its builder's payload and ``to_json()`` that payload as text
 (:func:`json_text`); ``--format json`` prints the same text (:mod:`mlmon.render.json_format`

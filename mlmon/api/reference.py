@@ -59,7 +59,10 @@ class ReferenceBuildOptions:
 
 
 REFERENCE_BUILD_OPTIONS = {
-    "label": REFERENCE_LABEL, "confidence": CONFIDENCE_COLUMN, "proba_cols": PROBA_COLS, "features": FEATURE_COLUMNS,
+    "label": REFERENCE_LABEL,
+    "confidence": CONFIDENCE_COLUMN,
+    "proba_cols": PROBA_COLS,
+    "features": FEATURE_COLUMNS,
     "from_logs": FROM_LOGS,
 }
 """``ReferenceBuildOptions``' own fields and their specs (the flags of ``mlmon reference build``)."""
@@ -71,7 +74,9 @@ def reads_as_logs(inputs: list[str] | tuple[str, ...], options: ReferenceBuildOp
     return len(inputs) != 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() not in TABLE_READERS
 
 
-def build_reference(inputs: Inputs, output: str | Path | None = None, options: ReferenceBuildOptions | None = None) -> ReferenceProfile:
+def build_reference(
+    inputs: Inputs, output: str | Path | None = None, options: ReferenceBuildOptions | None = None
+) -> ReferenceProfile:
     """Profile ``inputs`` (a training table, or logs: a path, directory, glob or ``-``, or a
     sequence of them) and write the profile to ``output`` (when given)."""
     options = options_of(ReferenceBuildOptions, options)
@@ -82,9 +87,12 @@ def build_reference(inputs: Inputs, output: str | Path | None = None, options: R
     else:
         table = read_table(inputs[0])
         profile = build_profile(
-            table, label=options.label, confidence=options.confidence,
+            table,
+            label=options.label,
+            confidence=options.confidence,
             proba_cols=list(options.proba_cols) if options.proba_cols else None,
-            features=list(options.features) if options.features else None, source=str(inputs[0]),
+            features=list(options.features) if options.features else None,
+            source=str(inputs[0]),
         )
     if output is not None:
         save_profile(profile, output)
@@ -96,9 +104,13 @@ def _from_logs(inputs: list[str] | tuple[str, ...], options: ReferenceBuildOptio
     logs = read_logs(inputs, ingest, Needs(("label", "confidence"), FeatureNeeds(discover="all")))
     frame = logs.frame.collect()
     predictions = frame.filter(pl.col("label").is_not_null()).select(pl.col("label").cast(pl.String), "confidence")
-    inputs_frame = typed_features(frame.filter(pl.col(HAS_FEATURES))) if HAS_FEATURES in frame.columns else pl.DataFrame()
+    inputs_frame = (
+        typed_features(frame.filter(pl.col(HAS_FEATURES))) if HAS_FEATURES in frame.columns else pl.DataFrame()
+    )
     if predictions.height == 0 and inputs_frame.width == 0:
-        raise UsageError(f"{', '.join(inputs)}: nothing to profile: no prediction records (label) and no input features")
+        raise UsageError(
+            f"{', '.join(inputs)}: nothing to profile: no prediction records (label) and no input features"
+        )
     source = ", ".join(inputs) + _period(options.ingest)
     profile = build_profile(predictions, label="label", confidence="confidence", features=[], source=source)
     if inputs_frame.width == 0:
@@ -124,6 +136,9 @@ def typed_features(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _period(options: IngestOptions) -> str:
-    parts = [f"since {iso_utc(options.since)}" if options.since else "", f"until {iso_utc(options.until)}" if options.until else ""]
+    parts = [
+        f"since {iso_utc(options.since)}" if options.since else "",
+        f"until {iso_utc(options.until)}" if options.until else "",
+    ]
     text = ", ".join(p for p in parts if p)
     return f" ({text})" if text else ""

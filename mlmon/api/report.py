@@ -6,15 +6,15 @@ from dataclasses import InitVar, dataclass, field, replace
 
 from mlmon.analyses.ops_types import OpsSummary
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, options_of
-from mlmon.api.results import Report
 from mlmon.api.inputs import open_inputs
 from mlmon.api.reducers import Analyses, analyse
-from mlmon.ingest.problems import IngestStats
+from mlmon.api.results import Report
+from mlmon.config.specs import MAX_ERROR_RATE, P99_BUDGET, P99_WARNING, WARNING_ERROR_RATE, WINDOW
 from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.problems import IngestStats
 from mlmon.verdicts.budgets import error_rate_finding, p99_finding
 from mlmon.verdicts.findings import Finding
 from mlmon.verdicts.needs import ERROR_RATE, LATENCY_P99, require_budget_inputs
-from mlmon.config.specs import MAX_ERROR_RATE, P99_BUDGET, P99_WARNING, WARNING_ERROR_RATE, WINDOW
 from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
 
 
@@ -53,7 +53,10 @@ class ReportOptions:
 
 
 REPORT_OPTIONS = {
-    "window": WINDOW, "p99_budget_ms": P99_BUDGET, "max_error_rate": MAX_ERROR_RATE, "p99_warning_ms": P99_WARNING,
+    "window": WINDOW,
+    "p99_budget_ms": P99_BUDGET,
+    "max_error_rate": MAX_ERROR_RATE,
+    "p99_warning_ms": P99_WARNING,
     "warning_error_rate": WARNING_ERROR_RATE,
 }
 """``ReportOptions``' fields and their specs: ``--window``, ``--p99-budget``, ``--max-error-rate``

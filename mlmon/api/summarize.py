@@ -22,9 +22,9 @@ from pathlib import Path
 
 from mlmon.api.check import DEFAULT_WINDOW
 from mlmon.api.coerce import Inputs, OptionError, as_inputs, check_fields, options_of
-from mlmon.config.specs import BY_VERSION, REFERENCE, WINDOW
 from mlmon.api.inputs import open_inputs
 from mlmon.api.reducers import Analyses
+from mlmon.config.specs import BY_VERSION, REFERENCE, WINDOW
 from mlmon.errors import OutputError
 from mlmon.files import refuse_overwriting, replace_file
 from mlmon.ingest.options import IngestOptions
@@ -56,7 +56,8 @@ class SummaryOptions:
         check_fields(self, SUMMARY_OPTIONS)
         if self.window.records is not None:
             raise OptionError(
-                f"{WINDOW.named('window')} {self.window.records}: record-count windows keep every record, and a summary keeps none; "
+                f"{WINDOW.named('window')} {self.window.records}: record-count windows keep every record, and a "
+                "summary keeps none; "
                 "use time windows (15m, 1h, 1d) or all"
             )
 
@@ -75,7 +76,12 @@ def build_summary(inputs: Inputs, options: SummaryOptions | None = None) -> Summ
     reference = None if options.reference is None else load_reference(options.reference)
     # without features, the summary says whether its logs carry inputs, as a read for drift would
     asked = Analyses(
-        options.window, ops=True, predictions=True, by_version=options.by_version, reference=reference, note_inputs=True,
+        options.window,
+        ops=True,
+        predictions=True,
+        by_version=options.by_version,
+        reference=reference,
+        note_inputs=True,
     )
     state, stats = run.reduce(asked.reducer())
     features = asked.feature_reducer()
@@ -98,7 +104,9 @@ def write_summary(summary: Summary, path: str | Path) -> int:
     return its size in bytes. ``OutputError`` when it cannot be written; ``UsageError``
     when ``path`` names a file the summary was made from, or its reference profile."""
     reference = summary.settings.reference
-    read = [("the input", source) for source in summary.stats.files] + ([("the reference profile", reference.source)] if reference else [])
+    read = [("the input", source) for source in summary.stats.files]
+    if reference is not None and reference.source is not None:
+        read.append(("the reference profile", reference.source))
     refuse_overwriting({"the summary": path}, read)
     text = dumps(summary)
     try:

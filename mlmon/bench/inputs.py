@@ -13,8 +13,9 @@ Synthetic values
 ----------------
 Seeded with ``numpy.random.default_rng([seed, batch_size])``, so each configuration gets
 the same data whatever else is in the sweep. Up to ``MAX_FEEDS`` distinct feeds are made
-per configuration and used in turn, so consecutive calls see different data. Floats are standard normal; integers are 0 or
-1 (valid as token ids, attention masks and indices alike); booleans are fair coin flips.
+per configuration and used in turn, so consecutive calls see different data. Floats are
+standard normal; integers are 0 or 1 (valid as token ids, attention masks and indices
+alike); booleans are fair coin flips.
 String and other non-numeric inputs cannot be synthesized: give them with ``--input``.
 
 Real inputs
@@ -28,8 +29,8 @@ used in turn; without one the whole file is a single feed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -42,13 +43,14 @@ FEED_BUDGET_BYTES = 8 << 20
 """Memory the distinct feeds of one configuration may take together (8 MiB)."""
 
 
-
 def numpy_dtype(spec: TensorSpec) -> np.dtype:
     """The numpy dtype of an input, or a :class:`ModelError` if mlmon cannot make one."""
     name = ONNX_TO_NUMPY.get(spec.type)
     if name is None:
-        raise ModelError(f"input {spec.name!r} has type {spec.type}, which mlmon bench cannot "
-                         "synthesize; give real inputs with --input FILE.npz")
+        raise ModelError(
+            f"input {spec.name!r} has type {spec.type}, which mlmon bench cannot "
+            "synthesize; give real inputs with --input FILE.npz"
+        )
     return np.dtype(name)
 
 
@@ -73,15 +75,15 @@ def _is_dynamic(dim: int | str | None) -> bool:
 
 def check_shape(spec: TensorSpec, shape: Sequence[int]) -> None:
     """Raise :class:`ModelError` when ``shape`` cannot feed ``spec`` (rank or a fixed dim)."""
-    ok = len(shape) == len(spec.shape) and all(
-        _is_dynamic(want) or want == got for want, got in zip(spec.shape, shape))
+    ok = len(shape) == len(spec.shape) and all(_is_dynamic(want) or want == got for want, got in zip(spec.shape, shape))
     if not ok:
-        raise ModelError(f"wrong input shape for {spec.name!r}: got {format_shape(shape)}, "
-                         f"the model expects {format_spec_shape(spec.shape)}")
+        raise ModelError(
+            f"wrong input shape for {spec.name!r}: got {format_shape(shape)}, "
+            f"the model expects {format_spec_shape(spec.shape)}"
+        )
 
 
-def resolve_shape(spec: TensorSpec, batch_size: int | None,
-                  override: tuple[int, ...] | None) -> tuple[int, ...]:
+def resolve_shape(spec: TensorSpec, batch_size: int | None, override: tuple[int, ...] | None) -> tuple[int, ...]:
     """The concrete shape to feed ``spec`` (see the module docstring for the rules)."""
     if override is not None:
         shape = list(override)
@@ -94,17 +96,21 @@ def resolve_shape(spec: TensorSpec, batch_size: int | None,
     first = spec.shape[0]
     fixed = _fixed(first)
     if fixed is not None and batch_size is not None and batch_size != first:
-        raise ModelError(f"input {spec.name!r} has a fixed batch dimension of {first} "
-                         f"(shape {format_spec_shape(spec.shape)}); --batch-size {batch_size} cannot apply")
+        raise ModelError(
+            f"input {spec.name!r} has a fixed batch dimension of {first} "
+            f"(shape {format_spec_shape(spec.shape)}); --batch-size {batch_size} cannot apply"
+        )
     shape = [(batch_size or 1) if fixed is None else fixed]
     for dim in spec.shape[1:]:
         fixed = _fixed(dim)
         if fixed is None:
             example = "x".join(str(d) if isinstance(d, int) and d > 0 else "N" for d in spec.shape)
-            raise ModelError(f"input {spec.name!r} has a dynamic dimension "
-                             f"{dim if isinstance(dim, str) else '?'} beyond the batch "
-                             f"(shape {format_spec_shape(spec.shape)}); set its shape with "
-                             f"--shape {spec.name}={example}")
+            raise ModelError(
+                f"input {spec.name!r} has a dynamic dimension "
+                f"{dim if isinstance(dim, str) else '?'} beyond the batch "
+                f"(shape {format_spec_shape(spec.shape)}); set its shape with "
+                f"--shape {spec.name}={example}"
+            )
         shape.append(fixed)
     return tuple(shape)
 
@@ -119,8 +125,9 @@ def synthesize(spec: TensorSpec, shape: tuple[int, ...], rng: np.random.Generato
     return rng.random(shape) < 0.5
 
 
-def synthetic_feeds(specs: Sequence[TensorSpec], batch_size: int | None,
-                    shapes: Mapping[str, tuple[int, ...]], seed: int) -> list[dict[str, np.ndarray]]:
+def synthetic_feeds(
+    specs: Sequence[TensorSpec], batch_size: int | None, shapes: Mapping[str, tuple[int, ...]], seed: int
+) -> list[dict[str, np.ndarray]]:
     """Distinct feeds for one configuration, seeded by ``(seed, batch_size)``.
 
     The timed loop uses them in turn, so consecutive calls see different data (and a
@@ -129,12 +136,15 @@ def synthetic_feeds(specs: Sequence[TensorSpec], batch_size: int | None,
     """
     unknown = sorted(set(shapes) - {s.name for s in specs})
     if unknown:
-        raise UsageError(f"--shape names unknown input(s) {', '.join(unknown)}; "
-                         f"the model's inputs are {', '.join(s.name for s in specs)}")
+        raise UsageError(
+            f"--shape names unknown input(s) {', '.join(unknown)}; "
+            f"the model's inputs are {', '.join(s.name for s in specs)}"
+        )
     rng = np.random.default_rng([seed, batch_size or 0])
     resolved = {s.name: resolve_shape(s, batch_size, shapes.get(s.name)) for s in specs}
-    feed_bytes = sum(int(np.prod(shape, dtype=np.int64)) * numpy_dtype(s).itemsize
-                     for s, shape in zip(specs, resolved.values()))
+    feed_bytes = sum(
+        int(np.prod(shape, dtype=np.int64)) * numpy_dtype(s).itemsize for s, shape in zip(specs, resolved.values())
+    )
     count = max(1, min(MAX_FEEDS, FEED_BUDGET_BYTES // max(feed_bytes, 1)))
     return [{s.name: synthesize(s, resolved[s.name], rng) for s in specs} for _ in range(count)]
 
@@ -160,19 +170,18 @@ def load_npz(path: Path, specs: Sequence[TensorSpec]) -> dict[str, np.ndarray]:
     feed: dict[str, np.ndarray] = {}
     for spec in specs:
         if spec.name not in arrays:
-            raise ModelError(f"{path} has no array for input {spec.name!r} "
-                             f"(it has: {', '.join(arrays) or 'none'})")
+            raise ModelError(f"{path} has no array for input {spec.name!r} (it has: {', '.join(arrays) or 'none'})")
         array, dtype = arrays[spec.name], numpy_dtype(spec)
         if not np.can_cast(array.dtype, dtype, "same_kind"):
-            raise ModelError(f"array {spec.name!r} in {path} is {array.dtype}; "
-                             f"the model expects {dtype} ({spec.type})")
+            raise ModelError(f"array {spec.name!r} in {path} is {array.dtype}; the model expects {dtype} ({spec.type})")
         check_shape(spec, array.shape)
         feed[spec.name] = np.ascontiguousarray(array, dtype=dtype)
     return feed
 
 
-def npz_feeds(feed: Mapping[str, np.ndarray], specs: Sequence[TensorSpec],
-              batch_size: int | None) -> list[dict[str, np.ndarray]]:
+def npz_feeds(
+    feed: Mapping[str, np.ndarray], specs: Sequence[TensorSpec], batch_size: int | None
+) -> list[dict[str, np.ndarray]]:
     """Feeds of ``batch_size`` rows from an ``.npz`` feed (None: the whole file, one feed).
 
     Batch-dynamic inputs are cut into consecutive batches of rows (wrapping around, so
@@ -184,11 +193,12 @@ def npz_feeds(feed: Mapping[str, np.ndarray], specs: Sequence[TensorSpec],
     for spec in specs:
         array = feed[spec.name]
         if spec.shape and not _is_dynamic(spec.shape[0]) and array.shape[0] != batch_size:
-            raise ModelError(f"input {spec.name!r} has a fixed batch dimension of {array.shape[0]}; "
-                             f"--batch-size {batch_size} cannot apply")
+            raise ModelError(
+                f"input {spec.name!r} has a fixed batch dimension of {array.shape[0]}; "
+                f"--batch-size {batch_size} cannot apply"
+            )
     rows = max((feed[s.name].shape[0] for s in specs if s.shape and _is_dynamic(s.shape[0])), default=1)
-    row_bytes = sum(feed[s.name].nbytes // max(feed[s.name].shape[0], 1) if feed[s.name].ndim else 0
-                    for s in specs)
+    row_bytes = sum(feed[s.name].nbytes // max(feed[s.name].shape[0], 1) if feed[s.name].ndim else 0 for s in specs)
     count = max(1, min(MAX_FEEDS, -(-rows // batch_size), FEED_BUDGET_BYTES // max(row_bytes * batch_size, 1)))
     feeds = []
     for k in range(count):

@@ -102,8 +102,14 @@ class LogWriter:
         self._wall_ns = time.time_ns()
         self._perf_ns = time.perf_counter_ns()
 
-    def write(self, starts_ns: np.ndarray, latencies_ms: np.ndarray, batch_size: int,
-              labels: Sequence[str], confidences: Sequence[float | None]) -> None:
+    def write(
+        self,
+        starts_ns: np.ndarray,
+        latencies_ms: np.ndarray,
+        batch_size: int,
+        labels: Sequence[str],
+        confidences: Sequence[float | None],
+    ) -> None:
         """One record per call; ``labels``/``confidences`` (empty: none) are per call too,
         a None confidence leaves the key out."""
         offset = self._wall_ns - self._perf_ns

@@ -10,8 +10,8 @@ import enum
 from collections.abc import Iterable
 from typing import Any
 
-from mlmon.options import OptionSpec
 from mlmon.errors import UsageError
+from mlmon.options import OptionSpec
 from mlmon.units import BadValue, Choice, Count, Duration, Kind, Latency, Names, split_list, wrong_type
 
 
@@ -26,8 +26,12 @@ class GraphOptimization(str, enum.Enum):
     @property
     def ort_name(self) -> str:
         """Name of the matching ``onnxruntime.GraphOptimizationLevel`` member."""
-        return {"disable": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
-                "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}[self.value]
+        return {
+            "disable": "ORT_DISABLE_ALL",
+            "basic": "ORT_ENABLE_BASIC",
+            "extended": "ORT_ENABLE_EXTENDED",
+            "all": "ORT_ENABLE_ALL",
+        }[self.value]
 
 
 class BatchSizes(Kind):
@@ -72,7 +76,9 @@ BENCH_OPTIONS: dict[str, OptionSpec] = {
     "threads": OptionSpec(Count(0), "--threads", default=0),
     "concurrency": OptionSpec(Count(1), "--concurrency", default=1),
     "providers": OptionSpec(Names(), "--providers", optional=True),
-    "graph_optimization": OptionSpec(Choice(tuple(g.value for g in GraphOptimization)), "--graph-optimization", default="all"),
+    "graph_optimization": OptionSpec(
+        Choice(tuple(g.value for g in GraphOptimization)), "--graph-optimization", default="all"
+    ),
     "seed": OptionSpec(Count(0), "--seed", default=0),
     "p99_budget_ms": OptionSpec(Latency(), "--p99-budget", optional=True),
 }
@@ -89,7 +95,9 @@ def bench_options(values: dict[str, Any], flags: bool = False) -> dict[str, Any]
     for key, spec in BENCH_OPTIONS.items():
         if key in out:
             parsed = spec.parse(out[key], spec.flag if flags else spec.named(key))  # type: ignore[arg-type]
-            out[key] = (list(parsed) or None) if key == "providers" and parsed is not None else parsed  # none named: the default
+            out[key] = (
+                (list(parsed) or None) if key == "providers" and parsed is not None else parsed
+            )  # none named: the default
     if isinstance(out.get("shapes"), (str, list, tuple)):
         out["shapes"] = parse_shapes([out["shapes"]] if isinstance(out["shapes"], str) else list(out["shapes"]))
     return out
@@ -109,7 +117,9 @@ def parse_shapes(values: Iterable[str] | None) -> dict[str, tuple[int, ...]]:
         try:
             shape = tuple(int(d) for d in dims.lower().split("x")) if dims.strip() else ()
         except ValueError:
-            raise UsageError(f"invalid --shape {value!r}: dimensions must be integers, e.g. image=1x3x224x224") from None
+            raise UsageError(
+                f"invalid --shape {value!r}: dimensions must be integers, e.g. image=1x3x224x224"
+            ) from None
         if any(d < 1 for d in shape):
             raise UsageError(f"invalid --shape {value!r}: dimensions must be at least 1")
         if name in shapes:

@@ -33,9 +33,16 @@ class PredictionChoice:
     """Output indices to keep from every timed call (empty: keep nothing)."""
 
 
-def classification_output(specs: Sequence[TensorSpec], probe: Sequence[Any], *, input_shapes: Sequence[Sequence[int]] = (),
-                          labels: Sequence[str] = (), label_output: str | None = None,
-                          proba_output: str | None = None, enabled: bool = True) -> PredictionChoice:
+def classification_output(
+    specs: Sequence[TensorSpec],
+    probe: Sequence[Any],
+    *,
+    input_shapes: Sequence[Sequence[int]] = (),
+    labels: Sequence[str] = (),
+    label_output: str | None = None,
+    proba_output: str | None = None,
+    enabled: bool = True,
+) -> PredictionChoice:
     """The outputs holding the prediction, read off the probe call's ``probe`` outputs.
 
     ``label_output``/``proba_output`` force the choice (a :class:`~mlmon.errors.UsageError`
@@ -47,8 +54,14 @@ def classification_output(specs: Sequence[TensorSpec], probe: Sequence[Any], *, 
         return PredictionChoice(TURNED_OFF)
     names = [s.name for s in specs]
     try:
-        read = read_prediction(probe, names, label_output=label_output, proba_output=proba_output,
-                               class_names=labels or None, input_shapes=input_shapes)
+        read = read_prediction(
+            probe,
+            names,
+            label_output=label_output,
+            proba_output=proba_output,
+            class_names=labels or None,
+            input_shapes=input_shapes,
+        )
     except OutputChoiceError as exc:
         raise UsageError(str(exc)) from None
     if read is None:
@@ -69,7 +82,9 @@ def _first_row(value: Any) -> Any:
     return value[0] if isinstance(value, (list, tuple)) else np.asarray(value)[0]
 
 
-def decode_kept(choice: PredictionChoice, kept: Sequence[Any], labels: Sequence[str]) -> tuple[list[str], list[float | None]]:
+def decode_kept(
+    choice: PredictionChoice, kept: Sequence[Any], labels: Sequence[str]
+) -> tuple[list[str], list[float | None]]:
     """Label and confidence of the first sample of each kept call (the outputs
     ``choice.indices`` of each, as :func:`mlmon.bench.timing.timed_loop` keeps them)."""
     if not choice.indices or not kept:
@@ -79,8 +94,9 @@ def decode_kept(choice: PredictionChoice, kept: Sequence[Any], labels: Sequence[
         rows = [_first_row(k if len(choice.indices) == 1 else k[position]) for k in kept]
         columns.append(rows if isinstance(rows[0], dict) else np.stack(rows))
     names = [n for n in (choice.label_output, choice.proba_output) if n is not None]
-    read = read_prediction(columns, names, label_output=choice.label_output, proba_output=choice.proba_output,
-                           class_names=labels or None)
+    read = read_prediction(
+        columns, names, label_output=choice.label_output, proba_output=choice.proba_output, class_names=labels or None
+    )
     assert read is not None  # forced names always read
     return read.labels, read.confidences
 

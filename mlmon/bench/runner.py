@@ -13,7 +13,6 @@ import numpy as np
 
 from mlmon.bench import inputs as inputs_mod
 from mlmon.bench.logfile import LogWriter, check_log_path
-from mlmon.files import refuse_overwriting
 from mlmon.bench.options import GraphOptimization, bench_options
 from mlmon.bench.predict import (
     PredictionChoice,
@@ -41,6 +40,7 @@ from mlmon.bench.timing import (
     timed_loop,
 )
 from mlmon.errors import UsageError
+from mlmon.files import refuse_overwriting
 
 DEFAULT_DURATION_S = 2.0
 """Timed seconds per configuration when neither ``iterations`` nor ``duration_s`` is given."""
@@ -67,9 +67,18 @@ def _predictions(predictions: bool, label_output: str | None, proba_output: str 
     return {"label_output": label_output, "proba_output": proba_output, "enabled": predictions}
 
 
-def _run_config(session: Any, info: ModelInfo, feeds: list[dict[str, np.ndarray]], *, warmup: int,
-                iterations: int | None, duration_s: float | None, concurrency: int,
-                log: LogWriter | None, predictions: dict[str, Any]) -> ConfigResult:
+def _run_config(
+    session: Any,
+    info: ModelInfo,
+    feeds: list[dict[str, np.ndarray]],
+    *,
+    warmup: int,
+    iterations: int | None,
+    duration_s: float | None,
+    concurrency: int,
+    log: LogWriter | None,
+    predictions: dict[str, Any],
+) -> ConfigResult:
     batch = inputs_mod.batch_size_of(feeds[0], info.inputs)
     run = session.run
     try:
@@ -78,27 +87,8 @@ def _run_config(session: Any, info: ModelInfo, feeds: list[dict[str, np.ndarray]
         raise run_error(exc, f"with batch size {batch}") from None
     keep = _choose_outputs(info, probe, feeds[0], predictions) if log is not None else None
     duration_ns = None if duration_s is None else int(duration_s * 1e9)
-    meters: dict[str, Any] = {}
-
-    def start_meters() -> None:
-        meters["rss_start"] = rss_mib()
-        meters["peak"] = PeakRssMeter()
-        meters["peak"].start()
-        meters["cpu"] = CpuMeter()
-
     try:
-        if concurrency == 1:
-            for feed in islice(cycle(feeds), warmup):
-                run(None, feed)
-            start_meters()
-            begin = time.perf_counter_ns()
-            times = [timed_loop(run, feeds, calls=iterations, keep_output=keep,
-                                deadline_ns=None if duration_ns is None else begin + duration_ns)]
-            end = time.perf_counter_ns()
-        else:
-            times, begin, end = concurrent_loops(run, feeds, concurrency=concurrency, warmup=warmup,
-                                                 calls=iterations, duration_ns=duration_ns,
-                                                 keep_output=keep, on_start=start_meters)
+        times, begin, end, meters = _time_calls(run, feeds, keep, warmup, iterations, duration_ns, concurrency)
         cpu_user, cpu_system = meters["cpu"].stop()
         peak_rss, rss_end = meters["peak"].stop(), rss_mib()
     except Exception as exc:
@@ -110,54 +100,137 @@ def _run_config(session: Any, info: ModelInfo, feeds: list[dict[str, np.ndarray]
     wall_s = (end - begin) / 1e9
     calls = int(latencies.size)
     return ConfigResult(
-        batch_size=batch, concurrency=concurrency,
+        batch_size=batch,
+        concurrency=concurrency,
         input_shapes=tuple((name, tuple(int(d) for d in a.shape)) for name, a in feeds[0].items()),
-        calls=calls, wall_s=wall_s, latency=latency_stats(latencies),
-        inferences_per_s=calls / wall_s, samples_per_s=calls * batch / wall_s,
-        cpu_user_s=cpu_user, cpu_system_s=cpu_system,
-        rss_start_mib=meters["rss_start"], rss_end_mib=rss_end, peak_rss_mib=max(peak_rss, rss_end),
-        peak_rss_method=meters["peak"].method, latencies_ms=tuple(latencies.tolist()),
+        calls=calls,
+        wall_s=wall_s,
+        latency=latency_stats(latencies),
+        inferences_per_s=calls / wall_s,
+        samples_per_s=calls * batch / wall_s,
+        cpu_user_s=cpu_user,
+        cpu_system_s=cpu_system,
+        rss_start_mib=meters["rss_start"],
+        rss_end_mib=rss_end,
+        peak_rss_mib=max(peak_rss, rss_end),
+        peak_rss_method=meters["peak"].method,
+        latencies_ms=tuple(latencies.tolist()),
     )
 
 
-def _choose_outputs(info: ModelInfo, probe: Sequence[Any], feed: Mapping[str, np.ndarray],
-                    predictions: dict[str, Any]) -> tuple[int, ...] | None:
+def _time_calls(
+    run: Any,
+    feeds: list[dict[str, np.ndarray]],
+    keep: tuple[int, ...] | None,
+    warmup: int,
+    iterations: int | None,
+    duration_ns: int | None,
+    concurrency: int,
+) -> tuple[list[CallTimes], int, int, dict[str, Any]]:
+    """``warmup`` untimed calls (per thread), then the timed ones on one thread or
+    ``concurrency``: (each thread's call times, first and last ``perf_counter_ns``, the
+    meters started once the warmup is over: ``rss_start``, ``peak``, ``cpu``)."""
+    meters: dict[str, Any] = {}
+
+    def start_meters() -> None:
+        meters["rss_start"] = rss_mib()
+        meters["peak"] = PeakRssMeter()
+        meters["peak"].start()
+        meters["cpu"] = CpuMeter()
+
+    if concurrency != 1:
+        times, begin, end = concurrent_loops(
+            run,
+            feeds,
+            concurrency=concurrency,
+            warmup=warmup,
+            calls=iterations,
+            duration_ns=duration_ns,
+            keep_output=keep,
+            on_start=start_meters,
+        )
+        return times, begin, end, meters
+    for feed in islice(cycle(feeds), warmup):
+        run(None, feed)
+    start_meters()
+    begin = time.perf_counter_ns()
+    deadline_ns = None if duration_ns is None else begin + duration_ns
+    times = [timed_loop(run, feeds, calls=iterations, keep_output=keep, deadline_ns=deadline_ns)]
+    return times, begin, time.perf_counter_ns(), meters
+
+
+def _choose_outputs(
+    info: ModelInfo, probe: Sequence[Any], feed: Mapping[str, np.ndarray], predictions: dict[str, Any]
+) -> tuple[int, ...] | None:
     """Output indices to keep from each timed call. The first configuration decides (on its
     probe call) and later ones reuse that choice, so every batch size reads the same outputs."""
     if "choice" not in predictions:
         predictions["choice"] = classification_output(
-            info.outputs, probe, input_shapes=[a.shape for a in feed.values()], labels=info.labels,
-            label_output=predictions.get("label_output"), proba_output=predictions.get("proba_output"),
-            enabled=predictions.get("enabled", True))
+            info.outputs,
+            probe,
+            input_shapes=[a.shape for a in feed.values()],
+            labels=info.labels,
+            label_output=predictions.get("label_output"),
+            proba_output=predictions.get("proba_output"),
+            enabled=predictions.get("enabled", True),
+        )
     choice: PredictionChoice = predictions["choice"]
     return choice.indices or None
 
 
-def _decode_kept(times: Sequence[CallTimes], order: np.ndarray, choice: PredictionChoice,
-                 labels: Sequence[str]) -> tuple[list[str], list[float | None]]:
+def _decode_kept(
+    times: Sequence[CallTimes], order: np.ndarray, choice: PredictionChoice, labels: Sequence[str]
+) -> tuple[list[str], list[float | None]]:
     """Label and confidence of the first sample of every call, in start order."""
     kept = [out for ct in times for out in ct.kept]
     return decode_kept(choice, [kept[i] for i in order.tolist()] if kept else [], labels)
 
 
-def _model_info(session: Any, path: Path, bundled: bool, load_ms: float, optimization: GraphOptimization, threads: int) -> ModelInfo:
+def _open_model(
+    model: str | os.PathLike[str] | None, providers: Sequence[str] | None, threads: int, optimization: GraphOptimization
+) -> tuple[Any, ModelInfo]:
+    """The onnxruntime session of ``model`` (None: the bundled one) and what it is."""
+    provider_list = resolve_providers(providers)
+    path = bundled_model_path() if model is None else Path(model)
+    session, load_ms = load_session(path, provider_list, threads, optimization)
+    return session, _model_info(session, path, model is None, load_ms, optimization, threads)
+
+
+def _model_info(
+    session: Any, path: Path, bundled: bool, load_ms: float, optimization: GraphOptimization, threads: int
+) -> ModelInfo:
     return ModelInfo(
-        path=str(path), name=path.stem, size_bytes=path.stat().st_size, bundled=bundled,
-        load_time_ms=load_ms, providers=tuple(session.get_providers()),
-        graph_optimization=optimization.value, intra_op_threads=threads,
-        inputs=tensor_specs(session.get_inputs()), outputs=tensor_specs(session.get_outputs()),
-        labels=model_labels(session), rss_after_load_mib=rss_mib(),
+        path=str(path),
+        name=path.stem,
+        size_bytes=path.stat().st_size,
+        bundled=bundled,
+        load_time_ms=load_ms,
+        providers=tuple(session.get_providers()),
+        graph_optimization=optimization.value,
+        intra_op_threads=threads,
+        inputs=tensor_specs(session.get_inputs()),
+        outputs=tensor_specs(session.get_outputs()),
+        labels=model_labels(session),
+        rss_after_load_mib=rss_mib(),
     )
 
 
-def _feeds(info: ModelInfo, base_feed: Any, batch_size: int | None, shapes: Mapping[str, tuple[int, ...]] | None, seed: int) -> Any:
+def _feeds(
+    info: ModelInfo, base_feed: Any, batch_size: int | None, shapes: Mapping[str, tuple[int, ...]] | None, seed: int
+) -> Any:
     if base_feed is not None:
         return inputs_mod.npz_feeds(base_feed, info.inputs, batch_size)
     return inputs_mod.synthetic_feeds(info.inputs, batch_size, shapes or {}, seed)
 
 
-def _run_configs(session: Any, info: ModelInfo, feed_sets: Iterable[list[dict[str, np.ndarray]]],
-                 writer: LogWriter | None, chosen: dict[str, Any], **timing: Any) -> list[ConfigResult]:
+def _run_configs(
+    session: Any,
+    info: ModelInfo,
+    feed_sets: Iterable[list[dict[str, np.ndarray]]],
+    writer: LogWriter | None,
+    chosen: dict[str, Any],
+    **timing: Any,
+) -> list[ConfigResult]:
     """One :class:`ConfigResult` per set of feeds; the ``--log`` file is closed at the end."""
     try:
         return [_run_config(session, info, feeds, log=writer, predictions=chosen, **timing) for feeds in feed_sets]
@@ -166,11 +239,15 @@ def _run_configs(session: Any, info: ModelInfo, feed_sets: Iterable[list[dict[st
             writer.close()
 
 
-def _check_log(log: str | os.PathLike[str] | None, model: str | os.PathLike[str] | None,
-               input_path: str | os.PathLike[str] | None) -> None:
+def _check_log(
+    log: str | os.PathLike[str] | None, model: str | os.PathLike[str] | None, input_path: str | os.PathLike[str] | None
+) -> None:
     """``log`` can be written and names neither the model nor the inputs it times."""
     if log is not None:
-        refuse_overwriting({"--log": log}, [(what, p) for what, p in (("the model", model), ("the --input file", input_path)) if p is not None])
+        refuse_overwriting(
+            {"--log": log},
+            [(what, p) for what, p in (("the model", model), ("the --input file", input_path)) if p is not None],
+        )
         check_log_path(Path(log))
 
 
@@ -189,7 +266,9 @@ def run_bench(
     graph_optimization: GraphOptimization | str = GraphOptimization.ALL,
     seed: int = 0,
     log: str | os.PathLike[str] | None = None,
-    label_output: str | None = None, proba_output: str | None = None, predictions: bool = True,
+    label_output: str | None = None,
+    proba_output: str | None = None,
+    predictions: bool = True,
 ) -> BenchResult:
     """Time ``session.run`` on an ONNX model, one configuration per batch size.
 
@@ -211,24 +290,58 @@ def run_bench(
     failing ``session.run``, and ``OutputError`` when ``log`` cannot be written (checked
     before the model loads where the system lets it show).
     """
-    o = _check_options(dict(batch_sizes=batch_sizes, warmup=warmup, iterations=iterations, duration_s=duration_s, threads=threads,
-                            concurrency=concurrency, providers=providers, graph_optimization=graph_optimization, seed=seed), shapes, input_path)
+    o = _check_options(
+        dict(
+            batch_sizes=batch_sizes,
+            warmup=warmup,
+            iterations=iterations,
+            duration_s=duration_s,
+            threads=threads,
+            concurrency=concurrency,
+            providers=providers,
+            graph_optimization=graph_optimization,
+            seed=seed,
+        ),
+        shapes,
+        input_path,
+    )
     chosen = _predictions(predictions, label_output, proba_output)
     _check_log(log, model, input_path)
-    optimization = GraphOptimization(o["graph_optimization"])
-    provider_list = resolve_providers(o["providers"])
-    path = bundled_model_path() if model is None else Path(model)
-    session, load_ms = load_session(path, provider_list, o["threads"], optimization)
-    info = _model_info(session, path, model is None, load_ms, optimization, o["threads"])
+    session, info = _open_model(model, o["providers"], o["threads"], GraphOptimization(o["graph_optimization"]))
     check_output_names(info.outputs, label_output, proba_output)
     base_feed = None if input_path is None else inputs_mod.load_npz(Path(input_path), info.inputs)
     writer = None if log is None else LogWriter(Path(log), info.name)
     feed_sets = (_feeds(info, base_feed, b, shapes, o["seed"]) for b in (o["batch_sizes"] or [None]))
-    configs = _run_configs(session, info, feed_sets, writer, chosen, warmup=o["warmup"], iterations=o["iterations"],
-                           duration_s=o["duration_s"], concurrency=o["concurrency"])
+    configs = _run_configs(
+        session,
+        info,
+        feed_sets,
+        writer,
+        chosen,
+        warmup=o["warmup"],
+        iterations=o["iterations"],
+        duration_s=o["duration_s"],
+        concurrency=o["concurrency"],
+    )
+    return _bench_result(info, configs, o, input_path, writer, chosen)
+
+
+def _bench_result(
+    info: ModelInfo,
+    configs: list[ConfigResult],
+    o: dict[str, Any],
+    input_path: str | os.PathLike[str] | None,
+    writer: LogWriter | None,
+    chosen: dict[str, Any],
+) -> BenchResult:
+    """The run's result: its configurations and how they were run (``o``: the options)."""
     return BenchResult(
-        model=info, configs=tuple(configs), warmup=o["warmup"], iterations=o["iterations"],
-        duration_s=None if o["iterations"] is not None else o["duration_s"], seed=o["seed"],
+        model=info,
+        configs=tuple(configs),
+        warmup=o["warmup"],
+        iterations=o["iterations"],
+        duration_s=None if o["iterations"] is not None else o["duration_s"],
+        seed=o["seed"],
         input_source="synthetic" if input_path is None else str(input_path),
         log_path=None if writer is None else str(writer.path),
         log_records=0 if writer is None else writer.records,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from mlmon.bench.options import GraphOptimization
 from mlmon.bench.result import TensorSpec
@@ -47,8 +48,10 @@ def resolve_providers(requested: Sequence[str] | None) -> list[str]:
         if match is None:
             raise UsageError(f"unknown execution provider {name!r}; available here: {', '.join(available)}")
         if match not in available:
-            raise UsageError(f"execution provider {match} is not available in this onnxruntime build; "
-                             f"available here: {', '.join(available)}")
+            raise UsageError(
+                f"execution provider {match} is not available in this onnxruntime build; "
+                f"available here: {', '.join(available)}"
+            )
         if match not in resolved:
             resolved.append(match)
     return resolved
@@ -59,8 +62,9 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(text.splitlines()[0].split())
 
 
-def load_session(path: Path, providers: Sequence[str], intra_op_threads: int,
-                 graph_optimization: GraphOptimization) -> "tuple[onnxruntime.InferenceSession, float]":
+def load_session(
+    path: Path, providers: Sequence[str], intra_op_threads: int, graph_optimization: GraphOptimization
+) -> tuple[onnxruntime.InferenceSession, float]:
     """Create an ``InferenceSession``; return it and its load time in milliseconds.
 
     Raises
@@ -90,11 +94,15 @@ def load_session(path: Path, providers: Sequence[str], intra_op_threads: int,
 
 def tensor_specs(args: Sequence[Any]) -> tuple[TensorSpec, ...]:
     """``session.get_inputs()`` / ``get_outputs()`` as :class:`TensorSpec` tuples."""
-    return tuple(TensorSpec(a.name, a.type, tuple(d if isinstance(d, (int, str)) or d is None else None
-                                                   for d in (a.shape or ()))) for a in args)
+    return tuple(
+        TensorSpec(
+            a.name, a.type, tuple(d if isinstance(d, (int, str)) or d is None else None for d in (a.shape or ()))
+        )
+        for a in args
+    )
 
 
-def model_labels(session: "onnxruntime.InferenceSession") -> tuple[str, ...]:
+def model_labels(session: onnxruntime.InferenceSession) -> tuple[str, ...]:
     """Class names from the model metadata key ``labels``: a JSON list or comma-separated."""
     raw = session.get_modelmeta().custom_metadata_map.get("labels", "").strip()
     if not raw:

@@ -22,11 +22,12 @@ from __future__ import annotations
 import threading
 import time
 from array import array
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import cycle, islice
 from operator import itemgetter
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -40,16 +41,22 @@ _MIB = 1024.0 * 1024.0
 class CallTimes:
     """Raw timings of one thread's timed phase."""
 
-    starts_ns: "array[int]"
+    starts_ns: array[int]
     """``perf_counter_ns()`` right before each call (``array('q')``: 8 bytes a call)."""
-    ends_ns: "array[int]"
+    ends_ns: array[int]
     """``perf_counter_ns()`` right after each call."""
     kept: list[Any]
     """The output kept from each call (empty unless an output index was asked for)."""
 
 
-def timed_loop(run: RunFn, feeds: Sequence[Mapping[str, np.ndarray]], *, calls: int | None = None,
-               deadline_ns: int | None = None, keep_output: int | tuple[int, ...] | None = None) -> CallTimes:
+def timed_loop(
+    run: RunFn,
+    feeds: Sequence[Mapping[str, np.ndarray]],
+    *,
+    calls: int | None = None,
+    deadline_ns: int | None = None,
+    keep_output: int | tuple[int, ...] | None = None,
+) -> CallTimes:
     """Call ``run(None, feed)`` ``calls`` times, or until ``deadline_ns``, timing each call.
 
     ``feeds`` are used in turn (``itertools.cycle``). Exactly one of ``calls`` and
@@ -105,10 +112,17 @@ def timed_loop(run: RunFn, feeds: Sequence[Mapping[str, np.ndarray]], *, calls: 
     return CallTimes(starts, ends, kept)
 
 
-def concurrent_loops(run: RunFn, feeds: Sequence[Mapping[str, np.ndarray]], *, concurrency: int,
-                     warmup: int, calls: int | None, duration_ns: int | None,
-                     keep_output: int | tuple[int, ...] | None,
-                     on_start: Callable[[], None] = lambda: None) -> tuple[list[CallTimes], int, int]:
+def concurrent_loops(
+    run: RunFn,
+    feeds: Sequence[Mapping[str, np.ndarray]],
+    *,
+    concurrency: int,
+    warmup: int,
+    calls: int | None,
+    duration_ns: int | None,
+    keep_output: int | tuple[int, ...] | None,
+    on_start: Callable[[], None] = lambda: None,
+) -> tuple[list[CallTimes], int, int]:
     """Run :func:`timed_loop` in ``concurrency`` threads that start together.
 
     Each thread makes ``warmup`` untimed calls and waits on a barrier; when all are there,
@@ -145,17 +159,22 @@ def concurrent_loops(run: RunFn, feeds: Sequence[Mapping[str, np.ndarray]], *, c
         try:
             if calls is not None:
                 mine = calls // concurrency + (1 if index < calls % concurrency else 0)
-                results[index] = (timed_loop(run, mine_feeds, calls=mine, keep_output=keep_output)
-                                  if mine else CallTimes(array("q"), array("q"), []))
+                results[index] = (
+                    timed_loop(run, mine_feeds, calls=mine, keep_output=keep_output)
+                    if mine
+                    else CallTimes(array("q"), array("q"), [])
+                )
             else:
                 assert duration_ns is not None, "a timed phase has calls or a duration"
-                results[index] = timed_loop(run, mine_feeds, deadline_ns=start_ns[0] + duration_ns,
-                                            keep_output=keep_output)
+                results[index] = timed_loop(
+                    run, mine_feeds, deadline_ns=start_ns[0] + duration_ns, keep_output=keep_output
+                )
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(i,), name=f"mlmon-bench-{i}", daemon=True)
-               for i in range(concurrency)]
+    threads = [
+        threading.Thread(target=worker, args=(i,), name=f"mlmon-bench-{i}", daemon=True) for i in range(concurrency)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -185,9 +204,15 @@ def latency_stats(latencies_ms: np.ndarray) -> LatencyStats:
     if values.size == 0:
         raise ValueError("no latencies")
     p50, p95, p99 = np.percentile(values, [50, 95, 99])
-    return LatencyStats(count=int(values.size), mean_ms=float(values.mean()), min_ms=float(values.min()),
-                        p50_ms=float(p50), p95_ms=float(p95), p99_ms=float(p99),
-                        max_ms=float(values.max()))
+    return LatencyStats(
+        count=int(values.size),
+        mean_ms=float(values.mean()),
+        min_ms=float(values.min()),
+        p50_ms=float(p50),
+        p95_ms=float(p95),
+        p99_ms=float(p99),
+        max_ms=float(values.max()),
+    )
 
 
 class CpuMeter:

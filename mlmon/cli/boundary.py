@@ -19,8 +19,15 @@ try:  # typer 0.2x bundles its own click
 except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
-from mlmon.cli.delivery import asked_format, deliver, error_exit_code, error_output, format_for_output, refuse_overwriting_inputs
-from mlmon.cli.color import COLOR_KEY, use_color
+from mlmon.cli.color import use_color
+from mlmon.cli.delivery import (
+    asked_format,
+    deliver,
+    error_exit_code,
+    error_output,
+    format_for_output,
+    refuse_overwriting_inputs,
+)
 from mlmon.cli.help import HelpGroup, similar_options
 from mlmon.cli.progress import progress_shown, progress_wanted, stop_progress
 from mlmon.errors import MlmonError, OutputError
@@ -62,10 +69,19 @@ class MlmonGroup(HelpGroup):
         with _reader_may_leave():
             return super().invoke(ctx)
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
+            code = super().main(
+                args, prog_name, complete_var, standalone_mode=False, windows_expand_args=windows_expand_args, **extra
+            )
         except click.exceptions.UsageError as error:
             if isinstance(error, click.exceptions.NoSuchOption):
                 _suggest(error)
@@ -95,15 +111,22 @@ def _reader_may_leave() -> Iterator[None]:
 def _suggest(error: Any) -> None:
     """Put the options the user may have meant into ``error``'s message."""
     ctx = error.ctx
-    known = [] if ctx is None else [name for param in ctx.command.get_params(ctx) for name in (*param.opts, *param.secondary_opts)]
+    known = (
+        []
+        if ctx is None
+        else [name for param in ctx.command.get_params(ctx) for name in (*param.opts, *param.secondary_opts)]
+    )
     found = similar_options(error.option_name, known)
     error.possibilities = None
     if found:
         error.message = f"{error.message} (did you mean {' or '.join(found)}?)"
     elif ctx is not None and ctx.parent is not None:
         group, parent = ctx.parent.command, ctx.parent
-        owners = [name for name in getattr(group, "list_commands", lambda _: [])(parent)
-                  if any(error.option_name in param.opts for param in getattr(group.get_command(parent, name), "params", []))]
+        owners = [
+            name
+            for name in getattr(group, "list_commands", lambda _: [])(parent)
+            if any(error.option_name in param.opts for param in getattr(group.get_command(parent, name), "params", []))
+        ]
         if owners:
             error.message = f"{error.message} ({error.option_name} is an option of {', '.join(owners)})"
 
@@ -140,14 +163,18 @@ def say_error(message: str, output_format: object = None, kind: str = "error") -
     text = error_output(output_format, f"{kind}: {message}")
     if text is None:
         return
-    try:
+    with contextlib.suppress(OutputError):
         write_stdout(text)
-    except OutputError:
-        pass
 
 
-def finish(result: Any, output_format: OutputFormat, fail_on: Severity = Severity.CRITICAL, output: str | None = None,
-           color: str | None = None, quiet: bool = False) -> None:
+def finish(
+    result: Any,
+    output_format: OutputFormat,
+    fail_on: Severity = Severity.CRITICAL,
+    output: str | None = None,
+    color: str | None = None,
+    quiet: bool = False,
+) -> None:
     """Render ``result`` on stdout or to ``output``, then exit with the code its findings
     earn (``mlmon.cli.delivery``). Machine formats get the skipped-line summary on stderr,
     so stdout stays parseable. ``color``: the command's ``--color`` (see :func:`use_color`).
@@ -183,7 +210,13 @@ def _warn_skipped(stats: Any) -> None:
             first = next((f" (first: {p})" for p in stats.examples if p.reason in problems), "")
             typer.echo(f"mlmon: warning: {heading}: {parts}{first}", err=True)
     if stats.unreadable_files:
-        typer.echo(f"mlmon: warning: skipped {len(stats.unreadable_files)} unreadable file(s): {'; '.join(stats.unreadable_files[:3])}", err=True)
+        typer.echo(
+            (
+                f"mlmon: warning: skipped {len(stats.unreadable_files)} unreadable file(s): "
+                f"{'; '.join(stats.unreadable_files[:3])}"
+            ),
+            err=True,
+        )
 
 
 def write_stdout(text: str) -> None:

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
+from mlmon.cli.options import (
+    Color,
+    ConfigPath,
+    Engine,
+    Features,
+    Field,
+    Format,
+    Logs,
+    MaxMalformed,
+    Output,
+    Quiet,
+    Scheduler,
+    Since,
+    Until,
+    ingest_options,
+)
 from mlmon.cli.required import required_checks
-from mlmon.cli.options import Color, ConfigPath, Engine, Scheduler, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, ingest_options
 from mlmon.cli.settings import ExitOnSetting, FailOnSetting, fail_on_from, field_options
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
@@ -19,16 +34,46 @@ from mlmon.units import split_list
 def check_command(
     logs: Logs,
     config: ConfigPath = None,
-    reference: Annotated[Optional[str], typer.Option("--reference", "-r", metavar="PATH", help="Reference profile for prediction and feature drift (config: reference).")] = None,
-    window: Annotated[Optional[str], typer.Option(metavar="DURATION|all", help="Window the rules judge and for counts: 15m, 1h, 1d, or all (config: window; default 1h).")] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            "-r",
+            metavar="PATH",
+            help="Reference profile for prediction and feature drift (config: reference).",
+        ),
+    ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DURATION|all",
+            help="Window the rules judge and for counts: 15m, 1h, 1d, or all (config: window; default 1h).",
+        ),
+    ] = None,
     since: Since = None,
     until: Until = None,
     format: Format = OutputFormat.TERMINAL,
     output: Output = None,
     fail_on: FailOnSetting = None,
     exit_on: ExitOnSetting = None,
-    max_silence: Annotated[Optional[str], typer.Option("--max-silence", metavar="DURATION", help="Critical when the last record is older than this at the time of the run, e.g. 15m; turns the no_data rule on, whatever the file says (config: max_silence).")] = None,
-    min_samples: Annotated[Optional[str], typer.Option(metavar="N", help="Fewer predictions or feature values in a window: unknown (config: min_samples; default 200).")] = None,
+    max_silence: Annotated[
+        str | None,
+        typer.Option(
+            "--max-silence",
+            metavar="DURATION",
+            help=(
+                "Critical when the last record is older than this at the time of the run, e.g. 15m; turns the "
+                "no_data rule on, whatever the file says (config: max_silence)."
+            ),
+        ),
+    ] = None,
+    min_samples: Annotated[
+        str | None,
+        typer.Option(
+            metavar="N",
+            help="Fewer predictions or feature values in a window: unknown (config: min_samples; default 200).",
+        ),
+    ] = None,
     field: Field = None,
     features: Features = None,
     max_malformed: MaxMalformed = "5%",
@@ -56,11 +101,20 @@ def check_command(
     from mlmon.config import load_settings
 
     now = datetime.now(UTC)
-    flags = {"reference": reference, "window": window, "min_samples": min_samples, "fail_on": fail_on, "max_silence": max_silence, "exit_on": exit_on}
+    flags = {
+        "reference": reference,
+        "window": window,
+        "min_samples": min_samples,
+        "fail_on": fail_on,
+        "max_silence": max_silence,
+        "exit_on": exit_on,
+    }
     settings = load_settings(flags, config)
     fields = field_options(settings, field)
     options = CheckOptions(
-        ingest=ingest_options(fields, since, until, max_malformed, split_list(features), now=now, engine=engine, scheduler=scheduler),
+        ingest=ingest_options(
+            fields, since, until, max_malformed, split_list(features), now=now, engine=engine, scheduler=scheduler
+        ),
         window=settings.window.value or DEFAULT_WINDOW,
         reference=settings.reference.value,
         rules=rules_from_settings(settings),

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from mlmon.cli.boundary import handle_errors
 from mlmon.cli.help import HelpCommand, HelpGroup
 
-config_app = typer.Typer(cls=HelpGroup, help="Configuration: mlmon.toml or [tool.mlmon] in pyproject.toml.", no_args_is_help=True)
+config_app = typer.Typer(
+    cls=HelpGroup, help="Configuration: mlmon.toml or [tool.mlmon] in pyproject.toml.", no_args_is_help=True
+)
 
 
 @config_app.command("show", cls=HelpCommand)
 @handle_errors
 def config_show_command(
-    config: Annotated[Optional[str], typer.Option("--config", metavar="PATH", help="Read this config file instead of searching upward for mlmon.toml / pyproject.toml.")] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            metavar="PATH",
+            help="Read this config file instead of searching upward for mlmon.toml / pyproject.toml.",
+        ),
+    ] = None,
 ) -> None:
     """Print every effective setting, one per line: name = value  (source).
 

@@ -3,14 +3,38 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
+from mlmon.cli.options import (
+    Color,
+    ConfigPath,
+    Engine,
+    Features,
+    Field,
+    Format,
+    Logs,
+    MaxMalformed,
+    Output,
+    Quiet,
+    Scheduler,
+    Since,
+    Until,
+    Window,
+    ingest_options,
+)
 from mlmon.cli.required import required_checks
-from mlmon.cli.options import Color, ConfigPath, Engine, Scheduler, Features, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, Window, ingest_options
-from mlmon.cli.settings import FailOnSetting, command_settings, drift_options_from, fail_on_from, field_options, with_level_flags, without_disabled
+from mlmon.cli.settings import (
+    FailOnSetting,
+    command_settings,
+    drift_options_from,
+    fail_on_from,
+    field_options,
+    with_level_flags,
+    without_disabled,
+)
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
 from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds
@@ -20,27 +44,74 @@ _DRIFT, _CONF = DriftThresholds(), ConfidenceThresholds()
 
 def _threshold(help: str, default: float, key: str, rule: str) -> object:
     """A threshold flag: None when not given, so the config's rule (``[rules.<rule>]
-    <key>``, named in the README's configuration section) can set it."""
+    <key>``, named in docs/configuration.md) can set it."""
     return typer.Option(metavar="NUMBER", help=f"{help}.", show_default=f"{default:g}")
 
 
 @handle_errors
 def drift_command(
     logs: Logs,
-    reference: Annotated[Optional[str], typer.Option("--reference", "-r", metavar="PATH", help="Reference profile JSON, or raw training data (CSV/Parquet/JSONL) profiled on the fly.")] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            "-r",
+            metavar="PATH",
+            help="Reference profile JSON, or raw training data (CSV/Parquet/JSONL) profiled on the fly.",
+        ),
+    ] = None,
     window: Window = None,
     format: Format = OutputFormat.TERMINAL,
     output: Output = None,
-    min_samples: Annotated[Optional[str], typer.Option(metavar="N", help="Fewer predictions (or values of a feature) in a window read 'insufficient data'.", show_default=f"{_DRIFT.min_samples}")] = None,
-    alpha: Annotated[Optional[str], _threshold("Significance level of chi-squared p, Benjamini-Hochberg adjusted", _DRIFT.alpha, "alpha", "prediction_drift")] = None,
-    warning_psi: Annotated[Optional[str], _threshold("PSI of a significant shift that warns", _DRIFT.warning_psi, "warning", "prediction_drift")] = None,
-    critical_psi: Annotated[Optional[str], _threshold("PSI of a significant shift that is critical", _DRIFT.critical_psi, "critical", "prediction_drift")] = None,
-    confidence_drop: Annotated[Optional[str], _threshold("Fall of mean confidence that is a collapse", _CONF.collapse_drop, "critical", "confidence_collapse")] = None,
-    low_confidence: Annotated[Optional[str], _threshold("Confidence below which a prediction counts as low", _CONF.low_threshold, "low_confidence", "confidence_collapse")] = None,
+    min_samples: Annotated[
+        str | None,
+        typer.Option(
+            metavar="N",
+            help="Fewer predictions (or values of a feature) in a window read 'insufficient data'.",
+            show_default=f"{_DRIFT.min_samples}",
+        ),
+    ] = None,
+    alpha: Annotated[
+        str | None,
+        _threshold(
+            "Significance level of chi-squared p, Benjamini-Hochberg adjusted",
+            _DRIFT.alpha,
+            "alpha",
+            "prediction_drift",
+        ),
+    ] = None,
+    warning_psi: Annotated[
+        str | None,
+        _threshold("PSI of a significant shift that warns", _DRIFT.warning_psi, "warning", "prediction_drift"),
+    ] = None,
+    critical_psi: Annotated[
+        str | None,
+        _threshold("PSI of a significant shift that is critical", _DRIFT.critical_psi, "critical", "prediction_drift"),
+    ] = None,
+    confidence_drop: Annotated[
+        str | None,
+        _threshold(
+            "Fall of mean confidence that is a collapse", _CONF.collapse_drop, "critical", "confidence_collapse"
+        ),
+    ] = None,
+    low_confidence: Annotated[
+        str | None,
+        _threshold(
+            "Confidence below which a prediction counts as low",
+            _CONF.low_threshold,
+            "low_confidence",
+            "confidence_collapse",
+        ),
+    ] = None,
     fail_on: FailOnSetting = None,
     label: Annotated[str, typer.Option(metavar="COLUMN", help="Label column of raw reference data.")] = "label",
-    confidence: Annotated[Optional[str], typer.Option(metavar="COLUMN", help="Confidence column of raw reference data.")] = None,
-    proba_cols: Annotated[Optional[str], typer.Option(metavar="COLUMN[,COLUMN...]", help="Probability columns of raw reference data, comma-separated.")] = None,
+    confidence: Annotated[
+        str | None, typer.Option(metavar="COLUMN", help="Confidence column of raw reference data.")
+    ] = None,
+    proba_cols: Annotated[
+        str | None,
+        typer.Option(metavar="COLUMN[,COLUMN...]", help="Probability columns of raw reference data, comma-separated."),
+    ] = None,
     since: Since = None,
     until: Until = None,
     field: Field = None,
@@ -74,11 +145,40 @@ def drift_command(
     """
     from mlmon.api.drift import build_drift_report
 
-    thresholds = {"alpha": alpha, "warning_psi": warning_psi, "critical_psi": critical_psi, "confidence_drop": confidence_drop, "low_confidence": low_confidence}
+    thresholds = {
+        "alpha": alpha,
+        "warning_psi": warning_psi,
+        "critical_psi": critical_psi,
+        "confidence_drop": confidence_drop,
+        "low_confidence": low_confidence,
+    }
     settings = command_settings(config, reference=reference, window=window, min_samples=min_samples, fail_on=fail_on)
     settings = with_level_flags(settings, thresholds)  # a level flag turns its rule on: flags win over enabled = false
-    ingest = ingest_options(field_options(settings, field), since, until, max_malformed, split_list(features), engine=engine, scheduler=scheduler)
-    raw = {"reference_label": label, "reference_confidence": confidence, "reference_proba_cols": split_list(proba_cols) or None}
+    ingest = ingest_options(
+        field_options(settings, field),
+        since,
+        until,
+        max_malformed,
+        split_list(features),
+        engine=engine,
+        scheduler=scheduler,
+    )
+    raw = {
+        "reference_label": label,
+        "reference_confidence": confidence,
+        "reference_proba_cols": split_list(proba_cols) or None,
+    }
     options = drift_options_from(settings, ingest, reference, thresholds, raw)
-    required = required_checks(settings, features_named=bool(ingest.features), confidence_flags=confidence_drop is not None or low_confidence is not None)
-    finish(without_disabled(build_drift_report(logs, options, required=required), settings), format, fail_on_from(settings), output, color, quiet)
+    required = required_checks(
+        settings,
+        features_named=bool(ingest.features),
+        confidence_flags=confidence_drop is not None or low_confidence is not None,
+    )
+    finish(
+        without_disabled(build_drift_report(logs, options, required=required), settings),
+        format,
+        fail_on_from(settings),
+        output,
+        color,
+        quiet,
+    )

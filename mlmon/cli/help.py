@@ -77,7 +77,11 @@ class HelpOption(TyperOption):
         described = self.type_descriptor
         if described.is_choice and described.choices and value is not None:
             choices = [str(getattr(choice, "value", choice)) for choice in described.choices]
-            value = [self._choice(v, choices, ctx) for v in value] if isinstance(value, (list, tuple)) else self._choice(value, choices, ctx)
+            value = (
+                [self._choice(v, choices, ctx) for v in value]
+                if isinstance(value, (list, tuple))
+                else self._choice(value, choices, ctx)
+            )
         try:
             return super().process_value(ctx, value)
         except click.exceptions.BadParameter as error:

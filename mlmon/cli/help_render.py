@@ -43,7 +43,9 @@ OPTIONS = "Options"
 READING = "Reading the logs"
 OUTPUT = "Output"
 PANEL_OF_OPTION = {
-    **dict.fromkeys(("--since", "--until", "--field", "--features", "--max-malformed", "--engine", "--scheduler"), READING),
+    **dict.fromkeys(
+        ("--since", "--until", "--field", "--features", "--max-malformed", "--engine", "--scheduler"), READING
+    ),
     **dict.fromkeys(("--format", "--output", "--quiet", "--color"), OUTPUT),
 }
 """The box an option is listed in; any other option is in :data:`OPTIONS`, first, where
@@ -149,7 +151,11 @@ def boxed(title: str, lines: Iterable[Any], width: int, text_cls: Any) -> list[A
     """``lines`` (rich ``Text``, at most ``width - 4`` cells) in a rounded box with
     ``title`` on its top edge, as rich ``Text`` lines ``width`` cells wide."""
     inner = width - 4
-    top = text_cls("╭─ ", style="dim") + text_cls(title) + text_cls(" " + "─" * max(width - len(title) - 5, 0) + "╮", style="dim")
+    top = (
+        text_cls("╭─ ", style="dim")
+        + text_cls(title)
+        + text_cls(" " + "─" * max(width - len(title) - 5, 0) + "╮", style="dim")
+    )
     out = [top]
     for line in lines:
         pad = max(inner - line.cell_len, 0)
@@ -162,7 +168,11 @@ def param_row(param: Any, ctx: Any) -> tuple[str, str]:
     """An option's or argument's ``(names and metavar, help)``: ``--reference -r PATH``,
     its help with ``[default: 5%]`` or ``[required]`` after it."""
     if param.param_type_name == "argument":
-        left = param._rich_display_name() if hasattr(param, "_rich_display_name") else (param.metavar or param.name or "").upper()
+        left = (
+            param._rich_display_name()
+            if hasattr(param, "_rich_display_name")
+            else (param.metavar or param.name or "").upper()
+        )
     else:
         names = [*(o for o in param.opts if o.startswith("--")), *(o for o in param.opts if not o.startswith("--"))]
         names += list(param.secondary_opts)
@@ -206,7 +216,9 @@ def panels(command: Any, ctx: Any) -> list[tuple[str, list[tuple[str, str]]]]:
             help_rows.append(row)
         else:
             name = next((o for o in param.opts if o.startswith("--")), "")
-            panel = getattr(param, "rich_help_panel", None) or (OPTIONS if is_group else PANEL_OF_OPTION.get(name, OPTIONS))
+            panel = getattr(param, "rich_help_panel", None) or (
+                OPTIONS if is_group else PANEL_OF_OPTION.get(name, OPTIONS)
+            )
             grouped.setdefault(panel, []).append(row)
     grouped[OPTIONS] += help_rows
     return [(title, rows) for title, rows in grouped.items() if rows]
@@ -236,7 +248,9 @@ def render_help(command: Any, ctx: Any, color: bool = False) -> str:
     out: list[Text] = []
     usage = command.get_usage(ctx).strip()
     head = len(usage) - len(usage.split("]", 1)[-1]) if "[OPTIONS]" in usage else len("Usage: ")
-    for line in textwrap.wrap(usage, width - 1, subsequent_indent=" " * min(head, width // 2), break_on_hyphens=False, break_long_words=False):
+    for line in textwrap.wrap(
+        usage, width - 1, subsequent_indent=" " * min(head, width // 2), break_on_hyphens=False, break_long_words=False
+    ):
         styled = Text(" " + line)
         if line.startswith("Usage:"):
             styled.stylize("bold", 1, 7)
@@ -257,8 +271,16 @@ def render_help(command: Any, ctx: Any, color: bool = False) -> str:
         at = help_column(rows, inner) if title == "Commands" else column
         lines = [_styled(left, right, title == "Commands") for left, right in option_lines(rows, inner, at)]
         out += boxed(title, lines, width, Text)
-    console = Console(file=io.StringIO(), width=width, force_terminal=color, no_color=not color,
-                      color_system="standard" if color else None, highlight=False, markup=False, emoji=False)
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
     for styled_line in out:
         console.print(styled_line, soft_wrap=True)
     return console.file.getvalue()  # type: ignore[attr-defined]

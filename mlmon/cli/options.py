@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,6 +16,7 @@ from mlmon.render import OutputFormat
 if TYPE_CHECKING:
     from mlmon.ingest.options import IngestOptions
     from mlmon.options import OptionSpec
+
 
 class ColorMode(str, enum.Enum):
     """``--color``: ANSI colours ``auto`` (a terminal, and no ``NO_COLOR``), ``always`` or
@@ -31,20 +32,99 @@ def complete_choices(*values: str) -> Callable[[str], list[str]]:
     return lambda incomplete: [v for v in values if v.startswith(incomplete)]
 
 
-Logs = Annotated[list[str], typer.Argument(metavar="LOGS...", help="Log files, directories (recursive), globs, or - for stdin.", show_default=False)]
+Logs = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="LOGS...", help="Log files, directories (recursive), globs, or - for stdin.", show_default=False
+    ),
+]
 Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-Output = Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write to this file (whole: a temporary file, then a rename) instead of standard output.")]
-Window = Annotated[Optional[str], typer.Option(metavar="DURATION|N|all", help="Window: a duration (15m, 1h, 1d), a record count (10000), or 'all'.")]
-Since = Annotated[Optional[str], typer.Option(metavar="TIME", help="Only records at or after TIME: ISO-8601 or epoch (naive = UTC), or a duration ago (6h).")]
-Until = Annotated[Optional[str], typer.Option(metavar="TIME", help="Only records before TIME (as --since: 2026-11-12T08:00, 10m).")]
-ConfigPath = Annotated[Optional[str], typer.Option("--config", metavar="PATH", help="This config file, not mlmon.toml or [tool.mlmon] found from here (also MLMON_CONFIG).")]
-Field = Annotated[Optional[list[str]], typer.Option("--field", metavar="NAME=PATH", help="Read a field from a JSON path: latency_ms=timings.total_ms, features.region=ctx.region (repeatable).")]
-MaxMalformed = Annotated[str, typer.Option("--max-malformed", metavar="SHARE", help="Exit 2 when more than this share of lines is unusable, e.g. 5% or 0.05.")]
-Features = Annotated[Optional[str], typer.Option("--features", metavar="NAME[,NAME...]", help="Top-level fields to read as input features too, comma-separated (features is always read).")]
-Color = Annotated[Optional[ColorMode], typer.Option("--color", case_sensitive=False, show_default=False, help="ANSI colours: auto (a terminal, unless NO_COLOR is set), always or never.")]
-Engine = Annotated[Optional[str], typer.Option("--engine", metavar="|".join(ENGINES), autocompletion=complete_choices(*ENGINES), help="Reduce the logs here (local) or on Dask (pip install \"mlmon[dask]\"); same results.")]
-Scheduler = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask); workers read the same paths.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or 'wrote FILE' line on stderr (warnings and errors still show).")]
+Output = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to this file (whole: a temporary file, then a rename) instead of standard output.",
+    ),
+]
+Window = Annotated[
+    str | None,
+    typer.Option(metavar="DURATION|N|all", help="Window: a duration (15m, 1h, 1d), a record count (10000), or 'all'."),
+]
+Since = Annotated[
+    str | None,
+    typer.Option(
+        metavar="TIME", help="Only records at or after TIME: ISO-8601 or epoch (naive = UTC), or a duration ago (6h)."
+    ),
+]
+Until = Annotated[
+    str | None, typer.Option(metavar="TIME", help="Only records before TIME (as --since: 2026-11-12T08:00, 10m).")
+]
+ConfigPath = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        metavar="PATH",
+        help="This config file, not mlmon.toml or [tool.mlmon] found from here (also MLMON_CONFIG).",
+    ),
+]
+Field = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field",
+        metavar="NAME=PATH",
+        help="Read a field from a JSON path: latency_ms=timings.total_ms, features.region=ctx.region (repeatable).",
+    ),
+]
+MaxMalformed = Annotated[
+    str,
+    typer.Option(
+        "--max-malformed",
+        metavar="SHARE",
+        help="Exit 2 when more than this share of lines is unusable, e.g. 5% or 0.05.",
+    ),
+]
+Features = Annotated[
+    str | None,
+    typer.Option(
+        "--features",
+        metavar="NAME[,NAME...]",
+        help="Top-level fields to read as input features too, comma-separated (features is always read).",
+    ),
+]
+Color = Annotated[
+    ColorMode | None,
+    typer.Option(
+        "--color",
+        case_sensitive=False,
+        show_default=False,
+        help="ANSI colours: auto (a terminal, unless NO_COLOR is set), always or never.",
+    ),
+]
+Engine = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        metavar="|".join(ENGINES),
+        autocompletion=complete_choices(*ENGINES),
+        help='Reduce the logs here (local) or on Dask (pip install "mlmon[dask]"); same results.',
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask); workers read the same paths.",
+    ),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No progress display or 'wrote FILE' line on stderr (warnings and errors still show)."
+    ),
+]
 
 
 def parse_flag(spec: OptionSpec, value: str | None) -> Any:
@@ -54,8 +134,14 @@ def parse_flag(spec: OptionSpec, value: str | None) -> Any:
 
 
 def ingest_options(
-    field: list[str] | None, since: str | None, until: str | None, max_malformed: str, features: tuple[str, ...] = (),
-    now: datetime | None = None, engine: str | None = None, scheduler: str | None = None,
+    field: list[str] | None,
+    since: str | None,
+    until: str | None,
+    max_malformed: str,
+    features: tuple[str, ...] = (),
+    now: datetime | None = None,
+    engine: str | None = None,
+    scheduler: str | None = None,
 ) -> IngestOptions:
     """The ingest options of the shared flags; a relative ``--since``/``--until`` counts back
     from ``now`` (default: the current time)."""
@@ -63,7 +149,7 @@ def ingest_options(
     from mlmon.ingest.options import IngestOptions
     from mlmon.ingest.time_options import check_order
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     start, end = parse_time_option("--since", since, now), parse_time_option("--until", until, now)
     check_order(start, end, (since, until), ("--since", "--until"))
     return IngestOptions(

@@ -34,7 +34,13 @@ class ProgressDisplay:
     (default :data:`DELAY_S`) have passed since it was made: bytes read of the total, the
     byte rate, records and records per second."""
 
-    def __init__(self, console: Any = None, delay: float | None = None, clock: Callable[[], float] = time.monotonic, color: bool = True) -> None:
+    def __init__(
+        self,
+        console: Any = None,
+        delay: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        color: bool = True,
+    ) -> None:
         self.console, self.clock, self.color = console, clock, color
         self.delay = DELAY_S if delay is None else delay
         self.began = clock()
@@ -51,7 +57,9 @@ class ProgressDisplay:
                 return
             self._start()
         elapsed = max(now - self.began, 1e-9)
-        self.progress.update(self.task, completed=done, total=total, records=f"{records:,} records ({records / elapsed:,.0f}/s)")
+        self.progress.update(
+            self.task, completed=done, total=total, records=f"{records:,} records ({records / elapsed:,.0f}/s)"
+        )
 
     def _start(self) -> None:
         from rich.console import Console
@@ -59,8 +67,16 @@ class ProgressDisplay:
 
         console = self.console or Console(stderr=True, no_color=not self.color or None)
         self.progress = Progress(
-            TextColumn("reading"), BarColumn(bar_width=12), DownloadColumn(), TransferSpeedColumn(), TextColumn("{task.fields[records]}"),
-            console=console, transient=True, redirect_stdout=False, redirect_stderr=False, refresh_per_second=4,
+            TextColumn("reading"),
+            BarColumn(bar_width=12),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TextColumn("{task.fields[records]}"),
+            console=console,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+            refresh_per_second=4,
         )
         self.task = self.progress.add_task("reading", total=None, records="")
         self.progress.start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,19 +12,49 @@ from mlmon.cli.options import Field, MaxMalformed, Quiet, Since, Until, ingest_o
 from mlmon.cli.progress import stop_progress
 from mlmon.units import split_list
 
-reference_app = typer.Typer(cls=HelpGroup, help="Reference profiles: what drift compares against.", no_args_is_help=True)
+reference_app = typer.Typer(
+    cls=HelpGroup, help="Reference profiles: what drift compares against.", no_args_is_help=True
+)
 
 
 @reference_app.command("build", cls=HelpCommand)
 @handle_errors
 def reference_build_command(
-    data: Annotated[list[str], typer.Argument(metavar="DATA...", help="Training data (CSV, Parquet, JSONL), or logs of a known-good period.", show_default=False)],
+    data: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="DATA...",
+            help="Training data (CSV, Parquet, JSONL), or logs of a known-good period.",
+            show_default=False,
+        ),
+    ],
     output: Annotated[str, typer.Option("--output", "-o", metavar="FILE", help="Where to write the profile JSON.")],
     label: Annotated[str, typer.Option(metavar="COLUMN", help="Label column.")] = "label",
-    confidence: Annotated[Optional[str], typer.Option(metavar="COLUMN", help="Confidence column (default: 'confidence', else the row max of --proba-cols).")] = None,
-    proba_cols: Annotated[Optional[str], typer.Option(metavar="COLUMN[,COLUMN...]", help="Probability columns, comma-separated.")] = None,
-    features: Annotated[Optional[str], typer.Option(metavar="NAME[,NAME...]", help="Feature columns, comma-separated (default: every other numeric column); with logs, top-level fields read as features besides the features object.")] = None,
-    from_logs: Annotated[bool, typer.Option("--from-logs", help="Read DATA as service logs (implied by --since/--until, directories and *.log files).")] = False,
+    confidence: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN", help="Confidence column (default: 'confidence', else the row max of --proba-cols)."
+        ),
+    ] = None,
+    proba_cols: Annotated[
+        str | None, typer.Option(metavar="COLUMN[,COLUMN...]", help="Probability columns, comma-separated.")
+    ] = None,
+    features: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME[,NAME...]",
+            help=(
+                "Feature columns, comma-separated (default: every other numeric column); with logs, top-level "
+                "fields read as features besides the features object."
+            ),
+        ),
+    ] = None,
+    from_logs: Annotated[
+        bool,
+        typer.Option(
+            "--from-logs", help="Read DATA as service logs (implied by --since/--until, directories and *.log files)."
+        ),
+    ] = False,
     since: Since = None,
     until: Until = None,
     field: Field = None,
@@ -45,11 +75,18 @@ def reference_build_command(
     from mlmon.api.reference import ReferenceBuildOptions, build_reference
 
     options = ReferenceBuildOptions(
-        label=label, confidence=confidence, proba_cols=split_list(proba_cols) or None, features=split_list(features) or None,
-        from_logs=from_logs, ingest=ingest_options(field, since, until, max_malformed),
+        label=label,
+        confidence=confidence,
+        proba_cols=split_list(proba_cols) or None,
+        features=split_list(features) or None,
+        from_logs=from_logs,
+        ingest=ingest_options(field, since, until, max_malformed),
     )
     profile = build_reference(data, output, options)
     stop_progress()
     if not quiet:
         shares = "  ".join(f"{k} {v:.1%}" for k, v in profile.class_shares.items())
-        say_wrote(output, f"{profile.n_rows:,} rows, {len(profile.features)} features" + (f"; classes {shares}" if shares else ""))
+        say_wrote(
+            output,
+            f"{profile.n_rows:,} rows, {len(profile.features)} features" + (f"; classes {shares}" if shares else ""),
+        )

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import Color, ConfigPath, Engine, Scheduler, Field, Format, Logs, MaxMalformed, Output, Quiet, Since, Until, Window, ingest_options
+from mlmon.cli.options import (
+    Color,
+    ConfigPath,
+    Engine,
+    Field,
+    Format,
+    Logs,
+    MaxMalformed,
+    Output,
+    Quiet,
+    Scheduler,
+    Since,
+    Until,
+    Window,
+    ingest_options,
+)
 from mlmon.cli.settings import FailOnSetting, command_settings, fail_on_from, field_options, report_options_from
 from mlmon.render import OutputFormat
 
@@ -18,8 +33,19 @@ def report_command(
     format: Format = OutputFormat.TERMINAL,
     output: Output = None,
     window: Window = None,
-    p99_budget: Annotated[Optional[str], typer.Option(metavar="LATENCY", help="Exit 1 when p99 latency exceeds this, e.g. 200ms or 0.2s (config: rules.latency_p99).")] = None,
-    max_error_rate: Annotated[Optional[str], typer.Option(metavar="RATE", help="Exit 1 when the error rate exceeds this, e.g. 1% or 0.01 (config: rules.error_rate).")] = None,
+    p99_budget: Annotated[
+        str | None,
+        typer.Option(
+            metavar="LATENCY",
+            help="Exit 1 when p99 latency exceeds this, e.g. 200ms or 0.2s (config: rules.latency_p99).",
+        ),
+    ] = None,
+    max_error_rate: Annotated[
+        str | None,
+        typer.Option(
+            metavar="RATE", help="Exit 1 when the error rate exceeds this, e.g. 1% or 0.01 (config: rules.error_rate)."
+        ),
+    ] = None,
     fail_on: FailOnSetting = None,
     since: Since = None,
     until: Until = None,
@@ -52,6 +78,8 @@ def report_command(
     from mlmon.api.report import build_report
 
     settings = command_settings(config, window=window, fail_on=fail_on)
-    ingest = ingest_options(field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler)
+    ingest = ingest_options(
+        field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler
+    )
     options = report_options_from(settings, ingest, p99_budget, max_error_rate)
     finish(build_report(logs, options), format, fail_on_from(settings), output, color, quiet)

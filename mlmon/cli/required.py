@@ -24,9 +24,14 @@ def required_checks(settings: Settings, *, features_named: bool, confidence_flag
     asked = {Check.FEATURE_DRIFT: features_named, Check.CONFIDENCE_COLLAPSE: confidence_flags}
     rules = {check: settings.rule(check.value) for check in DRIFT_RULES}
     return frozenset(
-        check.value for check, rule in rules.items() if rule.enabled.value and (asked.get(check, False) or _set_in_file(rule))
+        check.value
+        for check, rule in rules.items()
+        if rule.enabled.value and (asked.get(check, False) or _set_in_file(rule))
     )
 
 
 def _set_in_file(rule) -> bool:
-    return any(getattr(rule, tier).source != DEFAULT_SOURCE and getattr(rule, tier).value is not None for tier in ("warning", "critical"))
+    return any(
+        getattr(rule, tier).source != DEFAULT_SOURCE and getattr(rule, tier).value is not None
+        for tier in ("warning", "critical")
+    )

@@ -12,14 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mlmon.cli.options import complete_choices, parse_flag
 from mlmon.config import RULES, RuleSettings, Settings, load_settings
 from mlmon.config.specs import (
-    ALPHA, CONFIDENCE_DROP, CRITICAL_PSI, EXIT_ON_VALUES, FAIL_ON_VALUES, LOW_CONFIDENCE, MAX_ERROR_RATE, P99_BUDGET, WARNING_DROP,
+    ALPHA,
+    CONFIDENCE_DROP,
+    CRITICAL_PSI,
+    EXIT_ON_VALUES,
+    FAIL_ON_VALUES,
+    LOW_CONFIDENCE,
+    MAX_ERROR_RATE,
+    P99_BUDGET,
+    WARNING_DROP,
     WARNING_PSI,
 )
 from mlmon.options import OptionSpec, check_levels, show_level
@@ -34,9 +42,29 @@ if TYPE_CHECKING:
     from mlmon.api.results import DriftReport
     from mlmon.ingest.options import IngestOptions
 
-FailOnSetting = Annotated[Optional[str], typer.Option("--fail-on", metavar="|".join(FAIL_ON_VALUES), autocompletion=complete_choices(*FAIL_ON_VALUES), help="Lowest severity that exits 1 (config: fail_on; MLMON_FAIL_ON).", show_default="critical")]
+FailOnSetting = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-on",
+        metavar="|".join(FAIL_ON_VALUES),
+        autocompletion=complete_choices(*FAIL_ON_VALUES),
+        help="Lowest severity that exits 1 (config: fail_on; MLMON_FAIL_ON).",
+        show_default="critical",
+    ),
+]
 """``--fail-on`` as a setting: None when not given, so the environment and the file can set it."""
-ExitOnSetting = Annotated[Optional[str], typer.Option("--exit-on", metavar="|".join(EXIT_ON_VALUES), autocompletion=complete_choices(*EXIT_ON_VALUES), help="Verdict from the last judged window (last: firing now, for cron) or any window (any: for CI) (config: exit_on; default last).")]
+ExitOnSetting = Annotated[
+    str | None,
+    typer.Option(
+        "--exit-on",
+        metavar="|".join(EXIT_ON_VALUES),
+        autocompletion=complete_choices(*EXIT_ON_VALUES),
+        help=(
+            "Verdict from the last judged window (last: firing now, for cron) or any window (any: for CI) (config: "
+            "exit_on; default last)."
+        ),
+    ),
+]
 """``check``'s ``--exit-on`` as a setting (None when not given)."""
 
 DRIFT_RULES = (Check.PREDICTION_DRIFT, Check.CONFIDENCE_COLLAPSE, Check.FEATURE_DRIFT)
@@ -67,7 +95,9 @@ def window_from(settings: Settings) -> WindowSpec:
 
 LEVEL_FLAGS: dict[str, tuple[str, str]] = {
     spec.flag.removeprefix("--").replace("-", "_"): (name, spec.flag)
-    for name, rule in RULES.items() for spec in (rule.warning, rule.critical) if spec.flag
+    for name, rule in RULES.items()
+    for spec in (rule.warning, rule.critical)
+    if spec.flag
 }
 """Every flag that sets a rule's level, as the command's parameter (``critical_psi``) →
 (rule, flag): ``--p99-budget``, ``--max-error-rate`` (report), ``--warning-psi``,
@@ -102,7 +132,9 @@ def budget_levels(rule: RuleSettings, flag: float | None) -> tuple[float | None,
     return critical, warning
 
 
-def report_options_from(settings: Settings, ingest: IngestOptions, p99_budget: str | None, max_error_rate: str | None) -> ReportOptions:
+def report_options_from(
+    settings: Settings, ingest: IngestOptions, p99_budget: str | None, max_error_rate: str | None
+) -> ReportOptions:
     """``report``'s options: ``window`` and the two budget rules, ``--p99-budget`` over
     ``[rules.latency_p99]`` and ``--max-error-rate`` over ``[rules.error_rate]``."""
     from mlmon.api.report import ReportOptions
@@ -112,8 +144,12 @@ def report_options_from(settings: Settings, ingest: IngestOptions, p99_budget: s
     p99, p99_warning = budget_levels(settings.rule(Check.LATENCY_P99.value), p99_flag)
     rate, rate_warning = budget_levels(settings.rule(Check.ERROR_RATE.value), rate_flag)
     return ReportOptions(
-        ingest=ingest, window=window_from(settings), p99_budget_ms=p99, max_error_rate=rate,
-        p99_warning_ms=p99_warning, warning_error_rate=rate_warning,
+        ingest=ingest,
+        window=window_from(settings),
+        p99_budget_ms=p99,
+        max_error_rate=rate,
+        p99_warning_ms=p99_warning,
+        warning_error_rate=rate_warning,
     )
 
 
@@ -121,7 +157,9 @@ def _first(flag: Any, setting: Any) -> Any:
     return flag if flag is not None else setting
 
 
-def _psi_levels(rule: RuleSettings, warning_flag: float | None = None, critical_flag: float | None = None) -> tuple[float, float]:
+def _psi_levels(
+    rule: RuleSettings, warning_flag: float | None = None, critical_flag: float | None = None
+) -> tuple[float, float]:
     """(warning, critical) PSI of a rule, flags first, by the shared two-tier rule
     (:func:`mlmon.verdicts.alerting.psi_levels`)."""
     return psi_levels(_first(warning_flag, rule.warning.value), _first(critical_flag, rule.critical.value))
@@ -132,11 +170,17 @@ def feature_thresholds_from(settings: Settings) -> FeatureDriftThresholds:
     ``--min-samples`` / ``MLMON_MIN_SAMPLES`` / the top-level key); other fields default."""
     rule = settings.rule(Check.FEATURE_DRIFT.value)
     warning, critical = _psi_levels(rule)
-    return FeatureDriftThresholds(min_samples=rule.extra("min_samples"), alpha=rule.extra("alpha"), warning_psi=warning, critical_psi=critical)
+    return FeatureDriftThresholds(
+        min_samples=rule.extra("min_samples"), alpha=rule.extra("alpha"), warning_psi=warning, critical_psi=critical
+    )
 
 
 def drift_options_from(
-    settings: Settings, ingest: IngestOptions, reference: str | None, thresholds: Mapping[str, str | None], raw_reference: dict[str, Any],
+    settings: Settings,
+    ingest: IngestOptions,
+    reference: str | None,
+    thresholds: Mapping[str, str | None],
+    raw_reference: dict[str, Any],
 ) -> DriftOptions:
     """``drift``'s options. ``reference``: the flag (relative to the working directory), else
     the setting (a file's value is relative to the file). ``thresholds``: the flags
@@ -151,20 +195,40 @@ def drift_options_from(
     confidence = settings.rule(Check.CONFIDENCE_COLLAPSE.value)
     levels = parse_threshold_flags(thresholds)
     warning, critical = _psi_levels(prediction, levels.get("warning_psi"), levels.get("critical_psi"))
-    _check_levels(prediction, (WARNING_PSI, CRITICAL_PSI), (levels.get("warning_psi"), levels.get("critical_psi")), (warning, critical))
+    _check_levels(
+        prediction,
+        (WARNING_PSI, CRITICAL_PSI),
+        (levels.get("warning_psi"), levels.get("critical_psi")),
+        (warning, critical),
+    )
     drop = _first(levels.get("confidence_drop"), confidence.critical.value)
-    _check_levels(confidence, (WARNING_DROP, CONFIDENCE_DROP), (None, levels.get("confidence_drop")), (confidence.warning.value, drop))
+    _check_levels(
+        confidence,
+        (WARNING_DROP, CONFIDENCE_DROP),
+        (None, levels.get("confidence_drop")),
+        (confidence.warning.value, drop),
+    )
     return DriftOptions(
-        reference=_first(reference, settings.reference.value), ingest=ingest, window=window_from(settings),
-        min_samples=prediction.extra("min_samples"), alpha=_first(levels.get("alpha"), prediction.extra("alpha")),
-        warning_psi=warning, critical_psi=critical, collapse_drop=drop, warning_drop=confidence.warning.value,
+        reference=_first(reference, settings.reference.value),
+        ingest=ingest,
+        window=window_from(settings),
+        min_samples=prediction.extra("min_samples"),
+        alpha=_first(levels.get("alpha"), prediction.extra("alpha")),
+        warning_psi=warning,
+        critical_psi=critical,
+        collapse_drop=drop,
+        warning_drop=confidence.warning.value,
         low_confidence=_first(levels.get("low_confidence"), confidence.extra("low_confidence")),
-        features=feature_thresholds_from(settings), **raw_reference,
+        features=feature_thresholds_from(settings),
+        **raw_reference,
     )
 
 
 THRESHOLD_FLAGS: dict[str, OptionSpec] = {
-    "alpha": ALPHA, "warning_psi": WARNING_PSI, "critical_psi": CRITICAL_PSI, "confidence_drop": CONFIDENCE_DROP,
+    "alpha": ALPHA,
+    "warning_psi": WARNING_PSI,
+    "critical_psi": CRITICAL_PSI,
+    "confidence_drop": CONFIDENCE_DROP,
     "low_confidence": LOW_CONFIDENCE,
 }
 """``drift``'s threshold flags and their specs (:mod:`mlmon.config.specs`): the bounds and
@@ -177,7 +241,9 @@ def parse_threshold_flags(thresholds: Mapping[str, str | None]) -> dict[str, flo
     return {key: parse_flag(THRESHOLD_FLAGS[key], value) for key, value in thresholds.items()}
 
 
-def _check_levels(rule: RuleSettings, specs: tuple[OptionSpec, OptionSpec], flags: tuple[Any, Any], levels: tuple[Any, Any]) -> None:
+def _check_levels(
+    rule: RuleSettings, specs: tuple[OptionSpec, OptionSpec], flags: tuple[Any, Any], levels: tuple[Any, Any]
+) -> None:
     """The levels in effect (``levels``: warning, critical) when a flag set either
     (``flags``), by the rule every pair follows (:func:`~mlmon.options.check_levels`): each
     level named by its flag (else its config key), and where it came from when no flag

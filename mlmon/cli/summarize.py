@@ -3,12 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from mlmon.cli.boundary import handle_errors, write_stdout
-from mlmon.cli.options import ConfigPath, Engine, Features, Field, Logs, MaxMalformed, Quiet, Scheduler, Since, Until, ingest_options
+from mlmon.cli.options import (
+    ConfigPath,
+    Engine,
+    Features,
+    Field,
+    Logs,
+    MaxMalformed,
+    Quiet,
+    Scheduler,
+    Since,
+    Until,
+    ingest_options,
+)
 from mlmon.cli.progress import stop_progress
 from mlmon.cli.settings import command_settings, field_options
 from mlmon.units import split_list
@@ -17,9 +29,42 @@ from mlmon.units import split_list
 @handle_errors
 def summarize_command(
     logs: Logs,
-    output: Annotated[str, typer.Option("--output", "-o", metavar="FILE", help="Write the summary to this file (atomically: a temporary file, then a rename), or - for standard output.", show_default=False)],
-    window: Annotated[Optional[str], typer.Option(metavar="DURATION|all", help="Windows of the states: 15m, 1h, 1d, or all; report, drift and check take them, or roll them up into a --window that is a whole multiple of them, or all (config: window; default 1h, check's; summaries alone: theirs).")] = None,
-    reference: Annotated[Optional[str], typer.Option("--reference", "-r", metavar="PATH", help="Reference profile whose features are counted, for drift and check's data drift (config: reference; none: no feature states).")] = None,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help=(
+                "Write the summary to this file (atomically: a temporary file, then a rename), or - for "
+                "standard output."
+            ),
+            show_default=False,
+        ),
+    ],
+    window: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DURATION|all",
+            help=(
+                "Windows of the states: 15m, 1h, 1d, or all; report, drift and check take them, or roll them up "
+                "into a --window that is a whole multiple of them, or all (config: window; default 1h, check's; "
+                "summaries alone: theirs)."
+            ),
+        ),
+    ] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            "-r",
+            metavar="PATH",
+            help=(
+                "Reference profile whose features are counted, for drift and check's data drift (config: reference; "
+                "none: no feature states)."
+            ),
+        ),
+    ] = None,
     since: Since = None,
     until: Until = None,
     field: Field = None,
@@ -51,8 +96,18 @@ def summarize_command(
     from mlmon.render.terminal_summary import summary_line
 
     settings = command_settings(config, reference=reference, window=window)
-    ingest = ingest_options(field_options(settings, field), since, until, max_malformed, split_list(features), engine=engine, scheduler=scheduler)
-    options = SummaryOptions(ingest=ingest, window=settings.window.value or DEFAULT_WINDOW, reference=settings.reference.value)
+    ingest = ingest_options(
+        field_options(settings, field),
+        since,
+        until,
+        max_malformed,
+        split_list(features),
+        engine=engine,
+        scheduler=scheduler,
+    )
+    options = SummaryOptions(
+        ingest=ingest, window=settings.window.value or DEFAULT_WINDOW, reference=settings.reference.value
+    )
     summary = build_summary(logs, options)
     stop_progress()
     if output == "-":

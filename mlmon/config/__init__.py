@@ -33,6 +33,17 @@ from mlmon.config.schema import (
 )
 
 __all__ = [
-    "CONFIG_ENV", "RULES", "TOP_LEVEL", "ConfigFile", "ConfigFileError", "RuleSettings", "Setting", "Settings",
-    "env_name", "find_config", "load_settings", "resolve_settings", "settings_lines",
+    "CONFIG_ENV",
+    "RULES",
+    "TOP_LEVEL",
+    "ConfigFile",
+    "ConfigFileError",
+    "RuleSettings",
+    "Setting",
+    "Settings",
+    "env_name",
+    "find_config",
+    "load_settings",
+    "resolve_settings",
+    "settings_lines",
 ]

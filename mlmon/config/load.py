@@ -108,7 +108,9 @@ def _open(path: Path, cwd: Path, explicit: bool, named: str | None = None) -> Co
     return ConfigFile(path, shown, "tool.mlmon.", table)
 
 
-def find_config(cwd: Path, config_path: str | None = None, env: Mapping[str, str] | None = None) -> tuple[ConfigFile | None, str]:
+def find_config(
+    cwd: Path, config_path: str | None = None, env: Mapping[str, str] | None = None
+) -> tuple[ConfigFile | None, str]:
     """The config file to read and how it was chosen: ``config_path`` (``--config``), else
     ``MLMON_CONFIG``, else the search upward from ``cwd``."""
     env = os.environ if env is None else env
@@ -155,7 +157,7 @@ def _fields(file: ConfigFile | None) -> tuple[tuple[str, Setting[str]], ...]:
         return ()
     table = file.table["fields"]
     if not isinstance(table, dict):
-        raise file.error("fields", "expected a table of NAME = \"dotted.path\"")
+        raise file.error("fields", 'expected a table of NAME = "dotted.path"')
     out = []
     for name, raw in table.items():
         if not FIELD_NAME.fullmatch(name):
@@ -175,9 +177,17 @@ def _rule(file: ConfigFile | None, name: str, table: Mapping[str, Any]) -> RuleS
     reading ``CheckOptions``' rules get too); a key the file does not set is the default."""
     where = f"{file.shown}: {file.prefix}rules.{name}" if file is not None else f"rules.{name}"
     values = parse_rule(name, table, where, ConfigFileError)
-    got = {key: Setting(value, file.source if file is not None and key in table else DEFAULT_SOURCE) for key, value in values.items()}
+    got = {
+        key: Setting(value, file.source if file is not None and key in table else DEFAULT_SOURCE)
+        for key, value in values.items()
+    }
     return RuleSettings(
-        name, got["enabled"], got["warning"], got["critical"], got["for"], got["keep_firing_for"],
+        name,
+        got["enabled"],
+        got["warning"],
+        got["critical"],
+        got["for"],
+        got["keep_firing_for"],
         tuple((key, got[key]) for key, _ in RULES[name].extras),
     )
 
@@ -203,7 +213,9 @@ def _given(key: str, raw: Any, where: str) -> Any:
     return Path(value) if key == "reference" else value
 
 
-def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], cwd: Path, config_path: str | None = None) -> Settings:
+def resolve_settings(
+    flags: Mapping[str, Any], env: Mapping[str, str], cwd: Path, config_path: str | None = None
+) -> Settings:
     """Every effective setting: ``flags`` (top-level key → value; None means not given), then
     ``env`` (``MLMON_<KEY>``), then the config file found from ``cwd`` (or ``config_path``,
     or ``MLMON_CONFIG``), then the defaults. Raises ``ConfigFileError`` naming the file, the
@@ -224,8 +236,11 @@ def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], cwd: Path
             chosen[key] = from_file.get(key, Setting(spec.default, DEFAULT_SOURCE))
     rules = _with_max_silence(_with_min_samples(_rules(file), chosen["min_samples"]), chosen["max_silence"], file)
     return Settings(
-        config_file=file.path if file else None, fields=_fields(file), rules=rules,
-        config_source=how if file else "none found", **chosen,
+        config_file=file.path if file else None,
+        fields=_fields(file),
+        rules=rules,
+        config_source=how if file else "none found",
+        **chosen,
     )
 
 
@@ -243,7 +258,9 @@ def _with_min_samples(rules: tuple[RuleSettings, ...], top: Setting[int]) -> tup
     return tuple(out)
 
 
-def _with_max_silence(rules: tuple[RuleSettings, ...], silence: Setting[Any], file: ConfigFile | None) -> tuple[RuleSettings, ...]:
+def _with_max_silence(
+    rules: tuple[RuleSettings, ...], silence: Setting[Any], file: ConfigFile | None
+) -> tuple[RuleSettings, ...]:
     """``[rules.no_data]`` with ``max_silence``, when set, as its ``critical`` level. Given
     by ``--max-silence`` or ``MLMON_MAX_SILENCE``, it also turns the rule on: a flag (or a
     variable) wins over the file, ``enabled = false`` included. Set in the same file as
@@ -256,15 +273,24 @@ def _with_max_silence(rules: tuple[RuleSettings, ...], silence: Setting[Any], fi
         name = str(MAX_SILENCE.config)
         if not rule.enabled.value:
             raise file.error(
-                name, f"{show_duration(silence.value)} turns the no_data rule on, but {file.prefix}rules.no_data.enabled = false "
-                "in the same file: remove one (a --max-silence flag would win over the file)"
+                name,
+                (
+                    f"{show_duration(silence.value)} turns the no_data rule on, but "
+                    f"{file.prefix}rules.no_data.enabled = false in the same file: remove one (a --max-silence flag "
+                    "would win over the file)"
+                ),
             )
     else:
         name = silence.source.removeprefix("env ") if silence.source.startswith("env ") else str(MAX_SILENCE.flag)
         if not rule.enabled.value:
             rule = replace(rule, enabled=Setting(True, f"flag {name}" if silence.source == "flag" else silence.source))
     if rule.warning.value is not None and file is not None:
-        check_levels(rule.warning.value, silence.value, names=(f"{file.shown}: {file.prefix}rules.no_data.warning", name), error=ConfigFileError)
+        check_levels(
+            rule.warning.value,
+            silence.value,
+            names=(f"{file.shown}: {file.prefix}rules.no_data.warning", name),
+            error=ConfigFileError,
+        )
     rule = replace(rule, critical=Setting(silence.value, silence.source))
     return tuple(rule if r.name == NO_DATA else r for r in rules)
 

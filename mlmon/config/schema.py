@@ -101,7 +101,8 @@ class Settings:
         was given: ``flag --critical-psi``) on where the file had it off: a flag that sets a
         rule's level wins over the file's ``enabled = false``, as flags win everywhere."""
         rules = tuple(
-            replace(r, enabled=Setting(True, given[r.name])) if r.name in given and not r.enabled.value else r for r in self.rules
+            replace(r, enabled=Setting(True, given[r.name])) if r.name in given and not r.enabled.value else r
+            for r in self.rules
         )
         return replace(self, rules=rules)
 
@@ -154,8 +155,14 @@ def settings_lines(settings: Settings) -> list[tuple[str, str, str]]:
     lines += [(f"fields.{name}", setting.value, setting.source) for name, setting in settings.fields]
     for rule in settings.rules:
         unit = "ms" if rule.name == "latency_p99" else ""
-        named = [("enabled", rule.enabled), ("warning", rule.warning), ("critical", rule.critical),
-                 ("for", rule.for_windows), ("keep_firing_for", rule.keep_firing_for), *rule.extras]
+        named = [
+            ("enabled", rule.enabled),
+            ("warning", rule.warning),
+            ("critical", rule.critical),
+            ("for", rule.for_windows),
+            ("keep_firing_for", rule.keep_firing_for),
+            *rule.extras,
+        ]
         for key, setting in named:
             shown = show_value(setting.value)
             if unit and key in {"warning", "critical"} and setting.value is not None:

@@ -90,7 +90,9 @@ FAIL_ON = OptionSpec(Choice(FAIL_ON_VALUES), "--fail-on", "fail_on", "critical")
 MAX_SILENCE = OptionSpec(DURATION, "--max-silence", "max_silence", optional=True)
 EXIT_ON = OptionSpec(Choice(EXIT_ON_VALUES), "--exit-on", "exit_on", "last")
 
-TOP_LEVEL: dict[str, OptionSpec] = {s.config: s for s in (REFERENCE, WINDOW, MIN_SAMPLES, FAIL_ON, MAX_SILENCE, EXIT_ON)}  # type: ignore[misc]
+TOP_LEVEL: dict[str, OptionSpec] = {
+    cast(str, s.config): s for s in (REFERENCE, WINDOW, MIN_SAMPLES, FAIL_ON, MAX_SILENCE, EXIT_ON)
+}
 """The config's top-level keys, in ``config show`` order; each may come from a flag or ``MLMON_<KEY>``."""
 
 # --- rules: [rules.NAME] in the file; some keys also have a flag ---------------------------------
@@ -104,7 +106,9 @@ ALPHA = OptionSpec(ALPHA_KIND, "--alpha", "rules.prediction_drift.alpha", _DRIFT
 DRIFT_MIN_SAMPLES = OptionSpec(Count(1), None, "rules.prediction_drift.min_samples", _DRIFT.min_samples)
 CONFIDENCE_DROP = OptionSpec(DROP_KIND, "--confidence-drop", "rules.confidence_collapse.critical", _CONF.collapse_drop)
 WARNING_DROP = OptionSpec(DROP_KIND, None, "rules.confidence_collapse.warning", _CONF.warning_drop, optional=True)
-LOW_CONFIDENCE = OptionSpec(BELOW_ONE, "--low-confidence", "rules.confidence_collapse.low_confidence", _CONF.low_threshold)
+LOW_CONFIDENCE = OptionSpec(
+    BELOW_ONE, "--low-confidence", "rules.confidence_collapse.low_confidence", _CONF.low_threshold
+)
 FEATURE_WARNING_PSI = OptionSpec(PSI_KIND, None, "rules.feature_drift.warning", _FEATURE.warning_psi)
 FEATURE_CRITICAL_PSI = OptionSpec(PSI_KIND, None, "rules.feature_drift.critical", _FEATURE.critical_psi)
 FEATURE_ALPHA = OptionSpec(ALPHA_KIND, None, "rules.feature_drift.alpha", _FEATURE.alpha)
@@ -135,7 +139,8 @@ RULES: dict[str, RuleSpec] = {
     "prediction_drift": RuleSpec(WARNING_PSI, CRITICAL_PSI, (("alpha", ALPHA), ("min_samples", DRIFT_MIN_SAMPLES))),
     "confidence_collapse": RuleSpec(WARNING_DROP, CONFIDENCE_DROP, (("low_confidence", LOW_CONFIDENCE),)),
     "feature_drift": RuleSpec(
-        FEATURE_WARNING_PSI, FEATURE_CRITICAL_PSI,
+        FEATURE_WARNING_PSI,
+        FEATURE_CRITICAL_PSI,
         (("alpha", FEATURE_ALPHA), ("min_samples", FEATURE_MIN_SAMPLES), ("drift_share", DRIFT_SHARE)),
     ),
     "no_data": RuleSpec(NO_DATA_WARNING, NO_DATA_CRITICAL),
@@ -159,16 +164,22 @@ def rule_keys(name: str) -> dict[str, OptionSpec]:
     ``for``, ``keep_firing_for``, then the rule's extras."""
     spec, where = RULES[name], f"rules.{name}"
     return {
-        "enabled": OptionSpec(Flag(), None, f"{where}.enabled", True), "warning": spec.warning, "critical": spec.critical,
-        "for": OptionSpec(Count(1), None, f"{where}.for", 1), "keep_firing_for": OptionSpec(Count(0), None, f"{where}.keep_firing_for", 0),
+        "enabled": OptionSpec(Flag(), None, f"{where}.enabled", True),
+        "warning": spec.warning,
+        "critical": spec.critical,
+        "for": OptionSpec(Count(1), None, f"{where}.for", 1),
+        "keep_firing_for": OptionSpec(Count(0), None, f"{where}.keep_firing_for", 0),
         **dict(spec.extras),
     }
 
 
-
-
 def parse_rule(
-    name: str, table: Mapping[str, Any], where: str, error: type[UsageError] | None = None, *, extras: bool = True,
+    name: str,
+    table: Mapping[str, Any],
+    where: str,
+    error: type[UsageError] | None = None,
+    *,
+    extras: bool = True,
 ) -> dict[str, Any]:
     """The values of ``[rules.NAME]`` given as ``table`` (the config file's table, or one of
     ``CheckOptions``' rules as one), key by key in :func:`rule_keys` order: each through its
@@ -193,10 +204,12 @@ def parse_rule(
             values[key] = None
         else:
             values[key] = spec.parse(table[key], f"{where}.{key}", error)
-    shown = [_shown(table.get(key), values[key]) if key in table else f"{show_level(values[key])} (default)" for key in LEVELS]
+    shown = [
+        _shown(table.get(key), values[key]) if key in table else f"{show_level(values[key])} (default)"
+        for key in LEVELS
+    ]
     check_levels(values["warning"], values["critical"], where, shown=(shown[0], shown[1]), error=error or OptionError)
     return values
-
 
 
 def _shown(given: Any, value: Any) -> str:
@@ -215,21 +228,30 @@ FEATURE_COLUMNS = OptionSpec(Names(), "--features", None, optional=True)
 FROM_LOGS = OptionSpec(Flag(), "--from-logs", None, False)
 
 FEATURE_THRESHOLDS: dict[str, OptionSpec] = {
-    "min_samples": FEATURE_MIN_SAMPLES, "alpha": FEATURE_ALPHA, "warning_psi": FEATURE_WARNING_PSI,
+    "min_samples": FEATURE_MIN_SAMPLES,
+    "alpha": FEATURE_ALPHA,
+    "warning_psi": FEATURE_WARNING_PSI,
     "critical_psi": FEATURE_CRITICAL_PSI,
     "warning_wasserstein": OptionSpec(Number(0.0, None, "must be 0 or more"), None, None, _FEATURE.warning_wasserstein),
     "warning_missing": OptionSpec(RATIO, None, None, _FEATURE.warning_missing),
     "critical_missing": OptionSpec(RATIO, None, None, _FEATURE.critical_missing),
-    "epsilon": OptionSpec(Number(0.0, 1.0, "must be between 0 and 1 (exclusive)", low_open=True), None, None, _FEATURE.epsilon),
+    "epsilon": OptionSpec(
+        Number(0.0, 1.0, "must be between 0 and 1 (exclusive)", low_open=True), None, None, _FEATURE.epsilon
+    ),
 }
 """``FeatureDriftThresholds``' fields (``DriftOptions.features``, ``CheckRules.features``)."""
 DRIFT_THRESHOLDS: dict[str, OptionSpec] = {
-    "min_samples": DRIFT_MIN_SAMPLES, "alpha": ALPHA, "warning_psi": WARNING_PSI, "critical_psi": CRITICAL_PSI,
+    "min_samples": DRIFT_MIN_SAMPLES,
+    "alpha": ALPHA,
+    "warning_psi": WARNING_PSI,
+    "critical_psi": CRITICAL_PSI,
     "epsilon": FEATURE_THRESHOLDS["epsilon"],
 }
 """``DriftThresholds``' fields (``CheckRules.drift``)."""
 CONFIDENCE_THRESHOLDS: dict[str, OptionSpec] = {
-    "min_samples": DRIFT_MIN_SAMPLES, "low_threshold": LOW_CONFIDENCE, "collapse_drop": CONFIDENCE_DROP,
+    "min_samples": DRIFT_MIN_SAMPLES,
+    "low_threshold": LOW_CONFIDENCE,
+    "collapse_drop": CONFIDENCE_DROP,
     "warning_drop": WARNING_DROP,
 }
 """``ConfidenceThresholds``' fields (``CheckRules.confidence``)."""

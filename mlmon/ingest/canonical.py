@@ -31,14 +31,14 @@ worse, or an ``error``/``exc_info`` field is present (``error``).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from mlmon.ingest.decode import PREFIX_TS
 from mlmon.ingest.features import COMPOSITE, FeatureRead, feature_reads
 from mlmon.ingest.fields import LATENCY_UNITS_MS, LINE, NUMERIC, FieldMap, Path, has_path, path_dtype, path_expr
+from mlmon.ingest.line_decode import PREFIX_TS
 from mlmon.ingest.problems import MAX_EXAMPLES, ProblemTally
 from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp
 
@@ -66,8 +66,8 @@ _ERROR_LEVELS = ["error", "err", "critical", "fatal", "crit", "alert", "emergenc
 _ABSENT = ["", "null", "none", "false", "0", "[]", "{}"]
 
 
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 OUT_OF_RANGE = "timestamp out of range"
 """A record's time must lie in [EARLIEST, LATEST): nothing logs events before the Unix
 epoch, and a year such as 0 or 9999 is a clock or parsing bug that would stretch every time
@@ -137,7 +137,12 @@ def canonicalize(
 
 
 def _raw_reads(
-    schema: dict[str, pl.DataType], fields: FieldMap, ts: pl.Expr, ts_raw: pl.Expr, prefixed: bool, with_probabilities: bool
+    schema: dict[str, pl.DataType],
+    fields: FieldMap,
+    ts: pl.Expr,
+    ts_raw: pl.Expr,
+    prefixed: bool,
+    with_probabilities: bool,
 ) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
     """Every read of a raw column, by output name, and the wrong-type masks by reason. They
     all run in the plan's first step, before any raw column is replaced."""
@@ -172,7 +177,13 @@ def _raw_reads(
 
 
 def _plan(
-    raw: pl.LazyFrame, from_raw: dict[str, pl.Expr], first_impossible: int, source: str, keep: list[str], checks: int, prefixed: bool,
+    raw: pl.LazyFrame,
+    from_raw: dict[str, pl.Expr],
+    first_impossible: int,
+    source: str,
+    keep: list[str],
+    checks: int,
+    prefixed: bool,
     passed: list[str],
 ) -> pl.LazyFrame:
     """The chunk's one lazy plan: reads, HTTP status from a numeric ``status``, impossible
@@ -180,12 +191,18 @@ def _plan(
     ones, as read), and the check masks."""
     code, status = pl.col("status_code"), pl.col("status")
     error_kind = (
-        pl.when(status.is_in(_TIMEOUT)).then(pl.lit("timeout"))
-        .when(status.is_in(_INVALID)).then(pl.lit("invalid_input"))
-        .when(status.is_in(_FAILED)).then(pl.lit("error"))
-        .when(code >= 500).then(pl.lit("http_5xx"))
-        .when(code >= 400).then(pl.lit("invalid_input"))
-        .when(pl.col("level").is_in(_ERROR_LEVELS) | pl.col("_error_field")).then(pl.lit("error"))
+        pl.when(status.is_in(_TIMEOUT))
+        .then(pl.lit("timeout"))
+        .when(status.is_in(_INVALID))
+        .then(pl.lit("invalid_input"))
+        .when(status.is_in(_FAILED))
+        .then(pl.lit("error"))
+        .when(code >= 500)
+        .then(pl.lit("http_5xx"))
+        .when(code >= 400)
+        .then(pl.lit("invalid_input"))
+        .when(pl.col("level").is_in(_ERROR_LEVELS) | pl.col("_error_field"))
+        .then(pl.lit("error"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     impossible = [(first_impossible + index, name, mask) for index, (name, mask) in enumerate(_IMPOSSIBLE.items())]
@@ -194,12 +211,19 @@ def _plan(
         # A numeric "status" (some servers log status=200) is an HTTP status code.
         .with_columns(pl.coalesce(code, status.cast(pl.Float64, strict=False)).alias("status_code"))
         .with_columns(mask.fill_null(False).alias(f"_check_{index}") for index, _, mask in impossible)
-        .with_columns(pl.when(pl.col(f"_check_{index}")).then(None).otherwise(pl.col(name)).alias(name) for index, name, _ in impossible)
+        .with_columns(
+            pl.when(pl.col(f"_check_{index}")).then(None).otherwise(pl.col(name)).alias(name)
+            for index, name, _ in impossible
+        )
         .with_columns(error_kind.alias("error_kind"))
         .with_columns(
             pl.lit(source).alias("source"),
-            (pl.col("latency_ms").is_not_null() | status.is_not_null() | code.is_not_null() | pl.col("error_kind").is_not_null())
-            .alias("is_request"),
+            (
+                pl.col("latency_ms").is_not_null()
+                | status.is_not_null()
+                | code.is_not_null()
+                | pl.col("error_kind").is_not_null()
+            ).alias("is_request"),
         )
         .select(
             *[_CANONICAL[name] for name in keep],
@@ -223,7 +247,9 @@ def canonical_columns(with_probabilities: bool, columns: tuple[str, ...] | None)
 
 
 def empty_canonical(with_probabilities: bool, columns: tuple[str, ...] | None) -> pl.DataFrame:
-    return pl.DataFrame(schema={name: CANONICAL_SCHEMA[name] for name in canonical_columns(with_probabilities, columns)})
+    return pl.DataFrame(
+        schema={name: CANONICAL_SCHEMA[name] for name in canonical_columns(with_probabilities, columns)}
+    )
 
 
 def _first_present(schema: dict[str, pl.DataType], paths: tuple[Path, ...]) -> pl.Expr:

@@ -132,13 +132,49 @@ class FieldNeed:
 NEEDS: dict[str, FieldNeed] = {
     need.field: need
     for need in (
-        FieldNeed("ts", "a time", ("timestamp", "time", "ts", "asctime", "datetime", "date", "created", "logged_at", "when"), "sn", "ts"),
-        FieldNeed("latency", "latency", ("latency", "duration", "elapsed", "inference_time", "response_time", "took", "time_taken", "runtime"), "n", "latency_ms"),
-        FieldNeed("label", "a label", ("label", "prediction", "predicted_label", "pred", "class", "predicted_class", "category", "output"), "sn", "label"),
-        FieldNeed("confidence", "a confidence", ("confidence", "score", "probability", "prob", "proba", "certainty"), "n", "confidence"),
+        FieldNeed(
+            "ts",
+            "a time",
+            ("timestamp", "time", "ts", "asctime", "datetime", "date", "created", "logged_at", "when"),
+            "sn",
+            "ts",
+        ),
+        FieldNeed(
+            "latency",
+            "latency",
+            ("latency", "duration", "elapsed", "inference_time", "response_time", "took", "time_taken", "runtime"),
+            "n",
+            "latency_ms",
+        ),
+        FieldNeed(
+            "label",
+            "a label",
+            ("label", "prediction", "predicted_label", "pred", "class", "predicted_class", "category", "output"),
+            "sn",
+            "label",
+        ),
+        FieldNeed(
+            "confidence",
+            "a confidence",
+            ("confidence", "score", "probability", "prob", "proba", "certainty"),
+            "n",
+            "confidence",
+        ),
         FieldNeed("status", "a status", ("status", "outcome", "result", "state", "success", "ok"), "sb", "status"),
-        FieldNeed("status_code", "a status code", ("status_code", "http_status", "code", "response_code", "http_code"), "n", "status_code"),
-        FieldNeed("error", "an error", ("error", "exception", "exc_info", "err", "failure", "error_type", "error_message"), "so", "error"),
+        FieldNeed(
+            "status_code",
+            "a status code",
+            ("status_code", "http_status", "code", "response_code", "http_code"),
+            "n",
+            "status_code",
+        ),
+        FieldNeed(
+            "error",
+            "an error",
+            ("error", "exception", "exc_info", "err", "failure", "error_type", "error_message"),
+            "so",
+            "error",
+        ),
         FieldNeed("level", "a level", ("level", "levelname", "severity", "log_level", "loglevel"), "s", "level"),
     )
 }

@@ -18,10 +18,10 @@ The same contract as the local engine (:mod:`mlmon.ingest.outcome`), spread over
 Only states and counts travel between workers, never records. Workers must see the files
 at the same paths (shared storage) and have mlmon installed. Standard input, a pipe or a
 FIFO (``<(zcat ...)``) cannot be read this way: each can be read once, by one process, and
-a worker would open another one (a usage error names it). A scheduler address (``--scheduler tcp://host:8786``) uses a running
-cluster; without one, a ``distributed.LocalCluster`` is started for the run and closed
-after it: one worker process per 4 cores, each with polars on its share
-(:func:`local_cluster_shape`).
+a worker would open another one (a usage error names it). A scheduler address
+(``--scheduler tcp://host:8786``) uses a running cluster; without one, a
+``distributed.LocalCluster`` is started for the run and closed after it: one worker
+process per 4 cores, each with polars on its share (:func:`local_cluster_shape`).
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ from functools import partial, reduce
 from typing import Any
 
 from mlmon.errors import InputError, UsageError
+from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.needs import ChunkReducer, State
 from mlmon.ingest.outcome import EMPTY, ChunkOutcome, ChunkPlan, finish_outcome, merge_outcomes, process_chunk
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.sniff import is_regular
-from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.sources import CHUNK_BYTES, STDIN, is_plain_file, read_chunks, split_stream
 
 BLOCK_BYTES = 64 << 20
@@ -70,7 +70,9 @@ def reduce_logs_dask(found: Discovered, plan: ChunkPlan[State], engine: DaskEngi
         if path == STDIN:
             raise UsageError("--engine dask reads files, not standard input (-): use --engine local")
         if not is_regular(path):  # its workers would open another pipe, or another process' /dev/fd
-            raise UsageError(f"--engine dask reads files its workers open, not a pipe or FIFO: {path}: use --engine local")
+            raise UsageError(
+                f"--engine dask reads files its workers open, not a pipe or FIFO: {path}: use --engine local"
+            )
     parts: list[Any] = []
     unreadable: list[str] = []
     shared = dask.delayed(plan, traverse=False)  # one copy of the plan in the graph, not one per block
@@ -83,7 +85,11 @@ def reduce_logs_dask(found: Discovered, plan: ChunkPlan[State], engine: DaskEngi
             unreadable.append(str(error))
     merge_all = partial(_merge_all, plan.reducer)
     with _Connection(engine):
-        outcome = bag.from_delayed(parts).reduction(merge_all, merge_all, split_every=engine.split_every).compute() if parts else EMPTY
+        outcome = (
+            bag.from_delayed(parts).reduction(merge_all, merge_all, split_every=engine.split_every).compute()
+            if parts
+            else EMPTY
+        )
     return finish_outcome(outcome, plan, found, tuple(unreadable))
 
 
@@ -118,7 +124,9 @@ def _merge_all(reducer: ChunkReducer[State], outcomes: Any) -> ChunkOutcome[Stat
     return reduce(partial(_merge_two, reducer), outcomes, EMPTY)
 
 
-def _merge_two(reducer: ChunkReducer[State], first: ChunkOutcome[State], then: ChunkOutcome[State]) -> ChunkOutcome[State]:
+def _merge_two(
+    reducer: ChunkReducer[State], first: ChunkOutcome[State], then: ChunkOutcome[State]
+) -> ChunkOutcome[State]:
     return merge_outcomes(first, then, reducer)
 
 
@@ -152,8 +160,14 @@ class _Connection:
             else:
                 workers, threads = local_cluster_shape(os.cpu_count() or 1)
                 self.cluster = LocalCluster(
-                    n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None,
-                    env={"POLARS_MAX_THREADS": str(threads), "_RJEM_MALLOC_CONF": os.environ.get("_RJEM_MALLOC_CONF", "narenas:4")},
+                    n_workers=workers,
+                    processes=True,
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                    env={
+                        "POLARS_MAX_THREADS": str(threads),
+                        "_RJEM_MALLOC_CONF": os.environ.get("_RJEM_MALLOC_CONF", "narenas:4"),
+                    },
                 )
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError, ValueError) as error:

@@ -40,7 +40,10 @@ class Discovered:
         counts them once."""
         chosen = frozenset(paths)
         return Discovered(
-            paths=tuple(paths), ignored=(), in_directories=self.in_directories & chosen, summaries=self.summaries & chosen,
+            paths=tuple(paths),
+            ignored=(),
+            in_directories=self.in_directories & chosen,
+            summaries=self.summaries & chosen,
         )
 
 
@@ -89,10 +92,15 @@ def discover(inputs: list[str] | tuple[str, ...], *, sniff: bool = True) -> Disc
     logs = tuple(path for path in unique if kinds.get(path) in (None, SUMMARY))
     if not logs:
         mlmon = f", only mlmon's own files ({'; '.join(own[:3])})" if own else ""
-        raise InputError(f"{', '.join(inputs)}: no log files found{mlmon} (looked for *.log*, *.jsonl*, *.ndjson*, *.json*)")
+        raise InputError(
+            f"{', '.join(inputs)}: no log files found{mlmon} (looked for *.log*, *.jsonl*, *.ndjson*, *.json*)"
+        )
     return Discovered(
-        paths=logs, ignored=tuple(ignored), in_directories=frozenset(walked - named) & frozenset(logs),
-        summaries=frozenset(path for path in logs if kinds.get(path) == SUMMARY), mlmon_files=own,
+        paths=logs,
+        ignored=tuple(ignored),
+        in_directories=frozenset(walked - named) & frozenset(logs),
+        summaries=frozenset(path for path in logs if kinds.get(path) == SUMMARY),
+        mlmon_files=own,
     )
 
 
@@ -119,7 +127,10 @@ def refuse_summaries(found: Discovered) -> None:
     Report, drift, check and summarize merge summaries (``mlmon.api.inputs``)."""
     if found.summaries:
         path = next(p for p in found.paths if p in found.summaries)
-        raise InputError(f"{path}: this is an mlmon summary, which only report, drift, check and summarize merge; give the logs it was made from")
+        raise InputError(
+            f"{path}: this is an mlmon summary, which only report, drift, check and summarize merge; give the logs it "
+            "was made from"
+        )
 
 
 def files_read(items: Sequence[str]) -> tuple[str, ...]:

@@ -52,7 +52,11 @@ key costs a column."""
 OVER_CAP = f"over the feature cap ({MAX_FEATURES} keys)"
 NOT_AN_OBJECT = f"wrong type: {FEATURES_KEY}"
 _PRESENT, _OBJECT = "_features_present", "_features_object"
-COMPOSITE = r'(?s)^(?:\{\s*(?:\}|".*\})|\[\s*(?:\]|["\[{].*\]|(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)\s*(?:\]|,.*\])))$'
+COMPOSITE = (
+    r'(?s)^(?:\{\s*(?:\}|".*\})'  # {} or {"...}
+    r'|\[\s*(?:\]|["\[{].*\]'  # [], or [ then a string, array or object
+    r"|(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)\s*(?:\]|,.*\])))$"  # or [ then a scalar, then ] or ,
+)
 """An object or array read as text: ``{}`` or ``{"``...``}``, or ``[`` then a JSON value
 then ``,`` or ``]``. Polars renders an object without escaping its keys, backslashes or
 control characters, so the text need not be JSON; text such as ``[none]``, ``[0-10]`` or
@@ -161,11 +165,19 @@ def _read_objects(
     cap; and the objects as a struct of those names, every value as text (numbers as their
     digits, objects and arrays as JSON). Schema inference lists the keys whatever their
     values' types; it fails only on text that is not JSON."""
-    keys = list(pl.scan_ndjson(_ndjson(rows), infer_schema_length=None).collect_schema()) if discovering and rows.len() else []
+    keys = (
+        list(pl.scan_ndjson(_ndjson(rows), infer_schema_length=None).collect_schema())
+        if discovering and rows.len()
+        else []
+    )
     wanted = list(dict.fromkeys((*known, *keys)))
     if not wanted:
         return [], 0, _nulls(rows.len(), [])
-    frame = pl.read_ndjson(_ndjson(rows), schema={name: pl.String() for name in wanted}) if rows.len() else _nulls(0, wanted).struct.unnest()
+    frame = (
+        pl.read_ndjson(_ndjson(rows), schema={name: pl.String() for name in wanted})
+        if rows.len()
+        else _nulls(0, wanted).struct.unnest()
+    )
     if frame.height != rows.len():
         raise pl.exceptions.ComputeError("an object row was skipped")
     order = _first_seen(frame.select(pl.nth(range(len(known), len(wanted)))), rows, lines, chunk) if keys else []
@@ -184,10 +196,19 @@ def _first_seen(frame: pl.DataFrame, rows: pl.Series, lines: pl.Series, chunk: C
     present = frame.select(pl.all().is_not_null())
     first = {s.name: (int(s.arg_max() or 0) if s.any() else None) for s in present.get_columns()}
     where = sorted({row for row in first.values() if row is not None})
-    logged = objects_from_lines(lines.gather(where), chunk, FEATURES_KEY).to_list() if chunk is not None and where else [None] * len(where)
-    place: dict[int | None, dict[str, int]] = {row: {key: n for n, key in enumerate(_object(text or rendered))} for row, text, rendered in zip(where, logged, rows.gather(where).to_list())}
+    logged = (
+        objects_from_lines(lines.gather(where), chunk, FEATURES_KEY).to_list()
+        if chunk is not None and where
+        else [None] * len(where)
+    )
+    place: dict[int | None, dict[str, int]] = {
+        row: {key: n for n, key in enumerate(_object(text or rendered))}
+        for row, text, rendered in zip(where, logged, rows.gather(where).to_list())
+    }
     last = len(first)
-    return sorted(first, key=lambda key: (first[key] is None, first[key] or 0, place.get(first[key], {}).get(key, last), key))
+    return sorted(
+        first, key=lambda key: (first[key] is None, first[key] or 0, place.get(first[key], {}).get(key, last), key)
+    )
 
 
 def _nulls(rows: int, names: list[str]) -> pl.Series:
@@ -198,7 +219,9 @@ def _ndjson(rows: pl.Series) -> io.BytesIO:
     return io.BytesIO(rows.str.join("\n").item().encode())
 
 
-def _read_in_python(rows: pl.Series, read: FeatureRead, known: list[str], discovering: bool) -> tuple[list[str], int, pl.Series]:
+def _read_in_python(
+    rows: pl.Series, read: FeatureRead, known: list[str], discovering: bool
+) -> tuple[list[str], int, pl.Series]:
     """What :func:`_read_objects` gives, for objects polars will not read (slow; a last
     resort)."""
     objects = [_object(row) for row in rows.to_list()]
@@ -235,7 +258,9 @@ def _spread(values: pl.Series, objects: pl.Series, names: list[str]) -> pl.Serie
     return pl.select(pl.when(pl.lit(objects)).then(pl.struct(fields))).to_series().alias(FEATURES_KEY)
 
 
-def feature_reads(schema: dict[str, pl.DataType], read: FeatureRead, names: list[str]) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
+def feature_reads(
+    schema: dict[str, pl.DataType], read: FeatureRead, names: list[str]
+) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
     """The canonical feature columns of a decoded chunk and their wrong-type masks by
     reason. ``names`` are the keys read from the object; named features come from their
     paths."""

@@ -40,7 +40,9 @@ LATENCY: tuple[tuple[Path, str], ...] = tuple(((name,), unit) for name, unit in 
 """(path, unit) pairs; a bare name such as ``latency`` or ``duration`` is taken as ms. Other
 names and units are one ``--field latency_s=my.path`` away."""
 
-SIMPLE: dict[str, tuple[Path, ...]] = {name: _candidates(name) for name in NAMES if name not in ("ts", "event", "level")}
+SIMPLE: dict[str, tuple[Path, ...]] = {
+    name: _candidates(name) for name in NAMES if name not in ("ts", "event", "level")
+}
 """Canonical fields that need no unit handling, with their candidate paths in priority order."""
 
 NUMERIC = ("status_code", "confidence", "cpu_percent", "rss_mb")
@@ -102,7 +104,10 @@ class FieldMap:
         read, so every command counts the same unusable values."""
         if columns is None:
             return self
-        simple = {name: () if name in _UNCHECKED_TEXT and name not in columns else paths for name, paths in self.simple.items()}
+        simple = {
+            name: () if name in _UNCHECKED_TEXT and name not in columns else paths
+            for name, paths in self.simple.items()
+        }
         event = self.event if "event" in columns else ()
         return FieldMap(self.timestamp, event, self.level, self.latency, simple)
 
@@ -200,7 +205,13 @@ def path_dtype(schema: dict[str, pl.DataType], path: Path) -> pl.DataType | None
     """The dtype at ``path`` in ``schema`` (through struct fields), or None if absent."""
     node: object = schema
     for key in path:
-        fields = node if isinstance(node, dict) else {f.name: f.dtype for f in node.fields} if isinstance(node, pl.Struct) else {}
+        fields = (
+            node
+            if isinstance(node, dict)
+            else {f.name: f.dtype for f in node.fields}
+            if isinstance(node, pl.Struct)
+            else {}
+        )
         if key not in fields:
             return None
         node = fields[key]
@@ -247,7 +258,11 @@ def repaired_objects(rows: pl.Series, lines: pl.Series, chunk: Chunk | None, key
     if not broken.any():
         return rows
     where = broken.arg_true()
-    again = objects_from_lines(lines.gather(where), chunk, key) if chunk is not None else pl.Series([None] * where.len(), dtype=pl.String)
+    again = (
+        objects_from_lines(lines.gather(where), chunk, key)
+        if chunk is not None
+        else pl.Series([None] * where.len(), dtype=pl.String)
+    )
     return rows.scatter(where, again)
 
 

@@ -15,8 +15,15 @@ import polars as pl
 from mlmon.ingest.fields import LINE, repaired_objects
 from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, NAMES, NOT_FROM_EXTRA, RECORD, spellings
 from mlmon.ingest.sources import Chunk
+
 _NOT_LIFTED = frozenset(
-    [*(key for name in NOT_FROM_EXTRA for key in spellings(NAMES[name])), DOCKER_LOG[0], DOCKER_STREAM[0], DOCKER_TIME[0], RECORD]
+    [
+        *(key for name in NOT_FROM_EXTRA for key in spellings(NAMES[name])),
+        DOCKER_LOG[0],
+        DOCKER_STREAM[0],
+        DOCKER_TIME[0],
+        RECORD,
+    ]
 )
 """Keys never taken from ``record.extra``: loguru's own record holds the time, event and level."""
 
@@ -108,5 +115,9 @@ def _as_text(frame: pl.DataFrame, name: str) -> pl.Series:
         return pl.Series(name, [None] * frame.height, dtype=pl.String)
     column = frame.get_column(name)
     if isinstance(column.dtype, pl.Struct):
-        return pl.select(pl.when(pl.lit(column).is_not_null()).then(pl.lit(column).struct.json_encode())).to_series().alias(name)
+        return (
+            pl.select(pl.when(pl.lit(column).is_not_null()).then(pl.lit(column).struct.json_encode()))
+            .to_series()
+            .alias(name)
+        )
     return column.cast(pl.String)

@@ -1,7 +1,7 @@
 """The one table of the names each canonical field is read from (plain Python, no polars).
 
-``mlmon.ingest.fields`` builds its candidate paths from this table, and the README's *Log
-format* table is tested against what mlmon reads both ways (``tests/ingest/test_field_table.py``,
+``mlmon.ingest.fields`` builds its candidate paths from this table, and the field table
+of docs/log-format.md is tested against what mlmon reads both ways (``tests/ingest/test_field_table.py``,
 through :func:`mlmon.ingest.fields.field_map`): every name documented is read, every name
 read is documented.
 
@@ -30,12 +30,24 @@ from functools import cache
 Path = tuple[str, ...]
 
 LATENCY_BASES: tuple[str, ...] = (
-    "latency", "duration", "elapsed", "inference_time", "inference_latency", "response_time", "processing_time",
+    "latency",
+    "duration",
+    "elapsed",
+    "inference_time",
+    "inference_latency",
+    "response_time",
+    "processing_time",
 )
 """Names of a latency without their unit, in priority order: the whole request's time first,
 the model's own time (``inference_*``) after it."""
 LATENCY_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("_ms", "ms"), ("_us", "us"), ("_ns", "ns"), ("_s", "s"), ("_sec", "s"), ("_seconds", "s"), ("", "ms"),
+    ("_ms", "ms"),
+    ("_us", "us"),
+    ("_ns", "ns"),
+    ("_s", "s"),
+    ("_sec", "s"),
+    ("_seconds", "s"),
+    ("", "ms"),
 )
 """(suffix, unit) for every latency base; the bare base is milliseconds."""
 UNIT_MS: dict[str, float] = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}
@@ -112,7 +124,6 @@ def latency_names() -> tuple[tuple[str, str], ...]:
     """Every latency name with its unit, in priority order: base by base, each suffix in turn."""
     pairs = ((base + suffix, unit) for base in LATENCY_BASES for suffix, unit in LATENCY_SUFFIXES)
     return tuple(dict.fromkeys((spelling, unit) for name, unit in pairs for spelling in spellings((name,))))
-
 
 
 @cache

@@ -29,10 +29,12 @@ class FeatureNeeds:
     ``all`` of them (profiling logs), each file's ``first_chunk`` (listing the keys a
     reference lacks, at the cost of one chunk per file), or ``none``."""
 
-    def __or__(self, other: "FeatureNeeds") -> "FeatureNeeds":
+    def __or__(self, other: FeatureNeeds) -> FeatureNeeds:
         order = ("none", "first_chunk", "all")
         numeric = tuple(dict.fromkeys((*self.numeric, *other.numeric)))
-        categorical = tuple(name for name in dict.fromkeys((*self.categorical, *other.categorical)) if name not in numeric)
+        categorical = tuple(
+            name for name in dict.fromkeys((*self.categorical, *other.categorical)) if name not in numeric
+        )
         return FeatureNeeds(numeric, categorical, max(self.discover, other.discover, key=order.index))
 
 
@@ -48,9 +50,15 @@ class Needs:
     """Input features to read as ``feature:<name>`` columns, with ``has_features``; None:
     the ``features`` object is not read at all."""
 
-    def __or__(self, other: "Needs") -> "Needs":
+    def __or__(self, other: Needs) -> Needs:
         """Both analyses' needs: the union of their columns, in first-named order."""
-        features = self.features if other.features is None else other.features if self.features is None else self.features | other.features
+        features = (
+            self.features
+            if other.features is None
+            else other.features
+            if self.features is None
+            else self.features | other.features
+        )
         return Needs(tuple(dict.fromkeys((*self.columns, *other.columns))), features)
 
     @property

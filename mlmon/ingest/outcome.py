@@ -39,13 +39,23 @@ from mlmon.errors import InputError, NoUsableRecordsError
 from mlmon.ingest.canonical import canonicalize, empty_canonical
 from mlmon.ingest.census import Samples, census_of, merge_samples, sample_keys, timestamp_hint
 from mlmon.ingest.decode import Tidiness, decode_chunk
+from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
 from mlmon.ingest.fields import FieldMap, decode_nested, field_map, with_known_keys
 from mlmon.ingest.names import FEATURES
 from mlmon.ingest.needs import ChunkReducer, State
-from mlmon.ingest.problems import BLANK, CENSUS_LINES, NOT_MALFORMED, STREAM_ERROR, TOO_LONG, IngestStats, Problems, ProblemTally, latest
-from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.problems import (
+    BLANK,
+    CENSUS_LINES,
+    NOT_MALFORMED,
+    STREAM_ERROR,
+    TOO_LONG,
+    IngestStats,
+    Problems,
+    ProblemTally,
+    latest,
+)
 from mlmon.ingest.sources import Chunk, FileSpan
 
 
@@ -192,14 +202,22 @@ def _reduce(
         return None, 0, 0, frozenset(), None
     raw = decode_nested(decoded, plan.nested, chunk)
     found = fields_found(raw, plan.fields, plan.features)
-    hints.known_keys[chunk.source] = (known or frozenset()) | frozenset(name for name in raw.columns if name in plan.schema)
+    hints.known_keys[chunk.source] = (known or frozenset()) | frozenset(
+        name for name in raw.columns if name in plan.schema
+    )
     features = None
     if plan.features is not None:
         raw, names, over_cap = decode_features(raw, plan.features, discovering, chunk)
         tally.add(chunk.source, [], OVER_CAP, count=over_cap)
         features = (plan.features, names)
     canonical = canonicalize(
-        raw, chunk.source, plan.fields, tally, with_probabilities=plan.probabilities, columns=plan.columns, features=features
+        raw,
+        chunk.source,
+        plan.fields,
+        tally,
+        with_probabilities=plan.probabilities,
+        columns=plan.columns,
+        features=features,
     )
     kept = _in_time_range(canonical, plan.options)
     last = _last_before_until(canonical, plan.options)
@@ -213,7 +231,10 @@ def fields_found(raw: pl.DataFrame, fields: FieldMap, features: FeatureRead | No
     when the read takes inputs (``features``) and some row holds the ``features`` object or
     a field named as a feature. Null counts only."""
     candidates: dict[str, Iterable[tuple[str, ...]]] = {
-        "ts": fields.timestamp, "event": fields.event, "level": fields.level, "latency": (path for path, _ in fields.latency),
+        "ts": fields.timestamp,
+        "event": fields.event,
+        "level": fields.level,
+        "latency": (path for path, _ in fields.latency),
         **fields.simple,
     }
     if features is not None:
@@ -242,12 +263,19 @@ def _typed_features(features: FeatureRead, discovering: bool) -> dict[str, pl.Da
     ``features`` object as :data:`_PROBE`, not as text: its contents are never looked at."""
     typed = features.typed_schema(discovering)
     needs = features.needs
-    if discovering or needs.numeric or needs.categorical or any(path[0] == FEATURES for path in features.paths.values()):
+    if (
+        discovering
+        or needs.numeric
+        or needs.categorical
+        or any(path[0] == FEATURES for path in features.paths.values())
+    ):
         return typed
     return {**typed, FEATURES: _PROBE}
 
 
-def merge_outcomes(first: ChunkOutcome[State], then: ChunkOutcome[State], reducer: ChunkReducer[State]) -> ChunkOutcome[State]:
+def merge_outcomes(
+    first: ChunkOutcome[State], then: ChunkOutcome[State], reducer: ChunkReducer[State]
+) -> ChunkOutcome[State]:
     """``then`` after ``first`` (both runs of consecutive chunks, ``then`` following):
     associative, with :data:`EMPTY` as identity."""
     if first.state is None or then.state is None:
@@ -292,7 +320,11 @@ def finish_outcome(
         last_timestamp=outcome.last_timestamp,
     )
     check_usable(stats, plan.options)
-    state = outcome.state if outcome.state is not None else plan.reducer.from_chunk(empty_canonical(plan.probabilities, plan.columns))
+    state = (
+        outcome.state
+        if outcome.state is not None
+        else plan.reducer.from_chunk(empty_canonical(plan.probabilities, plan.columns))
+    )
     return state, stats
 
 
@@ -329,10 +361,15 @@ def check_usable(stats: IngestStats, options: IngestOptions) -> None:
         if stats.outside_time_range:
             detail = f"{stats.outside_time_range} outside --since/--until" + (f"; {detail}" if detail else "")
         first = f" (first: {stats.examples[0]})" if stats.examples else ""
-        raise NoUsableRecordsError(f"{where}: no usable records" + (f" ({detail})" if detail else "") + first + timestamp_hint(stats))
+        raise NoUsableRecordsError(
+            f"{where}: no usable records" + (f" ({detail})" if detail else "") + first + timestamp_hint(stats)
+        )
     if not within:
-        reasons = ", ".join(f"{n:,} {reason}" for reason, n in stats.lines_skipped.items() if reason not in NOT_MALFORMED)
+        reasons = ", ".join(
+            f"{n:,} {reason}" for reason, n in stats.lines_skipped.items() if reason not in NOT_MALFORMED
+        )
         raise InputError(
             f"{where}: {stats.malformed_lines:,} of {stats.lines:,} lines ({stats.malformed_share:.1%}) were skipped "
-            f"({reasons}), over the {options.max_malformed_share:.0%} limit (--max-malformed); first: {stats.first_skipped_line}"
+            f"({reasons}), over the {options.max_malformed_share:.0%} limit (--max-malformed); first: "
+            f"{stats.first_skipped_line}"
         )

@@ -21,9 +21,19 @@ line): a whole line with nothing to read, counted in ``lines`` and skipped, but 
 malformed (:data:`NOT_MALFORMED`)."""
 
 LINE_REASONS = frozenset(
-    {"malformed JSON", "truncated last line", "not a JSON object", "not JSON", TOO_LONG,
-     "missing timestamp", "unparseable timestamp", "timestamp out of range", "partial CRI line", "partial Docker line",
-     EMPTY_DOCKER}
+    {
+        "malformed JSON",
+        "truncated last line",
+        "not a JSON object",
+        "not JSON",
+        TOO_LONG,
+        "missing timestamp",
+        "unparseable timestamp",
+        "timestamp out of range",
+        "partial CRI line",
+        "partial Docker line",
+        EMPTY_DOCKER,
+    }
 )
 """Reasons that drop a whole line; they count towards the malformed share. Every other
 reason is a value inside a kept record that could not be used, or a file problem."""

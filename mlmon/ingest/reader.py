@@ -15,16 +15,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from mlmon.options import options_of
 from mlmon.errors import InputError
+from mlmon.ingest.discovery import Discovered, discover, refuse_summaries
 from mlmon.ingest.needs import ChunkReducer, Needs, State
 from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.outcome import EMPTY, ChunkOutcome, ChunkPlan, Hints, finish_outcome, merge_outcomes, process_chunk
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.progress import Meter, meter
 from mlmon.ingest.sniff import release
-from mlmon.ingest.discovery import Discovered, discover, refuse_summaries
 from mlmon.ingest.sources import Chunk, FileSpan, plan_chunks
+from mlmon.options import options_of
 
 IN_FLIGHT_BYTES = 32 << 20
 """The byte budget of chunks held at once, at any core count: chunks being decoded, and
@@ -79,7 +79,9 @@ def read_logs(inputs: Sequence[str], options: IngestOptions | None = None, needs
 
 
 def reduce_logs(
-    inputs: Sequence[str] | Discovered, options: IngestOptions | None, reducer: ChunkReducer[State],
+    inputs: Sequence[str] | Discovered,
+    options: IngestOptions | None,
+    reducer: ChunkReducer[State],
 ) -> tuple[State, IngestStats]:
     """Read the logs of ``inputs`` and fold their records into ``reducer``'s state, chunk by
     chunk. ``inputs`` are paths, directories, globs or ``-``, discovered here

@@ -57,15 +57,23 @@ MAGIC = {
     b"\x1f\x8b\x08": "gzip",
     # bzip2: "BZh", a block size 1-9, then a block's or the end-of-stream's 48-bit magic, so
     # a plain text line that starts with "BZh" is not taken for bz2.
-    **{b"BZh" + bytes([level]) + block: "bz2" for level in b"123456789" for block in (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")},
+    **{
+        b"BZh" + bytes([level]) + block: "bz2"
+        for level in b"123456789"
+        for block in (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")
+    },
     b"\xfd7zXZ\x00": "xz",
 }
 """Compression by magic bytes, never by name (logrotate's ``app.log.2.gz``)."""
 _PIPE_BUFFER = 1 << 20
 _WAKE_SECONDS = 0.2
 _JSON_KINDS = {
-    "summary": SUMMARY, "reference": PROFILE, "report": "an mlmon report (JSON)", "drift": "an mlmon drift report (JSON)",
-    "check": "an mlmon check result (JSON)", "bench": "an mlmon bench result (JSON)",
+    "summary": SUMMARY,
+    "reference": PROFILE,
+    "report": "an mlmon report (JSON)",
+    "drift": "an mlmon drift report (JSON)",
+    "check": "an mlmon check result (JSON)",
+    "bench": "an mlmon bench result (JSON)",
 }
 _BOM = rb"(?:\xef\xbb\xbf)?"
 _JSON = re.compile(_BOM + rb'\s*\{\s*"mlmon_([a-z_]+)_version"\s*:')
@@ -75,8 +83,12 @@ _TEXT_KINDS = (
     (re.compile(_BOM + rb'(?:<\?xml[^>]*\?>\s*)?<testsuites name="mlmon"'), "an mlmon JUnit XML report"),
     (re.compile(_BOM + rb"## mlmon (?:report|drift|check|bench)\b"), "an mlmon markdown report"),
     (re.compile(_BOM + rb"MLMON (?:OK|WARNING|CRITICAL|UNKNOWN) - "), "an mlmon Nagios result"),
-    (re.compile(_BOM + rb"mlmon (?:(?:report|drift|check)\r?\nread [\d,]+ lines? from |bench [^\n]* \xc2\xb7 loaded in )"),
-     "an mlmon report (terminal text)"),
+    (
+        re.compile(
+            _BOM + rb"mlmon (?:(?:report|drift|check)\r?\nread [\d,]+ lines? from |bench [^\n]* \xc2\xb7 loaded in )"
+        ),
+        "an mlmon report (terminal text)",
+    ),
 )
 _KIND_CACHE_SIZE = 4096
 

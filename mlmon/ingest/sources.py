@@ -119,7 +119,9 @@ def count_newlines(data: bytes) -> int:
     """``data.count(b"\\n")`` without holding the GIL (numpy's compare and count release
     it; ``bytes.count`` does not), in slices so the temporary mask stays small."""
     view = np.frombuffer(data, dtype=np.uint8)
-    return sum(int(np.count_nonzero(view[at : at + _COUNT_SLICE] == _NEWLINE)) for at in range(0, len(view), _COUNT_SLICE))
+    return sum(
+        int(np.count_nonzero(view[at : at + _COUNT_SLICE] == _NEWLINE)) for at in range(0, len(view), _COUNT_SLICE)
+    )
 
 
 def plan_chunks(source: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk | FileSpan]:
@@ -258,7 +260,9 @@ def _read_block(stream: BinaryIO, size: int) -> tuple[bytes, str | None]:
     return b"".join(pieces), None
 
 
-def split_stream(source: str, stream: BinaryIO, chunk_bytes: int, *, starts_file: bool = True, strip_bom: bool = True) -> Iterator[Chunk]:
+def split_stream(
+    source: str, stream: BinaryIO, chunk_bytes: int, *, starts_file: bool = True, strip_bom: bool = True
+) -> Iterator[Chunk]:
     """Chunks of whole lines from any stream, not counted. The partial line at a block's end
     is carried into the next chunk; one longer than ``MAX_LINE_BYTES`` is skipped as a
     ``too_long`` chunk, so memory never holds more than a chunk and a capped line."""
@@ -271,14 +275,24 @@ def split_stream(source: str, stream: BinaryIO, chunk_bytes: int, *, starts_file
         if not block or error:
             rest = b"".join([*carry, block])
             if len(rest) > MAX_LINE_BYTES:
-                yield Chunk(source, b"", at_eof=True, newlines=0, too_long=True, stream_error=error, starts_file=starts_file)
+                yield Chunk(
+                    source, b"", at_eof=True, newlines=0, too_long=True, stream_error=error, starts_file=starts_file
+                )
             elif rest or error:
                 yield Chunk(source, rest, at_eof=True, stream_error=error, starts_file=starts_file)
             return
         cut = block.rfind(b"\n") + 1
         if carried + (block.find(b"\n") if cut else len(block)) > MAX_LINE_BYTES:
             block, error, ended = _after_newline(stream, block, chunk_bytes)
-            yield Chunk(source, b"", at_eof=not ended, newlines=int(ended), too_long=True, stream_error=error, starts_file=starts_file)
+            yield Chunk(
+                source,
+                b"",
+                at_eof=not ended,
+                newlines=int(ended),
+                too_long=True,
+                stream_error=error,
+                starts_file=starts_file,
+            )
             starts_file = False
             if not ended:
                 return
@@ -304,7 +318,7 @@ def _after_newline(stream: BinaryIO, block: bytes, chunk_bytes: int) -> tuple[by
     while True:
         newline = block.find(b"\n")
         if newline >= 0:
-            return block[newline + 1:], None, True
+            return block[newline + 1 :], None, True
         block, error = _read_block(stream, chunk_bytes)
         if not block or error:
             return b"", error, False

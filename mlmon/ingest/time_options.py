@@ -41,10 +41,18 @@ class Moment(Kind):
         value = text.strip()
         if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
             value += "T00:00:00"
-        value = re.sub(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)(?=$|Z|[+-]\d\d:?\d\d$)", r"\1:00", value)  # minutes without seconds
+        value = re.sub(
+            r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)(?=$|Z|[+-]\d\d:?\d\d$)", r"\1:00", value
+        )  # minutes without seconds
         parsed = parse_timestamps(pl.Series([value], dtype=pl.String))[0]
         if parsed is None:
-            raise BadValue("not a timestamp (use ISO-8601 such as 2026-11-12T00:00Z, epoch seconds, or a duration before now such as 6h)", repr(text))
+            raise BadValue(
+                (
+                    "not a timestamp (use ISO-8601 such as 2026-11-12T00:00Z, epoch seconds, or a duration before "
+                    "now such as 6h)"
+                ),
+                repr(text),
+            )
         return parsed
 
     def from_value(self, value: Any) -> datetime:
@@ -112,7 +120,9 @@ def _fields(fields: Any) -> dict[str, str]:
     if isinstance(fields, dict):
         bad = [(k, v) for k, v in fields.items() if not isinstance(k, str) or not isinstance(v, str)]
         if bad:
-            raise OptionTypeError(f"{where}: expected names and dotted paths as strings, got {bad[0][0]!r}: {bad[0][1]!r}")
+            raise OptionTypeError(
+                f"{where}: expected names and dotted paths as strings, got {bad[0][0]!r}: {bad[0][1]!r}"
+            )
         return parse_field_options([f"{k}={v}" for k, v in fields.items()])
     items = [fields] if isinstance(fields, str) else fields
     if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):

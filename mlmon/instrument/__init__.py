@@ -19,5 +19,19 @@ from mlmon.instrument.resources import ResourceMonitor
 from mlmon.instrument.summaries import image_summary, tabular_summary
 from mlmon.instrument.wrappers import MonitoredSession, error_status, monitor, top_class
 
-__all__ = ["JsonFormatter", "MonitoredSession", "OutputChoiceError", "PredictionLog", "PredictionRead", "ResourceMonitor",
-           "TimedCall", "error_status", "format_ts", "image_summary", "monitor", "read_prediction", "tabular_summary", "top_class"]
+__all__ = [
+    "JsonFormatter",
+    "MonitoredSession",
+    "OutputChoiceError",
+    "PredictionLog",
+    "PredictionRead",
+    "ResourceMonitor",
+    "TimedCall",
+    "error_status",
+    "format_ts",
+    "image_summary",
+    "monitor",
+    "read_prediction",
+    "tabular_summary",
+    "top_class",
+]

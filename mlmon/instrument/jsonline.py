@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mlmon.plain import to_plain
@@ -26,7 +26,7 @@ ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 _ENCODE_STR = json.encoder.encode_basestring  # the C version, as ensure_ascii=False uses
 _FLOAT_REPR = float.__repr__
 _INT_REPR = int.__repr__
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _second: list[tuple[int, str]] = [(-1, "")]
 """The last second formatted and its text up to the ``.``, as one tuple so that threads
 always read a matching pair."""
@@ -40,10 +40,10 @@ def ts_from_ns(ns: int) -> str:
     if cached[0] != second:
         cached = (second, time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second)))
         _second[0] = cached
-    return cached[1] + "%06dZ" % (ns // 1000 % 1_000_000)
+    return cached[1] + "%06dZ" % (ns // 1000 % 1_000_000)  # noqa: UP031 - ~100 ns a line faster than an f-string
 
 
-def format_ts(ts: "datetime | float | int | None" = None) -> str:
+def format_ts(ts: datetime | float | int | None = None) -> str:
     """Format a time as mlmon's ``ts``: ISO-8601 UTC with microseconds and ``Z``.
 
     ``ts`` may be None (now), an aware or naive datetime (naive is taken as UTC), or an
@@ -56,12 +56,13 @@ def format_ts(ts: "datetime | float | int | None" = None) -> str:
     if type(ts) is int and 10**17 <= ts < 253402300800 * 10**9:  # nanoseconds, the common case
         return ts_from_ns(ts)
     if isinstance(ts, datetime):
-        moment = ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+        moment = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
     else:
         size = abs(ts)
         if isinstance(ts, int):
-            micros = (ts * 1_000_000 if size < 10**11 else ts * 1000 if size < 10**14
-                      else ts if size < 10**17 else ts // 1000)
+            micros = (
+                ts * 1_000_000 if size < 10**11 else ts * 1000 if size < 10**14 else ts if size < 10**17 else ts // 1000
+            )
         else:
             scale = 1e6 if size < 1e11 else 1e3 if size < 1e14 else 1.0 if size < 1e17 else 1e-3
             micros = round(float(ts) * scale)

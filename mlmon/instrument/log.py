@@ -42,9 +42,9 @@ Example (one call, one record: latency, status and the prediction together)::
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
-import logging.handlers
 import os
 import random
 import sys
@@ -54,13 +54,15 @@ from datetime import datetime
 from typing import IO, Any
 
 from mlmon.instrument.jsonline import ENCODE, encoded_name, fields_json, format_ts, json_safe, ts_from_ns, value_json
+from mlmon.instrument.sinks import LazyFile, emit_to_stream, write_rest
 
 __all__ = ["PredictionLog", "TimedCall", "format_ts"]
 
 _ERROR_STATUSES = frozenset({"error", "timeout", "invalid_input"})
 _RESERVED = frozenset({"ts", "event", "level"})
-_CALL_FIELDS = frozenset({"latency_ms", "status", "request_id", "sample_rate", "label", "confidence", "features",
-                          "error_kind"})
+_CALL_FIELDS = frozenset(
+    {"latency_ms", "status", "request_id", "sample_rate", "label", "confidence", "features", "error_kind"}
+)
 """The fields a wrapped call's record may carry (``PredictionLog.call_record``)."""
 
 
@@ -68,7 +70,7 @@ class TimedCall:
     """What :meth:`PredictionLog.timed` returns: times its ``with`` block, and ``update``
     adds fields to the record written when the block ends."""
 
-    def __init__(self, fields: dict[str, Any], log: "PredictionLog | None" = None) -> None:
+    def __init__(self, fields: dict[str, Any], log: PredictionLog | None = None) -> None:
         self.fields = fields
         """Fields the inference record will carry; ``update`` adds to them."""
         self.status = "ok"
@@ -80,12 +82,12 @@ class TimedCall:
         """Add fields (``label=``, ``confidence=``, ``batch_size=`` ...) to the record."""
         self.fields.update(fields)
 
-    def __enter__(self) -> "TimedCall":
+    def __enter__(self) -> TimedCall:
         self._started_ns = time.time_ns()
         self._t0 = time.perf_counter_ns()
         return self
 
-    def __exit__(self, kind: "type[BaseException] | None", exc: object, traceback: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: object, traceback: object) -> None:
         latency_ms = (time.perf_counter_ns() - self._t0) / 1e6
         log = self._log
         if log is None:
@@ -120,8 +122,14 @@ class PredictionLog:
         Fields added to every record, e.g. ``model="imgcls4"``, ``model_version="3"``.
     """
 
-    def __init__(self, target: "str | os.PathLike[str] | IO[str] | logging.Handler", *,
-                 append: bool = True, sample_rate: float = 1.0, **static_fields: Any) -> None:
+    def __init__(
+        self,
+        target: str | os.PathLike[str] | IO[str] | logging.Handler,
+        *,
+        append: bool = True,
+        sample_rate: float = 1.0,
+        **static_fields: Any,
+    ) -> None:
         if not 0.0 < sample_rate <= 1.0:
             raise ValueError(f"sample_rate must be in (0, 1], got {sample_rate!r}")
         bad = _RESERVED & static_fields.keys()
@@ -133,11 +141,13 @@ class PredictionLog:
         if self._handler is not None:
             self._stream = io.StringIO()  # unused: lines go to the handler
         elif self._owns_stream:
-            self._stream = _LazyFile(self, os.fspath(target), "ab" if append else "wb")  # type: ignore[arg-type]
+            self._stream = LazyFile(self, os.fspath(target), "ab" if append else "wb")  # type: ignore[arg-type]
         self._static = json_safe(static_fields)
         self._static_json = (", " + ENCODE(self._static)[1:-1]) if self._static else ""
-        self._call_heads = tuple(f'", "event": "inference", "level": "{level}"{self._static_json}, "latency_ms": '
-                                 for level in ("info", "error"))
+        self._call_heads = tuple(
+            f'", "event": "inference", "level": "{level}"{self._static_json}, "latency_ms": '
+            for level in ("info", "error")
+        )
         self._static_clash = not _CALL_FIELDS.isdisjoint(self._static)
         self._heads: dict[tuple[str, str], str] = {}
         self._taken = _RESERVED | self._static.keys()  # field names that need the merging path
@@ -161,23 +171,32 @@ class PredictionLog:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write(self, event: str, *, level: str = "info",
-              ts: "datetime | float | int | None" = None, **fields: Any) -> None:
+    def write(
+        self, event: str, *, level: str = "info", ts: datetime | float | int | None = None, **fields: Any
+    ) -> None:
         """Write one record: ``ts``, ``event``, ``level``, static fields, then ``fields``.
 
         Never raises: a failure is counted in ``failures`` (see the class docstring).
         """
         self.record(event, level, ts, fields)
 
-    def record(self, event: str, level: str, ts: "datetime | float | int | None", fields: dict[str, Any]) -> None:
+    def record(self, event: str, level: str, ts: datetime | float | int | None, fields: dict[str, Any]) -> None:
         """:meth:`write` with the fields as one dict (no keyword packing); never raises."""
         try:
             self._put(self._line(event, level, ts, fields), level)
         except Exception as exc:  # noqa: BLE001 - monitoring must never break the service
             self._failed(exc)
 
-    def call_record(self, started_ns: int, latency_ms: float, status: str, request_id: Any,
-                    top: "tuple[Any, Any] | None" = None, features: Any = None, error_kind: str | None = None) -> None:
+    def call_record(
+        self,
+        started_ns: int,
+        latency_ms: float,
+        status: str,
+        request_id: Any,
+        top: tuple[Any, Any] | None = None,
+        features: Any = None,
+        error_kind: str | None = None,
+    ) -> None:
         """Write one wrapped call's ``inference`` record, formatted directly (the hot path of
         ``monitor``); the line is the one :meth:`inference` writes for the same fields:
         ``latency_ms``, ``status``, ``request_id``, ``sample_rate`` (when below 1),
@@ -186,8 +205,12 @@ class PredictionLog:
         try:
             level_error = status in _ERROR_STATUSES
             if self._static_clash:  # a static field of the same name: the general path orders it
-                self.record("inference", "error" if level_error else "info", started_ns,
-                            _call_fields(latency_ms, status, request_id, self.sample_rate, top, features, error_kind))
+                self.record(
+                    "inference",
+                    "error" if level_error else "info",
+                    started_ns,
+                    _call_fields(latency_ms, status, request_id, self.sample_rate, top, features, error_kind),
+                )
                 return
             rest = "" if self.sample_rate >= 1.0 else ', "sample_rate": ' + value_json(self.sample_rate)
             if top is not None:
@@ -196,9 +219,14 @@ class PredictionLog:
                 rest += ', "features": ' + value_json(features)
             if error_kind is not None:
                 rest += ', "error_kind": ' + value_json(error_kind)
-            latency = "%.6f" % latency_ms if latency_ms - latency_ms == 0.0 else "null"  # to the ns, cheaper than repr
-            self._put(f'{{"ts": "{ts_from_ns(started_ns)}{self._call_heads[level_error]}{latency}, "status": '
-                      f'{encoded_name(status)}, "request_id": {value_json(request_id)}{rest}}}\n', "error" if level_error else "info")
+            latency = f"{latency_ms:.6f}" if latency_ms - latency_ms == 0.0 else "null"  # to the ns, cheaper than repr
+            self._put(
+                (
+                    f'{{"ts": "{ts_from_ns(started_ns)}{self._call_heads[level_error]}{latency}, "status": '
+                    f'{encoded_name(status)}, "request_id": {value_json(request_id)}{rest}}}\n'
+                ),
+                "error" if level_error else "info",
+            )
         except Exception as exc:  # noqa: BLE001 - monitoring must never break the service
             self._failed(exc)
 
@@ -234,7 +262,7 @@ class PredictionLog:
             written = self._stream.write(data)
             if self._owns_stream:
                 if written != len(data):
-                    _write_rest(self._stream, data, written)
+                    write_rest(self._stream, data, written)
             else:
                 self._stream.flush()
             self.records_written += 1
@@ -244,48 +272,41 @@ class PredictionLog:
     def _emit(self, line: str, level: str) -> None:
         """Hand one line to the handler; its own errors are raised, not printed."""
         number = logging.getLevelName(level.upper())
-        record = logging.LogRecord("mlmon.instrument", number if isinstance(number, int) else logging.INFO,
-                                   __file__, 0, line, None, None)
+        record = logging.LogRecord(
+            "mlmon.instrument", number if isinstance(number, int) else logging.INFO, __file__, 0, line, None, None
+        )
         handler = self._handler
         assert handler is not None
         if handler.filter(record):
             handler.acquire()
             try:
-                handler.emit(record) if not isinstance(handler, logging.StreamHandler) else self._emit_stream(handler, record)
+                if isinstance(handler, logging.StreamHandler):
+                    emit_to_stream(handler, record)
+                else:
+                    handler.emit(record)
             finally:
                 handler.release()
-
-    @staticmethod
-    def _emit_stream(handler: logging.StreamHandler, record: logging.LogRecord) -> None:
-        """A stream or file handler's ``emit`` without its formatter (the line is already
-        JSON) or ``handleError`` (a traceback per failure): rotate if due, write, flush;
-        errors reach ``write``, which counts them."""
-        if isinstance(handler, logging.handlers.BaseRotatingHandler):
-            # BaseRotatingHandler.emit calls both on every subclass; the stubs declare them on the stdlib two only.
-            rotating: Any = handler
-            if rotating.shouldRollover(record):
-                rotating.doRollover()
-        if isinstance(handler, logging.handlers.WatchedFileHandler):
-            handler.reopenIfNeeded()
-        if handler.stream is None and isinstance(handler, logging.FileHandler):
-            handler.stream = handler._open()
-        handler.stream.write(record.getMessage() + handler.terminator)  # already the JSON line
-        handler.stream.flush()
 
     def _failed(self, exc: BaseException) -> None:
         with self._lock:
             self.failures += 1
             first = self.failures == 1
         if first:
-            try:
-                sys.stderr.write(f"mlmon.instrument: could not write a log record ({type(exc).__name__}: {exc}); "
-                                 "the service goes on, and later failures are only counted (PredictionLog.failures)\n")
-            except Exception:  # noqa: BLE001 - stderr itself may be gone
-                pass
+            with contextlib.suppress(Exception):  # stderr itself may be gone
+                sys.stderr.write(
+                    f"mlmon.instrument: could not write a log record ({type(exc).__name__}: {exc}); "
+                    "the service goes on, and later failures are only counted (PredictionLog.failures)\n"
+                )
 
-    def inference(self, latency_ms: float, status: str = "ok", *,
-                  ts: "datetime | float | int | None" = None, level: str | None = None,
-                  **fields: Any) -> None:
+    def inference(
+        self,
+        latency_ms: float,
+        status: str = "ok",
+        *,
+        ts: datetime | float | int | None = None,
+        level: str | None = None,
+        **fields: Any,
+    ) -> None:
         """Write an ``inference`` record: how long one call took and whether it failed.
 
         ``level`` defaults to ``error`` for the error statuses (``error``, ``timeout``,
@@ -295,9 +316,15 @@ class PredictionLog:
             level = "error" if status in _ERROR_STATUSES else "info"
         self.record("inference", level, ts, {"latency_ms": latency_ms, "status": status, **fields})
 
-    def prediction(self, label: Any, confidence: float | None = None,
-                   probabilities: Any = None, *, ts: "datetime | float | int | None" = None,
-                   **fields: Any) -> None:
+    def prediction(
+        self,
+        label: Any,
+        confidence: float | None = None,
+        probabilities: Any = None,
+        *,
+        ts: datetime | float | int | None = None,
+        **fields: Any,
+    ) -> None:
         """Write a ``prediction`` record: the predicted label and its confidence.
 
         ``probabilities`` (a list, a dict of label to probability, or a numpy array) is
@@ -340,48 +367,16 @@ class PredictionLog:
             except (OSError, ValueError, io.UnsupportedOperation):
                 pass
 
-    def __enter__(self) -> "PredictionLog":
+    def __enter__(self) -> PredictionLog:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-class _LazyFile:
-    """A log path until its first record: then the file is opened (its directories made),
-    unbuffered so that each line is one ``write``, and it replaces this stand-in as the
-    log's stream. Called under the log's lock."""
-
-    def __init__(self, log: PredictionLog, path: str, mode: str) -> None:
-        self._log, self.path, self._mode = log, path, mode
-        self.closed = False
-
-    def write(self, data: bytes) -> "int | None":
-        if self.closed:
-            raise ValueError(f"write to a closed log: {self.path}")
-        directory = os.path.dirname(self.path)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        stream = open(self.path, self._mode, buffering=0)  # one write() per line
-        self._log._stream = stream
-        return stream.write(data)
-
-    def close(self) -> None:
-        self.closed = True
-
-
-def _write_rest(stream: Any, data: bytes | str, written: "int | None") -> None:
-    """Finish a short write (rare: a signal, or a disk filling up mid-line)."""
-    done = written or 0
-    while done < len(data):
-        more = stream.write(data[done:])
-        if not more:
-            raise OSError(f"short write: {done} of {len(data)} bytes")
-        done += more
-
-
-def _call_fields(latency_ms: float, status: str, request_id: Any, sample_rate: float, top: Any, features: Any,
-                 error_kind: str | None) -> dict[str, Any]:
+def _call_fields(
+    latency_ms: float, status: str, request_id: Any, sample_rate: float, top: Any, features: Any, error_kind: str | None
+) -> dict[str, Any]:
     """The fields of a wrapped call's record, in the order ``call_record`` writes them."""
     fields: dict[str, Any] = {"latency_ms": latency_ms, "status": status, "request_id": request_id}
     if sample_rate < 1.0:

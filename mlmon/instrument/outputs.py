@@ -130,7 +130,9 @@ def _from_zipmap(rows: Sequence[Mapping[Any, Any]], labels: list[Any] | None) ->
     return out_labels, confidences
 
 
-def _from_matrix(scores: Any, labels: list[Any] | None, class_names: Sequence[str] | None) -> tuple[list[str], list[float | None]]:
+def _from_matrix(
+    scores: Any, labels: list[Any] | None, class_names: Sequence[str] | None
+) -> tuple[list[str], list[float | None]]:
     import numpy as np
 
     probs = _probabilities(scores)
@@ -162,7 +164,9 @@ def _index(names: Sequence[str], name: str, option: str) -> int:
 def _label_rows(outputs: Sequence[Any], names: Sequence[str], name: str) -> list[Any]:
     rows = _label_column(outputs[_index(names, name, "--label-output")])
     if rows is None:
-        raise OutputChoiceError(f"--label-output {name}: not a label output (want a 1-D int or string tensor, one value per row)")
+        raise OutputChoiceError(
+            f"--label-output {name}: not a label output (want a 1-D int or string tensor, one value per row)"
+        )
     return rows
 
 
@@ -176,13 +180,23 @@ def _source(label_name: str | None, proba_name: str | None, kind: str) -> str:
     return f"{parts} ({kind})" if kind else parts
 
 
-def _read(outputs: Sequence[Any], names: Sequence[str], label_name: str | None, proba_name: str | None,
-          class_names: Sequence[str] | None) -> PredictionRead:
+def _read(
+    outputs: Sequence[Any],
+    names: Sequence[str],
+    label_name: str | None,
+    proba_name: str | None,
+    class_names: Sequence[str] | None,
+) -> PredictionRead:
     """Read the named outputs (a name already checked to exist); raises on a wrong shape."""
     labels = None if label_name is None else _label_rows(outputs, names, label_name)
     if proba_name is None:
-        return PredictionRead([_as_label(v) for v in labels or []], [None] * len(labels or []),
-                              _source(label_name, None, "labels only"), label_name, None)
+        return PredictionRead(
+            [_as_label(v) for v in labels or []],
+            [None] * len(labels or []),
+            _source(label_name, None, "labels only"),
+            label_name,
+            None,
+        )
     value = outputs[_index(names, proba_name, "--proba-output")]
     if _is_zipmap(value):
         _check_rows(labels, len(value), label_name, proba_name)
@@ -190,11 +204,18 @@ def _read(outputs: Sequence[Any], names: Sequence[str], label_name: str | None, 
         return PredictionRead(got, conf, _source(label_name, proba_name, "ZipMap"), label_name, proba_name)
     scores = _float_matrix(value)
     if scores is None:
-        raise OutputChoiceError(f"--proba-output {proba_name}: not a probability output "
-                                "(want a [batch, classes] numeric tensor or a ZipMap list of maps)")
+        raise OutputChoiceError(
+            f"--proba-output {proba_name}: not a probability output "
+            "(want a [batch, classes] numeric tensor or a ZipMap list of maps)"
+        )
     _check_rows(labels, scores.shape[0], label_name, proba_name)
-    kind = "probability rows" if scores.shape[1] > 1 and _rows_are_probabilities(scores) else \
-        "sigmoid" if scores.shape[1] == 1 else "logits, soft-maxed"
+    kind = (
+        "probability rows"
+        if scores.shape[1] > 1 and _rows_are_probabilities(scores)
+        else "sigmoid"
+        if scores.shape[1] == 1
+        else "logits, soft-maxed"
+    )
     got, conf = _from_matrix(scores, labels, class_names)
     return PredictionRead(got, conf, _source(label_name, proba_name, kind), label_name, proba_name)
 
@@ -209,8 +230,9 @@ def _guess_label(outputs: Sequence[Any], names: Sequence[str], skip: str | None)
     return found[0] if len(found) == 1 else None
 
 
-def _guess_proba(outputs: Sequence[Any], names: Sequence[str], skip: str | None,
-                 input_shapes: Sequence[Sequence[int]] | None) -> str | None:
+def _guess_proba(
+    outputs: Sequence[Any], names: Sequence[str], skip: str | None, input_shapes: Sequence[Sequence[int]] | None
+) -> str | None:
     """The one output that looks like class probabilities or scores, or None."""
     zipmaps = [n for n, v in zip(names, outputs) if n != skip and _is_zipmap(v)]
     if zipmaps:
@@ -229,9 +251,15 @@ def _guess_proba(outputs: Sequence[Any], names: Sequence[str], skip: str | None,
     return candidates[0] if len(candidates) == 1 else None
 
 
-def read_prediction(outputs: Sequence[Any], output_names: Sequence[str], *, label_output: str | None = None,
-                    proba_output: str | None = None, class_names: Sequence[str] | None = None,
-                    input_shapes: Sequence[Sequence[int]] | None = None) -> PredictionRead | None:
+def read_prediction(
+    outputs: Sequence[Any],
+    output_names: Sequence[str],
+    *,
+    label_output: str | None = None,
+    proba_output: str | None = None,
+    class_names: Sequence[str] | None = None,
+    input_shapes: Sequence[Sequence[int]] | None = None,
+) -> PredictionRead | None:
     """Labels and confidences, one per row, from ``outputs`` (as ``session.run`` returns
     them, named by ``output_names``), or None when the model does not look like a
     classifier. See the module docstring for the rules; ``label_output`` and

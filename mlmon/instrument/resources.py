@@ -10,6 +10,7 @@ all threads) over wall time since the last sample, so it can pass 100 on several
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -65,12 +66,10 @@ class ResourceMonitor:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
-            try:
+            with contextlib.suppress(Exception):  # monitoring never breaks the service
                 self.sample()
-            except Exception:  # noqa: BLE001 - monitoring never breaks the service
-                pass
 
-    def start(self) -> "ResourceMonitor":
+    def start(self) -> ResourceMonitor:
         """Start the thread (once); returns self."""
         if self._thread is None:
             self._last = (time.monotonic(), time.process_time())
@@ -84,7 +83,7 @@ class ResourceMonitor:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
-    def __enter__(self) -> "ResourceMonitor":
+    def __enter__(self) -> ResourceMonitor:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

@@ -29,8 +29,10 @@ def _hwc(image: Any, layout: str) -> Any:
         if last == first and last:
             layout = "hwc"  # both fit (e.g. 3x4x3): the common numpy / PIL layout wins
         elif not last and not first:
-            raise ValueError(f"cannot tell the channel axis of shape {tuple(image.shape)}: "
-                             "want 1, 3 or 4 channels first or last; pass layout='hwc' or 'chw'")
+            raise ValueError(
+                f"cannot tell the channel axis of shape {tuple(image.shape)}: "
+                "want 1, 3 or 4 channels first or last; pass layout='hwc' or 'chw'"
+            )
         else:
             layout = "hwc" if last else "chw"
     if layout == "chw":
@@ -67,8 +69,13 @@ def image_summary(array: Any, layout: str = "auto") -> dict[str, float]:
     channels = scaled.shape[2]
     luma = scaled[:, :, 0] if channels == 1 else scaled[:, :, :3] @ np.asarray(BT709)
     height, width = luma.shape
-    return {"brightness": float(luma.mean()), "contrast": float(luma.std()),
-            "width": float(width), "height": float(height), "aspect_ratio": width / height}
+    return {
+        "brightness": float(luma.mean()),
+        "contrast": float(luma.std()),
+        "width": float(width),
+        "height": float(height),
+        "aspect_ratio": width / height,
+    }
 
 
 def tabular_summary(values: Mapping[str, Any], names: Sequence[str]) -> dict[str, float | str]:
@@ -82,8 +89,9 @@ def tabular_summary(values: Mapping[str, Any], names: Sequence[str]) -> dict[str
         value = values[name]
         if isinstance(value, str):
             out[name] = value
-        elif isinstance(value, numbers.Real) or (hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0
-                                                  and value.dtype.kind in "fiub"):
+        elif isinstance(value, numbers.Real) or (
+            hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0 and value.dtype.kind in "fiub"
+        ):
             number = float(value)
             if math.isfinite(number):
                 out[name] = number

@@ -19,8 +19,9 @@ import itertools
 import math
 import os
 import time
+from collections.abc import Callable, Mapping, Sequence
 from random import random
-from typing import Any, Callable, Mapping, Sequence, cast
+from typing import Any, cast
 
 from mlmon.instrument.log import PredictionLog
 from mlmon.instrument.outputs import read_prediction
@@ -80,10 +81,14 @@ def top_class(scores: Any, class_names: Sequence[str] | None = None) -> tuple[An
     return str(best if names is None else names[best]), top
 
 
-def monitor(log: PredictionLog, *, class_names: Sequence[str] | None = None,
-            postprocess: Callable[[Any], "tuple[Any, float | None] | None"] | None = None,
-            features: Callable[..., Mapping[str, Any]] | None = None,
-            invalid: tuple[type[BaseException], ...] = (ValueError,)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def monitor(
+    log: PredictionLog,
+    *,
+    class_names: Sequence[str] | None = None,
+    postprocess: Callable[[Any], tuple[Any, float | None] | None] | None = None,
+    features: Callable[..., Mapping[str, Any]] | None = None,
+    invalid: tuple[type[BaseException], ...] = (ValueError,),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate a predict callable so that each call writes one record to ``log``.
 
     ``postprocess(result)`` returns ``(label, confidence)`` or None; by default
@@ -107,8 +112,13 @@ def monitor(log: PredictionLog, *, class_names: Sequence[str] | None = None,
                 result = predict(*args, **kwargs)
             except BaseException as exc:
                 latency_ms = (time.perf_counter() - t0) * 1000.0
-                log.call_record(started_ns, latency_ms, error_status(exc, invalid), request_id or new_request_id(),
-                                error_kind=type(exc).__name__)
+                log.call_record(
+                    started_ns,
+                    latency_ms,
+                    error_status(exc, invalid),
+                    request_id or new_request_id(),
+                    error_kind=type(exc).__name__,
+                )
                 raise
             latency_ms = (time.perf_counter() - t0) * 1000.0  # summaries below are not model latency
             try:
@@ -125,7 +135,7 @@ def monitor(log: PredictionLog, *, class_names: Sequence[str] | None = None,
     return decorate
 
 
-def _pair(top: Any) -> "tuple[Any, Any] | None":
+def _pair(top: Any) -> tuple[Any, Any] | None:
     """A postprocess result as (label, confidence), or None; raises on any other shape."""
     if top is None:
         return None
@@ -133,7 +143,7 @@ def _pair(top: Any) -> "tuple[Any, Any] | None":
     return label, confidence
 
 
-def _summary(features: Callable[..., Any], args: tuple, kwargs: dict) -> "dict[str, Any] | None":
+def _summary(features: Callable[..., Any], args: tuple, kwargs: dict) -> dict[str, Any] | None:
     """The input summary as a dict, or None when there is none or making it fails."""
     try:
         summary = features(*args, **kwargs)
@@ -151,8 +161,14 @@ class MonitoredSession:
     input with ``mlmon.instrument.summaries.image_summary``; a callable gets the input feed.
     """
 
-    def __init__(self, session: Any, log: PredictionLog, *, class_names: Sequence[str] | None = None,
-                 features: "str | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None" = None) -> None:
+    def __init__(
+        self,
+        session: Any,
+        log: PredictionLog,
+        *,
+        class_names: Sequence[str] | None = None,
+        features: str | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+    ) -> None:
         self.session = session
         self.log = log
         self.class_names = list(class_names) if class_names is not None else None
@@ -165,13 +181,19 @@ class MonitoredSession:
     def _run_session(self, output_names: Any, input_feed: Mapping[str, Any], run_options: Any = None) -> Any:
         return self.session.run(output_names, input_feed, run_options)
 
-    def run(self, output_names: Any, input_feed: Mapping[str, Any], run_options: Any = None, *,
-            request_id: str | None = None) -> Any:
+    def run(
+        self,
+        output_names: Any,
+        input_feed: Mapping[str, Any],
+        run_options: Any = None,
+        *,
+        request_id: str | None = None,
+    ) -> Any:
         """``session.run``, timed and logged; returns exactly what the session returns."""
         return self._run(output_names, input_feed, run_options, request_id=request_id)
 
-    def _read(self, outputs: Sequence[Any]) -> "tuple[Any, float | None] | None":
-        names = self._output_names[:len(outputs)]
+    def _read(self, outputs: Sequence[Any]) -> tuple[Any, float | None] | None:
+        names = self._output_names[: len(outputs)]
         read = read_prediction(outputs, names, class_names=self.class_names)
         if read is None or len(read.labels) != 1:
             return None

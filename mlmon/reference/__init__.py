@@ -11,8 +11,20 @@ from __future__ import annotations
 
 from mlmon.exports import lazy_exports
 
-_PROFILE = ("PROFILE_VERSION", "VERSION_KEY", "QUANTILE_LEVELS", "EDGE_LEVELS", "TOP_K", "OTHER", "LOW_CONFIDENCE",
-            "ConfidenceSummary", "NumericFeature", "CategoricalFeature", "FeatureProfile", "ReferenceProfile")
+_PROFILE = (
+    "PROFILE_VERSION",
+    "VERSION_KEY",
+    "QUANTILE_LEVELS",
+    "EDGE_LEVELS",
+    "TOP_K",
+    "OTHER",
+    "LOW_CONFIDENCE",
+    "ConfidenceSummary",
+    "NumericFeature",
+    "CategoricalFeature",
+    "FeatureProfile",
+    "ReferenceProfile",
+)
 _EXPORTS = {
     **{name: "mlmon.reference.profile" for name in _PROFILE},
     "build_profile": "mlmon.reference.build",

@@ -62,7 +62,10 @@ def build_profile(
         features = [c for c, t in df.schema.items() if c not in used and (t.is_numeric() or t == pl.Boolean)]
         _refuse_probabilities(df, features, source)
     if label is None and not features and confidence is None and not proba:
-        raise UsageError(f"{source or 'the table'}: nothing to profile: no {DEFAULT_LABEL!r} column, no numeric or boolean feature columns; columns are: {', '.join(df.columns)}")
+        raise UsageError(
+            f"{source or 'the table'}: nothing to profile: no {DEFAULT_LABEL!r} column, no numeric or boolean "
+            f"feature columns; columns are: {', '.join(df.columns)}"
+        )
     _require_columns(df, features, source)
     counts = _class_counts(df, label) if label else {}
     total = sum(counts.values())
@@ -104,8 +107,8 @@ def _refuse_probabilities(df: pl.DataFrame, features: Sequence[str], source: str
     if found:
         where = f"{source}: " if source else ""
         raise UsageError(
-            f"{where}columns {', '.join(found)} look like class probabilities; pass them with --proba-cols {','.join(found)} "
-            f"(or name the input features with --features to profile them as inputs)"
+            f"{where}columns {', '.join(found)} look like class probabilities; pass them with --proba-cols "
+            f"{','.join(found)} (or name the input features with --features to profile them as inputs)"
         )
 
 
@@ -136,9 +139,7 @@ def _finite(series: pl.Series) -> np.ndarray:
     return values[np.isfinite(values)]
 
 
-def _confidence_summary(
-    df: pl.DataFrame, column: str | None, proba: tuple[str, ...]
-) -> ConfidenceSummary | None:
+def _confidence_summary(df: pl.DataFrame, column: str | None, proba: tuple[str, ...]) -> ConfidenceSummary | None:
     if column is None and not proba:
         return None
     probs = df.select(pl.col(c).cast(pl.Float64) for c in proba).drop_nulls().to_numpy() if proba else None
@@ -173,7 +174,9 @@ def _feature_profile(series: pl.Series) -> FeatureProfile:
     missing_share = missing / rows if rows else 0.0
     if values.size == 0:
         nan = math.nan
-        return NumericFeature(0, missing_share, nan, nan, nan, nan, {q: nan for q in QUANTILE_LEVELS}, (), (), missing=missing)
+        return NumericFeature(
+            0, missing_share, nan, nan, nan, nan, {q: nan for q in QUANTILE_LEVELS}, (), (), missing=missing
+        )
     ordered = np.sort(values)
     grid = np.quantile(ordered, stats.GRID_LEVELS)
     edges = np.unique(np.quantile(values, EDGE_LEVELS))

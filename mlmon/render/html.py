@@ -35,10 +35,12 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 CSS = """
 :root{--ok:#2e7d32;--warn:#a15c00;--crit:#c62828;--unk:#6a1b9a;--muted:#5f6368;--line:#d9dce1}
 *{box-sizing:border-box}
-body{margin:0;background:#fff;color:#1b1d21;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+body{margin:0;background:#fff;color:#1b1d21;font:14px/1.45 system-ui,-apple-system,\
+"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 main{max-width:1120px;margin:0 auto;padding:20px 24px 40px}
 header{border-bottom:2px solid #1b1d21;margin-bottom:14px;padding-bottom:8px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:22px 0 8px;border-bottom:1px solid var(--line);padding-bottom:3px}
+h1{font-size:22px;margin:0 0 4px}\
+h2{font-size:17px;margin:22px 0 8px;border-bottom:1px solid var(--line);padding-bottom:3px}
 h2.part{font-size:19px;border-bottom:2px solid #1b1d21;margin-top:30px}h3{font-size:15px;margin:6px 0 2px}
 nav a{margin-right:12px;color:#1f5fa8;text-decoration:none}nav{font-size:13px}
 table{border-collapse:collapse;margin:6px 0 10px;font-size:13px}
@@ -51,7 +53,8 @@ dl.facts dt{font-weight:600;color:#33363b}dl.facts dd{margin:0}
 .muted{color:var(--muted)}.warn{color:var(--warn)}.unknown{color:var(--unk)}
 p.sev-ok{color:var(--ok)}p.sev-warning{color:var(--warn)}p.sev-critical{color:var(--crit);font-weight:600}p.sev-unknown{color:var(--unk)}
 b.sev-critical{color:var(--crit)}
-.badge{display:inline-block;min-width:58px;text-align:center;border-radius:10px;padding:0 7px;font-size:12px;font-weight:600;border:1px solid}
+.badge{display:inline-block;min-width:58px;text-align:center;border-radius:10px;\
+padding:0 7px;font-size:12px;font-weight:600;border:1px solid}
 .badge.sev-ok{color:var(--ok);background:#edf7ee}.badge.sev-warning{color:var(--warn);background:#fff4e0}
 .badge.sev-critical{color:#fff;background:var(--crit);border-color:var(--crit)}.badge.sev-unknown{color:var(--unk);background:#f5edf8}
 ul.examples{margin:2px 0 6px;padding-left:20px;font-size:12px}.ingest p{margin:2px 0}
@@ -72,16 +75,25 @@ rect.held{fill-opacity:.4;stroke:#d32f2f;stroke-width:1}
 .key.sev-ok{background:#8bc48e}.key.sev-warning{background:#f2a93b}.key.sev-critical{background:#d32f2f}.key.sev-unknown{background:#b39ddb}
 .key.held{background:#f6c5c5;outline:1px solid #d32f2f}.legend-line{font-size:12px;color:var(--muted)}
 table.verdicts td:nth-child(4){white-space:nowrap}svg.timeline{display:block}
-.movers{display:grid;grid-template-columns:1fr 1fr;gap:6px 22px}.mover{break-inside:avoid}.mover p{margin:2px 0;font-size:12px}
+.movers{display:grid;grid-template-columns:1fr 1fr;gap:6px 22px}\
+.mover{break-inside:avoid}.mover p{margin:2px 0;font-size:12px}
 details summary{cursor:pointer;color:#1f5fa8;font-size:13px;margin:4px 0}
 footer{margin-top:28px;font-size:12px;color:var(--muted);border-top:1px solid var(--line);padding-top:6px}
 @media (max-width:800px){.charts,.movers{grid-template-columns:1fr}}
-@media print{main{max-width:none;padding:0}body{font-size:11px}nav{display:none}section,figure,.mover{break-inside:avoid}h2{break-after:avoid}}
+@media print{main{max-width:none;padding:0}body{font-size:11px}nav{display:none}\
+section,figure,.mover{break-inside:avoid}h2{break-after:avoid}}
 """
 
 _NAV = {
-    "verdicts": "Verdicts", "overview": "Overview", "by-model": "By model", "over-time": "Over time", "prediction-drift": "Prediction drift",
-    "confidence": "Confidence", "data-drift": "Data drift", "configurations": "Configurations", "findings": "Checks",
+    "verdicts": "Verdicts",
+    "overview": "Overview",
+    "by-model": "By model",
+    "over-time": "Over time",
+    "prediction-drift": "Prediction drift",
+    "confidence": "Confidence",
+    "data-drift": "Data drift",
+    "configurations": "Configurations",
+    "findings": "Checks",
 }
 
 
@@ -132,9 +144,11 @@ def render(result: Any, *, color: bool = False) -> str:
         '<meta name="viewport" content="width=device-width,initial-scale=1"/>'
         f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body><main>"
         f'<header><h1>mlmon {esc(command)} <span class="badge {badge_css}">{esc(status)}</span></h1>'
-        f'<div class="muted">{len(findings)} finding{"" if len(findings) == 1 else "s"}{counts}</div><nav>{nav}</nav></header>\n'
+        f'<div class="muted">{len(findings)} '
+        f"finding{'' if len(findings) == 1 else 's'}{counts}</div><nav>{nav}</nav></header>\n"
         f"{body}\n"
-        f"<footer>Made by mlmon {esc(__version__)}. A self-contained page: no scripts, nothing loaded from the network. "
+        f"<footer>Made by mlmon {esc(__version__)}. A self-contained page: no scripts, nothing loaded from the "
+        "network. "
         "Times are UTC; percentiles are numpy's linear interpolation.</footer>"
         "</main></body></html>\n"
     )

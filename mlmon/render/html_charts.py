@@ -21,10 +21,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from typing_extensions import TypeIs
+from mlmon.render.human import finite
 
 WIDTH = 760
 """Width of a full-width chart's viewBox; the page scales it to the column."""
@@ -50,12 +48,10 @@ def _n(value: float) -> str:
 
 
 def _open(width: float, height: float, label: str, css: str) -> str:
-    return (f'<svg class="chart {css}" viewBox="0 0 {_n(width)} {_n(height)}" width="{_n(width)}" height="{_n(height)}" '
-            f'role="img" aria-label="{esc(label)}" xmlns="http://www.w3.org/2000/svg"><title>{esc(label)}</title>')
-
-
-def finite(value: float | None) -> TypeIs[float]:
-    return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+    return (
+        f'<svg class="chart {css}" viewBox="0 0 {_n(width)} {_n(height)}" width="{_n(width)}" height="{_n(height)}" '
+        f'role="img" aria-label="{esc(label)}" xmlns="http://www.w3.org/2000/svg"><title>{esc(label)}</title>'
+    )
 
 
 def nice_top(value: float) -> float:
@@ -73,7 +69,9 @@ def _x_ticks(labels: Sequence[str], x: Callable[[int], float], baseline: float) 
     step = max(1, math.ceil(n / TICKS))
     parts = []
     for i in range(0, n, step):
-        parts.append(f'<text class="tick" x="{_n(x(i))}" y="{_n(baseline + 16)}" text-anchor="middle">{esc(labels[i])}</text>')
+        parts.append(
+            f'<text class="tick" x="{_n(x(i))}" y="{_n(baseline + 16)}" text-anchor="middle">{esc(labels[i])}</text>'
+        )
     return parts
 
 
@@ -114,16 +112,28 @@ def _segments(points: Sequence[tuple[float, float] | None]) -> str:
 def _legend(entries: Sequence[tuple[str, str]], shape: str = "line") -> list[str]:
     parts, x = [], LEFT
     for name, css in entries:
-        mark = (f'<line class="{css}" x1="{x}" x2="{x + 16}" y1="12" y2="12"/>' if shape == "line"
-                else f'<rect class="{css}" x="{x}" y="6" width="12" height="12"/>')
+        mark = (
+            f'<line class="{css}" x1="{x}" x2="{x + 16}" y1="12" y2="12"/>'
+            if shape == "line"
+            else f'<rect class="{css}" x="{x}" y="6" width="12" height="12"/>'
+        )
         parts.append(f'{mark}<text class="legend" x="{x + 20}" y="16">{esc(name)}</text>')
         x += 28 + 7 * len(name)
     return parts
 
 
-def line_chart(label: str, windows: Sequence[str], series: Sequence[Series], fmt: Callable[[float], str], *,
-               ticks: Sequence[str] | None = None, bound: float | None = None, bound_label: str = "", width: float = WIDTH,
-               height: float = 210) -> str:
+def line_chart(
+    label: str,
+    windows: Sequence[str],
+    series: Sequence[Series],
+    fmt: Callable[[float], str],
+    *,
+    ticks: Sequence[str] | None = None,
+    bound: float | None = None,
+    bound_label: str = "",
+    width: float = WIDTH,
+    height: float = 210,
+) -> str:
     """Values over windows: one path per series, broken at gaps, a dot per value (with hover
     text up to :data:`MAX_TITLED` windows), and a dashed ``bound`` line when given."""
     n = len(windows)
@@ -137,24 +147,47 @@ def line_chart(label: str, windows: Sequence[str], series: Sequence[Series], fmt
     def y(v: float) -> float:
         return TOP + plot_h - plot_h * v / top
 
-    parts = [_open(width, height, label, "line-chart"), *_legend([(s.name, s.css) for s in series]), *_y_axis(top, plot_h, width, fmt)]
+    parts = [
+        _open(width, height, label, "line-chart"),
+        *_legend([(s.name, s.css) for s in series]),
+        *_y_axis(top, plot_h, width, fmt),
+    ]
     parts += _x_ticks(ticks or windows, x, TOP + plot_h)
     if finite(bound):
         yb = _n(y(float(bound)))
-        parts.append(f'<line class="bound" x1="{LEFT}" x2="{_n(width - RIGHT)}" y1="{yb}" y2="{yb}"><title>{esc(bound_label)}</title></line>'
-                     f'<text class="tick bound-label" x="{_n(width - RIGHT)}" y="{_n(float(yb) - 4)}" text-anchor="end">{esc(bound_label)}</text>')
+        parts.append(
+            f'<line class="bound" x1="{LEFT}" x2="{_n(width - RIGHT)}" y1="{yb}" '
+            f'y2="{yb}"><title>{esc(bound_label)}</title></line>'
+            f'<text class="tick bound-label" x="{_n(width - RIGHT)}" y="{_n(float(yb) - 4)}" '
+            f'text-anchor="end">{esc(bound_label)}</text>'
+        )
     for s in series:
         points = [(x(i), y(float(v))) if finite(v) else None for i, v in enumerate(s.values)]
         parts.append(f'<path class="line {s.css}" d="{_segments(points)}"/>')
-        for i, point in enumerate(points):
-            if point is not None:
-                hover = f"<title>{esc(windows[i])}: {esc(s.name)} {esc(fmt(float(s.values[i])))}</title>" if n <= MAX_TITLED else ""  # type: ignore[arg-type]
-                parts.append(f'<circle class="pt {s.css}" cx="{_n(point[0])}" cy="{_n(point[1])}" r="2.5">{hover}</circle>')
+        for i, (point, value) in enumerate(zip(points, s.values)):
+            if point is not None and value is not None:  # a point is drawn for a finite value only
+                hover = (
+                    f"<title>{esc(windows[i])}: {esc(s.name)} {esc(fmt(float(value)))}</title>"
+                    if n <= MAX_TITLED
+                    else ""
+                )
+                parts.append(
+                    f'<circle class="pt {s.css}" cx="{_n(point[0])}" cy="{_n(point[1])}" r="2.5">{hover}</circle>'
+                )
     return "".join(parts) + "</svg>"
 
 
-def share_columns(label: str, windows: Sequence[str], classes: Sequence[str], shares: Sequence[dict[str, float] | None],
-                  reference: dict[str, float], marks: Sequence[str], *, ticks: Sequence[str] | None = None, height: float = 230) -> str:
+def share_columns(
+    label: str,
+    windows: Sequence[str],
+    classes: Sequence[str],
+    shares: Sequence[dict[str, float] | None],
+    reference: dict[str, float],
+    marks: Sequence[str],
+    *,
+    ticks: Sequence[str] | None = None,
+    height: float = 230,
+) -> str:
     """Class shares per window as stacked columns, the reference as the first column and as
     dashed lines at its cumulative shares across the windows; under each window a strip in
     its verdict's colour (``marks``: ``sev-*`` classes). ``shares`` None: an empty window."""
@@ -172,8 +205,17 @@ def share_columns(label: str, windows: Sequence[str], classes: Sequence[str], sh
             if not finite(share) or share <= 0:
                 continue
             y0 = TOP + plot_h - plot_h * (base + share)
-            hover = f"<title>{esc(where)}: {esc(c)} {share:.1%}" + (f" (reference {reference.get(c, 0.0):.1%})" if reference else "") + "</title>" if titled else ""
-            out.append(f'<rect class="share {colour[c]}" x="{_n(x0)}" y="{_n(y0)}" width="{_n(width)}" height="{_n(plot_h * share)}">{hover}</rect>')
+            hover = (
+                f"<title>{esc(where)}: {esc(c)} {share:.1%}"
+                + (f" (reference {reference.get(c, 0.0):.1%})" if reference else "")
+                + "</title>"
+                if titled
+                else ""
+            )
+            out.append(
+                f'<rect class="share {colour[c]}" x="{_n(x0)}" y="{_n(y0)}" width="{_n(width)}" '
+                f'height="{_n(plot_h * share)}">{hover}</rect>'
+            )
             base += share
         return out
 
@@ -181,12 +223,18 @@ def share_columns(label: str, windows: Sequence[str], classes: Sequence[str], sh
     parts += _y_axis(1.0, plot_h, WIDTH, lambda v: f"{v:.0%}")[1::2]  # labels only: columns cover the grid
     if reference:
         parts += column(LEFT + 6, ref_w, reference, "reference", True)
-        parts.append(f'<text class="tick" x="{_n(LEFT + 6 + ref_w / 2)}" y="{_n(TOP + plot_h + 16)}" text-anchor="middle">ref</text>')
+        parts.append(
+            f'<text class="tick" x="{_n(LEFT + 6 + ref_w / 2)}" y="{_n(TOP + plot_h + 16)}" '
+            'text-anchor="middle">ref</text>'
+        )
     titled = n <= MAX_TITLED
     for i, values in enumerate(shares):
         if values is not None:
             parts += column(plot_l + i * slot + slot * 0.1, slot * 0.8, values, windows[i], titled)
-        parts.append(f'<rect class="mark {esc(marks[i])}" x="{_n(plot_l + i * slot + slot * 0.1)}" y="{_n(TOP + plot_h + 2)}" width="{_n(slot * 0.8)}" height="4"/>')
+        parts.append(
+            f'<rect class="mark {esc(marks[i])}" x="{_n(plot_l + i * slot + slot * 0.1)}" y="{_n(TOP + plot_h + 2)}" '
+            f'width="{_n(slot * 0.8)}" height="4"/>'
+        )
     parts += _x_ticks(ticks or windows, lambda i: plot_l + (i + 0.5) * slot, TOP + plot_h + 4)
     cumulative = 0.0
     for c in classes[:-1]:
@@ -196,8 +244,15 @@ def share_columns(label: str, windows: Sequence[str], classes: Sequence[str], sh
     return "".join(parts) + "</svg>"
 
 
-def histogram(label: str, bins: Sequence[str], reference: Sequence[float], current: Sequence[float], *,
-              width: float = 440, height: float = 190) -> str:
+def histogram(
+    label: str,
+    bins: Sequence[str],
+    reference: Sequence[float],
+    current: Sequence[float],
+    *,
+    width: float = 440,
+    height: float = 190,
+) -> str:
     """Shares per bin, reference (grey) and current (coloured) side by side. A share that is
     nan (no values on that side) draws no bar."""
     n = len(bins)
@@ -214,12 +269,18 @@ def histogram(label: str, bins: Sequence[str], reference: Sequence[float], curre
             bar_h = plot_h * float(share) / top
             x0 = LEFT + i * slot + slot * (0.1 + 0.4 * side)
             what = "reference" if side == 0 else "logs"
-            parts.append(f'<rect class="bar {css}" x="{_n(x0)}" y="{_n(TOP + plot_h - bar_h)}" width="{_n(slot * 0.4)}" height="{_n(bar_h)}">'
-                         f'<title>{esc(name)}: {what} {float(share):.1%}</title></rect>')
+            parts.append(
+                f'<rect class="bar {css}" x="{_n(x0)}" y="{_n(TOP + plot_h - bar_h)}" width="{_n(slot * 0.4)}" '
+                f'height="{_n(bar_h)}">'
+                f"<title>{esc(name)}: {what} {float(share):.1%}</title></rect>"
+            )
     step = max(1, math.ceil(n / 12))
     for i in range(0, n, step):
         text = bins[i] if len(bins[i]) <= 9 else bins[i][:8] + "…"
-        parts.append(f'<text class="tick" x="{_n(LEFT + (i + 0.5) * slot)}" y="{_n(TOP + plot_h + 16)}" text-anchor="middle">{esc(text)}</text>')
+        parts.append(
+            f'<text class="tick" x="{_n(LEFT + (i + 0.5) * slot)}" y="{_n(TOP + plot_h + 16)}" '
+            f'text-anchor="middle">{esc(text)}</text>'
+        )
     return "".join(parts) + "</svg>"
 
 
@@ -246,5 +307,8 @@ def timeline(label: str, cells: Sequence[Cell]) -> str:
         parts.append('<text class="tick" x="0" y="12">…</text>')
     for i, cell in enumerate(shown):
         held = " held" if cell.held else ""
-        parts.append(f'<rect class="cell {esc(cell.css)}{held}" x="{lead + 11 * i + 1}" y="1" width="9" height="14"><title>{esc(cell.hover)}</title></rect>')
+        parts.append(
+            f'<rect class="cell {esc(cell.css)}{held}" x="{lead + 11 * i + 1}" y="1" width="9" '
+            f'height="14"><title>{esc(cell.hover)}</title></rect>'
+        )
     return "".join(parts) + "</svg>"

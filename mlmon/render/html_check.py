@@ -6,6 +6,7 @@ configurations, and the budget verdict."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mlmon.api.results import BenchReport, CheckReport
 from mlmon.render.html_charts import Cell, timeline
@@ -26,6 +27,9 @@ from mlmon.verdicts.alerting import RuleOutcome
 from mlmon.verdicts.findings import Severity
 from mlmon.verdicts.rules import ExitOn
 
+if TYPE_CHECKING:
+    from mlmon.bench.result import BenchResult, ConfigResult
+
 
 def _cells(outcome: RuleOutcome) -> list[Cell]:
     """One per window; an ok window's hover is short (most windows are ok), the others say why."""
@@ -33,7 +37,9 @@ def _cells(outcome: RuleOutcome) -> list[Cell]:
     for w in outcome.windows:
         held = " (held by keep_firing_for)" if w.held else ""
         why = "" if w.effective is Severity.OK and not w.held else f": {w.reason}"
-        cells.append(Cell(f"sev-{w.effective.value}", f"{fmt_time(w.start)} UTC: {w.effective.value}{held}{why}", w.held))
+        cells.append(
+            Cell(f"sev-{w.effective.value}", f"{fmt_time(w.start)} UTC: {w.effective.value}{held}{why}", w.held)
+        )
     return cells
 
 
@@ -61,11 +67,18 @@ def verdicts_section(report: CheckReport) -> Markup:
         names = ", ".join(o.scope.removeprefix("feature=") for o in group)
         what = "never fired" if severity is Severity.OK else "never judged (too few values, or none)"
         rows.append((badge(severity), tag("code", group[0].rule), f"{len(group)} features", "", f"{what}: {names}"))
-    parts: list[object] = [table(("status", "rule", "scope", "windows (oldest first)", "verdict"), rows, css="verdicts")]
-    parts.append(Markup(
-        '<p class="legend-line">Timeline: <span class="key sev-ok"></span> ok <span class="key sev-warning"></span> warning '
-        '<span class="key sev-critical"></span> critical <span class="key sev-critical held"></span> held (keep_firing_for) '
-        '<span class="key sev-unknown"></span> unknown. Hover a cell for the window and the reason.</p>'))
+    parts: list[object] = [
+        table(("status", "rule", "scope", "windows (oldest first)", "verdict"), rows, css="verdicts")
+    ]
+    parts.append(
+        Markup(
+            '<p class="legend-line">Timeline: <span class="key sev-ok"></span> ok <span class="key '
+            'sev-warning"></span> warning '
+            '<span class="key sev-critical"></span> critical <span class="key sev-critical held"></span> held '
+            "(keep_firing_for) "
+            '<span class="key sev-unknown"></span> unknown. Hover a cell for the window and the reason.</p>'
+        )
+    )
     if report.not_checked:
         parts.append(note("Not checked: " + "; ".join(f"{rule} ({why})" for rule, why in report.not_checked)))
     parts.append(note("Verdicts: " + tally([o.severity for o in report.outcomes]), ""))
@@ -79,8 +92,11 @@ def check_sections(report: CheckReport) -> list[Markup]:
     if report.span:
         items.append(("span", f"{fmt_time(report.span[0])} to {fmt_time(report.span[1])} UTC"))
     items += [("last record", fmt_time(report.last_record)), ("verdicts from", basis)]
-    bounds = {o.rule: o.threshold for o in report.outcomes
-              if o.scope == "all" and o.threshold is not None and o.rule in ("latency_p99", "error_rate")}
+    bounds = {
+        o.rule: o.threshold
+        for o in report.outcomes
+        if o.scope == "all" and o.threshold is not None and o.rule in ("latency_p99", "error_rate")
+    }
     parts = [facts(items), verdicts_section(report)]
     parts.append(Markup('<h2 class="part">Operations</h2>'))
     parts += report_sections(report.report, findings=False, bounds=bounds)
@@ -101,29 +117,37 @@ def _shape(shape: Sequence[object]) -> str:
     return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
 
 
+CONFIG_HEADERS = (
+    "batch",
+    "concurrency",
+    "calls",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "max ms",
+    "inf/s",
+    "samples/s",
+    "CPU s",
+    "RSS peak MiB",
+    "RSS Δ MiB",
+)
+"""The columns of the bench page's table, one row per configuration."""
+
+
 def bench_sections(report: BenchReport) -> list[Markup]:
     """The model's facts, one row per configuration, and the budget verdict."""
-    result, m = report.result, report.result.model
-    stop = f"{result.iterations} calls" if result.iterations is not None else f"{result.duration_s:g} s"
-    source = f"synthetic, seed {result.seed}" if result.input_source == "synthetic" else result.input_source
-    items: list[tuple[str, object]] = [
-        ("model", f"{m.name}.onnx ({'bundled' if m.bundled else m.path}, {m.size_bytes / 2**20:.1f} MiB)"),
-        ("session", (f"{', '.join(m.providers)} · graph optimization {m.graph_optimization} · intra-op threads "
-                     f"{'default' if m.intra_op_threads == 0 else m.intra_op_threads} · loaded in {_ms(m.load_time_ms)} ms · RSS {m.rss_after_load_mib:.0f} MiB")),
-        ("inputs", ", ".join(f"{t.name} {t.type} {_shape(t.shape)}" for t in m.inputs) + f" ({source})"),
-        ("run", f"warmup {result.warmup} · {stop} per configuration"),
-    ]
+    result = report.result
     breached = {f.scope for f in report.findings if f.severity is Severity.CRITICAL}
-    rows = []
-    for c in result.configs:
-        p99 = _ms(c.latency.p99_ms)
-        rows.append((str(c.batch_size), str(c.concurrency), f"{c.calls:,}", _ms(c.latency.p50_ms), _ms(c.latency.p95_ms),
-                     tag("b", p99, "sev-critical") if f"batch_size={c.batch_size}" in breached else p99, _ms(c.latency.max_ms),
-                     _rate(c.inferences_per_s), _rate(c.samples_per_s), f"{c.cpu_time_s:.2f}", f"{c.peak_rss_mib:.1f}",
-                     f"{round(c.rss_growth_mib, 1) + 0.0:+.1f}"))
-    headers = ("batch", "concurrency", "calls", "p50 ms", "p95 ms", "p99 ms", "max ms", "inf/s", "samples/s", "CPU s", "RSS peak MiB", "RSS Δ MiB")
-    parts = [facts(items), section("Configurations", table(headers, rows, numeric=range(12)),
-                                   note("Latency of each session.run call (numpy linear percentiles); CPU: process user+system time."), anchor="configurations")]
+    rows = [_config_row(c, breached) for c in result.configs]
+    parts = [
+        facts(_bench_facts(result)),
+        section(
+            "Configurations",
+            table(CONFIG_HEADERS, rows, numeric=range(12)),
+            note("Latency of each session.run call (numpy linear percentiles); CPU: process user+system time."),
+            anchor="configurations",
+        ),
+    ]
     if report.budget_ms is not None:
         met = not breached
         text = f"p99 budget {report.budget_ms:g} ms: " + ("met by every configuration" if met else "EXCEEDED")
@@ -132,3 +156,41 @@ def bench_sections(report: BenchReport) -> list[Markup]:
         parts.append(note(f"Wrote {result.log_records:,} inference records to {result.log_path}."))
     return parts
 
+
+def _bench_facts(result: BenchResult) -> list[tuple[str, object]]:
+    """The model, its session, its inputs and how each configuration ran."""
+    m = result.model
+    stop = f"{result.iterations} calls" if result.iterations is not None else f"{result.duration_s:g} s"
+    source = f"synthetic, seed {result.seed}" if result.input_source == "synthetic" else result.input_source
+    return [
+        ("model", f"{m.name}.onnx ({'bundled' if m.bundled else m.path}, {m.size_bytes / 2**20:.1f} MiB)"),
+        (
+            "session",
+            (
+                f"{', '.join(m.providers)} · graph optimization {m.graph_optimization} · intra-op threads "
+                f"{'default' if m.intra_op_threads == 0 else m.intra_op_threads} · loaded in {_ms(m.load_time_ms)} "
+                f"ms · RSS {m.rss_after_load_mib:.0f} MiB"
+            ),
+        ),
+        ("inputs", ", ".join(f"{t.name} {t.type} {_shape(t.shape)}" for t in m.inputs) + f" ({source})"),
+        ("run", f"warmup {result.warmup} · {stop} per configuration"),
+    ]
+
+
+def _config_row(c: ConfigResult, breached: set[str]) -> tuple[object, ...]:
+    """One configuration's cells; its p99 in bold red when it breached the budget."""
+    p99 = _ms(c.latency.p99_ms)
+    return (
+        str(c.batch_size),
+        str(c.concurrency),
+        f"{c.calls:,}",
+        _ms(c.latency.p50_ms),
+        _ms(c.latency.p95_ms),
+        tag("b", p99, "sev-critical") if f"batch_size={c.batch_size}" in breached else p99,
+        _ms(c.latency.max_ms),
+        _rate(c.inferences_per_s),
+        _rate(c.samples_per_s),
+        f"{c.cpu_time_s:.2f}",
+        f"{c.peak_rss_mib:.1f}",
+        f"{round(c.rss_growth_mib, 1) + 0.0:+.1f}",
+    )

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from mlmon.api.results import DriftReport
 from mlmon.render.html_charts import Series, histogram, line_chart, share_columns
-from mlmon.render.human import breach_sentence, class_overlap_lines, feature_overlap_lines
 from mlmon.render.html_parts import (
     Markup,
     badge,
@@ -27,6 +26,7 @@ from mlmon.render.html_parts import (
     tag,
     tick_labels,
 )
+from mlmon.render.human import breach_sentence, class_overlap_lines, feature_overlap_lines
 from mlmon.verdicts.confidence import ConfidenceWindow
 from mlmon.verdicts.feature_drift import FeatureDriftResult, FeatureOutcome
 from mlmon.verdicts.findings import Severity
@@ -87,32 +87,72 @@ def prediction_section(report: DriftReport) -> Markup:
     for version, windows in by_version(result.windows).items():
         shares = [None if w.n == 0 else _pooled({c.label: c.share for c in w.classes}, place) for w in windows]
         name = f"model version {version}" if version is not None else "all versions"
-        svg = share_columns(f"Class shares per window against the reference ({name})", [fmt_time(w.start) for w in windows], classes,
-                            shares, reference, [sev_class(w.severity) for w in windows], ticks=tick_labels([w.start for w in windows]))
-        caption = f"{name}: stacked class shares per window; the first column and the dashed lines are the reference; the strip under each window is its verdict."
+        svg = share_columns(
+            f"Class shares per window against the reference ({name})",
+            [fmt_time(w.start) for w in windows],
+            classes,
+            shares,
+            reference,
+            [sev_class(w.severity) for w in windows],
+            ticks=tick_labels([w.start for w in windows]),
+        )
+        caption = (
+            f"{name}: stacked class shares per window; the first column and the dashed lines are the "
+            "reference; the strip under each window is its verdict."
+        )
         parts.append(figure(svg, caption))
     parts += _overlap_notes(class_overlap_lines(result))
     if result.windows:
-        parts.append(tag("details", join([tag("summary", f"Table of the {len(result.windows):,} windows"), _drift_table(result)])))
+        parts.append(
+            tag(
+                "details", join([tag("summary", f"Table of the {len(result.windows):,} windows"), _drift_table(result)])
+            )
+        )
     return section(f"Prediction drift ({result.window})", *parts, anchor="prediction-drift")
 
 
 def _drift_table(result: PredictionDriftResult) -> Markup:
     labels = list(result.reference_shares) or sorted({c.label for w in result.windows for c in w.classes})
     labels = labels[:MAX_CLASSES]
-    headers = ("version", "window start (UTC)", "n", *(f"{label} now/ref" for label in labels), "PSI", "JS", "p (BH)", "verdict")
+    headers = (
+        "version",
+        "window start (UTC)",
+        "n",
+        *(f"{label} now/ref" for label in labels),
+        "PSI",
+        "JS",
+        "p (BH)",
+        "verdict",
+    )
     rows = []
     for w in result.windows:
         shares = {c.label: c.share for c in w.classes}
-        cells = [f"{fmt_num(shares.get(label, 0.0), '.1%')}/{fmt_num(result.reference_shares.get(label), '.1%')}" for label in labels]
-        rows.append((w.model_version or "-", fmt_time(w.start), f"{w.n:,}", *cells, fmt_num(w.psi, ".4f"), fmt_num(w.js_distance, ".3f"),
-                     fmt_num(w.p_adjusted, ".1e"), _verdict(w)))
+        cells = [
+            f"{fmt_num(shares.get(label, 0.0), '.1%')}/{fmt_num(result.reference_shares.get(label), '.1%')}"
+            for label in labels
+        ]
+        rows.append(
+            (
+                w.model_version or "-",
+                fmt_time(w.start),
+                f"{w.n:,}",
+                *cells,
+                fmt_num(w.psi, ".4f"),
+                fmt_num(w.js_distance, ".3f"),
+                fmt_num(w.p_adjusted, ".1e"),
+                _verdict(w),
+            )
+        )
     return table(headers, rows, numeric=range(2, len(headers) - 1))
 
 
 def _verdict(w: DriftWindow) -> Markup:
     """The badge, and why for a window that is not ok (an ok window's numbers are in its row)."""
-    return badge(w.severity) if w.severity is Severity.OK else Markup(badge(w.severity) + " " + tag("span", w.reason, "muted"))
+    return (
+        badge(w.severity)
+        if w.severity is Severity.OK
+        else Markup(badge(w.severity) + " " + tag("span", w.reason, "muted"))
+    )
 
 
 def confidence_section(report: DriftReport) -> Markup:
@@ -124,17 +164,57 @@ def confidence_section(report: DriftReport) -> Markup:
         parts.append(note(f"Confidence trend not computed: {result.reason}", "unknown"))
     for version, windows in by_version(result.windows).items():
         name = f"model version {version}" if version is not None else "all versions"
-        series = [Series("mean confidence", [w.mean for w in windows], "s0"), Series("p10 confidence", [w.p10 for w in windows], "s2")]
+        series = [
+            Series("mean confidence", [w.mean for w in windows], "s0"),
+            Series("p10 confidence", [w.p10 for w in windows], "s2"),
+        ]
         baseline = next((w.baseline for w in windows if math.isfinite(w.baseline)), None)
-        svg = line_chart(f"Confidence per window ({name})", [fmt_time(w.start) for w in windows], series, lambda v: f"{v:.2f}",
-                         ticks=tick_labels([w.start for w in windows]), bound=baseline, bound_label=f"baseline mean {baseline or 0:.3f} ({source})")
-        parts.append(figure(svg, f"{name}: mean and 10th percentile of the predicted class's confidence; dashed: the baseline mean ({source})."))
+        svg = line_chart(
+            f"Confidence per window ({name})",
+            [fmt_time(w.start) for w in windows],
+            series,
+            lambda v: f"{v:.2f}",
+            ticks=tick_labels([w.start for w in windows]),
+            bound=baseline,
+            bound_label=f"baseline mean {baseline or 0:.3f} ({source})",
+        )
+        parts.append(
+            figure(
+                svg,
+                (
+                    f"{name}: mean and 10th percentile of the predicted class's confidence; dashed: the baseline mean "
+                    f"({source})."
+                ),
+            )
+        )
     if result.windows:
         low = f"< {result.thresholds.low_threshold:g}"
-        rows = [(w.model_version or "-", fmt_time(w.start), f"{w.n:,}", fmt_num(w.mean, ".3f"), fmt_num(w.p10, ".3f"), fmt_num(w.share_below, ".1%"),
-                 fmt_num(w.mean_entropy_bits, ".2f"), fmt_num(w.change, "+.3f"), badge(w.severity)) for w in result.windows]
+        rows = [
+            (
+                w.model_version or "-",
+                fmt_time(w.start),
+                f"{w.n:,}",
+                fmt_num(w.mean, ".3f"),
+                fmt_num(w.p10, ".3f"),
+                fmt_num(w.share_below, ".1%"),
+                fmt_num(w.mean_entropy_bits, ".2f"),
+                fmt_num(w.change, "+.3f"),
+                badge(w.severity),
+            )
+            for w in result.windows
+        ]
         headers = ("version", "window start (UTC)", "n", "mean", "p10", low, "entropy bits", "change", "verdict")
-        parts.append(tag("details", join([tag("summary", f"Table of the {len(result.windows):,} windows"), table(headers, rows, numeric=range(2, 8))])))
+        parts.append(
+            tag(
+                "details",
+                join(
+                    [
+                        tag("summary", f"Table of the {len(result.windows):,} windows"),
+                        table(headers, rows, numeric=range(2, 8)),
+                    ]
+                ),
+            )
+        )
     return section(f"Confidence ({result.window}; baseline: {source})", *parts, anchor="confidence")
 
 
@@ -143,18 +223,31 @@ def features_section(result: FeatureDriftResult | None) -> Markup | None:
     if result is None:
         return None
     if result.reason is not None:
-        return section("Data drift", note(f"Data drift not computed: {result.reason}", "unknown"), *_one_side(result), anchor="data-drift")
+        return section(
+            "Data drift",
+            note(f"Data drift not computed: {result.reason}", "unknown"),
+            *_one_side(result),
+            anchor="data-drift",
+        )
     critical, warning, unknown = (result.count(s) for s in (Severity.CRITICAL, Severity.WARNING, Severity.UNKNOWN))
     worst = Severity.CRITICAL if critical else Severity.WARNING if warning else Severity.OK
-    line = f"{critical + warning} of {len(result.features)} features drifted ({critical} critical, {warning} warning" + (f", {unknown} unknown)" if unknown else ")")
+    line = (
+        f"{critical + warning} of {len(result.features)} features drifted ({critical} critical, {warning} warning"
+        + (f", {unknown} unknown)" if unknown else ")")
+    )
     if result.whole_range:
         line += "; judged over the whole range (record-count windows apply to predictions)"
     parts: list[object] = [note(line, sev_class(worst)), _ranking(result.features)]
     movers = [f for f in result.features if f.severity in (Severity.WARNING, Severity.CRITICAL)][:TOP_MOVERS]
     quiet = [f for f in result.features if f.severity is Severity.OK][: max(0, MIN_SHOWN - len(movers))]
     if quiet:
-        parts.append(note(f"Histograms: the {len(movers)} drifted feature(s), then the next {len(quiet)} by PSI for comparison."
-                          if movers else f"No feature drifted; the {len(quiet)} with the largest PSI are shown."))
+        parts.append(
+            note(
+                f"Histograms: the {len(movers)} drifted feature(s), then the next {len(quiet)} by PSI for comparison."
+                if movers
+                else f"No feature drifted; the {len(quiet)} with the largest PSI are shown."
+            )
+        )
     movers += quiet
     parts.append(Markup('<div class="movers">' + "".join(_mover(f) for f in movers) + "</div>"))
     return section("Data drift", *parts, *_one_side(result), anchor="data-drift")
@@ -167,7 +260,19 @@ def _ranking(features: Sequence[FeatureOutcome]) -> Markup:
         w1 = "-" if d.wasserstein_sd is None else fmt_num(d.wasserstein_sd.value, ".3f")
         first = fmt_time(f.first_drifted) if isinstance(f.first_drifted, datetime) else "-"
         missing = f"{fmt_num(d.missing_share, '.1%')}/{fmt_num(d.reference_missing_share, '.1%')}"
-        rows.append((f.feature, f.section, f.kind, first, fmt_num(d.psi, ".4f"), w1, fmt_num(f.worst.p_adjusted, ".1e"), missing, badge(f.severity)))
+        rows.append(
+            (
+                f.feature,
+                f.section,
+                f.kind,
+                first,
+                fmt_num(d.psi, ".4f"),
+                w1,
+                fmt_num(f.worst.p_adjusted, ".1e"),
+                missing,
+                badge(f.severity),
+            )
+        )
     headers = ("feature", "inputs", "kind", "first drifted", "PSI", "W1/sd", "p (BH)", "missing logs/ref", "verdict")
     return table(headers, rows, numeric=range(4, 8))
 
@@ -184,7 +289,8 @@ def _mover(outcome: FeatureOutcome) -> Markup:
     svg = histogram(f"{outcome.feature}: reference against logs", s.bars.labels, s.bars.reference, s.bars.current)
     head = tag("h3", join([outcome.feature, " ", badge(outcome.severity)]))
     why = note(f"{outcome.kind}, {outcome.severity.value}{since}: {outcome.worst.reason}")
-    return Markup(f'<div class="mover">{head}{why}{figure(svg)}{table(headers, rows, numeric=range(1, len(headers)), css="compact")}</div>')
+    shares = table(headers, rows, numeric=range(1, len(headers)), css="compact")
+    return Markup(f'<div class="mover">{head}{why}{figure(svg)}{shares}</div>')
 
 
 def _one_side(result: FeatureDriftResult) -> list[Markup]:

@@ -33,7 +33,9 @@ def join(parts: Iterable[object]) -> Markup:
 
 def tag(name: str, content: object = "", css: str = "", **attrs: str) -> Markup:
     """``<name class=css ...>content</name>``; ``content`` escaped unless Markup."""
-    attributes = (f' class="{esc(css)}"' if css else "") + "".join(f' {k.rstrip("_").replace("_", "-")}="{esc(v)}"' for k, v in attrs.items())
+    attributes = (f' class="{esc(css)}"' if css else "") + "".join(
+        f' {k.rstrip("_").replace("_", "-")}="{esc(v)}"' for k, v in attrs.items()
+    )
     return Markup(f"<{name}{attributes}>{h(content)}</{name}>")
 
 
@@ -45,7 +47,14 @@ def sev_class(severity: Severity) -> str:
     return f"sev-{severity.value}"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, numeric: Iterable[int] = (), css: str = "", caption: str = "") -> Markup:
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    numeric: Iterable[int] = (),
+    css: str = "",
+    caption: str = "",
+) -> Markup:
     """A table; columns in ``numeric`` align right. Past :data:`MAX_ROWS` rows, a last row
     says how many were left out."""
     right = set(numeric)
@@ -53,12 +62,17 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, numeric: 
     head = "".join(f"<th{num if i in right else ''}>{esc(name)}</th>" for i, name in enumerate(headers))
     body = []
     for row in rows[:MAX_ROWS]:
-        body.append("<tr>" + "".join(f"<td{num if i in right else ''}>{h(cell)}</td>" for i, cell in enumerate(row)) + "</tr>")
+        body.append(
+            "<tr>" + "".join(f"<td{num if i in right else ''}>{h(cell)}</td>" for i, cell in enumerate(row)) + "</tr>"
+        )
     if len(rows) > MAX_ROWS:
-        body.append(f'<tr><td colspan="{len(headers)}" class="muted">… {len(rows) - MAX_ROWS:,} more rows (see --format json)</td></tr>')
+        body.append(
+            f'<tr><td colspan="{len(headers)}" class="muted">… {len(rows) - MAX_ROWS:,} more rows (see --format '
+            "json)</td></tr>"
+        )
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     klass = f' class="{esc(css)}"' if css else ""
-    return Markup(f'<table{klass}>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    return Markup(f"<table{klass}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
 def facts(items: Sequence[tuple[str, object]]) -> Markup:
@@ -68,12 +82,12 @@ def facts(items: Sequence[tuple[str, object]]) -> Markup:
 
 def section(title: str, *parts: object, css: str = "", anchor: str = "") -> Markup:
     ident = (f' class="{esc(css)}"' if css else "") + (f' id="{esc(anchor)}"' if anchor else "")
-    return Markup(f'<section{ident}><h2>{esc(title)}</h2>{join(parts)}</section>')
+    return Markup(f"<section{ident}><h2>{esc(title)}</h2>{join(parts)}</section>")
 
 
 def figure(svg: str, caption: str = "") -> Markup:
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-    return Markup(f'<figure>{svg}{cap}</figure>')
+    return Markup(f"<figure>{svg}{cap}</figure>")
 
 
 def note(text: object, css: str = "muted") -> Markup:
@@ -114,18 +128,35 @@ def ingest_block(stats: IngestStats) -> Markup:
     if stats.outside_time_range:
         parts.append(note(f"{stats.outside_time_range:,} records outside --since/--until."))
     if stats.ignored_files:
-        parts.append(note(f"Ignored {len(stats.ignored_files)} file(s) in directories that do not look like logs: {some_of(stats.ignored_files)}."))
+        parts.append(
+            note(
+                f"Ignored {len(stats.ignored_files)} file(s) in directories that do not look like logs: "
+                f"{some_of(stats.ignored_files)}."
+            )
+        )
     if stats.unreadable_files:
-        parts.append(note(f"Skipped {len(stats.unreadable_files)} unreadable file(s): " + "; ".join(stats.unreadable_files[:3]), "warn"))
+        parts.append(
+            note(
+                f"Skipped {len(stats.unreadable_files)} unreadable file(s): " + "; ".join(stats.unreadable_files[:3]),
+                "warn",
+            )
+        )
     if stats.mlmon_files:
-        parts.append(note(f"Skipped {len(stats.mlmon_files)} mlmon file(s) (mlmon's own, not logs): {some_of(stats.mlmon_files, sep='; ')}."))
+        parts.append(
+            note(
+                f"Skipped {len(stats.mlmon_files)} mlmon file(s) (mlmon's own, not logs): "
+                f"{some_of(stats.mlmon_files, sep='; ')}."
+            )
+        )
     return Markup('<div class="ingest">' + join(parts) + "</div>")
 
 
 def findings_table(findings: Sequence[Finding], title: str = "Checks") -> Markup:
     """One row per finding: status, check, scope, what was found."""
     if not findings:
-        return section(title, note("No checks ran: give a budget, a limit or a reference to check against."), anchor="findings")
+        return section(
+            title, note("No checks ran: give a budget, a limit or a reference to check against."), anchor="findings"
+        )
     rows = [(badge(f.severity), tag("code", f.check), f.scope, f.message) for f in findings]
     return section(title, table(("status", "check", "scope", "finding"), rows, css="findings"), anchor="findings")
 

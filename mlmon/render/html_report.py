@@ -44,20 +44,45 @@ def overview(summary: OpsSummary) -> Markup:
     """The whole input's figures as a fact list."""
     tp, lat, err = summary.throughput, summary.latency, summary.errors
     mean = "-" if tp.mean_rps is None else f"{tp.mean_rps:.3g} req/s"
-    method = "numpy linear percentiles" if lat.percentile_method == "exact" else "percentiles from log buckets, within 0.54%"
+    method = (
+        "numpy linear percentiles" if lat.percentile_method == "exact" else "percentiles from log buckets, within 0.54%"
+    )
     items: list[tuple[str, object]] = [
         ("time span", f"{fmt_time(summary.start)} → {fmt_time(summary.end)} UTC ({tp.span_seconds / 86400:.1f} days)"),
-        ("requests", f"{tp.requests:,} (mean {mean}, peak {tp.peak_rps:.3g} req/s in the minute of {fmt_time(tp.peak_minute)})"),
-        ("latency (ms)", Markup(
-            f"p50 <b>{fmt_ms(lat.p50_ms)}</b> · p95 <b>{fmt_ms(lat.p95_ms)}</b> · p99 <b>{fmt_ms(lat.p99_ms)}</b> · "
-            f"max {fmt_ms(lat.max_ms)} <span class=\"muted\">({lat.count:,} values, {method})</span>")),
+        (
+            "requests",
+            f"{tp.requests:,} (mean {mean}, peak {tp.peak_rps:.3g} req/s in the minute of {fmt_time(tp.peak_minute)})",
+        ),
+        (
+            "latency (ms)",
+            Markup(
+                f"p50 <b>{fmt_ms(lat.p50_ms)}</b> · p95 <b>{fmt_ms(lat.p95_ms)}</b> · p99 "
+                f"<b>{fmt_ms(lat.p99_ms)}</b> · "
+                f'max {fmt_ms(lat.max_ms)} <span class="muted">({lat.count:,} values, {method})</span>'
+            ),
+        ),
     ]
     kinds = ", ".join(f"{kind} {n:,}" for kind, n in err.by_kind.items() if n)
-    items.append(("errors", f"{fmt_pct(err.rate)} ({err.errors:,} of {err.requests:,})" + (f": {kinds}" if kinds else "")))
+    items.append(
+        ("errors", f"{fmt_pct(err.rate)} ({err.errors:,} of {err.requests:,})" + (f": {kinds}" if kinds else ""))
+    )
     if res := summary.resources:
-        items.append(("resources", f"CPU mean {fmt_ms(res.cpu_mean)}%, max {fmt_ms(res.cpu_max)}% · RSS mean {fmt_ms(res.rss_mean_mb)} MiB, max {fmt_ms(res.rss_max_mb)} MiB"))
+        items.append(
+            (
+                "resources",
+                (
+                    f"CPU mean {fmt_ms(res.cpu_mean)}%, max {fmt_ms(res.cpu_max)}% · "
+                    f"RSS mean {fmt_ms(res.rss_mean_mb)} MiB, max {fmt_ms(res.rss_max_mb)} MiB"
+                ),
+            )
+        )
     if pred := summary.predictions:
-        items.append(("predictions", f"{pred.count:,}: " + ", ".join(f"{label} {share:.1%}" for label, share in pred.class_shares.items())))
+        items.append(
+            (
+                "predictions",
+                f"{pred.count:,}: " + ", ".join(f"{label} {share:.1%}" for label, share in pred.class_shares.items()),
+            )
+        )
         mean_conf = "-" if pred.confidence_mean is None else f"{pred.confidence_mean:.3f}"
         p10 = "-" if pred.confidence_p10 is None else f"{pred.confidence_p10:.3f}"
         items.append(("confidence", f"mean {mean_conf}, p10 {p10}"))
@@ -69,18 +94,30 @@ def by_model(groups: Sequence[OpsSummary]) -> Markup:
     rows = []
     for g in groups:
         conf = g.predictions.confidence_mean if g.predictions else None
-        rows.append((
-            g.model or "-", g.model_version or "-", f"{g.throughput.requests:,}", fmt_ms(g.latency.p50_ms), fmt_ms(g.latency.p95_ms),
-            fmt_ms(g.latency.p99_ms), fmt_pct(g.errors.rate), f"{g.predictions.count:,}" if g.predictions else "0",
-            "-" if conf is None else f"{conf:.3f}",
-        ))
+        rows.append(
+            (
+                g.model or "-",
+                g.model_version or "-",
+                f"{g.throughput.requests:,}",
+                fmt_ms(g.latency.p50_ms),
+                fmt_ms(g.latency.p95_ms),
+                fmt_ms(g.latency.p99_ms),
+                fmt_pct(g.errors.rate),
+                f"{g.predictions.count:,}" if g.predictions else "0",
+                "-" if conf is None else f"{conf:.3f}",
+            )
+        )
     return section("By model", table(headers, rows, numeric=range(2, 9)), anchor="by-model")
 
 
 def bounds_from(findings: Sequence[Finding]) -> dict[str, float]:
     """The whole-run thresholds of the latency and error-rate checks, by check name (drawn
     as dashed lines on the charts)."""
-    return {f.check: f.threshold for f in findings if f.scope == "all" and f.threshold is not None and f.check in ("latency_p99", "error_rate")}
+    return {
+        f.check: f.threshold
+        for f in findings
+        if f.scope == "all" and f.threshold is not None and f.check in ("latency_p99", "error_rate")
+    }
 
 
 def windows_section(report: Report, bounds: dict[str, float] | None = None) -> Markup:
@@ -88,14 +125,40 @@ def windows_section(report: Report, bounds: dict[str, float] | None = None) -> M
     rows, bounds = report.windows, bounds if bounds is not None else bounds_from(report.findings)
     title = f"Over time ({report.window.describe()})"
     if len(rows) < 2:
-        return section(title, note("One window covers the whole range: give --window (e.g. 1h or 1d) to chart p99 latency and the error rate over time."), anchor="over-time")
+        return section(
+            title,
+            note(
+                "One window covers the whole range: give --window (e.g. 1h or 1d) to chart p99 latency and the error "
+                "rate over time."
+            ),
+            anchor="over-time",
+        )
     labels = [fmt_time(w.start) for w in rows]
     ticks = tick_labels([w.start for w in rows])
-    p99 = line_chart("p99 latency per window (ms)", labels, [Series("p99 latency (ms)", [w.p99_ms for w in rows], "s0")],
-                     lambda v: f"{v:,.0f}", ticks=ticks, width=HALF, bound=bounds.get("latency_p99"), bound_label=f"bound {bounds.get('latency_p99', 0):g} ms")
-    errors = line_chart("error rate per window", labels, [Series("error rate", [w.error_rate for w in rows], "s1")],
-                        lambda v: f"{v:.1%}", ticks=ticks, width=HALF, bound=bounds.get("error_rate"), bound_label=f"bound {bounds.get('error_rate', 0):.2%}")
-    caption = "Empty windows are gaps. Per-window p50 is not computed; p50, p95 and p99 of the whole range are in the overview."
+    p99 = line_chart(
+        "p99 latency per window (ms)",
+        labels,
+        [Series("p99 latency (ms)", [w.p99_ms for w in rows], "s0")],
+        lambda v: f"{v:,.0f}",
+        ticks=ticks,
+        width=HALF,
+        bound=bounds.get("latency_p99"),
+        bound_label=f"bound {bounds.get('latency_p99', 0):g} ms",
+    )
+    errors = line_chart(
+        "error rate per window",
+        labels,
+        [Series("error rate", [w.error_rate for w in rows], "s1")],
+        lambda v: f"{v:.1%}",
+        ticks=ticks,
+        width=HALF,
+        bound=bounds.get("error_rate"),
+        bound_label=f"bound {bounds.get('error_rate', 0):.2%}",
+    )
+    caption = (
+        "Empty windows are gaps. Per-window p50 is not computed; p50, p95 and p99 of the whole range are in the "
+        "overview."
+    )
     charts = Markup(f'<div class="charts" id="ops-charts">{figure(p99)}{figure(errors)}</div>')
     details = tag("details", join([tag("summary", f"Table of the {len(rows):,} windows"), _windows_table(rows)]))
     return section(title, charts, note(caption), details, anchor="over-time")
@@ -107,7 +170,19 @@ def _windows_table(rows: Sequence[WindowOps]) -> Markup:
 
     def flush() -> None:
         if len(run) >= MIN_EMPTY_RUN:
-            shown.append((tag("span", f"… {len(run):,} empty windows ({fmt_time(run[0].start)} to {fmt_time(run[-1].start)})", "muted"), "", "", "", ""))
+            shown.append(
+                (
+                    tag(
+                        "span",
+                        f"… {len(run):,} empty windows ({fmt_time(run[0].start)} to {fmt_time(run[-1].start)})",
+                        "muted",
+                    ),
+                    "",
+                    "",
+                    "",
+                    "",
+                )
+            )
         else:
             shown.extend((fmt_time(w.start), "0", "0", "-", "-") for w in run)
         run.clear()
@@ -127,9 +202,15 @@ def report_sections(report: Report, *, findings: bool = True, bounds: dict[str, 
     parts: list[Markup] = []
     if far := report.far_from_rest:
         one = far.records == 1
-        parts.append(note(
-            f"{far.records:,} record{'' if one else 's'} far outside the rest in time (a clock bug?); "
-            f"--since {iso_utc(far.since)} --until {iso_utc(far.until)} leaves {'it' if one else 'them'} out.", "warn"))
+        parts.append(
+            note(
+                (
+                    f"{far.records:,} record{'' if one else 's'} far outside the rest in time (a clock bug?); "
+                    f"--since {iso_utc(far.since)} --until {iso_utc(far.until)} leaves {'it' if one else 'them'} out."
+                ),
+                "warn",
+            )
+        )
     parts.append(section("Overview", overview(report.overall), anchor="overview"))
     if report.by_model:
         parts.append(by_model(report.by_model))

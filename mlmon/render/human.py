@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +48,9 @@ DAY, MINUTE, SECOND, MILLI = 0, 1, 2, 3
 _TIME_FORMATS = {DAY: "%Y-%m-%d", MINUTE: "%Y-%m-%d %H:%M", SECOND: "%Y-%m-%d %H:%M:%S", MILLI: "%Y-%m-%d %H:%M:%S.%f"}
 
 
-def _finite(value: float | None) -> TypeIs[float]:
+def finite(value: float | None) -> TypeIs[float]:
+    """True for a number that is neither None, NaN nor infinite: one that can be shown or
+    drawn (every renderer asks this one)."""
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
 
 
@@ -112,7 +114,7 @@ def wrote_line(target: str, size: int | None, details: str = "") -> str:
 def fmt_sig(value: float | None, digits: int = 3, strip: bool = True) -> str:
     """``value`` with at least ``digits`` significant digits, thousands separators and no
     scientific notation; trailing zeros dropped when ``strip``. ``-`` when missing."""
-    if not _finite(value):
+    if not finite(value):
         return "-"
     if value == 0:
         return "0"
@@ -126,7 +128,7 @@ def fmt_sig(value: float | None, digits: int = 3, strip: bool = True) -> str:
 def fmt_fixed(value: float | None, digits: int, signed: bool = False) -> str:
     """``value`` with ``digits`` decimals (and a sign when ``signed``); a value that rounds
     to zero is ``0.000``, never ``-0.000``."""
-    if not _finite(value):
+    if not finite(value):
         return "-"
     text = f"{value:{'+' if signed else ''},.{digits}f}"
     if float(text.replace(",", "")) == 0:
@@ -137,17 +139,17 @@ def fmt_fixed(value: float | None, digits: int, signed: bool = False) -> str:
 def fmt_pct(value: float | None, digits: int = 2) -> str:
     """A fraction as a percentage (``0.0104`` → ``1.04%``); a share that is not zero but
     rounds to zero reads ``<0.01%``."""
-    if not _finite(value):
+    if not finite(value):
         return "-"
     text = f"{value:.{digits}%}"
     if value != 0 and float(text[:-1]) == 0:
-        return f"<{10 ** -digits:.{digits}f}%" if value > 0 else f"-<{10 ** -digits:.{digits}f}%"
+        return f"<{10**-digits:.{digits}f}%" if value > 0 else f"-<{10**-digits:.{digits}f}%"
     return "0.0%" if text.startswith("-") and float(text[:-1]) == 0 else text
 
 
 def fmt_p(value: float | None) -> str:
     """A p-value: two significant digits, scientific notation only below 0.001."""
-    if not _finite(value):
+    if not finite(value):
         return "-"
     if value == 0:
         return "0"
@@ -163,7 +165,7 @@ def _latency_number(value: float, strip: bool = True) -> str:
 
 def fmt_latency(ms: float | None) -> str:
     """A latency in milliseconds with its unit: ``25.3 ms``, ``7.7 µs``."""
-    if not _finite(ms):
+    if not finite(ms):
         return "-"
     if 0 < abs(ms) < 1:
         return f"{_latency_number(ms * 1000)} µs"
@@ -178,14 +180,14 @@ def fmt_level(ms: float) -> str:
 def latency_unit(values: Iterable[float | None]) -> tuple[str, float]:
     """The unit (and factor from ms) for a column of latencies: µs when every value is
     under 1 ms, else ms."""
-    present = [abs(v) for v in values if _finite(v)]
+    present = [abs(v) for v in values if finite(v)]
     return ("µs", 1000.0) if present and max(present) < 1 else ("ms", 1.0)
 
 
 def fmt_latency_in(ms: float | None, factor: float) -> str:
     """A latency in the unit :func:`latency_unit` chose, without the unit, keeping trailing
     zeros (a table column: ``4.90``, ``5.00``)."""
-    return "-" if not _finite(ms) else _latency_number(ms * factor, strip=False)
+    return "-" if not finite(ms) else _latency_number(ms * factor, strip=False)
 
 
 def fmt_span(seconds: float) -> str:
@@ -198,7 +200,7 @@ def fmt_span(seconds: float) -> str:
 
 
 def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def fmt_time(value: datetime | None, precision: int = MINUTE) -> str:
@@ -275,8 +277,13 @@ def humane(message: str) -> str:
     return _PLURAL.sub(noun, _ISO.sub(when, message))
 
 
-WINDOW_CHOICES = ((timedelta(days=1), "1d"), (timedelta(hours=6), "6h"), (timedelta(hours=1), "1h"),
-                  (timedelta(minutes=15), "15m"), (timedelta(minutes=5), "5m"))
+WINDOW_CHOICES = (
+    (timedelta(days=1), "1d"),
+    (timedelta(hours=6), "6h"),
+    (timedelta(hours=1), "1h"),
+    (timedelta(minutes=15), "15m"),
+    (timedelta(minutes=5), "5m"),
+)
 """The ``--window`` a whole-range run suggests: the longest of these that splits the span
 into at least three windows (else ``1m``)."""
 
@@ -301,8 +308,11 @@ def breach_sentence(prediction: Any, first: Any, precision: int = MINUTE) -> str
     if not is_whole_range(prediction.window):
         return f"first breach: {fmt_time(first.start, precision)} UTC {said}"
     start, end = min(w.start for w in windows), max(w.end for w in windows)
-    return (f"drift over the whole range, {fmt_time(start, precision)} to {fmt_time(end, precision)} UTC {said}; "
-            f"one window cannot say when it began: add --window {fitting_window(end - start)} to find the first window that drifted")
+    return (
+        f"drift over the whole range, {fmt_time(start, precision)} to {fmt_time(end, precision)} UTC {said}; one "
+        f"window cannot say when it began: add --window {fitting_window(end - start)} to find the first window that "
+        "drifted"
+    )
 
 
 def reference_name(reference: ReferenceProfile) -> str:

@@ -159,7 +159,11 @@ def _testcase(suite: ET.Element, finding: Finding, kind: str, classname: str, na
 
 
 def _evidence(finding: Finding) -> list[str]:
-    lines = [f"{label}: {value:.6g}" for label, value in (("value", finding.value), ("threshold", finding.threshold)) if value is not None]
+    lines = [
+        f"{label}: {value:.6g}"
+        for label, value in (("value", finding.value), ("threshold", finding.threshold))
+        if value is not None
+    ]
     return [*lines, f"scope: {xml_text(finding.scope)}"]
 
 

@@ -83,8 +83,14 @@ def key_numbers(result: Any) -> list[str]:
 
 
 def _check_numbers(report: CheckReport) -> list[str]:
-    facts = [_records(report.ingest), f"windows: {report.window.describe()}", *(_span(*report.span) if report.span else [])]
-    facts.append("verdicts from: " + ("the last judged window (firing now)" if report.exit_on.value == "last" else "any window"))
+    facts = [
+        _records(report.ingest),
+        f"windows: {report.window.describe()}",
+        *(_span(*report.span) if report.span else []),
+    ]
+    facts.append(
+        "verdicts from: " + ("the last judged window (firing now)" if report.exit_on.value == "last" else "any window")
+    )
     if report.not_checked:
         facts.append("not checked: " + cell("; ".join(f"{rule} ({why})" for rule, why in report.not_checked)))
     return facts
@@ -111,15 +117,19 @@ def _report_numbers(report: Report) -> list[str]:
         if overall.latency.percentile_method != "exact":
             facts.append("percentiles from log buckets, within 0.54%")
     if overall.errors.rate is not None:
-        facts.append(f"error rate: {overall.errors.rate:.2%} ({overall.errors.errors:,} of {overall.errors.requests:,} requests)")
+        facts.append(
+            f"error rate: {overall.errors.rate:.2%} ({overall.errors.errors:,} of {overall.errors.requests:,} requests)"
+        )
     return facts
 
 
 def _drift_numbers(report: DriftReport) -> list[str]:
     facts = [_records(report.ingest)]
-    windows = [*report.prediction.windows, *report.confidence.windows]
-    if windows:
-        facts += _span(min(w.start for w in windows), max(w.end for w in windows))
+    bounds = [(w.start, w.end) for w in report.prediction.windows] + [
+        (w.start, w.end) for w in report.confidence.windows
+    ]
+    if bounds:
+        facts += _span(min(start for start, _ in bounds), max(end for _, end in bounds))
     reference = report.reference
     if reference is None:
         facts.append("reference: none")

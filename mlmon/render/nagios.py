@@ -1,4 +1,4 @@
-"""Nagios / Icinga plugin output (README, "Nagios and Icinga"): one line,
+"""Nagios / Icinga plugin output (docs/output-formats.md, "Nagios and Icinga"): one line,
 
     MLMON <STATE> - <summary> | 'label'=value[UOM];[warn];[crit];[min];[max] ...
 
@@ -166,8 +166,15 @@ def perf_number(value: float | None) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def perf_item(label: str, value: float, uom: str = "", warn: float | None = None, crit: float | None = None,
-              low: float | None = None, high: float | None = None) -> str:
+def perf_item(
+    label: str,
+    value: float,
+    uom: str = "",
+    warn: float | None = None,
+    crit: float | None = None,
+    low: float | None = None,
+    high: float | None = None,
+) -> str:
     """``label=value[UOM];warn;crit;min;max`` with trailing empty fields dropped."""
     fields = [perf_number(value) + uom, *(perf_number(v) for v in (warn, crit, low, high))]
     while fields and fields[-1] == "":

@@ -1,5 +1,5 @@
 """Prometheus output: the text exposition format 0.0.4, shaped for node_exporter's textfile
-collector (README, "Prometheus"). The collector reads every ``*.prom`` file in its
+collector (docs/output-formats.md, "Prometheus"). The collector reads every ``*.prom`` file in its
 directory on each scrape, so the file must be complete and must follow its rules:
 
 * every metric is named ``mlmon_...`` in base units (seconds, ratios); a gauge, except the
@@ -63,6 +63,7 @@ from typing import Any
 
 from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
 from mlmon.ingest.problems import latest
+from mlmon.render.human import finite
 from mlmon.verdicts.findings import Finding, Severity
 from mlmon.verdicts.registry import Check
 
@@ -74,8 +75,8 @@ QUANTILES = (("0.5", "p50_ms"), ("0.95", "p95_ms"), ("0.99", "p99_ms"))
 
 HELP = {
     "mlmon_latency_seconds": (
-        "Request latency over the whole input of mlmon report or check, seconds: quantiles (numpy linear interpolation), "
-        "sum and count."
+        "Request latency over the whole input of mlmon report or check, seconds: quantiles (numpy linear "
+        "interpolation), sum and count."
     ),
     "mlmon_error_ratio": "Errors / requests over the whole input of mlmon report or check (0 to 1).",
     "mlmon_requests": "Requests in the whole input of mlmon report or check.",
@@ -83,15 +84,26 @@ HELP = {
         "Time of the last record read by mlmon report or check (before --until; records older than --since count), "
         "Unix epoch seconds."
     ),
-    "mlmon_run_timestamp_seconds": "Time of the mlmon check run that wrote these figures (its now), Unix epoch seconds.",
+    "mlmon_run_timestamp_seconds": (
+        "Time of the mlmon check run that wrote these figures (its now), Unix epoch seconds."
+    ),
     "mlmon_prediction_psi": (
         "PSI of predicted class shares against the reference, in the latest window of each model version "
         "with enough predictions to be tested (mlmon drift or check)."
     ),
-    "mlmon_confidence_mean": "Mean prediction confidence in the latest window of each model version that has confidences (mlmon drift or check).",
-    "mlmon_feature_drift_psi": "PSI of each input feature against the reference in its worst window (mlmon drift or check).",
-    "mlmon_last_prediction_timestamp_seconds": "Time of the last prediction read by mlmon drift or check, Unix epoch seconds.",
-    "mlmon_bench_latency_seconds": "Latency of single inference calls per configuration (mlmon bench), seconds: quantiles, sum and count.",
+    "mlmon_confidence_mean": (
+        "Mean prediction confidence in the latest window of each model version that has "
+        "confidences (mlmon drift or check)."
+    ),
+    "mlmon_feature_drift_psi": (
+        "PSI of each input feature against the reference in its worst window (mlmon drift or check)."
+    ),
+    "mlmon_last_prediction_timestamp_seconds": (
+        "Time of the last prediction read by mlmon drift or check, Unix epoch seconds."
+    ),
+    "mlmon_bench_latency_seconds": (
+        "Latency of single inference calls per configuration (mlmon bench), seconds: quantiles, sum and count."
+    ),
     "mlmon_bench_inferences_per_second": "Inference calls per second per configuration (mlmon bench).",
     "mlmon_rule_status": (
         "1 for the severity a check (rule) concluded for a scope, 0 for the other three "
@@ -201,9 +213,9 @@ def _report(report: Report, out: Exposition) -> None:
 
 
 def _drift(report: DriftReport, out: Exposition) -> None:
-    for version, window in _latest(w for w in report.prediction.windows if _finite(w.psi)).items():
+    for version, window in _latest(w for w in report.prediction.windows if finite(w.psi)).items():
         out.add("mlmon_prediction_psi", window.psi, {"model_version": version})
-    for version, window in _latest(w for w in report.confidence.windows if w.n > 0 and _finite(w.mean)).items():
+    for version, window in _latest(w for w in report.confidence.windows if w.n > 0 and finite(w.mean)).items():
         out.add("mlmon_confidence_mean", window.mean, {"model_version": version})
     if report.features is not None:
         for outcome in report.features.features:
@@ -235,7 +247,9 @@ def series_findings(result: Any) -> tuple[Finding, ...]:
     :data:`SHARE_SCOPE`, so ``feature_drift{scope="all"}`` means one thing in drift and check."""
     findings = tuple(result.findings)
     feature = Check.FEATURE_DRIFT.value
-    if not isinstance(result, CheckReport) or not any(f.check == feature and f.scope.startswith("feature=") for f in findings):
+    if not isinstance(result, CheckReport) or not any(
+        f.check == feature and f.scope.startswith("feature=") for f in findings
+    ):
         return findings
     return tuple(replace(f, scope=SHARE_SCOPE) if f.check == feature and f.scope == "all" else f for f in findings)
 
@@ -249,7 +263,11 @@ def rule_status(findings: Iterable[Finding], out: Exposition) -> None:
             kept[key] = finding.severity
     for (rule, scope), severity in kept.items():
         for candidate in SEVERITIES:
-            out.add("mlmon_rule_status", int(candidate is severity), {"rule": rule, "scope": scope, "severity": candidate.value})
+            out.add(
+                "mlmon_rule_status",
+                int(candidate is severity),
+                {"rule": rule, "scope": scope, "severity": candidate.value},
+            )
 
 
 def _latest(windows: Iterable[Any]) -> dict[str, Any]:
@@ -262,10 +280,9 @@ def _latest(windows: Iterable[Any]) -> dict[str, Any]:
     return found
 
 
-def _finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)
-
-
 _SECTIONS: dict[type, Callable[[Any, Exposition], None]] = {
-    Report: _report, DriftReport: _drift, BenchReport: _bench, CheckReport: _check,
+    Report: _report,
+    DriftReport: _drift,
+    BenchReport: _bench,
+    CheckReport: _check,
 }

@@ -46,8 +46,14 @@ def _header(report: BenchReport, width: int) -> Text:
     stop = f"{result.iterations:,} calls" if result.iterations is not None else f"{fmt_sig(result.duration_s)} s"
     name = f"{m.name}.onnx"
     lines = [
-        f"mlmon bench {name} ({where}, {m.size_bytes / 2**20:.1f} MiB) · loaded in {fmt_latency(m.load_time_ms)} · RSS {m.rss_after_load_mib:.0f} MiB",
-        f"{', '.join(m.providers)} · graph optimization {m.graph_optimization} · intra-op threads {threads} · concurrency {concurrency}",
+        (
+            f"mlmon bench {name} ({where}, {m.size_bytes / 2**20:.1f} MiB) · loaded in {fmt_latency(m.load_time_ms)} · "
+            f"RSS {m.rss_after_load_mib:.0f} MiB"
+        ),
+        (
+            f"{', '.join(m.providers)} · graph optimization {m.graph_optimization} · intra-op threads {threads} · "
+            f"concurrency {concurrency}"
+        ),
         f"{inputs} ({source}) · warmup {result.warmup} · {stop} per configuration",
     ]
     text = para("\n".join(lines), width)
@@ -59,22 +65,50 @@ def _header(report: BenchReport, width: int) -> Text:
 def bench_parts(report: BenchReport, width: int = PIPED_WIDTH) -> list[RenderableType]:
     """The renderables of a bench report, in order."""
     result, findings, budget_ms = report.result, report.findings, report.budget_ms
-    unit, factor = latency_unit(v for c in result.configs for v in (c.latency.p50_ms, c.latency.p95_ms, c.latency.p99_ms, c.latency.max_ms))
-    cols = [Col("batch"), Col("calls", drop=4), Col("p50"), Col("p95", drop=7), Col("p99"), Col("max", drop=6), Col("inf/s"),
-            Col("samples/s", drop=5), Col("CPU s", drop=2), Col("RSS peak", drop=3), Col("RSS Δ", drop=1)]
+    unit, factor = latency_unit(
+        v for c in result.configs for v in (c.latency.p50_ms, c.latency.p95_ms, c.latency.p99_ms, c.latency.max_ms)
+    )
+    cols = [
+        Col("batch"),
+        Col("calls", drop=4),
+        Col("p50"),
+        Col("p95", drop=7),
+        Col("p99"),
+        Col("max", drop=6),
+        Col("inf/s"),
+        Col("samples/s", drop=5),
+        Col("CPU s", drop=2),
+        Col("RSS peak", drop=3),
+        Col("RSS Δ", drop=1),
+    ]
     breached = {f.scope for f in findings if f.severity is Severity.CRITICAL}
     rows = []
     for c in result.configs:
         p99 = fmt_latency_in(c.latency.p99_ms, factor)
-        rows.append([
-            str(c.batch_size), f"{c.calls:,}", fmt_latency_in(c.latency.p50_ms, factor), fmt_latency_in(c.latency.p95_ms, factor),
-            Text(p99, style="bold red") if f"batch_size={c.batch_size}" in breached else p99,
-            fmt_latency_in(c.latency.max_ms, factor), _rate(c.inferences_per_s), _rate(c.samples_per_s),
-            f"{c.cpu_time_s:.2f}", f"{c.peak_rss_mib:.1f}", f"{round(c.rss_growth_mib, 1) + 0.0:+.1f}",
-        ])
+        rows.append(
+            [
+                str(c.batch_size),
+                f"{c.calls:,}",
+                fmt_latency_in(c.latency.p50_ms, factor),
+                fmt_latency_in(c.latency.p95_ms, factor),
+                Text(p99, style="bold red") if f"batch_size={c.batch_size}" in breached else p99,
+                fmt_latency_in(c.latency.max_ms, factor),
+                _rate(c.inferences_per_s),
+                _rate(c.samples_per_s),
+                f"{c.cpu_time_s:.2f}",
+                f"{c.peak_rss_mib:.1f}",
+                f"{round(c.rss_growth_mib, 1) + 0.0:+.1f}",
+            ]
+        )
     table = fit_table(cols, rows, width, box=box.SIMPLE_HEAD, padding=(0, 0))
-    caption = para(f"latency of each session.run call in {unit} (numpy linear percentiles); CPU: process user+system "
-                   "time; RSS in MiB, Δ: end minus start of the timed phase", width, "dim")
+    caption = para(
+        (
+            f"latency of each session.run call in {unit} (numpy linear percentiles); CPU: process user+system "
+            "time; RSS in MiB, Δ: end minus start of the timed phase"
+        ),
+        width,
+        "dim",
+    )
     parts: list[Any] = [_header(report, width), table, caption]
     if budget_ms is not None:
         if breached:

@@ -42,7 +42,7 @@ def timeline(windows: Sequence[RuleWindow], budget: int = MAX_TIMELINE) -> Text:
     per = max(1, math.ceil(len(windows) / budget))
     text = Text()
     for i in range(0, len(windows), per):
-        w = max(windows[i:i + per], key=lambda w: (w.effective.rank, not w.held))
+        w = max(windows[i : i + per], key=lambda w: (w.effective.rank, not w.held))
         mark_ = HELD_MARK if w.held else TIMELINE_MARKS[w.effective]
         text.append(mark_, style=SEVERITY_STYLE[w.effective] if w.effective is not Severity.OK else "dim")
     return text
@@ -51,18 +51,30 @@ def timeline(windows: Sequence[RuleWindow], budget: int = MAX_TIMELINE) -> Text:
 def check_parts(report: CheckReport, width: int = PIPED_WIDTH) -> list[RenderableType]:
     """The renderables of ``mlmon check``, in order."""
     budget = timeline_budget(width)
-    parts: list[RenderableType] = [Text("mlmon check", style="bold"), *ingest_lines(report.ingest, width), *_run_lines(report, budget, width), Text("")]
+    parts: list[RenderableType] = [
+        Text("mlmon check", style="bold"),
+        *ingest_lines(report.ingest, width),
+        *_run_lines(report, budget, width),
+        Text(""),
+    ]
     parts += [Text("Rules", style="italic"), rules_table(report.outcomes, width, budget)]
     if report.not_checked:
-        parts.append(para("not checked: " + "; ".join(f"{rule} ({why})" for rule, why in report.not_checked), width, "dim"))
+        parts.append(
+            para("not checked: " + "; ".join(f"{rule} ({why})" for rule, why in report.not_checked), width, "dim")
+        )
     parts.append(para(_tally(report.outcomes), width))
     return parts
 
 
 def rules_table(outcomes: Sequence[RuleOutcome], width: int = PIPED_WIDTH, budget: int = MAX_TIMELINE) -> Table:
     """One row per rule and scope; features that stayed ok fold into one row."""
-    cols = [Col("status", "left"), Col("rule", "left"), Col("scope", "left", drop=1, fold="rule"),
-            Col("windows", "left", drop=2, fold="rule"), Col("verdict", "left", flex=True, min_width=36)]
+    cols = [
+        Col("status", "left"),
+        Col("rule", "left"),
+        Col("scope", "left", drop=1, fold="rule"),
+        Col("windows", "left", drop=2, fold="rule"),
+        Col("verdict", "left", flex=True, min_width=36),
+    ]
     quiet = {
         severity: [o for o in outcomes if o.scope.startswith("feature=") and o.severity is severity and not o.fired]
         for severity in (Severity.OK, Severity.UNKNOWN)
@@ -72,7 +84,15 @@ def rules_table(outcomes: Sequence[RuleOutcome], width: int = PIPED_WIDTH, budge
     for outcome in outcomes:
         if outcome in folded:
             continue
-        rows.append([mark(outcome.severity), outcome.rule, outcome.scope, timeline(outcome.windows, budget), humane(outcome.message)])
+        rows.append(
+            [
+                mark(outcome.severity),
+                outcome.rule,
+                outcome.scope,
+                timeline(outcome.windows, budget),
+                humane(outcome.message),
+            ]
+        )
     for severity, group in quiet.items():
         if len(group) > 1:
             names = ", ".join(o.scope.removeprefix("feature=") for o in group)
@@ -88,10 +108,15 @@ def _run_lines(report: CheckReport, budget: int, width: int) -> list[Text]:
     longest = max((len(o.windows) for o in report.outcomes), default=0)
     per = math.ceil(longest / budget) if longest > budget else 1
     bucket = f"; one mark per {per:,} windows, the worst" if per > 1 else ""
-    return [para(f"{window}{span}; verdicts from {basis}", width, "dim"),
-            para(f"timeline: · ok  w warning  C critical  h held  ? unknown{bucket}", width, "dim")]
+    return [
+        para(f"{window}{span}; verdicts from {basis}", width, "dim"),
+        para(f"timeline: · ok  w warning  C critical  h held  ? unknown{bucket}", width, "dim"),
+    ]
 
 
 def _tally(outcomes: Sequence[RuleOutcome]) -> str:
-    counts = {s: sum(1 for o in outcomes if o.severity is s) for s in (Severity.CRITICAL, Severity.WARNING, Severity.OK, Severity.UNKNOWN)}
+    counts = {
+        s: sum(1 for o in outcomes if o.severity is s)
+        for s in (Severity.CRITICAL, Severity.WARNING, Severity.OK, Severity.UNKNOWN)
+    }
     return "verdicts: " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)

@@ -31,12 +31,12 @@ from mlmon.render.human import (
     breach_sentence,
     class_overlap_lines,
     fitting_window,
-    is_whole_range,
-    reference_name,
     fmt_fixed,
     fmt_p,
     fmt_pct,
     fmt_time,
+    is_whole_range,
+    reference_name,
     short_times,
     time_precision,
 )
@@ -89,36 +89,84 @@ def _grouped_rows(windows: Sequence[Any], is_empty: Any) -> tuple[list[Any], int
     return chunks(windows, size, lambda w: w.model_version), size
 
 
-def _drift_rows(report: DriftReport, labels: list[str], precision: int, with_classes: bool) -> tuple[list[list[Any]], int]:
+def _drift_rows(
+    report: DriftReport, labels: list[str], precision: int, with_classes: bool
+) -> tuple[list[list[Any]], int]:
     result = report.prediction
     ref = result.reference_shares
     rows: list[list[Any]] = []
     if with_classes and ref:
         n_ref = f"{report.reference.n_rows:,}" if report.reference is not None else ""
-        rows.append(["", Text("reference", style="dim"), "", n_ref, *(fmt_pct(ref.get(label), 1) for label in labels), "", "", "", ""])
+        rows.append(
+            [
+                "",
+                Text("reference", style="dim"),
+                "",
+                n_ref,
+                *(fmt_pct(ref.get(label), 1) for label in labels),
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
     grouped, size = _grouped_rows(result.windows, lambda w: w.n == 0)
     for item in grouped:
         if isinstance(item, EmptyRun):
-            rows.append(["", Text(item.describe(precision), style="dim"), "", "", *([""] * len(labels) if with_classes else []), "", "", "", ""])
+            rows.append(
+                [
+                    "",
+                    Text(item.describe(precision), style="dim"),
+                    "",
+                    "",
+                    *([""] * len(labels) if with_classes else []),
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
             continue
         chunk = item if isinstance(item, list) else [item]
         n = sum(w.n for w in chunk)
         counts = {label: sum(c.count for w in chunk for c in w.classes if c.label == label) for label in labels}
         shares = [fmt_pct(counts[label] / n if n else None, 1) for label in labels] if with_classes else []
         tested = [w for w in chunk if math.isfinite(w.psi)]
-        rows.append([
-            chunk[0].model_version or "-", fmt_time(chunk[0].start, precision), f"{len(chunk):,}", f"{n:,}", *shares,
-            fmt_fixed(max((w.psi for w in tested), default=None), 4), fmt_fixed(max((w.js_distance for w in tested), default=None), 3),
-            fmt_p(min((w.p_adjusted for w in tested), default=None)), mark(_worst([w.severity for w in chunk])),
-        ])
+        rows.append(
+            [
+                chunk[0].model_version or "-",
+                fmt_time(chunk[0].start, precision),
+                f"{len(chunk):,}",
+                f"{n:,}",
+                *shares,
+                fmt_fixed(max((w.psi for w in tested), default=None), 4),
+                fmt_fixed(max((w.js_distance for w in tested), default=None), 3),
+                fmt_p(min((w.p_adjusted for w in tested), default=None)),
+                mark(_worst([w.severity for w in chunk])),
+            ]
+        )
     return rows, size
 
 
-def _drift_cols(labels: list[str], versions: list[str | None], start_width: int, size: int, with_classes: bool) -> list[Col]:
-    cols = [Col("version", "left", drop=5, fold="window start"), Col("window start", "left", flex=True, min_width=start_width),
-            Col("windows", drop=1), Col("n", drop=3), *(Col(label) for label in labels if with_classes),
-            Col("PSI"), Col("JS", drop=2), Col("p (BH)", drop=4), Col("verdict", "left")]
-    return [c for c in cols if not (c.header == "version" and len(versions) == 1) and not (c.header == "windows" and size == 1)]
+def _drift_cols(
+    labels: list[str], versions: list[str | None], start_width: int, size: int, with_classes: bool
+) -> list[Col]:
+    cols = [
+        Col("version", "left", drop=5, fold="window start"),
+        Col("window start", "left", flex=True, min_width=start_width),
+        Col("windows", drop=1),
+        Col("n", drop=3),
+        *(Col(label) for label in labels if with_classes),
+        Col("PSI"),
+        Col("JS", drop=2),
+        Col("p (BH)", drop=4),
+        Col("verdict", "left"),
+    ]
+    return [
+        c
+        for c in cols
+        if not (c.header == "version" and len(versions) == 1) and not (c.header == "windows" and size == 1)
+    ]
 
 
 def _keep(row: list[Any], versions: list[str | None], size: int) -> list[Any]:
@@ -139,16 +187,33 @@ def _drift_table(report: DriftReport, width: int) -> list[RenderableType]:
             break
     head = [title(f"Prediction drift ({result.window}, UTC{note})")]
     if size > 1:
-        head.append(para(f"{len(result.windows):,} windows in rows of {size:,}: class shares over the rows' predictions; "
-                         "PSI, JS, p and verdict the worst window's", width, "dim"))
+        head.append(
+            para(
+                (
+                    f"{len(result.windows):,} windows in rows of {size:,}: class shares over the rows' predictions; "
+                    "PSI, JS, p and verdict the worst window's"
+                ),
+                width,
+                "dim",
+            )
+        )
     parts: list[RenderableType] = [*head, fit_table(cols, rows, width)]
     if not with_classes:
         for version in versions:
-            parts += _classes_round(report, [w for w in result.windows if w.model_version == version and w.n], labels, width, precision, version if len(versions) > 1 else None)
+            parts += _classes_round(
+                report,
+                [w for w in result.windows if w.model_version == version and w.n],
+                labels,
+                width,
+                precision,
+                version if len(versions) > 1 else None,
+            )
     return parts
 
 
-def _classes_round(report: DriftReport, windows: list[DriftWindow], labels: list[str], width: int, precision: int, version: str | None) -> list[RenderableType]:
+def _classes_round(
+    report: DriftReport, windows: list[DriftWindow], labels: list[str], width: int, precision: int, version: str | None
+) -> list[RenderableType]:
     """Class shares with the classes as rows: the reference, then the latest windows that fit."""
     ref = report.prediction.reference_shares
     if not windows:
@@ -159,8 +224,14 @@ def _classes_round(report: DriftReport, windows: list[DriftWindow], labels: list
     shares = [{c.label: c.share for c in w.classes} for w in windows]
     for fit in range(min(len(windows), max(width // 6, 1)), 0, -1):
         cols = [Col("class", "left"), *([Col("ref")] if ref else []), *(Col(h) for h in headers[-fit:])]
-        rows = [[name, *([fmt_pct(ref[name], 1) if name in ref else "-"] if ref else []), *(fmt_pct(s.get(name, 0.0), 1) for s in shares[-fit:])]
-                for name in names]
+        rows = [
+            [
+                name,
+                *([fmt_pct(ref[name], 1) if name in ref else "-"] if ref else []),
+                *(fmt_pct(s.get(name, 0.0), 1) for s in shares[-fit:]),
+            ]
+            for name in names
+        ]
         if least_width(cols, rows) <= width:
             break
     shown = windows[-fit:]
@@ -180,8 +251,17 @@ def _bars(report: DriftReport, window: DriftWindow, width: int, precision: int) 
         table.add_column(no_wrap=True)
     for label in labels:
         for name, share, style in (("ref", ref.get(label, 0.0), "dim"), ("now", current.get(label, 0.0), "cyan")):
-            table.add_row(label if name == "ref" else "", name, Text("█" * round(share * bar_width), style=style), fmt_pct(share, 1))
-    note = [para(f"classes the reference never saw: {', '.join(window.unseen_classes)}", width, "yellow")] if window.unseen_classes else []
+            table.add_row(
+                label if name == "ref" else "",
+                name,
+                Text("█" * round(share * bar_width), style=style),
+                fmt_pct(share, 1),
+            )
+    note = (
+        [para(f"classes the reference never saw: {', '.join(window.unseen_classes)}", width, "yellow")]
+        if window.unseen_classes
+        else []
+    )
     return [head, table, *note]
 
 
@@ -204,31 +284,62 @@ def _confidence_rows(report: DriftReport, precision: int) -> tuple[list[list[Any
         weighted = partial(_weighted, [w.n for w in chunk])
         p10s = [w.p10 for w in chunk if math.isfinite(w.p10)]
         changes = [w.change for w in chunk if math.isfinite(w.change)]
-        rows.append([
-            chunk[0].model_version or "-", fmt_time(chunk[0].start, precision), f"{len(chunk):,}", f"{n:,}",
-            fmt_fixed(weighted([w.mean for w in chunk]), 3), fmt_fixed(min(p10s, default=None), 3),
-            fmt_pct(weighted([w.share_below for w in chunk]), 1), fmt_fixed(weighted([w.mean_entropy_bits for w in chunk]), 2),
-            fmt_fixed(min(changes, default=None), 3, signed=True), mark(_worst([w.severity for w in chunk])),
-        ])
+        rows.append(
+            [
+                chunk[0].model_version or "-",
+                fmt_time(chunk[0].start, precision),
+                f"{len(chunk):,}",
+                f"{n:,}",
+                fmt_fixed(weighted([w.mean for w in chunk]), 3),
+                fmt_fixed(min(p10s, default=None), 3),
+                fmt_pct(weighted([w.share_below for w in chunk]), 1),
+                fmt_fixed(weighted([w.mean_entropy_bits for w in chunk]), 2),
+                fmt_fixed(min(changes, default=None), 3, signed=True),
+                mark(_worst([w.severity for w in chunk])),
+            ]
+        )
     return rows, size
 
 
 def _confidence_table(report: DriftReport, width: int) -> list[RenderableType]:
     result = report.confidence
-    source = {"reference": "reference", "first_window": "first window with enough data"}.get(result.baseline_source or "", "none")
+    source = {"reference": "reference", "first_window": "first window with enough data"}.get(
+        result.baseline_source or "", "none"
+    )
     precision = time_precision([w.start for w in result.windows])
     versions, note = _versions(result.windows)
     rows, size = _confidence_rows(report, precision)
     start_width = len(fmt_time(result.windows[0].start, precision)) if result.windows else 10
-    cols = [Col("version", "left", drop=6, fold="window start"), Col("window start", "left", flex=True, min_width=start_width),
-            Col("windows", drop=1), Col("n", drop=5), Col("mean"), Col("p10", drop=4), Col(f"< {result.thresholds.low_threshold:g}", drop=3),
-            Col("entropy bits", drop=2), Col("change"), Col("verdict", "left")]
-    cols = [c for c in cols if not (c.header == "version" and len(versions) == 1) and not (c.header == "windows" and size == 1)]
+    cols = [
+        Col("version", "left", drop=6, fold="window start"),
+        Col("window start", "left", flex=True, min_width=start_width),
+        Col("windows", drop=1),
+        Col("n", drop=5),
+        Col("mean"),
+        Col("p10", drop=4),
+        Col(f"< {result.thresholds.low_threshold:g}", drop=3),
+        Col("entropy bits", drop=2),
+        Col("change"),
+        Col("verdict", "left"),
+    ]
+    cols = [
+        c
+        for c in cols
+        if not (c.header == "version" and len(versions) == 1) and not (c.header == "windows" and size == 1)
+    ]
     rows = [_keep(row, versions, size) for row in rows]
     parts: list[RenderableType] = [title(f"Confidence ({result.window}, UTC{note}; baseline: {source})")]
     if size > 1:
-        parts.append(para(f"{len(result.windows):,} windows in rows of {size:,}: mean and shares weighted by n; "
-                          "p10, change (the largest fall) and verdict the worst window's", width, "dim"))
+        parts.append(
+            para(
+                (
+                    f"{len(result.windows):,} windows in rows of {size:,}: mean and shares weighted by n; "
+                    "p10, change (the largest fall) and verdict the worst window's"
+                ),
+                width,
+                "dim",
+            )
+        )
     return [*parts, fit_table(cols, rows, width)]
 
 
@@ -239,15 +350,25 @@ def _whole_range_baseline(report: DriftReport, width: int) -> list[RenderableTyp
     if result.baseline_source != "first_window" or not is_whole_range(result.window) or not result.windows:
         return []
     span = max(w.end for w in result.windows) - min(w.start for w in result.windows)
-    return [para("the baseline is each version's first window with enough data, and the whole range is one window: "
-                 f"nothing to compare it with (the reference has no confidence); add --window {fitting_window(span)}", width, "yellow")]
+    return [
+        para(
+            (
+                "the baseline is each version's first window with enough data, and the whole range is one window: "
+                f"nothing to compare it with (the reference has no confidence); add --window {fitting_window(span)}"
+            ),
+            width,
+            "yellow",
+        )
+    ]
 
 
 def drift_parts(report: DriftReport, width: int = PIPED_WIDTH) -> list[RenderableType]:
     """The renderables of ``mlmon drift``, in order."""
     parts: list[RenderableType] = [Text("mlmon drift", style="bold"), *ingest_lines(report.ingest, width)]
     if report.reference is not None:
-        parts.append(para(f"reference: {reference_name(report.reference)} ({report.reference.n_rows:,} rows)", width, "dim"))
+        parts.append(
+            para(f"reference: {reference_name(report.reference)} ({report.reference.n_rows:,} rows)", width, "dim")
+        )
     parts += [Text(""), *_drift_table(report, width)]
     first = report.prediction.first_breach
     precision = time_precision([w.start for w in report.prediction.windows])

@@ -36,7 +36,9 @@ TOP_MOVERS = 3
 BAR_WIDTH = 20
 
 
-def feature_parts(result: FeatureDriftResult | None, width: int = PIPED_WIDTH, *, whole_range: bool = False) -> list[RenderableType]:
+def feature_parts(
+    result: FeatureDriftResult | None, width: int = PIPED_WIDTH, *, whole_range: bool = False
+) -> list[RenderableType]:
     """The renderables of the data-drift section (none when the inputs were not read).
     ``whole_range``: the run's one window is the whole range, whose start says nothing of
     when a feature drifted, so the table says ``whole range`` instead."""
@@ -61,23 +63,38 @@ def _dataset_line(result: FeatureDriftResult, width: int) -> Text:
     critical, warning, unknown = (result.count(s) for s in (Severity.CRITICAL, Severity.WARNING, Severity.UNKNOWN))
     drifted = critical + warning
     style = SEVERITY_STYLE[Severity.CRITICAL if critical else Severity.WARNING if warning else Severity.OK]
-    text = f"Data drift: {drifted} of {plural(len(result.features), 'feature')} drifted ({critical} critical, {warning} warning"
+    text = (
+        f"Data drift: {drifted} of {plural(len(result.features), 'feature')} drifted ({critical} critical, {warning} "
+        "warning"
+    )
     text += f", {unknown} unknown)" if unknown else ")"
     if result.whole_range:
         text += "; judged over the whole range (record-count windows apply to predictions)"
     return para(text, width, f"bold {style}" if drifted else style)
 
 
-def _ranking(features: list[FeatureOutcome], heading: str | None, width: int, precision: int, whole_range: bool) -> list[RenderableType]:
-    cols = [Col("feature", "left"), Col("kind", "left", drop=1), Col("first drifted", "left", drop=4), Col("PSI"),
-            Col("W1/sd", drop=3), Col("p (BH)", drop=5), Col("missing logs/ref", drop=2), Col("verdict", "left")]
+def _ranking(
+    features: list[FeatureOutcome], heading: str | None, width: int, precision: int, whole_range: bool
+) -> list[RenderableType]:
+    cols = [
+        Col("feature", "left"),
+        Col("kind", "left", drop=1),
+        Col("first drifted", "left", drop=4),
+        Col("PSI"),
+        Col("W1/sd", drop=3),
+        Col("p (BH)", drop=5),
+        Col("missing logs/ref", drop=2),
+        Col("verdict", "left"),
+    ]
     rows: list[list[Cell]] = []
     for f in features:
         d = f.worst.drift
         w1 = "-" if d.wasserstein_sd is None else fmt_fixed(d.wasserstein_sd.value, 3)
         first = _first_drifted(f, precision, whole_range) or "-"
         missing = f"{fmt_pct(d.missing_share, 1)}/{fmt_pct(d.reference_missing_share, 1)}"
-        rows.append([f.feature, f.kind, first, fmt_fixed(d.psi, 4), w1, fmt_p(f.worst.p_adjusted), missing, mark(f.severity)])
+        rows.append(
+            [f.feature, f.kind, first, fmt_fixed(d.psi, 4), w1, fmt_p(f.worst.p_adjusted), missing, mark(f.severity)]
+        )
     return [*([title(heading)] if heading else []), fit_table(cols, rows, width)]
 
 
@@ -91,7 +108,11 @@ def _mover(outcome: FeatureOutcome, width: int, precision: int, whole_range: boo
     s = outcome.summary
     first = _first_drifted(outcome, precision, whole_range)
     since = "" if first is None else " over the whole range" if whole_range else f" from {first}"
-    head = para(f"{outcome.feature} ({outcome.kind}, {outcome.severity.value}{since}): {humane(outcome.worst.reason)}", width, SEVERITY_STYLE[outcome.severity])
+    head = para(
+        f"{outcome.feature} ({outcome.kind}, {outcome.severity.value}{since}): {humane(outcome.worst.reason)}",
+        width,
+        SEVERITY_STYLE[outcome.severity],
+    )
     numeric = outcome.kind != "categorical"
     names = ("side", "n", "mean", "std", "p5", "p50", "p95", "missing") if numeric else ("side", "n", "missing")
     drops = {"missing": 1, "std": 2, "p5": 3, "p95": 3}
@@ -108,7 +129,13 @@ def _mover(outcome: FeatureOutcome, width: int, precision: int, whole_range: boo
         bars.add_column(name, justify="right" if name == "share" else "left", no_wrap=True)
     top = max((v for v in (*s.bars.reference, *s.bars.current) if math.isfinite(v)), default=0.0)
     for label, ref, now in zip(s.bars.labels, s.bars.reference, s.bars.current):
-        bars.add_row(label, Text(_bar(ref, top, bar_width), style="dim"), fmt_pct(ref, 1), Text(_bar(now, top, bar_width), style="cyan"), fmt_pct(now, 1))
+        bars.add_row(
+            label,
+            Text(_bar(ref, top, bar_width), style="dim"),
+            fmt_pct(ref, 1),
+            Text(_bar(now, top, bar_width), style="cyan"),
+            fmt_pct(now, 1),
+        )
     return Group(head, stats, bars)
 
 
@@ -119,7 +146,6 @@ def _one_side(result: FeatureDriftResult, width: int) -> list[RenderableType]:
 def _bar(share: float, top: float, width: int = BAR_WIDTH) -> str:
     """A bar scaled so the largest share of the feature fills ``width``."""
     return "" if not math.isfinite(share) or top <= 0 else "█" * round(share / top * width)
-
 
 
 def _g(value: float) -> str:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
@@ -58,7 +58,8 @@ def output_width() -> int:
 
 _TOKEN = re.compile(
     r"\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d(?:\.\d+)?)?"  # a time
-    r"|[-+<]?\d[\d.,]*(?:e-?\d+)? (?:ms|µs|s|MiB|req/s|days?|hours?|minutes?|seconds?)(?![\w/])"  # a number and its unit
+    # a number and its unit
+    r"|[-+<]?\d[\d.,]*(?:e-?\d+)? (?:ms|µs|s|MiB|req/s|days?|hours?|minutes?|seconds?)(?![\w/])"
     r"|\S+"
 )
 
@@ -72,7 +73,7 @@ def wrap(text: str, width: int) -> list[str]:
         indent = paragraph[: len(paragraph) - len(paragraph.lstrip(" "))]
         line, end = "", len(indent)
         for match in _TOKEN.finditer(paragraph, len(indent)):
-            gap, word = paragraph[end:match.start()], match.group()
+            gap, word = paragraph[end : match.start()], match.group()
             end = match.end()
             if line and cell_len(line + gap + word) <= width:
                 line += gap + word
@@ -97,7 +98,7 @@ class Col:
     """One column of :func:`fit_table`."""
 
     header: str
-    justify: str = "right"
+    justify: JustifyMethod = "right"
     drop: int = 0
     """Rank: columns of rank 1 go first when the table is too wide; 0 stays."""
     fold: str | None = None
@@ -145,7 +146,9 @@ def _natural(cols: list[Col], grid: list[list[Cell]], gap: int = 3) -> tuple[int
     return total, flex_natural
 
 
-def _fit(cols: Sequence[Col], rows: Sequence[Sequence[Cell]], width: int, gap: int = 3) -> tuple[list[Col], list[list[Cell]]]:
+def _fit(
+    cols: Sequence[Col], rows: Sequence[Sequence[Cell]], width: int, gap: int = 3
+) -> tuple[list[Col], list[list[Cell]]]:
     """The columns and cells left once columns have gone, rank by rank, until the table
     fits ``width`` (or nothing more can go)."""
     cols, grid = list(cols), [list(row) for row in rows]
@@ -153,7 +156,9 @@ def _fit(cols: Sequence[Col], rows: Sequence[Sequence[Cell]], width: int, gap: i
         if _natural(cols, grid, gap)[0] <= width:
             break
         for i in reversed([i for i, c in enumerate(cols) if c.drop == rank]):
-            target = next((j for j, c in enumerate(cols) if cols[i].fold and c.header.split(" / ")[0] == cols[i].fold), None)
+            target = next(
+                (j for j, c in enumerate(cols) if cols[i].fold and c.header.split(" / ")[0] == cols[i].fold), None
+            )
             if target is not None:
                 cols[target] = replace(cols[target], header=f"{cols[target].header} / {cols[i].header}")
                 for row in grid:
@@ -176,7 +181,13 @@ def fit_table(cols: Sequence[Col], rows: Sequence[Sequence[Cell]], width: int, *
     fixed, flex_natural = _natural(cols, grid, gap)
     table = Table(show_edge=False, pad_edge=False, **options)
     for col in cols:
-        table.add_column(col.header, justify=col.justify, no_wrap=not col.flex, overflow="fold" if col.flex else "ellipsis", style=col.style)  # type: ignore[arg-type]
+        table.add_column(
+            col.header,
+            justify=col.justify,
+            no_wrap=not col.flex,
+            overflow="fold" if col.flex else "ellipsis",
+            style=col.style,
+        )
     flex = next((i for i, c in enumerate(cols) if c.flex), None)
     if flex is not None:
         others = fixed - min(flex_natural, max(cols[flex].min_width, cell_len(cols[flex].header)))
@@ -211,12 +222,19 @@ def sparkline(values: Sequence[float | None], width: int | None = None) -> str:
     than ``width``, one mark per bucket of :func:`spark_bucket` values, its largest."""
     if width is not None and len(values) > width:
         per = spark_bucket(len(values), width)
-        values = [max((v for v in values[i:i + per] if v is not None), default=None) for i in range(0, len(values), per)]
+        values = [
+            max((v for v in values[i : i + per] if v is not None), default=None) for i in range(0, len(values), per)
+        ]
     present = [v for v in values if v is not None and math.isfinite(v)]
     top = max(present, default=0.0)
     if top <= 0:
         return "".join(" " if v is None else SPARKS[0] for v in values)
-    return "".join(" " if v is None or not math.isfinite(v) else SPARKS[min(int(v / top * (len(SPARKS) - 1) + 0.5), len(SPARKS) - 1)] for v in values)
+    return "".join(
+        " "
+        if v is None or not math.isfinite(v)
+        else SPARKS[min(int(v / top * (len(SPARKS) - 1) + 0.5), len(SPARKS) - 1)]
+        for v in values
+    )
 
 
 def spark_bucket(count: int, width: int) -> int:

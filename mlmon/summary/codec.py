@@ -24,7 +24,8 @@ names its kind:
                    (base64 of the validity bits, ``numpy.packbits`` of "is null", or null
                    when none), ``values`` (below)
 ``frame``          a polars DataFrame: ``height``, ``columns``: one ``series`` each
-``module:Class``   a frozen dataclass: one key per field, in field order
+``module:Class``   a frozen dataclass: one key per field, in field order (a class that
+                   has moved since is found by :data:`MOVED_CLASSES`)
 =================  ======================================================================
 
 A polars dtype is a string for the plain ones (``"Float64"``, ``"UInt32"``, ``"String"``,
@@ -62,11 +63,32 @@ ALLOWED_MODULES = ("mlmon.analyses.", "mlmon.stats.", "mlmon.ingest.problems", "
 """Where the classes a summary may name are defined: module name prefixes (a trailing dot
 takes the whole package)."""
 
+MOVED_CLASSES = {
+    "mlmon.analyses.ops:OpsState": "mlmon.analyses.ops_types:OpsState",  # issue 23 §2
+}
+"""Classes that moved to another module since a summary was written: the ``module:Class``
+an earlier summary names -> where the class is now. A summary names a class by the module
+that defined it when it was written; without this table an earlier one would read only
+while the old module happened to import the class."""
+
 _SIMPLE_DTYPES = {
     str(dtype()): dtype()
     for dtype in (
-        pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64, pl.Float32, pl.Float64,
-        pl.Boolean, pl.String, pl.Categorical, pl.Null, pl.Date,
+        pl.Int8,
+        pl.Int16,
+        pl.Int32,
+        pl.Int64,
+        pl.UInt8,
+        pl.UInt16,
+        pl.UInt32,
+        pl.UInt64,
+        pl.Float32,
+        pl.Float64,
+        pl.Boolean,
+        pl.String,
+        pl.Categorical,
+        pl.Null,
+        pl.Date,
     )
 }
 _TEXT = (pl.String, pl.Categorical, pl.Enum)
@@ -149,7 +171,7 @@ def _encode_dataclass(value: Any) -> dict:
 
 
 def _decode_dataclass(kind: str, encoded: dict) -> Any:
-    module, _, name = kind.partition(":")
+    module, _, name = MOVED_CLASSES.get(kind, kind).partition(":")
     if not name or not any(module == p or (p.endswith(".") and module.startswith(p)) for p in ALLOWED_MODULES):
         raise CodecError(f"unknown kind {kind!r}: a summary names only mlmon's analysis states")
     try:
@@ -173,7 +195,12 @@ def _encode_array(array: np.ndarray) -> dict:
     if array.dtype.hasobject or array.dtype.fields is not None:
         raise CodecError(f"cannot encode a numpy array of dtype {array.dtype}")
     data = np.ascontiguousarray(array)
-    return {"$": "ndarray", "dtype": data.dtype.str, "shape": list(data.shape), "base64": base64.b64encode(data.tobytes()).decode("ascii")}
+    return {
+        "$": "ndarray",
+        "dtype": data.dtype.str,
+        "shape": list(data.shape),
+        "base64": base64.b64encode(data.tobytes()).decode("ascii"),
+    }
 
 
 def _decode_array(encoded: dict) -> np.ndarray:
@@ -225,17 +252,32 @@ def _encode_series(series: pl.Series) -> dict:
         values: Any = series.cast(pl.String).to_list()
     elif isinstance(dtype, pl.List):
         lengths = series.list.len().fill_null(0).cast(pl.Int64).to_numpy()
-        values = {"lengths": _encode_array(lengths), "inner": _encode_series(series.explode(empty_as_null=False, keep_nulls=False))}
+        values = {
+            "lengths": _encode_array(lengths),
+            "inner": _encode_series(series.explode(empty_as_null=False, keep_nulls=False)),
+        }
     elif dtype == pl.Null:
         values = None
     else:
         physical = series.to_physical()
         values = _encode_array(physical.fill_null(False if dtype == pl.Boolean else 0).to_numpy())
-    return {"$": "series", "name": series.name, "dtype": encode_dtype(dtype), "length": series.len(), "nulls": validity, "values": values}
+    return {
+        "$": "series",
+        "name": series.name,
+        "dtype": encode_dtype(dtype),
+        "length": series.len(),
+        "nulls": validity,
+        "values": values,
+    }
 
 
 def _decode_series(encoded: dict) -> pl.Series:
-    name, dtype, length, values = encoded["name"], decode_dtype(encoded["dtype"]), int(encoded["length"]), encoded["values"]
+    name, dtype, length, values = (
+        encoded["name"],
+        decode_dtype(encoded["dtype"]),
+        int(encoded["length"]),
+        encoded["values"],
+    )
     if isinstance(dtype, _TEXT):
         series = pl.Series(name, values, dtype=pl.String).cast(dtype)
     elif isinstance(dtype, pl.List):

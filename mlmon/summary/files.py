@@ -88,14 +88,19 @@ def dumps(summary: Summary) -> str:
         "created": _iso(created),
         "settings": {
             "window": settings.window.describe(),
-            "window_us": None if settings.window.duration is None else settings.window.duration // timedelta(microseconds=1),
+            "window_us": None
+            if settings.window.duration is None
+            else settings.window.duration // timedelta(microseconds=1),
             "by_version": settings.by_version,
             "since": _iso(settings.since),
             "until": _iso(settings.until),
             "fields": dict(settings.fields),
             "features": list(settings.features),
-            "reference": None if settings.reference is None else {
-                "source": settings.reference.source, "fingerprint": settings.reference.fingerprint,
+            "reference": None
+            if settings.reference is None
+            else {
+                "source": settings.reference.source,
+                "fingerprint": settings.reference.fingerprint,
                 "features": list(settings.reference.features),
             },
         },
@@ -113,14 +118,21 @@ def read_summary(path: str) -> Summary:
     except OSError as error:
         raise InputError(f"{path}: cannot read the summary: {error.strerror or error}") from None
     except (ValueError, RecursionError, EOFError, zlib.error, lzma.LZMAError) as error:
-        raise InputError(f"{path}: not a complete mlmon summary ({_json_problem(error)}); make it again with mlmon summarize") from None
+        raise InputError(
+            f"{path}: not a complete mlmon summary ({_json_problem(error)}); make it again with mlmon summarize"
+        ) from None
     if not isinstance(document, dict):
         raise InputError(f"{path}: not an mlmon summary (not a JSON object)")
     version, made_by = document.get(VERSION_KEY), document.get("mlmon_version")
     if version != SUMMARY_VERSION:
-        raise InputError(f"{path}: summary format version {version!r}; this mlmon ({__version__}) reads version {SUMMARY_VERSION}")
+        raise InputError(
+            f"{path}: summary format version {version!r}; this mlmon ({__version__}) reads version {SUMMARY_VERSION}"
+        )
     if made_by != __version__:
-        raise InputError(f"{path}: made by mlmon {made_by}, this is mlmon {__version__}: summaries merge only within one version; make it again")
+        raise InputError(
+            f"{path}: made by mlmon {made_by}, this is mlmon {__version__}: summaries merge only within one version; "
+            "make it again"
+        )
     try:
         return _summary_of(document)
     except (CodecError, KeyError, TypeError, ValueError, AttributeError) as error:
@@ -134,7 +146,9 @@ def _summary_of(document: dict) -> Summary:
     settings = SummarySettings(
         window=WindowSpec() if window_us is None else WindowSpec(duration=timedelta(microseconds=int(window_us))),
         by_version=bool(raw["by_version"]),
-        reference=None if reference is None else ReferenceKey(reference["source"], str(reference["fingerprint"]), tuple(reference["features"])),
+        reference=None
+        if reference is None
+        else ReferenceKey(reference["source"], str(reference["fingerprint"]), tuple(reference["features"])),
         since=_moment(raw["since"]),
         until=_moment(raw["until"]),
         fields={str(k): str(v) for k, v in raw["fields"].items()},

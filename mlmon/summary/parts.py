@@ -102,7 +102,9 @@ def reference_fingerprint(features: Mapping[str, NumericFeature | CategoricalFea
     counts and moments do not shape a state: references that differ only there give
     states that merge, and drift judges them against the run's own reference."""
     shape = [
-        [name, "categorical"] if isinstance(f, CategoricalFeature) else [name, "numeric", [repr(float(g)) for g in f.grid], bool(f.value_counts)]
+        [name, "categorical"]
+        if isinstance(f, CategoricalFeature)
+        else [name, "numeric", [repr(float(g)) for g in f.grid], bool(f.value_counts)]
         for name, f in features.items()
     ]
     return "sha256:" + hashlib.sha256(json.dumps(shape, separators=(",", ":")).encode()).hexdigest()
@@ -121,7 +123,11 @@ def mismatch(settings: SummarySettings, reducer: Composite, parts: Mapping[str, 
             made, run = ("per model version", "pooled") if settings.by_version else ("pooled", "per model version")
             return f"its predictions were counted {made}, this run counts them {run}"
         reference = settings.reference
-        if isinstance(leaf, FeatureReducer) and reference is not None and reference_fingerprint(leaf.reference) != reference.fingerprint:
+        if (
+            isinstance(leaf, FeatureReducer)
+            and reference is not None
+            and reference_fingerprint(leaf.reference) != reference.fingerprint
+        ):
             return (
                 f"its feature states were counted on the grids of another reference ({reference.source or 'unnamed'}, "
                 f"features {', '.join(reference.features) or 'none'}): make the summaries with this run's --reference"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -38,7 +38,7 @@ from mlmon.windows import WindowSpec
 
 WINDOW = "_window"
 """The window-key column of the ``ops`` and ``predictions`` tables."""
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
 
@@ -106,7 +106,10 @@ def _features(state: FeatureWindowState, window: WindowSpec, reducer: FeatureRed
     rolled = FeatureWindowState()
     for key in sorted(state.states):
         coarse = micros(key)
-        rolled = reducer.merge(rolled, FeatureWindowState({coarse: state.rows[key]}, {coarse: state.states[key]}, {coarse: state.first[key]}))
+        rolled = reducer.merge(
+            rolled,
+            FeatureWindowState({coarse: state.rows[key]}, {coarse: state.states[key]}, {coarse: state.first[key]}),
+        )
     return dataclasses.replace(rolled, unprofiled=dict(state.unprofiled))
 
 
@@ -114,7 +117,8 @@ def _relabel(values: ValueState, key_of: Callable[[tuple], tuple]) -> ValueState
     """``values`` with each group key replaced by ``key_of(key)``; keys that now coincide
     are gathered by the value state's own merge (with an empty state)."""
     relabeled = ValueState(
-        values.budget, values.count,
+        values.budget,
+        values.count,
         tuple((key_of(key), series) for key, series in values.exact),
         tuple((key_of(key), buckets) for key, buckets in values.buckets),
     )

@@ -186,7 +186,9 @@ class _Tier:
         return breach
 
 
-def window_states(severities: Iterable[Severity], for_windows: int = 1, keep_firing_for: int = 0) -> tuple[WindowState, ...]:
+def window_states(
+    severities: Iterable[Severity], for_windows: int = 1, keep_firing_for: int = 0
+) -> tuple[WindowState, ...]:
     """Walk ``severities`` (one rule, one scope, time order) and say per window what fires.
 
     Raises ``ValueError`` for ``for_windows < 1`` or ``keep_firing_for < 0``, ``TypeError``
@@ -199,15 +201,19 @@ def window_states(severities: Iterable[Severity], for_windows: int = 1, keep_fir
             raise TypeError(f"window {index}: expected a Severity, not {raw!r}")
         breaches = {Severity.WARNING: warning.step(raw), Severity.CRITICAL: critical.step(raw)}
         top = critical if critical.firing else warning if warning.firing else None
-        if top is None:
-            effective = Severity.UNKNOWN if raw is Severity.UNKNOWN else Severity.OK
-        else:
-            effective = top.level
-        states.append(WindowState(
-            index=index, raw=raw, effective=effective, firing=top is not None,
-            held=top is not None and not breaches[top.level],
-            pending=warning.pending, pending_critical=critical.pending,
-        ))
+        quiet = Severity.UNKNOWN if raw is Severity.UNKNOWN else Severity.OK
+        effective = quiet if top is None else top.level
+        states.append(
+            WindowState(
+                index=index,
+                raw=raw,
+                effective=effective,
+                firing=top is not None,
+                held=top is not None and not breaches[top.level],
+                pending=warning.pending,
+                pending_critical=critical.pending,
+            )
+        )
     return tuple(states)
 
 
@@ -219,8 +225,12 @@ def summarize(windows: Sequence[WindowState], exit_on: ExitOn | str = DEFAULT_EX
     current = known[-1] if known else Severity.UNKNOWN
     worst = max(known, key=lambda s: s.rank) if known else Severity.UNKNOWN
     return Persistence(
-        windows=tuple(windows), fired=fired, first_firing=fired[0] if fired else None,
-        current=current, worst=worst, exit_on=mode,
+        windows=tuple(windows),
+        fired=fired,
+        first_firing=fired[0] if fired else None,
+        current=current,
+        worst=worst,
+        exit_on=mode,
         verdict=current if mode is ExitOn.LAST else worst,
     )
 

@@ -34,7 +34,9 @@ def adjust(p_values: Sequence[float], tested: Sequence[bool]) -> list[float]:
     return [float(p) for p in stats.benjamini_hochberg(chosen)]
 
 
-def significance_reason(severity: Severity, effect_name: str, effect: float, p_adj: float, *, alpha: float, warning: float, critical: float) -> str:
+def significance_reason(
+    severity: Severity, effect_name: str, effect: float, p_adj: float, *, alpha: float, warning: float, critical: float
+) -> str:
     """Why :func:`two_tier_verdict` said ``severity``, in words with the numbers."""
     if severity is Severity.UNKNOWN:
         return "not computable (a single class in reference and window)"

@@ -15,7 +15,7 @@ import pytest
 
 from mlmon.instrument import PredictionLog, monitor, top_class
 from mlmon.instrument.jsonline import fields_json, format_ts, json_safe, ts_from_ns, value_json
-from mlmon.instrument.log import _write_rest
+from mlmon.instrument.sinks import write_rest as _write_rest
 
 
 class Odd:

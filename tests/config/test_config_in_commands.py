@@ -45,12 +45,17 @@ def as_json(result) -> dict:
     return json.loads(result.stdout)
 
 
-def report_json(cli, *args, env=None) -> dict:
-    return as_json(cli("report", SAMPLE_LOGS, "--format", "json", *args, env=env))
+def report_json(cli, *args, env=None, logs=SAMPLE_LOGS) -> dict:
+    return as_json(cli("report", logs, "--format", "json", *args, env=env))
 
 
-def drift_json(cli, *args, env=None) -> dict:
-    return as_json(cli("drift", SAMPLE_LOGS, "--format", "json", *args, env=env))
+def drift_json(cli, *args, env=None, logs=SAMPLE_LOGS) -> dict:
+    return as_json(cli("drift", logs, "--format", "json", *args, env=env))
+
+
+DAY = SAMPLE_LOGS / "replica-a" / "app.log.3.gz"
+"""One day of one replica (a fourteenth of the week), for the tests whose answer is a
+setting the output echoes (a window, a threshold), whatever the records say."""
 
 
 def findings(result: dict, check: str) -> list[dict]:
@@ -61,16 +66,16 @@ def findings(result: dict, check: str) -> list[dict]:
 
 
 def test_report_window_flag_beats_env_beats_file_beats_default(cli, tmp_path):
-    assert report_json(cli)["window"] == "whole range"
+    assert report_json(cli, logs=DAY)["window"] == "whole range"
     config(tmp_path, 'window = "1d"\n')
-    assert report_json(cli)["window"] == "1d windows"
-    assert report_json(cli, env={"MLMON_WINDOW": "12h"})["window"] == "12h windows"
-    assert report_json(cli, "--window", "2d", env={"MLMON_WINDOW": "12h"})["window"] == "2d windows"
+    assert report_json(cli, logs=DAY)["window"] == "1d windows"
+    assert report_json(cli, env={"MLMON_WINDOW": "12h"}, logs=DAY)["window"] == "12h windows"
+    assert report_json(cli, "--window", "2d", env={"MLMON_WINDOW": "12h"}, logs=DAY)["window"] == "2d windows"
 
 
 def test_drift_window_flag_beats_env_beats_file_beats_default(cli, tmp_path):
     def window(*args, env=None):
-        return drift_json(cli, "--reference", REFERENCE, *args, env=env)["prediction_drift"]["window"]
+        return drift_json(cli, "--reference", REFERENCE, *args, env=env, logs=DAY)["prediction_drift"]["window"]
 
     default = window()
     config(tmp_path, 'window = "1d"\n')
@@ -131,18 +136,18 @@ def _min_samples(result: dict) -> tuple[int, int, int]:
 
 def test_drift_min_samples_flag_beats_env_beats_file_beats_default(cli, tmp_path):
     ref = ("--reference", REFERENCE)
-    assert _min_samples(drift_json(cli, *ref)) == (200, 200, 200)
+    assert _min_samples(drift_json(cli, *ref, logs=DAY)) == (200, 200, 200)
     config(tmp_path, "min_samples = 50\n")
-    assert _min_samples(drift_json(cli, *ref)) == (50, 50, 50)
-    assert _min_samples(drift_json(cli, *ref, env={"MLMON_MIN_SAMPLES": "60"})) == (60, 60, 60)
-    assert _min_samples(drift_json(cli, *ref, "--min-samples", "70", env={"MLMON_MIN_SAMPLES": "60"})) == (70, 70, 70)
+    assert _min_samples(drift_json(cli, *ref, logs=DAY)) == (50, 50, 50)
+    assert _min_samples(drift_json(cli, *ref, env={"MLMON_MIN_SAMPLES": "60"}, logs=DAY)) == (60, 60, 60)
+    assert _min_samples(drift_json(cli, *ref, "--min-samples", "70", env={"MLMON_MIN_SAMPLES": "60"}, logs=DAY)) == (70, 70, 70)
 
 
 def test_a_rules_own_min_samples_beats_the_top_level_key_but_not_a_flag(cli, tmp_path):
     config(tmp_path, "min_samples = 50\n[rules.prediction_drift]\nmin_samples = 40\n[rules.feature_drift]\nmin_samples = 30\n")
     ref = ("--reference", REFERENCE)
-    assert _min_samples(drift_json(cli, *ref)) == (40, 40, 30)
-    assert _min_samples(drift_json(cli, *ref, "--min-samples", "70")) == (70, 70, 70)
+    assert _min_samples(drift_json(cli, *ref, logs=DAY)) == (40, 40, 30)
+    assert _min_samples(drift_json(cli, *ref, "--min-samples", "70", logs=DAY)) == (70, 70, 70)
 
 
 def test_drift_thresholds_come_from_the_rules_and_flags_win(cli, tmp_path):
@@ -151,7 +156,7 @@ def test_drift_thresholds_come_from_the_rules_and_flags_win(cli, tmp_path):
         "[rules.confidence_collapse]\nwarning = 0.05\ncritical = 0.2\nlow_confidence = 0.4\n"
         "[rules.feature_drift]\nwarning = 0.006\ncritical = 0.35\nalpha = 0.002\n"
     ))
-    result = drift_json(cli, "--reference", REFERENCE)
+    result = drift_json(cli, "--reference", REFERENCE, logs=DAY)
     prediction, conf, features = (result["prediction_drift"]["thresholds"], result["confidence"]["thresholds"],
                                   result["feature_drift"]["thresholds"])
     assert (prediction["warning_psi"], prediction["critical_psi"], prediction["alpha"]) == (0.02, 0.3, 0.01)
@@ -159,7 +164,7 @@ def test_drift_thresholds_come_from_the_rules_and_flags_win(cli, tmp_path):
     assert (features["warning_psi"], features["critical_psi"], features["alpha"]) == (0.006, 0.35, 0.002)
     assert features["warning_wasserstein"] == 0.1  # not configurable: the registry's default
     flags = ("--warning-psi", "0.03", "--critical-psi", "0.4", "--alpha", "0.005", "--confidence-drop", "0.15", "--low-confidence", "0.6")
-    result = drift_json(cli, "--reference", REFERENCE, *flags)
+    result = drift_json(cli, "--reference", REFERENCE, *flags, logs=DAY)
     prediction, conf = result["prediction_drift"]["thresholds"], result["confidence"]["thresholds"]
     assert (prediction["warning_psi"], prediction["critical_psi"], prediction["alpha"]) == (0.03, 0.4, 0.005)
     assert (conf["collapse_drop"], conf["low_threshold"]) == (0.15, 0.6)
@@ -203,8 +208,8 @@ def test_a_field_flag_overrides_the_files_field_of_the_same_name(cli, tmp_path):
 
 def test_drift_reads_the_files_fields(cli, tmp_path):
     config(tmp_path, '[fields]\nlabel = "no.such.path"\n')
-    assert drift_json(cli, "--reference", REFERENCE)["prediction_drift"]["windows"] == []  # labels read where the file says
-    assert len(drift_json(cli, "--reference", REFERENCE, "--field", "label=label")["prediction_drift"]["windows"]) == 1
+    assert drift_json(cli, "--reference", REFERENCE, logs=DAY)["prediction_drift"]["windows"] == []  # labels read where the file says
+    assert len(drift_json(cli, "--reference", REFERENCE, "--field", "label=label", logs=DAY)["prediction_drift"]["windows"]) == 1
 
 
 # --- the rules' levels ------------------------------------------------------------------------
@@ -273,9 +278,9 @@ def test_a_disabled_report_rule_is_not_checked_unless_its_flag_is_given(cli, tmp
 def test_a_disabled_drift_rule_gives_no_finding(cli, tmp_path, check):
     base = f"reference = {json.dumps(str(REFERENCE))}\nwindow = \"1d\"\n"
     config(tmp_path, base)
-    assert {f["check"] for f in drift_json(cli)["findings"]} == {"prediction_drift", "confidence_collapse", "feature_drift"}
+    assert {f["check"] for f in drift_json(cli, logs=DAY)["findings"]} == {"prediction_drift", "confidence_collapse", "feature_drift"}
     config(tmp_path, f"{base}[rules.{check}]\nenabled = false\n")
-    assert {f["check"] for f in drift_json(cli)["findings"]} == {"prediction_drift", "confidence_collapse", "feature_drift"} - {check}
+    assert {f["check"] for f in drift_json(cli, logs=DAY)["findings"]} == {"prediction_drift", "confidence_collapse", "feature_drift"} - {check}
 
 
 # --- the example ------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_build_report_reads_a_directory_given_as_a_string(report, tmp_path):
 
 
 def test_every_twin_takes_a_single_string(tmp_path):
-    logs = str(SAMPLE_LOGS / "replica-a")
+    logs = str(SAMPLE_LOGS / "replica-a" / "app.log.3.gz")  # one day: a directory is read above
     assert build_drift_report(logs, DriftOptions(reference=REFERENCE)).ingest.files
     assert build_check(logs, CheckOptions(reference=REFERENCE, now=NOW)).ingest.files
     profile = build_reference(str(REPO / "references" / "train.csv"), options=ReferenceBuildOptions(proba_cols="p_A,p_B,p_C,p_D"))

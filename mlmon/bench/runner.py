@@ -112,7 +112,7 @@ def _run_config(
         cpu_system_s=cpu_system,
         rss_start_mib=meters["rss_start"],
         rss_end_mib=rss_end,
-        peak_rss_mib=max(peak_rss, rss_end),
+        peak_rss_mib=max(peak_rss, rss_end, meters["rss_start"]),
         peak_rss_method=meters["peak"].method,
         latencies_ms=tuple(latencies.tolist()),
     )
@@ -133,9 +133,10 @@ def _time_calls(
     meters: dict[str, Any] = {}
 
     def start_meters() -> None:
-        meters["rss_start"] = rss_mib()
         meters["peak"] = PeakRssMeter()
         meters["peak"].start()
+        # read after the peak meter's reset, so the peak it reports is never below it
+        meters["rss_start"] = rss_mib()
         meters["cpu"] = CpuMeter()
 
     if concurrency != 1:

@@ -59,7 +59,9 @@ def main() -> int:
     handler.close()
 
     print(f"$ mlmon report {out}", flush=True)
-    code = subprocess.run([sys.executable, "-c", "from mlmon.cli import app; app()", "report", str(out)], check=False).returncode
+    code = subprocess.run(
+        [sys.executable, "-c", ("from mlmon.cli import app; app()"), "report", str(out)], check=False
+    ).returncode
     return code
 
 

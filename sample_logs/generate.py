@@ -112,7 +112,7 @@ import io
 import json
 import math
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +122,7 @@ SERVICE = "imgcls"
 MODEL_VERSION = "1.4.0"
 REPLICAS = ("a", "b")
 
-UTC = timezone.utc
+UTC = UTC
 WEEK_START = datetime(2026, 11, 9, tzinfo=UTC)  # Monday
 N_DAYS = 7
 SHIFT_START = datetime(2026, 11, 12, tzinfo=UTC)  # Thursday 00:00 UTC
@@ -181,9 +181,7 @@ def sample_labels(rng: np.random.Generator, n: int, shifted: bool) -> np.ndarray
     return rng.choice(len(CLASSES), size=n, p=np.asarray(shares))
 
 
-def sample_probabilities(
-    rng: np.random.Generator, labels: np.ndarray, shifted: bool
-) -> np.ndarray:
+def sample_probabilities(rng: np.random.Generator, labels: np.ndarray, shifted: bool) -> np.ndarray:
     """Probability rows (n, 4) rounded to 4 decimals whose argmax is ``labels``.
 
     The label's probability (the confidence) is ``0.4 + 0.6 * Beta(a, b)``; the remainder is
@@ -201,9 +199,7 @@ def sample_probabilities(
         bad = others.max(axis=1) >= conf - 0.002
         if not bad.any():
             break
-        others[bad] = rng.dirichlet((1.5, 1.5, 1.5), size=int(bad.sum())) * (
-            1.0 - conf[bad]
-        )[:, None]
+        others[bad] = rng.dirichlet((1.5, 1.5, 1.5), size=int(bad.sum())) * (1.0 - conf[bad])[:, None]
     else:  # pragma: no cover - never reached with these parameters
         bad = others.max(axis=1) >= conf - 0.002
         others[bad] = ((1.0 - conf[bad]) / 3.0)[:, None]
@@ -235,9 +231,7 @@ def sample_features(rng: np.random.Generator, n: int, shifted: bool) -> dict[str
     # derived, no random draw: every other number stays as it was before this key existed
     aspect_ratio = np.round(width / height, 4)
     exposure_ms = np.round(rng.lognormal(math.log(8.0), 0.5, size=n), 3)
-    iso = np.asarray(ISO_VALUES, dtype=np.int64)[
-        rng.choice(len(ISO_VALUES), size=n, p=np.asarray(ISO_SHARES))
-    ]
+    iso = np.asarray(ISO_VALUES, dtype=np.int64)[rng.choice(len(ISO_VALUES), size=n, p=np.asarray(ISO_SHARES))]
     temperature_c = np.round(rng.normal(41.0, 3.0, size=n), 2)
     return {
         "brightness": brightness,
@@ -382,12 +376,7 @@ def simulate_day(rng: np.random.Generator, day: int, replica: str) -> list[tuple
     cpu = cpu + rng.normal(0.0, 3.0, size=1440) + 25.0 * res_slow
     cpu = np.round(np.clip(cpu, 1.0, 100.0), 1)
     hours_since_start = t_res / 3.6e9
-    rss = (
-        1850.0
-        + 0.5 * hours_since_start
-        + 20.0 * load_factor(minutes)
-        + rng.normal(0.0, 4.0, size=1440)
-    )
+    rss = 1850.0 + 0.5 * hours_since_start + 20.0 * load_factor(minutes) + rng.normal(0.0, 4.0, size=1440)
     rss = np.round(rss, 1)
     for j in range(1440):
         rec = {
@@ -482,9 +471,7 @@ def build() -> tuple[dict[str, dict[str, bytes]], dict]:
             data = ("\n".join(lines) + "\n").encode("ascii")
             if name.endswith(".gz"):
                 buf = io.BytesIO()
-                with gzip.GzipFile(
-                    filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9
-                ) as gz:
+                with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
                     gz.write(data)
                 data = buf.getvalue()
             files[replica][name] = data
@@ -529,13 +516,9 @@ def _summ(recs: list[tuple[str, int, int, dict]]) -> dict:
         "latency_ms_all": _pct(lat_all),
         "latency_ms_ok": _pct(lat_ok),
         "labels": label_counts,
-        "label_shares": {
-            c: round(v / len(pred), 4) if pred else None for c, v in label_counts.items()
-        },
+        "label_shares": {c: round(v / len(pred), 4) if pred else None for c, v in label_counts.items()},
         "confidence_mean": round(float(conf.mean()), 4) if len(conf) else None,
-        "width_1280_share": (
-            round(sum(1 for w in widths if w == 1280) / len(widths), 4) if widths else None
-        ),
+        "width_1280_share": (round(sum(1 for w in widths if w == 1280) / len(widths), 4) if widths else None),
     }
 
 
@@ -553,9 +536,7 @@ def compute_truth(recs, files, lost) -> dict:
         "pre_shift": _summ([r for r in recs if r[2] < shift]),
         "post_shift": _summ([r for r in recs if r[2] >= shift]),
         "slow_afternoon": _summ([r for r in recs if slow0 <= r[2] < slow1]),
-        "wednesday_outside_slow": _summ(
-            [r for r in recs if wed0 <= r[2] < wed1 and not (slow0 <= r[2] < slow1)]
-        ),
+        "wednesday_outside_slow": _summ([r for r in recs if wed0 <= r[2] < wed1 and not (slow0 <= r[2] < slow1)]),
         "per_replica": {rep: _summ([r for r in recs if r[0] == rep]) for rep in REPLICAS},
         "per_file": {},
         "bytes": {},
@@ -614,7 +595,7 @@ def render_readme(truth: dict) -> str:
     shares_shift = " / ".join(f"{c} {s * 100:.2f} %" for c, s in zip(CLASSES, SHIFTED_SHARES))
     return f"""# Sample logs: `imgcls` 1.4.0, two replicas, one week
 
-Generated by `python sample_logs/generate.py` (seed {SEED}, numpy {t['numpy']}); do not edit
+Generated by `python sample_logs/generate.py` (seed {SEED}, numpy {t["numpy"]}); do not edit
 by hand. Rerunning the script rewrites identical bytes (gzip with mtime 0). The full
 description of every record and distribution is the module docstring of
 [`generate.py`](generate.py); `python sample_logs/generate.py --truth` prints all the
@@ -634,7 +615,7 @@ ingestion skips non-log files.
 Logrotate layout, rotated at exactly 00:00 UTC: `app.log` = Sun 2026-11-15 (newest),
 `app.log.1` = Sat 11-14, `app.log.2.gz` = Fri 11-13, `app.log.3.gz` = Thu 11-12,
 `app.log.4.gz` = Wed 11-11, `app.log.5.gz` = Tue 11-10, `app.log.6.gz` = Mon 11-09.
-Total size on disk: {t['bytes']['total']:,} bytes.
+Total size on disk: {t["bytes"]["total"]:,} bytes.
 
 Events: `inference` (every request: `request_id`, `model`, `model_version`, `latency_ms`,
 `status`, `status_code`, `error` when not ok, nested `features`: `brightness`, `contrast`,
@@ -659,14 +640,14 @@ Events: `inference` (every request: `request_id`, `model`, `model_version`, `lat
   mean confidence 0.85 -> 0.70; resolution 640x480 -> 1280x720 for 85 % of requests
   (`width`, `height`), so `aspect_ratio` 1.3333 -> 1.7778 for them. Other features do not
   change.
-- **One malformed line**: `{m['file']}`, line {m['line']} (1-based): the `{m['event']}`
-  record of request `{m['request_id']}` (time {m['time']}) cut in the middle of its JSON
+- **One malformed line**: `{m["file"]}`, line {m["line"]} (1-based): the `{m["event"]}`
+  record of request `{m["request_id"]}` (time {m["time"]}) cut in the middle of its JSON
   object; the rest of that record is lost (other lines of the same request, intact:
-  {', '.join(str(x) for x in m['same_request_lines']) or 'none'}). Every other line of every
+  {", ".join(str(x) for x in m["same_request_lines"]) or "none"}). Every other line of every
   file is a valid JSON object. The line reads:
 
   ```
-  {m['text']}
+  {m["text"]}
   ```
 
 ## Ground truth (records as written; percentiles: numpy.percentile default, linear)
@@ -680,8 +661,8 @@ Label shares and mean confidence are over `prediction` records; the 1280 share i
 |---|---|---|---|---|---|---|---|---|---|
 {summary_rows}
 
-Error rates over the week: non-ok share {t['total']['error_rate_non_ok']}, 5xx share
-(error + timeout) {t['total']['server_error_rate_5xx']}.
+Error rates over the week: non-ok share {t["total"]["error_rate_non_ok"]}, 5xx share
+(error + timeout) {t["total"]["server_error_rate_5xx"]}.
 
 ## Files
 
@@ -708,8 +689,7 @@ def main(argv: list[str] | None = None) -> int:
             (d / name).write_bytes(data)
     (args.out / "README.md").write_text(render_readme(truth), encoding="utf-8")
     print(
-        f"wrote {sum(len(f) for f in files.values())} files, "
-        f"{truth['bytes']['total']:,} bytes, to {args.out}",
+        f"wrote {sum(len(f) for f in files.values())} files, {truth['bytes']['total']:,} bytes, to {args.out}",
         file=sys.stderr,
     )
     return 0

@@ -67,8 +67,11 @@ def sample_cli(*args: str) -> Any:
     their output cannot change in a session."""
     from mlmon.cli import app
 
-    unset = {name: None for name in os.environ
-             if name.startswith(("MLMON_", "GITHUB_")) or name in ("COLUMNS", "NO_COLOR", "FORCE_COLOR")}
+    unset = {
+        name: None
+        for name in os.environ
+        if name.startswith(("MLMON_", "GITHUB_")) or name in ("COLUMNS", "NO_COLOR", "FORCE_COLOR")
+    }
     with contextlib.chdir(REPO):
         return CliRunner().invoke(app, list(args), env=unset)
 
@@ -113,7 +116,14 @@ def _reusing(name: str, build: Any) -> Any:
             return build(inputs, options, **kwargs)
         relative = any(not os.path.isabs(os.fspath(p)) for p in [*paths, *([reference] if reference else [])])
         settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("MLMON_"))
-        key = (name, repr(inputs), repr(options), repr(sorted(kwargs.items())), relative and os.getcwd(), repr(settings))
+        key = (
+            name,
+            repr(inputs),
+            repr(options),
+            repr(sorted(kwargs.items())),
+            relative and os.getcwd(),
+            repr(settings),
+        )
         if key not in _BUILT:
             _BUILT[key] = build(inputs, options, **kwargs)
         return _BUILT[key]
@@ -132,7 +142,11 @@ def reuse_sample_builds(monkeypatch):
     import mlmon.api.drift
     import mlmon.api.report
 
-    for module, name in ((mlmon.api.report, "build_report"), (mlmon.api.drift, "build_drift_report"), (mlmon.api.check, "build_check")):
+    for module, name in (
+        (mlmon.api.report, "build_report"),
+        (mlmon.api.drift, "build_drift_report"),
+        (mlmon.api.check, "build_check"),
+    ):
         monkeypatch.setattr(module, name, _reusing(name, getattr(module, name)))
 
 

@@ -5,7 +5,7 @@ the raw values in both modes."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 
 from mlmon.analyses.ops import COLUMNS, OpsReducer
 from mlmon.analyses.predictions import PredictionReducer
-from mlmon.analyses.values import EXACT_VALUES, EXACT_VALUES_ENV, Buckets, ValueState, exact_budget, percentiles, value_state
+from mlmon.analyses.values import (
+    EXACT_VALUES,
+    EXACT_VALUES_ENV,
+    Buckets,
+    ValueState,
+    exact_budget,
+    percentiles,
+    value_state,
+)
 from mlmon.errors import UsageError
 from mlmon.ingest.canonical import CANONICAL_SCHEMA
 from mlmon.stats.log_buckets import RELATIVE_ERROR
@@ -27,12 +35,15 @@ KEYS = ("a", "b", None)
 
 chunks = st.lists(
     st.lists(st.tuples(st.sampled_from(KEYS), st.just(0.0) | st.floats(1e-6, 1e6)), min_size=0, max_size=40),
-    min_size=1, max_size=8,
+    min_size=1,
+    max_size=8,
 )
 
 
 def _state(chunk: list[tuple[str | None, float]], budget: int) -> ValueState:
-    frame = pl.DataFrame({"key": [k for k, _ in chunk], "v": [v for _, v in chunk]}, schema={"key": pl.String, "v": pl.Float64})
+    frame = pl.DataFrame(
+        {"key": [k for k, _ in chunk], "v": [v for _, v in chunk]}, schema={"key": pl.String, "v": pl.Float64}
+    )
     return value_state(frame, ["key"], "v", frame.select("key"), budget)
 
 
@@ -42,7 +53,7 @@ def _merge_randomly(states: list[ValueState], rng: random.Random) -> ValueState:
     rng.shuffle(pool)
     while len(pool) > 1:
         i = rng.randrange(len(pool) - 1)
-        pool[i:i + 2] = [pool[i] + pool[i + 1]]
+        pool[i : i + 2] = [pool[i] + pool[i + 1]]
     return pool[0]
 
 
@@ -116,18 +127,28 @@ def test_the_budget_from_the_environment(monkeypatch):
         exact_budget()
 
 
-T0 = datetime(2026, 11, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 9, tzinfo=UTC)
 
 
 def _records(n: int = 3000, seed: int = 5) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     schema = {name: CANONICAL_SCHEMA[name] for name in ("ts", *COLUMNS, "probabilities")}
-    rows = pl.DataFrame({
-        "ts": [T0 + timedelta(seconds=int(s)) for s in np.sort(rng.integers(0, 3 * 3600, n))],
-        "model": "m", "model_version": rng.choice(["v1", "v2"], n).tolist(), "label": rng.choice(["A", "B"], n).tolist(),
-        "latency_ms": rng.lognormal(3, 1, n), "error_kind": None, "is_request": True,
-        "confidence": rng.uniform(0.2, 1, n), "cpu_percent": None, "rss_mb": None, "probabilities": None,
-    }, schema={name: pl.String if dtype == pl.Categorical() else dtype for name, dtype in schema.items()})
+    rows = pl.DataFrame(
+        {
+            "ts": [T0 + timedelta(seconds=int(s)) for s in np.sort(rng.integers(0, 3 * 3600, n))],
+            "model": "m",
+            "model_version": rng.choice(["v1", "v2"], n).tolist(),
+            "label": rng.choice(["A", "B"], n).tolist(),
+            "latency_ms": rng.lognormal(3, 1, n),
+            "error_kind": None,
+            "is_request": True,
+            "confidence": rng.uniform(0.2, 1, n),
+            "cpu_percent": None,
+            "rss_mb": None,
+            "probabilities": None,
+        },
+        schema={name: pl.String if dtype == pl.Categorical() else dtype for name, dtype in schema.items()},
+    )
     return rows.cast(schema)
 
 
@@ -150,7 +171,9 @@ def test_report_percentiles_in_both_modes(budget):
     lat = result.overall.latency
     assert lat.percentile_method == method and result.overall.predictions.percentile_method == method
     assert [lat.p50_ms, lat.p95_ms, lat.p99_ms] == pytest.approx(np.percentile(latency, [50, 95, 99]), rel=bound)
-    assert result.overall.predictions.confidence_p10 == pytest.approx(np.percentile(frame["confidence"].to_numpy(), 10), rel=bound)
+    assert result.overall.predictions.confidence_p10 == pytest.approx(
+        np.percentile(frame["confidence"].to_numpy(), 10), rel=bound
+    )
     hours = (frame["ts"].dt.truncate("1h") - T0).dt.total_hours().to_numpy()
     for window in result.windows:
         expected = np.percentile(latency[hours == (window.start - T0).total_seconds() / 3600], 99)
@@ -170,7 +193,9 @@ def test_prediction_windows_in_both_modes(budget):
         assert w.percentile_method == method and w.n_confidence == conf.size
         assert w.confidence_p10 == pytest.approx(np.percentile(conf, 10), rel=bound)
         assert w.confidence_mean == pytest.approx(conf.mean(), rel=1e-12)
-        assert abs(w.share_below * conf.size - (conf < 0.5).sum()) <= (np.abs(conf / 0.5 - 1) <= 2 * RELATIVE_ERROR).sum()
+        assert (
+            abs(w.share_below * conf.size - (conf < 0.5).sum()) <= (np.abs(conf / 0.5 - 1) <= 2 * RELATIVE_ERROR).sum()
+        )
 
 
 @pytest.mark.parametrize("window", ["1h", None])
@@ -184,10 +209,15 @@ def test_compacted_states_give_the_same_results(monkeypatch, window):
     results = {}
     for at in (10**6, 1):
         monkeypatch.setattr(bounds, "COMPACT_AT", at)
-        for reducer in (OpsReducer(spec) if window else OpsReducer(), PredictionReducer(spec, low_threshold=0.5) if window else PredictionReducer(low_threshold=0.5)):
+        for reducer in (
+            OpsReducer(spec) if window else OpsReducer(),
+            PredictionReducer(spec, low_threshold=0.5) if window else PredictionReducer(low_threshold=0.5),
+        ):
             state = _reduce(reducer, frame, pieces=9)
             if at == 1:
-                tables = [getattr(state, name) for name in ("groups", "classes", "counts", "entropy") if hasattr(state, name)]
+                tables = [
+                    getattr(state, name) for name in ("groups", "classes", "counts", "entropy") if hasattr(state, name)
+                ]
                 assert all(len(t) == 1 for t in tables)
             results[at, type(reducer).__name__] = reducer.finalize(state)
     for name in ("OpsReducer", "PredictionReducer"):
@@ -227,5 +257,8 @@ def test_the_output_says_which_method_gave_the_percentiles(monkeypatch):
     assert bucketed["latency"]["percentile_method"] == bucketed["predictions"]["percentile_method"] == "log_buckets"
     for name in ("p50_ms", "p95_ms", "p99_ms"):
         assert bucketed["latency"][name] == pytest.approx(exact["latency"][name], rel=BOUND)
-    assert bucketed["latency"]["max_ms"] == exact["latency"]["max_ms"] and bucketed["latency"]["count"] == exact["latency"]["count"]
+    assert (
+        bucketed["latency"]["max_ms"] == exact["latency"]["max_ms"]
+        and bucketed["latency"]["count"] == exact["latency"]["count"]
+    )
     assert "percentiles from log buckets, within 0.54%" in CliRunner().invoke(app, ["report", "sample_logs/"]).stdout

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import pickle
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -25,25 +25,27 @@ from mlmon.plain import to_plain
 from mlmon.reference.profile import CategoricalFeature
 from mlmon.windows import parse_window
 
-T0 = datetime(2026, 11, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 9, tzinfo=UTC)
 TS = pl.Datetime("us", "UTC")
 
 
 def _records(n: int = 600, seed: int = 3) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "ts": pl.Series([T0 + timedelta(seconds=float(s)) for s in np.sort(rng.uniform(0, 4 * 3600, n))], dtype=TS),
-        "model": pl.Series(["m"] * n, dtype=pl.Categorical),
-        "model_version": pl.Series(rng.choice(["v1", "v2"], n), dtype=pl.Categorical),
-        "label": pl.Series(rng.choice(["A", "B", "C"], n), dtype=pl.Categorical),
-        "latency_ms": rng.lognormal(3, 0.5, n),
-        "error_kind": pl.Series([None] * n, dtype=pl.Categorical),
-        "is_request": [True] * n,
-        "confidence": np.round(rng.uniform(0.2, 1.0, n), 2),  # two decimals: ties at the threshold
-        "cpu_percent": pl.Series([None] * n, dtype=pl.Float64),
-        "rss_mb": pl.Series([None] * n, dtype=pl.Float64),
-        "probabilities": pl.Series([None] * n, dtype=pl.List(pl.Float64)),
-    })
+    return pl.DataFrame(
+        {
+            "ts": pl.Series([T0 + timedelta(seconds=float(s)) for s in np.sort(rng.uniform(0, 4 * 3600, n))], dtype=TS),
+            "model": pl.Series(["m"] * n, dtype=pl.Categorical),
+            "model_version": pl.Series(rng.choice(["v1", "v2"], n), dtype=pl.Categorical),
+            "label": pl.Series(rng.choice(["A", "B", "C"], n), dtype=pl.Categorical),
+            "latency_ms": rng.lognormal(3, 0.5, n),
+            "error_kind": pl.Series([None] * n, dtype=pl.Categorical),
+            "is_request": [True] * n,
+            "confidence": np.round(rng.uniform(0.2, 1.0, n), 2),  # two decimals: ties at the threshold
+            "cpu_percent": pl.Series([None] * n, dtype=pl.Float64),
+            "rss_mb": pl.Series([None] * n, dtype=pl.Float64),
+            "probabilities": pl.Series([None] * n, dtype=pl.List(pl.Float64)),
+        }
+    )
 
 
 def _parts() -> dict:

@@ -12,8 +12,8 @@ from scipy import stats as scipy_stats
 from scipy.spatial.distance import jensenshannon
 
 from mlmon.analyses.features import CategoryState, NumericState, feature_drift, window_state
-from mlmon.reference.keys import value_keys
 from mlmon.reference.build import build_profile
+from mlmon.reference.keys import value_keys
 from mlmon.stats import GRID_LEVELS
 
 RNG = np.random.default_rng(7)
@@ -22,13 +22,16 @@ REF_N = 50_000
 
 @pytest.fixture(scope="module")
 def reference():
-    frame = pl.DataFrame({
-        "x": RNG.normal(10, 2, REF_N),
-        "flag": RNG.integers(0, 2, REF_N).astype(float),
-        "camera": RNG.choice(["cam01", "cam02", "cam03"], REF_N, p=[0.5, 0.3, 0.2]),
-        "constant": np.full(REF_N, 3.0),
-        "empty": [None] * REF_N,
-    }, schema_overrides={"empty": pl.Float64})
+    frame = pl.DataFrame(
+        {
+            "x": RNG.normal(10, 2, REF_N),
+            "flag": RNG.integers(0, 2, REF_N).astype(float),
+            "camera": RNG.choice(["cam01", "cam02", "cam03"], REF_N, p=[0.5, 0.3, 0.2]),
+            "constant": np.full(REF_N, 3.0),
+            "empty": [None] * REF_N,
+        },
+        schema_overrides={"empty": pl.Float64},
+    )
     return build_profile(frame, label=None, features=["x", "flag", "camera", "constant", "empty"])
 
 
@@ -58,7 +61,10 @@ def test_window_states_merge_to_the_state_of_the_whole_window(reference):
     flags = np.concatenate([np.round(RNG.uniform(0, 1, 3000)), [np.nan, np.nan]])
     cameras = [*RNG.choice(["cam01", "cam09"], 3000), None, None]
     for name, data in (("x", values), ("flag", flags), ("camera", cameras)):
-        pieces = [window_state(pl.Series(data[a:b]), reference.features[name]) for a, b in ((0, 7), (7, 1500), (1500, len(data)))]
+        pieces = [
+            window_state(pl.Series(data[a:b]), reference.features[name])
+            for a, b in ((0, 7), (7, 1500), (1500, len(data)))
+        ]
         merged = pieces[0].merge(pieces[1]).merge(pieces[2])
         whole = window_state(pl.Series(data), reference.features[name])
         a = feature_drift(reference.features[name], merged, reference.grid_levels)
@@ -83,7 +89,9 @@ def test_a_binary_feature_is_compared_by_value_with_scipys_exact_ks_and_wasserst
     assert result.wasserstein_sd.value == pytest.approx(w1, rel=1e-9) and result.wasserstein_sd.bound == 0
     r, c = np.array([ref_counts[k] for k in keys]) / REF_N, observed / observed.sum()
     assert result.psi == pytest.approx(float(np.sum((c - r) * np.log(c / r))), rel=1e-9)
-    assert 0.002 < result.psi < 0.02 and result.mean_shift_sd == pytest.approx((current.mean() - reference.features["flag"].mean) / reference.features["flag"].std)
+    assert 0.002 < result.psi < 0.02 and result.mean_shift_sd == pytest.approx(
+        (current.mean() - reference.features["flag"].mean) / reference.features["flag"].std
+    )
 
 
 def test_a_new_category_is_unseen_with_its_share_and_js_is_scipys(reference):
@@ -104,14 +112,19 @@ def test_a_new_resolution_shows_as_an_unseen_value_outside_the_reference_range()
     assert profile.features["width"].value_counts == {"640.0": 900, "1280.0": 100}
     state = window_state(pl.Series([1920.0] * 400 + [640.0] * 500 + [1280.0] * 100), profile.features["width"])
     result = feature_drift(profile.features["width"], state, profile.grid_levels)
-    assert result.unseen == {"1920.0": pytest.approx(0.4)} and result.outside_share == pytest.approx(0.4)  # 1280 is the maximum: inside
+    assert result.unseen == {"1920.0": pytest.approx(0.4)} and result.outside_share == pytest.approx(
+        0.4
+    )  # 1280 is the maximum: inside
 
 
-@pytest.mark.parametrize(("name", "values", "reason"), [
-    ("empty", [1.0, 2.0], "the reference has no values of this feature"),
-    ("x", [None, float("nan")], "no values in this window"),
-    ("x", [], "no values in this window"),
-])
+@pytest.mark.parametrize(
+    ("name", "values", "reason"),
+    [
+        ("empty", [1.0, 2.0], "the reference has no values of this feature"),
+        ("x", [None, float("nan")], "no values in this window"),
+        ("x", [], "no values in this window"),
+    ],
+)
 def test_degenerate_features_are_unknown_with_a_reason_never_an_exception(reference, name, values, reason):
     result, _ = drift(reference, name, pl.Series(values, dtype=pl.Float64))
     assert result.unknown == reason

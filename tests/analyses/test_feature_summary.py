@@ -29,7 +29,9 @@ def test_a_continuous_window_is_summarized_within_one_grid_interval_of_numpy():
     summary = summarize(reference, window_state(pl.Series(values), reference))
     finite = values[np.isfinite(values)]
     assert (summary.current.n, summary.current.missing_share) == (5_000, pytest.approx(50 / 5_050))
-    assert summary.current.mean == pytest.approx(finite.mean()) and summary.current.std == pytest.approx(finite.std(ddof=1))
+    assert summary.current.mean == pytest.approx(finite.mean()) and summary.current.std == pytest.approx(
+        finite.std(ddof=1)
+    )
     grid = np.asarray(reference.grid)
     for estimate, exact in zip(summary.current.quantiles, np.quantile(finite, SUMMARY_LEVELS)):
         inside = np.searchsorted(grid, exact)
@@ -66,7 +68,9 @@ def test_a_discrete_window_has_exact_inverted_cdf_quantiles_and_bars_per_value()
     values = np.repeat([100.0, 200.0, 400.0, 1600.0], [5, 80, 10, 5])
     summary = summarize(reference, window_state(pl.Series(values), reference))
     assert summary.current.quantiles == tuple(np.quantile(values, SUMMARY_LEVELS, method="inverted_cdf"))
-    assert summary.current.mean == pytest.approx(values.mean()) and summary.current.std == pytest.approx(values.std(ddof=1))
+    assert summary.current.mean == pytest.approx(values.mean()) and summary.current.std == pytest.approx(
+        values.std(ddof=1)
+    )
     assert summary.bars.labels == ("100.0", "200.0", "400.0", "800.0", "1600.0")  # in numeric order
     assert summary.bars.reference == pytest.approx((0.3, 0.3, 0.3, 0.1, 0.0))
     assert summary.bars.current == pytest.approx((0.05, 0.8, 0.1, 0.0, 0.05))
@@ -93,7 +97,11 @@ def test_states_merge_in_any_order_to_the_summary_of_all_values():
     states = [window_state(pl.Series(part), reference) for part in parts]
     merged = summarize(reference, merged_state(states[::-1])).current
     whole = np.concatenate(parts)
-    assert merged.n == 2_001 and merged.mean == pytest.approx(whole.mean()) and merged.std == pytest.approx(whole.std(ddof=1))
+    assert (
+        merged.n == 2_001
+        and merged.mean == pytest.approx(whole.mean())
+        and merged.std == pytest.approx(whole.std(ddof=1))
+    )
     assert merged_state([]) is None
 
 

@@ -5,7 +5,7 @@ Only the stable public names are imported (the package layout is being refactore
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -13,7 +13,7 @@ import pytest
 from mlmon import ReportOptions, build_report
 from mlmon.windows import parse_window
 
-T0 = datetime(2026, 11, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 9, tzinfo=UTC)
 
 
 def iso(offset_s: float) -> str:
@@ -38,8 +38,26 @@ def test_class_shares_and_order_overall_and_per_version(write_lines):
     lines, t = [], 0
     for version, labels in (("v1", v1), ("v2", v2)):
         for label in labels:
-            lines.append({"timestamp": iso(t), "event": "inference", "latency_ms": 10.0, "status": "ok", "model": "m", "model_version": version})
-            lines.append({"timestamp": iso(t), "event": "prediction", "label": label, "confidence": 0.9, "model": "m", "model_version": version})
+            lines.append(
+                {
+                    "timestamp": iso(t),
+                    "event": "inference",
+                    "latency_ms": 10.0,
+                    "status": "ok",
+                    "model": "m",
+                    "model_version": version,
+                }
+            )
+            lines.append(
+                {
+                    "timestamp": iso(t),
+                    "event": "prediction",
+                    "label": label,
+                    "confidence": 0.9,
+                    "model": "m",
+                    "model_version": version,
+                }
+            )
             t += 1
     report = build_report([str(write_lines("shares.log", lines))])
 
@@ -73,7 +91,10 @@ def test_mean_latency_and_resources_match_numpy(write_lines):
     latency = np.round(rng.lognormal(3.0, 0.8, 500), 3)
     cpu = np.round(rng.uniform(0, 100, 80), 2)
     rss = np.round(rng.uniform(300, 900, 60), 1)
-    lines = [{"timestamp": iso(i), "event": "inference", "latency_ms": float(v), "status": "ok"} for i, v in enumerate(latency)]
+    lines = [
+        {"timestamp": iso(i), "event": "inference", "latency_ms": float(v), "status": "ok"}
+        for i, v in enumerate(latency)
+    ]
     # 40 records carry both, 40 only cpu, 20 only rss: each mean must use its own values
     for i in range(80):
         record = {"timestamp": iso(1000 + i), "event": "resources", "cpu_percent": float(cpu[i])}
@@ -96,18 +117,21 @@ def test_mean_latency_and_resources_match_numpy(write_lines):
 
 
 def test_resources_and_predictions_are_none_when_not_logged(write_lines):
-    only_latency = write_lines("lat.log", [
-        {"timestamp": iso(i), "latency_ms": 5.0 + i, "status": "ok"} for i in range(10)
-    ])
+    only_latency = write_lines(
+        "lat.log", [{"timestamp": iso(i), "latency_ms": 5.0 + i, "status": "ok"} for i in range(10)]
+    )
     overall = build_report([str(only_latency)]).overall
     assert overall.resources is None
     assert overall.predictions is None
 
     # confidence without a label is not a prediction; resources present here
-    mixed = write_lines("mixed.log", [
-        {"timestamp": iso(0), "latency_ms": 5.0, "confidence": 0.7},
-        {"timestamp": iso(1), "cpu_percent": 12.0},
-    ])
+    mixed = write_lines(
+        "mixed.log",
+        [
+            {"timestamp": iso(0), "latency_ms": 5.0, "confidence": 0.7},
+            {"timestamp": iso(1), "cpu_percent": 12.0},
+        ],
+    )
     overall = build_report([str(mixed)]).overall
     assert overall.predictions is None
     assert overall.resources is not None and overall.resources.samples == 1
@@ -218,13 +242,15 @@ def test_record_windows_start_at_first_record_in_event_time_across_files(write_l
     lines = [{"timestamp": iso(float(o)), "latency_ms": float(v), "status": "ok"} for o, v in zip(offsets, latency)]
     part = rng.permutation(n)
     a = write_lines("a.log", [lines[i] for i in part[: n // 2]])
-    b = write_lines("b.log", [lines[i] for i in part[n // 2:]])
+    b = write_lines("b.log", [lines[i] for i in part[n // 2 :]])
     report = build_report([str(b), str(a)], ReportOptions(window=parse_window("100")))
 
     order = np.argsort(offsets)
     sorted_offsets, sorted_latency = offsets[order], latency[order]
-    assert [w.start for w in report.windows] == [T0 + timedelta(seconds=float(sorted_offsets[k])) for k in (0, 100, 200)]
+    assert [w.start for w in report.windows] == [
+        T0 + timedelta(seconds=float(sorted_offsets[k])) for k in (0, 100, 200)
+    ]
     assert [w.records for w in report.windows] == [100, 100, 50]
     for k, w in enumerate(report.windows):
-        block = sorted_latency[100 * k: 100 * (k + 1)]
+        block = sorted_latency[100 * k : 100 * (k + 1)]
         assert w.p99_ms == pytest.approx(np.percentile(block, 99), rel=1e-12)

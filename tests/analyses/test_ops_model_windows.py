@@ -4,7 +4,7 @@ the raw values the test generated."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -14,7 +14,7 @@ from mlmon.analyses.ops import COLUMNS, OpsReducer
 from mlmon.ingest.canonical import CANONICAL_SCHEMA
 from mlmon.windows import parse_window
 
-T0 = datetime(2026, 11, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 9, tzinfo=UTC)
 HOURS = 7
 SILENT_HOUR = 5
 """No record at all: every scope's window there is empty."""
@@ -37,34 +37,73 @@ def _records(versions=("v1", "v2"), seed=3) -> list[dict]:
             for _ in range(int(rng.integers(40, 90))):
                 ts = T0 + timedelta(hours=hour, seconds=float(rng.uniform(0, 3599)))
                 kind = rng.choice(["request", "request", "request", "no_latency", "prediction"])
-                error = str(rng.choice(["timeout", "error", "http_5xx"])) if kind != "prediction" and rng.uniform() < 0.1 + hour / 40 else None
-                rows.append({
-                    "ts": ts, "model": "m", "model_version": version, "label": None if kind != "prediction" else "A",
-                    "latency_ms": float(rng.lognormal(scale, 0.6)) if kind == "request" else None,
-                    "error_kind": error, "is_request": kind != "prediction",
-                    "confidence": float(rng.uniform(0.5, 1)) if kind == "prediction" else None,
-                    "cpu_percent": None, "rss_mb": None,
-                })
-        rows.append({"ts": T0 + timedelta(hours=hour, minutes=30), "model": None, "model_version": None, "label": None,
-                     "latency_ms": 5000.0, "error_kind": "error", "is_request": True, "confidence": None, "cpu_percent": None, "rss_mb": None})
+                error = (
+                    str(rng.choice(["timeout", "error", "http_5xx"]))
+                    if kind != "prediction" and rng.uniform() < 0.1 + hour / 40
+                    else None
+                )
+                rows.append(
+                    {
+                        "ts": ts,
+                        "model": "m",
+                        "model_version": version,
+                        "label": None if kind != "prediction" else "A",
+                        "latency_ms": float(rng.lognormal(scale, 0.6)) if kind == "request" else None,
+                        "error_kind": error,
+                        "is_request": kind != "prediction",
+                        "confidence": float(rng.uniform(0.5, 1)) if kind == "prediction" else None,
+                        "cpu_percent": None,
+                        "rss_mb": None,
+                    }
+                )
+        rows.append(
+            {
+                "ts": T0 + timedelta(hours=hour, minutes=30),
+                "model": None,
+                "model_version": None,
+                "label": None,
+                "latency_ms": 5000.0,
+                "error_kind": "error",
+                "is_request": True,
+                "confidence": None,
+                "cpu_percent": None,
+                "rss_mb": None,
+            }
+        )
     return rows
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
     schema = {name: CANONICAL_SCHEMA[name] for name in ("ts", *COLUMNS)}
-    return pl.DataFrame(rows, schema={name: pl.String if dtype == pl.Categorical() else dtype for name, dtype in schema.items()}).cast(schema)
+    return pl.DataFrame(
+        rows, schema={name: pl.String if dtype == pl.Categorical() else dtype for name, dtype in schema.items()}
+    ).cast(schema)
 
 
-def _oracle(rows: list[dict], model: str | None, version: str | None, everything: bool = False) -> list[tuple[int, int, float | None, float | None]]:
+def _oracle(
+    rows: list[dict], model: str | None, version: str | None, everything: bool = False
+) -> list[tuple[int, int, float | None, float | None]]:
     """(records, requests, error rate, p99) per hour from the raw rows of one model/version
     (or of ``everything``), with numpy."""
     out = []
     for hour in range(HOURS):
-        mine = [r for r in rows if (everything or (r["model"], r["model_version"]) == (model, version)) and (r["ts"] - T0) // timedelta(hours=1) == hour]
+        mine = [
+            r
+            for r in rows
+            if (everything or (r["model"], r["model_version"]) == (model, version))
+            and (r["ts"] - T0) // timedelta(hours=1) == hour
+        ]
         requests = sum(r["is_request"] for r in mine)
         errors = sum(r["error_kind"] is not None for r in mine)
         latencies = [r["latency_ms"] for r in mine if r["latency_ms"] is not None]
-        out.append((len(mine), requests, errors / requests if requests else None, float(np.percentile(latencies, 99)) if latencies else None))
+        out.append(
+            (
+                len(mine),
+                requests,
+                errors / requests if requests else None,
+                float(np.percentile(latencies, 99)) if latencies else None,
+            )
+        )
     return out
 
 
@@ -78,7 +117,7 @@ def _assert_matches(windows, oracle) -> None:
 
 def _merged(reducer: OpsReducer, rows: list[dict], order: str):
     frame = _frame(rows).sample(fraction=1.0, shuffle=True, seed=5)
-    a, b = reducer.from_chunk(frame[: frame.height // 3]), reducer.from_chunk(frame[frame.height // 3:])
+    a, b = reducer.from_chunk(frame[: frame.height // 3]), reducer.from_chunk(frame[frame.height // 3 :])
     return reducer.finalize(reducer.merge(a, b) if order == "ab" else reducer.merge(b, a))
 
 

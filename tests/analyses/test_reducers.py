@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -21,7 +21,7 @@ from mlmon.plain import to_plain
 from mlmon.windows import parse_window
 from tests.conftest import REPO, SAMPLE_LOGS
 
-T0 = datetime(2026, 11, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 9, tzinfo=UTC)
 TRAIN_PROFILE = REPO / "references" / "train.json"
 
 
@@ -35,10 +35,26 @@ def two_files(tmp_path_factory):
         for i in range(3000):
             ts = (T0 + timedelta(seconds=float(rng.uniform(0, 6 * 3600)))).isoformat()
             version = "v1" if i % 3 else "v2"
-            lines.append({"timestamp": ts, "latency_ms": float(rng.lognormal(3, 0.5)), "status": str(rng.choice(["ok", "error"], p=[0.97, 0.03])),
-                          "model": "m", "model_version": version, "cpu_percent": float(rng.uniform(0, 100))})
-            lines.append({"timestamp": ts, "label": str(rng.choice(list("ABCD"))), "confidence": float(rng.uniform(0.3, 1)),
-                          "probabilities": [0.4, 0.3, 0.2, 0.1], "model": "m", "model_version": version})
+            lines.append(
+                {
+                    "timestamp": ts,
+                    "latency_ms": float(rng.lognormal(3, 0.5)),
+                    "status": str(rng.choice(["ok", "error"], p=[0.97, 0.03])),
+                    "model": "m",
+                    "model_version": version,
+                    "cpu_percent": float(rng.uniform(0, 100)),
+                }
+            )
+            lines.append(
+                {
+                    "timestamp": ts,
+                    "label": str(rng.choice(list("ABCD"))),
+                    "confidence": float(rng.uniform(0.3, 1)),
+                    "probabilities": [0.4, 0.3, 0.2, 0.1],
+                    "model": "m",
+                    "model_version": version,
+                }
+            )
         (folder / f"{name}.log").write_text("".join(json.dumps(line) + "\n" for line in lines))
     return [str(folder / "a.log"), str(folder / "b.log")]
 
@@ -46,7 +62,9 @@ def two_files(tmp_path_factory):
 @pytest.mark.parametrize("window", ["all", "1h", "500"])
 def test_report_is_the_same_for_any_chunk_size(two_files, window):
     whole = build_report(two_files, ReportOptions(window=parse_window(window)))
-    chunked = build_report(two_files, ReportOptions(ingest=IngestOptions(chunk_bytes=65536), window=parse_window(window)))
+    chunked = build_report(
+        two_files, ReportOptions(ingest=IngestOptions(chunk_bytes=65536), window=parse_window(window))
+    )
     assert _close(to_plain(chunked), to_plain(whole))
     assert whole.ingest.records == 12_000
 
@@ -54,11 +72,20 @@ def test_report_is_the_same_for_any_chunk_size(two_files, window):
 @pytest.mark.parametrize("window", ["all", "1h", "700"])
 def test_drift_is_the_same_for_any_chunk_size(two_files, window):
     options = DriftOptions(reference=TRAIN_PROFILE, window=parse_window(window))
-    chunked = DriftOptions(reference=TRAIN_PROFILE, window=parse_window(window), ingest=IngestOptions(chunk_bytes=65536))
+    chunked = DriftOptions(
+        reference=TRAIN_PROFILE, window=parse_window(window), ingest=IngestOptions(chunk_bytes=65536)
+    )
     assert _close(to_plain(build_drift_report(two_files, chunked)), to_plain(build_drift_report(two_files, options)))
 
 
-@pytest.mark.parametrize("reducer", [OpsReducer(parse_window("1h")), OpsReducer(parse_window("400")), PredictionReducer(parse_window("400"), low_threshold=0.5)])
+@pytest.mark.parametrize(
+    "reducer",
+    [
+        OpsReducer(parse_window("1h")),
+        OpsReducer(parse_window("400")),
+        PredictionReducer(parse_window("400"), low_threshold=0.5),
+    ],
+)
 def test_merge_is_associative(two_files, reducer):
     records = read_logs(two_files, needs=reducer.needs).frame.collect()
     a, b, c = (reducer.from_chunk(part) for part in (records[:1000], records[1000:5000], records[5000:]))
@@ -96,11 +123,15 @@ def test_record_windows_follow_event_time_across_files(tmp_path):
     first = [times[i] for i in (9, 5, 7, 6, 8)]
     second = [times[i] for i in (3, 0, 4, 1, 2)]
     for name, stamps in (("1.log", first), ("2.log", second)):
-        (tmp_path / name).write_text("".join(json.dumps({"timestamp": t.isoformat(), "latency_ms": t.minute * 1.0}) + "\n" for t in stamps))
+        (tmp_path / name).write_text(
+            "".join(json.dumps({"timestamp": t.isoformat(), "latency_ms": t.minute * 1.0}) + "\n" for t in stamps)
+        )
     report = build_report([str(tmp_path / "1.log"), str(tmp_path / "2.log")], ReportOptions(window=parse_window("4")))
     assert [w.start for w in report.windows] == [times[0], times[4], times[8]]
     assert [w.records for w in report.windows] == [4, 4, 2]
-    assert [w.p99_ms for w in report.windows] == pytest.approx([np.percentile([0, 1, 2, 3], 99), np.percentile([4, 5, 6, 7], 99), np.percentile([8, 9], 99)])
+    assert [w.p99_ms for w in report.windows] == pytest.approx(
+        [np.percentile([0, 1, 2, 3], 99), np.percentile([4, 5, 6, 7], 99), np.percentile([8, 9], 99)]
+    )
 
 
 def _close(actual, expected) -> bool:
@@ -108,9 +139,17 @@ def _close(actual, expected) -> bool:
     if isinstance(expected, float) and isinstance(actual, (int, float)):
         return actual == pytest.approx(expected, rel=1e-9, abs=1e-12)
     if isinstance(expected, dict):
-        return isinstance(actual, dict) and list(actual) == list(expected) and all(_close(actual[k], expected[k]) for k in expected)
+        return (
+            isinstance(actual, dict)
+            and list(actual) == list(expected)
+            and all(_close(actual[k], expected[k]) for k in expected)
+        )
     if isinstance(expected, list):
-        return isinstance(actual, list) and len(actual) == len(expected) and all(_close(a, e) for a, e in zip(actual, expected))
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(expected)
+            and all(_close(a, e) for a, e in zip(actual, expected))
+        )
     return actual == expected
 
 
@@ -123,7 +162,14 @@ def test_python_twins_accept_the_cli_strings(two_files):
     typed = build_report(two_files, ReportOptions(window=parse_window("1h"), p99_budget_ms=0.2, max_error_rate=0.01))
     text = build_report(two_files, ReportOptions(window="1h", p99_budget_ms="200us", max_error_rate="1%"))
     assert _close(to_plain(text), to_plain(typed))  # sums run in parallel: last-digit noise
-    assert [f.check for f in text.findings] == ["latency_p99", "error_rate", "latency_p99", "error_rate", "latency_p99", "error_rate"]
+    assert [f.check for f in text.findings] == [
+        "latency_p99",
+        "error_rate",
+        "latency_p99",
+        "error_rate",
+        "latency_p99",
+        "error_rate",
+    ]
 
 
 def _write(tmp_path, lines, name="a.log"):
@@ -138,10 +184,18 @@ def test_throughput_edges(tmp_path):
     assert silent.overall.throughput.peak_minute is None and silent.overall.throughput.peak_rps == 0.0
     # One request a minute, the first two minutes tied: the earliest wins. Three requests in
     # 120 s are a mean of 0.025/s, above any one minute's 1/60: the peak is never below the mean.
-    sparse = build_report([_write(tmp_path, [{"timestamp": ts(i * 60 + 30), "latency_ms": 1.0} for i in range(3)], "b.log")])
+    sparse = build_report(
+        [_write(tmp_path, [{"timestamp": ts(i * 60 + 30), "latency_ms": 1.0} for i in range(3)], "b.log")]
+    )
     assert sparse.overall.throughput.peak_rps == pytest.approx(3 / 120) and sparse.overall.throughput.peak_minute == T0
     # Two requests half a second apart: 4 per second.
-    quick = build_report([_write(tmp_path, [{"timestamp": ts(0), "latency_ms": 1.0}, {"timestamp": ts(0.5), "latency_ms": 2.0}], "c.log")])
+    quick = build_report(
+        [
+            _write(
+                tmp_path, [{"timestamp": ts(0), "latency_ms": 1.0}, {"timestamp": ts(0.5), "latency_ms": 2.0}], "c.log"
+            )
+        ]
+    )
     assert quick.overall.throughput.mean_rps == pytest.approx(4.0)
 
 

@@ -46,7 +46,10 @@ def expected(offsets: np.ndarray) -> dict:
     mean = len(offsets) / span if span > 0 else None
     whole = mean is not None and mean > busiest
     return {
-        "span": span, "mean": mean, "peak": mean if whole else busiest, "bucket": span if whole else 60.0,
+        "span": span,
+        "mean": mean,
+        "peak": mean if whole else busiest,
+        "bucket": span if whole else 60.0,
         "minute": T0 + timedelta(minutes=int(np.argmax(per_minute))),
     }
 
@@ -127,7 +130,14 @@ def test_the_rule_on_its_own():
 def test_the_json_carries_the_bucket(tmp_path):
     offsets = 30 + np.linspace(0.0, 0.4, 600)
     doc = build_report(_write(tmp_path, offsets)).to_dict()
-    assert list(doc["throughput"]) == ["requests", "span_seconds", "mean_rps", "peak_rps", "peak_minute", "peak_bucket_seconds"]
+    assert list(doc["throughput"]) == [
+        "requests",
+        "span_seconds",
+        "mean_rps",
+        "peak_rps",
+        "peak_minute",
+        "peak_bucket_seconds",
+    ]
     assert doc["throughput"]["peak_rps"] == doc["throughput"]["mean_rps"]
 
 

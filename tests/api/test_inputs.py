@@ -70,7 +70,9 @@ def test_every_twin_takes_a_single_string(tmp_path):
     logs = str(SAMPLE_LOGS / "replica-a" / "app.log.3.gz")  # one day: a directory is read above
     assert build_drift_report(logs, DriftOptions(reference=REFERENCE)).ingest.files
     assert build_check(logs, CheckOptions(reference=REFERENCE, now=NOW)).ingest.files
-    profile = build_reference(str(REPO / "references" / "train.csv"), options=ReferenceBuildOptions(proba_cols="p_A,p_B,p_C,p_D"))
+    profile = build_reference(
+        str(REPO / "references" / "train.csv"), options=ReferenceBuildOptions(proba_cols="p_A,p_B,p_C,p_D")
+    )
     assert profile.n_rows == 5000
     from_logs = build_reference(logs, tmp_path / "ref.json")
     assert from_logs.n_rows > 0 and (tmp_path / "ref.json").exists()
@@ -80,8 +82,16 @@ def test_every_twin_takes_a_single_string(tmp_path):
 
 
 def test_report_options_take_strings():
-    text = ReportOptions(window="1d", p99_budget="200ms", max_error_rate="1%", p99_warning_ms="0.1s", warning_error_rate="0.5%")
-    typed = ReportOptions(window=parse_window("1d"), p99_budget_ms=200.0, max_error_rate=0.01, p99_warning_ms=100.0, warning_error_rate=0.005)
+    text = ReportOptions(
+        window="1d", p99_budget="200ms", max_error_rate="1%", p99_warning_ms="0.1s", warning_error_rate="0.5%"
+    )
+    typed = ReportOptions(
+        window=parse_window("1d"),
+        p99_budget_ms=200.0,
+        max_error_rate=0.01,
+        p99_warning_ms=100.0,
+        warning_error_rate=0.005,
+    )
     assert text == typed
     assert ReportOptions(p99_budget_ms="200ms") == ReportOptions(p99_budget=200) == ReportOptions(p99_budget_ms=200.0)
     with pytest.raises(TypeError):
@@ -91,10 +101,28 @@ def test_report_options_take_strings():
 
 
 def test_drift_options_take_strings():
-    text = DriftOptions(window="1d", min_samples="100", alpha="0.1%", warning_psi="0.05", critical_psi="0.3",
-                        low_confidence="50%", collapse_drop="0.1", warning_drop="0.05", reference_proba_cols="p_A, p_B")
-    typed = DriftOptions(window=parse_window("1d"), min_samples=100, alpha=0.001, warning_psi=0.05, critical_psi=0.3,
-                         low_confidence=0.5, collapse_drop=0.1, warning_drop=0.05, reference_proba_cols=("p_A", "p_B"))
+    text = DriftOptions(
+        window="1d",
+        min_samples="100",
+        alpha="0.1%",
+        warning_psi="0.05",
+        critical_psi="0.3",
+        low_confidence="50%",
+        collapse_drop="0.1",
+        warning_drop="0.05",
+        reference_proba_cols="p_A, p_B",
+    )
+    typed = DriftOptions(
+        window=parse_window("1d"),
+        min_samples=100,
+        alpha=0.001,
+        warning_psi=0.05,
+        critical_psi=0.3,
+        low_confidence=0.5,
+        collapse_drop=0.1,
+        warning_drop=0.05,
+        reference_proba_cols=("p_A", "p_B"),
+    )
     assert text == typed
     assert DriftOptions(reference_proba_cols=["p_A", "p_B"]).reference_proba_cols == ("p_A", "p_B")
     with pytest.raises(UsageError):
@@ -107,14 +135,26 @@ def test_check_options_take_strings():
 
 
 def test_reference_options_take_comma_separated_names():
-    assert ReferenceBuildOptions(proba_cols="p_A,p_B", features=["a", "b"]) == ReferenceBuildOptions(proba_cols=("p_A", "p_B"), features=("a", "b"))
+    assert ReferenceBuildOptions(proba_cols="p_A,p_B", features=["a", "b"]) == ReferenceBuildOptions(
+        proba_cols=("p_A", "p_B"), features=("a", "b")
+    )
 
 
 def test_ingest_options_take_the_cli_strings():
-    text = IngestOptions(since="2026-11-12", until="2026-11-13 12:30", max_malformed_share="10%",
-                         fields=["latency_s=timings.total"], features="region, device")
-    typed = IngestOptions(since=datetime(2026, 11, 12, tzinfo=UTC), until=datetime(2026, 11, 13, 12, 30, tzinfo=UTC),
-                          max_malformed_share=0.1, fields={"latency_s": "timings.total"}, features=("region", "device"))
+    text = IngestOptions(
+        since="2026-11-12",
+        until="2026-11-13 12:30",
+        max_malformed_share="10%",
+        fields=["latency_s=timings.total"],
+        features="region, device",
+    )
+    typed = IngestOptions(
+        since=datetime(2026, 11, 12, tzinfo=UTC),
+        until=datetime(2026, 11, 13, 12, 30, tzinfo=UTC),
+        max_malformed_share=0.1,
+        fields={"latency_s": "timings.total"},
+        features=("region", "device"),
+    )
     assert text == typed
     assert IngestOptions(since="1763251200").since == datetime(2025, 11, 16, tzinfo=UTC)  # epoch seconds
     assert IngestOptions(since=datetime(2026, 11, 12)).since == datetime(2026, 11, 12, tzinfo=UTC)  # naive is UTC
@@ -123,8 +163,15 @@ def test_ingest_options_take_the_cli_strings():
     assert before - timedelta(hours=6, seconds=5) < recent <= datetime.now(UTC) - timedelta(hours=6)
 
 
-@pytest.mark.parametrize("kwargs", [{"since": "yesterday-ish"}, {"max_malformed_share": "lots"}, {"fields": ["nopath"]},
-                                    {"since": "2026-11-13", "until": "2026-11-12"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"since": "yesterday-ish"},
+        {"max_malformed_share": "lots"},
+        {"fields": ["nopath"]},
+        {"since": "2026-11-13", "until": "2026-11-12"},
+    ],
+)
 def test_bad_ingest_strings_are_usage_errors(kwargs):
     with pytest.raises(UsageError):
         IngestOptions(**kwargs)
@@ -133,7 +180,9 @@ def test_bad_ingest_strings_are_usage_errors(kwargs):
 def test_a_string_since_reads_the_same_records_as_the_cli(runner):
     options = ReportOptions(ingest=IngestOptions(since="2026-11-11", until="2026-11-12"))
     day = build_report(str(SAMPLE_LOGS), options)
-    cli = runner.invoke(app, ["report", str(SAMPLE_LOGS), "--since", "2026-11-11", "--until", "2026-11-12", "--format", "json"])
+    cli = runner.invoke(
+        app, ["report", str(SAMPLE_LOGS), "--since", "2026-11-11", "--until", "2026-11-12", "--format", "json"]
+    )
     assert day.overall.records == json.loads(cli.stdout)["records"] == 7725
 
 
@@ -154,7 +203,18 @@ def test_status_of():
 def test_report_to_json_is_the_cli_document(report, runner):
     assert report.status == "critical" == report.to_dict()["status"]
     assert report.to_json() == render(report) and report.to_dict() == json.loads(render(report))
-    args = ["report", str(SAMPLE_LOGS), "--window", "1d", "--p99-budget", "80ms", "--max-error-rate", "2%", "--format", "json"]
+    args = [
+        "report",
+        str(SAMPLE_LOGS),
+        "--window",
+        "1d",
+        "--p99-budget",
+        "80ms",
+        "--max-error-rate",
+        "2%",
+        "--format",
+        "json",
+    ]
     cli = runner.invoke(app, args)
     assert_same(report.to_dict(), json.loads(cli.stdout))  # equal but for summation-order noise
 
@@ -166,7 +226,9 @@ def test_a_report_with_no_budget_has_no_checks():
 def test_drift_and_check_results(sample_drift):
     drift = sample_drift  # DriftOptions(reference="references/train.json", window="1d") on sample_logs/
     assert drift.status == "critical" == drift.to_dict()["status"] and drift.to_json() == render(drift)
-    cli = sample_cli("drift", "--reference", "references/train.json", "--window", "1d", "sample_logs/", "--format", "json")
+    cli = sample_cli(
+        "drift", "--reference", "references/train.json", "--window", "1d", "sample_logs/", "--format", "json"
+    )
     assert_same(drift.to_dict(), json.loads(cli.stdout))
     check = build_check(str(SAMPLE_LOGS), CheckOptions(reference=REFERENCE, window="1d", now=NOW))
     assert check.status == "critical" == check.to_dict()["status"] and check.to_json() == render(check)

@@ -15,7 +15,14 @@ import pytest
 from tests.docs_text import section
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMANDS = ("build_report", "build_drift_report", "build_check", "build_summary", "build_reference", "build_bench_report")
+COMMANDS = (
+    "build_report",
+    "build_drift_report",
+    "build_check",
+    "build_summary",
+    "build_reference",
+    "build_bench_report",
+)
 
 
 def api_section() -> str:
@@ -40,7 +47,10 @@ def expected_lines(block: str) -> list[str]:
 
 
 def test_the_section_has_one_example_per_command():
-    found = [min((c for c in COMMANDS if f"{c}(" in block), key=lambda c: block.index(f"{c}("), default=None) for block in blocks()]
+    found = [
+        min((c for c in COMMANDS if f"{c}(" in block), key=lambda c: block.index(f"{c}("), default=None)
+        for block in blocks()
+    ]
     assert found == list(COMMANDS)
 
 

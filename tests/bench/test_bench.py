@@ -74,8 +74,10 @@ def test_build_script_reproduces_the_bundled_model():
 
 
 def test_import_mlmon_cli_stays_light():
-    code = ("import sys, mlmon.cli; heavy = [m for m in ('onnxruntime', 'numpy', 'psutil') "
-            "if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, mlmon.cli; heavy = [m for m in ('onnxruntime', 'numpy', 'psutil') "
+        "if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "onnxruntime" not in out.stdout
 
@@ -138,8 +140,7 @@ def test_peak_rss_meter_sees_a_transient_allocation():
 def test_batch_sweep_gives_one_row_per_batch_size():
     result = run_bench(batch_sizes=[1, 8, 32], warmup=1, iterations=5)
     assert [c.batch_size for c in result.configs] == [1, 8, 32]
-    assert [c.input_shapes for c in result.configs] == [
-        (("image", (b, 3, 64, 64)),) for b in (1, 8, 32)]
+    assert [c.input_shapes for c in result.configs] == [(("image", (b, 3, 64, 64)),) for b in (1, 8, 32)]
     for c in result.configs:
         assert c.samples_per_s == pytest.approx(c.inferences_per_s * c.batch_size)
 
@@ -205,8 +206,12 @@ def _write_model(path: Path, shape: list, dtype: str = "float") -> Path:
 
     elem = {"float": TensorProto.FLOAT, "int64": TensorProto.INT64}[dtype]
     node = helper.make_node("ReduceMean", ["x"], ["y"], axes=[-1], keepdims=1)
-    graph = helper.make_graph([node], "tiny", [helper.make_tensor_value_info("x", elem, shape)],
-                              [helper.make_tensor_value_info("y", elem, None)])
+    graph = helper.make_graph(
+        [node],
+        "tiny",
+        [helper.make_tensor_value_info("x", elem, shape)],
+        [helper.make_tensor_value_info("y", elem, None)],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     onnx.save(model, str(path))
@@ -244,11 +249,14 @@ def test_npz_inputs(tmp_path):
     assert np.array_equal(feeds[2]["image"], images[[4, 0]].astype(np.float32))
 
 
-@pytest.mark.parametrize("content, message", [
-    ({"other": np.zeros((1, 3, 64, 64)), "more": np.zeros(1)}, "no array for input 'image'"),
-    ({"image": np.zeros((1, 3, 32, 32), np.float32)}, "wrong input shape"),
-    ({"image": np.array([["a"]])}, "expects float32"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ({"other": np.zeros((1, 3, 64, 64)), "more": np.zeros(1)}, "no array for input 'image'"),
+        ({"image": np.zeros((1, 3, 32, 32), np.float32)}, "wrong input shape"),
+        ({"image": np.array([["a"]])}, "expects float32"),
+    ],
+)
 def test_bad_npz_inputs(tmp_path, content, message):
     np.savez(tmp_path / "bad.npz", **content)
     with pytest.raises(ModelError, match=message):
@@ -304,10 +312,23 @@ def test_log_writes_one_inference_record_per_call(tmp_path):
     records = _read_log(log)
     assert len(records) == result.log_records == 60
     for record in records:
-        assert set(record) == {"ts", "event", "level", "model", "latency_ms", "status", "label",
-                               "confidence", "batch_size"}
-        assert (record["event"], record["level"], record["status"], record["model"]) == \
-            ("inference", "info", "ok", "imgcls4")
+        assert set(record) == {
+            "ts",
+            "event",
+            "level",
+            "model",
+            "latency_ms",
+            "status",
+            "label",
+            "confidence",
+            "batch_size",
+        }
+        assert (record["event"], record["level"], record["status"], record["model"]) == (
+            "inference",
+            "info",
+            "ok",
+            "imgcls4",
+        )
         assert record["label"] in {"A", "B", "C", "D"} and 0.25 <= record["confidence"] <= 1
         datetime.strptime(record["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
     for config in result.configs:
@@ -380,17 +401,20 @@ def test_cli_p99_budget_gates_with_exit_1(budget, code):
         assert "is over the" in result.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["missing.onnx"], "model file not found"),
-    (["CORRUPT"], "cannot load model"),
-    (["--providers", "NoSuchProvider"], "unknown execution provider"),
-    (["--shape", "image=1x3x32x32"], "wrong input shape for 'image'"),
-    (["--batch-size", "zero"], "invalid batch size"),
-    (["--iterations", "5", "--duration", "1s"], "not both"),
-    (["--duration", "soon"], "invalid duration"),
-    (["--p99-budget", "fast"], "invalid latency"),
-    (["--input", "nothing.npz"], "input file not found"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.onnx"], "model file not found"),
+        (["CORRUPT"], "cannot load model"),
+        (["--providers", "NoSuchProvider"], "unknown execution provider"),
+        (["--shape", "image=1x3x32x32"], "wrong input shape for 'image'"),
+        (["--batch-size", "zero"], "invalid batch size"),
+        (["--iterations", "5", "--duration", "1s"], "not both"),
+        (["--duration", "soon"], "invalid duration"),
+        (["--p99-budget", "fast"], "invalid latency"),
+        (["--input", "nothing.npz"], "input file not found"),
+    ],
+)
 def test_cli_errors_are_one_line_and_exit_2(tmp_path, args, message):
     if args == ["CORRUPT"]:
         corrupt = tmp_path / "corrupt.onnx"
@@ -432,8 +456,9 @@ def test_log_of_an_sklearn_onnx_classifier_records_its_zipmap_prediction(tmp_pat
 
 def test_log_of_an_elementwise_model_records_no_prediction_and_says_why(tmp_path):
     log = tmp_path / "mul.jsonl"
-    bench = bench_cli(str(_ort_dataset("mul_1.onnx")), "-n", "10", "--warmup", "0", "--log", str(log),
-                      "--format", "json")
+    bench = bench_cli(
+        str(_ort_dataset("mul_1.onnx")), "-n", "10", "--warmup", "0", "--log", str(log), "--format", "json"
+    )
     assert bench.exit_code == 0, bench.output
     assert json.loads(bench.stdout)["run"]["predictions_from"] == "none: not a classifier"
     assert all("label" not in r and "confidence" not in r for r in _read_log(log))

@@ -91,8 +91,12 @@ def test_missing_parent_directories_are_made(runner, tmp_path):
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_disk_is_one_line_through_the_real_entry_point():
-    run = subprocess.run([sys.executable, "-c", "from mlmon.cli import main; main()", "bench", *FAST,
-                          "--log", "/dev/full"], capture_output=True, text=True, cwd=REPO)
+    run = subprocess.run(
+        [sys.executable, "-c", "from mlmon.cli import main; main()", "bench", *FAST, "--log", "/dev/full"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert run.returncode == 2, run.stderr
     assert one_error_line(run.stderr) == "mlmon: error: cannot write --log /dev/full: No space left on device"
 
@@ -101,6 +105,9 @@ def test_an_unknown_prediction_output_leaves_the_old_log_alone(runner, tmp_path)
     old = tmp_path / "bench.jsonl"
     old.write_text("old line\n")
     result = runner.invoke(app, ["bench", *FAST, "--log", str(old), "--force", "--proba-output", "nope"])
-    assert result.exit_code == 2 and result.stderr.strip() == \
-        "mlmon: error: --proba-output nope: the model has no such output (its outputs: probabilities)"
+    assert (
+        result.exit_code == 2
+        and result.stderr.strip()
+        == "mlmon: error: --proba-output nope: the model has no such output (its outputs: probabilities)"
+    )
     assert old.read_text() == "old line\n"

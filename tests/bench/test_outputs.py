@@ -21,8 +21,9 @@ ZIPMAP = [{0: 0.2, 1: 0.7, 2: 0.1}, {0: 0.5, 1: 0.3, 2: 0.2}]
 
 def test_zipmap_with_label_output():
     read = read_prediction([np.array([1, 0], dtype=np.int64), ZIPMAP], ["output_label", "output_probability"])
-    assert read == PredictionRead(["1", "0"], [0.7, 0.5], "output_label + output_probability (ZipMap)",
-                                  "output_label", "output_probability")
+    assert read == PredictionRead(
+        ["1", "0"], [0.7, 0.5], "output_label + output_probability (ZipMap)", "output_label", "output_probability"
+    )
 
 
 def test_label_output_is_trusted_over_the_argmax():

@@ -16,8 +16,14 @@ MAIN = "from mlmon.cli import main; main()"
 
 
 def mlmon(*args: str, code: str = MAIN, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO,
-                          env={**os.environ, **(env or {})}, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        **kwargs,
+    )
 
 
 def one_error_line(stderr: str, prefix: str) -> str:
@@ -46,10 +52,17 @@ def test_an_unexpected_exception_is_one_line_and_exit_2(monkeypatch, capsys):
 
 
 def test_closed_stdin_and_stdout_are_input_and_output_errors():
-    closed_in = subprocess.run(["bash", "-c", f'"{sys.executable}" -c "{MAIN}" report - <&-'], capture_output=True, text=True, cwd=REPO)
+    closed_in = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -c "{MAIN}" report - <&-'], capture_output=True, text=True, cwd=REPO
+    )
     assert closed_in.returncode == 2
     one_error_line(closed_in.stderr, "mlmon: error: -: standard input is closed")
-    closed_out = subprocess.run(["bash", "-c", f'"{sys.executable}" -c "{MAIN}" report "{SAMPLE_LOGS}" >&-'], capture_output=True, text=True, cwd=REPO)
+    closed_out = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -c "{MAIN}" report "{SAMPLE_LOGS}" >&-'],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert closed_out.returncode == 2
     one_error_line(closed_out.stderr, "mlmon: error: cannot write the report: standard output is closed")
 
@@ -58,15 +71,25 @@ def test_a_full_disk_is_exit_2():
     if not os.path.exists("/dev/full"):
         return
     with open("/dev/full", "w") as full:
-        run = subprocess.run([sys.executable, "-c", MAIN, "report", str(SAMPLE_LOGS)], stdout=full, stderr=subprocess.PIPE, text=True, cwd=REPO)
+        run = subprocess.run(
+            [sys.executable, "-c", MAIN, "report", str(SAMPLE_LOGS)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
     assert run.returncode == 2
     one_error_line(run.stderr, "mlmon: error: cannot write the report to standard output: No space left on device")
 
 
 def test_a_reader_that_stops_early_is_not_an_error():
     """``mlmon report --window 5m | head -2``: 2,000 lines, far more than a pipe holds."""
-    proc = subprocess.Popen([sys.executable, "-c", MAIN, "report", str(SAMPLE_LOGS), "--window", "5m"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", MAIN, "report", str(SAMPLE_LOGS), "--window", "5m"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
     assert proc.stdout.readline().startswith(b"mlmon report")
     proc.stdout.close()
     stderr = proc.stderr.read().decode()

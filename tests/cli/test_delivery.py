@@ -25,7 +25,11 @@ pytestmark = pytest.mark.usefixtures("reuse_sample_builds")  # delivery is teste
 def test_every_format_can_be_written_to_a_file_instead_of_stdout(runner, tmp_path, output_format):
     target = tmp_path / "out" / f"drift.{output_format}"
     target.parent.mkdir()
-    result = runner.invoke(app, [*DRIFT, "--format", output_format, "--output", str(target)], env={"GITHUB_ACTIONS": "", "GITHUB_STEP_SUMMARY": ""})
+    result = runner.invoke(
+        app,
+        [*DRIFT, "--format", output_format, "--output", str(target)],
+        env={"GITHUB_ACTIONS": "", "GITHUB_STEP_SUMMARY": ""},
+    )
     assert result.exit_code == (2 if output_format == "nagios" else 1), result.output
     assert result.stdout == ""
     assert target.read_text(encoding="utf-8").strip()
@@ -44,7 +48,9 @@ def test_the_file_is_replaced_whole_and_a_directory_is_refused(tmp_path):
 def test_json_to_a_file_is_the_json_of_stdout(runner, tmp_path):
     target = tmp_path / "report.json"
     runner.invoke(app, [*REPORT, "--format", "json", "--output", str(target)])
-    assert_same(json.loads(target.read_text()), json.loads(runner.invoke(app, [*REPORT, "--format", "json"]).stdout))  # float noise only
+    assert_same(
+        json.loads(target.read_text()), json.loads(runner.invoke(app, [*REPORT, "--format", "json"]).stdout)
+    )  # float noise only
 
 
 @pytest.mark.parametrize(
@@ -52,7 +58,10 @@ def test_json_to_a_file_is_the_json_of_stdout(runner, tmp_path):
     [
         ([*DRIFT, "--format", "nagios"], 2),  # CRITICAL
         ([*REPORT, "--format", "nagios", "--p99-budget", "10s"], 0),  # OK
-        (["drift", str(SAMPLE_LOGS), "--format", "nagios"], 0),  # no reference: the unknown checks do not count, confidence is OK
+        (
+            ["drift", str(SAMPLE_LOGS), "--format", "nagios"],
+            0,
+        ),  # no reference: the unknown checks do not count, confidence is OK
         (["report", "/nonexistent/logs", "--format", "nagios"], 3),  # an input error is UNKNOWN, never CRITICAL
         (["report", str(SAMPLE_LOGS), "--format", "nagios", "--window", "7x"], 3),
         (["report", str(SAMPLE_LOGS), "--format", "nagios", "--no-such-option"], 3),  # a usage error
@@ -119,7 +128,7 @@ def test_write_atomically_never_shows_half_a_file(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", failing_replace)  # what mlmon.files.replace_file renames with
     with pytest.raises(OutputError, match="cannot write the output: disk full"):
         write_file_atomically(str(target), "new\n")
-    (name, temp_text, during), = seen
+    ((name, temp_text, during),) = seen
     assert temp_text == "new\n" and during == "old\n"
     assert name.startswith(".mlmon.prom.") and not name.endswith(".prom")
     assert os.listdir(tmp_path) == ["mlmon.prom"] and target.read_text() == "old\n"

@@ -18,7 +18,18 @@ from tests.conftest import REPO, SAMPLE_LOGS
 
 REFERENCE = str(REPO / "references" / "train.json")
 
-COMMANDS = [[], ["report"], ["drift"], ["check"], ["summarize"], ["bench"], ["reference"], ["reference", "build"], ["config"], ["config", "show"]]
+COMMANDS = [
+    [],
+    ["report"],
+    ["drift"],
+    ["check"],
+    ["summarize"],
+    ["bench"],
+    ["reference"],
+    ["reference", "build"],
+    ["config"],
+    ["config", "show"],
+]
 LEAF_COMMANDS = [["report"], ["drift"], ["check"], ["summarize"], ["bench"], ["reference", "build"], ["config", "show"]]
 TYPE_NAMES = re.compile(r"<(str|int|float|bool|path|list\[[^>]*\]|[a-z]+\|[a-z|]+)>")
 
@@ -49,13 +60,28 @@ def test_help_shows_metavars_never_python_types(runner, command):
 def test_help_names_values_as_users_type_them(runner):
     report = help_of(runner, ["report"])
     assert "Usage: mlmon report [OPTIONS] LOGS..." in report
-    for metavar in ("LOGS...", "DURATION|N|all", "warning|critical", "TIME", "FILE", "LATENCY", "RATE", "auto|always|never", "NAME=PATH", "SHARE"):
+    for metavar in (
+        "LOGS...",
+        "DURATION|N|all",
+        "warning|critical",
+        "TIME",
+        "FILE",
+        "LATENCY",
+        "RATE",
+        "auto|always|never",
+        "NAME=PATH",
+        "SHARE",
+    ):
         assert metavar in report, metavar
     assert re.search(r"-f\s+terminal\|json\|markdown\|junit\|prometheus", report)
     check = help_of(runner, ["check"])
     assert "last|any" in check and "--max-silence" in check and "DURATION" in check
     drift = help_of(runner, ["drift"])
-    assert re.search(r"--alpha\s+NUMBER", drift) and re.search(r"--min-samples\s+N\b", drift) and re.search(r"--reference\s+-r\s+PATH", drift)
+    assert (
+        re.search(r"--alpha\s+NUMBER", drift)
+        and re.search(r"--min-samples\s+N\b", drift)
+        and re.search(r"--reference\s+-r\s+PATH", drift)
+    )
     bench = help_of(runner, ["bench"])
     assert "Usage: mlmon bench [OPTIONS] [MODEL.onnx]" in bench and "--force" in bench
     build = help_of(runner, ["reference", "build"])
@@ -66,7 +92,7 @@ def test_help_names_values_as_users_type_them(runner):
 @pytest.mark.parametrize("command", LEAF_COMMANDS, ids=" ".join)
 def test_every_command_help_ends_with_examples_and_exit_codes(runner, command):
     text = help_of(runner, command)
-    examples = text[text.index("Examples:"):text.index("Exit codes:")]
+    examples = text[text.index("Examples:") : text.index("Exit codes:")]
     assert 2 <= examples.count(f"mlmon {' '.join(command)}") <= 4, examples
     assert re.search(r"Exit codes: 0 .*, 2 ", text.replace("\n", " "))
     assert text.index("Exit codes:") < text.index("─ Options")
@@ -99,8 +125,14 @@ DRIFT = ["drift", "-r", REFERENCE, str(SAMPLE_LOGS)]
         ([*DRIFT, "--alpha", "nan"], "mlmon: error: --alpha nan: must be between 0 and 1 (exclusive)"),
         ([*DRIFT, "--min-samples", "0"], "mlmon: error: --min-samples: must be at least 1, got 0"),
         (["check", str(SAMPLE_LOGS), "--min-samples", "0"], "mlmon: error: --min-samples: must be at least 1, got 0"),
-        ([*DRIFT, "--warning-psi", "0.3", "--critical-psi", "0.2"], "mlmon: error: --warning-psi 0.3 exceeds --critical-psi 0.2"),
-        ([*DRIFT, "--critical-psi", "0.005"], "mlmon: error: --warning-psi 0.01 (default) exceeds --critical-psi 0.005"),
+        (
+            [*DRIFT, "--warning-psi", "0.3", "--critical-psi", "0.2"],
+            "mlmon: error: --warning-psi 0.3 exceeds --critical-psi 0.2",
+        ),
+        (
+            [*DRIFT, "--critical-psi", "0.005"],
+            "mlmon: error: --warning-psi 0.01 (default) exceeds --critical-psi 0.005",
+        ),
         ([*DRIFT, "--warning-psi", "0.5"], "mlmon: error: --warning-psi 0.5 exceeds --critical-psi 0.25 (default)"),
         ([*DRIFT, "--warning-psi", "-1"], "mlmon: error: --warning-psi -1: must be 0 or more"),
         ([*DRIFT, "--low-confidence", "1.5"], "mlmon: error: --low-confidence 1.5: must be at least 0 and below 1"),
@@ -108,10 +140,16 @@ DRIFT = ["drift", "-r", REFERENCE, str(SAMPLE_LOGS)]
         (["report", str(SAMPLE_LOGS), "--window", "7x"], "mlmon: error: --window: invalid duration '7x'"),
         ([*DRIFT, "--window", "7x"], "mlmon: error: --window: invalid duration '7x'"),
         (["check", str(SAMPLE_LOGS), "--window", "7x"], "mlmon: error: --window: invalid duration '7x'"),
-        (["report", str(SAMPLE_LOGS), "--since", "2026-11-14", "--until", "2026-11-12"], "mlmon: error: --since '2026-11-14' is not before --until"),
+        (
+            ["report", str(SAMPLE_LOGS), "--since", "2026-11-14", "--until", "2026-11-12"],
+            "mlmon: error: --since '2026-11-14' is not before --until",
+        ),
         (["report", str(SAMPLE_LOGS), "--max-error-rate", "7x"], "mlmon: error: --max-error-rate: invalid ratio '7x'"),
         (["report", str(SAMPLE_LOGS), "--p99-budget", "fast"], "mlmon: error: --p99-budget: invalid latency 'fast'"),
-        (["report", str(SAMPLE_LOGS), "--max-malformed", "lots"], "mlmon: error: --max-malformed: invalid ratio 'lots'"),
+        (
+            ["report", str(SAMPLE_LOGS), "--max-malformed", "lots"],
+            "mlmon: error: --max-malformed: invalid ratio 'lots'",
+        ),
         (["bench", "--duration", "7x"], "mlmon: error: --duration: invalid duration '7x'"),
         (["bench", "--p99-budget", "fast"], "mlmon: error: --p99-budget: invalid latency 'fast'"),
         (["bench", "--batch-size", "0"], "mlmon: error: --batch-size: invalid batch size '0'"),
@@ -133,7 +171,9 @@ def test_an_impossible_value_is_unknown_for_nagios(runner):
 
 @pytest.fixture
 def small_logs(write_lines):
-    rows = [{"ts": 1_762_646_400 + i, "event": "inference", "latency_ms": 10 + i % 9, "status": "ok"} for i in range(200)]
+    rows = [
+        {"ts": 1_762_646_400 + i, "event": "inference", "latency_ms": 10 + i % 9, "status": "ok"} for i in range(200)
+    ]
     return str(write_lines("app.jsonl", rows))
 
 
@@ -210,10 +250,15 @@ def test_a_json_list_as_reference_is_not_a_profile(runner, tmp_path, text):
     result = runner.invoke(app, ["drift", "--reference", str(path), str(SAMPLE_LOGS)])
     assert result.exit_code == 2
     line = result.stderr.strip()
-    if text.startswith('[{'):  # records: training data, profiled, that shares nothing with the logs
-        assert line.startswith("mlmon: error: the reference does not describe these logs: no class or feature in common"), line
+    if text.startswith("[{"):  # records: training data, profiled, that shares nothing with the logs
+        assert line.startswith(
+            "mlmon: error: the reference does not describe these logs: no class or feature in common"
+        ), line
     else:
-        assert line.startswith(f"mlmon: error: {path}: not a reference profile (expected an object with mlmon_reference_version, got a list)"), line
+        assert line.startswith(
+            f"mlmon: error: {path}: not a reference profile (expected an object with "
+            f"mlmon_reference_version, got a list)"
+        ), line
     assert "\n" not in line
 
 

@@ -26,7 +26,18 @@ from mlmon.cli.help import DOCS, similar_options
 from mlmon.render import OutputFormat
 from tests.conftest import REPO
 
-COMMANDS = [[], ["report"], ["drift"], ["check"], ["summarize"], ["bench"], ["reference"], ["reference", "build"], ["config"], ["config", "show"]]
+COMMANDS = [
+    [],
+    ["report"],
+    ["drift"],
+    ["check"],
+    ["summarize"],
+    ["bench"],
+    ["reference"],
+    ["reference", "build"],
+    ["config"],
+    ["config", "show"],
+]
 LEAF_COMMANDS = [c for c in COMMANDS if c not in ([], ["reference"], ["config"])]
 BOX = re.compile(r"^[│╭╰]|[│╮╯]$")
 SHELL_OPERATORS = {"|", "||", "&&", ";", ">", "<", "2>&1"}
@@ -70,7 +81,7 @@ def examples(text: str) -> list[str]:
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "Examples:")
     block = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.strip():
             break
         block.append(line)
@@ -127,8 +138,8 @@ def test_every_example_is_one_command_that_pastes(runner, command):
     for line in commands:
         assert "#" not in line, line
         argv = shlex.split(line)
-        argv = argv[:next((i for i, a in enumerate(argv) if a in SHELL_OPERATORS), len(argv))]
-        argv = argv[next(i for i, a in enumerate(argv) if a == "mlmon") + 1:]  # after an env assignment
+        argv = argv[: next((i for i, a in enumerate(argv) if a in SHELL_OPERATORS), len(argv))]
+        argv = argv[next(i for i, a in enumerate(argv) if a == "mlmon") + 1 :]  # after an env assignment
         _parses(argv, line)
 
 
@@ -151,7 +162,7 @@ def test_the_command_list_reflows_each_summary(runner):
     import inspect
 
     text = help_at(runner, [])
-    panel = text[text.rindex("\n", 0, text.index("─ Commands")) + 1:text.index("\n\n Docs:")]  # up to the docs line
+    panel = text[text.rindex("\n", 0, text.index("─ Commands")) + 1 : text.index("\n\n Docs:")]  # up to the docs line
     obj, ctx = leaf([])
     names = obj.list_commands(ctx)
     rows: dict[str, list[str]] = {}
@@ -161,7 +172,7 @@ def test_the_command_list_reflows_each_summary(runner):
         head = body.split(" ", 1)[0]
         if head in names and line.startswith(f"│ {head} "):
             current = head
-            rows[current] = [body[len(head):].strip()]
+            rows[current] = [body[len(head) :].strip()]
         elif current:
             rows[current].append(body.strip())
     assert set(rows) == set(names)
@@ -200,7 +211,10 @@ def test_a_bad_choice_is_one_line_listing_the_choices(runner, value):
     [
         (["bench", "--warmup", "1.5"], "mlmon: error: --warmup '1.5': not a whole number"),
         (["bench", "--threads", "many"], "mlmon: error: --threads 'many': not a whole number"),
-        (["bench", "--graph-optimization", "max"], "mlmon: error: --graph-optimization 'max': choose one of disable, basic, extended, all"),
+        (
+            ["bench", "--graph-optimization", "max"],
+            "mlmon: error: --graph-optimization 'max': choose one of disable, basic, extended, all",
+        ),
     ],
 )
 def test_a_value_of_the_wrong_type_says_so_in_words(runner, args, message):
@@ -245,20 +259,29 @@ def _closed_reader(args: list[str]) -> subprocess.CompletedProcess:
     read, write = os.pipe()
     os.close(read)
     try:
-        return subprocess.run([sys.executable, "-c", MAIN, *args], stdout=write, stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-c", MAIN, *args], stdout=write, stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=120
+        )
     finally:
         os.close(write)
 
 
-@pytest.mark.parametrize("args", [["--help"], ["report", "--help"], ["drift", "--help"], ["--version"], ["config", "show"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["report", "--help"], ["drift", "--help"], ["--version"], ["config", "show"]]
+)
 def test_a_reader_that_goes_away_is_not_an_error(args):
     run = _closed_reader(args)
     assert (run.returncode, run.stderr) == (0, "")
 
 
 def test_help_piped_to_head_starts_with_the_usage():
-    run = subprocess.run(["bash", "-c", f'set -o pipefail; "{sys.executable}" -c "{MAIN}" --help | head -1'],
-                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    run = subprocess.run(
+        ["bash", "-c", f'set -o pipefail; "{sys.executable}" -c "{MAIN}" --help | head -1'],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert run.returncode == 0 and run.stdout.strip() == "Usage: mlmon [OPTIONS] COMMAND [ARGS]...", run
 
 
@@ -278,10 +301,17 @@ def on_terminal(command: str, tmp_path: Path, width: int = 80) -> list[str]:
     socket = f"mlmon-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # a server of its own
     done = tmp_path / "done"
     script = tmp_path / "run.sh"
-    script.write_text(f"unset COLUMNS LINES NO_COLOR FORCE_COLOR\ncd {shlex.quote(str(REPO))}\n{command}\ntouch {shlex.quote(str(done))}\nsleep 600\n")
+    script.write_text(
+        f"unset COLUMNS LINES NO_COLOR FORCE_COLOR\ncd {shlex.quote(str(REPO))}\n{command}\ntouch "
+        f"{shlex.quote(str(done))}\nsleep 600\n"
+    )
     base = [TMUX, "-L", socket, "-f", "/dev/null"]
-    started = subprocess.run([*base, "new-session", "-d", "-x", str(width), "-y", "50", f"sh {shlex.quote(str(script))}"],
-                             capture_output=True, text=True, timeout=60)
+    started = subprocess.run(
+        [*base, "new-session", "-d", "-x", str(width), "-y", "50", f"sh {shlex.quote(str(script))}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert started.returncode == 0, started.stderr
     try:
         for _ in range(1200):  # until the command is done (no timing is asserted)
@@ -289,13 +319,21 @@ def on_terminal(command: str, tmp_path: Path, width: int = 80) -> list[str]:
                 break
             time.sleep(0.1)
         assert done.exists(), "the command did not finish in the terminal"
-        captured = subprocess.run([*base, "capture-pane", "-p", "-J", "-S", "-", "-E", "-"], capture_output=True, text=True, check=True, timeout=60)
+        captured = subprocess.run(
+            [*base, "capture-pane", "-p", "-J", "-S", "-", "-E", "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
         return captured.stdout.rstrip("\n").splitlines()
     finally:
         subprocess.run([*base, "kill-server"], capture_output=True, timeout=60)
 
 
-@pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install -y tmux): the real-terminal check is skipped")
+@pytest.mark.skipif(
+    TMUX is None, reason="tmux is not installed (apt-get install -y tmux): the real-terminal check is skipped"
+)
 @pytest.mark.parametrize("command", [[], ["report"], ["drift"], ["check"]], ids=lambda c: " ".join(c) or "mlmon")
 def test_help_on_a_real_80_column_terminal(tmp_path, command):
     screen = on_terminal(f"{_mlmon_command()} {' '.join(command)} --help", tmp_path)
@@ -308,4 +346,4 @@ def test_help_on_a_real_80_column_terminal(tmp_path, command):
         for line in examples(text):
             if not line.strip().startswith("#"):
                 argv = shlex.split(line.strip())
-                _parses(argv[1:next((i for i, a in enumerate(argv) if a in SHELL_OPERATORS), len(argv))], line)
+                _parses(argv[1 : next((i for i, a in enumerate(argv) if a in SHELL_OPERATORS), len(argv))], line)

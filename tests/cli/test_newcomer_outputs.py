@@ -10,7 +10,7 @@ import json
 import os
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ import pytest
 from mlmon.cli import app
 from mlmon.render.human import fitting_window, fmt_size, some_of, wrote_line
 
-T0 = datetime(2026, 11, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 9, tzinfo=UTC)
 DAYS = 6
 SHIFT_DAY = 3  # the class shares change at the start of the 4th day (2026-11-12)
 
@@ -78,7 +78,7 @@ def test_ignored_files_are_named(runner, tmp_path, others):
     ignored = json.loads(machine.stdout)["inputs"]["ignored_files"]
     assert sorted(Path(p).name for p in ignored) == sorted(others)  # the JSON's list is the oracle
     text = runner.invoke(app, ["report", str(logs)], env={"NO_COLOR": "1"}).stdout
-    line = " ".join(text[text.index("ignored "):].split("\n\n")[0].split())
+    line = " ".join(text[text.index("ignored ") :].split("\n\n")[0].split())
     named = ignored if len(ignored) <= 4 else ignored[:3]
     expected = ", ".join(named) + ("" if len(ignored) <= 4 else f" and {len(ignored) - 3} more")
     assert line.startswith(f"ignored {len(others)} files in directories that do not look like logs: {expected}"), line
@@ -100,7 +100,11 @@ def test_wrote_line():
         (["report", "{logs}", "--format", "json", "--output", "{out}"], "report.json", "json"),
         (["drift", "-r", "{ref}", "{logs}", "--window", "1d", "-f", "junit", "-o", "{out}"], "drift.xml", "junit"),
         (["check", "{logs}", "-r", "{ref}", "-f", "prometheus", "-o", "{out}"], "mlmon.prom", "prometheus"),
-        (["reference", "build", "{ref}", "-o", "{out}"], "train.json", "4,000 rows, 0 features; classes A 25.0%  B 25.0%  C 25.0%  D 25.0%"),
+        (
+            ["reference", "build", "{ref}", "-o", "{out}"],
+            "train.json",
+            "4,000 rows, 0 features; classes A 25.0%  B 25.0%  C 25.0%  D 25.0%",
+        ),
     ],
     ids=lambda v: v[0] if isinstance(v, list) else None,
 )
@@ -133,8 +137,17 @@ def test_bench_says_the_files_it_wrote(runner, tmp_path):
 # -- whole-range drift says so --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("span", "window"), [(timedelta(days=7), "1d"), (timedelta(days=3), "1d"), (timedelta(days=1), "6h"),
-                                              (timedelta(hours=3), "1h"), (timedelta(minutes=50), "15m"), (timedelta(minutes=2), "1m")])
+@pytest.mark.parametrize(
+    ("span", "window"),
+    [
+        (timedelta(days=7), "1d"),
+        (timedelta(days=3), "1d"),
+        (timedelta(days=1), "6h"),
+        (timedelta(hours=3), "1h"),
+        (timedelta(minutes=50), "15m"),
+        (timedelta(minutes=2), "1m"),
+    ],
+)
 def test_fitting_window_splits_the_span_into_at_least_three(span, window):
     assert fitting_window(span) == window
 
@@ -165,8 +178,13 @@ def test_the_confidence_baseline_is_said_in_words(runner, tmp_path):
     text = " ".join(whole.stdout.split())
     assert "first_window" not in whole.stdout
     assert "baseline: first window with enough data" in text
-    assert "the whole range is one window: nothing to compare it with (the reference has no confidence); add --window 1d" in text
-    machine = json.loads(runner.invoke(app, ["drift", "-r", str(ref), str(logs), "--window", "1d", "-f", "json"]).stdout)
+    assert (
+        "the whole range is one window: nothing to compare it with (the reference has no confidence); add --window 1d"
+        in text
+    )
+    machine = json.loads(
+        runner.invoke(app, ["drift", "-r", str(ref), str(logs), "--window", "1d", "-f", "json"]).stdout
+    )
     finding = next(f for f in machine["findings"] if f["check"] == "confidence_collapse")
     assert "first_window" not in finding["message"] and "the first window with enough data" in finding["message"]
 
@@ -201,7 +219,7 @@ def test_a_model_that_does_not_load_leaves_no_log(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     log = PredictionLog("logs/imgcls4.jsonl", model="imgcls4")
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 (onnxruntime's own error type for a missing file)
         MonitoredSession(ort.InferenceSession("mlmon/models/imgcls4.onnx"), log)  # not here: the README's old path
     assert not (tmp_path / "logs").exists()
 

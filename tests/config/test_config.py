@@ -77,7 +77,10 @@ def test_flag_beats_env_beats_file_beats_default(tmp_path, key, text, env_value,
     from_file = resolve(tmp_path)
     assert (_plain(getattr(from_file, key).value), getattr(from_file, key).source) == (expected[0], "file mlmon.toml")
     from_env = resolve(tmp_path, env=env)
-    assert (_plain(getattr(from_env, key).value), getattr(from_env, key).source) == (expected[1], f"env MLMON_{key.upper()}")
+    assert (_plain(getattr(from_env, key).value), getattr(from_env, key).source) == (
+        expected[1],
+        f"env MLMON_{key.upper()}",
+    )
     from_flag = resolve(tmp_path, flags={key: flag_value}, env=env)
     assert (_plain(getattr(from_flag, key).value), getattr(from_flag, key).source) == (expected[2], "flag")
 
@@ -90,7 +93,9 @@ def test_reference_precedence_and_resolution(tmp_path):
     assert from_file.reference.value == (tmp_path / "refs" / "train.json").resolve()
     assert from_file.reference.source == "file " + str((tmp_path / "conf" / "mlmon.toml").resolve())
     assert resolve(nested, env={"MLMON_REFERENCE": "e.json"}).reference.value == Path("e.json")
-    assert resolve(nested, flags={"reference": "f.json"}, env={"MLMON_REFERENCE": "e.json"}).reference.value == Path("f.json")
+    assert resolve(nested, flags={"reference": "f.json"}, env={"MLMON_REFERENCE": "e.json"}).reference.value == Path(
+        "f.json"
+    )
 
 
 def test_a_bad_env_value_names_the_variable(tmp_path):
@@ -156,22 +161,40 @@ def test_mlmon_config_and_the_flag_replace_the_search(tmp_path):
     "text, expected",
     [
         ('windw = "1h"\n', "mlmon.toml: windw: unknown key"),
-        ("[rules.latency_p95]\ncritical = \"1s\"\n", "mlmon.toml: rules.latency_p95: unknown rule"),
-        ("[rules.latency_p99]\ncritcal = \"1s\"\n", "mlmon.toml: rules.latency_p99.critcal: unknown key"),
-        ("min_samples = \"many\"\n", "mlmon.toml: min_samples: expected a whole number"),
+        ('[rules.latency_p95]\ncritical = "1s"\n', "mlmon.toml: rules.latency_p95: unknown rule"),
+        ('[rules.latency_p99]\ncritcal = "1s"\n', "mlmon.toml: rules.latency_p99.critcal: unknown key"),
+        ('min_samples = "many"\n', "mlmon.toml: min_samples: expected a whole number"),
         ("min_samples = true\n", "mlmon.toml: min_samples: expected a whole number"),
-        ("[rules.prediction_drift]\nenabled = \"maybe\"\n", "mlmon.toml: rules.prediction_drift.enabled: expected true or false"),
-        ("[rules.latency_p99]\ncritical = \"2x\"\n", "mlmon.toml: rules.latency_p99.critical: invalid latency '2x'"),
+        (
+            '[rules.prediction_drift]\nenabled = "maybe"\n',
+            "mlmon.toml: rules.prediction_drift.enabled: expected true or false",
+        ),
+        ('[rules.latency_p99]\ncritical = "2x"\n', "mlmon.toml: rules.latency_p99.critical: invalid latency '2x'"),
         ('max_silence = "2x"\n', "mlmon.toml: max_silence: invalid duration '2x'"),
-        ("[rules.no_data]\ncritical = \"2x\"\n", "mlmon.toml: rules.no_data.critical: invalid duration '2x'"),
-        ("[rules.error_rate]\nwarning = \"150%\"\n", "mlmon.toml: rules.error_rate.warning: invalid ratio '150%'"),
-        ("[rules.error_rate]\nwarning = \"lots\"\n", "mlmon.toml: rules.error_rate.warning: invalid ratio 'lots'"),
-        ("[rules.latency_p99]\nwarning = \"300ms\"\ncritical = \"200ms\"\n", "mlmon.toml: rules.latency_p99: warning 300ms exceeds critical 200ms"),
-        ("[rules.error_rate]\nwarning = \"5%\"\ncritical = \"1%\"\n", "mlmon.toml: rules.error_rate: warning 5% exceeds critical 1%"),
-        ("[rules.feature_drift]\nwarning = 0.3\n", "mlmon.toml: rules.feature_drift: warning 0.3 exceeds critical 0.25 (default)"),
+        ('[rules.no_data]\ncritical = "2x"\n', "mlmon.toml: rules.no_data.critical: invalid duration '2x'"),
+        ('[rules.error_rate]\nwarning = "150%"\n', "mlmon.toml: rules.error_rate.warning: invalid ratio '150%'"),
+        ('[rules.error_rate]\nwarning = "lots"\n', "mlmon.toml: rules.error_rate.warning: invalid ratio 'lots'"),
+        (
+            '[rules.latency_p99]\nwarning = "300ms"\ncritical = "200ms"\n',
+            "mlmon.toml: rules.latency_p99: warning 300ms exceeds critical 200ms",
+        ),
+        (
+            '[rules.error_rate]\nwarning = "5%"\ncritical = "1%"\n',
+            "mlmon.toml: rules.error_rate: warning 5% exceeds critical 1%",
+        ),
+        (
+            "[rules.feature_drift]\nwarning = 0.3\n",
+            "mlmon.toml: rules.feature_drift: warning 0.3 exceeds critical 0.25 (default)",
+        ),
         ("[rules.latency_p99]\nfor = 0\n", "mlmon.toml: rules.latency_p99.for: must be at least 1"),
-        ("[rules.latency_p99]\nkeep_firing_for = -1\n", "mlmon.toml: rules.latency_p99.keep_firing_for: must be at least 0"),
-        ("[rules.prediction_drift]\nalpha = 1.5\n", "mlmon.toml: rules.prediction_drift.alpha 1.5: must be between 0 and 1 (exclusive)"),
+        (
+            "[rules.latency_p99]\nkeep_firing_for = -1\n",
+            "mlmon.toml: rules.latency_p99.keep_firing_for: must be at least 0",
+        ),
+        (
+            "[rules.prediction_drift]\nalpha = 1.5\n",
+            "mlmon.toml: rules.prediction_drift.alpha 1.5: must be between 0 and 1 (exclusive)",
+        ),
         ('fail_on = "error"\n', "mlmon.toml: fail_on: expected 'warning' or 'critical'"),
         ('exit_on = "first"\n', "mlmon.toml: exit_on: expected 'last' or 'any'"),
         ("[fields]\nlatency_ms = 3\n", "mlmon.toml: fields.latency_ms: expected a string"),
@@ -200,7 +223,9 @@ def test_config_errors_are_usage_and_config_errors(tmp_path):
 
 
 def test_rule_units_and_defaults(tmp_path):
-    write(tmp_path / "mlmon.toml", """
+    write(
+        tmp_path / "mlmon.toml",
+        """
 [rules.latency_p99]
 warning = "0.1s"
 critical = 500
@@ -212,7 +237,8 @@ critical = "30m"
 [fields]
 latency_ms = "timings.total_ms"
 "features.region" = "ctx.region"
-""")
+""",
+    )
     settings = resolve(tmp_path)
     assert (settings.rule("latency_p99").warning.value, settings.rule("latency_p99").critical.value) == (100.0, 500.0)
     assert (settings.rule("error_rate").warning.value, settings.rule("error_rate").critical.value) == (0.01, 0.05)
@@ -220,7 +246,10 @@ latency_ms = "timings.total_ms"
     assert settings.field_options() == ["latency_ms=timings.total_ms", "features.region=ctx.region"]
     drift = settings.rule("feature_drift")
     assert (drift.warning.value, drift.critical.value, drift.extra("alpha")) == (
-        FeatureDriftThresholds().warning_psi, FeatureDriftThresholds().critical_psi, FeatureDriftThresholds().alpha)
+        FeatureDriftThresholds().warning_psi,
+        FeatureDriftThresholds().critical_psi,
+        FeatureDriftThresholds().alpha,
+    )
     assert drift.warning.source == "default"
     firing = FiringRule()
     assert (drift.for_windows.value, drift.keep_firing_for.value) == (firing.for_windows, firing.keep_firing_for)
@@ -233,10 +262,23 @@ def test_exit_on_values_match_the_rules_enum():
 
 
 def test_the_config_room_imports_only_leaves():
-    allowed = ("mlmon.config", "mlmon.errors", "mlmon.units", "mlmon.options", "mlmon.windows", "mlmon.verdicts.registry")
+    allowed = (
+        "mlmon.config",
+        "mlmon.errors",
+        "mlmon.units",
+        "mlmon.options",
+        "mlmon.windows",
+        "mlmon.verdicts.registry",
+    )
     for path in sorted((REPO / "mlmon" / "config").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module
+                else []
+            )
             for name in names:
                 assert not name.startswith("mlmon") or name.startswith(allowed), f"{path.name}: {name}"
                 assert name.split(".")[0] not in {"polars", "numpy", "scipy"}, f"{path.name}: {name}"
@@ -249,7 +291,14 @@ def test_config_show_prints_every_setting_with_its_source(runner, tmp_path, monk
     write(tmp_path / "mlmon.toml", 'window = "1h"\n[rules.latency_p99]\ncritical = "200ms"\n')
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLMON_MIN_SAMPLES", "42")
-    for name in ("MLMON_CONFIG", "MLMON_WINDOW", "MLMON_FAIL_ON", "MLMON_EXIT_ON", "MLMON_REFERENCE", "MLMON_MAX_SILENCE"):
+    for name in (
+        "MLMON_CONFIG",
+        "MLMON_WINDOW",
+        "MLMON_FAIL_ON",
+        "MLMON_EXIT_ON",
+        "MLMON_REFERENCE",
+        "MLMON_MAX_SILENCE",
+    ):
         monkeypatch.delenv(name, raising=False)
     result = runner.invoke(app, ["config", "show"])
     assert result.exit_code == 0, result.output
@@ -287,21 +336,29 @@ def test_a_config_path_is_shown_as_given(runner, tmp_path, monkeypatch):
     assert f"window = 1h  (file {config})" in result.stdout.splitlines()
     write(config, '[rules.latency_p99]\ncritical = "fast"\n')
     check = runner.invoke(app, ["check", str(config), "--config", str(config)])
-    assert check.exit_code == 2 and check.stderr.startswith(f"mlmon: error: {config}: rules.latency_p99.critical: invalid latency")
+    assert check.exit_code == 2 and check.stderr.startswith(
+        f"mlmon: error: {config}: rules.latency_p99.critical: invalid latency"
+    )
     write(tmp_path / "mlmon.toml", 'window = "2h"\n')
     assert resolve(tmp_path).window.source == "file mlmon.toml"
 
 
-def test_max_silence_from_a_flag_or_the_environment_is_no_datas_critical_level_and_turns_it_on(runner, tmp_path, monkeypatch):
+def test_max_silence_from_a_flag_or_the_environment_is_no_datas_critical_level_and_turns_it_on(
+    runner, tmp_path, monkeypatch
+):
     """``config show`` shows what check uses: MLMON_MAX_SILENCE as ``[rules.no_data]``'s
     critical level, and the rule on though the file turns it off (flags and variables win)."""
-    write(tmp_path / "mlmon.toml", '[rules.no_data]\nenabled = false\n')
+    write(tmp_path / "mlmon.toml", "[rules.no_data]\nenabled = false\n")
     monkeypatch.chdir(tmp_path)
     for name in ("MLMON_CONFIG", "MLMON_MAX_SILENCE"):
         monkeypatch.delenv(name, raising=False)
     assert not resolve(tmp_path).rule("no_data").enabled.value
     flag = resolve(tmp_path, flags={"max_silence": "15m"}).rule("no_data")
-    assert (flag.enabled.value, flag.enabled.source, flag.critical.value) == (True, "flag --max-silence", timedelta(minutes=15))
+    assert (flag.enabled.value, flag.enabled.source, flag.critical.value) == (
+        True,
+        "flag --max-silence",
+        timedelta(minutes=15),
+    )
     result = runner.invoke(app, ["config", "show"], env={"MLMON_MAX_SILENCE": "20m"})
     lines = result.stdout.splitlines()
     assert "rules.no_data.enabled = true  (env MLMON_MAX_SILENCE)" in lines

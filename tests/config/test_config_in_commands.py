@@ -118,7 +118,10 @@ critical = 10.0
 def test_drift_fail_on_flag_beats_env_beats_file_beats_default(cli, tmp_path):
     config(tmp_path, DRIFT_WARNINGS_ONLY)
     result = drift_json(cli)
-    assert {f["check"]: f["severity"] for f in result["findings"]} == {"prediction_drift": "warning", "feature_drift": "warning"}
+    assert {f["check"]: f["severity"] for f in result["findings"]} == {
+        "prediction_drift": "warning",
+        "feature_drift": "warning",
+    }
     assert cli("drift", SAMPLE_LOGS).exit_code == 0  # default: critical
     config(tmp_path, 'fail_on = "warning"\n' + DRIFT_WARNINGS_ONLY)
     assert cli("drift", SAMPLE_LOGS).exit_code == 1  # file
@@ -140,30 +143,54 @@ def test_drift_min_samples_flag_beats_env_beats_file_beats_default(cli, tmp_path
     config(tmp_path, "min_samples = 50\n")
     assert _min_samples(drift_json(cli, *ref, logs=DAY)) == (50, 50, 50)
     assert _min_samples(drift_json(cli, *ref, env={"MLMON_MIN_SAMPLES": "60"}, logs=DAY)) == (60, 60, 60)
-    assert _min_samples(drift_json(cli, *ref, "--min-samples", "70", env={"MLMON_MIN_SAMPLES": "60"}, logs=DAY)) == (70, 70, 70)
+    assert _min_samples(drift_json(cli, *ref, "--min-samples", "70", env={"MLMON_MIN_SAMPLES": "60"}, logs=DAY)) == (
+        70,
+        70,
+        70,
+    )
 
 
 def test_a_rules_own_min_samples_beats_the_top_level_key_but_not_a_flag(cli, tmp_path):
-    config(tmp_path, "min_samples = 50\n[rules.prediction_drift]\nmin_samples = 40\n[rules.feature_drift]\nmin_samples = 30\n")
+    config(
+        tmp_path,
+        "min_samples = 50\n[rules.prediction_drift]\nmin_samples = 40\n[rules.feature_drift]\nmin_samples = 30\n",
+    )
     ref = ("--reference", REFERENCE)
     assert _min_samples(drift_json(cli, *ref, logs=DAY)) == (40, 40, 30)
     assert _min_samples(drift_json(cli, *ref, "--min-samples", "70", logs=DAY)) == (70, 70, 70)
 
 
 def test_drift_thresholds_come_from_the_rules_and_flags_win(cli, tmp_path):
-    config(tmp_path, (
-        "[rules.prediction_drift]\nwarning = 0.02\ncritical = 0.3\nalpha = 0.01\n"
-        "[rules.confidence_collapse]\nwarning = 0.05\ncritical = 0.2\nlow_confidence = 0.4\n"
-        "[rules.feature_drift]\nwarning = 0.006\ncritical = 0.35\nalpha = 0.002\n"
-    ))
+    config(
+        tmp_path,
+        (
+            "[rules.prediction_drift]\nwarning = 0.02\ncritical = 0.3\nalpha = 0.01\n"
+            "[rules.confidence_collapse]\nwarning = 0.05\ncritical = 0.2\nlow_confidence = 0.4\n"
+            "[rules.feature_drift]\nwarning = 0.006\ncritical = 0.35\nalpha = 0.002\n"
+        ),
+    )
     result = drift_json(cli, "--reference", REFERENCE, logs=DAY)
-    prediction, conf, features = (result["prediction_drift"]["thresholds"], result["confidence"]["thresholds"],
-                                  result["feature_drift"]["thresholds"])
+    prediction, conf, features = (
+        result["prediction_drift"]["thresholds"],
+        result["confidence"]["thresholds"],
+        result["feature_drift"]["thresholds"],
+    )
     assert (prediction["warning_psi"], prediction["critical_psi"], prediction["alpha"]) == (0.02, 0.3, 0.01)
     assert (conf["collapse_drop"], conf["warning_drop"], conf["low_threshold"]) == (0.2, 0.05, 0.4)
     assert (features["warning_psi"], features["critical_psi"], features["alpha"]) == (0.006, 0.35, 0.002)
     assert features["warning_wasserstein"] == 0.1  # not configurable: the registry's default
-    flags = ("--warning-psi", "0.03", "--critical-psi", "0.4", "--alpha", "0.005", "--confidence-drop", "0.15", "--low-confidence", "0.6")
+    flags = (
+        "--warning-psi",
+        "0.03",
+        "--critical-psi",
+        "0.4",
+        "--alpha",
+        "0.005",
+        "--confidence-drop",
+        "0.15",
+        "--low-confidence",
+        "0.6",
+    )
     result = drift_json(cli, "--reference", REFERENCE, *flags, logs=DAY)
     prediction, conf = result["prediction_drift"]["thresholds"], result["confidence"]["thresholds"]
     assert (prediction["warning_psi"], prediction["critical_psi"], prediction["alpha"]) == (0.03, 0.4, 0.005)
@@ -190,7 +217,14 @@ def _timed_logs(tmp_path: Path) -> Path:
     """Ten inferences whose latency sits at two paths: timings.total_ms (10-19 ms) and
     other.ms (500-509 ms); no path the dialect detection would find."""
     lines = [
-        json.dumps({"ts": f"2026-11-09T00:00:{i:02d}Z", "event": "inference", "timings": {"total_ms": 10 + i}, "other": {"ms": 500 + i}})
+        json.dumps(
+            {
+                "ts": f"2026-11-09T00:00:{i:02d}Z",
+                "event": "inference",
+                "timings": {"total_ms": 10 + i},
+                "other": {"ms": 500 + i},
+            }
+        )
         for i in range(10)
     ]
     path = tmp_path / "timed.log"
@@ -208,8 +242,15 @@ def test_a_field_flag_overrides_the_files_field_of_the_same_name(cli, tmp_path):
 
 def test_drift_reads_the_files_fields(cli, tmp_path):
     config(tmp_path, '[fields]\nlabel = "no.such.path"\n')
-    assert drift_json(cli, "--reference", REFERENCE, logs=DAY)["prediction_drift"]["windows"] == []  # labels read where the file says
-    assert len(drift_json(cli, "--reference", REFERENCE, "--field", "label=label", logs=DAY)["prediction_drift"]["windows"]) == 1
+    assert (
+        drift_json(cli, "--reference", REFERENCE, logs=DAY)["prediction_drift"]["windows"] == []
+    )  # labels read where the file says
+    assert (
+        len(
+            drift_json(cli, "--reference", REFERENCE, "--field", "label=label", logs=DAY)["prediction_drift"]["windows"]
+        )
+        == 1
+    )
 
 
 # --- the rules' levels ------------------------------------------------------------------------
@@ -233,8 +274,18 @@ def test_report_latency_rule_from_the_file_judges_the_whole_range(cli):
 @pytest.mark.parametrize(
     ("levels", "severity", "threshold", "message"),
     [
-        ('warning = "90ms"\ncritical = "250ms"', "warning", 90.0, "p99 latency 97.8 ms is over the 90 ms warning level (critical 250 ms)"),
-        ('warning = "50ms"\ncritical = "90ms"', "critical", 90.0, "p99 latency 97.8 ms is over the 90 ms critical level"),
+        (
+            'warning = "90ms"\ncritical = "250ms"',
+            "warning",
+            90.0,
+            "p99 latency 97.8 ms is over the 90 ms warning level (critical 250 ms)",
+        ),
+        (
+            'warning = "50ms"\ncritical = "90ms"',
+            "critical",
+            90.0,
+            "p99 latency 97.8 ms is over the 90 ms critical level",
+        ),
         ('critical = "90ms"', "critical", 90.0, "p99 latency 97.8 ms is over the 90 ms budget"),
         ('warning = "90ms"', "warning", 90.0, "p99 latency 97.8 ms is over the 90 ms warning level"),
     ],
@@ -266,7 +317,13 @@ def test_report_error_rate_levels_from_the_file_and_the_flag(cli, tmp_path):
 
 
 def test_a_disabled_report_rule_is_not_checked_unless_its_flag_is_given(cli, tmp_path):
-    config(tmp_path, '[rules.latency_p99]\nenabled = false\ncritical = "50ms"\n[rules.error_rate]\nenabled = false\ncritical = "0.1%"\n')
+    config(
+        tmp_path,
+        (
+            '[rules.latency_p99]\nenabled = false\ncritical = "50ms"\n[rules.error_rate]\nenabled = '
+            'false\ncritical = "0.1%"\n'
+        ),
+    )
     result = report_json(cli)
     assert result["findings"] == []
     assert cli("report", SAMPLE_LOGS).exit_code == 0
@@ -276,11 +333,19 @@ def test_a_disabled_report_rule_is_not_checked_unless_its_flag_is_given(cli, tmp
 
 @pytest.mark.parametrize("check", ["prediction_drift", "confidence_collapse", "feature_drift"])
 def test_a_disabled_drift_rule_gives_no_finding(cli, tmp_path, check):
-    base = f"reference = {json.dumps(str(REFERENCE))}\nwindow = \"1d\"\n"
+    base = f'reference = {json.dumps(str(REFERENCE))}\nwindow = "1d"\n'
     config(tmp_path, base)
-    assert {f["check"] for f in drift_json(cli, logs=DAY)["findings"]} == {"prediction_drift", "confidence_collapse", "feature_drift"}
+    assert {f["check"] for f in drift_json(cli, logs=DAY)["findings"]} == {
+        "prediction_drift",
+        "confidence_collapse",
+        "feature_drift",
+    }
     config(tmp_path, f"{base}[rules.{check}]\nenabled = false\n")
-    assert {f["check"] for f in drift_json(cli, logs=DAY)["findings"]} == {"prediction_drift", "confidence_collapse", "feature_drift"} - {check}
+    assert {f["check"] for f in drift_json(cli, logs=DAY)["findings"]} == {
+        "prediction_drift",
+        "confidence_collapse",
+        "feature_drift",
+    } - {check}
 
 
 # --- the example ------------------------------------------------------------------------------
@@ -293,13 +358,23 @@ def test_drift_with_the_example_config_finds_thursdays_drift(cli):
     assert data["prediction_drift"]["computable"] and data["prediction_drift"]["window"] == "1d windows"
     assert data["prediction_drift"]["first_breach"]["start"] == "2026-11-12T00:00:00Z"
     assert data["prediction_drift"]["first_breach"]["severity"] == "critical"
-    assert {f["check"] for f in data["findings"] if f["severity"] == "critical"} == {"prediction_drift", "confidence_collapse", "feature_drift"}
+    assert {f["check"] for f in data["findings"] if f["severity"] == "critical"} == {
+        "prediction_drift",
+        "confidence_collapse",
+        "feature_drift",
+    }
 
 
 def test_without_a_config_nothing_changes(cli):
     """The working directory has no config: the defaults, as before the config existed."""
     result = drift_json(cli, "--reference", REFERENCE)
-    assert result["prediction_drift"]["thresholds"] == {"min_samples": 200, "alpha": 0.001, "warning_psi": 0.01, "critical_psi": 0.25, "epsilon": 0.0001}
+    assert result["prediction_drift"]["thresholds"] == {
+        "min_samples": 200,
+        "alpha": 0.001,
+        "warning_psi": 0.01,
+        "critical_psi": 0.25,
+        "epsilon": 0.0001,
+    }
     report = report_json(cli)
     assert report["window"] == "whole range" and report["findings"] == []
 
@@ -325,7 +400,9 @@ def test_a_config_error_is_one_line_naming_the_file_and_the_key(cli, tmp_path, c
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"mlmon: error: {message}"), result.stderr
         # Nagios shows stdout only: there the error is the plugin's status line too (issue 22)
-        assert result.stdout == ("" if format == "terminal" else f"MLMON UNKNOWN - {lines[0].removeprefix('mlmon: ')}\n")
+        assert result.stdout == (
+            "" if format == "terminal" else f"MLMON UNKNOWN - {lines[0].removeprefix('mlmon: ')}\n"
+        )
 
 
 @pytest.mark.parametrize("command", ["report", "drift"])
@@ -362,7 +439,7 @@ LEVEL_FLAG_RUNS = {
 def test_every_level_flag_is_tested():
     from mlmon.cli.settings import LEVEL_FLAGS
 
-    assert LEVEL_FLAGS == {param: run[:2] for param, run in LEVEL_FLAG_RUNS.items()}
+    assert {param: run[:2] for param, run in LEVEL_FLAG_RUNS.items()} == LEVEL_FLAGS
 
 
 @pytest.mark.parametrize("param", sorted(LEVEL_FLAG_RUNS))
@@ -370,7 +447,7 @@ def test_a_level_flag_turns_on_a_rule_the_file_turned_off(cli, tmp_path, param):
     """Flags win over the file, ``enabled = false`` included: with the rule off in the file
     there is no finding, and the flag that sets one of its levels brings it back, critical."""
     rule, flag, command, level = LEVEL_FLAG_RUNS[param]
-    config(tmp_path, f'reference = {json.dumps(str(REFERENCE))}\n[rules.{rule}]\nenabled = false\n')
+    config(tmp_path, f"reference = {json.dumps(str(REFERENCE))}\n[rules.{rule}]\nenabled = false\n")
     off = as_json(cli(command, THURSDAY, "--format", "json"))
     assert findings(off, rule) == []
     on = cli(command, THURSDAY, "--format", "json", flag, level)

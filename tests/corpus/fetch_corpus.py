@@ -87,7 +87,10 @@ def main() -> None:
         df = make()
         path = DATA / f"{name}.csv"
         df.to_csv(path, index=False)
-        print(f"{path.relative_to(DATA.parent.parent.parent)}: {len(df)} rows, {df.shape[1]} columns, {path.stat().st_size:,} bytes")
+        print(
+            f"{path.relative_to(DATA.parent.parent.parent)}: {len(df)} rows, {df.shape[1]} columns, "
+            f"{path.stat().st_size:,} bytes"
+        )
 
 
 if __name__ == "__main__":

@@ -35,14 +35,31 @@ T0 = datetime(2026, 11, 20, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
     """No config file or MLMON_* variable from the machine running the tests."""
-    for name in ("MLMON_CONFIG", "MLMON_WINDOW", "MLMON_REFERENCE", "MLMON_FAIL_ON", "MLMON_EXIT_ON", "MLMON_MAX_SILENCE", "MLMON_MIN_SAMPLES"):
+    for name in (
+        "MLMON_CONFIG",
+        "MLMON_WINDOW",
+        "MLMON_REFERENCE",
+        "MLMON_FAIL_ON",
+        "MLMON_EXIT_ON",
+        "MLMON_MAX_SILENCE",
+        "MLMON_MIN_SAMPLES",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="module")
 def sample_check(tmp_path_factory):
-    args = ["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE), "--exit-on", "any", "--format", "json"]  # a replay, as the docs run it
+    args = [
+        "check",
+        str(SAMPLE_LOGS),
+        "--config",
+        str(EXAMPLE),
+        "--exit-on",
+        "any",
+        "--format",
+        "json",
+    ]  # a replay, as the docs run it
     result = _invoke(args, tmp_path_factory.mktemp("cwd"))
     return result.exit_code, json.loads(result.stdout)
 
@@ -83,7 +100,7 @@ def test_the_example_config_finds_the_sample_weeks_incidents_and_nothing_else(sa
         ("feature_drift", "feature=height"): after,
         ("feature_drift", "feature=aspect_ratio"): after,
     }
-    for (rule, scope) in fired:
+    for rule, scope in fired:
         assert _rule(payload, rule, scope)["severity"] == "critical"
     quiet = [r for r in payload["rules"] if (r["rule"], r["scope"]) not in fired]
     assert quiet and all(r["severity"] == "ok" for r in quiet)
@@ -96,7 +113,9 @@ def test_the_example_config_finds_the_sample_weeks_incidents_and_nothing_else(sa
 def test_the_example_config_is_for_cron_the_last_window_decides(tmp_path):
     """``exit_on = "last"`` in the example: the week's run judges Sunday, where the shift
     still fires and the slow Wednesday has cleared."""
-    payload = json.loads(_invoke(["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE), "--format", "json"], tmp_path).stdout)
+    payload = json.loads(
+        _invoke(["check", str(SAMPLE_LOGS), "--config", str(EXAMPLE), "--format", "json"], tmp_path).stdout
+    )
     assert payload["exit_on"] == "last" and payload["status"] == "critical"
     latency = _rule(payload, "latency_p99", "all")
     assert latency["severity"] == "ok" and latency["fired"] and "not firing now (cleared)" in latency["message"]
@@ -149,7 +168,8 @@ def test_for_two_ignores_a_lone_breaching_hour_and_fires_on_a_sustained_one(writ
     slow = {0, 2, 5, 6, 7}
     lines = [
         {"ts": (T0 + timedelta(hours=h, minutes=m)).isoformat(), "latency_ms": 300.0 if h in slow else 20.0}
-        for h in range(10) for m in range(0, 60, 5)
+        for h in range(10)
+        for m in range(0, 60, 5)
     ]
     path = write_lines("app.log", lines)
     rule = AlertRule(critical=250.0, firing=FiringRule(2, 1))
@@ -158,15 +178,26 @@ def test_for_two_ignores_a_lone_breaching_hour_and_fires_on_a_sustained_one(writ
     assert [w.start.hour for w in outcome.windows if w.effective is Severity.CRITICAL] == [6, 7, 8]
     assert [w.start.hour for w in outcome.windows if w.held] == [8]
     assert outcome.fired == tuple(T0 + timedelta(hours=h) for h in (6, 7, 8))
-    flapping = build_check([str(path)], CheckOptions(
-        window="1h", ingest=IngestOptions(until=T0 + timedelta(hours=5)),
-        rules=CheckRules(latency_p99=AlertRule(critical=250.0, firing=FiringRule(2))), exit_on=ExitOn.ANY,
-    ))
-    assert next(o for o in flapping.outcomes if o.rule == "latency_p99").severity is Severity.OK  # 0 and 2: never two in a row
+    flapping = build_check(
+        [str(path)],
+        CheckOptions(
+            window="1h",
+            ingest=IngestOptions(until=T0 + timedelta(hours=5)),
+            rules=CheckRules(latency_p99=AlertRule(critical=250.0, firing=FiringRule(2))),
+            exit_on=ExitOn.ANY,
+        ),
+    )
+    assert (
+        next(o for o in flapping.outcomes if o.rule == "latency_p99").severity is Severity.OK
+    )  # 0 and 2: never two in a row
 
 
 def _hours(write_lines, hours, name="app.log"):
-    lines = [{"ts": (T0 + timedelta(hours=h, minutes=m)).isoformat(), "latency_ms": 20.0} for h in hours for m in range(0, 60, 10)]
+    lines = [
+        {"ts": (T0 + timedelta(hours=h, minutes=m)).isoformat(), "latency_ms": 20.0}
+        for h in hours
+        for m in range(0, 60, 10)
+    ]
     return write_lines(name, lines)
 
 
@@ -178,7 +209,9 @@ def test_an_empty_window_inside_the_run_is_no_data_critical(write_lines):
     assert outcome.severity is Severity.CRITICAL and "1 of 4 window(s) hold no record" in outcome.message
     now_ok = build_check([str(path)], CheckOptions(window="1h", exit_on=ExitOn.LAST))
     cleared = next(o for o in now_ok.outcomes if o.rule == "no_data")
-    assert cleared.severity is Severity.OK and cleared.message.endswith("; not firing now (records again)")  # hour 3 has records
+    assert cleared.severity is Severity.OK and cleared.message.endswith(
+        "; not firing now (records again)"
+    )  # hour 3 has records
 
 
 def test_logs_that_stopped_fire_now_for_an_hourly_cron_run(write_lines):
@@ -188,7 +221,15 @@ def test_logs_that_stopped_fire_now_for_an_hourly_cron_run(write_lines):
     options = CheckOptions(window="1h", ingest=IngestOptions(since=now - timedelta(hours=6)), now=now)
     outcome = next(o for o in build_check([str(path)], options).outcomes if o.rule == "no_data")
     raw = [(w.start.hour, w.raw) for w in outcome.windows]
-    assert raw == [(0, Severity.OK), (1, Severity.OK), (2, Severity.OK), (3, Severity.CRITICAL), (4, Severity.CRITICAL), (5, Severity.CRITICAL), (6, Severity.UNKNOWN)]
+    assert raw == [
+        (0, Severity.OK),
+        (1, Severity.OK),
+        (2, Severity.OK),
+        (3, Severity.CRITICAL),
+        (4, Severity.CRITICAL),
+        (5, Severity.CRITICAL),
+        (6, Severity.UNKNOWN),
+    ]
     assert outcome.severity is Severity.CRITICAL and outcome.current is Severity.CRITICAL
     assert outcome.message == "3 of 7 window(s) hold no record, first from 2026-11-20T03:00:00Z; firing now"
 
@@ -217,7 +258,11 @@ def test_a_rule_that_cannot_be_computed_is_unknown_and_junit_skips_it(write_line
     path = _hours(write_lines, [0, 1])
     report = build_check([str(path)], CheckOptions(window="1h"))
     drift = next(o for o in report.outcomes if o.rule == "prediction_drift")
-    assert drift.severity is Severity.UNKNOWN and drift.unknown is Unknown.MISSING_INPUT and "no reference" in drift.message
+    assert (
+        drift.severity is Severity.UNKNOWN
+        and drift.unknown is Unknown.MISSING_INPUT
+        and "no reference" in drift.message
+    )
     result = _invoke(["check", str(path), "--format", "junit"], tmp_path)
     assert result.exit_code == 0
     case = ET.fromstring(result.stdout).find(".//testcase[@name='prediction_drift[all]']")
@@ -235,14 +280,24 @@ def test_every_format_parses(tmp_path, reuse_sample_builds):  # the formats diff
     names = [(c.get("classname"), c.get("name")) for c in junit.iter("testcase")]
     assert len(names) == len(set(names)) == 14 and junit.get("failures") == "6"
     assert ("mlmon.prediction_drift", "prediction_drift[model_version=1.4.0]") in names
-    families = {f.name: f for f in text_string_to_metric_families(_invoke([*args, "-f", "prometheus"], tmp_path).stdout)}
-    assert {"mlmon_rule_status", "mlmon_latency_seconds", "mlmon_prediction_psi", "mlmon_feature_drift_psi"} <= set(families)
-    status = {(s.labels["rule"], s.labels["scope"]) for s in families["mlmon_rule_status"].samples if s.labels["severity"] == "critical" and s.value == 1}
+    families = {
+        f.name: f for f in text_string_to_metric_families(_invoke([*args, "-f", "prometheus"], tmp_path).stdout)
+    }
+    assert {"mlmon_rule_status", "mlmon_latency_seconds", "mlmon_prediction_psi", "mlmon_feature_drift_psi"} <= set(
+        families
+    )
+    status = {
+        (s.labels["rule"], s.labels["scope"])
+        for s in families["mlmon_rule_status"].samples
+        if s.labels["severity"] == "critical" and s.value == 1
+    }
     assert ("latency_p99", "all") in status and ("feature_drift", "feature=aspect_ratio") in status
     nagios = _invoke([*args, "-f", "nagios"], tmp_path)
     assert nagios.exit_code == 2 and PLUGIN_LINE.match(nagios.stdout).group(1) == "CRITICAL"
     markdown = _invoke([*args, "-f", "markdown"], tmp_path).stdout
-    assert markdown.startswith("## mlmon check: critical") and re.search(r"\| \*\*critical\*\* \| `latency_p99` \| all \|", markdown)
+    assert markdown.startswith("## mlmon check: critical") and re.search(
+        r"\| \*\*critical\*\* \| `latency_p99` \| all \|", markdown
+    )
 
 
 def test_flags_beat_the_environment_beat_the_file(tmp_path, write_lines):
@@ -254,9 +309,15 @@ def test_flags_beat_the_environment_beat_the_file(tmp_path, write_lines):
     windows = lambda result: json.loads(result.stdout)["window"]  # noqa: E731
     assert windows(runner.invoke(app, ["check", str(path), "-f", "json"])) == "2h windows"
     assert windows(runner.invoke(app, ["check", str(path), "-f", "json"], env={"MLMON_WINDOW": "30m"})) == "30m windows"
-    assert windows(runner.invoke(app, ["check", str(path), "-f", "json", "--window", "1h"], env={"MLMON_WINDOW": "30m"})) == "1h windows"
+    assert (
+        windows(runner.invoke(app, ["check", str(path), "-f", "json", "--window", "1h"], env={"MLMON_WINDOW": "30m"}))
+        == "1h windows"
+    )
     assert runner.invoke(app, ["check", str(path)]).exit_code == 1  # 20 ms over the file's 10 ms
-    assert runner.invoke(app, ["check", str(path), "--fail-on", "warning"], env={"MLMON_FAIL_ON": "critical"}).exit_code == 1
+    assert (
+        runner.invoke(app, ["check", str(path), "--fail-on", "warning"], env={"MLMON_FAIL_ON": "critical"}).exit_code
+        == 1
+    )
 
 
 def test_config_errors_exit_2_and_3_in_nagios_mode(tmp_path, write_lines):
@@ -275,9 +336,21 @@ def test_a_slow_version_hiding_behind_a_fast_one_is_its_own_scope(write_lines):
     lines = []
     for h in range(3):
         for i in range(300):
-            lines.append({"ts": (T0 + timedelta(hours=h, seconds=i * 10)).isoformat(), "model_version": "1.0", "latency_ms": 20.0})
+            lines.append(
+                {
+                    "ts": (T0 + timedelta(hours=h, seconds=i * 10)).isoformat(),
+                    "model_version": "1.0",
+                    "latency_ms": 20.0,
+                }
+            )
         for i in range(2):
-            lines.append({"ts": (T0 + timedelta(hours=h, minutes=30 + i)).isoformat(), "model_version": "2.0", "latency_ms": 300.0})
+            lines.append(
+                {
+                    "ts": (T0 + timedelta(hours=h, minutes=30 + i)).isoformat(),
+                    "model_version": "2.0",
+                    "latency_ms": 300.0,
+                }
+            )
     path = write_lines("app.log", lines)
     rules = CheckRules(latency_p99=AlertRule(critical=250.0))
     report = build_check([str(path)], CheckOptions(window="1h", rules=rules, exit_on=ExitOn.ANY))
@@ -304,7 +377,9 @@ def test_an_empty_run_and_a_log_without_predictions(write_lines, tmp_path):
 
 def test_too_many_windows_is_a_usage_error(write_lines):
     path = _hours(write_lines, [0])
-    options = CheckOptions(window="1m", ingest=IngestOptions(since=T0 - timedelta(days=30)), now=T0 + timedelta(hours=1))
+    options = CheckOptions(
+        window="1m", ingest=IngestOptions(since=T0 - timedelta(days=30)), now=T0 + timedelta(hours=1)
+    )
     with pytest.raises(UsageError, match="over the 10,000 limit"):
         build_check([str(path)], options)
 
@@ -330,11 +405,18 @@ def test_logs_that_stopped_with_a_malformed_line_are_no_data_not_an_input_error(
     payload = json.loads(result.stdout)
     assert _day(payload["last_record"]) == last
     no_data = _rule(payload, "no_data", "all")
-    assert no_data["severity"] == "critical" and no_data["value"] == pytest.approx((_day(payload["now"]) - last).total_seconds())
-    assert f"; last record 8h ago ({last.isoformat().replace('+00:00', 'Z')}), over the 15m critical silence level" in no_data["message"]
+    assert no_data["severity"] == "critical" and no_data["value"] == pytest.approx(
+        (_day(payload["now"]) - last).total_seconds()
+    )
+    assert (
+        f"; last record 8h ago ({last.isoformat().replace('+00:00', 'Z')}), over the 15m critical silence level"
+        in no_data["message"]
+    )
     strict = _invoke(["check", str(path), "--since", "6h", "--max-silence", "15m", "--max-malformed", "0"], tmp_path)
     assert strict.exit_code == 2
-    assert strict.stderr.strip().startswith(f"mlmon: error: {path}: no usable records (120 outside --since/--until; 1 malformed JSON)")
+    assert strict.stderr.strip().startswith(
+        f"mlmon: error: {path}: no usable records (120 outside --since/--until; 1 malformed JSON)"
+    )
     many, _ = _stopped(write_lines, hours_ago=8, malformed=10, records=90)  # 10 of 100 lines: over 5%
     assert _invoke(["check", str(many), "--since", "6h"], tmp_path).exit_code == 2
 
@@ -345,7 +427,12 @@ def test_the_silence_of_logs_older_than_since_is_measured_from_their_last_record
     path = _hours(write_lines, [0, 1])
     last = T0 + timedelta(hours=1, minutes=50)
     now = T0 + timedelta(hours=9, minutes=50)
-    options = CheckOptions(window="1h", ingest=IngestOptions(since=now - timedelta(hours=6)), now=now, rules=CheckRules(no_data=AlertRule(critical=900.0)))
+    options = CheckOptions(
+        window="1h",
+        ingest=IngestOptions(since=now - timedelta(hours=6)),
+        now=now,
+        rules=CheckRules(no_data=AlertRule(critical=900.0)),
+    )
     report = build_check([str(path)], options)
     assert report.last_record == last and report.ingest.records == 0
     outcome = next(o for o in report.outcomes if o.rule == "no_data")
@@ -356,22 +443,43 @@ def test_max_silence_on_the_command_line_wins_over_enabled_false_in_the_file(wri
     """Flags win over the file: --max-silence (or MLMON_MAX_SILENCE) turns [rules.no_data]
     on where the file says enabled = false; without either the file's word stands."""
     path, _ = _stopped(write_lines, hours_ago=8)
-    (tmp_path / "mlmon.toml").write_text('[rules.no_data]\nenabled = false\n')
+    (tmp_path / "mlmon.toml").write_text("[rules.no_data]\nenabled = false\n")
     quiet = _invoke(["check", str(path), "--since", "6h", "-f", "json"], tmp_path)
     assert quiet.exit_code == 0 and {"rule": "no_data", "reason": "disabled"} in json.loads(quiet.stdout)["not_checked"]
     for args, env in ((["--max-silence", "15m"], {}), ([], {"MLMON_MAX_SILENCE": "15m"})):
         result = _invoke(["check", str(path), "--since", "6h", "-f", "json", *args], tmp_path, env)
         assert result.exit_code == 1, (args, env, result.output)
         no_data = _rule(json.loads(result.stdout), "no_data", "all")
-        assert no_data["severity"] == "critical" and no_data["threshold"] == 900.0 and "15m critical silence level" in no_data["message"]
+        assert (
+            no_data["severity"] == "critical"
+            and no_data["threshold"] == 900.0
+            and "15m critical silence level" in no_data["message"]
+        )
 
 
-@pytest.mark.parametrize(("toml", "args", "message"), [
-    ('max_silence = "15m"\n[rules.no_data]\nenabled = false\n', [],
-     "mlmon.toml: max_silence: 15m turns the no_data rule on, but rules.no_data.enabled = false in the same file"),
-    ('[rules.no_data]\nwarning = "1h"\n', ["--max-silence", "15m"], "mlmon.toml: rules.no_data.warning 1h exceeds --max-silence 15m"),
-    ('max_silence = "15m"\n[rules.no_data]\nwarning = "1h"\n', [], "mlmon.toml: rules.no_data.warning 1h exceeds max_silence 15m"),
-])
+@pytest.mark.parametrize(
+    ("toml", "args", "message"),
+    [
+        (
+            'max_silence = "15m"\n[rules.no_data]\nenabled = false\n',
+            [],
+            (
+                "mlmon.toml: max_silence: 15m turns the no_data rule on, but rules.no_data.enabled = false in "
+                "the same file"
+            ),
+        ),
+        (
+            '[rules.no_data]\nwarning = "1h"\n',
+            ["--max-silence", "15m"],
+            "mlmon.toml: rules.no_data.warning 1h exceeds --max-silence 15m",
+        ),
+        (
+            'max_silence = "15m"\n[rules.no_data]\nwarning = "1h"\n',
+            [],
+            "mlmon.toml: rules.no_data.warning 1h exceeds max_silence 15m",
+        ),
+    ],
+)
 def test_a_silence_level_that_contradicts_the_file_is_refused_naming_both(write_lines, tmp_path, toml, args, message):
     path, _ = _stopped(write_lines, hours_ago=1)
     (tmp_path / "mlmon.toml").write_text(toml)

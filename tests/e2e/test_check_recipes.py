@@ -31,7 +31,9 @@ from tests.conftest import REPO, SAMPLE_LOGS
 
 EXAMPLE = REPO / "examples" / "mlmon.toml"
 HOUR = timedelta(hours=1)
-TRUNCATED = '{"timestamp": "2026-11-14T14:21:35.863506Z", "event": "inference", "request_id": "2d38665242dd95b1", "latency_'
+TRUNCATED = (
+    '{"timestamp": "2026-11-14T14:21:35.863506Z", "event": "inference", "request_id": "2d38665242dd95b1", "latency_'
+)
 """A line cut in the middle of its JSON object, as the sample week's own malformed line."""
 
 
@@ -64,7 +66,9 @@ def _tuesday() -> tuple[dict, ...]:
     return tuple(record for _, record in timed)
 
 
-def service_logs(directory: Path, end: datetime, *, spike: datetime | None = None, malformed: bool = False, split: bool = False) -> None:
+def service_logs(
+    directory: Path, end: datetime, *, spike: datetime | None = None, malformed: bool = False, split: bool = False
+) -> None:
     """Write the service's logs into ``directory``: Tuesday's records over the seven hours
     before ``end``; every request of the hour from ``spike`` takes 1 s; ``malformed``: a
     truncated line two thirds in. ``split``: the older half rotated to ``app.log.1``."""
@@ -87,7 +91,9 @@ def example_config(path: Path, **changes: str) -> Path:
     """``examples/mlmon.toml`` as the recipes' ``/etc/mlmon/mlmon.toml``: the same file, its
     reference made absolute, and ``changes`` (key = TOML value) to top-level keys."""
     text = EXAMPLE.read_text(encoding="utf-8")
-    text = text.replace('reference = "../references/train.json"', f"reference = {json.dumps(str(REPO / 'references' / 'train.json'))}")
+    text = text.replace(
+        'reference = "../references/train.json"', f"reference = {json.dumps(str(REPO / 'references' / 'train.json'))}"
+    )
     assert str(REPO) in text
     for key, value in changes.items():
         text, count = re.subn(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
@@ -105,7 +111,9 @@ def machine(tmp_path):
         (tmp_path / d).mkdir()
     for name in ("page-oncall", "notify-team"):
         stub = bin_dir / name
-        stub.write_text(f'#!/bin/sh\necho "{name} $*" >> {tmp_path}/calls\ncat >> {tmp_path}/calls 2>/dev/null || true\n')
+        stub.write_text(
+            f'#!/bin/sh\necho "{name} $*" >> {tmp_path}/calls\ncat >> {tmp_path}/calls 2>/dev/null || true\n'
+        )
         stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     mlmon = Path(sys.executable).with_name("mlmon")
     (bin_dir / "mlmon").symlink_to(mlmon if mlmon.exists() else shutil.which("mlmon"))
@@ -131,14 +139,18 @@ def hourly(machine):
     root, env = machine
     script = _block("mlmon-hourly", "sh")
     assert "--config /etc/mlmon/mlmon.toml" in script
-    script = script.replace("/var/log/model/", f"{root}/logs/").replace("/etc/mlmon/mlmon.toml", str(root / "etc" / "mlmon.toml"))
+    script = script.replace("/var/log/model/", f"{root}/logs/").replace(
+        "/etc/mlmon/mlmon.toml", str(root / "etc" / "mlmon.toml")
+    )
     script = script.replace("/var/log/mlmon/last-check.txt", str(root / "out" / "last-check.txt"))
     (root / "hourly.sh").write_text(script)
 
     def run(end: datetime | None, **logs) -> tuple[int, str]:
         if end is not None:
             service_logs(root / "logs", end, **logs)
-        done = subprocess.run(["sh", str(root / "hourly.sh")], env=env, cwd=root, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            ["sh", str(root / "hourly.sh")], env=env, cwd=root, capture_output=True, text=True, timeout=120
+        )
         return done.returncode, _calls(root)
 
     return run, root / "etc" / "mlmon.toml"
@@ -210,7 +222,9 @@ def _alerts(prom: str, now: datetime) -> set[str]:
 
 def _critical(prom: str) -> set[str]:
     return {
-        s.labels["rule"] for family in text_string_to_metric_families(prom) for s in family.samples
+        s.labels["rule"]
+        for family in text_string_to_metric_families(prom)
+        for s in family.samples
         if s.name == "mlmon_rule_status" and s.labels["severity"] == "critical" and s.value == 1
     }
 
@@ -222,7 +236,9 @@ def test_the_prometheus_cron_line_alerts_exactly_when_the_readme_says(machine):
     command = line.split(None, 6)[6]  # five time fields, then the user
     assert command.startswith("mlmon check") and "--config /etc/mlmon/mlmon.toml" in command
     prom = root / "out" / "mlmon.prom"
-    command = command.replace("/var/log/model/", f"{root}/logs/").replace("/etc/mlmon/mlmon.toml", str(root / "etc" / "mlmon.toml"))
+    command = command.replace("/var/log/model/", f"{root}/logs/").replace(
+        "/etc/mlmon/mlmon.toml", str(root / "etc" / "mlmon.toml")
+    )
     command = command.replace("/var/lib/node_exporter/textfile_collector/mlmon.prom", str(prom))
 
     def run(end: datetime, **logs) -> tuple[int, set[str], set[str]]:
@@ -264,15 +280,25 @@ def summaries(machine):
     (root / "bin" / "rsync").write_text('#!/bin/sh\n# rsync -t FILE DIR\ncp "$2" "$3"\n')
     for stub in ("date", "rsync"):
         (root / "bin" / stub).chmod(0o755)
-    host = _block("mlmon-summary", "sh").replace("/var/log/model/", f"{root}/logs/").replace("/var/lib/mlmon/", f"{root}/host/")
+    host = (
+        _block("mlmon-summary", "sh")
+        .replace("/var/log/model/", f"{root}/logs/")
+        .replace("/var/lib/mlmon/", f"{root}/host/")
+    )
     host = host.replace("central:/srv/mlmon/summaries/", f"{central}/")
     assert "--config /etc/mlmon/mlmon.toml" in host
     (root / "host.sh").write_text(host.replace("/etc/mlmon/mlmon.toml", str(root / "etc" / "mlmon.toml")))
-    middle = _block("mlmon-central", "sh").replace("/srv/mlmon/summaries", str(central)).replace("/var/lib/node_exporter/", f"{node}/")
+    middle = (
+        _block("mlmon-central", "sh")
+        .replace("/srv/mlmon/summaries", str(central))
+        .replace("/var/lib/node_exporter/", f"{node}/")
+    )
     (root / "central.sh").write_text(middle.replace("/etc/mlmon/mlmon.toml", str(root / "etc" / "mlmon.toml")))
 
     def central_run() -> subprocess.CompletedProcess:
-        return subprocess.run(["sh", str(root / "central.sh")], env=env, cwd=root, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            ["sh", str(root / "central.sh")], env=env, cwd=root, capture_output=True, text=True, timeout=120
+        )
 
     def run(end: datetime, hours: list[datetime], **logs) -> tuple[int, set[str], set[str]]:
         for old in central.iterdir():
@@ -280,7 +306,9 @@ def summaries(machine):
         service_logs(root / "logs", end, split=True, **logs)
         for hour in hours:
             at = {**env, "MLMON_TEST_NOW": str(int((hour + timedelta(minutes=2)).timestamp()))}
-            done = subprocess.run(["sh", str(root / "host.sh")], env=at, cwd=root, capture_output=True, text=True, timeout=120)
+            done = subprocess.run(
+                ["sh", str(root / "host.sh")], env=at, cwd=root, capture_output=True, text=True, timeout=120
+            )
             assert done.returncode == 0, done.stdout + done.stderr
         done = central_run()
         text = (node / "mlmon.prom").read_text()
@@ -300,7 +328,11 @@ def test_the_summaries_recipe_alerts_exactly_when_the_readme_says(summaries):
     assert run(now - timedelta(minutes=1), hours) == (0, set(), set())
     assert run(now - timedelta(minutes=1), hours, spike=_hour(now) - 3 * HOUR) == (0, set(), set())
     for malformed in (False, True):
-        assert run(now - 8 * HOUR, hours, malformed=malformed) == (1, {"MlmonCheckCritical", "MlmonLogsSilent"}, {"no_data"}), malformed
+        assert run(now - 8 * HOUR, hours, malformed=malformed) == (
+            1,
+            {"MlmonCheckCritical", "MlmonLogsSilent"},
+            {"no_data"},
+        ), malformed
     before = prom.read_text()
     config.write_text(config.read_text().replace('critical = "250ms"', 'critical = "fast"'))
     done = central()
@@ -321,7 +353,11 @@ def test_the_release_gate_passes_tuesday_and_blocks_thursday(tmp_path, day_file,
     Thursday has the shift. It passes --exit-on any itself: a gate asks whether anything
     fired, whatever a config's exit_on says."""
     args = _gate_args()
-    assert args[:3] == ["mlmon", "check", "validation.jsonl"] and "--exit-on" in args and args[args.index("--exit-on") + 1] == "any"
+    assert (
+        args[:3] == ["mlmon", "check", "validation.jsonl"]
+        and "--exit-on" in args
+        and args[args.index("--exit-on") + 1] == "any"
+    )
     shutil.copy(REPO / "references" / "train.json", tmp_path / "train.json")
     args = [a.replace("references/train.json", str(tmp_path / "train.json")) for a in args]
     args[2] = str(SAMPLE_LOGS / "replica-a" / day_file)

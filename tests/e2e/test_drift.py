@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -14,7 +14,7 @@ from tests.conftest import REPO, SAMPLE_LOGS, sample_cli
 
 TRAIN_CSV = REPO / "references" / "train.csv"
 TRAIN_PROFILE = REPO / "references" / "train.json"
-SHIFT_DAY = datetime(2026, 11, 12, tzinfo=timezone.utc)
+SHIFT_DAY = datetime(2026, 11, 12, tzinfo=UTC)
 
 
 def test_sample_drift_found_on_the_right_day_and_not_before(sample_drift):
@@ -36,7 +36,9 @@ def test_sample_confidence_collapse_on_the_right_day(sample_drift):
 
 def test_committed_profile_is_what_reference_build_makes(runner, tmp_path):
     out = tmp_path / "train.json"
-    result = runner.invoke(app, ["reference", "build", str(TRAIN_CSV), "--proba-cols", "p_A,p_B,p_C,p_D", "-o", str(out)])
+    result = runner.invoke(
+        app, ["reference", "build", str(TRAIN_CSV), "--proba-cols", "p_A,p_B,p_C,p_D", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     built, committed = json.loads(out.read_text()), json.loads(TRAIN_PROFILE.read_text())
     for key in ("created_at", "source"):
@@ -58,14 +60,18 @@ def test_reference_from_a_known_good_log_window(runner, tmp_path):
     out = tmp_path / "week1.json"
     result = runner.invoke(app, ["reference", "build", str(SAMPLE_LOGS), "--until", "2026-11-12", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["drift", "--reference", str(out), str(SAMPLE_LOGS), "--window", "1d", "--format", "json"])
+    result = runner.invoke(
+        app, ["drift", "--reference", str(out), str(SAMPLE_LOGS), "--window", "1d", "--format", "json"]
+    )
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
     assert payload["prediction_drift"]["first_breach"]["start"] == "2026-11-12T00:00:00Z"
 
 
 def test_drift_json_schema():
-    result = sample_cli("drift", "--reference", "references/train.json", "--window", "1d", "sample_logs/", "--format", "json")
+    result = sample_cli(
+        "drift", "--reference", "references/train.json", "--window", "1d", "sample_logs/", "--format", "json"
+    )
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
     assert payload["mlmon_drift_version"] == 2 and payload["status"] == "critical"
@@ -75,7 +81,9 @@ def test_drift_json_schema():
 
 
 def test_drift_before_the_shift_exits_0(runner):
-    result = runner.invoke(app, ["drift", "-r", str(TRAIN_PROFILE), str(SAMPLE_LOGS), "--until", "2026-11-12", "--window", "1d"])
+    result = runner.invoke(
+        app, ["drift", "-r", str(TRAIN_PROFILE), str(SAMPLE_LOGS), "--until", "2026-11-12", "--window", "1d"]
+    )
     assert result.exit_code == 0, result.output
     assert "no window breached" in result.stdout
 

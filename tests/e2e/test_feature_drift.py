@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -20,7 +20,7 @@ from mlmon.reference.store import save_profile
 from mlmon.verdicts.findings import Severity
 from tests.conftest import REPO, SAMPLE_LOGS, sample_cli
 
-START = datetime(2026, 11, 9, tzinfo=timezone.utc)
+START = datetime(2026, 11, 9, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_the_new_camera_is_critical_resolution_and_aspect_drift_on_its_day(sampl
     camera = {"width", "height", "aspect_ratio"}
     by_name = {f.feature: f for f in result.features}
     assert {name for name, f in by_name.items() if f.severity is Severity.CRITICAL} == camera
-    thursday = datetime(2026, 11, 12, tzinfo=timezone.utc)
+    thursday = datetime(2026, 11, 12, tzinfo=UTC)
     assert all(by_name[name].first_drifted == thursday for name in camera)
     before = [v for v in result.verdicts if v.feature in camera and v.window < thursday]
     # the same constant in the reference and in the window: identical, so ok (p = 1, PSI 0)
@@ -72,13 +72,17 @@ def test_ks_and_wasserstein_through_the_pipeline_agree_with_scipy_within_the_sta
     current = rng.lognormal(1.1, 0.55, 6_000)
     ref_path, _ = _reference(tmp_path, {"x": reference_values})
     _write_logs(tmp_path / "a.log", [{"x": float(v)} for v in current])
-    drift = build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path))).features.verdicts[0].drift
+    drift = (
+        build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path))).features.verdicts[0].drift
+    )
     d = scipy.stats.ks_2samp(reference_values, current).statistic
     assert drift.ks.low - 1e-12 <= d <= drift.ks.high + 1e-12
     assert drift.ks.high - drift.ks.low <= 0.0101
     w1 = scipy.stats.wasserstein_distance(reference_values, current) / reference_values.std(ddof=1)
     assert abs(drift.wasserstein_sd.value - w1) <= drift.wasserstein_sd.bound + 1e-12
-    assert drift.mean_shift_sd == pytest.approx((current.mean() - reference_values.mean()) / reference_values.std(ddof=1))
+    assert drift.mean_shift_sd == pytest.approx(
+        (current.mean() - reference_values.mean()) / reference_values.std(ddof=1)
+    )
     assert drift.std_ratio == pytest.approx(current.std(ddof=1) / reference_values.std(ddof=1))
 
 
@@ -87,7 +91,9 @@ def test_categorical_psi_js_and_chi_squared_agree_with_numpy_and_scipy(tmp_path)
     current = ["a"] * 200 + ["b"] * 250 + ["c"] * 150 + ["d"] * 100
     ref_path, _ = _reference(tmp_path, {"region": reference_values})
     _write_logs(tmp_path / "a.log", [{"region": v} for v in current])
-    drift = build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path))).features.verdicts[0].drift
+    drift = (
+        build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path))).features.verdicts[0].drift
+    )
     ref = np.array([0.5, 0.3, 0.2, 0.0])
     cur = np.array([200, 250, 150, 100]) / 700
     floored = np.maximum(ref, 1e-4) / np.maximum(ref, 1e-4).sum()
@@ -108,7 +114,10 @@ def test_features_on_one_side_only_are_listed(tmp_path):
 def test_a_feature_that_vanished_from_the_records_that_carry_inputs_is_a_critical_loss(tmp_path):
     ref_path, _ = _reference(tmp_path, {"x": np.arange(1000.0), "y": np.arange(1000.0)})
     _write_logs(tmp_path / "a.log", [{"x": float(i)} for i in range(1000)])
-    by_name = {f.feature: f for f in build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path))).features.features}
+    by_name = {
+        f.feature: f
+        for f in build_drift_report([str(tmp_path / "a.log")], DriftOptions(reference=str(ref_path))).features.features
+    }
     assert by_name["y"].severity is Severity.CRITICAL and by_name["y"].worst.reason.startswith("missing share 100.0%")
     assert by_name["x"].severity is Severity.OK
 
@@ -147,7 +156,9 @@ def test_json_and_terminal_show_the_dataset_line_the_ranking_and_the_movers():
     payload = json.loads(sample_cli(*args, "--format", "json").stdout)["feature_drift"]
     assert (payload["features_compared"], payload["drifted"], payload["critical"], payload["warning"]) == (8, 3, 3, 0)
     top = payload["features"][0]
-    assert top["severity"] == "critical" and top["first_drifted"] == "2026-11-12T00:00:00Z" and top["section"] == "image"
+    assert (
+        top["severity"] == "critical" and top["first_drifted"] == "2026-11-12T00:00:00Z" and top["section"] == "image"
+    )
     assert set(top["reference"]) == {"n", "missing_share", "mean", "std", "p5", "p50", "p95"}
     assert math.isclose(sum(top["histogram"]["current"]), 1.0)
     assert len(payload["windows"]) == 8 * 7
@@ -165,7 +176,9 @@ def test_feature_states_merge_the_same_whatever_the_chunking(tmp_path):
     reference = str(REPO / "references" / "train.json")
     logs = [str(SAMPLE_LOGS / "replica-a" / "app.log.3.gz"), str(SAMPLE_LOGS / "replica-a" / "app.log.4.gz")]
     whole = build_drift_report(logs, DriftOptions(reference=reference, window="6h")).features
-    small = build_drift_report(logs, DriftOptions(reference=reference, window="6h", ingest=IngestOptions(chunk_bytes=64 * 1024))).features
+    small = build_drift_report(
+        logs, DriftOptions(reference=reference, window="6h", ingest=IngestOptions(chunk_bytes=64 * 1024))
+    ).features
     assert len(whole.verdicts) == len(small.verdicts) == 8 * 8
     for a, b in zip(whole.verdicts, small.verdicts):
         assert (a.feature, a.window, a.severity, a.drift.n) == (b.feature, b.window, b.severity, b.drift.n)
@@ -201,7 +214,9 @@ def test_keys_the_reference_lacks_are_counted_over_every_file(tmp_path):
     ref_path, _ = _reference(tmp_path, {"x": np.arange(1000.0)})
     for name in ("a.log", "b.log"):
         _write_logs(tmp_path / name, [{"x": float(i), "camera": "c1"} for i in range(250)])
-    result = build_drift_report([str(tmp_path / "a.log"), str(tmp_path / "b.log")], DriftOptions(reference=str(ref_path))).features
+    result = build_drift_report(
+        [str(tmp_path / "a.log"), str(tmp_path / "b.log")], DriftOptions(reference=str(ref_path))
+    ).features
     assert result.only_in_logs == {"camera": 500}
 
 

@@ -25,7 +25,18 @@ REL = 1e-9
 GOLDEN = {
     "report.json": (["report", "sample_logs/", "--format", "json"], 0),
     "report_window_1d.json": (
-        ["report", "sample_logs/", "--window", "1d", "--p99-budget", "80ms", "--max-error-rate", "2%", "--format", "json"],
+        [
+            "report",
+            "sample_logs/",
+            "--window",
+            "1d",
+            "--p99-budget",
+            "80ms",
+            "--max-error-rate",
+            "2%",
+            "--format",
+            "json",
+        ],
         1,
     ),
     "drift_window_1d.json": (
@@ -44,7 +55,9 @@ def assert_same(actual, expected, where: str = "$", rel: float = REL) -> None:
     if isinstance(expected, float) or (isinstance(actual, float) and isinstance(expected, int)):
         assert isinstance(actual, (int, float)) and not isinstance(actual, bool), f"{where}: {actual!r} != {expected!r}"
         both_nan = math.isnan(actual) and math.isnan(expected)
-        assert both_nan or math.isclose(actual, expected, rel_tol=rel, abs_tol=1e-12), f"{where}: {actual!r} != {expected!r}"
+        assert both_nan or math.isclose(actual, expected, rel_tol=rel, abs_tol=1e-12), (
+            f"{where}: {actual!r} != {expected!r}"
+        )
     elif isinstance(expected, dict):
         assert isinstance(actual, dict), f"{where}: not an object"
         assert list(actual) == list(expected), f"{where}: keys {list(actual)} != {list(expected)}"

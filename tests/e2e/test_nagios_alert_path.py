@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,18 +48,22 @@ critical = "250ms"
 warning = "2%"
 critical = "5%"
 """
-BAD_TOML = "[rules.latency_p99\nwarning = \"100ms\"\n"
+BAD_TOML = '[rules.latency_p99\nwarning = "100ms"\n'
 
 
-def write_logs(path: Path, *, latency_ms: float, end_ago: timedelta, hours: float = 7.0, malformed: bool = False) -> Path:
+def write_logs(
+    path: Path, *, latency_ms: float, end_ago: timedelta, hours: float = 7.0, malformed: bool = False
+) -> Path:
     """One inference a minute for ``hours``, the last ``end_ago`` before now, all ``ok``."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     count = int(hours * 60)
     lines = []
     for i in range(count):
         ts = now - end_ago - timedelta(minutes=count - 1 - i)
         stamp = ts.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        lines.append(json.dumps({"timestamp": stamp, "event": "inference", "latency_ms": latency_ms + i % 7, "status": "ok"}))
+        lines.append(
+            json.dumps({"timestamp": stamp, "event": "inference", "latency_ms": latency_ms + i % 7, "status": "ok"})
+        )
     if malformed:
         lines.insert(count // 2, '{"timestamp": "broken')
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +79,9 @@ def make_inputs(root: Path) -> dict[str, Path]:
         "fresh": write_logs(root / "fresh" / "app.log", latency_ms=40, end_ago=timedelta(minutes=1)).parent,
         "slow": write_logs(root / "slow" / "app.log", latency_ms=400, end_ago=timedelta(minutes=1)).parent,
         "stale": write_logs(root / "stale" / "app.log", latency_ms=40, end_ago=timedelta(hours=8)).parent,
-        "stale_malformed": write_logs(root / "stale_malformed" / "app.log", latency_ms=40, end_ago=timedelta(hours=8), malformed=True).parent,
+        "stale_malformed": write_logs(
+            root / "stale_malformed" / "app.log", latency_ms=40, end_ago=timedelta(hours=8), malformed=True
+        ).parent,
         "config": root / "mlmon.toml",
         "bad_config": root / "bad.toml",
     }
@@ -95,7 +101,17 @@ def commands(paths: dict[str, Path]) -> dict[str, list[str]]:
         "toml_error": ["check", str(paths["fresh"]), "--config", str(paths["bad_config"]), *check],
         "missing_dir": ["check", str(paths["fresh"].parent / "no-such-dir"), "--config", str(paths["config"]), *check],
         "bad_option": ["check", str(paths["fresh"]), "--config", str(paths["config"]), *check, "--no-such-option"],
-        "bad_value": ["check", str(paths["fresh"]), "--config", str(paths["config"]), *check[:-2], "--exit-on", "sometimes", "--format", "nagios"],
+        "bad_value": [
+            "check",
+            str(paths["fresh"]),
+            "--config",
+            str(paths["config"]),
+            *check[:-2],
+            "--exit-on",
+            "sometimes",
+            "--format",
+            "nagios",
+        ],
         "stale": ["check", str(paths["stale"]), "--config", str(paths["config"]), *check],
         "stale_malformed": ["check", str(paths["stale_malformed"]), "--config", str(paths["config"]), *check],
     }
@@ -152,14 +168,17 @@ def test_the_error_text_is_the_error_on_stderr(inputs):
     assert text == f"error: {stderr_reason}"[:300]
 
 
-@pytest.mark.parametrize("args", [
-    ["report", "/nonexistent/logs", "--format", "nagios"],
-    ["drift", str(SAMPLE_LOGS), "--reference", "/nonexistent/train.json", "--format", "nagios"],
-    ["report", str(SAMPLE_LOGS), "--format=NAGIOS", "--window", "7x"],
-    ["report", str(SAMPLE_LOGS), "-f", "Nagios", "--no-such-option"],
-    ["check", "--format", "nagios"],
-    ["bench", "/nonexistent/model.onnx", "--format", "nagios"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "/nonexistent/logs", "--format", "nagios"],
+        ["drift", str(SAMPLE_LOGS), "--reference", "/nonexistent/train.json", "--format", "nagios"],
+        ["report", str(SAMPLE_LOGS), "--format=NAGIOS", "--window", "7x"],
+        ["report", str(SAMPLE_LOGS), "-f", "Nagios", "--no-such-option"],
+        ["check", "--format", "nagios"],
+        ["bench", "/nonexistent/model.onnx", "--format", "nagios"],
+    ],
+)
 def test_every_command_prints_unknown_for_its_errors(args):
     result = run(args)
     state, text, _ = status(result.stdout)
@@ -185,7 +204,9 @@ def test_an_internal_error_is_unknown_with_its_reason(monkeypatch, capsys):
         run_guarded(broken)
     out, err = capsys.readouterr()
     assert exit_info.value.code == 3
-    assert out == "MLMON UNKNOWN - internal error: RuntimeError: boom, with a semicolon (set MLMON_DEBUG=1 for the traceback)\n"
+    assert out == (
+        "MLMON UNKNOWN - internal error: RuntimeError: boom, with a semicolon (set MLMON_DEBUG=1 for the traceback)\n"
+    )
     assert err.startswith("mlmon: internal error: RuntimeError: boom; with a semicolon")
 
 
@@ -243,7 +264,9 @@ def test_check_summary_names_every_rule_at_the_state(inputs):
     args = ["check", str(SAMPLE_LOGS), "--config", config, "--window", "1d", "--exit-on", "any"]
     text = status(run([*args, "--format", "nagios"]).stdout)[1]
     rules = json.loads(run([*args, "--format", "json"]).stdout)["rules"]
-    critical = [r["rule"] if r["scope"] == "all" else f"{r['rule']}[{r['scope']}]" for r in rules if r["severity"] == "critical"]
+    critical = [
+        r["rule"] if r["scope"] == "all" else f"{r['rule']}[{r['scope']}]" for r in rules if r["severity"] == "critical"
+    ]
     assert len(critical) >= 3 and text.startswith(f"{len(critical)} critical: ")
     for name in critical:
         assert name in text, name
@@ -258,7 +281,18 @@ def test_an_ok_check_shows_the_value_of_the_window_it_judged(tmp_path):
     spike = [json.dumps({**json.loads(line), "latency_ms": 1000}) for line in lines[120:180]]
     logs.write_text("\n".join(lines[:120] + spike + lines[180:]) + "\n")
     (tmp_path / "mlmon.toml").write_text(CONFIG)
-    args = ["check", str(logs), "--config", str(tmp_path / "mlmon.toml"), "--since", "6h", "--window", "1h", "--format", "nagios"]
+    args = [
+        "check",
+        str(logs),
+        "--config",
+        str(tmp_path / "mlmon.toml"),
+        "--since",
+        "6h",
+        "--window",
+        "1h",
+        "--format",
+        "nagios",
+    ]
     last, any_ = run([*args, "--exit-on", "last"]), run([*args, "--exit-on", "any"])
     state, _, perf = status(last.stdout)
     assert (state, last.exit_code) == ("OK", 0), last.output
@@ -340,9 +374,20 @@ def _relay(cases: dict[str, list[str]]) -> socketserver.TCPServer:
             if args is None:
                 answer = {"stdout": "relay: unknown case\n", "code": 3}
             else:
-                env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}  # NRPE passes next to nothing
+                env = {
+                    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                    "LANG": "C.UTF-8",
+                }  # NRPE passes next to nothing
                 env.update({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {})
-                done = subprocess.run([str(MLMON), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd="/", timeout=110)
+                done = subprocess.run(
+                    [str(MLMON), *args],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                    env=env,
+                    cwd="/",
+                    timeout=110,
+                )
                 answer = {"stdout": done.stdout, "code": done.returncode}
             self.wfile.write(json.dumps(answer).encode())
 
@@ -355,9 +400,18 @@ def _relay(cases: dict[str, list[str]]) -> socketserver.TCPServer:
 def _nrpe_config(root: Path, port: int, owner: tuple[str, str], cases: dict[str, list[str]], relay_port: int) -> Path:
     """Each case twice: ``direct_<case>`` runs this venv's mlmon, ``relay_<case>`` the relay."""
     lines = [
-        f"pid_file={root / 'nrpe.pid'}", f"server_port={port}", "server_address=127.0.0.1",
-        f"nrpe_user={owner[0]}", f"nrpe_group={owner[1]}", "allowed_hosts=127.0.0.1", "dont_blame_nrpe=0",
-        "allow_bash_command_substitution=0", "command_timeout=120", "connection_timeout=120", "disable_syslog=1", "debug=0",
+        f"pid_file={root / 'nrpe.pid'}",
+        f"server_port={port}",
+        "server_address=127.0.0.1",
+        f"nrpe_user={owner[0]}",
+        f"nrpe_group={owner[1]}",
+        "allowed_hosts=127.0.0.1",
+        "dont_blame_nrpe=0",
+        "allow_bash_command_substitution=0",
+        "command_timeout=120",
+        "connection_timeout=120",
+        "disable_syslog=1",
+        "debug=0",
         f"command[direct_version]={MLMON} --version",
     ]
     lines += [f"command[direct_{name}]={MLMON} {' '.join(args)}" for name, args in cases.items()]
@@ -391,19 +445,28 @@ def nrpe():
         relay = _relay(cases)
         port = _free_port()
         config = _nrpe_config(root, port, owner, cases, relay.server_address[1])
-        daemon = subprocess.Popen([NRPE, "-c", str(config), "-f"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        daemon = subprocess.Popen(
+            [NRPE, "-c", str(config), "-f"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         try:
             _wait_for(port, daemon)
 
             def ask(command: str) -> tuple[int, str]:
-                done = subprocess.run([CHECK_NRPE, "-H", "127.0.0.1", "-p", str(port), "-t", "120", "-c", command],
-                                      capture_output=True, text=True, timeout=150)
+                done = subprocess.run(
+                    [CHECK_NRPE, "-H", "127.0.0.1", "-p", str(port), "-t", "120", "-c", command],
+                    capture_output=True,
+                    text=True,
+                    timeout=150,
+                )
                 return done.returncode, done.stdout
 
             code, out = ask("direct_version")
             way = "direct" if code == 0 and out.startswith("mlmon ") else "relay"
             if way == "relay" and not os.access(SYSTEM_PYTHON, os.X_OK):
-                pytest.skip(f"the NRPE user {owner[0]} cannot run {MLMON} ({out.strip()!r}) and there is no {SYSTEM_PYTHON} for the relay")
+                pytest.skip(
+                    f"the NRPE user {owner[0]} cannot run {MLMON} ({out.strip()!r}) and there is no "
+                    f"{SYSTEM_PYTHON} for the relay"
+                )
             yield lambda case: ask(f"{way}_{case}")
         finally:
             daemon.terminate()
@@ -419,15 +482,18 @@ def nrpe():
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.mark.parametrize(("case", "state", "says"), [
-    ("ok", "OK", "latency_p99: "),
-    ("breach", "CRITICAL", "latency_p99: "),
-    ("stale", "CRITICAL", "no_data: "),
-    ("toml_error", "UNKNOWN", "error: "),
-    ("missing_dir", "UNKNOWN", "error: "),
-    ("bad_option", "UNKNOWN", "error: No such option: --no-such-option"),
-    ("bad_value", "UNKNOWN", "error: --exit-on: "),
-])
+@pytest.mark.parametrize(
+    ("case", "state", "says"),
+    [
+        ("ok", "OK", "latency_p99: "),
+        ("breach", "CRITICAL", "latency_p99: "),
+        ("stale", "CRITICAL", "no_data: "),
+        ("toml_error", "UNKNOWN", "error: "),
+        ("missing_dir", "UNKNOWN", "error: "),
+        ("bad_option", "UNKNOWN", "error: No such option: --no-such-option"),
+        ("bad_value", "UNKNOWN", "error: --exit-on: "),
+    ],
+)
 def test_check_nrpe_shows_the_status_text_and_state(nrpe, case, state, says):
     code, out = nrpe(case)
     assert "Unable to read output" not in out

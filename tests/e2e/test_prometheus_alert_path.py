@@ -51,7 +51,9 @@ def tool(*names: str) -> str:
         path = shutil.which(name)
         if path:
             return path
-    pytest.skip(f"{names[0]} is not installed (apt-get install prometheus prometheus-node-exporter prometheus-alertmanager)")
+    pytest.skip(
+        f"{names[0]} is not installed (apt-get install prometheus prometheus-node-exporter prometheus-alertmanager)"
+    )
 
 
 def readme_rules() -> str:
@@ -65,9 +67,14 @@ def readme_rules() -> str:
 def _records(minutes: range, slow: range = range(0), base: datetime = EPOCH) -> list[dict]:
     """Three inference records a minute; 200 ms in the ``slow`` minutes, else 10-12 ms."""
     return [
-        {"timestamp": (base + timedelta(minutes=m, seconds=s)).isoformat(), "event": "inference",
-         "latency_ms": 200.0 if m in slow else 10.0 + s / 10, "status": "ok"}
-        for m in minutes for s in (0, 20, 40)
+        {
+            "timestamp": (base + timedelta(minutes=m, seconds=s)).isoformat(),
+            "event": "inference",
+            "latency_ms": 200.0 if m in slow else 10.0 + s / 10,
+            "status": "ok",
+        }
+        for m in minutes
+        for s in (0, 20, 40)
     ]
 
 
@@ -115,7 +122,9 @@ def _promtool_test(tmp_path: Path, tests: list[dict]) -> subprocess.CompletedPro
     rules.write_text(readme_rules())
     spec = tmp_path / "tests.yml"  # JSON is YAML
     spec.write_text(json.dumps({"rule_files": [rules.name], "evaluation_interval": "1m", "tests": tests}, indent=1))
-    return subprocess.run([tool("promtool"), "test", "rules", spec.name], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [tool("promtool"), "test", "rules", spec.name], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
 
 
 def _outputs(tmp_path: Path) -> dict[str, str]:
@@ -125,11 +134,15 @@ def _outputs(tmp_path: Path) -> dict[str, str]:
 
     ref = "references/train.json"
     stopped = tmp_path / "stopped.log"
-    stopped.write_text("".join(json.dumps(r) + "\n" for r in _records(range(0, 30), base=datetime(2026, 12, 30, tzinfo=UTC))))
+    stopped.write_text(
+        "".join(json.dumps(r) + "\n" for r in _records(range(0, 30), base=datetime(2026, 12, 30, tzinfo=UTC)))
+    )
     here = os.getcwd()
     os.chdir(REPO)
     try:
-        silent = build_check([str(stopped)], CheckOptions(window="1h", now="2027-01-01T00:00Z", ingest={"since": "2026-12-31T00:00Z"}))
+        silent = build_check(
+            [str(stopped)], CheckOptions(window="1h", now="2027-01-01T00:00Z", ingest={"since": "2026-12-31T00:00Z"})
+        )
         outs = {  # on sample_logs/, once per session
             "report": sample_result("report", p99_budget_ms=80, max_error_rate="2%"),
             "drift": sample_result("drift", reference=ref, window="1d"),
@@ -139,8 +152,12 @@ def _outputs(tmp_path: Path) -> dict[str, str]:
         }
     finally:
         os.chdir(here)
-    configs = tuple(SimpleNamespace(batch_size=b, concurrency=1, latency=latency_stats([1.0 * b, 2.0 * b, 5.0 * b]), inferences_per_s=9.5)
-                    for b in (1, 8))
+    configs = tuple(
+        SimpleNamespace(
+            batch_size=b, concurrency=1, latency=latency_stats([1.0 * b, 2.0 * b, 5.0 * b]), inferences_per_s=9.5
+        )
+        for b in (1, 8)
+    )
     outs["bench"] = BenchReport(SimpleNamespace(configs=configs), None, ())  # type: ignore[arg-type]
     return {name: prometheus.render(result) for name, result in outs.items()}
 
@@ -207,8 +224,13 @@ def start(tmp_path) -> Iterator:
 def node_exporter(start, directory: Path) -> str:
     """Start node_exporter with only its textfile collector on ``directory``; its /metrics URL."""
     port = free_port()
-    argv = [tool("node_exporter", "prometheus-node-exporter"), f"--web.listen-address=127.0.0.1:{port}",
-            "--collector.disable-defaults", "--collector.textfile", f"--collector.textfile.directory={directory}"]
+    argv = [
+        tool("node_exporter", "prometheus-node-exporter"),
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--collector.disable-defaults",
+        "--collector.textfile",
+        f"--collector.textfile.directory={directory}",
+    ]
     url = f"http://127.0.0.1:{port}/metrics"
     start("node_exporter", argv, url)
     return url
@@ -221,7 +243,9 @@ def mlmon_to_file(args: list[str], out: Path, cwd: Path = REPO) -> int:
     here = os.getcwd()
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(app, [*args, "--format", "prometheus", "-q", "-o", str(out)], env={"MLMON_CONFIG": ""})
+        result = CliRunner().invoke(
+            app, [*args, "--format", "prometheus", "-q", "-o", str(out)], env={"MLMON_CONFIG": ""}
+        )
     finally:
         os.chdir(here)
     assert result.exit_code in (0, 1), result.output
@@ -236,7 +260,11 @@ def test_promtool_check_metrics_is_clean_on_every_mlmon_output(tmp_path):
     for name, text in _outputs(tmp_path).items():
         assert text, name
         result = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=30)
-        assert result.returncode == 0 and not result.stdout.strip() and not result.stderr.strip(), (name, result.stdout, result.stderr)
+        assert result.returncode == 0 and not result.stdout.strip() and not result.stderr.strip(), (
+            name,
+            result.stdout,
+            result.stderr,
+        )
 
 
 def test_node_exporter_textfile_collector_reads_every_mlmon_file(tmp_path, start):
@@ -259,7 +287,12 @@ def test_node_exporter_textfile_collector_reads_every_mlmon_file(tmp_path, start
         mtimes = {s.labels["file"] for s in scraped["node_textfile_mtime_seconds"].samples}
         assert {Path(f).name for f in mtimes} == {f.name for f in files}
         written = [s for f in files for fam in text_string_to_metric_families(f.read_text()) for s in fam.samples]
-        got = {(s.name, tuple(sorted(s.labels.items()))): s.value for fam in scraped.values() if fam.name.startswith("mlmon_") for s in fam.samples}
+        got = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for fam in scraped.values()
+            if fam.name.startswith("mlmon_")
+            for s in fam.samples
+        }
         assert {(s.name, tuple(sorted(s.labels.items()))): s.value for s in written} == got
         assert scraped["mlmon_latency_seconds"].type == "summary"  # the quantile label is a summary's
 
@@ -267,7 +300,9 @@ def test_node_exporter_textfile_collector_reads_every_mlmon_file(tmp_path, start
 def test_readme_alert_rules_pass_promtool_check_rules(tmp_path):
     rules = tmp_path / "mlmon-rules.yml"
     rules.write_text(readme_rules())
-    result = subprocess.run([tool("promtool"), "check", "rules", str(rules)], capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [tool("promtool"), "check", "rules", str(rules)], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS: 4 rules found" in result.stdout
 
@@ -288,47 +323,95 @@ def test_readme_alerts_fire_and_resolve_as_the_readme_says(tmp_path):
     window after it: MlmonCheckCritical is pending at 00:40 (for: 10m), fires at 00:45, and
     resolves at 01:05."""
     tool("promtool")  # before the runs: skip at once where it is not installed
-    silent = _runs(tmp_path, [*_records(range(0, 60)), *_records(range(240, 300))], every=10, until=300, since=timedelta(hours=2))
+    silent = _runs(
+        tmp_path, [*_records(range(0, 60)), *_records(range(240, 300))], every=10, until=300, since=timedelta(hours=2)
+    )
     assert "mlmon_last_record_timestamp_seconds" in silent[200]  # every record older than --since: still written
-    slow = _runs(tmp_path, _records(range(0, 120), slow=range(30, 60)), every=5, until=120, since=timedelta(hours=1),
-                 rules={"latency_p99": {"critical": "100ms"}})
+    slow = _runs(
+        tmp_path,
+        _records(range(0, 120), slow=range(30, 60)),
+        every=5,
+        until=120,
+        since=timedelta(hours=1),
+        rules={"latency_p99": {"critical": "100ms"}},
+    )
     critical = {"rule": "latency_p99", "scope": "all", "severity": "critical", **WHERE}
     summary = {"summary": "mlmon latency_p99 is critical on model-1:9100 (all)"}
     quiet = {"summary": "no log record for over an hour on model-1:9100"}
-    warning_series = f'mlmon_rule_status{{instance="{WHERE["instance"]}",job="node",rule="error_rate",scope="all",severity="warning"}}'
-    mtime = 'node_textfile_mtime_seconds{file="/var/lib/node_exporter/textfile_collector/mlmon.prom",instance="model-1:9100",job="node"}'
+    warning_series = (
+        f'mlmon_rule_status{{instance="{WHERE["instance"]}",job="node",'
+        'rule="error_rate",scope="all",severity="warning"}'
+    )
+    mtime = (
+        'node_textfile_mtime_seconds{file="/var/lib/node_exporter/textfile_collector/mlmon.prom",'
+        'instance="model-1:9100",job="node"}'
+    )
     # the cron job writes the file every 5 minutes until 01:00, then stops until 02:00
-    mtimes = " ".join(str(60 * (m - m % 5)) for m in range(0, 61)) + " " + " ".join(["3600"] * 59) + " " + " ".join(str(60 * (m - m % 5)) for m in range(120, 151))
-    silence = {"interval": "1m", "input_series": _series(silent, "mlmon_last_record_timestamp_seconds", 300), "alert_rule_test": [
-        _alert("MlmonLogsSilent", "100m"),
-        _alert("MlmonLogsSilent", "119m"),
-        _alert("MlmonLogsSilent", "120m", {"exp_labels": WHERE, "exp_annotations": quiet}),
-        _alert("MlmonLogsSilent", "200m", {"exp_labels": WHERE, "exp_annotations": quiet}),
-        _alert("MlmonLogsSilent", "239m", {"exp_labels": WHERE, "exp_annotations": quiet}),
-        _alert("MlmonLogsSilent", "240m"),
-        _alert("MlmonLogsSilent", "290m"),
-    ]}
-    breach = {"interval": "1m", "input_series": _series(slow, "mlmon_rule_status", 120), "alert_rule_test": [
-        _alert("MlmonCheckCritical", "34m"),
-        _alert("MlmonCheckCritical", "40m"),
-        _alert("MlmonCheckCritical", "45m", {"exp_labels": critical, "exp_annotations": summary}),
-        _alert("MlmonCheckCritical", "64m", {"exp_labels": critical, "exp_annotations": summary}),
-        _alert("MlmonCheckCritical", "65m"),
-        _alert("MlmonCheckWarning", "64m"),
-    ]}
-    staleness = {"interval": "1m", "input_series": [
-        {"series": warning_series, "values": "0x9 1x39 0x20"},
-        {"series": mtime, "values": mtimes},
-    ], "alert_rule_test": [
-        _alert("MlmonCheckWarning", "39m"),
-        _alert("MlmonCheckWarning", "40m", {"exp_labels": {"rule": "error_rate", "scope": "all", "severity": "warning", **WHERE}}),
-        _alert("MlmonCheckWarning", "49m", {"exp_labels": {"rule": "error_rate", "scope": "all", "severity": "warning", **WHERE}}),
-        _alert("MlmonCheckWarning", "50m"),
-        _alert("MlmonNotRunning", "90m"),
-        _alert("MlmonNotRunning", "91m", {"exp_labels": {"file": "/var/lib/node_exporter/textfile_collector/mlmon.prom", **WHERE}}),
-        _alert("MlmonNotRunning", "119m", {"exp_labels": {"file": "/var/lib/node_exporter/textfile_collector/mlmon.prom", **WHERE}}),
-        _alert("MlmonNotRunning", "120m"),
-    ]}
+    mtimes = (
+        " ".join(str(60 * (m - m % 5)) for m in range(0, 61))
+        + " "
+        + " ".join(["3600"] * 59)
+        + " "
+        + " ".join(str(60 * (m - m % 5)) for m in range(120, 151))
+    )
+    silence = {
+        "interval": "1m",
+        "input_series": _series(silent, "mlmon_last_record_timestamp_seconds", 300),
+        "alert_rule_test": [
+            _alert("MlmonLogsSilent", "100m"),
+            _alert("MlmonLogsSilent", "119m"),
+            _alert("MlmonLogsSilent", "120m", {"exp_labels": WHERE, "exp_annotations": quiet}),
+            _alert("MlmonLogsSilent", "200m", {"exp_labels": WHERE, "exp_annotations": quiet}),
+            _alert("MlmonLogsSilent", "239m", {"exp_labels": WHERE, "exp_annotations": quiet}),
+            _alert("MlmonLogsSilent", "240m"),
+            _alert("MlmonLogsSilent", "290m"),
+        ],
+    }
+    breach = {
+        "interval": "1m",
+        "input_series": _series(slow, "mlmon_rule_status", 120),
+        "alert_rule_test": [
+            _alert("MlmonCheckCritical", "34m"),
+            _alert("MlmonCheckCritical", "40m"),
+            _alert("MlmonCheckCritical", "45m", {"exp_labels": critical, "exp_annotations": summary}),
+            _alert("MlmonCheckCritical", "64m", {"exp_labels": critical, "exp_annotations": summary}),
+            _alert("MlmonCheckCritical", "65m"),
+            _alert("MlmonCheckWarning", "64m"),
+        ],
+    }
+    staleness = {
+        "interval": "1m",
+        "input_series": [
+            {"series": warning_series, "values": "0x9 1x39 0x20"},
+            {"series": mtime, "values": mtimes},
+        ],
+        "alert_rule_test": [
+            _alert("MlmonCheckWarning", "39m"),
+            _alert(
+                "MlmonCheckWarning",
+                "40m",
+                {"exp_labels": {"rule": "error_rate", "scope": "all", "severity": "warning", **WHERE}},
+            ),
+            _alert(
+                "MlmonCheckWarning",
+                "49m",
+                {"exp_labels": {"rule": "error_rate", "scope": "all", "severity": "warning", **WHERE}},
+            ),
+            _alert("MlmonCheckWarning", "50m"),
+            _alert("MlmonNotRunning", "90m"),
+            _alert(
+                "MlmonNotRunning",
+                "91m",
+                {"exp_labels": {"file": "/var/lib/node_exporter/textfile_collector/mlmon.prom", **WHERE}},
+            ),
+            _alert(
+                "MlmonNotRunning",
+                "119m",
+                {"exp_labels": {"file": "/var/lib/node_exporter/textfile_collector/mlmon.prom", **WHERE}},
+            ),
+            _alert("MlmonNotRunning", "120m"),
+        ],
+    }
     result = _promtool_test(tmp_path, [silence, breach, staleness])
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -387,7 +470,11 @@ def test_alertmanager_receives_a_critical_finding_and_its_resolution(tmp_path, s
     directory.mkdir()
     now = datetime.now(UTC).replace(microsecond=0)
     logs = tmp_path / "app.log"
-    logs.write_text("".join(json.dumps(r) + "\n" for r in _records(range(0, 20), slow=range(0, 20), base=now - timedelta(minutes=20))))
+    logs.write_text(
+        "".join(
+            json.dumps(r) + "\n" for r in _records(range(0, 20), slow=range(0, 20), base=now - timedelta(minutes=20))
+        )
+    )
     config = tmp_path / "mlmon.toml"
     config.write_text('[rules.latency_p99]\ncritical = "100ms"\n')
     check = ["check", str(logs), "--config", str(config), "--since", "1h", "--window", "10m"]
@@ -396,29 +483,62 @@ def test_alertmanager_receives_a_critical_finding_and_its_resolution(tmp_path, s
 
     am_port, prom_port = free_port(), free_port()
     am_config = tmp_path / "alertmanager.yml"
-    am_config.write_text(json.dumps({
-        "route": {"receiver": "hook", "group_by": ["alertname", "rule", "scope"], "group_wait": "1s", "group_interval": "1s",
-                  "repeat_interval": "1h"},
-        "receivers": [{"name": "hook", "webhook_configs": [{"url": url, "send_resolved": True}]}],
-    }))
-    start("alertmanager", [am_bin, f"--config.file={am_config}", f"--storage.path={tmp_path / 'am-data'}",
-                           f"--web.listen-address=127.0.0.1:{am_port}", "--cluster.listen-address="],
-          f"http://127.0.0.1:{am_port}/-/ready")
+    am_config.write_text(
+        json.dumps(
+            {
+                "route": {
+                    "receiver": "hook",
+                    "group_by": ["alertname", "rule", "scope"],
+                    "group_wait": "1s",
+                    "group_interval": "1s",
+                    "repeat_interval": "1h",
+                },
+                "receivers": [{"name": "hook", "webhook_configs": [{"url": url, "send_resolved": True}]}],
+            }
+        )
+    )
+    start(
+        "alertmanager",
+        [
+            am_bin,
+            f"--config.file={am_config}",
+            f"--storage.path={tmp_path / 'am-data'}",
+            f"--web.listen-address=127.0.0.1:{am_port}",
+            "--cluster.listen-address=",
+        ],
+        f"http://127.0.0.1:{am_port}/-/ready",
+    )
     rules = tmp_path / "rules.yml"
     rules.write_text(re.sub(r"for: \d+[smh]", "for: 1s", readme_rules()))
     prom_config = tmp_path / "prometheus.yml"
-    prom_config.write_text(json.dumps({
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(rules)],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]},
-        "scrape_configs": [{"job_name": "node", "static_configs": [{"targets": [exporter.split("/")[2]]}]}],
-    }))
-    start("prometheus", [prom_bin, f"--config.file={prom_config}", f"--storage.tsdb.path={tmp_path / 'prom-data'}",
-                         f"--web.listen-address=127.0.0.1:{prom_port}", "--rules.alert.resend-delay=1s"],
-          f"http://127.0.0.1:{prom_port}/-/ready")
+    prom_config.write_text(
+        json.dumps(
+            {
+                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                "rule_files": [str(rules)],
+                "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]},
+                "scrape_configs": [{"job_name": "node", "static_configs": [{"targets": [exporter.split("/")[2]]}]}],
+            }
+        )
+    )
+    start(
+        "prometheus",
+        [
+            prom_bin,
+            f"--config.file={prom_config}",
+            f"--storage.tsdb.path={tmp_path / 'prom-data'}",
+            f"--web.listen-address=127.0.0.1:{prom_port}",
+            "--rules.alert.resend-delay=1s",
+        ],
+        f"http://127.0.0.1:{prom_port}/-/ready",
+    )
 
     firing = _notification(received, "firing", "MlmonCheckCritical")
-    assert firing["labels"]["rule"] == "latency_p99" and firing["labels"]["scope"] == "all" and firing["labels"]["severity"] == "critical"
+    assert (
+        firing["labels"]["rule"] == "latency_p99"
+        and firing["labels"]["scope"] == "all"
+        and firing["labels"]["severity"] == "critical"
+    )
     assert firing["annotations"]["summary"] == f"mlmon latency_p99 is critical on {exporter.split('/')[2]} (all)"
     config.write_text('[rules.latency_p99]\ncritical = "1s"\n')  # the next run: within the level
     assert mlmon_to_file(check, directory / "mlmon.prom", tmp_path) == 0

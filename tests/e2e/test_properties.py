@@ -50,11 +50,10 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -65,8 +64,14 @@ from mlmon.errors import MlmonError
 from mlmon.ingest import IngestOptions, read_logs
 from tests.conftest import REPO
 
-settings.register_profile("issue9-ci", max_examples=60, deadline=None, derandomize=True, database=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+settings.register_profile(
+    "issue9-ci",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
 settings.register_profile("issue9-deep", settings.get_profile("issue9-ci"), max_examples=600, derandomize=False)
 PROFILE = settings.get_profile(os.environ.get("MLMON_HYPOTHESIS_PROFILE", "issue9-ci"))
 SCALE = PROFILE.max_examples / 60
@@ -94,14 +99,20 @@ MOMENTS = st.datetimes(min_value=datetime(1974, 1, 1), max_value=datetime(2099, 
 def timestamps(draw) -> str:
     """Raw JSON text of a timestamp mlmon must read."""
     moment = draw(MOMENTS)
-    seconds = moment.replace(tzinfo=timezone.utc).timestamp()
-    return draw(st.sampled_from([
-        f'"{moment:%Y-%m-%dT%H:%M:%S}Z"',
-        f'"{moment.isoformat(timespec="microseconds")}Z"',
-        f'"{moment:%Y-%m-%dT%H:%M:%S}+05:30"',
-        f'"{moment:%Y-%m-%d %H:%M:%S},{moment.microsecond // 1000:03d}"',
-        repr(seconds), str(int(seconds * 1000)), f'"{int(seconds)}"',
-    ]))
+    seconds = moment.replace(tzinfo=UTC).timestamp()
+    return draw(
+        st.sampled_from(
+            [
+                f'"{moment:%Y-%m-%dT%H:%M:%S}Z"',
+                f'"{moment.isoformat(timespec="microseconds")}Z"',
+                f'"{moment:%Y-%m-%dT%H:%M:%S}+05:30"',
+                f'"{moment:%Y-%m-%d %H:%M:%S},{moment.microsecond // 1000:03d}"',
+                repr(seconds),
+                str(int(seconds * 1000)),
+                f'"{int(seconds)}"',
+            ]
+        )
+    )
 
 
 def _usable(x: float) -> st.SearchStrategy:
@@ -117,7 +128,9 @@ LATENCIES = st.one_of(
 """(raw JSON text or None for absent, the latency mlmon must use or None)."""
 EXTRAS = st.dictionaries(
     st.sampled_from(["status", "error", "label", "confidence", "level", "event", "model"]),
-    st.sampled_from(['"ok"', '"error"', '"timeout"', "200", "503", "null", "false", '"A"', "0.9", "7", '"RuntimeError: x"']),
+    st.sampled_from(
+        ['"ok"', '"error"', '"timeout"', "200", "503", "null", "false", '"A"', "0.9", "7", '"RuntimeError: x"']
+    ),
     max_size=4,
 )
 
@@ -137,7 +150,7 @@ def records(draw) -> Record:
     body = lambda parts: "{" + ", ".join(f'"{k}": {v}' for k, v in parts.items()) + "}"  # noqa: E731
     shape = draw(st.sampled_from(["plain", "plain", "loguru", "docker"]))
     if shape == "loguru":
-        seconds = draw(MOMENTS).replace(tzinfo=timezone.utc).timestamp()
+        seconds = draw(MOMENTS).replace(tzinfo=UTC).timestamp()
         record = {"time": body({"timestamp": repr(seconds)}), "extra": body(fields), "message": '"inference"'}
         return Record(body({"record": body(record)}).encode(), latency)
     key = draw(st.sampled_from(["ts", "timestamp", "@timestamp"]))
@@ -152,20 +165,70 @@ def _nested(depth: int) -> str:
     return '{"a": ' * depth + "1" + "}" * depth
 
 
-ODD_RECORD = ['"x"', "[1, 2]", "3", "null", "{}", '{"extra": "s"}', '{"extra": [1]}', '{"time": "x"}',
-              '{"time": {"timestamp": "x"}}', '{"extra": {"latency_ms": {"a": 1}}}', '{"level": 5}', _nested(100)]
-ODD_TS = ['"0000-01-01T00:00:00Z"', '"-0001-01-01T00:00:00Z"', '"9999-12-31T23:59:59Z"', '"0001-01-01T00:00:00Z"',
-          "-1e10", "1e300", "-1e300", "1e400", '"1e400"', '"2026-13-45T99:99:99Z"', "0", "-62135596800",
-          "253402300800", '""', "{}", "[]", "true", '"NaN"', "NaN"]
+ODD_RECORD = [
+    '"x"',
+    "[1, 2]",
+    "3",
+    "null",
+    "{}",
+    '{"extra": "s"}',
+    '{"extra": [1]}',
+    '{"time": "x"}',
+    '{"time": {"timestamp": "x"}}',
+    '{"extra": {"latency_ms": {"a": 1}}}',
+    '{"level": 5}',
+    _nested(100),
+]
+ODD_TS = [
+    '"0000-01-01T00:00:00Z"',
+    '"-0001-01-01T00:00:00Z"',
+    '"9999-12-31T23:59:59Z"',
+    '"0001-01-01T00:00:00Z"',
+    "-1e10",
+    "1e300",
+    "-1e300",
+    "1e400",
+    '"1e400"',
+    '"2026-13-45T99:99:99Z"',
+    "0",
+    "-62135596800",
+    "253402300800",
+    '""',
+    "{}",
+    "[]",
+    "true",
+    '"NaN"',
+    "NaN",
+]
 FIXED = [
-    "[1, 2]", "3", '"text"', "true", "null", "{", "}", "{}", "Traceback (most recent call last):", "\x00\x00",
-    '{"ts": ' + T + ', "latency_ms": Infinity}', '{"ts": ' + T + ', "latency_ms": -Infinity, "x": [NaN]}',
-    '{"ts": ' + T + ', "confidence": NaN, "label": "A"}', '{"ts": NaN}', '{"ts": ' + T + ', "latency_ms": 1, "latency_ms": 2}',
-    '{"ts": ' + T + ', "m": "\\ud800", "latency_ms": 4}', '{"ts": ' + T + ', "status_code": 1e400}',
-    '{"log": "hello", "ts": ' + T + ', "latency_ms": 5}', '{"log": 5, "ts": ' + T + '}', '{"log": {"a": 1}}',
-    '{"log": null, "ts": ' + T + '}', '{"log": "{\\"ts\\": 1}"}', '{"log": "[1]\\n", "time": ' + T + '}',
-    "2026-11-09T12:00:00Z stdout F {\"latency_ms\": 3}", "2026-11-09T12:00:00Z stdout P {\"latency_ms\": 3}",
-    "[pod/x/c] {\"ts\": " + T + "}", "[pod/x/c] 2026-11-09T12:00:00.5Z {\"latency_ms\": 1}", "stdout F {}",
+    "[1, 2]",
+    "3",
+    '"text"',
+    "true",
+    "null",
+    "{",
+    "}",
+    "{}",
+    "Traceback (most recent call last):",
+    "\x00\x00",
+    '{"ts": ' + T + ', "latency_ms": Infinity}',
+    '{"ts": ' + T + ', "latency_ms": -Infinity, "x": [NaN]}',
+    '{"ts": ' + T + ', "confidence": NaN, "label": "A"}',
+    '{"ts": NaN}',
+    '{"ts": ' + T + ', "latency_ms": 1, "latency_ms": 2}',
+    '{"ts": ' + T + ', "m": "\\ud800", "latency_ms": 4}',
+    '{"ts": ' + T + ', "status_code": 1e400}',
+    '{"log": "hello", "ts": ' + T + ', "latency_ms": 5}',
+    '{"log": 5, "ts": ' + T + "}",
+    '{"log": {"a": 1}}',
+    '{"log": null, "ts": ' + T + "}",
+    '{"log": "{\\"ts\\": 1}"}',
+    '{"log": "[1]\\n", "time": ' + T + "}",
+    '2026-11-09T12:00:00Z stdout F {"latency_ms": 3}',
+    '2026-11-09T12:00:00Z stdout P {"latency_ms": 3}',
+    '[pod/x/c] {"ts": ' + T + "}",
+    '[pod/x/c] 2026-11-09T12:00:00.5Z {"latency_ms": 1}',
+    "stdout F {}",
 ]
 
 
@@ -185,7 +248,10 @@ def hostile_lines(draw) -> bytes:
     if kind == 6:
         return ('{"ts": ' + draw(st.sampled_from(ODD_TS)) + ', "latency_ms": 3}').encode()
     if kind == 7:
-        depth, shape = draw(st.sampled_from([100, 600, 1100, 5000])), draw(st.sampled_from([("[", "]"), ('{"a": ', "}")]))
+        depth, shape = (
+            draw(st.sampled_from([100, 600, 1100, 5000])),
+            draw(st.sampled_from([("[", "]"), ('{"a": ', "}")])),
+        )
         value = shape[0] * depth + shape[1] * depth if shape[0] == "[" else _nested(depth)
         size = draw(st.sampled_from([10, 1000, 100_000]))
         return ('{"ts": ' + T + ', "latency_ms": 1e400, "deep": ' + value + ', "' + "k" * size + '": 1}').encode()
@@ -225,7 +291,7 @@ def hostile_files(draw) -> LogFile:
         cut = packed[: draw(st.integers(1, len(packed) - 1))]
         return LogFile(cut, recoverable(cut))
     at = draw(st.integers(10, len(packed) - 1))
-    return LogFile(packed[:at] + bytes([packed[at] ^ draw(st.integers(1, 255))]) + packed[at + 1:], None)
+    return LogFile(packed[:at] + bytes([packed[at] ^ draw(st.integers(1, 255))]) + packed[at + 1 :], None)
 
 
 def recoverable(data: bytes) -> bytes | None:
@@ -247,15 +313,27 @@ class CleanFile:
 
 BAD = st.one_of(
     records().map(lambda r: r.line).flatmap(lambda line: st.integers(1, len(line) - 1).map(lambda k: line[:k])),
-    st.sampled_from(["[1, 2]", "42", '"text"', "Traceback (most recent call last):", "GET /health 200",
-                     '{"latency_ms": 5}', '{"ts": "yesterday", "latency_ms": 7}', '{"event": "inference", "latency_ms": }']).map(str.encode),
+    st.sampled_from(
+        [
+            "[1, 2]",
+            "42",
+            '"text"',
+            "Traceback (most recent call last):",
+            "GET /health 200",
+            '{"latency_ms": 5}',
+            '{"ts": "yesterday", "latency_ms": 7}',
+            '{"event": "inference", "latency_ms": }',
+        ]
+    ).map(str.encode),
 )
 """Lines that must be skipped: truncated records, non-objects, text, no or bad timestamp."""
 
 
 @st.composite
 def clean_files(draw) -> CleanFile:
-    items = draw(st.lists(st.one_of(records(), BAD, st.text(" \t\r", max_size=3).map(str.encode)), min_size=1, max_size=40))
+    items = draw(
+        st.lists(st.one_of(records(), BAD, st.text(" \t\r", max_size=3).map(str.encode)), min_size=1, max_size=40)
+    )
     items.append(draw(records()))
     items = draw(st.permutations(items))
     valid = [item for item in items if isinstance(item, Record)]
@@ -285,11 +363,14 @@ WINDOWS = st.sampled_from(["all", "1", "7"])
 
 
 # --- 1. the Python API ---------------------------------------------------------------
-YEAR_0, RECORD_STRING, RECORD_EXTRA_OBJECT = (LogFile(line, line) for line in (
-    b'{"ts": "0000-01-01T00:00:00Z", "latency_ms": 3}\n',
-    b'{"ts": "2026-11-09T12:00:00Z", "latency_ms": 2, "record": "x"}\n',
-    b'{"ts": "2026-11-09T12:00:00Z", "latency_ms": 2, "record": {"extra": {"latency_ms": {"a": 1}}}}\n',
-))
+YEAR_0, RECORD_STRING, RECORD_EXTRA_OBJECT = (
+    LogFile(line, line)
+    for line in (
+        b'{"ts": "0000-01-01T00:00:00Z", "latency_ms": 3}\n',
+        b'{"ts": "2026-11-09T12:00:00Z", "latency_ms": 2, "record": "x"}\n',
+        b'{"ts": "2026-11-09T12:00:00Z", "latency_ms": 2, "record": {"extra": {"latency_ms": {"a": 1}}}}\n',
+    )
+)
 
 
 @examples(80)
@@ -300,7 +381,10 @@ YEAR_0, RECORD_STRING, RECORD_EXTRA_OBJECT = (LogFile(line, line) for line in (
 def test_api_returns_or_raises_an_mlmon_error(log, window, share):
     with written(log.data) as path:
         ingest = IngestOptions(max_malformed_share=share)
-        for call in (lambda: read_logs([path], ingest).frame.collect(), lambda: build_report([path], ReportOptions(ingest, window))):
+        for call in (
+            lambda: read_logs([path], ingest).frame.collect(),
+            lambda: build_report([path], ReportOptions(ingest, window)),
+        ):
             with suppress(MlmonError):
                 call()
 
@@ -331,8 +415,16 @@ def test_cli_in_process_exits_0_1_or_2_with_one_line(log):
 def test_cli_process_never_tracebacks(log):
     env = {k: v for k, v in os.environ.items() if k != "MLMON_DEBUG"}
     with written(log.data) as path:
-        run = subprocess.run([sys.executable, "-c", MAIN, "report", path, "--format", "json"],
-                             check=False, capture_output=True, text=True, errors="replace", cwd=REPO, env=env, timeout=120)
+        run = subprocess.run(
+            [sys.executable, "-c", MAIN, "report", path, "--format", "json"],
+            check=False,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            cwd=REPO,
+            env=env,
+            timeout=120,
+        )
     check_cli(run.returncode, run.stdout, run.stderr)
 
 
@@ -357,8 +449,13 @@ def test_every_nonblank_line_is_a_record_or_a_counted_skip(log):
 # --- 4. intact records ---------------------------------------------------------------
 ISO = b'{"ts": "2000-01-01T00:00:00Z", "latency_ms": '
 HUGE_LATENCY = CleanFile(ISO + b"1e400}\n" + ISO + b"0.0}\n", valid=2, bad=0, latencies=[0.0])
-DOCKER_LAST_LINE = CleanFile(ISO + b'0.0}\n{"log": "{\\"ts\\": \\"2000-01-01T00:00:00Z\\", \\"latency_ms\\": 0.0}\\n", '
-                             b'"stream": "stdout", "time": "2026-11-09T12:00:00.5Z"}', valid=2, bad=0, latencies=[0.0, 0.0])
+DOCKER_LAST_LINE = CleanFile(
+    ISO + b'0.0}\n{"log": "{\\"ts\\": \\"2000-01-01T00:00:00Z\\", \\"latency_ms\\": 0.0}\\n", '
+    b'"stream": "stdout", "time": "2026-11-09T12:00:00.5Z"}',
+    valid=2,
+    bad=0,
+    latencies=[0.0, 0.0],
+)
 
 
 @examples(60)
@@ -378,5 +475,9 @@ def test_percentiles_equal_numpy_over_intact_records(log):
         latency = build_report([path], ReportOptions(IngestOptions(max_malformed_share=1.0))).overall.latency
     assert latency.count == len(log.latencies)
     got = (latency.p50_ms, latency.p95_ms, latency.p99_ms)
-    want = tuple(float(np.percentile(np.array(log.latencies), q)) for q in (50, 95, 99)) if log.latencies else (None,) * 3
-    assert all(g == w or (g is not None and w is not None and math.isclose(g, w, rel_tol=1e-9)) for g, w in zip(got, want)), (got, want)
+    want = (
+        tuple(float(np.percentile(np.array(log.latencies), q)) for q in (50, 95, 99)) if log.latencies else (None,) * 3
+    )
+    assert all(
+        g == w or (g is not None and w is not None and math.isclose(g, w, rel_tol=1e-9)) for g, w in zip(got, want)
+    ), (got, want)

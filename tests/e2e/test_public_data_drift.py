@@ -31,7 +31,7 @@ import json
 import tempfile
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,7 @@ from mlmon import DriftOptions, ReferenceBuildOptions, build_drift_report, build
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 MANIFEST: dict[str, dict] = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
-START = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a Monday
+START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 DAYS = 7
 SHIFT_DAY = 4  # 0-based: days 5, 6 and 7 come from one class
 FLAGGED = ("warning", "critical")
@@ -145,8 +145,12 @@ def write_logs(table: Table, days: tuple[np.ndarray, ...], path: Path, variant: 
                         features[name] = logged(text, kind, variant)
                     elif variant == "json":
                         features[name] = None
-                record = {"ts": ts.isoformat(timespec="milliseconds").replace("+00:00", "Z"), "event": "prediction",
-                          "label": fields[at[table.spec["label"]]], "features": features}
+                record = {
+                    "ts": ts.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "event": "prediction",
+                    "label": fields[at[table.spec["label"]]],
+                    "features": features,
+                }
                 fh.write(json.dumps(record) + "\n")
 
 
@@ -159,8 +163,11 @@ def run_week(name: str, scenario: str, variant: str, folder: Path) -> Week:
     write_reference(table, reference, folder / "reference.csv")
     write_logs(table, days, folder / "week.jsonl", variant)
     features = tuple(table.spec["features"])
-    build_reference(folder / "reference.csv", folder / "ref.json",
-                    ReferenceBuildOptions(label=table.spec["label"], features=features))
+    build_reference(
+        folder / "reference.csv",
+        folder / "ref.json",
+        ReferenceBuildOptions(label=table.spec["label"], features=features),
+    )
     report = build_drift_report(folder / "week.jsonl", DriftOptions(reference=folder / "ref.json", window="1d"))
     document = json.loads(report.to_json())["feature_drift"]
     windows = {(w["feature"], day_of(w["start"])): w for w in document["windows"]}
@@ -230,13 +237,18 @@ def problems_table(week: Week, cells: list[tuple[str, int]], title: str) -> str:
     """What mlmon said about ``cells`` (feature, day) and what the oracle says, one line each."""
     verdicts = oracles(week)
     kinds = week.table.spec["features"]
-    lines = [f"{week.table.name} ({week.scenario}, {week.variant}): {title}",
-             f"{'feature':<24} {'kind':<8} {'day':>3} {'severity':<8} {'oracle':<44} mlmon's reason"]
+    lines = [
+        f"{week.table.name} ({week.scenario}, {week.variant}): {title}",
+        f"{'feature':<24} {'kind':<8} {'day':>3} {'severity':<8} {'oracle':<44} mlmon's reason",
+    ]
     for name, day in sorted(cells, key=lambda c: (c[0], c[1])):
         w, o = week.windows[name, day], verdicts[name, day]
         gross = "GROSS " if o.gross else ""
         unseen = f"; unseen {w['unseen']}" if w.get("unseen") else ""
-        lines.append(f"{name:<24} {kinds[name]:<8} {day + 1:>3} {w['severity']:<8} {gross + o.evidence:<44} {w['reason']}{unseen}")
+        lines.append(
+            f"{name:<24} {kinds[name]:<8} {day + 1:>3} {w['severity']:<8} {gross + o.evidence:<44} "
+            f"{w['reason']}{unseen}"
+        )
     return "\n".join(lines)
 
 
@@ -322,10 +334,17 @@ def describe(week: Week) -> str:
     with every flag of days 5-7 and any flag before, as text."""
     if week.scenario == "same":
         alarms = false_alarms(week)
-        return problems_table(week, alarms, f"false alarms: {len(alarms)}") if alarms else f"{week.table.name} (same, {week.variant}): no false alarm"
+        return (
+            problems_table(week, alarms, f"false alarms: {len(alarms)}")
+            if alarms
+            else f"{week.table.name} (same, {week.variant}): no false alarm"
+        )
     gross, missed, early = shift_outcome(week)
     other = [cell for cell in false_alarms(week, range(SHIFT_DAY, DAYS)) if cell not in gross]
-    title = f"gross shifts flagged {len(gross) - len(missed)}/{len(gross)}, flags before day 5: {len(early)}; every flag and gross shift"
+    title = (
+        f"gross shifts flagged {len(gross) - len(missed)}/{len(gross)}, flags before day 5: "
+        f"{len(early)}; every flag and gross shift"
+    )
     return problems_table(week, gross + other + early, title)
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
+from mlmon.api.report import ReportOptions, build_report
 from mlmon.cli import app
 from mlmon.verdicts.findings import Severity
-from mlmon.api.report import ReportOptions, build_report
 from mlmon.windows import parse_window
 from tests.conftest import sample_cli, sample_result
 
-START = datetime(2026, 11, 9, tzinfo=timezone.utc)
+START = datetime(2026, 11, 9, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -30,16 +30,46 @@ def service_log(write_lines):
     lines = []
     for i in range(n):
         ts = (START + timedelta(seconds=float(offsets[i]))).isoformat().replace("+00:00", "Z")
-        lines.append({"timestamp": ts, "event": "inference", "latency_ms": float(latency[i]), "status": str(status[i]), "model": "m", "model_version": "v1" if i % 3 else "v2"})
+        lines.append(
+            {
+                "timestamp": ts,
+                "event": "inference",
+                "latency_ms": float(latency[i]),
+                "status": str(status[i]),
+                "model": "m",
+                "model_version": "v1" if i % 3 else "v2",
+            }
+        )
         if status[i] == "ok":
-            lines.append({"timestamp": ts, "event": "prediction", "label": str(labels[i]), "confidence": float(confidence[i]), "model": "m", "model_version": "v1" if i % 3 else "v2"})
+            lines.append(
+                {
+                    "timestamp": ts,
+                    "event": "prediction",
+                    "label": str(labels[i]),
+                    "confidence": float(confidence[i]),
+                    "model": "m",
+                    "model_version": "v1" if i % 3 else "v2",
+                }
+            )
     cpu = rng.uniform(10, 90, 120)
     for minute in range(120):
-        lines.append({"timestamp": (START + timedelta(minutes=minute)).isoformat(), "event": "resources", "cpu_percent": float(cpu[minute]), "rss_mb": 500.0 + minute})
+        lines.append(
+            {
+                "timestamp": (START + timedelta(minutes=minute)).isoformat(),
+                "event": "resources",
+                "cpu_percent": float(cpu[minute]),
+                "rss_mb": 500.0 + minute,
+            }
+        )
     path = write_lines("service.log", lines)
     ok = status == "ok"
     truth = {
-        "offsets": offsets, "latency": latency, "status": status, "labels": labels[ok], "confidence": confidence[ok], "cpu": cpu,
+        "offsets": offsets,
+        "latency": latency,
+        "status": status,
+        "labels": labels[ok],
+        "confidence": confidence[ok],
+        "cpu": cpu,
         "v2": np.arange(n) % 3 == 0,
     }
     return path, truth
@@ -62,8 +92,10 @@ def test_error_rate_and_kinds_match_counts(service_log):
     assert errors.requests == n
     assert errors.rate == pytest.approx(np.mean(truth["status"] != "ok"))
     assert errors.by_kind == {
-        "error": int(np.sum(truth["status"] == "error")), "timeout": int(np.sum(truth["status"] == "timeout")),
-        "invalid_input": int(np.sum(truth["status"] == "invalid_input")), "http_5xx": 0,
+        "error": int(np.sum(truth["status"] == "error")),
+        "timeout": int(np.sum(truth["status"] == "timeout")),
+        "invalid_input": int(np.sum(truth["status"] == "invalid_input")),
+        "http_5xx": 0,
     }
 
 
@@ -104,14 +136,22 @@ def test_per_model_version(service_log):
     assert by_version["v2"].scope == "m v2"
 
 
-@pytest.mark.parametrize("versions, expected_scopes", [
-    (["v1", "v1", "v1"], ["m v1"]),          # one model/version everywhere: the overall figures
-    (["v1", "v1", None], ["m v1", "m"]),      # one record without a version: its own group
-    ([None, None, None], ["m"]),              # only the model is named
-])
+@pytest.mark.parametrize(
+    "versions, expected_scopes",
+    [
+        (["v1", "v1", "v1"], ["m v1"]),  # one model/version everywhere: the overall figures
+        (["v1", "v1", None], ["m v1", "m"]),  # one record without a version: its own group
+        ([None, None, None], ["m"]),  # only the model is named
+    ],
+)
 def test_single_model_version_is_the_whole_input(write_lines, versions, expected_scopes):
     lines = [
-        {"timestamp": f"2026-11-09T12:00:0{i}Z", "latency_ms": latency, "model": "m", **({"model_version": v} if v else {})}
+        {
+            "timestamp": f"2026-11-09T12:00:0{i}Z",
+            "latency_ms": latency,
+            "model": "m",
+            **({"model_version": v} if v else {}),
+        }
         for i, (latency, v) in enumerate(zip([10.0, 20.0, 40.0], versions))
     ]
     report = build_report([str(write_lines("a.log", lines))])
@@ -132,9 +172,13 @@ def test_windows_p99_and_error_rate(service_log):
 
 
 def test_silent_window_is_shown_with_zero_records(write_lines):
-    path = write_lines("gap.log", [
-        {"ts": "2026-11-09T00:10:00Z", "latency_ms": 5}, {"ts": "2026-11-09T03:10:00Z", "latency_ms": 6},
-    ])
+    path = write_lines(
+        "gap.log",
+        [
+            {"ts": "2026-11-09T00:10:00Z", "latency_ms": 5},
+            {"ts": "2026-11-09T03:10:00Z", "latency_ms": 6},
+        ],
+    )
     report = build_report([str(path)], ReportOptions(window=parse_window("1h")))
     assert [w.records for w in report.windows] == [1, 0, 0, 1]
 
@@ -152,6 +196,7 @@ def test_budgets_produce_findings(service_log):
 
 # --- CLI ---------------------------------------------------------------------------------
 
+
 def test_cli_json_schema_and_exit_0(runner, service_log):
     path, truth = service_log
     result = runner.invoke(app, ["report", "--format", "json", str(path)])
@@ -164,17 +209,20 @@ def test_cli_json_schema_and_exit_0(runner, service_log):
     assert payload["status"] == "no checks" and payload["findings"] == []  # nothing was checked: not "ok"
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (["--p99-budget", "1ms"], 1),
-    (["--p99-budget", "100s"], 0),
-    (["--max-error-rate", "1%"], 1),
-    (["--max-error-rate", "0.5"], 0),
-    (["--p99-budget", "fast"], 2),
-    (["--max-error-rate", "150%"], 2),
-    (["--window", "1x"], 2),
-    (["--fail-on", "sometimes"], 2),
-    (["--since", "not-a-time"], 2),
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--p99-budget", "1ms"], 1),
+        (["--p99-budget", "100s"], 0),
+        (["--max-error-rate", "1%"], 1),
+        (["--max-error-rate", "0.5"], 0),
+        (["--p99-budget", "fast"], 2),
+        (["--max-error-rate", "150%"], 2),
+        (["--window", "1x"], 2),
+        (["--fail-on", "sometimes"], 2),
+        (["--since", "not-a-time"], 2),
+    ],
+)
 def test_cli_exit_codes(runner, service_log, args, code):
     path, _ = service_log
     result = runner.invoke(app, ["report", str(path), *args])

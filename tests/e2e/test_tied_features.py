@@ -6,7 +6,7 @@ raw values; the statistics' own oracles are in ``test_grid_stats``."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -17,7 +17,7 @@ from mlmon.api.drift import DriftOptions, build_drift_report
 from mlmon.api.reference import ReferenceBuildOptions, build_reference
 from mlmon.verdicts.findings import Severity
 
-START = datetime(2026, 11, 9, tzinfo=timezone.utc)
+START = datetime(2026, 11, 9, tzinfo=UTC)
 DAYS = 7
 PER_DAY = 1_500
 
@@ -45,7 +45,9 @@ def draw(rng, n, camera: str = "usual") -> dict[str, np.ndarray]:
     if camera == "new":
         width, height, aspect = np.full(n, 3840.0), np.full(n, 2160.0), np.full(n, round(3840 / 2160, 4))
     return {
-        "width": width, "height": height, "aspect_ratio": aspect,
+        "width": width,
+        "height": height,
+        "aspect_ratio": aspect,
         "ratio": clinical_ratio(rng, n),
         "visits": rng.poisson(3, n).astype(float) + np.where(rng.random(n) < 0.02, rng.integers(20, 60, n), 0),
         "zero_inflated": np.where(rng.random(n) < 0.6, 0.0, rng.lognormal(3, 1, n).round(1)),
@@ -60,12 +62,27 @@ def write_reference_csv(path, columns: dict[str, np.ndarray]) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(",".join(names) + "\n")
         for row in zip(*(columns[n] for n in names)):
-            fh.write(",".join("True" if v is True or v is np.True_ else "False" if v is False or v is np.False_ else repr(float(v)) for v in row) + "\n")
+            fh.write(
+                ",".join(
+                    "True"
+                    if v is True or v is np.True_
+                    else "False"
+                    if v is False or v is np.False_
+                    else repr(float(v))
+                    for v in row
+                )
+                + "\n"
+            )
 
 
 def boolean_as(value: bool, style: str, i: int):
     """The ways services log a flag: JSON true, str(flag) ("True"), lower-case text."""
-    return {"json": value, "python": str(value), "lower": str(value).lower(), "mixed": [value, str(value), str(value).lower()][i % 3]}[style]
+    return {
+        "json": value,
+        "python": str(value),
+        "lower": str(value).lower(),
+        "mixed": [value, str(value), str(value).lower()][i % 3],
+    }[style]
 
 
 def write_logs(path, days: list[dict[str, np.ndarray]], boolean_style: str) -> None:
@@ -74,7 +91,10 @@ def write_logs(path, days: list[dict[str, np.ndarray]], boolean_style: str) -> N
             n = len(columns["width"])
             for i in range(n):
                 ts = (START + timedelta(days=d, seconds=i * 86_400 / n)).isoformat().replace("+00:00", "Z")
-                features = {k: (boolean_as(bool(v[i]), boolean_style, i) if v.dtype == bool else float(v[i])) for k, v in columns.items()}
+                features = {
+                    k: (boolean_as(bool(v[i]), boolean_style, i) if v.dtype == bool else float(v[i]))
+                    for k, v in columns.items()
+                }
                 fh.write(json.dumps({"ts": ts, "event": "prediction", "label": "A", "features": features}) + "\n")
 
 
@@ -83,11 +103,17 @@ def run(tmp_path, days, boolean_style="json"):
     write_reference_csv(tmp_path / "train.csv", draw(rng, 20_000))
     build_reference(str(tmp_path / "train.csv"), tmp_path / "ref.json", ReferenceBuildOptions(label=None))
     write_logs(tmp_path / "app.log", days, boolean_style)
-    return build_drift_report(str(tmp_path / "app.log"), DriftOptions(reference=str(tmp_path / "ref.json"), window="1d"))
+    return build_drift_report(
+        str(tmp_path / "app.log"), DriftOptions(reference=str(tmp_path / "ref.json"), window="1d")
+    )
 
 
 def flagged(result) -> list[tuple[str, str, str]]:
-    return [(v.feature, v.window.date().isoformat(), v.reason) for v in result.features.verdicts if v.severity not in (Severity.OK,)]
+    return [
+        (v.feature, v.window.date().isoformat(), v.reason)
+        for v in result.features.verdicts
+        if v.severity not in (Severity.OK,)
+    ]
 
 
 @pytest.mark.parametrize("boolean_style", ["json", "python", "lower", "mixed"])
@@ -121,9 +147,15 @@ def test_a_new_camera_is_flagged_from_its_first_day_and_nothing_before(tmp_path)
     days = [draw(rng, PER_DAY, "new" if d >= 4 else "usual") for d in range(DAYS)]
     result = run(tmp_path, days)
     critical = {(f, day) for f, day, _ in flagged(result)}
-    camera_days = {(f, (START + timedelta(days=d)).date().isoformat()) for f in ("width", "height", "aspect_ratio") for d in range(4, DAYS)}
+    camera_days = {
+        (f, (START + timedelta(days=d)).date().isoformat())
+        for f in ("width", "height", "aspect_ratio")
+        for d in range(4, DAYS)
+    }
     assert critical == camera_days
-    assert {v.severity for v in result.features.verdicts if (v.feature, v.window.date().isoformat()) in camera_days} == {Severity.CRITICAL}
+    assert {
+        v.severity for v in result.features.verdicts if (v.feature, v.window.date().isoformat()) in camera_days
+    } == {Severity.CRITICAL}
 
 
 def test_a_flag_that_flips_is_flagged(tmp_path):
@@ -131,7 +163,9 @@ def test_a_flag_that_flips_is_flagged(tmp_path):
     days = [draw(rng, PER_DAY) for _ in range(DAYS)]
     days[-1]["flagged"] = np.random.default_rng(1).random(PER_DAY) < 0.8
     result = run(tmp_path, days, "python")
-    assert [(f, day) for f, day, _ in flagged(result)] == [("flagged", (START + timedelta(days=DAYS - 1)).date().isoformat())]
+    assert [(f, day) for f, day, _ in flagged(result)] == [
+        ("flagged", (START + timedelta(days=DAYS - 1)).date().isoformat())
+    ]
 
 
 def test_booleans_are_one_value_in_the_profile_and_the_window_however_written(tmp_path):

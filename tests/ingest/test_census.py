@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from mlmon.analyses.ops import OpsReducer
 from mlmon.api.check import CheckOptions, build_check
 from mlmon.api.drift import DriftOptions, build_drift_report
 from mlmon.cli import app
@@ -27,11 +28,10 @@ from mlmon.ingest.census import census_of, merge_samples, sample_keys
 from mlmon.ingest.fields import default_field_map
 from mlmon.ingest.keys import present_keys
 from mlmon.ingest.names import LATENCY_SUFFIXES, default_keys, unit_of
+from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.outcome import ChunkPlan, Hints, process_chunk
 from mlmon.ingest.problems import CENSUS_KEYS, CENSUS_LINES, IngestStats, Problem
-from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.sources import Chunk
-from mlmon.analyses.ops import OpsReducer
 from mlmon.verdicts.needs import require_errors_visible, require_field
 
 T0 = datetime(2026, 11, 10, tzinfo=UTC)
@@ -59,22 +59,32 @@ def _error_line(result) -> str:
 
 def test_inputs_that_start_at_line_500_are_inputs(runner, write_lines, classes_only):
     """No label; a features object from line 500 only (the census saw lines 1-128)."""
-    lines = [{"ts": _stamp(i), "klass": "A", **({"features": {"iso": 100 + i}} if i >= 499 else {})} for i in range(600)]
+    lines = [
+        {"ts": _stamp(i), "klass": "A", **({"features": {"iso": 100 + i}} if i >= 499 else {})} for i in range(600)
+    ]
     path = write_lines("late.log", lines)
     report = build_drift_report(str(path), DriftOptions(reference=str(classes_only)))
     assert "features" in report.ingest.fields_found and "features" not in report.ingest.keys_seen.counts
-    assert report.prediction.reason.startswith("no record carries a label; keys seen in the first 128 lines of each file: klass (128), ts (128)")
+    assert report.prediction.reason.startswith(
+        "no record carries a label; keys seen in the first 128 lines of each file: klass (128), ts (128)"
+    )
     result = runner.invoke(app, ["drift", "-r", str(classes_only), str(path)])
     assert result.exit_code == 0, result.output
     assert "prediction drift not computed: no record carries a label" in " ".join(result.output.split())
     # the control: the same logs without any input are refused, naming the key to map
     bare = write_lines("bare.log", [{"ts": _stamp(i), "klass": "A"} for i in range(600)])
     refused = runner.invoke(app, ["drift", "-r", str(classes_only), str(bare)])
-    assert refused.exit_code == 2 and NOTHING in _error_line(refused) and _error_line(refused).endswith("--field label=klass")
+    assert (
+        refused.exit_code == 2
+        and NOTHING in _error_line(refused)
+        and _error_line(refused).endswith("--field label=klass")
+    )
 
 
 def test_a_summary_says_whether_its_logs_carry_inputs(runner, write_lines, tmp_path, classes_only):
-    late = write_lines("late.log", [{"ts": _stamp(i), **({"features": {"iso": 1}} if i >= 299 else {})} for i in range(300)])
+    late = write_lines(
+        "late.log", [{"ts": _stamp(i), **({"features": {"iso": 1}} if i >= 299 else {})} for i in range(300)]
+    )
     bare = write_lines("bare.log", [{"ts": _stamp(i), "klass": "A"} for i in range(300)])
     for logs, code in ((late, 0), (bare, 2)):
         summary = tmp_path / f"{logs.stem}.summary.json"
@@ -89,13 +99,19 @@ def test_loguru_inputs_under_record_extra_are_inputs(runner, tmp_path, classes_o
     lines = []
     for i in range(5):
         when = T0 + timedelta(minutes=i)
-        record = {"time": {"repr": str(when), "timestamp": when.timestamp()}, "message": "inference", "level": {"name": "INFO", "no": 20},
-                  "extra": {"features": {"iso": 100 + i}, "latency_ms": 3}}
+        record = {
+            "time": {"repr": str(when), "timestamp": when.timestamp()},
+            "message": "inference",
+            "level": {"name": "INFO", "no": 20},
+            "extra": {"features": {"iso": 100 + i}, "latency_ms": 3},
+        }
         lines.append(json.dumps({"text": f"{when} | INFO | inference\n", "record": record}))
     path.write_text("\n".join(lines) + "\n")
     report = build_drift_report(str(path), DriftOptions(reference=str(classes_only)))
     assert "features" in report.ingest.fields_found
-    assert "record.extra.features" in report.ingest.keys_seen.counts and "features" not in report.ingest.keys_seen.counts
+    assert (
+        "record.extra.features" in report.ingest.keys_seen.counts and "features" not in report.ingest.keys_seen.counts
+    )
     assert runner.invoke(app, ["drift", "-r", str(classes_only), str(path)]).exit_code == 0
 
 
@@ -134,7 +150,9 @@ def test_inputs_past_the_census_bound_on_keys_are_inputs(write_lines, classes_on
     limit = zlib.crc32(b"features")
     keys = [key for key in (f"k{i}" for i in range(20_000)) if zlib.crc32(key.encode()) < limit][:600]
     assert len(keys) == 600
-    lines = [{"ts": _stamp(i), **{key: 1 for key in keys[i * 60 : (i + 1) * 60]}, "features": {"iso": 1}} for i in range(10)]
+    lines = [
+        {"ts": _stamp(i), **{key: 1 for key in keys[i * 60 : (i + 1) * 60]}, "features": {"iso": 1}} for i in range(10)
+    ]
     path = write_lines("wide.log", lines)
     report = build_drift_report(str(path), DriftOptions(reference=str(classes_only)))
     assert len(report.ingest.keys_seen.counts) == CENSUS_KEYS and "features" not in report.ingest.keys_seen.counts
@@ -146,9 +164,16 @@ def test_check_says_there_are_no_predictions_and_which_field_is_missing(write_li
     reads unknown, "no predictions in the logs (no record carries a label; ...)"; without
     a reference it says why not, unwrapped."""
     path = write_lines("inputs.log", [{"ts": _stamp(i), "klass": "A", "features": {"iso": i}} for i in range(5)])
-    outcome = next(o for o in build_check(str(path), CheckOptions(reference=str(classes_only), window="all")).outcomes if o.rule == "prediction_drift")
+    outcome = next(
+        o
+        for o in build_check(str(path), CheckOptions(reference=str(classes_only), window="all")).outcomes
+        if o.rule == "prediction_drift"
+    )
     assert outcome.severity.value == "unknown"
-    assert outcome.message.endswith("no predictions in the logs (no record carries a label; keys seen: features (5), klass (5), ts (5); map one with --field label=klass)")
+    assert outcome.message.endswith(
+        "no predictions in the logs (no record carries a label; keys seen: features (5), klass (5), ts (5); "
+        "map one with --field label=klass)"
+    )
     bare = next(o for o in build_check(str(path), CheckOptions(window="all")).outcomes if o.rule == "prediction_drift")
     assert bare.severity.value == "unknown" and "no predictions in the logs (" not in bare.message
 
@@ -177,7 +202,10 @@ def test_a_chunk_after_a_full_first_one_is_not_sampled_and_the_census_is_the_sam
 def test_a_short_first_chunk_leaves_the_next_ones_sampled():
     plan = ChunkPlan.of(OpsReducer(), IngestOptions())
     hints = Hints()
-    outcomes = [process_chunk(plan, _chunk(0, 100, True, False), hints), process_chunk(plan, _chunk(100, 100, False, True), hints)]
+    outcomes = [
+        process_chunk(plan, _chunk(0, 100, True, False), hints),
+        process_chunk(plan, _chunk(100, 100, False, True), hints),
+    ]
     merged = merge_samples(outcomes[0].samples, outcomes[1].samples)
     whole = sample_keys(_chunk(0, 200, True, True).data, 200)
     assert merged["f.log"] == whole and len(whole) == CENSUS_LINES
@@ -219,7 +247,11 @@ def _stats(fields: set[str], skipped: dict[str, int], examples: tuple[Problem, .
 def test_a_status_code_problem_is_not_a_status_problem():
     """``status`` is in lines that were skipped; status codes of the wrong type are another
     field's problem (the old substring match listed them)."""
-    stats = _stats({"status"}, {"missing timestamp": 6, "wrong type: status_code": 2}, (Problem("a.log", 3, "wrong type: status_code"),))
+    stats = _stats(
+        {"status"},
+        {"missing timestamp": 6, "wrong type: status_code": 2},
+        (Problem("a.log", 3, "wrong type: status_code"),),
+    )
     with pytest.raises(MissingFieldError) as caught:
         require_errors_visible(stats, 0)
     message = str(caught.value)
@@ -232,7 +264,9 @@ def test_only_the_fields_own_reasons_explain_it():
     examples = (Problem("a.log", 2, "wrong type: feature label_source"), Problem("a.log", 5, "wrong type: label"))
     with pytest.raises(MissingFieldError) as caught:
         require_field(_stats({"label"}, skipped, examples), "label", "prediction_drift", "prediction drift", 0)
-    assert str(caught.value).endswith("no record kept has a usable label value (3 wrong type: label, first: a.log:5: wrong type: label)")
+    assert str(caught.value).endswith(
+        "no record kept has a usable label value (3 wrong type: label, first: a.log:5: wrong type: label)"
+    )
     with pytest.raises(MissingFieldError) as latency:
         require_field(_stats({"latency"}, skipped), "latency", "latency_p99", "the p99 budget", 0)
     assert str(latency.value).endswith("(1 impossible value: latency_ms)")

@@ -15,17 +15,22 @@ import pytest
 
 from mlmon.errors import InputError
 from mlmon.ingest import IngestOptions, Needs, reduce_logs
+from mlmon.ingest.discovery import discover
 from mlmon.ingest.outcome import EMPTY, ChunkPlan, finish_outcome, merge_outcomes, process_chunk
 from mlmon.ingest.problems import MAX_EXAMPLES
 from mlmon.ingest.reader import IN_FLIGHT_BYTES, _Frames, in_flight_chunks
-from mlmon.ingest.discovery import discover
 from mlmon.ingest.sources import CHUNK_BYTES, FileSpan, count_newlines, is_plain_file, plan_chunks
 
 REDUCER = _Frames(Needs(("latency_ms",)))
 
 
 def record(i: int, **extra) -> dict:
-    return {"timestamp": f"2026-11-09T12:{i // 60 % 60:02d}:{i % 60:02d}Z", "event": "inference", "latency_ms": float(i), **extra}
+    return {
+        "timestamp": f"2026-11-09T12:{i // 60 % 60:02d}:{i % 60:02d}Z",
+        "event": "inference",
+        "latency_ms": float(i),
+        **extra,
+    }
 
 
 def hostile_lines(n: int, seed: int) -> tuple[list[str], dict[int, str]]:
@@ -87,7 +92,11 @@ def test_any_grouping_of_the_chunks_gives_the_sequential_read(tmp_path, seed):
     examples = whole[0].problems.examples
     assert [p.line for p in examples if p.reason == "malformed JSON"] == malformed[:MAX_EXAMPLES]
     assert [p.line for p in examples if p.reason != "malformed JSON"] == wrong[:MAX_EXAMPLES]
-    assert whole[0].problems.counts == {"blank line": lines.count(""), "malformed JSON": len(malformed), "wrong type: latency_ms": len(wrong)}
+    assert whole[0].problems.counts == {
+        "blank line": lines.count(""),
+        "malformed JSON": len(malformed),
+        "wrong type: latency_ms": len(wrong),
+    }
 
 
 def test_empty_is_the_identity_and_finish_matches_reduce_logs(tmp_path):
@@ -105,7 +114,9 @@ def test_empty_is_the_identity_and_finish_matches_reduce_logs(tmp_path):
     local_frames, local_stats = reduce_logs([str(first), str(second)], options, REDUCER)
     assert stats == local_stats
     assert pl.concat(frames, how="diagonal_relaxed").equals(pl.concat(local_frames, how="diagonal_relaxed"))
-    malformed = sum(reason == "malformed JSON" for reason in bad.values())  # a wrong type nulls a value, keeps the record
+    malformed = sum(
+        reason == "malformed JSON" for reason in bad.values()
+    )  # a wrong type nulls a value, keeps the record
     assert stats.lines == 2 * (2_000 - lines.count("")) and stats.records == 2 * (2_000 - lines.count("") - malformed)
 
 
@@ -126,7 +137,9 @@ def test_plain_files_are_planned_as_spans_and_compressed_ones_read_in_order_unco
     packed.write_bytes(gzip.compress(body))
     assert is_plain_file(str(plain)) and not is_plain_file(str(packed)) and not is_plain_file("-")
     spans = list(plan_chunks(str(plain), 10_000))
-    assert all(isinstance(span, FileSpan) for span in spans) and [s.starts_file for s in spans] == [True] + [False] * (len(spans) - 1)
+    assert all(isinstance(span, FileSpan) for span in spans) and [s.starts_file for s in spans] == [True] + [False] * (
+        len(spans) - 1
+    )
     assert sum(span.length for span in spans) == len(body) and spans[-1].at_eof
     chunks = list(plan_chunks(str(packed), 10_000))
     assert all(chunk.newlines is None for chunk in chunks)  # counted by the workers

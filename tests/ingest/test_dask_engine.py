@@ -23,8 +23,8 @@ from mlmon.cli import app  # noqa: E402
 from mlmon.errors import UsageError  # noqa: E402
 from mlmon.ingest.dask_engine import DaskEngine, local_cluster_shape, reduce_logs_dask  # noqa: E402
 from mlmon.ingest.discovery import discover  # noqa: E402
-from mlmon.ingest.outcome import ChunkPlan  # noqa: E402
 from mlmon.ingest.options import IngestOptions  # noqa: E402
+from mlmon.ingest.outcome import ChunkPlan  # noqa: E402
 from mlmon.ingest.reader import reduce_logs  # noqa: E402
 from mlmon.plain import to_plain  # noqa: E402
 from mlmon.windows import parse_window  # noqa: E402
@@ -84,7 +84,10 @@ def test_small_blocks_give_the_same_state_lines_and_examples(scheduler, messy):
 
 def test_drift_on_dask_equals_local_drift(scheduler):
     local = build_drift_report(str(SAMPLE), DriftOptions(reference=str(REFERENCE), window="1d"))
-    remote = build_drift_report(str(SAMPLE), DriftOptions(reference=str(REFERENCE), window="1d", ingest=IngestOptions(engine="dask", scheduler=scheduler)))
+    remote = build_drift_report(
+        str(SAMPLE),
+        DriftOptions(reference=str(REFERENCE), window="1d", ingest=IngestOptions(engine="dask", scheduler=scheduler)),
+    )
     assert_same(as_json(remote), as_json(local))
 
 
@@ -115,7 +118,9 @@ def test_an_unreadable_file_inside_a_directory_is_skipped_and_counted(scheduler,
     assert_same(as_json(remote), as_json(local))
 
 
-def test_beside_a_summary_an_unreadable_file_inside_a_directory_is_skipped_and_each_file_looked_at_once(scheduler, tmp_path, monkeypatch):
+def test_beside_a_summary_an_unreadable_file_inside_a_directory_is_skipped_and_each_file_looked_at_once(
+    scheduler, tmp_path, monkeypatch
+):
     from mlmon.api.summarize import SummaryOptions, build_summary, write_summary
     from tests.ingest.test_input_files import _counting_sniffs, _refusing_to_open
 
@@ -126,14 +131,18 @@ def test_beside_a_summary_an_unreadable_file_inside_a_directory_is_skipped_and_e
     shutil.copy(SAMPLE / "replica-a" / "app.log.1", folder / "locked.log")
     error = _refusing_to_open(monkeypatch, folder / "locked.log")
     looks = _counting_sniffs(monkeypatch)
-    remote = build_report([str(folder), str(summary)], ReportOptions(window="1h", ingest=IngestOptions(scheduler=scheduler)))
+    remote = build_report(
+        [str(folder), str(summary)], ReportOptions(window="1h", ingest=IngestOptions(scheduler=scheduler))
+    )
     assert looks == {str(folder / "good.log"): 1, str(folder / "locked.log"): 1, str(summary): 1}
     local = build_report([str(folder), str(summary)], ReportOptions(window="1h"))
     assert remote.ingest.unreadable_files == local.ingest.unreadable_files == (error,)
     assert_same(as_json(remote), as_json(local))
 
 
-@pytest.mark.parametrize(("cores", "shape"), [(1, (1, 1)), (2, (1, 2)), (4, (1, 4)), (8, (2, 4)), (16, (4, 4)), (18, (4, 4))])
+@pytest.mark.parametrize(
+    ("cores", "shape"), [(1, (1, 1)), (2, (1, 2)), (4, (1, 4)), (8, (2, 4)), (16, (4, 4)), (18, (4, 4))]
+)
 def test_a_local_cluster_uses_each_core_once(cores, shape):
     assert local_cluster_shape(cores) == shape
 

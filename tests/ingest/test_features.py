@@ -20,12 +20,19 @@ from mlmon.ingest.needs import FeatureNeeds
 
 
 def rec(i: int, **extra) -> dict:
-    return {"timestamp": f"2026-11-09T{12 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z", "event": "inference", "label": "cat", **extra}
+    return {
+        "timestamp": f"2026-11-09T{12 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
+        "event": "inference",
+        "label": "cat",
+        **extra,
+    }
 
 
 def read(path, numeric=(), categorical=(), discover="none", **options):
     paths = [str(p) for p in path] if isinstance(path, list) else [str(path)]
-    data = read_logs(paths, IngestOptions(**options), Needs(("label",), FeatureNeeds(tuple(numeric), tuple(categorical), discover)))
+    data = read_logs(
+        paths, IngestOptions(**options), Needs(("label",), FeatureNeeds(tuple(numeric), tuple(categorical), discover))
+    )
     return data.frame.collect(), data.stats
 
 
@@ -54,12 +61,16 @@ def text_chunks(monkeypatch):
 
 # --- typed reads and wrong types -------------------------------------------------------
 
+
 def test_typed_fast_path_reads_numbers_and_categories_and_a_numeric_category_as_its_digits(write_lines, text_chunks):
-    path = write_lines("a.log", [
-        rec(0, features={"brightness": 0.41, "camera": "cam-2"}),
-        rec(1, features={"brightness": 2, "camera": 800}),
-        rec(2, features={"brightness": -1.5e3, "camera": "cam-1", "other": [1]}),
-    ])
+    path = write_lines(
+        "a.log",
+        [
+            rec(0, features={"brightness": 0.41, "camera": "cam-2"}),
+            rec(1, features={"brightness": 2, "camera": 800}),
+            rec(2, features={"brightness": -1.5e3, "camera": "cam-1", "other": [1]}),
+        ],
+    )
     frame, stats = read(path, numeric=("brightness",), categorical=("camera",))
     assert frame.schema["feature:brightness"] == pl.Float64 and frame.schema["feature:camera"] == pl.String
     assert frame["feature:brightness"].to_list() == [0.41, 2.0, -1500.0]
@@ -81,16 +92,19 @@ def test_each_wrong_type_in_a_numeric_feature_is_counted_at_its_line(write_lines
 
 
 def test_wrong_types_in_numeric_and_categorical_features_together(write_lines):
-    path = write_lines("a.log", [
-        rec(0, features={"x": 1.5, "c": "ok"}),
-        rec(1, features={"x": "n/a"}),
-        rec(2, features={"x": True}),
-        rec(3, features={"x": {"a": 1}}),
-        rec(4, features={"x": [1, 2]}),
-        rec(5, features={"c": {"a": 1}}),
-        rec(6, features={"c": [1]}),
-        rec(7, features={"x": " 2 ", "c": "fine"}),  # a number in text is still a number
-    ])
+    path = write_lines(
+        "a.log",
+        [
+            rec(0, features={"x": 1.5, "c": "ok"}),
+            rec(1, features={"x": "n/a"}),
+            rec(2, features={"x": True}),
+            rec(3, features={"x": {"a": 1}}),
+            rec(4, features={"x": [1, 2]}),
+            rec(5, features={"c": {"a": 1}}),
+            rec(6, features={"c": [1]}),
+            rec(7, features={"x": " 2 ", "c": "fine"}),  # a number in text is still a number
+        ],
+    )
     frame, stats = read(path, numeric=("x",), categorical=("c",))
     assert frame["feature:x"].to_list() == [1.5, None, None, None, None, None, None, 2.0]
     assert frame["feature:c"].to_list() == ["ok", None, None, None, None, None, None, "fine"]
@@ -102,15 +116,18 @@ def test_wrong_types_in_numeric_and_categorical_features_together(write_lines):
 @pytest.mark.parametrize("discover", ["none", "all"])
 def test_objects_in_a_category_are_counted_even_when_polars_cannot_write_them_back(write_lines, discover):
     """Polars renders an object read as text without escaping backslashes or keys."""
-    path = write_lines("a.log", [
-        rec(0, features={"c": {"dir": "C:\\x"}}),
-        rec(1, features={"c": {'a"b': 1}}),
-        rec(2, features={"c": "[none]"}),
-        rec(3, features={"c": "C:\\logs\tx"}),
-        rec(4, features={"c": "[0-10]"}),
-        rec(5, features={"c": "{id}"}),
-        rec(6, features={"c": "[10, 20]"}),  # JSON array text in a string: read as an array
-    ])
+    path = write_lines(
+        "a.log",
+        [
+            rec(0, features={"c": {"dir": "C:\\x"}}),
+            rec(1, features={"c": {'a"b': 1}}),
+            rec(2, features={"c": "[none]"}),
+            rec(3, features={"c": "C:\\logs\tx"}),
+            rec(4, features={"c": "[0-10]"}),
+            rec(5, features={"c": "{id}"}),
+            rec(6, features={"c": "[10, 20]"}),  # JSON array text in a string: read as an array
+        ],
+    )
     frame, stats = read(path, categorical=("c",), discover=discover)
     assert frame["feature:c"].to_list() == [None, None, "[none]", "C:\\logs\tx", "[0-10]", "{id}", None]
     assert stats.skipped == {"wrong type: feature c": 3}
@@ -118,11 +135,20 @@ def test_objects_in_a_category_are_counted_even_when_polars_cannot_write_them_ba
 
 def test_objects_polars_cannot_write_back_are_read_from_the_line_plain_cri_and_docker(write_lines):
     inner = rec(1, features={"dir": "C:\\x", 'q"k': "tab\there", "x": 1.0})
-    path = write_lines("a.log", [
-        json.dumps(rec(0, features={"dir": "C:\\x", 'q"k': "tab\there", "x": 0.5})),
-        "2026-11-09T12:00:01.000Z stdout F " + json.dumps(inner),
-        json.dumps({"log": json.dumps(rec(2, features={"dir": "D:\\y", "x": 2.0})) + "\n", "stream": "stdout", "time": "2026-11-09T12:00:02Z"}),
-    ])
+    path = write_lines(
+        "a.log",
+        [
+            json.dumps(rec(0, features={"dir": "C:\\x", 'q"k': "tab\there", "x": 0.5})),
+            "2026-11-09T12:00:01.000Z stdout F " + json.dumps(inner),
+            json.dumps(
+                {
+                    "log": json.dumps(rec(2, features={"dir": "D:\\y", "x": 2.0})) + "\n",
+                    "stream": "stdout",
+                    "time": "2026-11-09T12:00:02Z",
+                }
+            ),
+        ],
+    )
     frame, stats = read(path, numeric=("x",), discover="all")
     assert frame["feature:x"].to_list() == [0.5, 1.0, 2.0]
     assert frame["feature:dir"].to_list() == ["C:\\x", "C:\\x", "D:\\y"]
@@ -131,6 +157,7 @@ def test_objects_polars_cannot_write_back_are_read_from_the_line_plain_cri_and_d
 
 
 # --- hostile shapes ----------------------------------------------------------------------
+
 
 def deep(levels: int) -> dict:
     node: dict = {"v": 1}
@@ -144,11 +171,20 @@ ODD_KEYS = {'a"b': 1, "back\\slash": 2, "üñí": "é", "": 4, "tab\tkey": "C:\\
 
 @pytest.mark.parametrize("discover", ["none", "first_chunk", "all"])
 def test_hostile_features_values_never_raise_and_are_counted(write_lines, discover):
-    path = write_lines("a.log", [
-        rec(0, features="text"), rec(1, features=[1, 2]), rec(2, features=5), rec(3, features=None), rec(4, features={}),
-        rec(5, features={"x": deep(50)}), rec(6, features=ODD_KEYS),
-        rec(7, features={"timestamp": "1999-01-01T00:00:00Z", "label": "dog", "x": 3}), rec(8),
-    ])
+    path = write_lines(
+        "a.log",
+        [
+            rec(0, features="text"),
+            rec(1, features=[1, 2]),
+            rec(2, features=5),
+            rec(3, features=None),
+            rec(4, features={}),
+            rec(5, features={"x": deep(50)}),
+            rec(6, features=ODD_KEYS),
+            rec(7, features={"timestamp": "1999-01-01T00:00:00Z", "label": "dog", "x": 3}),
+            rec(8),
+        ],
+    )
     frame, stats = read(path, numeric=("x",), categorical=("label",), discover=discover)
     assert stats.records == 9
     assert stats.skipped == {"wrong type: features": 3, "wrong type: feature x": 1}
@@ -196,6 +232,7 @@ def test_a_wrong_type_deep_in_a_chunked_file_is_counted_and_other_chunks_stay_ty
 
 # --- discovery ------------------------------------------------------------------------
 
+
 def late_key_file(write_lines, name: str):
     lines = [rec(i, features={"a": i}) for i in range(3_000)]
     lines[2_900]["features"]["late"] = "yes"
@@ -238,6 +275,7 @@ def test_the_cap_keeps_the_first_max_features_keys_as_logged_and_counts_the_othe
 
 # --- named features -------------------------------------------------------------------
 
+
 def test_top_level_fields_named_as_features(write_lines):
     path = write_lines("a.log", [rec(0, a=1.5, b="x"), rec(1), rec(2, a="n/a", b=7, features={"a": 9.0})])
     frame, stats = read(path, numeric=("a",), categorical=("b",), features=("a", "b"))
@@ -249,14 +287,18 @@ def test_top_level_fields_named_as_features(write_lines):
 
 def test_a_canonical_numeric_field_named_as_a_categorical_feature_reads_as_text(write_lines):
     path = write_lines("a.log", [rec(0, latency_ms=5.5, confidence=0.5), rec(1, latency_ms=7, confidence=0.25)])
-    frame, stats = read(path, numeric=("confidence",), categorical=("latency_ms",), features=("latency_ms", "confidence"))
+    frame, stats = read(
+        path, numeric=("confidence",), categorical=("latency_ms",), features=("latency_ms", "confidence")
+    )
     assert frame.schema["feature:latency_ms"] == pl.String and frame["feature:latency_ms"].to_list() == ["5.5", "7"]
     assert frame["feature:confidence"].to_list() == [0.5, 0.25]
     assert stats.skipped == {}
 
 
 def test_field_mapping_to_a_nested_path(write_lines):
-    path = write_lines("a.log", [rec(0, ctx={"region": "eu"}), rec(1, ctx={"other": 1}), rec(2), rec(3, ctx={"region": {"x": 1}})])
+    path = write_lines(
+        "a.log", [rec(0, ctx={"region": "eu"}), rec(1, ctx={"other": 1}), rec(2), rec(3, ctx={"region": {"x": 1}})]
+    )
     frame, stats = read(path, categorical=("region",), fields={"features.region": "ctx.region"})
     assert frame["feature:region"].to_list() == ["eu", None, None, None]
     assert frame["has_features"].to_list() == [True, False, False, True]  # ctx without region carries no input
@@ -265,7 +307,12 @@ def test_field_mapping_to_a_nested_path(write_lines):
 
 def test_field_mapping_to_loguru_extra_and_to_an_absent_path(write_lines):
     def loguru(i: int, **extra) -> dict:
-        record = {"time": {"timestamp": 1794744000.0 + i}, "message": "inference", "level": {"name": "INFO"}, "extra": extra}
+        record = {
+            "time": {"timestamp": 1794744000.0 + i},
+            "message": "inference",
+            "level": {"name": "INFO"},
+            "extra": extra,
+        }
         return {"text": "x", "record": record}
 
     path = write_lines("a.log", [loguru(0, x=0.5), loguru(1, x="1.5"), loguru(2, cpu_percent=3.0)])
@@ -286,8 +333,10 @@ def test_a_feature_mapping_without_a_name_or_path_is_a_usage_error(write_lines, 
 
 NUMBER = st.one_of(st.integers(-(2**53), 2**53), st.floats(allow_nan=False, allow_infinity=False))
 WRONG = st.one_of(
-    st.text("abcxyz ", max_size=6).map(lambda s: "t" + s), st.booleans(),
-    st.dictionaries(st.text("ab", max_size=2), st.integers(), max_size=2), st.lists(st.integers(), max_size=2),
+    st.text("abcxyz ", max_size=6).map(lambda s: "t" + s),
+    st.booleans(),
+    st.dictionaries(st.text("ab", max_size=2), st.integers(), max_size=2),
+    st.lists(st.integers(), max_size=2),
 )
 ROW = st.one_of(
     st.none(),  # no features object
@@ -307,7 +356,11 @@ def test_every_feature_row_is_a_number_a_wrong_type_or_missing(rows, discover):
     kinds = [kind(None if row is None else row.get("x")) for row in rows]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "a.log"
-        path.write_text("".join(json.dumps(rec(i, **({} if row is None else {"features": row}))) + "\n" for i, row in enumerate(rows)))
+        path.write_text(
+            "".join(
+                json.dumps(rec(i, **({} if row is None else {"features": row}))) + "\n" for i, row in enumerate(rows)
+            )
+        )
         frame, stats = read(path, numeric=("x",), discover=discover)
     values = frame["feature:x"]
     assert values.dtype == pl.Float64

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from mlmon.ingest import IngestOptions, Needs, read_logs
 from mlmon.ingest.fields import field_map
 from tests import docs_text
 
-T0 = datetime(2026, 11, 9, 12, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 9, 12, tzinfo=UTC)
 UNIT_MS = {"_ms": 1.0, "_us": 1e-3, "_ns": 1e-6, "_s": 1e3, "_sec": 1e3, "_seconds": 1e3, "": 1.0}
 """The page's suffixes and what a value in each is in milliseconds (the oracle)."""
 NOT_FROM_EXTRA = {"ts", "event", "level"}
@@ -83,8 +83,11 @@ def code_table() -> dict[str, list[str]]:
     """Canonical field -> the names the code reads, dotted, in priority order."""
     fields = field_map(with_probabilities=True)
     table = {
-        "ts": fields.timestamp, "event": fields.event, "level": fields.level,
-        "latency_ms": tuple(path for path, _ in fields.latency), **fields.simple,
+        "ts": fields.timestamp,
+        "event": fields.event,
+        "level": fields.level,
+        "latency_ms": tuple(path for path, _ in fields.latency),
+        **fields.simple,
     }
     return {name: [".".join(path) for path in paths] for name, paths in table.items()}
 
@@ -104,8 +107,15 @@ def test_every_name_read_is_documented_and_every_documented_name_is_read_in_orde
 def test_the_table_is_not_trivially_small():
     """The parse found the names the issue promises (a parser that found nothing would pass
     the comparisons above against an empty code table only if both were empty)."""
-    for field, name in [("latency_ms", "response_time"), ("latency_ms", "inference_time"), ("latency_ms", "elapsed_s"),
-                        ("latency_ms", "durationMs"), ("error", "error_type"), ("label", "prediction"), ("confidence", "score")]:
+    for field, name in [
+        ("latency_ms", "response_time"),
+        ("latency_ms", "inference_time"),
+        ("latency_ms", "elapsed_s"),
+        ("latency_ms", "durationMs"),
+        ("error", "error_type"),
+        ("label", "prediction"),
+        ("confidence", "score"),
+    ]:
         assert name in TABLE[field], (field, name)
     assert len(TABLE["latency_ms"]) >= 5 * 5 * 2
 
@@ -155,7 +165,9 @@ def nested(path: str, value) -> dict:
 
 def merge(into: dict, other: dict) -> dict:
     for key, value in other.items():
-        into[key] = merge(into.get(key, {}), value) if isinstance(value, dict) and isinstance(into.get(key), dict) else value
+        into[key] = (
+            merge(into.get(key, {}), value) if isinstance(value, dict) and isinstance(into.get(key), dict) else value
+        )
     return into
 
 
@@ -169,7 +181,10 @@ def read(tmp_path: Path, lines: list[dict], columns: tuple[str, ...]) -> list[di
 
 def loguru_line(i: int, extra: dict) -> dict:
     epoch = (T0 + timedelta(seconds=i)).timestamp()
-    return {"text": "x\n", "record": {"time": {"timestamp": epoch}, "message": "loguru", "level": {"name": "INFO"}, "extra": extra}}
+    return {
+        "text": "x\n",
+        "record": {"time": {"timestamp": epoch}, "message": "loguru", "level": {"name": "INFO"}, "extra": extra},
+    }
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -273,8 +288,12 @@ def test_an_object_under_score_is_a_wrong_type_not_a_confidence(tmp_path):
 
 
 def test_an_error_field_holding_null_does_not_hide_the_next_one(tmp_path):
-    lines = [{"ts": iso(0), "error": None, "exc_info": "Traceback"}, {"ts": iso(1), "error": False, "exception": "boom"},
-             {"ts": iso(2), "error": "", "err": 0}, {"ts": iso(3), "error_message": "None"}]
+    lines = [
+        {"ts": iso(0), "error": None, "exc_info": "Traceback"},
+        {"ts": iso(1), "error": False, "exception": "boom"},
+        {"ts": iso(2), "error": "", "err": 0},
+        {"ts": iso(3), "error_message": "None"},
+    ]
     rows = read(tmp_path, lines, ("error_kind",))
     assert [row["error_kind"] for row in rows] == ["error", "error", None, None]
 
@@ -285,8 +304,14 @@ LATE_FORMS = {
     "plain": '{"ts": "%s", "responseTimeMs": 7}',
     "no spaces": '{"ts":"%s","responseTimeMs":7}',
     "spaces before the colon": '{"ts": "%s", "responseTimeMs"  :\t7}',
-    "Docker json-file": '{"log": "{\\"ts\\": \\"%s\\", \\"responseTimeMs\\": 7}\\n", "stream": "stdout", "time": "2026-11-09T12:00:00Z"}',
-    "loguru record.extra": '{"text": "x", "record": {"time": {"timestamp": 1794225600}, "message": "m", "level": {"name": "INFO"}, "extra": {"responseTimeMs": 7, "t": "%s"}}}',
+    "Docker json-file": (
+        '{"log": "{\\"ts\\": \\"%s\\", \\"responseTimeMs\\": 7}\\n", "stream": "stdout", '
+        '"time": "2026-11-09T12:00:00Z"}'
+    ),
+    "loguru record.extra": (
+        '{"text": "x", "record": {"time": {"timestamp": 1794225600}, "message": "m", '
+        '"level": {"name": "INFO"}, "extra": {"responseTimeMs": 7, "t": "%s"}}}'
+    ),
     "after a prefix": '[pod/api/app] 2026-11-09T12:00:00Z {"ts": "%s", "responseTimeMs": 7}',
 }
 
@@ -308,7 +333,10 @@ def test_a_name_first_written_deep_into_a_file_is_read(tmp_path, form, chunk_byt
     assert latencies.count(7.0) == 1 and latencies.count(1.0) == 3_010
 
 
-@pytest.mark.parametrize(("override", "expected_ms"), [("latency_ns", 2.5e-6), ("latency_us", 2.5e-3), ("latency_ms", 2.5), ("latency_s", 2500.0)])
+@pytest.mark.parametrize(
+    ("override", "expected_ms"),
+    [("latency_ns", 2.5e-6), ("latency_us", 2.5e-3), ("latency_ms", 2.5), ("latency_s", 2500.0)],
+)
 def test_field_names_the_unit_of_any_key(tmp_path, override, expected_ms):
     """``--field latency_<unit>=path`` for every unit the page's Latency units note names."""
     path = tmp_path / "a.log"

@@ -16,8 +16,7 @@ import zlib
 import pytest
 
 from mlmon.errors import InputError
-from mlmon.ingest import IngestOptions, read_logs
-from mlmon.ingest import sources
+from mlmon.ingest import IngestOptions, read_logs, sources
 
 TS = "2026-11-09T12:00:00Z"
 
@@ -41,10 +40,23 @@ def ok(i: int) -> str:
 
 # --- shapes that raised ------------------------------------------------------------------
 
-@pytest.mark.parametrize("record", [
-    "text", [1, 2], 3, True, None, {"extra": "x"}, {"extra": [1]}, {"time": "2026"}, {"time": {"timestamp": "soon"}},
-    {"extra": {"latency_ms": {"a": 1}}}, {"level": 5, "message": ["m"]},
-])
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "text",
+        [1, 2],
+        3,
+        True,
+        None,
+        {"extra": "x"},
+        {"extra": [1]},
+        {"time": "2026"},
+        {"time": {"timestamp": "soon"}},
+        {"extra": {"latency_ms": {"a": 1}}},
+        {"level": 5, "message": ["m"]},
+    ],
+)
 def test_a_record_key_of_any_shape_is_read_not_raised(tmp_path, record):
     line = json.dumps({"ts": TS, "latency_ms": 7.0, "record": record})
     frame, stats = read(write(tmp_path, [ok(1), line, ok(2)]))
@@ -58,13 +70,26 @@ def test_a_record_key_nested_deeper_than_any_parser_wants(tmp_path):
 
 
 def test_loguru_records_still_read_when_a_neighbour_has_another_shape(tmp_path):
-    loguru = json.dumps({"record": {"time": {"timestamp": 1.7628e9}, "extra": {"latency_ms": 5}, "level": {"name": "INFO"}}})
+    loguru = json.dumps(
+        {"record": {"time": {"timestamp": 1.7628e9}, "extra": {"latency_ms": 5}, "level": {"name": "INFO"}}}
+    )
     odd = json.dumps({"ts": TS, "latency_ms": 7, "record": "text"})
     frame, stats = read(write(tmp_path, [loguru, odd]))
     assert sorted(frame["latency_ms"].to_list()) == [5.0, 7.0] and stats.skipped == {}
 
 
-@pytest.mark.parametrize("ts", ["0000-01-01T00:00:00Z", "-0001-06-01T00:00:00Z", "1969-12-31T23:59:59Z", "2200-01-01T00:00:00Z", "9999-12-31T23:59:59Z", -1e10, -1.0])
+@pytest.mark.parametrize(
+    "ts",
+    [
+        "0000-01-01T00:00:00Z",
+        "-0001-06-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "2200-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        -1e10,
+        -1.0,
+    ],
+)
 def test_timestamps_outside_1970_to_2200_are_skipped_lines(tmp_path, ts):
     frame, stats = read(write(tmp_path, [ok(1), json.dumps({"ts": ts, "latency_ms": 5})]))
     assert frame.height == 1
@@ -72,11 +97,17 @@ def test_timestamps_outside_1970_to_2200_are_skipped_lines(tmp_path, ts):
 
 
 def test_the_epoch_and_2199_are_in_range(tmp_path):
-    frame, stats = read(write(tmp_path, [json.dumps({"ts": 0, "latency_ms": 1}), json.dumps({"ts": "2199-12-31T23:59:59Z", "latency_ms": 2})]))
+    frame, stats = read(
+        write(
+            tmp_path,
+            [json.dumps({"ts": 0, "latency_ms": 1}), json.dumps({"ts": "2199-12-31T23:59:59Z", "latency_ms": 2})],
+        )
+    )
     assert frame.height == 2 and stats.skipped == {}
 
 
 # --- records that vanished ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("log", ["", "GET /predict 200", {"level": "info", "logger": "app"}, "line\n", ["a"]])
 def test_a_log_key_that_is_not_a_docker_wrapper_is_the_records_own(tmp_path, log):
@@ -158,6 +189,7 @@ def test_max_malformed_names_a_skipped_line_not_a_kept_value(tmp_path):
 
 # --- lines too long, unreadable inputs ----------------------------------------------------
 
+
 @pytest.mark.parametrize("where", ["middle", "last, with a newline", "last, without one"])
 @pytest.mark.parametrize("compressed", [False, True])
 def test_a_line_over_the_cap_is_skipped_and_counted(tmp_path, monkeypatch, where, compressed):
@@ -211,7 +243,10 @@ def test_ctrl_c_stops_a_run_even_when_the_shell_ignored_sigint():
     """A background job of a non-interactive shell starts with SIGINT ignored."""
     code = "from mlmon.cli import main; main()"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "report", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-c", code, "report", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     proc.stdin.write((ok(1) + "\n").encode())
@@ -240,7 +275,9 @@ def test_records_far_from_the_rest_in_time_are_named_with_the_range_that_leaves_
     assert build_report([str(write(tmp_path, lines, "near.log"))]).far_from_rest is None
 
 
-@pytest.mark.parametrize("bad", ['{"event": "inference", "latency_ms": }', '{"event" "inference"}', '{"ok": tru}', '{"a": 1}}'])
+@pytest.mark.parametrize(
+    "bad", ['{"event": "inference", "latency_ms": }', '{"event" "inference"}', '{"ok": tru}', '{"a": 1}}']
+)
 def test_object_shaped_bad_lines_are_found_without_reading_every_line_alone(tmp_path, bad):
     """The first is set apart by its look, the others found by reading in pieces."""
     bad_at = {7, 1500, 1501, 2999}
@@ -253,10 +290,13 @@ def test_object_shaped_bad_lines_are_found_without_reading_every_line_alone(tmp_
 
 # --- loguru records whose object polars renders as text that is not JSON ------------------
 
+
 def _loguru(message: str, latency: float, i: int, extra: dict | None = None) -> str:
     record = {
-        "message": message, "time": {"timestamp": 1762646400.5 + i, "repr": "2025-11-09 00:00:00"},
-        "level": {"name": "INFO", "no": 20}, "extra": {**(extra or {}), "latency_ms": latency},
+        "message": message,
+        "time": {"timestamp": 1762646400.5 + i, "repr": "2025-11-09 00:00:00"},
+        "level": {"name": "INFO", "no": 20},
+        "extra": {**(extra or {}), "latency_ms": latency},
     }
     return json.dumps({"text": message + "\n", "record": record})
 
@@ -286,7 +326,10 @@ def test_a_loguru_record_after_a_kubectl_prefix_is_read_again_from_its_line(tmp_
 
 
 def test_a_loguru_record_inside_a_docker_wrapper_is_read_again_from_its_line(tmp_path):
-    lines = [json.dumps({"log": line + "\n", "stream": "stdout", "time": "2026-11-09T12:00:09.5Z"}) for line in _loguru_lines()]
+    lines = [
+        json.dumps({"log": line + "\n", "stream": "stdout", "time": "2026-11-09T12:00:09.5Z"})
+        for line in _loguru_lines()
+    ]
     frame, stats = read(write(tmp_path, lines))
     _assert_every_loguru_record(frame, stats)
 

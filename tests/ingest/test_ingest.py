@@ -6,7 +6,7 @@ import bz2
 import gzip
 import json
 import lzma
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
@@ -27,6 +27,7 @@ def inference(i: int, **extra) -> dict:
 
 
 # --- input forms -------------------------------------------------------------------------
+
 
 def test_gzip_detected_by_magic_bytes_not_name(tmp_path):
     path = tmp_path / "app.log.2"  # logrotate without .gz suffix
@@ -141,25 +142,55 @@ def test_an_analysis_gets_only_the_columns_it_needs_and_merges_in_input_order(wr
 
 # --- dialects -------------------------------------------------------------------------------
 
+
 def test_python_json_logger_dialect(write_lines):
-    path = write_lines("a.log", [{"asctime": "2026-11-09 12:00:00,250", "levelname": "ERROR", "message": "inference", "latency_ms": 5, "status": "error"}])
+    path = write_lines(
+        "a.log",
+        [
+            {
+                "asctime": "2026-11-09 12:00:00,250",
+                "levelname": "ERROR",
+                "message": "inference",
+                "latency_ms": 5,
+                "status": "error",
+            }
+        ],
+    )
     frame, _ = records(path)
     row = frame.row(0, named=True)
-    assert row["ts"] == datetime(2026, 11, 9, 12, 0, 0, 250000, tzinfo=timezone.utc)
+    assert row["ts"] == datetime(2026, 11, 9, 12, 0, 0, 250000, tzinfo=UTC)
     assert (row["level"], row["event"], row["error_kind"]) == ("error", "inference", "error")
 
 
 def test_structlog_dialect(write_lines):
-    path = write_lines("a.log", [{"event": "prediction", "timestamp": "2026-11-09T12:00:00.5Z", "level": "info", "label": "A", "confidence": 0.9}])
+    path = write_lines(
+        "a.log",
+        [
+            {
+                "event": "prediction",
+                "timestamp": "2026-11-09T12:00:00.5Z",
+                "level": "info",
+                "label": "A",
+                "confidence": 0.9,
+            }
+        ],
+    )
     row = records(path)[0].row(0, named=True)
     assert (row["event"], row["label"], row["confidence"]) == ("prediction", "A", 0.9)
 
 
 def test_loguru_serialize_dialect(write_lines):
-    line = {"text": "inference\n", "record": {"message": "inference", "level": {"name": "INFO"}, "time": {"timestamp": 1762689600.5},
-                                              "extra": {"latency_ms": 12.5, "model_version": "2"}}}
+    line = {
+        "text": "inference\n",
+        "record": {
+            "message": "inference",
+            "level": {"name": "INFO"},
+            "time": {"timestamp": 1762689600.5},
+            "extra": {"latency_ms": 12.5, "model_version": "2"},
+        },
+    }
     row = records(write_lines("a.log", [line]))[0].row(0, named=True)
-    assert row["ts"] == datetime(2025, 11, 9, 12, 0, 0, 500000, tzinfo=timezone.utc)
+    assert row["ts"] == datetime(2025, 11, 9, 12, 0, 0, 500000, tzinfo=UTC)
     assert (row["latency_ms"], row["model_version"], row["level"]) == (12.5, "2", "info")
 
 
@@ -168,17 +199,20 @@ def test_docker_json_file_wrapper(write_lines):
     path = write_lines("a.log", [{"log": inner + "\n", "stream": "stdout", "time": "2026-11-09T12:00:08.1Z"}])
     row = records(path)[0].row(0, named=True)
     assert row["latency_ms"] == 8.0
-    assert row["ts"] == datetime(2026, 11, 9, 12, 0, 8, 100000, tzinfo=timezone.utc)
+    assert row["ts"] == datetime(2026, 11, 9, 12, 0, 8, 100000, tzinfo=UTC)
 
 
 def test_kubectl_prefix_timestamps_and_cri(write_lines):
     body = json.dumps({"event": "inference", "latency_ms": 3})
-    path = write_lines("a.log", [
-        f"[pod/api-7f/app] {json.dumps(inference(1))}",
-        f"2026-11-09T12:00:02.000000001Z {body}",
-        f"[pod/api-7f/app] 2026-11-09T12:00:03Z {body}",
-        f"2026-11-09T12:00:04.5Z stdout F {body}",
-    ])
+    path = write_lines(
+        "a.log",
+        [
+            f"[pod/api-7f/app] {json.dumps(inference(1))}",
+            f"2026-11-09T12:00:02.000000001Z {body}",
+            f"[pod/api-7f/app] 2026-11-09T12:00:03Z {body}",
+            f"2026-11-09T12:00:04.5Z stdout F {body}",
+        ],
+    )
     frame, stats = records(path)
     assert frame["ts"].dt.second().to_list() == [1, 2, 3, 4]
     assert stats.skipped == {}
@@ -187,15 +221,15 @@ def test_kubectl_prefix_timestamps_and_cri(write_lines):
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("2026-11-09T12:00:00Z", datetime(2026, 11, 9, 12, tzinfo=timezone.utc)),
-        ("2026-11-09T14:00:00+02:00", datetime(2026, 11, 9, 12, tzinfo=timezone.utc)),
-        ("2026-11-09T12:00:00", datetime(2026, 11, 9, 12, tzinfo=timezone.utc)),
-        ("2026-11-09 12:00:00,123", datetime(2026, 11, 9, 12, 0, 0, 123000, tzinfo=timezone.utc)),
-        (1762689600, datetime(2025, 11, 9, 12, tzinfo=timezone.utc)),
-        (1762689600123, datetime(2025, 11, 9, 12, 0, 0, 123000, tzinfo=timezone.utc)),
-        (1762689600123456, datetime(2025, 11, 9, 12, 0, 0, 123456, tzinfo=timezone.utc)),
-        (1762689600123456000, datetime(2025, 11, 9, 12, 0, 0, 123456, tzinfo=timezone.utc)),
-        ("1762689600.25", datetime(2025, 11, 9, 12, 0, 0, 250000, tzinfo=timezone.utc)),
+        ("2026-11-09T12:00:00Z", datetime(2026, 11, 9, 12, tzinfo=UTC)),
+        ("2026-11-09T14:00:00+02:00", datetime(2026, 11, 9, 12, tzinfo=UTC)),
+        ("2026-11-09T12:00:00", datetime(2026, 11, 9, 12, tzinfo=UTC)),
+        ("2026-11-09 12:00:00,123", datetime(2026, 11, 9, 12, 0, 0, 123000, tzinfo=UTC)),
+        (1762689600, datetime(2025, 11, 9, 12, tzinfo=UTC)),
+        (1762689600123, datetime(2025, 11, 9, 12, 0, 0, 123000, tzinfo=UTC)),
+        (1762689600123456, datetime(2025, 11, 9, 12, 0, 0, 123456, tzinfo=UTC)),
+        (1762689600123456000, datetime(2025, 11, 9, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("1762689600.25", datetime(2025, 11, 9, 12, 0, 0, 250000, tzinfo=UTC)),
     ],
 )
 def test_timestamp_forms(write_lines, raw, expected):
@@ -203,7 +237,16 @@ def test_timestamp_forms(write_lines, raw, expected):
     assert row["ts"] == expected
 
 
-@pytest.mark.parametrize(("field", "value", "expected_ms"), [("latency_ms", 12, 12.0), ("latency_us", 1500, 1.5), ("latency_s", 0.25, 250.0), ("duration_seconds", 2, 2000.0), ("elapsed", 7, 7.0)])
+@pytest.mark.parametrize(
+    ("field", "value", "expected_ms"),
+    [
+        ("latency_ms", 12, 12.0),
+        ("latency_us", 1500, 1.5),
+        ("latency_s", 0.25, 250.0),
+        ("duration_seconds", 2, 2000.0),
+        ("elapsed", 7, 7.0),
+    ],
+)
 def test_latency_unit_from_field_name(write_lines, field, value, expected_ms):
     row = records(write_lines("a.log", [{"ts": T0, field: value}]))[0].row(0, named=True)
     assert row["latency_ms"] == pytest.approx(expected_ms)
@@ -237,7 +280,9 @@ def test_unknown_field_override_is_usage_error(write_lines):
     ],
 )
 def test_error_classification(write_lines, line, kind):
-    timed, bare = records(write_lines("a.log", [{"ts": T0, "latency_ms": 1, **line}, {"ts": T0, **line}]))[0].iter_rows(named=True)
+    timed, bare = records(write_lines("a.log", [{"ts": T0, "latency_ms": 1, **line}, {"ts": T0, **line}]))[0].iter_rows(
+        named=True
+    )
     assert timed["error_kind"] == bare["error_kind"] == kind
     assert timed["is_request"]  # a latency makes a request
     # Without a latency, a record is a request when it has a status, a status code or an error.
@@ -270,31 +315,47 @@ def test_number_arriving_later_as_string(write_lines):
 
 # --- bad input ------------------------------------------------------------------------------
 
+
 def test_each_kind_of_bad_line_is_counted_with_file_and_line(write_lines):
-    path = write_lines("a.log", [
-        inference(1),                                   # 1 ok
-        '{"timestamp": "2026-11-09T12:00:02Z", "lat',   # 2 malformed
-        inference(3, latency_ms="12ms"),                # 3 wrong type (record kept)
-        "",                                             # 4 blank (not a problem)
-        '{"timestamp": "2026-11-09T12:00:05Z", "latency_ms": NaN}',  # 5 NaN
-        inference(6, latency_ms=-4),                    # 6 negative latency
-        "[1, 2, 3]",                                    # 7 not an object
-        "Traceback (most recent call last):",           # 8 not JSON
-        {"event": "inference", "latency_ms": 3},        # 9 no timestamp
-        {"ts": "yesterday", "latency_ms": 3},           # 10 bad timestamp
-        inference(11, confidence=1.7),                  # 11 impossible confidence
-        '{"timestamp": "2026-11-09T12:00:12Z", "latency_ms": 1',     # 12 truncated last line
-    ], final_newline=False)
+    path = write_lines(
+        "a.log",
+        [
+            inference(1),  # 1 ok
+            '{"timestamp": "2026-11-09T12:00:02Z", "lat',  # 2 malformed
+            inference(3, latency_ms="12ms"),  # 3 wrong type (record kept)
+            "",  # 4 blank (not a problem)
+            '{"timestamp": "2026-11-09T12:00:05Z", "latency_ms": NaN}',  # 5 NaN
+            inference(6, latency_ms=-4),  # 6 negative latency
+            "[1, 2, 3]",  # 7 not an object
+            "Traceback (most recent call last):",  # 8 not JSON
+            {"event": "inference", "latency_ms": 3},  # 9 no timestamp
+            {"ts": "yesterday", "latency_ms": 3},  # 10 bad timestamp
+            inference(11, confidence=1.7),  # 11 impossible confidence
+            '{"timestamp": "2026-11-09T12:00:12Z", "latency_ms": 1',  # 12 truncated last line
+        ],
+        final_newline=False,
+    )
     frame, stats = records(path, max_malformed_share=1.0)
     assert stats.skipped == {
-        "malformed JSON": 1, "wrong type: latency_ms": 1, "impossible value: NaN/Infinity read as null": 1,
-        "impossible value: latency_ms": 1, "not a JSON object": 1, "not JSON": 1, "missing timestamp": 1,
-        "unparseable timestamp": 1, "impossible value: confidence": 1, "truncated last line": 1,
+        "malformed JSON": 1,
+        "wrong type: latency_ms": 1,
+        "impossible value: NaN/Infinity read as null": 1,
+        "impossible value: latency_ms": 1,
+        "not a JSON object": 1,
+        "not JSON": 1,
+        "missing timestamp": 1,
+        "unparseable timestamp": 1,
+        "impossible value: confidence": 1,
+        "truncated last line": 1,
     }
     assert frame.height == 5  # lines 1, 3, 5, 6, 11 are kept; bad values nulled
     assert frame["latency_ms"].to_list() == [1.0, None, None, None, 11.0]
     assert stats.lines == 11 and stats.skipped_lines == 6
-    assert [str(p) for p in stats.examples][:3] == [f"{path}:2: malformed JSON", f"{path}:3: wrong type: latency_ms", f"{path}:5: impossible value: NaN/Infinity read as null"]
+    assert [str(p) for p in stats.examples][:3] == [
+        f"{path}:2: malformed JSON",
+        f"{path}:3: wrong type: latency_ms",
+        f"{path}:5: impossible value: NaN/Infinity read as null",
+    ]
 
 
 def test_crlf_line_endings(write_lines):
@@ -328,8 +389,8 @@ def test_malformed_share_over_limit_is_input_error(write_lines):
 
 def test_since_until_filter_on_event_time(write_lines):
     path = write_lines("a.log", [inference(i) for i in range(10)])
-    since = datetime(2026, 11, 9, 12, 0, 3, tzinfo=timezone.utc)
-    until = datetime(2026, 11, 9, 12, 0, 6, tzinfo=timezone.utc)
+    since = datetime(2026, 11, 9, 12, 0, 3, tzinfo=UTC)
+    until = datetime(2026, 11, 9, 12, 0, 6, tzinfo=UTC)
     frame, stats = records(path, since=since, until=until)
     assert frame["latency_ms"].to_list() == [3.0, 4.0, 5.0]
     assert stats.outside_time_range == 7
@@ -348,7 +409,16 @@ def test_status_code_bounds_and_the_4xx_edge(write_lines):
     lines = [{"ts": T0, "status_code": code} for code in (99, 100, 399, 400, 499, 500, 599, 600)]
     frame, stats = records(write_lines("a.log", lines))
     assert frame["status_code"].to_list() == [None, 100, 399, 400, 499, 500, 599, None]
-    assert frame["error_kind"].cast(pl.String).to_list() == [None, None, None, "invalid_input", "invalid_input", "http_5xx", "http_5xx", None]
+    assert frame["error_kind"].cast(pl.String).to_list() == [
+        None,
+        None,
+        None,
+        "invalid_input",
+        "invalid_input",
+        "http_5xx",
+        "http_5xx",
+        None,
+    ]
     assert stats.skipped == {"impossible value: status_code": 2}
 
 

@@ -49,7 +49,15 @@ def non_blank_lines(data: bytes) -> int:
 def payload(n: int = 3000) -> bytes:
     """Numbered records (latency i) of about 190 kB: far more than any head read ahead."""
     return "".join(
-        json.dumps({"ts": f"2026-11-09T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z", "event": "inference", "latency_ms": float(i), "pad": "x" * 20}) + "\n"
+        json.dumps(
+            {
+                "ts": f"2026-11-09T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
+                "event": "inference",
+                "latency_ms": float(i),
+                "pad": "x" * 20,
+            }
+        )
+        + "\n"
         for i in range(n)
     ).encode()
 
@@ -117,8 +125,12 @@ def test_the_report_of_a_pipe_counts_the_lines_of_the_file():
 
 def test_the_cli_reads_a_bash_process_substitution_whole():
     script = 'exec "$@" <(cat "$LOG")'
-    run = subprocess.run(["bash", "-c", script, "bash", *CLI, "report", "--format", "json"], capture_output=True, timeout=300,
-                         env={**os.environ, "LOG": str(LOG)})
+    run = subprocess.run(
+        ["bash", "-c", script, "bash", *CLI, "report", "--format", "json"],
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "LOG": str(LOG)},
+    )
     assert run.returncode == 0, run.stderr
     inputs = json.loads(run.stdout)["inputs"]
     assert inputs["lines"] == inputs["records"] == non_blank_lines(LOG.read_bytes())
@@ -130,7 +142,9 @@ def test_a_fifo_with_a_writer_is_read_once_whole_not_waited_on(tmp_path, compres
     os.mkfifo(fifo)
     data = payload()
     writer = subprocess.Popen(["sh", "-c", 'cat > "$0"', str(fifo)], stdin=subprocess.PIPE)
-    reader = subprocess.Popen([*CLI, "report", "--format", "json", str(fifo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader = subprocess.Popen(
+        [*CLI, "report", "--format", "json", str(fifo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         writer.communicate(gzip.compress(data) if compress else data, timeout=300)
         out, err = reader.communicate(timeout=300)
@@ -145,8 +159,12 @@ def test_a_fifo_with_a_writer_is_read_once_whole_not_waited_on(tmp_path, compres
 @pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
 def test_standard_input_is_read_whole(compress):
     data = LOG.read_bytes()
-    run = subprocess.run([*CLI, "report", "--format", "json", "-"], input=gzip.compress(data) if compress else data,
-                         capture_output=True, timeout=300)
+    run = subprocess.run(
+        [*CLI, "report", "--format", "json", "-"],
+        input=gzip.compress(data) if compress else data,
+        capture_output=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     inputs = json.loads(run.stdout)["inputs"]
     assert inputs["files"] == ["-"] and inputs["lines"] == inputs["records"] == non_blank_lines(data)
@@ -282,13 +300,26 @@ def _ok(i: int) -> str:
 
 
 HOSTILE = [
-    (_ok(1), "record"), ("", None), ("   ", None), ("\t\r", None), (_docker(_ok(2) + "\n"), "record"),
-    (_docker("\n"), "skipped"), (_docker("  \r\n", "stderr"), "skipped"), (_docker(_ok(3)), "skipped"),  # split by Docker
-    (_docker("plain text\n"), "skipped"), ("not json", "skipped"), ("[1, 2]", "skipped"), ('{"ts": ', "skipped"),
-    (json.dumps({"latency_ms": 5}), "skipped"), (json.dumps({"ts": "0001-01-01T00:00:00Z"}), "skipped"),
-    ("2026-11-09T12:00:04Z stdout F " + _ok(4), "record"), ("2026-11-09T12:00:05Z stdout P " + _ok(5)[:10], "skipped"),
-    ("[pod/a/b] " + _ok(6), "record"), (json.dumps({"ts": "2031-01-01T00:00:00Z", "latency_ms": 1}), "outside"),
-    (_ok(7) + "\r", "record"), (_docker("\n"), "skipped"),
+    (_ok(1), "record"),
+    ("", None),
+    ("   ", None),
+    ("\t\r", None),
+    (_docker(_ok(2) + "\n"), "record"),
+    (_docker("\n"), "skipped"),
+    (_docker("  \r\n", "stderr"), "skipped"),
+    (_docker(_ok(3)), "skipped"),  # split by Docker
+    (_docker("plain text\n"), "skipped"),
+    ("not json", "skipped"),
+    ("[1, 2]", "skipped"),
+    ('{"ts": ', "skipped"),
+    (json.dumps({"latency_ms": 5}), "skipped"),
+    (json.dumps({"ts": "0001-01-01T00:00:00Z"}), "skipped"),
+    ("2026-11-09T12:00:04Z stdout F " + _ok(4), "record"),
+    ("2026-11-09T12:00:05Z stdout P " + _ok(5)[:10], "skipped"),
+    ("[pod/a/b] " + _ok(6), "record"),
+    (json.dumps({"ts": "2031-01-01T00:00:00Z", "latency_ms": 1}), "outside"),
+    (_ok(7) + "\r", "record"),
+    (_docker("\n"), "skipped"),
 ]
 
 
@@ -303,16 +334,25 @@ def test_every_line_of_a_hostile_mix_is_counted_once(tmp_path, how):
     else:
         path = tmp_path / "mix.log"
         path.write_bytes(gzip.compress(data) if how == "gzip" else data)
-        stats = read_logs([str(path)], IngestOptions(max_malformed_share=1.0, chunk_bytes=512 if how == "small chunks" else 8 << 20, **until)).stats
+        stats = read_logs(
+            [str(path)],
+            IngestOptions(max_malformed_share=1.0, chunk_bytes=512 if how == "small chunks" else 8 << 20, **until),
+        ).stats
     assert stats.lines == non_blank_lines(data) == sum(expected.values())
-    assert (stats.records, stats.skipped_lines, stats.outside_time_range) == (expected["record"], expected["skipped"], expected["outside"])
+    assert (stats.records, stats.skipped_lines, stats.outside_time_range) == (
+        expected["record"],
+        expected["skipped"],
+        expected["outside"],
+    )
     assert stats.lines == stats.records + stats.skipped_lines + stats.outside_time_range
     assert stats.lines_skipped["empty Docker line"] == 3 * 7
 
 
 def test_empty_docker_lines_are_counted_but_are_not_malformed(tmp_path):
     path = tmp_path / "container.log"
-    path.write_text("".join(line + "\n" for line in [_docker(_ok(1) + "\n"), *[_docker("\n")] * 5, _docker(_ok(2) + "\n")]))
+    path.write_text(
+        "".join(line + "\n" for line in [_docker(_ok(1) + "\n"), *[_docker("\n")] * 5, _docker(_ok(2) + "\n")])
+    )
     stats = read_logs([str(path)]).stats  # the default 5% limit: blank lines are not malformed
     assert (stats.lines, stats.records, stats.skipped_lines, stats.malformed_share) == (7, 2, 5, 0.0)
     path.write_text(path.read_text() + "oops\n")
@@ -371,7 +411,12 @@ def test_a_log_found_in_a_directory_or_by_a_glob_is_an_input(runner, logs):
 def test_the_reference_and_the_config_are_inputs(runner, logs, tmp_path):
     profile = tmp_path / "train.json"
     shutil.copy(REFERENCE, profile)
-    _refused(runner, ["drift", str(logs), "-r", str(profile), "--format", "json", "-o", str(profile)], profile, "the reference profile")
+    _refused(
+        runner,
+        ["drift", str(logs), "-r", str(profile), "--format", "json", "-o", str(profile)],
+        profile,
+        "the reference profile",
+    )
     config = tmp_path / "mlmon.toml"
     config.write_text('window = "1h"\n')
     _refused(runner, ["report", str(logs), "--config", str(config), "-o", str(config)], config, "the config file")
@@ -383,7 +428,13 @@ def test_bench_never_logs_over_its_model_or_its_output(runner, tmp_path):
     _refused(runner, ["bench", str(model), "-n", "1", "--log", str(model), "--force"], model, "--log", "the model")
     report = tmp_path / "bench.json"
     report.write_text("{}\n")
-    _refused(runner, ["bench", str(model), "-n", "1", "--log", str(report), "--force", "-o", str(report)], report, "--output", "--log")
+    _refused(
+        runner,
+        ["bench", str(model), "-n", "1", "--log", str(report), "--force", "-o", str(report)],
+        report,
+        "--output",
+        "--log",
+    )
     from mlmon.bench import run_bench
 
     with pytest.raises(UsageError, match="would overwrite the model"):
@@ -430,7 +481,10 @@ def test_standard_input_redirected_from_the_output_file_is_refused(logs):
     before = log.read_bytes()
     with open(log, "rb") as stdin:
         run = subprocess.run([*CLI, "report", "-", "-o", str(log)], stdin=stdin, capture_output=True, timeout=300)
-    message = f"mlmon: error: --output {log} would overwrite the input - (standard input is that file): write it elsewhere (nothing was written)"
+    message = (
+        f"mlmon: error: --output {log} would overwrite the input - (standard input is that file): "
+        f"write it elsewhere (nothing was written)"
+    )
     assert run.returncode == 2 and run.stderr.decode().strip() == message
     assert log.read_bytes() == before
 
@@ -459,7 +513,9 @@ def outputs(tmp_path_factory) -> dict[str, bytes]:
     folder = tmp_path_factory.mktemp("outputs")
     report = build_report([str(LOG)], ReportOptions(p99_budget="1ms"))
     made = {f"report.{f.value}": render(report, f, color=False).encode() for f in OutputFormat}
-    made["drift.json"] = render(build_drift_report([str(LOG)], DriftOptions(reference=str(REFERENCE))), OutputFormat.JSON).encode()
+    made["drift.json"] = render(
+        build_drift_report([str(LOG)], DriftOptions(reference=str(REFERENCE))), OutputFormat.JSON
+    ).encode()
     made["check.json"] = render(build_check([str(LOG)], CheckOptions()), OutputFormat.JSON).encode()
     made["train.json"] = REFERENCE.read_bytes()
     made["b.summary.json"] = dumps(build_summary([str(LOG)])).encode()
@@ -469,10 +525,17 @@ def outputs(tmp_path_factory) -> dict[str, bytes]:
 
 
 EXPECTED = {
-    "report.terminal": "an mlmon report (terminal text)", "report.json": "an mlmon report (JSON)", "report.markdown": "an mlmon markdown report",
-    "report.junit": "an mlmon JUnit XML report", "report.prometheus": "mlmon Prometheus metrics", "report.nagios": "an mlmon Nagios result",
-    "report.html": "an mlmon HTML report", "drift.json": "an mlmon drift report (JSON)", "check.json": "an mlmon check result (JSON)",
-    "train.json": PROFILE, "b.summary.json": SUMMARY,
+    "report.terminal": "an mlmon report (terminal text)",
+    "report.json": "an mlmon report (JSON)",
+    "report.markdown": "an mlmon markdown report",
+    "report.junit": "an mlmon JUnit XML report",
+    "report.prometheus": "mlmon Prometheus metrics",
+    "report.nagios": "an mlmon Nagios result",
+    "report.html": "an mlmon HTML report",
+    "drift.json": "an mlmon drift report (JSON)",
+    "check.json": "an mlmon check result (JSON)",
+    "train.json": PROFILE,
+    "b.summary.json": SUMMARY,
 }
 
 
@@ -485,14 +548,17 @@ def test_every_format_mlmon_writes_is_recognised_by_its_first_bytes(outputs):
 def _dialects() -> list[bytes]:
     """One line of each dialect mlmon reads, and the logs mlmon itself writes."""
     return [
-        b'{"asctime": "2026-11-09 12:00:00,123", "levelname": "INFO", "message": "mlmon report done", "latency_ms": 3}\n',
+        (
+            b'{"asctime": "2026-11-09 12:00:00,123", "levelname": "INFO", "message": "mlmon report done", '
+            b'"latency_ms": 3}\n'
+        ),
         b'{"event": "mlmon report", "timestamp": "2026-11-09T12:00:00Z", "level": "info"}\n',
         b'{"text": "mlmon check\\n", "record": {"message": "mlmon check", "time": {"timestamp": 1.7e9}}}\n',
         b'{"log": "{\\"mlmon_report_version\\": 2}\\n", "stream": "stdout", "time": "2026-11-09T12:00:00Z"}\n',
-        b"2026-11-09T12:00:00Z stdout F {\"ts\": 1}\n",
+        b'2026-11-09T12:00:00Z stdout F {"ts": 1}\n',
         b"[pod/a/b] mlmon report\n",
         b"mlmon reporting for duty\n",
-        b"mlmon report\n{\"ts\": 1}\n",
+        b'mlmon report\n{"ts": 1}\n',
     ]
 
 
@@ -502,8 +568,13 @@ def test_logs_are_not_taken_for_mlmon_files(data):
 
 
 def test_mlmon_files_in_a_log_directory_are_skipped_and_listed(runner, logs, outputs):
-    names = {"report.json": "old-report.json", "report.prometheus": "metrics.prom.log", "report.html": "report.html.log",
-             "train.json": "train.json", "drift.json": "drift.json.gz"}
+    names = {
+        "report.json": "old-report.json",
+        "report.prometheus": "metrics.prom.log",
+        "report.html": "report.html.log",
+        "train.json": "train.json",
+        "drift.json": "drift.json.gz",
+    }
     for name, target in names.items():
         data = outputs[name]
         (logs / target).write_bytes(gzip.compress(data) if target.endswith(".gz") else data)
@@ -511,14 +582,21 @@ def test_mlmon_files_in_a_log_directory_are_skipped_and_listed(runner, logs, out
     assert result.exit_code == 0, result.output
     inputs = json.loads(result.stdout)["inputs"]
     assert inputs["files"] == [str(logs / "app.log")] and inputs["lines"] == inputs["records"] == 3452
-    assert sorted(inputs["mlmon_files"]) == sorted(f"{logs / target}: {EXPECTED[name]}" for name, target in names.items())
+    assert sorted(inputs["mlmon_files"]) == sorted(
+        f"{logs / target}: {EXPECTED[name]}" for name, target in names.items()
+    )
     text = runner.invoke(app, ["report", str(logs)]).stdout
-    assert "skipped 5 mlmon files (mlmon's own, not logs): " in text and f"{logs / 'drift.json.gz'}: an mlmon drift report (JSON)" in text
+    assert (
+        "skipped 5 mlmon files (mlmon's own, not logs): " in text
+        and f"{logs / 'drift.json.gz'}: an mlmon drift report (JSON)" in text
+    )
 
 
 def test_a_summary_in_a_log_directory_is_merged_not_listed(runner, logs, outputs):
     (logs / "b.summary.json").write_bytes(outputs["b.summary.json"])
-    inputs = json.loads(runner.invoke(app, ["report", str(logs), "--window", "1h", "--format", "json"]).stdout)["inputs"]
+    inputs = json.loads(runner.invoke(app, ["report", str(logs), "--window", "1h", "--format", "json"]).stdout)[
+        "inputs"
+    ]
     assert inputs["mlmon_files"] == [] and inputs["lines"] == 2 * 3452
 
 
@@ -526,7 +604,9 @@ def test_a_profile_named_as_a_log_says_to_pass_it_with_reference(runner, logs):
     for command in (["report"], ["drift", "-r", str(REFERENCE)]):
         result = runner.invoke(app, [*command, str(logs), str(REFERENCE)])
         assert result.exit_code == 2
-        assert result.stderr.strip() == f"mlmon: error: {REFERENCE}: this is a reference profile; pass it with --reference"
+        assert (
+            result.stderr.strip() == f"mlmon: error: {REFERENCE}: this is a reference profile; pass it with --reference"
+        )
 
 
 @pytest.mark.parametrize("name", ["report.json", "report.html", "report.prometheus", "report.junit", "check.json"])
@@ -541,7 +621,11 @@ def test_an_output_named_as_a_log_says_what_it_is(runner, tmp_path, outputs, nam
 def test_a_directory_of_mlmon_files_only_has_no_logs(runner, tmp_path, outputs):
     (tmp_path / "train.json").write_bytes(outputs["train.json"])
     result = runner.invoke(app, ["report", str(tmp_path)])
-    assert result.exit_code == 2 and "no log files found, only mlmon's own files" in result.stderr and "a reference profile" in result.stderr
+    assert (
+        result.exit_code == 2
+        and "no log files found, only mlmon's own files" in result.stderr
+        and "a reference profile" in result.stderr
+    )
 
 
 @pytest.mark.parametrize("name", ["train.json", "report.json"])

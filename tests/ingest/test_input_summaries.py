@@ -13,8 +13,7 @@ import pytest
 from mlmon.instrument.summaries import image_summary, tabular_summary
 
 # A 2 x 3 RGB image (H=2, W=3) with hand-picked pixels.
-PIXELS = np.array([[[255, 255, 255], [0, 0, 0], [255, 0, 0]],
-                   [[0, 255, 0], [0, 0, 255], [51, 51, 51]]], dtype=np.uint8)
+PIXELS = np.array([[[255, 255, 255], [0, 0, 0], [255, 0, 0]], [[0, 255, 0], [0, 0, 255], [51, 51, 51]]], dtype=np.uint8)
 # BT.709 luma / 255 per pixel: 1, 0, 0.2126, 0.7152, 0.0722, 0.2
 LUMA = [1.0, 0.0, 0.2126, 0.7152, 0.0722, 0.2]
 MEAN = sum(LUMA) / 6  # 2.2 / 6
@@ -66,8 +65,15 @@ def test_wide_image_and_errors():
 
 
 def test_tabular_summary_keeps_named_numbers_and_strings():
-    values = {"age": 41, "income": np.float32(2.5), "city": "Oslo", "tags": ["a"], "secret": 7,
-              "flag": True, "bad": float("nan")}
+    values = {
+        "age": 41,
+        "income": np.float32(2.5),
+        "city": "Oslo",
+        "tags": ["a"],
+        "secret": 7,
+        "flag": True,
+        "bad": float("nan"),
+    }
     out = tabular_summary(values, ["age", "income", "city", "tags", "flag", "bad", "missing"])
     assert out == {"age": 41.0, "income": 2.5, "city": "Oslo", "flag": 1.0}
     assert all(type(v) in (float, str) for v in out.values())
@@ -75,7 +81,6 @@ def test_tabular_summary_keeps_named_numbers_and_strings():
 
 
 def test_instrument_summaries_import_with_the_standard_library_only():
-    code = ("import sys, mlmon.instrument.summaries, mlmon.instrument.outputs; "
-            "print('numpy' in sys.modules)")
+    code = "import sys, mlmon.instrument.summaries, mlmon.instrument.outputs; print('numpy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"

@@ -34,7 +34,16 @@ def _isolated(monkeypatch, tmp_path):
 
 def _lines(n: int, start: int = 0) -> str:
     return "".join(
-        json.dumps({"ts": 1_762_646_400 + i, "event": "inference", "latency_ms": 10 + i % 7, "status": "ok", "label": "AB"[i % 2]}) + "\n"
+        json.dumps(
+            {
+                "ts": 1_762_646_400 + i,
+                "event": "inference",
+                "latency_ms": 10 + i % 7,
+                "status": "ok",
+                "label": "AB"[i % 2],
+            }
+        )
+        + "\n"
         for i in range(start, start + n)
     )
 
@@ -104,7 +113,9 @@ def test_progress_is_wanted_only_on_a_terminal_in_the_terminal_format(monkeypatc
 def test_the_display_on_a_forced_terminal_appears_after_the_delay_and_goes():
     out = io.StringIO()
     now = [0.0]
-    display = ProgressDisplay(console=Console(file=out, force_terminal=True, width=120), delay=1.0, clock=lambda: now[0])
+    display = ProgressDisplay(
+        console=Console(file=out, force_terminal=True, width=120), delay=1.0, clock=lambda: now[0]
+    )
     display(1000, 4000, 10)
     assert display.progress is None and out.getvalue() == ""  # under a second: nothing
     now[0] = 2.0
@@ -119,11 +130,10 @@ def test_the_display_on_a_forced_terminal_appears_after_the_delay_and_goes():
 
 
 def test_ctrl_c_stops_the_display_and_unhooks_ingest():
-    with pytest.raises(KeyboardInterrupt):
-        with progress_shown(True):
-            display = cli_progress._ACTIVE.get()
-            assert display is not None and ingest_progress._OBSERVER.get() is display
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), progress_shown(True):
+        display = cli_progress._ACTIVE.get()
+        assert display is not None and ingest_progress._OBSERVER.get() is display
+        raise KeyboardInterrupt
     assert display.stopped and cli_progress._ACTIVE.get() is None and ingest_progress._OBSERVER.get() is None
 
 
@@ -139,8 +149,14 @@ def _run_on_a_terminal(*args: str) -> tuple[int, str, str]:
     code = "import mlmon.cli.progress as p; p.DELAY_S = 0.0; from mlmon.cli import main; main()"
     master, slave = pty.openpty()
     try:
-        proc = subprocess.run([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=slave, cwd=REPO,
-                              env={**os.environ, "TERM": "xterm", "COLUMNS": "120"}, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            cwd=REPO,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
+            timeout=120,
+        )
         chunks = []
         while select.select([master], [], [], 0.2)[0]:
             chunks.append(os.read(master, 65536))

@@ -21,8 +21,15 @@ import pytest
 from mlmon import DriftOptions, ReferenceBuildOptions, build_drift_report, build_reference, build_report
 
 LATENCY_NAMES = [  # (name, milliseconds per logged unit): the field table (docs/log-format.md), by hand
-    ("response_time", 1.0), ("inference_time_ms", 1.0), ("elapsed_s", 1e3), ("duration", 1.0), ("latency_us", 1e-3),
-    ("responseTimeMs", 1.0), ("processing_time_seconds", 1e3), ("latency_ns", 1e-6), ("inferenceLatency", 1.0),
+    ("response_time", 1.0),
+    ("inference_time_ms", 1.0),
+    ("elapsed_s", 1e3),
+    ("duration", 1.0),
+    ("latency_us", 1e-3),
+    ("responseTimeMs", 1.0),
+    ("processing_time_seconds", 1e3),
+    ("latency_ns", 1e-6),
+    ("inferenceLatency", 1.0),
 ]
 CLASSES = ["cat", "dog", "bird"]
 
@@ -112,7 +119,9 @@ def check_features_and_drift(path: Path, written: Written, tmp_path: Path) -> No
     verdicts = {verdict.feature: verdict for verdict in drift.features.verdicts}
     assert verdicts["brightness"].drift.n == len(brightness)
     assert verdicts["region"].drift.n == int(region_counts.sum())
-    assert {feature.feature: feature.summary.current.n for feature in drift.features.features}["brightness"] == len(brightness)
+    assert {feature.feature: feature.summary.current.n for feature in drift.features.features}["brightness"] == len(
+        brightness
+    )
 
 
 # --- python-json-logger ---------------------------------------------------------------------------
@@ -228,7 +237,11 @@ def test_loguru_serialize_reads_record_extra_features_and_all(tmp_path):
         loguru.logger.remove(sink)
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == len(records)
-    assert all("features" not in line and "features" in line["record"]["extra"] for line, r in zip(lines, records) if "features" in r)
+    assert all(
+        "features" not in line and "features" in line["record"]["extra"]
+        for line, r in zip(lines, records)
+        if "features" in r
+    )
     assert all("elapsed" in line["record"] for line in lines)  # loguru's own time since start: no latency
     written = expected(records)
     check_report(path, written)

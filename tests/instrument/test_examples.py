@@ -14,8 +14,13 @@ from tests.conftest import REPO
 
 
 def run_example(name: str, out) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "examples" / name), str(out)], capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, str(REPO / "examples" / name), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_service_logging_example(tmp_path):

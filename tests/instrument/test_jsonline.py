@@ -7,7 +7,7 @@ import io
 import json
 import math
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +24,37 @@ class Odd:
 
 
 VALUES = [
-    "plain", "quote \" back\\slash \n tab\t é ☃ \x01", 0, -7, 10**30, True, False, None, 0.1, -2.5e-300, 1e300,
-    float("nan"), float("inf"), -float("inf"), np.float32(0.25), np.float64(float("nan")), np.int64(3), np.bool_(True),
-    [1, 2.5, "x", None, [float("inf")]], (1, 2), {"a": 1, "b": {"c": [0.5]}}, {1: "int key", "k": 2},
-    np.array([[0.5, 1.0], [2.0, 3.0]]), np.array([np.nan, 1.5], dtype=np.float32), np.datetime64("2026-01-02T03:04:05"),
-    np.str_("s"), {"n": np.float32(0.5), "a": np.arange(3)}, np.dtype("float32"), datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc), Odd(), Path("p"),
+    "plain",
+    'quote " back\\slash \n tab\t é ☃ \x01',
+    0,
+    -7,
+    10**30,
+    True,
+    False,
+    None,
+    0.1,
+    -2.5e-300,
+    1e300,
+    float("nan"),
+    float("inf"),
+    -float("inf"),
+    np.float32(0.25),
+    np.float64(float("nan")),
+    np.int64(3),
+    np.bool_(True),
+    [1, 2.5, "x", None, [float("inf")]],
+    (1, 2),
+    {"a": 1, "b": {"c": [0.5]}},
+    {1: "int key", "k": 2},
+    np.array([[0.5, 1.0], [2.0, 3.0]]),
+    np.array([np.nan, 1.5], dtype=np.float32),
+    np.datetime64("2026-01-02T03:04:05"),
+    np.str_("s"),
+    {"n": np.float32(0.5), "a": np.arange(3)},
+    np.dtype("float32"),
+    datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+    Odd(),
+    Path("p"),
 ]
 
 
@@ -48,7 +74,7 @@ def test_ts_from_ns_matches_datetime_formatting_across_seconds():
     base = 1_790_000_000 * 10**9
     stamps = [base + rng.randrange(0, 5 * 10**9) for _ in range(300)] + [base - 1, base, base + 999_999_999]
     for ns in stamps:  # interleaved seconds: the cached second must never leak into another
-        moment = datetime.fromtimestamp(ns // 1000 / 1e6, tz=timezone.utc)
+        moment = datetime.fromtimestamp(ns // 1000 / 1e6, tz=UTC)
         expected = f"{moment:%Y-%m-%dT%H:%M:%S}.{ns // 1000 % 10**6:06d}Z"
         assert ts_from_ns(ns) == expected == format_ts(ns)
 
@@ -57,14 +83,26 @@ def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.mark.parametrize("static, rate", [({"model": "m", "model_version": "3"}, 1.0), ({}, 0.5),
-                                          ({"model": "m", "label": "fixed", "features": {"z": 1}}, 1.0)])
+@pytest.mark.parametrize(
+    "static, rate",
+    [
+        ({"model": "m", "model_version": "3"}, 1.0),
+        ({}, 0.5),
+        ({"model": "m", "label": "fixed", "features": {"z": 1}}, 1.0),
+    ],
+)
 def test_call_record_is_the_record_inference_writes(tmp_path, static, rate):
-    fast, slow = PredictionLog(tmp_path / "fast.jsonl", sample_rate=rate, **static), \
-        PredictionLog(tmp_path / "slow.jsonl", sample_rate=rate, **static)
+    fast, slow = (
+        PredictionLog(tmp_path / "fast.jsonl", sample_rate=rate, **static),
+        PredictionLog(tmp_path / "slow.jsonl", sample_rate=rate, **static),
+    )
     ns = 1_790_000_000_123_456_789
-    calls = [("ok", "r1", ("B", 0.8), {"x": 1.5, "region": "eu"}, None), ("timeout", "r2", None, None, "TimeoutError"),
-             ("ok", "r3", (np.int64(2), np.float32(0.5)), None, None), ("ok", 7, ("A", float("nan")), {}, None)]
+    calls = [
+        ("ok", "r1", ("B", 0.8), {"x": 1.5, "region": "eu"}, None),
+        ("timeout", "r2", None, None, "TimeoutError"),
+        ("ok", "r3", (np.int64(2), np.float32(0.5)), None, None),
+        ("ok", 7, ("A", float("nan")), {}, None),
+    ]
     for status, request_id, top, features, error_kind in calls:
         fast.call_record(ns, 12.345678, status, request_id, top, features, error_kind)
         fields = {"request_id": request_id, **({"sample_rate": rate} if rate < 1 else {})}

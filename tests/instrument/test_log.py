@@ -6,7 +6,7 @@ import io
 import json
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +28,16 @@ def test_inference_and_prediction_records(tmp_path):
         log.prediction(label="A", confidence=0.93, probabilities=[0.93, 0.07], request_id="r1")
     inference, prediction = read(path)
     assert list(inference)[:3] == ["ts", "event", "level"]
-    assert inference == {"ts": inference["ts"], "event": "inference", "level": "info", "model": "imgcls4",
-                         "model_version": "3", "latency_ms": 1.234, "status": "ok", "request_id": "r1"}
+    assert inference == {
+        "ts": inference["ts"],
+        "event": "inference",
+        "level": "info",
+        "model": "imgcls4",
+        "model_version": "3",
+        "latency_ms": 1.234,
+        "status": "ok",
+        "request_id": "r1",
+    }
     assert TS.match(inference["ts"])
     assert prediction["event"] == "prediction" and prediction["label"] == "A"
     assert prediction["confidence"] == 0.93 and prediction["probabilities"] == [0.93, 0.07]
@@ -48,9 +56,16 @@ def test_error_statuses_log_at_error_level(tmp_path):
 def test_values_are_made_strict_json(tmp_path):
     path = tmp_path / "a.jsonl"
     with PredictionLog(path) as log:
-        log.prediction(label=np.int64(2), confidence=np.float32(0.5), probabilities=np.array([0.5, 0.5]),
-                       nan=float("nan"), inf=float("inf"), when=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
-                       nested={"a": (1, np.float64(2.5))}, obj=Path("x"))
+        log.prediction(
+            label=np.int64(2),
+            confidence=np.float32(0.5),
+            probabilities=np.array([0.5, 0.5]),
+            nan=float("nan"),
+            inf=float("inf"),
+            when=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+            nested={"a": (1, np.float64(2.5))},
+            obj=Path("x"),
+        )
     line = path.read_text()
     assert "NaN" not in line and "Infinity" not in line
     (record,) = read(path)
@@ -71,7 +86,7 @@ def test_reserved_fields_are_not_overridden(tmp_path):
 
 
 def test_format_ts_accepts_every_time_kind():
-    moment = datetime(2026, 11, 25, 10, 0, 0, 123456, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 25, 10, 0, 0, 123456, tzinfo=UTC)
     expected = "2026-11-25T10:00:00.123456Z"
     assert format_ts(moment) == expected
     assert format_ts(moment.replace(tzinfo=None)) == expected  # naive is UTC
@@ -91,9 +106,8 @@ def test_timed_records_latency_and_errors(tmp_path):
     with log.timed(request_id="ok") as call:
         sum(range(1000))
         call.update(label="B", confidence=0.8)
-    with pytest.raises(KeyError):
-        with log.timed(request_id="bad"):
-            raise KeyError("boom")
+    with pytest.raises(KeyError), log.timed(request_id="bad"):
+        raise KeyError("boom")
     with log.timed() as call:
         call.status = "timeout"
     log.close()

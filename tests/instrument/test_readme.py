@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from pathlib import Path
 
 import pytest
 
@@ -43,7 +42,7 @@ def test_readme_snippet_runs_as_shown(index, tmp_path, monkeypatch):
     try:
         exec(compile(snippets()[index], f"docs/instrument.md snippet {index + 1}", "exec"), {"__name__": "readme"})
     finally:
-        for handler in logger.handlers[len(before):]:
+        for handler in logger.handlers[len(before) :]:
             handler.close()
         logger.handlers[:] = before
     files = sorted((tmp_path / "logs").iterdir())

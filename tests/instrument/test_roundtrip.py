@@ -16,9 +16,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlmon import CheckOptions, DriftOptions, ReferenceBuildOptions, build_check, build_drift_report, build_reference, build_report
-from mlmon.instrument import JsonFormatter, PredictionLog, monitor
-from mlmon.instrument import wrappers
+from mlmon import (
+    CheckOptions,
+    DriftOptions,
+    ReferenceBuildOptions,
+    build_check,
+    build_drift_report,
+    build_reference,
+    build_report,
+)
+from mlmon.instrument import JsonFormatter, PredictionLog, monitor, wrappers
 
 START_NS = 1_790_000_000 * 10**9  # 2026-09-21
 
@@ -78,10 +85,16 @@ def test_report_drift_and_check_read_what_the_service_logged(tmp_path, fake_cloc
     report = build_report(str(tmp_path / "cur")).to_dict()
     assert report["records"] == 600 and report["inputs"]["skipped_lines"] == 0
     assert report["predictions"]["count"] == len(current["labels"]) == 570  # each prediction once
-    assert report["predictions"]["class_counts"] == {k: current["labels"].count(k) for k in "ABC" if k in current["labels"]}
+    assert report["predictions"]["class_counts"] == {
+        k: current["labels"].count(k) for k in "ABC" if k in current["labels"]
+    }
     errors = report["errors"]
     assert errors["requests"] == 600 and errors["errors"] == 30
-    assert {k: errors["by_kind"][k] for k in current["errors"]} == current["errors"] == {"invalid_input": 10, "timeout": 10, "error": 10}
+    assert (
+        {k: errors["by_kind"][k] for k in current["errors"]}
+        == current["errors"]
+        == {"invalid_input": 10, "timeout": 10, "error": 10}
+    )
     latency = report["latency"]
     assert latency["count"] == 600
     assert latency["p50_ms"] == pytest.approx(float(np.percentile(current["latencies"], 50)), abs=1e-6)

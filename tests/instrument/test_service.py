@@ -94,7 +94,12 @@ def test_monitor_writes_one_record_per_call_and_reraises(tmp_path):
     predict(3)  # a failing summary is left out, the call still logs
     log.close()
     ok, broke, invalid, timeout, no_features = read(path)
-    assert ok["request_id"] == "r0" and ok["label"] == "B" and ok["confidence"] == 0.75 and ok["features"] == {"x": 0, "bad": 0}
+    assert (
+        ok["request_id"] == "r0"
+        and ok["label"] == "B"
+        and ok["confidence"] == 0.75
+        and ok["features"] == {"x": 0, "bad": 0}
+    )
     assert ok["event"] == "inference" and ok["status"] == "ok" and ok["model_version"] == "2" and ok["latency_ms"] >= 0
     assert (broke["status"], broke["error_kind"], broke["level"]) == ("error", "RuntimeError", "error")
     assert (invalid["status"], invalid["error_kind"]) == ("invalid_input", "ValueError")
@@ -218,6 +223,8 @@ def test_monitored_onnx_session(tmp_path):
 
 
 def test_import_is_standard_library_only():
-    code = ("import sys, mlmon.instrument, mlmon.instrument.wrappers, mlmon.instrument.resources; "
-            "assert not {'numpy', 'polars', 'onnxruntime'} & set(sys.modules), sorted(sys.modules)")
+    code = (
+        "import sys, mlmon.instrument, mlmon.instrument.wrappers, mlmon.instrument.resources; "
+        "assert not {'numpy', 'polars', 'onnxruntime'} & set(sys.modules), sorted(sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -23,7 +23,13 @@ from tests.conftest import REPO, SAMPLE_LOGS
 
 TRAIN_PROFILE = REPO / "references" / "train.json"
 DELETE = object()
-CAMERA = {"kind": "categorical", "count": 3, "missing_share": 0.0, "missing": 0, "category_counts": {"cam01": 2, "cam02": 1}}
+CAMERA = {
+    "kind": "categorical",
+    "count": 3,
+    "missing_share": 0.0,
+    "missing": 0,
+    "category_counts": {"cam01": 2, "cam02": 1},
+}
 
 
 @pytest.fixture(scope="module")
@@ -200,8 +206,20 @@ def test_deep_nesting_through_the_real_entry_point(tmp_path):
     for name in ("ref.json", "ref.data"):
         path = tmp_path / name
         path.write_text('{"a":' * 10_000 + "1" + "}" * 10_000)
-        run = subprocess.run([sys.executable, "-c", "from mlmon.cli import main; main()", "drift", "--reference", str(path),
-                              str(SAMPLE_LOGS)], capture_output=True, text=True, cwd=REPO)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from mlmon.cli import main; main()",
+                "drift",
+                "--reference",
+                str(path),
+                str(SAMPLE_LOGS),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
         assert run.returncode == 2, run.stderr
         line = one_line(run.stderr)
         assert line.startswith("mlmon: error: ") and str(path) in line and "internal error" not in line, line
@@ -235,7 +253,9 @@ def test_null_or_nan_confidence_drifts_and_writes_strict_json(good, tmp_path, mi
         assert "NaN" in path.read_text()
     profile = ref.load_profile(path)
     assert math.isnan(profile.confidence.mean)
-    run = runner.invoke(app, ["drift", "--reference", str(path), str(SAMPLE_LOGS), "--window", "1d", "--format", "json"])
+    run = runner.invoke(
+        app, ["drift", "--reference", str(path), str(SAMPLE_LOGS), "--window", "1d", "--format", "json"]
+    )
     assert run.exception is None or isinstance(run.exception, SystemExit), repr(run.exception)
     assert run.exit_code in (0, 1), run.stderr
     assert "Traceback" not in run.stderr and "internal error" not in run.stderr
@@ -270,7 +290,9 @@ def test_rebuilding_the_readme_example_leaves_the_committed_profile_alone(runner
     os.utime(copied, (1, 1))
     monkeypatch.chdir(REPO)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    result = runner.invoke(app, ["reference", "build", "references/train.csv", "--proba-cols", "p_A,p_B,p_C,p_D", "-o", str(copied)])
+    result = runner.invoke(
+        app, ["reference", "build", "references/train.csv", "--proba-cols", "p_A,p_B,p_C,p_D", "-o", str(copied)]
+    )
     assert result.exit_code == 0, result.output
     assert copied.read_bytes() == TRAIN_PROFILE.read_bytes()
     assert copied.stat().st_mtime == 1  # not even rewritten
@@ -312,7 +334,18 @@ def _unwritable_outputs(tmp_path: Path) -> list[tuple[Path, str]]:
 
 def test_an_unwritable_output_is_one_line_and_no_temp_file_is_left(runner, tmp_path):
     for path, why in _unwritable_outputs(tmp_path):
-        result = runner.invoke(app, ["reference", "build", str(REPO / "references" / "train.csv"), "--proba-cols", "p_A,p_B,p_C,p_D", "-o", str(path)])
+        result = runner.invoke(
+            app,
+            [
+                "reference",
+                "build",
+                str(REPO / "references" / "train.csv"),
+                "--proba-cols",
+                "p_A,p_B,p_C,p_D",
+                "-o",
+                str(path),
+            ],
+        )
         assert result.exit_code == 2, result.output
         line = one_line(result.stderr)
         assert line == f"mlmon: error: {path}: cannot write reference profile: {why}", line

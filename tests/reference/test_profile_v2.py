@@ -14,7 +14,6 @@ import pytest
 from mlmon import stats
 from mlmon.errors import ReferenceProfileError
 from mlmon.reference.store import load_profile
-
 from tests.conftest import REPO
 
 TRAIN = REPO / "references" / "train.csv"
@@ -43,14 +42,17 @@ def test_a_version_1_profile_still_loads_without_grids():
     assert profile.class_shares  # prediction drift needs nothing new
 
 
-@pytest.mark.parametrize(("mutate", "field"), [
-    (lambda d: d["grid_levels"].reverse(), "grid_levels"),
-    (lambda d: d.update(grid_levels=[0.0, 0.5]), "grid_levels"),
-    (lambda d: d["features"]["brightness"]["grid"].pop(), "features.brightness.grid"),
-    (lambda d: d["features"]["brightness"]["grid"].reverse(), "features.brightness.grid"),
-    (lambda d: d["features"]["brightness"]["grid"].__setitem__(3, None), "features.brightness.grid[3]"),
-    (lambda d: d["features"]["brightness"].pop("missing"), "features.brightness.missing"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda d: d["grid_levels"].reverse(), "grid_levels"),
+        (lambda d: d.update(grid_levels=[0.0, 0.5]), "grid_levels"),
+        (lambda d: d["features"]["brightness"]["grid"].pop(), "features.brightness.grid"),
+        (lambda d: d["features"]["brightness"]["grid"].reverse(), "features.brightness.grid"),
+        (lambda d: d["features"]["brightness"]["grid"].__setitem__(3, None), "features.brightness.grid[3]"),
+        (lambda d: d["features"]["brightness"].pop("missing"), "features.brightness.missing"),
+    ],
+)
 def test_a_bad_grid_names_its_field(tmp_path: Path, mutate, field):
     data = json.loads((REPO / "references" / "train.json").read_text())
     mutate(data)

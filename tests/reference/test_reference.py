@@ -58,9 +58,7 @@ def test_build_profile_matches_numpy(train):
     feature = profile.features["brightness"]
     assert feature.count == finite.size
     assert feature.missing_share == pytest.approx(50 / 5000)
-    assert (feature.mean, feature.min, feature.max) == pytest.approx(
-        (finite.mean(), finite.min(), finite.max())
-    )
+    assert (feature.mean, feature.min, feature.max) == pytest.approx((finite.mean(), finite.min(), finite.max()))
     assert feature.std == pytest.approx(finite.std(ddof=1))
     for q, value in feature.quantiles.items():
         assert value == pytest.approx(np.quantile(finite, q))
@@ -165,7 +163,10 @@ def _write_profile(tmp_path, mutate) -> str:
     ("mutate", "match"),
     [
         (lambda d: d.update({ref.VERSION_KEY: 4}), "version 4 is not supported"),
-        (lambda d: d.pop(ref.VERSION_KEY), "not a reference profile \\(expected an object with mlmon_reference_version"),
+        (
+            lambda d: d.pop(ref.VERSION_KEY),
+            "not a reference profile \\(expected an object with mlmon_reference_version",
+        ),
         (lambda d: d.pop("class_shares"), "field 'class_shares': missing"),
         (lambda d: d.update(class_shares={"A": 0.9, "B": 0.9}), "sum to 1"),
         (lambda d: d["features"]["x"].update(bin_counts=[1]), "bin_counts"),

@@ -35,7 +35,9 @@ COMMANDS = {
 SIZE_LIMIT = 300 * 1024
 """The issue: "a few hundred KB for sample_logs/"; each sample page must stay under this."""
 CHROMIUM = browser.find_chromium()
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed: apt-get install chromium to run the HTML browser test")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium not installed: apt-get install chromium to run the HTML browser test"
+)
 
 
 @dataclass
@@ -119,7 +121,7 @@ def test_the_report_charts_p99_and_error_rate_with_a_point_per_window(pages):
     assert len(marks(p99, "circle", "pt")) == sum(w.p99_ms is not None for w in windows)
     assert len(marks(errors, "circle", "pt")) == sum(w.error_rate is not None for w in windows)
     assert len(marks(p99, "path", "line")) == 1 and marks(p99, "path", "line")[0].get("d").startswith("M")
-    overview = page.text[page.text.index('id="overview"'):]
+    overview = page.text[page.text.index('id="overview"') :]
     assert "p50 <b>25.3</b>" in overview and "p99 <b>97.8</b>" in overview  # p50/p95/p99 overall
 
 
@@ -128,7 +130,9 @@ def test_drift_draws_class_shares_per_window_against_the_reference(pages):
     windows = page.result.prediction.windows
     reference = page.result.prediction.reference_shares
     shares = chart(page.root, "Class shares per window against the reference (model version 1.4.0)")
-    expected = sum(1 for w in windows if w.n for c in w.classes if c.share > 0) + sum(1 for s in reference.values() if s > 0)
+    expected = sum(1 for w in windows if w.n for c in w.classes if c.share > 0) + sum(
+        1 for s in reference.values() if s > 0
+    )
     assert len(marks(shares, "rect", "share")) == expected == 7 * 4 + 4
     verdicts = marks(shares, "rect", "mark")
     assert [m.get("class").split()[-1] for m in verdicts] == [f"sev-{w.severity.value}" for w in windows]
@@ -156,7 +160,9 @@ def test_check_has_a_verdict_row_and_a_timeline_cell_per_window(pages):
     rows = page.root.findall(".//table[@class='verdicts']/tbody/tr")
     quiet = [o for o in report.outcomes if o.scope.startswith("feature=") and not o.fired and o.severity.value == "ok"]
     shown = [o for o in report.outcomes if o not in quiet]
-    assert len(report.outcomes) == 14 and len(quiet) == 5 and len(rows) == len(shown) + 1  # quiet features fold into one row
+    assert (
+        len(report.outcomes) == 14 and len(quiet) == 5 and len(rows) == len(shown) + 1
+    )  # quiet features fold into one row
     for outcome, row in zip(shown, rows):
         cells = marks(row.find(f".//{SVG}svg"), "rect", "cell")
         assert [c.get("class").split()[1] for c in cells] == [f"sev-{w.effective.value}" for w in outcome.windows]
@@ -181,8 +187,15 @@ def test_sample_pages_are_small_and_self_contained(pages, name):
 def test_every_text_from_the_logs_is_escaped(write_lines, tmp_path):
     evil = "<script>alert(1)</script>"
     lines = [
-        {"timestamp": f"2026-01-01T00:{m:02d}:00Z", "event": "inference", "model": "m&co", "model_version": evil,
-         "latency_ms": 10 + m, "label": '<img src=x onerror="alert(2)">', "confidence": 0.9}
+        {
+            "timestamp": f"2026-01-01T00:{m:02d}:00Z",
+            "event": "inference",
+            "model": "m&co",
+            "model_version": evil,
+            "latency_ms": 10 + m,
+            "label": '<img src=x onerror="alert(2)">',
+            "confidence": 0.9,
+        }
         for m in range(30)
     ]
     log = write_lines("app.log", lines)
@@ -240,8 +253,10 @@ def test_sample_pages_render_in_headless_chromium_without_console_errors(pages, 
 def test_the_browser_check_catches_a_console_error_and_a_fetch(tmp_path):
     """The harness is not vacuous: a page that logs an error and fetches an image fails it."""
     bad = tmp_path / "bad.html"
-    bad.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"/></head><body><svg width="10" height="0"></svg>'
-                   '<img src="http://127.0.0.1:9/x.png"/><script>console.error("boom")</script></body></html>')
+    bad.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"/></head><body><svg width="10" height="0"></svg>'
+        '<img src="http://127.0.0.1:9/x.png"/><script>console.error("boom")</script></body></html>'
+    )
     found = browser.problems(browser.load(bad, CHROMIUM))
     assert any("boom" in line for line in found)
     assert any("x.png" in line for line in found)
@@ -249,8 +264,14 @@ def test_the_browser_check_catches_a_console_error_and_a_fetch(tmp_path):
 
 
 def test_bench_shows_a_row_per_configuration_and_the_budget(tmp_path):
-    result, text = run_html(["bench", "-n", "5", "--warmup", "1", "--batch-size", "1,4", "--p99-budget", "10s", "--format", "html"], tmp_path / "bench.html")
+    result, text = run_html(
+        ["bench", "-n", "5", "--warmup", "1", "--batch-size", "1,4", "--p99-budget", "10s", "--format", "html"],
+        tmp_path / "bench.html",
+    )
     root = parse(text)
     rows = root.findall(".//section[@id='configurations']/table/tbody/tr")
     assert [row[0].text for row in rows] == ["1", "4"] == [str(c.batch_size) for c in result.result.configs]
-    assert "p99 budget 10000 ms: met by every configuration" in text and section_ids(root) >= {"configurations", "findings"}
+    assert "p99 budget 10000 ms: met by every configuration" in text and section_ids(root) >= {
+        "configurations",
+        "findings",
+    }

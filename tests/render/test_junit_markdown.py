@@ -10,7 +10,6 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -88,19 +87,52 @@ def _rule(attributes=(), required=(), children=(), text=False, patterns=None) ->
 
 
 JUNIT_10 = {
-    "testsuites": _rule(("name", "time", "tests", "failures", "errors"), children=("testsuite",), patterns={"time": TIME}),
+    "testsuites": _rule(
+        ("name", "time", "tests", "failures", "errors"), children=("testsuite",), patterns={"time": TIME}
+    ),
     "testsuite": _rule(
-        ("name", "tests", "failures", "errors", "skipped", "time", "timestamp", "hostname", "id", "package", "file", "log", "url", "group"),
-        ("name", "tests", "failures", "errors"), ("properties", "testcase", "testsuite", "system-out", "system-err"), patterns={"time": TIME},
+        (
+            "name",
+            "tests",
+            "failures",
+            "errors",
+            "skipped",
+            "time",
+            "timestamp",
+            "hostname",
+            "id",
+            "package",
+            "file",
+            "log",
+            "url",
+            "group",
+        ),
+        ("name", "tests", "failures", "errors"),
+        ("properties", "testcase", "testsuite", "system-out", "system-err"),
+        patterns={"time": TIME},
     ),
     "properties": _rule(children=("property",)),
     "property": _rule(("name", "value"), ("name", "value")),
     "testcase": _rule(
-        ("name", "time", "classname", "group"), ("name",),
-        ("skipped", "error", "failure", "rerunFailure", "rerunError", "flakyFailure", "flakyError", "system-out", "system-err"),
+        ("name", "time", "classname", "group"),
+        ("name",),
+        (
+            "skipped",
+            "error",
+            "failure",
+            "rerunFailure",
+            "rerunError",
+            "flakyFailure",
+            "flakyError",
+            "system-out",
+            "system-err",
+        ),
     ),
     **{name: _rule(RESULT, text=True) for name in ("failure", "error", "skipped")},
-    **{name: _rule(RESULT, ("type",), RERUN_CHILDREN, text=True) for name in ("rerunFailure", "rerunError", "flakyFailure", "flakyError")},
+    **{
+        name: _rule(RESULT, ("type",), RERUN_CHILDREN, text=True)
+        for name in ("rerunFailure", "rerunError", "flakyFailure", "flakyError")
+    },
     **{name: _rule(text=True) for name in ("system-out", "system-err")},
 }
 
@@ -124,10 +156,15 @@ def schema_problems(root: ET.Element, rules: dict[str, ElementRule] | None = Non
         if rule is None:
             problems.append(f"{where}: element not in the schema")
             return
-        problems.extend(f"{where}: attribute {name!r} not allowed" for name in sorted(set(element.attrib) - rule.attributes))
+        problems.extend(
+            f"{where}: attribute {name!r} not allowed" for name in sorted(set(element.attrib) - rule.attributes)
+        )
         problems.extend(f"{where}: attribute {name!r} required" for name in sorted(rule.required - set(element.attrib)))
-        problems.extend(f"{where}: {name}={element.get(name)!r} does not match its type" for name, pattern in rule.patterns.items()
-                        if name in element.attrib and not pattern.fullmatch(element.get(name)))
+        problems.extend(
+            f"{where}: {name}={element.get(name)!r} does not match its type"
+            for name, pattern in rule.patterns.items()
+            if name in element.attrib and not pattern.fullmatch(element.get(name))
+        )
         if not rule.text and (element.text or "").strip():
             problems.append(f"{where}: text not allowed")
         for child in element:
@@ -210,9 +247,18 @@ def test_junit_checks_without_a_reference_are_skipped(drift_without_reference):
 
 def test_junit_outcome_rule_for_unknown_findings():
     findings = (
-        Finding("prediction_drift", Severity.UNKNOWN, "insufficient data: no window has 200 predictions", scope="model_version=2"),
+        Finding(
+            "prediction_drift",
+            Severity.UNKNOWN,
+            "insufficient data: no window has 200 predictions",
+            scope="model_version=2",
+        ),
         Finding("latency_p99", Severity.UNKNOWN, "no latency values to check against the p99 budget"),
-        Finding("confidence_collapse", Severity.UNKNOWN, "no baseline: no reference confidence and no earlier window with enough data"),
+        Finding(
+            "confidence_collapse",
+            Severity.UNKNOWN,
+            "no baseline: no reference confidence and no earlier window with enough data",
+        ),
         Finding("feature_drift", Severity.UNKNOWN, "feature drift not computed: the logs carry no inputs"),
         Finding("error_rate", Severity.UNKNOWN, "could not compute the rate: division by zero"),
         Finding("latency_p99", Severity.OK, "p99 latency 5.0 ms is within the 10 ms budget"),
@@ -234,17 +280,21 @@ def test_junit_names_a_result_type_it_does_not_know_and_an_empty_one():
 def test_junit_names_are_unique_when_check_and_scope_repeat():
     findings = tuple(Finding("feature_drift", Severity.WARNING, f"feature {i} moved") for i in range(3))
     _, root = parse(CheckResult(findings))
-    assert [c.get("name") for c in root.iter("testcase")] == ["feature_drift[all]", "feature_drift[all] #2", "feature_drift[all] #3"]
+    assert [c.get("name") for c in root.iter("testcase")] == [
+        "feature_drift[all]",
+        "feature_drift[all] #2",
+        "feature_drift[all] #3",
+    ]
     check_counts(root, findings)
 
 
 def test_junit_escapes_text_from_the_logs():
-    message = 'label <b>"x" & \'y\'\x00\x1b\ud800 moved\nsecond line'
+    message = "label <b>\"x\" & 'y'\x00\x1b\ud800 moved\nsecond line"
     scope = "model_version=1.4.0]<&"
     finding = Finding("prediction_drift", Severity.CRITICAL, message, 0.5, 0.25, scope)
     text, root = parse(CheckResult((finding,)))
     case = root.find("testsuite/testcase")
-    clean = 'label <b>"x" & \'y\'\ufffd\ufffd\ufffd moved\nsecond line'
+    clean = "label <b>\"x\" & 'y'\ufffd\ufffd\ufffd moved\nsecond line"
     assert case.get("classname") == "mlmon.prediction_drift" and case.get("name") == f"prediction_drift[{scope}]"
     assert case.find("failure").get("message") == clean
     assert case.find("failure").text == f"{clean}\nvalue: 0.5\nthreshold: 0.25\nscope: {scope}"
@@ -253,7 +303,9 @@ def test_junit_escapes_text_from_the_logs():
 
 def test_bench_results_render_in_both_formats():
     findings = (
-        Finding("latency_p99", Severity.CRITICAL, "p99 latency 12.5 ms is over the 10 ms budget", 12.5, 10.0, "batch=8"),
+        Finding(
+            "latency_p99", Severity.CRITICAL, "p99 latency 12.5 ms is over the 10 ms budget", 12.5, 10.0, "batch=8"
+        ),
         Finding("latency_p99", Severity.OK, "p99 latency 4.000 ms is within the 10 ms budget", 4.0, 10.0, "batch=1"),
     )
     result = SimpleNamespace(model=SimpleNamespace(name="model.onnx"), configs=(1, 2))
@@ -262,7 +314,11 @@ def test_bench_results_render_in_both_formats():
     assert root.find("testsuite").get("name") == "mlmon bench"
     check_counts(root, findings)
     text = markdown.render(bench)
-    assert text.startswith("## mlmon bench: critical\n") and "- configurations: 2" in text and "- p99 budget: 10 ms" in text
+    assert (
+        text.startswith("## mlmon bench: critical\n")
+        and "- configurations: 2" in text
+        and "- p99 budget: 10 ms" in text
+    )
     assert table_rows(text) == [[f.severity.value, f.check, f.scope, f.message] for f in findings]
 
 
@@ -274,16 +330,31 @@ def test_the_schema_rules_are_junit_10s():
     failures and errors; and it rejects what mlmon used to write (``skipped`` there)."""
     rules = schema_rules()
     assert rules["testsuites"].attributes == {"name", "time", "tests", "failures", "errors"}
-    assert rules["testsuite"].required == {"name", "tests", "failures", "errors"} and "skipped" in rules["testsuite"].attributes
-    assert rules["testcase"].attributes == {"name", "time", "classname", "group"} and rules["testcase"].required == {"name"}
+    assert (
+        rules["testsuite"].required == {"name", "tests", "failures", "errors"}
+        and "skipped" in rules["testsuite"].attributes
+    )
+    assert rules["testcase"].attributes == {"name", "time", "classname", "group"} and rules["testcase"].required == {
+        "name"
+    }
     assert rules["failure"].text and rules["system-out"].text and not rules["testsuites"].text
-    old = ET.fromstring('<testsuites name="mlmon" tests="0" failures="0" errors="0" skipped="0"><testsuite name="s" tests="0" failures="0" errors="0"/></testsuites>')
+    old = ET.fromstring(
+        '<testsuites name="mlmon" tests="0" failures="0" errors="0" skipped="0"><testsuite name="s" '
+        'tests="0" failures="0" errors="0"/></testsuites>'
+    )
     assert schema_problems(old) == ["testsuites: attribute 'skipped' not allowed"]
-    bad = ET.fromstring('<testsuite tests="1" failures="0" errors="0" time="1.5s">x<testcase classname="c" file="f.py"><failure foo="1"/><bogus/></testcase></testsuite>')
+    bad = ET.fromstring(
+        '<testsuite tests="1" failures="0" errors="0" time="1.5s">x<testcase classname="c" '
+        'file="f.py"><failure foo="1"/><bogus/></testcase></testsuite>'
+    )
     assert schema_problems(bad) == [
-        "testsuite: attribute 'name' required", "testsuite: time='1.5s' does not match its type", "testsuite: text not allowed",
-        "testsuite/testcase: attribute 'file' not allowed", "testsuite/testcase: attribute 'name' required",
-        "testsuite/testcase/failure: attribute 'foo' not allowed", "testsuite/testcase/bogus: not allowed in testcase",
+        "testsuite: attribute 'name' required",
+        "testsuite: time='1.5s' does not match its type",
+        "testsuite: text not allowed",
+        "testsuite/testcase: attribute 'file' not allowed",
+        "testsuite/testcase: attribute 'name' required",
+        "testsuite/testcase/failure: attribute 'foo' not allowed",
+        "testsuite/testcase/bogus: not allowed in testcase",
     ]
 
 
@@ -292,23 +363,40 @@ def junit_documents(report, drift, drift_without_reference):
     """mlmon's JUnit output for every kind of result and outcome: report, drift with and
     without a reference, bench, unknowns (skipped and error), no findings, text to escape,
     and ``mlmon check`` on the sample logs with the example config."""
-    bench = BenchReport(SimpleNamespace(model=SimpleNamespace(name="m.onnx"), configs=(1,)), 10.0,  # type: ignore[arg-type]
-                        (Finding("latency_p99", Severity.CRITICAL, "slow", 12.5, 10.0, "batch_size=8"),))
+    bench = BenchReport(
+        SimpleNamespace(model=SimpleNamespace(name="m.onnx"), configs=(1,)),
+        10.0,  # type: ignore[arg-type]
+        (Finding("latency_p99", Severity.CRITICAL, "slow", 12.5, 10.0, "batch_size=8"),),
+    )
     odd = Finding("prediction_drift", Severity.CRITICAL, 'a <b> & "c" \x1b', 0.5, 0.25, "model_version=1.4.0]<&")
-    unknowns = CheckResult((Finding("prediction_drift", Severity.UNKNOWN, "insufficient data: 3 < 200"),
-                            Finding("error_rate", Severity.UNKNOWN, "could not compute the rate")))
+    unknowns = CheckResult(
+        (
+            Finding("prediction_drift", Severity.UNKNOWN, "insufficient data: 3 < 200"),
+            Finding("error_rate", Severity.UNKNOWN, "could not compute the rate"),
+        )
+    )
     from typer.testing import CliRunner
 
     from mlmon.cli import app
 
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(REPO)
-        check = CliRunner().invoke(app, ["check", "sample_logs/", "--config", "examples/mlmon.toml", "--window", "1d", "--format", "junit"])
+        check = CliRunner().invoke(
+            app, ["check", "sample_logs/", "--config", "examples/mlmon.toml", "--window", "1d", "--format", "junit"]
+        )
     assert check.exit_code in (0, 1) and check.stdout.startswith("<?xml"), check.output
-    documents = {name: junit.render(result) for name, result in {
-        "report": report, "drift": drift, "drift_without_reference": drift_without_reference, "bench": bench,
-        "unknowns": unknowns, "empty": CheckResult(()), "escaped": CheckResult((odd,)),
-    }.items()}
+    documents = {
+        name: junit.render(result)
+        for name, result in {
+            "report": report,
+            "drift": drift,
+            "drift_without_reference": drift_without_reference,
+            "bench": bench,
+            "unknowns": unknowns,
+            "empty": CheckResult(()),
+            "escaped": CheckResult((odd,)),
+        }.items()
+    }
     return {**documents, "check": check.stdout}
 
 
@@ -318,7 +406,14 @@ def test_every_junit_document_meets_the_schema(junit_documents):
         assert root.tag == "testsuites" and root.get("skipped") is None, name
         assert schema_problems(root) == [], name
     kinds = {child.tag for text in junit_documents.values() for child in ET.fromstring(text.encode()).iter()}
-    assert {"failure", "error", "skipped", "system-out", "properties", "property"} <= kinds  # every element mlmon writes was seen
+    assert {
+        "failure",
+        "error",
+        "skipped",
+        "system-out",
+        "properties",
+        "property",
+    } <= kinds  # every element mlmon writes was seen
 
 
 def test_xmllint_validates_every_junit_document_against_the_xsd(junit_documents, tmp_path):
@@ -326,9 +421,14 @@ def test_xmllint_validates_every_junit_document_against_the_xsd(junit_documents,
     junit-10.xsd (``MLMON_JUNIT_XSD``) are at hand."""
     xmllint, xsd = shutil.which("xmllint"), os.environ.get("MLMON_JUNIT_XSD")
     if xmllint is None or not xsd:
-        pytest.skip("xmllint (apt-get install libxml2-utils) and MLMON_JUNIT_XSD, a copy of the xunit plugin's junit-10.xsd, are needed")
+        pytest.skip(
+            "xmllint (apt-get install libxml2-utils) and MLMON_JUNIT_XSD, a copy of the xunit plugin's "
+            "junit-10.xsd, are needed"
+        )
     old = tmp_path / "old.xml"
-    old.write_text(junit_documents["report"].replace('<testsuites name="mlmon" ', '<testsuites name="mlmon" skipped="0" '))
+    old.write_text(
+        junit_documents["report"].replace('<testsuites name="mlmon" ', '<testsuites name="mlmon" skipped="0" ')
+    )
     rejected = subprocess.run([xmllint, "--noout", "--schema", xsd, str(old)], capture_output=True, text=True)
     assert rejected.returncode != 0 and "skipped" in rejected.stderr  # the tool sees what the issue reports
     for name, text in junit_documents.items():
@@ -373,7 +473,9 @@ def test_markdown_escapes_pipes_and_line_breaks():
     findings = (Finding("feature_drift", Severity.WARNING, "a|b\nc <i>d</i> *e* _f_ \\|g", scope="feature=x|y"),)
     text = markdown.render(CheckResult(findings))
     row = [line for line in text.splitlines() if line.startswith("| **warning**")]
-    assert row == ["| **warning** | `feature_drift` | feature=x\\|y | a\\|b<br>c \\<i>d\\</i> \\*e\\* \\_f\\_ \\\\\\|g |"]
+    assert row == [
+        "| **warning** | `feature_drift` | feature=x\\|y | a\\|b<br>c \\<i>d\\</i> \\*e\\* \\_f\\_ \\\\\\|g |"
+    ]
     assert table_rows(text) == [["warning", "feature_drift", "feature=x|y", "a|b\nc <i>d</i> *e* _f_ \\|g"]]
     assert text.startswith("## mlmon check: warning\n")
 
@@ -393,7 +495,10 @@ def test_annotations_escape_as_the_actions_toolkit_does():
         Finding("error_rate", Severity.UNKNOWN, "no requests"),
     )
     assert github.github_annotations(CheckResult(findings)) == [
-        "::error title=latency_p99 (model_version=1.4.0%2C window=2026-11-12T00%3A00%3A00Z)::p99 100%25 over: a,b%0Anext%0D",
+        (
+            "::error title=latency_p99 (model_version=1.4.0%2C window=2026-11-12T00%3A00%3A00Z)::p99 100%25 "
+            "over: a,b%0Anext%0D"
+        ),
         "::warning title=error_rate (all)::50%25 of 2, then: more",
     ]
 
@@ -435,7 +540,7 @@ def test_step_summary_never_passes_one_mib(tmp_path, drift):
     done = github.append_step_summary(text, path)
     assert done.outcome == "truncated" and "1 MiB" in done.detail and done and str(done) == done.detail
     assert path.stat().st_size <= MIB
-    added = path.read_bytes()[MIB - 100:].decode("utf-8")
+    added = path.read_bytes()[MIB - 100 :].decode("utf-8")
     assert added.startswith("## mlmon drift: critical\n") and added.endswith(github.TRUNCATION_NOTE)
     assert len(added.encode()) == done.bytes_written
     again = github.append_step_summary(text, path)
@@ -460,5 +565,10 @@ def test_step_summary_not_written_without_a_file(tmp_path):
 
 
 def test_loading_the_new_renderers_loads_no_heavy_library():
-    code = "import sys, mlmon.render.junit, mlmon.render.markdown; print([m for m in ('polars', 'numpy', 'scipy', 'onnxruntime') if m in sys.modules])"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    code = (
+        "import sys, mlmon.render.junit, mlmon.render.markdown; print([m for m in ('polars', 'numpy', "
+        "'scipy', 'onnxruntime') if m in sys.modules])"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    )

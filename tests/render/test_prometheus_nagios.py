@@ -80,7 +80,11 @@ def test_prometheus_text_is_what_the_textfile_collector_accepts(results, which):
 def test_prometheus_report_figures_are_the_reports_in_base_units(results):
     report = results.report
     parsed = families(prometheus.render(report))
-    latency = {s.labels["quantile"]: s.value for s in parsed["mlmon_latency_seconds"].samples if s.name == "mlmon_latency_seconds"}
+    latency = {
+        s.labels["quantile"]: s.value
+        for s in parsed["mlmon_latency_seconds"].samples
+        if s.name == "mlmon_latency_seconds"
+    }
     lat = report.overall.latency
     assert latency == {"0.5": lat.p50_ms / 1000, "0.95": lat.p95_ms / 1000, "0.99": lat.p99_ms / 1000}
     assert parsed["mlmon_error_ratio"].samples[0].value == report.overall.errors.rate
@@ -93,7 +97,9 @@ def test_prometheus_rule_status_has_one_1_per_rule_and_scope(results):
         status = families(prometheus.render(result))["mlmon_rule_status"].samples
         by_rule: dict[tuple[str, str], dict[str, float]] = {}
         for sample in status:
-            by_rule.setdefault((sample.labels["rule"], sample.labels["scope"]), {})[sample.labels["severity"]] = sample.value
+            by_rule.setdefault((sample.labels["rule"], sample.labels["scope"]), {})[sample.labels["severity"]] = (
+                sample.value
+            )
         assert set(by_rule) == {(f.check, f.scope) for f in result.findings}
         for values in by_rule.values():
             assert sorted(values) == sorted(SEVERITIES) and sorted(values.values()) == [0, 0, 0, 1]
@@ -115,7 +121,10 @@ def test_prometheus_drift_figures_match_the_drift_result(results):
     status = samples(parsed["mlmon_rule_status"])
     assert status[(("rule", "prediction_drift"), ("scope", "model_version=1.4.0"), ("severity", "critical"))] == 1
     assert "mlmon_last_record_timestamp_seconds" not in parsed  # drift does not carry it
-    assert parsed["mlmon_last_prediction_timestamp_seconds"].samples[0].value == max(w.end for w in drift.prediction.windows).timestamp()
+    assert (
+        parsed["mlmon_last_prediction_timestamp_seconds"].samples[0].value
+        == max(w.end for w in drift.prediction.windows).timestamp()
+    )
 
 
 def test_prometheus_report_and_drift_files_can_share_a_textfile_directory(results):
@@ -145,7 +154,9 @@ def test_prometheus_leaves_out_what_could_not_be_computed(results):
     out.add("mlmon_requests", float("inf"))
     assert out.text() == ""
     report = results.report
-    empty = dataclasses.replace(report.overall.latency, count=0, p50_ms=None, p95_ms=None, p99_ms=None, max_ms=None, mean_ms=None)
+    empty = dataclasses.replace(
+        report.overall.latency, count=0, p50_ms=None, p95_ms=None, p99_ms=None, max_ms=None, mean_ms=None
+    )
     errors = dataclasses.replace(report.overall.errors, rate=None)
     blank = dataclasses.replace(report, overall=dataclasses.replace(report.overall, latency=empty, errors=errors))
     text = prometheus.render(blank)
@@ -160,8 +171,16 @@ def test_prometheus_result_without_sections_shows_rule_status_only():
 
 
 def test_the_new_renderers_load_no_heavy_library():
-    code = "import sys, mlmon.render.prometheus, mlmon.render.nagios; print([m for m in ('polars', 'numpy', 'scipy', 'onnxruntime') if m in sys.modules])"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout.strip() == "[]"
+    code = (
+        "import sys, mlmon.render.prometheus, mlmon.render.nagios; print([m for m in ('polars', 'numpy', "
+        "'scipy', 'onnxruntime') if m in sys.modules])"
+    )
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+        ).stdout.strip()
+        == "[]"
+    )
 
 
 # --- Nagios ------------------------------------------------------------------------------
@@ -233,11 +252,17 @@ def test_nagios_only_unknown_findings_or_none_is_unknown_with_exit_state_3(resul
 
 @pytest.mark.parametrize(
     ("severities", "expected"),
-    [(("ok", "unknown"), ("OK", 0)), (("ok", "warning", "unknown"), ("WARNING", 1)),
-     (("warning", "critical", "ok"), ("CRITICAL", 2)), (("unknown", "unknown"), ("UNKNOWN", 3))],
+    [
+        (("ok", "unknown"), ("OK", 0)),
+        (("ok", "warning", "unknown"), ("WARNING", 1)),
+        (("warning", "critical", "ok"), ("CRITICAL", 2)),
+        (("unknown", "unknown"), ("UNKNOWN", 3)),
+    ],
 )
 def test_nagios_state_is_the_worst_known_finding(severities, expected):
-    result = SimpleNamespace(findings=tuple(Finding("error_rate", Severity(s), f"{s} here", scope=f"s{i}") for i, s in enumerate(severities)))
+    result = SimpleNamespace(
+        findings=tuple(Finding("error_rate", Severity(s), f"{s} here", scope=f"s{i}") for i, s in enumerate(severities))
+    )
     state, summary, _ = check_line(result)
     assert (state, nagios.nagios_state(result)) == expected
     assert f"{state.lower()} here" in summary
@@ -245,8 +270,12 @@ def test_nagios_state_is_the_worst_known_finding(severities, expected):
 
 def test_nagios_summary_is_one_line_without_a_pipe():
     message = "p99 | over\nbudget\r\n" + "x" * 400
-    result = SimpleNamespace(findings=(Finding("latency_p99", Severity.CRITICAL, message, 97.8, 80, "model_version=2"),
-                                       Finding("error_rate", Severity.WARNING, "warned", 0.5, 0.1)))
+    result = SimpleNamespace(
+        findings=(
+            Finding("latency_p99", Severity.CRITICAL, message, 97.8, 80, "model_version=2"),
+            Finding("error_rate", Severity.WARNING, "warned", 0.5, 0.1),
+        )
+    )
     state, summary, perf = check_line(result)
     assert state == "CRITICAL" and len(summary) == nagios.MAX_SUMMARY and summary.endswith("...")
     assert summary.startswith("1 critical (and 1 warning): latency_p99[model_version=2]: p99 / over budget x")
@@ -295,37 +324,52 @@ def test_nagios_report_perfdata_has_the_warning_and_critical_levels(results):
     ``latency_p99=0.0978...s;0.1;0.25;0``, never ``;;0.1;0``."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.chdir(REPO)
-        report = build_report(["sample_logs/"], ReportOptions(p99_budget_ms=250, p99_warning_ms=100, max_error_rate=0.05, warning_error_rate=0.02))
+        report = build_report(
+            ["sample_logs/"],
+            ReportOptions(p99_budget_ms=250, p99_warning_ms=100, max_error_rate=0.05, warning_error_rate=0.02),
+        )
     state, summary, perf = check_line(report)
     lat, errors = report.overall.latency, report.overall.errors
     assert state == "OK" and lat.p99_ms < 100
     assert perf["latency_p99"] == [f"{lat.p99_ms / 1000:.10g}s", "0.1", "0.25", "0"]
     assert perf["error_rate"][1:] == ["2", "5", "0", "100"]
-    assert float(perf["error_rate"][0].removesuffix("%")) == pytest.approx(errors.errors / errors.requests * 100, rel=1e-9)
+    assert float(perf["error_rate"][0].removesuffix("%")) == pytest.approx(
+        errors.errors / errors.requests * 100, rel=1e-9
+    )
     assert summary.startswith("2 ok: latency_p99: p99 latency") and " / error_rate: error rate" in summary
 
 
 def test_nagios_status_text_has_no_semicolon():
     """Issue 22 §8: Nagios turns ``;`` into ``:``; mlmon's separators and the messages'
     own semicolons become commas, the findings are separated by `` / ``."""
-    findings = (Finding("no_data", Severity.CRITICAL, "5 of 7 window(s) hold no record; firing now; no record at all"),
-                Finding("latency_p99", Severity.CRITICAL, "fired in 1 of 7 window(s); worst: 594 ms", scope="model;version=2"))
+    findings = (
+        Finding("no_data", Severity.CRITICAL, "5 of 7 window(s) hold no record; firing now; no record at all"),
+        Finding("latency_p99", Severity.CRITICAL, "fired in 1 of 7 window(s); worst: 594 ms", scope="model;version=2"),
+    )
     state, summary, _ = check_line(SimpleNamespace(findings=findings))
     assert ";" not in nagios.render(SimpleNamespace(findings=findings)).split(" | ")[0]
-    assert summary == ("2 critical: no_data: 5 of 7 window(s) hold no record, firing now, no record at all"
-                       " / latency_p99[model,version=2]: fired in 1 of 7 window(s), worst: 594 ms")
+    assert summary == (
+        "2 critical: no_data: 5 of 7 window(s) hold no record, firing now, no record at all"
+        " / latency_p99[model,version=2]: fired in 1 of 7 window(s), worst: 594 ms"
+    )
     assert nagios.error_output("a; b\nc | d") == "MLMON UNKNOWN - a, b c / d\n"
 
 
 def test_nagios_summary_names_every_rule_before_messages_that_do_not_fit():
     """With several findings whose messages pass the limit, every rule is still named."""
     scopes = ["all", "model_version=1.4.0", "feature=width", "feature=height", "feature=aspect_ratio", "feature=iso"]
-    findings = tuple(Finding("feature_drift" if "feature" in s else "prediction_drift", Severity.CRITICAL, "x" * 80, scope=s) for s in scopes)
+    findings = tuple(
+        Finding("feature_drift" if "feature" in s else "prediction_drift", Severity.CRITICAL, "x" * 80, scope=s)
+        for s in scopes
+    )
     state, summary, _ = check_line(SimpleNamespace(findings=findings))
     names = ["prediction_drift", "prediction_drift[model_version=1.4.0]", *(f"feature_drift[{s}]" for s in scopes[2:])]
     assert summary.startswith("6 critical: " + ", ".join(names) + " / prediction_drift: xxx")
     short = tuple(dataclasses.replace(f, message="moved") for f in findings[:2])
-    assert check_line(SimpleNamespace(findings=short))[1] == "2 critical: prediction_drift: moved / prediction_drift[model_version=1.4.0]: moved"
+    assert (
+        check_line(SimpleNamespace(findings=short))[1]
+        == "2 critical: prediction_drift: moved / prediction_drift[model_version=1.4.0]: moved"
+    )
 
 
 def test_nagios_drift_counts_drifted_features_under_its_own_label(results):
@@ -340,8 +384,13 @@ def test_nagios_drift_counts_drifted_features_under_its_own_label(results):
 
 
 def test_prometheus_rule_status_keeps_the_more_severe_of_two_findings_on_one_scope():
-    result = SimpleNamespace(findings=(Finding("error_rate", Severity.CRITICAL, "bad"), Finding("error_rate", Severity.OK, "fine"),
-                                       Finding("error_rate", Severity.UNKNOWN, "?")))
+    result = SimpleNamespace(
+        findings=(
+            Finding("error_rate", Severity.CRITICAL, "bad"),
+            Finding("error_rate", Severity.OK, "fine"),
+            Finding("error_rate", Severity.UNKNOWN, "?"),
+        )
+    )
     status = samples(families(prometheus.render(result))["mlmon_rule_status"])
     assert len(status) == 4 and status[(("rule", "error_rate"), ("scope", "all"), ("severity", "critical"))] == 1
 
@@ -356,8 +405,10 @@ def _timed_logs(write_lines, minutes: dict[str, list[int]]) -> list[str]:
     latest is not always the last line), each with a latency."""
     paths = []
     for name, offsets in minutes.items():
-        lines = [{"timestamp": (BASE + timedelta(minutes=m)).isoformat(), "event": "inference", "latency_ms": 10 + m % 7}
-                 for m in offsets]
+        lines = [
+            {"timestamp": (BASE + timedelta(minutes=m)).isoformat(), "event": "inference", "latency_ms": 10 + m % 7}
+            for m in offsets
+        ]
         paths.append(str(write_lines(name, lines)))
     return paths
 
@@ -375,7 +426,9 @@ def test_prometheus_check_keeps_the_last_record_time_when_every_record_is_older_
     minutes = {"a.log": [7, 55, 3, 41], "b.log": [12, 30, 58, 1]}
     paths = _timed_logs(write_lines, minutes)
     now = BASE + timedelta(hours=8)
-    options = CheckOptions(now=now, window="1h", ingest=IngestOptions(since=now - timedelta(hours=6), chunk_bytes=chunk_bytes))
+    options = CheckOptions(
+        now=now, window="1h", ingest=IngestOptions(since=now - timedelta(hours=6), chunk_bytes=chunk_bytes)
+    )
     report = build_check(paths, options)
     assert report.ingest.records == 0 and report.ingest.outside_time_range == 8
     parsed = families(prometheus.render(report))
@@ -392,8 +445,15 @@ def test_prometheus_last_record_time_is_the_latest_record_before_until(write_lin
     report = build_check(paths, CheckOptions(now=BASE + timedelta(minutes=50), window="5m", ingest=ingest))
     assert report.ingest.records == 0
     assert report.ingest.last_timestamp == BASE + timedelta(minutes=41)
-    kept = build_check(paths, CheckOptions(now=BASE + timedelta(hours=1), window="5m", ingest=IngestOptions(since=BASE + timedelta(minutes=20))))
-    assert kept.ingest.last_timestamp == kept.last_record == BASE + timedelta(minutes=58)  # with records kept: the last of them
+    kept = build_check(
+        paths,
+        CheckOptions(
+            now=BASE + timedelta(hours=1), window="5m", ingest=IngestOptions(since=BASE + timedelta(minutes=20))
+        ),
+    )
+    assert (
+        kept.ingest.last_timestamp == kept.last_record == BASE + timedelta(minutes=58)
+    )  # with records kept: the last of them
 
 
 def test_the_last_record_time_merges_through_summaries(write_lines, tmp_path):
@@ -417,7 +477,9 @@ def test_prometheus_latency_quantiles_are_a_summary_with_its_sum_and_count(write
     assert family.type == "summary" and "# TYPE mlmon_latency_seconds summary\n" in text
     by_name = {(s.name, s.labels.get("quantile")): s.value for s in family.samples}
     expected = np.percentile(np.array(latencies) / 1000, [50, 95, 99])
-    assert [by_name[("mlmon_latency_seconds", q)] for q in ("0.5", "0.95", "0.99")] == pytest.approx(expected, rel=1e-12)
+    assert [by_name[("mlmon_latency_seconds", q)] for q in ("0.5", "0.95", "0.99")] == pytest.approx(
+        expected, rel=1e-12
+    )
     assert by_name[("mlmon_latency_seconds_count", None)] == 6
     assert by_name[("mlmon_latency_seconds_sum", None)] == pytest.approx(math.fsum(latencies) / 1000, rel=1e-12)
     for name, fam in parsed.items():
@@ -430,15 +492,22 @@ def test_prometheus_bench_latency_is_a_summary_per_configuration():
     from mlmon.bench.timing import latency_stats
 
     values = {(1, 1): [1.5, 2.0, 2.25, 9.0], (8, 2): [10.0, 11.5, 30.0]}
-    configs = tuple(SimpleNamespace(batch_size=b, concurrency=c, latency=latency_stats(v), inferences_per_s=100.0 / b)
-                    for (b, c), v in values.items())
+    configs = tuple(
+        SimpleNamespace(batch_size=b, concurrency=c, latency=latency_stats(v), inferences_per_s=100.0 / b)
+        for (b, c), v in values.items()
+    )
     bench = BenchReport(SimpleNamespace(configs=configs), None, ())  # type: ignore[arg-type]
     family = families(prometheus.render(bench))["mlmon_bench_latency_seconds"]
     assert family.type == "summary"
-    got = {(s.name, s.labels["batch_size"], s.labels["concurrency"], s.labels.get("quantile")): s.value for s in family.samples}
+    got = {
+        (s.name, s.labels["batch_size"], s.labels["concurrency"], s.labels.get("quantile")): s.value
+        for s in family.samples
+    }
     for (b, c), v in values.items():
         where = (str(b), str(c))
-        assert got[("mlmon_bench_latency_seconds", *where, "0.99")] == pytest.approx(np.percentile(v, 99) / 1000, rel=1e-12)
+        assert got[("mlmon_bench_latency_seconds", *where, "0.99")] == pytest.approx(
+            np.percentile(v, 99) / 1000, rel=1e-12
+        )
         assert got[("mlmon_bench_latency_seconds_count", *where, None)] == len(v)
         assert got[("mlmon_bench_latency_seconds_sum", *where, None)] == pytest.approx(math.fsum(v) / 1000, rel=1e-12)
 
@@ -465,7 +534,11 @@ def test_prometheus_check_feature_drift_not_judged_stays_all(write_lines):
     """With no feature judged, check's one feature_drift finding is the rule as a whole ("all")."""
     path = write_lines("p.log", [{"timestamp": BASE.isoformat(), "latency_ms": 5}])
     check = build_check([str(path)], CheckOptions(window="1h", now=BASE + timedelta(minutes=30)))
-    scopes = {s.labels["scope"] for s in families(prometheus.render(check))["mlmon_rule_status"].samples if s.labels["rule"] == "feature_drift"}
+    scopes = {
+        s.labels["scope"]
+        for s in families(prometheus.render(check))["mlmon_rule_status"].samples
+        if s.labels["rule"] == "feature_drift"
+    }
     assert scopes <= {"all"}
 
 

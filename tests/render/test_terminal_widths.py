@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -46,7 +46,7 @@ from mlmon.render.terminal_fit import (
 from tests.conftest import REPO, SAMPLE_LOGS
 
 WIDTHS = (60, 80, 120, 200)
-T0 = datetime(2026, 11, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 9, tzinfo=UTC)
 DATE = re.compile(r"\d{4}-\d\d-\d\d")
 CLOCK = re.compile(r"\d\d:\d\d")
 
@@ -80,10 +80,10 @@ def split_times(text: str) -> list[str]:
     found = []
     for here, after in pairwise(lines):
         for match in DATE.finditer(here):
-            rest = here[match.end():]
+            rest = here[match.end() :]
             if rest.strip() and not rest.lstrip(" ").startswith(("│", "┃")):
                 continue
-            below = after[match.start():match.start() + 5]
+            below = after[match.start() : match.start() + 5]
             if CLOCK.fullmatch(below) or CLOCK.match(after.lstrip()) and not rest.strip():
                 found.append(f"{here!r} / {after!r}")
     return found
@@ -106,13 +106,24 @@ def _ten_classes(tmp_path: Path) -> tuple[Path, Path]:
     rng = random.Random(7)
     labels = [f"class_{i}" for i in range(10)]
     csv = tmp_path / "train.csv"
-    csv.write_text("label,confidence\n" + "".join(f"{labels[i % 10]},{0.6 + rng.random() / 3:.3f}\n" for i in range(5000)))
+    csv.write_text(
+        "label,confidence\n" + "".join(f"{labels[i % 10]},{0.6 + rng.random() / 3:.3f}\n" for i in range(5000))
+    )
     lines = []
     for day in range(4):
         for k in range(600):
             label = labels[0] if day >= 2 and k % 2 else labels[k % 10]
             t = T0 + timedelta(days=day, seconds=k * 120)
-            lines.append(json.dumps({"timestamp": _iso(t), "event": "prediction", "label": label, "confidence": round(0.5 + rng.random() / 2, 3)}))
+            lines.append(
+                json.dumps(
+                    {
+                        "timestamp": _iso(t),
+                        "event": "prediction",
+                        "label": label,
+                        "confidence": round(0.5 + rng.random() / 2, 3),
+                    }
+                )
+            )
     log = tmp_path / "ten.log"
     log.write_text("\n".join(lines) + "\n")
     return csv, log
@@ -120,11 +131,18 @@ def _ten_classes(tmp_path: Path) -> tuple[Path, Path]:
 
 SAMPLE_COMMANDS = {
     "report": (["report", str(SAMPLE_LOGS)], ["51,611 lines", "p99 97.8 ms", "1.04%", "15,807"]),
-    "report-1h": (["report", str(SAMPLE_LOGS), "--window", "1h"], ["p99 97.8 ms", "2026-11-09 00:00", "Over time (1h windows, UTC)"]),
-    "drift-1d": (["drift", "--reference", str(REPO / "references" / "train.json"), str(SAMPLE_LOGS), "--window", "1d"],
-                 ["0.5944", "2026-11-12", "2.5e-236", "FAIL", "3 of 8 features drifted"]),
-    "check": (["check", str(SAMPLE_LOGS), "--config", str(REPO / "examples" / "mlmon.toml"), "--exit-on", "any"],
-              ["594.1 ms", "···CCCC", "6 critical", "2026-11-12 00:00"]),
+    "report-1h": (
+        ["report", str(SAMPLE_LOGS), "--window", "1h"],
+        ["p99 97.8 ms", "2026-11-09 00:00", "Over time (1h windows, UTC)"],
+    ),
+    "drift-1d": (
+        ["drift", "--reference", str(REPO / "references" / "train.json"), str(SAMPLE_LOGS), "--window", "1d"],
+        ["0.5944", "2026-11-12", "2.5e-236", "FAIL", "3 of 8 features drifted"],
+    ),
+    "check": (
+        ["check", str(SAMPLE_LOGS), "--config", str(REPO / "examples" / "mlmon.toml"), "--exit-on", "any"],
+        ["594.1 ms", "···CCCC", "6 critical", "2026-11-12 00:00"],
+    ),
 }
 
 
@@ -169,7 +187,9 @@ def test_piped_output_does_not_wrap(runner, monkeypatch, reuse_sample_builds):
     with monkeypatch.context() as patch:
         patch.setenv("COLUMNS", "97")
         assert output_width() == 97
-    text = _run(runner, ["check", str(SAMPLE_LOGS), "--config", str(REPO / "examples" / "mlmon.toml"), "--exit-on", "any"], None)
+    text = _run(
+        runner, ["check", str(SAMPLE_LOGS), "--config", str(REPO / "examples" / "mlmon.toml"), "--exit-on", "any"], None
+    )
     check_fits(text, PIPED_WIDTH)
     line = next(line for line in text.splitlines() if line.startswith("FAIL   │ latency_p99"))
     assert line.endswith("worst: p99 latency 594.1 ms is over the 250 ms critical level")
@@ -177,8 +197,11 @@ def test_piped_output_does_not_wrap(runner, monkeypatch, reuse_sample_builds):
 
 def _minute_log(tmp_path: Path, minutes: int, latency_ms: float = 20.0) -> Path:
     lines = [
-        json.dumps({"timestamp": _iso(T0 + timedelta(minutes=m, seconds=s)), "latency_ms": latency_ms + s / 10, "status": "ok"})
-        for m in range(minutes) for s in (5, 25, 45)
+        json.dumps(
+            {"timestamp": _iso(T0 + timedelta(minutes=m, seconds=s)), "latency_ms": latency_ms + s / 10, "status": "ok"}
+        )
+        for m in range(minutes)
+        for s in (5, 25, 45)
     ]
     path = tmp_path / "minutes.log"
     path.write_text("\n".join(lines) + "\n")
@@ -211,7 +234,12 @@ def test_sub_millisecond_latency_reads_in_microseconds(runner, tmp_path):
     """onnxruntime's bundled logreg_iris.onnx: p50 0.0077 ms, p99 0.039 ms."""
     values = [0.0077] * 90 + [0.02] * 8 + [0.039] * 2
     path = tmp_path / "bench.log"
-    path.write_text("".join(json.dumps({"timestamp": _iso(T0 + timedelta(seconds=i)), "latency_ms": v}) + "\n" for i, v in enumerate(values)))
+    path.write_text(
+        "".join(
+            json.dumps({"timestamp": _iso(T0 + timedelta(seconds=i)), "latency_ms": v}) + "\n"
+            for i, v in enumerate(values)
+        )
+    )
     text = _run(runner, ["report", str(path)], 80)
     assert "p50 7.7 µs" in text and "p99 39.0 µs" in text
     assert "p50 0.0" not in text and "read 100 lines from 1 file: 100 records" in text
@@ -220,10 +248,20 @@ def test_sub_millisecond_latency_reads_in_microseconds(runner, tmp_path):
 # --- numbers and times for people ----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (0.0077, "7.7 µs"), (0.039, "39.0 µs"), (0.5, "500.0 µs"), (2.354, "2.35 ms"), (25.3, "25.3 ms"),
-    (1005.0, "1,005.0 ms"), (0.0, "0 ms"), (None, "-"), (float("nan"), "-"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.0077, "7.7 µs"),
+        (0.039, "39.0 µs"),
+        (0.5, "500.0 µs"),
+        (2.354, "2.35 ms"),
+        (25.3, "25.3 ms"),
+        (1005.0, "1,005.0 ms"),
+        (0.0, "0 ms"),
+        (None, "-"),
+        (float("nan"), "-"),
+    ],
+)
 def test_latency_keeps_significant_digits_and_uses_microseconds(value, text):
     assert fmt_latency(value) == text
 
@@ -234,15 +272,31 @@ def test_latency_columns_take_one_unit():
     assert fmt_level(250) == "250 ms" and fmt_level(0.5) == "500 µs"
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (0.82, "0.82"), (0.11, "0.11"), (0.022, "0.022"), (1.0, "1"), (2.47e-236, "2.5e-236"), (0.00049, "4.9e-4"), (0.0, "0"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.82, "0.82"),
+        (0.11, "0.11"),
+        (0.022, "0.022"),
+        (1.0, "1"),
+        (2.47e-236, "2.5e-236"),
+        (0.00049, "4.9e-4"),
+        (0.0, "0"),
+    ],
+)
 def test_p_values_use_scientific_notation_only_below_a_thousandth(value, text):
     assert fmt_p(value) == text
 
 
 def test_ordinary_numbers_never_use_scientific_notation():
-    assert [fmt_sig(v) for v in (0.0261, 0.167, 1234.5, 25.3, 1e-7, 2e6)] == ["0.0261", "0.167", "1,234", "25.3", "0.0000001", "2,000,000"]
+    assert [fmt_sig(v) for v in (0.0261, 0.167, 1234.5, 25.3, 1e-7, 2e6)] == [
+        "0.0261",
+        "0.167",
+        "1,234",
+        "25.3",
+        "0.0000001",
+        "2,000,000",
+    ]
 
 
 def test_no_negative_zero():
@@ -258,8 +312,13 @@ def test_counts_have_separators_and_the_singular():
 
 
 def test_verdict_sentences_read_like_the_tables():
-    message = "fired in 1 of 7 window(s), first at 2026-11-11T00:00:00Z; ok in 7 judged window(s); at 2026-11-11T10:02:03.5Z"
-    assert humane(message) == "fired in 1 of 7 windows, first at 2026-11-11 00:00; ok in 7 judged windows; at 2026-11-11 10:02:03.5"
+    message = (
+        "fired in 1 of 7 window(s), first at 2026-11-11T00:00:00Z; ok in 7 judged window(s); at 2026-11-11T10:02:03.5Z"
+    )
+    assert (
+        humane(message)
+        == "fired in 1 of 7 windows, first at 2026-11-11 00:00; ok in 7 judged windows; at 2026-11-11 10:02:03.5"
+    )
 
 
 def test_window_starts_carry_the_precision_the_windows_need():
@@ -287,7 +346,12 @@ def test_tables_drop_then_fold_columns_by_rank():
 
     from rich.console import Console
 
-    cols = [Col("name", "left"), Col("scope", "left", drop=2, fold="name"), Col("extra", drop=1), Col("note", "left", flex=True, min_width=10)]
+    cols = [
+        Col("name", "left"),
+        Col("scope", "left", drop=2, fold="name"),
+        Col("extra", drop=1),
+        Col("note", "left", flex=True, min_width=10),
+    ]
     rows = [["latency_p99", "model_version=1.4.0", "12,345", "a long sentence that has to wrap somewhere"]]
 
     def shown(width: int) -> str:

@@ -29,7 +29,11 @@ WINDOW_N = 6_000
 
 
 def reference(kind: str, rng: np.random.Generator) -> np.ndarray:
-    return {"normal": rng.normal(size=REF_N), "lognormal": rng.lognormal(size=REF_N), "uniform": rng.uniform(size=REF_N)}[kind]
+    return {
+        "normal": rng.normal(size=REF_N),
+        "lognormal": rng.lognormal(size=REF_N),
+        "uniform": rng.uniform(size=REF_N),
+    }[kind]
 
 
 SHIFTS = {
@@ -42,7 +46,11 @@ SHIFTS = {
 
 
 def cases() -> list:
-    return [pytest.param(kind, shift, id=f"{kind}-{shift}") for kind in ("normal", "lognormal", "uniform") for shift in SHIFTS]
+    return [
+        pytest.param(kind, shift, id=f"{kind}-{shift}")
+        for kind in ("normal", "lognormal", "uniform")
+        for shift in SHIFTS
+    ]
 
 
 @pytest.mark.parametrize(("kind", "shift"), cases())
@@ -57,7 +65,10 @@ def test_ks_bracket_holds_scipys_statistic_and_is_narrow(kind, shift):
     assert bracket.low - 1e-12 <= exact.statistic <= bracket.high + 1e-12
     assert bracket.high - bracket.low <= bracket_limit(grid, window)
     # the p-value of the lower end: never smaller than the exact asymptotic one (conservative)
-    assert bracket.p_value >= stats.ks_2samp(ref, current, method="asymp").pvalue * (1 - 1e-6) or exact.statistic - bracket.low < 1e-12
+    assert (
+        bracket.p_value >= stats.ks_2samp(ref, current, method="asymp").pvalue * (1 - 1e-6)
+        or exact.statistic - bracket.low < 1e-12
+    )
 
 
 def bracket_limit(grid: ReferenceGrid, window) -> float:
@@ -145,8 +156,10 @@ def numpy_bin_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     for a tie on both sides."""
     index = np.searchsorted(edges, values, side="right")
     index[values == edges[-1]] = len(edges) - 1
-    return np.bincount(index, minlength=len(edges) + 1).astype(float) if len(edges) > 1 else np.array(
-        [(values < edges[0]).sum(), (values == edges[0]).sum(), (values > edges[0]).sum()], dtype=float
+    return (
+        np.bincount(index, minlength=len(edges) + 1).astype(float)
+        if len(edges) > 1
+        else np.array([(values < edges[0]).sum(), (values == edges[0]).sum(), (values > edges[0]).sum()], dtype=float)
     )
 
 
@@ -219,7 +232,9 @@ def test_decile_psi_matches_numpy_with_the_frozen_edges():
     ref = rng.normal(size=REF_N)
     grid = ReferenceGrid.from_values(ref)
     current = np.concatenate([rng.normal(0.3, 1.1, size=WINDOW_N), [-9.0, 9.0, 9.5]])
-    assert decile_psi(grid, grid_counts(current, grid.points)) == pytest.approx(numpy_decile_psi(ref, current), rel=1e-12)
+    assert decile_psi(grid, grid_counts(current, grid.points)) == pytest.approx(
+        numpy_decile_psi(ref, current), rel=1e-12
+    )
     assert decile_bins(grid)[0] == ("< min", *(f"d{i}" for i in range(1, 11)), "> max")
 
 
@@ -248,8 +263,16 @@ def test_moments_merge_is_numpys_mean_and_variance_in_any_order():
     rng = np.random.default_rng(5)
     parts = [rng.normal(10, 3, size=n) for n in (1, 2, 500, 0, 999)]
     whole = np.concatenate(parts)
-    left = Moments.of(parts[0]).merge(Moments.of(parts[1])).merge(Moments.of(parts[2])).merge(Moments.of(parts[3])).merge(Moments.of(parts[4]))
-    right = Moments.of(parts[0]).merge(Moments.of(parts[1]).merge(Moments.of(parts[2]).merge(Moments.of(parts[3]).merge(Moments.of(parts[4])))))
+    left = (
+        Moments.of(parts[0])
+        .merge(Moments.of(parts[1]))
+        .merge(Moments.of(parts[2]))
+        .merge(Moments.of(parts[3]))
+        .merge(Moments.of(parts[4]))
+    )
+    right = Moments.of(parts[0]).merge(
+        Moments.of(parts[1]).merge(Moments.of(parts[2]).merge(Moments.of(parts[3]).merge(Moments.of(parts[4]))))
+    )
     for m in (left, right):
         assert m.count == whole.size
         assert m.mean == pytest.approx(whole.mean(), rel=1e-12)
@@ -319,7 +342,9 @@ def test_grid_counts_by_sorting_equal_a_search_of_every_value_in_the_grid():
         reference = [rng.normal(size=200), rng.integers(0, 5, 200).astype(float), np.full(50, 2.0)][trial % 3]
         grid = np.quantile(reference, GRID_LEVELS)
         points = np.unique(grid)
-        values = np.concatenate([rng.normal(size=rng.integers(0, 300)), rng.choice(reference, 50), [grid[0], grid[-1], grid[-1]]])
+        values = np.concatenate(
+            [rng.normal(size=rng.integers(0, 300)), rng.choice(reference, 50), [grid[0], grid[-1], grid[-1]]]
+        )
         left = np.searchsorted(points, values, side="left")
         on_point = points[np.minimum(left, points.size - 1)] == values
         cell = np.where(on_point, 1 + 2 * left, 2 * left)

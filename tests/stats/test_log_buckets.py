@@ -8,7 +8,16 @@ import math
 import numpy as np
 import pytest
 
-from mlmon.stats.log_buckets import GAMMA, RELATIVE_ERROR, add_buckets, bucket_keys, bucket_quantiles, bucket_values, count_below, count_buckets
+from mlmon.stats.log_buckets import (
+    GAMMA,
+    RELATIVE_ERROR,
+    add_buckets,
+    bucket_keys,
+    bucket_quantiles,
+    bucket_values,
+    count_below,
+    count_buckets,
+)
 
 OFFSET = 1 << 20
 BOUND = RELATIVE_ERROR * (1 + 1e-9)
@@ -17,7 +26,7 @@ BOUND = RELATIVE_ERROR * (1 + 1e-9)
 
 def test_the_bound_is_prometheus_schema_6():
     assert GAMMA == 2 ** (1 / 64)
-    assert RELATIVE_ERROR == pytest.approx(0.005415, abs=1e-6)
+    assert pytest.approx(0.005415, abs=1e-6) == RELATIVE_ERROR
 
 
 def test_keys_and_representatives_worked_by_hand():
@@ -25,7 +34,8 @@ def test_keys_and_representatives_worked_by_hand():
     keys = bucket_keys([1.5, 0.25, 0.0, -1.5, 1.0])
     assert keys.tolist() == [OFFSET + 38, OFFSET - 128, 0, -(OFFSET + 38), OFFSET]
     assert bucket_values(keys).tolist() == pytest.approx(
-        [2 * GAMMA**38 / (GAMMA + 1), 2 * 0.25 / (GAMMA + 1), 0.0, -2 * GAMMA**38 / (GAMMA + 1), 2 / (GAMMA + 1)], rel=1e-14
+        [2 * GAMMA**38 / (GAMMA + 1), 2 * 0.25 / (GAMMA + 1), 0.0, -2 * GAMMA**38 / (GAMMA + 1), 2 / (GAMMA + 1)],
+        rel=1e-14,
     )
     assert GAMMA**37 < 1.5 <= GAMMA**38
 

@@ -5,7 +5,7 @@ does not."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal, Optional, Union
 
 import numpy as np
@@ -15,17 +15,31 @@ import pytest
 from mlmon.summary.conforms import conforms, mismatched_field
 
 CASES = [
-    (int, 3, "3"), (int, np.int64(3), True), (int, 3, 3.0),
-    (float, 2.5, "2.5"), (float, 2, True), (float, np.float32(1.5), None),
-    (str, "a", b"a"), (bool, True, 1),
-    (Optional[int], None, "x"), (Union[int, str], "x", 1.5), (int | None, 4, [4]),
-    (type(None), None, 0), (Literal["exact", "log_buckets"], "exact", "other"),
-    (tuple[int, ...], (1, 2, 3), (1, "2")), (tuple[int, ...], (), [1]),
-    (tuple[str, float], ("a", 1.0), ("a", 1.0, 2.0)), (tuple[str, float], ("a", 1.0), (1.0, "a")),
-    (dict[str, int], {"a": 1}, {"a": "1"}), (dict[str, int], {}, {1: 1}),
-    (frozenset[int], frozenset({1, 2}), frozenset({"1"})), (frozenset[int], frozenset(), {1}),
-    (list[float], [1.0], (1.0,)), (pl.DataFrame, pl.DataFrame({"a": [1]}), {"a": [1]}),
-    (np.ndarray, np.zeros(2), [0.0, 0.0]), (datetime, datetime(2026, 1, 1, tzinfo=timezone.utc), "2026-01-01"),
+    (int, 3, "3"),
+    (int, np.int64(3), True),
+    (int, 3, 3.0),
+    (float, 2.5, "2.5"),
+    (float, 2, True),
+    (float, np.float32(1.5), None),
+    (str, "a", b"a"),
+    (bool, True, 1),
+    (Optional[int], None, "x"),  # noqa: UP045 (the old spelling is a case under test)
+    (Union[int, str], "x", 1.5),  # noqa: UP007 (the old spelling is a case under test)
+    (int | None, 4, [4]),
+    (type(None), None, 0),
+    (Literal["exact", "log_buckets"], "exact", "other"),
+    (tuple[int, ...], (1, 2, 3), (1, "2")),
+    (tuple[int, ...], (), [1]),
+    (tuple[str, float], ("a", 1.0), ("a", 1.0, 2.0)),
+    (tuple[str, float], ("a", 1.0), (1.0, "a")),
+    (dict[str, int], {"a": 1}, {"a": "1"}),
+    (dict[str, int], {}, {1: 1}),
+    (frozenset[int], frozenset({1, 2}), frozenset({"1"})),
+    (frozenset[int], frozenset(), {1}),
+    (list[float], [1.0], (1.0,)),
+    (pl.DataFrame, pl.DataFrame({"a": [1]}), {"a": [1]}),
+    (np.ndarray, np.zeros(2), [0.0, 0.0]),
+    (datetime, datetime(2026, 1, 1, tzinfo=UTC), "2026-01-01"),
 ]
 
 

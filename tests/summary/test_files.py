@@ -16,7 +16,7 @@ import gzip
 import json
 import math
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -34,18 +34,21 @@ from mlmon.cli import app
 from mlmon.errors import InputError, UsageError
 from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.reader import reduce_logs
-from tests.e2e.test_golden import assert_same as assert_close
+from mlmon.ingest.sniff import SUMMARY, mlmon_kind
 from mlmon.plain import to_plain
 from mlmon.summary.codec import CodecError, decode, encode
-from mlmon.ingest.sniff import SUMMARY, mlmon_kind
 from mlmon.summary.files import SUMMARY_VERSION
 from mlmon.windows import WindowSpec
 from tests.conftest import REPO, SAMPLE_LOGS
+from tests.e2e.test_golden import assert_same as assert_close
 
 REFERENCE = str(REPO / "references" / "train.json")
-A = [str(SAMPLE_LOGS / "replica-a" / "app.log.1"), str(SAMPLE_LOGS / "replica-a" / "app.log.6.gz")]  # app.log.1:2000 is malformed
+A = [
+    str(SAMPLE_LOGS / "replica-a" / "app.log.1"),
+    str(SAMPLE_LOGS / "replica-a" / "app.log.6.gz"),
+]  # app.log.1:2000 is malformed
 B = [str(SAMPLE_LOGS / "replica-b" / "app.log.6.gz")]
-NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def round_trip(value):
@@ -95,30 +98,64 @@ def whole():
 
 def test_the_codec_gives_back_every_value_and_dtype_exactly():
     rng = np.random.default_rng(7)
-    floats = np.concatenate([rng.standard_normal(1000) * 10.0 ** rng.integers(-300, 300, 1000), [0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324]])
-    times = pl.Series([datetime(2026, 11, 9, 12, 0, 0, 123456, tzinfo=timezone.utc), None]).cast(pl.Datetime("us", "UTC"))
-    frame = pl.DataFrame({
-        "f": pl.Series(floats[:2]), "t": times, "c": pl.Series(["x", None], dtype=pl.Categorical),
-        "e": pl.Series([None, "b"], dtype=pl.Enum(["a", "b"])), "l": pl.Series([[1.5, None], None]),
-        "n": pl.Series([1, None], dtype=pl.UInt32), "b": [True, None], "s": ["é", None],
-    })
+    floats = np.concatenate(
+        [
+            rng.standard_normal(1000) * 10.0 ** rng.integers(-300, 300, 1000),
+            [0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324],
+        ]
+    )
+    times = pl.Series([datetime(2026, 11, 9, 12, 0, 0, 123456, tzinfo=UTC), None]).cast(pl.Datetime("us", "UTC"))
+    frame = pl.DataFrame(
+        {
+            "f": pl.Series(floats[:2]),
+            "t": times,
+            "c": pl.Series(["x", None], dtype=pl.Categorical),
+            "e": pl.Series([None, "b"], dtype=pl.Enum(["a", "b"])),
+            "l": pl.Series([[1.5, None], None]),
+            "n": pl.Series([1, None], dtype=pl.UInt32),
+            "b": [True, None],
+            "s": ["é", None],
+        }
+    )
     value = {
-        ("v1", 3, None): frozenset({3, 1, 2}), 0: (floats, frame), "x": [math.nan, -0.0, 0.1, np.float64(0.3), np.int64(-7)],
-        "when": datetime(2026, 11, 9, 0, 0, 0, 1, tzinfo=timezone.utc), "window": WindowSpec(duration=timedelta(hours=1)),
+        ("v1", 3, None): frozenset({3, 1, 2}),
+        0: (floats, frame),
+        "x": [math.nan, -0.0, 0.1, np.float64(0.3), np.int64(-7)],
+        "when": datetime(2026, 11, 9, 0, 0, 0, 1, tzinfo=UTC),
+        "window": WindowSpec(duration=timedelta(hours=1)),
     }
     back = round_trip(value)
     assert list(back) == list(value) and back[("v1", 3, None)] == frozenset({1, 2, 3})
     got_floats, got_frame = back[0]
-    assert got_floats.dtype == np.float64 and np.array_equal(got_floats.view(np.uint64), floats.view(np.uint64))  # every bit
+    assert got_floats.dtype == np.float64 and np.array_equal(
+        got_floats.view(np.uint64), floats.view(np.uint64)
+    )  # every bit
     assert got_frame.schema == frame.schema and got_frame.equals(frame, null_equal=True)
-    assert got_frame["t"][0] == datetime(2026, 11, 9, 12, 0, 0, 123456, tzinfo=timezone.utc)
+    assert got_frame["t"][0] == datetime(2026, 11, 9, 12, 0, 0, 123456, tzinfo=UTC)
     x = back["x"]
-    assert math.isnan(x[0]) and math.copysign(1, x[1]) == -1 and x[2] == 0.1 and type(x[3]) is np.float64 and type(x[4]) is np.int64
-    assert back["when"] == value["when"] and back["when"].utcoffset() == timedelta(0) and back["window"] == value["window"]
+    assert (
+        math.isnan(x[0])
+        and math.copysign(1, x[1]) == -1
+        and x[2] == 0.1
+        and type(x[3]) is np.float64
+        and type(x[4]) is np.int64
+    )
+    assert (
+        back["when"] == value["when"] and back["when"].utcoffset() == timedelta(0) and back["window"] == value["window"]
+    )
     assert "NaN" not in json.dumps(encode(value), allow_nan=False)
 
 
-@pytest.mark.parametrize("kind", ["os:system", "builtins:dict", "mlmon.api.report:ReportOptions", "mlmon.render.html:render", "mlmon.analyses.nope:State"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "os:system",
+        "builtins:dict",
+        "mlmon.api.report:ReportOptions",
+        "mlmon.render.html:render",
+        "mlmon.analyses.nope:State",
+    ],
+)
 def test_decoding_names_no_class_outside_the_analyses(kind):
     before = set(sys.modules)
     with pytest.raises(CodecError):
@@ -165,7 +202,7 @@ def test_a_file_cut_into_pieces_summarizes_to_the_whole_file(tmp_path):
         piece.write_bytes(b"".join(lines[start:end]))
         pieces.append(str(tmp_path / f"piece{index}.summary.json"))
         write_summary(build_summary([str(piece)], SummaryOptions(reference=REFERENCE)), pieces[-1])
-    for command, run in RUNS.items():
+    for run in RUNS.values():
         assert_same(comparable(run(pieces)), comparable(run([A[0]])))
 
 
@@ -181,11 +218,20 @@ def test_a_directory_of_gzipped_summaries_and_logs_is_read_as_such(summaries, wh
 
 def test_summarize_on_the_command_line_writes_what_check_merges(runner, tmp_path, whole):
     for name, inputs in (("a", A), ("b", B)):
-        result = runner.invoke(app, ["summarize", *inputs, "-r", REFERENCE, "-o", str(tmp_path / f"{name}.summary.json")])
+        result = runner.invoke(
+            app, ["summarize", *inputs, "-r", REFERENCE, "-o", str(tmp_path / f"{name}.summary.json")]
+        )
         assert result.exit_code == 0, result.output
-        assert result.stderr.startswith(f"mlmon: wrote {tmp_path / name}.summary.json (") and "1h windows, 8 features" in result.stderr
+        assert (
+            result.stderr.startswith(f"mlmon: wrote {tmp_path / name}.summary.json (")
+            and "1h windows, 8 features" in result.stderr
+        )
     piped = runner.invoke(app, ["summarize", *B, "-r", REFERENCE, "-o", "-", "-q"])
-    assert piped.exit_code == 0 and piped.stdout.startswith(f'{{"mlmon_summary_version":{SUMMARY_VERSION},') and piped.stderr == ""
+    assert (
+        piped.exit_code == 0
+        and piped.stdout.startswith(f'{{"mlmon_summary_version":{SUMMARY_VERSION},')
+        and piped.stderr == ""
+    )
     result = runner.invoke(app, ["check", str(tmp_path), "-r", REFERENCE, "-f", "json"])
     assert result.exit_code == 0, result.output
     got = comparable(result.stdout)
@@ -198,14 +244,19 @@ def test_a_summary_holds_no_record(summaries):
     with gzip.open(B[0], "rt", encoding="utf-8") as lines:
         ids = {record["request_id"] for record in map(json.loads, lines) if "request_id" in record}
     assert len(ids) > 1000 and not [i for i in ids if f'"{i}"' in text]
-    assert text.startswith(f'{{"mlmon_summary_version":{SUMMARY_VERSION},"mlmon_version":') and mlmon_kind(summaries["b"]) == SUMMARY
+    assert (
+        text.startswith(f'{{"mlmon_summary_version":{SUMMARY_VERSION},"mlmon_version":')
+        and mlmon_kind(summaries["b"]) == SUMMARY
+    )
 
 
 def test_an_empty_read_gives_a_summary_that_merges(tmp_path):
     empty = str(tmp_path / "quiet.summary.json")
-    late = IngestOptions(since=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    late = IngestOptions(since=datetime(2030, 1, 1, tzinfo=UTC))
     write_summary(build_summary(B, SummaryOptions(ingest=late, reference=REFERENCE)), empty)
-    _, stats = reduce_inputs([empty], IngestOptions(allow_no_records=True), OpsReducer(WindowSpec(duration=timedelta(hours=1))))
+    _, stats = reduce_inputs(
+        [empty], IngestOptions(allow_no_records=True), OpsReducer(WindowSpec(duration=timedelta(hours=1)))
+    )
     assert stats.records == 0 and stats.outside_time_range == stats.lines > 3000
     with pytest.raises(InputError, match="no usable records"):
         build_report([empty], ReportOptions(window="1h"))
@@ -232,16 +283,48 @@ def other_reference(tmp_path) -> str:
 
 
 REFUSALS = {
-    "summary version": (lambda s, t: ["report", edited(s["a"], t, lambda d: d.update(mlmon_summary_version=SUMMARY_VERSION + 1)), "--window", "1h"], f"summary format version {SUMMARY_VERSION + 1}"),
-    "mlmon version": (lambda s, t: ["report", edited(s["a"], t, lambda d: d.update(mlmon_version="0.0.1")), "--window", "1h"], "made by mlmon 0.0.1"),
-    "finer window": (lambda s, t: ["report", s["a"], "--window", "15m"], "made with 1h windows, which cannot be split into this run's 15m windows"),
-    "not a multiple": (lambda s, t: ["check", s["a"], "--window", "90m"], "run with --window 1h or a whole multiple of it"),
-    "reference": (lambda s, t: ["drift", s["a"], "-r", other_reference(t), "--window", "1h"], "grids of another reference"),
-    "no features": (lambda s, t: ["drift", s["a-plain"], "-r", REFERENCE, "--window", "1h"], "made without --reference"),
-    "since": (lambda s, t: ["report", s["a"], "--window", "1h", "--since", "2026-11-10"], "--since/--until cannot filter a summary"),
+    "summary version": (
+        lambda s, t: [
+            "report",
+            edited(s["a"], t, lambda d: d.update(mlmon_summary_version=SUMMARY_VERSION + 1)),
+            "--window",
+            "1h",
+        ],
+        f"summary format version {SUMMARY_VERSION + 1}",
+    ),
+    "mlmon version": (
+        lambda s, t: ["report", edited(s["a"], t, lambda d: d.update(mlmon_version="0.0.1")), "--window", "1h"],
+        "made by mlmon 0.0.1",
+    ),
+    "finer window": (
+        lambda s, t: ["report", s["a"], "--window", "15m"],
+        "made with 1h windows, which cannot be split into this run's 15m windows",
+    ),
+    "not a multiple": (
+        lambda s, t: ["check", s["a"], "--window", "90m"],
+        "run with --window 1h or a whole multiple of it",
+    ),
+    "reference": (
+        lambda s, t: ["drift", s["a"], "-r", other_reference(t), "--window", "1h"],
+        "grids of another reference",
+    ),
+    "no features": (
+        lambda s, t: ["drift", s["a-plain"], "-r", REFERENCE, "--window", "1h"],
+        "made without --reference",
+    ),
+    "since": (
+        lambda s, t: ["report", s["a"], "--window", "1h", "--since", "2026-11-10"],
+        "--since/--until cannot filter a summary",
+    ),
     "truncated": (lambda s, t: ["check", _truncated(s["a"], t)], "not a complete mlmon summary"),
-    "field of another type": (lambda s, t: ["check", edited(s["a"], t, _groups_as_text)], "groups: expected tuple, found str"),
-    "table without a column": (lambda s, t: ["check", edited(s["a"], t, _minute_renamed)], "its ops state is damaged ("),
+    "field of another type": (
+        lambda s, t: ["check", edited(s["a"], t, _groups_as_text)],
+        "groups: expected tuple, found str",
+    ),
+    "table without a column": (
+        lambda s, t: ["check", edited(s["a"], t, _minute_renamed)],
+        "its ops state is damaged (",
+    ),
 }
 
 
@@ -273,7 +356,7 @@ def test_a_summary_that_cannot_merge_is_refused_naming_it(summaries, tmp_path, r
 
 
 def test_the_same_since_and_until_are_accepted(tmp_path):
-    since, until = datetime(2026, 11, 9, 6, tzinfo=timezone.utc), datetime(2026, 11, 9, 18, tzinfo=timezone.utc)
+    since, until = datetime(2026, 11, 9, 6, tzinfo=UTC), datetime(2026, 11, 9, 18, tzinfo=UTC)
     ingest = IngestOptions(since=since, until=until)
     path = str(tmp_path / "b.summary.json")
     write_summary(build_summary(B, SummaryOptions(ingest=ingest)), path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -32,7 +32,7 @@ from tests.summary.test_files import assert_same, comparable
 REFERENCE = str(REPO / "references" / "train.json")
 A = [str(SAMPLE_LOGS / "replica-a" / "app.log.1"), str(SAMPLE_LOGS / "replica-a" / "app.log.6.gz")]
 B = [str(SAMPLE_LOGS / "replica-b" / "app.log.6.gz")]
-NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 RUNS = {
@@ -149,15 +149,35 @@ def test_the_command_line_takes_the_summaries_windows_and_rolls_them_up(hourly, 
 
 
 REFUSALS = {
-    "finer": (["--window", "15m"], "made with 1h windows, which cannot be split into this run's 15m windows: run with --window 1h or a whole multiple of it"),
-    "not a multiple": (["--window", "90m"], "made with 1h windows, which do not fit whole into this run's 90m windows: run with --window 1h or a whole multiple of it (such as --window 2h)"),
-    "record counts": (["--window", "5000"], "windows of 5,000 records cannot be made from a summary, which keeps no record: run with --window 1h"),
+    "finer": (
+        ["--window", "15m"],
+        (
+            "made with 1h windows, which cannot be split into this run's 15m windows: run with --window 1h or a "
+            "whole multiple of it"
+        ),
+    ),
+    "not a multiple": (
+        ["--window", "90m"],
+        (
+            "made with 1h windows, which do not fit whole into this run's 90m windows: run with --window 1h or a "
+            "whole multiple of it (such as --window 2h)"
+        ),
+    ),
+    "record counts": (
+        ["--window", "5000"],
+        "windows of 5,000 records cannot be made from a summary, which keeps no record: run with --window 1h",
+    ),
 }
 
 
 @pytest.mark.parametrize(
     ("command", "case"),
-    [(command, case) for command in ("report", "drift", "check") for case in REFUSALS if (command, case) != ("check", "record counts")],
+    [
+        (command, case)
+        for command in ("report", "drift", "check")
+        for case in REFUSALS
+        if (command, case) != ("check", "record counts")
+    ],
 )  # check refuses record-count windows before it reads anything
 def test_windows_a_summary_cannot_give_are_refused_in_one_line_naming_it(hourly, runner, command, case):
     args, words = REFUSALS[case]
@@ -171,7 +191,10 @@ def test_a_whole_range_summary_cannot_be_split(tmp_path, runner):
     whole = summarize(tmp_path, "b-all", B, window="all", reference=None)
     result = runner.invoke(app, ["report", whole, "--window", "1d"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"mlmon: error: {whole}: made over the whole range, which cannot be split into this run's 1d windows: run with --window all"
+    assert result.stderr.strip() == (
+        f"mlmon: error: {whole}: made over the whole range, which cannot be split into this run's 1d "
+        f"windows: run with --window all"
+    )
     assert runner.invoke(app, ["report", whole]).exit_code == 0  # no --window: the whole range
 
 
@@ -205,17 +228,21 @@ def test_which_windows_divide_which():
     assert not divides(hour, records) and divides(parse_window("40m"), parse_window("2h"))
     assert coarsest_nesting([hour, parse_window("15m"), day]) == day
     assert coarsest_nesting([hour, whole]) == whole and coarsest_nesting([parse_window("40m"), hour]) is None
-    assert common_multiple([parse_window("40m"), hour]) == parse_window("2h") and common_multiple([hour, whole]) == whole
+    assert (
+        common_multiple([parse_window("40m"), hour]) == parse_window("2h") and common_multiple([hour, whole]) == whole
+    )
 
 
 def test_a_fine_window_goes_to_the_epoch_aligned_coarse_window_that_holds_it():
     us = timedelta(microseconds=1)
-    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
     to_week = coarse_micros(WindowSpec(duration=timedelta(days=7)))
-    monday = datetime(2026, 11, 9, 13, tzinfo=timezone.utc)  # weeks from the epoch start on Thursdays
-    assert epoch + us * to_week((monday - epoch) // us) == datetime(2026, 11, 5, tzinfo=timezone.utc)
-    before = datetime(1969, 12, 31, 23, tzinfo=timezone.utc)
-    assert epoch + us * coarse_micros(WindowSpec(duration=DAY))((before - epoch) // us) == datetime(1969, 12, 31, tzinfo=timezone.utc)
+    monday = datetime(2026, 11, 9, 13, tzinfo=UTC)  # weeks from the epoch start on Thursdays
+    assert epoch + us * to_week((monday - epoch) // us) == datetime(2026, 11, 5, tzinfo=UTC)
+    before = datetime(1969, 12, 31, 23, tzinfo=UTC)
+    assert epoch + us * coarse_micros(WindowSpec(duration=DAY))((before - epoch) // us) == datetime(
+        1969, 12, 31, tzinfo=UTC
+    )
     assert coarse_micros(WindowSpec())(123) == 0
 
 
@@ -257,4 +284,4 @@ def raw_records(paths):
 def record_time(record) -> datetime:
     if "timestamp" in record:
         return datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00"))
-    return datetime.strptime(record["asctime"], "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=timezone.utc)
+    return datetime.strptime(record["asctime"], "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=UTC)

@@ -55,7 +55,9 @@ def test_decide_says_what_fired_and_whether_it_fires_now():
 
 
 def test_a_rule_with_nothing_to_judge_is_unknown_missing_input():
-    outcome = decide("prediction_drift", "all", [Judged(None, U, None, "no reference profile")], AlertRule(critical=0.25))
+    outcome = decide(
+        "prediction_drift", "all", [Judged(None, U, None, "no reference profile")], AlertRule(critical=0.25)
+    )
     assert outcome.severity is U and outcome.unknown is Unknown.MISSING_INPUT
     assert outcome.finding().unknown is Unknown.MISSING_INPUT and outcome.message == "not judged: no reference profile"
 
@@ -68,13 +70,18 @@ def test_align_fills_missing_windows_as_unknown():
 
 # --- thresholds, single-window messages ------------------------------------------------------
 
+
 def test_the_threshold_is_the_level_breached_else_the_lowest_set():
     both = AlertRule(warning=100.0, critical=250.0)
     warn = decide("latency_p99", "all", [Judged(None, W, 150.0, "p99 150")], both)
     crit = decide("latency_p99", "all", [Judged(None, C, 300.0, "p99 300")], both)
     calm = decide("latency_p99", "all", [Judged(None, O, 50.0, "p99 50")], AlertRule(critical=250.0))
     assert (warn.threshold, crit.threshold, calm.threshold) == (100.0, 250.0, 250.0)
-    assert (warn.message, crit.message, calm.message) == ("fired; worst: p99 150", "fired; worst: p99 300", "ok in the run; p99 50")
+    assert (warn.message, crit.message, calm.message) == (
+        "fired; worst: p99 150",
+        "fired; worst: p99 300",
+        "ok in the run; p99 50",
+    )
 
 
 def test_many_windows_name_the_largest_value_and_say_whether_it_fires_now():

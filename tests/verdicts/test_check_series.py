@@ -60,13 +60,25 @@ def test_silence_without_levels_is_not_judged_and_no_record_is_critical():
 
 
 def _verdict(feature, hour, severity, psi):
-    return SimpleNamespace(feature=feature, window=T0 + hour * HOUR, severity=severity, reason=f"{feature} {severity.value}", drift=SimpleNamespace(psi=psi))
+    return SimpleNamespace(
+        feature=feature,
+        window=T0 + hour * HOUR,
+        severity=severity,
+        reason=f"{feature} {severity.value}",
+        drift=SimpleNamespace(psi=psi),
+    )
 
 
 def test_feature_series_per_feature_and_for_the_inputs_as_a_whole():
     verdicts = [
-        _verdict("a", 0, O, 0.001), _verdict("b", 0, O, 0.002), _verdict("c", 0, U, math.nan), _verdict("d", 0, W, 0.01),
-        _verdict("a", 1, C, 1.0), _verdict("b", 1, W, 0.02), _verdict("c", 1, O, 0.0), _verdict("d", 1, O, 0.0),
+        _verdict("a", 0, O, 0.001),
+        _verdict("b", 0, O, 0.002),
+        _verdict("c", 0, U, math.nan),
+        _verdict("d", 0, W, 0.01),
+        _verdict("a", 1, C, 1.0),
+        _verdict("b", 1, W, 0.02),
+        _verdict("c", 1, O, 0.0),
+        _verdict("d", 1, O, 0.0),
     ]
     result = SimpleNamespace(verdicts=verdicts, whole_range=False)
     series = feature_series(result, [T0, T0 + HOUR], 0.5)
@@ -94,12 +106,17 @@ def test_rules_from_a_config_file(tmp_path):
         'max_silence = "15m"\n'
         '[rules.latency_p99]\nwarning = "0.1s"\ncritical = "250ms"\nfor = 2\nkeep_firing_for = 3\n'
         '[rules.error_rate]\ncritical = "5%"\n'
-        '[rules.feature_drift]\ndrift_share = 0.3\nalpha = 0.01\n'
+        "[rules.feature_drift]\ndrift_share = 0.3\nalpha = 0.01\n"
         '[rules.no_data]\nwarning = "5m"\ncritical = "1h"\n'
     )
     rules = rules_from_settings(resolve_settings({}, {}, tmp_path))
     latency = rules.latency_p99
-    assert (latency.warning, latency.critical, latency.firing.for_windows, latency.firing.keep_firing_for) == (100.0, 250.0, 2, 3)
+    assert (latency.warning, latency.critical, latency.firing.for_windows, latency.firing.keep_firing_for) == (
+        100.0,
+        250.0,
+        2,
+        3,
+    )
     assert (rules.error_rate.warning, rules.error_rate.critical) == (None, 0.05)
     assert (rules.drift_share, rules.features.alpha) == (0.3, 0.01)
     assert (rules.no_data.warning, rules.no_data.critical) == (300.0, 900.0)  # max_silence replaces the rule's critical

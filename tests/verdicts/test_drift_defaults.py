@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -23,7 +23,7 @@ from mlmon import DriftOptions, Severity, build_drift_report, build_profile
 from mlmon.reference.codec import profile_to_dict
 from mlmon.windows import WindowSpec, parse_window
 
-T0 = datetime(2026, 11, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 9, tzinfo=UTC)
 HALF = np.array([0.5, 0.5])  # reference shares of A and B
 
 
@@ -79,7 +79,10 @@ def prediction_lines(*blocks, version=None, start_s=0, step_s=1):
         for label, c in zip(labels, conf):
             record = {
                 "timestamp": (T0 + timedelta(seconds=t)).isoformat().replace("+00:00", "Z"),
-                "event": "prediction", "model": "m", "label": str(label), "confidence": float(c),
+                "event": "prediction",
+                "model": "m",
+                "label": str(label),
+                "confidence": float(c),
             }
             if version is not None:
                 record["model_version"] = version
@@ -123,10 +126,13 @@ def test_min_samples_200_predictions_per_window(tmp_path, write_lines, n, judged
 # --------------------------------------------------------------------------- alpha = 0.001 on p_BH
 
 
-@pytest.mark.parametrize("a, n, p_range, expected", [
-    (238, 409, (0.0008, 0.001), Severity.WARNING),   # alpha 0.0008 would call it ok
-    (237, 408, (0.001, 0.0012), Severity.OK),        # alpha 0.0012 would call it a warning
-])
+@pytest.mark.parametrize(
+    "a, n, p_range, expected",
+    [
+        (238, 409, (0.0008, 0.001), Severity.WARNING),  # alpha 0.0008 would call it ok
+        (237, 408, (0.001, 0.0012), Severity.OK),  # alpha 0.0012 would call it a warning
+    ],
+)
 def test_alpha_0_001(tmp_path, write_lines, a, n, p_range, expected):
     ref, _ = half_reference(tmp_path)
     counts = [a, n - a]
@@ -162,10 +168,13 @@ def test_alpha_applies_to_benjamini_hochberg_adjusted_p(tmp_path, write_lines):
 # --------------------------------------------------------------------------- warning PSI = 0.01
 
 
-@pytest.mark.parametrize("a, psi_range, expected", [
-    (5523, (0.010, 0.012), Severity.WARNING),  # a floor of 0.012 would call it ok
-    (5474, (0.008, 0.010), Severity.OK),       # a floor of 0.008 would call it a warning
-])
+@pytest.mark.parametrize(
+    "a, psi_range, expected",
+    [
+        (5523, (0.010, 0.012), Severity.WARNING),  # a floor of 0.012 would call it ok
+        (5474, (0.008, 0.010), Severity.OK),  # a floor of 0.008 would call it a warning
+    ],
+)
 def test_warning_psi_0_01(tmp_path, write_lines, a, psi_range, expected):
     ref, _ = half_reference(tmp_path)
     counts = [a, 10_000 - a]
@@ -181,10 +190,13 @@ def test_warning_psi_0_01(tmp_path, write_lines, a, psi_range, expected):
 # --------------------------------------------------------------------------- critical PSI = 0.25
 
 
-@pytest.mark.parametrize("a, psi_range, expected", [
-    (750, (0.25, 0.30), Severity.CRITICAL),  # a bound of 0.30 would call it a warning
-    (728, (0.20, 0.25), Severity.WARNING),   # a bound of 0.20 would call it critical
-])
+@pytest.mark.parametrize(
+    "a, psi_range, expected",
+    [
+        (750, (0.25, 0.30), Severity.CRITICAL),  # a bound of 0.30 would call it a warning
+        (728, (0.20, 0.25), Severity.WARNING),  # a bound of 0.20 would call it critical
+    ],
+)
 def test_critical_psi_0_25_with_a_profile_json(tmp_path, write_lines, a, psi_range, expected):
     train = pl.DataFrame({"label": ["A", "B"] * 5000, "confidence": [0.7, 0.9] * 5000})
     profile_path = tmp_path / "train.json"
@@ -219,11 +231,14 @@ def test_share_below_counts_confidence_strictly_below_0_5(tmp_path, write_lines)
 # --------------------------------------------------------------------------- collapse drop = 0.10
 
 
-@pytest.mark.parametrize("pair, fall_range, expected", [
-    ((0.61, 0.81), (0.08, 0.10), Severity.OK),         # fall 0.09: a bound of 0.08 would flag it
-    ((0.59, 0.79), (0.10, 0.12), Severity.CRITICAL),   # fall 0.11: a bound of 0.12 would not
-    ((0.81, 1.0), (-0.12, -0.10), Severity.OK),        # a rise of 0.105 is reported, not alerted
-])
+@pytest.mark.parametrize(
+    "pair, fall_range, expected",
+    [
+        ((0.61, 0.81), (0.08, 0.10), Severity.OK),  # fall 0.09: a bound of 0.08 would flag it
+        ((0.59, 0.79), (0.10, 0.12), Severity.CRITICAL),  # fall 0.11: a bound of 0.12 would not
+        ((0.81, 1.0), (-0.12, -0.10), Severity.OK),  # a rise of 0.105 is reported, not alerted
+    ],
+)
 def test_confidence_collapse_drop_0_10(tmp_path, write_lines, pair, fall_range, expected):
     ref, ref_conf = half_reference(tmp_path)
     conf = np.tile(pair, 500)
@@ -240,10 +255,13 @@ def test_confidence_collapse_drop_0_10(tmp_path, write_lines, pair, fall_range, 
     assert report.prediction.windows[0].severity is Severity.OK  # shares match the reference exactly
 
 
-@pytest.mark.parametrize("baseline, expected", [
-    (0.1625, Severity.OK),                                   # fall exactly 0.1: not "more than"
-    (math.nextafter(0.1625, 1.0), Severity.CRITICAL),        # one ulp more
-])
+@pytest.mark.parametrize(
+    "baseline, expected",
+    [
+        (0.1625, Severity.OK),  # fall exactly 0.1: not "more than"
+        (math.nextafter(0.1625, 1.0), Severity.CRITICAL),  # one ulp more
+    ],
+)
 def test_collapse_is_a_fall_strictly_more_than_0_10(tmp_path, write_lines, baseline, expected):
     # Floats chosen so the fall is exact: 0.0625 is dyadic and 0.1625 - 0.0625 == 0.1 in
     # binary64 (checked below), so the boundary case really sits on the boundary.
@@ -267,14 +285,20 @@ def test_collapse_is_a_fall_strictly_more_than_0_10(tmp_path, write_lines, basel
 def test_without_reference_each_version_is_its_own_baseline(write_lines):
     # v1 is a confident model (0.90 then 0.85); v2 is a less confident one (0.60, then a real
     # collapse to 0.45). Records of the two versions alternate in time, v1 first.
-    v1 = [block({"A": 500, "B": 500}, np.tile([0.85, 0.95], 500), seed=10),
-          block({"A": 500, "B": 500}, np.tile([0.80, 0.90], 500), seed=11)]
-    v2 = [block({"A": 500, "B": 500}, np.tile([0.55, 0.65], 500), seed=12),
-          block({"A": 500, "B": 500}, np.tile([0.40, 0.50], 500), seed=13)]
+    v1 = [
+        block({"A": 500, "B": 500}, np.tile([0.85, 0.95], 500), seed=10),
+        block({"A": 500, "B": 500}, np.tile([0.80, 0.90], 500), seed=11),
+    ]
+    v2 = [
+        block({"A": 500, "B": 500}, np.tile([0.55, 0.65], 500), seed=12),
+        block({"A": 500, "B": 500}, np.tile([0.40, 0.50], 500), seed=13),
+    ]
     lines = [
         record
-        for pair in zip(prediction_lines(*v1, version="v1", start_s=0, step_s=2),
-                        prediction_lines(*v2, version="v2", start_s=1, step_s=2))
+        for pair in zip(
+            prediction_lines(*v1, version="v1", start_s=0, step_s=2),
+            prediction_lines(*v2, version="v2", start_s=1, step_s=2),
+        )
         for record in pair
     ]
     report = drift(write_lines, lines, None, parse_window("1000"))

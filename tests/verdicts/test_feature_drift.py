@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.stats
 import polars as pl
 import pytest
+import scipy.stats
 
 from mlmon.analyses.features import CategoryState, FeatureDrift, NumericState, feature_drift, window_state
 from mlmon.reference.build import build_profile
@@ -64,7 +64,12 @@ def numeric_states(values: np.ndarray, grid: tuple[float, ...]) -> list[NumericS
     counts = np.bincount((index + np.arange(rows)[:, None] * cells).ravel(), minlength=rows * cells).reshape(rows, -1)
     below, above = np.where(values < g[0], values, 0).sum(axis=1), np.where(values > g[-1], values, 0).sum(axis=1)
     means, m2 = values.mean(axis=1), ((values - values.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
-    return [NumericState(GridCounts(counts[i], float(below[i]), float(above[i])), Moments(width, float(means[i]), float(m2[i])), 0) for i in range(rows)]
+    return [
+        NumericState(
+            GridCounts(counts[i], float(below[i]), float(above[i])), Moments(width, float(means[i]), float(m2[i])), 0
+        )
+        for i in range(rows)
+    ]
 
 
 def category_states(values: np.ndarray, keys: list[str] | None = None) -> list[CategoryState]:
@@ -75,7 +80,11 @@ def category_states(values: np.ndarray, keys: list[str] | None = None) -> list[C
         if keys:
             names = [f"{float(x)!r}" for x in labels]
         numeric = row.dtype.kind == "f"
-        states.append(CategoryState(dict(zip(names, map(int, counts))), 0, Moments.of(row) if numeric else Moments(0, math.nan, 0.0)))
+        states.append(
+            CategoryState(
+                dict(zip(names, map(int, counts))), 0, Moments.of(row) if numeric else Moments(0, math.nan, 0.0)
+            )
+        )
     return states
 
 
@@ -103,11 +112,14 @@ def test_twenty_stationary_features_over_a_thousand_windows_flag_nothing(referen
     assert all(math.isfinite(v.drift.psi) and math.isfinite(v.p_adjusted) for v in verdicts)
 
 
-@pytest.mark.parametrize(("name", "shift"), [
-    ("normal_0", lambda x: (x - 5) * 1.3 + 5),  # std x1.3, mean unchanged: a mean-only check misses it
-    ("normal_1", lambda x: x + 0.15 * 2),  # mean +0.15 sd
-    ("binary_0", None),  # a binary share from 50% to 46%
-])
+@pytest.mark.parametrize(
+    ("name", "shift"),
+    [
+        ("normal_0", lambda x: (x - 5) * 1.3 + 5),  # std x1.3, mean unchanged: a mean-only check misses it
+        ("normal_1", lambda x: x + 0.15 * 2),  # mean +0.15 sd
+        ("binary_0", None),  # a binary share from 50% to 46%
+    ],
+)
 def test_subtle_real_shifts_in_windows_of_6000_are_warnings_never_critical(reference, name, shift):
     rng = np.random.default_rng(22)
     if name.startswith("binary"):
@@ -129,13 +141,48 @@ def test_gross_shifts_are_critical_from_the_first_window(reference):
 
 def test_degenerate_features_are_unknown_with_the_reason_and_no_nan_reaches_a_total():
     """Degenerate inputs are unknown with a reason; a constant that stayed is ok."""
-    frame = pl.DataFrame({"constant": np.full(1000, 3.0), "empty": [None] * 1000, "x": np.linspace(0, 1, 1000)}, schema_overrides={"empty": pl.Float64})
+    frame = pl.DataFrame(
+        {"constant": np.full(1000, 3.0), "empty": [None] * 1000, "x": np.linspace(0, 1, 1000)},
+        schema_overrides={"empty": pl.Float64},
+    )
     reference = build_profile(frame, label=None, features=["constant", "empty", "x"])
     measured = [
-        ("empty", 0, feature_drift(reference.features["empty"], window_state(pl.Series([1.0] * 300), reference.features["empty"]), reference.grid_levels)),
-        ("x", 0, feature_drift(reference.features["x"], window_state(pl.Series([None] * 300, dtype=pl.Float64), reference.features["x"]), reference.grid_levels)),
-        ("x", 1, feature_drift(reference.features["x"], window_state(pl.Series(np.linspace(0, 1, 50)), reference.features["x"]), reference.grid_levels)),
-        ("constant", 0, feature_drift(reference.features["constant"], window_state(pl.Series([3.0] * 300), reference.features["constant"]), reference.grid_levels)),
+        (
+            "empty",
+            0,
+            feature_drift(
+                reference.features["empty"],
+                window_state(pl.Series([1.0] * 300), reference.features["empty"]),
+                reference.grid_levels,
+            ),
+        ),
+        (
+            "x",
+            0,
+            feature_drift(
+                reference.features["x"],
+                window_state(pl.Series([None] * 300, dtype=pl.Float64), reference.features["x"]),
+                reference.grid_levels,
+            ),
+        ),
+        (
+            "x",
+            1,
+            feature_drift(
+                reference.features["x"],
+                window_state(pl.Series(np.linspace(0, 1, 50)), reference.features["x"]),
+                reference.grid_levels,
+            ),
+        ),
+        (
+            "constant",
+            0,
+            feature_drift(
+                reference.features["constant"],
+                window_state(pl.Series([3.0] * 300), reference.features["constant"]),
+                reference.grid_levels,
+            ),
+        ),
     ]
     verdicts = judge_feature_drift(measured)
     assert [(v.feature, v.severity.value, v.reason) for v in verdicts[:3:2]] == [
@@ -145,12 +192,20 @@ def test_degenerate_features_are_unknown_with_the_reason_and_no_nan_reaches_a_to
     # An all-null window of a feature the reference had: its distribution cannot be
     # compared, but the loss can: 300 of 300 rows missing against none of 1,000.
     assert verdicts[1].drift.unknown == "no values in this window"
-    assert verdicts[1].severity is Severity.CRITICAL and verdicts[1].reason.startswith("missing share 100.0% against 0.0%")
-    assert verdicts[1].drift.missing_p_value == pytest.approx(scipy.stats.chi2_contingency([[0, 1000], [300, 0]], correction=False)[1])
+    assert verdicts[1].severity is Severity.CRITICAL and verdicts[1].reason.startswith(
+        "missing share 100.0% against 0.0%"
+    )
+    assert verdicts[1].drift.missing_p_value == pytest.approx(
+        scipy.stats.chi2_contingency([[0, 1000], [300, 0]], correction=False)[1]
+    )
     # the same constant on both sides: identical distributions, tested with p = 1, so ok
     assert (verdicts[3].severity, verdicts[3].drift.p_value, verdicts[3].drift.psi) == (Severity.OK, 1.0, 0.0)
     assert all(math.isnan(v.p_adjusted) for v in verdicts[:3]) and verdicts[3].p_adjusted == 1.0
-    moved = feature_drift(reference.features["constant"], window_state(pl.Series([4.0] * 300), reference.features["constant"]), reference.grid_levels)
+    moved = feature_drift(
+        reference.features["constant"],
+        window_state(pl.Series([4.0] * 300), reference.features["constant"]),
+        reference.grid_levels,
+    )
     assert judge_feature_drift([("constant", 0, moved)])[0].severity is Severity.CRITICAL  # a constant that moved
 
 
@@ -177,7 +232,9 @@ def _missing_case(reference_missing: int, windows: list[tuple[int, int]]):
     for index, (missing, rows) in enumerate(windows):
         column = rng.normal(size=rows)
         column[:missing] = np.nan
-        measured.append(("x", index, feature_drift(feature, window_state(pl.Series(column), feature), reference.grid_levels)))
+        measured.append(
+            ("x", index, feature_drift(feature, window_state(pl.Series(column), feature), reference.grid_levels))
+        )
     return judge_feature_drift(measured)
 
 
@@ -196,7 +253,14 @@ def test_a_rise_of_the_missing_share_is_a_warning_then_critical_and_a_fall_pages
 
 
 def _drift(**fields) -> FeatureDrift:
-    base = {"kind": "discrete", "n": 1_000, "missing_share": 0.0, "reference_missing_share": 0.0, "psi": 0.0, "p_value": 1.0}
+    base = {
+        "kind": "discrete",
+        "n": 1_000,
+        "missing_share": 0.0,
+        "reference_missing_share": 0.0,
+        "psi": 0.0,
+        "p_value": 1.0,
+    }
     return FeatureDrift(**{**base, **fields})
 
 
@@ -232,7 +296,10 @@ def test_the_dataset_finding_names_the_movers_and_is_the_worst_severity():
         return only
 
     assert finding(reason="no inputs").severity is Severity.UNKNOWN
-    assert finding(_outcome("a", Severity.UNKNOWN)).message == "feature drift not computed: no feature could be judged (1 unknown)"
+    assert (
+        finding(_outcome("a", Severity.UNKNOWN)).message
+        == "feature drift not computed: no feature could be judged (1 unknown)"
+    )
     quiet = finding(_outcome("a", Severity.OK), _outcome("b", Severity.UNKNOWN))
     assert (quiet.severity, quiet.message, quiet.value) == (Severity.OK, "no feature drifted (1 of 2 judged)", 0.0)
     moved = finding(_outcome("a", Severity.WARNING), _outcome("b", Severity.CRITICAL), _outcome("c", Severity.OK))
@@ -251,6 +318,8 @@ def test_features_rank_by_severity_then_psi_and_the_first_drifted_window_is_kept
     ]
     ranked = rank_features(verdicts, {"a": None, "b": None, "c": None})
     assert [(o.feature, o.severity, o.first_drifted) for o in ranked] == [
-        ("b", Severity.CRITICAL, 1), ("a", Severity.CRITICAL, 1), ("c", Severity.UNKNOWN, None),
+        ("b", Severity.CRITICAL, 1),
+        ("a", Severity.CRITICAL, 1),
+        ("c", Severity.UNKNOWN, None),
     ]
     assert ranked[0].worst.window == 2

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mlmon.analyses.ops import OpsReducer
 from mlmon.api.check import CheckOptions, build_check
 from mlmon.api.check_rules import CheckRules
 from mlmon.api.drift import DriftOptions, build_drift_report
@@ -24,10 +25,9 @@ from mlmon.api.report import ReportOptions, build_report
 from mlmon.cli import app
 from mlmon.errors import InputError, MissingFieldError, NoUsableRecordsError
 from mlmon.ingest.census import NEEDS, census_of, field_option, merge_samples, sample_keys, suggest_key
-from mlmon.ingest.problems import CENSUS_KEYS, CENSUS_LINES, KeyCensus
 from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.problems import CENSUS_KEYS, CENSUS_LINES, KeyCensus
 from mlmon.ingest.reader import reduce_logs
-from mlmon.analyses.ops import OpsReducer
 from mlmon.verdicts.alerting import AlertRule
 
 T0 = datetime(2026, 11, 10, tzinfo=UTC)
@@ -42,7 +42,9 @@ def _stamp(i: int, minutes: int = 1) -> str:
 def response_t(write_lines) -> tuple[Path, list[float]]:
     """Three requests whose latency sits under a key mlmon does not read."""
     values = [12.0, 40.0, 250.0]
-    lines = [{"timestamp": _stamp(i), "event": "inference", "status": "ok", "response_t": v} for i, v in enumerate(values)]
+    lines = [
+        {"timestamp": _stamp(i), "event": "inference", "status": "ok", "response_t": v} for i, v in enumerate(values)
+    ]
     return write_lines("app.log", lines), values
 
 
@@ -67,7 +69,9 @@ def test_a_p99_budget_on_logs_without_latency_is_exit_2_naming_the_key_to_map(ru
     with pytest.raises(MissingFieldError) as caught:
         build_report(str(path), ReportOptions(p99_budget="100ms"))
     assert (caught.value.check, caught.value.field) == ("latency_p99", "latency")
-    mapped = runner.invoke(app, ["report", str(path), "--p99-budget", "100ms", "--field", "latency_ms=response_t", "--format", "json"])
+    mapped = runner.invoke(
+        app, ["report", str(path), "--p99-budget", "100ms", "--field", "latency_ms=response_t", "--format", "json"]
+    )
     assert mapped.exit_code == 1  # 250 ms in the tail: the budget is now judged, and breached
     assert json.loads(mapped.stdout)["latency"]["p99_ms"] == pytest.approx(np.percentile(values, 99))
 
@@ -78,7 +82,12 @@ def test_a_report_without_a_budget_still_reads_such_logs(runner, response_t):
 
 @pytest.mark.parametrize(
     ("key", "option"),
-    [("took_s", "latency_s"), ("svc_elapsed_us", "latency_us"), ("duration_millis", "latency_ms"), ("resp_time", "latency_ms")],
+    [
+        ("took_s", "latency_s"),
+        ("svc_elapsed_us", "latency_us"),
+        ("duration_millis", "latency_ms"),
+        ("resp_time", "latency_ms"),
+    ],
 )
 def test_the_suggested_mapping_carries_the_unit_of_the_key(write_lines, key, option):
     path = write_lines("unit.log", [{"ts": _stamp(i), "status": "ok", key: 0.5} for i in range(3)])
@@ -100,17 +109,24 @@ def test_an_error_limit_needs_requests_and_a_way_to_see_failures(runner, write_l
     assert "needs to see failures, but no record has a status, status_code, error or level field" in line
     assert line.endswith("--field status=result")
     no_requests = write_lines("r.log", [{"ts": _stamp(i), "cpu_percent": 20} for i in range(4)])
-    with pytest.raises(MissingFieldError, match="needs requests, but no record has a latency, status, status_code or error field"):
+    with pytest.raises(
+        MissingFieldError, match="needs requests, but no record has a latency, status, status_code or error field"
+    ):
         build_report(str(no_requests), ReportOptions(max_error_rate="1%"))
     # a level is where python-json-logger and structlog show failures: 1 of 4 requests
-    levels = write_lines("v.log", [{"ts": _stamp(i), "latency_ms": 5, "level": "error" if i == 0 else "info"} for i in range(4)])
+    levels = write_lines(
+        "v.log", [{"ts": _stamp(i), "latency_ms": 5, "level": "error" if i == 0 else "info"} for i in range(4)]
+    )
     report = build_report(str(levels), ReportOptions(max_error_rate="50%"))
     assert report.overall.errors.rate == pytest.approx(1 / 4)
 
 
 def test_values_all_of_the_wrong_type_are_not_a_pass(write_lines):
     path = write_lines("w.log", [{"ts": _stamp(i), "latency_ms": "12ms"} for i in range(3)])
-    with pytest.raises(MissingFieldError, match=r"no record kept has a usable latency value \(3 wrong type: latency_ms, first: .*w.log:1"):
+    with pytest.raises(
+        MissingFieldError,
+        match=r"no record kept has a usable latency value \(3 wrong type: latency_ms, first: .*w.log:1",
+    ):
         build_report(str(path), ReportOptions(p99_budget="1s"))
 
 
@@ -119,7 +135,9 @@ def test_a_field_present_but_outside_the_range_stays_unknown(runner, write_lines
     logs (as before: n/a and exit 0)."""
     lines = [{"ts": _stamp(i, 60 * 24), **({"latency_ms": 5} if i == 0 else {"status": "ok"})} for i in range(3)]
     path = write_lines("s.log", lines)
-    result = runner.invoke(app, ["report", str(path), "--p99-budget", "100ms", "--since", _stamp(1, 60 * 24), "--format", "json"])
+    result = runner.invoke(
+        app, ["report", str(path), "--p99-budget", "100ms", "--since", _stamp(1, 60 * 24), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     finding = json.loads(result.stdout)["findings"][0]
     assert finding["check"] == "latency_p99" and finding["severity"] == "unknown"
@@ -134,7 +152,10 @@ def test_drift_with_nothing_to_compare_is_exit_2_with_the_keys_seen(runner, writ
     result = runner.invoke(app, ["drift", "-r", str(REFERENCE), str(path)])
     assert result.exit_code == 2
     line = _error_line(result)
-    assert "drift has nothing to compare (no input features either): prediction drift needs a label, but no record has a label field" in line
+    assert (
+        "drift has nothing to compare (no input features either): prediction drift needs a label, but no "
+        "record has a label field"
+    ) in line
     assert "keys seen: certainty (5), klass (5), ts (5)" in line and line.endswith("--field label=klass")
     with pytest.raises(MissingFieldError) as caught:
         build_drift_report(str(path), DriftOptions(reference=str(REFERENCE)))
@@ -151,7 +172,9 @@ def test_drift_on_inputs_without_labels_says_prediction_drift_was_not_computed(r
     result = runner.invoke(app, ["drift", "-r", str(REFERENCE), str(path)])
     assert result.exit_code in (0, 1), result.output
     text = " ".join(result.output.split())
-    assert "prediction drift not computed: no record carries a label; keys seen: features (5), klass (5), ts (5)" in text
+    assert (
+        "prediction drift not computed: no record carries a label; keys seen: features (5), klass (5), ts (5)" in text
+    )
     assert "map one with --field label=klass" in text and "no window breached" not in text
     payload = json.loads(runner.invoke(app, ["drift", "-r", str(REFERENCE), str(path), "--format", "json"]).stdout)
     assert payload["prediction_drift"]["computable"] is False and payload["prediction_drift"]["severity"] == "unknown"
@@ -206,7 +229,9 @@ def test_check_on_logs_that_stopped_is_no_data_not_a_missing_field(write_lines):
     path = write_lines("old.log", [{"ts": _stamp(i), "status": "ok"} for i in range(3)])
     rules = CheckRules(latency_p99=AlertRule(critical=100.0))
     now = T0 + timedelta(days=2)
-    report = build_check(str(path), CheckOptions(window="1h", rules=rules, now=now, ingest=IngestOptions(since=T0 + timedelta(days=1))))
+    report = build_check(
+        str(path), CheckOptions(window="1h", rules=rules, now=now, ingest=IngestOptions(since=T0 + timedelta(days=1)))
+    )
     assert next(o for o in report.outcomes if o.rule == "no_data").severity.value == "critical"
 
 
@@ -253,9 +278,14 @@ def test_loguru_keys_are_listed_under_record_extra(tmp_path):
             logger.bind(response_t=value).info("inference")
     finally:
         logger.remove(sink)
-    with pytest.raises(MissingFieldError, match=r"record\.extra\.response_t \(2\).*--field latency_ms=record\.extra\.response_t$"):
+    with pytest.raises(
+        MissingFieldError, match=r"record\.extra\.response_t \(2\).*--field latency_ms=record\.extra\.response_t$"
+    ):
         build_report(str(path), ReportOptions(p99_budget="1s"))
-    mapped = build_report(str(path), ReportOptions(p99_budget="1s", ingest=IngestOptions(fields={"latency_ms": "record.extra.response_t"})))
+    mapped = build_report(
+        str(path),
+        ReportOptions(p99_budget="1s", ingest=IngestOptions(fields={"latency_ms": "record.extra.response_t"})),
+    )
     assert mapped.overall.latency.p99_ms == pytest.approx(np.percentile([5.0, 7.0], 99))
 
 
@@ -263,7 +293,10 @@ def test_loguru_keys_are_listed_under_record_extra(tmp_path):
 
 
 def test_the_census_is_the_first_lines_of_each_file_however_the_file_is_cut(write_lines):
-    lines = [{"ts": _stamp(i), "a": 1, **({"late": 1} if i >= 200 else {}), **({"b": "x"} if i % 2 else {})} for i in range(300)]
+    lines = [
+        {"ts": _stamp(i), "a": 1, **({"late": 1} if i >= 200 else {}), **({"b": "x"} if i % 2 else {})}
+        for i in range(300)
+    ]
     lines.insert(7, "not json")
     path = write_lines("big.log", lines)
     whole = reduce_logs([str(path)], IngestOptions(), OpsReducer())[1]
@@ -299,11 +332,16 @@ def test_sampled_lines_read_docker_wrappers_and_prefixes():
     inner = json.dumps({"ts": "2026-11-10T00:00:00Z", "took_ms": 3})
     data = (json.dumps({"log": inner + "\n", "stream": "stdout", "time": "2026-11-10T00:00:00Z"}) + "\n").encode()
     data += b'[pod/x/c] {"rt": 1, "nested": {"t_ms": 2}}\n'
-    assert sample_keys(data, 2) == ((("ts", "s"), ("took_ms", "n")), (("rt", "n"), ("nested", "o"), ("nested.t_ms", "n")))
+    assert sample_keys(data, 2) == (
+        (("ts", "s"), ("took_ms", "n")),
+        (("rt", "n"), ("nested", "o"), ("nested.t_ms", "n")),
+    )
 
 
 def test_a_suggestion_skips_keys_mlmon_reads_and_values_of_another_kind():
-    census = KeyCensus(3, {"timestamp": 3, "duration_txt": 3, "dur_ms": 3}, {"timestamp": "s", "duration_txt": "s", "dur_ms": "n"})
+    census = KeyCensus(
+        3, {"timestamp": 3, "duration_txt": 3, "dur_ms": 3}, {"timestamp": "s", "duration_txt": "s", "dur_ms": "n"}
+    )
     assert suggest_key(census, NEEDS["latency"]) == "dur_ms"
     assert field_option(NEEDS["latency"], "dur_ms") == "--field latency_ms=dur_ms"
 
@@ -319,12 +357,18 @@ def test_a_summary_carries_what_its_logs_held(runner, response_t, tmp_path):
     assert runner.invoke(app, ["summarize", str(response_t[0]), "-o", str(summary)]).exit_code == 0
     result = runner.invoke(app, ["report", str(summary), "--p99-budget", "100ms"])
     assert result.exit_code == 2
-    assert "keys seen: event (3), response_t (3), status (3), timestamp (3); map one with --field latency_ms=response_t" in _error_line(result)
+    assert (
+        "keys seen: event (3), response_t (3), status (3), timestamp (3); map one with --field latency_ms=response_t"
+        in _error_line(result)
+    )
 
 
 def test_keys_seen_say_when_they_are_a_sample(write_lines):
     long = write_lines("long.log", [{"ts": _stamp(i), "rt": 1, "status": "ok"} for i in range(200)])
-    with pytest.raises(MissingFieldError, match=r"keys seen in the first 128 lines of each file: rt \(128\), status \(128\), ts \(128\);"):
+    with pytest.raises(
+        MissingFieldError,
+        match=r"keys seen in the first 128 lines of each file: rt \(128\), status \(128\), ts \(128\);",
+    ):
         build_report(str(long), ReportOptions(p99_budget="1s"))
     short = write_lines("short.log", ["", *[{"ts": _stamp(i), "rt": 1, "status": "ok"} for i in range(3)], ""])
     with pytest.raises(MissingFieldError, match=r"keys seen: rt \(3\), status \(3\), ts \(3\);"):
@@ -336,9 +380,23 @@ def test_with_every_record_before_since_the_unjudged_rules_say_so(tmp_path):
     range, not because no prediction logs a confidence (issue 21 §2c, issue 22 §1)."""
     log = tmp_path / "app.log"
     start = datetime(2026, 11, 9, tzinfo=UTC)
-    log.write_text("".join(
-        json.dumps({"ts": (start + timedelta(seconds=i)).isoformat(), "event": "prediction", "label": "A", "confidence": 0.9, "latency_ms": 5}) + "\n"
-        for i in range(300)
-    ))
-    report = build_check(str(log), CheckOptions(ingest=IngestOptions(since="2026-11-10T00:00:00Z", until="2026-11-10T06:00:00Z"), window="1h"))
+    log.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "ts": (start + timedelta(seconds=i)).isoformat(),
+                    "event": "prediction",
+                    "label": "A",
+                    "confidence": 0.9,
+                    "latency_ms": 5,
+                }
+            )
+            + "\n"
+            for i in range(300)
+        )
+    )
+    report = build_check(
+        str(log),
+        CheckOptions(ingest=IngestOptions(since="2026-11-10T00:00:00Z", until="2026-11-10T06:00:00Z"), window="1h"),
+    )
     assert report.drift.confidence.reason == "no record inside --since/--until (300 outside it)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -23,7 +23,7 @@ from mlmon.windows import WindowSpec, parse_window
 CLASSES = np.array(["A", "B", "C", "D"])
 REF_P = np.array([0.4, 0.3, 0.2, 0.1])
 SHIFTED_P = np.array([0.34, 0.36, 0.2, 0.1])  # B 30% -> 36%, taken from A: PSI = 0.0207
-T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
 
 def logs(
@@ -48,19 +48,13 @@ def logs(
         "model_version": pl.Series([version] * n, dtype=pl.String),
     }
     if probabilities:
-        columns["probabilities"] = pl.Series(
-            rng.dirichlet([4, 3, 2, 1], size=n).tolist(), dtype=pl.List(pl.Float64)
-        )
+        columns["probabilities"] = pl.Series(rng.dirichlet([4, 3, 2, 1], size=n).tolist(), dtype=pl.List(pl.Float64))
     return pl.DataFrame(columns)
 
 
 def profile(shares=REF_P, mean_confidence: float | None = 0.8) -> ReferenceProfile:
     """A reference with exact class shares (no sampling noise)."""
-    conf = (
-        None
-        if mean_confidence is None
-        else ConfidenceSummary(100_000, mean_confidence, 0.1, 0.6, 0.8, 0.9, 0.02)
-    )
+    conf = None if mean_confidence is None else ConfidenceSummary(100_000, mean_confidence, 0.1, 0.6, 0.8, 0.9, 0.02)
     return ReferenceProfile(
         source="test",
         n_rows=100_000,
@@ -79,7 +73,9 @@ class drift:
     @staticmethod
     def report(frame, reference, window, low_threshold=0.5, **options):
         records = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
-        return drift_of_records(records, reference, DriftOptions(window=window, low_confidence=low_threshold, **options))
+        return drift_of_records(
+            records, reference, DriftOptions(window=window, low_confidence=low_threshold, **options)
+        )
 
     @staticmethod
     def prediction_drift(frame, reference, window, **options):
@@ -148,9 +144,7 @@ def test_subtle_shift_every_window_after_change_is_warning():
 
 
 def test_window_statistics_match_scipy():
-    frame = concat(
-        logs(3000, seed=1), logs(3000, SHIFTED_P, seed=2), logs(3000, [0.25, 0.3, 0.25, 0.2], seed=3)
-    )
+    frame = concat(logs(3000, seed=1), logs(3000, SHIFTED_P, seed=2), logs(3000, [0.25, 0.3, 0.25, 0.2], seed=3))
     result = drift.prediction_drift(frame, profile(), parse_window("3000"))
     raw = []
     for w in result.windows:
@@ -267,10 +261,7 @@ def test_no_reference_is_not_computable():
 def test_confidence_statistics_match_numpy():
     frame = logs(3000, seed=9, probabilities=True)
     frame = frame.with_columns(
-        pl.when(pl.int_range(pl.len()) % 10 == 0)
-        .then(None)
-        .otherwise(pl.col("confidence"))
-        .alias("confidence")
+        pl.when(pl.int_range(pl.len()) % 10 == 0).then(None).otherwise(pl.col("confidence")).alias("confidence")
     )
     trend = drift.confidence_trend(frame, profile(), parse_window("1000"), low_threshold=0.7)
     for i, w in enumerate(trend.windows):
@@ -288,9 +279,7 @@ def test_confidence_statistics_match_numpy():
         assert w.mean_entropy_bits == pytest.approx(sps.entropy(probs, base=2, axis=1).mean())
         assert w.baseline == 0.8 and w.change == pytest.approx(conf.mean() - 0.8)
     assert trend.baseline_source == "reference"
-    assert all(
-        w.mean_entropy_bits is None for w in drift.confidence_trend(logs(500), None, WindowSpec()).windows
-    )
+    assert all(w.mean_entropy_bits is None for w in drift.confidence_trend(logs(500), None, WindowSpec()).windows)
 
 
 def test_confidence_collapse_against_reference():

@@ -56,7 +56,10 @@ def test_no_class_and_no_feature_in_common_is_exit_2(runner, write_lines, refere
     assert result.exit_code == 2
     line = _error_line(result)
     assert "the reference does not describe these logs: no class or feature in common" in line
-    assert "(reference classes: A, B, C; classes in the logs: cat, dog; reference features: x; features in the logs: y)" in line
+    assert (
+        "(reference classes: A, B, C; classes in the logs: cat, dog; reference features: x; features in the logs: y)"
+        in line
+    )
     with pytest.raises(ReferenceMismatchError):
         build_drift_report(str(logs), DriftOptions(reference=str(reference)))
     with pytest.raises(ReferenceMismatchError):
@@ -124,7 +127,9 @@ def test_a_long_list_of_names_shows_the_first_ten_then_how_many_more():
     lines = overlap_lines("classes", names, {"z": 1, **{f"y{i}": 2 for i in range(10)}}, "prediction")
     assert lines[0] == "classes in the reference that no record shows: " + ", ".join(names[:10]) + " and 3 more"
     # eleven names: all shown, since "and 1 more" would save nothing (render.human.some_of)
-    assert lines[1] == "classes in the logs that the reference lacks: z (1 prediction), " + ", ".join(f"y{i} (2 predictions)" for i in range(10))
+    assert lines[1] == "classes in the logs that the reference lacks: z (1 prediction), " + ", ".join(
+        f"y{i} (2 predictions)" for i in range(10)
+    )
 
 
 def test_a_class_missing_from_one_window_is_drift_not_a_mismatch(runner, write_lines, reference):

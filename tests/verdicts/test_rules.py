@@ -60,7 +60,10 @@ def test_a_flapping_series_never_fires_with_for_2(raw, keep):
 
 def test_flapping_rows_by_hand():
     assert rows(window_states(series("COCO"), for_windows=2)) == [
-        ("O", False, 1, 1), ("O", False, 0, 0), ("O", False, 1, 1), ("O", False, 0, 0),
+        ("O", False, 1, 1),
+        ("O", False, 0, 0),
+        ("O", False, 1, 1),
+        ("O", False, 0, 0),
     ]
 
 
@@ -80,16 +83,24 @@ def test_a_sustained_breach_fires_at_its_nth_window_and_not_before(for_windows, 
 
 def test_for_3_rows_by_hand():
     assert rows(window_states(series("OCCCCO"), for_windows=3)) == [
-        ("O", False, 0, 0), ("O", False, 1, 1), ("O", False, 2, 2),
-        ("C", False, 3, 3), ("C", False, 4, 4), ("O", False, 0, 0),
+        ("O", False, 0, 0),
+        ("O", False, 1, 1),
+        ("O", False, 2, 2),
+        ("C", False, 3, 3),
+        ("C", False, 4, 4),
+        ("O", False, 0, 0),
     ]
 
 
 def test_one_clean_window_resets_the_count():
     # C C O C C C with for=3: the O at 2 resets; 3, 4, 5 count 1, 2, 3 and fire at 5.
     assert rows(window_states(series("CCOCCC"), for_windows=3)) == [
-        ("O", False, 1, 1), ("O", False, 2, 2), ("O", False, 0, 0),
-        ("O", False, 1, 1), ("O", False, 2, 2), ("C", False, 3, 3),
+        ("O", False, 1, 1),
+        ("O", False, 2, 2),
+        ("O", False, 0, 0),
+        ("O", False, 1, 1),
+        ("O", False, 2, 2),
+        ("C", False, 3, 3),
     ]
 
 
@@ -105,7 +116,11 @@ def test_keep_firing_for_holds_exactly_m_windows_after_it_clears(keep, expected)
 
 def test_keep_2_rows_by_hand():
     assert rows(window_states(series("COOOO"), keep_firing_for=2)) == [
-        ("C", False, 1, 1), ("C", True, 0, 0), ("C", True, 0, 0), ("O", False, 0, 0), ("O", False, 0, 0),
+        ("C", False, 1, 1),
+        ("C", True, 0, 0),
+        ("C", True, 0, 0),
+        ("O", False, 0, 0),
+        ("O", False, 0, 0),
     ]
 
 
@@ -113,8 +128,13 @@ def test_a_re_breach_within_keep_continues_firing_and_restarts_the_hold():
     # for=2, keep=2: fires at 1; 2 held (1 of 2); the breach at 3 continues the alert with
     # pending 1 (no new for) and restarts the hold; 4 and 5 held; 6 is the third clean one.
     assert rows(window_states(series("CCOCOOO"), for_windows=2, keep_firing_for=2)) == [
-        ("O", False, 1, 1), ("C", False, 2, 2), ("C", True, 0, 0), ("C", False, 1, 1),
-        ("C", True, 0, 0), ("C", True, 0, 0), ("O", False, 0, 0),
+        ("O", False, 1, 1),
+        ("C", False, 2, 2),
+        ("C", True, 0, 0),
+        ("C", False, 1, 1),
+        ("C", True, 0, 0),
+        ("C", True, 0, 0),
+        ("O", False, 0, 0),
     ]
 
 
@@ -130,24 +150,36 @@ def test_two_warnings_then_two_criticals_with_for_2():
     # The warning tier counts W and C: 1, 2, 3, 4, firing from 1. The critical tier counts
     # only C: 0, 0, 1, 2, firing at 3. Window 2 is critical raw but warning effective.
     assert rows(window_states(series("WWCC"), for_windows=2)) == [
-        ("O", False, 1, 0), ("W", False, 2, 0), ("W", False, 3, 1), ("C", False, 4, 2),
+        ("O", False, 1, 0),
+        ("W", False, 2, 0),
+        ("W", False, 3, 1),
+        ("C", False, 4, 2),
     ]
 
 
 def test_two_criticals_then_two_warnings_with_for_2():
     # keep=0: the critical tier stops at 2, the warning tier goes on firing.
     assert rows(window_states(series("CCWW"), for_windows=2)) == [
-        ("O", False, 1, 1), ("C", False, 2, 2), ("W", False, 3, 0), ("W", False, 4, 0),
+        ("O", False, 1, 1),
+        ("C", False, 2, 2),
+        ("W", False, 3, 0),
+        ("W", False, 4, 0),
     ]
     # keep=1: the critical tier is held through 2 (a warning window: held), stops at 3.
     assert rows(window_states(series("CCWW"), for_windows=2, keep_firing_for=1)) == [
-        ("O", False, 1, 1), ("C", False, 2, 2), ("C", True, 3, 0), ("W", False, 4, 0),
+        ("O", False, 1, 1),
+        ("C", False, 2, 2),
+        ("C", True, 3, 0),
+        ("W", False, 4, 0),
     ]
 
 
 def test_flapping_criticals_inside_a_sustained_warning_stay_warning():
     assert rows(window_states(series("WCWC"), for_windows=2)) == [
-        ("O", False, 1, 0), ("W", False, 2, 1), ("W", False, 3, 0), ("W", False, 4, 1),
+        ("O", False, 1, 0),
+        ("W", False, 2, 1),
+        ("W", False, 3, 0),
+        ("W", False, 4, 1),
     ]
 
 
@@ -157,10 +189,14 @@ def test_flapping_criticals_inside_a_sustained_warning_stay_warning():
 def test_an_unknown_window_does_not_breach_and_resets_the_pending_count():
     # breach, unknown, breach with for=2: no two consecutive windows of evidence.
     assert rows(window_states(series("CUC"), for_windows=2)) == [
-        ("O", False, 1, 1), ("U", False, 0, 0), ("O", False, 1, 1),
+        ("O", False, 1, 1),
+        ("U", False, 0, 0),
+        ("O", False, 1, 1),
     ]
     assert rows(window_states(series("UWU"), for_windows=1)) == [
-        ("U", False, 0, 0), ("W", False, 1, 0), ("U", False, 0, 0),
+        ("U", False, 0, 0),
+        ("W", False, 1, 0),
+        ("U", False, 0, 0),
     ]
 
 

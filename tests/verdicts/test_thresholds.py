@@ -4,7 +4,7 @@ above its value, with hand-worked numbers (references/statistics/, docs/architec
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds
 from mlmon.verdicts.significance import adjust, two_tier_verdict
 
 RULE = dict(alpha=0.001, warning=0.01, critical=0.25)
-T0 = datetime(2026, 11, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 9, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -51,18 +51,29 @@ def test_adjust_is_benjamini_hochberg_over_tested_windows_only():
         assert (math.isnan(p) and not t) or p == pytest.approx(next(expected))
 
 
-def window(n: int, counts: dict[str, int] | None = None, version: str | None = "v1", mean: float = 0.8, start=T0) -> PredictionWindow:
+def window(
+    n: int, counts: dict[str, int] | None = None, version: str | None = "v1", mean: float = 0.8, start=T0
+) -> PredictionWindow:
     return PredictionWindow(version, start, start, n, counts or {"A": n}, n, mean, mean - 0.1, 0.0, None)
 
 
 def drift(psi: float, p: float, labels=("A", "B")) -> ClassDrift:
-    aligned = AlignedCategories(tuple(labels), np.full(len(labels), 1 / len(labels)), np.ones(len(labels), dtype=int), ())
+    aligned = AlignedCategories(
+        tuple(labels), np.full(len(labels), 1 / len(labels)), np.ones(len(labels), dtype=int), ()
+    )
     return ClassDrift(aligned, psi, 0.1, 10.0, p)
 
 
 @pytest.mark.parametrize(("n", "expected"), [(200, Severity.CRITICAL), (199, Severity.UNKNOWN)])
 def test_a_window_of_exactly_min_samples_is_judged(n, expected):
-    result = judge_prediction_drift([window(n, {"A": n // 2, "B": n - n // 2})], [drift(0.5, 1e-9)], {"A": 0.5, "B": 0.5}, None, DriftThresholds(), "whole range")
+    result = judge_prediction_drift(
+        [window(n, {"A": n // 2, "B": n - n // 2})],
+        [drift(0.5, 1e-9)],
+        {"A": 0.5, "B": 0.5},
+        None,
+        DriftThresholds(),
+        "whole range",
+    )
     assert result.windows[0].severity is expected
     if expected is Severity.UNKNOWN:
         assert result.windows[0].reason == "insufficient data: 199 predictions < 200"
@@ -71,7 +82,9 @@ def test_a_window_of_exactly_min_samples_is_judged(n, expected):
 
 def test_a_single_class_window_reads_unknown_never_ok():
     nan = math.nan
-    result = judge_prediction_drift([window(500)], [drift(nan, nan, labels=("A",))], {"A": 1.0}, None, DriftThresholds(), "whole range")
+    result = judge_prediction_drift(
+        [window(500)], [drift(nan, nan, labels=("A",))], {"A": 1.0}, None, DriftThresholds(), "whole range"
+    )
     (w,) = result.windows
     assert w.severity is Severity.UNKNOWN and "single class" in w.reason
     assert result.severity is Severity.UNKNOWN
@@ -81,19 +94,25 @@ def test_a_single_class_window_reads_unknown_never_ok():
 def test_untested_windows_do_not_enter_the_bh_family():
     """Two windows with the same raw p; the small one must not inflate the other's p_BH."""
     windows = [window(1000), window(100, start=T0.replace(day=10))]
-    result = judge_prediction_drift(windows, [drift(0.3, 0.0004), drift(0.3, 0.0004)], {"A": 0.5, "B": 0.5}, None, DriftThresholds(), "1d windows")
+    result = judge_prediction_drift(
+        windows, [drift(0.3, 0.0004), drift(0.3, 0.0004)], {"A": 0.5, "B": 0.5}, None, DriftThresholds(), "1d windows"
+    )
     assert result.windows[0].p_adjusted == pytest.approx(0.0004)  # family of one: BH leaves p as is
     assert result.windows[0].severity is Severity.CRITICAL and math.isnan(result.windows[1].p_adjusted)
 
 
 def test_without_a_reference_every_verdict_is_unknown():
-    result = judge_prediction_drift([window(1000)], [drift(math.nan, math.nan)], {}, "no reference profile", DriftThresholds(), "whole range")
+    result = judge_prediction_drift(
+        [window(1000)], [drift(math.nan, math.nan)], {}, "no reference profile", DriftThresholds(), "whole range"
+    )
     assert result.windows[0].severity is Severity.UNKNOWN and not result.computable
     (finding,) = prediction_drift_findings(result)
     assert finding.severity is Severity.UNKNOWN and "no reference profile" in finding.message
 
 
-@pytest.mark.parametrize(("fall", "expected"), [(0.1000001, Severity.CRITICAL), (0.0999999, Severity.OK), (-0.2, Severity.OK)])
+@pytest.mark.parametrize(
+    ("fall", "expected"), [(0.1000001, Severity.CRITICAL), (0.0999999, Severity.OK), (-0.2, Severity.OK)]
+)
 def test_collapse_is_a_fall_strictly_beyond_the_bound(fall, expected):
     result = judge_confidence([window(500, mean=0.8 - fall)], 0.8, ConfidenceThresholds(), "whole range")
     assert result.windows[0].severity is expected
@@ -114,12 +133,17 @@ def test_confidence_baseline_is_per_version_and_needs_min_samples():
     assert result.baseline_source == "first_window"
 
 
-@pytest.mark.parametrize(("p99", "expected"), [(200.0, Severity.OK), (200.0001, Severity.CRITICAL), (None, Severity.UNKNOWN)])
+@pytest.mark.parametrize(
+    ("p99", "expected"), [(200.0, Severity.OK), (200.0001, Severity.CRITICAL), (None, Severity.UNKNOWN)]
+)
 def test_p99_budget_equal_passes(p99, expected):
     finding = p99_finding(p99, 200.0, "all")
     assert finding.severity is expected and finding.check == "latency_p99" and finding.threshold == 200.0
     if p99 is not None:
-        assert finding.message == f"p99 latency {p99:.1f} ms is {'over' if expected is Severity.CRITICAL else 'within'} the 200 ms budget"
+        assert (
+            finding.message
+            == f"p99 latency {p99:.1f} ms is {'over' if expected is Severity.CRITICAL else 'within'} the 200 ms budget"
+        )
 
 
 def test_error_rate_limit_and_bench_use_the_same_rule():
@@ -160,16 +184,30 @@ def test_registry_rows_point_at_their_thresholds():
     assert Check.PREDICTION_DRIFT.spec.thresholds is DriftThresholds
     assert Check.CONFIDENCE_COLLAPSE.spec.thresholds is ConfidenceThresholds
     assert Check.LATENCY_P99.spec.thresholds is BudgetThresholds and Check.LATENCY_P99.spec.rule == "budgets"
-    assert Check.CONFIDENCE_COLLAPSE.defaults() == {"min_samples": 200, "low_threshold": 0.5, "collapse_drop": 0.10, "warning_drop": None}
+    assert Check.CONFIDENCE_COLLAPSE.defaults() == {
+        "min_samples": 200,
+        "low_threshold": 0.5,
+        "collapse_drop": 0.10,
+        "warning_drop": None,
+    }
 
 
 def test_reasons_at_the_significance_boundary():
     from mlmon.verdicts.significance import significance_reason
 
     rule = dict(alpha=0.001, warning=0.01, critical=0.25)
-    assert significance_reason(Severity.OK, "PSI", 0.3, 0.001, **rule) == "not significant (p_BH 0.001 >= 0.001); PSI 0.3000"
-    assert significance_reason(Severity.OK, "PSI", 0.005, 0.0005, **rule) == "significant (p_BH 0.0005 < 0.001) but immaterial: PSI 0.0050 < 0.01"
-    assert significance_reason(Severity.WARNING, "PSI", 0.05, 0.0005, **rule) == "significant (p_BH 0.0005 < 0.001) and PSI 0.0500 >= 0.01"
+    assert (
+        significance_reason(Severity.OK, "PSI", 0.3, 0.001, **rule)
+        == "not significant (p_BH 0.001 >= 0.001); PSI 0.3000"
+    )
+    assert (
+        significance_reason(Severity.OK, "PSI", 0.005, 0.0005, **rule)
+        == "significant (p_BH 0.0005 < 0.001) but immaterial: PSI 0.0050 < 0.01"
+    )
+    assert (
+        significance_reason(Severity.WARNING, "PSI", 0.05, 0.0005, **rule)
+        == "significant (p_BH 0.0005 < 0.001) and PSI 0.0500 >= 0.01"
+    )
 
 
 def test_finite_or_none_and_per_window_findings():
@@ -177,7 +215,9 @@ def test_finite_or_none_and_per_window_findings():
 
     assert finite_or_none(math.nan) is None and finite_or_none(None) is None and finite_or_none(0.5) == 0.5
     windows = [window(100), window(500, {"A": 250, "B": 250}, start=T0.replace(day=10))]
-    result = judge_prediction_drift(windows, [drift(0.3, 1e-9), drift(0.3, 1e-9)], {"A": 0.5, "B": 0.5}, None, DriftThresholds(), "1d windows")
+    result = judge_prediction_drift(
+        windows, [drift(0.3, 1e-9), drift(0.3, 1e-9)], {"A": 0.5, "B": 0.5}, None, DriftThresholds(), "1d windows"
+    )
     first, second = prediction_drift_findings(result, per_window=True)
     assert first.value is None and first.severity is Severity.UNKNOWN  # untested: its PSI is withheld
     assert second.value == 0.3 and second.scope == "model_version=v1 window=2026-11-10T00:00:00Z"
@@ -185,7 +225,9 @@ def test_finite_or_none_and_per_window_findings():
 
 def test_confidence_windows_at_their_edges():
     # Exactly min_samples confident predictions: judged, and the baseline without a reference.
-    result = judge_confidence([window(200, mean=0.9), window(300, mean=0.9, start=T0.replace(day=10))], None, ConfidenceThresholds(), "1d")
+    result = judge_confidence(
+        [window(200, mean=0.9), window(300, mean=0.9, start=T0.replace(day=10))], None, ConfidenceThresholds(), "1d"
+    )
     assert result.windows[0].baseline == 0.9 and result.windows[1].direction == "flat"
     assert [w.severity for w in result.windows] == [Severity.OK, Severity.OK]
     rising = judge_confidence([window(300, mean=0.95)], 0.8, ConfidenceThresholds(), "whole range")
@@ -195,10 +237,14 @@ def test_confidence_windows_at_their_edges():
     assert per_window[0].value == pytest.approx(-0.15) and per_window[0].scope.startswith("model_version=v1 window=")
     small = judge_confidence([window(10, mean=0.5)], 0.8, ConfidenceThresholds(), "whole range")
     (finding,) = confidence_findings(small)
-    assert finding.severity is Severity.UNKNOWN and finding.message == "insufficient data: 10 confident predictions < 200"
+    assert (
+        finding.severity is Severity.UNKNOWN and finding.message == "insufficient data: 10 confident predictions < 200"
+    )
 
 
-@pytest.mark.parametrize(("p99", "budget", "text"), [(9.87654, 10.0, "9.9 ms"), (9.87654, 9.99, "9.877 ms"), (9.87654, 11.0, "9.9 ms")])
+@pytest.mark.parametrize(
+    ("p99", "budget", "text"), [(9.87654, 10.0, "9.9 ms"), (9.87654, 9.99, "9.877 ms"), (9.87654, 11.0, "9.9 ms")]
+)
 def test_p99_message_precision_follows_the_budget(p99, budget, text):
     assert f"p99 latency {text} is within" in p99_finding(p99, budget, "all").message
 
@@ -224,5 +270,12 @@ def test_two_level_budgets(value, warning, critical, expected):
         assert finding.threshold == critical
     elif warning is not None:
         assert finding.threshold == warning
-    rate = error_rate_finding(None if value is None else value / 1000, 1, 1000, None if critical is None else critical / 1000, "all", None if warning is None else warning / 1000)
+    rate = error_rate_finding(
+        None if value is None else value / 1000,
+        1,
+        1000,
+        None if critical is None else critical / 1000,
+        "all",
+        None if warning is None else warning / 1000,
+    )
     assert rate.severity is expected

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import polars as pl
 
@@ -186,19 +187,36 @@ def _read_good(
 def _read_good_by_line(
     source: str, good: pl.DataFrame, schema: dict[str, pl.DataType], tally: ProblemTally
 ) -> pl.DataFrame:
-    """Last resort when polars rejects lines its validator accepted (e.g. 1e400): ask json."""
-    keep = []
+    """Last resort when polars rejects lines its validator accepted (e.g. 1e400, or an
+    integer beyond 128 bits inside a nested object): ask json, and read a number no double
+    or integer column holds as text, as :func:`_repair_numbers` does."""
+    keep, bodies = [], []
     for index, body in enumerate(good["body"].to_list()):
-        try:
-            json.loads(body)
-            io_ok = pl.read_ndjson(io.BytesIO(body.encode()), schema=schema, ignore_errors=True).height == 1
-        except (ValueError, pl.exceptions.PolarsError):
-            io_ok = False
-        if io_ok:
-            keep.append(index)
-        else:
+        readable = _readable_body(body, schema)
+        if readable is None:
             tally.add(source, [good[LINE][index]], "malformed JSON")
-    return _read_good(source, good[keep], schema, tally) if keep else empty_frame(schema)
+        else:
+            keep.append(index)
+            bodies.append(readable)
+    if not keep:
+        return empty_frame(schema)
+    return _read_good(source, good[keep].with_columns(pl.Series("body", bodies, dtype=pl.String)), schema, tally)
+
+
+def _readable_body(body: str, schema: dict[str, pl.DataType]) -> str | None:
+    """``body`` or, when only its huge numbers stop polars, ``body`` with them quoted;
+    None when json or polars rejects it either way."""
+    try:
+        json.loads(body)
+    except ValueError:
+        return None
+    for candidate in (body, re.sub(_HUGE_NUMBER, r'\1"\2"', body)):
+        try:
+            if pl.read_ndjson(io.BytesIO(candidate.encode()), schema=schema, ignore_errors=True).height == 1:
+                return candidate
+        except pl.exceptions.PolarsError:
+            continue
+    return None
 
 
 def unwrap_docker(

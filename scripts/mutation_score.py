@@ -49,8 +49,8 @@ one mutant a line, as the survivors are printed, then two spaces, `#` and why:
     mlmon/stats/grid.py:296:11: x >= 0 -> x > 0  # at 0 both branches give 0.0
 Blank lines and lines starting with `#` are ignored. A mark matches the mutant
 with the same path, line, column (optional in a mark) and description, else the
-only mutant of that module with that description (lines shift as the code
-changes around it).
+only mutant of that module with that description, else the only one with that
+description at that column (lines shift as the code changes around it).
 
 Output: survivors as `path:line:col: original -> mutant`, the timeouts, the marked
 equivalents with their reasons, then a table per module. Exit status 0, or 2 on
@@ -154,18 +154,41 @@ def short(text: str) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
+CONTEXT = (ast.UnaryOp, ast.Slice, ast.Tuple, ast.List, ast.keyword, ast.Starred)
+"""Nodes a constant's description looks through for the expression it is read in."""
+
+
+def context_of(node: ast.AST, parents: dict[int, ast.AST], source: str) -> ast.expr | None:
+    """The expression a number or bool constant is read in (``shares[2:-1:2]`` says more
+    than ``1 -> 2``), when it is short; None otherwise."""
+    if not isinstance(node, ast.Constant):
+        return None
+    context = parents.get(id(node))
+    while isinstance(context, CONTEXT):
+        context = parents.get(id(context))
+    segment = isinstance(context, ast.expr) and ast.get_source_segment(source, context)
+    return context if segment and len(short(segment)) <= 40 else None  # type: ignore[return-value]
+
+
 def mutants(rel: str, source: str) -> tuple[str, list[dict]]:
     """(unparse of the original, mutants of module `rel`), each with its mutated source."""
     tree = ast.parse(source)
     baseline, skip, found = ast.unparse(tree), skipped_nodes(tree), []
-    for index, node in enumerate(ast.walk(tree)):
+    walk = list(ast.walk(tree))
+    position = {id(n): i for i, n in enumerate(walk)}
+    parents = {id(c): p for p in walk for c in ast.iter_child_nodes(p)}
+    for index, node in enumerate(walk):
         if id(node) in skip:
             continue
+        context = context_of(node, parents, source)
+        shown = node if context is None else context
+        original = ast.get_source_segment(source, shown) or ast.unparse(shown)
         for k, new in enumerate(replacements(node)):
             fresh = ast.parse(source)  # mutate a fresh tree: same walk order, so same index
-            parents = {id(c): p for p in ast.walk(fresh) for c in ast.iter_child_nodes(p)}
-            target = list(ast.walk(fresh))[index]
-            parent, swap = parents[id(target)], replacements(target)[k]
+            fresh_walk = list(ast.walk(fresh))
+            fresh_parents = {id(c): p for p in fresh_walk for c in ast.iter_child_nodes(p)}
+            target, changed = fresh_walk[index], fresh_walk[position[id(shown)]]
+            parent, swap = fresh_parents[id(target)], replacements(target)[k]
             for field, value in ast.iter_fields(parent):
                 if value is target:
                     setattr(parent, field, swap)
@@ -173,14 +196,14 @@ def mutants(rel: str, source: str) -> tuple[str, list[dict]]:
                     value[next(i for i, v in enumerate(value) if v is target)] = swap
             mutated = ast.unparse(fresh)
             if mutated != baseline:
-                original = ast.get_source_segment(source, node) or ast.unparse(node)
+                after = ast.unparse(new if context is None else changed)
                 found.append(
                     {
                         "path": rel,
                         "line": node.lineno,
                         "col": node.col_offset,
                         "source": mutated,
-                        "desc": f"{short(original)} -> {short(ast.unparse(new))}",
+                        "desc": f"{short(original)} -> {short(after)}",
                     }
                 )
     return baseline, sorted(found, key=lambda mu: (mu["line"], mu["col"]))
@@ -336,11 +359,13 @@ def read_only(path: Path) -> dict[str, set[tuple[int, int | None, str]]]:
 def mark_equivalents(candidates: list[dict], marks: list[dict]) -> None:
     """Set ``reason`` on each mutant of ``candidates`` (every mutant, before sampling) that
     a mark matches: same path, line, column (when the mark gives one) and description, else
-    the module's only mutant with that description. A mark that matches is flagged ``used``."""
+    the module's only mutant with that description, else its only one with that description
+    at that column (lines move as code is added above). A mark that matches is flagged ``used``."""
     for mark in marks:
         same = [mu for mu in candidates if mu["path"] == mark["path"] and mu["desc"] == mark["desc"]]
         exact = [mu for mu in same if mu["line"] == mark["line"] and mark["col"] in (None, mu["col"])]
-        hits = exact or (same if len(same) == 1 else [])
+        column = [mu for mu in same if mu["col"] == mark["col"]]
+        hits = exact or (same if len(same) == 1 else column if len(column) == 1 else [])
         for mu in hits:
             mu["reason"] = mark["reason"]
         mark["used"] = bool(hits)

@@ -30,10 +30,10 @@ def test_mutants_are_one_per_site_with_line_and_column():
         "m.py:3:4: return x < 1 and x != 0 -> return None",
         "m.py:3:11: x < 1 and x != 0 -> x < 1 or x != 0",
         "m.py:3:11: x < 1 -> x <= 1",
-        "m.py:3:15: 1 -> 0",
-        "m.py:3:15: 1 -> 2",
+        "m.py:3:15: x < 1 -> x < 0",  # a constant is shown in the expression that reads it
+        "m.py:3:15: x < 1 -> x < 2",
         "m.py:3:21: x != 0 -> x == 0",
-        "m.py:3:26: 0 -> 1",
+        "m.py:3:26: x != 0 -> x != 1",
     ]
 
 
@@ -58,21 +58,26 @@ def _mark(line, col, desc):
 def test_a_mark_matches_its_site_else_the_only_mutant_with_its_description():
     _, found = ms.mutants("m.py", SOURCE)
     marks = [
-        _mark(3, 15, "1 -> 2"),
-        _mark(9, None, "x != 0 -> x == 0"),
-        _mark(9, None, "1 -> 0"),
-        _mark(3, 1, "0 -> 1"),
+        _mark(3, 15, "x < 1 -> x < 2"),  # exact
+        _mark(9, None, "x != 0 -> x == 0"),  # another line, but the only such mutant
+        _mark(3, 1, "x != 0 -> x != 1"),  # the right line, a wrong column: the only such mutant
+        _mark(3, 15, "x < 1 -> x < 3"),  # no such mutant: stale
     ]
     ms.mark_equivalents(found, marks)
     assert sorted(ms.label(mu) for mu in found if "reason" in mu) == [
-        "m.py:3:15: 1 -> 2",
+        "m.py:3:15: x < 1 -> x < 2",
         "m.py:3:21: x != 0 -> x == 0",
-        "m.py:3:26: 0 -> 1",
+        "m.py:3:26: x != 0 -> x != 1",
     ]
-    # "1 -> 0" is on two lines: a mark on another line is ambiguous and matches none;
-    # "0 -> 1" is unique but the column is wrong on the right line, so it is not exact:
-    # the fallback to the only mutant with that description takes it.
-    assert [m["used"] for m in marks] == [True, True, False, True]
+    assert [m["used"] for m in marks] == [True, True, True, False]
+
+
+def test_a_mark_whose_line_moved_is_found_by_its_column():
+    _, found = ms.mutants("m.py", "a = 1\nb = [0, 1]\n")  # "1 -> 0" at 1:4 and at 2:8 (no expression)
+    marks = [_mark(5, 8, "1 -> 0"), _mark(5, 6, "1 -> 0"), _mark(5, None, "1 -> 0")]
+    ms.mark_equivalents(found, marks)
+    assert [ms.label(mu) for mu in found if "reason" in mu] == ["m.py:2:8: 1 -> 0"]
+    assert [m["used"] for m in marks] == [True, False, False]  # no column, two such mutants: none
 
 
 def test_only_lists_take_survivor_lines_and_progress_lines(tmp_path):

@@ -14,10 +14,12 @@ from scipy import stats
 from mlmon.stats.grid import (
     GRID_LEVELS,
     GridCounts,
+    Moments,
     ReferenceGrid,
     decile_bins,
     grid_counts,
     grid_quantiles,
+    ks_bracket,
     missing_share_test,
     wasserstein,
 )
@@ -144,3 +146,19 @@ def test_a_constant_reference_has_one_bin_spanning_every_decile():
     labels, shares = decile_bins(grid)
     assert labels == ("< min", "d1-d10", "> max")
     assert shares.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_no_values_have_count_0_mean_nan_and_no_spread():
+    empty = Moments.of([])
+    assert (empty.count, empty.m2) == (0, 0.0) and math.isnan(empty.mean) and math.isnan(empty.std)
+    assert Moments.of([3.0]).m2 == 0.0  # one value: no spread either
+    assert empty.merge(Moments.of([1.0, 3.0])) == Moments(2, 2.0, 2.0)
+
+
+def test_a_one_value_reference_still_brackets_ks():
+    """Reference 5 (one value) against 4 and 6: F jumps 0 -> 1 at 5, G is 0.5 between 4 and 6,
+    so D = 0.5 exactly (scipy agrees); n_e = 2 * 1 / 3."""
+    grid = ReferenceGrid.from_values([5.0])
+    bracket = ks_bracket(grid, grid_counts(np.array([4.0, 6.0]), grid.points))
+    assert bracket.low == bracket.high == 0.5 == stats.ks_2samp([5.0], [4.0, 6.0]).statistic
+    assert bracket.p_value == pytest.approx(stats.kstwobign.sf(math.sqrt(2 / 3) * 0.5), rel=1e-12)

@@ -8,8 +8,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from mlmon.verdicts.alerting import AlertRule
-from mlmon.verdicts.check_series import NO_RECORDS, error_series, latency_series, versioned_series
+from mlmon.verdicts.alerting import AlertRule, Judged
+from mlmon.verdicts.check_series import (
+    NO_RECORDS,
+    error_series,
+    feature_series,
+    latency_series,
+    no_data_series,
+    versioned_series,
+)
 from mlmon.verdicts.findings import Finding, Severity, status_of
 
 C, W, OK, U = Severity.CRITICAL, Severity.WARNING, Severity.OK, Severity.UNKNOWN
@@ -111,3 +118,46 @@ def test_a_findings_levels_stay_out_of_its_json_form():
         "scope": "all",
         "unknown": None,
     }
+
+
+def test_empty_windows_are_valued_zero_records_inside_the_run_and_at_its_edge():
+    windows = [SimpleNamespace(start=T0 + HOUR, records=5)]
+    judged = no_data_series(windows, STARTS, HOUR, (T0, T0 + 2 * HOUR + HOUR / 2))  # the last window is partial
+    assert [(j.severity, j.value) for j in judged] == [(C, 0.0), (OK, 5.0), (U, 0.0)]
+
+
+def feature_verdict(feature, window, severity, psi):
+    return SimpleNamespace(
+        feature=feature, window=window, severity=severity, drift=SimpleNamespace(psi=psi), reason=f"{feature}@{window}"
+    )
+
+
+def test_a_one_window_run_keys_each_feature_and_the_share_none():
+    result = SimpleNamespace(
+        verdicts=[feature_verdict("a", 7, W, 0.02), feature_verdict("b", 7, OK, 0.0)], whole_range=False
+    )
+    series = feature_series(result, (None,), 0.5)
+    assert list(series) == ["all", "feature=a", "feature=b"]
+    assert [(j.start, j.severity, j.value) for j in series["feature=a"]] == [(None, W, 0.02)]
+    assert series["all"] == [Judged(None, W, 0.5, "1 of 2 judged features drifted (50%; 50% needed)")]
+
+
+def test_features_judged_over_the_whole_range_are_one_window_whatever_the_run_windows():
+    result = SimpleNamespace(
+        verdicts=[feature_verdict("a", 0, C, 0.4), feature_verdict("b", 0, U, 0.1)], whole_range=True
+    )
+    series = feature_series(result, STARTS, 0.5)
+    assert [(j.start, j.severity, j.value) for j in series["feature=a"]] == [(None, C, 0.4)]
+    assert series["all"] == [Judged(None, C, 1.0, "1 of 1 judged features drifted (100%; 50% needed)")]
+
+
+def test_time_windows_key_features_by_their_window_and_say_when_none_could_be_judged():
+    verdicts = [feature_verdict("a", T0, W, 0.02), feature_verdict("a", T0 + HOUR, U, 0.5)]
+    series = feature_series(SimpleNamespace(verdicts=verdicts, whole_range=False), STARTS, 0.5)
+    assert [(j.start, j.severity) for j in series["feature=a"]] == [(T0, W), (T0 + HOUR, U), (T0 + 2 * HOUR, U)]
+    assert series["feature=a"][2].reason == "no inputs in this window"
+    assert [j.reason for j in series["all"]] == [
+        "1 of 1 judged features drifted (100%; 50% needed)",
+        "no feature could be judged",
+        "no inputs in this window",
+    ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from mlmon.errors import UsageError
-from mlmon.units import parse_duration
+from mlmon.units import parse_duration, show_duration
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class WindowSpec:
 
     def describe(self) -> str:
         if self.duration is not None:
-            return f"{_format_duration(self.duration)} windows"
+            return f"{show_duration(self.duration)} windows"
         if self.records is not None:
             return f"windows of {self.records:,} records"
         return "whole range"
@@ -93,7 +93,7 @@ def common_multiple(specs: Sequence[WindowSpec]) -> WindowSpec:
 def window_option(spec: WindowSpec) -> str:
     """The ``--window`` value that gives ``spec``: ``1h``, ``90m``, ``5000``, ``all``."""
     if spec.duration is not None:
-        return _format_duration(spec.duration)
+        return show_duration(spec.duration)
     return "all" if spec.records is None else str(spec.records)
 
 
@@ -203,7 +203,7 @@ def too_many_time_windows(
     (record times), naming far-away records (from records per minute) and a wider window."""
     every = spec.duration
     assert every is not None
-    option = f"--window {_format_duration(every)}"
+    option = f"--window {show_duration(every)}"
     head = (
         f"{option} gives {time_window_count(every, first, last):,} windows from {_iso(first)} to {_iso(last)}, "
         f"over the limit of {MAX_WINDOWS:,}"
@@ -212,7 +212,7 @@ def too_many_time_windows(
     far = far_records(minutes)
     if far is None:
         tail = (
-            f"use a wider window, such as --window {_format_duration(wider)}"
+            f"use a wider window, such as --window {show_duration(wider)}"
             if wider
             else "use --since/--until to narrow the time range"
         )
@@ -227,11 +227,11 @@ def too_many_time_windows(
         narrow = suggest_duration(far.since, far.until - _US)
         return UsageError(
             f"{head}: {what}; {leave}"
-            + (f" and use a wider window, such as --window {_format_duration(narrow)}" if narrow else "")
+            + (f" and use a wider window, such as --window {show_duration(narrow)}" if narrow else "")
         )
     return UsageError(
         f"{head}: {what}; {leave}"
-        + (f", or use a wider window, such as --window {_format_duration(wider)}" if wider else "")
+        + (f", or use a wider window, such as --window {show_duration(wider)}" if wider else "")
     )
 
 
@@ -252,19 +252,3 @@ def too_many_record_windows(
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
-
-
-def _format_duration(value: timedelta) -> str:
-    """``1h``, ``90m``, ``30s``, ``250ms``, ``500us``: the largest unit that divides it."""
-    micros = value // _US
-    for unit, size in (
-        ("w", 604800_000_000),
-        ("d", 86400_000_000),
-        ("h", 3600_000_000),
-        ("m", 60_000_000),
-        ("s", 1_000_000),
-        ("ms", 1000),
-    ):
-        if micros % size == 0:
-            return f"{micros // size}{unit}"
-    return f"{micros}us"

@@ -586,6 +586,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--preload: {', '.join(own)} is the project's own code: it must be imported afresh in each run")
     if args.preload and any(pytest_args(cmd) is None for cmd in command_for.values()):
         parser.error("--preload runs test commands of the form `python -m pytest ARGS` only")
+    for given in (args.only, None if args.equivalents == DEFAULT_EQUIVALENTS else args.equivalents):
+        if given is not None and not given.is_file():
+            parser.error(f"{given}: no such file")
     try:
         marks = read_marks(args.equivalents)
     except ValueError as exc:

@@ -125,3 +125,10 @@ def test_commands_that_run_the_same_tests_in_another_order_share_one_baseline():
     assert ms.same_tests("python -m pytest -q -x tests/verdicts/a.py tests/verdicts/b.py tests/verdicts") == room
     assert ms.same_tests("python -m pytest -q tests/verdicts") != room  # without -x
     assert ms.same_tests("python -m pytest -x -q tests/ingest/test_census.py tests/verdicts") != room
+
+
+def test_a_named_file_that_does_not_exist_is_a_one_line_error(capsys, tmp_path):
+    for option in ("--only", "--equivalents"):
+        with pytest.raises(SystemExit) as exit_:
+            ms.main(["mlmon/stats/multiple.py", "--root", str(REPO), option, str(tmp_path / "absent.txt"), "--list"])
+        assert exit_.value.code == 2 and capsys.readouterr().err.endswith("absent.txt: no such file\n")

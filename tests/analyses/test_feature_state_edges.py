@@ -1,7 +1,8 @@
 """Feature states and statistics at their edges: a categorical state has no moments, an
-absent column is all missing, the grid points shared by every window of a run cannot be
-written to, a continuous reference without spread cannot be judged, and one category on
-both sides is identical (p = 1), not unknown."""
+absent column is all missing, a discrete feature counts zero or one value, the grid points
+shared by every window of a run cannot be written to, a continuous reference without a
+grid or without spread cannot be judged, and one category on both sides is identical
+(p = 1), not unknown."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ RNG = np.random.default_rng(11)
 
 @pytest.fixture(scope="module")
 def reference():
-    frame = pl.DataFrame({"x": RNG.normal(10, 2, 5_000), "camera": ["cam01"] * 5_000})
-    return build_profile(frame, label=None, features=["x", "camera"])
+    frame = pl.DataFrame(
+        {"x": RNG.normal(10, 2, 5_000), "camera": ["cam01"] * 5_000, "flag": RNG.integers(0, 2, 5_000).astype(float)}
+    )
+    return build_profile(frame, label=None, features=["x", "camera", "flag"])
 
 
 def test_a_categorical_state_counts_values_and_has_no_moments(reference):
@@ -64,3 +67,18 @@ def test_one_category_on_both_sides_is_identical_not_unknown(reference):
         reference.grid_levels,
     )
     assert moved.unknown is None and moved.p_value < 1e-10 and moved.unseen == {"cam02": 1.0}
+
+
+@pytest.mark.parametrize(("values", "counts"), [([], {}), ([None, float("nan")], {}), ([1.0], {"1.0": 1})])
+def test_a_discrete_feature_counts_no_value_or_one(reference, values, counts):
+    state = window_state(pl.Series(values, dtype=pl.Float64), reference.features["flag"])
+    assert isinstance(state, CategoryState) and state.counts == counts and state.present == len(counts)
+
+
+def test_a_continuous_reference_without_a_grid_or_without_levels_cannot_be_judged(reference):
+    x = reference.features["x"]
+    state = window_state(pl.Series([9.0, 10.0, 11.0]), x)
+    no_grid = feature_drift(dataclasses.replace(x, grid=()), state, reference.grid_levels)
+    no_levels = feature_drift(x, state, ())
+    expected = "the reference profile has no quantile grid (version 1): rebuild it"
+    assert no_grid.unknown == no_levels.unknown == expected

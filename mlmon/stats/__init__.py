@@ -10,7 +10,8 @@ The notes in ``references/statistics/`` give the defaults and where they come fr
 Stats room: ``categorical`` (shares, PSI, chi-squared, Jensen-Shannon), ``multiple``
 (Benjamini-Hochberg), ``continuous`` (entropy, frozen-histogram counts) and ``grid``
 (feature drift from a reference quantile grid: KS bracket, Wasserstein-1, decile PSI,
-mergeable moments). It may import
+mergeable moments), ``performance`` (realized classifier metrics from mergeable sums) and
+``calibration`` (CBPE: isotonic calibrators, estimated accuracy and F1). It may import
 numpy and scipy only; never another mlmon room. Functions load on first use.
 """
 

@@ -4,7 +4,8 @@ It turns paths, directories, globs and ``-`` into canonical columns chunk by chu
 (``mlmon.ingest.canonical``), hands each chunk to the analysis that asked for it
 (:class:`~mlmon.ingest.needs.Needs`, :func:`reduce_logs`) and counts everything it skipped
 (:class:`IngestStats`). Training tables (CSV, Parquet, JSON lines) are read here too
-(``mlmon.ingest.tables``). It may import the leaves (errors, units) and nothing above.
+(``mlmon.ingest.tables``), and tables of ground truth (``mlmon.ingest.label_tables``).
+It may import the leaves (errors, units) and nothing above.
 
 Exports load on first use, so importing :class:`IngestStats` or :class:`Needs` does not load
 polars.
@@ -23,6 +24,8 @@ _EXPORTS = {
     "Problem": "mlmon.ingest.problems",
     "Needs": "mlmon.ingest.needs",
     "read_table": "mlmon.ingest.tables",
+    "LabelTable": "mlmon.ingest.label_tables",
+    "read_label_table": "mlmon.ingest.label_tables",
 }
 
 __all__ = sorted(_EXPORTS)

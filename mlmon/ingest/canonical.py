@@ -21,9 +21,25 @@ confidence      Float64                 confidence of the predicted class, in [0
 cpu_percent     Float64                 process CPU use, percent
 rss_mb          Float64                 resident memory, MiB
 probabilities   List(Float64)           class probabilities in logged order (opt-in)
+request_id      String                  the request's id; a number as its digits (opt-in)
+actual          Categorical             the true class, read like ``label`` (opt-in)
+probability_classes List(String)        the keys of an object of probabilities, aligned
+                                        with ``probabilities``; null for a list (opt-in)
 =============== ======================= ==================================================
 
+The opt-in columns (:data:`OPT_IN_COLUMNS`) are decoded only for an analysis that names
+them in ``Needs.columns``; no other read decodes their keys or counts their values.
+
 A record is a *request* when it carries a latency, a status, a status code, or an error.
+A record is a *prediction* when it carries a predicted class (``label``). A label record
+(``{"ts": ..., "event": "label", "request_id": "r-1", "actual": "B"}``) is neither.
+
+Classes (``label``, ``actual``, the keys of ``probability_classes``) are text, a boolean
+or a whole number, written one way whatever the writer: a whole number as its digits
+(JSON ``1`` and ``1.0``, the text ``"1.0"`` a CSV holds: ``1``), a boolean as ``true`` or
+``false`` (JSON ``true``; ``True``, ``TRUE`` as Python, pandas and R write them). A
+request id is text as written (an empty one is none); a number is its digits, so ``"123"``,
+``123`` and a table's ``123.0`` are one id.
 Error kinds, first match wins: ``status`` says timeout / invalid input / error; else an HTTP
 ``status_code`` >= 500 (``http_5xx``) or 4xx (``invalid_input``); else ``level`` is error or
 worse, or an ``error``/``exc_info`` field is present (``error``).
@@ -36,13 +52,16 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from mlmon.ingest.features import COMPOSITE, FeatureRead, feature_reads
+from mlmon.ingest.classes import class_of, probabilities_of, probability_entries, request_id_of
+from mlmon.ingest.features import FeatureRead, feature_reads
 from mlmon.ingest.fields import LATENCY_UNITS_MS, LINE, NUMERIC, FieldMap, Path, has_path, path_dtype, path_expr
 from mlmon.ingest.line_decode import PREFIX_TS
 from mlmon.ingest.problems import MAX_EXAMPLES, ProblemTally
 from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from polars.expr.whenthen import ChainedThen, Then
 
 CATEGORICAL = ("source", "event", "level", "status", "error_kind", "model", "model_version", "label")
@@ -56,8 +75,15 @@ CANONICAL_SCHEMA: dict[str, pl.DataType] = {
     "cpu_percent": pl.Float64(),
     "rss_mb": pl.Float64(),
     "probabilities": pl.List(pl.Float64),
+    "request_id": pl.String(),
+    "actual": pl.Categorical(),
+    "probability_classes": pl.List(pl.String),
 }
-"""Every canonical column and its dtype, in frame order (``probabilities`` only on request)."""
+"""Every canonical column and its dtype, in frame order (those of :data:`OPT_IN_COLUMNS`
+only on request)."""
+OPT_IN_COLUMNS = ("probabilities", "request_id", "actual", "probability_classes")
+"""Columns decoded only when ``columns`` names them (``probabilities`` also when
+``with_probabilities`` asks for it with no ``columns``)."""
 _CANONICAL = {name: pl.col(name).cast(dtype) for name, dtype in CANONICAL_SCHEMA.items()}
 _TIMEOUT = ["timeout", "timed_out", "timedout", "deadline_exceeded"]
 _INVALID = ["invalid_input", "invalid", "bad_request", "rejected", "validation_error"]
@@ -104,11 +130,12 @@ def canonicalize(
     if raw.height == 0:
         return empty_canonical(with_probabilities, columns)
     schema = dict(raw.schema)
-    ts_raw = _first_present(schema, fields.timestamp)
+    ts_raw = first_present(schema, fields.timestamp)
     ts_format = direct_format(raw.select(ts_raw.drop_nulls().first()).item())
     ts = parse_direct(ts_raw, ts_format) if ts_format else parse_timestamp(ts_raw)
     prefixed = raw[PREFIX_TS].null_count() < raw.height
-    from_raw, wrong_types = _raw_reads(schema, fields, ts, ts_raw, prefixed, with_probabilities)
+    keep = canonical_columns(with_probabilities, columns)
+    from_raw, wrong_types = _raw_reads(schema, fields, (ts, ts_raw), prefixed, with_probabilities, frozenset(keep))
     feature_columns: list[str] = []
     if features is not None:
         values, masks = feature_reads(schema, *features)
@@ -117,7 +144,6 @@ def canonicalize(
         wrong_types = {**wrong_types, **masks}
         feature_columns = list(values)
     checks = [*wrong_types, *(f"impossible value: {name}" for name in _IMPOSSIBLE)]
-    keep = canonical_columns(with_probabilities, columns)
     plan = _plan(raw.lazy(), from_raw, len(wrong_types), source, keep, len(checks), prefixed, feature_columns)
     frame = plan.collect()
     if ts_format:
@@ -139,41 +165,64 @@ def canonicalize(
 def _raw_reads(
     schema: dict[str, pl.DataType],
     fields: FieldMap,
-    ts: pl.Expr,
-    ts_raw: pl.Expr,
+    times: tuple[pl.Expr, pl.Expr],
     prefixed: bool,
     with_probabilities: bool,
+    kept: frozenset[str],
 ) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
     """Every read of a raw column, by output name, and the wrong-type masks by reason. They
-    all run in the plan's first step, before any raw column is replaced."""
+    all run in the plan's first step, before any raw column is replaced. ``times``: the
+    parsed and the raw timestamp; ``kept``: the canonical columns kept (the opt-in ones are
+    read only when kept)."""
 
     def coalesce(paths: tuple[Path, ...]) -> pl.Expr:
-        return _first_present(schema, paths)
+        return first_present(schema, paths)
 
     numbers = {
         "latency_ms": _number(schema, fields.latency),
         **{name: _number(schema, tuple((path, "ms") for path in fields.simple[name])) for name in NUMERIC},
     }
     wrong_types = {f"wrong type: {name}": wrong for name, (_, wrong) in numbers.items() if wrong is not None}
-    label, not_a_class = _label(coalesce(fields.simple["label"]))
+    label, not_a_class = class_of(coalesce(fields.simple["label"]))
     wrong_types["wrong type: label"] = not_a_class
+    opt_in, opt_in_wrong = _opt_in_reads(coalesce, fields, with_probabilities, kept)
+    wrong_types.update(opt_in_wrong)
     from_raw = {
-        "ts": ts,
-        "_ts_raw": ts_raw,
+        "ts": times[0],
+        "_ts_raw": times[1],
         "status": coalesce(fields.simple["status"]).str.to_lowercase(),
         "level": coalesce(fields.level).str.to_lowercase(),
         "event": coalesce(fields.event),
         **{name: coalesce(fields.simple[name]) for name in ("model", "model_version")},
         "label": label,
         **{name: value for name, (value, _) in numbers.items()},
+        **opt_in,
         "_error_field": _error_present(schema, fields.simple["error"]),
         **{f"_check_{index}": mask for index, mask in enumerate(wrong_types.values())},
     }
     if prefixed:  # kubectl --timestamps, CRI or Docker: used when the record has none
         from_raw["_prefix_ts"] = parse_timestamp(pl.col(PREFIX_TS))
-    if with_probabilities:
-        from_raw["probabilities"] = _probabilities(coalesce(fields.simple["probabilities"]))
     return from_raw, wrong_types
+
+
+def _opt_in_reads(
+    coalesce: Callable[[tuple[Path, ...]], pl.Expr], fields: FieldMap, with_probabilities: bool, kept: frozenset[str]
+) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
+    """The reads of the opt-in columns (:data:`OPT_IN_COLUMNS`) wanted, and their
+    wrong-type masks by reason. ``probability_classes`` and ``probabilities`` come from
+    one split of the logged object when both are read, so they stay aligned."""
+    reads: dict[str, pl.Expr] = {}
+    wrong: dict[str, pl.Expr] = {}
+    if "request_id" in kept:
+        reads["request_id"], wrong["wrong type: request_id"] = request_id_of(coalesce(fields.simple["request_id"]))
+    if "actual" in kept:
+        reads["actual"], wrong["wrong type: actual"] = class_of(coalesce(fields.simple["actual"]))
+    text = coalesce(fields.simple.get("probabilities", ()))
+    if "probability_classes" in kept:
+        reads["probabilities"], reads["probability_classes"] = probability_entries(text)
+    elif with_probabilities:
+        reads["probabilities"] = probabilities_of(text)
+    return reads, wrong
 
 
 def _plan(
@@ -237,10 +286,11 @@ def _plan(
 
 
 def canonical_columns(with_probabilities: bool, columns: tuple[str, ...] | None) -> list[str]:
-    """The canonical column names, in order: all of them, or those in ``columns``."""
+    """The canonical column names, in order: those in ``columns``, or all of them but the
+    opt-in ones (:data:`OPT_IN_COLUMNS`; ``probabilities`` with ``with_probabilities``)."""
     names = [name for name in CANONICAL_SCHEMA if with_probabilities or name != "probabilities"]
     if columns is None:
-        return names
+        return [name for name in names if name not in OPT_IN_COLUMNS or name == "probabilities"]
     if unknown := set(columns) - set(CANONICAL_SCHEMA):
         raise ValueError(f"not canonical columns: {sorted(unknown)}")
     return [name for name in names if name in columns]
@@ -252,7 +302,7 @@ def empty_canonical(with_probabilities: bool, columns: tuple[str, ...] | None) -
     )
 
 
-def _first_present(schema: dict[str, pl.DataType], paths: tuple[Path, ...]) -> pl.Expr:
+def first_present(schema: dict[str, pl.DataType], paths: tuple[Path, ...]) -> pl.Expr:
     """The first non-null of ``paths`` per row, using only the paths this chunk has."""
     exprs = [path_expr(path) for path in paths if has_path(schema, path)]
     if not exprs:
@@ -295,31 +345,12 @@ def _as_number(path: Path, schema: dict[str, pl.DataType]) -> pl.Expr:
     return expr.str.strip_chars().cast(pl.Float64, strict=False)
 
 
-def _label(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(label, not-a-class mask) of the first label candidate present. A class is text, a
-    boolean or a whole number (``1``, ``1.0``: a class index); a number with a fraction is
-    a regressor's output and an object or array is no class: those are counted as a wrong
-    type and read as no label, never as thousands of one-record classes."""
-    number = text.str.strip_chars().cast(pl.Float64, strict=False)
-    fraction = number.is_finite() & (number != number.floor())
-    wrong = (text.str.contains(COMPOSITE) | fraction).fill_null(False)
-    return pl.when(wrong).then(None).otherwise(text), wrong
-
-
 def _error_present(schema: dict[str, pl.DataType], paths: tuple[Path, ...]) -> pl.Expr:
     """True where any error candidate holds a value other than null/false/empty/none/0: a
     ``"error": null`` beside an ``exc_info`` traceback is still an error."""
     present = [path_expr(path).cast(pl.String) for path in paths if has_path(schema, path)]
     flags = [text.is_not_null() & ~text.str.to_lowercase().str.strip_chars().is_in(_ABSENT) for text in present]
     return pl.any_horizontal(flags).fill_null(False) if flags else pl.lit(False)
-
-
-def _probabilities(text: pl.Expr) -> pl.Expr:
-    """Values of a JSON object ``{"A": 0.9, ...}`` or array ``[0.9, ...]``, in order. Keys
-    and spaces are removed, the rest split on commas; an entry that is not a number is
-    left out. Two literal-led passes cost half as much as matching each number."""
-    bare = text.str.replace_all(r'"[^"]*"\s*:', "").str.replace_all(" ", "", literal=True).str.strip_chars("{}[]\t\r\n")
-    return bare.str.split(",").cast(pl.List(pl.Float64), strict=False).list.drop_nulls()
 
 
 def _count_all(frame: pl.DataFrame, source: str, tally: ProblemTally, masks: dict[str, pl.Expr]) -> None:

@@ -49,6 +49,9 @@ NUMERIC = ("status_code", "confidence", "cpu_percent", "rss_mb")
 """Fields of ``SIMPLE`` whose values are numbers (latency is numeric too, with a unit)."""
 _UNCHECKED_TEXT = ("model", "model_version")
 """Free-text fields of ``SIMPLE`` that no check or derived column reads."""
+OPT_IN = ("request_id", "actual")
+"""Fields of ``SIMPLE`` read only for an analysis that names them (``Needs.columns``): the
+join of predictions and ground truth. No other read decodes their keys or counts their values."""
 
 OVERRIDABLE = ("ts", "event", "level", *(f"latency_{u}" for u in LATENCY_UNITS_MS), *SIMPLE)
 """Names accepted on the left of ``--field NAME=path``."""
@@ -99,16 +102,16 @@ class FieldMap:
 
     def keeping(self, columns: tuple[str, ...] | None) -> FieldMap:
         """This map without the candidates of free-text fields that ``columns`` leaves out
-        (``event``, ``model``, ``model_version``): a key nobody reads is not decoded. Fields
-        that errors, requests or value checks depend on (``label`` among them) are always
-        read, so every command counts the same unusable values."""
-        if columns is None:
-            return self
-        simple = {
-            name: () if name in _UNCHECKED_TEXT and name not in columns else paths
-            for name, paths in self.simple.items()
-        }
-        event = self.event if "event" in columns else ()
+        (``event``, ``model``, ``model_version``) and of the :data:`OPT_IN` fields it does
+        not name (None names none of them): a key nobody reads is not decoded. Fields that
+        errors, requests or value checks depend on (``label`` among them) are always read,
+        so every command counts the same unusable values."""
+        named = frozenset(columns or ())
+        unread = {name for name in OPT_IN if name not in named}
+        if columns is not None:
+            unread |= {name for name in _UNCHECKED_TEXT if name not in named}
+        simple = {name: () if name in unread else paths for name, paths in self.simple.items()}
+        event = self.event if columns is None or "event" in named else ()
         return FieldMap(self.timestamp, event, self.level, self.latency, simple)
 
     def numeric_keys(self) -> frozenset[str]:

@@ -77,9 +77,13 @@ NAMES: dict[str, tuple[str, ...]] = {
     "probabilities": ("probabilities", "probs", "probas", "proba", "class_probabilities", "predict_proba"),
     "cpu_percent": ("cpu_percent",),
     "rss_mb": ("rss_mb", "memory_mb"),
+    # Read only when an analysis asks (the join of predictions and ground truth, issue 24).
+    "request_id": ("request_id", "prediction_id", "inference_id", "trace_id", "id"),
+    "actual": ("actual", "y_true", "true_label", "ground_truth", "actual_label", "true_class"),
 }
 """Top-level names of every canonical field but latency, in priority order (camelCase
-spellings are added by :func:`spellings`)."""
+spellings are added by :func:`spellings`). ``request_id`` and ``actual`` (the true class)
+are decoded only for an analysis that names them."""
 
 LOGURU: dict[str, tuple[Path, ...]] = {
     "ts": (("record", "time", "timestamp"),),

@@ -63,8 +63,8 @@ class Needs:
 
     @property
     def probabilities(self) -> bool:
-        """True when the class-probability lists must be decoded."""
-        return "probabilities" in self.columns
+        """True when the class-probability lists (or their classes) must be decoded."""
+        return "probabilities" in self.columns or "probability_classes" in self.columns
 
 
 class ChunkReducer(Protocol[State]):

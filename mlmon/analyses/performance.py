@@ -1,0 +1,275 @@
+"""Realized performance per (model version, window), from the label join's rows.
+
+Every prediction is in its window's ``predictions``; the labelled ones give the figures,
+computed exactly from the joined rows at ``finalize`` (the formulas are in
+:mod:`mlmon.stats.performance`, tested against scikit-learn):
+
+* accuracy with its Wilson interval, per-class precision/recall/F1 and macro F1 over the
+  classes that occurred or were predicted in the window (scikit-learn's labels), and the
+  confusion matrix;
+* the Brier score over the labelled rows whose probabilities are known: a vector logged
+  with class names (normalised to sum 1), or, for a binary model, the confidence of the
+  predicted class (the other class has the rest);
+* the expected calibration error on 10 equal-width bins of top-class confidence;
+* for a binary model (two classes over the version), ROC AUC of the second class in name
+  order (scikit-learn's positive label), exact with ties.
+
+Numbers only: whether a window is mature enough to judge, and what a figure means, are the
+verdicts' (:mod:`mlmon.verdicts`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from mlmon.analyses.labels import ACTUAL, CLASSES, CONF, PROBS, VERSION, WINDOW, JoinCounts, JoinedRows
+from mlmon.stats.arrays import Ints
+from mlmon.stats.performance import (
+    ClassMetrics,
+    brier_score,
+    calibration_bins,
+    class_metrics,
+    confusion_matrix,
+    ece,
+    roc_auc,
+    wilson_interval,
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TERM, _SCORE, _LAG = "_brier_term", "_positive_score", "_lag_s"
+
+
+@dataclass(frozen=True)
+class ClassScore:
+    """One class's figures in a window (scikit-learn's ``zero_division=0``)."""
+
+    label: str
+    """The class."""
+    support: int
+    """Labelled predictions whose true class this is."""
+    predicted: int
+    """Labelled predictions of this class."""
+    precision: float
+    """Correct among those predicted this class (0 when none)."""
+    recall: float
+    """Correct among those truly this class (0 when none)."""
+    f1: float
+    """Harmonic mean of precision and recall (0 when both are 0)."""
+
+
+@dataclass(frozen=True)
+class RealizedWindow:
+    """What the labels say about one (model version, window)."""
+
+    model_version: str | None
+    """The version (None: not logged, or versions pooled)."""
+    start: datetime
+    """Window start (aligned), or the first prediction's time for the whole range."""
+    end: datetime
+    """Time of the window's last prediction."""
+    predictions: int
+    """Predictions in the window."""
+    without_id: int
+    """Of which without a request id (never labelled unless they carried their truth)."""
+    labelled: int
+    """Of which with a usable label."""
+    lag_p50_s: float
+    """Median label lag, seconds (numpy linear; nan when no label has a time)."""
+    lag_p95_s: float
+    """95th percentile of the label lag, seconds."""
+    lag_max_s: float
+    """Longest label lag, seconds."""
+    classes: tuple[str, ...]
+    """Classes that occurred or were predicted among the labelled rows, in name order."""
+    confusion: tuple[tuple[int, ...], ...]
+    """Counts, rows the true class and columns the predicted one, in ``classes`` order."""
+    accuracy: float
+    """Correct share of the labelled predictions (nan when none)."""
+    accuracy_low: float
+    """Wilson 95% interval, low end."""
+    accuracy_high: float
+    """Wilson 95% interval, high end."""
+    macro_f1: float
+    """Mean F1 over ``classes`` (nan when none)."""
+    per_class: tuple[ClassScore, ...]
+    """Per-class figures, in ``classes`` order."""
+    brier: float
+    """Brier score over ``n_brier`` rows (nan when none)."""
+    n_brier: int
+    """Labelled rows whose probabilities are known."""
+    calibration_error: float
+    """Expected calibration error over ``n_calibration`` rows (nan when none)."""
+    n_calibration: int
+    """Labelled rows with a confidence."""
+    roc_auc: float | None
+    """Binary models only, when both classes occurred (None otherwise)."""
+
+    @property
+    def coverage(self) -> float:
+        """Labelled share of the predictions."""
+        return self.labelled / self.predictions if self.predictions else math.nan
+
+
+@dataclass(frozen=True)
+class RealizedPerformance:
+    """The realized performance of a run: windows and what the join counted apart."""
+
+    windows: tuple[RealizedWindow, ...]
+    """Per (version, window), versions in first-seen order, then by start."""
+    counts: JoinCounts
+    """Labels and predictions the join could not use, counted."""
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    """A (version, window) key and its rows."""
+
+    version: str | None
+    window: int
+    rows: pl.DataFrame = field(repr=False)
+
+
+def realized(joined: JoinedRows, whole_range: bool) -> RealizedPerformance:
+    """The figures of every (version, window) of ``joined``; ``whole_range``: the window
+    starts at its first prediction."""
+    rows = _with_scores(joined.rows)
+    windows = [_window(keyed, whole_range) for keyed in _groups(rows)]
+    first_seen: dict[str | None, datetime] = {}
+    for w in windows:
+        first_seen[w.model_version] = min(first_seen.get(w.model_version, w.start), w.start)
+    order = sorted(
+        windows, key=lambda w: (first_seen[w.model_version], w.model_version is None, w.model_version or "", w.start)
+    )
+    return RealizedPerformance(tuple(order), joined.counts)
+
+
+def _groups(rows: pl.DataFrame) -> list[_Keyed]:
+    keyed = rows.with_columns(pl.col(VERSION).cast(pl.String)).sort(VERSION, WINDOW, "ts", nulls_last=True)
+    return [
+        _Keyed(version, window, part)
+        for (version, window), part in keyed.group_by([VERSION, WINDOW], maintain_order=True)
+    ]
+
+
+def _with_scores(rows: pl.DataFrame) -> pl.DataFrame:
+    """Each row's Brier term and binary positive-class score, where its probabilities are
+    known: from its named vector, else (binary versions) from its confidence."""
+    rows = rows.with_row_index("_row").with_columns(
+        pl.col("label").cast(pl.String), pl.col(ACTUAL).cast(pl.String), pl.col(VERSION).cast(pl.String)
+    )
+    classes = (
+        pl.concat([rows.select(VERSION, pl.col("label").alias("_c")), rows.select(VERSION, pl.col(ACTUAL).alias("_c"))])
+        .drop_nulls("_c")
+        .group_by(VERSION)
+        .agg(pl.col("_c").unique().sort().alias("_version_classes"))
+    )
+    rows = rows.join(classes, on=VERSION, how="left", nulls_equal=True)
+    binary = pl.col("_version_classes").list.len() == 2
+    positive = pl.col("_version_classes").list.get(1, null_on_oob=True)
+    vector = _vector_terms(rows)
+    rows = rows.join(vector, on="_row", how="left")
+    conf = pl.col(CONF).cast(pl.Float64)
+    p_actual = pl.when(pl.col("label") == pl.col(ACTUAL)).then(conf).otherwise(1 - conf)
+    from_conf = 2 * (1 - p_actual) ** 2  # two classes: (1 - p_a)^2 + (p_other - 0)^2
+    p_positive = pl.when(pl.col("label") == positive).then(conf).otherwise(1 - conf)
+    return rows.with_columns(
+        pl.coalesce("_vector_term", pl.when(binary & conf.is_not_null()).then(from_conf)).alias(_TERM),
+        pl.when(binary).then(pl.coalesce("_vector_positive", p_positive)).alias(_SCORE),
+        (pl.col("label") == positive).alias("_predicted_positive"),
+        (pl.col(ACTUAL) == positive).alias("_actual_positive"),
+    )
+
+
+def _vector_terms(rows: pl.DataFrame) -> pl.DataFrame:
+    """Per labelled row with a named vector: its Brier term ``sum p^2 - 2 p_actual + 1`` of
+    the normalised vector, and the normalised probability of its version's second class."""
+    positive = pl.col("_version_classes").list.get(1, null_on_oob=True)
+    exploded = (
+        rows.filter(pl.col(PROBS).is_not_null() & pl.col(ACTUAL).is_not_null())
+        .select("_row", ACTUAL, PROBS, pl.col(CLASSES).cast(pl.List(pl.String)), positive.alias("_positive"))
+        .explode([PROBS, CLASSES])
+    )
+    p = pl.col(PROBS).cast(pl.Float64) / pl.col(PROBS).cast(pl.Float64).sum()
+    return (
+        exploded.group_by("_row")
+        .agg(
+            ((p**2).sum() - 2 * p.filter(pl.col(CLASSES) == pl.col(ACTUAL)).sum() + 1).alias("_vector_term"),
+            p.filter(pl.col(CLASSES) == pl.col("_positive")).sum().alias("_vector_positive"),
+            pl.col(PROBS).sum().alias("_total"),
+        )
+        .filter(pl.col("_total") > 0)
+        .drop("_total")
+    )
+
+
+def _window(keyed: _Keyed, whole_range: bool) -> RealizedWindow:
+    rows = keyed.rows
+    labelled = rows.filter(pl.col(ACTUAL).is_not_null())
+    classes = tuple(sorted({*labelled.get_column("label").to_list(), *labelled.get_column(ACTUAL).to_list()}))
+    actual, predicted = (_indices(labelled.get_column(name), classes) for name in (ACTUAL, "label"))
+    matrix = confusion_matrix(actual, predicted, len(classes))
+    metrics = class_metrics(matrix)
+    correct = int(np.trace(matrix))
+    low, high = wilson_interval(correct, labelled.height)
+    lags = labelled.get_column(_LAG).drop_nulls().to_numpy()
+    p50, p95, top = np.percentile(lags, [50, 95, 100]).tolist() if lags.size else [math.nan] * 3
+    terms = labelled.get_column(_TERM).drop_nulls()
+    n_classes = int(rows.select(pl.col("_version_classes").list.len().max().fill_null(0)).item())
+    calibrated = labelled.filter(pl.col(CONF).is_not_null() & pl.col(CONF).is_finite())
+    bins = calibration_bins(
+        np.clip(calibrated.get_column(CONF).cast(pl.Float64).to_numpy(), 0.0, 1.0),
+        (calibrated.get_column("label") == calibrated.get_column(ACTUAL)).to_numpy(),
+    )
+    first = rows.get_column("ts").min()
+    assert isinstance(first, datetime)
+    last = rows.get_column("ts").max()
+    assert isinstance(last, datetime)
+    return RealizedWindow(
+        model_version=keyed.version,
+        start=first if whole_range else _EPOCH + timedelta(microseconds=keyed.window),
+        end=last,
+        predictions=rows.height,
+        without_id=int((~rows.get_column("_has_id")).sum()),
+        labelled=labelled.height,
+        lag_p50_s=p50,
+        lag_p95_s=p95,
+        lag_max_s=top,
+        classes=classes,
+        confusion=tuple(tuple(int(v) for v in row) for row in matrix),
+        accuracy=metrics.accuracy,
+        accuracy_low=low,
+        accuracy_high=high,
+        macro_f1=metrics.macro_f1,
+        per_class=tuple(
+            ClassScore(name, int(metrics.support[i]), int(metrics.predicted[i]), *_three(metrics, i))
+            for i, name in enumerate(classes)
+        ),
+        brier=brier_score(float(terms.sum()), terms.len(), n_classes) if terms.len() else math.nan,
+        n_brier=terms.len(),
+        calibration_error=ece(*bins) if calibrated.height else math.nan,
+        n_calibration=calibrated.height,
+        roc_auc=_auc(labelled),
+    )
+
+
+def _indices(values: pl.Series, classes: tuple[str, ...]) -> Ints:
+    """Each value's position in ``classes``."""
+    codes: Ints = values.cast(pl.Enum(classes)).to_physical().cast(pl.Int64).to_numpy()
+    return codes
+
+
+def _three(metrics: ClassMetrics, i: int) -> tuple[float, float, float]:
+    return float(metrics.precision[i]), float(metrics.recall[i]), float(metrics.f1[i])
+
+
+def _auc(labelled: pl.DataFrame) -> float | None:
+    scored = labelled.filter(pl.col(_SCORE).is_not_null())
+    outcomes = scored.get_column("_actual_positive").to_numpy()
+    if scored.height == 0 or outcomes.all() or not outcomes.any():
+        return None
+    return roc_auc(scored.get_column(_SCORE).to_numpy(), outcomes)

@@ -56,7 +56,7 @@ from mlmon.verdicts.findings import Finding, Severity, status_of, worst
 from mlmon.verdicts.registry import Check
 
 if TYPE_CHECKING:
-    from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
+    from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
     from mlmon.bench.result import ConfigResult
     from mlmon.ingest.problems import IngestStats
     from mlmon.verdicts.alerting import RuleOutcome
@@ -69,6 +69,7 @@ DRIFT_SCHEMA_VERSION = 2
 CHECK_SCHEMA_VERSION = 1
 """``mlmon_check_version`` of ``mlmon check``'s document."""
 BENCH_SCHEMA_VERSION = 1
+PERFORMANCE_SCHEMA_VERSION = 1
 """``mlmon_bench_version`` (and ``version``) of ``mlmon bench``'s document."""
 
 
@@ -327,4 +328,39 @@ def _configuration(c: ConfigResult) -> dict[str, Any]:
             "peak_rss_mib": c.peak_rss_mib,
             "peak_rss_method": c.peak_rss_method,
         },
+    }
+
+
+def performance_payload(report: PerformanceReport) -> dict[str, Any]:
+    """``mlmon performance``'s document (``mlmon_performance_version`` 1): ``windows`` (one
+    per version and window: counts, ``coverage``, ``waiting_for``, ``severity``, label lag,
+    accuracy with its interval, macro F1, Brier, calibration error, ROC AUC, ``classes``,
+    ``confusion`` and ``per_class``), ``labels`` (what the join counted apart) and
+    ``label_tables`` (each table's rows and skipped rows by reason)."""
+    return {
+        "mlmon_performance_version": PERFORMANCE_SCHEMA_VERSION,
+        "status": status_of(report.findings),
+        "inputs": ingest_payload(report.ingest),
+        "window": report.window.describe(),
+        "maturity": to_plain(report.maturity),
+        "labels": to_plain(report.counts),
+        "label_tables": [
+            {
+                "file": str(t.frame.get_column("source")[0]) if t.frame.height else None,
+                "rows": t.rows,
+                "labels": t.frame.height,
+                "skipped": dict(t.skipped),
+            }
+            for t in report.label_tables
+        ],
+        "windows": [
+            {
+                **to_plain(j.window),
+                "coverage": to_plain(j.window.coverage),
+                "waiting_for": j.waiting_for,
+                "severity": j.severity.value,
+            }
+            for j in report.windows
+        ],
+        "findings": to_plain(report.findings),
     }

@@ -19,18 +19,22 @@ from mlmon.api.payloads import (
     drift_payload,
     findings_payload,
     json_text,
+    performance_payload,
     report_payload,
 )
 from mlmon.verdicts.findings import Finding, status_of
 
 if TYPE_CHECKING:
+    from mlmon.analyses.labels import JoinCounts
     from mlmon.analyses.ops_types import OpsSummary, WindowOps
     from mlmon.bench.result import BenchResult
+    from mlmon.ingest.label_tables import LabelTable
     from mlmon.ingest.problems import IngestStats
     from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.alerting import RuleOutcome
     from mlmon.verdicts.confidence import ConfidenceTrendResult
     from mlmon.verdicts.feature_drift import FeatureDriftResult
+    from mlmon.verdicts.performance import JudgedWindow, Maturity
     from mlmon.verdicts.prediction_drift import PredictionDriftResult
     from mlmon.verdicts.rules import ExitOn
     from mlmon.windows import FarRecords, WindowSpec
@@ -149,3 +153,26 @@ class CheckReport(_Result):
 
     def to_dict(self) -> dict[str, Any]:
         return check_payload(self)
+
+
+@dataclass(frozen=True)
+class PerformanceReport(_Result):
+    """Everything ``mlmon performance`` shows: realized performance per version and window."""
+
+    ingest: IngestStats
+    """What was read and skipped from the logs."""
+    window: WindowSpec
+    """How predictions were cut into windows (by prediction time)."""
+    windows: tuple[JudgedWindow, ...]
+    """Per (version, window): the figures, the labels still awaited, the verdict."""
+    counts: JoinCounts
+    """Labels and predictions the join could not use, counted."""
+    label_tables: tuple[LabelTable, ...]
+    """The label tables read (``--labels``), with their skipped rows."""
+    maturity: Maturity
+    """When a window is judged."""
+    findings: tuple[Finding, ...]
+    """One ``accuracy`` finding per version when a minimum is set."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return performance_payload(self)

@@ -16,6 +16,7 @@ from mlmon.cli.config import config_app
 from mlmon.cli.drift import drift_command
 from mlmon.cli.help import HelpCommand
 from mlmon.cli.options import Color
+from mlmon.cli.performance import performance_command
 from mlmon.cli.reference import reference_app
 from mlmon.cli.report import report_command
 from mlmon.cli.summarize import summarize_command
@@ -40,6 +41,7 @@ app = typer.Typer(
 app.command("report", cls=HelpCommand)(report_command)
 app.command("drift", cls=HelpCommand)(drift_command)
 app.command("check", cls=HelpCommand)(check_command)
+app.command("performance", cls=HelpCommand)(performance_command)
 app.command("summarize", cls=HelpCommand)(summarize_command)
 app.command("bench", cls=HelpCommand)(bench_command)
 app.add_typer(reference_app, name="reference")

@@ -11,7 +11,7 @@ so that a pipe or a file gets unwrapped lines (:mod:`mlmon.render.terminal_fit`)
 
 from __future__ import annotations
 
-from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
+from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
 from mlmon.render.terminal_fit import output_width
 from mlmon.render.terminal_parts import findings_table, to_text
 
@@ -36,4 +36,8 @@ def render(result: object, *, color: bool = False) -> str:
         from mlmon.render.terminal_bench import bench_parts
 
         return to_text(bench_parts(result, width), color=color, width=width)
+    if isinstance(result, PerformanceReport):
+        from mlmon.render.terminal_performance import performance_parts
+
+        return to_text(performance_parts(result, width), color=color, width=width)
     return to_text(findings_table(result.findings, width), color=color, width=width)  # type: ignore[attr-defined]

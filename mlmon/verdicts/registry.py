@@ -80,6 +80,18 @@ class BudgetThresholds:
 
 
 @dataclass(frozen=True)
+class AccuracyThresholds:
+    """Realized accuracy from late labels (``mlmon performance``)."""
+
+    minimum: float | None = None
+    """Accuracy below this is a finding (None: not judged)."""
+    min_coverage: float = 0.5
+    """Labelled share a window needs before it is judged."""
+    min_labelled: int = 30
+    """Labels a window needs before it is judged."""
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """One row of the registry."""
 
@@ -101,6 +113,7 @@ class Check(str, enum.Enum):
     PREDICTION_DRIFT = "prediction_drift"
     CONFIDENCE_COLLAPSE = "confidence_collapse"
     FEATURE_DRIFT = "feature_drift"
+    ACCURACY = "accuracy"
 
     @property
     def spec(self) -> CheckSpec:
@@ -123,5 +136,8 @@ REGISTRY: dict[Check, CheckSpec] = {
     ),
     Check.FEATURE_DRIFT: CheckSpec(
         "features", "feature_drift", FeatureDriftThresholds, "an input feature's distribution moved from the reference"
+    ),
+    Check.ACCURACY: CheckSpec(
+        "performance", "performance", AccuracyThresholds, "accuracy on late labels below its minimum"
     ),
 }

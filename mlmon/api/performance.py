@@ -1,0 +1,87 @@
+"""``mlmon performance``'s Python twin: is the model right, now that labels arrive?
+
+``build_performance("logs/", PerformanceOptions(labels=("labels.csv",), window="1d"))``
+joins the labels (records in the logs, and label tables) to the predictions by request id
+(:mod:`mlmon.analyses.labels`), computes realized performance per model version and window
+(:mod:`mlmon.analyses.performance`) and judges the mature windows
+(:mod:`mlmon.verdicts.performance`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from mlmon.analyses.labels import LabelJoinReducer
+from mlmon.analyses.performance import realized
+from mlmon.api.coerce import Inputs, as_inputs, check_fields, options_of
+from mlmon.api.inputs import open_inputs
+from mlmon.api.results import PerformanceReport
+from mlmon.config.specs import WINDOW
+from mlmon.errors import InputError
+from mlmon.ingest.label_tables import read_label_table
+from mlmon.ingest.options import IngestOptions
+from mlmon.options import RATIO, OptionSpec
+from mlmon.units import Count
+from mlmon.verdicts.performance import MIN_COVERAGE, MIN_LABELLED, Maturity, accuracy_findings, judge_windows
+from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
+
+MIN_ACCURACY = OptionSpec(RATIO, "--min-accuracy", None, optional=True)
+MIN_COVERAGE_SPEC = OptionSpec(RATIO, "--min-coverage", None, MIN_COVERAGE)
+MIN_LABELLED_SPEC = OptionSpec(Count(1), "--min-labelled", None, MIN_LABELLED)
+
+
+@dataclass(frozen=True)
+class PerformanceOptions:
+    """What to join and what to judge."""
+
+    ingest: IngestOptions = field(default_factory=IngestOptions)
+    """How to read the logs (its ``fields`` map label tables' columns too)."""
+    window: WindowSpec = WHOLE_BY_DEFAULT
+    """Windows by prediction time (``"1d"`` parses); not set: the whole range."""
+    labels: tuple[str, ...] = ()
+    """Label tables (CSV, Parquet or JSON lines) besides the label records in the logs."""
+    min_accuracy: float | None = None
+    """Judge accuracy against this minimum (``"90%"`` parses); None: not judged."""
+    min_coverage: float = MIN_COVERAGE
+    """Labelled share a window needs before it is judged."""
+    min_labelled: int = MIN_LABELLED
+    """Labels a window needs before it is judged."""
+    by_version: bool = True
+    """Keep model versions apart."""
+
+    def __post_init__(self) -> None:
+        """Parse and check every field as the CLI does; a single label table may be a string."""
+        object.__setattr__(self, "ingest", options_of(IngestOptions, self.ingest, "ingest"))
+        if isinstance(self.labels, str):
+            object.__setattr__(self, "labels", (self.labels,))
+        check_fields(self, PERFORMANCE_OPTIONS)
+
+
+PERFORMANCE_OPTIONS = {
+    "window": WINDOW,
+    "min_accuracy": MIN_ACCURACY,
+    "min_coverage": MIN_COVERAGE_SPEC,
+    "min_labelled": MIN_LABELLED_SPEC,
+}
+"""``PerformanceOptions``' checked fields and their specs (flags of ``mlmon performance``)."""
+
+
+def build_performance(inputs: Inputs, options: PerformanceOptions | None = None) -> PerformanceReport:
+    """Read ``inputs`` and the label tables, join, and judge. Raises ``MlmonError`` on
+    unusable input (a label table without an id or a truth column among them)."""
+    options = options_of(PerformanceOptions, options)
+    run = open_inputs(as_inputs(inputs), options.ingest)
+    options = replace(options, window=run.window(options.window))
+    reducer = LabelJoinReducer(options.window, options.by_version)
+    tables = [read_label_table(path, options.ingest.fields) for path in options.labels]
+    state, stats = run.reduce(reducer)
+    for table in tables:
+        state = reducer.merge(state, reducer.labels_state(table.frame))
+    joined = reducer.finalize(state)
+    if joined.rows.height == 0:
+        raise InputError("no prediction in the input: performance needs records with a predicted label")
+    done = realized(joined, whole_range=options.window.duration is None)
+    maturity = Maturity(options.min_coverage, options.min_labelled)
+    judged = judge_windows(done.windows, maturity, options.min_accuracy)
+    findings = accuracy_findings(judged, options.min_accuracy)
+    return PerformanceReport(stats, options.window, judged, done.counts, tuple(tables), maturity, findings)

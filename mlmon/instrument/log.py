@@ -9,8 +9,9 @@ Each line is a JSON object in mlmon's native dialect::
      "model": "imgcls4", "latency_ms": 1.234, "status": "ok", "label": "A",
      "confidence": 0.93}
 
-``ts`` is UTC with microseconds and a ``Z``; ``event`` is ``inference`` (latency, status)
-or ``prediction`` (label, confidence, probabilities); fields given to the constructor
+``ts`` is UTC with microseconds and a ``Z``; ``event`` is ``inference`` (latency, status),
+``prediction`` (label, confidence, probabilities) or ``label`` (the true class of an earlier
+prediction, by its ``request_id``: :meth:`PredictionLog.label`); fields given to the constructor
 (``model=``, ``model_version=``) are added to every record. Records are written one whole
 line per ``write`` call under a lock, so threads never interleave partial lines, and each
 line reaches the file as soon as it is written (a path is written unbuffered, one system
@@ -44,60 +45,36 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import random
 import sys
 import threading
-import time
 from datetime import datetime
 from typing import IO, Any
 
 from mlmon.instrument.jsonline import ENCODE, encoded_name, fields_json, format_ts, json_safe, ts_from_ns, value_json
-from mlmon.instrument.sinks import LazyFile, emit_to_stream, write_rest
+from mlmon.instrument.sinks import LazyFile, emit_line, write_rest
+from mlmon.instrument.timed import ERROR_STATUSES, TimedCall
 
 __all__ = ["PredictionLog", "TimedCall", "format_ts"]
 
-_ERROR_STATUSES = frozenset({"error", "timeout", "invalid_input"})
 _RESERVED = frozenset({"ts", "event", "level"})
 _CALL_FIELDS = frozenset(
-    {"latency_ms", "status", "request_id", "sample_rate", "label", "confidence", "features", "error_kind"}
+    {
+        "latency_ms",
+        "status",
+        "request_id",
+        "sample_rate",
+        "label",
+        "confidence",
+        "probabilities",
+        "features",
+        "error_kind",
+    }
 )
 """The fields a wrapped call's record may carry (``PredictionLog.call_record``)."""
-
-
-class TimedCall:
-    """What :meth:`PredictionLog.timed` returns: times its ``with`` block, and ``update``
-    adds fields to the record written when the block ends."""
-
-    def __init__(self, fields: dict[str, Any], log: PredictionLog | None = None) -> None:
-        self.fields = fields
-        """Fields the inference record will carry; ``update`` adds to them."""
-        self.status = "ok"
-        """Status to log; set it to ``"timeout"`` or ``"invalid_input"`` when apt."""
-        self._log = log  # None when the call is sampled out
-        self._started_ns = self._t0 = 0
-
-    def update(self, **fields: Any) -> None:
-        """Add fields (``label=``, ``confidence=``, ``batch_size=`` ...) to the record."""
-        self.fields.update(fields)
-
-    def __enter__(self) -> TimedCall:
-        self._started_ns = time.time_ns()
-        self._t0 = time.perf_counter_ns()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: object, traceback: object) -> None:
-        latency_ms = (time.perf_counter_ns() - self._t0) / 1e6
-        log = self._log
-        if log is None:
-            return
-        status = self.status
-        if kind is not None:
-            status = "error"
-            self.fields.setdefault("error_kind", kind.__name__)
-        level = "error" if status in _ERROR_STATUSES else "info"
-        log.record("inference", level, self._started_ns, {"latency_ms": latency_ms, "status": status, **self.fields})
 
 
 class PredictionLog:
@@ -196,25 +173,30 @@ class PredictionLog:
         top: tuple[Any, Any] | None = None,
         features: Any = None,
         error_kind: str | None = None,
+        probabilities: str | None = None,
     ) -> None:
         """Write one wrapped call's ``inference`` record, formatted directly (the hot path of
         ``monitor``); the line is the one :meth:`inference` writes for the same fields:
         ``latency_ms``, ``status``, ``request_id``, ``sample_rate`` (when below 1),
-        ``label`` and ``confidence`` (``top``), ``features`` and ``error_kind`` when given.
-        Never raises."""
+        ``label`` and ``confidence`` (``top``), ``probabilities`` (given as its JSON text,
+        ``jsonline.vector_json``), ``features`` and ``error_kind`` when given. Never raises."""
         try:
-            level_error = status in _ERROR_STATUSES
+            level_error = status in ERROR_STATUSES
             if self._static_clash:  # a static field of the same name: the general path orders it
                 self.record(
                     "inference",
                     "error" if level_error else "info",
                     started_ns,
-                    _call_fields(latency_ms, status, request_id, self.sample_rate, top, features, error_kind),
+                    _call_fields(
+                        latency_ms, status, request_id, self.sample_rate, top, probabilities, features, error_kind
+                    ),
                 )
                 return
             rest = "" if self.sample_rate >= 1.0 else ', "sample_rate": ' + value_json(self.sample_rate)
             if top is not None:
                 rest += f', "label": {value_json(top[0])}, "confidence": {value_json(top[1])}'
+            if probabilities is not None:
+                rest += ', "probabilities": ' + probabilities
             if features:
                 rest += ', "features": ' + value_json(features)
             if error_kind is not None:
@@ -251,7 +233,7 @@ class PredictionLog:
     def _put(self, line: str, level: str) -> None:
         """Write one whole line under the lock and count it; raises what the target raises."""
         if self._handler is not None:
-            self._emit(line[:-1], level)
+            emit_line(self._handler, line[:-1], level)
             with self._lock:
                 self.records_written += 1
             return
@@ -268,24 +250,6 @@ class PredictionLog:
             self.records_written += 1
         finally:
             lock.release()
-
-    def _emit(self, line: str, level: str) -> None:
-        """Hand one line to the handler; its own errors are raised, not printed."""
-        number = logging.getLevelName(level.upper())
-        record = logging.LogRecord(
-            "mlmon.instrument", number if isinstance(number, int) else logging.INFO, __file__, 0, line, None, None
-        )
-        handler = self._handler
-        assert handler is not None
-        if handler.filter(record):
-            handler.acquire()
-            try:
-                if isinstance(handler, logging.StreamHandler):
-                    emit_to_stream(handler, record)
-                else:
-                    handler.emit(record)
-            finally:
-                handler.release()
 
     def _failed(self, exc: BaseException) -> None:
         with self._lock:
@@ -313,7 +277,7 @@ class PredictionLog:
         ``invalid_input``) and ``info`` otherwise.
         """
         if level is None:
-            level = "error" if status in _ERROR_STATUSES else "info"
+            level = "error" if status in ERROR_STATUSES else "info"
         self.record("inference", level, ts, {"latency_ms": latency_ms, "status": status, **fields})
 
     def prediction(
@@ -336,6 +300,27 @@ class PredictionLog:
         if probabilities is not None:
             extra["probabilities"] = probabilities
         self.record("prediction", "info", ts, {**extra, **fields})
+
+    def label(
+        self, request_id: str | int, actual: Any, *, ts: datetime | float | int | None = None, **fields: Any
+    ) -> None:
+        """Write a ``label`` record: the true class (``actual``) of the prediction logged
+        with ``request_id``, known later; mlmon joins the two by the id (``mlmon performance``).
+
+        ``ts`` (default: now) is when the truth became known, so mlmon can report the label
+        lag. ``actual`` keeps its JSON type (``True`` is ``true``, ``numpy.int64(1)`` is
+        ``1``): write it as the prediction's ``label`` is written. Like every record, a write
+        failure is counted, never raised; a missing ``request_id`` (None, blank text) or
+        ``actual`` (None) is a mistake in the calling code, raised at once as ``ValueError``
+        (a label without them could never be joined).
+        """
+        if request_id is None or (isinstance(request_id, str) and not request_id.strip()):
+            raise ValueError(f"log.label needs the prediction's request id, got {request_id!r}")
+        if isinstance(request_id, (dict, list, tuple, set)):
+            raise ValueError(f"a request id is text or a whole number, got {type(request_id).__name__}")
+        if actual is None:
+            raise ValueError(f"log.label needs the true class (actual) of request {request_id!r}, got None")
+        self.record("label", "info", ts, {"request_id": request_id, "actual": actual, **fields})
 
     def timed(self, **fields: Any) -> TimedCall:
         """Time the ``with`` block and write an ``inference`` record when it ends.
@@ -375,7 +360,14 @@ class PredictionLog:
 
 
 def _call_fields(
-    latency_ms: float, status: str, request_id: Any, sample_rate: float, top: Any, features: Any, error_kind: str | None
+    latency_ms: float,
+    status: str,
+    request_id: Any,
+    sample_rate: float,
+    top: Any,
+    probabilities: str | None,
+    features: Any,
+    error_kind: str | None,
 ) -> dict[str, Any]:
     """The fields of a wrapped call's record, in the order ``call_record`` writes them."""
     fields: dict[str, Any] = {"latency_ms": latency_ms, "status": status, "request_id": request_id}
@@ -383,6 +375,8 @@ def _call_fields(
         fields["sample_rate"] = sample_rate
     if top is not None:
         fields["label"], fields["confidence"] = top
+    if probabilities is not None:
+        fields["probabilities"] = json.loads(probabilities)  # its text again, once re-encoded: the same bytes
     if features:
         fields["features"] = features
     if error_kind is not None:

@@ -251,6 +251,32 @@ def _guess_proba(
     return candidates[0] if len(candidates) == 1 else None
 
 
+def probability_row(
+    outputs: Sequence[Any],
+    output_names: Sequence[str],
+    read: PredictionRead,
+    class_names: Sequence[str] | None = None,
+    row: int = 0,
+) -> dict[str, float] | list[float] | None:
+    """Row ``row``'s class probabilities from the output ``read`` took them from: a ZipMap's
+    ``{class: probability}``, or a score tensor's row as probabilities (logits soft-maxed,
+    a single column ``[1 - p, p]``, as :func:`read_prediction` reads them) keyed by
+    ``class_names`` when there is one name per column, else a list. None when ``read``
+    used no probability output."""
+    if read.proba_output is None:
+        return None
+    value = outputs[[str(n) for n in output_names].index(read.proba_output)]
+    if _is_zipmap(value):
+        return {_as_label(key): float(p) for key, p in value[row].items()}
+    scores = _float_matrix(value)
+    if scores is None:
+        return None
+    probabilities: list[float] = _probabilities(scores)[row].tolist()  # read as the whole batch is
+    if class_names and len(class_names) == len(probabilities):
+        return dict(zip([str(n) for n in class_names], probabilities))
+    return probabilities
+
+
 def read_prediction(
     outputs: Sequence[Any],
     output_names: Sequence[str],

@@ -60,3 +60,21 @@ def emit_to_stream(handler: logging.StreamHandler, record: logging.LogRecord) ->
         handler.stream = handler._open()
     handler.stream.write(record.getMessage() + handler.terminator)  # already the JSON line
     handler.stream.flush()
+
+
+def emit_line(handler: logging.Handler, line: str, level: str) -> None:
+    """Hand one line (without its newline) to a logging handler at ``level``; the handler's
+    own errors are raised, not printed."""
+    number = logging.getLevelName(level.upper())
+    record = logging.LogRecord(
+        "mlmon.instrument", number if isinstance(number, int) else logging.INFO, __file__, 0, line, None, None
+    )
+    if handler.filter(record):
+        handler.acquire()
+        try:
+            if isinstance(handler, logging.StreamHandler):
+                emit_to_stream(handler, record)
+            else:
+                handler.emit(record)
+        finally:
+            handler.release()

@@ -9,14 +9,15 @@ joins the labels (records in the logs, and label tables) to the predictions by r
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 
 from mlmon.analyses.labels import LabelJoinReducer
 from mlmon.analyses.performance import realized
-from mlmon.api.coerce import Inputs, as_inputs, check_fields, options_of
+from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.inputs import open_inputs
 from mlmon.api.results import PerformanceReport
-from mlmon.config.specs import WINDOW
+from mlmon.config.specs import BY_VERSION, WINDOW
 from mlmon.errors import InputError
 from mlmon.ingest.label_tables import read_label_table
 from mlmon.ingest.options import IngestOptions
@@ -52,8 +53,10 @@ class PerformanceOptions:
     def __post_init__(self) -> None:
         """Parse and check every field as the CLI does; a single label table may be a string."""
         object.__setattr__(self, "ingest", options_of(IngestOptions, self.ingest, "ingest"))
-        if isinstance(self.labels, str):
-            object.__setattr__(self, "labels", (self.labels,))
+        labels = (self.labels,) if isinstance(self.labels, str | os.PathLike) else self.labels
+        if not isinstance(labels, tuple | list) or not all(isinstance(p, str | os.PathLike) for p in labels):
+            raise OptionTypeError(f"labels (--labels) {labels!r}: expected label table paths")
+        object.__setattr__(self, "labels", tuple(os.fspath(p) for p in labels))
         check_fields(self, PERFORMANCE_OPTIONS)
 
 
@@ -62,6 +65,7 @@ PERFORMANCE_OPTIONS = {
     "min_accuracy": MIN_ACCURACY,
     "min_coverage": MIN_COVERAGE_SPEC,
     "min_labelled": MIN_LABELLED_SPEC,
+    "by_version": BY_VERSION,
 }
 """``PerformanceOptions``' checked fields and their specs (flags of ``mlmon performance``)."""
 

@@ -26,6 +26,7 @@ import polars as pl
 
 from mlmon.analyses.composite import Composite
 from mlmon.analyses.feature_windows import FeatureReducer, FeatureWindows
+from mlmon.analyses.labels import LabelJoinReducer
 from mlmon.analyses.ops import OpsReducer, OpsResult
 from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
 from mlmon.api.drift_inputs import with_inputs_presence
@@ -56,6 +57,8 @@ class Analyses:
     grids (:func:`~mlmon.api.feature_drift.feature_reducer`)."""
     features: bool = True
     """False: read no input feature even then (``check`` with ``feature_drift`` off)."""
+    labels: bool = False
+    """The label join too (``labels``: :class:`~mlmon.analyses.labels.LabelJoinReducer`)."""
     note_inputs: bool = False
     """When no feature is read, the predictions still note whether some record carries
     input features (``IngestStats.fields_found``, :func:`~mlmon.api.drift_inputs.with_inputs_presence`)."""
@@ -65,9 +68,9 @@ class Analyses:
         return feature_reducer(self.reference, self.window) if self.features else None
 
     def reducer(self) -> Composite:
-        """The analyses asked for, as one composite: ``ops``, ``predictions``, ``features``
-        (in that order, the order they finalize in)."""
-        parts: list[OpsReducer | PredictionReducer | FeatureReducer] = []
+        """The analyses asked for, as one composite: ``ops``, ``predictions``, ``features``,
+        ``labels`` (in that order, the order they finalize in)."""
+        parts: list[OpsReducer | PredictionReducer | FeatureReducer | LabelJoinReducer] = []
         if self.ops:
             parts.append(OpsReducer(self.window))
         features = self.feature_reducer()
@@ -78,6 +81,8 @@ class Analyses:
             parts.append(predictions)
         if features is not None:
             parts.append(features)
+        if self.labels:
+            parts.append(LabelJoinReducer(self.window, self.by_version))
         if not parts:
             raise ValueError("a run asks for at least one analysis")
         return composite(*parts)

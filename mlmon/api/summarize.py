@@ -24,7 +24,7 @@ from mlmon.api.check import DEFAULT_WINDOW
 from mlmon.api.coerce import Inputs, OptionError, as_inputs, check_fields, options_of
 from mlmon.api.inputs import open_inputs
 from mlmon.api.reducers import Analyses
-from mlmon.config.specs import BY_VERSION, REFERENCE, WINDOW
+from mlmon.config.specs import BY_VERSION, LABELS_JOIN, REFERENCE, WINDOW
 from mlmon.errors import OutputError
 from mlmon.files import refuse_overwriting, replace_file
 from mlmon.ingest.options import IngestOptions
@@ -47,6 +47,9 @@ class SummaryOptions:
     """Reference profile whose features are counted (None: no ``features`` part)."""
     by_version: bool = True
     """Count predictions per model version (as ``check`` and ``drift`` do by default)."""
+    labels_join: bool = False
+    """Also keep the label join's state (``labels``: every prediction's request id and time,
+    every label), for ``performance``; None of it is kept by default."""
 
     def __post_init__(self) -> None:
         """Parse and check every field as the CLI does, through its option spec
@@ -62,7 +65,7 @@ class SummaryOptions:
             )
 
 
-SUMMARY_OPTIONS = {"window": WINDOW, "reference": REFERENCE, "by_version": BY_VERSION}
+SUMMARY_OPTIONS = {"window": WINDOW, "reference": REFERENCE, "by_version": BY_VERSION, "labels_join": LABELS_JOIN}
 """``SummaryOptions``' own fields and their specs (``--window``, ``--reference``)."""
 
 
@@ -82,6 +85,7 @@ def build_summary(inputs: Inputs, options: SummaryOptions | None = None) -> Summ
         by_version=options.by_version,
         reference=reference,
         note_inputs=True,
+        labels=options.labels_join,
     )
     state, stats = run.reduce(asked.reducer())
     features = asked.feature_reducer()

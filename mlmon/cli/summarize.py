@@ -65,6 +65,16 @@ def summarize_command(
             ),
         ),
     ] = None,
+    labels_join: Annotated[
+        bool,
+        typer.Option(
+            "--labels-join",
+            help=(
+                "Also keep what mlmon performance joins: every prediction's request id and time and every label "
+                "(about 36 bytes a prediction)."
+            ),
+        ),
+    ] = False,
     since: Since = None,
     until: Until = None,
     field: Field = None,
@@ -106,7 +116,10 @@ def summarize_command(
         scheduler=scheduler,
     )
     options = SummaryOptions(
-        ingest=ingest, window=settings.window.value or DEFAULT_WINDOW, reference=settings.reference.value
+        ingest=ingest,
+        window=settings.window.value or DEFAULT_WINDOW,
+        reference=settings.reference.value,
+        labels_join=labels_join,
     )
     summary = build_summary(logs, options)
     stop_progress()

@@ -219,11 +219,14 @@ def _shown(given: Any, value: Any) -> str:
 
 # --- the commands' own options and the threshold classes' fields -------------------------------------
 BY_VERSION = OptionSpec(Flag(), None, None, True)
+LABELS_JOIN = OptionSpec(Flag(), "--labels-join", None, False)
 LABEL = OptionSpec(Text(non_empty=True), "--label", None, "label")
 REFERENCE_LABEL = OptionSpec(Text(non_empty=True), "--label", None, "label", optional=True)
 """``reference build``'s label column (None: for the code that reads the table to decide)."""
 CONFIDENCE_COLUMN = OptionSpec(Text(non_empty=True), "--confidence", None, optional=True)
 PROBA_COLS = OptionSpec(Names(), "--proba-cols", None, optional=True)
+REFERENCE_ACTUAL = OptionSpec(Text(non_empty=True), "--actual", None, optional=True)
+"""``reference build``'s true-class column: with it the profile holds a calibration (CBPE)."""
 FEATURE_COLUMNS = OptionSpec(Names(), "--features", None, optional=True)
 FROM_LOGS = OptionSpec(Flag(), "--from-logs", None, False)
 

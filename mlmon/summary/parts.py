@@ -1,10 +1,12 @@
 """The parts of a summary and the settings they were made with: which part each reducer
 fills, and whether a summary suits a run.
 
-A summary holds up to three parts, each one reducer's partial state: ``ops``
+A summary holds up to four parts, each one reducer's partial state: ``ops``
 (:class:`~mlmon.analyses.ops.OpsReducer`), ``predictions``
-(:class:`~mlmon.analyses.predictions.PredictionReducer`) and ``features``
-(:class:`~mlmon.analyses.feature_windows.FeatureReducer`, only when made with a reference).
+(:class:`~mlmon.analyses.predictions.PredictionReducer`), ``features``
+(:class:`~mlmon.analyses.feature_windows.FeatureReducer`, only when made with a reference)
+and ``labels`` (:class:`~mlmon.analyses.labels.LabelJoinReducer`, only when made with
+``--labels-join``: it keeps every prediction's request id until a run joins its label).
 A run's reducer is a :class:`~mlmon.analyses.composite.Composite` whose parts are named so
 (:func:`composite`): its state, a mapping by those names, is what a summary writes, and a
 run takes the parts its composite names. A state merges with another only when both were
@@ -25,17 +27,18 @@ from typing import Any
 
 from mlmon.analyses.composite import Composite
 from mlmon.analyses.feature_windows import FeatureReducer
+from mlmon.analyses.labels import LabelJoinReducer
 from mlmon.analyses.ops import OpsReducer
 from mlmon.analyses.predictions import PredictionReducer
 from mlmon.ingest.needs import ChunkReducer
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
 from mlmon.windows import WindowSpec, divides, window_option
 
-OPS, PREDICTIONS, FEATURES = "ops", "predictions", "features"
+OPS, PREDICTIONS, FEATURES, LABELS = "ops", "predictions", "features", "labels"
 """The parts' names: a run's composite names its parts so, and a summary stores them so."""
-PARTS = {OpsReducer: OPS, PredictionReducer: PREDICTIONS, FeatureReducer: FEATURES}
+PARTS = {OpsReducer: OPS, PredictionReducer: PREDICTIONS, FeatureReducer: FEATURES, LabelJoinReducer: LABELS}
 """Each reducer's part of a summary, by the reducer's class."""
-PartReducer = OpsReducer | PredictionReducer | FeatureReducer
+PartReducer = OpsReducer | PredictionReducer | FeatureReducer | LabelJoinReducer
 """A reducer whose state a summary holds."""
 
 
@@ -90,7 +93,7 @@ def summary_parts(reducer: Composite) -> list[tuple[str, PartReducer]]:
     no summary holds."""
     parts: list[tuple[str, PartReducer]] = []
     for name, part in reducer.parts.items():
-        if not isinstance(part, OpsReducer | PredictionReducer | FeatureReducer):
+        if not isinstance(part, OpsReducer | PredictionReducer | FeatureReducer | LabelJoinReducer):
             raise TypeError(f"summaries hold no state of {type(part).__name__}")
         parts.append((name, part))
     return parts
@@ -115,11 +118,12 @@ def mismatch(settings: SummarySettings, reducer: Composite, parts: Mapping[str, 
     of ``reducer``, part by part under the composite's names; None when it can (its
     windows may be finer: they roll up)."""
     for name, leaf in summary_parts(reducer):
-        if not divides(settings.window, leaf.window):
+        # the label join keeps each prediction's own time: any window can be cut from it
+        if not isinstance(leaf, LabelJoinReducer) and not divides(settings.window, leaf.window):
             return window_mismatch(settings.window, leaf.window)
         if name not in parts:
             return _absent(name, leaf)
-        if isinstance(leaf, PredictionReducer) and leaf.by_version != settings.by_version:
+        if isinstance(leaf, PredictionReducer | LabelJoinReducer) and leaf.by_version != settings.by_version:
             made, run = ("per model version", "pooled") if settings.by_version else ("pooled", "per model version")
             return f"its predictions were counted {made}, this run counts them {run}"
         reference = settings.reference
@@ -160,4 +164,6 @@ def _absent(name: str, leaf: Any) -> str:
             f"has no feature states (made without --reference), and this run judges {len(leaf.reference)} features: "
             "make the summary with --reference"
         )
+    if isinstance(leaf, LabelJoinReducer):
+        return "has no labels part (made without --labels-join), and this run joins labels: make it with --labels-join"
     return f"has no {name} part, which this run needs"

@@ -19,6 +19,7 @@ from mlmon import (
     DriftOptions,
     FiringRule,
     IngestOptions,
+    PerformanceOptions,
     ReferenceBuildOptions,
     ReportOptions,
     SummaryOptions,
@@ -274,7 +275,15 @@ def test_a_boolean_is_never_a_number(cls, field, value):
     assert str(raised.value).startswith(field) and "boolean" in str(raised.value)
 
 
-OPTION_CLASSES = [ReportOptions, DriftOptions, CheckOptions, SummaryOptions, ReferenceBuildOptions, IngestOptions]
+OPTION_CLASSES = [
+    ReportOptions,
+    DriftOptions,
+    CheckOptions,
+    SummaryOptions,
+    ReferenceBuildOptions,
+    IngestOptions,
+    PerformanceOptions,
+]
 
 
 @pytest.mark.parametrize(

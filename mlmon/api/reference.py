@@ -17,7 +17,14 @@ from pathlib import Path
 import polars as pl
 
 from mlmon.api.coerce import Inputs, as_inputs, check_fields, options_of
-from mlmon.config.specs import CONFIDENCE_COLUMN, FEATURE_COLUMNS, FROM_LOGS, PROBA_COLS, REFERENCE_LABEL
+from mlmon.config.specs import (
+    CONFIDENCE_COLUMN,
+    FEATURE_COLUMNS,
+    FROM_LOGS,
+    PROBA_COLS,
+    REFERENCE_ACTUAL,
+    REFERENCE_LABEL,
+)
 from mlmon.errors import UsageError
 from mlmon.files import refuse_overwriting
 from mlmon.ingest.discovery import files_read
@@ -47,6 +54,10 @@ class ReferenceBuildOptions:
     top-level fields read as features besides the ``features`` object."""
     from_logs: bool = False
     """Read the inputs as service logs."""
+    actual: str | None = None
+    """True-class column of a labelled table the model did not train on (training data
+    only, with ``proba_cols``): the profile then holds a calibration for estimated
+    performance."""
     ingest: IngestOptions = field(default_factory=IngestOptions)
     """How to read logs."""
 
@@ -64,6 +75,7 @@ REFERENCE_BUILD_OPTIONS = {
     "proba_cols": PROBA_COLS,
     "features": FEATURE_COLUMNS,
     "from_logs": FROM_LOGS,
+    "actual": REFERENCE_ACTUAL,
 }
 """``ReferenceBuildOptions``' own fields and their specs (the flags of ``mlmon reference build``)."""
 
@@ -93,6 +105,7 @@ def build_reference(
             proba_cols=list(options.proba_cols) if options.proba_cols else None,
             features=list(options.features) if options.features else None,
             source=str(inputs[0]),
+            actual=options.actual,
         )
     if output is not None:
         save_profile(profile, output)
@@ -100,6 +113,8 @@ def build_reference(
 
 
 def _from_logs(inputs: list[str] | tuple[str, ...], options: ReferenceBuildOptions) -> ReferenceProfile:
+    if options.actual is not None:
+        raise UsageError("--actual reads a table with the true classes (CSV, Parquet, JSON lines), not logs")
     ingest = dataclasses.replace(options.ingest, features=tuple(options.features or ()))
     logs = read_logs(inputs, ingest, Needs(("label", "confidence"), FeatureNeeds(discover="all")))
     frame = logs.frame.collect()

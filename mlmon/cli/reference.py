@@ -39,6 +39,16 @@ def reference_build_command(
     proba_cols: Annotated[
         str | None, typer.Option(metavar="COLUMN[,COLUMN...]", help="Probability columns, comma-separated.")
     ] = None,
+    actual: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN",
+            help=(
+                "True-class column of held-out labelled data (not the training set), with --proba-cols: "
+                "calibrates the probabilities for estimated performance."
+            ),
+        ),
+    ] = None,
     features: Annotated[
         str | None,
         typer.Option(
@@ -68,6 +78,7 @@ def reference_build_command(
       mlmon reference build train.csv -o references/train.json
       mlmon reference build train.parquet --proba-cols p_A,p_B,p_C -o train.json
       mlmon reference build logs/ --since 14d --until 7d -o last-week.json
+      mlmon reference build val.csv --proba-cols p_A,p_B --actual y -o r.json
 
     Exit codes: 0 the profile was written (a summary line on stderr; none with
     --quiet), 2 usage or input error, or the profile cannot be written.
@@ -80,13 +91,22 @@ def reference_build_command(
         proba_cols=split_list(proba_cols) or None,
         features=split_list(features) or None,
         from_logs=from_logs,
+        actual=actual,
         ingest=ingest_options(field, since, until, max_malformed),
     )
     profile = build_reference(data, output, options)
     stop_progress()
     if not quiet:
         shares = "  ".join(f"{k} {v:.1%}" for k, v in profile.class_shares.items())
+        calibration = profile.calibration
+        calibrated = (
+            f"; calibrated on {calibration.rows:,} labelled rows (accuracy {calibration.accuracy:.1%})"
+            if calibration is not None
+            else ""
+        )
         say_wrote(
             output,
-            f"{profile.n_rows:,} rows, {len(profile.features)} features" + (f"; classes {shares}" if shares else ""),
+            f"{profile.n_rows:,} rows, {len(profile.features)} features"
+            + (f"; classes {shares}" if shares else "")
+            + calibrated,
         )

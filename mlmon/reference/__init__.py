@@ -1,7 +1,8 @@
 """Reference room: the profile drift compares against.
 
-``profile`` holds the types, ``build`` profiles a table, ``codec`` turns a profile into
-the versioned JSON document and back (versions 1 to 3), ``validate`` reads that document's
+``profile`` holds the types, ``build`` profiles a table, ``calibration`` fits the
+calibration for estimated performance on a labelled table (``--actual``), ``codec`` turns a
+profile into the versioned JSON document and back (versions 1 to 4), ``validate`` reads that document's
 fields with their types, ``store`` reads and writes the file. Training tables are read by
 ingest (``mlmon.ingest.tables``). It may import stats, ingest and the leaves. Exports load
 on first use.
@@ -24,10 +25,12 @@ _PROFILE = (
     "CategoricalFeature",
     "FeatureProfile",
     "ReferenceProfile",
+    "CalibrationProfile",
 )
 _EXPORTS = {
     **{name: "mlmon.reference.profile" for name in _PROFILE},
     "build_profile": "mlmon.reference.build",
+    "build_calibration": "mlmon.reference.calibration",
     "save_profile": "mlmon.reference.store",
     "load_profile": "mlmon.reference.store",
     "load_reference": "mlmon.reference.store",

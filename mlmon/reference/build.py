@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,14 +10,17 @@ import polars as pl
 
 from mlmon import stats
 from mlmon.errors import UsageError
+from mlmon.reference.calibration import PROBABILITY_NAME, build_calibration
 from mlmon.reference.keys import category_keys, value_keys
 from mlmon.reference.profile import (
     DISCRETE_VALUES,
     EDGE_LEVELS,
     LOW_CONFIDENCE,
     OTHER,
+    PROFILE_VERSION,
     QUANTILE_LEVELS,
     TOP_K,
+    UNCALIBRATED_VERSION,
     CategoricalFeature,
     ConfidenceSummary,
     FeatureProfile,
@@ -35,6 +37,7 @@ def build_profile(
     proba_cols: Sequence[str] | None = None,
     features: Sequence[str] | None = None,
     source: str = "",
+    actual: str | None = None,
 ) -> ReferenceProfile:
     """Profile ``frame``.
 
@@ -45,20 +48,23 @@ def build_profile(
     ``features=None`` profiles every other numeric or boolean column but the label, the
     confidence and the probability columns; columns that look like class probabilities
     (:func:`probability_like`) are refused there rather than profiled as inputs without a
-    word. Unknown column names raise :class:`~mlmon.errors.UsageError`.
+    word. ``actual`` names the true class column of a labelled table the model did not train
+    on: the profile then holds a calibration for estimated performance
+    (:func:`~mlmon.reference.calibration.build_calibration`, version 4), which needs
+    ``proba_cols`` and the label. Unknown column names raise :class:`~mlmon.errors.UsageError`.
     """
     df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     proba = tuple(proba_cols or ())
-    if label == DEFAULT_LABEL and label not in df.columns:
+    if label == DEFAULT_LABEL and label not in df.columns and actual is None:
         label = None
-    _require_columns(df, [c for c in (label, confidence, *proba) if c], source)
+    _require_columns(df, [c for c in (label, confidence, actual, *proba) if c], source)
     if confidence is None and "confidence" in df.columns and "confidence" not in proba:
         confidence = "confidence"
     for name in proba:
         if not df.schema[name].is_numeric():
             raise UsageError(f"probability column {name!r} is not numeric ({df.schema[name]})")
     if features is None:
-        used = {label, confidence, *proba}
+        used = {label, confidence, actual, *proba}
         features = [c for c, t in df.schema.items() if c not in used and (t.is_numeric() or t == pl.Boolean)]
         _refuse_probabilities(df, features, source)
     if label is None and not features and confidence is None and not proba:
@@ -67,6 +73,11 @@ def build_profile(
             f"feature columns; columns are: {', '.join(df.columns)}"
         )
     _require_columns(df, features, source)
+    calibration = None
+    if actual is not None:
+        if len(proba) < 2 or label is None:
+            raise UsageError("--actual needs --proba-cols (two or more) and --label: the calibration is fitted on them")
+        calibration = build_calibration(df, label, actual, proba, source)
     counts = _class_counts(df, label) if label else {}
     total = sum(counts.values())
     return ReferenceProfile(
@@ -80,12 +91,13 @@ def build_profile(
         confidence_column=confidence,
         proba_columns=proba,
         grid_levels=tuple(stats.GRID_LEVELS),
+        calibration=calibration,
+        version=UNCALIBRATED_VERSION if calibration is None else PROFILE_VERSION,
     )
 
 
 DEFAULT_LABEL = "label"
 """The label column's default name; optional, unlike a name given with ``--label``."""
-_PROBABILITY_NAME = re.compile(r"(?i)^(?:p|prob|proba|probability|score)_(.+)$")
 
 
 def probability_like(df: pl.DataFrame, columns: Sequence[str]) -> list[str]:
@@ -94,7 +106,7 @@ def probability_like(df: pl.DataFrame, columns: Sequence[str]) -> list[str]:
     [0, 1], and at least two of them."""
     found = []
     for name in columns:
-        if not _PROBABILITY_NAME.match(name) or not df.schema[name].is_numeric():
+        if not PROBABILITY_NAME.match(name) or not df.schema[name].is_numeric():
             continue
         values = _finite(df.get_column(name))
         if values.size and values.min() >= 0.0 and values.max() <= 1.0:

@@ -5,12 +5,15 @@ to the versioned JSON document the profile file holds (:func:`profile_to_dict`) 
 :mod:`mlmon.reference.profile`'s. The layout is documented in ``references/PROFILE_FORMAT.md``.
 
 Versions (:data:`~mlmon.reference.profile.VERSION_KEY`): this mlmon writes
-:data:`~mlmon.reference.profile.PROFILE_VERSION` (3) and reads :data:`READABLE_VERSIONS`. A
-version-1 profile has no quantile grids, ``grid_levels`` or ``missing`` counts: its numeric
-features load with empty grids (drift says they cannot be compared), its ``missing`` as 0
-and its ``value_counts`` empty. Version 2 added the grids and the ``missing`` counts;
-version 3 each numeric feature's ``grid_counts``, empty when read from version 2. Decoding
-checks every value for its type, range and shape (:mod:`mlmon.reference.validate`).
+:data:`~mlmon.reference.profile.PROFILE_VERSION` (4) for a profile with a calibration,
+version 3 for one without (the profile's ``version``), and reads :data:`READABLE_VERSIONS`.
+A version-1 profile has no quantile grids, ``grid_levels`` or ``missing`` counts: its
+numeric features load with empty grids (drift says they cannot be compared), its
+``missing`` as 0 and its ``value_counts`` empty. Version 2 added the grids and the
+``missing`` counts; version 3 each numeric feature's ``grid_counts``, empty when read from
+version 2; version 4 the ``calibration`` (estimated performance), a key written only when
+there is one. Decoding checks every value for its type, range and shape
+(:mod:`mlmon.reference.validate`).
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlmon.errors import ReferenceProfileError
 from mlmon.plain import iso_utc, to_plain
 from mlmon.reference.profile import (
     DISCRETE_VALUES,
     VERSION_KEY,
+    CalibrationProfile,
     CategoricalFeature,
     ConfidenceSummary,
     FeatureProfile,
@@ -33,7 +37,10 @@ from mlmon.reference.profile import (
 )
 from mlmon.reference.validate import FieldError, Obj, as_int, as_number, as_text, as_time, shown
 
-READABLE_VERSIONS = (1, 2, 3)
+if TYPE_CHECKING:  # scipy loads with mlmon.stats.calibration: only when a calibration is read
+    from mlmon.stats.calibration import Calibrator
+
+READABLE_VERSIONS = (1, 2, 3, 4)
 """Versions this mlmon reads. A version-1 profile loads with no grids: its features cannot
 be compared for drift, and drift says so."""
 
@@ -41,7 +48,9 @@ _CONFIDENCE_NUMBERS = ("mean", "p10", "p50", "p90")
 
 
 def profile_to_dict(profile: ReferenceProfile) -> dict[str, Any]:
-    """JSON-safe plain data, as the profile file holds it; NaN becomes None."""
+    """JSON-safe plain data, as the profile file holds it; NaN becomes None. The
+    ``calibration`` key is there only when the profile has one."""
+    calibration = {} if profile.calibration is None else {"calibration": _calibration_dict(profile.calibration)}
     return to_plain(
         {
             VERSION_KEY: profile.version,
@@ -58,8 +67,23 @@ def profile_to_dict(profile: ReferenceProfile) -> dict[str, Any]:
             "confidence": None if profile.confidence is None else vars(profile.confidence),
             "grid_levels": list(profile.grid_levels),
             "features": {name: _feature_dict(f) for name, f in profile.features.items()},
+            **calibration,
         }
     )
+
+
+def _calibration_dict(calibration: CalibrationProfile) -> dict[str, Any]:
+    return {
+        "actual": calibration.actual_column,
+        "classes": list(calibration.classes),
+        "calibrators": [None if c is None else c.to_dict() for c in calibration.calibrators],
+        "confidence_range": list(calibration.confidence_range),
+        "rows": calibration.rows,
+        "accuracy": calibration.accuracy,
+        "chunk_rows": calibration.chunk_rows,
+        "chunk_accuracy": list(calibration.chunk_accuracy),
+        "chunk_macro_f1": list(calibration.chunk_macro_f1),
+    }
 
 
 def _feature_dict(feature: FeatureProfile) -> dict[str, Any]:
@@ -104,6 +128,7 @@ def _profile(top: Obj, version: int) -> ReferenceProfile:
     conf = None if top.raw("confidence") is None else _confidence(top.obj("confidence"))
     features = top.obj("features")
     levels = _grid_levels(top) if version >= 2 else ()
+    calibration = top.raw("calibration", None) if version >= 4 else None
     return ReferenceProfile(
         version=version,
         grid_levels=levels,
@@ -119,6 +144,56 @@ def _profile(top: Obj, version: int) -> ReferenceProfile:
         features={
             name: _feature(features.obj(name), levels if version >= 2 else None, version) for name in features.data
         },
+        calibration=None if calibration is None else _calibration(top.obj("calibration"), proba),
+    )
+
+
+def _calibration(d: Obj, proba: list[Any]) -> CalibrationProfile:
+    """The calibration of a version-4 profile: as many classes (different texts) as
+    probability columns, one calibrator or null per class, numbers in their ranges."""
+    classes = tuple(as_text(v, f"{d.at('classes')}[{i}]") for i, v in enumerate(d.array("classes")))
+    if len(classes) < 2 or len(set(classes)) != len(classes) or len(classes) != len(proba):
+        raise FieldError(d.at("classes"), "expected two or more different classes, one per probability column")
+    slots = d.array("calibrators")
+    if len(slots) != len(classes):
+        raise FieldError(d.at("calibrators"), f"expected {len(classes)} calibrators or nulls, one per class")
+    span = _numbers(d, "confidence_range", nullable=False)
+    if len(span) != 2 or span[0] > span[1]:
+        raise FieldError(d.at("confidence_range"), "expected [lowest, highest], two numbers in [0, 1]")
+    chunk_accuracy, chunk_f1 = _numbers(d, "chunk_accuracy"), _numbers(d, "chunk_macro_f1")
+    if len(chunk_accuracy) != len(chunk_f1):
+        raise FieldError(d.at("chunk_macro_f1"), "expected one estimate per chunk, as chunk_accuracy")
+    return CalibrationProfile(
+        actual_column=d.text("actual"),
+        classes=classes,
+        calibrators=tuple(_calibrator(slot, f"{d.at('calibrators')}[{i}]") for i, slot in enumerate(slots)),
+        confidence_range=(span[0], span[1]),
+        rows=d.integer("rows"),
+        accuracy=d.number("accuracy", low=0.0, high=1.0),
+        chunk_rows=d.integer("chunk_rows"),
+        chunk_accuracy=chunk_accuracy,
+        chunk_macro_f1=chunk_f1,
+    )
+
+
+def _calibrator(slot: Any, field: str) -> Calibrator | None:
+    from mlmon.stats.calibration import Calibrator
+
+    if slot is None:
+        return None
+    if not isinstance(slot, Mapping):
+        raise FieldError(field, f"expected an object or null, got {shown(slot)}")
+    try:
+        return Calibrator.from_dict(slot)
+    except ValueError as error:
+        raise FieldError(field, str(error)) from None
+
+
+def _numbers(d: Obj, key: str, nullable: bool = True) -> tuple[float, ...]:
+    """A list of numbers in [0, 1] (null as nan where ``nullable``)."""
+    field = d.at(key)
+    return tuple(
+        as_number(v, f"{field}[{i}]", nullable=nullable, low=0.0, high=1.0) for i, v in enumerate(d.array(key))
     )
 
 

@@ -10,14 +10,22 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlmon.errors import UsageError
 
-PROFILE_VERSION = 3
-"""The profile format version this mlmon writes. Version 2 added each numeric feature's
-quantile ``grid`` (what feature drift needs) and the ``missing`` counts; version 3 the
-reference's own counts on that grid (``grid_counts``), which make repeated values exact."""
+if TYPE_CHECKING:  # scipy loads with mlmon.stats.calibration: only where a calibration is used
+    from mlmon.stats.calibration import Calibrator
+
+PROFILE_VERSION = 4
+"""The newest profile format version this mlmon writes. Version 2 added each numeric
+feature's quantile ``grid`` (what feature drift needs) and the ``missing`` counts; version 3
+the reference's own counts on that grid (``grid_counts``), which make repeated values exact;
+version 4 the ``calibration`` that estimated performance needs (:class:`CalibrationProfile`).
+A profile without a calibration is written as :data:`UNCALIBRATED_VERSION`, byte for byte
+as before, so profiles built without ``--actual`` read everywhere they did."""
+UNCALIBRATED_VERSION = 3
+"""The version of a profile built without ground truth (no ``calibration``)."""
 VERSION_KEY = "mlmon_reference_version"
 """Top-level JSON key holding :data:`PROFILE_VERSION`; its presence marks a profile."""
 QUANTILE_LEVELS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
@@ -145,6 +153,56 @@ FeatureProfile = NumericFeature | CategoricalFeature
 
 
 @dataclass(frozen=True)
+class CalibrationProfile:
+    """What estimated performance (CBPE, ``references/statistics/cbpe.md``) needs of a
+    labelled reference table: the class order, one calibrator per class, and the reference's
+    own chunk-to-chunk spread of the estimates (the band)."""
+
+    actual_column: str
+    """Column the ground truth was read from (``--actual``)."""
+    classes: tuple[str, ...]
+    """The model's classes, in the order of the probability columns (``proba_columns``): the
+    order a logged array of probabilities is read in. At least two, all different."""
+    calibrators: tuple[Calibrator | None, ...]
+    """One slot per class: its isotonic calibrator, or None where calibration does not lower
+    the calibration error on held-out rows (:func:`mlmon.stats.calibration.fit_calibrators`;
+    binary: slot 0 is always None, the positive class is ``classes[1]``)."""
+    confidence_range: tuple[float, float]
+    """Smallest and largest top-class probability (row maximum of the probability columns)
+    on the reference rows: the range the calibration has seen."""
+    rows: int
+    """Reference rows with a predicted class, a true class and every probability finite: the
+    rows the calibrators were fitted on."""
+    accuracy: float
+    """Realized accuracy of those rows: the share whose predicted class is the true one."""
+    chunk_rows: int
+    """Rows of the smallest reference chunk: the rows are cut, in table order, into
+    :data:`REFERENCE_CHUNKS` chunks whose sizes differ by at most one."""
+    chunk_accuracy: tuple[float, ...]
+    """Estimated accuracy of each reference chunk (calibrated probabilities; nan when empty)."""
+    chunk_macro_f1: tuple[float, ...]
+    """Estimated macro F1 of each reference chunk (nan when empty)."""
+
+    @property
+    def accuracy_band(self) -> tuple[float, float]:
+        """NannyML's band of estimated accuracy: the chunks' mean ± 3 sd, within [0, 1]."""
+        from mlmon.stats.calibration import estimate_band
+
+        return estimate_band(self.chunk_accuracy)
+
+    @property
+    def macro_f1_band(self) -> tuple[float, float]:
+        """NannyML's band of estimated macro F1: the chunks' mean ± 3 sd, within [0, 1]."""
+        from mlmon.stats.calibration import estimate_band
+
+        return estimate_band(self.chunk_macro_f1)
+
+
+REFERENCE_CHUNKS = 10
+"""Chunks the reference is cut into for the band (NannyML's ``DefaultChunker``: 10)."""
+
+
+@dataclass(frozen=True)
 class ReferenceProfile:
     """Everything drift compares against. Serialised by :func:`mlmon.reference.codec.profile_to_dict`
     (and :func:`~mlmon.reference.store.save_profile`, to a file)."""
@@ -174,6 +232,9 @@ class ReferenceProfile:
     grid_levels: tuple[float, ...] = ()
     """The quantile levels of every numeric feature's ``grid`` (``mlmon.stats.GRID_LEVELS``
     when built by this mlmon; empty in a version-1 profile)."""
+    calibration: CalibrationProfile | None = None
+    """The calibration for estimated performance (version 4, ``reference build --actual``);
+    None when the profile was built without ground truth."""
     path: str | None = field(default=None, compare=False)
     """The file this profile was read from, as the user named it (``--reference``); None
     when it was built in memory. Not part of the file: ``source`` says what was profiled."""

@@ -171,8 +171,8 @@ def test_a_version_that_is_true_is_not_version_1(good, tmp_path):
     path = write(tmp_path, mutated(good, (VERSION,), True))
     with pytest.raises(ReferenceProfileError, match="expected a non-negative integer, got true"):
         ref.load_profile(path)
-    with pytest.raises(ReferenceProfileError, match="version 4 is not supported"):
-        ref.load_profile(write(tmp_path, mutated(good, (VERSION,), 4)))
+    with pytest.raises(ReferenceProfileError, match="version 5 is not supported"):
+        ref.load_profile(write(tmp_path, mutated(good, (VERSION,), 5)))
 
 
 @pytest.mark.parametrize(

@@ -133,7 +133,7 @@ def test_save_load_round_trip(train, tmp_path):
     path = tmp_path / "sub" / "train.json"
     ref.save_profile(profile, path)
     data = json.loads(path.read_text())
-    assert data[ref.VERSION_KEY] == ref.PROFILE_VERSION
+    assert data[ref.VERSION_KEY] == 3  # no calibration (--actual): written as version 3, as before
     assert data["features"]["brightness"]["quantiles"]["0.01"] == pytest.approx(
         profile.features["brightness"].quantiles[0.01]
     )
@@ -162,7 +162,7 @@ def _write_profile(tmp_path, mutate) -> str:
 @pytest.mark.parametrize(
     ("mutate", "match"),
     [
-        (lambda d: d.update({ref.VERSION_KEY: 4}), "version 4 is not supported"),
+        (lambda d: d.update({ref.VERSION_KEY: 5}), "version 5 is not supported"),
         (
             lambda d: d.pop(ref.VERSION_KEY),
             "not a reference profile \\(expected an object with mlmon_reference_version",

@@ -4,7 +4,8 @@ sections each command knows: report (overview, by model, p99 and error rate over
 findings), drift (class shares against the reference per window, confidence over time, the
 top drifting features with reference-against-current histograms, findings), check (the
 verdicts with a per-window timeline, then the report and drift sections of the same read),
-bench (the configurations).
+bench (the configurations), performance (per model version, accuracy per window with its
+Wilson interval as a band, and the windows table; ``mlmon.render.html_performance``).
 
 Self-contained and safe by construction:
 
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
+from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
 from mlmon.render.html_charts import esc
 from mlmon.render.html_parts import Markup, findings_table, ingest_block, join, tally
 from mlmon.verdicts.findings import worst
@@ -64,7 +65,7 @@ svg.line-chart,svg.share-chart,svg.histogram{width:100%;height:auto;max-width:76
 svg text{font-family:inherit}.tick{font-size:11px;fill:#4a4d52}.legend{font-size:12px;fill:#1b1d21}
 .grid{stroke:#e6e8eb;stroke-width:1}
 path.line{fill:none;stroke-width:1.8}line.s0,path.s0{stroke:#1f5fa8}line.s1,path.s1{stroke:#c62828}line.s2,path.s2{stroke:#e08a00}
-line.s0,line.s1,line.s2{stroke-width:2.5}circle.s0{fill:#1f5fa8}circle.s1{fill:#c62828}circle.s2{fill:#e08a00}
+line.s0,line.s1,line.s2{stroke-width:2.5}path.band{stroke:none;fill-opacity:.16}path.band.s0{fill:#1f5fa8}circle.s0{fill:#1f5fa8}circle.s1{fill:#c62828}circle.s2{fill:#e08a00}
 .bound{stroke:#c62828;stroke-width:1.2;stroke-dasharray:5 4}.bound-label{fill:#c62828}
 .ref-line{stroke:#111;stroke-width:1;stroke-dasharray:4 3;opacity:.75}
 .c0{fill:#4e79a7}.c1{fill:#f28e2b}.c2{fill:#59a14f}.c3{fill:#e15759}.c4{fill:#76b7b2}.c5{fill:#edc948}.c6{fill:#b07aa1}.c7{fill:#9c755f}
@@ -93,6 +94,7 @@ _NAV = {
     "confidence": "Confidence",
     "data-drift": "Data drift",
     "configurations": "Configurations",
+    "performance": "Performance",
     "findings": "Checks",
 }
 
@@ -121,6 +123,10 @@ def body_parts(result: Any) -> list[Markup]:
         from mlmon.render.html_check import bench_sections
 
         return [*bench_sections(result), findings_table(result.findings)]
+    if isinstance(result, PerformanceReport):
+        from mlmon.render.html_performance import performance_sections
+
+        return [ingest_block(result.ingest), *performance_sections(result), findings_table(result.findings)]
     return [findings_table(tuple(result.findings))]
 
 

@@ -97,6 +97,40 @@ class Series:
     """Colour class."""
 
 
+@dataclass(frozen=True)
+class Band:
+    """A shaded range around a line of a line chart (an interval per window)."""
+
+    name: str
+    """Hover text."""
+    lows: Sequence[float | None]
+    """One per window; None (or nan) is a gap."""
+    highs: Sequence[float | None]
+    """One per window."""
+    css: str = "s0"
+    """Colour class (the line's)."""
+
+
+def _band_path(band: Band, x: Callable[[int], float], y: Callable[[float], float]) -> str:
+    """Closed areas from the lows to the highs, one per run of windows with both; a lone
+    window is a narrow bar."""
+    runs: list[list[tuple[float, float, float]]] = [[]]
+    for i, (low, high) in enumerate(zip(band.lows, band.highs)):
+        if finite(low) and finite(high):
+            runs[-1].append((x(i), y(float(low)), y(float(high))))
+        elif runs[-1]:
+            runs.append([])
+    path = []
+    for run in (r for r in runs if r):
+        if len(run) == 1:
+            px, low_y, high_y = run[0]
+            run = [(px - 3, low_y, high_y), (px + 3, low_y, high_y)]
+        edge = [f"{_n(px)} {_n(high_y)}" for px, _, high_y in run]
+        edge += [f"{_n(px)} {_n(low_y)}" for px, low_y, _ in reversed(run)]
+        path.append("M" + "L".join(edge) + "Z")
+    return "".join(path)
+
+
 def _segments(points: Sequence[tuple[float, float] | None]) -> str:
     """An SVG path through the points, broken at each gap."""
     path, pen = [], False
@@ -133,12 +167,15 @@ def line_chart(
     bound_label: str = "",
     width: float = WIDTH,
     height: float = 210,
+    bands: Sequence[Band] = (),
 ) -> str:
     """Values over windows: one path per series, broken at gaps, a dot per value (with hover
-    text up to :data:`MAX_TITLED` windows), and a dashed ``bound`` line when given."""
+    text up to :data:`MAX_TITLED` windows), a dashed ``bound`` line when given, and shaded
+    ``bands`` under the lines."""
     n = len(windows)
     plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     present = [float(v) for s in series for v in s.values if finite(v)]
+    present += [float(v) for b in bands for v in b.highs if finite(v)]
     top = nice_top(max([*present, bound if finite(bound) else 0.0], default=0.0))
 
     def x(i: int) -> float:
@@ -161,6 +198,8 @@ def line_chart(
             f'<text class="tick bound-label" x="{_n(width - RIGHT)}" y="{_n(float(yb) - 4)}" '
             f'text-anchor="end">{esc(bound_label)}</text>'
         )
+    for b in bands:
+        parts.append(f'<path class="band {b.css}" d="{_band_path(b, x, y)}"><title>{esc(b.name)}</title></path>')
     for s in series:
         points = [(x(i), y(float(v))) if finite(v) else None for i, v in enumerate(s.values)]
         parts.append(f'<path class="line {s.css}" d="{_segments(points)}"/>')

@@ -39,6 +39,11 @@ the testsuite name is parsed but not shown. Jenkins' JUnit plugin reads the test
 ``skipped``, and ``system-out``. mlmon writes no ``time`` (a check takes no test time;
 both read a missing one as 0) and no ``file``.
 
+``mlmon performance`` adds a test case per window of each version judged against
+``--min-accuracy`` (:func:`mlmon.render.performance_parts.window_findings`), named
+``accuracy[model_version=V window=START]``: passed, a failure, or skipped with ``waits for N
+labels`` while the window lacks the labels to be judged.
+
 With no findings (no budget given) the suite has zero test cases; Jenkins' ``junit`` step
 then needs ``allowEmptyResults: true``. Text from the logs (versions, labels, feature
 names) is escaped by ElementTree; characters XML 1.0 cannot hold (control characters, lone
@@ -52,7 +57,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import Any
 
-from mlmon.api.results import BenchReport, DriftReport, Report
+from mlmon.api.results import BenchReport, DriftReport, PerformanceReport, Report
 from mlmon.verdicts.findings import Finding, Severity, Unknown, worst
 
 PASSED, FAILURE, ERROR, SKIPPED = "passed", "failure", "error", "skipped"
@@ -62,7 +67,12 @@ MISSING_INPUT_MARKERS = ("insufficient data", "no reference", "no baseline", "no
 """An unknown finding whose message contains one of these (or starts with ``no ``) is
 skipped: the check had nothing, or too little, to judge."""
 
-_COMMANDS: dict[type, str] = {Report: "report", DriftReport: "drift", BenchReport: "bench"}
+_COMMANDS: dict[type, str] = {
+    Report: "report",
+    DriftReport: "drift",
+    BenchReport: "bench",
+    PerformanceReport: "performance",
+}
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -126,9 +136,20 @@ def case_names(findings: tuple[Finding, ...] | list[Finding]) -> list[tuple[str,
     return names
 
 
+def case_findings(result: Any) -> tuple[Finding, ...]:
+    """The findings that become test cases: ``result``'s, and for ``mlmon performance``
+    one per judged window after them."""
+    findings = tuple(result.findings)
+    if isinstance(result, PerformanceReport):
+        from mlmon.render.performance_parts import window_findings
+
+        findings += window_findings(result)
+    return findings
+
+
 def build_tree(result: Any) -> ET.Element:
     """The ``<testsuites>`` element for ``result`` (anything with ``findings``)."""
-    findings = tuple(result.findings)
+    findings = case_findings(result)
     kinds = [outcome(f) for f in findings]
     counts = Counter(kinds)
     totals = {"tests": str(len(findings)), "failures": str(counts[FAILURE]), "errors": str(counts[ERROR])}
@@ -137,7 +158,7 @@ def build_tree(result: Any) -> ET.Element:
     suite = ET.SubElement(root, "testsuite", {"name": f"mlmon {command}", **totals, "skipped": str(counts[SKIPPED])})
     properties = ET.SubElement(suite, "properties")
     ET.SubElement(properties, "property", {"name": "mlmon.command", "value": command})
-    ET.SubElement(properties, "property", {"name": "mlmon.status", "value": worst(findings).value})
+    ET.SubElement(properties, "property", {"name": "mlmon.status", "value": worst(result.findings).value})
     for finding, kind, (classname, name) in zip(findings, kinds, case_names(findings), strict=True):
         _testcase(suite, finding, kind, classname, name)
     return root

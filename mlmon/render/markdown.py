@@ -1,7 +1,9 @@
 """Markdown output (``--format markdown``): a GitHub-flavoured summary of any result with
-findings (report, drift, bench, check), made for ``$GITHUB_STEP_SUMMARY`` and pull-request
-comments: a heading with the command and overall status, a few key numbers (records read,
-time span, reference), and one table row per finding (status, check, scope, finding).
+findings (report, drift, bench, check, performance), made for ``$GITHUB_STEP_SUMMARY`` and
+pull-request comments: a heading with the command and overall status, a few key numbers
+(records read, time span, reference), and one table row per finding (status, check, scope,
+finding). ``mlmon performance`` shows, before its findings, a table per model version with
+one row per window, as the terminal does.
 
 Text from the logs is escaped for a table cell: backslash and the characters Markdown or
 HTML would read (``| * ` [ ] < & ~``, and ``_`` unless it sits between two letters or
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
+from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
 from mlmon.plain import iso_utc
 from mlmon.render.github import deliver_in_actions
 from mlmon.render.human import class_overlap_lines, feature_overlap_lines, reference_name
@@ -40,6 +42,8 @@ def render(result: Any, *, color: bool = False) -> str:
     facts = key_numbers(result)
     if facts:
         lines += [f"- {fact}" for fact in facts] + [""]
+    if isinstance(result, PerformanceReport):
+        lines += _performance_tables(result)
     if not findings:
         lines.append("No checks ran: give a budget, a limit or a reference to check against.")
         return "\n".join(lines) + "\n"
@@ -79,7 +83,35 @@ def key_numbers(result: Any) -> list[str]:
         return _bench_numbers(result)
     if isinstance(result, CheckReport):
         return _check_numbers(result)
+    if isinstance(result, PerformanceReport):
+        return _performance_numbers(result)
     return []
+
+
+def _performance_numbers(report: PerformanceReport) -> list[str]:
+    from mlmon.render.performance_parts import labels_line, maturity_line
+
+    starts = [j.window.start for j in report.windows]
+    ends = [j.window.end for j in report.windows]
+    facts = [_records(report.ingest), *_span(min(starts, default=None), max(ends, default=None))]
+    facts += [f"windows: {report.window.describe()}", cell(labels_line(report)), cell(maturity_line(report))]
+    return facts
+
+
+def _performance_tables(report: PerformanceReport) -> list[str]:
+    """A table per model version, one row per window (a window not judged yet says how many
+    labels it waits for)."""
+    from mlmon.render.performance_parts import HEADERS, NUMERIC, by_version, version_name, window_cells
+
+    headers = ["from" if report.window.duration is None else HEADERS[0], *HEADERS[1:]]
+    rule = "|".join("---:" if i in NUMERIC else "---" for i in range(len(headers)))
+    lines: list[str] = []
+    for version, judged in by_version(report).items():
+        lines += [f"### Realized performance, {cell(version_name(version))}", ""]
+        lines += ["| " + " | ".join(headers) + " |", f"|{rule}|"]
+        lines += ["| " + " | ".join(cell(c) for c in window_cells(report, j)) + " |" for j in judged]
+        lines.append("")
+    return lines
 
 
 def _check_numbers(report: CheckReport) -> list[str]:

@@ -41,6 +41,13 @@ warning tier leaves ``warn`` empty. Each label has one meaning, whichever comman
   the ``no_data`` rule's levels; written as long as a record was read, even when every
   record is older than ``--since`` (the logs stopped: the age must keep growing).
 
+- ``'accuracy <scope>'`` (``performance``): accuracy in percent of the window the version's
+  finding names (its worst judged window; without ``--min-accuracy``, the last judged
+  one), ``warn`` the minimum; ``'accuracy_upper <scope>'`` the high end of its Wilson 95%
+  interval, ``crit`` the minimum (critical when the whole interval lies below it);
+  ``'label_coverage <scope>'`` the labelled share of the version's last window, percent.
+  A minimum is written in the guidelines' range form, ``80:`` (alert below 80).
+
 ``check`` shows the value of the window its verdict reflects (``exit_on = "last"``: the
 last judged window; ``"any"``: the worst), so an OK service does not show an old spike.
 """
@@ -52,7 +59,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mlmon.api.results import CheckReport, DriftReport, Report
+from mlmon.api.results import CheckReport, DriftReport, PerformanceReport, Report
 from mlmon.ingest.problems import latest
 from mlmon.verdicts.findings import Finding, Levels, Severity
 
@@ -72,13 +79,23 @@ MAX_SUMMARY = 300
 pager or a status page shows far less)."""
 
 NO_FINDINGS = "no check was run: give a budget (report, bench) or a reference (drift)"
+NO_ACCURACY_CHECK = "no check was run: give --min-accuracy to judge accuracy"
+"""The summary of ``mlmon performance`` without findings."""
 
 SEPARATOR = " / "
 """Between two findings in the summary (never ``;``, which Nagios rewrites)."""
 
-UNITS = {"latency_p99": (0.001, "s", 0, None), "error_rate": (100.0, "%", 0, 100)}
+UNITS = {
+    "latency_p99": (0.001, "s", 0, None),
+    "error_rate": (100.0, "%", 0, 100),
+    "accuracy": (100.0, "%", 0, 100),
+    "accuracy_upper": (100.0, "%", 0, 100),
+    "label_coverage": (100.0, "%", 0, 100),
+}
 """Scale, UOM, min and max of finding values (milliseconds to seconds, a ratio to percent);
 other checks' values are unitless (PSI, a fall of confidence)."""
+MINIMA = frozenset({"accuracy", "accuracy_upper", "label_coverage"})
+"""Values whose levels are minimums: their warn and crit are written ``level:``."""
 
 FEATURE_DRIFT, NO_DATA = "feature_drift", "no_data"
 SHARE_LABEL, COUNT_LABEL, AGE_LABEL = "feature_drift_share", "features_drifted", "last_record_age"
@@ -100,7 +117,10 @@ def exit_code(result: Any) -> int:
 def render(result: Any, *, color: bool = False) -> str:
     """The plugin output line, with a trailing newline (``color`` is ignored)."""
     state = nagios_state(result)
-    line = status_line(STATE_NAMES[state], summary(result.findings, state))
+    text = summary(result.findings, state)
+    if isinstance(result, PerformanceReport) and not result.findings:
+        text = NO_ACCURACY_CHECK
+    line = status_line(STATE_NAMES[state], text)
     perf = " ".join(perfdata(result))
     return f"{line} | {perf}\n" if perf else f"{line}\n"
 
@@ -174,9 +194,14 @@ def perf_item(
     crit: float | None = None,
     low: float | None = None,
     high: float | None = None,
+    minimum: bool = False,
 ) -> str:
-    """``label=value[UOM];warn;crit;min;max`` with trailing empty fields dropped."""
-    fields = [perf_number(value) + uom, *(perf_number(v) for v in (warn, crit, low, high))]
+    """``label=value[UOM];warn;crit;min;max`` with trailing empty fields dropped; ``minimum``:
+    warn and crit are lower bounds, written in the range form ``level:``."""
+    levels = [perf_number(v) for v in (warn, crit)]
+    if minimum:
+        levels = [f"{level}:" if level else "" for level in levels]
+    fields = [perf_number(value) + uom, *levels, *(perf_number(v) for v in (low, high))]
     while fields and fields[-1] == "":
         fields.pop()
     return f"{perf_label(label)}={';'.join(fields)}"
@@ -186,6 +211,8 @@ def perfdata(result: Any) -> list[str]:
     """The perfdata items of ``result`` (the labels in the module docstring)."""
     if isinstance(result, CheckReport):
         return _check(result)
+    if isinstance(result, PerformanceReport):
+        return _performance(result)
     findings = list(result.findings)
     items: list[str] = []
     if isinstance(result, Report):
@@ -239,6 +266,25 @@ def _check(report: CheckReport) -> list[str]:
     return [item for item in items if item]
 
 
+def _performance(report: PerformanceReport) -> list[str]:
+    """Per version: accuracy and the high end of its interval in the window its verdict
+    names, against the minimum; the labelled share of its last window."""
+    from mlmon.render.performance_parts import by_version, last_window, minimum, verdict_value_window
+    from mlmon.verdicts.scopes import scope
+
+    items = []
+    for version, windows in by_version(report).items():
+        where, low = scope(version), minimum(report, version)
+        judged = verdict_value_window(report, version)
+        if judged is not None:
+            items.append(_finding_item("accuracy", where, judged.window.accuracy, Levels(low, None)))
+            items.append(_finding_item("accuracy_upper", where, judged.window.accuracy_high, Levels(None, low)))
+        last = last_window(windows)
+        if last is not None:
+            items.append(_finding_item("label_coverage", where, last.window.coverage, None))
+    return [item for item in items if item]
+
+
 def verdict_value(outcome: Any, exit_on: str) -> float | None:
     """The value of the window a check verdict reflects: the last judged one for
     ``exit_on = "last"``, the worst (the outcome's value) for ``"any"``."""
@@ -265,7 +311,7 @@ def _finding_item(check: str, scope: str, value: float | None, levels: Levels | 
         return None
     scale, uom, low, high = UNITS.get(check, (1.0, "", None, None))
     label = check if scope == "all" else f"{check} {scope}"
-    return perf_item(label, value * scale, uom, *_scaled_levels(levels, scale), low, high)
+    return perf_item(label, value * scale, uom, *_scaled_levels(levels, scale), low, high, check in MINIMA)
 
 
 def _scaled_levels(levels: Levels | None, scale: float) -> tuple[float | None, float | None]:

@@ -33,6 +33,16 @@ Metrics by result type:
 ``mlmon bench``
     ``mlmon_bench_latency_seconds{batch_size,concurrency,quantile}`` with ``_sum`` and
     ``_count``, and ``mlmon_bench_inferences_per_second{batch_size,concurrency}``.
+``mlmon performance``
+    per model version (``model_version``) and window (``window="last_mature"``: the latest
+    window with the labels to be judged; ``window="last"``: the latest window, judged or
+    not): ``mlmon_accuracy`` with ``mlmon_accuracy_lower`` and ``mlmon_accuracy_upper`` (its
+    Wilson 95% interval), ``mlmon_macro_f1``, ``mlmon_brier_score``,
+    ``mlmon_calibration_error``, ``mlmon_roc_auc``, ``mlmon_label_coverage``,
+    ``mlmon_labels_waiting``, ``mlmon_label_lag_p95_seconds`` and
+    ``mlmon_performance_window_start_timestamp_seconds`` (which window that is); over the
+    run, ``mlmon_label_records``, ``mlmon_orphan_labels``, ``mlmon_duplicate_labels`` and
+    ``mlmon_conflicting_labels``. Counts recomputed by each run, so gauges, not counters.
 ``mlmon check``
     every metric of report and drift above, from its one read, and
     ``mlmon_run_timestamp_seconds``, the time of the run (its ``now``). Its
@@ -61,7 +71,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from mlmon.api.results import BenchReport, CheckReport, DriftReport, Report
+from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
 from mlmon.ingest.problems import latest
 from mlmon.render.human import finite
 from mlmon.verdicts.findings import Finding, Severity
@@ -105,6 +115,32 @@ HELP = {
         "Latency of single inference calls per configuration (mlmon bench), seconds: quantiles, sum and count."
     ),
     "mlmon_bench_inferences_per_second": "Inference calls per second per configuration (mlmon bench).",
+    "mlmon_accuracy": "Realized accuracy (0 to 1) of a model version in a window (mlmon performance).",
+    "mlmon_accuracy_lower": "Low end of the Wilson 95% interval of mlmon_accuracy (mlmon performance).",
+    "mlmon_accuracy_upper": "High end of the Wilson 95% interval of mlmon_accuracy (mlmon performance).",
+    "mlmon_macro_f1": "Macro F1 (0 to 1) of a model version in a window (mlmon performance).",
+    "mlmon_brier_score": (
+        "Brier score of the labelled predictions with known probabilities (0 best, 2 worst; mlmon performance)."
+    ),
+    "mlmon_calibration_error": (
+        "Expected calibration error on 10 equal-width bins of top-class confidence (0 to 1; mlmon performance)."
+    ),
+    "mlmon_roc_auc": "ROC AUC of a binary model version in a window (mlmon performance).",
+    "mlmon_label_coverage": "Labelled share (0 to 1) of a window's predictions (mlmon performance).",
+    "mlmon_labels_waiting": "Labels a window still needs before it is judged (0: judged; mlmon performance).",
+    "mlmon_label_lag_p95_seconds": (
+        "95th percentile of label time minus prediction time in a window, seconds (mlmon performance)."
+    ),
+    "mlmon_performance_window_start_timestamp_seconds": (
+        "Start of the window (last_mature or last) that the performance figures with the same labels describe, "
+        "Unix epoch seconds (mlmon performance)."
+    ),
+    "mlmon_label_records": "Records carrying a true class, from logs and label tables (mlmon performance).",
+    "mlmon_orphan_labels": "Request ids with a label but no prediction in the input (mlmon performance).",
+    "mlmon_duplicate_labels": "Label records repeating their id's value, counted once (mlmon performance).",
+    "mlmon_conflicting_labels": (
+        "Label records of request ids whose labels disagree, excluded from every figure (mlmon performance)."
+    ),
     "mlmon_rule_status": (
         "1 for the severity a check (rule) concluded for a scope, 0 for the other three "
         "(ok, warning, critical, unknown)."
@@ -232,6 +268,49 @@ def _check(report: CheckReport, out: Exposition) -> None:
     out.add("mlmon_run_timestamp_seconds", epoch_seconds(report.now))
 
 
+PERFORMANCE_FIGURES = (
+    ("mlmon_accuracy", "accuracy"),
+    ("mlmon_accuracy_lower", "accuracy_low"),
+    ("mlmon_accuracy_upper", "accuracy_high"),
+    ("mlmon_macro_f1", "macro_f1"),
+    ("mlmon_brier_score", "brier"),
+    ("mlmon_calibration_error", "calibration_error"),
+    ("mlmon_roc_auc", "roc_auc"),
+    ("mlmon_label_coverage", "coverage"),
+    ("mlmon_label_lag_p95_seconds", "lag_p95_s"),
+)
+"""Per-window metrics of ``mlmon performance`` and the :class:`RealizedWindow` field of each."""
+LABEL_COUNTS = (
+    ("mlmon_label_records", "label_records"),
+    ("mlmon_orphan_labels", "orphan_labels"),
+    ("mlmon_duplicate_labels", "duplicate_labels"),
+    ("mlmon_conflicting_labels", "conflicting_labels"),
+)
+"""Run-wide metrics of ``mlmon performance`` and the :class:`JoinCounts` field of each."""
+
+
+def _performance(report: PerformanceReport, out: Exposition) -> None:
+    """Per version, the last judged window and the last window; then the join's counts."""
+    from mlmon.render.performance_parts import by_version, last_mature, last_window
+
+    picked = [
+        (version, kind, judged)
+        for version, windows in by_version(report).items()
+        for kind, judged in (("last_mature", last_mature(windows)), ("last", last_window(windows)))
+        if judged is not None
+    ]
+    for name, attribute in PERFORMANCE_FIGURES:
+        for version, kind, judged in picked:
+            out.add(name, getattr(judged.window, attribute), {"model_version": version or "", "window": kind})
+    for version, kind, judged in picked:
+        out.add("mlmon_labels_waiting", judged.waiting_for, {"model_version": version or "", "window": kind})
+    for version, kind, judged in picked:
+        where = {"model_version": version or "", "window": kind}
+        out.add("mlmon_performance_window_start_timestamp_seconds", epoch_seconds(judged.window.start), where)
+    for name, attribute in LABEL_COUNTS:
+        out.add(name, getattr(report.counts, attribute))
+
+
 def _bench(report: BenchReport, out: Exposition) -> None:
     for config in report.result.configs:
         where = {"batch_size": str(config.batch_size), "concurrency": str(config.concurrency)}
@@ -285,4 +364,5 @@ _SECTIONS: dict[type, Callable[[Any, Exposition], None]] = {
     DriftReport: _drift,
     BenchReport: _bench,
     CheckReport: _check,
+    PerformanceReport: _performance,
 }

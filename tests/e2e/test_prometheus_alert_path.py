@@ -129,8 +129,10 @@ def _promtool_test(tmp_path: Path, tests: list[dict]) -> subprocess.CompletedPro
 
 def _outputs(tmp_path: Path) -> dict[str, str]:
     """Every kind of mlmon Prometheus text: report, drift, check (with a reference and
-    without, and with every record older than --since), and bench."""
+    without, and with every record older than --since), bench, and performance."""
+    from mlmon.api.performance import PerformanceOptions, build_performance
     from mlmon.bench.timing import latency_stats
+    from tests.render.test_performance_formats import labelled_logs
 
     ref = "references/train.json"
     stopped = tmp_path / "stopped.log"
@@ -159,6 +161,8 @@ def _outputs(tmp_path: Path) -> dict[str, str]:
         for b in (1, 8)
     )
     outs["bench"] = BenchReport(SimpleNamespace(configs=configs), None, ())  # type: ignore[arg-type]
+    labelled = str(labelled_logs(tmp_path / "labelled"))
+    outs["performance"] = build_performance(labelled, PerformanceOptions(window="1d", min_accuracy="80%"))
     return {name: prometheus.render(result) for name, result in outs.items()}
 
 

@@ -31,6 +31,7 @@ COMMANDS = {
     "report": ["report", str(SAMPLE_LOGS), "--window", "1h"],
     "drift": ["drift", "--reference", REFERENCE, str(SAMPLE_LOGS), "--window", "1d"],
     "check": ["check", str(SAMPLE_LOGS), "--config", str(REPO / "examples" / "mlmon.toml")],
+    "performance": ["performance", "LABELLED", "--window", "1d", "--min-accuracy", "80%"],
 }
 SIZE_LIMIT = 300 * 1024
 """The issue: "a few hundred KB for sample_logs/"; each sample page must stay under this."""
@@ -70,11 +71,14 @@ def run_html(args: list[str], target: Path) -> tuple[Any, str]:
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, Page]:
+    from tests.render.test_performance_formats import labelled_logs
+
     folder = tmp_path_factory.mktemp("html")
+    labelled = str(labelled_logs(folder / "labelled"))  # logs with labels, for performance
     out = {}
     for name, args in COMMANDS.items():
         path = folder / f"{name}.html"
-        result, text = run_html([*args, "--format", "html"], path)
+        result, text = run_html([*(labelled if a == "LABELLED" else a for a in args), "--format", "html"], path)
         out[name] = Page(path, text, parse(text), result)
     return out
 
@@ -102,6 +106,7 @@ def marks(svg: ET.Element, tag: str, css: str) -> list[ET.Element]:
         ("report", {"overview", "by-model", "over-time", "findings"}),
         ("drift", {"prediction-drift", "confidence", "data-drift", "findings"}),
         ("check", {"verdicts", "overview", "by-model", "over-time", "prediction-drift", "confidence", "data-drift"}),
+        ("performance", {"performance", "findings"}),
     ],
 )
 def test_every_section_is_present_and_linked(pages, name, sections):

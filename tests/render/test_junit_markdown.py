@@ -359,10 +359,15 @@ def test_the_schema_rules_are_junit_10s():
 
 
 @pytest.fixture(scope="module")
-def junit_documents(report, drift, drift_without_reference):
+def junit_documents(report, drift, drift_without_reference, tmp_path_factory):
     """mlmon's JUnit output for every kind of result and outcome: report, drift with and
     without a reference, bench, unknowns (skipped and error), no findings, text to escape,
-    and ``mlmon check`` on the sample logs with the example config."""
+    ``mlmon check`` on the sample logs with the example config, and ``mlmon performance``
+    (a case per window, immature ones skipped) with and without a minimum."""
+    from mlmon.api.performance import PerformanceOptions, build_performance
+    from tests.render.test_performance_formats import labelled_logs
+
+    labelled = str(labelled_logs(tmp_path_factory.mktemp("junit") / "logs"))
     bench = BenchReport(
         SimpleNamespace(model=SimpleNamespace(name="m.onnx"), configs=(1,)),
         10.0,  # type: ignore[arg-type]
@@ -395,6 +400,8 @@ def junit_documents(report, drift, drift_without_reference):
             "unknowns": unknowns,
             "empty": CheckResult(()),
             "escaped": CheckResult((odd,)),
+            "performance": build_performance(labelled, PerformanceOptions(window="1d", min_accuracy="80%")),
+            "performance without a minimum": build_performance(labelled, PerformanceOptions(window="1d")),
         }.items()
     }
     return {**documents, "check": check.stdout}

@@ -359,6 +359,8 @@ def performance_payload(report: PerformanceReport) -> dict[str, Any]:
                 "coverage": to_plain(j.window.coverage),
                 "waiting_for": j.waiting_for,
                 "severity": j.severity.value,
+                "estimated": to_plain(j.estimate),
+                "gap": to_plain(j.gap),
             }
             for j in report.windows
         ],

@@ -11,20 +11,39 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+from mlmon.analyses.composite import Composite
+from mlmon.analyses.estimated import EstimatedWindow, EstimateReducer
 from mlmon.analyses.labels import LabelJoinReducer
 from mlmon.analyses.performance import realized
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, options_of
-from mlmon.api.inputs import open_inputs
+from mlmon.api.inputs import RunInputs, open_inputs
 from mlmon.api.results import PerformanceReport
-from mlmon.config.specs import BY_VERSION, WINDOW
-from mlmon.errors import InputError
+from mlmon.config.specs import BY_VERSION, REFERENCE, WINDOW
+from mlmon.errors import InputError, UsageError
 from mlmon.ingest.label_tables import read_label_table
+from mlmon.ingest.needs import ChunkReducer
 from mlmon.ingest.options import IngestOptions
+from mlmon.ingest.problems import IngestStats
 from mlmon.options import RATIO, OptionSpec
+from mlmon.reference.profile import CalibrationProfile
+from mlmon.reference.store import load_reference
+from mlmon.summary.parts import LABELS
 from mlmon.units import Count
-from mlmon.verdicts.performance import MIN_COVERAGE, MIN_LABELLED, Maturity, accuracy_findings, judge_windows
+from mlmon.verdicts.estimates import estimate_findings
+from mlmon.verdicts.performance import (
+    MIN_COVERAGE,
+    MIN_LABELLED,
+    JudgedWindow,
+    Maturity,
+    accuracy_findings,
+    judge_windows,
+)
 from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
+
+ESTIMATED = "estimated"
+"""The composite's part of CBPE's estimates (not a summary part)."""
 
 MIN_ACCURACY = OptionSpec(RATIO, "--min-accuracy", None, optional=True)
 MIN_COVERAGE_SPEC = OptionSpec(RATIO, "--min-coverage", None, MIN_COVERAGE)
@@ -49,6 +68,9 @@ class PerformanceOptions:
     """Labels a window needs before it is judged."""
     by_version: bool = True
     """Keep model versions apart."""
+    reference: str | os.PathLike[str] | None = None
+    """A reference profile built with ``--actual`` (a calibration): CBPE estimates accuracy
+    per window before the labels arrive, and the estimate is set against the realized one."""
 
     def __post_init__(self) -> None:
         """Parse and check every field as the CLI does; a single label table may be a string."""
@@ -66,6 +88,7 @@ PERFORMANCE_OPTIONS = {
     "min_coverage": MIN_COVERAGE_SPEC,
     "min_labelled": MIN_LABELLED_SPEC,
     "by_version": BY_VERSION,
+    "reference": REFERENCE,
 }
 """``PerformanceOptions``' checked fields and their specs (flags of ``mlmon performance``)."""
 
@@ -74,18 +97,53 @@ def build_performance(inputs: Inputs, options: PerformanceOptions | None = None)
     """Read ``inputs`` and the label tables, join, and judge. Raises ``MlmonError`` on
     unusable input (a label table without an id or a truth column among them)."""
     options = options_of(PerformanceOptions, options)
+    calibration = _calibration(options.reference)
     run = open_inputs(as_inputs(inputs), options.ingest)
     options = replace(options, window=run.window(options.window))
-    reducer = LabelJoinReducer(options.window, options.by_version)
+    join = LabelJoinReducer(options.window, options.by_version)
     tables = [read_label_table(path, options.ingest.fields) for path in options.labels]
-    state, stats = run.reduce(reducer)
+    parts: dict[str, ChunkReducer[Any]] = {LABELS: join}
+    if calibration is not None:
+        if run.summaries:
+            raise UsageError("--reference: estimates are not read from summaries yet; give the logs themselves")
+        parts[ESTIMATED] = EstimateReducer(options.window, options.by_version, calibration=calibration)
+    reducer = Composite(parts)
+    state, stats = run.reduce(reducer) if calibration is not None else _labels_only(run, join)
+    labels_state = state[LABELS]
     for table in tables:
-        state = reducer.merge(state, reducer.labels_state(table.frame))
-    joined = reducer.finalize(state)
+        labels_state = join.merge(labels_state, join.labels_state(table.frame))
+    joined = join.finalize(labels_state)
     if joined.rows.height == 0:
         raise InputError("no prediction in the input: performance needs records with a predicted label")
     done = realized(joined, whole_range=options.window.duration is None)
+    estimates = reducer.parts[ESTIMATED].finalize(state[ESTIMATED]) if calibration is not None else ()
     maturity = Maturity(options.min_coverage, options.min_labelled)
-    judged = judge_windows(done.windows, maturity, options.min_accuracy)
-    findings = accuracy_findings(judged, options.min_accuracy)
+    judged = with_estimates(judge_windows(done.windows, maturity, options.min_accuracy), estimates)
+    findings = (*accuracy_findings(judged, options.min_accuracy), *estimate_findings(judged))
     return PerformanceReport(stats, options.window, judged, done.counts, tuple(tables), maturity, findings)
+
+
+def _labels_only(run: RunInputs, join: LabelJoinReducer) -> tuple[dict[str, Any], IngestStats]:
+    """The join alone (summaries hold its part: a run of summaries reduces it by name)."""
+    state, stats = run.reduce(join)
+    return {LABELS: state}, stats
+
+
+def _calibration(reference: str | os.PathLike[str] | None) -> CalibrationProfile | None:
+    if reference is None:
+        return None
+    profile = load_reference(reference)
+    if profile.calibration is None:
+        raise InputError(
+            f"{os.fspath(reference)}: the reference has no calibration, so nothing can be estimated: build it from "
+            "held-out labelled data with mlmon reference build ... --proba-cols ... --actual COLUMN"
+        )
+    return profile.calibration
+
+
+def with_estimates(
+    judged: tuple[JudgedWindow, ...], estimates: tuple[EstimatedWindow, ...]
+) -> tuple[JudgedWindow, ...]:
+    """Each judged window with the estimate of the same version and window start."""
+    by_key = {(e.model_version, e.start): e for e in estimates}
+    return tuple(replace(j, estimate=by_key.get((j.window.model_version, j.window.start))) for j in judged)

@@ -38,6 +38,15 @@ def performance_command(
             help="A table of true classes (CSV, Parquet or JSON lines) with request id and truth columns (repeatable).",
         ),
     ] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            "-r",
+            metavar="PATH",
+            help="A reference built with --actual (a calibration): estimate accuracy per window before labels arrive.",
+        ),
+    ] = None,
     window: Window = None,
     min_accuracy: Annotated[
         str | None,
@@ -73,18 +82,24 @@ def performance_command(
       mlmon performance logs/ --window 1d
       mlmon performance logs/ --labels labels.csv --field actual=truth
       mlmon performance logs/ --window 1d --min-accuracy 90% || page-someone
+      mlmon performance logs/ -r ref.json --window 1d
 
     A window is judged once --min-coverage of its predictions and at least --min-labelled
     of them are labelled; before that it shows its figures and the labels it waits for.
     Accuracy is critical when its whole 95% interval lies below --min-accuracy, a warning
     when only the estimate does.
 
-    Exit codes: 0 nothing at or above --fail-on, 1 accuracy below the minimum, 2 usage,
-    config or input error.
+    With --reference (built with --actual), CBPE estimates accuracy from the calibrated
+    probabilities: critical below the reference's band; a warning when the labels, once
+    there, disagree with the estimate beyond the band (the model's calibration no longer
+    holds).
+
+    Exit codes: 0 nothing at or above --fail-on, 1 accuracy (realized or estimated) below
+    its minimum or band, 2 usage, config or input error.
     """
     from mlmon.api.performance import PerformanceOptions, build_performance
 
-    settings = command_settings(config, window=window, fail_on=fail_on)
+    settings = command_settings(config, reference=reference, window=window, fail_on=fail_on)
     ingest = ingest_options(
         field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler
     )
@@ -92,6 +107,7 @@ def performance_command(
         ingest=ingest,
         window=window_from(settings),
         labels=tuple(labels or ()),
+        reference=settings.reference.value,
         min_accuracy=min_accuracy,  # type: ignore[arg-type]  # parsed by the options' specs
         **{
             name: value

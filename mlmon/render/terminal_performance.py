@@ -37,7 +37,13 @@ def performance_parts(report: PerformanceReport, width: int = PIPED_WIDTH) -> li
             "preds: predictions; labels: labelled predictions; cover: labels / preds; accuracy with its Wilson 95% "
             "interval (CI); F1: macro F1; lag: label time minus prediction time; a window is judged once "
             f"{maturity.min_coverage:.0%} of its predictions and at least {maturity.min_labelled} are labelled "
-            "(waits for: the labels it still needs)",
+            "(waits for: the labels it still needs)"
+            + (
+                "; estimate: CBPE's estimated accuracy, band: the reference's mean estimate ± 3 sd, gap: estimate "
+                "minus realized accuracy in points"
+                if any(j.estimate is not None for j in report.windows)
+                else ""
+            ),
             width,
             "dim",
         )
@@ -72,6 +78,7 @@ def _labels_line(report: PerformanceReport) -> str:
 
 def _table(judged: list[JudgedWindow], report: PerformanceReport, width: int) -> Any:
     whole = report.window.duration is None
+    estimated = any(j.estimate is not None for j in judged)
     cols = [
         Col("window" if not whole else "from", justify="left"),
         Col("preds"),
@@ -86,14 +93,15 @@ def _table(judged: list[JudgedWindow], report: PerformanceReport, width: int) ->
         Col("AUC", drop=2),
         Col("lag p50", drop=5),
         Col("lag p95", drop=1),
+        *([Col("estimate"), Col("band", drop=8), Col("gap", drop=9)] if estimated else []),
         Col("state", justify="left"),
     ]
     daily = report.window.duration is not None and report.window.duration.total_seconds() % 86400 == 0
-    rows = [_row(j, DAY if daily else MINUTE) for j in judged]
+    rows = [_row(j, DAY if daily else MINUTE, estimated) for j in judged]
     return fit_table(cols, rows, width, box=box.SIMPLE_HEAD, padding=(0, 1))
 
 
-def _row(j: JudgedWindow, precision: int) -> list[Any]:
+def _row(j: JudgedWindow, precision: int, estimated: bool) -> list[Any]:
     w = j.window
     labelled = w.labelled > 0
     cells = [
@@ -110,6 +118,7 @@ def _row(j: JudgedWindow, precision: int) -> list[Any]:
         _number(w.roc_auc),
         fmt_span(w.lag_p50_s) if not math.isnan(w.lag_p50_s) else "",
         fmt_span(w.lag_p95_s) if not math.isnan(w.lag_p95_s) else "",
+        *(_estimate_cells(j) if estimated else []),
     ]
     if j.waiting_for:
         return [Text(c, style="dim") for c in cells] + [Text(f"waits for {j.waiting_for:,}", style="dim")]
@@ -123,3 +132,13 @@ def _ratio(value: float, known: bool) -> str:
 
 def _number(value: float | None) -> str:
     return "" if value is None or math.isnan(value) else f"{value:.3f}"
+
+
+def _estimate_cells(j: JudgedWindow) -> list[str]:
+    e = j.estimate
+    if e is None:
+        return ["", "", ""]
+    if e.unknown is not None:
+        return ["unknown", "", ""]
+    gap = "" if j.gap is None else f"{j.gap * 100:+.1f} pt"
+    return [f"{e.estimated_accuracy:.1%}", f"{e.accuracy_low:.1%}-{e.accuracy_high:.1%}", gap]

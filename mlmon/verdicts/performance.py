@@ -26,6 +26,7 @@ from mlmon.verdicts.registry import AccuracyThresholds, Check
 from mlmon.verdicts.scopes import scope
 
 if TYPE_CHECKING:
+    from mlmon.analyses.estimated import EstimatedWindow
     from mlmon.analyses.performance import RealizedWindow
 
 _DEFAULTS = AccuracyThresholds()
@@ -63,6 +64,16 @@ class JudgedWindow:
     """Labels still needed before it is judged (0: mature)."""
     severity: Severity
     """The verdict on accuracy (unknown: immature, or no minimum set)."""
+    estimate: EstimatedWindow | None = None
+    """CBPE's estimate of the same (version, window), when a calibrated reference was given."""
+
+    @property
+    def gap(self) -> float | None:
+        """Estimated minus realized accuracy, where the window is mature and has an estimate."""
+        e = self.estimate
+        if e is None or e.unknown is not None or self.waiting_for or math.isnan(self.window.accuracy):
+            return None
+        return e.estimated_accuracy - self.window.accuracy
 
 
 def judge_windows(

@@ -92,6 +92,14 @@ class AccuracyThresholds:
 
 
 @dataclass(frozen=True)
+class EstimateThresholds:
+    """CBPE's estimates against the reference's band (``mlmon performance --reference``)."""
+
+    band_sd: float = 3.0
+    """The band: the reference chunks' mean estimate plus or minus this many standard deviations."""
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """One row of the registry."""
 
@@ -114,6 +122,8 @@ class Check(str, enum.Enum):
     CONFIDENCE_COLLAPSE = "confidence_collapse"
     FEATURE_DRIFT = "feature_drift"
     ACCURACY = "accuracy"
+    ESTIMATED_ACCURACY = "estimated_accuracy"
+    ESTIMATE_GAP = "estimate_gap"
 
     @property
     def spec(self) -> CheckSpec:
@@ -139,5 +149,11 @@ REGISTRY: dict[Check, CheckSpec] = {
     ),
     Check.ACCURACY: CheckSpec(
         "performance", "performance", AccuracyThresholds, "accuracy on late labels below its minimum"
+    ),
+    Check.ESTIMATED_ACCURACY: CheckSpec(
+        "estimated", "estimates", EstimateThresholds, "estimated accuracy below the reference's band"
+    ),
+    Check.ESTIMATE_GAP: CheckSpec(
+        "estimated", "estimates", EstimateThresholds, "realized accuracy far from the estimate: concept drift"
     ),
 }

@@ -187,23 +187,42 @@ def _with_scores(rows: pl.DataFrame) -> pl.DataFrame:
 
 def _vector_terms(rows: pl.DataFrame) -> pl.DataFrame:
     """Per labelled row with a named vector: its Brier term ``sum p^2 - 2 p_actual + 1`` of
-    the normalised vector, and the normalised probability of its version's second class."""
-    positive = pl.col("_version_classes").list.get(1, null_on_oob=True)
-    exploded = (
-        rows.filter(pl.col(PROBS).is_not_null() & pl.col(ACTUAL).is_not_null())
-        .select("_row", ACTUAL, PROBS, pl.col(CLASSES).cast(pl.List(pl.String)), positive.alias("_positive"))
-        .explode([PROBS, CLASSES])
+    the normalised vector, and the normalised probability of its version's second class.
+    Rows are taken by their list of class names (a service logs one or a few): each list's
+    vectors form one numpy matrix."""
+    named = rows.filter(pl.col(PROBS).is_not_null() & pl.col(ACTUAL).is_not_null()).select(
+        "_row",
+        ACTUAL,
+        PROBS,
+        pl.col(CLASSES).cast(pl.List(pl.String)),
+        pl.col("_version_classes").list.get(1, null_on_oob=True).alias("_positive"),
     )
-    p = pl.col(PROBS).cast(pl.Float64) / pl.col(PROBS).cast(pl.Float64).sum()
-    return (
-        exploded.group_by("_row")
-        .agg(
-            ((p**2).sum() - 2 * p.filter(pl.col(CLASSES) == pl.col(ACTUAL)).sum() + 1).alias("_vector_term"),
-            p.filter(pl.col(CLASSES) == pl.col("_positive")).sum().alias("_vector_positive"),
-            pl.col(PROBS).sum().alias("_total"),
-        )
-        .filter(pl.col("_total") > 0)
-        .drop("_total")
+    parts = [_terms_of(part, tuple(key)) for (key,), part in named.group_by(CLASSES)]
+    schema = {"_row": pl.UInt32(), "_vector_term": pl.Float64(), "_vector_positive": pl.Float64()}
+    return pl.concat([pl.DataFrame(schema=schema), *parts], how="vertical_relaxed")
+
+
+def _terms_of(part: pl.DataFrame, classes: tuple[str, ...]) -> pl.DataFrame:
+    """The Brier terms and positive-class probabilities of rows that share ``classes``."""
+    if len(set(classes)) != len(classes):  # a repeated key: no class has one probability
+        return pl.DataFrame(schema={"_row": pl.UInt32()})
+    matrix = part.get_column(PROBS).list.to_array(len(classes)).to_numpy().astype(np.float64)
+    total = matrix.sum(axis=1)
+    keep = total > 0
+    p = matrix[keep] / total[keep, None]
+    position = {name: i for i, name in enumerate(classes)}
+    at = np.arange(p.shape[0])
+    actual = part.get_column(ACTUAL).replace_strict(position, default=-1, return_dtype=pl.Int64).to_numpy()[keep]
+    positive = part.get_column("_positive").replace_strict(position, default=-1, return_dtype=pl.Int64)
+    positive = positive.to_numpy()[keep]
+    p_actual = np.where(actual >= 0, p[at, np.maximum(actual, 0)], 0.0)
+    p_positive = np.where(positive >= 0, p[at, np.maximum(positive, 0)], 0.0)
+    return pl.DataFrame(
+        {
+            "_row": part.get_column("_row").filter(pl.Series(keep)),
+            "_vector_term": (p * p).sum(axis=1) - 2 * p_actual + 1,
+            "_vector_positive": p_positive,
+        }
     )
 
 

@@ -182,12 +182,14 @@ PROBABILITIES = [
 
 def oracle(logged) -> tuple[list[float] | None, list[str] | None]:
     """The numbers of ``logged`` in order, and for an object its keys beside them (Python's
-    own reading of the JSON; a boolean is no number)."""
+    own reading of the JSON; a boolean is no number); no keys when an entry is not a number."""
     if logged is None:
         return None, None
     pairs = list(logged.items()) if isinstance(logged, dict) else [(None, v) for v in logged]
     kept = [(k, v) for k, v in pairs if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    return [float(v) for _, v in kept], [k for k, _ in kept] if isinstance(logged, dict) else None
+    # an object with a value that is not a number keeps its numbers but has no classes
+    named = isinstance(logged, dict) and len(kept) == len(pairs)
+    return [float(v) for _, v in kept], [k for k, _ in kept] if named else None
 
 
 def test_an_objects_keys_are_its_classes_aligned_with_its_probabilities(write_lines):

@@ -3,8 +3,10 @@
     build_check("logs/", CheckOptions(reference="train.json", window="1h"))
 
 One pass feeds three reducers (operations, predictions, and inputs when the reference
-profiles features); the drift statistics and verdicts are ``drift``'s own, and the rules
-(``mlmon.verdicts.alerting``) add levels, persistence and the verdict per rule and scope.
+profiles features), and the label join when a label rule has a level
+(``mlmon.verdicts.label_rules``); the drift statistics and verdicts are ``drift``'s own,
+and the rules (``mlmon.verdicts.alerting``) add levels, persistence and the verdict per
+rule and scope.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from mlmon.analyses.ops import OpsResult
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
+from mlmon.analyses.performance import realized
 from mlmon.api.check_rules import CheckRules, outcomes_of, require_rule_inputs
 from mlmon.api.coerce import Inputs, OptionError, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.drift import DriftOptions, judge_drift, prediction_analyses
@@ -34,6 +37,7 @@ from mlmon.config.specs import (
     RULES,
     WINDOW,
     parse_rule,
+    rule_keys,
 )
 from mlmon.errors import UsageError
 from mlmon.ingest.options import IngestOptions
@@ -42,6 +46,8 @@ from mlmon.ingest.time_options import NOW, parse_moment
 from mlmon.reference.store import load_reference
 from mlmon.units import type_name
 from mlmon.verdicts.alerting import AlertRule
+from mlmon.verdicts.label_rules import LabelThresholds
+from mlmon.verdicts.performance import Maturity
 from mlmon.verdicts.rules import DEFAULT_EXIT_ON, ExitOn, FiringRule
 from mlmon.windows import MAX_WINDOWS, WindowSpec, time_window_count, window_starts
 
@@ -100,7 +106,8 @@ def checked_rules(rules: CheckRules) -> CheckRules:
     (``enabled``, ``warning``, ``critical``, ``for``, ``keep_firing_for``, or ``firing``);
     a key a dict leaves out takes the config's default, and a level set to None is no
     level. The statistics (``drift``, ``confidence``, ``features``, ``drift_share``) are
-    checked by their fields' specs."""
+    checked by their fields' specs, and ``labels`` (``LabelThresholds`` or a dict of its
+    fields, each maturity a ``Maturity`` or a dict) by the label rules' keys."""
     alerts = {name: _alert_rule(name, getattr(rules, name)) for name in RULES}
     return replace(
         rules,
@@ -109,7 +116,24 @@ def checked_rules(rules: CheckRules) -> CheckRules:
         confidence=check_fields(rules.confidence, CONFIDENCE_THRESHOLDS, "rules.confidence.", copy=True),
         features=check_fields(rules.features, FEATURE_THRESHOLDS, "rules.features.", copy=True),
         drift_share=DRIFT_SHARE.parse(rules.drift_share, DRIFT_SHARE.named("rules.drift_share")),
+        labels=_label_thresholds(rules.labels),
     )
+
+
+def _label_thresholds(value: object) -> LabelThresholds:
+    """``CheckRules.labels`` checked by the keys of ``[rules.accuracy]``,
+    ``[rules.calibration_error]`` (``min_coverage``, ``min_labelled``) and
+    ``[rules.label_coverage]`` (``delay``)."""
+    labels = options_of(LabelThresholds, value, "rules.labels")
+    maturities = {}
+    for field_name, rule in (("accuracy", "accuracy"), ("calibration", "calibration_error")):
+        where = f"rules.labels.{field_name}"
+        maturity = options_of(Maturity, getattr(labels, field_name), where)
+        keys = rule_keys(rule)
+        specs = {key: keys[key] for key in ("min_coverage", "min_labelled")}
+        maturities[field_name] = check_fields(maturity, specs, f"{where}.", copy=True)
+    delay = rule_keys("label_coverage")["delay"]
+    return replace(labels, **maturities, delay=delay.parse(labels.delay, delay.named("rules.labels.delay")))
 
 
 def _alert_rule(name: str, rule: object) -> AlertRule:
@@ -170,9 +194,11 @@ def build_check(
             ops=True,
             reference=reference,
             features=rules.feature_drift.enabled,
+            labels=bool(rules.label_rules),
         ),
     )
     ops, windows, stats = found.ops, found.predictions, found.stats
+    performance = None if found.labels is None else realized(found.labels, options.window.duration is None).windows
     assert ops is not None
     features = feature_result(found.features, reference, rules.feature_thresholds)
     require_rule_inputs(
@@ -184,7 +210,7 @@ def build_check(
     report = Report(stats, ops.overall, ops.by_model, options.window, ops.windows, (), ops.far_from_rest)
     op_windows = _op_windows(ops, options.window)
     last = latest(stats.last_timestamp, ops.overall.end)  # older than --since too: how long the logs have been silent
-    outcomes, not_checked = outcomes_of(rules, op_windows, drift, starts, options, span, last, now)
+    outcomes, not_checked = outcomes_of(rules, op_windows, drift, starts, options, span, last, now, performance)
     findings = tuple(outcome.finding() for outcome in outcomes)
     return CheckReport(
         stats,

@@ -24,12 +24,15 @@ from mlmon.verdicts.check_series import (
     versioned_series,
 )
 from mlmon.verdicts.findings import Levels, Severity
+from mlmon.verdicts.label_rules import LABEL_RULES, MINIMUM_RULES, LabelThresholds, label_series
 from mlmon.verdicts.needs import require_budget_inputs
+from mlmon.verdicts.performance import Maturity
 from mlmon.verdicts.registry import Check, ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
 from mlmon.verdicts.rules import ExitOn, FiringRule
 
 if TYPE_CHECKING:
     from mlmon.analyses.ops_types import OpsSummary, WindowOps
+    from mlmon.analyses.performance import RealizedWindow
     from mlmon.analyses.predictions import PredictionWindow
     from mlmon.config.schema import Settings
     from mlmon.ingest.problems import IngestStats
@@ -45,7 +48,9 @@ NO_DATA = "no_data"
 class CheckRules:
     """Every rule of ``mlmon check``. Levels are in each rule's unit: milliseconds
     (``latency_p99``), a fraction (``error_rate``), PSI (the drift rules), an absolute fall
-    of mean confidence (``confidence_collapse``), seconds of silence (``no_data``)."""
+    of mean confidence (``confidence_collapse``), seconds of silence (``no_data``), fractions
+    (the label rules: ``accuracy`` and ``label_coverage`` minimums, ``calibration_error`` a
+    maximum ECE)."""
 
     latency_p99: AlertRule = AlertRule()
     """p99 latency per window; no levels by default (the service sets its budget)."""
@@ -59,6 +64,12 @@ class CheckRules:
     """PSI of each input feature, significant by BH-adjusted KS or chi-squared."""
     no_data: AlertRule = AlertRule()
     """Empty windows are critical; the levels are the age of the last record (seconds)."""
+    accuracy: AlertRule = AlertRule()
+    """Realized accuracy per mature window, judged on its Wilson interval; minimums, none by default."""
+    calibration_error: AlertRule = AlertRule()
+    """Expected calibration error per mature window; maximums, none by default."""
+    label_coverage: AlertRule = AlertRule()
+    """Labelled share of windows old enough (``labels.delay``); minimums, none by default."""
     drift: DriftThresholds = _DRIFT
     """Prediction drift's ``alpha`` and ``min_samples`` (its PSI levels come from the rule)."""
     confidence: ConfidenceThresholds = _CONF
@@ -67,6 +78,13 @@ class CheckRules:
     """Feature drift's statistics (its PSI levels come from the rule)."""
     drift_share: float = DRIFT_SHARE.default
     """Share of judged features at a tier for the inputs as a whole to be at it."""
+    labels: LabelThresholds = LabelThresholds()
+    """The label rules' maturity and ``label_coverage``'s delay (their levels come from the rules)."""
+
+    @property
+    def label_rules(self) -> tuple[str, ...]:
+        """The label rules that are on and have a level: when any is, check reads the label join."""
+        return tuple(name for name in LABEL_RULES if getattr(self, name).enabled and getattr(self, name).has_levels)
 
     @property
     def drift_thresholds(self) -> DriftThresholds:
@@ -99,6 +117,7 @@ def rules_from_settings(settings: Settings) -> CheckRules:
 
     no_data = rule(NO_DATA)
     drift, conf, feat = (settings.rule(n) for n in ("prediction_drift", "confidence_collapse", "feature_drift"))
+    accuracy, calibration = settings.rule("accuracy"), settings.rule("calibration_error")
     return CheckRules(
         latency_p99=rule("latency_p99"),
         error_rate=rule("error_rate"),
@@ -110,6 +129,14 @@ def rules_from_settings(settings: Settings) -> CheckRules:
         confidence=replace(_CONF, low_threshold=conf.extra("low_confidence"), min_samples=drift.extra("min_samples")),
         features=replace(_FEATURES, alpha=feat.extra("alpha"), min_samples=feat.extra("min_samples")),
         drift_share=feat.extra("drift_share"),
+        accuracy=rule("accuracy"),
+        calibration_error=rule("calibration_error"),
+        label_coverage=rule("label_coverage"),
+        labels=LabelThresholds(
+            Maturity(accuracy.extra("min_coverage"), accuracy.extra("min_labelled")),
+            Maturity(calibration.extra("min_coverage"), calibration.extra("min_labelled")),
+            settings.rule("label_coverage").extra("delay"),
+        ),
     )
 
 
@@ -126,9 +153,11 @@ def outcomes_of(
     span: tuple[datetime, datetime] | None,
     last: datetime | None,
     now: datetime,
+    realized: Sequence[RealizedWindow] | None = None,
 ) -> tuple[tuple[RuleOutcome, ...], tuple[tuple[str, str], ...]]:
     """One outcome per rule and scope, in rule order, and the rules not evaluated (why).
-    ``op_windows``: (scope, windows) of the whole input first, then of each model."""
+    ``op_windows``: (scope, windows) of the whole input first, then of each model;
+    ``realized``: the realized performance windows (None: the label join was not read)."""
     exit_on, out, skipped = options.exit_on, [], []
     for name, rule in (("latency_p99", rules.latency_p99), ("error_rate", rules.error_rate)):
         if not rule.enabled or not rule.has_levels:
@@ -152,7 +181,36 @@ def outcomes_of(
         out.append(_no_data(judged, rules.no_data, last, now, exit_on))
     else:
         skipped.append((NO_DATA, "disabled"))
+    out += _label_outcomes(rules, realized or (), starts, options.window.duration, now, exit_on, skipped)
     return tuple(out), tuple(skipped)
+
+
+def _label_outcomes(
+    rules: CheckRules,
+    realized: Sequence[RealizedWindow],
+    starts: tuple[datetime | None, ...],
+    every: Any,
+    now: datetime,
+    exit_on: Any,
+    skipped: list,
+) -> list[RuleOutcome]:
+    """The label rules with a level set (the others say nothing: a run without them is as
+    before issue 24); one outcome per version scope, unknown for ``all`` without predictions."""
+    out: list[RuleOutcome] = []
+    for name in LABEL_RULES:
+        rule: AlertRule = getattr(rules, name)
+        if not rule.has_levels:
+            continue
+        if not rule.enabled:
+            skipped.append((name, "disabled"))
+            continue
+        show = "{:.3f}".format if name not in MINIMUM_RULES else "{:.1%}".format
+        series = label_series(name, realized, starts, rule, rules.labels, now, every)
+        if not series:
+            series = {"all": [Judged(None, Severity.UNKNOWN, None, "no predictions in the logs")]}
+        for scope, judged in series.items():
+            out.append(decide(name, scope, judged, rule, exit_on, show, minimum=name in MINIMUM_RULES))
+    return out
 
 
 def require_rule_inputs(

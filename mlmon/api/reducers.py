@@ -26,7 +26,7 @@ import polars as pl
 
 from mlmon.analyses.composite import Composite
 from mlmon.analyses.feature_windows import FeatureReducer, FeatureWindows
-from mlmon.analyses.labels import LabelJoinReducer
+from mlmon.analyses.labels import JoinedRows, LabelJoinReducer
 from mlmon.analyses.ops import OpsReducer, OpsResult
 from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
 from mlmon.api.drift_inputs import with_inputs_presence
@@ -34,7 +34,7 @@ from mlmon.api.feature_drift import feature_reducer
 from mlmon.api.inputs import RunInputs
 from mlmon.ingest.problems import IngestStats
 from mlmon.reference.profile import ReferenceProfile
-from mlmon.summary.parts import FEATURES, OPS, PREDICTIONS, composite
+from mlmon.summary.parts import FEATURES, LABELS, OPS, PREDICTIONS, composite
 from mlmon.windows import WindowSpec
 
 
@@ -100,6 +100,8 @@ class Analysed:
     """Prediction windows (empty when not asked for)."""
     features: FeatureWindows | None
     """Input features per window; None when none were read."""
+    labels: JoinedRows | None = None
+    """The predictions joined to their labels; None when the join was not asked for."""
 
     @classmethod
     def of(cls, done: Mapping[str, object], stats: IngestStats) -> Analysed:
@@ -107,7 +109,9 @@ class Analysed:
         ops, predictions, features = done.get(OPS), done.get(PREDICTIONS, ()), done.get(FEATURES)
         assert ops is None or isinstance(ops, OpsResult)
         assert isinstance(predictions, tuple) and (features is None or isinstance(features, FeatureWindows))
-        return cls(stats, ops, predictions, features)
+        labels = done.get(LABELS)
+        assert labels is None or isinstance(labels, JoinedRows)
+        return cls(stats, ops, predictions, features, labels)
 
 
 def analyse(run: RunInputs, asked: Analyses) -> Analysed:

@@ -20,7 +20,7 @@ from typing import Any, cast
 from mlmon.errors import UsageError
 from mlmon.options import RATIO, OptionError, OptionSpec, OptionTypeError, check_levels, show_level
 from mlmon.units import BadValue, Choice, Count, Duration, Flag, Kind, Latency, Names, Number, Text, wrong_type
-from mlmon.verdicts.registry import ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
+from mlmon.verdicts.registry import AccuracyThresholds, ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
 from mlmon.windows import WindowSpec, parse_window
 
 
@@ -116,6 +116,26 @@ FEATURE_MIN_SAMPLES = OptionSpec(Count(1), None, "rules.feature_drift.min_sample
 DRIFT_SHARE = OptionSpec(SHARE_KIND, None, "rules.feature_drift.drift_share", 0.5)
 """Share of judged features that must drift for the inputs as a whole to drift: Evidently's
 ``drift_share`` default (``CheckRules.drift_share``)."""
+_ACCURACY = AccuracyThresholds()
+ACCURACY_WARNING = OptionSpec(RATIO, None, "rules.accuracy.warning", optional=True)
+ACCURACY_CRITICAL = OptionSpec(RATIO, None, "rules.accuracy.critical", optional=True)
+CALIBRATION_WARNING = OptionSpec(RATIO, None, "rules.calibration_error.warning", optional=True)
+CALIBRATION_CRITICAL = OptionSpec(RATIO, None, "rules.calibration_error.critical", optional=True)
+LABEL_COVERAGE_WARNING = OptionSpec(RATIO, None, "rules.label_coverage.warning", optional=True)
+LABEL_COVERAGE_CRITICAL = OptionSpec(RATIO, None, "rules.label_coverage.critical", optional=True)
+LABEL_DELAY = OptionSpec(DURATION, None, "rules.label_coverage.delay", timedelta(days=1))
+"""How long after a window ends its labels should have arrived: ``label_coverage`` judges
+only windows that ended at least this long before the time of the run."""
+
+
+def maturity_keys(rule: str) -> tuple[tuple[str, OptionSpec], ...]:
+    """``min_coverage`` and ``min_labelled`` of a label rule: when a window has enough labels to judge."""
+    return (
+        ("min_coverage", OptionSpec(RATIO, None, f"rules.{rule}.min_coverage", _ACCURACY.min_coverage)),
+        ("min_labelled", OptionSpec(Count(1), None, f"rules.{rule}.min_labelled", _ACCURACY.min_labelled)),
+    )
+
+
 NO_DATA_WARNING = OptionSpec(SILENCE, None, "rules.no_data.warning", optional=True)
 NO_DATA_CRITICAL = OptionSpec(SILENCE, None, "rules.no_data.critical", optional=True)
 """``max_silence`` (``--max-silence``), when set, replaces it."""
@@ -131,6 +151,9 @@ class RuleSpec:
     """The critical level."""
     extras: tuple[tuple[str, OptionSpec], ...] = ()
     """(key, spec) of the rule's extra keys, in ``config show`` order."""
+    minimum: bool = False
+    """The levels are minimums (a value below one breaches it): the warning level may not
+    lie below the critical one."""
 
 
 RULES: dict[str, RuleSpec] = {
@@ -144,13 +167,19 @@ RULES: dict[str, RuleSpec] = {
         (("alpha", FEATURE_ALPHA), ("min_samples", FEATURE_MIN_SAMPLES), ("drift_share", DRIFT_SHARE)),
     ),
     "no_data": RuleSpec(NO_DATA_WARNING, NO_DATA_CRITICAL),
+    "accuracy": RuleSpec(ACCURACY_WARNING, ACCURACY_CRITICAL, maturity_keys("accuracy"), minimum=True),
+    "calibration_error": RuleSpec(CALIBRATION_WARNING, CALIBRATION_CRITICAL, maturity_keys("calibration_error")),
+    "label_coverage": RuleSpec(
+        LABEL_COVERAGE_WARNING, LABEL_COVERAGE_CRITICAL, (("delay", LABEL_DELAY),), minimum=True
+    ),
 }
 """Every rule a config may set, with its unit and defaults (``mlmon.verdicts.registry``):
 latency_p99 in ms (``"200ms"``, ``"0.2s"`` or a number of ms), error_rate a fraction
 (``"1%"``), prediction_drift and feature_drift PSI (feature_drift's ``drift_share``: the
 share of judged features at a tier for the inputs as a whole to be at it, Evidently's 0.5),
 confidence_collapse an absolute fall of mean confidence, no_data a silence (duration)
-after which the logs count as stopped."""
+after which the logs count as stopped; the label rules (issue 24, off until a level is
+set): accuracy and label_coverage minimum fractions, calibration_error a maximum ECE."""
 
 
 LEVELS = ("warning", "critical")
@@ -208,7 +237,10 @@ def parse_rule(
         _shown(table.get(key), values[key]) if key in table else f"{show_level(values[key])} (default)"
         for key in LEVELS
     ]
-    check_levels(values["warning"], values["critical"], where, shown=(shown[0], shown[1]), error=error or OptionError)
+    low, high = (1, 0) if RULES[name].minimum else (0, 1)  # minimums: critical may not exceed warning
+    names = (LEVELS[low], LEVELS[high])
+    shown_as = (shown[low], shown[high])
+    check_levels(values[names[0]], values[names[1]], where, names=names, shown=shown_as, error=error or OptionError)
     return values
 
 

@@ -127,8 +127,12 @@ def decide(
     rule: AlertRule,
     exit_on: ExitOn = DEFAULT_EXIT_ON,
     show: Callable[[float], str] = "{:.4g}".format,
+    *,
+    minimum: bool = False,
 ) -> RuleOutcome:
-    """Persistence over ``judged`` (one scope's windows, in time order), and the verdict."""
+    """Persistence over ``judged`` (one scope's windows, in time order), and the verdict.
+    ``minimum``: the levels are minimums (accuracy), so among windows of one severity the
+    lowest value is the worst."""
     run = evaluate([j.severity for j in judged], rule.firing.for_windows, rule.firing.keep_firing_for, exit_on)
     windows = tuple(
         RuleWindow(j.start, state.raw, state.effective, state.held, j.value, j.reason)
@@ -136,14 +140,15 @@ def decide(
     )
     fired = tuple(judged[i].start for i in run.fired)
     known = [j for j in judged if j.severity is not Severity.UNKNOWN]
+    sign = -1.0 if minimum else 1.0
     top = (
-        max(known, key=lambda j: (j.severity.rank, j.value if j.value is not None else float("-inf")))
+        max(known, key=lambda j: (j.severity.rank, sign * j.value if j.value is not None else float("-inf")))
         if known
         else None
     )
     threshold = _threshold(top, rule)
     unknown = Unknown.MISSING_INPUT if run.verdict is Severity.UNKNOWN else None
-    message = _message(judged, known, top, fired, run.verdict, run.current, rule, exit_on, show)
+    message = _message(judged, known, top, fired, run.verdict, run.current, rule, exit_on, show, minimum)
     return RuleOutcome(
         rule_name,
         scope,
@@ -177,6 +182,7 @@ def _message(
     rule: AlertRule,
     exit_on: ExitOn,
     show: Callable[[float], str],
+    minimum: bool = False,
 ) -> str:
     if top is None:
         reason = judged[0].reason if judged else "no windows"
@@ -189,7 +195,11 @@ def _message(
     if not fired:
         pending = sum(1 for j in known if j.severity.rank >= Severity.WARNING.rank)
         note = f"; {pending} breaching window(s) never reached for={rule.firing.for_windows}" if pending else ""
-        shown = f"; largest {show(top.value)}" if top.value is not None and len(judged) > 1 else f"; {top.reason}"
+        shown = (
+            f"; {'lowest' if minimum else 'largest'} {show(top.value)}"
+            if top.value is not None and len(judged) > 1
+            else f"; {top.reason}"
+        )
         return f"ok in {where}{shown}{note}"
     first = _when(fired[0])
     head = f"fired in {len(fired)} of {len(judged)} window(s), first at {first}" if len(judged) > 1 else "fired"

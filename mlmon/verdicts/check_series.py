@@ -45,7 +45,7 @@ def latency_series(windows: Sequence[WindowOps], starts: Starts, rule: AlertRule
             continue
         finding = p99_finding(w.p99_ms, rule.critical, label, warning_ms=rule.warning)
         judged.append(Judged(w.start, finding.severity, finding.value, finding.message))
-    return align(_keyed(judged, starts), starts, NO_RECORDS)
+    return align(keyed(judged, starts), starts, NO_RECORDS)
 
 
 def error_series(windows: Sequence[WindowOps], starts: Starts, rule: AlertRule, label: str = "all") -> list[Judged]:
@@ -58,7 +58,7 @@ def error_series(windows: Sequence[WindowOps], starts: Starts, rule: AlertRule, 
         errors = round((w.error_rate or 0.0) * w.requests)
         finding = error_rate_finding(w.error_rate, errors, w.requests, rule.critical, label, rule.warning)
         judged.append(Judged(w.start, finding.severity, finding.value, finding.message))
-    return align(_keyed(judged, starts), starts, "no requests in this window")
+    return align(keyed(judged, starts), starts, "no requests in this window")
 
 
 def versioned_series(
@@ -74,7 +74,7 @@ def versioned_series(
         groups.setdefault(scope(w.model_version), []).append(
             Judged(w.start, w.severity, finite_or_none(number), w.reason)
         )
-    return {name: align(_keyed(series, starts), starts, missing) for name, series in groups.items()}
+    return {name: align(keyed(series, starts), starts, missing) for name, series in groups.items()}
 
 
 def feature_series(result: FeatureDriftResult, starts: Starts, drift_share: float) -> dict[str, list[Judged]]:
@@ -148,20 +148,21 @@ def silence_severity(last: datetime | None, now: datetime, rule: AlertRule) -> t
         if level is not None and age > level:
             return (
                 severity,
-                f"last record {_age(age)} ago ({iso_utc(last)}), over the {_age(level)} {severity.value} silence level",
+                f"last record {show_age(age)} ago ({iso_utc(last)}), "
+                f"over the {show_age(level)} {severity.value} silence level",
             )
     bound = next(level for level in (rule.warning, rule.critical) if level is not None)
-    return Severity.OK, f"last record {_age(age)} ago, within {_age(bound)}"
+    return Severity.OK, f"last record {show_age(age)} ago, within {show_age(bound)}"
 
 
-def _age(seconds: float) -> str:
+def show_age(seconds: float) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if abs(seconds) >= size:
             return f"{seconds / size:.3g}{unit}"
     return f"{seconds:.3g}s"
 
 
-def _keyed(judged: list[Judged], starts: Starts) -> list[Judged]:
+def keyed(judged: list[Judged], starts: Starts) -> list[Judged]:
     """A one-window run keys its only window as None, whatever its start."""
     if tuple(starts) == (None,):
         return [Judged(None, j.severity, j.value, j.reason) for j in judged[-1:]]

@@ -29,7 +29,7 @@ from mlmon.errors import UsageError
 from mlmon.ingest.features import HAS_FEATURES, MAX_FEATURES, column, feature_name
 from mlmon.ingest.needs import FeatureNeeds, Needs
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
-from mlmon.windows import MAX_WINDOWS, WindowSpec
+from mlmon.windows import MAX_WINDOWS, WindowSpec, time_window_count
 
 _WINDOW = "_window"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -104,16 +104,34 @@ class FeatureReducer:
         key = pl.col("ts").dt.truncate(every).dt.epoch("us") if every else pl.lit(0, dtype=pl.Int64)
         keyed = rows.with_columns(key.alias(_WINDOW))
         distinct = keyed.get_column(_WINDOW).n_unique()
-        if distinct > MAX_WINDOWS:
+        if distinct > MAX_WINDOWS or self._spans_too_many(keyed):
             return FeatureWindowState(unprofiled=unprofiled, over=True)
-        state = FeatureWindowState(unprofiled=unprofiled)
         groups = keyed.group_by(_WINDOW) if distinct > 1 else [((keyed.get_column(_WINDOW)[0],), keyed)]
+        counts: dict[int, int] = {}
+        states: dict[int, dict[str, FeatureState]] = {}
+        first: dict[int, datetime] = {}
         for (window_key,), group in groups:
-            states = window_states(group, self.reference, column)
-            first = cast(datetime, group.get_column("ts").min())
-            part = FeatureWindowState({window_key: group.height}, {window_key: states}, {window_key: first})
-            state = self.merge(state, part)
-        return state
+            counts[window_key] = group.height
+            states[window_key] = window_states(group, self.reference, column)
+            first[window_key] = cast(datetime, group.get_column("ts").min())
+        # as folding each window in with ``merge`` would: zero counts dropped, the cap kept,
+        # the newest window's first time first (a summary's bytes stay the same)
+        kept = dict(list((Counter(unprofiled) + Counter()).items())[:MAX_FEATURES])
+        return FeatureWindowState(counts, states, dict(reversed(first.items())), kept)
+
+    def _spans_too_many(self, keyed: pl.DataFrame) -> bool:
+        """True when this chunk alone spans more than ``MAX_WINDOWS`` windows from its first
+        record to its last: the run is refused whatever else it reads, so no window's state
+        is built (a typo such as ``--window 1s`` is refused in seconds, not minutes)."""
+        every = self.window.duration
+        if every is None:
+            return False
+        first, last = keyed.get_column("ts").min(), keyed.get_column("ts").max()
+        return (
+            isinstance(first, datetime)
+            and isinstance(last, datetime)
+            and (time_window_count(every, first, last) > MAX_WINDOWS)
+        )
 
     def merge(self, left: FeatureWindowState, right: FeatureWindowState) -> FeatureWindowState:
         unprofiled = Counter(left.unprofiled) + Counter(right.unprofiled)

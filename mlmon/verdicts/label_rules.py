@@ -40,7 +40,11 @@ from mlmon.verdicts.scopes import finite_or_none, scope
 if TYPE_CHECKING:
     from mlmon.analyses.performance import RealizedWindow
 
-ACCURACY, CALIBRATION_ERROR, LABEL_COVERAGE = Check.ACCURACY.value, "calibration_error", "label_coverage"
+ACCURACY, CALIBRATION_ERROR, LABEL_COVERAGE = (
+    Check.ACCURACY.value,
+    Check.CALIBRATION_ERROR.value,
+    Check.LABEL_COVERAGE.value,
+)
 LABEL_RULES = (ACCURACY, CALIBRATION_ERROR, LABEL_COVERAGE)
 """The label rules, in ``check``'s order; their outcomes come after ``no_data``'s."""
 MINIMUM_RULES = frozenset({ACCURACY, LABEL_COVERAGE})

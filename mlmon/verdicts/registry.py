@@ -124,6 +124,8 @@ class Check(str, enum.Enum):
     ACCURACY = "accuracy"
     ESTIMATED_ACCURACY = "estimated_accuracy"
     ESTIMATE_GAP = "estimate_gap"
+    CALIBRATION_ERROR = "calibration_error"
+    LABEL_COVERAGE = "label_coverage"
 
     @property
     def spec(self) -> CheckSpec:
@@ -155,5 +157,11 @@ REGISTRY: dict[Check, CheckSpec] = {
     ),
     Check.ESTIMATE_GAP: CheckSpec(
         "estimated", "estimates", EstimateThresholds, "realized accuracy far from the estimate: concept drift"
+    ),
+    Check.CALIBRATION_ERROR: CheckSpec(
+        "performance", "label_rules", AccuracyThresholds, "expected calibration error over its maximum"
+    ),
+    Check.LABEL_COVERAGE: CheckSpec(
+        "performance", "label_rules", AccuracyThresholds, "too few predictions labelled: the labelling pipeline stalls"
     ),
 }

@@ -5,7 +5,10 @@ findings), drift (class shares against the reference per window, confidence over
 top drifting features with reference-against-current histograms, findings), check (the
 verdicts with a per-window timeline, then the report and drift sections of the same read),
 bench (the configurations), performance (per model version, accuracy per window with its
-Wilson interval as a band, and the windows table; ``mlmon.render.html_performance``).
+Wilson interval as a band, CBPE's estimated accuracy with the reference's band when the
+reference has a calibration, and the windows table; ``mlmon.render.html_performance``).
+The header's status word is the JSON's ``status``
+(:func:`~mlmon.verdicts.findings.status_of`: ``unknown`` when no check could be judged).
 
 Self-contained and safe by construction:
 
@@ -28,7 +31,7 @@ from typing import Any
 from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
 from mlmon.render.html_charts import esc
 from mlmon.render.html_parts import Markup, findings_table, ingest_block, join, tally
-from mlmon.verdicts.findings import worst
+from mlmon.verdicts.findings import status_of
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 """The page may use its own inline styles and data: images, and nothing else."""
@@ -65,7 +68,9 @@ svg.line-chart,svg.share-chart,svg.histogram{width:100%;height:auto;max-width:76
 svg text{font-family:inherit}.tick{font-size:11px;fill:#4a4d52}.legend{font-size:12px;fill:#1b1d21}
 .grid{stroke:#e6e8eb;stroke-width:1}
 path.line{fill:none;stroke-width:1.8}line.s0,path.s0{stroke:#1f5fa8}line.s1,path.s1{stroke:#c62828}line.s2,path.s2{stroke:#e08a00}
-line.s0,line.s1,line.s2{stroke-width:2.5}path.band{stroke:none;fill-opacity:.16}path.band.s0{fill:#1f5fa8}circle.s0{fill:#1f5fa8}circle.s1{fill:#c62828}circle.s2{fill:#e08a00}
+line.s3,path.s3{stroke:#2e7d32}
+line.s0,line.s1,line.s2,line.s3{stroke-width:2.5}path.band{stroke:none;fill-opacity:.16}path.band.s0{fill:#1f5fa8}circle.s0{fill:#1f5fa8}circle.s1{fill:#c62828}circle.s2{fill:#e08a00}
+path.band.s3{fill:#2e7d32}circle.s3{fill:#2e7d32}
 .bound{stroke:#c62828;stroke-width:1.2;stroke-dasharray:5 4}.bound-label{fill:#c62828}
 .ref-line{stroke:#111;stroke-width:1;stroke-dasharray:4 3;opacity:.75}
 .c0{fill:#4e79a7}.c1{fill:#f28e2b}.c2{fill:#59a14f}.c3{fill:#e15759}.c4{fill:#76b7b2}.c5{fill:#edc948}.c6{fill:#b07aa1}.c7{fill:#9c755f}
@@ -137,13 +142,13 @@ def render(result: Any, *, color: bool = False) -> str:
 
     command = command_of(result)
     findings = tuple(result.findings)
-    status = worst(findings).value if findings else "no checks"
+    status = status_of(findings)
     body = join(body_parts(result))
     present = [(anchor, name) for anchor, name in _NAV.items() if f'id="{anchor}"' in body]
     nav = "".join(f'<a href="#{anchor}">{esc(name)}</a>' for anchor, name in present)
     counts = f" · {esc(tally([f.severity for f in findings]))}" if findings else ""
     title = f"mlmon {command}: {status}"
-    badge_css = f"sev-{worst(findings).value}" if findings else "sev-unknown"
+    badge_css = f"sev-{status}" if findings else "sev-unknown"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}"/>'

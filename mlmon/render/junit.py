@@ -1,5 +1,5 @@
 """JUnit XML output (``--format junit``): one test case per finding, for CI test-report
-views. Works for any result with findings (report, drift, bench, check).
+views. Works for any result with findings (report, drift, bench, check, performance).
 
 Layout: a ``<testsuites>`` root holding one ``<testsuite name="mlmon <command>">`` with
 ``tests``, ``failures``, ``errors`` and ``skipped`` counts (the root repeats the first three:
@@ -44,6 +44,11 @@ both read a missing one as 0) and no ``file``.
 ``accuracy[model_version=V window=START]``: passed, a failure, or skipped with ``waits for N
 labels`` while the window lacks the labels to be judged.
 
+The suite's ``mlmon.status`` property is the JSON's ``status``
+(:func:`~mlmon.verdicts.findings.status_of`): ``unknown`` when every finding is, ``no
+checks`` when there is none. CBPE's ``estimated_accuracy`` and ``estimate_gap`` findings
+(``mlmon performance --reference`` with a calibration) are test cases as every finding is.
+
 With no findings (no budget given) the suite has zero test cases; Jenkins' ``junit`` step
 then needs ``allowEmptyResults: true``. Text from the logs (versions, labels, feature
 names) is escaped by ElementTree; characters XML 1.0 cannot hold (control characters, lone
@@ -58,7 +63,7 @@ from collections import Counter
 from typing import Any
 
 from mlmon.api.results import BenchReport, DriftReport, PerformanceReport, Report
-from mlmon.verdicts.findings import Finding, Severity, Unknown, worst
+from mlmon.verdicts.findings import Finding, Severity, Unknown, status_of
 
 PASSED, FAILURE, ERROR, SKIPPED = "passed", "failure", "error", "skipped"
 """What a finding becomes in the report (:func:`outcome`)."""
@@ -158,7 +163,7 @@ def build_tree(result: Any) -> ET.Element:
     suite = ET.SubElement(root, "testsuite", {"name": f"mlmon {command}", **totals, "skipped": str(counts[SKIPPED])})
     properties = ET.SubElement(suite, "properties")
     ET.SubElement(properties, "property", {"name": "mlmon.command", "value": command})
-    ET.SubElement(properties, "property", {"name": "mlmon.status", "value": worst(result.findings).value})
+    ET.SubElement(properties, "property", {"name": "mlmon.status", "value": status_of(tuple(result.findings))})
     for finding, kind, (classname, name) in zip(findings, kinds, case_names(findings), strict=True):
         _testcase(suite, finding, kind, classname, name)
     return root

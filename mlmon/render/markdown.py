@@ -1,9 +1,12 @@
 """Markdown output (``--format markdown``): a GitHub-flavoured summary of any result with
 findings (report, drift, bench, check, performance), made for ``$GITHUB_STEP_SUMMARY`` and
-pull-request comments: a heading with the command and overall status, a few key numbers
-(records read, time span, reference), and one table row per finding (status, check, scope,
-finding). ``mlmon performance`` shows, before its findings, a table per model version with
-one row per window, as the terminal does.
+pull-request comments: a heading with the command and overall status (the JSON's
+``status``, :func:`~mlmon.verdicts.findings.status_of`: ``unknown`` when no check could be
+judged, never ``ok``), a few key numbers (records read, time span, reference), and one
+table row per finding (status, check, scope, finding). ``mlmon performance`` shows, before
+its findings, a table per model version with one row per window, as the terminal does
+(with CBPE's estimate, the reference's band and the gap when the reference has a
+calibration).
 
 Text from the logs is escaped for a table cell: backslash and the characters Markdown or
 HTML would read (``| * ` [ ] < & ~``, and ``_`` unless it sits between two letters or
@@ -27,7 +30,7 @@ from mlmon.plain import iso_utc
 from mlmon.render.github import deliver_in_actions
 from mlmon.render.human import class_overlap_lines, feature_overlap_lines, reference_name
 from mlmon.render.junit import command_name
-from mlmon.verdicts.findings import Finding, Severity, worst
+from mlmon.verdicts.findings import Finding, Severity, status_of
 
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<|&~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _SAFE_CHECK = re.compile(r"[A-Za-z0-9_.-]+")
@@ -37,7 +40,7 @@ _BREACHES = (Severity.CRITICAL, Severity.WARNING)
 def render(result: Any, *, color: bool = False) -> str:
     """The Markdown summary of ``result``, ending with a newline."""
     findings = tuple(result.findings)
-    status = worst(findings).value if findings else "no checks"
+    status = status_of(findings)
     lines = [f"## mlmon {cell(command_name(result))}: {status}", ""]
     facts = key_numbers(result)
     if facts:
@@ -101,15 +104,15 @@ def _performance_numbers(report: PerformanceReport) -> list[str]:
 def _performance_tables(report: PerformanceReport) -> list[str]:
     """A table per model version, one row per window (a window not judged yet says how many
     labels it waits for)."""
-    from mlmon.render.performance_parts import HEADERS, NUMERIC, by_version, version_name, window_cells
+    from mlmon.render.performance_parts import by_version, has_estimates, headers, numeric, version_name, window_cells
 
-    headers = ["from" if report.window.duration is None else HEADERS[0], *HEADERS[1:]]
-    rule = "|".join("---:" if i in NUMERIC else "---" for i in range(len(headers)))
     lines: list[str] = []
     for version, judged in by_version(report).items():
+        names, estimated = headers(report, judged), has_estimates(judged)
+        rule = "|".join("---:" if i in numeric(judged) else "---" for i in range(len(names)))
         lines += [f"### Realized performance, {cell(version_name(version))}", ""]
-        lines += ["| " + " | ".join(headers) + " |", f"|{rule}|"]
-        lines += ["| " + " | ".join(cell(c) for c in window_cells(report, j)) + " |" for j in judged]
+        lines += ["| " + " | ".join(names) + " |", f"|{rule}|"]
+        lines += ["| " + " | ".join(cell(c) for c in window_cells(report, j, estimated)) + " |" for j in judged]
         lines.append("")
     return lines
 

@@ -2,9 +2,10 @@
 
     MLMON <STATE> - <summary> | 'label'=value[UOM];[warn];[crit];[min];[max] ...
 
-following the Nagios plugin development guidelines. STATE comes from the worst finding:
-OK, WARNING or CRITICAL; UNKNOWN when there are no findings or every one is unknown (a
-check that could not be computed says nothing about the service). :func:`nagios_state`
+following the Nagios plugin development guidelines. STATE is the result's ``status`` (the
+JSON's, :func:`~mlmon.verdicts.findings.status_of`) in Nagios's words: OK, WARNING or
+CRITICAL from the worst finding that could be judged; UNKNOWN when there are no findings or
+every one is unknown (a check that could not be computed says nothing about the service). :func:`nagios_state`
 gives the matching exit code, 0/1/2/3, and the CLI exits with it (:func:`exit_code`, this
 format's own exit codes, in place of ``--fail-on``'s 0/1).
 
@@ -47,6 +48,9 @@ warning tier leaves ``warn`` empty. Each label has one meaning, whichever comman
   interval, ``crit`` the minimum (critical when the whole interval lies below it);
   ``'label_coverage <scope>'`` the labelled share of the version's last window, percent.
   A minimum is written in the guidelines' range form, ``80:`` (alert below 80).
+  ``'estimated_accuracy <scope>'`` (``performance --reference`` with a calibration): CBPE's
+  estimated accuracy in percent of the window the version's ``estimated_accuracy`` finding
+  names (its lowest estimate), ``crit`` the low end of the reference's band (``68.7:``).
 
 ``check`` shows the value of the window its verdict reflects (``exit_on = "last"``: the
 last judged window; ``"any"``: the worst), so an OK service does not show an old spike.
@@ -61,7 +65,7 @@ from typing import Any
 
 from mlmon.api.results import CheckReport, DriftReport, PerformanceReport, Report
 from mlmon.ingest.problems import latest
-from mlmon.verdicts.findings import Finding, Levels, Severity
+from mlmon.verdicts.findings import NO_CHECKS, Finding, Levels, Severity, status_of
 
 STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 """Plugin states by exit code."""
@@ -91,10 +95,11 @@ UNITS = {
     "accuracy": (100.0, "%", 0, 100),
     "accuracy_upper": (100.0, "%", 0, 100),
     "label_coverage": (100.0, "%", 0, 100),
+    "estimated_accuracy": (100.0, "%", 0, 100),
 }
 """Scale, UOM, min and max of finding values (milliseconds to seconds, a ratio to percent);
 other checks' values are unitless (PSI, a fall of confidence)."""
-MINIMA = frozenset({"accuracy", "accuracy_upper", "label_coverage"})
+MINIMA = frozenset({"accuracy", "accuracy_upper", "label_coverage", "estimated_accuracy"})
 """Values whose levels are minimums: their warn and crit are written ``level:``."""
 
 FEATURE_DRIFT, NO_DATA = "feature_drift", "no_data"
@@ -104,8 +109,8 @@ SHARE_LABEL, COUNT_LABEL, AGE_LABEL = "feature_drift_share", "features_drifted",
 def nagios_state(result: Any) -> int:
     """The plugin's exit code: 0 OK, 1 WARNING, 2 CRITICAL by the worst known finding; 3
     UNKNOWN when there are no findings or all are unknown."""
-    known = [STATE_OF[f.severity] for f in result.findings if f.severity is not Severity.UNKNOWN]
-    return max(known, default=UNKNOWN)
+    status = status_of(tuple(result.findings))
+    return STATE_OF[Severity(status)] if status != NO_CHECKS else UNKNOWN
 
 
 def exit_code(result: Any) -> int:
@@ -268,8 +273,10 @@ def _check(report: CheckReport) -> list[str]:
 
 def _performance(report: PerformanceReport) -> list[str]:
     """Per version: accuracy and the high end of its interval in the window its verdict
-    names, against the minimum; the labelled share of its last window."""
+    names, against the minimum; the labelled share of its last window; the lowest estimated
+    accuracy, against the reference's band."""
     from mlmon.render.performance_parts import by_version, last_window, minimum, verdict_value_window
+    from mlmon.verdicts.registry import Check
     from mlmon.verdicts.scopes import scope
 
     items = []
@@ -282,6 +289,9 @@ def _performance(report: PerformanceReport) -> list[str]:
         last = last_window(windows)
         if last is not None:
             items.append(_finding_item("label_coverage", where, last.window.coverage, None))
+        estimated = [f for f in report.findings if f.check == Check.ESTIMATED_ACCURACY.value and f.scope == where]
+        for f in estimated:
+            items.append(_finding_item(f.check, where, f.value, Levels(None, f.threshold)))
     return [item for item in items if item]
 
 

@@ -1,8 +1,10 @@
 """What the formats of ``mlmon performance`` show alike (plain Python): the windows by model
-version, the window a figure is taken from (the last judged one, the last one), a window's
-cells as the terminal's table shows them, the labels line, and each window as a finding
-(JUnit's test cases, one per window). Markdown, JUnit, Prometheus, Nagios and HTML read
-these, so a window means the same in each."""
+version, the window a figure is taken from (the last judged one, the last one, the last
+one with an estimate), a window's cells as the terminal's table shows them (with CBPE's
+estimate, the reference's band and the gap when the reference has a calibration), the
+labels line, and each window as a finding (JUnit's test cases, one per window). The
+terminal, Markdown, JUnit, Prometheus, Nagios and HTML read these, so a window means the
+same in each."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from datetime import datetime
 
 from mlmon.api.results import PerformanceReport
 from mlmon.render.human import DAY, MINUTE, fmt_span, fmt_time
-from mlmon.render.terminal_performance import _labels_line
 from mlmon.verdicts.findings import Finding, Severity, Unknown
 from mlmon.verdicts.performance import JudgedWindow
 from mlmon.verdicts.registry import Check
@@ -37,6 +38,9 @@ HEADERS = (
 """The columns of a version's table, as the terminal's (``from`` for the whole range)."""
 NUMERIC = range(1, 13)
 """The columns that hold numbers (aligned right)."""
+ESTIMATE_HEADERS = ("estimate", "band", "gap")
+"""The columns added before ``state`` when the version has estimates: CBPE's estimated
+accuracy, the reference's band of it, and the estimate minus the realized accuracy."""
 
 
 def by_version(report: PerformanceReport) -> dict[str | None, list[JudgedWindow]]:
@@ -61,6 +65,31 @@ def last_mature(judged: list[JudgedWindow]) -> JudgedWindow | None:
 def last_window(judged: list[JudgedWindow]) -> JudgedWindow | None:
     """The latest window, mature or not."""
     return max(judged, key=lambda j: j.window.start) if judged else None
+
+
+def last_estimated(judged: list[JudgedWindow]) -> JudgedWindow | None:
+    """The latest window with a known estimate (None: none has one)."""
+    known = [j for j in judged if j.estimate is not None and j.estimate.unknown is None]
+    return max(known, key=lambda j: j.window.start) if known else None
+
+
+def has_estimates(judged: list[JudgedWindow]) -> bool:
+    """Whether any of the windows carries an estimate (known or not): its table shows the
+    :data:`ESTIMATE_HEADERS` columns."""
+    return any(j.estimate is not None for j in judged)
+
+
+def headers(report: PerformanceReport, judged: list[JudgedWindow]) -> list[str]:
+    """A version's table headers: :data:`HEADERS` (``from`` for the whole range), with the
+    estimate columns before ``state`` when its windows have estimates."""
+    first = "from" if report.window.duration is None else HEADERS[0]
+    extra = list(ESTIMATE_HEADERS) if has_estimates(judged) else []
+    return [first, *HEADERS[1:-1], *extra, HEADERS[-1]]
+
+
+def numeric(judged: list[JudgedWindow]) -> range:
+    """The columns of :func:`headers` that hold numbers."""
+    return range(1, NUMERIC.stop + (len(ESTIMATE_HEADERS) if has_estimates(judged) else 0))
 
 
 def minimum(report: PerformanceReport, version: str | None) -> float | None:
@@ -98,8 +127,9 @@ def state(judged: JudgedWindow) -> str:
     return "judged" if judged.severity is Severity.UNKNOWN else judged.severity.value
 
 
-def window_cells(report: PerformanceReport, judged: JudgedWindow) -> list[str]:
-    """A window's row under :data:`HEADERS`; empty cells for figures with no labels behind them."""
+def window_cells(report: PerformanceReport, judged: JudgedWindow, estimated: bool = False) -> list[str]:
+    """A window's row under :data:`HEADERS` (``estimated``: with :func:`estimate_cells`
+    before the state); empty cells for figures with no labels behind them."""
     w = judged.window
     labelled = w.labelled > 0
     return [
@@ -116,8 +146,22 @@ def window_cells(report: PerformanceReport, judged: JudgedWindow) -> list[str]:
         number(w.roc_auc),
         fmt_span(w.lag_p50_s) if math.isfinite(w.lag_p50_s) else "",
         fmt_span(w.lag_p95_s) if math.isfinite(w.lag_p95_s) else "",
+        *(estimate_cells(judged) if estimated else []),
         state(judged),
     ]
+
+
+def estimate_cells(judged: JudgedWindow) -> list[str]:
+    """Under :data:`ESTIMATE_HEADERS`: the estimated accuracy, the reference's band and the
+    gap in points (mature windows only); ``unknown`` when the window could not be
+    estimated; empty without an estimate."""
+    e = judged.estimate
+    if e is None:
+        return ["", "", ""]
+    if e.unknown is not None:
+        return ["unknown", "", ""]
+    gap = "" if judged.gap is None else f"{judged.gap * 100:+.1f} pt"
+    return [f"{e.estimated_accuracy:.1%}", f"{e.accuracy_low:.1%}-{e.accuracy_high:.1%}", gap]
 
 
 def number(value: float | None) -> str:
@@ -126,8 +170,28 @@ def number(value: float | None) -> str:
 
 
 def labels_line(report: PerformanceReport) -> str:
-    """What the join read and counted apart, as the terminal says it."""
-    return _labels_line(report)
+    """What the join read and counted apart, in one line (every format's ``labels``)."""
+    c = report.counts
+    if not c.label_records and not report.label_tables:
+        return (
+            "labels: none found (no record with a true class, such as actual or y_true, and no --labels table): "
+            "every window waits for its labels"
+        )
+    pieces = [f"labels: {c.label_records:,} records for {c.labelled_ids:,} request ids"]
+    apart = [
+        (c.orphan_labels, "with no prediction in the input"),
+        (c.duplicate_labels, "duplicate (counted once)"),
+        (c.conflicting_labels, f"conflicting on {c.conflicting_ids:,} ids (excluded)"),
+        (c.labels_without_id, "without a request id"),
+        (c.predictions_without_id, "predictions without a request id"),
+        (c.repeated_prediction_ids, "predictions repeating an id"),
+    ]
+    pieces += [f"{n:,} {what}" for n, what in apart if n]
+    for table in report.label_tables:
+        skipped = sum(table.skipped.values())
+        source = str(table.frame.get_column("source")[0]) if table.frame.height else "a table"
+        pieces.append(f"{source}: {table.rows:,} rows" + (f", {skipped:,} skipped" if skipped else ""))
+    return " · ".join(pieces)
 
 
 def maturity_line(report: PerformanceReport) -> str:

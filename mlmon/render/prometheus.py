@@ -43,6 +43,11 @@ Metrics by result type:
     ``mlmon_performance_window_start_timestamp_seconds`` (which window that is); over the
     run, ``mlmon_label_records``, ``mlmon_orphan_labels``, ``mlmon_duplicate_labels`` and
     ``mlmon_conflicting_labels``. Counts recomputed by each run, so gauges, not counters.
+    With a calibrated ``--reference`` (CBPE), per version: ``mlmon_estimated_accuracy`` with
+    ``mlmon_estimated_accuracy_band_lower`` and ``_upper`` (the reference's band) of the
+    last window with an estimate (``window="last_estimated"``, its start in the timestamp
+    above), and ``mlmon_estimate_gap`` (estimate minus realized accuracy) of the last mature
+    window (``window="last_mature"``: a gap needs the labels).
 ``mlmon check``
     every metric of report and drift above, from its one read, and
     ``mlmon_run_timestamp_seconds``, the time of the run (its ``now``). Its
@@ -135,6 +140,16 @@ HELP = {
         "Start of the window (last_mature or last) that the performance figures with the same labels describe, "
         "Unix epoch seconds (mlmon performance)."
     ),
+    "mlmon_estimated_accuracy": (
+        "CBPE's estimated accuracy (0 to 1) of a model version in a window (mlmon performance)."
+    ),
+    "mlmon_estimated_accuracy_band_lower": (
+        "Low end of the reference's band of estimated accuracy, its chunks' mean - 3 sd (mlmon performance)."
+    ),
+    "mlmon_estimated_accuracy_band_upper": (
+        "High end of the reference's band of estimated accuracy, its chunks' mean + 3 sd (mlmon performance)."
+    ),
+    "mlmon_estimate_gap": "Estimated minus realized accuracy of a judged window (mlmon performance).",
     "mlmon_label_records": "Records carrying a true class, from logs and label tables (mlmon performance).",
     "mlmon_orphan_labels": "Request ids with a label but no prediction in the input (mlmon performance).",
     "mlmon_duplicate_labels": "Label records repeating their id's value, counted once (mlmon performance).",
@@ -287,11 +302,18 @@ LABEL_COUNTS = (
     ("mlmon_conflicting_labels", "conflicting_labels"),
 )
 """Run-wide metrics of ``mlmon performance`` and the :class:`JoinCounts` field of each."""
+ESTIMATE_FIGURES = (
+    ("mlmon_estimated_accuracy", "estimated_accuracy"),
+    ("mlmon_estimated_accuracy_band_lower", "accuracy_low"),
+    ("mlmon_estimated_accuracy_band_upper", "accuracy_high"),
+)
+"""CBPE's metrics of ``mlmon performance`` and the :class:`EstimatedWindow` field of each."""
 
 
 def _performance(report: PerformanceReport, out: Exposition) -> None:
-    """Per version, the last judged window and the last window; then the join's counts."""
-    from mlmon.render.performance_parts import by_version, last_mature, last_window
+    """Per version, the last judged window and the last window (and CBPE's figures of the last
+    estimated one, the gap of the last judged one); then the join's counts."""
+    from mlmon.render.performance_parts import by_version, last_estimated, last_mature, last_window
 
     picked = [
         (version, kind, judged)
@@ -304,9 +326,17 @@ def _performance(report: PerformanceReport, out: Exposition) -> None:
             out.add(name, getattr(judged.window, attribute), {"model_version": version or "", "window": kind})
     for version, kind, judged in picked:
         out.add("mlmon_labels_waiting", judged.waiting_for, {"model_version": version or "", "window": kind})
-    for version, kind, judged in picked:
+    groups = by_version(report).items()
+    estimated = [(v, "last_estimated", j) for v, windows in groups if (j := last_estimated(windows)) is not None]
+    for version, kind, judged in [*picked, *estimated]:
         where = {"model_version": version or "", "window": kind}
         out.add("mlmon_performance_window_start_timestamp_seconds", epoch_seconds(judged.window.start), where)
+    for name, attribute in ESTIMATE_FIGURES:
+        for version, kind, judged in estimated:
+            out.add(name, getattr(judged.estimate, attribute), {"model_version": version or "", "window": kind})
+    for version, kind, judged in picked:
+        if kind == "last_mature":
+            out.add("mlmon_estimate_gap", judged.gap, {"model_version": version or "", "window": kind})
     for name, attribute in LABEL_COUNTS:
         out.add(name, getattr(report.counts, attribute))
 

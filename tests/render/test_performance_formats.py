@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from scipy.stats import binomtest
@@ -320,3 +323,200 @@ def test_html_band_lies_between_the_interval_ends():
     ys = sorted({float(v) for v in re.findall(r"[ML][-0-9.]+ ([-0-9.]+)", d)})
     plot_h, top = 210 - 26 - 38, 26
     assert ys == pytest.approx([top + plot_h * 0.25, top + plot_h * 0.75], abs=0.06)
+
+
+# --- CBPE's estimates in every format ---------------------------------------------------------------
+
+EST_DAYS = {"1.0": [(2, 2, 1000, 1000), (6, 6, 1000, 1000), (2, 2, 300, 20)], "2.0": [(2, 2, 1000, 1000)]}
+"""version: [(beta a, beta b, predictions, labelled) per day]. 1.0: day 0 like validation,
+day 1 a covariate shift to less confident inputs (the estimate falls below the reference's
+band: critical), day 2 waits for its labels (an estimate, no gap); 2.0: a concept shift
+(a third of the truths flipped), which only the gap sees (warning)."""
+
+
+def calibrated_story(folder: Path) -> tuple[Path, Path, dict[tuple[str, int], float]]:
+    """A perfectly calibrated binary model's validation CSV made into a calibrated reference,
+    and logs as :data:`EST_DAYS` says; the realized accuracy of each labelled window by numpy."""
+    from typer.testing import CliRunner
+
+    from mlmon.cli import app
+
+    rng = np.random.default_rng(7)
+    p = rng.beta(2, 2, 4000)
+    truth = rng.random(p.size) < p
+    rows = [f"{1 - q:.6f},{q:.6f},{'yes' if q > 0.5 else 'no'},{'yes' if t else 'no'}" for q, t in zip(p, truth)]
+    (folder / "validation.csv").write_text("\n".join(["p_no,p_yes,y_pred,y_true", *rows]) + "\n")
+    args = ["--label", "y_pred", "--proba-cols", "p_no,p_yes", "--actual", "y_true", "-o", str(folder / "ref.json")]
+    done = CliRunner().invoke(app, ["reference", "build", str(folder / "validation.csv"), *args])
+    assert done.exit_code == 0, done.stderr
+    records, realized = [], {}
+    for version, days in EST_DAYS.items():
+        for day, (a, b, n, labelled) in enumerate(days):
+            q = rng.beta(a, b, n)
+            t = rng.random(n) < q
+            if version == "2.0":
+                t = np.where(rng.random(n) < 1 / 3, ~t, t)
+            predicted = q > 0.5
+            realized[(version, day)] = float(np.mean(predicted[:labelled] == t[:labelled]))
+            for i in range(n):
+                ts, rid = T0 + timedelta(days=day, seconds=60 * i), f"{version}-{day}-{i}"
+                label = "yes" if predicted[i] else "no"
+                records.append(
+                    {"ts": iso(ts), "request_id": rid, "label": label, "model_version": version}
+                    | {"confidence": max(q[i], 1 - q[i]), "probabilities": {"no": 1 - q[i], "yes": q[i]}}
+                )
+                if i < labelled:
+                    actual = "yes" if t[i] else "no"
+                    records.append({"ts": iso(ts + timedelta(days=1)), "request_id": rid, "actual": actual})
+    (folder / "app.log").write_text("".join(json.dumps(r) + "\n" for r in records))
+    return folder / "app.log", folder / "ref.json", realized
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory):
+    return calibrated_story(tmp_path_factory.mktemp("cbpe"))
+
+
+@pytest.fixture(scope="module")
+def estimated(story):
+    log, ref, _ = story
+    return build_performance(str(log), PerformanceOptions(window="1d", min_accuracy="60%", reference=str(ref)))
+
+
+def windows_of(report) -> dict[tuple[str, int], dict]:
+    """The JSON document's windows by (version, day)."""
+    return {
+        (w["model_version"], (datetime.fromisoformat(w["start"]) - T0).days): w for w in report.to_dict()["windows"]
+    }
+
+
+def test_the_estimated_story_gives_the_planned_verdicts(estimated, story):
+    """What the tests below assume: the realized accuracies are numpy's, day 1 of 1.0 is
+    estimated below the band, 2.0's gap is a warning, day 2 of 1.0 has an estimate and no gap."""
+    _, _, realized = story
+    got = windows_of(estimated)
+    for (version, day), accuracy in realized.items():
+        assert got[(version, day)]["accuracy"] == pytest.approx(accuracy, abs=1e-12)
+    e = got[("1.0", 1)]["estimated"]
+    assert e["estimated_accuracy"] < e["accuracy_low"]
+    assert got[("1.0", 2)]["waiting_for"] > 0 and got[("1.0", 2)]["gap"] is None
+    assert got[("1.0", 2)]["estimated"]["estimated_accuracy"] == pytest.approx(0.75, abs=0.06)  # Beta(2, 2): E max
+    severities = {(f.check, f.scope): f.severity.value for f in estimated.findings}
+    assert severities[("estimated_accuracy", "model_version=1.0")] == "critical"
+    assert severities[("estimate_gap", "model_version=2.0")] == "warning"
+
+
+def test_markdown_and_html_tables_have_estimate_band_and_gap(estimated, story):
+    _, _, realized = story
+    got = windows_of(estimated)
+    table = markdown_table(markdown.render(estimated), "### Realized performance, model version 1.0")
+    lines = markdown.render(estimated).splitlines()
+    header = lines[lines.index("### Realized performance, model version 1.0") + 2]
+    assert header.endswith("| lag p95 | estimate | band | gap | state |")
+    for day, row in enumerate(table):
+        e = got[("1.0", day)]["estimated"]
+        assert row[13:15] == [f"{e['estimated_accuracy']:.1%}", f"{e['accuracy_low']:.1%}-{e['accuracy_high']:.1%}"]
+    gap = got[("1.0", 0)]["estimated"]["estimated_accuracy"] - realized[("1.0", 0)]
+    assert table[0][15] == f"{gap * 100:+.1f} pt" and table[2][15] == ""  # no gap while waiting for labels
+    root = ET.fromstring(html.render(estimated).split("\n", 1)[1])
+    section = root.find(".//section[@id='performance']")
+    heads = ["".join(th.itertext()) for th in section.findall(".//thead/tr/th")]
+    assert heads[-4:] == ["estimate", "band", "gap", "state"]
+    cells = [["".join(td.itertext()) for td in tr] for tr in section.findall(".//tbody/tr")]
+    assert [c[13:16] for c in cells] == [r[13:16] for r in table]
+
+
+def test_html_draws_the_estimate_as_a_second_line_with_the_reference_band(estimated):
+    """Each window's estimate is a point of the green line at its height in chart units; the
+    reference's band spans its two ends."""
+    from mlmon.render.html_charts import BOTTOM, TOP, nice_top
+
+    got = windows_of(estimated)
+    root = ET.fromstring(html.render(estimated).split("\n", 1)[1])
+    svg = root.find(f".//section[@id='performance']//{SVG}svg")
+    values = [got[("1.0", d)] for d in range(3)]
+    highest = max(
+        [w["accuracy_high"] for w in values]
+        + [w["estimated"][k] for w in values for k in ("estimated_accuracy", "accuracy_high")]
+    )
+    top, plot_h = nice_top(highest), 210 - TOP - BOTTOM
+
+    def y(v: float) -> float:
+        return TOP + plot_h - plot_h * v / top
+
+    points = [float(c.get("cy")) for c in svg.iter(f"{SVG}circle") if c.get("class") == "pt s3"]
+    assert points == pytest.approx([y(w["estimated"]["estimated_accuracy"]) for w in values], abs=0.06)
+    band = next(p for p in svg.iter(f"{SVG}path") if p.get("class") == "band s3")
+    ys = sorted({float(v) for v in re.findall(r"[ML][-0-9.]+ ([-0-9.]+)", band.get("d"))})
+    e = values[0]["estimated"]
+    assert ys == pytest.approx([y(e["accuracy_high"]), y(e["accuracy_low"])], abs=0.06)
+    legend = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "legend"]
+    assert "estimated accuracy (CBPE)" in legend
+
+
+def test_html_without_estimates_has_no_estimate_line(judged):
+    text = html.render(judged)
+    assert "pt s3" not in text and "band s3" not in text and '<th class="num">estimate</th>' not in text
+
+
+def test_prometheus_estimate_gauges_per_version(estimated, story):
+    _, _, realized = story
+    got, doc = samples(prometheus.render(estimated)), windows_of(estimated)
+    last = doc[("1.0", 2)]["estimated"]  # the last window with an estimate, not judged yet
+    assert got[key("mlmon_estimated_accuracy", "1.0", "last_estimated")] == last["estimated_accuracy"]
+    assert got[key("mlmon_estimated_accuracy_band_lower", "1.0", "last_estimated")] == last["accuracy_low"]
+    assert got[key("mlmon_estimated_accuracy_band_upper", "1.0", "last_estimated")] == last["accuracy_high"]
+    assert got[key("mlmon_performance_window_start_timestamp_seconds", "1.0", "last_estimated")] == (
+        (T0 + timedelta(days=2)).timestamp()
+    )
+    gap = doc[("1.0", 1)]["estimated"]["estimated_accuracy"] - realized[("1.0", 1)]
+    assert got[key("mlmon_estimate_gap", "1.0", "last_mature")] == pytest.approx(gap, abs=1e-12)
+    gap2 = doc[("2.0", 0)]["estimated"]["estimated_accuracy"] - realized[("2.0", 0)]
+    assert got[key("mlmon_estimate_gap", "2.0", "last_mature")] == pytest.approx(gap2, abs=1e-12) and gap2 > 0.1
+    assert not any(k[0] == "mlmon_estimate_gap" and ("window", "last_estimated") in k[1] for k in got)
+    status = {k[1] for k, v in got.items() if k[0] == "mlmon_rule_status" and v == 1}
+    assert (("rule", "estimated_accuracy"), ("scope", "model_version=1.0"), ("severity", "critical")) in status
+
+
+def test_prometheus_estimates_pass_promtool(estimated, tmp_path):
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool not installed")
+    path = tmp_path / "perf.prom"
+    path.write_text(prometheus.render(estimated))
+    done = subprocess.run([promtool, "check", "metrics"], stdin=path.open(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_nagios_estimated_accuracy_perfdata_against_the_band(estimated):
+    doc = windows_of(estimated)
+    perf = perfdata(nagios.render(estimated))
+    lowest = min(doc[("1.0", d)]["estimated"]["estimated_accuracy"] for d in range(3))
+    value, warn, crit, low, high = perf["estimated_accuracy model_version:1.0"]
+    assert float(value.rstrip("%")) == pytest.approx(lowest * 100, abs=1e-7) and value.endswith("%")
+    band_low = doc[("1.0", 0)]["estimated"]["accuracy_low"]
+    assert warn == "" and float(crit.rstrip(":")) == pytest.approx(band_low * 100, abs=1e-7) and crit.endswith(":")
+    assert (low, high) == ("0", "100")
+    assert float(value.rstrip("%")) < float(crit.rstrip(":"))  # below the band: the critical the state says
+    assert LINE.match(nagios.render(estimated)).group(1) == "CRITICAL"
+
+
+def test_junit_has_the_estimate_findings_as_cases(estimated):
+    root = ET.fromstring(junit.render(estimated).encode())
+    assert schema_problems(root) == []
+    cases = {c.get("name"): [child.tag for child in c] for c in root.iter("testcase")}
+    assert cases["estimated_accuracy[model_version=1.0]"] == ["failure"]
+    assert cases["estimate_gap[model_version=2.0]"] == ["failure"]
+    assert cases["estimated_accuracy[model_version=2.0]"] == ["system-out"]
+    failed = root.find(".//testcase[@name='estimate_gap[model_version=2.0]']/failure")
+    assert failed.get("type") == "warning" and "concept drift" in failed.get("message")
+
+
+def test_terminal_and_the_other_formats_share_one_labels_line(judged):
+    from mlmon.render import performance_parts, terminal_performance
+    from mlmon.render.terminal_fit import PIPED_WIDTH
+    from mlmon.render.terminal_parts import to_text
+
+    assert terminal_performance.labels_line is performance_parts.labels_line
+    text = to_text(terminal_performance.performance_parts(judged, PIPED_WIDTH), color=False, width=PIPED_WIDTH)
+    assert performance_parts.labels_line(judged) in text

@@ -27,7 +27,17 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from mlmon.analyses.labels import ACTUAL, CLASSES, CONF, PROBS, VERSION, WINDOW, JoinCounts, JoinedRows
+from mlmon.analyses.labels import (
+    ACTUAL,
+    CLASS_SEPARATOR,
+    CLASSES,
+    CONF,
+    PROBS,
+    VERSION,
+    WINDOW,
+    JoinCounts,
+    JoinedRows,
+)
 from mlmon.stats.arrays import Ints
 from mlmon.stats.performance import (
     ClassMetrics,
@@ -166,11 +176,16 @@ def _with_scores(rows: pl.DataFrame) -> pl.DataFrame:
         pl.concat([rows.select(VERSION, pl.col("label").alias("_c")), rows.select(VERSION, pl.col(ACTUAL).alias("_c"))])
         .drop_nulls("_c")
         .group_by(VERSION)
-        .agg(pl.col("_c").unique().sort().alias("_version_classes"))
+        .agg(pl.col("_c").unique().sort().alias("_classes_of_version"))
+        .select(
+            VERSION,
+            pl.col("_classes_of_version").list.len().alias("_n_classes"),
+            pl.col("_classes_of_version").list.get(1, null_on_oob=True).alias("_positive"),
+        )
     )
-    rows = rows.join(classes, on=VERSION, how="left", nulls_equal=True)
-    binary = pl.col("_version_classes").list.len() == 2
-    positive = pl.col("_version_classes").list.get(1, null_on_oob=True)
+    rows = rows.join(classes, on=VERSION, how="left", nulls_equal=True)  # a few scalars per row, not the list
+    binary = pl.col("_n_classes") == 2
+    positive = pl.col("_positive")
     vector = _vector_terms(rows)
     rows = rows.join(vector, on="_row", how="left")
     conf = pl.col(CONF).cast(pl.Float64)
@@ -194,10 +209,10 @@ def _vector_terms(rows: pl.DataFrame) -> pl.DataFrame:
         "_row",
         ACTUAL,
         PROBS,
-        pl.col(CLASSES).cast(pl.List(pl.String)),
-        pl.col("_version_classes").list.get(1, null_on_oob=True).alias("_positive"),
+        pl.col(CLASSES).cast(pl.String),
+        "_positive",
     )
-    parts = [_terms_of(part, tuple(key)) for (key,), part in named.group_by(CLASSES)]
+    parts = [_terms_of(part, tuple(key.split(CLASS_SEPARATOR))) for (key,), part in named.group_by(CLASSES)]
     schema = {"_row": pl.UInt32(), "_vector_term": pl.Float64(), "_vector_positive": pl.Float64()}
     return pl.concat([pl.DataFrame(schema=schema), *parts], how="vertical_relaxed")
 
@@ -238,7 +253,7 @@ def _window(keyed: _Keyed, whole_range: bool) -> RealizedWindow:
     lags = labelled.get_column(_LAG).drop_nulls().to_numpy()
     p50, p95, top = np.percentile(lags, [50, 95, 100]).tolist() if lags.size else [math.nan] * 3
     terms = labelled.get_column(_TERM).drop_nulls()
-    n_classes = int(rows.select(pl.col("_version_classes").list.len().max().fill_null(0)).item())
+    n_classes = int(rows.select(pl.col("_n_classes").max().fill_null(0)).item())
     calibrated = labelled.filter(pl.col(CONF).is_not_null() & pl.col(CONF).is_finite())
     bins = calibration_bins(
         np.clip(calibrated.get_column(CONF).cast(pl.Float64).to_numpy(), 0.0, 1.0),

@@ -73,7 +73,7 @@ def probability_entries(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     analyses count it so, rather than pairing a key with the wrong number. Pairing the
     numbers with their keys one by one costs four times as much on every row."""
     values = probabilities_of(text)
-    keys = text.str.extract_all(_KEY).list.eval(class_text(pl.element().str.extract(_KEY, 1)))
+    keys = _spelled_keys(text).str.extract_all(_KEY).list.eval(pl.element().str.extract(_KEY, 1))
     is_object = text.str.strip_chars_start().str.starts_with("{")
     paired = is_object & ~text.str.contains(_NOT_A_NUMBER)
     return values, pl.when(paired).then(keys)
@@ -83,6 +83,17 @@ _NOT_A_NUMBER = r'"\s*:\s*[^-+0-9.\s]'
 """A key whose value does not start like a number (text, an object, an array, a literal)."""
 _KEY = r'"((?:[^"\\]|\\.)*)"\s*:'
 """A JSON object's key: the quoted text before a colon."""
+
+
+def _spelled_keys(text: pl.Expr) -> pl.Expr:
+    """``text`` with each key written as :func:`class_text` writes a class (``"1.0":`` ->
+    ``"1":``, ``"True":`` -> ``"true":``): three passes over a row instead of the rules
+    applied to every key (half the cost of reading the keys)."""
+    return (
+        text.str.replace_all(r'"(-?\d+)\.0*"(\s*:)', '"${1}"${2}')
+        .str.replace_all(r'"(?:True|TRUE)"(\s*:)', '"true"${1}')
+        .str.replace_all(r'"(?:False|FALSE)"(\s*:)', '"false"${1}')
+    )
 
 
 def _bare(text: pl.Expr) -> pl.Expr:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import polars as pl
 import pytest
 
 from mlmon.cli import app
@@ -275,3 +276,17 @@ def test_label_records_change_no_request_or_prediction_figure_of_report(runner, 
     assert plain["errors"]["requests"] == 40 and plain["predictions"]["count"] == 40
     for key in ("throughput", "latency", "errors", "predictions", "by_model", "windows", "status", "findings"):
         assert labelled[key] == plain[key], key
+
+
+@pytest.mark.parametrize(
+    "key", ["1.0", "-2.00", "1.", "007.0", "1.5", "x.5", "True", "TRUE", "true", "False", "FALSE", "cat", "a b", "1e3"]
+)
+def test_an_objects_keys_are_spelled_as_class_text_spells_a_class(key):
+    """The keys are respelled in the object's text in one pass; each must come out as
+    class_text writes the same text read as a class."""
+    from mlmon.ingest.classes import class_text, probability_entries
+
+    text = json.dumps({key: 0.25, "other": 0.75})
+    _, classes = probability_entries(pl.lit(text))
+    got = pl.select(classes).item().to_list()
+    assert got == [pl.select(class_text(pl.lit(key))).item(), "other"]

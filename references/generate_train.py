@@ -19,6 +19,15 @@ functions of ``sample_logs/generate.py`` itself:
   ``iso`` in {100, 200, 400, 800, 1600} with shares {30, 30, 20, 15, 5} %,
   ``temperature_c`` ~ N(41, 3); rounded exactly as in the logs.
 
+* ``actual``: the true class, drawn from the calibrated pre-shift regime (the class with the
+  row's probability vector, ``sample_truth`` of ``sample_logs/generate.py``) by a separate
+  generator (``default_rng([SEED, 24])``), so every other value is as it was before the
+  column existed. ``references/train.json`` is built with ``--actual actual``, so it holds a
+  calibration for estimated performance (CBPE). This is a sample: in a real service the
+  calibration table must be held-out validation data, never the training set (a model fits
+  its training data better than it will ever predict, and the calibration would learn that
+  its mistakes are rare).
+
 There are no missing values. Rerunning the script writes identical bytes.
 """
 
@@ -49,7 +58,9 @@ COLUMNS = (
     "exposure_ms",
     "iso",
     "temperature_c",
+    "actual",
 )
+TRUTH_STREAM = 24  # the true classes come from default_rng([SEED, TRUTH_STREAM])
 
 
 def _load_sample_generator():
@@ -81,6 +92,7 @@ def build(n: int = N_ROWS, seed: int = SEED) -> str:
     labels = gen.sample_labels(rng, n, shifted=False)
     probs = gen.sample_probabilities(rng, labels, shifted=False)
     feats = gen.sample_features(rng, n, shifted=False)
+    truth = gen.sample_truth(np.random.default_rng([seed, TRUTH_STREAM]), labels, probs)
     lines = [",".join(COLUMNS)]
     for i in range(n):
         lab = int(labels[i])
@@ -99,6 +111,7 @@ def build(n: int = N_ROWS, seed: int = SEED) -> str:
                     _fmt(feats["exposure_ms"][i]),
                     str(int(feats["iso"][i])),
                     _fmt(feats["temperature_c"][i]),
+                    gen.CLASSES[int(truth[i])],
                 ]
             )
         )

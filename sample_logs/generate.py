@@ -90,18 +90,47 @@ Scenario (later tests rely on these numbers)
 * Resources: cpu_percent follows the traffic (8 + 55 * load + N(0, 3), +25 in the slow
   afternoon, clipped to [1, 100]); rss_mb grows slowly over the week (1850 MB + 0.5 MB/h +
   a daily wave + noise), a mild leak.
-* Exactly ONE malformed line: ``replica-a/app.log.1`` (Saturday 2026-11-14), line
-  ``MALFORMED_LINE`` = 2000 (1-based). It is the start of the ``inference`` record of the ok
-  request ``2d38665242dd95b1`` at 2026-11-14 14:21:35,863, cut inside the ``"latency_ms``
-  key (the line ends with ``"latency_ms``, before the key's closing quote; this was the
-  record's first half by characters before ``aspect_ratio`` lengthened its features, and the
-  cut stays where it was) and followed by a newline; the rest of that record is lost. Its
-  ``prediction`` record (line 1999) is intact. All other lines of all files are valid JSON.
-  Ground-truth counts exclude the lost record (so replica-a/app.log.1 has 1,022 predictions
-  but only 1,021 ok inference records).
+* Exactly ONE malformed line: ``replica-a/app.log.1`` (Saturday 2026-11-14), the file's
+  ``MALFORMED_RECORD`` = 2000th service record (1-based, label records not counted; it is
+  line 2614 of the file, which the label records push down). It is the start of the
+  ``inference`` record of the ok request ``2d38665242dd95b1`` at 2026-11-14 14:21:35,863, cut
+  inside the ``"latency_ms`` key (the line ends with ``"latency_ms``, before the key's closing
+  quote; this was the record's first half by characters before ``aspect_ratio`` lengthened its
+  features, and the cut stays where it was) and followed by a newline; the rest of that record
+  is lost. Its ``prediction`` record (the line before) is intact. All other lines of all files
+  are valid JSON. Ground-truth counts exclude the lost record (so replica-a/app.log.1 has
+  1,022 predictions but only 1,021 ok inference records).
 
-``references/generate_train.py`` imports ``sample_labels``, ``sample_probabilities`` and
-``sample_features`` from this file to draw the training data from the pre-shift regime.
+Ground truth and labels (issue 24)
+----------------------------------
+Every prediction has a true class, drawn (with everything below) from a SEPARATE generator,
+``default_rng([SEED, LABEL_STREAM])``, so every service record is byte for byte what it was
+before labels existed; the label records only add lines.
+
+* Before the shift the model is calibrated: the truth is drawn from the logged probability
+  vector (``sample_truth``), so accuracy ~ mean confidence ~ 0.85. After it (the camera
+  change) the truth is the predicted class with probability ``POST_SHIFT_AGREEMENT`` (0.9) x
+  confidence, else another class in proportion to its logged probability: the confidence
+  falls to 0.70 (which CBPE's estimate sees at once) and the accuracy falls further, to
+  about 0.63 (the model is also over-confident on the new images: concept drift).
+* ``label`` records (``request_id``, ``replica``, ``model``, ``model_version``, ``actual``;
+  level info) are written in the dialect of the replica that served the request, into the
+  file of the day the label ARRIVES: prediction time + a lognormal delay (median 60 h,
+  sigma 0.5, a review queue of about 2.5 days). 10 % of predictions are never labelled;
+  1 % of the labelled are labelled again with the same value and 0.3 % with a different
+  one (the second label a lognormal(median 6 h, sigma 1) later). Labels that would arrive
+  after Sunday 2026-11-15 23:59:59 UTC are not written: they have not arrived. Six orphan
+  labels (ids of last week's requests) arrive on Monday between 00:00 and 06:00 UTC.
+  So at the week's end Mon-Thu are mostly labelled (87 % down to 66 %), Friday partly
+  (42 %) and Sat-Sun hardly at all: with mlmon's default 50 % minimum coverage Mon-Thu
+  are judged and Fri-Sun wait.
+* ``--truth`` prints the counts (label records, never labelled, labelled after the week,
+  duplicates, conflicts, orphans) and per prediction day the labelled predictions,
+  coverage, realized accuracy on the labelled ones, the true accuracy of every prediction,
+  mean confidence and the label lag; README.md quotes them.
+
+``references/generate_train.py`` imports ``sample_labels``, ``sample_probabilities``,
+``sample_features`` and ``sample_truth`` from this file to draw the training data from the pre-shift regime.
 """
 
 from __future__ import annotations
@@ -165,7 +194,18 @@ ERROR_MESSAGES = {
 
 MALFORMED_REPLICA = "a"
 MALFORMED_FILE = "app.log.1"
-MALFORMED_LINE = 2000  # 1-based
+MALFORMED_RECORD = 2000  # 1-based, among the file's service records (label records not counted)
+
+# Ground truth and label records (issue 24), all drawn from default_rng([SEED, LABEL_STREAM])
+LABEL_STREAM = 24
+POST_SHIFT_AGREEMENT = 0.9  # post-shift P(truth == label) = 0.9 * confidence (pre-shift: = confidence)
+LABEL_DELAY_MEDIAN_H = 60.0  # label arrival - prediction time: lognormal, median 60 h (2.5 days)
+LABEL_DELAY_SIGMA = 0.5
+UNLABELLED_SHARE = 0.10  # never labelled
+DUPLICATE_SHARE = 0.01  # labelled twice, same value
+CONFLICT_SHARE = 0.003  # labelled twice, different values
+SECOND_LABEL_MEDIAN_H = 6.0  # the second label comes this much later (lognormal, sigma 1)
+N_ORPHANS = 6  # labels of last week's requests, Monday 00:00-06:00 UTC, alternating replicas
 
 HERE = Path(__file__).resolve().parent
 
@@ -210,6 +250,25 @@ def sample_probabilities(rng: np.random.Generator, labels: np.ndarray, shifted: 
     probs[rows[:, None], other_cols] = others_int
     probs[rows, labels] = 10_000 - others_int.sum(axis=1)
     return probs
+
+
+def sample_truth(rng: np.random.Generator, labels: np.ndarray, probs: np.ndarray, agreement: float = 1.0) -> np.ndarray:
+    """True class indices for predictions ``labels`` with probability rows ``probs`` (int
+    ten-thousandths, as ``sample_probabilities`` returns), one uniform draw per row.
+
+    ``agreement`` 1 is a calibrated model: the truth is drawn from the probability vector.
+    Below 1 the truth is the predicted class with probability ``agreement * confidence``
+    and another class with the rest, split in proportion to their logged probabilities.
+    """
+    q = probs.astype(np.float64) / 10_000
+    rows = np.arange(len(labels))
+    conf = q[rows, labels]
+    scale = (1.0 - agreement * conf) / np.maximum(1.0 - conf, 1e-12)
+    q = q * scale[:, None]
+    q[rows, labels] = agreement * conf
+    u = rng.random(len(labels))
+    cdf = np.cumsum(q, axis=1)
+    return np.minimum((cdf < (u * cdf[:, -1])[:, None]).sum(axis=1), len(CLASSES) - 1)
 
 
 def sample_features(rng: np.random.Generator, n: int, shifted: bool) -> dict[str, np.ndarray]:
@@ -435,51 +494,181 @@ def file_name(day: int) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def simulate_labels(service: dict[tuple[str, int], list[tuple[int, int, dict]]]) -> tuple[list[dict], list[dict]]:
+    """The true class of every prediction and the label records that arrive by the week's end.
+
+    Draws from its own generator, ``default_rng([SEED, LABEL_STREAM])``, so every service
+    record is as it was before labels existed. Returns (one dict per prediction: replica, day,
+    t, request_id, label, confidence, truth, shifted, arrivals (times of the labels written,
+    with their values)), and the label records as (replica, t_us, record) dicts in
+    ``{"replica", "t", "record"}`` form, orphans included.
+    """
+    preds = [
+        (rep, day, t, rec) for (rep, day), recs in service.items() for t, _, rec in recs if rec["event"] == "prediction"
+    ]
+    n = len(preds)
+    rng = np.random.default_rng([SEED, LABEL_STREAM])
+    labels = np.array([CLASSES.index(r["label"]) for *_, r in preds])
+    probs = np.array([[round(r["probabilities"][c] * 10_000) for c in CLASSES] for *_, r in preds])
+    t_pred = np.array([t for _, _, t, _ in preds], dtype=np.int64)
+    shifted = t_pred >= _us(SHIFT_START)
+    truth = np.where(
+        shifted,
+        sample_truth(rng, labels, probs, POST_SHIFT_AGREEMENT),
+        sample_truth(rng, labels, probs, 1.0),
+    )
+    labelled = rng.random(n) >= UNLABELLED_SHARE
+    delay = np.rint(rng.lognormal(math.log(LABEL_DELAY_MEDIAN_H), LABEL_DELAY_SIGMA, n) * 3.6e9).astype(np.int64)
+    twice = rng.random(n)
+    second = np.rint(rng.lognormal(math.log(SECOND_LABEL_MEDIAN_H), 1.0, n) * 3.6e9).astype(np.int64)
+    other = (truth + rng.integers(1, len(CLASSES), n)) % len(CLASSES)
+    week_end = N_DAYS * US_PER_DAY
+    rows: list[dict] = []
+    out: list[dict] = []
+    for i, (rep, day, t, rec) in enumerate(preds):
+        values: list[tuple[int, int]] = []
+        if labelled[i]:
+            values.append((int(t + delay[i]), int(truth[i])))
+            if twice[i] < DUPLICATE_SHARE:
+                values.append((int(t + delay[i] + second[i]), int(truth[i])))
+            elif twice[i] < DUPLICATE_SHARE + CONFLICT_SHARE:
+                values.append((int(t + delay[i] + second[i]), int(other[i])))
+        arrived = [(ta, v) for ta, v in values if ta < week_end]
+        rows.append(
+            {
+                "replica": rep,
+                "day": day,
+                "t": t,
+                "request_id": rec["request_id"],
+                "label": int(labels[i]),
+                "confidence": rec["confidence"],
+                "truth": int(truth[i]),
+                "shifted": bool(shifted[i]),
+                "labelled": bool(labelled[i]),
+                "values": values,
+                "arrived": arrived,
+            }
+        )
+        out.extend({"replica": rep, "t": ta, "record": _label_record(rep, rec["request_id"], v)} for ta, v in arrived)
+    orphan_ids = rng.integers(0, 2**63 - 1, size=N_ORPHANS, dtype=np.int64)
+    orphan_t = np.sort(rng.integers(0, 6 * 3_600_000_000, size=N_ORPHANS))
+    orphan_v = rng.integers(0, len(CLASSES), size=N_ORPHANS)
+    for k in range(N_ORPHANS):
+        rep = REPLICAS[k % len(REPLICAS)]
+        rec = _label_record(rep, f"{int(orphan_ids[k]):016x}", int(orphan_v[k]))
+        out.append({"replica": rep, "t": int(orphan_t[k]), "record": rec, "orphan": True})
+    return rows, out
+
+
+def _label_record(replica: str, request_id: str, value: int) -> dict:
+    return {
+        "event": "label",
+        "level": "info",
+        "request_id": request_id,
+        "replica": replica,
+        "model": SERVICE,
+        "model_version": MODEL_VERSION,
+        "actual": CLASSES[value],
+    }
+
+
 def build() -> tuple[dict[str, dict[str, bytes]], dict]:
     """Return ({replica: {file name: bytes}}, truth) without touching the disk."""
-    files: dict[str, dict[str, bytes]] = {}
+    service: dict[tuple[str, int], list[tuple[int, int, dict]]] = {}
+    for r_idx, replica in enumerate(REPLICAS):
+        for day in range(N_DAYS):
+            service[(replica, day)] = simulate_day(np.random.default_rng([SEED, r_idx, day]), day, replica)
+    pred_rows, label_recs = simulate_labels(service)
+    merged = {key: list(recs) for key, recs in service.items()}
+    for lab in label_recs:
+        merged[(lab["replica"], lab["t"] // US_PER_DAY)].append((lab["t"], 3, lab["record"]))
+    files: dict[str, dict[str, bytes]] = {replica: {} for replica in REPLICAS}
     all_records: list[tuple[str, int, int, dict]] = []  # (replica, day, t_us, rec)
     lost: dict | None = None
-    for r_idx, replica in enumerate(REPLICAS):
-        files[replica] = {}
-        for day in range(N_DAYS):
-            rng = np.random.default_rng([SEED, r_idx, day])
-            recs = simulate_day(rng, day, replica)
-            name = file_name(day)
-            lines = [format_line(t, rec, replica) for t, _, rec in recs]
-            kept = [True] * len(recs)
-            if replica == MALFORMED_REPLICA and name == MALFORMED_FILE:
-                i = MALFORMED_LINE - 1
-                cut = lines[i].index('"latency_ms"') + len('"latency_ms')
-                lines[i] = lines[i][:cut]
-                kept[i] = False
-                t_lost, _, rec_lost = recs[i]
-                lost = {
-                    "replica": replica,
-                    "file": f"replica-{replica}/{name}",
-                    "line": MALFORMED_LINE,
-                    "event": rec_lost["event"],
-                    "request_id": rec_lost.get("request_id"),
-                    "time": _dt(t_lost).isoformat().replace("+00:00", "Z"),
-                    "text": lines[i],
-                    "same_request_lines": [
-                        j + 1
-                        for j, (_, _, r2) in enumerate(recs)
-                        if j != i and r2.get("request_id") == rec_lost.get("request_id")
-                    ],
-                }
-            data = ("\n".join(lines) + "\n").encode("ascii")
-            if name.endswith(".gz"):
-                buf = io.BytesIO()
-                with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-                    gz.write(data)
-                data = buf.getvalue()
-            files[replica][name] = data
-            for (t, _, rec), k in zip(recs, kept):
-                if k:
-                    all_records.append((replica, day, t, rec))
+    for (replica, day), recs in merged.items():
+        recs.sort(key=lambda r: (r[0], r[1]))  # stable: service records keep their order
+        name = file_name(day)
+        lines = [format_line(t, rec, replica) for t, _, rec in recs]
+        kept = [True] * len(recs)
+        if replica == MALFORMED_REPLICA and name == MALFORMED_FILE:
+            target = service[(replica, day)][MALFORMED_RECORD - 1][2]
+            i = next(j for j, (_, _, rec) in enumerate(recs) if rec is target)
+            cut = lines[i].index('"latency_ms"') + len('"latency_ms')
+            lines[i] = lines[i][:cut]
+            kept[i] = False
+            t_lost, _, rec_lost = recs[i]
+            lost = {
+                "replica": replica,
+                "file": f"replica-{replica}/{name}",
+                "line": i + 1,
+                "event": rec_lost["event"],
+                "request_id": rec_lost.get("request_id"),
+                "time": _dt(t_lost).isoformat().replace("+00:00", "Z"),
+                "text": lines[i],
+                "same_request_lines": [
+                    j + 1
+                    for j, (_, _, r2) in enumerate(recs)
+                    if j != i and r2.get("request_id") == rec_lost.get("request_id")
+                ],
+            }
+        data = ("\n".join(lines) + "\n").encode("ascii")
+        if name.endswith(".gz"):
+            buf = io.BytesIO()
+            with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+                gz.write(data)
+            data = buf.getvalue()
+        files[replica][name] = data
+        for (t, _, rec), k in zip(recs, kept):
+            if k:
+                all_records.append((replica, day, t, rec))
     truth = compute_truth(all_records, files, lost)
+    truth["labels"] = label_truth(pred_rows, label_recs)
     return files, truth
+
+
+def label_truth(rows: list[dict], label_recs: list[dict]) -> dict:
+    """The label story as mlmon's join should see it at the week's end: per prediction day
+    (both replicas), predictions, labelled (some label arrived, values agreeing), conflicting
+    (two values arrived), coverage, realized accuracy on the labelled ones, the true accuracy
+    of every prediction of the day (labels or not), mean confidence and label lag p50 / p95
+    in hours (first label, numpy linear)."""
+    per_day = {}
+    for day in range(N_DAYS):
+        sub = [r for r in rows if r["day"] == day]
+        ok = [r for r in sub if r["arrived"] and len({v for _, v in r["arrived"]}) == 1]
+        lag = np.array([(r["arrived"][0][0] - r["t"]) / 3.6e9 for r in ok])
+        per_day[(WEEK_START + timedelta(days=day)).strftime("%Y-%m-%d")] = {
+            "predictions": len(sub),
+            "labelled": len(ok),
+            "conflicting": sum(1 for r in sub if len({v for _, v in r["arrived"]}) > 1),
+            "coverage": round(len(ok) / len(sub), 4),
+            "accuracy_labelled": round(sum(r["truth"] == r["label"] for r in ok) / len(ok), 4) if ok else None,
+            "accuracy_all": round(sum(r["truth"] == r["label"] for r in sub) / len(sub), 4),
+            "confidence_mean": round(float(np.mean([r["confidence"] for r in sub])), 4),
+            "lag_h_p50": round(float(np.percentile(lag, 50)), 1) if len(lag) else None,
+            "lag_h_p95": round(float(np.percentile(lag, 95)), 1) if len(lag) else None,
+        }
+    arrived = [r for r in rows if r["arrived"]]
+    return {
+        "model": (
+            f"The true class is drawn from the logged probability vector before the shift (a calibrated "
+            f"model), and after it is the predicted class with probability {POST_SHIFT_AGREEMENT} x "
+            f"confidence (an over-confident one); a label arrives a lognormal delay (median "
+            f"{LABEL_DELAY_MEDIAN_H:g} h, sigma {LABEL_DELAY_SIGMA}) after its prediction, in the log of "
+            f"the replica that served it"
+        ),
+        "predictions": len(rows),
+        "label_records": len(label_recs),
+        "never_labelled": sum(1 for r in rows if not r["labelled"]),
+        "labelled_after_the_week": sum(1 for r in rows if r["labelled"] and not r["arrived"]),
+        "labelled_by_the_week_end": len(arrived),
+        "duplicates_same_value": sum(
+            1 for r in arrived if len(r["arrived"]) == 2 and r["arrived"][0][1] == r["arrived"][1][1]
+        ),
+        "conflicting": sum(1 for r in arrived if len({v for _, v in r["arrived"]}) > 1),
+        "orphans": sum(1 for lab in label_recs if lab.get("orphan")),
+        "per_day": per_day,
+    }
 
 
 def _pct(x: np.ndarray) -> dict[str, float | None]:
@@ -592,6 +781,13 @@ def render_readme(truth: dict) -> str:
         f"{v['status']['timeout']} / {v['status']['invalid_input']} |"
         for path, v in t["per_file"].items()
     )
+    lab = t["labels"]
+    label_rows = "\n".join(
+        f"| {day} | {v['predictions']} | {v['labelled']} | {v['conflicting']} | {v['coverage']} | "
+        f"{v['accuracy_labelled']} | {v['accuracy_all']} | {v['confidence_mean']} | "
+        f"{v['lag_h_p50']} / {v['lag_h_p95']} |"
+        for day, v in lab["per_day"].items()
+    )
     shares_shift = " / ".join(f"{c} {s * 100:.2f} %" for c, s in zip(CLASSES, SHIFTED_SHARES))
     return f"""# Sample logs: `imgcls` 1.4.0, two replicas, one week
 
@@ -622,8 +818,9 @@ Events: `inference` (every request: `request_id`, `model`, `model_version`, `lat
 `width`, `height`, `aspect_ratio` = width / height (4 decimals), `exposure_ms`, `iso`,
 `temperature_c`), `prediction` (ok requests only: `label`, `confidence`, `probabilities`
 {{A,B,C,D}} summing to 1), `resources` (every minute per replica: `cpu_percent`,
-`rss_mb`). All records also carry `replica`, `model` (`imgcls`) and `model_version`
-(`1.4.0`).
+`rss_mb`), `label` (the true class of an earlier prediction, when it arrives:
+`request_id`, `actual`). All records also carry `replica`, `model` (`imgcls`) and
+`model_version` (`1.4.0`).
 
 ## Scenario
 
@@ -644,7 +841,7 @@ Events: `inference` (every request: `request_id`, `model`, `model_version`, `lat
   record of request `{m["request_id"]}` (time {m["time"]}) cut in the middle of its JSON
   object; the rest of that record is lost (other lines of the same request, intact:
   {", ".join(str(x) for x in m["same_request_lines"]) or "none"}). Every other line of every
-  file is a valid JSON object. The line reads:
+  file is a valid JSON object (it is the file's 2000th record but for the label records). The line reads:
 
   ```
   {m["text"]}
@@ -663,6 +860,25 @@ Label shares and mean confidence are over `prediction` records; the 1280 share i
 
 Error rates over the week: non-ok share {t["total"]["error_rate_non_ok"]}, 5xx share
 (error + timeout) {t["total"]["server_error_rate_5xx"]}.
+
+## Labels (ground truth, arriving late)
+
+{lab["model"]}. 10 % of predictions are never labelled, 1 % are labelled twice with the
+same value, 0.3 % twice with different values; labels that would arrive after Sunday
+23:59:59 UTC are not written. At the week's end: {lab["label_records"]:,} label records; of
+{lab["predictions"]:,} predictions, {lab["labelled_by_the_week_end"]:,} have a label ({lab["duplicates_same_value"]} of them twice with the same
+value, {lab["conflicting"]} with conflicting values), {lab["labelled_after_the_week"]:,} are labelled after the week and
+{lab["never_labelled"]:,} never; {lab["orphans"]} labels are orphans (ids of last week's requests).
+Per prediction day, both replicas (labelled: a label arrived and no other value did;
+accuracy: on those; true accuracy: of every prediction, labelled or not; lag: first label
+minus prediction, hours, numpy linear):
+
+| day | predictions | labelled | conflicting | coverage | accuracy | true accuracy | mean conf | lag p50 / p95 (h) |
+|---|---|---|---|---|---|---|---|---|
+{label_rows}
+
+`mlmon performance sample_logs/ -r references/train.json --window 1d` shows these figures
+(Mon-Thu judged, Fri-Sun waiting at the default 50 % coverage).
 
 ## Files
 

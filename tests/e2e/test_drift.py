@@ -37,7 +37,8 @@ def test_sample_confidence_collapse_on_the_right_day(sample_drift):
 def test_committed_profile_is_what_reference_build_makes(runner, tmp_path):
     out = tmp_path / "train.json"
     result = runner.invoke(
-        app, ["reference", "build", str(TRAIN_CSV), "--proba-cols", "p_A,p_B,p_C,p_D", "-o", str(out)]
+        app,
+        ["reference", "build", str(TRAIN_CSV), "--proba-cols", "p_A,p_B,p_C,p_D", "--actual", "actual", "-o", str(out)],
     )
     assert result.exit_code == 0, result.output
     built, committed = json.loads(out.read_text()), json.loads(TRAIN_PROFILE.read_text())

@@ -250,7 +250,7 @@ def test_cli_terminal_report_on_sample_logs():
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "\x1b[" not in out
-    assert "replica-a/app.log.1:2000: malformed JSON" in out
+    assert "replica-a/app.log.1:2614: malformed JSON" in out
     assert "numpy linear" in out and "Over time (1d windows, UTC)" in out
 
 

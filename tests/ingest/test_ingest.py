@@ -401,7 +401,7 @@ def test_sample_logs_read_with_the_one_planted_malformed_line():
 
     data = read_logs([str(SAMPLE_LOGS)])
     assert data.stats.skipped == {"malformed JSON": 1}
-    assert str(data.stats.examples[0]).endswith("replica-a/app.log.1:2000: malformed JSON")
+    assert str(data.stats.examples[0]).endswith("replica-a/app.log.1:2614: malformed JSON")
     assert len(data.stats.files) == 14
 
 

@@ -120,7 +120,7 @@ def test_the_report_of_a_pipe_counts_the_lines_of_the_file():
     finally:
         thread.join(timeout=60)
         os.close(reader)
-    assert report.ingest.lines == non_blank_lines(data) == report.ingest.records == 3452
+    assert report.ingest.lines == non_blank_lines(data) == report.ingest.records == 4441
 
 
 def test_the_cli_reads_a_bash_process_substitution_whole():
@@ -181,7 +181,7 @@ def test_a_summary_through_a_pipe_merges_like_the_file(tmp_path):
         thread.join(timeout=60)
         os.close(reader)
     direct = build_report([str(LOG)], ReportOptions(window="1h"))
-    assert piped.ingest.lines == direct.ingest.lines == 3452 and piped.overall.records == direct.overall.records
+    assert piped.ingest.lines == direct.ingest.lines == 4441 and piped.overall.records == direct.overall.records
 
 
 def _refusing_to_open(monkeypatch, bad: Path) -> str:
@@ -496,7 +496,7 @@ def test_last_runs_report_in_the_directory_may_be_replaced_and_is_not_read(runne
         assert result.exit_code == 0, result.output
     inputs = json.loads(target.read_text())["inputs"]
     assert inputs["files"] == [str(logs / "app.log")] and inputs["mlmon_files"] == [f"{target}: an mlmon report (JSON)"]
-    assert inputs["lines"] == inputs["records"] == 3452
+    assert inputs["lines"] == inputs["records"] == 4441
 
 
 # -- mlmon's own files -------------------------------------------------------------------
@@ -581,7 +581,7 @@ def test_mlmon_files_in_a_log_directory_are_skipped_and_listed(runner, logs, out
     result = runner.invoke(app, ["report", str(logs), "--format", "json"])
     assert result.exit_code == 0, result.output
     inputs = json.loads(result.stdout)["inputs"]
-    assert inputs["files"] == [str(logs / "app.log")] and inputs["lines"] == inputs["records"] == 3452
+    assert inputs["files"] == [str(logs / "app.log")] and inputs["lines"] == inputs["records"] == 4441
     assert sorted(inputs["mlmon_files"]) == sorted(
         f"{logs / target}: {EXPECTED[name]}" for name, target in names.items()
     )
@@ -597,7 +597,7 @@ def test_a_summary_in_a_log_directory_is_merged_not_listed(runner, logs, outputs
     inputs = json.loads(runner.invoke(app, ["report", str(logs), "--window", "1h", "--format", "json"]).stdout)[
         "inputs"
     ]
-    assert inputs["mlmon_files"] == [] and inputs["lines"] == 2 * 3452
+    assert inputs["mlmon_files"] == [] and inputs["lines"] == 2 * 4441
 
 
 def test_a_profile_named_as_a_log_says_to_pass_it_with_reference(runner, logs):

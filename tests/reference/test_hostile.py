@@ -247,6 +247,7 @@ def test_big_json_lines_data_is_still_raw_data_not_a_profile(tmp_path, monkeypat
 def test_null_or_nan_confidence_drifts_and_writes_strict_json(good, tmp_path, missing, runner):
     conf = {k: None for k in ("mean", "std", "p10", "p50", "p90", "share_below_0_5", "mean_entropy_bits")}
     data = mutated(good, ("confidence",), {"count": 5000, **conf})
+    data.pop("calibration", None)  # its null calibrators (none kept) must not become NaN below
     path = tmp_path / "ref.json"
     path.write_text(json.dumps(data).replace("null", missing) if missing == "NaN" else json.dumps(data))
     if missing == "NaN":
@@ -283,16 +284,15 @@ def test_profiles_are_written_with_the_umask(good, tmp_path):
 
 
 def test_rebuilding_the_readme_example_leaves_the_committed_profile_alone(runner, tmp_path, monkeypatch):
-    """docs/commands/reference.md: ``mlmon reference build references/train.csv --proba-cols p_A,p_B,p_C,p_D -o
-    references/train.json`` must leave ``git status`` clean (run on a copy here)."""
+    """docs/commands/reference.md: ``mlmon reference build references/train.csv --proba-cols p_A,p_B,p_C,p_D --actual
+    actual -o references/train.json`` must leave ``git status`` clean (run on a copy here)."""
     copied = tmp_path / "train.json"
     copied.write_bytes(TRAIN_PROFILE.read_bytes())
     os.utime(copied, (1, 1))
     monkeypatch.chdir(REPO)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    result = runner.invoke(
-        app, ["reference", "build", "references/train.csv", "--proba-cols", "p_A,p_B,p_C,p_D", "-o", str(copied)]
-    )
+    build = ["reference", "build", "references/train.csv", "--proba-cols", "p_A,p_B,p_C,p_D", "--actual", "actual"]
+    result = runner.invoke(app, [*build, "-o", str(copied)])
     assert result.exit_code == 0, result.output
     assert copied.read_bytes() == TRAIN_PROFILE.read_bytes()
     assert copied.stat().st_mtime == 1  # not even rewritten

@@ -22,7 +22,7 @@ TRAIN = REPO / "references" / "train.csv"
 def test_the_grid_is_numpys_quantiles_at_the_grid_levels_and_missing_is_counted():
     profile = load_profile(REPO / "references" / "train.json")
     data = pl.read_csv(TRAIN)
-    assert profile.version == 3 and profile.grid_levels == tuple(stats.GRID_LEVELS)
+    assert profile.version == 4 and profile.grid_levels == tuple(stats.GRID_LEVELS)
     numeric = [name for name, f in profile.features.items() if f.kind == "numeric"]
     assert numeric
     for name in numeric:

@@ -471,7 +471,7 @@ def test_markdown_table_rows_match_the_findings(name, request):
 
 def test_markdown_key_numbers(report, drift):
     text = markdown.render(report)
-    assert "- time span: 2026-11-09T00:00:00.219000Z to 2026-11-15T23:59:12.358000Z" in text
+    assert "- time span: 2026-11-09T00:00:00.219000Z to 2026-11-15T23:59:52.053723Z" in text
     assert "- p99 latency: 97.8 ms" in text
     assert "- reference: references/train.json (built from references/train.csv) (5,000 rows)" in markdown.render(drift)
 

@@ -130,7 +130,7 @@ def _ten_classes(tmp_path: Path) -> tuple[Path, Path]:
 
 
 SAMPLE_COMMANDS = {
-    "report": (["report", str(SAMPLE_LOGS)], ["51,611 lines", "p99 97.8 ms", "1.04%", "15,807"]),
+    "report": (["report", str(SAMPLE_LOGS)], ["60,320 lines", "p99 97.8 ms", "1.04%", "15,807"]),
     "report-1h": (
         ["report", str(SAMPLE_LOGS), "--window", "1h"],
         ["p99 97.8 ms", "2026-11-09 00:00", "Over time (1h windows, UTC)"],

@@ -15,11 +15,11 @@ import pytest
 
 from mlmon.cli import app
 from mlmon.summary.files import read_summary
-from tests.conftest import REPO, SAMPLE_LOGS
+from tests.conftest import REPO
 from tests.summary.test_files import assert_same, comparable
 
 EARLIER = REPO / "tests" / "summary" / "data" / "replica-a-2.summary.json.gz"
-LOG = SAMPLE_LOGS / "replica-a" / "app.log.2.gz"
+LOG = REPO / "tests" / "summary" / "data" / "replica-a-2.log.gz"  # app.log.2.gz as it was then (no labels)
 REFERENCE = str(REPO / "references" / "train.json")
 COMMANDS = {
     "report": ["report", "--p99-budget", "40ms"],

@@ -46,7 +46,7 @@ REFERENCE = str(REPO / "references" / "train.json")
 A = [
     str(SAMPLE_LOGS / "replica-a" / "app.log.1"),
     str(SAMPLE_LOGS / "replica-a" / "app.log.6.gz"),
-]  # app.log.1:2000 is malformed
+]  # app.log.1:2614 is malformed
 B = [str(SAMPLE_LOGS / "replica-b" / "app.log.6.gz")]
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -195,7 +195,7 @@ def test_a_summary_of_summaries_merges_like_its_parts(summaries, whole, tmp_path
 
 def test_a_file_cut_into_pieces_summarizes_to_the_whole_file(tmp_path):
     lines = (SAMPLE_LOGS / "replica-a" / "app.log.1").read_bytes().splitlines(keepends=True)
-    cuts = [0, 1000, 1999, 3001, len(lines)]  # the malformed line 2000 opens the third piece
+    cuts = [0, 1000, 2613, 3601, len(lines)]  # the malformed line 2614 opens the third piece
     pieces = []
     for index, (start, end) in enumerate(zip(cuts, cuts[1:])):
         piece = tmp_path / f"piece{index}.log"

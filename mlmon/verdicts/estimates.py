@@ -3,8 +3,9 @@ reference's band, and far from the realized accuracy once labels arrive.
 
 * ``estimated_accuracy``, per model version: critical when a window's estimate lies below
   the reference's band (the reference chunks' mean estimate minus 3 standard deviations,
-  NannyML's alert); ok when every known estimate is at or above it; unknown, with the
-  reason, when no window has an estimate.
+  NannyML's alert), naming the first such window (when the estimate saw it) and the
+  lowest; ok when every known estimate is at or above it; unknown, with the reason, when
+  no window has an estimate.
 * ``estimate_gap``, per model version, on mature windows with an estimate: a warning when
   the realized accuracy differs from the estimate by more than the band's half-width plus
   the half-width of the realized accuracy's Wilson interval. CBPE assumes the model's
@@ -49,12 +50,18 @@ def _estimated(judged: list[JudgedWindow], where: str) -> Finding:
         return Finding(
             check, Severity.UNKNOWN, f"no window has an estimate: {why}", scope=where, unknown=Unknown.NOT_COMPUTABLE
         )
+    below = [j for j in known if j.estimate is not None and j.estimate.estimated_accuracy < j.estimate.accuracy_low]
     low = min(known, key=lambda j: j.estimate.estimated_accuracy if j.estimate else 0.0)
     e = low.estimate
     assert e is not None
     band = f"the reference's band {e.accuracy_low:.1%}-{e.accuracy_high:.1%}"
-    if e.estimated_accuracy < e.accuracy_low:
-        message = f"estimated accuracy {e.estimated_accuracy:.1%} is below {band} in window {iso_utc(e.start)}"
+    if below:
+        first = min(below, key=lambda j: j.window.start).estimate
+        assert first is not None
+        message = (
+            f"estimated accuracy {first.estimated_accuracy:.1%} is below {band} from window {iso_utc(first.start)} "
+            f"({len(below)} of {len(known)} windows below; lowest {e.estimated_accuracy:.1%})"
+        )
         return Finding(check, Severity.CRITICAL, message, e.estimated_accuracy, e.accuracy_low, where)
     message = f"estimated accuracy is within or above {band} in every window; lowest {e.estimated_accuracy:.1%}"
     return Finding(check, Severity.OK, message, e.estimated_accuracy, e.accuracy_low, where)

@@ -4,7 +4,8 @@
 
 One pass feeds three reducers (operations, predictions, and inputs when the reference
 profiles features), and the label join when a label rule has a level
-(``mlmon.verdicts.label_rules``); the drift statistics and verdicts are ``drift``'s own,
+(``mlmon.verdicts.label_rules``) and CBPE's estimates when an estimate rule has one; the
+drift statistics and verdicts are ``drift``'s own,
 and the rules (``mlmon.verdicts.alerting``) add levels, persistence and the verdict per
 rule and scope.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 from mlmon.analyses.ops import OpsResult
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
 from mlmon.analyses.performance import realized
-from mlmon.api.check_rules import CheckRules, outcomes_of, require_rule_inputs
+from mlmon.api.check_rules import CheckRules, outcomes_of, require_estimate_inputs, require_rule_inputs
 from mlmon.api.coerce import Inputs, OptionError, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.drift import DriftOptions, judge_drift, prediction_analyses
 from mlmon.api.feature_drift import feature_result
@@ -122,11 +123,11 @@ def checked_rules(rules: CheckRules) -> CheckRules:
 
 def _label_thresholds(value: object) -> LabelThresholds:
     """``CheckRules.labels`` checked by the keys of ``[rules.accuracy]``,
-    ``[rules.calibration_error]`` (``min_coverage``, ``min_labelled``) and
-    ``[rules.label_coverage]`` (``delay``)."""
+    ``[rules.calibration_error]``, ``[rules.estimate_gap]`` (``min_coverage``,
+    ``min_labelled``) and ``[rules.label_coverage]`` (``delay``)."""
     labels = options_of(LabelThresholds, value, "rules.labels")
     maturities = {}
-    for field_name, rule in (("accuracy", "accuracy"), ("calibration", "calibration_error")):
+    for field_name, rule in (("accuracy", "accuracy"), ("calibration", "calibration_error"), ("gap", "estimate_gap")):
         where = f"rules.labels.{field_name}"
         maturity = options_of(Maturity, getattr(labels, field_name), where)
         keys = rule_keys(rule)
@@ -186,6 +187,7 @@ def build_check(
     run = open_inputs(as_inputs(inputs), ingest)
     options = replace(options, window=run.window(options.window))
     reference = _load(options.reference)
+    require_estimate_inputs(rules, reference, options.reference)
     drift_options = _drift_options(options, reference)
     found = analyse(
         run,
@@ -194,7 +196,8 @@ def build_check(
             ops=True,
             reference=reference,
             features=rules.feature_drift.enabled,
-            labels=bool(rules.label_rules),
+            labels=rules.reads_labels,
+            estimates=reference.calibration if rules.estimate_rules and reference is not None else None,
         ),
     )
     ops, windows, stats = found.ops, found.predictions, found.stats
@@ -210,7 +213,9 @@ def build_check(
     report = Report(stats, ops.overall, ops.by_model, options.window, ops.windows, (), ops.far_from_rest)
     op_windows = _op_windows(ops, options.window)
     last = latest(stats.last_timestamp, ops.overall.end)  # older than --since too: how long the logs have been silent
-    outcomes, not_checked = outcomes_of(rules, op_windows, drift, starts, options, span, last, now, performance)
+    outcomes, not_checked = outcomes_of(
+        rules, op_windows, drift, starts, options, span, last, now, performance, found.estimates
+    )
     findings = tuple(outcome.finding() for outcome in outcomes)
     return CheckReport(
         stats,

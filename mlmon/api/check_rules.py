@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from mlmon.api.drift_inputs import default_required, require_drift_inputs
 from mlmon.api.results import DriftReport
 from mlmon.config.specs import DRIFT_SHARE
+from mlmon.errors import InputError, UsageError
 from mlmon.plain import iso_utc
 from mlmon.verdicts.alerting import AlertRule, Judged, RuleOutcome, decide, psi_levels
 from mlmon.verdicts.check_series import (
@@ -24,13 +25,21 @@ from mlmon.verdicts.check_series import (
     versioned_series,
 )
 from mlmon.verdicts.findings import Levels, Severity
-from mlmon.verdicts.label_rules import LABEL_RULES, MINIMUM_RULES, LabelThresholds, label_series
+from mlmon.verdicts.label_rules import (
+    ESTIMATE_RULES,
+    JOIN_RULES,
+    LABEL_RULES,
+    MINIMUM_RULES,
+    LabelThresholds,
+    label_series,
+)
 from mlmon.verdicts.needs import require_budget_inputs
 from mlmon.verdicts.performance import Maturity
 from mlmon.verdicts.registry import Check, ConfidenceThresholds, DriftThresholds, FeatureDriftThresholds
 from mlmon.verdicts.rules import ExitOn, FiringRule
 
 if TYPE_CHECKING:
+    from mlmon.analyses.estimated import EstimatedWindow
     from mlmon.analyses.ops_types import OpsSummary, WindowOps
     from mlmon.analyses.performance import RealizedWindow
     from mlmon.analyses.predictions import PredictionWindow
@@ -49,8 +58,8 @@ class CheckRules:
     """Every rule of ``mlmon check``. Levels are in each rule's unit: milliseconds
     (``latency_p99``), a fraction (``error_rate``), PSI (the drift rules), an absolute fall
     of mean confidence (``confidence_collapse``), seconds of silence (``no_data``), fractions
-    (the label rules: ``accuracy`` and ``label_coverage`` minimums, ``calibration_error`` a
-    maximum ECE)."""
+    (the label rules: ``accuracy``, ``label_coverage`` and ``estimated_accuracy`` minimums,
+    ``calibration_error`` a maximum ECE, ``estimate_gap`` a maximum |estimated - realized|)."""
 
     latency_p99: AlertRule = AlertRule()
     """p99 latency per window; no levels by default (the service sets its budget)."""
@@ -70,6 +79,10 @@ class CheckRules:
     """Expected calibration error per mature window; maximums, none by default."""
     label_coverage: AlertRule = AlertRule()
     """Labelled share of windows old enough (``labels.delay``); minimums, none by default."""
+    estimated_accuracy: AlertRule = AlertRule()
+    """CBPE's estimated accuracy per window (a calibrated reference); minimums, none by default."""
+    estimate_gap: AlertRule = AlertRule()
+    """|estimated - realized accuracy| per mature window with an estimate; maximums, none by default."""
     drift: DriftThresholds = _DRIFT
     """Prediction drift's ``alpha`` and ``min_samples`` (its PSI levels come from the rule)."""
     confidence: ConfidenceThresholds = _CONF
@@ -85,6 +98,16 @@ class CheckRules:
     def label_rules(self) -> tuple[str, ...]:
         """The label rules that are on and have a level: when any is, check reads the label join."""
         return tuple(name for name in LABEL_RULES if getattr(self, name).enabled and getattr(self, name).has_levels)
+
+    @property
+    def reads_labels(self) -> bool:
+        """A rule on reads the label join (every label rule but ``estimated_accuracy``)."""
+        return any(name in JOIN_RULES for name in self.label_rules)
+
+    @property
+    def estimate_rules(self) -> tuple[str, ...]:
+        """The rules on CBPE's estimates that are on: check's read adds the estimates."""
+        return tuple(name for name in self.label_rules if name in ESTIMATE_RULES)
 
     @property
     def drift_thresholds(self) -> DriftThresholds:
@@ -118,6 +141,7 @@ def rules_from_settings(settings: Settings) -> CheckRules:
     no_data = rule(NO_DATA)
     drift, conf, feat = (settings.rule(n) for n in ("prediction_drift", "confidence_collapse", "feature_drift"))
     accuracy, calibration = settings.rule("accuracy"), settings.rule("calibration_error")
+    gap = settings.rule("estimate_gap")
     return CheckRules(
         latency_p99=rule("latency_p99"),
         error_rate=rule("error_rate"),
@@ -132,10 +156,13 @@ def rules_from_settings(settings: Settings) -> CheckRules:
         accuracy=rule("accuracy"),
         calibration_error=rule("calibration_error"),
         label_coverage=rule("label_coverage"),
+        estimated_accuracy=rule("estimated_accuracy"),
+        estimate_gap=rule("estimate_gap"),
         labels=LabelThresholds(
             Maturity(accuracy.extra("min_coverage"), accuracy.extra("min_labelled")),
             Maturity(calibration.extra("min_coverage"), calibration.extra("min_labelled")),
             settings.rule("label_coverage").extra("delay"),
+            Maturity(gap.extra("min_coverage"), gap.extra("min_labelled")),
         ),
     )
 
@@ -154,10 +181,12 @@ def outcomes_of(
     last: datetime | None,
     now: datetime,
     realized: Sequence[RealizedWindow] | None = None,
+    estimates: Sequence[EstimatedWindow] = (),
 ) -> tuple[tuple[RuleOutcome, ...], tuple[tuple[str, str], ...]]:
     """One outcome per rule and scope, in rule order, and the rules not evaluated (why).
     ``op_windows``: (scope, windows) of the whole input first, then of each model;
-    ``realized``: the realized performance windows (None: the label join was not read)."""
+    ``realized``: the realized performance windows (None: the label join was not read);
+    ``estimates``: CBPE's windows (empty: no estimate rule is on)."""
     exit_on, out, skipped = options.exit_on, [], []
     for name, rule in (("latency_p99", rules.latency_p99), ("error_rate", rules.error_rate)):
         if not rule.enabled or not rule.has_levels:
@@ -181,13 +210,14 @@ def outcomes_of(
         out.append(_no_data(judged, rules.no_data, last, now, exit_on))
     else:
         skipped.append((NO_DATA, "disabled"))
-    out += _label_outcomes(rules, realized or (), starts, options.window.duration, now, exit_on, skipped)
+    label_windows = (realized or (), estimates)
+    out += _label_outcomes(rules, label_windows, starts, options.window.duration, now, exit_on, skipped)
     return tuple(out), tuple(skipped)
 
 
 def _label_outcomes(
     rules: CheckRules,
-    realized: Sequence[RealizedWindow],
+    windows: tuple[Sequence[RealizedWindow], Sequence[EstimatedWindow]],
     starts: tuple[datetime | None, ...],
     every: Any,
     now: datetime,
@@ -205,12 +235,33 @@ def _label_outcomes(
             skipped.append((name, "disabled"))
             continue
         show = "{:.3f}".format if name not in MINIMUM_RULES else "{:.1%}".format
-        series = label_series(name, realized, starts, rule, rules.labels, now, every)
+        series = label_series(name, windows[0], starts, rule, rules.labels, now, every, windows[1])
         if not series:
             series = {"all": [Judged(None, Severity.UNKNOWN, None, "no predictions in the logs")]}
         for scope, judged in series.items():
             out.append(decide(name, scope, judged, rule, exit_on, show, minimum=name in MINIMUM_RULES))
     return out
+
+
+def require_estimate_inputs(rules: CheckRules, reference: ReferenceProfile | None, source: object) -> None:
+    """Exit 2, one line, for an estimate rule on without a reference (``UsageError``) or
+    with one that has no calibration (``InputError``): CBPE needs a reference built from
+    held-out labelled data with ``--actual``."""
+    names = rules.estimate_rules
+    if not names:
+        return
+    which = f"rule{'s' if len(names) > 1 else ''} {' and '.join(names)}"
+    build = "mlmon reference build VALIDATION.csv --label ... --proba-cols ... --actual COLUMN"
+    if reference is None:
+        raise UsageError(
+            f"{which}: CBPE needs a reference with a calibration: give --reference (config: reference) "
+            f"built with {build}"
+        )
+    if reference.calibration is None:
+        raise InputError(
+            f"{source}: {which}: the reference has no calibration, so nothing can be estimated: build "
+            f"it from held-out labelled data with {build}"
+        )
 
 
 def require_rule_inputs(

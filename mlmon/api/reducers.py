@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from mlmon.analyses.composite import Composite
+from mlmon.analyses.estimated import EstimatedWindow, EstimateReducer
 from mlmon.analyses.feature_windows import FeatureReducer, FeatureWindows
 from mlmon.analyses.labels import JoinedRows, LabelJoinReducer
 from mlmon.analyses.ops import OpsReducer, OpsResult
@@ -33,8 +34,8 @@ from mlmon.api.drift_inputs import with_inputs_presence
 from mlmon.api.feature_drift import feature_reducer
 from mlmon.api.inputs import RunInputs
 from mlmon.ingest.problems import IngestStats
-from mlmon.reference.profile import ReferenceProfile
-from mlmon.summary.parts import FEATURES, LABELS, OPS, PREDICTIONS, composite
+from mlmon.reference.profile import CalibrationProfile, ReferenceProfile
+from mlmon.summary.parts import ESTIMATED, FEATURES, LABELS, OPS, PREDICTIONS, composite
 from mlmon.windows import WindowSpec
 
 
@@ -59,6 +60,9 @@ class Analyses:
     """False: read no input feature even then (``check`` with ``feature_drift`` off)."""
     labels: bool = False
     """The label join too (``labels``: :class:`~mlmon.analyses.labels.LabelJoinReducer`)."""
+    estimates: CalibrationProfile | None = None
+    """CBPE's estimates with this calibration too (``estimated``:
+    :class:`~mlmon.analyses.estimated.EstimateReducer`); None: not read."""
     note_inputs: bool = False
     """When no feature is read, the predictions still note whether some record carries
     input features (``IngestStats.fields_found``, :func:`~mlmon.api.drift_inputs.with_inputs_presence`)."""
@@ -69,8 +73,8 @@ class Analyses:
 
     def reducer(self) -> Composite:
         """The analyses asked for, as one composite: ``ops``, ``predictions``, ``features``,
-        ``labels`` (in that order, the order they finalize in)."""
-        parts: list[OpsReducer | PredictionReducer | FeatureReducer | LabelJoinReducer] = []
+        ``labels``, ``estimated`` (in that order, the order they finalize in)."""
+        parts: list[OpsReducer | PredictionReducer | FeatureReducer | LabelJoinReducer | EstimateReducer] = []
         if self.ops:
             parts.append(OpsReducer(self.window))
         features = self.feature_reducer()
@@ -83,6 +87,8 @@ class Analyses:
             parts.append(features)
         if self.labels:
             parts.append(LabelJoinReducer(self.window, self.by_version))
+        if self.estimates is not None:
+            parts.append(EstimateReducer(self.window, self.by_version, calibration=self.estimates))
         if not parts:
             raise ValueError("a run asks for at least one analysis")
         return composite(*parts)
@@ -102,6 +108,8 @@ class Analysed:
     """Input features per window; None when none were read."""
     labels: JoinedRows | None = None
     """The predictions joined to their labels; None when the join was not asked for."""
+    estimates: tuple[EstimatedWindow, ...] = ()
+    """CBPE's estimates per (model version, window); empty when not asked for."""
 
     @classmethod
     def of(cls, done: Mapping[str, object], stats: IngestStats) -> Analysed:
@@ -111,7 +119,9 @@ class Analysed:
         assert isinstance(predictions, tuple) and (features is None or isinstance(features, FeatureWindows))
         labels = done.get(LABELS)
         assert labels is None or isinstance(labels, JoinedRows)
-        return cls(stats, ops, predictions, features, labels)
+        estimates = done.get(ESTIMATED, ())
+        assert isinstance(estimates, tuple)
+        return cls(stats, ops, predictions, features, labels, estimates)
 
 
 def analyse(run: RunInputs, asked: Analyses) -> Analysed:

@@ -126,6 +126,11 @@ LABEL_COVERAGE_CRITICAL = OptionSpec(RATIO, None, "rules.label_coverage.critical
 LABEL_DELAY = OptionSpec(DURATION, None, "rules.label_coverage.delay", timedelta(days=1))
 """How long after a window ends its labels should have arrived: ``label_coverage`` judges
 only windows that ended at least this long before the time of the run."""
+ESTIMATED_WARNING = OptionSpec(RATIO, None, "rules.estimated_accuracy.warning", optional=True)
+ESTIMATED_CRITICAL = OptionSpec(RATIO, None, "rules.estimated_accuracy.critical", optional=True)
+GAP_WARNING = OptionSpec(RATIO, None, "rules.estimate_gap.warning", optional=True)
+GAP_CRITICAL = OptionSpec(RATIO, None, "rules.estimate_gap.critical", optional=True)
+"""``estimate_gap``'s levels: the largest |estimated - realized accuracy| (a fraction)."""
 
 
 def maturity_keys(rule: str) -> tuple[tuple[str, OptionSpec], ...]:
@@ -172,6 +177,8 @@ RULES: dict[str, RuleSpec] = {
     "label_coverage": RuleSpec(
         LABEL_COVERAGE_WARNING, LABEL_COVERAGE_CRITICAL, (("delay", LABEL_DELAY),), minimum=True
     ),
+    "estimated_accuracy": RuleSpec(ESTIMATED_WARNING, ESTIMATED_CRITICAL, minimum=True),
+    "estimate_gap": RuleSpec(GAP_WARNING, GAP_CRITICAL, maturity_keys("estimate_gap")),
 }
 """Every rule a config may set, with its unit and defaults (``mlmon.verdicts.registry``):
 latency_p99 in ms (``"200ms"``, ``"0.2s"`` or a number of ms), error_rate a fraction
@@ -179,7 +186,9 @@ latency_p99 in ms (``"200ms"``, ``"0.2s"`` or a number of ms), error_rate a frac
 share of judged features at a tier for the inputs as a whole to be at it, Evidently's 0.5),
 confidence_collapse an absolute fall of mean confidence, no_data a silence (duration)
 after which the logs count as stopped; the label rules (issue 24, off until a level is
-set): accuracy and label_coverage minimum fractions, calibration_error a maximum ECE."""
+set): accuracy and label_coverage minimum fractions, calibration_error a maximum ECE;
+with a calibrated reference (CBPE): estimated_accuracy minimum fractions, estimate_gap a
+maximum |estimated - realized accuracy|."""
 
 
 LEVELS = ("warning", "critical")

@@ -7,6 +7,9 @@ A summary holds up to four parts, each one reducer's partial state: ``ops``
 (:class:`~mlmon.analyses.feature_windows.FeatureReducer`, only when made with a reference)
 and ``labels`` (:class:`~mlmon.analyses.labels.LabelJoinReducer`, only when made with
 ``--labels-join``: it keeps every prediction's request id until a run joins its label).
+A run may also name a fifth part, ``estimated`` (:class:`~mlmon.analyses.estimated.EstimateReducer`,
+CBPE's estimates: ``check``'s estimate rules), which no summary holds yet: a run of
+summaries that needs it is refused.
 A run's reducer is a :class:`~mlmon.analyses.composite.Composite` whose parts are named so
 (:func:`composite`): its state, a mapping by those names, is what a summary writes, and a
 run takes the parts its composite names. A state merges with another only when both were
@@ -26,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from mlmon.analyses.composite import Composite
+from mlmon.analyses.estimated import EstimateReducer
 from mlmon.analyses.feature_windows import FeatureReducer
 from mlmon.analyses.labels import LabelJoinReducer
 from mlmon.analyses.ops import OpsReducer
@@ -34,11 +38,18 @@ from mlmon.ingest.needs import ChunkReducer
 from mlmon.reference.profile import CategoricalFeature, NumericFeature
 from mlmon.windows import WindowSpec, divides, window_option
 
-OPS, PREDICTIONS, FEATURES, LABELS = "ops", "predictions", "features", "labels"
-"""The parts' names: a run's composite names its parts so, and a summary stores them so."""
-PARTS = {OpsReducer: OPS, PredictionReducer: PREDICTIONS, FeatureReducer: FEATURES, LabelJoinReducer: LABELS}
+OPS, PREDICTIONS, FEATURES, LABELS, ESTIMATED = "ops", "predictions", "features", "labels", "estimated"
+"""The parts' names: a run's composite names its parts so, and a summary stores them so
+(``estimated``: no summary yet)."""
+PARTS = {
+    OpsReducer: OPS,
+    PredictionReducer: PREDICTIONS,
+    FeatureReducer: FEATURES,
+    LabelJoinReducer: LABELS,
+    EstimateReducer: ESTIMATED,
+}
 """Each reducer's part of a summary, by the reducer's class."""
-PartReducer = OpsReducer | PredictionReducer | FeatureReducer | LabelJoinReducer
+PartReducer = OpsReducer | PredictionReducer | FeatureReducer | LabelJoinReducer | EstimateReducer
 """A reducer whose state a summary holds."""
 
 
@@ -93,7 +104,7 @@ def summary_parts(reducer: Composite) -> list[tuple[str, PartReducer]]:
     no summary holds."""
     parts: list[tuple[str, PartReducer]] = []
     for name, part in reducer.parts.items():
-        if not isinstance(part, OpsReducer | PredictionReducer | FeatureReducer | LabelJoinReducer):
+        if not isinstance(part, OpsReducer | PredictionReducer | FeatureReducer | LabelJoinReducer | EstimateReducer):
             raise TypeError(f"summaries hold no state of {type(part).__name__}")
         parts.append((name, part))
     return parts
@@ -118,6 +129,8 @@ def mismatch(settings: SummarySettings, reducer: Composite, parts: Mapping[str, 
     of ``reducer``, part by part under the composite's names; None when it can (its
     windows may be finer: they roll up)."""
     for name, leaf in summary_parts(reducer):
+        if isinstance(leaf, EstimateReducer) and name not in parts:  # no summary holds estimates yet
+            return _absent(name, leaf)
         # the label join keeps each prediction's own time: any window can be cut from it
         if not isinstance(leaf, LabelJoinReducer) and not divides(settings.window, leaf.window):
             return window_mismatch(settings.window, leaf.window)
@@ -164,6 +177,8 @@ def _absent(name: str, leaf: Any) -> str:
             f"has no feature states (made without --reference), and this run judges {len(leaf.reference)} features: "
             "make the summary with --reference"
         )
+    if isinstance(leaf, EstimateReducer):
+        return "holds no CBPE estimates (no summary does yet), which this run's estimate rules need: give the logs"
     if isinstance(leaf, LabelJoinReducer):
         return "has no labels part (made without --labels-join), and this run joins labels: make it with --labels-join"
     return f"has no {name} part, which this run needs"

@@ -15,16 +15,25 @@ Each is off until one of its levels is set.
   ``delay`` before the time of the run (a younger window's labels may still be on their
   way); below a level breaches it. It has no maturity: the missing labels are its subject.
 
+- ``estimated_accuracy`` (minimum levels): CBPE's estimate of a window's accuracy
+  (:class:`~mlmon.analyses.estimated.EstimatedWindow`, from a reference built with
+  ``--actual``), below a level breaches it. It needs no labels, so no maturity; a window
+  whose estimate is unknown (probabilities not logged, other classes, confidence outside
+  the reference's range) is unknown with that reason.
+- ``estimate_gap`` (maximum levels): ``|estimated - realized accuracy|`` of a window that is
+  mature (its own :class:`Maturity`, as ``accuracy``'s) and has an estimate, by the budget
+  rule; the message shows the gap the reference's band and the labels allow
+  (:func:`~mlmon.verdicts.estimates.allowed_gap`): levels set below it fire on noise.
+
 A window not judged is unknown, with why: an immature one says how many labels it waits
 for, never a pass and never a breach. Its figure is still its value, for the record.
-``estimated_accuracy`` and ``estimate_gap`` (CBPE) will join :data:`LABEL_RULES` here.
 Plain Python: the analyses' types are read by attribute, never imported at run time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -32,22 +41,30 @@ from mlmon.plain import iso_utc
 from mlmon.verdicts.alerting import AlertRule, Judged, align
 from mlmon.verdicts.budgets import budget_severity
 from mlmon.verdicts.check_series import Starts, keyed, show_age
+from mlmon.verdicts.estimates import allowed_gap
 from mlmon.verdicts.findings import Severity
-from mlmon.verdicts.performance import Maturity, judge_windows
+from mlmon.verdicts.performance import JudgedWindow, Maturity, judge_windows
 from mlmon.verdicts.registry import Check
 from mlmon.verdicts.scopes import finite_or_none, scope
 
 if TYPE_CHECKING:
+    from mlmon.analyses.estimated import EstimatedWindow
     from mlmon.analyses.performance import RealizedWindow
 
-ACCURACY, CALIBRATION_ERROR, LABEL_COVERAGE = (
+ACCURACY, CALIBRATION_ERROR, LABEL_COVERAGE, ESTIMATED_ACCURACY, ESTIMATE_GAP = (
     Check.ACCURACY.value,
     Check.CALIBRATION_ERROR.value,
     Check.LABEL_COVERAGE.value,
+    Check.ESTIMATED_ACCURACY.value,
+    Check.ESTIMATE_GAP.value,
 )
-LABEL_RULES = (ACCURACY, CALIBRATION_ERROR, LABEL_COVERAGE)
+LABEL_RULES = (ACCURACY, CALIBRATION_ERROR, LABEL_COVERAGE, ESTIMATED_ACCURACY, ESTIMATE_GAP)
 """The label rules, in ``check``'s order; their outcomes come after ``no_data``'s."""
-MINIMUM_RULES = frozenset({ACCURACY, LABEL_COVERAGE})
+ESTIMATE_RULES = frozenset({ESTIMATED_ACCURACY, ESTIMATE_GAP})
+"""Rules on CBPE's estimates: they need a reference with a calibration."""
+JOIN_RULES = frozenset({ACCURACY, CALIBRATION_ERROR, LABEL_COVERAGE, ESTIMATE_GAP})
+"""Rules that read the label join (``estimated_accuracy`` needs no label)."""
+MINIMUM_RULES = frozenset({ACCURACY, LABEL_COVERAGE, ESTIMATED_ACCURACY})
 """Rules whose levels are minimums: the lowest window is the worst."""
 DEFAULT_DELAY = timedelta(days=1)
 """``label_coverage``'s default ``delay``: a day for labels to arrive after a window ends."""
@@ -64,6 +81,8 @@ class LabelThresholds:
     """The same for ``calibration_error``."""
     delay: timedelta = DEFAULT_DELAY
     """``label_coverage`` judges windows that ended at least this long before the run."""
+    gap: Maturity = Maturity()
+    """When a window has enough labels for ``estimate_gap`` to judge it."""
 
 
 def label_series(
@@ -74,17 +93,24 @@ def label_series(
     thresholds: LabelThresholds,
     now: datetime,
     every: timedelta | None,
+    estimates: Sequence[EstimatedWindow] = (),
 ) -> dict[str, list[Judged]]:
     """Rule ``name``'s windows, one series per version scope on the run's window ``starts``
-    (``every``: the window's length; None: the whole run, one window)."""
+    (``every``: the window's length; None: the whole run, one window); ``estimates``:
+    CBPE's windows, for the estimate rules."""
+    source: Sequence[RealizedWindow | EstimatedWindow] = windows
     if name == ACCURACY:
         judged = _accuracy(windows, rule, thresholds.accuracy)
     elif name == CALIBRATION_ERROR:
         judged = [_calibration(w, rule, thresholds.calibration) for w in windows]
+    elif name == ESTIMATED_ACCURACY:
+        source, judged = estimates, [_estimated(e, rule) for e in estimates]
+    elif name == ESTIMATE_GAP:
+        judged = [_gap(j, rule) for j in _paired(windows, estimates, thresholds.gap)]
     else:
         judged = [_coverage(w, rule, thresholds.delay, now, every) for w in windows]
     groups: dict[str, list[Judged]] = {}
-    for w, j in zip(windows, judged, strict=True):
+    for w, j in zip(source, judged, strict=True):
         groups.setdefault(scope(w.model_version), []).append(j)
     return {name: align(keyed(series, starts), starts, NO_PREDICTIONS) for name, series in groups.items()}
 
@@ -132,6 +158,47 @@ def _calibration(window: RealizedWindow, rule: AlertRule, maturity: Maturity) ->
     severity = budget_severity(ece, rule.critical, rule.warning)
     figures = f"calibration error {ece:.3f} ({window.n_calibration:,} labelled predictions with a confidence)"
     return Judged(window.start, severity, ece, f"{figures} is {_versus(severity, rule, 'over', 'within', '{:.3f}')}")
+
+
+def _estimated(estimate: EstimatedWindow, rule: AlertRule) -> Judged:
+    """CBPE's estimated accuracy of a window against minimum levels; unknown with its reason."""
+    if estimate.unknown is not None:
+        return Judged(estimate.start, Severity.UNKNOWN, None, f"no estimate: {estimate.unknown}")
+    value = estimate.estimated_accuracy
+    severity = minimum_severity(value, rule.critical, rule.warning)
+    figures = (
+        f"estimated accuracy {value:.1%} ({estimate.used:,} predictions; the reference's band "
+        f"{estimate.accuracy_low:.1%}-{estimate.accuracy_high:.1%})"
+    )
+    versus = _versus(severity, rule, "below", "at least", "{:.1%}")
+    return Judged(estimate.start, severity, value, f"{figures} is {versus}")
+
+
+def _paired(
+    windows: Sequence[RealizedWindow], estimates: Sequence[EstimatedWindow], maturity: Maturity
+) -> tuple[JudgedWindow, ...]:
+    """Each realized window with its maturity and the estimate of the same version and start."""
+    by_key = {(e.model_version, e.start): e for e in estimates}
+    judged = judge_windows(tuple(windows), maturity, None)
+    return tuple(replace(j, estimate=by_key.get((j.window.model_version, j.window.start))) for j in judged)
+
+
+def _gap(judged: JudgedWindow, rule: AlertRule) -> Judged:
+    """|estimated - realized accuracy| of a mature window with an estimate against maximum levels."""
+    window, estimate, gap = judged.window, judged.estimate, judged.gap
+    if judged.waiting_for:
+        return Judged(window.start, Severity.UNKNOWN, None, _waits(judged.waiting_for, window))
+    if estimate is None or gap is None:
+        why = "no prediction to estimate" if estimate is None else estimate.unknown
+        return Judged(window.start, Severity.UNKNOWN, None, f"no estimate: {why}")
+    severity = budget_severity(abs(gap), rule.critical, rule.warning)
+    figures = (
+        f"realized accuracy {window.accuracy:.1%} ({window.labelled:,} labels) against the estimate "
+        f"{estimate.estimated_accuracy:.1%}: a gap of {abs(gap):.1%} (the band and the labels allow "
+        f"{allowed_gap(judged):.1%})"
+    )
+    versus = _versus(severity, rule, "over", "within", "{:.1%}")
+    return Judged(window.start, severity, abs(gap), f"{figures} is {versus}")
 
 
 def _coverage(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mlmon.analyses.composite import Composite
-from mlmon.analyses.estimated import EstimatedWindow, EstimateReducer
+from mlmon.analyses.estimated import EstimateReducer
 from mlmon.analyses.labels import LabelJoinReducer
 from mlmon.analyses.performance import realized
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, options_of
@@ -29,21 +29,18 @@ from mlmon.ingest.problems import IngestStats
 from mlmon.options import RATIO, OptionSpec
 from mlmon.reference.profile import CalibrationProfile
 from mlmon.reference.store import load_reference
-from mlmon.summary.parts import LABELS
+from mlmon.summary.parts import ESTIMATED, LABELS
 from mlmon.units import Count
 from mlmon.verdicts.estimates import estimate_findings
 from mlmon.verdicts.performance import (
     MIN_COVERAGE,
     MIN_LABELLED,
-    JudgedWindow,
     Maturity,
     accuracy_findings,
     judge_windows,
+    with_estimates,
 )
 from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
-
-ESTIMATED = "estimated"
-"""The composite's part of CBPE's estimates (not a summary part)."""
 
 MIN_ACCURACY = OptionSpec(RATIO, "--min-accuracy", None, optional=True)
 MIN_COVERAGE_SPEC = OptionSpec(RATIO, "--min-coverage", None, MIN_COVERAGE)
@@ -139,11 +136,3 @@ def _calibration(reference: str | os.PathLike[str] | None) -> CalibrationProfile
             "held-out labelled data with mlmon reference build ... --proba-cols ... --actual COLUMN"
         )
     return profile.calibration
-
-
-def with_estimates(
-    judged: tuple[JudgedWindow, ...], estimates: tuple[EstimatedWindow, ...]
-) -> tuple[JudgedWindow, ...]:
-    """Each judged window with the estimate of the same version and window start."""
-    by_key = {(e.model_version, e.start): e for e in estimates}
-    return tuple(replace(j, estimate=by_key.get((j.window.model_version, j.window.start))) for j in judged)

@@ -83,9 +83,10 @@ def check_command(
     color: Color = None,
 ) -> None:
     """Is anything wrong that someone should act on? Every rule in the config (p99 budget,
-    error rate, prediction drift, confidence collapse, data drift, no data, and on late
-    labels accuracy, calibration error and label coverage) over one read, with for /
-    keep_firing_for persistence; exit 1 on a breach.
+    error rate, prediction drift, confidence collapse, data drift, no data; on late labels
+    accuracy, calibration error and label coverage; with a calibrated reference estimated
+    accuracy and the estimate's gap) over one read, with for / keep_firing_for
+    persistence; exit 1 on a breach.
 
     \b
     Examples:

@@ -96,6 +96,8 @@ UNITS = {
     "accuracy_upper": (100.0, "%", 0, 100),
     "label_coverage": (100.0, "%", 0, 100),
     "estimated_accuracy": (100.0, "%", 0, 100),
+    "estimate_gap": (100.0, "%", 0, 100),
+    "calibration_error": (100.0, "%", 0, 100),
 }
 """Scale, UOM, min and max of finding values (milliseconds to seconds, a ratio to percent);
 other checks' values are unitless (PSI, a fall of confidence)."""

@@ -33,7 +33,7 @@ Plain Python: the analyses' types are read by attribute, never imported at run t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,7 @@ from mlmon.verdicts.budgets import budget_severity
 from mlmon.verdicts.check_series import Starts, keyed, show_age
 from mlmon.verdicts.estimates import allowed_gap
 from mlmon.verdicts.findings import Severity
-from mlmon.verdicts.performance import JudgedWindow, Maturity, judge_windows
+from mlmon.verdicts.performance import JudgedWindow, Maturity, judge_windows, with_estimates
 from mlmon.verdicts.registry import Check
 from mlmon.verdicts.scopes import finite_or_none, scope
 
@@ -178,9 +178,7 @@ def _paired(
     windows: Sequence[RealizedWindow], estimates: Sequence[EstimatedWindow], maturity: Maturity
 ) -> tuple[JudgedWindow, ...]:
     """Each realized window with its maturity and the estimate of the same version and start."""
-    by_key = {(e.model_version, e.start): e for e in estimates}
-    judged = judge_windows(tuple(windows), maturity, None)
-    return tuple(replace(j, estimate=by_key.get((j.window.model_version, j.window.start))) for j in judged)
+    return with_estimates(judge_windows(tuple(windows), maturity, None), estimates)
 
 
 def _gap(judged: JudgedWindow, rule: AlertRule) -> Judged:

@@ -18,7 +18,8 @@ pass. One finding per model version: the worst of its mature windows, naming it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from mlmon.verdicts.findings import Finding, Severity, Unknown
@@ -81,6 +82,12 @@ def judge_windows(
 ) -> tuple[JudgedWindow, ...]:
     """Each window with its maturity and, when mature and ``min_accuracy`` is set, its verdict."""
     return tuple(_judged(w, maturity.waiting_for(w), min_accuracy) for w in windows)
+
+
+def with_estimates(judged: tuple[JudgedWindow, ...], estimates: Sequence[EstimatedWindow]) -> tuple[JudgedWindow, ...]:
+    """Each judged window with CBPE's estimate of the same version and window start."""
+    by_key = {(e.model_version, e.start): e for e in estimates}
+    return tuple(replace(j, estimate=by_key.get((j.window.model_version, j.window.start))) for j in judged)
 
 
 def _judged(window: RealizedWindow, waiting: int, min_accuracy: float | None) -> JudgedWindow:

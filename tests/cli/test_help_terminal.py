@@ -233,7 +233,10 @@ def test_a_value_of_the_wrong_type_says_so_in_words(runner, args, message):
         (["report", "x", "--formt", "json"], "(did you mean --format?)"),
         (["report", "x", "--window-size", "1h"], "(did you mean --window?)"),
         (["drift", "x", "--psi", "1"], "(did you mean --warning-psi or --critical-psi?)"),
-        (["report", "x", "--reference", "r.json"], "(--reference is an option of drift, check, performance, summarize)"),
+        (
+            ["report", "x", "--reference", "r.json"],
+            "(--reference is an option of drift, check, performance, summarize)",
+        ),
         (["--hlep"], "(did you mean --help?)"),
     ],
 )

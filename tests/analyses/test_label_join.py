@@ -127,9 +127,7 @@ def test_random_logs_match_a_plain_python_join():
     assert done.counts.conflicting_ids == sum(len(set(v)) > 1 for v in truth.values())
     assert done.counts.orphan_labels == len(set(truth) - predicted)
     assert done.counts.duplicate_labels == sum(len(v) - 1 for rid, v in truth.items() if rid in agreed)
-    expected = sorted(
-        (r["ts"], r["model_version"], agreed.get(r["request_id"])) for r in records if "label" in r
-    )
+    expected = sorted((r["ts"], r["model_version"], agreed.get(r["request_id"])) for r in records if "label" in r)
     got = sorted(done.rows.select("ts", pl.col("_version").cast(pl.String), pl.col(ACTUAL).cast(pl.String)).rows())
     assert got == expected
 

@@ -21,7 +21,7 @@ from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, o
 from mlmon.api.inputs import RunInputs, open_inputs
 from mlmon.api.results import PerformanceReport
 from mlmon.config.specs import BY_VERSION, REFERENCE, WINDOW
-from mlmon.errors import InputError, UsageError
+from mlmon.errors import InputError
 from mlmon.ingest.label_tables import read_label_table
 from mlmon.ingest.needs import ChunkReducer
 from mlmon.ingest.options import IngestOptions
@@ -101,8 +101,6 @@ def build_performance(inputs: Inputs, options: PerformanceOptions | None = None)
     tables = [read_label_table(path, options.ingest.fields) for path in options.labels]
     parts: dict[str, ChunkReducer[Any]] = {LABELS: join}
     if calibration is not None:
-        if run.summaries:
-            raise UsageError("--reference: estimates are not read from summaries yet; give the logs themselves")
         parts[ESTIMATED] = EstimateReducer(options.window, options.by_version, calibration=calibration)
     reducer = Composite(parts)
     state, stats = run.reduce(reducer) if calibration is not None else _labels_only(run, join)

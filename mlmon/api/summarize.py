@@ -30,7 +30,7 @@ from mlmon.files import refuse_overwriting, replace_file
 from mlmon.ingest.options import IngestOptions
 from mlmon.reference.store import load_reference
 from mlmon.summary.files import Summary, dumps
-from mlmon.summary.parts import ReferenceKey, SummarySettings, reference_fingerprint
+from mlmon.summary.parts import ReferenceKey, SummarySettings, calibration_fingerprint, reference_fingerprint
 from mlmon.windows import WindowSpec
 
 
@@ -86,14 +86,23 @@ def build_summary(inputs: Inputs, options: SummaryOptions | None = None) -> Summ
         reference=reference,
         note_inputs=True,
         labels=options.labels_join,
+        estimates=None if reference is None else reference.calibration,
     )
     state, stats = run.reduce(asked.reducer())
     features = asked.feature_reducer()
     key = None
     if features is not None:
         key = ReferenceKey(str(options.reference), reference_fingerprint(features.reference), tuple(features.reference))
+    calibration = None if reference is None or reference.calibration is None else reference.calibration
     settings = SummarySettings(
-        options.window, options.by_version, key, ingest.since, ingest.until, dict(ingest.fields), tuple(ingest.features)
+        options.window,
+        options.by_version,
+        key,
+        ingest.since,
+        ingest.until,
+        dict(ingest.fields),
+        tuple(ingest.features),
+        None if calibration is None else calibration_fingerprint(calibration),
     )
     return Summary(settings, stats, dict(state), created=datetime.now(UTC))
 

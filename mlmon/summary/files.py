@@ -96,6 +96,7 @@ def dumps(summary: Summary) -> str:
             "until": _iso(settings.until),
             "fields": dict(settings.fields),
             "features": list(settings.features),
+            "calibration": settings.calibration,
             "reference": None
             if settings.reference is None
             else {
@@ -153,6 +154,7 @@ def _summary_of(document: dict) -> Summary:
         until=_moment(raw["until"]),
         fields={str(k): str(v) for k, v in raw["fields"].items()},
         features=tuple(str(name) for name in raw["features"]),
+        calibration=None if raw.get("calibration") is None else str(raw["calibration"]),
     )
     stats = decode(document["ingest"])
     if not isinstance(stats, IngestStats):

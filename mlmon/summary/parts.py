@@ -35,7 +35,7 @@ from mlmon.analyses.labels import LabelJoinReducer
 from mlmon.analyses.ops import OpsReducer
 from mlmon.analyses.predictions import PredictionReducer
 from mlmon.ingest.needs import ChunkReducer
-from mlmon.reference.profile import CategoricalFeature, NumericFeature
+from mlmon.reference.profile import CalibrationProfile, CategoricalFeature, NumericFeature
 from mlmon.windows import WindowSpec, divides, window_option
 
 OPS, PREDICTIONS, FEATURES, LABELS, ESTIMATED = "ops", "predictions", "features", "labels", "estimated"
@@ -84,6 +84,9 @@ class SummarySettings:
     """``--field`` mappings of that read (recorded; a summary's records are already read)."""
     features: tuple[str, ...]
     """``--features`` of that read (recorded, like ``fields``)."""
+    calibration: str | None = None
+    """``sha256:`` of the calibration its ``estimated`` states were made with
+    (:func:`calibration_fingerprint`); None: no ``estimated`` part."""
 
 
 def part_name(reducer: Any) -> str:
@@ -124,13 +127,35 @@ def reference_fingerprint(features: Mapping[str, NumericFeature | CategoricalFea
     return "sha256:" + hashlib.sha256(json.dumps(shape, separators=(",", ":")).encode()).hexdigest()
 
 
+def calibration_fingerprint(calibration: CalibrationProfile) -> str:
+    """A hash of what shapes an ``estimated`` state: the classes in order, each calibrator's
+    breakpoints (exact float text) and the calibrated confidence range. The band does not
+    shape a state: references that differ only there give states that merge."""
+    shape = [
+        list(calibration.classes),
+        [
+            None if c is None else [[repr(float(v)) for v in c.x], [repr(float(v)) for v in c.y]]
+            for c in calibration.calibrators
+        ],
+        [repr(float(v)) for v in calibration.confidence_range],
+    ]
+    return "sha256:" + hashlib.sha256(json.dumps(shape, separators=(",", ":")).encode()).hexdigest()
+
+
+def _same_calibration(settings: SummarySettings, leaf: EstimateReducer) -> bool:
+    return settings.calibration == calibration_fingerprint(leaf.calibration)
+
+
 def mismatch(settings: SummarySettings, reducer: Composite, parts: Mapping[str, Any]) -> str | None:
     """Why a summary made with ``settings`` (holding ``parts``) cannot merge into a run
     of ``reducer``, part by part under the composite's names; None when it can (its
     windows may be finer: they roll up)."""
     for name, leaf in summary_parts(reducer):
-        if isinstance(leaf, EstimateReducer) and name not in parts:  # no summary holds estimates yet
-            return _absent(name, leaf)
+        if isinstance(leaf, EstimateReducer) and name in parts and not _same_calibration(settings, leaf):
+            return (
+                "its estimates were made with another reference's calibration: make the summary with this run's "
+                "--reference"
+            )
         # the label join keeps each prediction's own time: any window can be cut from it
         if not isinstance(leaf, LabelJoinReducer) and not divides(settings.window, leaf.window):
             return window_mismatch(settings.window, leaf.window)
@@ -178,7 +203,10 @@ def _absent(name: str, leaf: Any) -> str:
             "make the summary with --reference"
         )
     if isinstance(leaf, EstimateReducer):
-        return "holds no CBPE estimates (no summary does yet), which this run's estimate rules need: give the logs"
+        return (
+            "holds no CBPE estimates (made without a calibrated --reference), which this run needs: make the summary "
+            "with --reference REF built with reference build ... --actual"
+        )
     if isinstance(leaf, LabelJoinReducer):
         return "has no labels part (made without --labels-join), and this run joins labels: make it with --labels-join"
     return f"has no {name} part, which this run needs"

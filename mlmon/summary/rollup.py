@@ -30,6 +30,7 @@ from typing import Any
 
 import polars as pl
 
+from mlmon.analyses.estimated import EstimateState
 from mlmon.analyses.feature_windows import FeatureReducer, FeatureWindowState
 from mlmon.analyses.ops_types import OpsState
 from mlmon.analyses.predictions import PredictionState
@@ -50,6 +51,8 @@ def roll_up(part: str, state: Any, reducer: Any) -> Any:
     window = reducer.window
     if part == "labels":  # the join keeps each prediction's own time, keyed at finalize
         return state
+    if part == "estimated":
+        return _estimated(state, window)
     if part == "ops":
         return _ops(state, window)
     if part == "predictions":
@@ -99,6 +102,23 @@ def _predictions(state: PredictionState, window: WindowSpec) -> PredictionState:
     keys = frozenset(micros(key) for key in state.window_keys) if window.duration is not None else frozenset()
     minutes = state.minutes if window.duration is not None else ()
     return dataclasses.replace(state, counts=counts, entropy=entropy, values=values, window_keys=keys, minutes=minutes)
+
+
+def _estimated(state: EstimateState, window: WindowSpec) -> EstimateState:
+    """CBPE's sums re-keyed as the predictions' tables are: they add up within a window."""
+    if state.window_keys is None:
+        return state
+    micros = coarse_micros(window)
+    if window.duration is None:
+        column = pl.lit(0)
+    else:
+        step = window.duration // _US
+        column = pl.col(WINDOW) // step * step
+    counts = tuple(table.with_columns(column.cast(table.schema[WINDOW]).alias(WINDOW)) for table in state.counts)
+    expected = tuple(table.with_columns(column.cast(table.schema[WINDOW]).alias(WINDOW)) for table in state.expected)
+    keys = frozenset(micros(key) for key in state.window_keys) if window.duration is not None else frozenset()
+    minutes = state.minutes if window.duration is not None else ()
+    return dataclasses.replace(state, counts=counts, expected=expected, window_keys=keys, minutes=minutes)
 
 
 def _features(state: FeatureWindowState, window: WindowSpec, reducer: FeatureReducer) -> FeatureWindowState:

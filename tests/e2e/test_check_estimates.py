@@ -201,12 +201,22 @@ def test_an_estimate_rule_without_a_calibrated_reference_is_one_line_exit_2(serv
         )
 
 
-def test_a_summary_holds_no_estimates_and_check_says_so_in_one_line(service, tmp_path):
+def test_a_summary_without_estimates_is_refused_and_one_with_them_judges_as_the_logs(service, tmp_path):
     folder, _ = service
-    summary = tmp_path / "day.summary.json"
-    assert invoke("summarize", str(folder / "app.log"), "--window", "1d", "-o", str(summary))[0] == 0
+    reference = str(folder / "ref.json")
     path = tmp_path / "mlmon.toml"
     path.write_text(QUIET + ESTIMATED)
-    code, _, err = invoke("check", str(summary), "-r", str(folder / "ref.json"), "--config", str(path))
+    plain = tmp_path / "plain.summary.json"
+    assert invoke("summarize", str(folder / "app.log"), "--window", "1d", "-o", str(plain))[0] == 0
+    code, _, err = invoke("check", str(plain), "-r", reference, "--config", str(path))
     assert code == 2 and len(err.strip().splitlines()) == 1, err
-    assert "holds no CBPE estimates" in err and "give the logs" in err
+    assert "holds no CBPE estimates" in err and "--actual" in err
+    summary = tmp_path / "day.summary.json"
+    made = invoke("summarize", str(folder / "app.log"), "--window", "1d", "-r", reference, "-o", str(summary))
+    assert made[0] == 0, made[2]
+    args = ["-r", reference, "--config", str(path), "--window", "1d", "-f", "json"]
+    from_logs = invoke("check", str(folder / "app.log"), *args)
+    from_summary = invoke("check", str(summary), *args)
+    assert from_summary[0] == from_logs[0]
+    rules = [json.loads(done[1])["rules"] for done in (from_logs, from_summary)]
+    assert rules[0] == rules[1]

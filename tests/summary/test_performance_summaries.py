@@ -87,3 +87,92 @@ def test_dask_gives_the_figures_of_one_read(hosts):
     pytest.importorskip("distributed")
     whole = performance(str(hosts / "a.log"), str(hosts / "b.log"))
     assert performance(str(hosts / "a.log"), str(hosts / "b.log"), "--engine", "dask") == whole
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    """A calibrated binary reference and two hosts' logs with probability objects: host a
+    the predictions of two days, host b the labels of both days and a third day's
+    predictions."""
+    folder = tmp_path_factory.mktemp("calibrated")
+    rng = random.Random(4)
+    rows = ["p_no,p_yes,y_pred,y_true"]
+    for _ in range(3000):
+        q = rng.betavariate(2, 2)
+        rows.append(f"{1 - q:.6f},{q:.6f},{'yes' if q > 0.5 else 'no'},{'yes' if rng.random() < q else 'no'}")
+    (folder / "validation.csv").write_text("\n".join(rows) + "\n")
+    code, _, err = invoke(
+        "reference",
+        "build",
+        str(folder / "validation.csv"),
+        "--label",
+        "y_pred",
+        "--proba-cols",
+        "p_no,p_yes",
+        "--actual",
+        "y_true",
+        "-o",
+        str(folder / "ref.json"),
+    )
+    assert code == 0, err
+    a, b = [], []
+    for i in range(900):
+        ts = T0 + timedelta(minutes=4 * i)
+        q = rng.betavariate(2, 2)
+        record = {
+            "ts": ts.isoformat(),
+            "request_id": f"c{i}",
+            "label": "yes" if q > 0.5 else "no",
+            "probabilities": {"no": 1 - q, "yes": q},
+        }
+        (a if i < 720 else b).append(record)
+        b.append(
+            {
+                "ts": (ts + timedelta(hours=6)).isoformat(),
+                "request_id": f"c{i}",
+                "actual": "yes" if rng.random() < q else "no",
+            }
+        )
+    for name, records in (("a", a), ("b", b)):
+        (folder / f"{name}.log").write_text("".join(json.dumps(r) + "\n" for r in records))
+    return folder
+
+
+@pytest.mark.parametrize("summary_window", ["1h", "1d"])
+def test_estimates_from_summaries_are_those_of_one_read(calibrated, tmp_path, summary_window):
+    folder = calibrated
+    reference = str(folder / "ref.json")
+    whole = performance(str(folder / "a.log"), str(folder / "b.log"), "-r", reference)
+    assert all(w["estimated"]["unknown"] is None for w in whole["windows"])
+    for name in ("a", "b"):
+        code, _, err = invoke(
+            "summarize",
+            str(folder / f"{name}.log"),
+            "--labels-join",
+            "-r",
+            reference,
+            "--window",
+            summary_window,
+            "-o",
+            str(tmp_path / f"{name}.summary.json"),
+        )
+        assert code == 0, err
+    parts = performance(str(tmp_path / "a.summary.json"), str(tmp_path / "b.summary.json"), "-r", reference)
+    assert parts == whole
+
+
+def test_a_summary_made_with_another_calibration_is_refused(calibrated, tmp_path):
+    folder = calibrated
+    other = tmp_path / "other.json"
+    table = (folder / "validation.csv").read_text().splitlines()
+    (tmp_path / "other.csv").write_text("\n".join(table[:1500]) + "\n")
+    args = ["--label", "y_pred", "--proba-cols", "p_no,p_yes", "--actual", "y_true", "-o", str(other)]
+    assert invoke("reference", "build", str(tmp_path / "other.csv"), *args)[0] == 0
+    summary = tmp_path / "a.summary.json"
+    assert invoke("summarize", str(folder / "a.log"), "--labels-join", "-r", str(other), "-o", str(summary))[0] == 0
+    code, _, err = invoke("performance", str(summary), "-r", str(folder / "ref.json"))
+    assert code == 2 and str(summary) in err and "another reference's calibration" in err
+    plain = tmp_path / "plain.summary.json"
+    assert invoke("summarize", str(folder / "a.log"), "--labels-join", "-o", str(plain))[0] == 0
+    code, _, err = invoke("performance", str(plain), "-r", str(folder / "ref.json"))
+    assert code == 2 and "holds no CBPE estimates" in err

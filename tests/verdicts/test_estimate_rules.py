@@ -188,12 +188,13 @@ def test_check_options_read_the_estimate_rules_and_which_reads_they_need():
     require_estimate_inputs(CheckOptions(rules={ACCURACY: {"critical": 0.5}}).rules, None, None)  # no estimate rule
 
 
-def test_a_summary_never_holds_estimates_and_a_run_that_needs_them_is_refused():
+def test_a_summary_without_estimates_is_refused_saying_how_to_make_one():
     calibration = CalibrationProfile("y", ("A", "B"), (None, None), (0.5, 1.0), 100, 0.8, 10, (0.8,), (0.8,))
     window_spec = WindowSpec(duration=DAY)
     settings = SummarySettings(window_spec, True, None, None, None, {}, ())
     reducer = composite(EstimateReducer(window_spec, True, calibration=calibration))
     assert list(reducer.parts) == [ESTIMATED]
     assert mismatch(settings, reducer, {"ops": None}) == (
-        "holds no CBPE estimates (no summary does yet), which this run's estimate rules need: give the logs"
+        "holds no CBPE estimates (made without a calibrated --reference), which this run needs: make the summary "
+        "with --reference REF built with reference build ... --actual"
     )

@@ -176,3 +176,10 @@ def test_a_summary_made_with_another_calibration_is_refused(calibrated, tmp_path
     assert invoke("summarize", str(folder / "a.log"), "--labels-join", "-o", str(plain))[0] == 0
     code, _, err = invoke("performance", str(plain), "-r", str(folder / "ref.json"))
     assert code == 2 and "holds no CBPE estimates" in err
+
+
+def test_estimates_on_dask_are_those_of_one_read(calibrated):
+    pytest.importorskip("distributed")
+    logs = [str(calibrated / "a.log"), str(calibrated / "b.log")]
+    reference = ["-r", str(calibrated / "ref.json")]
+    assert performance(*logs, *reference, "--engine", "dask") == performance(*logs, *reference)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -41,6 +41,7 @@ WINDOW = "_window"
 """The window-key column of the ``ops`` and ``predictions`` tables."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
+S = TypeVar("S", PredictionState, EstimateState)
 
 
 def roll_up(part: str, state: Any, reducer: Any) -> Any:
@@ -91,34 +92,33 @@ def _predictions(state: PredictionState, window: WindowSpec) -> PredictionState:
     if state.window_keys is None:
         return state
     micros = coarse_micros(window)
-    if window.duration is None:
-        column = pl.lit(0)
-    else:
-        step = window.duration // _US
-        column = pl.col(WINDOW) // step * step
-    counts = tuple(table.with_columns(column.cast(table.schema[WINDOW]).alias(WINDOW)) for table in state.counts)
-    entropy = tuple(table.with_columns(column.cast(table.schema[WINDOW]).alias(WINDOW)) for table in state.entropy)
     values = _relabel(state.values, lambda key: (key[0], micros(key[1]), *key[2:]))
-    keys = frozenset(micros(key) for key in state.window_keys) if window.duration is not None else frozenset()
-    minutes = state.minutes if window.duration is not None else ()
-    return dataclasses.replace(state, counts=counts, entropy=entropy, values=values, window_keys=keys, minutes=minutes)
+    return _rekeyed(dataclasses.replace(state, values=values), window, ("counts", "entropy"))
 
 
 def _estimated(state: EstimateState, window: WindowSpec) -> EstimateState:
     """CBPE's sums re-keyed as the predictions' tables are: they add up within a window."""
-    if state.window_keys is None:
-        return state
+    return state if state.window_keys is None else _rekeyed(state, window, ("counts", "expected"))
+
+
+def _rekeyed(state: S, window: WindowSpec, tables: tuple[str, ...]) -> S:
+    """``state`` with the window key of each table in the fields ``tables`` moved to the
+    coarse window holding it, and its ``window_keys`` and ``minutes`` to match (the whole
+    range keeps no key and no minute)."""
     micros = coarse_micros(window)
     if window.duration is None:
         column = pl.lit(0)
     else:
         step = window.duration // _US
         column = pl.col(WINDOW) // step * step
-    counts = tuple(table.with_columns(column.cast(table.schema[WINDOW]).alias(WINDOW)) for table in state.counts)
-    expected = tuple(table.with_columns(column.cast(table.schema[WINDOW]).alias(WINDOW)) for table in state.expected)
-    keys = frozenset(micros(key) for key in state.window_keys) if window.duration is not None else frozenset()
-    minutes = state.minutes if window.duration is not None else ()
-    return dataclasses.replace(state, counts=counts, expected=expected, window_keys=keys, minutes=minutes)
+    moved: dict[str, Any] = {
+        name: tuple(t.with_columns(column.cast(t.schema[WINDOW]).alias(WINDOW)) for t in getattr(state, name))
+        for name in tables
+    }
+    whole = window.duration is None
+    keys = frozenset() if whole else frozenset(micros(key) for key in state.window_keys or ())
+    minutes = () if whole else state.minutes
+    return dataclasses.replace(state, **moved, window_keys=keys, minutes=minutes)
 
 
 def _features(state: FeatureWindowState, window: WindowSpec, reducer: FeatureReducer) -> FeatureWindowState:

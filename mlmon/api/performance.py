@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from mlmon.analyses.composite import Composite
-from mlmon.analyses.estimated import EstimateReducer
 from mlmon.analyses.labels import LabelJoinReducer
 from mlmon.analyses.performance import realized
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, options_of
-from mlmon.api.inputs import RunInputs, open_inputs
+from mlmon.api.inputs import open_inputs
+from mlmon.api.reducers import Analyses
 from mlmon.api.results import PerformanceReport
 from mlmon.config.specs import BY_VERSION, REFERENCE, WINDOW
 from mlmon.errors import InputError
 from mlmon.ingest.label_tables import read_label_table
-from mlmon.ingest.needs import ChunkReducer
 from mlmon.ingest.options import IngestOptions
-from mlmon.ingest.problems import IngestStats
 from mlmon.options import RATIO, OptionSpec
 from mlmon.reference.profile import CalibrationProfile
 from mlmon.reference.store import load_reference
@@ -97,13 +93,11 @@ def build_performance(inputs: Inputs, options: PerformanceOptions | None = None)
     calibration = _calibration(options.reference)
     run = open_inputs(as_inputs(inputs), options.ingest)
     options = replace(options, window=run.window(options.window))
-    join = LabelJoinReducer(options.window, options.by_version)
     tables = [read_label_table(path, options.ingest.fields) for path in options.labels]
-    parts: dict[str, ChunkReducer[Any]] = {LABELS: join}
-    if calibration is not None:
-        parts[ESTIMATED] = EstimateReducer(options.window, options.by_version, calibration=calibration)
-    reducer = Composite(parts)
-    state, stats = run.reduce(reducer) if calibration is not None else _labels_only(run, join)
+    reducer = Analyses(options.window, by_version=options.by_version, labels=True, estimates=calibration).reducer()
+    state, stats = run.reduce(reducer)
+    join = reducer.parts[LABELS]
+    assert isinstance(join, LabelJoinReducer)
     labels_state = state[LABELS]
     for table in tables:
         labels_state = join.merge(labels_state, join.labels_state(table.frame))
@@ -111,17 +105,11 @@ def build_performance(inputs: Inputs, options: PerformanceOptions | None = None)
     if joined.rows.height == 0:
         raise InputError("no prediction in the input: performance needs records with a predicted label")
     done = realized(joined, whole_range=options.window.duration is None)
-    estimates = reducer.parts[ESTIMATED].finalize(state[ESTIMATED]) if calibration is not None else ()
+    estimates = reducer.parts[ESTIMATED].finalize(state[ESTIMATED]) if ESTIMATED in reducer.parts else ()
     maturity = Maturity(options.min_coverage, options.min_labelled)
     judged = with_estimates(judge_windows(done.windows, maturity, options.min_accuracy), estimates)
     findings = (*accuracy_findings(judged, options.min_accuracy), *estimate_findings(judged))
     return PerformanceReport(stats, options.window, judged, done.counts, tuple(tables), maturity, findings)
-
-
-def _labels_only(run: RunInputs, join: LabelJoinReducer) -> tuple[dict[str, Any], IngestStats]:
-    """The join alone (summaries hold its part: a run of summaries reduces it by name)."""
-    state, stats = run.reduce(join)
-    return {LABELS: state}, stats
 
 
 def _calibration(reference: str | os.PathLike[str] | None) -> CalibrationProfile | None:

@@ -33,6 +33,17 @@ _LEAST, _GREATEST = {"start", "first"}, {"end", "last", "latency_max", "cpu_max"
 """Columns of the keyed tables that re-aggregate by min and by max; every other one adds."""
 
 
+def window_key(window: WindowSpec) -> pl.Expr:
+    """Epoch microseconds of each record's time window start (aligned to the Unix epoch),
+    or 0 for the whole range: the key every windowed state is kept under."""
+    return pl.col("ts").dt.truncate(window.every).dt.epoch("us") if window.every else pl.lit(0, dtype=pl.Int64)
+
+
+def concat_or_empty(tables: tuple[pl.DataFrame, ...], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A state field's tables as one frame, or an empty frame of ``schema`` when it has none."""
+    return pl.concat(tables, how="vertical") if tables else pl.DataFrame(schema=schema)
+
+
 def minute_counts(lf: pl.LazyFrame, ts: str = "ts", count: str | None = None) -> pl.LazyFrame:
     """Records (or the sum of ``count``), first and last ``ts`` per calendar minute."""
     n = pl.len() if count is None else pl.col(count).sum()

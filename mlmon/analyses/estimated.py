@@ -40,8 +40,16 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from mlmon.analyses.bounds import MINUTE, check_time_windows, compacted, key_set, merge_bounded, minute_counts
-from mlmon.analyses.predictions import _time_key
+from mlmon.analyses.bounds import (
+    MINUTE,
+    check_time_windows,
+    compacted,
+    concat_or_empty,
+    key_set,
+    merge_bounded,
+    minute_counts,
+    window_key,
+)
 from mlmon.errors import UsageError
 from mlmon.ingest.needs import Needs
 from mlmon.reference.profile import CalibrationProfile
@@ -135,7 +143,7 @@ class EstimateReducer:
 
     def from_chunk(self, records: pl.DataFrame) -> EstimateState:
         rows = self._rows(records)
-        keyed = rows.lazy().with_columns(_time_key(self.window).alias(_WINDOW))
+        keyed = rows.lazy().with_columns(window_key(self.window).alias(_WINDOW))
         if self.window.duration is None:
             return _state(keyed, len(self.calibration.classes))
         minutes, keys = pl.collect_all([minute_counts(keyed), keyed.select(_WINDOW)])
@@ -156,11 +164,13 @@ class EstimateReducer:
         check_time_windows(self.window, state.minutes, state.window_keys is None)
         k = len(self.calibration.classes)
         counts = (
-            _concat(state.counts, _counts_schema())
+            concat_or_empty(state.counts, _counts_schema())
             .group_by(_KEYS)
             .agg(pl.col("n", _NO_PROBS, _DIFFER, _OUT).sum(), pl.col("first").min(), pl.col("last").max())
         )
-        sums = _concat(state.expected, _expected_schema(k)).group_by(*_KEYS, _PRED).agg(pl.col(_columns(k)).sum())
+        sums = (
+            concat_or_empty(state.expected, _expected_schema(k)).group_by(*_KEYS, _PRED).agg(pl.col(_columns(k)).sum())
+        )
         matrices: dict[tuple[str | None, int], Floats] = {}
         for version, key, pred, *column in sums.iter_rows():
             matrices.setdefault((version, key), np.zeros((k, k)))[:, pred] = np.asarray(column, dtype=np.float64)
@@ -335,10 +345,6 @@ def _ordered(windows: list[EstimatedWindow]) -> tuple[EstimatedWindow, ...]:
             key=lambda w: (first_seen[w.model_version], w.model_version is not None, w.model_version or "", w.start),
         )
     )
-
-
-def _concat(pieces: tuple[pl.DataFrame, ...], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    return pl.concat(pieces, how="vertical") if pieces else pl.DataFrame(schema=schema)
 
 
 _TS = pl.Datetime("us", "UTC")

@@ -24,6 +24,7 @@ from typing import cast
 
 import polars as pl
 
+from mlmon.analyses.bounds import window_key
 from mlmon.analyses.features import FeatureState, merge_states, window_states
 from mlmon.errors import UsageError
 from mlmon.ingest.features import HAS_FEATURES, MAX_FEATURES, column, feature_name
@@ -100,9 +101,7 @@ class FeatureReducer:
         unprofiled = {name: int(rows.get_column(column(name)).is_not_null().sum()) for name in others}
         if rows.height == 0:
             return FeatureWindowState(unprofiled=unprofiled)
-        every = self.window.every
-        key = pl.col("ts").dt.truncate(every).dt.epoch("us") if every else pl.lit(0, dtype=pl.Int64)
-        keyed = rows.with_columns(key.alias(_WINDOW))
+        keyed = rows.with_columns(window_key(self.window).alias(_WINDOW))
         distinct = keyed.get_column(_WINDOW).n_unique()
         if distinct > MAX_WINDOWS or self._spans_too_many(keyed):
             return FeatureWindowState(unprofiled=unprofiled, over=True)
@@ -110,10 +109,10 @@ class FeatureReducer:
         counts: dict[int, int] = {}
         states: dict[int, dict[str, FeatureState]] = {}
         first: dict[int, datetime] = {}
-        for (window_key,), group in groups:
-            counts[window_key] = group.height
-            states[window_key] = window_states(group, self.reference, column)
-            first[window_key] = cast(datetime, group.get_column("ts").min())
+        for (key,), group in groups:
+            counts[key] = group.height
+            states[key] = window_states(group, self.reference, column)
+            first[key] = cast(datetime, group.get_column("ts").min())
         # as folding each window in with ``merge`` would: zero counts dropped, the cap kept,
         # the newest window's first time first (a summary's bytes stay the same)
         kept = dict(list((Counter(unprofiled) + Counter()).items())[:MAX_FEATURES])

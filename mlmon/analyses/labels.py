@@ -33,7 +33,7 @@ from datetime import datetime
 
 import polars as pl
 
-from mlmon.analyses.bounds import COMPACT_AT
+from mlmon.analyses.bounds import COMPACT_AT, concat_or_empty, window_key
 from mlmon.errors import UsageError
 from mlmon.ingest.needs import Needs
 from mlmon.windows import MAX_WINDOWS, WindowSpec, time_window_count, too_many_time_windows
@@ -165,8 +165,8 @@ class LabelJoinReducer:
 
     def finalize(self, state: JoinState) -> JoinedRows:
         """The left join; ``UsageError`` for record-count windows or over ``MAX_WINDOWS``."""
-        predictions = _concat(state.predictions, _PREDICTION_SCHEMA)
-        every_label = _concat(state.labels, _LABEL_SCHEMA)
+        predictions = concat_or_empty(state.predictions, _PREDICTION_SCHEMA)
+        every_label = concat_or_empty(state.labels, _LABEL_SCHEMA)
         labels = every_label.filter(pl.col(ID).is_not_null())
         self._check_windows(predictions)
         per_id = labels.group_by(ID).agg(
@@ -186,7 +186,7 @@ class LabelJoinReducer:
             .then(pl.lit(0.0))
             .otherwise((pl.col(LABEL_TS) - pl.col("ts")).dt.total_microseconds() / 1e6)
             .alias("_lag_s"),
-            _window_key(self.window).alias(WINDOW),
+            window_key(self.window).alias(WINDOW),
         ).drop(ID, LABEL_TS, INLINE)
         repeated = predictions.filter(pl.col(ID).is_not_null()).select(
             (pl.len() - pl.struct(ID, VERSION).n_unique()).alias("n")
@@ -230,15 +230,6 @@ def _with_missing(lf: pl.LazyFrame) -> pl.LazyFrame:
     }
     absent = {name: dtype for name, dtype in missing.items() if name not in schema}
     return lf.with_columns(pl.lit(None, dtype=dtype).alias(name) for name, dtype in absent.items())
-
-
-def _window_key(window: WindowSpec) -> pl.Expr:
-    """Epoch µs of each prediction's window start (aligned to the Unix epoch), or 0."""
-    return pl.col("ts").dt.truncate(window.every).dt.epoch("us") if window.every else pl.lit(0, dtype=pl.Int64)
-
-
-def _concat(tables: tuple[pl.DataFrame, ...], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    return pl.concat(tables, how="vertical") if tables else pl.DataFrame(schema=schema)
 
 
 def _compact(tables: tuple[pl.DataFrame, ...]) -> tuple[pl.DataFrame, ...]:

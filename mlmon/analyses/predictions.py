@@ -30,7 +30,15 @@ from typing import TypedDict
 
 import polars as pl
 
-from mlmon.analyses.bounds import MINUTE, check_time_windows, compacted, key_set, merge_bounded, minute_counts
+from mlmon.analyses.bounds import (
+    MINUTE,
+    check_time_windows,
+    compacted,
+    key_set,
+    merge_bounded,
+    minute_counts,
+    window_key,
+)
 from mlmon.analyses.sums import ordered_sum
 from mlmon.analyses.values import GroupKey, ValueState, count_below, exact_budget, mean, percentiles, size, value_state
 from mlmon.ingest.needs import Needs
@@ -111,7 +119,7 @@ class PredictionReducer:
         rows = prediction_rows(records, self.by_version)
         if self.window.records is not None:
             return PredictionState(rows=(rows.collect(),))
-        keyed = rows.with_columns(_time_key(self.window).alias(_WINDOW))
+        keyed = rows.with_columns(window_key(self.window).alias(_WINDOW))
         if self.window.duration is None:
             return _state(keyed, self.exact_values)
         keyed = keyed.collect().lazy()
@@ -169,12 +177,6 @@ def prediction_rows(records: pl.DataFrame, by_version: bool = True) -> pl.LazyFr
         # H(p / s) = H_raw(p) / s + log2 s, for s = sum(p) > 0
         pl.when(total > 0).then(raw / total + total.log(2)).alias(_ENTROPY),
     )
-
-
-def _time_key(window: WindowSpec) -> pl.Expr:
-    """Epoch microseconds of each record's time window start (aligned to the Unix epoch),
-    or 0 for the whole range."""
-    return pl.col("ts").dt.truncate(window.every).dt.epoch("us") if window.every else pl.lit(0, dtype=pl.Int64)
 
 
 def _state(keyed: pl.LazyFrame, budget: int) -> PredictionState:

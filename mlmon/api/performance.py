@@ -10,9 +10,12 @@ joins the labels (records in the logs, and label tables) to the predictions by r
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from mlmon.analyses.labels import LabelJoinReducer
+from mlmon.analyses.composite import ByPart, Composite
+from mlmon.analyses.labels import JoinedRows, LabelJoinReducer
 from mlmon.analyses.performance import realized
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.inputs import open_inputs
@@ -20,7 +23,7 @@ from mlmon.api.reducers import Analyses
 from mlmon.api.results import PerformanceReport
 from mlmon.config.specs import BY_VERSION, REFERENCE, WINDOW
 from mlmon.errors import InputError
-from mlmon.ingest.label_tables import read_label_table
+from mlmon.ingest.label_tables import LabelTable, read_label_table
 from mlmon.ingest.options import IngestOptions
 from mlmon.options import RATIO, OptionSpec
 from mlmon.reference.profile import CalibrationProfile
@@ -90,18 +93,13 @@ def build_performance(inputs: Inputs, options: PerformanceOptions | None = None)
     """Read ``inputs`` and the label tables, join, and judge. Raises ``MlmonError`` on
     unusable input (a label table without an id or a truth column among them)."""
     options = options_of(PerformanceOptions, options)
-    calibration = _calibration(options.reference)
+    calibration = calibration_of(options.reference)
     run = open_inputs(as_inputs(inputs), options.ingest)
     options = replace(options, window=run.window(options.window))
     tables = [read_label_table(path, options.ingest.fields) for path in options.labels]
     reducer = Analyses(options.window, by_version=options.by_version, labels=True, estimates=calibration).reducer()
     state, stats = run.reduce(reducer)
-    join = reducer.parts[LABELS]
-    assert isinstance(join, LabelJoinReducer)
-    labels_state = state[LABELS]
-    for table in tables:
-        labels_state = join.merge(labels_state, join.labels_state(table.frame))
-    joined = join.finalize(labels_state)
+    joined = joined_with_tables(reducer, state, tables)
     if joined.rows.height == 0:
         raise InputError("no prediction in the input: performance needs records with a predicted label")
     done = realized(joined, whole_range=options.window.duration is None)
@@ -112,7 +110,19 @@ def build_performance(inputs: Inputs, options: PerformanceOptions | None = None)
     return PerformanceReport(stats, options.window, judged, done.counts, tuple(tables), maturity, findings)
 
 
-def _calibration(reference: str | os.PathLike[str] | None) -> CalibrationProfile | None:
+def joined_with_tables(reducer: Composite, state: ByPart[Any], tables: Sequence[LabelTable]) -> JoinedRows:
+    """The label join of a run's state (``labels`` part), the label tables' rows merged in."""
+    join = reducer.parts[LABELS]
+    assert isinstance(join, LabelJoinReducer)
+    labels_state = state[LABELS]
+    for table in tables:
+        labels_state = join.merge(labels_state, join.labels_state(table.frame))
+    return join.finalize(labels_state)
+
+
+def calibration_of(reference: str | os.PathLike[str] | None) -> CalibrationProfile | None:
+    """The calibration of the reference at ``reference`` (None: none given); ``InputError``
+    when the reference has none."""
     if reference is None:
         return None
     profile = load_reference(reference)

@@ -22,9 +22,10 @@ from mlmon.api.payloads import (
     performance_payload,
     report_payload,
 )
-from mlmon.verdicts.findings import Finding, status_of
+from mlmon.verdicts.findings import Finding, Severity, status_of
 
 if TYPE_CHECKING:
+    from mlmon.analyses.compare import Comparison, SideFigures
     from mlmon.analyses.labels import JoinCounts
     from mlmon.analyses.ops_types import OpsSummary, WindowOps
     from mlmon.bench.result import BenchResult
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from mlmon.ingest.problems import IngestStats
     from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.alerting import RuleOutcome
+    from mlmon.verdicts.compare import ComparePolicy, Judged, Verdict
     from mlmon.verdicts.confidence import ConfidenceTrendResult
     from mlmon.verdicts.feature_drift import FeatureDriftResult
     from mlmon.verdicts.performance import JudgedWindow, Maturity
@@ -176,3 +178,43 @@ class PerformanceReport(_Result):
 
     def to_dict(self) -> dict[str, Any]:
         return performance_payload(self)
+
+
+@dataclass(frozen=True)
+class CompareReport(_Result):
+    """Everything ``mlmon compare`` shows: two sides over the time both served."""
+
+    ingest: IngestStats
+    """What was read and skipped over the compared period (both sides' logs)."""
+    baseline: SideFigures
+    """The baseline's counts."""
+    candidate: SideFigures
+    """The candidate's counts."""
+    period: tuple[datetime, datetime]
+    """The compared period: ``[since, until)``."""
+    comparison: Comparison
+    """Every metric measured: figures, differences and intervals."""
+    judged: tuple[Judged, ...]
+    """Each metric's verdict, in the order shown."""
+    verdict: Verdict
+    """The whole comparison's verdict."""
+    findings: tuple[Finding, ...]
+    """One per metric judged (a failure of a metric not critical is a warning)."""
+    policy: ComparePolicy
+    """The tolerances, critical metrics and minimum data it was judged with."""
+
+    def to_dict(self) -> dict[str, Any]:
+        from mlmon.api.compare_payload import compare_payload
+
+        return compare_payload(self)
+
+    def exit_code(self, fail_on: Severity) -> int:
+        """1 when the comparison fails (or is marginal with ``--fail-on warning``), 2 when
+        it has no data on a metric and nothing failed, else 0."""
+        from mlmon.verdicts.compare import Verdict
+
+        if self.verdict is Verdict.FAIL:
+            return 1
+        if self.verdict is Verdict.NO_DATA:
+            return 2
+        return 1 if self.verdict is Verdict.MARGINAL and Severity.WARNING.at_least(fail_on) else 0

@@ -12,6 +12,7 @@ from mlmon.cli.bench import bench_command
 from mlmon.cli.boundary import MlmonGroup, run_guarded
 from mlmon.cli.check import check_command
 from mlmon.cli.color import COLOR_KEY
+from mlmon.cli.compare import compare_command
 from mlmon.cli.config import config_app
 from mlmon.cli.drift import drift_command
 from mlmon.cli.help import HelpCommand
@@ -42,6 +43,7 @@ app.command("report", cls=HelpCommand)(report_command)
 app.command("drift", cls=HelpCommand)(drift_command)
 app.command("check", cls=HelpCommand)(check_command)
 app.command("performance", cls=HelpCommand)(performance_command)
+app.command("compare", cls=HelpCommand)(compare_command)
 app.command("summarize", cls=HelpCommand)(summarize_command)
 app.command("bench", cls=HelpCommand)(bench_command)
 app.add_typer(reference_app, name="reference")

@@ -44,7 +44,10 @@ def deliver(
     else:
         write_stdout(text)
     own = getattr(module, "exit_code", None)
-    return own(result) if own is not None else exit_code(result.findings, fail_on)
+    if own is not None:
+        return own(result)
+    earned = getattr(result, "exit_code", None)  # a result with codes of its own (compare's no data: 2)
+    return earned(fail_on) if earned is not None else exit_code(result.findings, fail_on)
 
 
 def format_for_output(output_format: OutputFormat, output: str | None) -> OutputFormat:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from mlmon.stats.performance import Z_95, wilson_interval
@@ -70,3 +72,36 @@ def sample_ratio_mismatch(n_candidate: int, n_baseline: int, expected_share: flo
     expected_c, expected_b = total * expected_share, total * (1 - expected_share)
     chi2 = (n_candidate - expected_c) ** 2 / expected_c + (n_baseline - expected_b) ** 2 / expected_b
     return chi2, float(stats.chi2.sf(chi2, df=1))
+
+
+def homogeneity_chi_squared(counts_a: ArrayLike, counts_b: ArrayLike) -> tuple[float, float, int]:
+    """(statistic, p-value, degrees of freedom) of Pearson's test that two samples of
+    categories come from one distribution: the two versions' predicted classes.
+
+    Notes
+    -----
+    The 2 x K contingency table of the two sides' counts, classes neither side has left
+    out; expected counts :math:`E_{ij} = R_i C_j / N` from the row and column totals:
+
+    .. math:: \\chi^2 = \\sum_{i,j} \\frac{(O_{ij} - E_{ij})^2}{E_{ij}}, \\quad df = K - 1
+
+    Both sides are samples, so neither is taken as the truth (a goodness-of-fit test
+    against the baseline's shares would ignore the baseline's own noise). Equal to
+    ``scipy.stats.chi2_contingency(table, correction=False)``. ``(nan, nan, 0)`` when a
+    side is empty or fewer than two classes occur.
+
+    References
+    ----------
+    .. [1] K. Pearson, "On the criterion that a given system of deviations...",
+           Philosophical Magazine 50 (1900) 157-175; A. Agresti, *Categorical Data
+           Analysis*, 3rd ed., section 3.2.
+    """
+    table = np.vstack([np.asarray(counts_a, dtype=float), np.asarray(counts_b, dtype=float)])
+    table = table[:, table.sum(axis=0) > 0]
+    rows = table.sum(axis=1)
+    if table.shape[1] < 2 or (rows == 0).any():
+        return math.nan, math.nan, 0
+    expected = np.outer(rows, table.sum(axis=0)) / table.sum()
+    statistic = float(((table - expected) ** 2 / expected).sum())
+    df = table.shape[1] - 1
+    return statistic, float(stats.chi2.sf(statistic, df)), df

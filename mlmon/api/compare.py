@@ -201,10 +201,10 @@ def _summary(side: _SideInput, ops: OpsResult) -> Any:
     found = summary_of(ops.by_model, ops.overall, side.selector)
     if found is not None and found.records:
         return found
-    held = ", ".join(f"{s.scope} ({s.records:,} records)" for s in ops.by_model) or "no model version"
+    held = ", ".join(f"{_named(s)} ({s.records:,} records)" for s in ops.by_model) or "no model version"
     matching = [s for s in ops.by_model if side.selector.matches(s.model, s.model_version)]
     if len(matching) > 1:
-        raise UsageError(f"{side.selector.describe()} names {', '.join(s.scope for s in matching)}: give model:version")
+        raise UsageError(f"{side.selector.describe()} names {', '.join(map(_named, matching))}: give model:version")
     raise InputError(f"no record of {side.name} in the logs; they hold {held}")
 
 
@@ -238,7 +238,8 @@ def _side(side: _SideInput, done: Any, state: Any, windows: tuple[Any, ...]) -> 
     realized_window = next((w for w in windows if w.model_version == version and w.labelled), None)
     estimate = next((e for e in done.get(ESTIMATED, ()) if e.model_version == version), None)
     summary = _summary(side, done[OPS])
-    return side_of(side.name, side.selector, summary, state[OPS], state[LABELS], realized_window, estimate)
+    name = _named(summary) if version is not None else side.name
+    return side_of(name, side.selector, summary, state[OPS], state[LABELS], realized_window, estimate)
 
 
 def _tolerances(given: Mapping[str, Any]) -> dict[str, float]:
@@ -252,6 +253,11 @@ def _known(metrics: tuple[str, ...], where: str) -> None:
     unknown = [m for m in metrics if m not in RULES]
     if unknown:
         raise UsageError(f"{where}: unknown metric {unknown[0]!r}; the metrics are {', '.join(RULES)}")
+
+
+def _named(summary: Any) -> str:
+    """``model:version`` (the version alone when the logs name no model)."""
+    return f"{summary.model}:{summary.model_version}" if summary.model else str(summary.model_version)
 
 
 def _t(moment: datetime) -> str:

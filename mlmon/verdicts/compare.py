@@ -30,9 +30,12 @@ import enum
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from mlmon.analyses.compare import Comparison, Effect, Traffic
 from mlmon.verdicts.findings import Finding, Levels, Severity, Unknown
+
+if TYPE_CHECKING:
+    from mlmon.analyses.compare import Comparison, Effect, Traffic
 
 ALPHA = 0.001
 """Significance level of the distance metrics' tests and of the sample ratio mismatch."""

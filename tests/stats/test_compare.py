@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mlmon.stats.compare import newcombe_difference, sample_ratio_mismatch
+from mlmon.stats.compare import homogeneity_chi_squared, newcombe_difference, sample_ratio_mismatch
 
 # Newcombe (1998), Statistics in Medicine 17:873-890, Table II, method 10 (the examples whose
 # published figures we could check by hand).
@@ -63,3 +63,35 @@ def test_a_canary_that_got_1_percent_of_a_10_percent_split_is_a_mismatch():
     assert math.isnan(sample_ratio_mismatch(0, 0, 0.1)[1])
     with pytest.raises(ValueError):
         sample_ratio_mismatch(1, 1, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ([40, 30, 20, 10], [75, 12, 8, 5]),  # the sample week's shift
+        ([5, 0, 3], [2, 4, 0]),  # a class only one side has, small counts
+        ([1000, 1], [990, 11]),  # a rare class
+        ([10, 20, 0, 30], [12, 18, 0, 33]),  # a class neither has: left out
+    ],
+)
+def test_homogeneity_equals_scipy_contingency(a: list[int], b: list[int]) -> None:
+    table = np.array([a, b])
+    table = table[:, table.sum(axis=0) > 0]
+    expected = stats.chi2_contingency(table, correction=False)
+    statistic, p, df = homogeneity_chi_squared(a, b)
+    assert statistic == pytest.approx(expected.statistic, rel=1e-12)
+    assert p == pytest.approx(expected.pvalue, rel=1e-9)
+    assert df == expected.dof
+
+
+def test_homogeneity_hand_worked() -> None:
+    # [[10, 20], [20, 10]]: every expected count 15, chi2 = 4 * 25 / 15 = 6.667, df 1
+    statistic, p, df = homogeneity_chi_squared([10, 20], [20, 10])
+    assert statistic == pytest.approx(20 / 3)
+    assert df == 1
+    assert p == pytest.approx(math.erfc(math.sqrt(statistic / 2)))  # the chi-squared tail at one df
+
+
+def test_homogeneity_undefined() -> None:
+    assert math.isnan(homogeneity_chi_squared([0, 0], [3, 4])[0])
+    assert math.isnan(homogeneity_chi_squared([5, 0], [7, 0])[1])

@@ -37,6 +37,15 @@ command's).
                     "peak_rss_method"}}],
      "budget": null | {"p99_ms", "passed", "breaches": [{"batch_size", "p99_ms"}]}}
 
+``mlmon bench A.onnx B.onnx`` adds ``"ab"``: ``b`` (B's ``model`` and ``configurations``;
+``model``/``configurations`` above are A's; in both, ``wall_s`` is the time in the model's
+own calls and ``cpu``/``memory`` the whole process's), ``confidence_level``,
+``differences`` (per batch size: ``p50_diff_ms``, ``p99_diff_ms`` (B - A) and ``mean_ratio``
+(B / A), each ``{"value", "low", "high"}``, ``pairs``, ``resamples``, ``verdict``,
+``per_sample_ms`` of ``a`` and ``b``), ``agreement`` (``rows``, ``classifier``, ``source``,
+``top1_agree``, ``top1_share``, ``top1_low``, ``top1_high``, ``max_abs_proba_diff``,
+``mean_kl``, ``output_max_abs_diff``, ``kl_epsilon``), ``decision`` and ``notes``.
+
 Shapes keep dynamic dimensions as their names (strings) or null. ``predictions_from`` (null
 without ``--log``) names the output(s) the log's labels and confidences were read from, or
 says why there are none (``none: not a classifier``, ``none: --no-predictions``).
@@ -49,6 +58,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from mlmon.bench.ab_result import CONFIDENCE_LEVEL, KL_EPSILON
 from mlmon.bench.result import PERCENTILE_METHOD
 from mlmon.plain import to_plain
 from mlmon.verdicts.feature_drift import feature_drift_findings
@@ -57,7 +67,8 @@ from mlmon.verdicts.registry import Check
 
 if TYPE_CHECKING:
     from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
-    from mlmon.bench.result import ConfigResult
+    from mlmon.bench.ab_result import ABResult
+    from mlmon.bench.result import ConfigResult, ModelInfo
     from mlmon.ingest.problems import IngestStats
     from mlmon.verdicts.alerting import RuleOutcome
     from mlmon.verdicts.feature_drift import FeatureDriftResult, FeatureOutcome, FeatureVerdict
@@ -267,12 +278,8 @@ def rule_payload(outcome: RuleOutcome) -> dict[str, Any]:
 def bench_payload(report: BenchReport) -> dict[str, Any]:
     """``mlmon bench``'s document (see the module docstring for the schema)."""
     result, findings, budget_ms = report.result, report.findings, report.budget_ms
-    model = asdict(result.model)
-    for key in ("inputs", "outputs"):
-        model[key] = [{"name": t["name"], "type": t["type"], "shape": list(t["shape"])} for t in model[key]]
-    model["providers"] = list(result.model.providers)
-    model["labels"] = list(result.model.labels)
-    return {
+    model = _model(result.model)
+    document = {
         "mlmon_bench_version": BENCH_SCHEMA_VERSION,
         "version": BENCH_SCHEMA_VERSION,
         "tool": "mlmon bench",
@@ -291,6 +298,31 @@ def bench_payload(report: BenchReport) -> dict[str, Any]:
         },
         "configurations": [_configuration(c) for c in result.configs],
         "budget": _budget(findings, budget_ms),
+    }
+    return document if report.ab is None else {**document, "ab": _ab(report.ab)}
+
+
+def _model(info: ModelInfo) -> dict[str, Any]:
+    model = asdict(info)
+    for key in ("inputs", "outputs"):
+        model[key] = [{"name": t["name"], "type": t["type"], "shape": list(t["shape"])} for t in model[key]]
+    return {**model, "providers": list(info.providers), "labels": list(info.labels)}
+
+
+def _ab(ab: ABResult) -> dict[str, Any]:
+    """The ``ab`` section of an A/B run: model B, its configurations, the comparison."""
+    per_sample = {c.batch_size: c.per_sample_ms for c in ab.a.configs}
+    differences = [
+        {**to_plain(d), "verdict": d.verdict, "per_sample_ms": {"a": per_sample[d.batch_size], "b": c.per_sample_ms}}
+        for d, c in zip(ab.differences, ab.b.configs)
+    ]
+    return {
+        "b": {"model": _model(ab.b.model), "configurations": [_configuration(c) for c in ab.b.configs]},
+        "confidence_level": CONFIDENCE_LEVEL,
+        "differences": differences,
+        "agreement": {**to_plain(ab.agreement), "kl_epsilon": KL_EPSILON},
+        "decision": ab.decision,
+        "notes": list(ab.notes),
     }
 
 

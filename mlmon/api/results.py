@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from mlmon.analyses.compare import Comparison, SideFigures
     from mlmon.analyses.labels import JoinCounts
     from mlmon.analyses.ops_types import OpsSummary, WindowOps
+    from mlmon.bench.ab_result import ABResult
     from mlmon.bench.result import BenchResult
     from mlmon.ingest.label_tables import LabelTable
     from mlmon.ingest.problems import IngestStats
@@ -118,7 +119,9 @@ class BenchReport(_Result):
     budget_ms: float | None
     """The ``--p99-budget`` the configurations were checked against (None: not checked)."""
     findings: tuple[Finding, ...]
-    """One ``latency_p99`` finding per configuration when a budget was given."""
+    """One ``latency_p99`` finding per configuration when a budget was given (of B in an A/B run)."""
+    ab: ABResult | None = None
+    """``mlmon bench A.onnx B.onnx``: both models and their comparison (``result`` is A's)."""
 
     def to_dict(self) -> dict[str, Any]:
         return bench_payload(self)

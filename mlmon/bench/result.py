@@ -139,6 +139,11 @@ class ConfigResult:
         return self.cpu_time_s / self.wall_s if self.wall_s > 0 else 0.0
 
     @property
+    def per_sample_ms(self) -> float:
+        """Mean latency per sample: the mean call latency over the batch size."""
+        return self.latency.mean_ms / self.batch_size
+
+    @property
     def rss_growth_mib(self) -> float:
         """RSS at the end of the timed phase minus RSS at its start."""
         return self.rss_end_mib - self.rss_start_mib

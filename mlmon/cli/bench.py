@@ -59,9 +59,16 @@ def bench_command(
         show_default=False,
         help="ONNX model to time. Default: the bundled 4-class image classifier (3x64x64 CNN).",
     ),
+    model_b: Path | None = typer.Argument(
+        None,
+        metavar="B.onnx",
+        show_default=False,
+        help="A second model (A/B): both run on the same inputs, calls interleaved, and are compared.",
+    ),
     batch_size: list[str] | None = typer.Option(
         None,
         "--batch-size",
+        "--batch",
         "-b",
         metavar="N[,N...]",
         show_default=False,
@@ -130,6 +137,8 @@ def bench_command(
       mlmon bench model.onnx -b 1,8,32 --p99-budget 20ms
       mlmon bench model.onnx -n 1000 --log bench.jsonl
       mlmon report bench.jsonl
+      # A/B: the same inputs, calls interleaved, outputs compared:
+      mlmon bench model.onnx model.int8.onnx --batch 1,8
 
     Exit codes: 0 ok, 1 a configuration's p99 latency over --p99-budget, 2 usage or
     model error, or a --log that cannot be written (or exists, without --force).
@@ -146,6 +155,7 @@ def bench_command(
     }
     report = build_bench_report(
         model,
+        model_b,
         **_parsed(batch_size, duration, p99_budget, log, force, given),
         shapes=parse_shapes(shape),
         input_path=input_file,

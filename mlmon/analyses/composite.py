@@ -18,7 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
+
+import polars as pl
 
 from mlmon.ingest.needs import ChunkReducer, Needs
 
@@ -93,3 +96,29 @@ class Composite:
     def finalize(self, state: ByPart[object]) -> ByPart[object]:
         """Each part's result, finalized in the parts' order."""
         return ByPart(tuple((name, part.finalize(state[name])) for name, part in self.parts.items()))
+
+
+@dataclass(frozen=True)
+class Before:
+    """A reducer fed only the records before ``until``: ``compare`` reads its common
+    period's operational records, and the labels that arrived after it, in one read."""
+
+    inner: ChunkReducer[object]
+    """The reducer."""
+    until: datetime
+    """Records at or after this time are not given to it."""
+
+    @property
+    def needs(self) -> Needs | None:
+        """The inner reducer's columns."""
+        return self.inner.needs
+
+    def from_chunk(self, records: object) -> object:
+        assert isinstance(records, pl.DataFrame)
+        return self.inner.from_chunk(records.filter(pl.col("ts") < self.until))
+
+    def merge(self, left: object, right: object) -> object:
+        return self.inner.merge(left, right)
+
+    def finalize(self, state: object) -> object:
+        return self.inner.finalize(state)

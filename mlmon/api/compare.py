@@ -5,10 +5,11 @@ or, with two sets of logs, ``build_compare((), CompareOptions(baseline_logs=("a/
 candidate_logs=("b/",)))``.
 
 The logs are read twice: once for when each side served (the operational summaries of
-every version), then, over the common period only (``--since`` from the later first
-record, ``--until`` just after the earlier last one), with every analysis a comparison
-uses (:mod:`mlmon.analyses.compare`), then judged (:mod:`mlmon.verdicts.compare`). With
-``--since``/``--until`` the logs are read once, over that range.
+every version), then from the common period's start (the later first record) with every
+analysis a comparison uses (:mod:`mlmon.analyses.compare`): the operational ones stop at
+its end (just after the earlier last record), the label join reads on, since labels
+arrive after their predictions. Then judged (:mod:`mlmon.verdicts.compare`). With
+``--since`` and ``--until`` the logs are read once, and labels only up to ``--until``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+
+import polars as pl
 
 from mlmon.analyses.compare import compare_sides, side_figures
 from mlmon.analyses.compare_sides import Selector, Side, side_of, summary_of
@@ -104,8 +107,8 @@ def build_compare(inputs: Inputs, options: CompareOptions | None = None) -> Comp
     calibration = calibration_of(options.reference)
     tables = [read_label_table(path, options.ingest.fields) for path in options.labels]
     period = _common_period(sides, options.ingest)
-    ingest = replace(options.ingest, since=period[0], until=period[1])
-    (base, base_stats), (cand, cand_stats) = _read_sides(sides, ingest, calibration, tables)
+    ingest = replace(options.ingest, since=period[0])  # labels are read to the end (or --until)
+    (base, base_stats), (cand, cand_stats) = _read_sides(sides, ingest, period[1], calibration, tables)
     stats = base_stats if sides[0].run is sides[1].run else merge_stats(base_stats, cand_stats)
     comparison = compare_sides(base, cand, options.split)
     scope = f"{cand.name} vs {base.name}"
@@ -209,37 +212,43 @@ def _summary(side: _SideInput, ops: OpsResult) -> Any:
 
 
 def _read_sides(
-    sides: tuple[_SideInput, _SideInput], ingest: IngestOptions, calibration: Any, tables: list[Any]
+    sides: tuple[_SideInput, _SideInput], ingest: IngestOptions, until: datetime, calibration: Any, tables: list[Any]
 ) -> list[tuple[Side, IngestStats]]:
     """Each side from one read of its logs over the common period (one read for both when
     they are two versions of the same logs)."""
     if sides[0].run is sides[1].run:
-        read = _read(sides[0].run, ingest, True, calibration, tables)
-        return [(_side(side, *read[:-1]), read[-1]) for side in sides]
+        *parts, stats = _read(sides[0].run, ingest, until, True, calibration, tables)
+        return [(_side(side, until, *parts), stats) for side in sides]
     found = []
     for side in sides:
-        *parts, stats = _read(side.run, ingest, side.selector.version is not None, calibration, tables)
-        found.append((_side(side, *parts), stats))
+        *parts, stats = _read(side.run, ingest, until, side.selector.version is not None, calibration, tables)
+        found.append((_side(side, until, *parts), stats))
     return found
 
 
-def _read(run: RunInputs, ingest: IngestOptions, by_version: bool, calibration: Any, tables: list[Any]) -> tuple:
-    """One read with every analysis: (finalized parts, states, realized windows, stats)."""
-    reducer = Analyses(WindowSpec(), ops=True, by_version=by_version, labels=True, estimates=calibration).reducer()
+def _read(
+    run: RunInputs, ingest: IngestOptions, until: datetime, by_version: bool, calibration: Any, tables: list[Any]
+) -> tuple[Any, ...]:
+    """One read with every analysis, the operational ones stopping at ``until`` and the
+    label join reading on: (finalized parts, states, realized windows, stats)."""
+    asked = Analyses(WindowSpec(), ops=True, by_version=by_version, labels=True, estimates=calibration, before=until)
+    reducer = asked.reducer()
     state, stats = replace(run, options=ingest).reduce(reducer)
-    done = reducer.finalize(state)
+    done = {name: reducer.parts[name].finalize(state[name]) for name in (OPS, ESTIMATED) if name in reducer.parts}
     joined = joined_with_tables(reducer, state, tables)
-    windows = realized(joined, whole_range=True).windows if joined.rows.height else ()
+    rows = joined.rows.filter(pl.col("ts") < until)
+    windows = realized(replace(joined, rows=rows), whole_range=True).windows if rows.height else ()
     return done, state, windows, stats
 
 
-def _side(side: _SideInput, done: Any, state: Any, windows: tuple[Any, ...]) -> Side:
+def _side(side: _SideInput, until: datetime, done: Any, state: Any, windows: tuple[Any, ...]) -> Side:
     version = side.selector.version
     realized_window = next((w for w in windows if w.model_version == version and w.labelled), None)
     estimate = next((e for e in done.get(ESTIMATED, ()) if e.model_version == version), None)
     summary = _summary(side, done[OPS])
     name = _named(summary) if version is not None else side.name
-    return side_of(name, side.selector, summary, state[OPS], state[LABELS], realized_window, estimate)
+    join = replace(state[LABELS], predictions=tuple(p.filter(pl.col("ts") < until) for p in state[LABELS].predictions))
+    return side_of(name, side.selector, summary, state[OPS], join, realized_window, estimate)
 
 
 def _tolerances(given: Mapping[str, Any]) -> dict[str, float]:

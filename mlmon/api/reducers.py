@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 import polars as pl
 
-from mlmon.analyses.composite import Composite
+from mlmon.analyses.composite import Before, Composite
 from mlmon.analyses.estimated import EstimatedWindow, EstimateReducer
 from mlmon.analyses.feature_windows import FeatureReducer, FeatureWindows
 from mlmon.analyses.labels import JoinedRows, LabelJoinReducer
@@ -35,7 +36,7 @@ from mlmon.api.feature_drift import feature_reducer
 from mlmon.api.inputs import RunInputs
 from mlmon.ingest.problems import IngestStats
 from mlmon.reference.profile import CalibrationProfile, ReferenceProfile
-from mlmon.summary.parts import ESTIMATED, FEATURES, LABELS, OPS, PREDICTIONS, composite
+from mlmon.summary.parts import ESTIMATED, FEATURES, LABELS, OPS, PREDICTIONS, composite, part_name
 from mlmon.windows import WindowSpec
 
 
@@ -63,6 +64,9 @@ class Analyses:
     estimates: CalibrationProfile | None = None
     """CBPE's estimates with this calibration too (``estimated``:
     :class:`~mlmon.analyses.estimated.EstimateReducer`); None: not read."""
+    before: datetime | None = None
+    """Every analysis but the label join reads only the records before this time (the join
+    reads on: labels arrive after their predictions); None: every record."""
     note_inputs: bool = False
     """When no feature is read, the predictions still note whether some record carries
     input features (``IngestStats.fields_found``, :func:`~mlmon.api.drift_inputs.with_inputs_presence`)."""
@@ -91,7 +95,10 @@ class Analyses:
             parts.append(EstimateReducer(self.window, self.by_version, calibration=self.estimates))
         if not parts:
             raise ValueError("a run asks for at least one analysis")
-        return composite(*parts)
+        if self.before is None:
+            return composite(*parts)
+        until = self.before
+        return Composite({part_name(p): p if isinstance(p, LabelJoinReducer) else Before(p, until) for p in parts})
 
 
 @dataclass(frozen=True)

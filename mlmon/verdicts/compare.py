@@ -19,9 +19,11 @@ Each metric has a tolerance (Kayenta's allowed increase), in its own units:
 * ``estimated_accuracy``: an estimate, never proof: marginal at worst.
 
 A metric with fewer than its minimum of values on either side is **no data**, named,
-never a pass. Overall: a *critical* metric that fails fails the whole; otherwise any no
-data makes the whole no data; otherwise any failure or marginal metric makes it
-marginal; otherwise pass. Defaults and their reasons: ``docs/commands/compare.md``.
+never a pass. Overall: a *critical* metric that fails fails the whole; otherwise a
+critical metric with no data makes the whole no data; otherwise any other failure,
+marginal or no data makes it marginal; otherwise pass. Accuracy is not critical by
+default: during a rollout its labels are usually still on their way (``--critical``).
+Defaults and their reasons: ``docs/commands/compare.md``.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ RULES: dict[str, MetricRule] = {
     "confidence_mean": MetricRule("interval", 0.05, direction=LOWER_IS_WORSE),
     "confidence_shape": MetricRule("distance", 0.2),
     "agreement": MetricRule("minimum", 0.9),
-    "accuracy": MetricRule("interval", 0.02, direction=LOWER_IS_WORSE, critical=True),
+    "accuracy": MetricRule("interval", 0.02, direction=LOWER_IS_WORSE),
     "estimated_accuracy": MetricRule("estimate", 0.02, direction=LOWER_IS_WORSE),
 }
 """Every metric ``compare`` judges, in the order it shows them, with its defaults."""
@@ -150,14 +152,14 @@ def judge(comparison: Comparison, policy: ComparePolicy, scope: str) -> tuple[tu
 
 
 def overall(judged: list[Judged] | tuple[Judged, ...]) -> Verdict:
-    """A critical failure fails; then any no data; then any failure or marginal is
-    marginal; otherwise pass (no metric at all: no data)."""
-    verdicts = [j.verdict for j in judged]
+    """A critical metric that fails fails the whole; then a critical metric with no data
+    makes it no data; then any other failure, marginal or no data makes it marginal (never
+    a pass); otherwise pass. No metric at all: no data."""
     if any(j.verdict is Verdict.FAIL and j.critical for j in judged):
         return Verdict.FAIL
-    if not verdicts or Verdict.NO_DATA in verdicts:
+    if not judged or any(j.verdict is Verdict.NO_DATA and j.critical for j in judged):
         return Verdict.NO_DATA
-    if Verdict.FAIL in verdicts or Verdict.MARGINAL in verdicts:
+    if any(j.verdict is not Verdict.PASS for j in judged):
         return Verdict.MARGINAL
     return Verdict.PASS
 

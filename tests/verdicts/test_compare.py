@@ -144,8 +144,9 @@ def j(metric: str, verdict: Verdict, critical: bool = False) -> Judged:
 
 
 def test_overall_precedence() -> None:
-    assert overall([j("a", Verdict.FAIL, True), j("b", Verdict.NO_DATA)]) is Verdict.FAIL
-    assert overall([j("a", Verdict.FAIL), j("b", Verdict.NO_DATA)]) is Verdict.NO_DATA
+    assert overall([j("a", Verdict.FAIL, True), j("b", Verdict.NO_DATA, True)]) is Verdict.FAIL
+    assert overall([j("a", Verdict.FAIL), j("b", Verdict.NO_DATA, True)]) is Verdict.NO_DATA
+    assert overall([j("a", Verdict.PASS), j("b", Verdict.NO_DATA)]) is Verdict.MARGINAL  # never a pass
     assert overall([j("a", Verdict.FAIL), j("b", Verdict.PASS)]) is Verdict.MARGINAL
     assert overall([j("a", Verdict.MARGINAL), j("b", Verdict.PASS)]) is Verdict.MARGINAL
     assert overall([j("a", Verdict.PASS), j("b", Verdict.PASS)]) is Verdict.PASS
@@ -175,5 +176,4 @@ def test_default_critical_metrics() -> None:
         "latency_p99",
         "error_rate",
         "predicted_classes",
-        "accuracy",
     }

@@ -138,7 +138,7 @@ def bench_sections(report: BenchReport) -> list[Markup]:
     """The model's facts, one row per configuration, and the budget verdict."""
     result = report.result
     breached = {f.scope for f in report.findings if f.severity is Severity.CRITICAL}
-    rows = [_config_row(c, breached) for c in result.configs]
+    rows = [_config_row(c, set() if report.ab is not None else breached) for c in result.configs]  # A/B: B's budget
     parts = [
         facts(_bench_facts(result)),
         section(
@@ -154,6 +154,11 @@ def bench_sections(report: BenchReport) -> list[Markup]:
         parts.append(note(text, "sev-ok" if met else "sev-critical"))
     if result.log_path:
         parts.append(note(f"Wrote {result.log_records:,} inference records to {result.log_path}."))
+    if report.ab is not None:  # mlmon bench A.onnx B.onnx: the table above is A's
+        b_rows = [_config_row(c, breached) for c in report.ab.b.configs]
+        b_title = f"Model B: {report.ab.b.model.name}.onnx"
+        parts.append(section(b_title, table(CONFIG_HEADERS, b_rows, numeric=range(12)), anchor="model-b"))
+        parts += [note(report.ab.decision), *(note(f"Note: {n}") for n in report.ab.notes)]
     return parts
 
 

@@ -331,7 +331,9 @@ def test_every_format_renders_an_ab_report(ab_report):
     for fmt in OutputFormat:
         text = render(ab_report, fmt)
         assert isinstance(text, str) and text
-    assert "| 4 | B |" in render(ab_report, OutputFormat.MARKDOWN)
+    markdown = render(ab_report, OutputFormat.MARKDOWN)
+    assert "| 4 | B |" in markdown and "- models: A imgcls4, B imgcls4_int8" in markdown
+    assert "Model B: imgcls4_int8.onnx" in render(ab_report, OutputFormat.HTML)
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,9 @@ Each metric has a tolerance (Kayenta's allowed increase), in its own units:
 * **interval metrics** (latency percentiles, error rate, mean confidence, accuracy): the
   candidate *fails* when the whole 95% interval of its difference lies beyond the
   tolerance (the data show a change larger than allowed), is *marginal* when the
-  difference itself lies beyond it but the interval reaches back, and *passes*
-  otherwise. Latency tolerances are relative to the baseline's percentile (``10%``); the
+  difference itself lies beyond it and the interval excludes no change (a real change,
+  not shown to exceed the tolerance), and *passes* otherwise: a noisy figure that did
+  not change, its interval around 0, passes. Latency tolerances are relative to the baseline's percentile (``10%``); the
   others are absolute (an error rate may rise by 0.1 point);
 * **distance metrics** (``latency_shape``, ``confidence_shape``: KS distance;
   ``predicted_classes``: PSI): significant (p < :data:`ALPHA`) and at least the tolerance
@@ -202,12 +203,16 @@ def _judge_effect(effect: Effect, policy: ComparePolicy) -> Judged:
     return Judged(metric, verdict, critical, tolerance, limit, _interval_reason(effect, limit))
 
 
-def _beyond(difference: float, low: float, high: float, limit: float, direction: int) -> Verdict:
-    """Fail when the whole interval lies beyond the limit, marginal when the difference does."""
+def _beyond(difference: float, low: float, high: float, limit: float, direction: int, level: float = 0.0) -> Verdict:
+    """Fail when the whole interval lies beyond the limit; marginal when the difference
+    does and the interval lies wholly on the worse side of ``level`` (no change: 0), so a
+    noisy figure that did not change, its interval around 0, passes; pass otherwise."""
     worse_end = low if direction == HIGHER_IS_WORSE else high
     if math.isfinite(worse_end) and direction * worse_end > direction * limit:
         return Verdict.FAIL
-    return Verdict.MARGINAL if direction * difference > direction * limit else Verdict.PASS
+    if direction * difference <= direction * limit:
+        return Verdict.PASS
+    return Verdict.PASS if math.isfinite(worse_end) and direction * worse_end <= direction * level else Verdict.MARGINAL
 
 
 def _distance(effect: Effect, tolerance: float, critical: bool) -> Judged:
@@ -230,7 +235,7 @@ def _agreement(comparison: Comparison, policy: ComparePolicy) -> Judged:
     if found.pairs < policy.min_samples:
         reason = f"{found.pairs:,} requests answered by both, {policy.min_samples:,} needed"
         return Judged("agreement", Verdict.NO_DATA, critical, minimum, minimum, reason)
-    verdict = _beyond(found.rate, found.low, found.high, minimum, LOWER_IS_WORSE)
+    verdict = _beyond(found.rate, found.low, found.high, minimum, LOWER_IS_WORSE, level=1.0)
     reason = (
         f"{found.rate:.1%} of {found.pairs:,} shared requests answered alike (95% CI {found.low:.1%} to "
         f"{found.high:.1%}), minimum {minimum:.1%}"

@@ -44,7 +44,9 @@ def one(e: Effect, policy: ComparePolicy | None = None) -> Judged:
     [
         (11.0, 13.0, 112.0, Verdict.FAIL),  # whole interval above the allowed +10 ms
         (10.0, 13.0, 112.0, Verdict.MARGINAL),  # touches the limit: not wholly beyond
-        (9.0, 13.0, 110.5, Verdict.MARGINAL),  # only the difference beyond
+        (9.0, 13.0, 110.5, Verdict.MARGINAL),  # only the difference beyond, a real change
+        (-2.0, 25.0, 111.0, Verdict.PASS),  # beyond, but the interval holds no change: noise
+        (0.0, 25.0, 111.0, Verdict.PASS),  # the interval touches no change
         (9.0, 13.0, 110.0, Verdict.PASS),  # the difference exactly at the limit is allowed
         (-5.0, 5.0, 100.0, Verdict.PASS),
     ],
@@ -72,6 +74,7 @@ def test_a_rise_of_a_lower_is_worse_metric_passes() -> None:
 def test_error_rate_absolute_tolerance() -> None:
     assert one(effect("error_rate", 0.01, 0.0125, 0.0011, 0.004)).verdict is Verdict.FAIL
     assert one(effect("error_rate", 0.01, 0.0125, 0.0009, 0.004)).verdict is Verdict.MARGINAL
+    assert one(effect("error_rate", 0.01, 0.0125, -0.0001, 0.004)).verdict is Verdict.PASS
     assert one(effect("error_rate", 0.01, 0.0105, -0.001, 0.002)).verdict is Verdict.PASS
 
 

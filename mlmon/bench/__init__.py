@@ -3,7 +3,9 @@
 Bench room: sessions, inputs, timing and the mlmon log it writes. Its command line lives in
 ``mlmon.cli.bench``, its budget check in ``mlmon.verdicts.budgets`` and its output in
 ``mlmon.render``; it may import the leaves and onnxruntime, numpy and psutil, never another
-room. Importing this package is cheap: numpy and onnxruntime load only when :func:`run_bench`
+room. Two models (``mlmon bench A.onnx B.onnx``): :mod:`mlmon.bench.ab` times them interleaved,
+:mod:`mlmon.bench.decision` and :mod:`mlmon.bench.agreement` compare them, :mod:`mlmon.bench.int8`
+adds the note on int8 kernels. Importing this package is cheap: numpy and onnxruntime load only when :func:`run_bench`
 is first used (PEP 562 lazy attribute).
 """
 

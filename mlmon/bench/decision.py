@@ -30,8 +30,19 @@ from mlmon.bench.ab_result import AGREEMENT_LEVEL, CONFIDENCE_LEVEL, Agreement, 
 from mlmon.stats.arrays import Floats
 
 RESAMPLES = 2000
-"""Bootstrap resamples per batch size: enough for a 95% percentile interval, and under half a
-second for 3,000 pairs."""
+"""Bootstrap resamples per batch size, up to ``RESAMPLE_BUDGET / pairs`` pairs: enough for a
+95% percentile interval, and under half a second for 3,000 pairs on an idle core."""
+RESAMPLE_BUDGET = 20_000_000
+"""Pairs drawn in all, at most: above 10,000 pairs the resamples drop (20,000 pairs: 1,000),
+never below ``MIN_RESAMPLES``, so a long run's interval still takes seconds, not minutes;
+with that many pairs the interval is narrow and its ends move little."""
+MIN_RESAMPLES = 500
+"""The fewest resamples, however many pairs."""
+
+
+def resamples_for(pairs: int) -> int:
+    """Resamples for ``pairs`` pairs: ``RESAMPLES``, fewer above 10,000 pairs (the budget)."""
+    return max(MIN_RESAMPLES, min(RESAMPLES, RESAMPLE_BUDGET // max(pairs, 1)))
 
 
 def _statistics(a: Floats, b: Floats, axis: int = -1) -> Floats:
@@ -43,16 +54,18 @@ def _statistics(a: Floats, b: Floats, axis: int = -1) -> Floats:
 
 
 def latency_difference(
-    a_ms: Sequence[float], b_ms: Sequence[float], batch_size: int, seed: int = 0, resamples: int = RESAMPLES
+    a_ms: Sequence[float], b_ms: Sequence[float], batch_size: int, seed: int = 0, resamples: int | None = None
 ) -> LatencyDifference:
     """B against A from their paired call latencies (``a_ms[i]`` and ``b_ms[i]`` on the same
-    input): the statistics and their paired percentile bootstrap intervals. With fewer than
-    two pairs the intervals are NaN (no clear difference)."""
+    input): the statistics and their paired percentile bootstrap intervals (``resamples``
+    None: :func:`resamples_for`). With fewer than two pairs the intervals are NaN (no clear
+    difference)."""
     from scipy import stats
 
     a, b = np.asarray(a_ms, dtype=np.float64), np.asarray(b_ms, dtype=np.float64)
     if a.shape != b.shape or a.ndim != 1:
         raise ValueError(f"paired latencies need two equal 1-D samples, got {a.shape} and {b.shape}")
+    resamples = resamples_for(a.size) if resamples is None else resamples
     values = _statistics(a, b) if a.size else np.full(3, math.nan)
     low = high = np.full(3, math.nan)
     if a.size >= 2:

@@ -20,7 +20,7 @@ from mlmon.api.bench import build_bench_report
 from mlmon.bench.ab import interleaved_loop
 from mlmon.bench.ab_result import KL_EPSILON, Agreement, Estimate, LatencyDifference
 from mlmon.bench.agreement import kl_rows, max_abs_diff, output_agreement
-from mlmon.bench.decision import decision_line, latency_difference
+from mlmon.bench.decision import decision_line, latency_difference, resamples_for
 from mlmon.bench.inputs import synthetic_feeds
 from mlmon.bench.int8 import cpu_flags, int8_note, quantized_ops, read_cpu_flags
 from mlmon.bench.predict import PredictionChoice
@@ -94,6 +94,11 @@ def test_latency_difference_equals_scipys_paired_percentile_bootstrap_of_each_st
         assert estimate.value == pytest.approx(statistic(a, b), rel=1e-12)
         assert (estimate.low, estimate.high) == pytest.approx((ci.low, ci.high), rel=1e-12)
     assert got.mean_ratio.high < 1 and got.verdict == "faster"
+
+
+def test_resamples_drop_above_ten_thousand_pairs_but_never_below_the_floor():
+    assert [resamples_for(n) for n in (2, 10_000, 10_001, 20_000, 40_000, 10**6)] == [2000, 2000, 1999, 1000, 500, 500]
+    assert latency_difference([1.0, 2.0, 3.0], [1.0, 2.0, 2.5], batch_size=1).resamples == 2000
 
 
 def test_latency_difference_of_one_pair_has_no_interval_and_no_clear_difference():

@@ -24,6 +24,7 @@ from mlmon.analyses.labels import ID, VERSION, JoinState
 from mlmon.analyses.ops_types import OpsState, OpsSummary
 from mlmon.analyses.performance import RealizedWindow
 from mlmon.analyses.values import Buckets, GroupKey, Pooled, ValueState
+from mlmon.ingest.needs import Needs
 from mlmon.stats import log_buckets
 from mlmon.stats.arrays import Floats, Ints
 
@@ -168,3 +169,60 @@ def _predictions(join: JoinState | None, selector: Selector) -> pl.DataFrame:
     if selector.version is not None:
         rows = rows.filter(pl.col(VERSION).cast(pl.String) == selector.version)
     return rows.select(ID, pl.col("label").cast(pl.String))
+
+
+@dataclass(frozen=True)
+class Served:
+    """When one model version served: its first and last request or prediction."""
+
+    model: str | None
+    """The model's name (None: not logged)."""
+    version: str | None
+    """The version (None: not logged)."""
+    start: datetime
+    """Its first request or prediction."""
+    end: datetime
+    """Its last one."""
+    records: int
+    """Requests and predictions counted."""
+
+
+_SPAN_SCHEMA = {
+    "model": pl.String,
+    "model_version": pl.String,
+    "start": pl.Datetime("us", "UTC"),
+    "end": pl.Datetime("us", "UTC"),
+    "n": pl.UInt32,
+}
+
+
+@dataclass(frozen=True)
+class ServedReducer:
+    """When each (model, version) served, from the records that are requests or
+    predictions only: a label record that arrives hours later, or a resource sample, does
+    not stretch a version's time."""
+
+    needs: Needs = Needs(("model", "model_version", "is_request", "label"))
+    """The columns read."""
+
+    def from_chunk(self, records: pl.DataFrame) -> pl.DataFrame:
+        served = records.lazy().filter(pl.col("is_request") | pl.col("label").is_not_null())
+        return self._spans(
+            served.select(pl.col("model", "model_version").cast(pl.String), pl.col("ts").alias("start"), "ts")
+            .rename({"ts": "end"})
+            .with_columns(pl.lit(1, pl.UInt32).alias("n"))
+        )
+
+    def merge(self, left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+        return self._spans(pl.concat([left, right]).lazy())
+
+    def finalize(self, state: pl.DataFrame) -> tuple[Served, ...]:
+        """One span per (model, version), by first request."""
+        rows = state.sort("start").iter_rows(named=True)
+        return tuple(Served(r["model"], r["model_version"], r["start"], r["end"], r["n"]) for r in rows)
+
+    @staticmethod
+    def _spans(frame: pl.LazyFrame) -> pl.DataFrame:
+        keys = ["model", "model_version"]
+        spans = frame.group_by(keys).agg(pl.col("start").min(), pl.col("end").max(), pl.col("n").sum())
+        return spans.collect().cast(_SPAN_SCHEMA).sort(keys, nulls_last=True)  # type: ignore[arg-type]

@@ -23,13 +23,13 @@ from typing import Any
 import polars as pl
 
 from mlmon.analyses.compare import compare_sides, side_figures
-from mlmon.analyses.compare_sides import Selector, Side, side_of, summary_of
+from mlmon.analyses.compare_sides import Selector, Served, ServedReducer, Side, side_of, summary_of
 from mlmon.analyses.ops import OpsResult
 from mlmon.analyses.performance import realized
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, options_of
 from mlmon.api.inputs import RunInputs, open_inputs
 from mlmon.api.performance import calibration_of, joined_with_tables
-from mlmon.api.reducers import Analyses, analyse
+from mlmon.api.reducers import Analyses
 from mlmon.api.results import CompareReport
 from mlmon.errors import InputError, UsageError
 from mlmon.ingest.label_tables import read_label_table
@@ -176,17 +176,17 @@ def _logs_name(logs: tuple[str, ...], version: str | None) -> str:
 
 
 def _common_period(sides: tuple[_SideInput, _SideInput], ingest: IngestOptions) -> tuple[datetime, datetime]:
-    """[since, until): the given range, or from the later first record to just after the
-    earlier last one."""
+    """[since, until): the given range, or from the later first request or prediction of
+    the two sides to just after the earlier last one."""
     if ingest.since is not None and ingest.until is not None:
         return ingest.since, ingest.until
-    spans = []
-    for side in sides:
-        found = analyse(side.run, Analyses(WindowSpec(), ops=True))
-        assert found.ops is not None
-        summary = _summary(side, found.ops)
-        assert summary.start is not None and summary.end is not None
-        spans.append((summary.start, summary.end))
+    served: dict[int, tuple[Served, ...]] = {}
+    for side in sides:  # one read per set of logs
+        if id(side.run) not in served:
+            reducer = ServedReducer()
+            state, _ = side.run.reduce(reducer)
+            served[id(side.run)] = reducer.finalize(state)
+    spans = [_span(side, served[id(side.run)]) for side in sides]
     start = max(ingest.since or spans[0][0], spans[0][0], spans[1][0])
     end = min(spans[0][1], spans[1][1])
     if ingest.until is not None:
@@ -200,15 +200,28 @@ def _common_period(sides: tuple[_SideInput, _SideInput], ingest: IngestOptions) 
     return start, end + timedelta(microseconds=1)
 
 
+def _span(side: _SideInput, served: tuple[Served, ...]) -> tuple[datetime, datetime]:
+    """When the side served: its version's first and last request or prediction."""
+    matching = [s for s in served if side.selector.matches(s.model, s.version)]
+    if len({(s.model, s.version) for s in matching}) > 1 and side.selector.version is not None:
+        listed = ", ".join(_named(s.model, s.version) for s in matching)
+        raise UsageError(f"{side.selector.describe()} names {listed}: give model:version")
+    if not matching:
+        held = ", ".join(f"{_named(s.model, s.version)} ({s.records:,} requests)" for s in served)
+        raise InputError(f"no request or prediction of {side.name} in the logs; they hold {held or 'none'}")
+    return min(s.start for s in matching), max(s.end for s in matching)
+
+
 def _summary(side: _SideInput, ops: OpsResult) -> Any:
     found = summary_of(ops.by_model, ops.overall, side.selector)
     if found is not None and found.records:
         return found
-    held = ", ".join(f"{_named(s)} ({s.records:,} records)" for s in ops.by_model) or "no model version"
     matching = [s for s in ops.by_model if side.selector.matches(s.model, s.model_version)]
     if len(matching) > 1:
-        raise UsageError(f"{side.selector.describe()} names {', '.join(map(_named, matching))}: give model:version")
-    raise InputError(f"no record of {side.name} in the logs; they hold {held}")
+        listed = ", ".join(_named(s.model, s.model_version) for s in matching)
+        raise UsageError(f"{side.selector.describe()} names {listed}: give model:version")
+    held = ", ".join(f"{_named(s.model, s.model_version)} ({s.records:,} records)" for s in ops.by_model)
+    raise InputError(f"no record of {side.name} in the logs; they hold {held or 'no model version'}")
 
 
 def _read_sides(
@@ -246,7 +259,7 @@ def _side(side: _SideInput, until: datetime, done: Any, state: Any, windows: tup
     realized_window = next((w for w in windows if w.model_version == version and w.labelled), None)
     estimate = next((e for e in done.get(ESTIMATED, ()) if e.model_version == version), None)
     summary = _summary(side, done[OPS])
-    name = _named(summary) if version is not None else side.name
+    name = _named(summary.model, summary.model_version) if version is not None else side.name
     join = replace(state[LABELS], predictions=tuple(p.filter(pl.col("ts") < until) for p in state[LABELS].predictions))
     return side_of(name, side.selector, summary, state[OPS], join, realized_window, estimate)
 
@@ -264,9 +277,9 @@ def _known(metrics: tuple[str, ...], where: str) -> None:
         raise UsageError(f"{where}: unknown metric {unknown[0]!r}; the metrics are {', '.join(RULES)}")
 
 
-def _named(summary: Any) -> str:
+def _named(model: str | None, version: str | None) -> str:
     """``model:version`` (the version alone when the logs name no model)."""
-    return f"{summary.model}:{summary.model_version}" if summary.model else str(summary.model_version)
+    return f"{model}:{version}" if model else str(version)
 
 
 def _t(moment: datetime) -> str:

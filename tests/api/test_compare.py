@@ -293,7 +293,7 @@ def test_two_sets_of_logs(tmp_path: Path) -> None:
     ("options", "error", "text"),
     [
         ({"baseline": "1"}, UsageError, "give --baseline and --candidate"),
-        ({"baseline": "1", "candidate": "9"}, InputError, "no record of 9 in the logs; they hold m:1 (1,000 records)"),
+        ({"baseline": "1", "candidate": "9"}, InputError, "no request or prediction of 9 in the logs; they hold m:1 (1,000 requests), m:2 (10 requests)"),
         ({"baseline_logs": ("x",)}, UsageError, "give both --baseline-logs and --candidate-logs"),
         ({"baseline": "1", "candidate": "2", "split": 1.0}, UsageError, "strictly between 0 and 1"),
         ({"baseline": "1", "candidate": "2", "critical": ("p99",)}, UsageError, "unknown metric 'p99'"),

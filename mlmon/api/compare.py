@@ -244,7 +244,15 @@ def _read(
 ) -> tuple[Any, ...]:
     """One read with every analysis, the operational ones stopping at ``until`` and the
     label join reading on: (finalized parts, states, realized windows, stats)."""
-    asked = Analyses(WindowSpec(), ops=True, by_version=by_version, labels=True, estimates=calibration, before=until)
+    asked = Analyses(
+        WindowSpec(),
+        ops=True,
+        by_version=by_version,
+        labels=True,
+        label_vectors=False,
+        estimates=calibration,
+        before=until,
+    )
     reducer = asked.reducer()
     state, stats = replace(run, options=ingest).reduce(reducer)
     done = {name: reducer.parts[name].finalize(state[name]) for name in (OPS, ESTIMATED) if name in reducer.parts}

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, cast
 
 import polars as pl
 
@@ -34,6 +35,7 @@ from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
 from mlmon.api.drift_inputs import with_inputs_presence
 from mlmon.api.feature_drift import feature_reducer
 from mlmon.api.inputs import RunInputs
+from mlmon.ingest.needs import ChunkReducer, Needs
 from mlmon.ingest.problems import IngestStats
 from mlmon.reference.profile import CalibrationProfile, ReferenceProfile
 from mlmon.summary.parts import ESTIMATED, FEATURES, LABELS, OPS, PREDICTIONS, composite, part_name
@@ -64,6 +66,9 @@ class Analyses:
     estimates: CalibrationProfile | None = None
     """CBPE's estimates with this calibration too (``estimated``:
     :class:`~mlmon.analyses.estimated.EstimateReducer`); None: not read."""
+    label_vectors: bool = True
+    """The label join keeps each prediction's probability vector (the Brier score, ROC AUC);
+    False: it does not decode them (compare's accuracy needs only the classes)."""
     before: datetime | None = None
     """Every analysis but the label join reads only the records before this time (the join
     reads on: labels arrive after their predictions); None: every record."""
@@ -90,7 +95,11 @@ class Analyses:
         if features is not None:
             parts.append(features)
         if self.labels:
-            parts.append(LabelJoinReducer(self.window, self.by_version))
+            join = LabelJoinReducer(self.window, self.by_version)
+            if not self.label_vectors:
+                vectors = ("probabilities", "probability_classes")
+                join = replace(join, needs=Needs(tuple(c for c in join.needs.columns if c not in vectors)))
+            parts.append(join)
         if self.estimates is not None:
             parts.append(EstimateReducer(self.window, self.by_version, calibration=self.estimates))
         if not parts:
@@ -98,7 +107,11 @@ class Analyses:
         if self.before is None:
             return composite(*parts)
         until = self.before
-        return Composite({part_name(p): p if isinstance(p, LabelJoinReducer) else Before(p, until) for p in parts})
+        wrapped: dict[str, Any] = {
+            part_name(p): p if isinstance(p, LabelJoinReducer) else Before(cast("ChunkReducer[object]", p), until)
+            for p in parts
+        }
+        return Composite(wrapped)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_performance import timed  # the same process timing as the label join's benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,21 +39,6 @@ def write_canary(log: Path) -> Path:
             )
         print(f"wrote {out}", file=sys.stderr)
     return out
-
-
-def timed(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one mlmon process."""
-    start = time.perf_counter()
-    done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", str(Path(sys.executable).with_name("mlmon")), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    wall = time.perf_counter() - start
-    if done.returncode not in (0, 1) or not done.stdout.startswith("{"):
-        raise SystemExit(f"mlmon {' '.join(args)} failed: {done.stderr[-500:]}")
-    return wall, int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
 def commands(log: Path, runs: int) -> None:

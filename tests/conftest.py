@@ -76,6 +76,21 @@ def sample_cli(*args: str) -> Any:
         return CliRunner().invoke(app, list(args), env=unset)
 
 
+@functools.cache
+def sample_truth() -> dict[str, Any]:
+    """The sample week's ground truth, ``python sample_logs/generate.py --truth``, once per
+    session (the generator's own numbers: the oracle of the sample-week stories)."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(REPO / "sample_logs" / "generate.py"), "--truth"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
 @pytest.fixture(scope="session")
 def sample_report() -> Any:
     """``mlmon report sample_logs/ --p99-budget 80ms --max-error-rate 2%``'s result."""

@@ -7,27 +7,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from mlmon.cli.app import app
-from tests.conftest import REPO, SAMPLE_LOGS
+from tests.conftest import SAMPLE_LOGS, sample_truth
 
 
 @pytest.fixture(scope="module")
 def canary():
-    truth = json.loads(
-        subprocess.run(
-            [sys.executable, str(REPO / "sample_logs" / "generate.py"), "--truth"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )["canary"]
+    truth = sample_truth()["canary"]
     done = CliRunner().invoke(
         app, ["compare", str(SAMPLE_LOGS), "--baseline", "1.4.0", "--candidate", "1.5.0", "-f", "json"]
     )

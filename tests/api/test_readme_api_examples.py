@@ -19,6 +19,7 @@ COMMANDS = (
     "build_report",
     "build_drift_report",
     "build_check",
+    "build_compare",
     "build_summary",
     "build_reference",
     "build_bench_report",

@@ -6,7 +6,8 @@ top drifting features with reference-against-current histograms, findings), chec
 verdicts with a per-window timeline, then the report and drift sections of the same read),
 bench (the configurations), performance (per model version, accuracy per window with its
 Wilson interval as a band, CBPE's estimated accuracy with the reference's band when the
-reference has a calibration, and the windows table; ``mlmon.render.html_performance``).
+reference has a calibration, and the windows table; ``mlmon.render.html_performance``),
+compare (the two versions side by side, metric by metric; ``mlmon.render.html_compare``).
 The header's status word is the JSON's ``status``
 (:func:`~mlmon.verdicts.findings.status_of`: ``unknown`` when no check could be judged).
 
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
+from mlmon.api.results import BenchReport, CheckReport, CompareReport, DriftReport, PerformanceReport, Report
 from mlmon.render.html_charts import esc
 from mlmon.render.html_parts import Markup, findings_table, ingest_block, join, tally
 from mlmon.verdicts.findings import status_of
@@ -100,6 +101,10 @@ _NAV = {
     "data-drift": "Data drift",
     "configurations": "Configurations",
     "performance": "Performance",
+    "comparison": "Comparison",
+    "metrics": "Metrics",
+    "classes": "Classes",
+    "shadow-traffic": "Shadow traffic",
     "findings": "Checks",
 }
 
@@ -132,6 +137,10 @@ def body_parts(result: Any) -> list[Markup]:
         from mlmon.render.html_performance import performance_sections
 
         return [ingest_block(result.ingest), *performance_sections(result), findings_table(result.findings)]
+    if isinstance(result, CompareReport):
+        from mlmon.render.html_compare import compare_sections
+
+        return [*compare_sections(result), ingest_block(result.ingest), findings_table(result.findings)]
     return [findings_table(tuple(result.findings))]
 
 

@@ -1,5 +1,5 @@
 """JUnit XML output (``--format junit``): one test case per finding, for CI test-report
-views. Works for any result with findings (report, drift, bench, check, performance).
+views. Works for any result with findings (report, drift, bench, check, performance, compare).
 
 Layout: a ``<testsuites>`` root holding one ``<testsuite name="mlmon <command>">`` with
 ``tests``, ``failures``, ``errors`` and ``skipped`` counts (the root repeats the first three:
@@ -44,6 +44,11 @@ both read a missing one as 0) and no ``file``.
 ``accuracy[model_version=V window=START]``: passed, a failure, or skipped with ``waits for N
 labels`` while the window lacks the labels to be judged.
 
+``mlmon compare`` has a test case per metric judged (``latency_p99[1.5.0 vs 1.4.0]``): a
+pass passes, a marginal or failed metric is a failure (``critical`` for a critical metric
+that failed, else ``warning``), no data is skipped; the value is the metric's difference
+(:func:`mlmon.render.compare_parts.findings_with_figures`).
+
 The suite's ``mlmon.status`` property is the JSON's ``status``
 (:func:`~mlmon.verdicts.findings.status_of`): ``unknown`` when every finding is, ``no
 checks`` when there is none. CBPE's ``estimated_accuracy`` and ``estimate_gap`` findings
@@ -62,7 +67,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import Any
 
-from mlmon.api.results import BenchReport, DriftReport, PerformanceReport, Report
+from mlmon.api.results import BenchReport, CompareReport, DriftReport, PerformanceReport, Report
 from mlmon.verdicts.findings import Finding, Severity, Unknown, status_of
 
 PASSED, FAILURE, ERROR, SKIPPED = "passed", "failure", "error", "skipped"
@@ -145,6 +150,10 @@ def case_findings(result: Any) -> tuple[Finding, ...]:
     """The findings that become test cases: ``result``'s, and for ``mlmon performance``
     one per judged window after them."""
     findings = tuple(result.findings)
+    if isinstance(result, CompareReport):
+        from mlmon.render.compare_parts import findings_with_figures
+
+        findings = findings_with_figures(result)
     if isinstance(result, PerformanceReport):
         from mlmon.render.performance_parts import window_findings
 

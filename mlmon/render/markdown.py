@@ -6,7 +6,8 @@ judged, never ``ok``), a few key numbers (records read, time span, reference), a
 table row per finding (status, check, scope, finding). ``mlmon performance`` shows, before
 its findings, a table per model version with one row per window, as the terminal does
 (with CBPE's estimate, the reference's band and the gap when the reference has a
-calibration).
+calibration). ``mlmon compare`` shows its verdict, sides, metrics, classes and shadow
+traffic as tables in place of the findings (:mod:`mlmon.render.markdown_compare`).
 
 Text from the logs is escaped for a table cell: backslash and the characters Markdown or
 HTML would read (``| * ` [ ] < & ~``, and ``_`` unless it sits between two letters or
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
+from mlmon.api.results import BenchReport, CheckReport, CompareReport, DriftReport, PerformanceReport, Report
 from mlmon.plain import iso_utc
 from mlmon.render.github import deliver_in_actions
 from mlmon.render.human import class_overlap_lines, feature_overlap_lines, reference_name
@@ -42,6 +43,10 @@ def render(result: Any, *, color: bool = False) -> str:
     findings = tuple(result.findings)
     status = status_of(findings)
     lines = [f"## mlmon {cell(command_name(result))}: {status}", ""]
+    if isinstance(result, CompareReport):
+        from mlmon.render.markdown_compare import compare_lines
+
+        return "\n".join(lines + compare_lines(result, cell)) + "\n"
     facts = key_numbers(result)
     if facts:
         lines += [f"- {fact}" for fact in facts] + [""]

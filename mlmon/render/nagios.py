@@ -54,6 +54,12 @@ warning tier leaves ``warn`` empty. Each label has one meaning, whichever comman
 
 ``check`` shows the value of the window its verdict reflects (``exit_on = "last"``: the
 last judged window; ``"any"``: the worst), so an OK service does not show an old spike.
+
+``compare`` takes its state from the comparison's verdict (pass OK, marginal WARNING, fail
+CRITICAL, no data UNKNOWN, whatever the worst finding), names the metrics that failed, were
+marginal or had no data, and writes ``'<metric>_difference'`` (candidate minus baseline,
+``warn`` the allowed difference in range form), the distances, ``agreement`` and
+``traffic_share`` (:mod:`mlmon.render.nagios_compare`).
 """
 
 from __future__ import annotations
@@ -63,7 +69,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mlmon.api.results import CheckReport, DriftReport, PerformanceReport, Report
+from mlmon.api.results import CheckReport, CompareReport, DriftReport, PerformanceReport, Report
 from mlmon.ingest.problems import latest
 from mlmon.verdicts.findings import NO_CHECKS, Finding, Levels, Severity, status_of
 
@@ -110,7 +116,11 @@ SHARE_LABEL, COUNT_LABEL, AGE_LABEL = "feature_drift_share", "features_drifted",
 
 def nagios_state(result: Any) -> int:
     """The plugin's exit code: 0 OK, 1 WARNING, 2 CRITICAL by the worst known finding; 3
-    UNKNOWN when there are no findings or all are unknown."""
+    UNKNOWN when there are no findings or all are unknown (``compare``: its overall verdict's)."""
+    if isinstance(result, CompareReport):
+        from mlmon.render.nagios_compare import compare_state
+
+        return compare_state(result)
     status = status_of(tuple(result.findings))
     return STATE_OF[Severity(status)] if status != NO_CHECKS else UNKNOWN
 
@@ -127,6 +137,10 @@ def render(result: Any, *, color: bool = False) -> str:
     text = summary(result.findings, state)
     if isinstance(result, PerformanceReport) and not result.findings:
         text = NO_ACCURACY_CHECK
+    if isinstance(result, CompareReport):
+        from mlmon.render.nagios_compare import compare_summary
+
+        text = compare_summary(result)
     line = status_line(STATE_NAMES[state], text)
     perf = " ".join(perfdata(result))
     return f"{line} | {perf}\n" if perf else f"{line}\n"
@@ -220,6 +234,10 @@ def perfdata(result: Any) -> list[str]:
         return _check(result)
     if isinstance(result, PerformanceReport):
         return _performance(result)
+    if isinstance(result, CompareReport):
+        from mlmon.render.nagios_compare import compare_perfdata
+
+        return compare_perfdata(result, perf_item, perf_number)
     findings = list(result.findings)
     items: list[str] = []
     if isinstance(result, Report):

@@ -19,7 +19,7 @@ of the same latencies (the collector writes ``_sum 0`` and ``_count 0`` for a su
 them). They cover the run's input, as the quantiles do, so they are not counters across runs:
 do not ``rate()`` them. No latency: the summary is left out.
 
-Metrics by result type:
+Metrics by result type (``mlmon compare``'s: :mod:`mlmon.render.prometheus_compare`):
 
 ``mlmon report``
     ``mlmon_latency_seconds{quantile="0.5|0.95|0.99"}`` with ``_sum`` and ``_count``,
@@ -35,19 +35,18 @@ Metrics by result type:
     ``_count``, and ``mlmon_bench_inferences_per_second{batch_size,concurrency}``.
 ``mlmon performance``
     per model version (``model_version``) and window (``window="last_mature"``: the latest
-    window with the labels to be judged; ``window="last"``: the latest window, judged or
-    not): ``mlmon_accuracy`` with ``mlmon_accuracy_lower`` and ``mlmon_accuracy_upper`` (its
-    Wilson 95% interval), ``mlmon_macro_f1``, ``mlmon_brier_score``,
-    ``mlmon_calibration_error``, ``mlmon_roc_auc``, ``mlmon_label_coverage``,
-    ``mlmon_labels_waiting``, ``mlmon_label_lag_p95_seconds`` and
-    ``mlmon_performance_window_start_timestamp_seconds`` (which window that is); over the
-    run, ``mlmon_label_records``, ``mlmon_orphan_labels``, ``mlmon_duplicate_labels`` and
-    ``mlmon_conflicting_labels``. Counts recomputed by each run, so gauges, not counters.
-    With a calibrated ``--reference`` (CBPE), per version: ``mlmon_estimated_accuracy`` with
-    ``mlmon_estimated_accuracy_band_lower`` and ``_upper`` (the reference's band) of the
-    last window with an estimate (``window="last_estimated"``, its start in the timestamp
-    above), and ``mlmon_estimate_gap`` (estimate minus realized accuracy) of the last mature
-    window (``window="last_mature"``: a gap needs the labels).
+    window with the labels to be judged; ``window="last"``: the latest window, judged or not):
+    ``mlmon_accuracy`` with ``mlmon_accuracy_lower`` and ``mlmon_accuracy_upper`` (its Wilson
+    95% interval), ``mlmon_macro_f1``, ``mlmon_brier_score``, ``mlmon_calibration_error``,
+    ``mlmon_roc_auc``, ``mlmon_label_coverage``, ``mlmon_labels_waiting``,
+    ``mlmon_label_lag_p95_seconds`` and ``mlmon_performance_window_start_timestamp_seconds``
+    (which window that is); over the run, ``mlmon_label_records``, ``mlmon_orphan_labels``,
+    ``mlmon_duplicate_labels`` and ``mlmon_conflicting_labels``. Counts recomputed by each
+    run, so gauges, not counters. With a calibrated ``--reference`` (CBPE), per version:
+    ``mlmon_estimated_accuracy`` with ``mlmon_estimated_accuracy_band_lower`` and ``_upper``
+    (the reference's band) of the last window with an estimate (``window="last_estimated"``,
+    its start in the timestamp above), and ``mlmon_estimate_gap`` (estimate minus realized
+    accuracy) of the last mature window (``window="last_mature"``: a gap needs the labels).
 ``mlmon check``
     every metric of report and drift above, from its one read, and
     ``mlmon_run_timestamp_seconds``, the time of the run (its ``now``). Its
@@ -76,9 +75,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
+from mlmon.api.results import BenchReport, CheckReport, CompareReport, DriftReport, PerformanceReport, Report
 from mlmon.ingest.problems import latest
 from mlmon.render.human import finite
+from mlmon.render.prometheus_compare import COMPARE_HELP, compare_section
 from mlmon.verdicts.findings import Finding, Severity
 from mlmon.verdicts.registry import Check
 
@@ -160,6 +160,7 @@ HELP = {
         "1 for the severity a check (rule) concluded for a scope, 0 for the other three "
         "(ok, warning, critical, unknown)."
     ),
+    **COMPARE_HELP,
 }
 """The HELP text of every metric, one per name whatever the command: the textfile collector
 merges families across files and refuses one name with two HELP texts."""
@@ -395,4 +396,5 @@ _SECTIONS: dict[type, Callable[[Any, Exposition], None]] = {
     BenchReport: _bench,
     CheckReport: _check,
     PerformanceReport: _performance,
+    CompareReport: compare_section,
 }

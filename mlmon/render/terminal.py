@@ -2,8 +2,8 @@
 when ``color`` (decided at the CLI boundary: a TTY without NO_COLOR); otherwise the same
 layout as plain text. ``render`` dispatches on the result's type: the report's sections are
 in ``terminal_report``, drift's in ``terminal_drift``, check's in ``terminal_check``,
-bench's in ``terminal_bench``, and what they share in ``terminal_parts``; any other result
-with findings shows its findings table.
+bench's in ``terminal_bench``, compare's in ``terminal_compare``, and what they share in
+``terminal_parts``; any other result with findings shows its findings table.
 
 Width: ``COLUMNS`` when set, else the terminal's width on a TTY, else (piped) 200 columns,
 so that a pipe or a file gets unwrapped lines (:mod:`mlmon.render.terminal_fit`).
@@ -11,7 +11,7 @@ so that a pipe or a file gets unwrapped lines (:mod:`mlmon.render.terminal_fit`)
 
 from __future__ import annotations
 
-from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
+from mlmon.api.results import BenchReport, CheckReport, CompareReport, DriftReport, PerformanceReport, Report
 from mlmon.render.terminal_fit import output_width
 from mlmon.render.terminal_parts import findings_table, to_text
 
@@ -40,4 +40,8 @@ def render(result: object, *, color: bool = False) -> str:
         from mlmon.render.terminal_performance import performance_parts
 
         return to_text(performance_parts(result, width), color=color, width=width)
+    if isinstance(result, CompareReport):
+        from mlmon.render.terminal_compare import compare_parts
+
+        return to_text(compare_parts(result, width), color=color, width=width)
     return to_text(findings_table(result.findings, width), color=color, width=width)  # type: ignore[attr-defined]

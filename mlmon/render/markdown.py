@@ -52,6 +52,8 @@ def render(result: Any, *, color: bool = False) -> str:
         lines += [f"- {fact}" for fact in facts] + [""]
     if isinstance(result, PerformanceReport):
         lines += _performance_tables(result)
+    if isinstance(result, BenchReport) and result.ab is not None:
+        lines += _ab_table(result)
     if not findings:
         lines.append("No checks ran: give a budget, a limit or a reference to check against.")
         return "\n".join(lines) + "\n"
@@ -185,9 +187,27 @@ def _drift_numbers(report: DriftReport) -> list[str]:
 def _bench_numbers(report: BenchReport) -> list[str]:
     configs = report.result.configs
     facts = [f"model: {cell(report.result.model.name)}", f"configurations: {len(configs)}"]
+    if report.ab is not None:
+        facts[0] = f"models: A {cell(report.ab.a.model.name)}, B {cell(report.ab.b.model.name)}"
+        facts.append(f"decision: {cell(report.ab.decision)}")
+        facts += [f"note: {cell(note)}" for note in report.ab.notes]
     if report.budget_ms is not None:
-        facts.append(f"p99 budget: {report.budget_ms:g} ms")
+        facts.append(f"p99 budget: {report.budget_ms:g} ms" + (" (B)" if report.ab is not None else ""))
     return facts
+
+
+def _ab_table(report: BenchReport) -> list[str]:
+    """``mlmon bench A.onnx B.onnx``: both models' latency per batch size, and B / A."""
+    assert report.ab is not None
+    lines = ["| batch | model | p50 ms | p99 ms | per sample ms | samples/s | mean B/A (95% interval) |"]
+    lines.append("|---:|---|---:|---:|---:|---:|---|")
+    for a, b, d in zip(report.ab.a.configs, report.ab.b.configs, report.ab.differences):
+        ratio = f"{d.mean_ratio.value:.3g} [{d.mean_ratio.low:.3g}, {d.mean_ratio.high:.3g}]: {d.verdict}"
+        for name, c, last in (("A", a, ""), ("B", b, ratio)):
+            row = [c.latency.p50_ms, c.latency.p99_ms, c.per_sample_ms]
+            numbers = " | ".join(f"{v:.4g}" for v in row)
+            lines.append(f"| {c.batch_size} | {name} | {numbers} | {c.samples_per_s:,.0f} | {last} |")
+    return [*lines, ""]
 
 
 def deliver_beside(result: Any, text: str, write_stdout: Callable[[str], Any]) -> list[str]:

@@ -11,8 +11,9 @@ rerunning the script (with the same numpy version) reproduces identical bytes.
 
 The service
 -----------
-A 4-class image classifier ``imgcls`` (classes ``A``..``D``), ``model_version`` ``1.4.0``,
-with two replicas that log in two different JSON dialects:
+A 4-class image classifier ``imgcls`` (classes ``A``..``D``), ``model_version`` ``1.4.0``
+(and ``1.5.0`` for part of Sunday's requests: the canary below), with two replicas that log
+in two different JSON dialects:
 
 * ``replica-a/``: python-json-logger style. Keys ``asctime`` (``"2026-11-09 12:00:00,123"``,
   UTC wall time without a zone, milliseconds after a comma), ``levelname`` (``INFO``,
@@ -59,6 +60,10 @@ Per request (``request_id`` is 16 lowercase hex digits, unique across both repli
   decimal (the label's probability is 1 minus the sum of the three rounded others).
 * ``resources``: one per replica per minute (at second 0 plus 0..999 ms), with
   ``cpu_percent`` (1 decimal) and ``rss_mb`` (1 decimal). 1,440 per replica per day.
+  They describe the replica's process, so they always carry ``model_version`` ``1.4.0``.
+
+A request's ``inference``, ``prediction`` and ``label`` records carry the version that
+served it (``1.4.0``, or ``1.5.0`` for the canary's requests).
 
 Scenario (later tests rely on these numbers)
 --------------------------------------------
@@ -90,6 +95,25 @@ Scenario (later tests rely on these numbers)
 * Resources: cpu_percent follows the traffic (8 + 55 * load + N(0, 3), +25 in the slow
   afternoon, clipped to [1, 100]); rss_mb grows slowly over the week (1850 MB + 0.5 MB/h +
   a daily wave + noise), a mild leak.
+* Canary (issue 25): Sunday 2026-11-15 06:00:00 <= t < 22:00:00 UTC, both replicas, each
+  request is served by ``1.5.0`` (same ``model`` ``imgcls``) with probability 0.5 (one draw
+  per request), else by ``1.4.0``. Total traffic, request times, request ids, statuses (so
+  the error and timeout shares: the same process as 1.4.0's) and features are what they
+  would have been without the canary. 1.5.0 differs in
+    - ok latency, slower at the tail only: a mixture of 90 % lognormal(median 25 ms, sigma
+      0.35), as 1.4.0, and 10 % lognormal(median 120 ms, sigma 0.5), so p50 barely moves
+      while p95 rises from ~45 to ~110 ms and p99 from ~57 to ~190 ms;
+    - predictions: class shares A 55 % / B 25 % / C 13 % / D 7 % (1.4.0 on Sunday, after
+      the shift: A 75 / B 12.5 / C 8.33 / D 4.17 %) and confidence 0.4 + 0.6 * Beta(4, 6)
+      (mean 0.64; 1.4.0's is 0.70).
+  Its labels come from the same process as 1.4.0's post-shift labels (truth = the predicted
+  class with probability 0.9 x confidence), so its true accuracy is lower (~0.57 against
+  ~0.63). Everything the canary draws comes from its own generator,
+  ``default_rng([SEED, CANARY_STREAM, replica index])``, after every other draw of the day:
+  only Sunday's ``app.log`` files change, and only inside the period (plus the few Sunday
+  labels that arrive by the week's end). The period is 16 h and the share 0.5 so that each
+  version has about 800 ok requests in it (at 08:00-20:00 and 0.25 it would be ~330).
+  ``--truth`` prints the figures of each version in the period under ``canary``.
 * Exactly ONE malformed line: ``replica-a/app.log.1`` (Saturday 2026-11-14), the file's
   ``MALFORMED_RECORD`` = 2000th service record (1-based, label records not counted; it is
   line 2614 of the file, which the label records push down). It is the start of the
@@ -128,6 +152,8 @@ before labels existed; the label records only add lines.
   duplicates, conflicts, orphans) and per prediction day the labelled predictions,
   coverage, realized accuracy on the labelled ones, the true accuracy of every prediction,
   mean confidence and the label lag; README.md quotes them.
+* In the canary period each version's predictions get their truth as above (both are
+  post-shift); ``--truth`` gives each version's true accuracy there (``canary``).
 
 ``references/generate_train.py`` imports ``sample_labels``, ``sample_probabilities``,
 ``sample_features`` and ``sample_truth`` from this file to draw the training data from the pre-shift regime.
@@ -157,6 +183,18 @@ N_DAYS = 7
 SHIFT_START = datetime(2026, 11, 12, tzinfo=UTC)  # Thursday 00:00 UTC
 SLOW_START = datetime(2026, 11, 11, 13, tzinfo=UTC)  # Wednesday 13:00 UTC
 SLOW_END = datetime(2026, 11, 11, 17, tzinfo=UTC)  # Wednesday 17:00 UTC (exclusive)
+
+# The canary (issue 25): 1.5.0 serves part of Sunday's traffic, drawn from default_rng([SEED, CANARY_STREAM, r])
+CANARY_VERSION = "1.5.0"
+CANARY_START = datetime(2026, 11, 15, 6, tzinfo=UTC)  # Sunday 06:00 UTC
+CANARY_END = datetime(2026, 11, 15, 22, tzinfo=UTC)  # Sunday 22:00 UTC (exclusive)
+CANARY_SHARE = 0.5  # P(a request in the period is served by 1.5.0), one draw per request
+CANARY_STREAM = 25
+CANARY_TAIL_SHARE = 0.10  # ok latency: 90 % like 1.4.0 (median 25 ms, sigma 0.35), 10 % the slow tail
+CANARY_TAIL_MEDIAN_MS = 120.0
+CANARY_TAIL_SIGMA = 0.5
+CANARY_SHARES = (0.55, 0.25, 0.13, 0.07)  # 1.5.0's class shares (1.4.0 on Sunday: 75 / 12.5 / 8.33 / 4.17 %)
+CONF_BETA_CANARY = (4.0, 6.0)  # mean 0.4 + 0.6 * 0.40 = 0.64 (1.4.0 on Sunday: 0.70)
 
 CLASSES = ("A", "B", "C", "D")
 BASE_SHARES = (0.40, 0.30, 0.20, 0.10)
@@ -215,23 +253,29 @@ HERE = Path(__file__).resolve().parent
 # --------------------------------------------------------------------------------------
 
 
-def sample_labels(rng: np.random.Generator, n: int, shifted: bool) -> np.ndarray:
-    """Class indices (0..3 for A..D) drawn from the base or shifted class shares."""
-    shares = SHIFTED_SHARES if shifted else BASE_SHARES
+def sample_labels(
+    rng: np.random.Generator, n: int, shifted: bool, shares: tuple[float, ...] | None = None
+) -> np.ndarray:
+    """Class indices (0..3 for A..D) drawn from the base or shifted class shares (or ``shares``)."""
+    if shares is None:
+        shares = SHIFTED_SHARES if shifted else BASE_SHARES
     return rng.choice(len(CLASSES), size=n, p=np.asarray(shares))
 
 
-def sample_probabilities(rng: np.random.Generator, labels: np.ndarray, shifted: bool) -> np.ndarray:
+def sample_probabilities(
+    rng: np.random.Generator, labels: np.ndarray, shifted: bool, conf_beta: tuple[float, float] | None = None
+) -> np.ndarray:
     """Probability rows (n, 4) rounded to 4 decimals whose argmax is ``labels``.
 
-    The label's probability (the confidence) is ``0.4 + 0.6 * Beta(a, b)``; the remainder is
+    The label's probability (the confidence) is ``0.4 + 0.6 * Beta(a, b)`` (``conf_beta``, else
+    the base or shifted parameters); the remainder is
     split over the other three classes by a Dirichlet(1.5, 1.5, 1.5) draw, redrawn until each
     other probability is below the confidence. The label's rounded probability is
     ``1 - sum(rounded others)``, so each row sums to exactly 1 in 4-decimal arithmetic.
     Returns integer ten-thousandths (int64), to be divided by 10,000.
     """
     n = len(labels)
-    a, b = CONF_BETA_SHIFTED if shifted else CONF_BETA_BASE
+    a, b = conf_beta or (CONF_BETA_SHIFTED if shifted else CONF_BETA_BASE)
     conf = CONF_FLOOR + (1.0 - CONF_FLOOR) * rng.beta(a, b, size=n)
     conf = np.minimum(conf, 0.9985)
     others = rng.dirichlet((1.5, 1.5, 1.5), size=n) * (1.0 - conf)[:, None]
@@ -328,11 +372,52 @@ def _lognormal_ms(rng: np.random.Generator, median: float, sigma: float, n: int)
     return rng.lognormal(math.log(median), sigma, size=n)
 
 
-def simulate_day(rng: np.random.Generator, day: int, replica: str) -> list[tuple[int, int, dict]]:
+def serve_canary(
+    rng: np.random.Generator,
+    t_req: np.ndarray,
+    status: np.ndarray,
+    lat: np.ndarray,
+    to_lat: np.ndarray,
+    labels: np.ndarray,
+    probs: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hand the requests of the canary period to 1.5.0 with probability CANARY_SHARE.
+
+    Draws only from ``rng`` (the canary's own generator), after every draw of the day, so
+    nothing outside the period changes and inside it the status (hence the error rates), the
+    features and the request ids stay what 1.4.0 would have had. A canary request's ok latency
+    is redrawn from the 90 / 10 mixture (a draw over the deadline would become a timeout) and
+    its prediction from CANARY_SHARES and CONF_BETA_CANARY. Returns (version, status, latency,
+    labels, probabilities), new arrays.
+    """
+    n = len(t_req)
+    in_period = (t_req >= _us(CANARY_START)) & (t_req < _us(CANARY_END))
+    canary = in_period & (rng.random(n) < CANARY_SHARE)
+    c_lat = np.where(
+        rng.random(n) < CANARY_TAIL_SHARE,
+        _lognormal_ms(rng, CANARY_TAIL_MEDIAN_MS, CANARY_TAIL_SIGMA, n),
+        _lognormal_ms(rng, 25.0, 0.35, n),
+    )
+    c_labels = sample_labels(rng, n, True, shares=CANARY_SHARES)
+    c_probs = sample_probabilities(rng, c_labels, True, conf_beta=CONF_BETA_CANARY)
+    ok = canary & (status == "ok")
+    late = ok & (c_lat > TIMEOUT_MS)
+    status = np.where(late, "timeout", status).astype(object)
+    lat = np.where(ok, np.round(np.where(late, to_lat, c_lat), 3), lat)
+    labels = np.where(canary, c_labels, labels)
+    probs = np.where(canary[:, None], c_probs, probs)
+    version = np.where(canary, CANARY_VERSION, MODEL_VERSION).astype(object)
+    return version, status, lat, labels, probs
+
+
+def simulate_day(
+    rng: np.random.Generator, day: int, replica: str, canary_rng: np.random.Generator | None = None
+) -> list[tuple[int, int, dict]]:
     """All records of one replica for one UTC day as (t_us, seq, record) tuples.
 
     ``record`` holds the event name under ``"event"``, the level under ``"level"`` and the
     payload keys in output order; formatting into a dialect happens in ``format_line``.
+    With ``canary_rng``, requests of the canary period may go to 1.5.0 (``serve_canary``).
     """
     day_start = day * US_PER_DAY
     minutes = np.arange(1440)
@@ -390,12 +475,15 @@ def simulate_day(rng: np.random.Generator, day: int, replica: str) -> list[tuple
     labels = sample_labels(rng, n, is_shifted)
     probs = sample_probabilities(rng, labels, is_shifted)
     pred_gap = rng.integers(1, 301, size=n)
+    version = np.full(n, MODEL_VERSION, dtype=object)
+    if canary_rng is not None:
+        version, status, lat, labels, probs = serve_canary(canary_rng, t_req, status, lat, to_lat, labels, probs)
 
     records: list[tuple[int, int, dict]] = []
     for i in range(n):
         st = status[i]
         rid = f"{int(request_ids[i]):016x}"
-        base = {"replica": replica, "model": SERVICE, "model_version": MODEL_VERSION}
+        base = {"replica": replica, "model": SERVICE, "model_version": version[i]}
         if st == "ok":
             p = probs[i]
             lab = int(labels[i])
@@ -540,6 +628,7 @@ def simulate_labels(service: dict[tuple[str, int], list[tuple[int, int, dict]]])
                 "day": day,
                 "t": t,
                 "request_id": rec["request_id"],
+                "version": rec["model_version"],
                 "label": int(labels[i]),
                 "confidence": rec["confidence"],
                 "truth": int(truth[i]),
@@ -549,7 +638,10 @@ def simulate_labels(service: dict[tuple[str, int], list[tuple[int, int, dict]]])
                 "arrived": arrived,
             }
         )
-        out.extend({"replica": rep, "t": ta, "record": _label_record(rep, rec["request_id"], v)} for ta, v in arrived)
+        out.extend(
+            {"replica": rep, "t": ta, "record": _label_record(rep, rec["request_id"], v, rec["model_version"])}
+            for ta, v in arrived
+        )
     orphan_ids = rng.integers(0, 2**63 - 1, size=N_ORPHANS, dtype=np.int64)
     orphan_t = np.sort(rng.integers(0, 6 * 3_600_000_000, size=N_ORPHANS))
     orphan_v = rng.integers(0, len(CLASSES), size=N_ORPHANS)
@@ -560,14 +652,14 @@ def simulate_labels(service: dict[tuple[str, int], list[tuple[int, int, dict]]])
     return rows, out
 
 
-def _label_record(replica: str, request_id: str, value: int) -> dict:
+def _label_record(replica: str, request_id: str, value: int, version: str = MODEL_VERSION) -> dict:
     return {
         "event": "label",
         "level": "info",
         "request_id": request_id,
         "replica": replica,
         "model": SERVICE,
-        "model_version": MODEL_VERSION,
+        "model_version": version,
         "actual": CLASSES[value],
     }
 
@@ -577,7 +669,9 @@ def build() -> tuple[dict[str, dict[str, bytes]], dict]:
     service: dict[tuple[str, int], list[tuple[int, int, dict]]] = {}
     for r_idx, replica in enumerate(REPLICAS):
         for day in range(N_DAYS):
-            service[(replica, day)] = simulate_day(np.random.default_rng([SEED, r_idx, day]), day, replica)
+            in_canary = _us(CANARY_START) < (day + 1) * US_PER_DAY and _us(CANARY_END) > day * US_PER_DAY
+            canary_rng = np.random.default_rng([SEED, CANARY_STREAM, r_idx]) if in_canary else None
+            service[(replica, day)] = simulate_day(np.random.default_rng([SEED, r_idx, day]), day, replica, canary_rng)
     pred_rows, label_recs = simulate_labels(service)
     merged = {key: list(recs) for key, recs in service.items()}
     for lab in label_recs:
@@ -623,31 +717,67 @@ def build() -> tuple[dict[str, dict[str, bytes]], dict]:
                 all_records.append((replica, day, t, rec))
     truth = compute_truth(all_records, files, lost)
     truth["labels"] = label_truth(pred_rows, label_recs)
+    truth["canary"] = canary_truth(all_records, pred_rows)
     return files, truth
+
+
+def canary_truth(recs: list[tuple[str, int, int, dict]], rows: list[dict]) -> dict:
+    """The canary period per version, both replicas: the ``_summ`` figures of its inference and
+    prediction records (resources carry 1.4.0 and are left out), its share of the period's
+    requests, requests per replica, and the true accuracy of its predictions (every prediction,
+    labelled or not; the labels of Sunday mostly arrive after the week)."""
+    t0, t1 = _us(CANARY_START), _us(CANARY_END)
+    period = [r for r in recs if t0 <= r[2] < t1 and r[3]["event"] in ("inference", "prediction")]
+    n_requests = sum(1 for r in period if r[3]["event"] == "inference")
+    per_version = {}
+    for version in (MODEL_VERSION, CANARY_VERSION):
+        sub = [r for r in period if r[3]["model_version"] == version]
+        s = _summ(sub)
+        del s["resources"]
+        preds = [r for r in rows if r["version"] == version and t0 <= r["t"] < t1]
+        ok = [r for r in preds if r["arrived"] and len({v for _, v in r["arrived"]}) == 1]
+        per_version[version] = {
+            "share_of_requests": round(s["inference"] / n_requests, 4),
+            "inference_per_replica": {
+                rep: sum(1 for r in sub if r[0] == rep and r[3]["event"] == "inference") for rep in REPLICAS
+            },
+            "ok_with_latency": s["status"]["ok"],
+            **s,
+            "true_accuracy": round(sum(r["truth"] == r["label"] for r in preds) / len(preds), 4),
+            "labelled_by_the_week_end": len(ok),
+        }
+    return {
+        "model": (
+            f"{CANARY_VERSION} serves each request of {CANARY_START.isoformat().replace('+00:00', 'Z')} <= t < "
+            f"{CANARY_END.isoformat().replace('+00:00', 'Z')} with probability {CANARY_SHARE} (both replicas); "
+            f"ok latency {1 - CANARY_TAIL_SHARE:.0%} lognormal(median 25 ms, sigma 0.35) and "
+            f"{CANARY_TAIL_SHARE:.0%} lognormal(median {CANARY_TAIL_MEDIAN_MS:g} ms, sigma {CANARY_TAIL_SIGMA}); "
+            f"class shares {' / '.join(f'{c} {x:.0%}' for c, x in zip(CLASSES, CANARY_SHARES))}; confidence "
+            f"0.4 + 0.6 * Beta{CONF_BETA_CANARY} (mean 0.64); the same status shares as {MODEL_VERSION}"
+        ),
+        "period": [_dt(t0).isoformat().replace("+00:00", "Z"), _dt(t1).isoformat().replace("+00:00", "Z")],
+        "share": CANARY_SHARE,
+        "requests_in_period": n_requests,
+        "per_version": per_version,
+    }
 
 
 def label_truth(rows: list[dict], label_recs: list[dict]) -> dict:
     """The label story as mlmon's join should see it at the week's end: per prediction day
-    (both replicas), predictions, labelled (some label arrived, values agreeing), conflicting
-    (two values arrived), coverage, realized accuracy on the labelled ones, the true accuracy
-    of every prediction of the day (labels or not), mean confidence and label lag p50 / p95
-    in hours (first label, numpy linear)."""
+    (both replicas; ``per_day`` both versions together, ``per_version_day`` each version apart,
+    as mlmon's windows are), predictions, labelled (some label arrived, values agreeing),
+    conflicting (two values arrived), coverage, realized accuracy on the labelled ones, the
+    true accuracy of every prediction of the day (labels or not), mean confidence and label lag
+    p50 / p95 in hours (first label, numpy linear)."""
     per_day = {}
+    per_version_day: dict[str, dict] = {}
     for day in range(N_DAYS):
+        name = (WEEK_START + timedelta(days=day)).strftime("%Y-%m-%d")
         sub = [r for r in rows if r["day"] == day]
-        ok = [r for r in sub if r["arrived"] and len({v for _, v in r["arrived"]}) == 1]
-        lag = np.array([(r["arrived"][0][0] - r["t"]) / 3.6e9 for r in ok])
-        per_day[(WEEK_START + timedelta(days=day)).strftime("%Y-%m-%d")] = {
-            "predictions": len(sub),
-            "labelled": len(ok),
-            "conflicting": sum(1 for r in sub if len({v for _, v in r["arrived"]}) > 1),
-            "coverage": round(len(ok) / len(sub), 4),
-            "accuracy_labelled": round(sum(r["truth"] == r["label"] for r in ok) / len(ok), 4) if ok else None,
-            "accuracy_all": round(sum(r["truth"] == r["label"] for r in sub) / len(sub), 4),
-            "confidence_mean": round(float(np.mean([r["confidence"] for r in sub])), 4),
-            "lag_h_p50": round(float(np.percentile(lag, 50)), 1) if len(lag) else None,
-            "lag_h_p95": round(float(np.percentile(lag, 95)), 1) if len(lag) else None,
-        }
+        per_day[name] = _label_day(sub)
+        for version in dict.fromkeys(r["version"] for r in sub):
+            mine = [r for r in sub if r["version"] == version]
+            per_version_day.setdefault(version, {})[name] = _label_day(mine)
     arrived = [r for r in rows if r["arrived"]]
     return {
         "model": (
@@ -668,6 +798,24 @@ def label_truth(rows: list[dict], label_recs: list[dict]) -> dict:
         "conflicting": sum(1 for r in arrived if len({v for _, v in r["arrived"]}) > 1),
         "orphans": sum(1 for lab in label_recs if lab.get("orphan")),
         "per_day": per_day,
+        "per_version_day": per_version_day,
+    }
+
+
+def _label_day(sub: list[dict]) -> dict:
+    """``label_truth``'s figures for one day's predictions ``sub`` (one version or all)."""
+    ok = [r for r in sub if r["arrived"] and len({v for _, v in r["arrived"]}) == 1]
+    lag = np.array([(r["arrived"][0][0] - r["t"]) / 3.6e9 for r in ok])
+    return {
+        "predictions": len(sub),
+        "labelled": len(ok),
+        "conflicting": sum(1 for r in sub if len({v for _, v in r["arrived"]}) > 1),
+        "coverage": round(len(ok) / len(sub), 4),
+        "accuracy_labelled": round(sum(r["truth"] == r["label"] for r in ok) / len(ok), 4) if ok else None,
+        "accuracy_all": round(sum(r["truth"] == r["label"] for r in sub) / len(sub), 4),
+        "confidence_mean": round(float(np.mean([r["confidence"] for r in sub])), 4),
+        "lag_h_p50": round(float(np.percentile(lag, 50)), 1) if len(lag) else None,
+        "lag_h_p95": round(float(np.percentile(lag, 95)), 1) if len(lag) else None,
     }
 
 
@@ -727,6 +875,10 @@ def compute_truth(recs, files, lost) -> dict:
         "slow_afternoon": _summ([r for r in recs if slow0 <= r[2] < slow1]),
         "wednesday_outside_slow": _summ([r for r in recs if wed0 <= r[2] < wed1 and not (slow0 <= r[2] < slow1)]),
         "per_replica": {rep: _summ([r for r in recs if r[0] == rep]) for rep in REPLICAS},
+        "per_version": {  # the week, each version's inference and prediction records (resources carry 1.4.0)
+            v: _summ([r for r in recs if r[3]["model_version"] == v and r[3]["event"] in ("inference", "prediction")])
+            for v in (MODEL_VERSION, CANARY_VERSION)
+        },
         "per_file": {},
         "bytes": {},
     }
@@ -773,6 +925,8 @@ def render_readme(truth: dict) -> str:
             row("Wed outside 13:00-17:00", t["wednesday_outside_slow"]),
             row("replica-a (week)", t["per_replica"]["a"]),
             row("replica-b (week)", t["per_replica"]["b"]),
+            row("1.4.0 (week)", t["per_version"][MODEL_VERSION]),
+            row("1.5.0 (week: the canary)", t["per_version"][CANARY_VERSION]),
         ]
     )
     file_rows = "\n".join(
@@ -789,7 +943,18 @@ def render_readme(truth: dict) -> str:
         for day, v in lab["per_day"].items()
     )
     shares_shift = " / ".join(f"{c} {s * 100:.2f} %" for c, s in zip(CLASSES, SHIFTED_SHARES))
-    return f"""# Sample logs: `imgcls` 1.4.0, two replicas, one week
+    can = t["canary"]
+    canary_rows = "\n".join(
+        f"| {version} | {v['inference']} ({v['inference_per_replica']['a']} / {v['inference_per_replica']['b']}) | "
+        f"{v['share_of_requests']} | {v['ok_with_latency']} | {v['status']['error']} / {v['status']['timeout']} / "
+        f"{v['status']['invalid_input']} | {v['error_rate_non_ok']} | {v['latency_ms_ok']['p50']} / "
+        f"{v['latency_ms_ok']['p95']} / {v['latency_ms_ok']['p99']} | {v['latency_ms_all']['p50']} / "
+        f"{v['latency_ms_all']['p95']} / {v['latency_ms_all']['p99']} | "
+        + " / ".join(str(v["label_shares"][c]) for c in CLASSES)
+        + f" | {v['confidence_mean']} | {v['true_accuracy']} |"
+        for version, v in can["per_version"].items()
+    )
+    return f"""# Sample logs: `imgcls` 1.4.0 (and a 1.5.0 canary), two replicas, one week
 
 Generated by `python sample_logs/generate.py` (seed {SEED}, numpy {t["numpy"]}); do not edit
 by hand. Rerunning the script rewrites identical bytes (gzip with mtime 0). The full
@@ -820,7 +985,8 @@ Events: `inference` (every request: `request_id`, `model`, `model_version`, `lat
 {{A,B,C,D}} summing to 1), `resources` (every minute per replica: `cpu_percent`,
 `rss_mb`), `label` (the true class of an earlier prediction, when it arrives:
 `request_id`, `actual`). All records also carry `replica`, `model` (`imgcls`) and
-`model_version` (`1.4.0`).
+`model_version`: `1.4.0`, except the `inference`, `prediction` and `label` records of the
+requests that the canary (below) served, which carry `1.5.0`.
 
 ## Scenario
 
@@ -837,6 +1003,18 @@ Events: `inference` (every request: `request_id`, `model`, `model_version`, `lat
   mean confidence 0.85 -> 0.70; resolution 640x480 -> 1280x720 for 85 % of requests
   (`width`, `height`), so `aspect_ratio` 1.3333 -> 1.7778 for them. Other features do not
   change.
+- **Canary**: Sunday 2026-11-15, 06:00:00 <= t < 22:00:00 UTC, both replicas: each request
+  is served by `model_version` `1.5.0` with probability {CANARY_SHARE} (one draw per request),
+  else by `1.4.0`; total traffic does not change. 1.5.0 is slower at the tail only (ok
+  latency: {1 - CANARY_TAIL_SHARE:.0%} as 1.4.0, {CANARY_TAIL_SHARE:.0%} lognormal median {CANARY_TAIL_MEDIAN_MS:g} ms sigma {CANARY_TAIL_SIGMA}:
+  the same p50, a much higher p95 and p99), and its predictions are shifted (class
+  shares A 55 % / B 25 % / C 13 % / D 7 % against 1.4.0's A 75 % / B 12.5 % / C 8.33 % / D 4.17 %; mean confidence 0.64 against 0.70). Its
+  errors and timeouts come from the same process as 1.4.0's, so the error rates match; its
+  labels too (truth = prediction with probability 0.9 x confidence), so its true accuracy is
+  lower. `resources` records (the process) keep `1.4.0`. The canary draws from its own
+  generator: nothing outside the period changes. So `mlmon compare` of 1.5.0 against 1.4.0
+  should fail the latency tail and the predicted classes and pass the error rate. The period
+  is 16 h and the share {CANARY_SHARE} so that each version has about 800 ok requests in it.
 - **One malformed line**: `{m["file"]}`, line {m["line"]} (1-based): the `{m["event"]}`
   record of request `{m["request_id"]}` (time {m["time"]}) cut in the middle of its JSON
   object; the rest of that record is lost (other lines of the same request, intact:
@@ -852,7 +1030,8 @@ Events: `inference` (every request: `request_id`, `model`, `model_version`, `lat
 Counts exclude the record lost to the malformed line. Latency "all" is over every
 `inference` record (including errors and timeouts); "ok" is over `status == "ok"` only.
 Label shares and mean confidence are over `prediction` records; the 1280 share is over
-`inference` records that carry a width.
+`inference` records that carry a width. The version rows count no `resources` record (they
+all carry 1.4.0).
 
 | slice | inference | prediction | resources | error / timeout / invalid | latency all p50 / p95 / p99 | latency ok p50 / p95 / p99 | shares A / B / C / D | mean conf | 1280 share |
 |---|---|---|---|---|---|---|---|---|---|
@@ -860,6 +1039,20 @@ Label shares and mean confidence are over `prediction` records; the 1280 share i
 
 Error rates over the week: non-ok share {t["total"]["error_rate_non_ok"]}, 5xx share
 (error + timeout) {t["total"]["server_error_rate_5xx"]}.
+
+## The canary ({can["period"][0]} <= t < {can["period"][1]}, both replicas)
+
+{can["model"]}.
+
+Per version, over the period only ({can["requests_in_period"]} requests). Requests: both replicas
+(replica-a / replica-b); share: of the period's requests; ok: `ok` inference records, each with its latency; error rate: non-ok share; latency in ms, numpy
+linear; shares and mean confidence over `prediction` records; true accuracy: of every
+prediction, labelled or not; only {sum(v["labelled_by_the_week_end"] for v in can["per_version"].values())} of the period's predictions are labelled by the
+week's end):
+
+| version | requests (a / b) | share | ok | error / timeout / invalid | error rate | latency ok p50 / p95 / p99 | latency all p50 / p95 / p99 | shares A / B / C / D | mean conf | true accuracy |
+|---|---|---|---|---|---|---|---|---|---|---|
+{canary_rows}
 
 ## Labels (ground truth, arriving late)
 
@@ -878,7 +1071,8 @@ minus prediction, hours, numpy linear):
 {label_rows}
 
 `mlmon performance sample_logs/ -r references/train.json --window 1d` shows these figures
-(Mon-Thu judged, Fri-Sun waiting at the default 50 % coverage).
+(Mon-Thu judged, Fri-Sun waiting at the default 50 % coverage), Sunday per version (1.4.0
+and the canary 1.5.0 apart; `--truth` gives each as `labels.per_version_day`).
 
 ## Files
 

@@ -100,8 +100,9 @@ def test_drift_reads_probabilities_whatever_ingest_options_the_caller_sets():
     """Issue 8's bug: an IngestOptions of the caller's own used to drop the probabilities,
     so every window's mean entropy read None. The oracle is scipy on the raw lines."""
     options = DriftOptions(reference=TRAIN_PROFILE, ingest=IngestOptions(max_malformed_share=0.1))
-    (window,) = build_drift_report([str(SAMPLE_LOGS)], options).confidence.windows
-    entropies = []
+    windows = {w.model_version: w for w in build_drift_report([str(SAMPLE_LOGS)], options).confidence.windows}
+    assert len(windows) == 2  # one window per version over the week: 1.4.0 and Sunday's canary 1.5.0
+    entropies: dict[str, list] = {version: [] for version in windows}
     for path in sorted(SAMPLE_LOGS.rglob("app.log*")):
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt") as lines:
@@ -111,9 +112,11 @@ def test_drift_reads_probabilities_whatever_ingest_options_the_caller_sets():
                 except json.JSONDecodeError:
                     continue
                 if record.get("label") is not None and isinstance(record.get("probabilities"), dict):
-                    entropies.append(list(record["probabilities"].values()))
-    assert window.mean_entropy_bits == pytest.approx(np.mean(entropy(np.array(entropies), base=2, axis=1)), rel=1e-9)
-    assert 1.0 < window.mean_entropy_bits < 1.1
+                    entropies[record["model_version"]].append(list(record["probabilities"].values()))
+    for version, window in windows.items():
+        expected = np.mean(entropy(np.array(entropies[version]), base=2, axis=1))
+        assert window.mean_entropy_bits == pytest.approx(expected, rel=1e-9), version
+    assert 1.0 < windows["1.4.0"].mean_entropy_bits < 1.1 < windows["1.5.0"].mean_entropy_bits  # 1.5.0: less sure
 
 
 def test_record_windows_follow_event_time_across_files(tmp_path):

@@ -18,12 +18,16 @@ SHIFT_DAY = datetime(2026, 11, 12, tzinfo=UTC)
 
 
 def test_sample_drift_found_on_the_right_day_and_not_before(sample_drift):
-    windows = sample_drift.prediction.windows
+    windows = [w for w in sample_drift.prediction.windows if w.model_version == "1.4.0"]
     assert len(windows) == 7
     assert sample_drift.prediction.first_breach.start == SHIFT_DAY
     for w in windows:
         expected = Severity.CRITICAL if w.start >= SHIFT_DAY else Severity.OK
         assert w.severity is expected, (w.start, w.psi, w.reason)
+    # Sunday's canary: 1.5.0's 809 predictions (generate.py --truth), A 55 / B 25 / C 13 / D 7 %,
+    # nearer the reference's 40 / 30 / 20 / 10 % than 1.4.0's post-shift shares: drift, not critical
+    (canary,) = [w for w in sample_drift.prediction.windows if w.model_version == "1.5.0"]
+    assert canary.n == 809 and canary.severity is Severity.WARNING and 0.01 <= canary.psi < 0.25
 
 
 def test_sample_confidence_collapse_on_the_right_day(sample_drift):
@@ -76,7 +80,7 @@ def test_drift_json_schema():
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
     assert payload["mlmon_drift_version"] == 2 and payload["status"] == "critical"
-    assert len(payload["prediction_drift"]["windows"]) == 7
+    assert len(payload["prediction_drift"]["windows"]) == 8  # 1.4.0's 7 days and the 1.5.0 canary's Sunday
     assert {f["check"] for f in payload["findings"]} == {"prediction_drift", "confidence_collapse", "feature_drift"}
     assert "malformed JSON" in result.stderr
 

@@ -127,23 +127,26 @@ def test_the_report_charts_p99_and_error_rate_with_a_point_per_window(pages):
     assert len(marks(errors, "circle", "pt")) == sum(w.error_rate is not None for w in windows)
     assert len(marks(p99, "path", "line")) == 1 and marks(p99, "path", "line")[0].get("d").startswith("M")
     overview = page.text[page.text.index('id="overview"') :]
-    assert "p50 <b>25.3</b>" in overview and "p99 <b>97.8</b>" in overview  # p50/p95/p99 overall
+    # p50/p95/p99 overall; generate.py --truth: total.latency_ms_all p50 25.366, p99 147.716
+    assert "p50 <b>25.4</b>" in overview and "p99 <b>147.7</b>" in overview
 
 
 def test_drift_draws_class_shares_per_window_against_the_reference(pages):
     page = pages["drift"]
-    windows = page.result.prediction.windows
     reference = page.result.prediction.reference_shares
-    shares = chart(page.root, "Class shares per window against the reference (model version 1.4.0)")
-    expected = sum(1 for w in windows if w.n for c in w.classes if c.share > 0) + sum(
-        1 for s in reference.values() if s > 0
-    )
-    assert len(marks(shares, "rect", "share")) == expected == 7 * 4 + 4
-    verdicts = marks(shares, "rect", "mark")
-    assert [m.get("class").split()[-1] for m in verdicts] == [f"sev-{w.severity.value}" for w in windows]
-    assert len(marks(shares, "line", "ref-line")) == len(reference) - 1
-    confidence = chart(page.root, "Confidence per window (model version 1.4.0)")
-    assert len(marks(confidence, "circle", "s0")) == len(page.result.confidence.windows) == 7
+    for version, days in (("1.4.0", 7), ("1.5.0", 1)):  # 1.5.0: Sunday's canary
+        windows = [w for w in page.result.prediction.windows if w.model_version == version]
+        shares = chart(page.root, f"Class shares per window against the reference (model version {version})")
+        expected = sum(1 for w in windows if w.n for c in w.classes if c.share > 0) + sum(
+            1 for s in reference.values() if s > 0
+        )
+        assert len(marks(shares, "rect", "share")) == expected == days * 4 + 4
+        verdicts = marks(shares, "rect", "mark")
+        assert [m.get("class").split()[-1] for m in verdicts] == [f"sev-{w.severity.value}" for w in windows]
+        assert len(marks(shares, "line", "ref-line")) == len(reference) - 1
+        confidence = chart(page.root, f"Confidence per window (model version {version})")
+        mine = [w for w in page.result.confidence.windows if w.model_version == version]
+        assert len(marks(confidence, "circle", "s0")) == len(mine) == days
 
 
 def test_drift_shows_the_top_drifting_features_with_both_histograms(pages):
@@ -166,8 +169,8 @@ def test_check_has_a_verdict_row_and_a_timeline_cell_per_window(pages):
     quiet = [o for o in report.outcomes if o.scope.startswith("feature=") and not o.fired and o.severity.value == "ok"]
     shown = [o for o in report.outcomes if o not in quiet]
     assert (
-        len(report.outcomes) == 14 and len(quiet) == 5 and len(rows) == len(shown) + 1
-    )  # quiet features fold into one row
+        len(report.outcomes) == 20 and len(quiet) == 5 and len(rows) == len(shown) + 1
+    )  # quiet features fold into one row; latency and error rate also per version (1.4.0, the canary 1.5.0)
     for outcome, row in zip(shown, rows):
         cells = marks(row.find(f".//{SVG}svg"), "rect", "cell")
         assert [c.get("class").split()[1] for c in cells] == [f"sev-{w.effective.value}" for w in outcome.windows]

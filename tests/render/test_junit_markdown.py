@@ -205,13 +205,16 @@ def test_junit_drift_criticals_are_failures(drift):
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n') and text.endswith("\n")
     assert root.find("testsuite").get("name") == "mlmon drift"
     check_counts(root, drift.findings)
-    cases = {c.get("classname"): c for c in root.iter("testcase")}
+    cases = {c.get("name"): c for c in root.iter("testcase")}
     for check in ("prediction_drift", "confidence_collapse", "feature_drift"):
-        failure = cases[f"mlmon.{check}"].find("failure")
         finding = next(f for f in drift.findings if f.check == check)
+        failure = cases[f"{check}[{finding.scope}]"].find("failure")
         assert failure is not None and failure.get("type") == "critical" == finding.severity.value
         assert failure.get("message") == finding.message and failure.text.startswith(finding.message)
-    assert cases["mlmon.prediction_drift"].get("name") == "prediction_drift[model_version=1.4.0]"
+    assert next(iter(cases)) == "prediction_drift[model_version=1.4.0]"
+    # Sunday's canary 1.5.0: its class shares a warning, its confidence collapse critical
+    canary = {f.check: f.severity.value for f in drift.findings if f.scope == "model_version=1.5.0"}
+    assert canary == {"prediction_drift": "warning", "confidence_collapse": "critical"}
 
 
 def test_junit_failure_type_is_the_severity(drift, report):
@@ -472,7 +475,7 @@ def test_markdown_table_rows_match_the_findings(name, request):
 def test_markdown_key_numbers(report, drift):
     text = markdown.render(report)
     assert "- time span: 2026-11-09T00:00:00.219000Z to 2026-11-15T23:59:52.053723Z" in text
-    assert "- p99 latency: 97.8 ms" in text
+    assert "- p99 latency: 147.7 ms" in text  # generate.py --truth: total.latency_ms_all.p99 147.716
     assert "- reference: references/train.json (built from references/train.csv) (5,000 rows)" in markdown.render(drift)
 
 
@@ -526,8 +529,13 @@ def test_annotations_at_most_ten_of_each_kind():
 
 def test_annotations_of_a_real_drift(drift):
     lines = github.github_annotations(drift)
-    assert len(lines) == 3 and all(line.startswith("::error title=") for line in lines)
+    errors = [line for line in lines if line.startswith("::error title=")]
+    assert len(errors) == 4 and len(lines) == 5  # the warning: the canary 1.5.0's class shares
     assert lines[0].startswith("::error title=prediction_drift (model_version=1.4.0)::prediction drift in 4 of 7")
+    assert any(
+        line.startswith("::warning title=prediction_drift (model_version=1.5.0)::prediction drift in 1 of 1")
+        for line in lines
+    )
 
 
 def test_step_summary_appends_in_full_when_it_fits(tmp_path, report):

@@ -115,7 +115,11 @@ def metric_rows(report: CompareReport) -> list[MetricRow]:
     effects = {e.metric: e for e in report.comparison.effects}
     rows = []
     for j in report.judged:
-        cells = _effect_cells(effects[j.metric]) if j.metric in effects else _other_cells(report, j)
+        if j.metric in effects and j.verdict is Verdict.NO_DATA:  # too few values: counts, not figures
+            e = effects[j.metric]
+            cells = (f"n={e.n_baseline:,}", f"n={e.n_candidate:,}", "-", "")
+        else:
+            cells = _effect_cells(effects[j.metric]) if j.metric in effects else _other_cells(report, j)
         rows.append(MetricRow(j.metric, j.verdict, j.critical, *cells, j.reason))
     return rows
 
@@ -238,6 +242,9 @@ def findings_with_figures(report: CompareReport) -> tuple[Finding, ...]:
     if report.comparison.agreement is not None:
         values["agreement"] = report.comparison.agreement.rate
     values["traffic_split"] = report.comparison.traffic.share
+    for j in report.judged:
+        if j.verdict is Verdict.NO_DATA:  # too few values: no measurement to show
+            values.pop(j.metric, None)
     found = []
     for f in report.findings:
         value = values.get(f.check, math.nan)

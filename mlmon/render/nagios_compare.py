@@ -54,13 +54,16 @@ def compare_summary(report: CompareReport) -> str:
 def compare_perfdata(
     report: CompareReport, perf_item: Callable[[str, float, str], str], perf_number: Callable[[float | None], str]
 ) -> list[str]:
-    """One item per metric with a finite figure (the labels in the module docstring), made
+    """One item per metric judged (not no data) with a finite figure (the labels in the
+    module docstring), made
     with :mod:`mlmon.render.nagios`' ``perf_item`` and ``perf_number`` (passed in: that
     module imports this one)."""
     effects = {e.metric: e for e in report.comparison.effects}
     comparison = report.comparison
     items: list[tuple[str, float, str, str, str, float | None, float | None]] = []
     for j in report.judged:
+        if j.verdict is Verdict.NO_DATA:  # a figure from too few values is no measurement
+            continue
         if j.metric == "agreement" and comparison.agreement is not None:
             level = f"{perf_number(j.limit * 100)}:"
             items.append(("agreement", comparison.agreement.rate * 100, "%", level, "", 0.0, 100.0))

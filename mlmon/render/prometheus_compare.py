@@ -5,8 +5,8 @@ figure that could not be computed left out).
 Every series carries ``baseline`` and ``candidate`` (the sides' names, ``1.4.0`` or
 ``imgcls:1.5.0``), so that two comparisons' files in one textfile directory never collide:
 
-* ``mlmon_compare_difference{metric}``: candidate minus baseline, latency in seconds, shares
-  (error rate, mean confidence, accuracy) as ratios; for ``latency_shape`` and
+* ``mlmon_compare_difference{metric}`` (not for a metric with no data): candidate minus
+  baseline, latency in seconds, shares (error rate, mean confidence, accuracy) as ratios; for ``latency_shape`` and
   ``confidence_shape`` the KS distance, for ``predicted_classes`` the PSI;
 * ``mlmon_compare_difference_lower`` and ``_upper``: its 95% interval (the interval metrics);
 * ``mlmon_compare_agreement``, ``_lower`` and ``_upper``: the share of the requests both
@@ -65,7 +65,7 @@ def compare_section(report: CompareReport, out: Exposition) -> None:
     for name, attribute in (("", "difference"), ("_lower", "low"), ("_upper", "high")):
         for j in report.judged:
             effect = effects.get(j.metric)
-            if effect is not None:
+            if effect is not None and j.verdict is not Verdict.NO_DATA:  # too few values: no measurement
                 value = getattr(effect, attribute) * SCALE.get(effect.unit, 1.0)
                 out.add(f"mlmon_compare_difference{name}", value, {"metric": j.metric, **sides})
     agreement = report.comparison.agreement

@@ -83,3 +83,19 @@ def test_a_version_split_at_random_passes_against_itself(tmp_path: Path) -> None
     assert doc["verdict"] == "pass"
     assert {m["verdict"] for m in doc["metrics"]} == {"pass"}
     assert {m["metric"] for m in doc["metrics"]} >= {"latency_p99", "error_rate", "predicted_classes", "accuracy"}
+
+
+def test_the_readmes_cut_example_is_lines_of_the_complete_one() -> None:
+    """The README shows the canary's comparison cut (``...``); every line it keeps is a line
+    of the complete block on docs/commands/compare.md, which tests/e2e/test_doc_examples.py
+    runs."""
+    command = "$ mlmon compare sample_logs/ --baseline 1.4.0 --candidate 1.5.0\n"
+
+    def block(page: str) -> list[str]:
+        text = (SAMPLE_LOGS.parent / page).read_text(encoding="utf-8")
+        start = text.index(command) + len(command)
+        return text[start : text.index("```", start)].splitlines()
+
+    cut = [line for line in block("README.md") if line != "..."]
+    assert len(cut) >= 5
+    assert set(cut) <= set(block("docs/commands/compare.md"))

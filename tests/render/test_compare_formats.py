@@ -128,11 +128,14 @@ def assert_shows(text: str, expected: list[float]) -> None:
 
 def expected_cells(doc: dict, name: str) -> list[float]:
     """The numbers a metric's row shows: both sides, the difference and its interval (for a
-    distance, the distance and its p-value; for agreement, the rate and its interval)."""
+    distance, the distance and its p-value; for agreement, the rate and its interval; with no
+    data, each side's count of values)."""
     if name == "agreement":
         a = doc["agreement"]
         return [a["rate"], a["low"], a["high"]]
     m = metric(doc, name)
+    if m["verdict"] == "no data":  # too few values: the counts, not figures from them
+        return [m["n_baseline"], m["n_candidate"]]
     if m["unit"] in ("psi", "distance"):
         return [m["difference"], m["p_value"]]
     return [m["baseline"], m["candidate"], m["difference"], m["low"], m["high"]]
@@ -339,7 +342,10 @@ def test_junit_a_case_per_metric_failures_and_skips(report, doc):
             assert case.find("failure").get("type") == ("critical" if m["critical"] else "warning")
         body = "".join(case.itertext())
         value = doc["agreement"]["rate"] if m["metric"] == "agreement" else m["difference"]
-        assert f"value: {value:.6g}" in body
+        if m["verdict"] == "no data":  # too few values: no figure shown
+            assert "value:" not in body
+        elif value is not None:
+            assert f"value: {value:.6g}" in body
     assert (suite.get("failures"), suite.get("skipped"), suite.get("tests")) == ("5", "2", "9")
 
 

@@ -103,9 +103,9 @@ def _metrics(report: CompareReport) -> Markup:
 
 def _interval_plot(row: MetricRow, effect: Effect, limit: float) -> Markup:
     """The difference and its interval on a line, with zero and the limit marked (interval
-    metrics only; nothing where a figure is missing)."""
+    metrics only; nothing where a figure is missing or the metric has no data)."""
     scale = SCALE.get(effect.unit)
-    if scale is None or RULES[row.metric].kind not in ("interval", "estimate"):
+    if scale is None or RULES[row.metric].kind not in ("interval", "estimate") or row.verdict is Verdict.NO_DATA:
         return Markup("")
     values = [v * scale for v in (effect.difference, effect.low, effect.high, limit) if math.isfinite(v)]
     if not math.isfinite(effect.difference):

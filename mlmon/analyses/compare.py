@@ -72,6 +72,8 @@ class Effect:
     """The test's p-value where the metric has one (shape, classes, traffic)."""
     exact: bool = True
     """False when the values were log-bucket representatives (beyond the exact budget)."""
+    note: str = ""
+    """Why a side has no figure (CBPE's reason for no estimate), empty otherwise."""
 
 
 @dataclass(frozen=True)
@@ -304,8 +306,15 @@ def _accuracy(baseline: Side, candidate: Side) -> list[Effect]:
         acc_b = eb.estimated_accuracy if eb is not None else NAN
         acc_c = ec.estimated_accuracy if ec is not None else NAN
         used = (eb.used if eb is not None else 0, ec.used if ec is not None else 0)
+        why = [
+            f"no estimate for the {name}: {e.unknown}"
+            for name, e in (("baseline", eb), ("candidate", ec))
+            if e and e.unknown
+        ]
         effects.append(
-            Effect("estimated_accuracy", acc_b, acc_c, acc_c - acc_b, NAN, NAN, *used, "share", "CBPE (NannyML)")
+            Effect(
+                "estimated_accuracy", acc_b, acc_c, acc_c - acc_b, NAN, NAN, *used, "share", "CBPE", note="; ".join(why)
+            )
         )
     return effects
 

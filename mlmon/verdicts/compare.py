@@ -196,7 +196,11 @@ def _judge_effect(effect: Effect, policy: ComparePolicy) -> Judged:
         return _distance(effect, tolerance, critical)
     limit = rule.direction * (tolerance * effect.baseline if rule.relative else tolerance)
     if not (math.isfinite(effect.difference) and math.isfinite(limit)):
-        return Judged(metric, Verdict.NO_DATA, critical, tolerance, limit, "the difference could not be computed")
+        missing = [
+            name for name, v in (("baseline", effect.baseline), ("candidate", effect.candidate)) if math.isnan(v)
+        ]
+        reason = f"no figure for the {' and the '.join(missing)}" if missing else "the difference could not be computed"
+        return Judged(metric, Verdict.NO_DATA, critical, tolerance, limit, effect.note or reason)
     verdict = _beyond(effect.difference, effect.low, effect.high, limit, rule.direction)
     if rule.kind == "estimate" and verdict is Verdict.FAIL:
         verdict = Verdict.MARGINAL

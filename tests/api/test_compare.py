@@ -293,7 +293,11 @@ def test_two_sets_of_logs(tmp_path: Path) -> None:
     ("options", "error", "text"),
     [
         ({"baseline": "1"}, UsageError, "give --baseline and --candidate"),
-        ({"baseline": "1", "candidate": "9"}, InputError, "no request or prediction of 9 in the logs; they hold m:1 (1,000 requests), m:2 (10 requests)"),
+        (
+            {"baseline": "1", "candidate": "9"},
+            InputError,
+            "no request or prediction of 9 in the logs; they hold m:1 (1,000 requests), m:2 (10 requests)",
+        ),
         ({"baseline_logs": ("x",)}, UsageError, "give both --baseline-logs and --candidate-logs"),
         ({"baseline": "1", "candidate": "2", "split": 1.0}, UsageError, "strictly between 0 and 1"),
         ({"baseline": "1", "candidate": "2", "critical": ("p99",)}, UsageError, "unknown metric 'p99'"),
@@ -354,3 +358,38 @@ def test_nan_free_json(two) -> None:
     report, _, _ = two
     text = report.to_json()
     assert "NaN" not in text and math.isfinite(json.loads(text)["metrics"][0]["difference"])
+
+
+def test_labels_from_a_table(tmp_path: Path) -> None:
+    rng = np.random.default_rng(15)
+    n = 300
+    labels_b = list(rng.choice(["A", "B"], n))
+    labels_c = list(rng.choice(["A", "B"], n))
+    ids_b, ids_c = [f"b{i}" for i in range(n)], [f"c{i}" for i in range(n)]
+    path = write(
+        tmp_path / "t.jsonl",
+        records("1", rng.lognormal(3, 0.3, n), labels=labels_b, ids=ids_b),
+        records("2", rng.lognormal(3, 0.3, n), labels=labels_c, ids=ids_c),
+    )
+    truth = {**dict(zip(ids_b, rng.choice(["A", "B"], n), strict=True)), **dict(zip(ids_c, labels_c, strict=True))}
+    table = tmp_path / "truth.csv"
+    table.write_text("request_id,actual\n" + "".join(f"{k},{v}\n" for k, v in truth.items()))
+    options = CompareOptions(baseline="1", candidate="2", labels=(str(table),))
+    m = metrics(build_compare(path, options))["accuracy"]
+    correct_b = sum(truth[i] == p for i, p in zip(ids_b, labels_b, strict=True))
+    assert (m["n_baseline"], m["n_candidate"]) == (n, n)
+    assert m["baseline"] == pytest.approx(correct_b / n) and m["candidate"] == 1.0
+    assert m["verdict"] == "pass"  # the candidate is right every time
+
+
+def test_summaries_are_refused(tmp_path: Path) -> None:
+    from mlmon import build_summary, write_summary
+
+    rng = np.random.default_rng(16)
+    path = write(
+        tmp_path / "s.jsonl", records("1", rng.lognormal(3, 0.3, 200)), records("2", rng.lognormal(3, 0.3, 200))
+    )
+    summary = tmp_path / "s.summary.json"
+    write_summary(build_summary(path), summary)
+    with pytest.raises(InputError, match="compare reads logs, not summaries"):
+        build_compare(str(summary), CompareOptions(baseline="1", candidate="2"))

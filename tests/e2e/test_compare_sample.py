@@ -77,12 +77,20 @@ def _split_by_request(tmp: Path) -> tuple[Path, Path]:
 
 def test_a_version_split_at_random_passes_against_itself(tmp_path: Path) -> None:
     a, b = _split_by_request(tmp_path)
-    done = CliRunner().invoke(app, ["compare", "--baseline-logs", str(a), "--candidate-logs", str(b), "-f", "json"])
+    reference = str(SAMPLE_LOGS.parent / "references" / "train.json")  # calibrated: CBPE estimates each half
+    args = ["compare", "--baseline-logs", str(a), "--candidate-logs", str(b), "-r", reference, "-f", "json"]
+    done = CliRunner().invoke(app, args)
     doc = json.loads(done.stdout)
     assert done.exit_code == 0, done.output
     assert doc["verdict"] == "pass"
     assert {m["verdict"] for m in doc["metrics"]} == {"pass"}
-    assert {m["metric"] for m in doc["metrics"]} >= {"latency_p99", "error_rate", "predicted_classes", "accuracy"}
+    assert {m["metric"] for m in doc["metrics"]} >= {
+        "latency_p99",
+        "error_rate",
+        "predicted_classes",
+        "accuracy",
+        "estimated_accuracy",
+    }
 
 
 def test_the_readmes_cut_example_is_lines_of_the_complete_one() -> None:
@@ -99,3 +107,14 @@ def test_the_readmes_cut_example_is_lines_of_the_complete_one() -> None:
     cut = [line for line in block("README.md") if line != "..."]
     assert len(cut) >= 5
     assert set(cut) <= set(block("docs/commands/compare.md"))
+
+
+def test_an_estimate_the_candidate_cannot_have_is_named() -> None:
+    """1.5.0's confidences leave the reference's calibrated range: no estimate, and why."""
+    reference = str(SAMPLE_LOGS.parent / "references" / "train.json")
+    args = ["compare", str(SAMPLE_LOGS), "--baseline", "1.4.0", "--candidate", "1.5.0", "-r", reference, "-f", "json"]
+    doc = json.loads(CliRunner().invoke(app, args).stdout)
+    (estimate,) = [m for m in doc["metrics"] if m["metric"] == "estimated_accuracy"]
+    assert estimate["verdict"] == "no data"
+    assert estimate["reason"].startswith("no estimate for the candidate: confidence outside the reference's range")
+    assert estimate["candidate"] is None and 0 < estimate["baseline"] < 1

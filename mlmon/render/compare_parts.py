@@ -75,6 +75,11 @@ class MetricRow:
         return [self.name, self.baseline, self.candidate, self.difference, self.interval, self.verdict.value]
 
 
+OUTSIDE = "before the compared period (or after --until)"
+"""Where compare's records left out by time fell: before the common period's start (the
+records after its end are read, for the labels of its predictions), or after ``--until``."""
+
+
 def period_text(report: CompareReport) -> str:
     """``2026-11-15 08:00 to 19:59 UTC`` (the end's date again when it is another day)."""
     since, until = report.period

@@ -138,9 +138,10 @@ def body_parts(result: Any) -> list[Markup]:
 
         return [ingest_block(result.ingest), *performance_sections(result), findings_table(result.findings)]
     if isinstance(result, CompareReport):
+        from mlmon.render.compare_parts import OUTSIDE
         from mlmon.render.html_compare import compare_sections
 
-        return [*compare_sections(result), ingest_block(result.ingest), findings_table(result.findings)]
+        return [*compare_sections(result), ingest_block(result.ingest, OUTSIDE), findings_table(result.findings)]
     return [findings_table(tuple(result.findings))]
 
 

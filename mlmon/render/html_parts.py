@@ -116,8 +116,9 @@ def tick_labels(starts: Sequence[datetime | None]) -> list[str]:
     return ["" if s is None else s.strftime("%m-%d" if midnight else "%m-%d %H:%M") for s in starts]
 
 
-def ingest_block(stats: IngestStats) -> Markup:
-    """What was read, and what was skipped (with the first few examples)."""
+def ingest_block(stats: IngestStats, outside: str = "outside --since/--until") -> Markup:
+    """What was read, and what was skipped (with the first few examples); ``outside`` says
+    where the records left out by time fell."""
     files = f"{len(stats.files)} file{'s' if len(stats.files) != 1 else ''}"
     parts: list[object] = [note(f"Read {stats.lines:,} lines from {files}: {stats.records:,} records.", "")]
     for heading, problems in (("Skipped", stats.lines_skipped), ("Values not used", stats.values_not_used)):
@@ -126,7 +127,7 @@ def ingest_block(stats: IngestStats) -> Markup:
     if stats.examples:
         parts.append(tag("ul", join(tag("li", tag("code", str(example))) for example in stats.examples), "examples"))
     if stats.outside_time_range:
-        parts.append(note(f"{stats.outside_time_range:,} records outside --since/--until."))
+        parts.append(note(f"{stats.outside_time_range:,} records {outside}."))
     if stats.ignored_files:
         parts.append(
             note(

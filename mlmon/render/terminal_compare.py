@@ -20,6 +20,7 @@ from mlmon.api.results import CompareReport
 from mlmon.render.compare_parts import (
     CLASS_HEADERS,
     CRITICAL_NOTE,
+    OUTSIDE,
     VERDICT_SEVERITY,
     agreement_line,
     class_rows,
@@ -39,7 +40,10 @@ TABLE = {"box": box.SIMPLE_HEAD, "padding": (0, 1)}
 def compare_parts(report: CompareReport, width: int = PIPED_WIDTH) -> list[RenderableType]:
     """The renderables of a comparison, in order."""
     style = SEVERITY_STYLE[VERDICT_SEVERITY[report.verdict]]
-    parts: list[RenderableType] = [para(headline(report), width, f"bold {style}"), *ingest_lines(report.ingest, width)]
+    parts: list[RenderableType] = [
+        para(headline(report), width, f"bold {style}"),
+        *ingest_lines(report.ingest, width, OUTSIDE),
+    ]
     parts += [_sides(report, width), title("Metrics"), _metrics(report, width), para(CRITICAL_NOTE, width, "dim")]
     if report.comparison.classes:
         parts += [title("Predicted classes (share of each side's predictions)"), _classes(report, width)]

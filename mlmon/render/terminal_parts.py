@@ -95,8 +95,11 @@ def fold_empty_runs(
     return out
 
 
-def ingest_lines(stats: IngestStats, width: int = PIPED_WIDTH) -> list[RenderableType]:
-    """What was read, skipped and left out, in words."""
+def ingest_lines(
+    stats: IngestStats, width: int = PIPED_WIDTH, outside: str = "outside --since/--until"
+) -> list[RenderableType]:
+    """What was read, skipped and left out, in words; ``outside`` says where the records
+    left out by time fell (compare: outside the compared period)."""
     read = f"read {plural(stats.lines, 'line')} from {plural(len(stats.files), 'file')}"
     lines: list[RenderableType] = [para(f"{read}: {plural(stats.records, 'record')}", width, "dim")]
     for heading, problems in (("skipped", stats.lines_skipped), ("values not used", stats.values_not_used)):
@@ -106,7 +109,7 @@ def ingest_lines(stats: IngestStats, width: int = PIPED_WIDTH) -> list[Renderabl
             )
     lines.extend(para(f"  {example}", width, "dim") for example in stats.examples)
     if stats.outside_time_range:
-        lines.append(para(f"{plural(stats.outside_time_range, 'record')} outside --since/--until", width, "dim"))
+        lines.append(para(f"{plural(stats.outside_time_range, 'record')} {outside}", width, "dim"))
     if stats.ignored_files:
         ignored = f"ignored {plural(len(stats.ignored_files), 'file')}"
         text = f"{ignored} in directories that do not look like logs: {some_of(stats.ignored_files)}"

@@ -393,3 +393,18 @@ def test_summaries_are_refused(tmp_path: Path) -> None:
     write_summary(build_summary(path), summary)
     with pytest.raises(InputError, match="compare reads logs, not summaries"):
         build_compare(str(summary), CompareOptions(baseline="1", candidate="2"))
+
+
+def test_two_sets_of_logs_with_a_version_each(tmp_path: Path) -> None:
+    """--baseline-logs with --baseline: the version among those logs, the others left out."""
+    rng = np.random.default_rng(17)
+    base = write(
+        tmp_path / "a.jsonl",
+        records("1", rng.lognormal(3, 0.3, 600), errors=6),
+        records("0", rng.lognormal(5, 0.3, 600)),  # another version in the baseline's logs
+    )
+    cand = write(tmp_path / "b.jsonl", records("2", rng.lognormal(3, 0.3, 600), errors=6))
+    report = build_compare((), CompareOptions(baseline_logs=(base,), candidate_logs=(cand,), baseline="1"))
+    assert report.baseline.name == "m:1" and report.baseline.requests == 600
+    assert report.candidate.name == cand and report.candidate.requests == 600
+    assert metrics(report)["latency_p50"]["verdict"] == "pass"  # version 0's slow requests are not the baseline's

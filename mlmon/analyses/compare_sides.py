@@ -217,8 +217,8 @@ class ServedReducer:
         return self._spans(pl.concat([left, right]).lazy())
 
     def finalize(self, state: pl.DataFrame) -> tuple[Served, ...]:
-        """One span per (model, version), by first request."""
-        rows = state.sort("start").iter_rows(named=True)
+        """One span per (model, version), by first request (then by name, unlogged last)."""
+        rows = state.sort("start", "model", "model_version", nulls_last=True).iter_rows(named=True)
         return tuple(Served(r["model"], r["model_version"], r["start"], r["end"], r["n"]) for r in rows)
 
     @staticmethod

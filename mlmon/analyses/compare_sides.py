@@ -12,7 +12,6 @@ compares them, :mod:`mlmon.verdicts.compare` judges.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,15 +107,6 @@ class Side:
     """Accuracy from the labels that arrived (None: no prediction of the side was labelled)."""
     estimate: EstimatedWindow | None
     """CBPE's estimate (None: no calibration given, or nothing to estimate from)."""
-
-
-def summary_of(by_model: Sequence[OpsSummary], overall: OpsSummary, selector: Selector) -> OpsSummary | None:
-    """The operational summary of the side: ``overall`` for every record, else the one
-    model/version the selector names (None when none does)."""
-    if selector.version is None:
-        return overall
-    found = [s for s in by_model if selector.matches(s.model, s.model_version)]
-    return found[0] if len(found) == 1 else None
 
 
 def side_of(

@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from mlmon.analyses.compare import compare_sides, side_figures
-from mlmon.analyses.compare_sides import Selector, Served, ServedReducer, Side, side_of, summary_of
+from mlmon.analyses.compare_sides import Selector, Served, ServedReducer, Side, side_of
 from mlmon.analyses.ops import OpsResult
 from mlmon.analyses.performance import realized
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, options_of
@@ -111,8 +111,8 @@ def build_compare(inputs: Inputs, options: CompareOptions | None = None) -> Comp
     (base, base_stats), (cand, cand_stats) = _read_sides(sides, ingest, period[1], calibration, tables)
     stats = base_stats if sides[0].run is sides[1].run else merge_stats(base_stats, cand_stats)
     comparison = compare_sides(base, cand, options.split)
-    scope = f"{cand.name} vs {base.name}"
-    judged, verdict = judge(comparison, options.policy(), scope)
+    scope, policy = f"{cand.name} vs {base.name}", options.policy()
+    judged, verdict = judge(comparison, policy, scope)
     return CompareReport(
         stats,
         side_figures(base),
@@ -122,7 +122,7 @@ def build_compare(inputs: Inputs, options: CompareOptions | None = None) -> Comp
         judged,
         verdict,
         findings(judged, scope),
-        options.policy(),
+        policy,
     )
 
 
@@ -202,26 +202,32 @@ def _common_period(sides: tuple[_SideInput, _SideInput], ingest: IngestOptions) 
 
 def _span(side: _SideInput, served: tuple[Served, ...]) -> tuple[datetime, datetime]:
     """When the side served: its version's first and last request or prediction."""
-    matching = [s for s in served if side.selector.matches(s.model, s.version)]
-    if len({(s.model, s.version) for s in matching}) > 1 and side.selector.version is not None:
-        listed = ", ".join(_named(s.model, s.version) for s in matching)
-        raise UsageError(f"{side.selector.describe()} names {listed}: give model:version")
-    if not matching:
-        held = ", ".join(f"{_named(s.model, s.version)} ({s.records:,} requests)" for s in served)
-        raise InputError(f"no request or prediction of {side.name} in the logs; they hold {held or 'none'}")
+    held = [(s.model, s.version, s.records) for s in served]
+    matching = [served[i] for i in _matching(side, held, "request or prediction", "requests")]
     return min(s.start for s in matching), max(s.end for s in matching)
 
 
 def _summary(side: _SideInput, ops: OpsResult) -> Any:
-    found = summary_of(ops.by_model, ops.overall, side.selector)
-    if found is not None and found.records:
-        return found
-    matching = [s for s in ops.by_model if side.selector.matches(s.model, s.model_version)]
-    if len(matching) > 1:
-        listed = ", ".join(_named(s.model, s.model_version) for s in matching)
+    """The side's operational summary over the period: the whole run's, or its version's."""
+    if side.selector.version is None:
+        return ops.overall
+    held = [(s.model, s.model_version, s.records) for s in ops.by_model]
+    (index,) = _matching(side, held, "record", "records")
+    return ops.by_model[index]
+
+
+def _matching(side: _SideInput, held: list[tuple[str | None, str | None, int]], noun: str, unit: str) -> list[int]:
+    """The indices of the (model, version, count) groups that make the side; ``UsageError``
+    when a bare version names two models' versions, ``InputError`` (listing what the logs
+    hold) when it names none."""
+    found = [i for i, (model, version, n) in enumerate(held) if n and side.selector.matches(model, version)]
+    if side.selector.version is not None and len(found) > 1:
+        listed = ", ".join(_named(*held[i][:2]) for i in found)
         raise UsageError(f"{side.selector.describe()} names {listed}: give model:version")
-    held = ", ".join(f"{_named(s.model, s.model_version)} ({s.records:,} records)" for s in ops.by_model)
-    raise InputError(f"no record of {side.name} in the logs; they hold {held or 'no model version'}")
+    if not found:
+        listed = ", ".join(f"{_named(model, version)} ({n:,} {unit})" for model, version, n in held)
+        raise InputError(f"no {noun} of {side.name} in the logs; they hold {listed or 'none'}")
+    return found
 
 
 def _read_sides(
@@ -231,11 +237,11 @@ def _read_sides(
     they are two versions of the same logs)."""
     if sides[0].run is sides[1].run:
         *parts, stats = _read(sides[0].run, ingest, until, True, calibration, tables)
-        return [(_side(side, until, *parts), stats) for side in sides]
+        return [(_side(side, *parts), stats) for side in sides]
     found = []
     for side in sides:
         *parts, stats = _read(side.run, ingest, until, side.selector.version is not None, calibration, tables)
-        found.append((_side(side, until, *parts), stats))
+        found.append((_side(side, *parts), stats))
     return found
 
 
@@ -243,7 +249,8 @@ def _read(
     run: RunInputs, ingest: IngestOptions, until: datetime, by_version: bool, calibration: Any, tables: list[Any]
 ) -> tuple[Any, ...]:
     """One read with every analysis, the operational ones stopping at ``until`` and the
-    label join reading on: (finalized parts, states, realized windows, stats)."""
+    label join reading on: (finalized parts, the operational state, the join's predictions
+    before ``until``, the realized windows, stats)."""
     asked = Analyses(
         WindowSpec(),
         ops=True,
@@ -259,17 +266,19 @@ def _read(
     joined = joined_with_tables(reducer, state, tables)
     rows = joined.rows.filter(pl.col("ts") < until)
     windows = realized(replace(joined, rows=rows), whole_range=True).windows if rows.height else ()
-    return done, state, windows, stats
+    join = state[LABELS]
+    predictions = replace(join, predictions=tuple(p.filter(pl.col("ts") < until) for p in join.predictions))
+    return done, state[OPS], predictions, windows, stats
 
 
-def _side(side: _SideInput, until: datetime, done: Any, state: Any, windows: tuple[Any, ...]) -> Side:
+def _side(side: _SideInput, done: Any, ops: Any, predictions: Any, windows: tuple[Any, ...]) -> Side:
+    """One side from a read's results: its summary, values, predictions, accuracy, estimate."""
     version = side.selector.version
     realized_window = next((w for w in windows if w.model_version == version and w.labelled), None)
     estimate = next((e for e in done.get(ESTIMATED, ()) if e.model_version == version), None)
     summary = _summary(side, done[OPS])
     name = _named(summary.model, summary.model_version) if version is not None else side.name
-    join = replace(state[LABELS], predictions=tuple(p.filter(pl.col("ts") < until) for p in state[LABELS].predictions))
-    return side_of(name, side.selector, summary, state[OPS], join, realized_window, estimate)
+    return side_of(name, side.selector, summary, ops, predictions, realized_window, estimate)
 
 
 def _tolerances(given: Mapping[str, Any]) -> dict[str, float]:

@@ -36,6 +36,7 @@ from mlmon.ingest.label_tables import read_label_table
 from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.problems import IngestStats
 from mlmon.options import RATIO, OptionSpec
+from mlmon.plain import iso_utc
 from mlmon.summary.files import merge_stats
 from mlmon.summary.parts import ESTIMATED, LABELS, OPS
 from mlmon.units import Count
@@ -194,7 +195,7 @@ def _common_period(sides: tuple[_SideInput, _SideInput], ingest: IngestOptions) 
     if start > end:
         (b0, b1), (c0, c1) = spans
         raise InputError(
-            f"{sides[0].name} served from {_t(b0)} to {_t(b1)} and {sides[1].name} from {_t(c0)} to {_t(c1)}: "
+            f"{sides[0].name} served from {iso_utc(b0)} to {iso_utc(b1)} and {sides[1].name} from {iso_utc(c0)} to {iso_utc(c1)}: "
             "no common period to compare"
         )
     return start, end + timedelta(microseconds=1)
@@ -297,7 +298,3 @@ def _known(metrics: tuple[str, ...], where: str) -> None:
 def _named(model: str | None, version: str | None) -> str:
     """``model:version`` (the version alone when the logs name no model)."""
     return f"{model}:{version}" if model else str(version)
-
-
-def _t(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

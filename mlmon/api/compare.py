@@ -193,11 +193,10 @@ def _common_period(sides: tuple[_SideInput, _SideInput], ingest: IngestOptions) 
     if ingest.until is not None:
         end = min(end, ingest.until - timedelta(microseconds=1))
     if start > end:
-        (b0, b1), (c0, c1) = spans
-        raise InputError(
-            f"{sides[0].name} served from {iso_utc(b0)} to {iso_utc(b1)} and {sides[1].name} from {iso_utc(c0)} to {iso_utc(c1)}: "
-            "no common period to compare"
-        )
+        served_when = [
+            f"{side.name} from {iso_utc(a)} to {iso_utc(b)}" for side, (a, b) in zip(sides, spans, strict=True)
+        ]
+        raise InputError(f"{served_when[0]} and {served_when[1]}: no common period to compare")
     return start, end + timedelta(microseconds=1)
 
 

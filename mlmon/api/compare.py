@@ -194,7 +194,7 @@ def _common_period(sides: tuple[_SideInput, _SideInput], ingest: IngestOptions) 
         end = min(end, ingest.until - timedelta(microseconds=1))
     if start > end:
         served_when = [
-            f"{side.name} from {iso_utc(a)} to {iso_utc(b)}" for side, (a, b) in zip(sides, spans, strict=True)
+            f"{side.name} served from {iso_utc(a)} to {iso_utc(b)}" for side, (a, b) in zip(sides, spans, strict=True)
         ]
         raise InputError(f"{served_when[0]} and {served_when[1]}: no common period to compare")
     return start, end + timedelta(microseconds=1)

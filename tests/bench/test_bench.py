@@ -125,32 +125,27 @@ def test_timed_loop_counts_calls_and_respects_deadline():
 
 
 def test_peak_rss_meter_sees_a_transient_allocation():
+    import mmap
     import time
 
     from mlmon.bench.timing import rss_mib
 
-    try:
-        from numpy._core.multiarray import _set_madvise_hugepage
-    except ImportError:  # numpy 1.x
-        from numpy.core.multiarray import _set_madvise_hugepage
-
     meter = PeakRssMeter()
     meter.start()
-    # 4 KiB pages: CI failed once with the high-water mark equal to the RSS after the free;
-    # a block of a few transparent huge pages is a few faults, which the kernel may count
-    # into the high-water mark late. Ordinary pages make the test about the meter.
-    hugepages = _set_madvise_hugepage(False)
-    try:
-        block = np.ones(40 * 2**20 // 8)  # 40 MiB, touched
-    finally:
-        _set_madvise_hugepage(hugepages)
+    # A fresh anonymous mapping, every page written: in the full suite a 40 MiB numpy array
+    # came from memory malloc had kept resident from earlier tests, so RSS never rose (CI
+    # failed twice with the peak equal to the RSS after the free). Unmapped below.
+    block = mmap.mmap(-1, 40 * 2**20)
+    pages = np.frombuffer(block, dtype=np.uint8)
+    pages[:] = 1
     held = rss_mib()
     deadline = time.monotonic() + 10
     # Where the kernel's high-water mark cannot be reset, a thread samples RSS: on a loaded
     # machine it may not run between the allocation and the free, so hold the block until it has.
     while meter.method == "sampled" and meter._peak < held - 1 and time.monotonic() < deadline:
         time.sleep(meter.interval_s)
-    del block
+    del pages
+    block.close()
     assert meter.stop() >= rss_mib() + 30
 
 

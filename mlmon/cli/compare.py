@@ -10,11 +10,13 @@ from mlmon.cli.boundary import finish, handle_errors
 from mlmon.cli.options import (
     Color,
     ConfigPath,
+    Engine,
     Field,
     Format,
     MaxMalformed,
     Output,
     Quiet,
+    Scheduler,
     Since,
     Until,
     ingest_options,
@@ -75,6 +77,8 @@ def compare_command(
     max_malformed: MaxMalformed = "5%",
     config: ConfigPath = None,
     quiet: Quiet = False,
+    engine: Engine = None,
+    scheduler: Scheduler = None,
     color: Color = None,
 ) -> None:
     """Compare two model versions over the time both served: latency, errors, predicted
@@ -99,7 +103,9 @@ def compare_command(
     from mlmon.api.compare import CompareOptions, build_compare
 
     settings = command_settings(config, reference=reference, fail_on=fail_on)
-    ingest = ingest_options(field_options(settings, field), since, until, max_malformed)
+    ingest = ingest_options(
+        field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler
+    )
     options = CompareOptions(
         ingest=ingest,
         baseline=baseline,

@@ -91,6 +91,15 @@ def test_drift_on_dask_equals_local_drift(scheduler):
     assert_same(as_json(remote), as_json(local))
 
 
+def test_compare_on_dask_equals_local_compare(scheduler):
+    """Both reads of compare (when each version served, then the analyses) on the cluster."""
+    args = ["compare", str(SAMPLE), "--baseline", "1.4.0", "--candidate", "1.5.0", "--format", "json"]
+    local = CliRunner().invoke(app, args)
+    remote = CliRunner().invoke(app, [*args, "--scheduler", scheduler])
+    assert remote.exit_code == local.exit_code == 1
+    assert_same(json.loads(remote.stdout), json.loads(local.stdout))
+
+
 def test_the_cli_takes_a_scheduler_and_exits_as_local(scheduler):
     runner = CliRunner()
     args = ["report", str(SAMPLE / "replica-a"), "--format", "json", "--p99-budget", "40ms"]

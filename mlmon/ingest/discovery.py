@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlmon.errors import InputError, MlmonError
-from mlmon.ingest.sniff import PROFILE, STDIN, SUMMARY, mlmon_kind, release
+from mlmon.ingest.sniff import PROFILE, STDIN, SUMMARY, mlmon_kind, release, starts_like_a_log
 
 _LOG_NAME_PARTS = (".log", ".jsonl", ".ndjson", ".json")
 
@@ -93,7 +93,8 @@ def discover(inputs: list[str] | tuple[str, ...], *, sniff: bool = True) -> Disc
     if not logs:
         mlmon = f", only mlmon's own files ({'; '.join(own[:3])})" if own else ""
         raise InputError(
-            f"{', '.join(inputs)}: no log files found{mlmon} (looked for *.log*, *.jsonl*, *.ndjson*, *.json*)"
+            f"{', '.join(inputs)}: no log files found{mlmon} (looked for *.log*, *.jsonl*, *.ndjson*, *.json* and "
+            "files whose first line is a JSON record)"
         )
     return Discovered(
         paths=logs,
@@ -106,11 +107,14 @@ def discover(inputs: list[str] | tuple[str, ...], *, sniff: bool = True) -> Disc
 
 def _walk(folder: str) -> tuple[list[str], list[str]]:
     """The files under ``folder`` (recursively, sorted), parted once: the regular files
-    named like logs, which are read, and the rest, which are not."""
+    named like logs, or whose first line is a record (:func:`.sniff.starts_like_a_log`:
+    exports name their files ``000000.gz``), which are read, and the rest, which are not."""
     logs: list[str] = []
     others: list[str] = []
     for entry in sorted(p for p in Path(folder).rglob("*") if not p.is_dir()):
-        (logs if entry.is_file() and looks_like_log(entry.name) else others).append(str(entry))
+        read = entry.is_file() and not entry.name.startswith(".")
+        read = read and (looks_like_log(entry.name) or starts_like_a_log(str(entry)))
+        (logs if read else others).append(str(entry))
     return logs, others
 
 

@@ -172,6 +172,24 @@ def kind_of(first: bytes) -> str | None:
     return next((kind for pattern, kind in _TEXT_KINDS if pattern.match(text)), None)
 
 
+_LOG_START = re.compile(
+    _BOM
+    + rb"\s*(?:\[[^\]\n]*\]\s+)?"  # kubectl --prefix
+    + rb"(?:\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?\s+)?"  # a time: kubectl, CRI, a CloudWatch export
+    + rb"(?:(?:stdout|stderr)\s+[FP]\s+)?"  # CRI stream and tag
+    + rb"\{"
+)
+"""A first line the reader would take as a record: a JSON object, bare or after the
+prefixes it reads (the same ones as ``line_decode``'s)."""
+
+
+def starts_like_a_log(path: str) -> bool:
+    """Whether ``path`` starts with a line the reader would take as a record (after
+    decompression): how a file whose name does not say log (a CloudWatch export's
+    ``000000.gz``) is found inside a directory."""
+    return bool(_LOG_START.match(_decompressed(head(path))[:TEXT_BYTES]))
+
+
 def _decompressed(first: bytes) -> bytes:
     """As much of ``first``'s decompressed start as it holds (bz2 needs a whole block of
     up to 900 kB, so it is not looked into)."""

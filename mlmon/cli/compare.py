@@ -13,6 +13,7 @@ from mlmon.cli.options import (
     Engine,
     Field,
     Format,
+    LabelTables,
     MaxMalformed,
     Output,
     Quiet,
@@ -58,12 +59,7 @@ def compare_command(
     min_samples: Annotated[
         str | None, typer.Option(metavar="N", help="Values each side needs per metric.", show_default="100")
     ] = None,
-    labels: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--labels", metavar="FILE", help="A table of true classes (CSV, Parquet or JSON lines; repeatable)."
-        ),
-    ] = None,
+    labels: LabelTables = None,
     reference: Annotated[
         str | None,
         typer.Option("--reference", "-r", metavar="PATH", help="A reference built with --actual: estimated accuracy."),

@@ -69,6 +69,15 @@ ConfigPath = Annotated[
         help="This config file, not mlmon.toml or [tool.mlmon] found from here (also MLMON_CONFIG).",
     ),
 ]
+LabelTables = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--labels",
+        metavar="FILE",
+        help="A table of true classes (CSV, Parquet or JSON lines) with request id and truth columns (repeatable).",
+    ),
+]
+"""``--labels`` of ``performance`` and ``compare``: label tables joined to the predictions."""
 Field = Annotated[
     list[str] | None,
     typer.Option(

@@ -13,6 +13,7 @@ from mlmon.cli.options import (
     Engine,
     Field,
     Format,
+    LabelTables,
     Logs,
     MaxMalformed,
     Output,
@@ -30,14 +31,7 @@ from mlmon.render import OutputFormat
 @handle_errors
 def performance_command(
     logs: Logs,
-    labels: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--labels",
-            metavar="FILE",
-            help="A table of true classes (CSV, Parquet or JSON lines) with request id and truth columns (repeatable).",
-        ),
-    ] = None,
+    labels: LabelTables = None,
     reference: Annotated[
         str | None,
         typer.Option(

@@ -87,6 +87,12 @@ MAX_MALFORMED = OptionSpec(RATIO, "--max-malformed", None, 0.05)
 ENGINE = OptionSpec(Choice(ENGINES, noun="engine"), "--engine", None, "local")
 SCHEDULER = OptionSpec(Text(non_empty=True), "--scheduler", None, optional=True)
 FEATURES = OptionSpec(Names(), "--features", None, ())
+ENVELOPES = ("auto", "none", "gcp", "cloudwatch", "otlp", "azure", "cri", "firelens", "vercel", "heroku")
+"""``--envelope``: how a log file's lines are wrapped (``mlmon.ingest.envelopes``); ``auto``
+decides per file from its first bytes, ``none`` reads every file as plain records."""
+ENVELOPE = OptionSpec(Choice(ENVELOPES, noun="envelope"), "--envelope", None, "auto")
+BY = OptionSpec(Names(), "--by", None, ())
+"""``--by``: fields (dotted paths or shortcuts such as ``pod``) a run is split by."""
 CHUNK_BYTES = OptionSpec(Count(1), None, None)
 ALLOW_NO_RECORDS = OptionSpec(Flag(), None, None, False)
 INGEST_FIELDS: dict[str, OptionSpec] = {
@@ -96,6 +102,8 @@ INGEST_FIELDS: dict[str, OptionSpec] = {
     "allow_no_records": ALLOW_NO_RECORDS,
     "engine": ENGINE,
     "scheduler": SCHEDULER,
+    "envelope": ENVELOPE,
+    "by": BY,
 }
 """``IngestOptions``' fields and their specs, but ``fields`` (``--field``, read by
 ``mlmon.ingest.fields``) and the times (``mlmon.ingest.time_options``, which needs polars)."""

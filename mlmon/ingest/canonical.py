@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from mlmon.ingest.classes import class_of, probabilities_of, probability_entries, request_id_of
+from mlmon.ingest.envelopes.base import GIVEN_PREFIX
 from mlmon.ingest.features import FeatureRead, feature_reads
 from mlmon.ingest.fields import LATENCY_UNITS_MS, LINE, NUMERIC, FieldMap, Path, has_path, path_dtype, path_expr
 from mlmon.ingest.line_decode import PREFIX_TS
@@ -191,7 +192,7 @@ def _raw_reads(
         "ts": times[0],
         "_ts_raw": times[1],
         "status": coalesce(fields.simple["status"]).str.to_lowercase(),
-        "level": coalesce(fields.level).str.to_lowercase(),
+        "level": _or_given(schema, "level", coalesce(fields.level)).str.to_lowercase(),
         "event": coalesce(fields.event),
         **{name: coalesce(fields.simple[name]) for name in ("model", "model_version")},
         "label": label,
@@ -202,7 +203,20 @@ def _raw_reads(
     }
     if prefixed:  # kubectl --timestamps, CRI or Docker: used when the record has none
         from_raw["_prefix_ts"] = parse_timestamp(pl.col(PREFIX_TS))
+    if GIVEN_STATUS in schema:
+        from_raw[GIVEN_STATUS] = pl.col(GIVEN_STATUS).cast(pl.Float64, strict=False)
     return from_raw, wrong_types
+
+
+GIVEN_STATUS = f"{GIVEN_PREFIX}status_code"
+GIVEN_REQUEST_ID = f"{GIVEN_PREFIX}request_id"
+
+
+def _or_given(schema: dict[str, pl.DataType], name: str, read: pl.Expr) -> pl.Expr:
+    """``read``, or where it is null the envelope's value for ``name`` (its ``_given_``
+    column, :mod:`mlmon.ingest.envelopes`): the record's own value wins."""
+    given = f"{GIVEN_PREFIX}{name}"
+    return pl.coalesce(read, pl.col(given)) if given in schema else read
 
 
 def _opt_in_reads(
@@ -214,7 +228,9 @@ def _opt_in_reads(
     reads: dict[str, pl.Expr] = {}
     wrong: dict[str, pl.Expr] = {}
     if "request_id" in kept:
-        reads["request_id"], wrong["wrong type: request_id"] = request_id_of(coalesce(fields.simple["request_id"]))
+        reads["request_id"], wrong["wrong type: request_id"] = request_id_of(
+            coalesce(fields.simple["request_id"] + ((GIVEN_REQUEST_ID,),))
+        )
     if "actual" in kept:
         reads["actual"], wrong["wrong type: actual"] = class_of(coalesce(fields.simple["actual"]))
     text = coalesce(fields.simple.get("probabilities", ()))
@@ -259,6 +275,7 @@ def _plan(
         raw.select(*[expr.alias(name) for name, expr in from_raw.items()], pl.col(LINE))
         # A numeric "status" (some servers log status=200) is an HTTP status code.
         .with_columns(pl.coalesce(code, status.cast(pl.Float64, strict=False)).alias("status_code"))
+        .with_columns(*_given_status(from_raw))
         .with_columns(mask.fill_null(False).alias(f"_check_{index}") for index, _, mask in impossible)
         .with_columns(
             pl.when(pl.col(f"_check_{index}")).then(None).otherwise(pl.col(name)).alias(name)
@@ -283,6 +300,17 @@ def _plan(
             *[pl.col(f"_check_{index}") for index in range(checks)],
         )
     )
+
+
+def _given_status(from_raw: dict[str, pl.Expr]) -> list[pl.Expr]:
+    """An envelope's HTTP status, given to a record that is a request (a latency, a status
+    or an error) and has none: it belongs to the request, not to every line logged while
+    serving it (a prediction given one would count as a second request)."""
+    if GIVEN_STATUS not in from_raw:
+        return []
+    code = pl.col("status_code")
+    request = pl.col("latency_ms").is_not_null() | pl.col("status").is_not_null() | pl.col("_error_field")
+    return [pl.when(code.is_null() & request).then(pl.col(GIVEN_STATUS)).otherwise(code).alias("status_code")]
 
 
 def canonical_columns(with_probabilities: bool, columns: tuple[str, ...] | None) -> list[str]:

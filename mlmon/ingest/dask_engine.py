@@ -39,7 +39,7 @@ from mlmon.ingest.needs import ChunkReducer, State
 from mlmon.ingest.outcome import EMPTY, ChunkOutcome, ChunkPlan, finish_outcome, merge_outcomes, process_chunk
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.sniff import is_regular
-from mlmon.ingest.sources import CHUNK_BYTES, STDIN, is_plain_file, read_chunks, split_stream
+from mlmon.ingest.sources import CHUNK_BYTES, STDIN, envelope_of, is_plain_file, read_chunks, split_stream
 
 BLOCK_BYTES = 64 << 20
 """Bytes per Dask block: large enough that a task's fixed cost (scheduling, shipping the
@@ -78,7 +78,7 @@ def reduce_logs_dask(found: Discovered, plan: ChunkPlan[State], engine: DaskEngi
     shared = dask.delayed(plan, traverse=False)  # one copy of the plan in the graph, not one per block
     for path in found.paths:
         try:
-            parts.extend(_file_parts(path, shared, engine, dask, read_bytes))
+            parts.extend(_file_parts(path, shared, engine, dask, read_bytes, plan.options.envelope))
         except InputError as error:
             if path not in found.in_directories:
                 raise
@@ -93,10 +93,10 @@ def reduce_logs_dask(found: Discovered, plan: ChunkPlan[State], engine: DaskEngi
     return finish_outcome(outcome, plan, found, tuple(unreadable))
 
 
-def _file_parts(path: str, plan: Any, engine: DaskEngine, dask: Any, read_bytes: Any) -> list[Any]:
+def _file_parts(path: str, plan: Any, engine: DaskEngine, dask: Any, read_bytes: Any, envelope: str) -> list[Any]:
     """The delayed outcomes of one file, in order: one per block of a plain file, one for a
-    compressed file."""
-    if not is_plain_file(path):
+    compressed file or one in an envelope."""
+    if not is_plain_file(path) or envelope_of(path, envelope) is not None:
         return [dask.delayed(_compressed_outcome)(plan, path)]
     if os.path.getsize(path) == 0:
         return []
@@ -112,7 +112,8 @@ def _block_outcome(plan: ChunkPlan[State], source: str, block: bytes, first: boo
 
 
 def _compressed_outcome(plan: ChunkPlan[State], source: str) -> list[ChunkOutcome[State]]:
-    return [_fold(plan, read_chunks(source))]
+    """A file read in order: compressed, or wrapped in an envelope."""
+    return [_fold(plan, read_chunks(source, CHUNK_BYTES, plan.options.envelope))]
 
 
 def _fold(plan: ChunkPlan[State], chunks: Any) -> ChunkOutcome[State]:

@@ -39,6 +39,14 @@ class IngestOptions:
     """``engine="dask"``: the address of a running scheduler (``tcp://host:8786``); None
     starts a local cluster for the run. Giving one implies ``engine="dask"``."""
 
+    envelope: str = "auto"
+    """``--envelope``: how the files' lines are wrapped (``auto``: decided per file from its
+    first bytes; ``none``: plain records; or one of :data:`mlmon.options.ENVELOPES`)."""
+    by: tuple[str, ...] = ()
+    """``--by``: fields the records are grouped by (a dotted path, a key with a dot in it such
+    as ``source.pod``, or a shortcut of :data:`mlmon.ingest.names.BY_SHORTCUTS`); read into
+    the canonical ``group`` column."""
+
     def __post_init__(self) -> None:
         """Parse and check every field as the CLI's flags do, by their option specs: the
         CLI's strings (``since="2026-11-12"`` or ``"6h"`` before now, ``max_malformed_share="5%"``,

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Generic
+from typing import TYPE_CHECKING, Generic
 
 import polars as pl
 
@@ -51,12 +51,17 @@ from mlmon.ingest.problems import (
     NOT_MALFORMED,
     STREAM_ERROR,
     TOO_LONG,
+    EnvelopeRead,
     IngestStats,
     Problems,
     ProblemTally,
     latest,
 )
 from mlmon.ingest.sources import Chunk, FileSpan
+from mlmon.ingest.unwrap import unwrap_chunk, with_given
+
+if TYPE_CHECKING:
+    from mlmon.ingest.envelopes.base import Unwrapped
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,8 @@ class ChunkOutcome(Generic[State]):
     chunk after a file's first one that held a whole sample has none."""
     last_timestamp: datetime | None = None
     """The latest record time before ``--until``, kept or not (``IngestStats.last_timestamp``)."""
+    envelopes: dict[str, EnvelopeRead] = field(default_factory=dict)
+    """Per enveloped source: its envelope, the lines read through it and the items they held."""
 
 
 EMPTY: ChunkOutcome = ChunkOutcome(None, {}, 0, 0, Problems())
@@ -166,10 +173,25 @@ def process_chunk(plan: ChunkPlan[State], chunk: Chunk | FileSpan, hints: Hints 
         return ChunkOutcome(None, lines, 0, 0, tally.problems(), samples={chunk.source: ((),)})
     if chunk.stream_error:
         tally.add(chunk.source, [1 + chunk.newline_count], STREAM_ERROR)
+    if chunk.envelope is not None:
+        return _process_enveloped(plan, chunk, hints, tally)
     samples = _sample(chunk, hints)
     reduced = _reduce(plan, chunk, tally, hints)  # named first: unpacked in place, mypy solves State as State | None
     state, kept, outside, found, last = reduced
     return ChunkOutcome(state, lines, kept, outside, tally.problems(), found, samples, last)
+
+
+def _process_enveloped(plan: ChunkPlan[State], chunk: Chunk, hints: Hints, tally: ProblemTally) -> ChunkOutcome[State]:
+    """An enveloped chunk: its records unwrapped (:mod:`.unwrap`), then sampled, decoded and
+    reduced as plain lines, their problems put back on the file's lines."""
+    inner, unwrapped, read = unwrap_chunk(chunk, tally)
+    inner_tally = ProblemTally()
+    samples = _sample(inner, hints)
+    reduced = _reduce(plan, inner, inner_tally, hints, unwrapped)
+    state, kept, outside, found, last = reduced
+    tally.absorb(inner_tally, unwrapped.lines)
+    lines = {chunk.source: chunk.lines}
+    return ChunkOutcome(state, lines, kept, outside, tally.problems(), found, samples, last, {chunk.source: read})
 
 
 def _sample(chunk: Chunk, hints: Hints) -> Samples:
@@ -186,7 +208,7 @@ def _sample(chunk: Chunk, hints: Hints) -> Samples:
 
 
 def _reduce(
-    plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hints
+    plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hints, unwrapped: Unwrapped | None = None
 ) -> tuple[State | None, int, int, frozenset[str], datetime | None]:
     """The chunk's state, records kept, records outside the time range, the fields found
     and the latest record time before ``--until``; no state for a chunk without a record
@@ -198,6 +220,7 @@ def _reduce(
     expect = hints.tidiness.get(chunk.source, Tidiness.CLEAN)
     decoded, tidiness = decode_chunk(chunk, plan.schema, tally, typed, expect=expect)
     hints.tidiness[chunk.source] = max(expect, tidiness)  # later chunks skip what failed here
+    decoded = with_given(decoded, unwrapped)
     if decoded.height == 0:
         return None, 0, 0, frozenset(), None
     raw = decode_nested(decoded, plan.nested, chunk)
@@ -294,7 +317,17 @@ def merge_outcomes(
         fields=first.fields | then.fields,
         samples=merge_samples(first.samples, then.samples),
         last_timestamp=latest(first.last_timestamp, then.last_timestamp),
+        envelopes=_added(first.envelopes, then.envelopes),
     )
+
+
+def _added(first: dict[str, EnvelopeRead], then: dict[str, EnvelopeRead]) -> dict[str, EnvelopeRead]:
+    if not then:
+        return first
+    both = dict(first)
+    for source, read in then.items():
+        both[source] = both[source] + read if source in both else read
+    return both
 
 
 def finish_outcome(
@@ -318,6 +351,7 @@ def finish_outcome(
         fields_found=outcome.fields,
         keys_seen=census_of(outcome.samples, outcome.lines),
         last_timestamp=outcome.last_timestamp,
+        envelopes=outcome.envelopes,
     )
     check_usable(stats, plan.options)
     state = (

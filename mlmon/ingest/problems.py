@@ -6,8 +6,10 @@ from __future__ import annotations
 import heapq
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 MAX_EXAMPLES = 5
 BLANK = "blank line"
@@ -20,26 +22,68 @@ EMPTY_DOCKER = "empty Docker line"
 line): a whole line with nothing to read, counted in ``lines`` and skipped, but not
 malformed (:data:`NOT_MALFORMED`)."""
 
-LINE_REASONS = frozenset(
-    {
-        "malformed JSON",
-        "truncated last line",
-        "not a JSON object",
-        "not JSON",
-        TOO_LONG,
-        "missing timestamp",
-        "unparseable timestamp",
-        "timestamp out of range",
-        "partial CRI line",
-        "partial Docker line",
-        EMPTY_DOCKER,
-    }
+
+class _Reasons(frozenset):
+    """Reasons by name, and by prefix for the envelopes' reasons (``not JSON (gcp
+    textPayload)``): ``reason in REASONS`` answers both."""
+
+    prefixes: tuple[str, ...] = ()
+
+    def __new__(cls, names: frozenset[str], prefixes: tuple[str, ...]) -> _Reasons:
+        made = super().__new__(cls, names)
+        made.prefixes = prefixes
+        return made
+
+    def __contains__(self, reason: object) -> bool:
+        return frozenset.__contains__(self, reason) or (isinstance(reason, str) and reason.startswith(self.prefixes))
+
+
+ENVELOPE_QUIET = ("not JSON (", "repeated ", "CONTROL_MESSAGE", "aws-logs-write-test")
+"""Envelope items skipped that are no sign of damage: a platform's own text line (a router
+line, a stderr traceback), an export's repeated entry, a health check, a permission probe.
+Counted and named, never towards ``--max-malformed`` (an envelope file holds them routinely)."""
+ENVELOPE_DAMAGE = ("undecodable payload (", "malformed envelope (")
+"""Envelope items that could not be read at all: damage, counted as malformed."""
+
+LINE_REASONS = _Reasons(
+    frozenset(
+        {
+            "malformed JSON",
+            "truncated last line",
+            "not a JSON object",
+            "not JSON",
+            TOO_LONG,
+            "missing timestamp",
+            "unparseable timestamp",
+            "timestamp out of range",
+            "partial CRI line",
+            "partial Docker line",
+            EMPTY_DOCKER,
+        }
+    ),
+    ENVELOPE_QUIET + ENVELOPE_DAMAGE,
 )
-"""Reasons that drop a whole line; they count towards the malformed share. Every other
-reason is a value inside a kept record that could not be used, or a file problem."""
-NOT_MALFORMED = frozenset({EMPTY_DOCKER})
-"""Whole lines skipped that are not malformed: they do not count towards
+"""Reasons that drop a whole line (or a whole item of an envelope); they count towards the
+malformed share. Every other reason is a value inside a kept record that could not be used,
+or a file problem."""
+NOT_MALFORMED = _Reasons(frozenset({EMPTY_DOCKER}), ENVELOPE_QUIET)
+"""Whole lines (or items) skipped that are not malformed: they do not count towards
 ``--max-malformed``."""
+
+
+@dataclass(frozen=True)
+class EnvelopeRead:
+    """How much of one file an envelope held (a frozen value that adds up over chunks)."""
+
+    envelope: str
+    """The envelope's name (``gcp``, ``cloudwatch`` ...)."""
+    lines: int
+    """Non-blank physical lines of the file read through the envelope."""
+    items: int
+    """Log items those lines held: records read plus items skipped."""
+
+    def __add__(self, other: EnvelopeRead) -> EnvelopeRead:
+        return EnvelopeRead(self.envelope, self.lines + other.lines, self.items + other.items)
 
 
 @dataclass(frozen=True)
@@ -117,6 +161,14 @@ class ProblemTally:
             return
         first = heapq.nsmallest(MAX_EXAMPLES, (int(n) for n in lines))
         self._found.extend((line, len(self._found) + i, Problem(source, line, reason)) for i, line in enumerate(first))
+
+    def absorb(self, other: ProblemTally, line_of: Sequence[int] | Any) -> None:
+        """Add ``other``'s problems, whose line ``n`` is line ``line_of[n - 1]`` here (an
+        enveloped chunk's records, numbered as unwrapped, put back on the file's lines)."""
+        self.counts.update(other.counts)
+        for _, _, problem in sorted(other._found, key=lambda found: found[:2]):
+            line = int(line_of[problem.line - 1])
+            self._found.append((line, len(self._found), Problem(problem.source, line, problem.reason)))
 
     def problems(self) -> Problems:
         """The counts, and the first examples in line order (ties in the order found)."""
@@ -215,6 +267,16 @@ class IngestStats:
     """Time of the latest record read before ``--until``: the last record kept, or, when
     every record is older than ``--since``, the latest of those (what a silence alert
     measures from). None: no record (or not known)."""
+    envelopes: dict[str, EnvelopeRead] = field(default_factory=dict)
+    """Files read through an envelope (``mlmon.ingest.envelopes``): which, the lines read
+    through it and the log items they held. The account then holds for entries, not lines:
+    ``entries = records + skipped_lines + outside_time_range``."""
+
+    @property
+    def entries(self) -> int:
+        """Log entries read: non-blank lines, each enveloped file's lines counted as the
+        items they held (a CloudWatch line of three log events is three entries)."""
+        return self.lines + sum(read.items - read.lines for read in self.envelopes.values())
 
     @property
     def lines_skipped(self) -> dict[str, int]:
@@ -244,5 +306,5 @@ class IngestStats:
 
     @property
     def malformed_share(self) -> float:
-        """Malformed lines as a share of non-blank lines (0 when there were none)."""
-        return self.malformed_lines / self.lines if self.lines else 0.0
+        """Malformed lines (and items) as a share of the entries read (0 when there were none)."""
+        return self.malformed_lines / self.entries if self.entries else 0.0

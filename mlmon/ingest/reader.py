@@ -162,7 +162,7 @@ class _LocalRead:
         """``source``'s chunks; a failure to open or read it is skipped where allowed
         (only failures of this file: a fold's failure is another file's)."""
         try:
-            yield from plan_chunks(source, self.plan.options.chunk_bytes)
+            yield from plan_chunks(source, self.plan.options.chunk_bytes, self.plan.options.envelope)
         except InputError as error:
             self._skip(source, error)
 

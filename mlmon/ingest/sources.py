@@ -16,12 +16,15 @@ import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
 from mlmon.errors import InputError
 from mlmon.ingest.sniff import STDIN, compression_of, is_regular, take
+
+if TYPE_CHECKING:
+    from mlmon.ingest.envelopes import Envelope
 
 CHUNK_BYTES = 8 << 20
 """Bytes read per chunk. Memory is bounded by this, not by the file size."""
@@ -35,6 +38,10 @@ _COMPRESSED_PIECE = 1 << 16
 _BOUNDARY_PROBE = 1 << 16
 _COUNT_SLICE = 1 << 20
 _NEWLINE = 10
+_ENVELOPE_PROBE = 8192
+WHOLE_FILE_BYTES = 512 << 20
+"""The largest document an envelope that cannot be cut at newlines (a JSON array, an Azure
+``records`` object, a Heroku drain body) is read from, held whole."""
 MAX_LINE_BYTES = 16 << 20
 """A longer line is skipped unread and counted (``line too long``): memory stays bounded
 by this, whatever the input. No log line of a real service comes near it."""
@@ -65,6 +72,8 @@ class Chunk:
     ``data`` is empty and ``newlines`` counts its newline, if it had one."""
     starts_file: bool = True
     """True for the first chunk of its file (``first_chunk`` feature discovery keys on it)."""
+    envelope: str | None = None
+    """The envelope its file's lines are wrapped in (:mod:`mlmon.ingest.envelopes`), or None."""
 
     @property
     def lines(self) -> int:
@@ -99,6 +108,8 @@ class FileSpan:
     """True for the last span of the file as its size was when planned."""
     starts_file: bool
     """True for the file's first span."""
+    envelope: str | None = None
+    """The envelope its file's lines are wrapped in, or None."""
 
     def read(self) -> Chunk:
         """The span's bytes as a chunk. A file that shrank since it was planned gives fewer
@@ -112,7 +123,9 @@ class FileSpan:
         except OSError as exc:
             raise InputError(f"{self.source}: cannot read: {exc.strerror or exc}") from None
         short = len(data) < self.length
-        return Chunk(self.source, data, at_eof=self.at_eof or short, starts_file=self.starts_file)
+        return Chunk(
+            self.source, data, at_eof=self.at_eof or short, starts_file=self.starts_file, envelope=self.envelope
+        )
 
 
 def count_newlines(data: bytes) -> int:
@@ -124,30 +137,69 @@ def count_newlines(data: bytes) -> int:
     )
 
 
-def plan_chunks(source: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk | FileSpan]:
+def plan_chunks(source: str, chunk_bytes: int = CHUNK_BYTES, envelope: str = "none") -> Iterator[Chunk | FileSpan]:
     """``source`` as chunks of whole lines, decompressing as needed: a plain file as
     :class:`FileSpan` s that the workers read themselves, anything else (compressed, a pipe,
     standard input, a line longer than the boundary probe) as chunks read here in order,
-    since decompression is sequential. Newlines are never counted here. Raises
+    since decompression is sequential. Newlines are never counted here. ``envelope``: the
+    ``--envelope`` option; the envelope chosen from the file's first bytes tags every
+    chunk, and a whole-document envelope's file is one chunk (:func:`_whole`). Raises
     ``InputError`` when ``source`` cannot be opened or read."""
     with _open(source) as stream:
         try:
-            if isinstance(stream, io.BufferedReader) and source != STDIN and stream.seekable():
-                yield from _plan_file(source, stream, chunk_bytes)
+            chosen = _envelope_of(stream, envelope)
+            name = chosen.name if chosen is not None else None
+            if chosen is not None and chosen.whole_file:
+                yield _whole(source, stream, chosen.name)
+            elif isinstance(stream, io.BufferedReader) and source != STDIN and stream.seekable():
+                yield from _plan_file(source, stream, chunk_bytes, name)
             elif _plain_after_all(source, stream):
                 with open(source, "rb") as raw:
-                    yield from _plan_file(source, raw, chunk_bytes)
+                    yield from _plan_file(source, raw, chunk_bytes, name)
             else:
-                yield from split_stream(source, stream, chunk_bytes)
+                yield from split_stream(source, stream, chunk_bytes, envelope=name)
         except OSError as exc:
             raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
 
 
-def read_chunks(source: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
+def read_chunks(source: str, chunk_bytes: int = CHUNK_BYTES, envelope: str = "none") -> Iterator[Chunk]:
     """Yield ``source`` as chunks of whole lines, read and counted: :func:`plan_chunks`
     done in one thread. Raises ``InputError`` when it cannot be opened or read."""
-    for planned in plan_chunks(source, chunk_bytes):
+    for planned in plan_chunks(source, chunk_bytes, envelope):
         yield (planned.read() if isinstance(planned, FileSpan) else planned).counted()
+
+
+def envelope_of(source: str, option: str = "auto") -> str | None:
+    """The name of the envelope ``source``'s lines are wrapped in (None: plain records),
+    from its first bytes. ``InputError`` when it cannot be opened."""
+    with _open(source) as stream:
+        chosen = _envelope_of(stream, option)
+    return chosen.name if chosen is not None else None
+
+
+def _envelope_of(stream: BinaryIO, option: str) -> Envelope | None:
+    """The envelope of the stream's file, from its first decompressed bytes (read ahead,
+    not consumed)."""
+    if option == "none":
+        return None
+    from mlmon.ingest.envelopes import envelope_for
+
+    try:
+        head = stream.peek(_ENVELOPE_PROBE)[:_ENVELOPE_PROBE]  # type: ignore[attr-defined]
+    except (EOFError, OSError, zlib.error, lzma.LZMAError):
+        head = b""
+    return envelope_for(head.removeprefix(_BOM), option)
+
+
+def _whole(source: str, stream: BinaryIO, envelope: str) -> Chunk:
+    """A whole-document envelope's file as one chunk: at most :data:`WHOLE_FILE_BYTES`."""
+    data, error = _read_block(stream, WHOLE_FILE_BYTES + 1)
+    if len(data) > WHOLE_FILE_BYTES:
+        raise InputError(
+            f"{source}: a {envelope} document over {WHOLE_FILE_BYTES >> 20} MiB is not read (split it, or "
+            "convert it to JSON lines)"
+        )
+    return Chunk(source, data.removeprefix(_BOM), at_eof=True, stream_error=error, envelope=envelope)
 
 
 def read_whole(source: str) -> bytes:
@@ -193,7 +245,9 @@ def _plain_after_all(source: str, stream: BinaryIO) -> bool:
     return False
 
 
-def _plan_file(source: str, stream: io.BufferedReader, chunk_bytes: int) -> Iterator[Chunk | FileSpan]:
+def _plan_file(
+    source: str, stream: io.BufferedReader, chunk_bytes: int, envelope: str | None = None
+) -> Iterator[Chunk | FileSpan]:
     """Spans of an uncompressed file, each to be read once at its exact size: the last
     newline before a span's end is found by reading a short tail first, so no chunk is
     copied out of a larger block (each copy of 8 MiB costs fresh pages), and the main thread
@@ -210,10 +264,12 @@ def _plan_file(source: str, stream: io.BufferedReader, chunk_bytes: int) -> Iter
             newline = tail.rfind(b"\n")
             if newline < 0:  # a line longer than the probe, or the file shrank: the general path
                 stream.seek(start)
-                yield from split_stream(source, stream, chunk_bytes, starts_file=first, strip_bom=False)
+                yield from split_stream(
+                    source, stream, chunk_bytes, starts_file=first, strip_bom=False, envelope=envelope
+                )
                 return
             end = probe + newline + 1
-        yield FileSpan(source, start, end - start, at_eof=end >= size, starts_file=first)
+        yield FileSpan(source, start, end - start, at_eof=end >= size, starts_file=first, envelope=envelope)
         first = False
         start = end
 
@@ -261,7 +317,13 @@ def _read_block(stream: BinaryIO, size: int) -> tuple[bytes, str | None]:
 
 
 def split_stream(
-    source: str, stream: BinaryIO, chunk_bytes: int, *, starts_file: bool = True, strip_bom: bool = True
+    source: str,
+    stream: BinaryIO,
+    chunk_bytes: int,
+    *,
+    starts_file: bool = True,
+    strip_bom: bool = True,
+    envelope: str | None = None,
 ) -> Iterator[Chunk]:
     """Chunks of whole lines from any stream, not counted. The partial line at a block's end
     is carried into the next chunk; one longer than ``MAX_LINE_BYTES`` is skipped as a
@@ -276,10 +338,17 @@ def split_stream(
             rest = b"".join([*carry, block])
             if len(rest) > MAX_LINE_BYTES:
                 yield Chunk(
-                    source, b"", at_eof=True, newlines=0, too_long=True, stream_error=error, starts_file=starts_file
+                    source,
+                    b"",
+                    at_eof=True,
+                    newlines=0,
+                    too_long=True,
+                    stream_error=error,
+                    starts_file=starts_file,
+                    envelope=envelope,
                 )
             elif rest or error:
-                yield Chunk(source, rest, at_eof=True, stream_error=error, starts_file=starts_file)
+                yield Chunk(source, rest, at_eof=True, stream_error=error, starts_file=starts_file, envelope=envelope)
             return
         cut = block.rfind(b"\n") + 1
         if carried + (block.find(b"\n") if cut else len(block)) > MAX_LINE_BYTES:
@@ -307,7 +376,7 @@ def split_stream(
             # One copy per chunk: the carried partial line plus the block up to its last newline.
             data = b"".join([*carry, block[:cut]]) if carry else block[:cut] if cut < len(block) else block
             carry, carried = ([block[cut:]], len(block) - cut) if cut < len(block) else ([], 0)
-            yield Chunk(source, data, at_eof=False, starts_file=starts_file)
+            yield Chunk(source, data, at_eof=False, starts_file=starts_file, envelope=envelope)
             starts_file = False
         block, error = _read_block(stream, chunk_bytes)
 

@@ -1,0 +1,133 @@
+"""Envelopes written one JSON object a line (GCP LogEntry, FireLens, Azure since 2018,
+Vercel NDJSON): the envelope's keys read by polars in one call per chunk, with the inner
+record read as JSON text, so unwrapping costs a read of the envelope, not a Python loop."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from mlmon.ingest.envelopes.base import Unwrapped, not_json
+from mlmon.ingest.lines import sort_lines
+
+PHYSICAL = "_physical"
+"""Column of an envelope frame: the 1-based line of the chunk each row came from."""
+TEXT = "_text"
+"""Column of an envelope frame: the row's whole line, passed on when it is no envelope."""
+
+
+@dataclass(frozen=True)
+class EnvelopeLines:
+    """A chunk's lines: the object-shaped ones read with the envelope's schema, the rest."""
+
+    frame: pl.DataFrame
+    """One row per object-shaped line polars read: the schema's columns, :data:`PHYSICAL`
+    and :data:`TEXT`."""
+    others: list[tuple[int, str]]
+    """Every other non-blank line (and object-shaped ones no JSON reader accepts), with its
+    line: passed on as they are, for the decoder to count."""
+    blank: int
+    """Blank lines."""
+
+
+def read_envelope_lines(data: bytes, schema: dict[str, pl.DataType]) -> EnvelopeLines:
+    """The lines of ``data`` read with ``schema`` (objects as JSON text where it says String)."""
+    if data and not data.endswith(b"\n"):
+        data += b"\n"
+    lines = sort_lines(data)
+    texts = lines.objects.decode("utf-8", "replace").split("\n")[:-1] if lines.objects else []
+    numbers = lines.object_lines + 1
+    others = [(int(n) + 1, t.decode("utf-8", "replace")) for n, t in zip(lines.other_lines, lines.others)]
+    frame = _read(lines.objects, schema, len(texts))
+    if frame is None:  # some object-shaped line is no JSON: read them one by one, pass such lines on
+        frames = [_read((text + "\n").encode(), schema, 1) if _is_object(text) else None for text in texts]
+        good = [i for i, one in enumerate(frames) if one is not None]
+        others += [(int(numbers[i]), texts[i]) for i in range(len(texts)) if frames[i] is None]
+        texts, numbers = [texts[i] for i in good], numbers[good]
+        parts = [one for one in frames if one is not None]
+        frame = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=schema)
+    frame = frame.with_columns(pl.Series(PHYSICAL, numbers, dtype=pl.Int64), pl.Series(TEXT, texts, dtype=pl.String))
+    return EnvelopeLines(frame, sorted(others), lines.blank)
+
+
+def _read(data: bytes, schema: dict[str, pl.DataType], rows: int) -> pl.DataFrame | None:
+    if rows == 0:
+        return pl.DataFrame(schema=schema)
+    try:
+        frame = pl.read_ndjson(io.BytesIO(data), schema=schema, ignore_errors=True)
+    except pl.exceptions.PolarsError:
+        return None
+    return frame if frame.height == rows else None
+
+
+def _is_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+def unwrapped_of(
+    envelope: str,
+    lines: EnvelopeLines,
+    inner: pl.Expr,
+    where: pl.Expr,
+    given: dict[str, pl.Expr],
+    *,
+    is_envelope: pl.Expr,
+    skip: pl.Expr | None = None,
+) -> Unwrapped:
+    """The :class:`Unwrapped` of envelope rows: ``inner`` is each row's record as JSON text
+    (null: none), ``where`` names the field it came from (for ``not JSON (<envelope>
+    <where>)``), ``given`` the envelope's values by key; rows where ``is_envelope`` is false
+    are passed on whole; ``skip`` (optional) is a reason for rows to skip instead."""
+    frame = lines.frame.with_columns(
+        inner.str.strip_chars().alias("_inner"),
+        where.alias("_where"),
+        is_envelope.fill_null(False).alias("_enveloped"),
+        (skip if skip is not None else pl.lit(None, dtype=pl.String)).alias("_skip"),
+    )
+    record = pl.col("_inner").str.starts_with("{").fill_null(False)
+    reason = (
+        pl.when(~pl.col("_enveloped"))
+        .then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("_skip").is_not_null())
+        .then(pl.col("_skip"))
+        .when(~record)
+        .then(pl.format(not_json(envelope, "{}"), pl.col("_where")))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    frame = frame.with_columns(reason.alias("_reason"))
+    skipped = frame.filter(pl.col("_reason").is_not_null())
+    kept = frame.filter(pl.col("_reason").is_null()).with_columns(
+        pl.when(pl.col("_enveloped"))
+        .then(pl.col("_inner").str.replace_all("\n", " "))
+        .otherwise(pl.col(TEXT))
+        .alias("_out")
+    )
+    passed = pl.DataFrame(
+        {PHYSICAL: [n for n, _ in lines.others], "_out": [t for _, t in lines.others]},
+        schema={PHYSICAL: pl.Int64, "_out": pl.String},
+    )
+    given_frame = kept.select(
+        PHYSICAL,
+        "_out",
+        *(pl.when(pl.col("_enveloped")).then(expr).cast(pl.String).alias(key) for key, expr in given.items()),
+    )
+    out = pl.concat([given_frame, passed], how="diagonal_relaxed").sort(PHYSICAL, maintain_order=True)
+    reasons: dict[str, list[int]] = {}
+    for (name,), group in skipped.group_by("_reason", maintain_order=True):
+        reasons[str(name)] = group[PHYSICAL].to_list()
+    data = (out["_out"].str.join("\n").item() + "\n").encode() if out.height else b""
+    return Unwrapped(
+        data=data,
+        lines=out[PHYSICAL].to_numpy().astype(np.int64),
+        given={key: out[key] for key in given},
+        skipped=reasons,
+        items=out.height + skipped.height,
+        blank=lines.blank,
+    )

@@ -1,0 +1,116 @@
+"""Google Cloud Logging exports: one LogEntry a line, as Cloud Storage sinks write them
+(``run.googleapis.com/stdout/2026/11/20/10:00:00_10:59:59_S0.json``) and as ``gcloud logging
+read --format=json`` lines are.
+
+A LogEntry (https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry) holds the
+record as ``jsonPayload`` (an object) or ``textPayload`` (text, read when it holds a JSON
+object); its ``timestamp`` (0-9 fractional digits), ``severity`` (``DEFAULT``: none) and
+``resource`` (``type`` and ``labels``: ``source.resource_type``, ``source.revision_name`` ...)
+fill what the record lacks. Exported files are not deduplicated ("Logging doesn't guarantee
+deduplication"): a repeat of an ``insertId`` (with the same ``timestamp`` and ``logName``)
+in the same chunk, or in a file read earlier (:func:`first_seen`), is skipped and counted.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from mlmon.ingest.envelopes._jsonlines import PHYSICAL, read_envelope_lines, unwrapped_of
+from mlmon.ingest.envelopes.base import SOURCE_PREFIX, Envelope, Unwrapped
+
+REPEATED = "repeated insertId"
+_RESOURCE = pl.Struct({"type": pl.String(), "labels": pl.String()})
+_SCHEMA: dict[str, pl.DataType] = {
+    "insertId": pl.String(),
+    "logName": pl.String(),
+    "timestamp": pl.String(),
+    "severity": pl.String(),
+    "jsonPayload": pl.String(),
+    "textPayload": pl.String(),
+    "protoPayload": pl.String(),
+    "resource": _RESOURCE,
+}
+_HEAD = re.compile(
+    rb'\s*\{[^\n]*"(?:insertId|logName)"\s*:\s*"[^\n]*"(?:jsonPayload|textPayload|protoPayload|resource)"'
+)
+_HEAD_OTHER_ORDER = re.compile(
+    rb'\s*\{[^\n]*"(?:jsonPayload|textPayload|protoPayload|resource)"[^\n]*"(?:insertId|logName)"\s*:'
+)
+
+
+def detect(head: bytes) -> bool:
+    """A first line holding a LogEntry's ``insertId`` or ``logName`` and a payload or
+    ``resource``."""
+    return bool(_HEAD.match(head) or _HEAD_OTHER_ORDER.match(head))
+
+
+def dedupe_key() -> pl.Expr:
+    """What makes two LogEntries one: the same ``insertId``, ``timestamp`` and ``logName``."""
+    return pl.concat_str(
+        [pl.col("insertId"), pl.col("timestamp"), pl.col("logName")], separator="\x1f", ignore_nulls=True
+    )
+
+
+def unwrap(data: bytes, source: str, seen: frozenset[int] = frozenset()) -> Unwrapped:
+    """A chunk of a LogEntry export, unwrapped. ``seen``: the hashes of the dedupe keys of
+    the files read before this one (:func:`first_seen`)."""
+    lines = read_envelope_lines(data, _SCHEMA)
+    frame = lines.frame
+    resource = pl.col("resource")
+    labels = _labels(frame)
+    key = dedupe_key()
+    repeated = pl.col("insertId").is_not_null() & (
+        ~key.is_first_distinct() | key.hash().is_in(list(seen)) if seen else ~key.is_first_distinct()
+    )
+    severity = pl.col("severity").str.to_lowercase()
+    given = {
+        "ts": pl.col("timestamp"),
+        "level": pl.when(severity != "default").then(severity),
+        SOURCE_PREFIX + "resource_type": resource.struct.field("type"),
+        **{SOURCE_PREFIX + name: pl.col(f"_label_{name}") for name in labels.columns if name != PHYSICAL},
+    }
+    if labels.width > 1:
+        frame = frame.hstack(labels.drop(PHYSICAL).rename(lambda name: f"_label_{name}"))
+    payload = pl.coalesce("jsonPayload", "textPayload")
+    where = (
+        pl.when(pl.col("jsonPayload").is_not_null())
+        .then(pl.lit("jsonPayload"))
+        .otherwise(
+            pl.when(pl.col("textPayload").is_not_null()).then(pl.lit("textPayload")).otherwise(pl.lit("protoPayload"))
+        )
+    )
+    enveloped = pl.any_horizontal(
+        pl.col(name).is_not_null() for name in ("insertId", "logName", "jsonPayload", "textPayload", "protoPayload")
+    )
+    return unwrapped_of(
+        "gcp",
+        lines.__class__(frame, lines.others, lines.blank),
+        payload,
+        where,
+        given,
+        is_envelope=enveloped,
+        skip=pl.when(repeated.fill_null(False)).then(pl.lit(REPEATED)),
+    )
+
+
+def _labels(frame: pl.DataFrame) -> pl.DataFrame:
+    """The ``resource.labels`` of every row as columns (their keys vary by resource type)."""
+    text = frame.select(pl.col("resource").struct.field("labels"), PHYSICAL)
+    if text["labels"].null_count() == text.height:
+        return text.select(PHYSICAL)
+    try:
+        decoded = text.with_columns(text["labels"].str.json_decode(infer_schema_length=None))
+    except pl.exceptions.PolarsError:
+        return text.select(PHYSICAL)
+    if not isinstance(decoded["labels"].dtype, pl.Struct):
+        return text.select(PHYSICAL)
+    return (
+        decoded.unnest("labels")
+        .select(pl.all().cast(pl.String).name.keep())
+        .with_columns(pl.col(PHYSICAL).cast(pl.Int64))
+    )
+
+
+ENVELOPE = Envelope(name="gcp", title="Google Cloud Logging export", detect=detect, unwrap=unwrap, priority=30)

@@ -1,0 +1,50 @@
+"""A chunk of an enveloped file as plain records: unwrapped by its envelope's reader
+(:mod:`mlmon.ingest.envelopes`), decoded like any log, its problems put back on the file's
+own lines (:meth:`~mlmon.ingest.problems.ProblemTally.absorb`), and the envelope's values
+filled in where the record has none."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mlmon.ingest.envelopes import envelopes
+from mlmon.ingest.envelopes.base import GIVEN_PREFIX, SOURCE_PREFIX, Unwrapped
+from mlmon.ingest.fields import LINE
+from mlmon.ingest.line_decode import PREFIX_TS
+from mlmon.ingest.problems import BLANK, EnvelopeRead, ProblemTally
+from mlmon.ingest.sources import Chunk
+
+
+def unwrap_chunk(chunk: Chunk, tally: ProblemTally) -> tuple[Chunk, Unwrapped, EnvelopeRead]:
+    """``chunk``'s records as a chunk of plain JSON lines (numbered 1.. in their own order),
+    the unwrapping, and its account. The items skipped and the blank lines are counted in
+    ``tally``, on the chunk's own lines."""
+    if chunk.envelope is None:
+        raise ValueError(f"{chunk.source}: not an enveloped chunk")
+    unwrapped = envelopes()[chunk.envelope].unwrap(chunk.data, chunk.source)
+    tally.add(chunk.source, [], BLANK, count=unwrapped.blank)
+    for reason, lines in unwrapped.skipped.items():
+        tally.add(chunk.source, lines, reason)
+    inner = Chunk(
+        chunk.source, unwrapped.data, at_eof=True, newlines=len(unwrapped.lines), starts_file=chunk.starts_file
+    )
+    return inner, unwrapped, EnvelopeRead(chunk.envelope, chunk.lines - unwrapped.blank, unwrapped.items)
+
+
+def with_given(decoded: pl.DataFrame, unwrapped: Unwrapped | None) -> pl.DataFrame:
+    """``decoded`` (rows numbered by the unwrapped lines) with the envelope's values: its
+    time as the prefix time (used where the record has none), ``_given_<field>`` columns,
+    and the ``source.<name>`` keys."""
+    if unwrapped is None or not unwrapped.given or decoded.height == 0:
+        return decoded
+    rows = len(unwrapped.lines)
+    columns = [pl.int_range(1, rows + 1, dtype=pl.Int64, eager=True).alias(LINE)]
+    for key, values in unwrapped.given.items():
+        name = key if key.startswith(SOURCE_PREFIX) else GIVEN_PREFIX + key
+        if name not in decoded.columns:
+            columns.append(pl.Series(name, values, dtype=pl.String))
+    joined = decoded.join(pl.DataFrame(columns), on=LINE, how="left", maintain_order="left")
+    given_ts = GIVEN_PREFIX + "ts"
+    if given_ts not in joined.columns:
+        return joined
+    return joined.with_columns(pl.coalesce(PREFIX_TS, given_ts).alias(PREFIX_TS)).drop(given_ts)

@@ -185,9 +185,15 @@ prefixes it reads (the same ones as ``line_decode``'s)."""
 
 def starts_like_a_log(path: str) -> bool:
     """Whether ``path`` starts with a line the reader would take as a record (after
-    decompression): how a file whose name does not say log (a CloudWatch export's
-    ``000000.gz``) is found inside a directory."""
-    return bool(_LOG_START.match(_decompressed(head(path))[:TEXT_BYTES]))
+    decompression), or as an envelope the reader knows (:mod:`mlmon.ingest.envelopes`): how a
+    file whose name does not say log (a CloudWatch export's ``000000.gz``, a Heroku drain
+    body) is found inside a directory."""
+    text = _decompressed(head(path))
+    if _LOG_START.match(text[:TEXT_BYTES]):
+        return True
+    from mlmon.ingest.envelopes import envelope_for  # envelope readers load only for such a file
+
+    return envelope_for(text.removeprefix(b"\xef\xbb\xbf")) is not None
 
 
 def _decompressed(first: bytes) -> bytes:

@@ -148,9 +148,9 @@ def plan_chunks(source: str, chunk_bytes: int = CHUNK_BYTES, envelope: str = "no
     with _open(source) as stream:
         try:
             chosen = _envelope_of(stream, envelope)
-            name = chosen.name if chosen is not None else None
+            name = chosen.key if chosen is not None else None
             if chosen is not None and chosen.whole_file:
-                yield _whole(source, stream, chosen.name)
+                yield _whole(source, stream, chosen.key)
             elif isinstance(stream, io.BufferedReader) and source != STDIN and stream.seekable():
                 yield from _plan_file(source, stream, chunk_bytes, name)
             elif _plain_after_all(source, stream):
@@ -174,7 +174,7 @@ def envelope_of(source: str, option: str = "auto") -> str | None:
     from its first bytes. ``InputError`` when it cannot be opened."""
     with _open(source) as stream:
         chosen = _envelope_of(stream, option)
-    return chosen.name if chosen is not None else None
+    return chosen.key if chosen is not None else None
 
 
 def _envelope_of(stream: BinaryIO, option: str) -> Envelope | None:

@@ -21,14 +21,15 @@ def unwrap_chunk(chunk: Chunk, tally: ProblemTally) -> tuple[Chunk, Unwrapped, E
     ``tally``, on the chunk's own lines."""
     if chunk.envelope is None:
         raise ValueError(f"{chunk.source}: not an enveloped chunk")
-    unwrapped = envelopes()[chunk.envelope].unwrap(chunk.data, chunk.source)
+    envelope = envelopes()[chunk.envelope]
+    unwrapped = envelope.unwrap(chunk.data, chunk.source)
     tally.add(chunk.source, [], BLANK, count=unwrapped.blank)
     for reason, lines in unwrapped.skipped.items():
         tally.add(chunk.source, lines, reason)
     inner = Chunk(
         chunk.source, unwrapped.data, at_eof=True, newlines=len(unwrapped.lines), starts_file=chunk.starts_file
     )
-    return inner, unwrapped, EnvelopeRead(chunk.envelope, chunk.lines - unwrapped.blank, unwrapped.items)
+    return inner, unwrapped, EnvelopeRead(envelope.name, chunk.lines - unwrapped.blank, unwrapped.items)
 
 
 def with_given(decoded: pl.DataFrame, unwrapped: Unwrapped | None) -> pl.DataFrame:

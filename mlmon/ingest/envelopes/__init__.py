@@ -14,19 +14,24 @@ from functools import cache
 from mlmon.errors import UsageError
 from mlmon.ingest.envelopes.base import Envelope
 
-__all__ = ["Envelope", "envelope_for", "envelopes"]
+__all__ = ["Envelope", "envelope_for", "envelope_names", "envelopes"]
 
 
 @cache
 def envelopes() -> dict[str, Envelope]:
-    """Every envelope format, by name, in detection order."""
+    """Every envelope format (and variant), by :attr:`~.base.Envelope.key`, in detection order."""
     found: list[Envelope] = []
     for module in pkgutil.iter_modules(__path__):
         if module.name != "base" and not module.name.startswith("_"):
-            envelope = getattr(importlib.import_module(f"{__name__}.{module.name}"), "ENVELOPE", None)
-            if isinstance(envelope, Envelope):
-                found.append(envelope)
-    return {envelope.name: envelope for envelope in sorted(found, key=lambda e: (e.priority, e.name))}
+            loaded = importlib.import_module(f"{__name__}.{module.name}")
+            one = getattr(loaded, "ENVELOPE", None)
+            found.extend([one] if isinstance(one, Envelope) else getattr(loaded, "ENVELOPES", ()))
+    return {envelope.key: envelope for envelope in sorted(found, key=lambda e: (e.priority, e.key))}
+
+
+def envelope_names() -> tuple[str, ...]:
+    """The names ``--envelope`` takes that can be read."""
+    return tuple(dict.fromkeys(envelope.name for envelope in envelopes().values()))
 
 
 def envelope_for(head: bytes, option: str = "auto") -> Envelope | None:
@@ -35,9 +40,10 @@ def envelope_for(head: bytes, option: str = "auto") -> Envelope | None:
     records; ``none``)."""
     if option == "none":
         return None
-    known = envelopes()
+    known = list(envelopes().values())
     if option != "auto":
-        if option not in known:
+        named = [envelope for envelope in known if envelope.name == option]
+        if not named:
             raise UsageError(f"--envelope {option}: this envelope is not readable yet")
-        return known[option]
-    return next((envelope for envelope in known.values() if envelope.detect(head)), None)
+        return next((envelope for envelope in named if envelope.detect(head)), named[0])
+    return next((envelope for envelope in known if envelope.detect(head)), None)

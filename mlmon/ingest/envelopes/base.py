@@ -77,6 +77,16 @@ class Envelope:
     spread over lines, framed messages, concatenated objects): read as one chunk."""
     priority: int = 50
     """Detection order, lowest first, for detectors that could both match a head."""
+    variant: str = ""
+    """One of several shapes of the same envelope (CloudWatch's subscription records, Lambda
+    events, Firehose objects ...): a module defines ``ENVELOPES``, a tuple, instead of
+    ``ENVELOPE``; ``--envelope NAME`` takes the first variant whose detector accepts the
+    file's head, else the first."""
+
+    @property
+    def key(self) -> str:
+        """How a chunk names it: ``name``, or ``name/variant``."""
+        return f"{self.name}/{self.variant}" if self.variant else self.name
 
 
 @dataclass

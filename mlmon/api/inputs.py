@@ -36,10 +36,10 @@ from mlmon.analyses.composite import ByPart, Composite
 from mlmon.errors import InputError, MlmonError, UsageError
 from mlmon.ingest.discovery import Discovered, discover
 from mlmon.ingest.options import IngestOptions
-from mlmon.ingest.outcome import check_usable
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.reader import reduce_logs
 from mlmon.ingest.sniff import release
+from mlmon.ingest.usable import check_usable
 from mlmon.summary.files import Summary, as_read_from, merge_stats, read_summary
 from mlmon.summary.parts import composite, mismatch, part_name, summary_parts
 from mlmon.summary.rollup import roll_up

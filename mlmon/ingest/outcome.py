@@ -31,13 +31,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 import polars as pl
 
-from mlmon.errors import InputError, NoUsableRecordsError
 from mlmon.ingest.canonical import canonicalize, empty_canonical
-from mlmon.ingest.census import Samples, census_of, merge_samples, sample_keys, timestamp_hint
+from mlmon.ingest.census import Samples, census_of, merge_samples, sample_keys
 from mlmon.ingest.decode import Tidiness, decode_chunk
 from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
@@ -48,7 +47,6 @@ from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.problems import (
     BLANK,
     CENSUS_LINES,
-    NOT_MALFORMED,
     STREAM_ERROR,
     TOO_LONG,
     EnvelopeRead,
@@ -59,6 +57,7 @@ from mlmon.ingest.problems import (
 )
 from mlmon.ingest.sources import Chunk, FileSpan
 from mlmon.ingest.unwrap import unwrap_chunk, with_given
+from mlmon.ingest.usable import check_usable
 
 if TYPE_CHECKING:
     from mlmon.ingest.envelopes.base import Unwrapped
@@ -86,6 +85,9 @@ class ChunkPlan(Generic[State]):
     """The strict typed schema, by whether the chunk discovers feature keys."""
     nested: dict[str, pl.DataType]
     """Objects read as text and decoded afterwards."""
+    contexts: dict[str, Any] = field(default_factory=dict)
+    """Per enveloped file, what its envelope's first look over the read's files found
+    (:func:`~mlmon.ingest.unwrap.envelope_contexts`: GCP's repeated entries)."""
 
     @classmethod
     def of(cls, reducer: ChunkReducer[State], options: IngestOptions) -> ChunkPlan[State]:
@@ -184,7 +186,7 @@ def process_chunk(plan: ChunkPlan[State], chunk: Chunk | FileSpan, hints: Hints 
 def _process_enveloped(plan: ChunkPlan[State], chunk: Chunk, hints: Hints, tally: ProblemTally) -> ChunkOutcome[State]:
     """An enveloped chunk: its records unwrapped (:mod:`.unwrap`), then sampled, decoded and
     reduced as plain lines, their problems put back on the file's lines."""
-    inner, unwrapped, read = unwrap_chunk(chunk, tally)
+    inner, unwrapped, read = unwrap_chunk(chunk, tally, plan.contexts.get(chunk.source))
     inner_tally = ProblemTally()
     samples = _sample(inner, hints)
     reduced = _reduce(plan, inner, inner_tally, hints, unwrapped)
@@ -380,30 +382,3 @@ def _last_before_until(records: pl.DataFrame, options: IngestOptions) -> datetim
     if options.until is not None:
         ts = ts.filter(ts < options.until)
     return ts.max()  # type: ignore[return-value]
-
-
-def check_usable(stats: IngestStats, options: IngestOptions) -> None:
-    """Raise when more than ``options.max_malformed_share`` of the lines were skipped, or
-    when no record is usable, unless the run allows that (``options.allow_no_records``:
-    ``check``, where logs that stopped are a ``no_data`` breach) and the lines skipped are
-    within the share: logs whose every record lies outside ``--since``, plus a stray
-    malformed line (most real logs have one), have stopped; they are not an input error."""
-    where = ", ".join(stats.files) if len(stats.files) <= 3 else f"{len(stats.files)} files"
-    within = stats.malformed_share <= options.max_malformed_share
-    if stats.records == 0 and not (options.allow_no_records and within):
-        detail = "; ".join(f"{n} {reason}" for reason, n in stats.skipped.items())
-        if stats.outside_time_range:
-            detail = f"{stats.outside_time_range} outside --since/--until" + (f"; {detail}" if detail else "")
-        first = f" (first: {stats.examples[0]})" if stats.examples else ""
-        raise NoUsableRecordsError(
-            f"{where}: no usable records" + (f" ({detail})" if detail else "") + first + timestamp_hint(stats)
-        )
-    if not within:
-        reasons = ", ".join(
-            f"{n:,} {reason}" for reason, n in stats.lines_skipped.items() if reason not in NOT_MALFORMED
-        )
-        raise InputError(
-            f"{where}: {stats.malformed_lines:,} of {stats.lines:,} lines ({stats.malformed_share:.1%}) were skipped "
-            f"({reasons}), over the {options.max_malformed_share:.0%} limit (--max-malformed); first: "
-            f"{stats.first_skipped_line}"
-        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -24,6 +24,7 @@ from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.progress import Meter, meter
 from mlmon.ingest.sniff import release
 from mlmon.ingest.sources import Chunk, FileSpan, plan_chunks
+from mlmon.ingest.unwrap import envelope_contexts
 from mlmon.options import options_of
 
 IN_FLIGHT_BYTES = 32 << 20
@@ -102,6 +103,8 @@ def reduce_logs(
     try:
         refuse_summaries(found)
         plan = ChunkPlan.of(reducer, options)
+        if contexts := envelope_contexts(found.paths, options.envelope):
+            plan = replace(plan, contexts=contexts)
         if options.engine == "dask":
             from mlmon.ingest.dask_engine import DaskEngine, reduce_logs_dask
 

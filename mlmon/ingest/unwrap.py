@@ -5,24 +5,56 @@ filled in where the record has none."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
+from mlmon.errors import InputError
 from mlmon.ingest.envelopes import envelopes
 from mlmon.ingest.envelopes.base import GIVEN_PREFIX, SOURCE_PREFIX, Unwrapped
 from mlmon.ingest.fields import LINE
 from mlmon.ingest.line_decode import PREFIX_TS
 from mlmon.ingest.problems import BLANK, EnvelopeRead, ProblemTally
-from mlmon.ingest.sources import Chunk
+from mlmon.ingest.sniff import STDIN, is_regular
+from mlmon.ingest.sources import Chunk, envelope_of
 
 
-def unwrap_chunk(chunk: Chunk, tally: ProblemTally) -> tuple[Chunk, Unwrapped, EnvelopeRead]:
+def envelope_contexts(paths: tuple[str, ...], option: str) -> dict[str, Any]:
+    """Per file, what its envelope's first look (:attr:`~.envelopes.base.Envelope.prepare`)
+    found, for the files of a read whose envelope has one. Standard input and pipes are
+    never looked at twice: they get none."""
+    if option == "none":
+        return {}
+    chosen: dict[str, list[str]] = {}
+    for path in paths:
+        if path == STDIN or not is_regular(path):
+            continue
+        try:
+            key = envelope_of(path, option)
+        except InputError:
+            continue  # the read itself reports it
+        if key is not None and envelopes()[key].prepare is not None:
+            chosen.setdefault(key, []).append(path)
+    contexts: dict[str, Any] = {}
+    for key, files in chosen.items():
+        prepare = envelopes()[key].prepare
+        assert prepare is not None
+        contexts.update(prepare(tuple(files)))
+    return contexts
+
+
+def unwrap_chunk(chunk: Chunk, tally: ProblemTally, context: Any = None) -> tuple[Chunk, Unwrapped, EnvelopeRead]:
     """``chunk``'s records as a chunk of plain JSON lines (numbered 1.. in their own order),
     the unwrapping, and its account. The items skipped and the blank lines are counted in
     ``tally``, on the chunk's own lines."""
     if chunk.envelope is None:
         raise ValueError(f"{chunk.source}: not an enveloped chunk")
     envelope = envelopes()[chunk.envelope]
-    unwrapped = envelope.unwrap(chunk.data, chunk.source)
+    unwrapped = (
+        envelope.unwrap(chunk.data, chunk.source, context)
+        if context is not None
+        else envelope.unwrap(chunk.data, chunk.source)
+    )
     tally.add(chunk.source, [], BLANK, count=unwrapped.blank)
     for reason, lines in unwrapped.skipped.items():
         tally.add(chunk.source, lines, reason)

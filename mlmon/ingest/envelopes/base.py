@@ -69,14 +69,19 @@ class Envelope:
     detect: Callable[[bytes], bool]
     """Whether a file's first bytes (decompressed, up to a few KiB, possibly cut mid-line)
     are this envelope's."""
-    unwrap: Callable[[bytes, str], Unwrapped]
+    unwrap: Callable[..., Unwrapped]
     """A chunk's bytes (whole lines, or the whole file when :attr:`whole_file`) and the
-    file's path, unwrapped. Never raises on bad content: it counts it."""
+    file's path (and the file's context, when :attr:`prepare` gave one), unwrapped. Never
+    raises on bad content: it counts it."""
     whole_file: bool = False
     """The file is one document that cannot be cut at newlines (a JSON array, an object
     spread over lines, framed messages, concatenated objects): read as one chunk."""
     priority: int = 50
     """Detection order, lowest first, for detectors that could both match a head."""
+    prepare: Callable[[tuple[str, ...]], dict[str, Any]] | None = None
+    """A first look at every file of a read chosen for this envelope, in input order, before
+    the read: per file, a context its chunks' ``unwrap`` gets as a third argument (GCP: the
+    entries repeated from files read before). None: no first look."""
     variant: str = ""
     """One of several shapes of the same envelope (CloudWatch's subscription records, Lambda
     events, Firehose objects ...): a module defines ``ENVELOPES``, a tuple, instead of

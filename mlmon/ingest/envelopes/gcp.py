@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import polars as pl
 
+from mlmon.errors import InputError
 from mlmon.ingest.envelopes._jsonlines import PHYSICAL, read_envelope_lines, unwrapped_of
 from mlmon.ingest.envelopes.base import SOURCE_PREFIX, Envelope, Unwrapped
+from mlmon.ingest.sources import read_chunks
 
 REPEATED = "repeated insertId"
+_KEYS: dict[str, pl.DataType] = {"insertId": pl.String(), "timestamp": pl.String(), "logName": pl.String()}
 _RESOURCE = pl.Struct({"type": pl.String(), "labels": pl.String()})
 _SCHEMA: dict[str, pl.DataType] = {
     "insertId": pl.String(),
@@ -53,9 +57,34 @@ def dedupe_key() -> pl.Expr:
     )
 
 
+def first_seen(files: tuple[str, ...]) -> dict[str, frozenset[int]]:
+    """Per file, the hashes of the entries (:func:`dedupe_key`) it repeats from the files
+    before it: a read of those three keys only, for exports of more than one file."""
+    if len(files) < 2:
+        return {}
+    seen = np.zeros(0, dtype=np.uint64)
+    repeats: dict[str, frozenset[int]] = {}
+    for path in files:
+        try:
+            hashes = [_key_hashes(chunk.data) for chunk in read_chunks(path)]
+        except InputError:
+            continue  # the read itself reports it
+        mine = np.unique(np.concatenate(hashes)) if hashes else seen[:0]
+        repeated = np.intersect1d(mine, seen, assume_unique=True)
+        if len(repeated):
+            repeats[path] = frozenset(repeated.tolist())
+        seen = np.union1d(seen, mine)
+    return repeats
+
+
+def _key_hashes(data: bytes) -> np.ndarray:
+    frame = read_envelope_lines(data, _KEYS).frame
+    return frame.filter(pl.col("insertId").is_not_null()).select(dedupe_key().hash())[:, 0].to_numpy()
+
+
 def unwrap(data: bytes, source: str, seen: frozenset[int] = frozenset()) -> Unwrapped:
-    """A chunk of a LogEntry export, unwrapped. ``seen``: the hashes of the dedupe keys of
-    the files read before this one (:func:`first_seen`)."""
+    """A chunk of a LogEntry export, unwrapped. ``seen``: the hashes of the entries this
+    file repeats from files read before it (:func:`first_seen`)."""
     lines = read_envelope_lines(data, _SCHEMA)
     frame = lines.frame
     resource = pl.col("resource")
@@ -113,4 +142,6 @@ def _labels(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-ENVELOPE = Envelope(name="gcp", title="Google Cloud Logging export", detect=detect, unwrap=unwrap, priority=30)
+ENVELOPE = Envelope(
+    name="gcp", title="Google Cloud Logging export", detect=detect, unwrap=unwrap, prepare=first_seen, priority=30
+)

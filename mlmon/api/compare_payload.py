@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mlmon.api.payloads import ingest_payload
+from mlmon.api.inputs_payload import ingest_payload
 from mlmon.plain import to_plain
 from mlmon.verdicts.findings import status_of
 

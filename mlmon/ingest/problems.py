@@ -302,7 +302,7 @@ class IngestStats:
     @property
     def malformed_lines(self) -> int:
         """Whole lines skipped as malformed (:data:`NOT_MALFORMED` left out)."""
-        return self.skipped_lines - sum(self.skipped.get(reason, 0) for reason in NOT_MALFORMED)
+        return self.skipped_lines - sum(n for reason, n in self.skipped.items() if reason in NOT_MALFORMED)
 
     @property
     def malformed_share(self) -> float:

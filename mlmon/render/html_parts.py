@@ -10,7 +10,7 @@ from datetime import datetime
 
 from mlmon.ingest.problems import IngestStats
 from mlmon.render.html_charts import esc
-from mlmon.render.human import some_of
+from mlmon.render.human import envelopes_line, some_of
 from mlmon.verdicts.findings import Finding, Severity
 
 MAX_ROWS = 500
@@ -121,6 +121,8 @@ def ingest_block(stats: IngestStats, outside: str = "outside --since/--until") -
     where the records left out by time fell."""
     files = f"{len(stats.files)} file{'s' if len(stats.files) != 1 else ''}"
     parts: list[object] = [note(f"Read {stats.lines:,} lines from {files}: {stats.records:,} records.", "")]
+    if unwrapped := envelopes_line(stats):
+        parts.append(note(unwrapped[0].upper() + unwrapped[1:] + ".", ""))
     for heading, problems in (("Skipped", stats.lines_skipped), ("Values not used", stats.values_not_used)):
         if problems:
             parts.append(note(f"{heading}: " + ", ".join(f"{n:,} {reason}" for reason, n in problems.items()), "warn"))

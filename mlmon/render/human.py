@@ -38,6 +38,7 @@ from mlmon.windows import WindowSpec
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
 
+    from mlmon.ingest.problems import IngestStats
     from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.feature_drift import FeatureDriftResult
     from mlmon.verdicts.prediction_drift import PredictionDriftResult
@@ -93,6 +94,22 @@ def class_overlap_lines(result: PredictionDriftResult) -> list[str]:
 def feature_overlap_lines(result: FeatureDriftResult) -> list[str]:
     """:func:`overlap_lines` of a data-drift result's features."""
     return overlap_lines("features", result.only_in_reference, result.only_in_logs, "value")
+
+
+def envelopes_line(stats: IngestStats) -> str | None:
+    """Which files were read through an envelope, or None: ``unwrapped 3 files of gcp (8
+    lines: 8 entries)``, envelope by envelope."""
+    if not stats.envelopes:
+        return None
+    totals: dict[str, list[int]] = {}
+    for read in stats.envelopes.values():
+        files, lines, items = totals.setdefault(read.envelope, [0, 0, 0])
+        totals[read.envelope] = [files + 1, lines + read.lines, items + read.items]
+    parts = (
+        f"{plural(files, 'file')} of {name} ({plural(lines, 'line')}: {plural(items, 'entry', 'entries')})"
+        for name, (files, lines, items) in totals.items()
+    )
+    return "unwrapped " + "; ".join(parts)
 
 
 def fmt_size(size: int) -> str:

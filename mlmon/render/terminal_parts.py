@@ -22,7 +22,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from mlmon.ingest.problems import IngestStats
-from mlmon.render.human import MINUTE, fmt_time, humane, plural, some_of
+from mlmon.render.human import MINUTE, envelopes_line, fmt_time, humane, plural, some_of
 from mlmon.render.terminal_fit import PIPED_WIDTH, Col, fit_table, para
 from mlmon.verdicts.findings import Finding, Severity
 
@@ -102,6 +102,8 @@ def ingest_lines(
     left out by time fell (compare: outside the compared period)."""
     read = f"read {plural(stats.lines, 'line')} from {plural(len(stats.files), 'file')}"
     lines: list[RenderableType] = [para(f"{read}: {plural(stats.records, 'record')}", width, "dim")]
+    if unwrapped := envelopes_line(stats):
+        lines.append(para(unwrapped, width, "dim"))
     for heading, problems in (("skipped", stats.lines_skipped), ("values not used", stats.values_not_used)):
         if problems:
             lines.append(

@@ -31,7 +31,7 @@ def fixture_id(path: Path) -> str:
 def expectation(path: Path) -> dict:
     expected = json.loads(path.read_text())
     names = {f["envelope"] for f in expected["files"]} - {"none"}
-    missing = names - set(envelopes())
+    missing = names - {envelope.name for envelope in envelopes().values()}
     if missing:
         pytest.skip(f"envelope not readable yet: {', '.join(sorted(missing))}")
     return expected
@@ -89,6 +89,6 @@ def _cut(ts: str) -> str:
     head, _, rest = ts.partition(".")
     if not rest:
         return ts.replace("Z", "+00:00")
-    digits = "".join(ch for ch in rest if ch.isdigit())
+    digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]  # the fraction's, not the offset's
     zone = rest[len(digits) :]
     return f"{head}.{digits[:6].ljust(6, '0')}{zone}".replace("Z", "+00:00")

@@ -1,0 +1,120 @@
+"""The envelope machinery, on GCP LogEntry lines (the first reader): chosen per file from
+its first bytes or by --envelope, cut into chunks anywhere, compressed, piped, damaged,
+repeated across files; the account holds and every problem names its file and line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mlmon.ingest import IngestOptions, read_logs
+from mlmon.ingest.needs import Needs
+
+COLUMNS = ("latency_ms", "level", "request_id", "status_code", "model_version")
+
+
+def entry(n: int, *, insert: str | None = None, payload: dict | None = None, **extra) -> str:
+    record = payload if payload is not None else {"event": "inference", "request_id": f"r-{n}", "latency_ms": float(n)}
+    return json.dumps(
+        {
+            "insertId": insert or f"id-{n:04d}",
+            "jsonPayload": record,
+            "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
+            "resource": {"type": "cloud_run_revision", "labels": {"revision_name": f"rev-{n % 2}"}},
+            "severity": "WARNING",
+            "timestamp": f"2026-11-20T10:{n // 60:02d}:{n % 60:02d}.5Z",
+            **extra,
+        }
+    )
+
+
+def read(paths, **options):
+    data = read_logs([str(p) for p in paths], IngestOptions(max_malformed_share=1.0, **options), Needs(COLUMNS))
+    frame, stats = data.frame.collect(), data.stats
+    assert stats.entries == stats.records + stats.skipped_lines + stats.outside_time_range
+    return frame, stats
+
+
+def test_chunks_cut_anywhere_give_the_same_records_and_lines(tmp_path):
+    lines = [entry(n) for n in range(200)]
+    lines[57] = lines[57][:40]  # a truncated envelope: the decoder names it
+    lines[120] = entry(120, payload=None, textPayload="Traceback (most recent call last):", jsonPayload=None)
+    path = tmp_path / "S0.json"
+    path.write_text("\n".join(lines) + "\n")
+    whole, stats = read([path])
+    for chunk_bytes in (300, 4096, 10_000):
+        frame, cut = read([path], chunk_bytes=chunk_bytes)
+        assert frame.equals(whole)
+        assert cut.lines_skipped == stats.lines_skipped and cut.examples == stats.examples
+    assert stats.records == 198
+    assert [(p.line, p.reason) for p in stats.examples] == [(58, "malformed JSON"), (121, "not JSON (gcp textPayload)")]
+    assert whole["level"].unique().to_list() == ["warning"]  # the severity, where the record has no level
+    assert sorted(whole["latency_ms"].to_list()) == [float(n) for n in range(200) if n not in (57, 120)]
+
+
+def test_the_records_own_values_win_over_the_envelopes(tmp_path):
+    own = {"event": "inference", "latency_ms": 5.0, "level": "debug", "ts": "2026-11-20T09:00:00Z"}
+    path = tmp_path / "S0.json"
+    path.write_text(entry(1, payload=own) + "\n")
+    frame, _ = read([path])
+    assert frame["level"].to_list() == ["debug"]
+    assert str(frame["ts"][0]) == "2026-11-20 09:00:00+00:00"
+
+
+def test_repeats_are_dropped_across_files_and_within_one_but_never_an_entry_of_another_time(tmp_path):
+    first, second = tmp_path / "a_S0.json", tmp_path / "a_S1.json"
+    first.write_text("\n".join([entry(1), entry(2), entry(2)]) + "\n")  # a repeat inside the file
+    same_id_other_time = json.loads(entry(3))
+    same_id_other_time["insertId"] = "id-0001"  # an insertId reused at another time: another entry
+    second.write_text("\n".join([entry(1), json.dumps(same_id_other_time), entry(4)]) + "\n")
+    frame, stats = read([tmp_path])
+    assert stats.lines_skipped == {"repeated insertId": 2}
+    assert [(p.source.rsplit("/", 1)[1], p.line) for p in stats.examples] == [("a_S0.json", 3), ("a_S1.json", 1)]
+    assert sorted(frame["latency_ms"].to_list()) == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_envelope_none_reads_the_envelopes_as_plain_records_and_a_forced_one_passes_plain_lines_on(tmp_path):
+    gcp = tmp_path / "S0.json"
+    gcp.write_text(entry(1) + "\n")
+    frame, stats = read([gcp], envelope="none")
+    assert stats.envelopes == {} and frame["latency_ms"].null_count() == 1  # the latency is inside jsonPayload
+    plain = tmp_path / "app.log"
+    plain.write_text(json.dumps({"ts": "2026-11-20T10:00:00Z", "latency_ms": 3.0}) + "\n")
+    frame, stats = read([plain], envelope="gcp")
+    assert frame["latency_ms"].to_list() == [3.0] and stats.envelopes[str(plain)].items == 1
+
+
+def test_compressed_and_piped_exports_read_alike(tmp_path):
+    text = "\n".join(entry(n) for n in range(20)) + "\n"
+    gz = tmp_path / "S0.json.gz"
+    gz.write_bytes(gzip.compress(text.encode(), mtime=0))
+    frame, stats = read([gz])
+    assert stats.records == 20 and stats.envelopes[str(gz)].envelope == "gcp"
+    code = (
+        "import sys, json; from mlmon.ingest import IngestOptions, read_logs; "
+        "d = read_logs(['-'], IngestOptions()); print(d.stats.records, list(d.stats.envelopes.values())[0].envelope)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["20", "gcp"]
+
+
+def test_a_mixed_folder_decides_each_file_on_its_own(tmp_path):
+    (tmp_path / "S0.json").write_text(entry(1) + "\n")
+    (tmp_path / "app.log").write_text(json.dumps({"ts": "2026-11-20T10:00:00Z", "latency_ms": 3.0}) + "\n")
+    frame, stats = read([tmp_path])
+    assert {k.rsplit("/", 1)[1]: v.envelope for k, v in stats.envelopes.items()} == {"S0.json": "gcp"}
+    assert sorted(frame["latency_ms"].to_list()) == [1.0, 3.0]
+
+
+@pytest.mark.parametrize("engine", ["dask"])
+def test_dask_reads_an_export_as_the_local_engine_does(tmp_path, engine):
+    pytest.importorskip("distributed")
+    (tmp_path / "x_S0.json").write_text("\n".join(entry(n) for n in range(30)) + "\n")
+    (tmp_path / "x_S1.json").write_text("\n".join(entry(n) for n in range(25, 40)) + "\n")
+    local, local_stats = read([tmp_path])
+    frame, stats = read([tmp_path], engine=engine)
+    assert frame.equals(local) and stats.lines_skipped == local_stats.lines_skipped == {"repeated insertId": 5}

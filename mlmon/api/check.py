@@ -12,11 +12,12 @@ rule and scope.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from mlmon.analyses.group_result import GroupResult
 from mlmon.analyses.ops import OpsResult
 from mlmon.analyses.ops_types import OpsSummary, WindowOps
 from mlmon.analyses.performance import realized
@@ -24,6 +25,7 @@ from mlmon.api.check_rules import CheckRules, outcomes_of, require_estimate_inpu
 from mlmon.api.coerce import Inputs, OptionError, OptionTypeError, as_inputs, check_fields, options_of
 from mlmon.api.drift import DriftOptions, judge_drift, prediction_analyses
 from mlmon.api.feature_drift import feature_result
+from mlmon.api.groups import group_ops, group_summaries
 from mlmon.api.inputs import open_inputs
 from mlmon.api.reducers import analyse
 from mlmon.api.results import CheckReport, Report
@@ -42,7 +44,7 @@ from mlmon.config.specs import (
 )
 from mlmon.errors import UsageError
 from mlmon.ingest.options import IngestOptions
-from mlmon.ingest.problems import latest
+from mlmon.ingest.problems import IngestStats, latest
 from mlmon.ingest.time_options import NOW, parse_moment
 from mlmon.reference.store import load_reference
 from mlmon.units import type_name
@@ -198,6 +200,7 @@ def build_check(
             features=rules.feature_drift.enabled,
             labels=rules.reads_labels,
             estimates=reference.calibration if rules.estimate_rules and reference is not None else None,
+            by=options.ingest.by,
         ),
     )
     ops, windows, stats = found.ops, found.predictions, found.stats
@@ -210,8 +213,9 @@ def build_check(
     drift = judge_drift(windows, reference, drift_options, stats, features)
     span = _span(ops, options, now)
     starts = _starts(options.window, span)
-    report = Report(stats, ops.overall, ops.by_model, options.window, ops.windows, (), ops.far_from_rest)
-    op_windows = _op_windows(ops, options.window)
+    groups = group_ops(found.groups)
+    report = _report(ops, stats, options.window, groups)
+    op_windows = _op_windows(ops, options.window, groups)
     last = latest(stats.last_timestamp, ops.overall.end)  # older than --since too: how long the logs have been silent
     outcomes, not_checked = outcomes_of(
         rules, op_windows, drift, starts, options, span, last, now, performance, found.estimates
@@ -283,14 +287,29 @@ def _starts(window: WindowSpec, span: tuple[datetime, datetime] | None) -> tuple
     return tuple(window_starts(window.duration, span[0], last))
 
 
-def _op_windows(ops: OpsResult, window: WindowSpec) -> tuple[tuple[str, tuple[WindowOps, ...]], ...]:
+def _report(ops: OpsResult, stats: IngestStats, window: WindowSpec, groups: Sequence[GroupResult[OpsResult]]) -> Report:
+    """The report a check carries (no findings of its own: the rules give them)."""
+    summaries = group_summaries(groups)
+    return Report(stats, ops.overall, ops.by_model, window, ops.windows, (), ops.far_from_rest, summaries)
+
+
+def _op_windows(
+    ops: OpsResult, window: WindowSpec, groups: Sequence[GroupResult[OpsResult]] = ()
+) -> tuple[tuple[str, tuple[WindowOps, ...]], ...]:
     """The operational windows of the whole input (scope ``all``), then of each model or
-    version when the logs name more than one; the whole range is one window, keyed None."""
+    version when the logs name more than one, then of each ``--by`` group (scope
+    ``pod=a``); the whole range is one window, keyed None."""
     if window.duration is not None:
         overall, models = ops.windows, tuple((m.scope, m.windows) for m in ops.model_windows)
     else:
         overall, models = (_whole(ops.overall),), tuple((s.scope, (_whole(s),)) for s in ops.by_model)
-    return (("all", overall), *(models if len(models) > 1 else ()))
+    split = tuple((g.result.overall.scope, _windows(g.result, window)) for g in groups)
+    return (("all", overall), *(models if len(models) > 1 else ()), *split)
+
+
+def _windows(ops: OpsResult, window: WindowSpec) -> tuple[WindowOps, ...]:
+    """The operational windows of one scope: its time windows, or the whole range as one."""
+    return ops.windows if window.duration is not None else (_whole(ops.overall),)
 
 
 def _whole(summary: OpsSummary) -> WindowOps:

@@ -58,6 +58,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from mlmon.api.groups import groups_payload
+from mlmon.api.inputs_payload import ingest_payload
 from mlmon.bench.ab_result import CONFIDENCE_LEVEL, KL_EPSILON
 from mlmon.bench.result import PERCENTILE_METHOD
 from mlmon.plain import to_plain
@@ -69,7 +71,6 @@ if TYPE_CHECKING:
     from mlmon.api.results import BenchReport, CheckReport, DriftReport, PerformanceReport, Report
     from mlmon.bench.ab_result import ABResult
     from mlmon.bench.result import ConfigResult, ModelInfo
-    from mlmon.ingest.problems import IngestStats
     from mlmon.verdicts.alerting import RuleOutcome
     from mlmon.verdicts.feature_drift import FeatureDriftResult, FeatureOutcome, FeatureVerdict
 
@@ -95,23 +96,6 @@ def findings_payload(result: Any) -> dict[str, Any]:
     return {"status": status_of(result.findings), "findings": to_plain(result.findings)}
 
 
-def ingest_payload(stats: IngestStats) -> dict[str, Any]:
-    """``inputs``: what was read and skipped, as every log-reading command gives it."""
-    return {
-        "files": list(stats.files),
-        "ignored_files": list(stats.ignored_files),
-        "unreadable_files": list(stats.unreadable_files),
-        "mlmon_files": list(stats.mlmon_files),
-        "lines": stats.lines,
-        "records": stats.records,
-        "outside_time_range": stats.outside_time_range,
-        "skipped_lines": stats.skipped_lines,
-        "lines_skipped": stats.lines_skipped,
-        "values_not_used": stats.values_not_used,
-        "examples": [str(p) for p in stats.examples],
-    }
-
-
 def report_payload(report: Report) -> dict[str, Any]:
     """``mlmon report``'s document."""
     return {
@@ -122,6 +106,7 @@ def report_payload(report: Report) -> dict[str, Any]:
         "far_from_rest": to_plain(report.far_from_rest),
         **{k: v for k, v in to_plain(report.overall).items() if k not in {"model", "model_version"}},
         "by_model": to_plain(report.by_model),
+        **groups_payload(report.groups),
         "window": report.window.describe(),
         "windows": to_plain(report.windows),
         "findings": to_plain(report.findings),

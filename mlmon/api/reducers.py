@@ -20,7 +20,7 @@ and finalizes every part::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -29,12 +29,15 @@ import polars as pl
 from mlmon.analyses.composite import Before, Composite
 from mlmon.analyses.estimated import EstimatedWindow, EstimateReducer
 from mlmon.analyses.feature_windows import FeatureReducer, FeatureWindows
+from mlmon.analyses.group_result import GroupResult
+from mlmon.analyses.grouped import GROUPS, Grouped
 from mlmon.analyses.labels import JoinedRows, LabelJoinReducer
 from mlmon.analyses.ops import OpsReducer, OpsResult
 from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
 from mlmon.api.drift_inputs import with_inputs_presence
 from mlmon.api.feature_drift import feature_reducer
 from mlmon.api.inputs import RunInputs
+from mlmon.errors import UsageError
 from mlmon.ingest.needs import ChunkReducer, Needs
 from mlmon.ingest.problems import IngestStats
 from mlmon.reference.profile import CalibrationProfile, ReferenceProfile
@@ -75,6 +78,9 @@ class Analyses:
     note_inputs: bool = False
     """When no feature is read, the predictions still note whether some record carries
     input features (``IngestStats.fields_found``, :func:`~mlmon.api.drift_inputs.with_inputs_presence`)."""
+    by: tuple[str, ...] = ()
+    """``--by``: the ``ops`` and ``predictions`` analyses asked for also run per group of
+    records (:class:`~mlmon.analyses.grouped.Grouped`, the ``groups`` part); empty: not split."""
 
     def feature_reducer(self) -> FeatureReducer | None:
         """The reducer of the input features, or None when none are read."""
@@ -105,13 +111,21 @@ class Analyses:
         if not parts:
             raise ValueError("a run asks for at least one analysis")
         if self.before is None:
-            return composite(*parts)
+            return self._grouped(composite(*parts))
         until = self.before
         wrapped: dict[str, Any] = {
             part_name(p): p if isinstance(p, LabelJoinReducer) else Before(cast("ChunkReducer[object]", p), until)
             for p in parts
         }
-        return Composite(wrapped)
+        return self._grouped(Composite(wrapped))
+
+    def _grouped(self, whole: Composite) -> Composite:
+        """``whole``, and with ``by`` its ``ops`` and ``predictions`` parts per group too."""
+        split = {name: part for name, part in whole.parts.items() if name in (OPS, PREDICTIONS)}
+        if not self.by or not split:
+            return whole
+        grouped = cast("ChunkReducer[object]", Grouped(Composite(split), self.by))
+        return Composite({**whole.parts, GROUPS: grouped})
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,9 @@ class Analysed:
     """The predictions joined to their labels; None when the join was not asked for."""
     estimates: tuple[EstimatedWindow, ...] = ()
     """CBPE's estimates per (model version, window); empty when not asked for."""
+    groups: tuple[GroupResult[Analysed], ...] = field(default=())
+    """With ``--by``: per group of records, its ``ops`` and ``predictions`` (the run's
+    ``stats``); empty when not split."""
 
     @classmethod
     def of(cls, done: Mapping[str, object], stats: IngestStats) -> Analysed:
@@ -141,12 +158,20 @@ class Analysed:
         assert labels is None or isinstance(labels, JoinedRows)
         estimates = done.get(ESTIMATED, ())
         assert isinstance(estimates, tuple)
-        return cls(stats, ops, predictions, features, labels, estimates)
+        split = done.get(GROUPS, ())
+        assert isinstance(split, tuple)
+        groups = tuple(replace(group, result=cls.of(group.result, stats)) for group in split)
+        return cls(stats, ops, predictions, features, labels, estimates, groups)
 
 
 def analyse(run: RunInputs, asked: Analyses) -> Analysed:
     """Read the run's inputs once with every analysis ``asked`` for and finalize them
     (predictions before features: their refusal names a better ``--window``)."""
+    if asked.by and run.summaries:
+        raise UsageError(
+            f"--by {','.join(asked.by)}: summary files hold no groups; read the logs themselves "
+            f"({', '.join(sorted(run.summaries))})"
+        )
     reducer = asked.reducer()
     state, stats = run.reduce(reducer)
     return Analysed.of(reducer.finalize(state), stats)

@@ -6,6 +6,7 @@ from dataclasses import InitVar, dataclass, field, replace
 
 from mlmon.analyses.ops_types import OpsSummary
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, options_of
+from mlmon.api.groups import group_ops, group_summaries
 from mlmon.api.inputs import open_inputs
 from mlmon.api.reducers import Analyses, analyse
 from mlmon.api.results import Report
@@ -69,22 +70,31 @@ def build_report(inputs: Inputs, options: ReportOptions | None = None) -> Report
     options = options_of(ReportOptions, options)
     run = open_inputs(as_inputs(inputs), options.ingest)
     options = replace(options, window=run.window(options.window))
-    found = analyse(run, Analyses(options.window, ops=True))
+    found = analyse(run, Analyses(options.window, ops=True, by=options.ingest.by))
     ops, stats = found.ops, found.stats
     assert ops is not None
     require_budget_fields(ops.overall, stats, options)
-    findings = check_budgets(ops.overall, ops.by_model, options)
-    return Report(stats, ops.overall, ops.by_model, options.window, ops.windows, tuple(findings), ops.far_from_rest)
+    groups = group_summaries(group_ops(found.groups))
+    findings = check_budgets(ops.overall, ops.by_model, options, tuple(group.result for group in groups))
+    return Report(
+        stats, ops.overall, ops.by_model, options.window, ops.windows, tuple(findings), ops.far_from_rest, groups
+    )
 
 
-def check_budgets(overall: OpsSummary, by_model: tuple[OpsSummary, ...], options: ReportOptions) -> list[Finding]:
-    """One finding per budget and scope: the whole input, and each model/version when the
-    logs name more than one (a slow version can hide behind a fast one). A budget is
-    checked when its critical or its warning level is set."""
+def check_budgets(
+    overall: OpsSummary,
+    by_model: tuple[OpsSummary, ...],
+    options: ReportOptions,
+    groups: tuple[OpsSummary, ...] = (),
+) -> list[Finding]:
+    """One finding per budget and scope: the whole input, each model/version when the
+    logs name more than one (a slow version can hide behind a fast one), and each group
+    of ``--by`` (a slow pod behind the others). A budget is checked when its critical or
+    its warning level is set."""
     findings: list[Finding] = []
     p99 = (options.p99_budget_ms, options.p99_warning_ms)
     rate = (options.max_error_rate, options.warning_error_rate)
-    for summary in [overall, *(by_model if len(by_model) > 1 else ())]:
+    for summary in [overall, *(by_model if len(by_model) > 1 else ()), *groups]:
         if p99 != (None, None):
             findings.append(p99_finding(summary.latency.p99_ms, p99[0], summary.scope, warning_ms=p99[1]))
         if rate != (None, None):

@@ -26,6 +26,7 @@ from mlmon.verdicts.findings import Finding, Severity, status_of
 
 if TYPE_CHECKING:
     from mlmon.analyses.compare import Comparison, SideFigures
+    from mlmon.analyses.group_result import GroupResult
     from mlmon.analyses.labels import JoinCounts
     from mlmon.analyses.ops_types import OpsSummary, WindowOps
     from mlmon.bench.ab_result import ABResult
@@ -84,6 +85,9 @@ class Report(_Result):
     far_from_rest: FarRecords | None = None
     """Records whose time lies far outside the bulk of the data (a clock or parsing bug);
     their figures are included, and the range that leaves them out is named."""
+    groups: tuple[GroupResult[OpsSummary], ...] = ()
+    """With ``--by``: each group's figures, scoped ``pod=a`` (:mod:`mlmon.api.groups`);
+    empty when the run was not split."""
 
     def to_dict(self) -> dict[str, Any]:
         return report_payload(self)

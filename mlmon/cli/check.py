@@ -9,6 +9,7 @@ import typer
 
 from mlmon.cli.boundary import finish, handle_errors
 from mlmon.cli.options import (
+    By,
     Color,
     ConfigPath,
     Engine,
@@ -80,6 +81,7 @@ def check_command(
     quiet: Quiet = False,
     engine: Engine = None,
     scheduler: Scheduler = None,
+    by: By = None,
     color: Color = None,
 ) -> None:
     """Is anything wrong that someone should act on? Every rule in the config (p99 budget,
@@ -115,7 +117,15 @@ def check_command(
     fields = field_options(settings, field)
     options = CheckOptions(
         ingest=ingest_options(
-            fields, since, until, max_malformed, split_list(features), now=now, engine=engine, scheduler=scheduler
+            fields,
+            since,
+            until,
+            max_malformed,
+            split_list(features),
+            now=now,
+            engine=engine,
+            scheduler=scheduler,
+            by=by,
         ),
         window=settings.window.value or DEFAULT_WINDOW,
         reference=settings.reference.value,

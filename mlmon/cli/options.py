@@ -128,6 +128,17 @@ Scheduler = Annotated[
         help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask); workers read the same paths.",
     ),
 ]
+By = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by",
+        metavar="FIELD",
+        help="Split by where records came from: a field path (kubernetes.pod_name, source.pod) or pod, revision, "
+        "host, task, stream, container, service (repeatable).",
+    ),
+]
+"""``--by`` of ``report``, ``check`` and ``drift``: the records split by where they came from
+(``IngestOptions.by``)."""
 Quiet = Annotated[
     bool,
     typer.Option(
@@ -151,6 +162,7 @@ def ingest_options(
     now: datetime | None = None,
     engine: str | None = None,
     scheduler: str | None = None,
+    by: list[str] | None = None,
 ) -> IngestOptions:
     """The ingest options of the shared flags; a relative ``--since``/``--until`` counts back
     from ``now`` (default: the current time)."""
@@ -169,6 +181,7 @@ def ingest_options(
         features=features,
         engine=parse_flag(ENGINE, engine),
         scheduler=parse_flag(SCHEDULER, scheduler),
+        by=tuple(by or ()),
     )
 
 

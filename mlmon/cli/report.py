@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
+from mlmon.cli.by import REPORT_SHOWS, refuse_hidden_groups
 from mlmon.cli.options import (
+    By,
     Color,
     ConfigPath,
     Engine,
@@ -55,6 +57,7 @@ def report_command(
     quiet: Quiet = False,
     engine: Engine = None,
     scheduler: Scheduler = None,
+    by: By = None,
     color: Color = None,
 ) -> None:
     """How is my service doing? Throughput, latency percentiles, errors, resources and
@@ -77,9 +80,10 @@ def report_command(
     """
     from mlmon.api.report import build_report
 
+    refuse_hidden_groups(by, format, output, REPORT_SHOWS)
     settings = command_settings(config, window=window, fail_on=fail_on)
     ingest = ingest_options(
-        field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler
+        field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler, by=by
     )
     options = report_options_from(settings, ingest, p99_budget, max_error_rate)
     finish(build_report(logs, options), format, fail_on_from(settings), output, color, quiet)

@@ -25,6 +25,8 @@ request_id      String                  the request's id; a number as its digits
 actual          Categorical             the true class, read like ``label`` (opt-in)
 probability_classes List(String)        the keys of an object of probabilities, aligned
                                         with ``probabilities``; null for a list (opt-in)
+group           String                  where the record came from, by ``--by``
+                                        (:mod:`mlmon.ingest.groups`; opt-in)
 =============== ======================= ==================================================
 
 The opt-in columns (:data:`OPT_IN_COLUMNS`) are decoded only for an analysis that names
@@ -56,6 +58,7 @@ from mlmon.ingest.classes import class_of, probabilities_of, probability_entries
 from mlmon.ingest.envelopes.base import GIVEN_PREFIX
 from mlmon.ingest.features import FeatureRead, feature_reads
 from mlmon.ingest.fields import LATENCY_UNITS_MS, LINE, NUMERIC, FieldMap, Path, has_path, path_dtype, path_expr
+from mlmon.ingest.groups import group_expr, is_by_column
 from mlmon.ingest.line_decode import PREFIX_TS
 from mlmon.ingest.problems import MAX_EXAMPLES, ProblemTally
 from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp
@@ -79,10 +82,11 @@ CANONICAL_SCHEMA: dict[str, pl.DataType] = {
     "request_id": pl.String(),
     "actual": pl.Categorical(),
     "probability_classes": pl.List(pl.String),
+    "group": pl.String(),
 }
 """Every canonical column and its dtype, in frame order (those of :data:`OPT_IN_COLUMNS`
 only on request)."""
-OPT_IN_COLUMNS = ("probabilities", "request_id", "actual", "probability_classes")
+OPT_IN_COLUMNS = ("probabilities", "request_id", "actual", "probability_classes", "group")
 """Columns decoded only when ``columns`` names them (``probabilities`` also when
 ``with_probabilities`` asks for it with no ``columns``)."""
 _CANONICAL = {name: pl.col(name).cast(dtype) for name, dtype in CANONICAL_SCHEMA.items()}
@@ -137,6 +141,8 @@ def canonicalize(
     prefixed = raw[PREFIX_TS].null_count() < raw.height
     keep = canonical_columns(with_probabilities, columns)
     from_raw, wrong_types = _raw_reads(schema, fields, (ts, ts_raw), prefixed, with_probabilities, frozenset(keep))
+    if "group" in keep:
+        from_raw["group"] = group_expr(schema, columns or (), fields.group)
     feature_columns: list[str] = []
     if features is not None:
         values, masks = feature_reads(schema, *features)
@@ -319,7 +325,7 @@ def canonical_columns(with_probabilities: bool, columns: tuple[str, ...] | None)
     names = [name for name in CANONICAL_SCHEMA if with_probabilities or name != "probabilities"]
     if columns is None:
         return [name for name in names if name not in OPT_IN_COLUMNS or name == "probabilities"]
-    if unknown := set(columns) - set(CANONICAL_SCHEMA):
+    if unknown := {name for name in columns if not is_by_column(name)} - set(CANONICAL_SCHEMA):
         raise ValueError(f"not canonical columns: {sorted(unknown)}")
     return [name for name in names if name in columns]
 

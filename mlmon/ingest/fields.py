@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING, cast
 import polars as pl
 
 from mlmon.errors import UsageError
-from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, LOGURU, NAMES, UNIT_MS, Path, latency_names, spellings
+from mlmon.ingest.names import (
+    BY_SHORTCUTS,
+    DOCKER_LOG,
+    DOCKER_STREAM,
+    LOGURU,
+    NAMES,
+    UNIT_MS,
+    Path,
+    latency_names,
+    spellings,
+)
 from mlmon.ingest.sources import Chunk
 
 if TYPE_CHECKING:
@@ -71,10 +81,13 @@ class FieldMap:
     """Latency paths with the unit of each (``ms``, ``us`` or ``s``)."""
     simple: dict[str, tuple[Path, ...]]
     """Every other canonical field, by canonical name."""
+    group: tuple[tuple[Path, ...], ...] = ()
+    """Per ``--by`` item, its candidate paths (:func:`by_candidates`); read into the
+    ``group`` column only when it is kept (:meth:`keeping`)."""
 
     def all_paths(self) -> list[Path]:
         paths = [*self.timestamp, *self.event, *self.level, *(p for p, _ in self.latency), DOCKER_LOG, DOCKER_STREAM]
-        for candidates in self.simple.values():
+        for candidates in (*self.simple.values(), *self.group):
             paths.extend(candidates)
         return paths
 
@@ -105,14 +118,17 @@ class FieldMap:
         (``event``, ``model``, ``model_version``) and of the :data:`OPT_IN` fields it does
         not name (None names none of them): a key nobody reads is not decoded. Fields that
         errors, requests or value checks depend on (``label`` among them) are always read,
-        so every command counts the same unusable values."""
+        so every command counts the same unusable values. The ``--by`` items named in
+        ``columns`` (:func:`by_columns`) give :attr:`group`."""
         named = frozenset(columns or ())
         unread = {name for name in OPT_IN if name not in named}
         if columns is not None:
             unread |= {name for name in _UNCHECKED_TEXT if name not in named}
         simple = {name: () if name in unread else paths for name, paths in self.simple.items()}
         event = self.event if columns is None or "event" in named else ()
-        return FieldMap(self.timestamp, event, self.level, self.latency, simple)
+        by = by_items(columns or ())
+        group = tuple(by_candidates(item) for item in by) if by and "group" in named else ()
+        return FieldMap(self.timestamp, event, self.level, self.latency, simple, group)
 
     def numeric_keys(self) -> frozenset[str]:
         """Top-level keys that only ever hold a number: a key that any other field (or a
@@ -121,6 +137,7 @@ class FieldMap:
         numeric += [path for name in NUMERIC for path in self.simple.get(name, ())]
         textual = [*self.timestamp, *self.event, *self.level, DOCKER_LOG, DOCKER_STREAM]
         textual += [path for name, paths in self.simple.items() if name not in NUMERIC for path in paths]
+        textual += [path for paths in self.group for path in paths]
         textual_keys = {path[0] for path in textual} | {path[0] for path in numeric if len(path) > 1}
         return frozenset(path[0] for path in numeric if len(path) == 1) - textual_keys
 
@@ -129,6 +146,35 @@ class FieldMap:
         paths, such as named features) go through."""
         nested = [path for path in (*self.all_paths(), *extra) if len(path) > 1]
         return {key: dtype for key, dtype in _nest(nested).items() if isinstance(dtype, pl.Struct)}
+
+
+BY_PREFIX = "by:"
+"""How a reducer names a ``--by`` item among its ``Needs.columns`` (``by:pod``), next to
+``group``: the read takes the item's candidates from there (:meth:`FieldMap.keeping`)."""
+
+
+def by_columns(by: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``Needs.columns`` that ask for the ``group`` column of the ``--by`` items ``by``."""
+    return ("group", *(BY_PREFIX + item for item in dict.fromkeys(by))) if by else ()
+
+
+def by_items(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``--by`` items named in ``columns`` (:func:`by_columns`), in order."""
+    return tuple(name[len(BY_PREFIX) :] for name in columns if name.startswith(BY_PREFIX))
+
+
+def by_candidates(item: str) -> tuple[Path, ...]:
+    """Where a ``--by`` item is read from, first match wins: a shortcut's names
+    (:data:`~mlmon.ingest.names.BY_SHORTCUTS`) or the item itself; each name as one key
+    (``source.pod``, as envelopes write it), then, when it has dots, as a path into nested
+    objects (``kubernetes.pod_name``)."""
+    paths: list[Path] = []
+    for name in BY_SHORTCUTS.get(item, (item,)):
+        paths.append((name,))
+        split = tuple(part for part in name.split(".") if part)
+        if len(split) > 1:
+            paths.append(split)
+    return tuple(dict.fromkeys(paths))
 
 
 def with_known_keys(typed_schema: dict[str, pl.DataType], known: frozenset[str]) -> dict[str, pl.DataType]:

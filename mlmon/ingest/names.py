@@ -101,6 +101,21 @@ the name :attr:`~mlmon.ingest.problems.IngestStats.fields_found` gives input fea
 RECORD = "record"
 """The top-level key of loguru's ``serialize=True`` record (its ``extra`` holds the
 service's keys)."""
+BY_SHORTCUTS: dict[str, tuple[str, ...]] = {
+    "pod": ("source.pod", "source.k8s.pod.name", "kubernetes.pod_name", "k8s.pod.name", "pod", "pod_name"),
+    "revision": ("source.revision_name", "revision", "revision_name", "K_REVISION"),
+    "host": ("source.host", "source.host.name", "host", "hostname"),
+    "task": ("source.ecs_task_definition", "source.ecs_task_arn", "task"),
+    "stream": ("source.log_stream", "source.stream"),
+    "container": ("source.container", "source.container_name", "container_name"),
+    "service": ("source.service_name", "source.service.name", "service"),
+}
+"""``--by`` shortcuts: where a record's pod, revision, host, ... may be, first match wins.
+An envelope's ``source.<name>`` keys come first (``tests/ingest/envelopes/README.md``,
+choice 6: CRI ``source.pod``, OTLP ``source.k8s.pod.name``, GCP ``source.revision_name``,
+FireLens ``source.ecs_task_definition``, CloudWatch ``source.log_stream``, Vercel
+``source.host``), then what a plain log or a Fluent Bit record carries (``kubernetes.pod_name``,
+``hostname``). Each name is tried as one key, then, when dotted, as a path."""
 DOCKER_LOG: Path = ("log",)
 """Docker's json-file driver wraps each application line in
 ``{"log": "...\\n", "stream": "stdout", "time": ...}``; only that exact shape is unwrapped."""

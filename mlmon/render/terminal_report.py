@@ -48,6 +48,7 @@ from mlmon.render.terminal_fit import (
     sparkline,
     wrap,
 )
+from mlmon.render.terminal_groups import groups_table
 from mlmon.render.terminal_parts import EmptyRun, findings_table, fold_empty_runs, ingest_lines, title
 
 if TYPE_CHECKING:  # the analysis' types load polars
@@ -258,6 +259,8 @@ def report_parts(report: Report, width: int = PIPED_WIDTH) -> list[RenderableTyp
     parts += [Text(""), _overview(report.overall, width)]
     if report.by_model:
         parts += [Text(""), *_by_model(report.by_model, width)]
+    if report.groups:
+        parts += [Text(""), *groups_table(report.groups, width)]
     if report.windows:
         parts += [Text(""), *_windows(report, width)]
     if report.findings:

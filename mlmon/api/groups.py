@@ -1,0 +1,74 @@
+"""``--by``: the results of a run split by where its records came from, and their JSON.
+
+A run read with ``IngestOptions(by=...)`` also analyses each group of records
+(:class:`~mlmon.analyses.grouped.Grouped`, through :class:`~mlmon.api.reducers.Analyses`);
+here each group's operational summary is taken out, named by its scope (``pod=a``,
+``pod=a, revision=r1``; a record with no value is in the group ``pod=(none)``), and
+written for the JSON documents.
+
+JSON (``report``; ``check`` adds the groups' rules to ``rules`` under these scopes)::
+
+    "by": ["pod"],
+    "groups": [{"values": {"pod": "a"}, "scope": "pod=a", "records": ..., "start": ...,
+                "throughput": {...}, "latency": {"count", "p50_ms", "p95_ms", "p99_ms",
+                "max_ms", "mean_ms", "percentile_method"}, "errors": {"requests",
+                "errors", "rate", "by_kind"}, "resources": ..., "predictions": ...}, ...]
+
+``values`` holds each ``--by`` item's value (``null``: the group's records have none);
+the other keys are those of the report's whole-input figures, for the group's records.
+Groups are ordered by value, the group with none last. Without ``--by`` neither key is
+written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from mlmon.analyses.group_result import GroupResult
+from mlmon.plain import to_plain
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from mlmon.analyses.ops import OpsResult
+    from mlmon.analyses.ops_types import OpsSummary
+    from mlmon.api.reducers import Analysed
+
+
+def group_ops(groups: Sequence[GroupResult[Analysed]]) -> tuple[GroupResult[OpsResult], ...]:
+    """Each group's operational result, every summary in it scoped by the group (its
+    ``overall`` named ``pod=a``, a model's ``pod=a imgcls 1.4.0``)."""
+    split = []
+    for group in groups:
+        ops = group.result.ops
+        assert ops is not None, "the groups carry ops when the run reads them"
+        scoped = replace(
+            ops,
+            overall=replace(ops.overall, scope=group.scope),
+            by_model=tuple(replace(m, scope=f"{group.scope} {m.scope}") for m in ops.by_model),
+            model_windows=tuple(replace(w, scope=f"{group.scope} {w.scope}") for w in ops.model_windows),
+        )
+        split.append(GroupResult(group.by, group.values, scoped))
+    return tuple(split)
+
+
+def group_summaries(groups: Sequence[GroupResult[OpsResult]]) -> tuple[GroupResult[OpsSummary], ...]:
+    """Each group's whole-input summary (scoped by :func:`group_ops`)."""
+    return tuple(GroupResult(group.by, group.values, group.result.overall) for group in groups)
+
+
+def groups_payload(groups: Sequence[GroupResult[OpsSummary]]) -> dict[str, Any]:
+    """``by`` and ``groups`` for a JSON document; nothing without groups."""
+    if not groups:
+        return {}
+    return {
+        "by": list(groups[0].by),
+        "groups": [
+            {
+                "values": dict(zip(group.by, group.values, strict=True)),
+                **{k: v for k, v in to_plain(group.result).items() if k not in {"model", "model_version"}},
+            }
+            for group in groups
+        ],
+    }

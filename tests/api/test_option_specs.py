@@ -112,6 +112,7 @@ FLAGS = [
     ("report", "--since", ["yesterday-ish", "0h", "-1h"], _twin(IngestOptions, "since"), "since (--since)"),
     ("report", "--until", ["soon"], _twin(IngestOptions, "until"), "until (--until)"),
     ("report", "--engine", ["spark", "true"], _twin(IngestOptions, "engine"), "engine (--engine)"),
+    ("report", "--envelope", ["splunk", "true", ""], _twin(IngestOptions, "envelope"), "envelope (--envelope)"),
     (
         "drift",
         "--alpha",

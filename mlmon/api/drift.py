@@ -8,19 +8,20 @@ For example::
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
 from mlmon.analyses.class_drift import class_drift
+from mlmon.analyses.group_result import GroupResult
 from mlmon.analyses.predictions import PredictionWindow
 from mlmon.api.coerce import Inputs, as_inputs, check_fields, check_levels, options_of
 from mlmon.api.drift_inputs import default_required, require_drift_inputs
 from mlmon.api.feature_drift import feature_result
 from mlmon.api.inputs import open_inputs
-from mlmon.api.reducers import Analyses, analyse, analyse_records
+from mlmon.api.reducers import Analysed, Analyses, analyse, analyse_records
 from mlmon.api.results import DriftReport
 from mlmon.config.specs import (
     ALPHA,
@@ -144,11 +145,36 @@ def build_drift_report(
     reference = _load(options)
     # with class shares but no feature read: do the logs carry inputs all the same? (require_drift_inputs)
     carry = reference is not None and bool(reference.class_shares)
-    found = analyse(run, replace(prediction_analyses(options), reference=reference, note_inputs=carry))
+    asked_for = replace(prediction_analyses(options), reference=reference, note_inputs=carry, by=options.ingest.by)
+    found = analyse(run, asked_for)
     features = feature_result(found.features, reference, options.features)
     asked = default_required(bool(options.ingest.features)) if required is None else required
     require_drift_inputs(reference, found.predictions, features, found.stats, asked, something=True)
-    return judge_drift(found.predictions, reference, options, found.stats, features)
+    report = judge_drift(found.predictions, reference, options, found.stats, features)
+    return _with_groups(report, found.groups, reference, options)
+
+
+def _with_groups(
+    report: DriftReport,
+    groups: Sequence[GroupResult[Analysed]],
+    reference: ReferenceProfile | None,
+    options: DriftOptions,
+) -> DriftReport:
+    """``report`` with ``--by``'s groups judged as the whole run is (prediction drift and
+    confidence; data drift is the whole run's), their findings added under the group's
+    scope (``pod=a``, ``pod=a model_version=1.4.0``)."""
+    if not groups:
+        return report
+    judged = tuple(
+        GroupResult(g.by, g.values, judge_drift(g.result.predictions, reference, options, report.ingest))
+        for g in groups
+    )
+    scoped = tuple(
+        replace(f, scope=g.scope if f.scope == "all" else f"{g.scope} {f.scope}")
+        for g in judged
+        for f in g.result.findings
+    )
+    return replace(report, findings=(*report.findings, *scoped), groups=judged)
 
 
 def drift_of_records(

@@ -16,8 +16,16 @@ JSON (``report``; ``check`` adds the groups' rules to ``rules`` under these scop
 
 ``values`` holds each ``--by`` item's value (``null``: the group's records have none);
 the other keys are those of the report's whole-input figures, for the group's records.
-Groups are ordered by value, the group with none last. Without ``--by`` neither key is
-written.
+Groups are ordered by value, the group with none last.
+
+``drift`` judges each group's predictions as the whole run's (prediction drift and
+confidence; data drift stays the whole run's), adds their findings to ``findings`` under
+the group's scope (``pod=a``, ``pod=a model_version=1.4.0``), and writes::
+
+    "by": ["pod"],
+    "groups": [{"values": {"pod": "a"}, "scope": "pod=a", "status": "ok"}, ...]
+
+(``status``: the worst of the group's findings). Without ``--by`` neither key is written.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlmon.analyses.group_result import GroupResult
 from mlmon.plain import to_plain
+from mlmon.verdicts.findings import status_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,6 +43,7 @@ if TYPE_CHECKING:
     from mlmon.analyses.ops import OpsResult
     from mlmon.analyses.ops_types import OpsSummary
     from mlmon.api.reducers import Analysed
+    from mlmon.api.results import DriftReport
 
 
 def group_ops(groups: Sequence[GroupResult[Analysed]]) -> tuple[GroupResult[OpsResult], ...]:
@@ -68,6 +78,23 @@ def groups_payload(groups: Sequence[GroupResult[OpsSummary]]) -> dict[str, Any]:
             {
                 "values": dict(zip(group.by, group.values, strict=True)),
                 **{k: v for k, v in to_plain(group.result).items() if k not in {"model", "model_version"}},
+            }
+            for group in groups
+        ],
+    }
+
+
+def drift_groups_payload(groups: Sequence[GroupResult[DriftReport]]) -> dict[str, Any]:
+    """``by`` and ``groups`` for ``drift``'s document; nothing without groups."""
+    if not groups:
+        return {}
+    return {
+        "by": list(groups[0].by),
+        "groups": [
+            {
+                "values": dict(zip(group.by, group.values, strict=True)),
+                "scope": group.scope,
+                "status": status_of(group.result.findings),
             }
             for group in groups
         ],

@@ -58,7 +58,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from mlmon.api.groups import groups_payload
+from mlmon.api.groups import drift_groups_payload, groups_payload
 from mlmon.api.inputs_payload import ingest_payload
 from mlmon.bench.ab_result import CONFIDENCE_LEVEL, KL_EPSILON
 from mlmon.bench.result import PERCENTILE_METHOD
@@ -134,6 +134,7 @@ def drift_payload(report: DriftReport) -> dict[str, Any]:
         "prediction_drift": _judged("prediction_drift", report.prediction, "first_breach"),
         "confidence": _judged("confidence_collapse", report.confidence, "first_collapse"),
         "feature_drift": feature_drift_payload(report.features),
+        **drift_groups_payload(report.groups),
         "findings": to_plain(report.findings),
     }
 

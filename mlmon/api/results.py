@@ -109,6 +109,9 @@ class DriftReport(_Result):
     """One finding per check and model version."""
     features: FeatureDriftResult | None = None
     """Data drift on the inputs (None: not read, as for records already in memory)."""
+    groups: tuple[GroupResult[DriftReport], ...] = ()
+    """With ``--by``: each group's prediction drift and confidence, judged as the whole
+    run's (their findings are among ``findings``, scoped ``pod=a``); empty when not split."""
 
     def to_dict(self) -> dict[str, Any]:
         return drift_payload(self)

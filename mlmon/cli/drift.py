@@ -9,6 +9,7 @@ import typer
 
 from mlmon.cli.boundary import finish, handle_errors
 from mlmon.cli.options import (
+    By,
     Color,
     ConfigPath,
     Engine,
@@ -121,6 +122,7 @@ def drift_command(
     quiet: Quiet = False,
     engine: Engine = None,
     scheduler: Scheduler = None,
+    by: By = None,
     color: Color = None,
 ) -> None:
     """Is the model now saying something different, or seeing different inputs? Class shares
@@ -154,15 +156,8 @@ def drift_command(
     }
     settings = command_settings(config, reference=reference, window=window, min_samples=min_samples, fail_on=fail_on)
     settings = with_level_flags(settings, thresholds)  # a level flag turns its rule on: flags win over enabled = false
-    ingest = ingest_options(
-        field_options(settings, field),
-        since,
-        until,
-        max_malformed,
-        split_list(features),
-        engine=engine,
-        scheduler=scheduler,
-    )
+    read = (field_options(settings, field), since, until, max_malformed, split_list(features))
+    ingest = ingest_options(*read, engine=engine, scheduler=scheduler, by=by)
     raw = {
         "reference_label": label,
         "reference_confidence": confidence,

@@ -134,3 +134,48 @@ def test_envelope_fixtures_group_by_their_source_keys(expected_path):
         assert got[value]["errors"]["errors"] == want["errors"]
         assert got[value]["latency"]["mean_ms"] == pytest.approx(want["latency_ms_mean"], rel=1e-12)
         assert got[value]["latency"]["p50_ms"] == pytest.approx(np.percentile(want["latency_ms"], 50), rel=1e-12)
+
+
+@pytest.fixture
+def replicas_log(tmp_path):
+    """Two replicas: ``new`` predicts the reference's class shares, ``stale`` (an old
+    model) mostly ``A``."""
+    rng = np.random.default_rng(5)
+    lines = []
+    for i in range(2000):
+        replica = "stale" if i % 2 else "new"
+        shares = [0.85, 0.05, 0.05, 0.05] if replica == "stale" else [0.3922, 0.306, 0.2002, 0.1016]
+        lines.append(
+            json.dumps(
+                {
+                    "ts": (START + timedelta(seconds=i)).isoformat(),
+                    "event": "prediction",
+                    "label": str(rng.choice(list("ABCD"), p=shares)),
+                    "confidence": round(float(rng.uniform(0.6, 1.0)), 3),
+                    "source.host": replica,
+                }
+            )
+        )
+    path = tmp_path / "replicas.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_drift_finds_the_replica_with_a_stale_model(replicas_log):
+    reference = str(REPO / "references" / "train.json")
+    done = mlmon("drift", str(replicas_log), "-r", reference, "--window", "all", "--by", "host", "-f", "json")
+    assert done.exit_code == 1, done.output
+    document = json.loads(done.stdout)
+    assert document["by"] == ["host"]
+    assert [(g["scope"], g["status"]) for g in document["groups"]] == [("host=new", "ok"), ("host=stale", "critical")]
+    drift = {f["scope"]: f for f in document["findings"] if f["check"] == "prediction_drift"}
+    assert drift["host=stale"]["severity"] == "critical" and drift["host=new"]["severity"] == "ok"
+    stale = [json.loads(line)["label"] for line in replicas_log.read_text().splitlines()[1::2]]
+    shares = json.loads((REPO / "references" / "train.json").read_text())["class_shares"]
+    observed = np.array([stale.count(c) / len(stale) for c in "ABCD"])
+    expected = np.array([shares[c] for c in "ABCD"])
+    psi = float(np.sum((observed - expected) * np.log(observed / expected)))
+    assert drift["host=stale"]["value"] == pytest.approx(psi, rel=1e-6)
+    plain = json.loads(mlmon("drift", str(replicas_log), "-r", reference, "--window", "all", "-f", "json").stdout)
+    assert "by" not in plain and "groups" not in plain
+    assert document["findings"][: len(plain["findings"])] == plain["findings"]

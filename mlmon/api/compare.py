@@ -27,6 +27,7 @@ from mlmon.analyses.compare_sides import Selector, Served, ServedReducer, Side, 
 from mlmon.analyses.ops import OpsResult
 from mlmon.analyses.performance import realized
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, options_of
+from mlmon.api.groups import refuse_by
 from mlmon.api.inputs import RunInputs, open_inputs
 from mlmon.api.performance import calibration_of, joined_with_tables
 from mlmon.api.reducers import Analyses
@@ -104,6 +105,7 @@ def build_compare(inputs: Inputs, options: CompareOptions | None = None) -> Comp
     """Compare the candidate with the baseline over the time both served. Raises
     ``MlmonError``: a version the logs do not hold, no common period, unusable input."""
     options = options_of(CompareOptions, options)
+    refuse_by(options.ingest, "compare")
     sides = _sides(as_inputs(inputs), options)
     calibration = calibration_of(options.reference)
     tables = [read_label_table(path, options.ingest.fields) for path in options.labels]

@@ -34,6 +34,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mlmon.analyses.group_result import GroupResult
+from mlmon.errors import UsageError
 from mlmon.plain import to_plain
 from mlmon.verdicts.findings import status_of
 
@@ -44,6 +45,15 @@ if TYPE_CHECKING:
     from mlmon.analyses.ops_types import OpsSummary
     from mlmon.api.reducers import Analysed
     from mlmon.api.results import DriftReport
+    from mlmon.ingest.options import IngestOptions
+
+
+def refuse_by(ingest: IngestOptions, command: str) -> None:
+    """``UsageError`` when ``ingest`` asks for ``--by`` and ``command`` does not split by
+    group (only ``report``, ``check`` and ``drift`` do): never a silent whole-run result."""
+    if ingest.by:
+        items = ",".join(ingest.by)
+        raise UsageError(f"--by {items}: mlmon {command} does not split by group (report, check and drift do)")
 
 
 def group_ops(groups: Sequence[GroupResult[Analysed]]) -> tuple[GroupResult[OpsResult], ...]:

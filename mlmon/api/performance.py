@@ -18,6 +18,7 @@ from mlmon.analyses.composite import ByPart, Composite
 from mlmon.analyses.labels import JoinedRows, LabelJoinReducer
 from mlmon.analyses.performance import realized
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, check_fields, options_of
+from mlmon.api.groups import refuse_by
 from mlmon.api.inputs import open_inputs
 from mlmon.api.reducers import Analyses
 from mlmon.api.results import PerformanceReport
@@ -93,6 +94,7 @@ def build_performance(inputs: Inputs, options: PerformanceOptions | None = None)
     """Read ``inputs`` and the label tables, join, and judge. Raises ``MlmonError`` on
     unusable input (a label table without an id or a truth column among them)."""
     options = options_of(PerformanceOptions, options)
+    refuse_by(options.ingest, "performance")
     calibration = calibration_of(options.reference)
     run = open_inputs(as_inputs(inputs), options.ingest)
     options = replace(options, window=run.window(options.window))

@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from mlmon.api.coerce import Inputs, as_inputs, check_fields, options_of
+from mlmon.api.groups import refuse_by
 from mlmon.config.specs import (
     CONFIDENCE_COLUMN,
     FEATURE_COLUMNS,
@@ -92,6 +93,7 @@ def build_reference(
     """Profile ``inputs`` (a training table, or logs: a path, directory, glob or ``-``, or a
     sequence of them) and write the profile to ``output`` (when given)."""
     options = options_of(ReferenceBuildOptions, options)
+    refuse_by(options.ingest, "reference build")
     inputs = as_inputs(inputs)
     refuse_overwriting({"the output": output}, [("the input", path) for path in files_read(inputs)])  # before any read
     if reads_as_logs(inputs, options):

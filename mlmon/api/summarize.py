@@ -22,6 +22,7 @@ from pathlib import Path
 
 from mlmon.api.check import DEFAULT_WINDOW
 from mlmon.api.coerce import Inputs, OptionError, as_inputs, check_fields, options_of
+from mlmon.api.groups import refuse_by
 from mlmon.api.inputs import open_inputs
 from mlmon.api.reducers import Analyses
 from mlmon.config.specs import BY_VERSION, LABELS_JOIN, REFERENCE, WINDOW
@@ -73,6 +74,7 @@ def build_summary(inputs: Inputs, options: SummaryOptions | None = None) -> Summ
     """Read ``inputs`` (logs, and summaries to merge) once with every analysis. Raises
     ``MlmonError`` on unusable input or an incompatible summary."""
     options = options_of(SummaryOptions, options)
+    refuse_by(options.ingest, "summarize")
     ingest = replace(options.ingest, allow_no_records=True)
     run = open_inputs(as_inputs(inputs), ingest)
     options = replace(options, window=run.window(options.window))

@@ -2,7 +2,8 @@
 item, ``(none)`` where the records have no value), with its records, requests, latency
 percentiles and error rate, so a slow pod stands out.
 
-Columns dropped as the width shrinks (first listed goes first): records, p50, p95,
+An item no record has is named below the table (a misspelt ``--by``). Columns dropped
+as the width shrinks (first listed goes first): records, p50, p95,
 requests; an item's column after the first folds under the one before it.
 """
 
@@ -15,7 +16,7 @@ from rich.console import RenderableType
 
 from mlmon.analyses.group_result import NO_VALUE
 from mlmon.render.human import fmt_latency_in, fmt_pct, latency_unit
-from mlmon.render.terminal_fit import Col, fit_table
+from mlmon.render.terminal_fit import Col, fit_table, para
 from mlmon.render.terminal_parts import title
 
 if TYPE_CHECKING:  # the analysis' types load polars
@@ -55,4 +56,8 @@ def groups_table(groups: Sequence[GroupResult[OpsSummary]], width: int) -> list[
                 fmt_pct(s.errors.rate),
             ]
         )
-    return [title(f"By {', '.join(by)}"), fit_table(cols, rows, width)]
+    parts: list[RenderableType] = [title(f"By {', '.join(by)}"), fit_table(cols, rows, width)]
+    absent = [item for index, item in enumerate(by) if all(g.values[index] is None for g in groups)]
+    if absent:
+        parts.append(para(f"no record has {', '.join(absent)}: a misspelt --by?", width, "yellow"))
+    return parts

@@ -179,3 +179,44 @@ def test_drift_finds_the_replica_with_a_stale_model(replicas_log):
     plain = json.loads(mlmon("drift", str(replicas_log), "-r", reference, "--window", "all", "-f", "json").stdout)
     assert "by" not in plain and "groups" not in plain
     assert document["findings"][: len(plain["findings"])] == plain["findings"]
+
+
+@pytest.mark.parametrize(
+    ("command", "build", "make"),
+    [
+        ("compare", "mlmon.api.compare:build_compare", "mlmon.api.compare:CompareOptions"),
+        ("performance", "mlmon.api.performance:build_performance", "mlmon.api.performance:PerformanceOptions"),
+        ("summarize", "mlmon.api.summarize:build_summary", "mlmon.api.summarize:SummaryOptions"),
+    ],
+)
+def test_commands_that_do_not_split_refuse_by(pods_log, command, build, make):
+    """Never a whole-run result that looks split: the Python twins refuse ``by``."""
+    import importlib
+
+    from mlmon.errors import UsageError
+
+    def load(name):
+        module, attr = name.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    path, _, _ = pods_log
+    with pytest.raises(UsageError, match=rf"^--by pod: mlmon {command} does not split by group"):
+        load(build)(str(path), load(make)(ingest={"by": "pod"}))
+
+
+def test_reference_build_refuses_by(pods_log, tmp_path):
+    from mlmon.api.reference import ReferenceBuildOptions, build_reference
+    from mlmon.errors import UsageError
+
+    path, _, _ = pods_log
+    with pytest.raises(UsageError, match=r"^--by pod: mlmon reference build does not split by group"):
+        build_reference(str(path), tmp_path / "ref.json", ReferenceBuildOptions(ingest={"by": "pod"}))
+
+
+def test_an_item_no_record_has_is_named(pods_log):
+    path, _, _ = pods_log
+    done = mlmon("report", str(path), "--by", "pod", "--by", "zone")
+    assert done.exit_code == 0, done.output
+    assert "By pod, zone" in done.stdout
+    assert "no record has zone: a misspelt --by?" in done.stdout
+    assert "no record has" not in mlmon("report", str(path), "--by", "pod").stdout

@@ -56,7 +56,7 @@ from mlmon.ingest.problems import (
     latest,
 )
 from mlmon.ingest.sources import Chunk, FileSpan
-from mlmon.ingest.unwrap import unwrap_chunk, with_given
+from mlmon.ingest.unwrap import read_fast, unwrap_chunk, with_given
 from mlmon.ingest.usable import check_usable
 
 if TYPE_CHECKING:
@@ -184,9 +184,23 @@ def process_chunk(plan: ChunkPlan[State], chunk: Chunk | FileSpan, hints: Hints 
 
 
 def _process_enveloped(plan: ChunkPlan[State], chunk: Chunk, hints: Hints, tally: ProblemTally) -> ChunkOutcome[State]:
-    """An enveloped chunk: its records unwrapped (:mod:`.unwrap`), then sampled, decoded and
-    reduced as plain lines, their problems put back on the file's lines."""
-    inner, unwrapped, read = unwrap_chunk(chunk, tally, plan.contexts.get(chunk.source))
+    """An enveloped chunk: read in one call where its envelope can (:func:`.unwrap.read_fast`),
+    else its records unwrapped (:mod:`.unwrap`), then sampled, decoded and reduced as plain
+    lines, their problems put back on the file's lines."""
+    context = plan.contexts.get(chunk.source)
+    if hints.tidiness.get(chunk.source, Tidiness.CLEAN) is Tidiness.CLEAN:
+        discovering = plan.features is not None and plan.features.discovers(1 if chunk.starts_file else 0)
+        fast = read_fast(chunk, plan.typed_schemas[discovering], context, tally)
+        if fast is not None:
+            frame, read, sample = fast
+            samples = _sample(sample, hints)
+            quick = _reduce(plan, chunk, tally, hints, decoded=frame)
+            state, kept, outside, found, last = quick
+            lines = {chunk.source: chunk.lines}
+            return ChunkOutcome(
+                state, lines, kept, outside, tally.problems(), found, samples, last, {chunk.source: read}
+            )
+    inner, unwrapped, read = unwrap_chunk(chunk, tally, context)
     inner_tally = ProblemTally()
     samples = _sample(inner, hints)
     reduced = _reduce(plan, inner, inner_tally, hints, unwrapped)
@@ -210,19 +224,26 @@ def _sample(chunk: Chunk, hints: Hints) -> Samples:
 
 
 def _reduce(
-    plan: ChunkPlan[State], chunk: Chunk, tally: ProblemTally, hints: Hints, unwrapped: Unwrapped | None = None
+    plan: ChunkPlan[State],
+    chunk: Chunk,
+    tally: ProblemTally,
+    hints: Hints,
+    unwrapped: Unwrapped | None = None,
+    decoded: pl.DataFrame | None = None,
 ) -> tuple[State | None, int, int, frozenset[str], datetime | None]:
     """The chunk's state, records kept, records outside the time range, the fields found
     and the latest record time before ``--until``; no state for a chunk without a record
-    (blank lines only, say), which then costs no plan."""
+    (blank lines only, say), which then costs no plan. ``decoded``: the chunk's records
+    already read (an envelope's fast path)."""
     known = hints.known_keys.get(chunk.source)
     discovering = plan.features is not None and plan.features.discovers(1 if chunk.starts_file else 0)
-    full = plan.typed_schemas[discovering]
-    typed = (with_known_keys(full, known), full) if known else (full,)
-    expect = hints.tidiness.get(chunk.source, Tidiness.CLEAN)
-    decoded, tidiness = decode_chunk(chunk, plan.schema, tally, typed, expect=expect)
-    hints.tidiness[chunk.source] = max(expect, tidiness)  # later chunks skip what failed here
-    decoded = with_given(decoded, unwrapped)
+    if decoded is None:
+        full = plan.typed_schemas[discovering]
+        typed = (with_known_keys(full, known), full) if known else (full,)
+        expect = hints.tidiness.get(chunk.source, Tidiness.CLEAN)
+        decoded, tidiness = decode_chunk(chunk, plan.schema, tally, typed, expect=expect)
+        hints.tidiness[chunk.source] = max(expect, tidiness)  # later chunks skip what failed here
+        decoded = with_given(decoded, unwrapped)
     if decoded.height == 0:
         return None, 0, 0, frozenset(), None
     raw = decode_nested(decoded, plan.nested, chunk)

@@ -59,6 +59,21 @@ class Unwrapped:
 
 
 @dataclass(frozen=True)
+class FastRead:
+    """A chunk of an envelope whose record is an object, read in one call with the record's
+    keys typed (:attr:`Envelope.read_fast`): no record is written out as text and read again."""
+
+    frame: Any
+    """A polars DataFrame: the records' keys as the schema given reads them, ``_line`` (the
+    physical line), ``_prefix_ts`` (the envelope's time), ``_given_<field>`` and
+    ``source.<name>`` columns."""
+    skipped: dict[str, list[int]]
+    """Items not read, by reason: the physical line of each."""
+    items: int
+    """Log items the chunk held."""
+
+
+@dataclass(frozen=True)
 class Envelope:
     """One envelope format: how to tell it from a file's first bytes, and how to read it."""
 
@@ -78,6 +93,12 @@ class Envelope:
     spread over lines, framed messages, concatenated objects): read as one chunk."""
     priority: int = 50
     """Detection order, lowest first, for detectors that could both match a head."""
+    read_fast: Callable[..., FastRead | None] | None = None
+    """The fast path, for envelopes whose record is an object: ``(data, schema, context)``,
+    the chunk's bytes, the record's keys with their types, the file's context (or None),
+    gives a :class:`FastRead`, or None when any line needs :attr:`unwrap` (a blank line, a
+    record as text, a value of the wrong type, a line that is no envelope): then the chunk
+    takes that path, which says why about each."""
     prepare: Callable[[tuple[str, ...]], dict[str, Any]] | None = None
     """A first look at every file of a read chosen for this envelope, in input order, before
     the read: per file, a context its chunks' ``unwrap`` gets as a third argument (GCP: the

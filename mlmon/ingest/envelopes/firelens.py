@@ -1,0 +1,58 @@
+"""AWS ECS FireLens records (Fluent Bit or Fluentd, delivered to S3, Firehose or a file), and
+the Docker ``fluentd`` logging driver's records they are built on: one JSON object a line.
+
+The driver's record (https://docs.docker.com/engine/logging/drivers/fluentd/) holds the
+application's line as ``log`` (text, here the app's JSON), with ``source`` (stdout or stderr),
+``container_id`` and ``container_name``; FireLens adds ``ecs_cluster``, ``ecs_task_arn`` and
+``ecs_task_definition`` (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/firelens-taskdef.html).
+All of them say where the record came from (``source.<name>``; ``source`` as ``source.stream``).
+No time is given by the driver; the application's own wins, else a time key the output
+added (Fluent Bit's S3 output writes ``date`` by default: ``json_date_key``), else none.
+
+Told apart from a Docker json-file line (``log``, ``stream``, ``time``: read by the decoder
+itself) by the driver's ``container_id`` or ECS's keys. Vectorised (:mod:`._jsonlines`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from mlmon.ingest.envelopes._jsonlines import read_envelope_lines, unwrapped_of
+from mlmon.ingest.envelopes.base import SOURCE_PREFIX, Envelope, Unwrapped
+
+_KEPT = ("ecs_cluster", "ecs_task_arn", "ecs_task_definition", "container_name", "container_id")
+"""The envelope's keys kept as ``source.<key>``."""
+_SCHEMA: dict[str, pl.DataType] = {
+    "log": pl.String(),
+    "source": pl.String(),
+    "date": pl.String(),
+    **{key: pl.String() for key in _KEPT},
+}
+_HEAD = re.compile(rb'\s*\{(?=[^\n]*"log"\s*:\s*")(?=[^\n]*"(?:container_id|ecs_task_arn|ecs_cluster)"\s*:\s*")')
+
+
+def detect(head: bytes) -> bool:
+    """A first line holding a text ``log`` and the driver's ``container_id`` or ECS's
+    ``ecs_task_arn`` or ``ecs_cluster`` (a Docker json-file line has none of them)."""
+    return bool(_HEAD.match(head))
+
+
+def unwrap(data: bytes, source: str) -> Unwrapped:
+    """A chunk of FireLens records, unwrapped."""
+    lines = read_envelope_lines(data, _SCHEMA)
+    given = {
+        "ts": pl.col("date"),
+        **{SOURCE_PREFIX + key: pl.col(key) for key in _KEPT},
+        SOURCE_PREFIX + "stream": pl.col("source"),
+    }
+    enveloped = pl.col("log").is_not_null() & pl.any_horizontal(
+        pl.col(key).is_not_null() for key in ("container_id", "ecs_task_arn", "ecs_cluster")
+    )
+    return unwrapped_of("firelens", lines, pl.col("log"), pl.lit("log"), given, is_envelope=enveloped)
+
+
+ENVELOPE = Envelope(
+    name="firelens", title="AWS FireLens / Docker fluentd driver record", detect=detect, unwrap=unwrap, priority=40
+)

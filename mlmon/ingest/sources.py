@@ -191,6 +191,19 @@ def _envelope_of(stream: BinaryIO, option: str) -> Envelope | None:
     return envelope_for(head.removeprefix(_BOM), option)
 
 
+def _last_end(data: bytes, envelope: str | None) -> int:
+    """Where the last line of ``data`` a chunk may end with ends (its newline), or -1: any
+    line, but in an envelope whose records span lines (CRI's partial pieces) only a line
+    that ends a record (:attr:`~mlmon.ingest.envelopes.base.Envelope.cut`)."""
+    if envelope is not None:
+        from mlmon.ingest.envelopes import envelopes
+
+        cut = envelopes()[envelope].cut
+        if cut is not None:
+            return cut(data)
+    return data.rfind(b"\n")
+
+
 def _whole(source: str, stream: BinaryIO, envelope: str) -> Chunk:
     """A whole-document envelope's file as one chunk: at most :data:`WHOLE_FILE_BYTES`."""
     data, error = _read_block(stream, WHOLE_FILE_BYTES + 1)
@@ -261,7 +274,7 @@ def _plan_file(
             probe = max(start, end - _BOUNDARY_PROBE)
             stream.seek(probe)
             tail = stream.read(end - probe)
-            newline = tail.rfind(b"\n")
+            newline = _last_end(tail, envelope)
             if newline < 0:  # a line longer than the probe, or the file shrank: the general path
                 stream.seek(start)
                 yield from split_stream(
@@ -350,7 +363,7 @@ def split_stream(
             elif rest or error:
                 yield Chunk(source, rest, at_eof=True, stream_error=error, starts_file=starts_file, envelope=envelope)
             return
-        cut = block.rfind(b"\n") + 1
+        cut = _last_end(block, envelope) + 1
         if carried + (block.find(b"\n") if cut else len(block)) > MAX_LINE_BYTES:
             block, error, ended = _after_newline(stream, block, chunk_bytes)
             yield Chunk(

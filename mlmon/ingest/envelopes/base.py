@@ -93,6 +93,10 @@ class Envelope:
     spread over lines, framed messages, concatenated objects): read as one chunk."""
     priority: int = 50
     """Detection order, lowest first, for detectors that could both match a head."""
+    cut: Callable[[bytes], int] | None = None
+    """For an envelope whose records span lines (CRI's partial pieces): where a chunk may end
+    in the given bytes, as the index of the newline ending the last line that ends a record
+    (-1: none). None: at any newline."""
     read_fast: Callable[..., FastRead | None] | None = None
     """The fast path, for envelopes whose record is an object: ``(data, schema, context)``,
     the chunk's bytes, the record's keys with their types, the file's context (or None),

@@ -109,13 +109,13 @@ def with_given(decoded: pl.DataFrame, unwrapped: Unwrapped | None) -> pl.DataFra
     and the ``source.<name>`` keys."""
     if unwrapped is None or not unwrapped.given or decoded.height == 0:
         return decoded
-    rows = len(unwrapped.lines)
-    columns = [pl.int_range(1, rows + 1, dtype=pl.Int64, eager=True).alias(LINE)]
+    rows = decoded.get_column(LINE) - 1  # the unwrapped line each row came from, 0-based
+    columns = []
     for key, values in unwrapped.given.items():
         name = key if key.startswith(SOURCE_PREFIX) else GIVEN_PREFIX + key
         if name not in decoded.columns:
-            columns.append(pl.Series(name, values, dtype=pl.String))
-    joined = decoded.join(pl.DataFrame(columns), on=LINE, how="left", maintain_order="left")
+            columns.append(pl.Series(name, values, dtype=pl.String).gather(rows))
+    joined = decoded.with_columns(columns)
     given_ts = GIVEN_PREFIX + "ts"
     if given_ts not in joined.columns:
         return joined

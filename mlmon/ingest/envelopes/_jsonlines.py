@@ -71,6 +71,32 @@ def _is_object(text: str) -> bool:
         return False
 
 
+MANGLED = r"\\(?:[\\bfnrt]|u00[01]|u005[cC]|u[dD][89a-fA-F])"
+"""A line this matches holds a string with a backslash or a control character in it, which
+polars (2.1) writes back unescaped when it reads an object or a list as String
+(``{"k": "a\\\\b"}`` comes back as ``{"k": "a\\b"}``): such columns must be read again
+(:func:`exact_objects`). Quotes and other characters come back right."""
+
+
+def exact_objects(frame: pl.DataFrame, paths: dict[str, str]) -> pl.DataFrame:
+    """``frame`` (:attr:`EnvelopeLines.frame`) with its columns that hold an object as text
+    read again from the line, exactly, where the line is :data:`MANGLED`; ``paths``: column ->
+    JSON path (``{"properties": "$.properties"}``)."""
+    mangled = frame.filter(pl.col(TEXT).str.contains(MANGLED))
+    if mangled.height == 0:
+        return frame
+    exact = mangled.select(
+        PHYSICAL,
+        pl.lit(True).alias("_exact"),
+        *(pl.col(TEXT).str.json_path_match(path).alias(f"_exact_{name}") for name, path in paths.items()),
+    )
+    joined = frame.join(exact, on=PHYSICAL, how="left", maintain_order="left")
+    fixed = pl.col("_exact").fill_null(False)
+    return joined.with_columns(
+        pl.when(fixed).then(pl.col(f"_exact_{name}")).otherwise(pl.col(name)).alias(name) for name in paths
+    ).drop("_exact", *(f"_exact_{name}" for name in paths))
+
+
 def unwrapped_of(
     envelope: str,
     lines: EnvelopeLines,
@@ -118,7 +144,11 @@ def unwrapped_of(
         "_out",
         *(pl.when(pl.col("_enveloped")).then(expr).cast(pl.String).alias(key) for key, expr in given.items()),
     )
-    out = pl.concat([given_frame, passed], how="diagonal_relaxed").sort(PHYSICAL, maintain_order=True)
+    out = (
+        pl.concat([given_frame, passed], how="diagonal_relaxed").sort(PHYSICAL, maintain_order=True)
+        if passed.height
+        else given_frame
+    )
     reasons: dict[str, list[int]] = {}
     for (name,), group in skipped.group_by("_reason", maintain_order=True):
         reasons[str(name)] = group[PHYSICAL].to_list()

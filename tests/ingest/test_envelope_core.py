@@ -118,3 +118,16 @@ def test_dask_reads_an_export_as_the_local_engine_does(tmp_path, engine):
     local, local_stats = read([tmp_path])
     frame, stats = read([tmp_path], engine=engine)
     assert frame.equals(local) and stats.lines_skipped == local_stats.lines_skipped == {"repeated insertId": 5}
+
+
+@pytest.mark.parametrize("with_text_line", [False, True])  # the fast path, and the line-by-line one
+def test_escapes_in_the_record_survive_either_path(tmp_path, with_text_line):
+    odd = {"event": 'say "hi"\\ \\n', "model_version": "a\\b\tc", "latency_ms": 2.0}
+    lines = [entry(1, payload=odd)]
+    if with_text_line:
+        lines.append(entry(2, payload=None, jsonPayload=None, textPayload="plain text"))
+    path = tmp_path / "S0.json"
+    path.write_text("\n".join(lines) + "\n")
+    data = read_logs([str(path)], IngestOptions(max_malformed_share=1.0), Needs(("event", "model_version")))
+    frame = data.frame.collect()
+    assert frame["event"].to_list() == [odd["event"]] and frame["model_version"].to_list() == [odd["model_version"]]

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from mlmon.errors import InputError
-from mlmon.ingest.envelopes._jsonlines import PHYSICAL, read_envelope_lines, unwrapped_of
+from mlmon.ingest.envelopes._jsonlines import PHYSICAL, exact_objects, read_envelope_lines, unwrapped_of
 from mlmon.ingest.envelopes.base import GIVEN_PREFIX, SOURCE_PREFIX, Envelope, FastRead, Unwrapped
 from mlmon.ingest.fields import LINE
 from mlmon.ingest.line_decode import PREFIX_TS
@@ -89,7 +89,7 @@ def unwrap(data: bytes, source: str, seen: frozenset[int] = frozenset()) -> Unwr
     """A chunk of a LogEntry export, unwrapped. ``seen``: the hashes of the entries this
     file repeats from files read before it (:func:`first_seen`)."""
     lines = read_envelope_lines(data, _SCHEMA)
-    frame = lines.frame
+    frame = exact_objects(lines.frame, {"jsonPayload": "$.jsonPayload"})
     resource = pl.col("resource")
     labels = _labels(frame)
     key = dedupe_key()

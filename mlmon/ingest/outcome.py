@@ -206,7 +206,7 @@ def _process_enveloped(plan: ChunkPlan[State], chunk: Chunk, hints: Hints, tally
     reduced = _reduce(plan, inner, inner_tally, hints, unwrapped)
     state, kept, outside, found, last = reduced
     tally.absorb(inner_tally, unwrapped.lines)
-    lines = {chunk.source: chunk.lines}
+    lines = {chunk.source: read.lines + unwrapped.blank}
     return ChunkOutcome(state, lines, kept, outside, tally.problems(), found, samples, last, {chunk.source: read})
 
 

@@ -62,7 +62,8 @@ def unwrap_chunk(chunk: Chunk, tally: ProblemTally, context: Any = None) -> tupl
     inner = Chunk(
         chunk.source, unwrapped.data, at_eof=True, newlines=len(unwrapped.lines), starts_file=chunk.starts_file
     )
-    return inner, unwrapped, EnvelopeRead(envelope.name, chunk.lines - unwrapped.blank, unwrapped.items)
+    physical = chunk.lines if unwrapped.physical_lines is None else unwrapped.physical_lines
+    return inner, unwrapped, EnvelopeRead(envelope.name, physical - unwrapped.blank, unwrapped.items)
 
 
 def read_fast(

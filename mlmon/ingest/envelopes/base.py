@@ -56,6 +56,9 @@ class Unwrapped:
     """Log items the chunk held: lines of ``data`` plus the items skipped."""
     blank: int = 0
     """Blank physical lines (counted as blank, as in any log)."""
+    physical_lines: int | None = None
+    """The chunk's lines, where its bytes are no text whose newlines count them (a Firehose
+    object's gzip members: one); None: its newlines."""
 
 
 @dataclass(frozen=True)

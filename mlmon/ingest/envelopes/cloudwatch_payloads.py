@@ -13,6 +13,7 @@ import base64
 import binascii
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 import polars as pl
@@ -98,7 +99,8 @@ def unwrap_firehose_gzip(data: bytes, source: str) -> Unwrapped:
         else:
             records.append(member.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n")
     unwrapped = renumbered(unwrap_records(b"".join(records)), np.ones(max(len(records), 1), dtype=np.int64))
-    return with_items_skipped(unwrapped, {UNDECODABLE_FIREHOSE: [1] * undecodable} if undecodable else {}, 0)
+    skipped = {UNDECODABLE_FIREHOSE: [1] * undecodable} if undecodable else {}
+    return replace(with_items_skipped(unwrapped, skipped, 0), physical_lines=1)
 
 
 def _members(data: bytes) -> Iterator[bytes | None]:

@@ -385,3 +385,20 @@ def test_vercel_bodies_appended_a_line_each_number_entries_by_their_body(tmp_pat
 )
 def test_blank_lines_of_an_array_document_are_counted_by_hand(data, blank):
     assert vercel.blank_lines(data) == blank
+
+
+def test_firelens_pieces_of_a_line_the_driver_split_are_counted_as_damage(tmp_path):
+    path = tmp_path / "firelens.log"
+    pieces = [RECORD[:30], RECORD[30:]]
+    path.write_text(
+        firelens_record(RECORD.replace("r-1", "r-0"), date="2026-11-20T17:00:00Z")
+        + "\n"
+        + "".join(
+            firelens_record(piece, partial_message="true", partial_id="p1", partial_ordinal=str(n + 1)) + "\n"
+            for n, piece in enumerate(pieces)
+        )
+    )
+    frame, stats = read(path)
+    assert (stats.records, stats.entries) == (1, 3)
+    assert problems(stats) == [(2, firelens.PARTIAL), (3, firelens.PARTIAL)]
+    assert stats.malformed_lines == 2

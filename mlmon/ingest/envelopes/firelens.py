@@ -9,7 +9,8 @@ All of them say where the record came from (``source.<name>``; ``source`` as ``s
 No time is given by the driver; the application's own wins, else a time key the output
 added (Fluent Bit's S3 output writes ``date`` by default: ``json_date_key``), else none.
 
-Told apart from a Docker json-file line (``log``, ``stream``, ``time``: read by the decoder
+A piece of a line the driver split is counted, not read (:data:`PARTIAL`). Told apart from a
+Docker json-file line (``log``, ``stream``, ``time``: read by the decoder
 itself) by the driver's ``container_id`` or ECS's keys. Vectorised (:mod:`._jsonlines`).
 """
 
@@ -22,12 +23,17 @@ import polars as pl
 from mlmon.ingest.envelopes._jsonlines import read_envelope_lines, unwrapped_of
 from mlmon.ingest.envelopes.base import SOURCE_PREFIX, Envelope, Unwrapped
 
+PARTIAL = "partial Docker line"
+"""The reason for a piece of a line the driver split (``partial_message``: Docker cuts a line
+at 16 KiB), as for a Docker json-file line cut so: pieces are not joined (Fluent Bit's
+``multiline`` filter, ``mode partial_message``, joins them before delivery)."""
 _KEPT = ("ecs_cluster", "ecs_task_arn", "ecs_task_definition", "container_name", "container_id")
 """The envelope's keys kept as ``source.<key>``."""
 _SCHEMA: dict[str, pl.DataType] = {
     "log": pl.String(),
     "source": pl.String(),
     "date": pl.String(),
+    "partial_message": pl.String(),
     **{key: pl.String() for key in _KEPT},
 }
 _HEAD = re.compile(rb'\s*\{(?=[^\n]*"log"\s*:\s*")(?=[^\n]*"(?:container_id|ecs_task_arn|ecs_cluster)"\s*:\s*")')
@@ -50,7 +56,8 @@ def unwrap(data: bytes, source: str) -> Unwrapped:
     enveloped = pl.col("log").is_not_null() & pl.any_horizontal(
         pl.col(key).is_not_null() for key in ("container_id", "ecs_task_arn", "ecs_cluster")
     )
-    return unwrapped_of("firelens", lines, pl.col("log"), pl.lit("log"), given, is_envelope=enveloped)
+    split = pl.when(pl.col("partial_message") == "true").then(pl.lit(PARTIAL))
+    return unwrapped_of("firelens", lines, pl.col("log"), pl.lit("log"), given, is_envelope=enveloped, skip=split)
 
 
 ENVELOPE = Envelope(

@@ -6,6 +6,7 @@ skipped + outside the time range). Oracles: json, datetime, and byte counts work
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,8 +16,10 @@ import pytest
 from mlmon.ingest import IngestOptions, read_logs
 from mlmon.ingest.envelopes import cri, envelope_for, firelens, heroku, vercel
 from mlmon.ingest.needs import Needs
+from tests.conftest import SAMPLE_LOGS
 
 ENVELOPES = Path(__file__).parent / "envelopes"
+LOGS = sorted(p for p in SAMPLE_LOGS.rglob("*.log*") if p.is_file())
 POD = "default_imgcls-6d5f7b8c9-x7k2p_6f1e2d3c-4b5a-4978-8e6f-5a4b3c2d1e0f"
 COLUMNS = ("ts", "level", "request_id", "status_code", "latency_ms", "event", "label")
 RECORD = json.dumps({"event": "inference", "request_id": "r-1", "latency_ms": 12.5, "status": "ok"})
@@ -78,6 +81,11 @@ def test_each_shape_is_told_by_its_own_detector_only(name):
 @pytest.mark.parametrize("name", NOT_ENVELOPES)
 def test_other_logs_are_not_taken_for_these_envelopes(name):
     assert not any(detect(NOT_ENVELOPES[name]) for detect in DETECTORS.values())
+
+
+def test_the_sample_logs_are_taken_for_none_of_them():
+    heads = [gzip.decompress(p.read_bytes())[:8192] if p.suffix == ".gz" else p.read_bytes()[:8192] for p in LOGS]
+    assert LOGS and not [i for i, head in enumerate(heads) if any(detect(head) for detect in DETECTORS.values())]
 
 
 def test_a_head_cut_mid_line_is_still_told():

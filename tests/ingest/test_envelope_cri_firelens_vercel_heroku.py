@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mlmon.errors import NoUsableRecordsError
 from mlmon.ingest import IngestOptions, read_logs
 from mlmon.ingest.envelopes import cri, envelope_for, firelens, heroku, vercel
 from mlmon.ingest.needs import Needs
@@ -410,3 +411,20 @@ def test_firelens_pieces_of_a_line_the_driver_split_are_counted_as_damage(tmp_pa
     assert (stats.records, stats.entries) == (1, 3)
     assert problems(stats) == [(2, firelens.PARTIAL), (3, firelens.PARTIAL)]
     assert stats.malformed_lines == 2
+
+
+@pytest.mark.parametrize("name", ["cri", "firelens", "vercel"])
+def test_forced_on_plain_records_passes_every_line_on(tmp_path, name):
+    path = tmp_path / "app.log"
+    path.write_bytes(b"".join(LOGS[0].read_bytes().splitlines(keepends=True)[:50]) + b"plain text\n")
+    _, plain = read(path)
+    _, forced = read(path, envelope=name)  # the identity is checked in read()
+    assert forced.envelopes[str(path)].envelope == name and forced.entries == plain.entries == 51
+    assert (forced.records, forced.lines_skipped) == (plain.records, plain.lines_skipped) == (50, {"not JSON": 1})
+
+
+def test_heroku_forced_on_plain_records_is_one_line_of_error(tmp_path):
+    path = tmp_path / "app.log"
+    path.write_bytes(b"".join(LOGS[0].read_bytes().splitlines(keepends=True)[:50]))
+    with pytest.raises(NoUsableRecordsError, match=r"\(50 malformed envelope \(heroku frame\)\).*app.log:1: "):
+        read(path, envelope="heroku")  # no line starts with a length: each is a frame that cannot be read

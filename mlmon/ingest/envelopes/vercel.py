@@ -147,7 +147,8 @@ def array_items(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 def _unwrapped(lines: EnvelopeLines, *, every_item: bool = False) -> Unwrapped:
     """The entries read, unwrapped: in an array, every object is an entry; in NDJSON, a line
-    with neither ``deploymentId`` nor ``message`` is passed on as it is."""
+    with neither ``deploymentId`` nor ``projectId`` (which every entry has) is passed on as
+    it is."""
     given = {
         "ts": pl.col("timestamp"),
         "level": pl.col("level").str.to_lowercase(),
@@ -156,7 +157,7 @@ def _unwrapped(lines: EnvelopeLines, *, every_item: bool = False) -> Unwrapped:
         **{SOURCE_PREFIX + name: pl.col(key) for key, name in _SOURCES.items()},
         SOURCE_PREFIX + "stream": pl.col("type"),
     }
-    enveloped = pl.lit(True) if every_item else pl.col("deploymentId").is_not_null() | pl.col("message").is_not_null()
+    enveloped = pl.lit(True) if every_item else pl.col("deploymentId").is_not_null() | pl.col("projectId").is_not_null()
     return unwrapped_of("vercel", lines, pl.col("message"), pl.lit("message"), given, is_envelope=enveloped)
 
 

@@ -27,8 +27,8 @@ from mlmon.api.drift import DriftOptions, judge_drift, prediction_analyses
 from mlmon.api.feature_drift import feature_result
 from mlmon.api.groups import group_ops, group_summaries
 from mlmon.api.inputs import open_inputs
-from mlmon.api.reducers import analyse
-from mlmon.api.results import CheckReport, Report
+from mlmon.api.reducers import Analysed, analyse
+from mlmon.api.results import CheckReport, DriftReport, Report
 from mlmon.config.specs import (
     BY_VERSION,
     CONFIDENCE_THRESHOLDS,
@@ -46,6 +46,7 @@ from mlmon.errors import UsageError
 from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.problems import IngestStats, latest
 from mlmon.ingest.time_options import NOW, parse_moment
+from mlmon.reference.profile import ReferenceProfile
 from mlmon.reference.store import load_reference
 from mlmon.units import type_name
 from mlmon.verdicts.alerting import AlertRule
@@ -213,12 +214,11 @@ def build_check(
     drift = judge_drift(windows, reference, drift_options, stats, features)
     span = _span(ops, options, now)
     starts = _starts(options.window, span)
-    groups = group_ops(found.groups)
-    report = _report(ops, stats, options.window, groups)
-    op_windows = _op_windows(ops, options.window, groups)
+    report, op_windows = _scoped(ops, stats, options.window, found.groups)
+    group_drift = _group_drift(found.groups, reference, drift_options, stats)
     last = latest(stats.last_timestamp, ops.overall.end)  # older than --since too: how long the logs have been silent
     outcomes, not_checked = outcomes_of(
-        rules, op_windows, drift, starts, options, span, last, now, performance, found.estimates
+        rules, op_windows, drift, starts, options, span, last, now, performance, found.estimates, group_drift
     )
     findings = tuple(outcome.finding() for outcome in outcomes)
     return CheckReport(
@@ -285,6 +285,28 @@ def _starts(window: WindowSpec, span: tuple[datetime, datetime] | None) -> tuple
             f"{span[1]:%Y-%m-%d %H:%M} UTC: over the {MAX_WINDOWS:,} limit; use a wider --window or a later --since"
         )
     return tuple(window_starts(window.duration, span[0], last))
+
+
+def _scoped(
+    ops: OpsResult, stats: IngestStats, window: WindowSpec, split: Sequence[GroupResult[Analysed]]
+) -> tuple[Report, tuple[tuple[str, tuple[WindowOps, ...]], ...]]:
+    """The report a check carries and the operational windows its rules judge, per scope:
+    the run's, each model's, and each ``--by`` group's."""
+    groups = group_ops(split)
+    return _report(ops, stats, window, groups), _op_windows(ops, window, groups)
+
+
+def _group_drift(
+    split: Sequence[GroupResult[Analysed]],
+    reference: ReferenceProfile | None,
+    options: DriftOptions,
+    stats: IngestStats,
+) -> tuple[tuple[str, DriftReport], ...]:
+    """Each ``--by`` group's predictions judged as the run's, by scope; none without a
+    reference (each group would only repeat that there is none)."""
+    if reference is None:
+        return ()
+    return tuple((g.scope, judge_drift(g.result.predictions, reference, options, stats)) for g in split)
 
 
 def _report(ops: OpsResult, stats: IngestStats, window: WindowSpec, groups: Sequence[GroupResult[OpsResult]]) -> Report:

@@ -182,11 +182,13 @@ def outcomes_of(
     now: datetime,
     realized: Sequence[RealizedWindow] | None = None,
     estimates: Sequence[EstimatedWindow] = (),
+    group_drift: Sequence[tuple[str, DriftReport]] = (),
 ) -> tuple[tuple[RuleOutcome, ...], tuple[tuple[str, str], ...]]:
     """One outcome per rule and scope, in rule order, and the rules not evaluated (why).
     ``op_windows``: (scope, windows) of the whole input first, then of each model;
     ``realized``: the realized performance windows (None: the label join was not read);
-    ``estimates``: CBPE's windows (empty: no estimate rule is on)."""
+    ``estimates``: CBPE's windows (empty: no estimate rule is on); ``group_drift``: (scope,
+    drift) per ``--by`` group, whose prediction drift and confidence follow the run's."""
     exit_on, out, skipped = options.exit_on, [], []
     for name, rule in (("latency_p99", rules.latency_p99), ("error_rate", rules.error_rate)):
         if not rule.enabled or not rule.has_levels:
@@ -204,6 +206,7 @@ def outcomes_of(
         for scope, windows in op_windows:
             out.append(decide(name, scope, series(windows, starts, rule, scope), rule, exit_on, show))
     out += _drift_outcomes(rules, drift, starts, exit_on, skipped)
+    out += _group_drift_outcomes(rules, group_drift, starts, exit_on)
     if rules.no_data.enabled:
         every = options.window.duration
         judged = no_data_series(op_windows[0][1], starts, every, span)
@@ -329,6 +332,19 @@ def _drift_outcomes(
                 decide(name, scope, judged, share_rule, exit_on, "{:.4f}".format if scope != "all" else "{:.0%}".format)
             )
     return out
+
+
+def _group_drift_outcomes(
+    rules: CheckRules, group_drift: Sequence[tuple[str, DriftReport]], starts: tuple, exit_on: Any
+) -> list[RuleOutcome]:
+    """Prediction drift and confidence per ``--by`` group, under the group's scope
+    (``pod=a``, ``pod=a model_version=1.4.0``); data drift stays the run's."""
+    quiet = replace(rules, feature_drift=replace(rules.feature_drift, enabled=False))
+    return [
+        replace(outcome, scope=scope if outcome.scope == "all" else f"{scope} {outcome.scope}")
+        for scope, drift in group_drift
+        for outcome in _drift_outcomes(quiet, drift, starts, exit_on, [])
+    ]
 
 
 def _no_prediction(result: PredictionDriftResult) -> bool:

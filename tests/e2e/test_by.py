@@ -220,3 +220,21 @@ def test_an_item_no_record_has_is_named(pods_log):
     assert "By pod, zone" in done.stdout
     assert "no record has zone: a misspelt --by?" in done.stdout
     assert "no record has" not in mlmon("report", str(path), "--by", "pod").stdout
+
+
+def test_check_judges_prediction_drift_per_replica(replicas_log, tmp_path):
+    config = tmp_path / "mlmon.toml"
+    config.write_text("[rules.feature_drift]\nenabled = false\n", encoding="utf-8")
+    reference = str(REPO / "references" / "train.json")
+    args = ("check", str(replicas_log), "-r", reference, "--window", "all", "--config", str(config), "-f", "json")
+    done = mlmon(*args, "--by", "host")
+    assert done.exit_code == 1, done.output
+    rules = {(r["rule"], r["scope"]): r for r in json.loads(done.stdout)["rules"]}
+    assert rules[("prediction_drift", "host=stale")]["severity"] == "critical"
+    assert rules[("prediction_drift", "host=new")]["severity"] == "ok"
+    drift = mlmon("drift", str(replicas_log), "-r", reference, "--window", "all", "--by", "host", "-f", "json")
+    value = {f["scope"]: f["value"] for f in json.loads(drift.stdout)["findings"] if f["check"] == "prediction_drift"}
+    assert rules[("prediction_drift", "host=stale")]["value"] == pytest.approx(value["host=stale"], rel=1e-12)
+    assert not any(scope.startswith("host=") for rule, scope in rules if rule == "feature_drift")
+    whole = {(r["rule"], r["scope"]) for r in json.loads(mlmon(*args).stdout)["rules"]}
+    assert whole == {key for key in rules if not key[1].startswith("host=")}

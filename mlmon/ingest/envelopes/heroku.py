@@ -102,8 +102,9 @@ def frames_a_line(data: bytes) -> tuple[pl.DataFrame, int] | None:
 def unwrap(data: bytes, source: str) -> Unwrapped:
     """A drain body (or several one after another), unwrapped."""
     laid = frames_a_line(data)
+    bad: list[int] = []
     if laid is not None:
-        (frame, blank), bad = laid, []
+        frame, blank = laid
     else:
         texts, numbers, bad, blank = frames(data)
         frame = pl.DataFrame({PHYSICAL: numbers, TEXT: texts}, schema={PHYSICAL: pl.Int64, TEXT: pl.String})

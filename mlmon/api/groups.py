@@ -6,7 +6,9 @@ here each group's operational summary is taken out, named by its scope (``pod=a`
 ``pod=a, revision=r1``; a record with no value is in the group ``pod=(none)``), and
 written for the JSON documents.
 
-JSON (``report``; ``check`` adds the groups' rules to ``rules`` under these scopes)::
+JSON (``report``; ``check`` writes the same keys, and judges each group's rules under its
+scope in ``rules``: ``latency_p99`` and ``error_rate``, and with a reference
+``prediction_drift`` and ``confidence_collapse``)::
 
     "by": ["pod"],
     "groups": [{"values": {"pod": "a"}, "scope": "pod=a", "records": ..., "start": ...,

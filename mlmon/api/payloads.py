@@ -238,6 +238,7 @@ def check_payload(report: CheckReport) -> dict[str, Any]:
         "inputs": ingest_payload(report.ingest),
         "rules": [rule_payload(outcome) for outcome in report.outcomes],
         "not_checked": [{"rule": rule, "reason": why} for rule, why in report.not_checked],
+        **groups_payload(report.report.groups),
         "findings": to_plain(report.findings),
     }
 

@@ -238,3 +238,15 @@ def test_check_judges_prediction_drift_per_replica(replicas_log, tmp_path):
     assert not any(scope.startswith("host=") for rule, scope in rules if rule == "feature_drift")
     whole = {(r["rule"], r["scope"]) for r in json.loads(mlmon(*args).stdout)["rules"]}
     assert whole == {key for key in rules if not key[1].startswith("host=")}
+
+
+def test_check_json_carries_the_groups_figures(pods_log, tmp_path):
+    path, pod, latency = pods_log
+    config = tmp_path / "mlmon.toml"
+    config.write_text('[rules.latency_p99]\ncritical = "100ms"\n', encoding="utf-8")
+    args = ("check", str(path), "--config", str(config), "--window", "1h", "-f", "json")
+    document = json.loads(mlmon(*args, "--by", "pod").stdout)
+    assert document["by"] == ["pod"]
+    slow = next(g for g in document["groups"] if g["values"] == {"pod": "slow"})
+    assert slow["latency"]["p95_ms"] == pytest.approx(np.percentile(latency[pod == "slow"], 95), rel=1e-12)
+    assert "groups" not in json.loads(mlmon(*args).stdout)

@@ -167,12 +167,15 @@ def by_candidates(item: str) -> tuple[Path, ...]:
     """Where a ``--by`` item is read from, first match wins: a shortcut's names
     (:data:`~mlmon.ingest.names.BY_SHORTCUTS`) or the item itself; each name as one key
     (``source.pod``, as envelopes write it), then, when it has dots, as a path into nested
-    objects (``kubernetes.pod_name``)."""
+    objects (``kubernetes.pod_name``). A path into an object a shorter path already reads
+    as a value is left out (``host``'s ``source.host.name`` is one key, never
+    ``source`` → ``host`` → ``name`` beside ``source`` → ``host``): one key cannot be read
+    both as a value and as an object."""
     paths: list[Path] = []
     for name in BY_SHORTCUTS.get(item, (item,)):
         paths.append((name,))
         split = tuple(part for part in name.split(".") if part)
-        if len(split) > 1:
+        if len(split) > 1 and not any(split[: len(p)] == p or p[: len(split)] == split for p in paths[:-1]):
             paths.append(split)
     return tuple(dict.fromkeys(paths))
 

@@ -243,3 +243,19 @@ def test_the_group_column_is_read_only_when_asked(tmp_path):
     asked = read_logs([str(log)], None, Needs(("latency_ms", *by_columns(("pod",))))).frame.collect()
     want = [r.get("pod") or r.get("source.pod") or r.get("kubernetes", {}).get("pod_name") for r in records]
     assert asked["group"].to_list() == want
+
+
+def test_a_shortcut_reads_each_shape_a_record_may_hold(tmp_path):
+    """``host``: an envelope's ``source.host`` key, a ``source`` object (beside records
+    whose ``source`` is text), ``host``, ``hostname``; an empty value is none."""
+    rows = [
+        {"ts": "2026-11-20T10:00:00Z", "latency_ms": 10, "source": "web", "host": "h1"},
+        {"ts": "2026-11-20T10:00:01Z", "latency_ms": 20, "source": {"host": "h2"}},
+        {"ts": "2026-11-20T10:00:02Z", "latency_ms": 30, "source.host": "h3"},
+        {"ts": "2026-11-20T10:00:03Z", "latency_ms": 40, "hostname": "h4"},
+        {"ts": "2026-11-20T10:00:04Z", "latency_ms": 50, "host": ""},
+    ]
+    log = _write(tmp_path / "hosts.jsonl", rows)
+    frame = read_logs([str(log)], None, Needs(("latency_ms", *by_columns(("host",))))).frame.collect()
+    assert frame["group"].to_list() == ["h1", "h2", "h3", "h4", None]
+    assert ("source", "host", "name") not in by_candidates("host")  # source.host is read as a value

@@ -13,6 +13,7 @@ from mlmon.cli.options import (
     Color,
     ConfigPath,
     Engine,
+    EnvelopeOption,
     Features,
     Field,
     Format,
@@ -81,6 +82,7 @@ def check_command(
     quiet: Quiet = False,
     engine: Engine = None,
     scheduler: Scheduler = None,
+    envelope: EnvelopeOption = None,
     by: By = None,
     color: Color = None,
 ) -> None:
@@ -125,6 +127,7 @@ def check_command(
             now=now,
             engine=engine,
             scheduler=scheduler,
+            envelope=envelope,
             by=by,
         ),
         window=settings.window.value or DEFAULT_WINDOW,

@@ -11,6 +11,7 @@ from mlmon.cli.options import (
     Color,
     ConfigPath,
     Engine,
+    EnvelopeOption,
     Field,
     Format,
     LabelTables,
@@ -75,6 +76,7 @@ def compare_command(
     quiet: Quiet = False,
     engine: Engine = None,
     scheduler: Scheduler = None,
+    envelope: EnvelopeOption = None,
     color: Color = None,
 ) -> None:
     """Compare two model versions over the time both served: latency, errors, predicted
@@ -100,7 +102,13 @@ def compare_command(
 
     settings = command_settings(config, reference=reference, fail_on=fail_on)
     ingest = ingest_options(
-        field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler
+        field_options(settings, field),
+        since,
+        until,
+        max_malformed,
+        engine=engine,
+        scheduler=scheduler,
+        envelope=envelope,
     )
     options = CompareOptions(
         ingest=ingest,

@@ -13,6 +13,7 @@ from mlmon.cli.options import (
     Color,
     ConfigPath,
     Engine,
+    EnvelopeOption,
     Features,
     Field,
     Format,
@@ -122,6 +123,7 @@ def drift_command(
     quiet: Quiet = False,
     engine: Engine = None,
     scheduler: Scheduler = None,
+    envelope: EnvelopeOption = None,
     by: By = None,
     color: Color = None,
 ) -> None:
@@ -157,7 +159,7 @@ def drift_command(
     settings = command_settings(config, reference=reference, window=window, min_samples=min_samples, fail_on=fail_on)
     settings = with_level_flags(settings, thresholds)  # a level flag turns its rule on: flags win over enabled = false
     read = (field_options(settings, field), since, until, max_malformed, split_list(features))
-    ingest = ingest_options(*read, engine=engine, scheduler=scheduler, by=by)
+    ingest = ingest_options(*read, engine=engine, scheduler=scheduler, envelope=envelope, by=by)
     raw = {
         "reference_label": label,
         "reference_confidence": confidence,

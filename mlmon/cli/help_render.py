@@ -44,7 +44,18 @@ READING = "Reading the logs"
 OUTPUT = "Output"
 PANEL_OF_OPTION = {
     **dict.fromkeys(
-        ("--since", "--until", "--field", "--features", "--max-malformed", "--engine", "--scheduler"), READING
+        (
+            "--since",
+            "--until",
+            "--field",
+            "--features",
+            "--max-malformed",
+            "--envelope",
+            "--by",
+            "--engine",
+            "--scheduler",
+        ),
+        READING,
     ),
     **dict.fromkeys(("--format", "--output", "--quiet", "--color"), OUTPUT),
 }

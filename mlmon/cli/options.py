@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mlmon.options import ENGINE, ENGINES, MAX_MALFORMED, SCHEDULER
+from mlmon.options import ENGINE, ENGINES, ENVELOPE, ENVELOPES, MAX_MALFORMED, SCHEDULER
 from mlmon.render import OutputFormat
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ Since = Annotated[
     ),
 ]
 Until = Annotated[
-    str | None, typer.Option(metavar="TIME", help="Only records before TIME (as --since: 2026-11-12T08:00, 10m).")
+    str | None, typer.Option(metavar="TIME", help="Only records before TIME (as --since).")
 ]
 ConfigPath = Annotated[
     str | None,
@@ -83,7 +83,7 @@ Field = Annotated[
     typer.Option(
         "--field",
         metavar="NAME=PATH",
-        help="Read a field from a JSON path: latency_ms=timings.total_ms, features.region=ctx.region (repeatable).",
+        help="A field's JSON path: latency_ms=t.total_ms.",
     ),
 ]
 MaxMalformed = Annotated[
@@ -99,7 +99,7 @@ Features = Annotated[
     typer.Option(
         "--features",
         metavar="NAME[,NAME...]",
-        help="Top-level fields to read as input features too, comma-separated (features is always read).",
+        help="Top-level fields also read as features.",
     ),
 ]
 Color = Annotated[
@@ -125,7 +125,7 @@ Scheduler = Annotated[
     typer.Option(
         "--scheduler",
         metavar="ADDRESS",
-        help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask); workers read the same paths.",
+        help="A Dask scheduler (tcp://10.0.0.5:8786; implies --engine dask).",
     ),
 ]
 By = Annotated[
@@ -133,12 +133,21 @@ By = Annotated[
     typer.Option(
         "--by",
         metavar="FIELD",
-        help="Split by where records came from: a field path (kubernetes.pod_name, source.pod) or pod, revision, "
-        "host, task, stream, container, service (repeatable).",
+        help="Split by a field (source.pod, kubernetes.pod_name) or pod, revision, host, ... (repeatable).",
     ),
 ]
 """``--by`` of ``report``, ``check`` and ``drift``: the records split by where they came from
 (``IngestOptions.by``)."""
+EnvelopeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--envelope",
+        metavar="NAME",
+        autocompletion=complete_choices(*ENVELOPES),
+        help="Cloud export: auto (per file), none, gcp, cloudwatch, otlp, azure, cri, ...",
+    ),
+]
+"""``--envelope``: the cloud or collector envelope of the logs (``IngestOptions.envelope``)."""
 Quiet = Annotated[
     bool,
     typer.Option(
@@ -163,6 +172,7 @@ def ingest_options(
     engine: str | None = None,
     scheduler: str | None = None,
     by: list[str] | None = None,
+    envelope: str | None = None,
 ) -> IngestOptions:
     """The ingest options of the shared flags; a relative ``--since``/``--until`` counts back
     from ``now`` (default: the current time)."""
@@ -182,6 +192,7 @@ def ingest_options(
         engine=parse_flag(ENGINE, engine),
         scheduler=parse_flag(SCHEDULER, scheduler),
         by=tuple(by or ()),
+        envelope=parse_flag(ENVELOPE, envelope),
     )
 
 

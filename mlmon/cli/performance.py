@@ -11,6 +11,7 @@ from mlmon.cli.options import (
     Color,
     ConfigPath,
     Engine,
+    EnvelopeOption,
     Field,
     Format,
     LabelTables,
@@ -65,6 +66,7 @@ def performance_command(
     quiet: Quiet = False,
     engine: Engine = None,
     scheduler: Scheduler = None,
+    envelope: EnvelopeOption = None,
     color: Color = None,
 ) -> None:
     """Is the model right? Accuracy, F1, calibration and label lag per window, from the
@@ -95,7 +97,13 @@ def performance_command(
 
     settings = command_settings(config, reference=reference, window=window, fail_on=fail_on)
     ingest = ingest_options(
-        field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler
+        field_options(settings, field),
+        since,
+        until,
+        max_malformed,
+        engine=engine,
+        scheduler=scheduler,
+        envelope=envelope,
     )
     options = PerformanceOptions(
         ingest=ingest,

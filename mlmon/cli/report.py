@@ -13,6 +13,7 @@ from mlmon.cli.options import (
     Color,
     ConfigPath,
     Engine,
+    EnvelopeOption,
     Field,
     Format,
     Logs,
@@ -57,6 +58,7 @@ def report_command(
     quiet: Quiet = False,
     engine: Engine = None,
     scheduler: Scheduler = None,
+    envelope: EnvelopeOption = None,
     by: By = None,
     color: Color = None,
 ) -> None:
@@ -83,7 +85,14 @@ def report_command(
     refuse_hidden_groups(by, format, output, REPORT_SHOWS)
     settings = command_settings(config, window=window, fail_on=fail_on)
     ingest = ingest_options(
-        field_options(settings, field), since, until, max_malformed, engine=engine, scheduler=scheduler, by=by
+        field_options(settings, field),
+        since,
+        until,
+        max_malformed,
+        engine=engine,
+        scheduler=scheduler,
+        by=by,
+        envelope=envelope,
     )
     options = report_options_from(settings, ingest, p99_budget, max_error_rate)
     finish(build_report(logs, options), format, fail_on_from(settings), output, color, quiet)

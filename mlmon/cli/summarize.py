@@ -11,6 +11,7 @@ from mlmon.cli.boundary import handle_errors, write_stdout
 from mlmon.cli.options import (
     ConfigPath,
     Engine,
+    EnvelopeOption,
     Features,
     Field,
     Logs,
@@ -84,6 +85,7 @@ def summarize_command(
     quiet: Quiet = False,
     engine: Engine = None,
     scheduler: Scheduler = None,
+    envelope: EnvelopeOption = None,
 ) -> None:
     """Summarize logs into a small file that report, drift and check merge with other
     summaries and logs: one summary per host, merged centrally, gives the report of all
@@ -114,6 +116,7 @@ def summarize_command(
         split_list(features),
         engine=engine,
         scheduler=scheduler,
+        envelope=envelope,
     )
     options = SummaryOptions(
         ingest=ingest,

@@ -28,7 +28,6 @@ skip sampling. They change speed only, never the outcome.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic
@@ -41,6 +40,7 @@ from mlmon.ingest.decode import Tidiness, decode_chunk
 from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
 from mlmon.ingest.fields import FieldMap, decode_nested, field_map, with_known_keys
+from mlmon.ingest.found import fields_found
 from mlmon.ingest.names import FEATURES
 from mlmon.ingest.needs import ChunkReducer, State
 from mlmon.ingest.options import IngestOptions
@@ -130,7 +130,7 @@ class ChunkOutcome(Generic[State]):
     problems: Problems
     """Problems by reason and the first examples, lines counted from the run's start."""
     fields: frozenset[str] = frozenset()
-    """Canonical fields that held a value in some decoded record (:func:`fields_found`)."""
+    """Canonical fields that held a value in some decoded record (:func:`~mlmon.ingest.found.fields_found`)."""
     samples: Samples = field(default_factory=dict)
     """Per source, the keys of its first lines in this run (``mlmon.ingest.census``); a
     chunk after a file's first one that held a whole sample has none."""
@@ -268,35 +268,6 @@ def _reduce(
     kept = _in_time_range(canonical, plan.options)
     last = _last_before_until(canonical, plan.options)
     return plan.reducer.from_chunk(kept), kept.height, canonical.height - kept.height, found, last
-
-
-def fields_found(raw: pl.DataFrame, fields: FieldMap, features: FeatureRead | None = None) -> frozenset[str]:
-    """The canonical fields of ``fields`` that hold a value in some row of ``raw`` (a
-    decoded chunk, nested keys decoded, loguru's ``record.extra`` lifted): ``ts``,
-    ``event``, ``level``, ``latency`` and the names of ``fields.simple``; and ``features``
-    when the read takes inputs (``features``) and some row holds the ``features`` object or
-    a field named as a feature. Null counts only."""
-    candidates: dict[str, Iterable[tuple[str, ...]]] = {
-        "ts": fields.timestamp,
-        "event": fields.event,
-        "level": fields.level,
-        "latency": (path for path, _ in fields.latency),
-        **fields.simple,
-    }
-    if features is not None:
-        candidates[FEATURES] = ((FEATURES,), *features.paths.values())
-    return frozenset(name for name, paths in candidates.items() if any(_has_value(raw, path) for path in paths))
-
-
-def _has_value(raw: pl.DataFrame, path: tuple[str, ...]) -> bool:
-    if not path or path[0] not in raw.columns:
-        return False
-    series = raw.get_column(path[0])
-    for key in path[1:]:
-        if not isinstance(series.dtype, pl.Struct) or key not in {f.name for f in series.dtype.fields}:
-            return False
-        series = series.struct.field(key)
-    return series.null_count() < series.len()
 
 
 _PROBE = pl.Struct({"_mlmon_probe": pl.String()})

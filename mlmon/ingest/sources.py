@@ -170,16 +170,14 @@ def read_chunks(source: str, chunk_bytes: int = CHUNK_BYTES, envelope: str = "no
 
 
 def envelope_of(source: str, option: str = "auto") -> str | None:
-    """The name of the envelope ``source``'s lines are wrapped in (None: plain records),
-    from its first bytes. ``InputError`` when it cannot be opened."""
+    """The key of ``source``'s envelope from its first bytes (None: plain records)."""
     with _open(source) as stream:
         chosen = _envelope_of(stream, option)
     return chosen.key if chosen is not None else None
 
 
 def _envelope_of(stream: BinaryIO, option: str) -> Envelope | None:
-    """The envelope of the stream's file, from its first decompressed bytes (read ahead,
-    not consumed)."""
+    """The envelope of the stream's file, from its first decompressed bytes (peeked)."""
     if option == "none":
         return None
     from mlmon.ingest.envelopes import envelope_for
@@ -192,9 +190,8 @@ def _envelope_of(stream: BinaryIO, option: str) -> Envelope | None:
 
 
 def _last_end(data: bytes, envelope: str | None) -> int:
-    """Where the last line of ``data`` a chunk may end with ends (its newline), or -1: any
-    line, but in an envelope whose records span lines (CRI's partial pieces) only a line
-    that ends a record (:attr:`~mlmon.ingest.envelopes.base.Envelope.cut`)."""
+    """The newline ending the last line of ``data`` a chunk may end with (-1: none); in an
+    envelope whose records span lines, one that ends a record (``Envelope.cut``)."""
     if envelope is not None:
         from mlmon.ingest.envelopes import envelopes
 
@@ -208,10 +205,7 @@ def _whole(source: str, stream: BinaryIO, envelope: str) -> Chunk:
     """A whole-document envelope's file as one chunk: at most :data:`WHOLE_FILE_BYTES`."""
     data, error = _read_block(stream, WHOLE_FILE_BYTES + 1)
     if len(data) > WHOLE_FILE_BYTES:
-        raise InputError(
-            f"{source}: a {envelope} document over {WHOLE_FILE_BYTES >> 20} MiB is not read (split it, or "
-            "convert it to JSON lines)"
-        )
+        raise InputError(f"{source}: a {envelope} document over {WHOLE_FILE_BYTES >> 20} MiB is not read (split it)")
     return Chunk(source, data.removeprefix(_BOM), at_eof=True, stream_error=error, envelope=envelope)
 
 

@@ -40,8 +40,7 @@ _COUNT_SLICE = 1 << 20
 _NEWLINE = 10
 _ENVELOPE_PROBE = 8192
 WHOLE_FILE_BYTES = 512 << 20
-"""The largest document an envelope that cannot be cut at newlines (a JSON array, an Azure
-``records`` object, a Heroku drain body) is read from, held whole."""
+"""The largest document read whole: an envelope that cannot be cut at newlines (a JSON array)."""
 MAX_LINE_BYTES = 16 << 20
 """A longer line is skipped unread and counted (``line too long``): memory stays bounded
 by this, whatever the input. No log line of a real service comes near it."""
@@ -141,10 +140,9 @@ def plan_chunks(source: str, chunk_bytes: int = CHUNK_BYTES, envelope: str = "no
     """``source`` as chunks of whole lines, decompressing as needed: a plain file as
     :class:`FileSpan` s that the workers read themselves, anything else (compressed, a pipe,
     standard input, a line longer than the boundary probe) as chunks read here in order,
-    since decompression is sequential. Newlines are never counted here. ``envelope``: the
-    ``--envelope`` option; the envelope chosen from the file's first bytes tags every
-    chunk, and a whole-document envelope's file is one chunk (:func:`_whole`). Raises
-    ``InputError`` when ``source`` cannot be opened or read."""
+    since decompression is sequential. Newlines are never counted here. The envelope chosen
+    (``envelope``: ``--envelope``) tags every chunk; a whole document is one (:func:`_whole`).
+    Raises ``InputError`` when ``source`` cannot be opened or read."""
     with _open(source) as stream:
         try:
             chosen = _envelope_of(stream, envelope)
@@ -189,15 +187,16 @@ def _envelope_of(stream: BinaryIO, option: str) -> Envelope | None:
     return envelope_for(head.removeprefix(_BOM), option)
 
 
-def _last_end(data: bytes, envelope: str | None) -> int:
-    """The newline ending the last line of ``data`` a chunk may end with (-1: none); in an
-    envelope whose records span lines, one that ends a record (``Envelope.cut``)."""
+def _last_end(data: bytes, envelope: str | None, before: list[bytes] | None = None) -> int:
+    """The newline ending the last line of ``data`` a chunk may end with (-1: none): one that
+    ends a record, where they span lines (``Envelope.cut``, judged with the bytes ``before``)."""
     if envelope is not None:
         from mlmon.ingest.envelopes import envelopes
 
         cut = envelopes()[envelope].cut
         if cut is not None:
-            return cut(data)
+            head = b"".join(before or ())
+            return max(cut(head + data) - len(head), -1) if head else cut(data)
     return data.rfind(b"\n")
 
 
@@ -357,7 +356,7 @@ def split_stream(
             elif rest or error:
                 yield Chunk(source, rest, at_eof=True, stream_error=error, starts_file=starts_file, envelope=envelope)
             return
-        cut = _last_end(block, envelope) + 1
+        cut = _last_end(block, envelope, carry) + 1
         if carried + (block.find(b"\n") if cut else len(block)) > MAX_LINE_BYTES:
             block, error, ended = _after_newline(stream, block, chunk_bytes)
             yield Chunk(

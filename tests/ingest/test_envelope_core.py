@@ -131,3 +131,26 @@ def test_escapes_in_the_record_survive_either_path(tmp_path, with_text_line):
     data = read_logs([str(path)], IngestOptions(max_malformed_share=1.0), Needs(("event", "model_version")))
     frame = data.frame.collect()
     assert frame["event"].to_list() == [odd["event"]] and frame["model_version"].to_list() == [odd["model_version"]]
+
+
+def test_a_cri_file_is_read_in_chunks_that_never_cut_a_records_pieces_apart(tmp_path):
+    """Chunks of a few hundred bytes: every run of P pieces still joins into its record."""
+    folder = tmp_path / "default_imgcls-1_uid" / "server"
+    folder.mkdir(parents=True)
+    lines = []
+    for n in range(60):
+        text = json.dumps({"event": "inference", "latency_ms": float(n), "request_id": f"r-{n}"})
+        time = f"2026-11-20T16:00:{n:02d}.000100Z"
+        if n % 3 == 0:  # split in three pieces
+            thirds = [text[:10], text[10:25], text[25:]]
+            lines += [f"{time} stdout P {thirds[0]}", f"{time} stdout P {thirds[1]}", f"{time} stdout F {thirds[2]}"]
+        else:
+            lines.append(f"{time} stdout F {text}")
+    path = folder / "0.log"
+    path.write_text("\n".join(lines) + "\n")
+    whole, stats = read([path])
+    for chunk_bytes in (150, 700):
+        frame, cut = read([path], chunk_bytes=chunk_bytes)
+        assert frame.equals(whole) and cut.skipped == stats.skipped == {}
+    assert sorted(whole["latency_ms"].to_list()) == [float(n) for n in range(60)]
+    assert stats.envelopes[str(path)].items == 60 and stats.envelopes[str(path)].lines == len(lines)

@@ -132,7 +132,7 @@ def test_cri_pieces_join_byte_for_byte_per_stream_at_the_first_pieces_line_and_t
     assert given(unwrapped, "source.pod") == ["imgcls-1"] * 3
     assert given(unwrapped, "source.container") == ["server"] * 3
     assert unwrapped.items == 3 and unwrapped.skipped == {}
-    frame, stats = read(path, chunk_bytes=64)  # chunks far smaller than a run: the file is read whole
+    frame, stats = read(path, chunk_bytes=64)  # chunks far smaller than a run: cut only where no run is open
     assert stats.records == 3 and stats.entries == 3 and stats.lines == 6
     assert frame["latency_ms"].to_list() == [7.25, 99.0, None]
     assert frame["ts"][0] == datetime(2026, 11, 20, 16, 0, 1, 1, tzinfo=UTC)

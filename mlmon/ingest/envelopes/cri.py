@@ -11,9 +11,9 @@ allows). Where the record came from: ``source.namespace``, ``source.pod``, ``sou
 from the file's path (the pod-log layout above, or ``/var/log/containers/<pod>_<namespace>_
 <container>-<id>.log``), and ``source.stream``.
 
-Read whole (:attr:`~.base.Envelope.whole_file`): a run of ``P`` pieces cannot be cut at an
-arbitrary newline, and the kubelet rotates a container's log at 10 MiB, so a file is one chunk of
-moderate size. A run the file ends in before its ``F`` is counted (``partial CRI line``). Lines
+Read in chunks like any log, each ending after a line that ends a record (:func:`cut`: never
+inside a run of ``P`` pieces), so memory stays bounded whatever the file's size. A run the file
+ends in before its ``F`` is counted (``partial CRI line``). Lines
 of other shapes are passed on to the decoder as they are. Vectorised: each line split at its
 first three spaces by polars, and the pieces joined by a group-by only when a ``P`` line occurs.
 """
@@ -100,6 +100,36 @@ def unwrap(data: bytes, source: str) -> Unwrapped:
     return unwrapped_of("cri", envelope_lines, content, pl.lit(""), given, is_envelope=pl.lit(True), skip=skip)
 
 
+_PIECE = re.compile(rb"\S+ (stdout|stderr) ([FP])(?::\S*)?(?: |\r?$)")
+_LOOK_BACK = 256
+"""Lines before a candidate cut looked at for a stream's run still open there."""
+
+
+def cut(data: bytes) -> int:
+    """The newline ending the last line of ``data`` after which no stream's run of ``P``
+    pieces is open (-1: none): a chunk ending there never cuts a record's pieces apart, even
+    where the two streams' pieces interleave. A run open further back than
+    :data:`_LOOK_BACK` lines is not looked for (its remainder is then counted, never read
+    as a record)."""
+    ends: list[int] = []
+    end = data.rfind(b"\n")
+    while end >= 0 and len(ends) < _LOOK_BACK:
+        ends.append(end)
+        end = data.rfind(b"\n", 0, end)
+    ends.append(-1)  # the start of the first line looked at
+    tags = [_tag_of(data, ends[i + 1] + 1, ends[i]) for i in range(len(ends) - 1)]
+    for i in range(len(tags) - 1):  # not after the first line: it may have begun before ``data``
+        open_streams = {stream: tag == b"P" for stream, tag in reversed([t for t in tags[i:] if t is not None])}
+        if not any(open_streams.values()):
+            return ends[i]
+    return -1
+
+
+def _tag_of(data: bytes, start: int, end: int) -> tuple[bytes, bytes] | None:
+    found = _PIECE.match(data, start, end)
+    return (found.group(1), found.group(2)) if found else None
+
+
 def _joined(pieces: pl.DataFrame) -> pl.DataFrame:
     """One row per record: a ``F`` line alone, or a run of ``P`` pieces of one stream joined
     with the pieces up to its ``F`` (the first piece's line and time; tag ``P`` when the run
@@ -128,6 +158,6 @@ ENVELOPE = Envelope(
     title="Kubernetes container log (CRI format, kubelet)",
     detect=detect,
     unwrap=unwrap,
-    whole_file=True,
+    cut=cut,
     priority=40,
 )

@@ -36,11 +36,10 @@ _TEXT_PROBE = 4096
 _BOM = b"\xef\xbb\xbf"
 _COMPRESSED_PIECE = 1 << 16
 _BOUNDARY_PROBE = 1 << 16
-_COUNT_SLICE = 1 << 20
+_COUNT_SLICE = _ENVELOPE_PROBE = 1 << 20
 _NEWLINE = 10
-_ENVELOPE_PROBE = 8192
 WHOLE_FILE_BYTES = 512 << 20
-"""The largest document read whole: an envelope that cannot be cut at newlines (a JSON array)."""
+"""The largest document read whole (an envelope that cannot be cut at newlines)."""
 MAX_LINE_BYTES = 16 << 20
 """A longer line is skipped unread and counted (``line too long``): memory stays bounded
 by this, whatever the input. No log line of a real service comes near it."""
@@ -145,7 +144,7 @@ def plan_chunks(source: str, chunk_bytes: int = CHUNK_BYTES, envelope: str = "no
     Raises ``InputError`` when ``source`` cannot be opened or read."""
     with _open(source) as stream:
         try:
-            chosen = _envelope_of(stream, envelope)
+            chosen = _envelope_of(stream, envelope, is_regular(source))
             name = chosen.key if chosen is not None else None
             if chosen is not None and chosen.whole_file:
                 yield _whole(source, stream, chosen.key)
@@ -161,8 +160,7 @@ def plan_chunks(source: str, chunk_bytes: int = CHUNK_BYTES, envelope: str = "no
 
 
 def read_chunks(source: str, chunk_bytes: int = CHUNK_BYTES, envelope: str = "none") -> Iterator[Chunk]:
-    """Yield ``source`` as chunks of whole lines, read and counted: :func:`plan_chunks`
-    done in one thread. Raises ``InputError`` when it cannot be opened or read."""
+    """:func:`plan_chunks` done in one thread: chunks read and counted (``InputError``: unreadable)."""
     for planned in plan_chunks(source, chunk_bytes, envelope):
         yield (planned.read() if isinstance(planned, FileSpan) else planned).counted()
 
@@ -170,20 +168,23 @@ def read_chunks(source: str, chunk_bytes: int = CHUNK_BYTES, envelope: str = "no
 def envelope_of(source: str, option: str = "auto") -> str | None:
     """The key of ``source``'s envelope from its first bytes (None: plain records)."""
     with _open(source) as stream:
-        chosen = _envelope_of(stream, option)
+        chosen = _envelope_of(stream, option, is_regular(source))
     return chosen.key if chosen is not None else None
 
 
-def _envelope_of(stream: BinaryIO, option: str) -> Envelope | None:
-    """The envelope of the stream's file, from its first decompressed bytes (peeked)."""
+def _envelope_of(stream: BinaryIO, option: str, rewind: bool) -> Envelope | None:
+    """The envelope of the stream's file, from its first decompressed bytes (up to 1 MiB)."""
     if option == "none":
         return None
     from mlmon.ingest.envelopes import envelope_for
 
-    try:
-        head = stream.peek(_ENVELOPE_PROBE)[:_ENVELOPE_PROBE]  # type: ignore[attr-defined]
+    peek = stream.peek  # type: ignore[attr-defined]
+    try:  # a file is read back to its start; a pipe only peeked at (its buffer: a few KiB)
+        head = stream.read(_ENVELOPE_PROBE) if rewind else peek(_ENVELOPE_PROBE)[:_ENVELOPE_PROBE]
     except (EOFError, OSError, zlib.error, lzma.LZMAError):
         head = b""
+    if rewind:
+        stream.seek(0)
     return envelope_for(head.removeprefix(_BOM), option)
 
 

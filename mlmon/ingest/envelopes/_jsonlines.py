@@ -39,19 +39,32 @@ def read_envelope_lines(data: bytes, schema: dict[str, pl.DataType]) -> Envelope
     if data and not data.endswith(b"\n"):
         data += b"\n"
     lines = sort_lines(data)
-    texts = lines.objects.decode("utf-8", "replace").split("\n")[:-1] if lines.objects else []
+    column = _texts(lines.objects)
     numbers = lines.object_lines + 1
     others = [(int(n) + 1, t.decode("utf-8", "replace")) for n, t in zip(lines.other_lines, lines.others)]
-    frame = _read(lines.objects, schema, len(texts))
+    frame = _read(lines.objects, schema, column.len())
     if frame is None:  # some object-shaped line is no JSON: read them one by one, pass such lines on
+        texts: list[str] = column.to_list()
         frames = [_read((text + "\n").encode(), schema, 1) if _is_object(text) else None for text in texts]
         good = [i for i, one in enumerate(frames) if one is not None]
         others += [(int(numbers[i]), texts[i]) for i in range(len(texts)) if frames[i] is None]
         texts, numbers = [texts[i] for i in good], numbers[good]
         parts = [one for one in frames if one is not None]
         frame = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=schema)
-    frame = frame.with_columns(pl.Series(PHYSICAL, numbers, dtype=pl.Int64), pl.Series(TEXT, texts, dtype=pl.String))
+        column = pl.Series(TEXT, texts, dtype=pl.String)
+    frame = frame.with_columns(pl.Series(PHYSICAL, numbers, dtype=pl.Int64), column)
     return EnvelopeLines(frame, sorted(others), lines.blank)
+
+
+def _texts(objects: bytes) -> pl.Series:
+    """The lines of ``objects`` (each ending in a newline) as text, split by polars."""
+    if not objects:
+        return pl.Series(TEXT, [], dtype=pl.String)
+    try:
+        whole = pl.Series([objects], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.PolarsError:  # not UTF-8: Python replaces what it cannot decode
+        whole = pl.Series([objects.decode("utf-8", "replace")])
+    return whole.str.strip_suffix("\n").str.split("\n").explode().alias(TEXT)
 
 
 def _read(data: bytes, schema: dict[str, pl.DataType], rows: int) -> pl.DataFrame | None:

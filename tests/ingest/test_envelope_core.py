@@ -8,6 +8,7 @@ import gzip
 import json
 import subprocess
 import sys
+from datetime import datetime
 
 import pytest
 
@@ -154,3 +155,58 @@ def test_a_cri_file_is_read_in_chunks_that_never_cut_a_records_pieces_apart(tmp_
         assert frame.equals(whole) and cut.skipped == stats.skipped == {}
     assert sorted(whole["latency_ms"].to_list()) == [float(n) for n in range(60)]
     assert stats.envelopes[str(path)].items == 60 and stats.envelopes[str(path)].lines == len(lines)
+
+
+def _records(count: int) -> list[dict]:
+    rng = __import__("numpy").random.default_rng(26)
+    return [
+        {
+            "timestamp": f"2026-11-20T10:{n // 60:02d}:{n % 60:02d}.{n:03d}Z",
+            "event": "inference",
+            "request_id": f"r-{n}",
+            "model_version": "1.4.0" if n % 3 else "1.5.0",
+            "latency_ms": round(float(rng.lognormal(3, 0.5)), 3),
+            "status": "ok" if n % 17 else "error",
+            "status_code": 200 if n % 17 else 500,
+            "label": "ABCD"[n % 4],
+            "confidence": round(float(rng.uniform(0.3, 1)), 4),
+        }
+        for n in range(count)
+    ]
+
+
+def _wrapped(name: str, record: dict, n: int) -> dict:
+    inner = {k: v for k, v in record.items() if k != "timestamp"}
+    ms = int(datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00")).timestamp() * 1000)
+    if name == "gcp":
+        return json.loads(entry(n, payload=inner, timestamp=record["timestamp"]))
+    if name == "firelens":
+        return {"log": json.dumps(record), "container_id": "c1", "ecs_cluster": "x", "source": "stdout"}
+    if name == "vercel":
+        return {"deploymentId": "d", "projectId": "p", "timestamp": ms, "message": json.dumps(inner), "level": "info"}
+    return {
+        "time": record["timestamp"],
+        "resourceId": "/R",
+        "category": "C",
+        "level": "Informational",
+        "properties": inner,
+    }
+
+
+@pytest.mark.parametrize("name", ["gcp", "firelens", "vercel", "azure"])
+def test_the_fast_path_gives_what_the_line_by_line_path_gives(tmp_path, monkeypatch, name):
+    """Clean chunks take an envelope's fast path; the same chunks unwrapped line by line
+    (the fast path turned off) give the same records, values and account."""
+    path = tmp_path / f"{name}.log"
+    path.write_text("".join(json.dumps(_wrapped(name, r, n)) + "\n" for n, r in enumerate(_records(400))))
+    fast, fast_stats = read([path], chunk_bytes=20_000)
+    taken = []
+    from mlmon.ingest import outcome
+
+    real = outcome.read_fast
+    monkeypatch.setattr(outcome, "read_fast", lambda *args: taken.append(real(*args) is not None))
+    slow, slow_stats = read([path], chunk_bytes=20_000)
+    assert taken and all(taken)  # every chunk could have taken the fast path
+    assert fast.equals(slow) and fast.height == 400
+    assert fast_stats.envelopes == slow_stats.envelopes and fast_stats.skipped == slow_stats.skipped
+    assert sorted(fast["latency_ms"].to_list()) == sorted(r["latency_ms"] for r in _records(400))

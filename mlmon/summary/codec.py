@@ -182,13 +182,19 @@ def _decode_dataclass(kind: str, encoded: dict) -> Any:
         raise CodecError(f"{kind!r} is not a frozen dataclass")
     names = {f.name for f in dataclasses.fields(cls)}
     given = set(encoded) - {"$"}
-    if given != names:
+    # A field added since the summary was written takes its default; any other mismatch refuses it.
+    defaulted = {f.name for f in dataclasses.fields(cls) if _has_default(f)}
+    if not given <= names or not names - given <= defaulted:
         raise CodecError(f"{kind}: fields {sorted(given)} do not match {sorted(names)} (made by another mlmon?)")
     values = {key: decode(item) for key, item in encoded.items() if key != "$"}
     wrong = mismatched_field(values, cls)
     if wrong is not None:
         raise CodecError(f"{kind}: {wrong}")
     return cls(**values)
+
+
+def _has_default(field: dataclasses.Field) -> bool:
+    return field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
 
 
 def _encode_array(array: np.ndarray) -> dict:

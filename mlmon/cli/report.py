@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.by import REPORT_SHOWS, refuse_hidden_groups
 from mlmon.cli.options import (
     By,
     Color,
@@ -82,7 +81,6 @@ def report_command(
     """
     from mlmon.api.report import build_report
 
-    refuse_hidden_groups(by, format, output, REPORT_SHOWS)
     settings = command_settings(config, window=window, fail_on=fail_on)
     ingest = ingest_options(
         field_options(settings, field),

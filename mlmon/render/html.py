@@ -1,6 +1,6 @@
 """HTML output (``--format html``, or ``--output report.html``): one self-contained page to
 paste into a ticket or attach to a CI run. It shows any result with findings, and the
-sections each command knows: report (overview, by model, p99 and error rate over time,
+sections each command knows: report (overview, by model, by group with ``--by``, p99 and error rate over time,
 findings), drift (class shares against the reference per window, confidence over time, the
 top drifting features with reference-against-current histograms, findings), check (the
 verdicts with a per-window timeline, then the report and drift sections of the same read),
@@ -95,6 +95,7 @@ _NAV = {
     "verdicts": "Verdicts",
     "overview": "Overview",
     "by-model": "By model",
+    "by-group": "By group",
     "over-time": "Over time",
     "prediction-drift": "Prediction drift",
     "confidence": "Confidence",

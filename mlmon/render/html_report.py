@@ -1,5 +1,6 @@
 """``mlmon report`` in HTML: the overview (span, requests, latency p50/p95/p99, errors,
-resources, predictions), the per-model table, p99 latency and error rate over the windows
+resources, predictions), the per-model table, with ``--by`` the per-group table (as the
+terminal's), p99 latency and error rate over the windows
 as line charts with their table, and the budget findings.
 
 Per-window p50 is not computed by the operational analysis (a window carries p99 and the
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from mlmon.api.results import Report
 from mlmon.plain import iso_utc
+from mlmon.render.group_rows import absent_items, group_cells, group_headers
 from mlmon.render.html_charts import Series, line_chart
 from mlmon.render.html_parts import (
     Markup,
@@ -32,6 +34,7 @@ from mlmon.render.html_parts import (
 from mlmon.verdicts.findings import Finding
 
 if TYPE_CHECKING:  # the analysis' types load polars
+    from mlmon.analyses.group_result import GroupResult
     from mlmon.analyses.ops_types import OpsSummary, WindowOps
 
 HALF = 520
@@ -108,6 +111,17 @@ def by_model(groups: Sequence[OpsSummary]) -> Markup:
             )
         )
     return section("By model", table(headers, rows, numeric=range(2, 9)), anchor="by-model")
+
+
+def by_group(groups: Sequence[GroupResult[OpsSummary]]) -> Markup:
+    """``--by``: the ``By <items>`` table, a row per group as the terminal's
+    (:mod:`mlmon.render.group_rows`), and the note naming an item no record has."""
+    headers, factor = group_headers(groups)
+    items = len(groups[0].by)
+    rows = [group_cells(g, factor) for g in groups]
+    absent = absent_items(groups)
+    parts = [table(headers, rows, numeric=range(items, items + 6)), *([note(absent, "warn")] if absent else [])]
+    return section(f"By {', '.join(groups[0].by)}", *parts, anchor="by-group")
 
 
 def bounds_from(findings: Sequence[Finding]) -> dict[str, float]:
@@ -214,6 +228,8 @@ def report_sections(report: Report, *, findings: bool = True, bounds: dict[str, 
     parts.append(section("Overview", overview(report.overall), anchor="overview"))
     if report.by_model:
         parts.append(by_model(report.by_model))
+    if report.groups:
+        parts.append(by_group(report.groups))
     parts.append(windows_section(report, bounds))
     if findings:
         parts.append(findings_table(report.findings))

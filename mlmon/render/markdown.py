@@ -6,7 +6,8 @@ judged, never ``ok``), a few key numbers (records read, time span, reference), a
 table row per finding (status, check, scope, finding). ``mlmon performance`` shows, before
 its findings, a table per model version with one row per window, as the terminal does
 (with CBPE's estimate, the reference's band and the gap when the reference has a
-calibration). ``mlmon compare`` shows its verdict, sides, metrics, classes and shadow
+calibration). ``mlmon report --by`` shows, before its findings, the ``By <items>`` table, a row per
+group as the terminal shows it. ``mlmon compare`` shows its verdict, sides, metrics, classes and shadow
 traffic as tables in place of the findings (:mod:`mlmon.render.markdown_compare`).
 
 Text from the logs is escaped for a table cell: backslash and the characters Markdown or
@@ -54,6 +55,8 @@ def render(result: Any, *, color: bool = False) -> str:
         lines += _performance_tables(result)
     if isinstance(result, BenchReport) and result.ab is not None:
         lines += _ab_table(result)
+    if isinstance(result, Report) and result.groups:
+        lines += groups_table(result)
     if not findings:
         lines.append("No checks ran: give a budget, a limit or a reference to check against.")
         return "\n".join(lines) + "\n"
@@ -96,6 +99,20 @@ def key_numbers(result: Any) -> list[str]:
     if isinstance(result, PerformanceReport):
         return _performance_numbers(result)
     return []
+
+
+def groups_table(report: Report) -> list[str]:
+    """``report --by``: the ``By <items>`` table, a row per group, as the terminal's
+    (:mod:`mlmon.render.group_rows`), and the note naming an item no record has."""
+    from mlmon.render.group_rows import absent_items, group_cells, group_headers
+
+    headers, factor = group_headers(report.groups)
+    items = len(report.groups[0].by)
+    lines = [f"### By {cell(', '.join(report.groups[0].by))}", ""]
+    lines += ["| " + " | ".join(cell(h) for h in headers) + " |", "|" + "|".join(["---"] * items + ["---:"] * 6) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in group_cells(g, factor)) + " |" for g in report.groups]
+    absent = absent_items(report.groups)
+    return [*lines, *(["", cell(absent)] if absent else []), ""]
 
 
 def _performance_numbers(report: PerformanceReport) -> list[str]:

@@ -11,20 +11,19 @@ directory on each scrape, so the file must be complete and must follow its rules
 * a figure that could not be computed is left out rather than written as ``NaN``, so an
   alert on it stays silent instead of comparing against NaN (``absent()`` finds it).
 
-Latency quantiles carry the ``quantile`` label, which the format reserves for summaries
-(``promtool check metrics``: a gauge with it is an error), so ``mlmon_latency_seconds`` and
-``mlmon_bench_latency_seconds`` are summaries: the quantile samples (the same series as when
-they were gauges: queries on ``{quantile="0.99"}`` are unchanged) and ``_sum`` and ``_count``
-of the same latencies (the collector writes ``_sum 0`` and ``_count 0`` for a summary without
-them). They cover the run's input, as the quantiles do, so they are not counters across runs:
-do not ``rate()`` them. No latency: the summary is left out.
+Latency quantiles carry the ``quantile`` label, which the format reserves for summaries (``promtool check metrics``:
+a gauge with it is an error), so ``mlmon_latency_seconds`` and ``mlmon_bench_latency_seconds`` are summaries:
+the quantile samples (the same series as when they were gauges: queries on ``{quantile="0.99"}`` are unchanged)
+and ``_sum`` and ``_count`` of the same latencies (the collector writes ``_sum 0`` and ``_count 0`` for a summary
+without them). They cover the run's input, as the quantiles do, so they are not counters across runs: do not
+``rate()`` them. No latency: the summary is left out.
 
 Metrics by result type (``mlmon compare``'s: :mod:`mlmon.render.prometheus_compare`):
 
 ``mlmon report``
-    ``mlmon_latency_seconds{quantile="0.5|0.95|0.99"}`` with ``_sum`` and ``_count``,
-    ``mlmon_error_ratio``, ``mlmon_requests``, ``mlmon_last_record_timestamp_seconds`` (the
-    whole input; per-model figures are in the JSON output).
+    ``mlmon_latency_seconds{quantile="0.5|0.95|0.99"}`` with ``_sum`` and ``_count``, ``mlmon_error_ratio``,
+    ``mlmon_requests``, ``mlmon_last_record_timestamp_seconds`` (the whole input; per model in the JSON output);
+    with ``--by`` the first three per group too, a label per item (:mod:`mlmon.render.prometheus_groups`).
 ``mlmon drift``
     ``mlmon_prediction_psi{model_version}`` and ``mlmon_confidence_mean{model_version}``
     (each version's latest window that could be tested), ``mlmon_feature_drift_psi{feature}``
@@ -79,6 +78,7 @@ from mlmon.api.results import BenchReport, CheckReport, CompareReport, DriftRepo
 from mlmon.ingest.problems import latest
 from mlmon.render.human import finite
 from mlmon.render.prometheus_compare import COMPARE_HELP, compare_section
+from mlmon.render.prometheus_groups import group_series
 from mlmon.verdicts.findings import Finding, Severity
 from mlmon.verdicts.registry import Check
 
@@ -256,12 +256,12 @@ def latency_summary(out: Exposition, name: str, latency: Any, labels: dict[str, 
 
 
 def _report(report: Report, out: Exposition) -> None:
-    overall = report.overall
-    latency_summary(out, "mlmon_latency_seconds", overall.latency)
-    out.add("mlmon_error_ratio", overall.errors.rate)
-    out.add("mlmon_requests", overall.errors.requests)
-    last = latest(report.ingest.last_timestamp, overall.end)  # records in memory: no account of a read
+    latency_summary(out, "mlmon_latency_seconds", report.overall.latency)
+    out.add("mlmon_error_ratio", report.overall.errors.rate)
+    out.add("mlmon_requests", report.overall.errors.requests)
+    last = latest(report.ingest.last_timestamp, report.overall.end)  # records in memory: no account of a read
     out.add("mlmon_last_record_timestamp_seconds", epoch_seconds(last))
+    group_series(report.groups, out, latency_summary)
 
 
 def _drift(report: DriftReport, out: Exposition) -> None:

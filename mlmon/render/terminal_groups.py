@@ -1,6 +1,7 @@
 """Terminal table of a run split by ``--by``: one row per group (a column per ``--by``
 item, ``(none)`` where the records have no value), with its records, requests, latency
-percentiles and error rate, so a slow pod stands out.
+percentiles and error rate, so a slow pod stands out (the rows:
+:mod:`mlmon.render.group_rows`).
 
 An item no record has is named below the table (a misspelt ``--by``). Columns dropped
 as the width shrinks (first listed goes first): records, p50, p95,
@@ -14,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 
-from mlmon.analyses.group_result import NO_VALUE
-from mlmon.render.human import fmt_latency_in, fmt_pct, latency_unit
+from mlmon.render.group_rows import absent_items, group_cells, group_headers
 from mlmon.render.terminal_fit import Col, fit_table, para
 from mlmon.render.terminal_parts import title
 
@@ -23,41 +23,24 @@ if TYPE_CHECKING:  # the analysis' types load polars
     from mlmon.analyses.group_result import GroupResult
     from mlmon.analyses.ops_types import OpsSummary
 
+DROP = {"records": 1, "requests": 4, "p50": 2, "p95": 3}
+"""When a figure's column goes as the width shrinks (1 first); the others stay."""
+
 
 def groups_table(groups: Sequence[GroupResult[OpsSummary]], width: int) -> list[RenderableType]:
     """``By <items>``: a row per group."""
     by = groups[0].by
-    unit, factor = latency_unit(
-        v for g in groups for v in (g.result.latency.p50_ms, g.result.latency.p95_ms, g.result.latency.p99_ms)
-    )
+    headers, factor = group_headers(groups)
     cols = [
         *(
             Col(item, "left", drop=5, fold=by[index - 1]) if index else Col(item, "left")
             for index, item in enumerate(by)
         ),
-        Col("records", drop=1),
-        Col("requests", drop=4),
-        Col(f"p50 {unit}", drop=2),
-        Col(f"p95 {unit}", drop=3),
-        Col(f"p99 {unit}"),
-        Col("errors"),
+        *(Col(name, drop=DROP.get(name.split()[0], 0)) for name in headers[len(by) :]),
     ]
-    rows = []
-    for group in groups:
-        s = group.result
-        rows.append(
-            [
-                *(NO_VALUE if value is None else value for value in group.values),
-                f"{s.records:,}",
-                f"{s.errors.requests:,}",
-                fmt_latency_in(s.latency.p50_ms, factor),
-                fmt_latency_in(s.latency.p95_ms, factor),
-                fmt_latency_in(s.latency.p99_ms, factor),
-                fmt_pct(s.errors.rate),
-            ]
-        )
+    rows = [group_cells(group, factor) for group in groups]
     parts: list[RenderableType] = [title(f"By {', '.join(by)}"), fit_table(cols, rows, width)]
-    absent = [item for index, item in enumerate(by) if all(g.values[index] is None for g in groups)]
+    absent = absent_items(groups)
     if absent:
-        parts.append(para(f"no record has {', '.join(absent)}: a misspelt --by?", width, "yellow"))
+        parts.append(para(absent, width, "yellow"))
     return parts

@@ -1,6 +1,6 @@
 """``--by`` on the command line: report and check split by where records came from, the
-envelopes' own ``source.<name>`` keys read through their readers, formats that cannot
-show groups refused, and nothing changed without ``--by``."""
+envelopes' own ``source.<name>`` keys read through their readers, and nothing changed
+without ``--by`` (every format shows report's groups: tests/render/test_report_by_formats.py)."""
 
 from __future__ import annotations
 
@@ -78,16 +78,6 @@ def test_without_by_nothing_is_added(pods_log):
     document = json.loads(mlmon("report", str(path), "--format", "json").stdout)
     assert "by" not in document and "groups" not in document
     assert "By pod" not in mlmon("report", str(path)).stdout
-
-
-@pytest.mark.parametrize("fmt", ["markdown", "html", "prometheus", "junit", "nagios"])
-def test_report_formats_without_groups_refuse_by(pods_log, fmt):
-    path, _, _ = pods_log
-    done = mlmon("report", str(path), "--by", "pod", "--format", fmt)
-    assert done.exit_code == (3 if fmt == "nagios" else 2)  # a usage error: Nagios' UNKNOWN
-    assert done.stderr.strip().splitlines() == [
-        f"mlmon: error: --by: --format {fmt} does not show groups; use --format terminal or json"
-    ]
 
 
 def test_check_judges_each_pod(pods_log, tmp_path):

@@ -53,6 +53,7 @@ from mlmon.ingest.problems import (
     IngestStats,
     Problems,
     ProblemTally,
+    add_envelopes,
     latest,
 )
 from mlmon.ingest.sources import Chunk, FileSpan
@@ -311,17 +312,8 @@ def merge_outcomes(
         fields=first.fields | then.fields,
         samples=merge_samples(first.samples, then.samples),
         last_timestamp=latest(first.last_timestamp, then.last_timestamp),
-        envelopes=_added(first.envelopes, then.envelopes),
+        envelopes=add_envelopes(first.envelopes, then.envelopes),
     )
-
-
-def _added(first: dict[str, EnvelopeRead], then: dict[str, EnvelopeRead]) -> dict[str, EnvelopeRead]:
-    if not then:
-        return first
-    both = dict(first)
-    for source, read in then.items():
-        both[source] = both[source] + read if source in both else read
-    return both
 
 
 def finish_outcome(

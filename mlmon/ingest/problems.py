@@ -86,6 +86,16 @@ class EnvelopeRead:
         return EnvelopeRead(self.envelope, self.lines + other.lines, self.items + other.items)
 
 
+def add_envelopes(first: dict[str, EnvelopeRead], then: dict[str, EnvelopeRead]) -> dict[str, EnvelopeRead]:
+    """Two accounts of files read through envelopes as one (a file in both: added)."""
+    if not then:
+        return first
+    both = dict(first)
+    for source, read in then.items():
+        both[source] = both[source] + read if source in both else read
+    return both
+
+
 @dataclass(frozen=True)
 class Problem:
     """One example of a skipped line or an unusable value."""

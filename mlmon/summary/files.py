@@ -50,7 +50,7 @@ from typing import Any
 
 from mlmon import __version__
 from mlmon.errors import InputError
-from mlmon.ingest.problems import IngestStats, Problems, latest
+from mlmon.ingest.problems import IngestStats, Problems, add_envelopes, latest
 from mlmon.ingest.sources import read_whole
 from mlmon.summary.codec import CodecError, decode, encode
 from mlmon.summary.parts import ReferenceKey, SummarySettings
@@ -182,6 +182,7 @@ def merge_stats(left: IngestStats, right: IngestStats) -> IngestStats:
         fields_found=left.fields_found | right.fields_found,
         keys_seen=left.keys_seen + right.keys_seen,
         last_timestamp=latest(left.last_timestamp, right.last_timestamp),
+        envelopes=add_envelopes(left.envelopes, right.envelopes),
     )
 
 

@@ -29,3 +29,13 @@ def test_an_unknown_field_or_a_missing_one_without_default_is_refused():
     del encoded["records"]
     with pytest.raises(CodecError, match="do not match"):
         decode(encoded)
+
+
+def test_merged_accounts_keep_every_envelope_read():
+    from mlmon.summary.files import merge_stats
+
+    left = stats(envelopes={"a.log": EnvelopeRead("gcp", 10, 12)})
+    right = stats(envelopes={"b.log": EnvelopeRead("cri", 10, 8), "a.log": EnvelopeRead("gcp", 1, 1)})
+    merged = merge_stats(left, right)
+    assert merged.envelopes == {"a.log": EnvelopeRead("gcp", 11, 13), "b.log": EnvelopeRead("cri", 10, 8)}
+    assert merged.entries == left.entries + right.entries

@@ -193,12 +193,29 @@ def _wrapped(name: str, record: dict, n: int) -> dict:
     }
 
 
-@pytest.mark.parametrize("name", ["gcp", "firelens", "vercel", "azure"])
+def _subscription(records: list[dict]) -> dict:
+    events = [
+        {
+            "id": str(n),
+            "timestamp": int(datetime.fromisoformat(r["timestamp"].replace("Z", "+00:00")).timestamp() * 1000),
+            "message": json.dumps({k: v for k, v in r.items() if k != "timestamp"}) + "\n",
+        }
+        for n, r in enumerate(records)
+    ]
+    return {"messageType": "DATA_MESSAGE", "logGroup": "/ecs/imgcls", "logStream": "s/1", "logEvents": events}
+
+
+@pytest.mark.parametrize("name", ["gcp", "firelens", "vercel", "azure", "cloudwatch"])
 def test_the_fast_path_gives_what_the_line_by_line_path_gives(tmp_path, monkeypatch, name):
     """Clean chunks take an envelope's fast path; the same chunks unwrapped line by line
     (the fast path turned off) give the same records, values and account."""
     path = tmp_path / f"{name}.log"
-    path.write_text("".join(json.dumps(_wrapped(name, r, n)) + "\n" for n, r in enumerate(_records(400))))
+    records = _records(400)
+    if name == "cloudwatch":  # ten log events a subscription record
+        lines = [_subscription(records[at : at + 10]) for at in range(0, 400, 10)]
+    else:
+        lines = [_wrapped(name, r, n) for n, r in enumerate(records)]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     fast, fast_stats = read([path], chunk_bytes=20_000)
     taken = []
     from mlmon.ingest import outcome

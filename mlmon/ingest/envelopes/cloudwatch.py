@@ -34,7 +34,7 @@ from collections.abc import Callable
 from mlmon.ingest.envelopes.base import Envelope, Unwrapped
 from mlmon.ingest.envelopes.cloudwatch_export import unwrap_export, unwrap_write_test
 from mlmon.ingest.envelopes.cloudwatch_payloads import unwrap_firehose_gzip, unwrap_lambda_document, unwrap_lambda_lines
-from mlmon.ingest.envelopes.cloudwatch_records import NAME, unwrap_records
+from mlmon.ingest.envelopes.cloudwatch_records import NAME, read_fast_records, unwrap_records
 
 _RECORD = re.compile(
     rb'[ \t]*\{[^\n]*"(?:messageType"[ \t]*:[ \t]*"(?:DATA|CONTROL)_MESSAGE"|logEvents"[ \t]*:[ \t]*\[)'
@@ -93,7 +93,8 @@ def _records(data: bytes, source: str) -> Unwrapped:
 
 def _variant(variant: str, title: str, detect: Callable[[bytes], bool], unwrap: Unwrap, priority: int) -> Envelope:
     whole = variant in ("run-together", "lambda-document", "firehose", "write-test")
-    return Envelope(NAME, title, detect, unwrap, whole_file=whole, priority=priority, variant=variant)
+    fast = read_fast_records if variant == "subscription" else None
+    return Envelope(NAME, title, detect, unwrap, whole_file=whole, priority=priority, variant=variant, read_fast=fast)
 
 
 ENVELOPES = (

@@ -14,6 +14,7 @@ and ``logStream`` give ``source.log_group`` and ``source.log_stream``.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import replace
@@ -22,7 +23,9 @@ import numpy as np
 import polars as pl
 
 from mlmon.ingest.envelopes._jsonlines import TEXT, EnvelopeLines, read_envelope_lines, unwrapped_of
-from mlmon.ingest.envelopes.base import SOURCE_PREFIX, Unwrapped
+from mlmon.ingest.envelopes.base import SOURCE_PREFIX, FastRead, Unwrapped
+from mlmon.ingest.fields import LINE
+from mlmon.ingest.line_decode import PREFIX_TS
 
 NAME = "cloudwatch"
 CONTROL = "CONTROL_MESSAGE"
@@ -100,6 +103,46 @@ def _unwrapped(lines: EnvelopeLines) -> Unwrapped:
         is_envelope=pl.col("_enveloped"),
         skip=pl.col("_skip"),
     )
+
+
+def read_fast_records(data: bytes, schema: dict[str, pl.DataType]) -> FastRead | None:
+    """Subscription records one a line, every one a ``DATA_MESSAGE`` whose events all hold a
+    JSON object: the records read in one call, the events exploded, their messages read in a
+    second call typed by ``schema`` (the fast path, :attr:`.base.Envelope.read_fast`). None
+    for any other chunk: :func:`unwrap_records` reads it and names each problem."""
+    if not data or data.startswith(b"\n") or b"\n\n" in data or b"\r" in data or _RUN_TOGETHER in data:
+        return None
+    text = data if data.endswith(b"\n") else data + b"\n"
+    rows = text.count(b"\n")
+    try:
+        frame = pl.read_ndjson(io.BytesIO(text), schema=_SCHEMA)
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.height != rows or not frame.select((pl.col("messageType") == "DATA_MESSAGE").all()).item():
+        return None
+    events = (
+        frame.with_columns(pl.int_range(1, rows + 1, dtype=pl.Int64).alias(LINE))
+        .explode("logEvents")
+        .select(LINE, "logGroup", "logStream", pl.col("logEvents").struct.unnest())
+    )
+    message = pl.col("message").str.strip_chars()
+    ok = events.select(message.str.starts_with("{").all(), pl.col("timestamp").is_between(*_MS_RANGE).all())
+    if events.height == 0 or not all(ok.row(0)):
+        return None
+    try:
+        payload = (events.select(message.str.join("\n")).item() + "\n").encode()
+        records = pl.read_ndjson(io.BytesIO(payload), schema=schema)
+    except pl.exceptions.PolarsError:
+        return None
+    if records.height != events.height:
+        return None
+    given = events.select(
+        LINE,
+        pl.from_epoch("timestamp", time_unit="ms").dt.strftime(_ISO_MS).alias(PREFIX_TS),
+        pl.when(pl.col("logGroup") != "").then(pl.col("logGroup")).alias(SOURCE_PREFIX + "log_group"),
+        pl.when(pl.col("logStream") != "").then(pl.col("logStream")).alias(SOURCE_PREFIX + "log_stream"),
+    )
+    return FastRead(records.hstack(given), {}, events.height)
 
 
 def _split_run_together(data: bytes) -> tuple[bytes, np.ndarray | None]:

@@ -14,6 +14,10 @@ Usage (from the repository root)::
 2. Runs ``mlmon report FILE -f json`` on each as a process, interleaved, ``--runs`` times;
    prints each run's wall time and peak RSS, the medians and the ratio to the plain file
    (that the records and the report are the same is tests/ingest/test_envelopes.py's job).
+3. Times ``build_report(FILE)`` in this process, interleaved, ``--runs`` times (imports done,
+   the files in the page cache: the read itself, without a process's start), the best of
+   each, and the ratio to the plain file; then the same with every envelope's fast path
+   turned off (``--no-fast`` skips that part), so what the fast paths save shows.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import argparse
 import json
 import statistics
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
@@ -176,11 +181,31 @@ def write_files(log: Path, count: int) -> dict[str, Path]:
     return files
 
 
+def in_process(files: dict[str, Path], runs: int, fast: bool = True) -> dict[str, float]:
+    """Best wall time of ``build_report`` per file, in this process."""
+    from mlmon.api.report import build_report
+    from mlmon.ingest import outcome
+
+    real = outcome.read_fast
+    outcome.read_fast = real if fast else (lambda *args: None)
+    best: dict[str, float] = {}
+    try:
+        for _ in range(runs):
+            for name, path in files.items():
+                start = time.perf_counter()
+                build_report(str(path))
+                best[name] = min(best.get(name, float("inf")), time.perf_counter() - start)
+    finally:
+        outcome.read_fast = real
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--log", type=Path, default=ROOT / "benchmarks" / "data" / "logs_1000000.jsonl")
     parser.add_argument("--records", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-fast", action="store_true", help="skip the run with the fast paths off")
     args = parser.parse_args()
     files = write_files(args.log, args.records)
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in files}
@@ -194,6 +219,19 @@ def main() -> None:
     for name, runs in results.items():
         wall, rss = statistics.median(w for w, _ in runs), statistics.median(m for _, m in runs)
         print(f"  {name:10s} {wall:6.2f} s  {rss:7.0f} MB peak RSS  {wall / plain:5.2f}x plain")
+    modes = [True] if args.no_fast else [True, False]
+    timed_in = {fast: in_process(files, args.runs, fast) for fast in modes}
+    print(f"in this process (build_report, best of {args.runs}):")
+    for name, path in files.items():
+        size = path.stat().st_size / 1e6
+        cells = [
+            f"{timed_in[fast][name]:5.2f} s {timed_in[fast][name] / timed_in[fast]['plain']:4.2f}x" for fast in modes
+        ]
+        per_mb = timed_in[True][name] / size * 1000
+        print(
+            f"  {name:10s} {size:6.1f} MB  {per_mb:5.1f} ms/MB  fast paths on: {cells[0]}"
+            + (f"  off: {cells[1]}" if len(cells) > 1 else "")
+        )
 
 
 if __name__ == "__main__":

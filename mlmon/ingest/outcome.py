@@ -57,7 +57,7 @@ from mlmon.ingest.problems import (
     latest,
 )
 from mlmon.ingest.sources import Chunk, FileSpan
-from mlmon.ingest.unwrap import read_fast, unwrap_chunk, with_given
+from mlmon.ingest.unwrap import census_chunk, read_fast, unwrap_chunk, with_given
 from mlmon.ingest.usable import check_usable
 
 if TYPE_CHECKING:
@@ -193,8 +193,9 @@ def _process_enveloped(plan: ChunkPlan[State], chunk: Chunk, hints: Hints, tally
         discovering = plan.features is not None and plan.features.discovers(1 if chunk.starts_file else 0)
         fast = read_fast(chunk, plan.typed_schemas[discovering], context, tally)
         if fast is not None:
-            frame, read, sample = fast
-            samples = _sample(sample, hints)
+            frame, read = fast
+            wanted = chunk.starts_file or chunk.source not in hints.sampled
+            samples = _sample(census_chunk(chunk), hints) if wanted else {}
             quick = _reduce(plan, chunk, tally, hints, decoded=frame)
             state, kept, outside, found, last = quick
             lines = {chunk.source: chunk.lines}

@@ -68,12 +68,12 @@ def unwrap_chunk(chunk: Chunk, tally: ProblemTally, context: Any = None) -> tupl
 
 def read_fast(
     chunk: Chunk, typed_schema: dict[str, pl.DataType], context: Any, tally: ProblemTally
-) -> tuple[pl.DataFrame, EnvelopeRead, Chunk] | None:
+) -> tuple[pl.DataFrame, EnvelopeRead] | None:
     """``chunk``'s records read in one call by its envelope's fast path (an envelope whose
     record is an object: :attr:`~.envelopes.base.Envelope.read_fast`), with the keys of
     ``typed_schema`` the chunk holds: the records (as :func:`.decode.decode_chunk` gives
-    them, with the envelope's values), the account, and the first lines unwrapped (what the
-    census samples). None: the chunk takes :func:`unwrap_chunk`'s way."""
+    them, with the envelope's values) and the account. None: the chunk takes
+    :func:`unwrap_chunk`'s way."""
     envelope = envelopes()[chunk.envelope or ""]
     if envelope.read_fast is None:
         return None
@@ -88,10 +88,15 @@ def read_fast(
         return None
     for reason, lines in fast.skipped.items():
         tally.add(chunk.source, lines, reason)
+    return fast.frame, EnvelopeRead(envelope.name, chunk.lines, fast.items)
+
+
+def census_chunk(chunk: Chunk) -> Chunk:
+    """The records of ``chunk``'s first lines unwrapped, as a chunk of plain lines: what
+    the census samples of an enveloped chunk read by the fast path."""
     head = chunk.data[: _after_line(chunk.data, CENSUS_LINES)]
-    first = envelope.unwrap(head, chunk.source)
-    sample = Chunk(chunk.source, first.data, newlines=len(first.lines), starts_file=chunk.starts_file)
-    return fast.frame, EnvelopeRead(envelope.name, chunk.lines, fast.items), sample
+    first = envelopes()[chunk.envelope or ""].unwrap(head, chunk.source)
+    return Chunk(chunk.source, first.data, newlines=len(first.lines), starts_file=chunk.starts_file)
 
 
 def _after_line(data: bytes, count: int) -> int:

@@ -14,6 +14,7 @@ import pytest
 
 from mlmon.ingest import IngestOptions, read_logs
 from mlmon.ingest.needs import Needs
+from tests.ingest.envelope_reads import read_accounted
 
 COLUMNS = ("latency_ms", "level", "request_id", "status_code", "model_version")
 
@@ -34,10 +35,7 @@ def entry(n: int, *, insert: str | None = None, payload: dict | None = None, **e
 
 
 def read(paths, **options):
-    data = read_logs([str(p) for p in paths], IngestOptions(max_malformed_share=1.0, **options), Needs(COLUMNS))
-    frame, stats = data.frame.collect(), data.stats
-    assert stats.entries == stats.records + stats.skipped_lines + stats.outside_time_range
-    return frame, stats
+    return read_accounted(paths, COLUMNS, **options)
 
 
 def test_chunks_cut_anywhere_give_the_same_records_and_lines(tmp_path):

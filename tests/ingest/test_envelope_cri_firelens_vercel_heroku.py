@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from mlmon.errors import NoUsableRecordsError
-from mlmon.ingest import IngestOptions, read_logs
 from mlmon.ingest.envelopes import cri, envelope_for, firelens, heroku, vercel
-from mlmon.ingest.needs import Needs
 from tests.conftest import SAMPLE_LOGS
+from tests.ingest.envelope_reads import problems, read_accounted
 
 ENVELOPES = Path(__file__).parent / "envelopes"
 LOGS = sorted(p for p in SAMPLE_LOGS.rglob("*.log*") if p.is_file())
@@ -27,14 +26,7 @@ RECORD = json.dumps({"event": "inference", "request_id": "r-1", "latency_ms": 12
 
 
 def read(path: Path, **options):
-    data = read_logs([str(path)], IngestOptions(max_malformed_share=1.0, **options), Needs(COLUMNS))
-    frame, stats = data.frame.collect(), data.stats
-    assert stats.entries == stats.records + stats.skipped_lines + stats.outside_time_range
-    return frame, stats
-
-
-def problems(stats) -> list[tuple[int, str]]:
-    return [(p.line, p.reason) for p in stats.examples]
+    return read_accounted([path], COLUMNS, **options)
 
 
 def given(unwrapped, key: str) -> list:

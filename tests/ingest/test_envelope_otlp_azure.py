@@ -18,11 +18,10 @@ import polars as pl
 import pytest
 
 from mlmon.errors import NoUsableRecordsError
-from mlmon.ingest import IngestOptions, read_logs
 from mlmon.ingest.envelopes import azure, envelope_for, otlp
 from mlmon.ingest.envelopes._jsonlines import MANGLED
-from mlmon.ingest.needs import Needs
 from tests.conftest import SAMPLE_LOGS
+from tests.ingest.envelope_reads import problems, read_accounted
 
 ENVELOPES = Path(__file__).parent / "envelopes"
 COLUMNS = ("latency_ms", "level", "request_id", "status_code", "model_version", "label", "event")
@@ -31,14 +30,7 @@ RESOURCE = "/SUBSCRIPTIONS/S/RESOURCEGROUPS/G/PROVIDERS/MICROSOFT.WEB/SITES/IMGC
 
 
 def read(path: Path, **options):
-    data = read_logs([str(path)], IngestOptions(max_malformed_share=1.0, **options), Needs(COLUMNS))
-    frame, stats = data.frame.collect(), data.stats
-    assert stats.entries == stats.records + stats.skipped_lines + stats.outside_time_range
-    return frame, stats
-
-
-def problems(stats) -> list[tuple[int, str]]:
-    return [(p.line, p.reason) for p in stats.examples]
+    return read_accounted([path], COLUMNS, **options)
 
 
 def value(v: object) -> dict:

@@ -11,7 +11,7 @@ import polars as pl
 
 from mlmon.errors import InputError
 from mlmon.ingest.envelopes import envelopes
-from mlmon.ingest.envelopes.base import GIVEN_PREFIX, SOURCE_PREFIX, Unwrapped
+from mlmon.ingest.envelopes.base import Unwrapped, given_column
 from mlmon.ingest.fields import LINE
 from mlmon.ingest.keys import present_keys
 from mlmon.ingest.line_decode import PREFIX_TS
@@ -118,11 +118,11 @@ def with_given(decoded: pl.DataFrame, unwrapped: Unwrapped | None) -> pl.DataFra
     rows = decoded.get_column(LINE) - 1  # the unwrapped line each row came from, 0-based
     columns = []
     for key, values in unwrapped.given.items():
-        name = key if key.startswith(SOURCE_PREFIX) else GIVEN_PREFIX + key
+        name = given_column(key)
         if name not in decoded.columns:
             columns.append(pl.Series(name, values, dtype=pl.String).gather(rows))
     joined = decoded.with_columns(columns)
-    given_ts = GIVEN_PREFIX + "ts"
+    given_ts = given_column("ts")
     if given_ts not in joined.columns:
         return joined
     return joined.with_columns(pl.coalesce(PREFIX_TS, given_ts).alias(PREFIX_TS)).drop(given_ts)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from mlmon.ingest.envelopes.base import GIVEN_PREFIX, SOURCE_PREFIX, FastRead, Unwrapped, not_json
+from mlmon.ingest.envelopes.base import FastRead, Unwrapped, given_column, not_json
 from mlmon.ingest.fields import LINE
 from mlmon.ingest.line_decode import PREFIX_TS
 from mlmon.ingest.lines import sort_lines
@@ -112,6 +112,22 @@ def exact_objects(frame: pl.DataFrame, paths: dict[str, str]) -> pl.DataFrame:
     ).drop("_exact", *(f"_exact_{name}" for name in paths))
 
 
+def whole_lines(data: bytes) -> tuple[bytes, int] | None:
+    """``data`` with its last line ended, and its lines, for a fast path; None when it holds
+    a blank line or a carriage return (the line-by-line path counts and reads those)."""
+    if not data or data.startswith(b"\n") or b"\n\n" in data or b"\r" in data:
+        return None
+    text = data if data.endswith(b"\n") else data + b"\n"
+    return text, text.count(b"\n")
+
+
+def given_columns(given: dict[str, pl.Expr]) -> list[pl.Expr]:
+    """An envelope's values (``given`` of :func:`unwrapped_of`) as the raw columns a fast path
+    gives: its time as the prefix time (used where the record has none), the others as
+    :func:`.base.given_column` names them."""
+    return [expr.alias(PREFIX_TS if key == "ts" else given_column(key)) for key, expr in given.items()]
+
+
 def read_text_fast(
     data: bytes,
     envelope_schema: dict[str, pl.DataType],
@@ -127,10 +143,10 @@ def read_text_fast(
     call, the records in a second, typed strictly by ``record_schema``; ``given`` as for
     :func:`unwrapped_of`. None when any line needs the line-by-line path: a blank line, a
     line that is no envelope, an item to skip, a text that is no JSON object, a wrong type."""
-    if not data or data.startswith(b"\n") or b"\n\n" in data or b"\r" in data:
+    lines = whole_lines(data)
+    if lines is None:
         return None
-    text = data if data.endswith(b"\n") else data + b"\n"
-    rows = text.count(b"\n")
+    text, rows = lines
     frame = _read(text, envelope_schema, rows, strict=True)
     if frame is None:
         return None
@@ -144,16 +160,8 @@ def read_text_fast(
     records = _read(payload, record_schema, rows, strict=True)
     if records is None:
         return None
-    values = [
-        (
-            expr.alias(PREFIX_TS)
-            if key == "ts"
-            else expr.alias(key if key.startswith(SOURCE_PREFIX) else GIVEN_PREFIX + key)
-        )
-        for key, expr in given.items()
-    ]
     numbers = pl.int_range(1, rows + 1, dtype=pl.Int64).alias(LINE)
-    return FastRead(records.hstack(frame.select(numbers, *(v.cast(pl.String) for v in values))), {}, rows)
+    return FastRead(records.hstack(frame.select(numbers, *(v.cast(pl.String) for v in given_columns(given)))), {}, rows)
 
 
 def unwrapped_of(

@@ -37,10 +37,16 @@ import re
 
 import polars as pl
 
-from mlmon.ingest.envelopes._jsonlines import EnvelopeLines, exact_objects, read_envelope_lines, unwrapped_of
-from mlmon.ingest.envelopes.base import GIVEN_PREFIX, SOURCE_PREFIX, Collector, Envelope, FastRead, Unwrapped
+from mlmon.ingest.envelopes._jsonlines import (
+    EnvelopeLines,
+    exact_objects,
+    given_columns,
+    read_envelope_lines,
+    unwrapped_of,
+    whole_lines,
+)
+from mlmon.ingest.envelopes.base import SOURCE_PREFIX, Collector, Envelope, FastRead, Unwrapped
 from mlmon.ingest.fields import LINE
-from mlmon.ingest.line_decode import PREFIX_TS
 
 NAME = "azure"
 INNER = "properties"
@@ -98,22 +104,18 @@ def read_fast(data: bytes, schema: dict[str, pl.DataType]) -> FastRead | None:
     """A chunk whose every line is a record with ``properties`` an object, read in one call
     with it as a struct of ``schema`` (strict); None when any line needs :func:`unwrap_lines`
     (a blank line, ``properties`` as text, a value of the wrong type, a line of another kind)."""
-    if not data or data.startswith(b"\n") or b"\n\n" in data or b"\r" in data:
+    lines = whole_lines(data)
+    if lines is None:
         return None
-    text = data if data.endswith(b"\n") else data + b"\n"
-    rows = text.count(b"\n")
+    text, rows = lines
     try:
         frame = pl.read_ndjson(io.BytesIO(text), schema={**_SCHEMA, INNER: pl.Struct(schema)})
     except pl.exceptions.PolarsError:
         return None
     if frame.height != rows or frame[INNER].null_count():
         return None
-    given = _given()
     records = frame.select(
-        pl.col(INNER).struct.unnest(),
-        pl.int_range(1, rows + 1, dtype=pl.Int64).alias(LINE),
-        given.pop("ts").alias(PREFIX_TS),
-        *(expr.alias(name if name.startswith(SOURCE_PREFIX) else GIVEN_PREFIX + name) for name, expr in given.items()),
+        pl.col(INNER).struct.unnest(), pl.int_range(1, rows + 1, dtype=pl.Int64).alias(LINE), *given_columns(_given())
     )
     return FastRead(records, {}, rows)
 

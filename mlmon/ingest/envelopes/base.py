@@ -32,6 +32,12 @@ SOURCE_PREFIX = "source."
 dot in it, never an object, so the application's own ``source`` key is left alone."""
 
 
+def given_column(key: str) -> str:
+    """The raw column an envelope's value for ``key`` is read from: a ``source.<name>`` key as
+    it is, any other ``_given_<key>``."""
+    return key if key.startswith(SOURCE_PREFIX) else GIVEN_PREFIX + key
+
+
 def not_json(envelope: str, where: str) -> str:
     """The skip reason of an item whose inner text is not a JSON object:
     ``not JSON (gcp textPayload)``."""

@@ -22,10 +22,16 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
-from mlmon.ingest.envelopes._jsonlines import TEXT, EnvelopeLines, read_envelope_lines, unwrapped_of
+from mlmon.ingest.envelopes._jsonlines import (
+    TEXT,
+    EnvelopeLines,
+    given_columns,
+    read_envelope_lines,
+    unwrapped_of,
+    whole_lines,
+)
 from mlmon.ingest.envelopes.base import SOURCE_PREFIX, FastRead, Unwrapped
 from mlmon.ingest.fields import LINE
-from mlmon.ingest.line_decode import PREFIX_TS
 
 NAME = "cloudwatch"
 CONTROL = "CONTROL_MESSAGE"
@@ -110,10 +116,10 @@ def read_fast_records(data: bytes, schema: dict[str, pl.DataType]) -> FastRead |
     JSON object: the records read in one call, the events exploded, their messages read in a
     second call typed by ``schema`` (the fast path, :attr:`.base.Envelope.read_fast`). None
     for any other chunk: :func:`unwrap_records` reads it and names each problem."""
-    if not data or data.startswith(b"\n") or b"\n\n" in data or b"\r" in data or _RUN_TOGETHER in data:
+    lines = whole_lines(data) if _RUN_TOGETHER not in data else None
+    if lines is None:
         return None
-    text = data if data.endswith(b"\n") else data + b"\n"
-    rows = text.count(b"\n")
+    text, rows = lines
     try:
         frame = pl.read_ndjson(io.BytesIO(text), schema=_SCHEMA)
     except pl.exceptions.PolarsError:
@@ -138,9 +144,13 @@ def read_fast_records(data: bytes, schema: dict[str, pl.DataType]) -> FastRead |
         return None
     given = events.select(
         LINE,
-        pl.from_epoch("timestamp", time_unit="ms").dt.strftime(_ISO_MS).alias(PREFIX_TS),
-        pl.when(pl.col("logGroup") != "").then(pl.col("logGroup")).alias(SOURCE_PREFIX + "log_group"),
-        pl.when(pl.col("logStream") != "").then(pl.col("logStream")).alias(SOURCE_PREFIX + "log_stream"),
+        *given_columns(
+            {
+                "ts": pl.from_epoch("timestamp", time_unit="ms").dt.strftime(_ISO_MS),
+                SOURCE_PREFIX + "log_group": pl.when(pl.col("logGroup") != "").then(pl.col("logGroup")),
+                SOURCE_PREFIX + "log_stream": pl.when(pl.col("logStream") != "").then(pl.col("logStream")),
+            }
+        ),
     )
     return FastRead(records.hstack(given), {}, events.height)
 

@@ -20,10 +20,16 @@ import numpy as np
 import polars as pl
 
 from mlmon.errors import InputError
-from mlmon.ingest.envelopes._jsonlines import PHYSICAL, exact_objects, read_envelope_lines, unwrapped_of
-from mlmon.ingest.envelopes.base import GIVEN_PREFIX, SOURCE_PREFIX, Envelope, FastRead, Unwrapped
+from mlmon.ingest.envelopes._jsonlines import (
+    PHYSICAL,
+    exact_objects,
+    given_columns,
+    read_envelope_lines,
+    unwrapped_of,
+    whole_lines,
+)
+from mlmon.ingest.envelopes.base import SOURCE_PREFIX, Envelope, FastRead, Unwrapped
 from mlmon.ingest.fields import LINE
-from mlmon.ingest.line_decode import PREFIX_TS
 from mlmon.ingest.sources import read_chunks
 
 REPEATED = "repeated insertId"
@@ -130,10 +136,10 @@ def unwrap(data: bytes, source: str, seen: frozenset[int] = frozenset()) -> Unwr
 def read_fast(data: bytes, schema: dict[str, pl.DataType], seen: frozenset[int] | None = None) -> FastRead | None:
     """A chunk whose every line is a LogEntry with a ``jsonPayload``, read in one call with
     the payload as a struct of ``schema`` (strict); None when any line needs :func:`unwrap`."""
-    if not data or data.startswith(b"\n") or b"\n\n" in data or b"\r" in data:
+    lines = whole_lines(data)
+    if lines is None:
         return None
-    text = data if data.endswith(b"\n") else data + b"\n"
-    rows = text.count(b"\n")
+    text, rows = lines
     wanted = {**_KEYS, "severity": pl.String(), "resource": _RESOURCE, "jsonPayload": pl.Struct(schema)}
     try:
         frame = pl.read_ndjson(io.BytesIO(text), schema=wanted)
@@ -150,9 +156,13 @@ def read_fast(data: bytes, schema: dict[str, pl.DataType], seen: frozenset[int] 
     records = frame.select(
         pl.col("jsonPayload").struct.unnest(),
         LINE,
-        pl.col("timestamp").alias(PREFIX_TS),
-        pl.when(severity != "default").then(severity).alias(f"{GIVEN_PREFIX}level"),
-        pl.col("resource").struct.field("type").alias(SOURCE_PREFIX + "resource_type"),
+        *given_columns(
+            {
+                "ts": pl.col("timestamp"),
+                "level": pl.when(severity != "default").then(severity),
+                SOURCE_PREFIX + "resource_type": pl.col("resource").struct.field("type"),
+            }
+        ),
     )
     if labels.width > 1:
         records = records.hstack(labels.drop(PHYSICAL).rename(lambda name: SOURCE_PREFIX + name))

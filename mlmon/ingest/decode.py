@@ -17,12 +17,12 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
+from mlmon.ingest.chunks import Chunk
 from mlmon.ingest.fields import LINE
 from mlmon.ingest.keys import lift_loguru_extra, present_keys
 from mlmon.ingest.line_decode import decode_lines, empty_frame, fast_read, unwrap_docker
 from mlmon.ingest.lines import SortedLines, join_lines, sort_lines, suspect_lines
 from mlmon.ingest.problems import BLANK, ProblemTally
-from mlmon.ingest.sources import Chunk
 
 
 class Tidiness(enum.IntEnum):

@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from mlmon.errors import UsageError
+from mlmon.ingest.chunks import Chunk
 from mlmon.ingest.fields import LINE, Path, has_path, objects_from_lines, path_dtype, path_expr, repaired_objects
 from mlmon.ingest.names import FEATURES
 from mlmon.ingest.needs import FeatureNeeds
-from mlmon.ingest.sources import Chunk
 
 FEATURES_KEY = FEATURES
 """The top-level key of the features object."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, cast
 import polars as pl
 
 from mlmon.errors import UsageError
+from mlmon.ingest.chunks import Chunk
 from mlmon.ingest.names import (
     BY_SHORTCUTS,
     DOCKER_LOG,
@@ -27,7 +28,6 @@ from mlmon.ingest.names import (
     latency_names,
     spellings,
 )
-from mlmon.ingest.sources import Chunk
 
 if TYPE_CHECKING:
     from polars.datatypes import DataTypeClass

@@ -12,9 +12,9 @@ import io
 
 import polars as pl
 
+from mlmon.ingest.chunks import Chunk
 from mlmon.ingest.fields import LINE, repaired_objects
 from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, NAMES, NOT_FROM_EXTRA, RECORD, spellings
-from mlmon.ingest.sources import Chunk
 
 _NOT_LIFTED = frozenset(
     [

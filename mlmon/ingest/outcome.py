@@ -36,6 +36,7 @@ import polars as pl
 
 from mlmon.ingest.canonical import canonicalize, empty_canonical
 from mlmon.ingest.census import Samples, census_of, merge_samples, sample_keys
+from mlmon.ingest.chunks import Chunk, FileSpan
 from mlmon.ingest.decode import Tidiness, decode_chunk
 from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
@@ -56,7 +57,6 @@ from mlmon.ingest.problems import (
     add_envelopes,
     latest,
 )
-from mlmon.ingest.sources import Chunk, FileSpan
 from mlmon.ingest.unwrap import census_chunk, read_fast, unwrap_chunk, with_given
 from mlmon.ingest.usable import check_usable
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from mlmon.errors import InputError
+from mlmon.ingest.chunks import Chunk, FileSpan
 from mlmon.ingest.discovery import Discovered, discover, refuse_summaries
 from mlmon.ingest.needs import ChunkReducer, Needs, State
 from mlmon.ingest.options import IngestOptions
@@ -23,7 +24,7 @@ from mlmon.ingest.outcome import EMPTY, ChunkOutcome, ChunkPlan, Hints, finish_o
 from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.progress import Meter, meter
 from mlmon.ingest.sniff import release
-from mlmon.ingest.sources import Chunk, FileSpan, plan_chunks
+from mlmon.ingest.sources import plan_chunks
 from mlmon.ingest.unwrap import envelope_contexts
 from mlmon.options import options_of
 

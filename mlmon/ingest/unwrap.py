@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from mlmon.errors import InputError
+from mlmon.ingest.chunks import Chunk
 from mlmon.ingest.envelopes import envelopes
 from mlmon.ingest.envelopes.base import Unwrapped, given_column
 from mlmon.ingest.fields import LINE
@@ -17,7 +18,7 @@ from mlmon.ingest.keys import present_keys
 from mlmon.ingest.line_decode import PREFIX_TS
 from mlmon.ingest.problems import BLANK, CENSUS_LINES, EnvelopeRead, ProblemTally
 from mlmon.ingest.sniff import STDIN, is_regular
-from mlmon.ingest.sources import Chunk, envelope_of
+from mlmon.ingest.sources import envelope_of
 
 
 def envelope_contexts(paths: tuple[str, ...], option: str) -> dict[str, Any]:

@@ -25,13 +25,13 @@ from mlmon.api.drift import DriftOptions, build_drift_report
 from mlmon.cli import app
 from mlmon.errors import MissingFieldError
 from mlmon.ingest.census import census_of, merge_samples, sample_keys
+from mlmon.ingest.chunks import Chunk
 from mlmon.ingest.fields import default_field_map
 from mlmon.ingest.keys import present_keys
 from mlmon.ingest.names import LATENCY_SUFFIXES, default_keys, unit_of
 from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.outcome import ChunkPlan, Hints, process_chunk
 from mlmon.ingest.problems import CENSUS_KEYS, CENSUS_LINES, IngestStats, Problem
-from mlmon.ingest.sources import Chunk
 from mlmon.verdicts.needs import require_errors_visible, require_field
 
 T0 = datetime(2026, 11, 10, tzinfo=UTC)

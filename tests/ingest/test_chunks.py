@@ -15,11 +15,12 @@ import pytest
 
 from mlmon.errors import InputError
 from mlmon.ingest import IngestOptions, Needs, reduce_logs
+from mlmon.ingest.chunks import FileSpan, count_newlines
 from mlmon.ingest.discovery import discover
 from mlmon.ingest.outcome import EMPTY, ChunkPlan, finish_outcome, merge_outcomes, process_chunk
 from mlmon.ingest.problems import MAX_EXAMPLES
 from mlmon.ingest.reader import IN_FLIGHT_BYTES, _Frames, in_flight_chunks
-from mlmon.ingest.sources import CHUNK_BYTES, FileSpan, count_newlines, is_plain_file, plan_chunks
+from mlmon.ingest.sources import CHUNK_BYTES, is_plain_file, plan_chunks
 
 REDUCER = _Frames(Needs(("latency_ms",)))
 

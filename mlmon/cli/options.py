@@ -58,9 +58,7 @@ Since = Annotated[
         metavar="TIME", help="Only records at or after TIME: ISO-8601 or epoch (naive = UTC), or a duration ago (6h)."
     ),
 ]
-Until = Annotated[
-    str | None, typer.Option(metavar="TIME", help="Only records before TIME (as --since).")
-]
+Until = Annotated[str | None, typer.Option(metavar="TIME", help="Only records before TIME (as --since).")]
 ConfigPath = Annotated[
     str | None,
     typer.Option(

@@ -70,11 +70,11 @@ def unwrap_chunk(chunk: Chunk, tally: ProblemTally, context: Any = None) -> tupl
 def read_fast(
     chunk: Chunk, typed_schema: dict[str, pl.DataType], context: Any, tally: ProblemTally
 ) -> tuple[pl.DataFrame, EnvelopeRead] | None:
-    """``chunk``'s records read in one call by its envelope's fast path (an envelope whose
-    record is an object: :attr:`~.envelopes.base.Envelope.read_fast`), with the keys of
-    ``typed_schema`` the chunk holds: the records (as :func:`.decode.decode_chunk` gives
-    them, with the envelope's values) and the account. None: the chunk takes
-    :func:`unwrap_chunk`'s way."""
+    """``chunk``'s records read by its envelope's fast path (a record that is an object, read
+    as a typed struct; or JSON text in a string, read in a second call:
+    :attr:`~.envelopes.base.Envelope.read_fast`), with the keys of ``typed_schema`` the chunk
+    holds: the records (as :func:`.decode.decode_chunk` gives them, with the envelope's
+    values) and the account. None: the chunk takes :func:`unwrap_chunk`'s way."""
     envelope = envelopes()[chunk.envelope or ""]
     if envelope.read_fast is None:
         return None

@@ -69,8 +69,8 @@ class Unwrapped:
 
 @dataclass(frozen=True)
 class FastRead:
-    """A chunk of an envelope whose record is an object, read in one call with the record's
-    keys typed (:attr:`Envelope.read_fast`): no record is written out as text and read again."""
+    """A chunk of an envelope read with the record's keys typed (:attr:`Envelope.read_fast`):
+    no record is written out as text, unwrapped line by line and read again."""
 
     frame: Any
     """A polars DataFrame: the records' keys as the schema given reads them, ``_line`` (the
@@ -107,11 +107,12 @@ class Envelope:
     in the given bytes, as the index of the newline ending the last line that ends a record
     (-1: none). None: at any newline."""
     read_fast: Callable[..., FastRead | None] | None = None
-    """The fast path, for envelopes whose record is an object: ``(data, schema, context)``,
-    the chunk's bytes, the record's keys with their types, the file's context (or None),
-    gives a :class:`FastRead`, or None when any line needs :attr:`unwrap` (a blank line, a
-    record as text, a value of the wrong type, a line that is no envelope): then the chunk
-    takes that path, which says why about each."""
+    """The fast path: ``(data, schema[, context])``, the chunk's bytes, the record's keys with
+    their types, the file's context (when :attr:`prepare` gave one), gives a
+    :class:`FastRead` (a record that is an object read as a typed struct, or JSON text in a
+    string read typed in a second call), or None when any line needs :attr:`unwrap` (a blank
+    line, an item to skip, a value of the wrong type, a line that is no envelope): then the
+    chunk takes that path, which says why about each."""
     prepare: Callable[[tuple[str, ...]], dict[str, Any]] | None = None
     """A first look at every file of a read chosen for this envelope, in input order, before
     the read: per file, a context its chunks' ``unwrap`` gets as a third argument (GCP: the

@@ -3,8 +3,9 @@
 This module, :mod:`.chunks` (a span a worker reads), :mod:`.discovery` (which files) and
 :mod:`.sniff` (which opens an input that is not a regular file once, and tells mlmon's own
 files by their first bytes) are the only ones that touch the file system for logs. A file's
-envelope (:mod:`.envelopes`) is chosen here from its first bytes, and tags its chunks. Compression is detected by magic bytes, not by name, so logrotate's
-``app.log.2.gz`` and a gzip file without a suffix both work.
+envelope (:mod:`.envelopes`) is chosen here from its first bytes, and tags its chunks.
+Compression is detected by magic bytes, not by name, so logrotate's ``app.log.2.gz`` and a
+gzip file without a suffix both work.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import pytest
 
 from mlmon.errors import NoUsableRecordsError
 from mlmon.ingest.envelopes import cri, envelope_for, firelens, heroku, vercel
+from mlmon.ingest.envelopes._documents import array_items
 from tests.conftest import SAMPLE_LOGS
 from tests.ingest.envelope_reads import problems, read_accounted
 
@@ -253,7 +254,7 @@ def test_array_items_agree_with_json_on_strings_holding_braces_quotes_and_backsl
     }
     for document, expected in documents.items():
         data = document.encode()
-        starts, ends = vercel.array_items(data)
+        starts, ends = array_items(data)
         assert [json.loads(data[s : e + 1]) for s, e in zip(starts.tolist(), ends.tolist())] == expected
 
 

@@ -18,15 +18,10 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
+from mlmon.ingest.envelopes._documents import renumbered, with_items_skipped
 from mlmon.ingest.envelopes._jsonlines import PHYSICAL, TEXT, EnvelopeLines, read_envelope_lines
 from mlmon.ingest.envelopes.base import Unwrapped
-from mlmon.ingest.envelopes.cloudwatch_records import (
-    blank_lines,
-    renumbered,
-    split_values,
-    unwrap_records,
-    with_items_skipped,
-)
+from mlmon.ingest.envelopes.cloudwatch_records import blank_lines, split_values, unwrap_records
 
 UNDECODABLE_LAMBDA = "undecodable payload (cloudwatch awslogs.data)"
 UNDECODABLE_FIREHOSE = "undecodable payload (cloudwatch firehose record)"

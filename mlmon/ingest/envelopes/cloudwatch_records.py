@@ -22,6 +22,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
+from mlmon.ingest.envelopes._documents import renumbered
 from mlmon.ingest.envelopes._jsonlines import (
     TEXT,
     EnvelopeLines,
@@ -205,25 +206,6 @@ def split_values(text: str) -> tuple[list[str], list[int]]:
         starts.append(line)
         line += piece.count("\n")
         at = end
-
-
-def renumbered(unwrapped: Unwrapped, physical: np.ndarray | list[int]) -> Unwrapped:
-    """``unwrapped`` with its lines (1-based, in what was read) put on the physical lines
-    they came from: ``physical[n - 1]`` for line ``n``."""
-    where = np.asarray(physical, dtype=np.int64)
-    skipped = {reason: [int(where[line - 1]) for line in lines] for reason, lines in unwrapped.skipped.items()}
-    lines = where[unwrapped.lines - 1] if len(unwrapped.lines) else unwrapped.lines
-    return replace(unwrapped, lines=lines, skipped=skipped)
-
-
-def with_items_skipped(unwrapped: Unwrapped, skipped: dict[str, list[int]], blank: int) -> Unwrapped:
-    """``unwrapped`` with items skipped before it was read (an undecodable payload) added,
-    and the blank lines of the file it came from."""
-    merged = {reason: list(lines) for reason, lines in unwrapped.skipped.items()}
-    for reason, lines in skipped.items():
-        merged[reason] = sorted(merged.get(reason, []) + lines)
-    added = sum(len(lines) for lines in skipped.values())
-    return replace(unwrapped, skipped=merged, items=unwrapped.items + added, blank=blank)
 
 
 def blank_lines(data: bytes) -> int:

@@ -23,9 +23,9 @@ import dataclasses
 import io
 import re
 
-import numpy as np
 import polars as pl
 
+from mlmon.ingest.envelopes._documents import blank_lines, objects_a_line
 from mlmon.ingest.envelopes._jsonlines import (
     PHYSICAL,
     TEXT,
@@ -51,9 +51,6 @@ _SCHEMA: dict[str, pl.DataType] = {
 _KEYS = rb'(?=[^\n]*"deploymentId"\s*:)(?=[^\n]*"(?:projectId|message)"\s*:)'
 _LINE_HEAD = re.compile(rb"\s*\{" + _KEYS)
 _ARRAY_HEAD = re.compile(rb"\s*\[\s*\{" + _KEYS.replace(rb"[^\n]", rb"[\s\S]"))
-_STRUCTURAL = np.zeros(256, dtype=bool)
-_STRUCTURAL[list(b'\\"{}[]')] = True
-_BACKSLASH, _QUOTE, _OPEN, _CLOSE, _OPEN_LIST, _CLOSE_LIST, _NEWLINE = b'\\"{}[]\n'
 
 
 def detect_lines(head: bytes) -> bool:
@@ -80,16 +77,13 @@ def unwrap_array(data: bytes, source: str) -> Unwrapped:
     whole = _arrays_a_line(data)
     if whole is not None:
         return _unwrapped(EnvelopeLines(whole.frame, [], blank), every_item=True)
-    starts, ends = array_items(data)
-    flat = memoryview(data.translate(_FLAT))  # raw newlines are white space between tokens: an entry on one line
-    laid = b"\n".join(flat[s : e + 1] for s, e in zip(starts[: len(ends)].tolist(), ends.tolist())) + b"\n"
+    laid, first_line, cut_short = objects_a_line(data)
     read = read_envelope_lines(laid, _SCHEMA)
-    first_line = np.searchsorted(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE), starts) + 1
     renumber = pl.Series(first_line, dtype=pl.Int64)
     frame = read.frame.with_columns(renumber.gather(pl.Series(read.frame[PHYSICAL] - 1)).alias(PHYSICAL))
     others = [(int(first_line[n - 1]), text) for n, text in read.others]
     unwrapped = _unwrapped(EnvelopeLines(frame, others, blank), every_item=True)
-    if len(starts) == len(ends):
+    if not cut_short:
         return unwrapped
     return dataclasses.replace(
         unwrapped,
@@ -116,40 +110,6 @@ def _arrays_a_line(data: bytes) -> EnvelopeLines | None:
         parts.append(entries.with_columns(pl.lit(number, dtype=pl.Int64).alias(PHYSICAL)))
     frame = pl.concat(parts) if parts else pl.DataFrame(schema={**_SCHEMA, PHYSICAL: pl.Int64})
     return EnvelopeLines(frame.with_columns(pl.lit(None, dtype=pl.String).alias(TEXT)), [], 0)
-
-
-_FLAT = bytes.maketrans(b"\r\n", b"  ")
-_BLANK_LINE = re.compile(rb"^[ \t\r]*\n", re.MULTILINE)
-
-
-def blank_lines(data: bytes) -> int:
-    """Lines of ``data`` holding nothing but white space (a last line without its newline
-    counts when it holds white space only)."""
-    last = data[data.rfind(b"\n") + 1 :]
-    return len(_BLANK_LINE.findall(data)) + (1 if last and not last.strip() else 0)
-
-
-def array_items(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Where each top-level object of a JSON array document starts and ends (byte offsets of
-    its ``{`` and ``}``; one end fewer when the document is cut short inside its last object),
-    found from the structural bytes only: a quote not escaped by an odd run of backslashes
-    opens or closes a string, and braces outside strings set the depth."""
-    octets = np.frombuffer(data, dtype=np.uint8)
-    where = np.flatnonzero(_STRUCTURAL[octets])
-    byte = octets[where]
-    backslash = byte == _BACKSLASH
-    follows = np.zeros(where.size, dtype=bool)  # directly after a backslash
-    follows[1:] = backslash[:-1] & (where[1:] == where[:-1] + 1)
-    index = np.arange(where.size)
-    run_start = np.maximum.accumulate(np.where(backslash & follows, 0, index))
-    escaped = np.zeros(where.size, dtype=bool)
-    escaped[1:] = follows[1:] & ((index[:-1] - run_start[:-1]) % 2 == 0)  # an odd run ends just before
-    quote = (byte == _QUOTE) & ~escaped
-    outside = np.cumsum(quote) % 2 == 0
-    opens = outside & ((byte == _OPEN) | (byte == _OPEN_LIST))
-    closes = outside & ((byte == _CLOSE) | (byte == _CLOSE_LIST))
-    depth = np.cumsum(opens.astype(np.int64) - closes.astype(np.int64))
-    return where[opens & (byte == _OPEN) & (depth == 2)], where[closes & (byte == _CLOSE) & (depth == 1)]
 
 
 def _unwrapped(lines: EnvelopeLines, *, every_item: bool = False) -> Unwrapped:

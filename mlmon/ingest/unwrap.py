@@ -23,8 +23,9 @@ from mlmon.ingest.sources import envelope_of
 
 def envelope_contexts(paths: tuple[str, ...], option: str) -> dict[str, Any]:
     """Per file, what its envelope's first look (:attr:`~.envelopes.base.Envelope.prepare`)
-    found, for the files of a read whose envelope has one. Standard input and pipes are
-    never looked at twice: they get none."""
+    found, for the files of a read whose envelope has one: all the files of one envelope
+    name, whatever their variant, in one look. Standard input and pipes are never looked at
+    twice: they get none."""
     if option == "none":
         return {}
     chosen: dict[str, list[str]] = {}
@@ -36,11 +37,10 @@ def envelope_contexts(paths: tuple[str, ...], option: str) -> dict[str, Any]:
         except InputError:
             continue  # the read itself reports it
         if key is not None and envelopes()[key].prepare is not None:
-            chosen.setdefault(key, []).append(path)
+            chosen.setdefault(envelopes()[key].name, []).append(path)
     contexts: dict[str, Any] = {}
-    for key, files in chosen.items():
-        prepare = envelopes()[key].prepare
-        assert prepare is not None
+    for name, files in chosen.items():
+        prepare = next(e.prepare for e in envelopes().values() if e.name == name and e.prepare is not None)
         contexts.update(prepare(tuple(files)))
     return contexts
 

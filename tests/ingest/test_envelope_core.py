@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -225,3 +226,43 @@ def test_the_fast_path_gives_what_the_line_by_line_path_gives(tmp_path, monkeypa
     assert fast.equals(slow) and fast.height == 400
     assert fast_stats.envelopes == slow_stats.envelopes and fast_stats.skipped == slow_stats.skipped
     assert sorted(fast["latency_ms"].to_list()) == sorted(r["latency_ms"] for r in _records(400))
+
+
+EXPORT = Path(__file__).parent / "envelopes" / "gcp" / "export"
+
+
+def _export_entries() -> list[dict]:
+    return [json.loads(line) for path in sorted(EXPORT.rglob("*.json")) for line in path.read_text().splitlines()]
+
+
+def test_gcloud_json_arrays_read_as_the_export_they_hold(tmp_path):
+    """``gcloud logging read --format=json`` prints a pretty-printed JSON array: the same
+    entries as the export's lines give the same records and the same skips, each problem on
+    the line where its entry starts; split over two files, the repeat is still dropped once,
+    and an array file beside a lines file shares the look for repeats."""
+    entries = _export_entries()
+    lines_frame, lines_stats = read([EXPORT])
+    whole = tmp_path / "one" / "entries.json"
+    whole.parent.mkdir()
+    whole.write_text(json.dumps(entries, indent=2))
+    frame, stats = read([whole])
+    assert frame.equals(lines_frame)
+    assert stats.lines_skipped == lines_stats.lines_skipped == {"not JSON (gcp textPayload)": 1, "repeated insertId": 1}
+    starts = [n for n, text in enumerate(whole.read_text().splitlines(), 1) if text == "  {"]
+    assert [p.line for p in stats.examples] == [starts[3], starts[4]]  # the text payload, then the repeat
+    assert stats.envelopes[str(whole)].items == 8
+    halves = tmp_path / "two"
+    halves.mkdir()
+    (halves / "a.json").write_text(json.dumps(entries[:4], indent=2))
+    (halves / "b.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries[4:]))  # the repeat, as lines
+    frame, stats = read([halves])
+    assert frame.height == 6 and stats.lines_skipped["repeated insertId"] == 1
+
+
+def test_a_gcloud_array_cut_short_counts_the_entry_it_cuts(tmp_path):
+    text = json.dumps(_export_entries(), indent=2)
+    path = tmp_path / "cut.json"
+    path.write_text(text[: text.rindex('"insertId"')])  # inside the last entry
+    frame, stats = read([path])
+    assert stats.lines_skipped["malformed envelope (gcp JSON array cut short)"] == 1
+    assert stats.envelopes[str(path)].items == 8 and frame.height == 5

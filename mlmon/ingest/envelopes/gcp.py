@@ -14,12 +14,15 @@ in the same chunk, or in a file read earlier (:func:`first_seen`), is skipped an
 from __future__ import annotations
 
 import io
+import lzma
 import re
+import zlib
 
 import numpy as np
 import polars as pl
 
 from mlmon.errors import InputError
+from mlmon.ingest.envelopes._documents import blank_lines, objects_a_line, renumbered, with_items_skipped
 from mlmon.ingest.envelopes._jsonlines import (
     PHYSICAL,
     exact_objects,
@@ -30,9 +33,13 @@ from mlmon.ingest.envelopes._jsonlines import (
 )
 from mlmon.ingest.envelopes.base import SOURCE_PREFIX, Envelope, FastRead, Unwrapped
 from mlmon.ingest.fields import LINE
-from mlmon.ingest.sources import read_chunks
+from mlmon.ingest.sources import envelope_of, read_chunks, read_whole
 
 REPEATED = "repeated insertId"
+CUT_SHORT = "malformed envelope (gcp JSON array cut short)"
+_ARRAY = re.compile(rb"\s*\[\s*\{")
+_ID_KEY = re.compile(rb'"(?:insertId|logName)"\s*:')
+_PAYLOAD_KEY = re.compile(rb'"(?:jsonPayload|textPayload|protoPayload|resource)"\s*:')
 _KEYS: dict[str, pl.DataType] = {"insertId": pl.String(), "timestamp": pl.String(), "logName": pl.String()}
 _RESOURCE = pl.Struct({"type": pl.String(), "labels": pl.String()})
 _SCHEMA: dict[str, pl.DataType] = {
@@ -75,8 +82,11 @@ def first_seen(files: tuple[str, ...]) -> dict[str, frozenset[int]]:
     repeats: dict[str, frozenset[int]] = {}
     for path in files:
         try:
-            hashes = [_key_hashes(chunk.data) for chunk in read_chunks(path)]
-        except InputError:
+            if envelope_of(path, "gcp") == "gcp/array":  # gcloud's JSON array: its entries one a line
+                hashes = [_key_hashes(objects_a_line(read_whole(path))[0])]
+            else:
+                hashes = [_key_hashes(chunk.data) for chunk in read_chunks(path)]
+        except (InputError, OSError, EOFError, zlib.error, lzma.LZMAError):
             continue  # the read itself reports it
         mine = np.unique(np.concatenate(hashes)) if hashes else seen[:0]
         repeated = np.intersect1d(mine, seen, assume_unique=True)
@@ -196,12 +206,39 @@ def _labels(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-ENVELOPE = Envelope(
-    name="gcp",
-    title="Google Cloud Logging export",
-    detect=detect,
-    unwrap=unwrap,
-    read_fast=read_fast,
-    prepare=first_seen,
-    priority=30,
+def detect_array(head: bytes) -> bool:
+    """A JSON array whose first object holds a LogEntry's ``insertId`` or ``logName`` and a
+    payload or ``resource`` (what ``gcloud logging read --format=json`` prints)."""
+    return bool(_ARRAY.match(head) and _ID_KEY.search(head) and _PAYLOAD_KEY.search(head))
+
+
+def unwrap_array(data: bytes, source: str, seen: frozenset[int] = frozenset()) -> Unwrapped:
+    """A JSON array of LogEntries (pretty-printed or not): its entries laid one a line and
+    unwrapped as an export's, each on the line where it starts; an array cut short inside
+    an entry counts that entry (``malformed envelope (gcp JSON array cut short)``)."""
+    laid, first_line, cut_short = objects_a_line(data)
+    unwrapped = renumbered(unwrap(laid, source, seen), first_line)
+    return with_items_skipped(unwrapped, {CUT_SHORT: [int(first_line[-1])]} if cut_short else {}, blank_lines(data))
+
+
+ENVELOPES = (
+    Envelope(
+        name="gcp",
+        title="Google Cloud Logging export",
+        detect=detect,
+        unwrap=unwrap,
+        read_fast=read_fast,
+        prepare=first_seen,
+        priority=30,
+    ),
+    Envelope(
+        name="gcp",
+        title="Google Cloud Logging entries (gcloud's JSON array)",
+        detect=detect_array,
+        unwrap=unwrap_array,
+        prepare=first_seen,
+        whole_file=True,
+        priority=30,
+        variant="array",
+    ),
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mlmon.errors import InputError
 from mlmon.ingest import IngestOptions, read_logs
 from mlmon.ingest.needs import Needs
 from tests.ingest.envelope_reads import read_accounted
@@ -266,3 +267,44 @@ def test_a_gcloud_array_cut_short_counts_the_entry_it_cuts(tmp_path):
     frame, stats = read([path])
     assert stats.lines_skipped["malformed envelope (gcp JSON array cut short)"] == 1
     assert stats.envelopes[str(path)].items == 8 and frame.height == 5
+
+
+SUBSCRIPTION = Path(__file__).parent / "envelopes" / "cloudwatch" / "subscription.jsonl"
+
+
+def _cli_document(events: list) -> str:
+    """What ``aws logs filter-log-events`` prints (4-space indents, events first)."""
+    return json.dumps(
+        {"events": events, "searchedLogStreams": [{"logStreamName": "s", "searchedCompletely": True}]}, indent=4
+    )
+
+
+def test_the_aws_cli_events_document_reads_as_the_subscription_records_it_came_from(tmp_path):
+    record = json.loads(SUBSCRIPTION.read_text().splitlines()[1])  # the DATA_MESSAGE
+    events = [
+        {"logStreamName": record["logStream"], "timestamp": e["timestamp"], "message": e["message"], "eventId": e["id"]}
+        for e in record["logEvents"]
+    ]
+    path = tmp_path / "events.json"
+    path.write_text(
+        _cli_document([*events, {"timestamp": 1795176602000, "message": "Traceback (most recent call last):"}])
+    )
+    frame, stats = read([path])
+    subscription, _ = read([SUBSCRIPTION])
+    assert frame.equals(subscription)
+    starts = [n for n, text in enumerate(path.read_text().splitlines(), 1) if text == "        {"]
+    assert stats.lines_skipped == {"not JSON (cloudwatch message)": 1}
+    assert [p.line for p in stats.examples] == [starts[3]]  # the event's own line, not the searched streams'
+    assert stats.envelopes[str(path)].items == 4 and stats.envelopes[str(path)].envelope == "cloudwatch"
+
+
+def test_a_damaged_aws_cli_document_is_counted(tmp_path):
+    path = tmp_path / "events.json"
+    good = {"timestamp": 1795176600000, "message": json.dumps({"latency_ms": 1.5})}
+    path.write_text(_cli_document([3, good]))
+    frame, stats = read([path])
+    assert stats.lines_skipped == {"malformed envelope (cloudwatch event is not an object)": 1}
+    assert frame["latency_ms"].to_list() == [1.5]
+    path.write_text(_cli_document([good])[:-30])  # cut short: no document at all
+    with pytest.raises(InputError, match=r"events.json: no usable records \(1 malformed envelope \(cloudwatch events"):
+        read([path])

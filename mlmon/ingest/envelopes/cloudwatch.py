@@ -11,6 +11,8 @@ takes the one whose detector accepts the file, else subscription records one a l
   base64(gzip(record))}}``, one a line; ``lambda-document``: pretty-printed, read whole.
 - ``firehose``: Firehose's S3 object with GZIP compression on: the object's gzip (undone by
   the reader) holds one gzip member per record, one after the other; read whole.
+- ``cli``: the document ``aws logs filter-log-events`` and ``get-log-events`` print
+  (``{"events": [...]}``, :mod:`.cloudwatch_cli`); read whole.
 - ``export``: an export task to S3 (``<task>/<stream>/000000.gz``) of ``<ISO time>Z
   <message>`` lines, the time given as ``ts`` (:mod:`.cloudwatch_export`; told from
   kubectl's ``--timestamps`` lines by the 3 fractional digits); ``write-test``: the
@@ -32,6 +34,7 @@ import zlib
 from collections.abc import Callable
 
 from mlmon.ingest.envelopes.base import Envelope, Unwrapped
+from mlmon.ingest.envelopes.cloudwatch_cli import detect_cli, unwrap_cli
 from mlmon.ingest.envelopes.cloudwatch_export import unwrap_export, unwrap_write_test
 from mlmon.ingest.envelopes.cloudwatch_payloads import unwrap_firehose_gzip, unwrap_lambda_document, unwrap_lambda_lines
 from mlmon.ingest.envelopes.cloudwatch_records import NAME, read_fast_records, unwrap_records
@@ -92,7 +95,7 @@ def _records(data: bytes, source: str) -> Unwrapped:
 
 
 def _variant(variant: str, title: str, detect: Callable[[bytes], bool], unwrap: Unwrap, priority: int) -> Envelope:
-    whole = variant in ("run-together", "lambda-document", "firehose", "write-test")
+    whole = variant in ("run-together", "lambda-document", "firehose", "write-test", "cli")
     fast = read_fast_records if variant == "subscription" else None
     return Envelope(NAME, title, detect, unwrap, whole_file=whole, priority=priority, variant=variant, read_fast=fast)
 
@@ -105,6 +108,7 @@ ENVELOPES = (
     _variant("firehose", "CloudWatch Logs through Firehose to S3", _firehose, unwrap_firehose_gzip, 44),
     _variant("export", "CloudWatch Logs export to S3", _export, unwrap_export, 45),
     _variant("write-test", "CloudWatch Logs export's write test", _write_test, unwrap_write_test, 46),
+    _variant("cli", "CloudWatch Logs events as the AWS CLI prints them", detect_cli, unwrap_cli, 47),
 )
 """The variants, in detection order; the first is what ``--envelope cloudwatch`` reads a file
 no detector accepts as."""

@@ -19,13 +19,12 @@ NDJSON, each entry numbered by the line its object starts on.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
 
 import polars as pl
 
-from mlmon.ingest.envelopes._documents import blank_lines, objects_a_line
+from mlmon.ingest.envelopes._documents import blank_lines, objects_a_line, renumbered, with_items_skipped
 from mlmon.ingest.envelopes._jsonlines import (
     PHYSICAL,
     TEXT,
@@ -78,18 +77,8 @@ def unwrap_array(data: bytes, source: str) -> Unwrapped:
     if whole is not None:
         return _unwrapped(EnvelopeLines(whole.frame, [], blank), every_item=True)
     laid, first_line, cut_short = objects_a_line(data)
-    read = read_envelope_lines(laid, _SCHEMA)
-    renumber = pl.Series(first_line, dtype=pl.Int64)
-    frame = read.frame.with_columns(renumber.gather(pl.Series(read.frame[PHYSICAL] - 1)).alias(PHYSICAL))
-    others = [(int(first_line[n - 1]), text) for n, text in read.others]
-    unwrapped = _unwrapped(EnvelopeLines(frame, others, blank), every_item=True)
-    if not cut_short:
-        return unwrapped
-    return dataclasses.replace(
-        unwrapped,
-        skipped={**unwrapped.skipped, CUT_SHORT: [int(first_line[-1])]},
-        items=unwrapped.items + 1,
-    )
+    unwrapped = renumbered(_unwrapped(read_envelope_lines(laid, _SCHEMA), every_item=True), first_line)
+    return with_items_skipped(unwrapped, {CUT_SHORT: [int(first_line[-1])]} if cut_short else {}, blank)
 
 
 def _arrays_a_line(data: bytes) -> EnvelopeLines | None:

@@ -61,7 +61,7 @@ from mlmon.ingest.fields import LATENCY_UNITS_MS, LINE, NUMERIC, FieldMap, Path,
 from mlmon.ingest.groups import group_expr, is_by_column
 from mlmon.ingest.line_decode import PREFIX_TS
 from mlmon.ingest.problems import MAX_EXAMPLES, ProblemTally
-from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp
+from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp, parse_timestamps
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -139,6 +139,8 @@ def canonicalize(
     ts_format = direct_format(raw.select(ts_raw.drop_nulls().first()).item())
     ts = parse_direct(ts_raw, ts_format) if ts_format else parse_timestamp(ts_raw)
     prefixed = raw[PREFIX_TS].null_count() < raw.height
+    if prefixed:  # one shape a file, as the record's own times: parsed by its direct format
+        raw = raw.with_columns(parse_timestamps(raw[PREFIX_TS].cast(pl.String)).alias(PREFIX_TS))
     keep = canonical_columns(with_probabilities, columns)
     from_raw, wrong_types = _raw_reads(schema, fields, (ts, ts_raw), prefixed, with_probabilities, frozenset(keep))
     if "group" in keep:
@@ -208,7 +210,7 @@ def _raw_reads(
         **{f"_check_{index}": mask for index, mask in enumerate(wrong_types.values())},
     }
     if prefixed:  # kubectl --timestamps, CRI or Docker: used when the record has none
-        from_raw["_prefix_ts"] = parse_timestamp(pl.col(PREFIX_TS))
+        from_raw["_prefix_ts"] = pl.col(PREFIX_TS)
     if GIVEN_STATUS in schema:
         from_raw[GIVEN_STATUS] = pl.col(GIVEN_STATUS).cast(pl.Float64, strict=False)
     return from_raw, wrong_types

@@ -130,6 +130,13 @@ def read_whole(source: str) -> bytes:
         return stream.read()
 
 
+def open_decompressed(source: str) -> BinaryIO:
+    """``source`` from its first byte, decompressed by its magic bytes, for a caller that
+    reads it in pieces and closes it (``mlmon.watch`` reads a rotated ``.gz`` this way).
+    ``InputError`` when it cannot be opened or read."""
+    return _open(source)
+
+
 def is_plain_file(source: str) -> bool:
     """Whether ``source`` is a regular uncompressed file, which may be cut at any newline
     (:func:`plan_chunks` plans it as spans); a compressed one must be read in order."""

@@ -133,10 +133,15 @@ def test_a_line_without_its_newline_waits_for_it_and_the_offset_stays_before_it(
 
 def test_reads_are_bounded_per_poll_and_a_longer_line_comes_whole(tmp_path):
     app = tmp_path / "app.log"
-    app.write_bytes(b"aaaa\nbbbb\ncccc\n" + b"d" * 30 + b"\neeee\n")
+    content = b"aaaa\nbbbb\ncccc\n" + b"d" * 30 + b"\neeee\n"
+    app.write_bytes(content)
     with Follower([str(app)], start="beginning", max_bytes=12) as follower:
-        got = [lines(follower.poll()) for _ in range(5)]
-    assert got == [[b"aaaa\n", b"bbbb\n"], [b"cccc\n"], [b"d" * 30 + b"\n"], [b"eeee\n"], []]
+        polls = [follower.poll() for _ in range(5)]
+    expected = [[b"aaaa\n", b"bbbb\n"], [b"cccc\n"], [b"d" * 30 + b"\n"], [b"eeee\n"], []]
+    assert [lines(poll) for poll in polls] == expected
+    for batch in (batch for poll in polls for batch in poll.batches):  # the file itself says where each one is
+        assert batch.data == content[batch.start : batch.end]
+        assert batch.first_line == content[: batch.start].count(b"\n") + 1
 
 
 def test_rename_rotation_reads_the_old_file_to_its_end_then_the_new_one(tmp_path):

@@ -10,6 +10,8 @@ analysis a comparison uses (:mod:`mlmon.analyses.compare`): the operational ones
 its end (just after the earlier last record), the label join reads on, since labels
 arrive after their predictions. Then judged (:mod:`mlmon.verdicts.compare`). With
 ``--since`` and ``--until`` the logs are read once, and labels only up to ``--until``.
+With ``ingest.by`` (``--by pod``) the second read also splits the operational analysis by
+group, and each group is compared and judged too (:mod:`mlmon.api.compare_groups`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from mlmon.analyses.compare_sides import Selector, Served, ServedReducer, Side, 
 from mlmon.analyses.ops import OpsResult
 from mlmon.analyses.performance import realized
 from mlmon.api.coerce import Inputs, OptionTypeError, as_inputs, options_of
-from mlmon.api.groups import refuse_by
+from mlmon.api.compare_groups import GroupRead, SideOf, compare_groups, group_reads
 from mlmon.api.inputs import RunInputs, open_inputs
 from mlmon.api.performance import calibration_of, joined_with_tables
 from mlmon.api.reducers import Analyses
@@ -105,17 +107,20 @@ def build_compare(inputs: Inputs, options: CompareOptions | None = None) -> Comp
     """Compare the candidate with the baseline over the time both served. Raises
     ``MlmonError``: a version the logs do not hold, no common period, unusable input."""
     options = options_of(CompareOptions, options)
-    refuse_by(options.ingest, "compare")
     sides = _sides(as_inputs(inputs), options)
     calibration = calibration_of(options.reference)
     tables = [read_label_table(path, options.ingest.fields) for path in options.labels]
     period = _common_period(sides, options.ingest)
     ingest = replace(options.ingest, since=period[0])  # labels are read to the end (or --until)
-    (base, base_stats), (cand, cand_stats) = _read_sides(sides, ingest, period[1], calibration, tables)
+    (base, base_stats, base_groups), (cand, cand_stats, cand_groups) = _read_sides(
+        sides, ingest, period[1], calibration, tables
+    )
     stats = base_stats if sides[0].run is sides[1].run else merge_stats(base_stats, cand_stats)
     comparison = compare_sides(base, cand, options.split)
     scope, policy = f"{cand.name} vs {base.name}", options.policy()
     judged, verdict = judge(comparison, policy, scope)
+    named = (SideOf(base.name, sides[0].selector), SideOf(cand.name, sides[1].selector))
+    groups = compare_groups(named, (base_groups, cand_groups), options.split, policy, scope)
     return CompareReport(
         stats,
         side_figures(base),
@@ -124,8 +129,9 @@ def build_compare(inputs: Inputs, options: CompareOptions | None = None) -> Comp
         comparison,
         judged,
         verdict,
-        findings(judged, scope),
+        (*findings(judged, scope), *(f for group in groups for f in group.result.findings)),
         policy,
+        groups,
     )
 
 
@@ -234,16 +240,16 @@ def _matching(side: _SideInput, held: list[tuple[str | None, str | None, int]], 
 
 def _read_sides(
     sides: tuple[_SideInput, _SideInput], ingest: IngestOptions, until: datetime, calibration: Any, tables: list[Any]
-) -> list[tuple[Side, IngestStats]]:
+) -> list[tuple[Side, IngestStats, tuple[GroupRead, ...]]]:
     """Each side from one read of its logs over the common period (one read for both when
-    they are two versions of the same logs)."""
+    they are two versions of the same logs), with the read's ``--by`` groups."""
     if sides[0].run is sides[1].run:
-        *parts, stats = _read(sides[0].run, ingest, until, True, calibration, tables)
-        return [(_side(side, *parts), stats) for side in sides]
+        *parts, stats, groups = _read(sides[0].run, ingest, until, True, calibration, tables)
+        return [(_side(side, *parts), stats, groups) for side in sides]
     found = []
     for side in sides:
-        *parts, stats = _read(side.run, ingest, until, side.selector.version is not None, calibration, tables)
-        found.append((_side(side, *parts), stats))
+        *parts, stats, groups = _read(side.run, ingest, until, side.selector.version is not None, calibration, tables)
+        found.append((_side(side, *parts), stats, groups))
     return found
 
 
@@ -252,7 +258,7 @@ def _read(
 ) -> tuple[Any, ...]:
     """One read with every analysis, the operational ones stopping at ``until`` and the
     label join reading on: (finalized parts, the operational state, the join's predictions
-    before ``until``, the realized windows, stats)."""
+    before ``until``, the realized windows, stats, the ``--by`` groups)."""
     asked = Analyses(
         WindowSpec(),
         ops=True,
@@ -261,6 +267,7 @@ def _read(
         label_vectors=False,
         estimates=calibration,
         before=until,
+        by=ingest.by,
     )
     reducer = asked.reducer()
     state, stats = replace(run, options=ingest).reduce(reducer)
@@ -270,7 +277,7 @@ def _read(
     windows = realized(replace(joined, rows=rows), whole_range=True).windows if rows.height else ()
     join = state[LABELS]
     predictions = replace(join, predictions=tuple(p.filter(pl.col("ts") < until) for p in join.predictions))
-    return done, state[OPS], predictions, windows, stats
+    return done, state[OPS], predictions, windows, stats, group_reads(reducer, state)
 
 
 def _side(side: _SideInput, done: Any, ops: Any, predictions: Any, windows: tuple[Any, ...]) -> Side:

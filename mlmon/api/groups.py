@@ -52,10 +52,10 @@ if TYPE_CHECKING:
 
 def refuse_by(ingest: IngestOptions, command: str) -> None:
     """``UsageError`` when ``ingest`` asks for ``--by`` and ``command`` does not split by
-    group (only ``report``, ``check`` and ``drift`` do): never a silent whole-run result."""
+    group (only ``report``, ``check``, ``drift`` and ``compare`` do): never a silent whole-run result."""
     if ingest.by:
         items = ",".join(ingest.by)
-        raise UsageError(f"--by {items}: mlmon {command} does not split by group (report, check and drift do)")
+        raise UsageError(f"--by {items}: mlmon {command} does not split by group (report, check, drift and compare do)")
 
 
 def group_ops(groups: Sequence[GroupResult[Analysed]]) -> tuple[GroupResult[OpsResult], ...]:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from mlmon.ingest.problems import IngestStats
     from mlmon.reference.profile import ReferenceProfile
     from mlmon.verdicts.alerting import RuleOutcome
-    from mlmon.verdicts.compare import ComparePolicy, Judged, Verdict
+    from mlmon.verdicts.compare import CompareGroup, ComparePolicy, Judged, Verdict
     from mlmon.verdicts.confidence import ConfidenceTrendResult
     from mlmon.verdicts.feature_drift import FeatureDriftResult
     from mlmon.verdicts.performance import JudgedWindow, Maturity
@@ -212,6 +212,9 @@ class CompareReport(_Result):
     """One per metric judged (a failure of a metric not critical is a warning)."""
     policy: ComparePolicy
     """The tolerances, critical metrics and minimum data it was judged with."""
+    groups: tuple[GroupResult[CompareGroup], ...] = ()
+    """With ``--by``: each group's comparison (:mod:`mlmon.api.compare_groups`; their
+    findings are among ``findings``); empty when not split."""
 
     def to_dict(self) -> dict[str, Any]:
         from mlmon.api.compare_payload import compare_payload
@@ -220,11 +223,13 @@ class CompareReport(_Result):
 
     def exit_code(self, fail_on: Severity) -> int:
         """1 when the comparison fails (or is marginal with ``--fail-on warning``), 2 when
-        it has no data on a metric and nothing failed, else 0."""
-        from mlmon.verdicts.compare import Verdict
+        it has no data on a metric and nothing failed, else 0; with ``--by``, the worst of
+        the whole comparison and its groups (a group not compared counts for nothing)."""
+        from mlmon.verdicts.compare import Verdict, worst
 
-        if self.verdict is Verdict.FAIL:
+        verdict = worst((self.verdict, *(group.result.verdict for group in self.groups)))
+        if verdict is Verdict.FAIL:
             return 1
-        if self.verdict is Verdict.NO_DATA:
+        if verdict is Verdict.NO_DATA:
             return 2
-        return 1 if self.verdict is Verdict.MARGINAL and Severity.WARNING.at_least(fail_on) else 0
+        return 1 if verdict is Verdict.MARGINAL and Severity.WARNING.at_least(fail_on) else 0

@@ -8,6 +8,7 @@ import typer
 
 from mlmon.cli.boundary import finish, handle_errors
 from mlmon.cli.options import (
+    By,
     Color,
     ConfigPath,
     Engine,
@@ -77,6 +78,7 @@ def compare_command(
     engine: Engine = None,
     scheduler: Scheduler = None,
     envelope: EnvelopeOption = None,
+    by: By = None,
     color: Color = None,
 ) -> None:
     """Compare two model versions over the time both served: latency, errors, predicted
@@ -89,14 +91,19 @@ def compare_command(
       mlmon compare logs/ --baseline 1.4.0 --candidate 1.5.0 --split 10%
       mlmon compare --baseline-logs stable/ --candidate-logs canary/
       mlmon compare logs/ --baseline 1.4.0 --candidate 1.5.0 --tolerance latency_p99=20% --critical error_rate
+      mlmon compare logs/ --baseline 1.4.0 --candidate 1.5.0 --by pod
 
     A metric fails when its whole 95% interval lies beyond its tolerance, is marginal when
     only the difference does; too few values on either side is "no data", never a pass.
     The comparison fails when a critical metric fails (default: latency_p99, error_rate,
     predicted_classes, accuracy, traffic_split), else is marginal when any metric is.
 
+    With --by, each group (pod, revision, ...) is compared too, its candidate against its
+    baseline; a group with only one side's records is named, not judged.
+
     Exit codes: 0 pass (or marginal), 1 fail (marginal too with --fail-on warning),
-    2 no data on a metric with nothing failing, or a usage, config or input error.
+    2 no data on a metric with nothing failing, or a usage, config or input error; with
+    --by, the worst of the whole comparison and its groups.
     """
     from mlmon.api.compare import CompareOptions, build_compare
 
@@ -109,6 +116,7 @@ def compare_command(
         engine=engine,
         scheduler=scheduler,
         envelope=envelope,
+        by=by,
     )
     options = CompareOptions(
         ingest=ingest,

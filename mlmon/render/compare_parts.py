@@ -23,7 +23,7 @@ from mlmon.verdicts.compare import Judged, Verdict
 from mlmon.verdicts.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from mlmon.analyses.compare import Agreement, Effect
+    from mlmon.analyses.compare import Agreement, Comparison, Effect
 
 VERDICT_WORD = {Verdict.PASS: "PASS", Verdict.MARGINAL: "MARGINAL", Verdict.FAIL: "FAIL", Verdict.NO_DATA: "NO DATA"}
 """The overall verdict as the headline says it."""
@@ -242,16 +242,26 @@ def _count_rate(count: int, total: int) -> str:
 def findings_with_figures(report: CompareReport) -> tuple[Finding, ...]:
     """The report's findings with each metric's figure as the value (the difference; the
     distance; the agreement rate; the candidate's share of traffic), as JUnit shows them
-    beside the threshold."""
-    values = {e.metric: e.difference for e in report.comparison.effects}
-    if report.comparison.agreement is not None:
-        values["agreement"] = report.comparison.agreement.rate
-    values["traffic_split"] = report.comparison.traffic.share
-    for j in report.judged:
-        if j.verdict is Verdict.NO_DATA:  # too few values: no measurement to show
-            values.pop(j.metric, None)
+    beside the threshold; a ``--by`` group's findings with the group's figures."""
+    whole = f"{report.candidate.name} vs {report.baseline.name}"
+    by_scope = {whole: _figures(report.comparison, report.judged)}
+    for group in report.groups:
+        if group.result.comparison is not None:
+            by_scope[f"{group.scope} {whole}"] = _figures(group.result.comparison, group.result.judged)
     found = []
     for f in report.findings:
-        value = values.get(f.check, math.nan)
+        value = by_scope.get(f.scope, {}).get(f.check, math.nan)
         found.append(replace(f, value=value) if math.isfinite(value) else f)
     return tuple(found)
+
+
+def _figures(comparison: Comparison, judged: tuple[Judged, ...]) -> dict[str, float]:
+    """Each metric's figure (none for a metric with too few values: no measurement)."""
+    values = {e.metric: e.difference for e in comparison.effects}
+    if comparison.agreement is not None:
+        values["agreement"] = comparison.agreement.rate
+    values["traffic_split"] = comparison.traffic.share
+    for j in judged:
+        if j.verdict is Verdict.NO_DATA:
+            values.pop(j.metric, None)
+    return values

@@ -4,7 +4,9 @@ per metric with the baseline's and the candidate's figures in two columns, the d
 with its 95% interval (drawn against zero and the allowed difference) and the verdict's
 badge, each class's shares as two bars side by side (baseline grey, candidate blue), the
 shadow traffic's flip matrix (baseline classes down, candidate classes across, agreements
-on the diagonal in bold), and the reasons of every metric that did not pass. The figures
+on the diagonal in bold), and the reasons of every metric that did not pass; with
+``--by``, a ``By <items>`` section after the metrics (anchor ``by-group``, the rows of
+:mod:`mlmon.render.compare_groups`) and the groups' reasons. The figures
 are :mod:`mlmon.render.compare_parts`', as in the terminal and Markdown; every text from
 the logs is escaped."""
 
@@ -14,6 +16,7 @@ import math
 from typing import TYPE_CHECKING
 
 from mlmon.api.results import CompareReport
+from mlmon.render.compare_groups import by_headers, by_notes, by_rows, by_title, group_reasons, worst_line
 from mlmon.render.compare_parts import (
     CLASS_HEADERS,
     CRITICAL_NOTE,
@@ -51,6 +54,8 @@ def compare_sections(report: CompareReport) -> list[Markup]:
         facts([("minimum values per side", f"{report.policy.min_samples:,}")]),
     ]
     parts = [section("Comparison", *summary, anchor=ANCHORS[0]), _metrics(report)]
+    if report.groups:
+        parts.append(_groups(report))
     if report.comparison.classes:
         parts.append(_classes(report))
     agreement = report.comparison.agreement
@@ -61,7 +66,7 @@ def compare_sections(report: CompareReport) -> list[Markup]:
         ]
         matrix = table(["baseline \\ candidate", *cols], cells, numeric=range(1, len(cols) + 1), css="flips")
         parts.append(section("Shadow traffic", note(agreement_line(agreement), ""), matrix, anchor=ANCHORS[3]))
-    why = reasons(report)
+    why = reasons(report) + group_reasons(report)
     if why:
         parts.append(section("Why", tag("ul", join(tag("li", line) for line in why))))
     return parts
@@ -70,6 +75,21 @@ def compare_sections(report: CompareReport) -> list[Markup]:
 def verdict_badge(verdict: Verdict) -> Markup:
     """The verdict in words, coloured as its severity."""
     return tag("span", verdict.value, f"badge sev-{VERDICT_SEVERITY[verdict].value}")
+
+
+def _groups(report: CompareReport) -> Markup:
+    """``By <items>``: a row per group with its verdict's badge (a group not compared: why,
+    in the unknown colour), then what the exit code reads."""
+    headers = by_headers(report)
+    items = len(report.groups[0].by)
+    cells = []
+    for group, row in zip(report.groups, by_rows(report), strict=True):
+        verdict = group.result.verdict
+        badge = tag("span", row[-1], "badge sev-unknown") if verdict is None else verdict_badge(verdict)
+        cells.append([*row[:-1], badge])
+    body = table(headers, cells, numeric=range(items, len(headers) - 1), css="by-group")
+    notes = [note(line) for line in by_notes(report)]
+    return section(by_title(report), body, *notes, tag("p", worst_line(report)), anchor="by-group")
 
 
 def _metrics(report: CompareReport) -> Markup:

@@ -3,7 +3,8 @@ it under its heading): the verdict in bold on top with the compared period, what
 the two sides side by side, one table row per metric (both sides' figures, the
 difference, its 95% interval and the verdict, bold when not a pass; critical metrics
 marked ``*``), the per-class shares, the shadow traffic's agreement and flip matrix, and
-the reasons of every metric that did not pass. The same pieces as the terminal
+the reasons of every metric that did not pass (with ``--by``, a ``### By <items>`` table
+after the metrics, and the groups' reasons too). The same pieces as the terminal
 (:mod:`mlmon.render.compare_parts`); every text from the logs escaped by the ``cell``
 function the caller passes (:func:`mlmon.render.markdown.cell`: that module imports this
 one)."""
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from mlmon.api.results import CompareReport
+from mlmon.render.compare_groups import by_headers, by_notes, by_rows, by_title, group_reasons, worst_line
 from mlmon.render.compare_parts import (
     CLASS_HEADERS,
     CRITICAL_NOTE,
@@ -53,6 +55,8 @@ def compare_lines(report: CompareReport, cell: Callable[[object], str]) -> list[
         cell(CRITICAL_NOTE),
         "",
     ]
+    if report.groups:
+        lines += _groups(report, cell)
     if report.comparison.classes:
         lines += ["### Predicted classes", "", *_table(cell, CLASS_HEADERS, class_rows(report), range(1, 5)), ""]
     agreement = report.comparison.agreement
@@ -61,10 +65,23 @@ def compare_lines(report: CompareReport, cell: Callable[[object], str]) -> list[
         headers = ["baseline \\ candidate", *cols]
         lines += ["### Shadow traffic", "", cell(agreement_line(agreement)), ""]
         lines += [*_table(cell, headers, matrix, range(1, len(headers))), ""]
-    why = reasons(report)
+    why = reasons(report) + group_reasons(report)
     if why:
         lines += ["### Why", "", *(f"- {cell(line)}" for line in why), ""]
     return lines
+
+
+def _groups(report: CompareReport, cell: Callable[[object], str]) -> list[str]:
+    """``### By <items>``: a row per group (verdicts not a pass in bold), then what the exit code reads."""
+    headers = by_headers(report)
+    items = len(report.groups[0].by)
+    rows = [
+        [*row[:-1], row[-1] if group.result.verdict is Verdict.PASS else f"**{cell(row[-1])}**"]
+        for group, row in zip(report.groups, by_rows(report), strict=True)
+    ]
+    table = _table(cell, headers, rows, range(items, len(headers) - 1), raw=(len(headers) - 1,))
+    notes = [line for note in by_notes(report) for line in (cell(note), "")]
+    return [f"### {cell(by_title(report))}", "", *table, "", *notes, f"**{cell(worst_line(report))}**", ""]
 
 
 def _table(

@@ -1,5 +1,6 @@
 """``mlmon compare`` as a Nagios / Icinga plugin (:mod:`mlmon.render.nagios` calls these):
-the state from the comparison's overall verdict, not from the worst finding (pass OK 0,
+the state from the comparison's overall verdict (with ``--by``, the worst of the whole's
+and the groups'), not from the worst finding (pass OK 0,
 marginal WARNING 1, fail CRITICAL 2, no data UNKNOWN 3: no data beside a marginal metric is
 still UNKNOWN); the summary names the metrics that failed, were marginal or had no data;
 perfdata per metric, in the labelling rules of :mod:`mlmon.render.nagios`:
@@ -23,7 +24,7 @@ from collections.abc import Callable
 
 from mlmon.api.results import CompareReport
 from mlmon.render.compare_parts import failing, period_text
-from mlmon.verdicts.compare import LOWER_IS_WORSE, RULES, Judged, Verdict
+from mlmon.verdicts.compare import LOWER_IS_WORSE, RULES, Judged, Verdict, worst
 
 STATE = {Verdict.PASS: 0, Verdict.MARGINAL: 1, Verdict.FAIL: 2, Verdict.NO_DATA: 3}
 """The plugin state of each overall verdict."""
@@ -32,13 +33,27 @@ SCALE = {"ms": (0.001, "s"), "share": (100.0, "%")}
 
 
 def compare_state(report: CompareReport) -> int:
-    """The plugin state of the overall verdict."""
-    return STATE[report.verdict]
+    """The plugin state of the overall verdict (with ``--by``: the worst of the whole
+    comparison's and its groups')."""
+    return STATE[worst((report.verdict, *(group.result.verdict for group in report.groups)))]
 
 
 def compare_summary(report: CompareReport) -> str:
     """``<candidate> against <baseline> (<period>): fail: latency_p99 (critical), ... / no
-    data: ...``, or every metric passing."""
+    data: ...``, or every metric passing; with ``--by``, then `` / by pod: pod=b fail, pod=c
+    not compared`` naming each group that did not pass."""
+    text = _whole_summary(report)
+    if not report.groups:
+        return text
+    named = [
+        f"{g.scope} {'not compared' if g.result.verdict is None else g.result.verdict.value}"
+        for g in report.groups
+        if g.result.verdict is not Verdict.PASS
+    ]
+    return f"{text} / by {','.join(report.groups[0].by)}: {', '.join(named) or 'every group passed'}"
+
+
+def _whole_summary(report: CompareReport) -> str:
     head = f"{report.candidate.name} against {report.baseline.name} ({period_text(report)})"
     groups = []
     for verdict in (Verdict.FAIL, Verdict.MARGINAL, Verdict.NO_DATA):

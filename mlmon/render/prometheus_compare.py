@@ -13,14 +13,25 @@ Every series carries ``baseline`` and ``candidate`` (the sides' names, ``1.4.0``
   sides answered that got the same class, with its Wilson 95% interval (shadow traffic);
 * ``mlmon_compare_verdict{metric}``: 0 pass, 1 marginal, 2 fail, 3 no data, per metric
   judged, and ``metric="all"`` for the whole comparison.
+
+With ``--by``, each group compared writes the same families again after the whole's, with
+one label per ``--by`` item as :mod:`mlmon.render.prometheus_groups` names them
+(``mlmon_compare_verdict{metric="all",baseline="1.4.0",candidate="1.5.0",pod="b"}``; an
+item named ``metric``, ``baseline`` or ``candidate`` is labelled ``by_metric``...); a group
+not compared writes none.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from mlmon.analyses.group_result import NO_VALUE
 from mlmon.api.results import CompareReport
 from mlmon.verdicts.compare import Verdict
+
+if TYPE_CHECKING:
+    from mlmon.analyses.compare import Comparison
+    from mlmon.verdicts.compare import Judged
 
 
 class Exposition(Protocol):
@@ -35,6 +46,8 @@ VERDICT_VALUE = {Verdict.PASS: 0, Verdict.MARGINAL: 1, Verdict.FAIL: 2, Verdict.
 """``mlmon_compare_verdict``'s value of each verdict."""
 OVERALL = "all"
 """The ``metric`` label of the whole comparison's verdict."""
+TAKEN = frozenset({"metric", "baseline", "candidate"})
+"""Label names the compare families use themselves: a ``--by`` item named so gets ``by_``."""
 SCALE = {"ms": 0.001}
 """Metric units that are not base units: milliseconds to seconds."""
 
@@ -59,19 +72,37 @@ COMPARE_HELP = {
 
 
 def compare_section(report: CompareReport, out: Exposition) -> None:
-    """The comparison's gauges (the module docstring)."""
+    """The comparison's gauges (the module docstring), then each ``--by`` group's."""
     sides = {"baseline": report.baseline.name, "candidate": report.candidate.name}
-    effects = {e.metric: e for e in report.comparison.effects}
+    _gauges(report.comparison, report.judged, report.verdict, sides, out)
+    if not report.groups:
+        return
+    from mlmon.render.prometheus_groups import label_names  # it imports this module
+
+    names = [f"by_{n}" if n in TAKEN else n for n in label_names(report.groups[0].by)]
+    for group in report.groups:
+        found = group.result
+        if found.comparison is None or found.verdict is None:  # not compared: nothing measured
+            continue
+        labels = {name: NO_VALUE if v is None else v for name, v in zip(names, group.values, strict=True)}
+        _gauges(found.comparison, found.judged, found.verdict, {**sides, **labels}, out)
+
+
+def _gauges(
+    comparison: Comparison, judged: tuple[Judged, ...], verdict: Verdict, labels: dict[str, str], out: Exposition
+) -> None:
+    """One comparison's differences, agreement and verdicts, each labelled ``labels``."""
+    effects = {e.metric: e for e in comparison.effects}
     for name, attribute in (("", "difference"), ("_lower", "low"), ("_upper", "high")):
-        for j in report.judged:
+        for j in judged:
             effect = effects.get(j.metric)
             if effect is not None and j.verdict is not Verdict.NO_DATA:  # too few values: no measurement
                 value = getattr(effect, attribute) * SCALE.get(effect.unit, 1.0)
-                out.add(f"mlmon_compare_difference{name}", value, {"metric": j.metric, **sides})
-    agreement = report.comparison.agreement
+                out.add(f"mlmon_compare_difference{name}", value, {"metric": j.metric, **labels})
+    agreement = comparison.agreement
     if agreement is not None:
         for name, value in (("", agreement.rate), ("_lower", agreement.low), ("_upper", agreement.high)):
-            out.add(f"mlmon_compare_agreement{name}", value, sides)
-    for j in report.judged:
-        out.add("mlmon_compare_verdict", VERDICT_VALUE[j.verdict], {"metric": j.metric, **sides})
-    out.add("mlmon_compare_verdict", VERDICT_VALUE[report.verdict], {"metric": OVERALL, **sides})
+            out.add(f"mlmon_compare_agreement{name}", value, labels)
+    for j in judged:
+        out.add("mlmon_compare_verdict", VERDICT_VALUE[j.verdict], {"metric": j.metric, **labels})
+    out.add("mlmon_compare_verdict", VERDICT_VALUE[verdict], {"metric": OVERALL, **labels})

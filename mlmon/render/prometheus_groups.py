@@ -27,11 +27,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mlmon.analyses.group_result import NO_VALUE
-from mlmon.render.prometheus_compare import Exposition
 
 if TYPE_CHECKING:  # the analysis' types load polars
     from mlmon.analyses.group_result import GroupResult
     from mlmon.analyses.ops_types import OpsSummary
+    from mlmon.render.prometheus_compare import Exposition
 
 Summary = Callable[..., None]
 """How a latency summary is written: :func:`mlmon.render.prometheus.latency_summary`

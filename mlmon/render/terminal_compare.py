@@ -4,7 +4,10 @@ requests, share of traffic, errors, predictions, when each served), one row per 
 (both sides' figures, the difference with its 95% interval, the verdict; critical metrics
 marked ``*``), the per-class shares, the shadow traffic's agreement and flip matrix
 (baseline classes down, candidate classes across) when requests were answered by both,
-and why each metric that did not pass did not.
+and why each metric that did not pass did not. With ``--by``, after the metrics the
+``By <items>`` table (:mod:`mlmon.render.compare_groups`: a row per group, its verdict
+coloured) and the line naming the worst verdict of the whole and the groups; the groups'
+reasons join the whole's.
 
 Figures as :mod:`mlmon.render.compare_parts` writes them for every format. As the width
 shrinks, the metrics' interval folds under the difference (and the classes' goes), then
@@ -17,6 +20,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from mlmon.api.results import CompareReport
+from mlmon.render.compare_groups import by_headers, by_notes, by_rows, by_title, group_reasons, worst_line
 from mlmon.render.compare_parts import (
     CLASS_HEADERS,
     CRITICAL_NOTE,
@@ -45,6 +49,8 @@ def compare_parts(report: CompareReport, width: int = PIPED_WIDTH) -> list[Rende
         *ingest_lines(report.ingest, width, OUTSIDE),
     ]
     parts += [_sides(report, width), title("Metrics"), _metrics(report, width), para(CRITICAL_NOTE, width, "dim")]
+    if report.groups:
+        parts += _groups(report, width)
     if report.comparison.classes:
         parts += [title("Predicted classes (share of each side's predictions)"), _classes(report, width)]
     agreement = report.comparison.agreement
@@ -53,10 +59,32 @@ def compare_parts(report: CompareReport, width: int = PIPED_WIDTH) -> list[Rende
         cols, rows = flip_matrix(agreement)
         header = [Col("baseline \\ candidate", "left"), *(Col(c) for c in cols)]
         parts.append(fit_table(header, rows, width, **TABLE))
-    why = reasons(report)
+    why = reasons(report) + group_reasons(report)
     if why:
         parts += [title("Why")] + [para(line, width) for line in why]
     return parts
+
+
+def _groups(report: CompareReport, width: int) -> list[RenderableType]:
+    """``By <items>``: a row per group, its verdict coloured; then what the exit code reads."""
+    headers = by_headers(report)
+    items = len(report.groups[0].by)
+    cols = [
+        *(Col(h, "left", drop=5, fold=headers[i - 1]) if i else Col(h, "left") for i, h in enumerate(headers[:items])),
+        *(Col(h, drop=drop) for h, drop in zip(headers[items:-1], (4, 4, 2, 0, 3, 1), strict=True)),
+        Col(headers[-1], "left", flex=True, min_width=12),
+    ]
+    rows: list[list[str | Text]] = []
+    for group, cells in zip(report.groups, by_rows(report), strict=True):
+        verdict = group.result.verdict
+        style = "dim" if verdict is None else SEVERITY_STYLE[VERDICT_SEVERITY[verdict]]
+        rows.append([*cells[:-1], Text(cells[-1], style=style)])
+    return [
+        title(by_title(report)),
+        fit_table(cols, rows, width, **TABLE),
+        *(para(line, width, "dim") for line in by_notes(report)),
+        para(worst_line(report), width, "bold"),
+    ]
 
 
 def _sides(report: CompareReport, width: int) -> RenderableType:

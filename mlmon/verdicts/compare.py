@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mlmon.verdicts.findings import Finding, Levels, Severity, Unknown
 
 if TYPE_CHECKING:
-    from mlmon.analyses.compare import Comparison, Effect, Traffic
+    from mlmon.analyses.compare import Comparison, Effect, SideFigures, Traffic
 
 ALPHA = 0.001
 """Significance level of the distance metrics' tests and of the sample ratio mismatch."""
@@ -163,6 +163,60 @@ def overall(judged: list[Judged] | tuple[Judged, ...]) -> Verdict:
     if any(j.verdict is not Verdict.PASS for j in judged):
         return Verdict.MARGINAL
     return Verdict.PASS
+
+
+EXIT_ORDER = (Verdict.FAIL, Verdict.NO_DATA, Verdict.MARGINAL, Verdict.PASS)
+"""Verdicts from worst to best, as the exit code ranks them (fail 1, no data 2, marginal 1
+with ``--fail-on warning``, pass 0)."""
+NOT_COMPARED = "comparison"
+"""The check of a ``--by`` group's finding when the group holds only one side's records."""
+
+
+@dataclass(frozen=True)
+class CompareGroup:
+    """One ``--by`` group's comparison: the group's baseline records against its
+    candidate records over the whole comparison's period; or, when only one side served
+    there, named and not judged."""
+
+    baseline: SideFigures | None
+    """The baseline's counts in the group (None: no baseline request or prediction)."""
+    candidate: SideFigures | None
+    """The candidate's, likewise."""
+    comparison: Comparison | None
+    """Every metric measured (None: not compared)."""
+    judged: tuple[Judged, ...]
+    """Each metric's verdict (empty: not compared)."""
+    verdict: Verdict | None
+    """The group's verdict (None: not compared: never a pass, never a breach)."""
+    findings: tuple[Finding, ...]
+    """Its findings, scoped ``pod=b 1.5.0 vs 1.4.0``; not compared: one unknown finding
+    naming the missing side."""
+
+    @property
+    def not_compared(self) -> str | None:
+        """Why the group was not compared (``no baseline requests or predictions``), or None."""
+        if self.verdict is not None:
+            return None
+        missing = [name for name, side in (("baseline", self.baseline), ("candidate", self.candidate)) if side is None]
+        return f"no {' and no '.join(missing)} requests or predictions"
+
+
+def not_compared(baseline: SideFigures | None, candidate: SideFigures | None, scope: str) -> CompareGroup:
+    """A group where one side (or neither) served: named by one unknown finding (missing
+    input: never a pass, never a breach), not judged."""
+    group = CompareGroup(baseline, candidate, None, (), None, ())
+    held = baseline or candidate
+    count = f" ({held.records:,} {'baseline' if held is baseline else 'candidate'} records)" if held else ""
+    message = f"not compared: {group.not_compared}{count}"
+    finding = Finding(NOT_COMPARED, Severity.UNKNOWN, message, scope=scope, unknown=Unknown.MISSING_INPUT)
+    return CompareGroup(baseline, candidate, None, (), None, (finding,))
+
+
+def worst(verdicts: Iterable[Verdict | None]) -> Verdict:
+    """The worst verdict by :data:`EXIT_ORDER` (a group not compared, None, is left out):
+    the whole comparison's and its ``--by`` groups' together set the exit code."""
+    found = {v for v in verdicts if v is not None}
+    return next((v for v in EXIT_ORDER if v in found), Verdict.NO_DATA)
 
 
 def findings(judged: tuple[Judged, ...], scope: str) -> tuple[Finding, ...]:

@@ -174,7 +174,6 @@ def test_drift_finds_the_replica_with_a_stale_model(replicas_log):
 @pytest.mark.parametrize(
     ("command", "build", "make"),
     [
-        ("compare", "mlmon.api.compare:build_compare", "mlmon.api.compare:CompareOptions"),
         ("performance", "mlmon.api.performance:build_performance", "mlmon.api.performance:PerformanceOptions"),
         ("summarize", "mlmon.api.summarize:build_summary", "mlmon.api.summarize:SummaryOptions"),
     ],

@@ -35,7 +35,16 @@ import polars as pl
 
 from mlmon.errors import UsageError
 from mlmon.ingest.chunks import Chunk
-from mlmon.ingest.fields import LINE, Path, has_path, objects_from_lines, path_dtype, path_expr, repaired_objects
+from mlmon.ingest.fields import (
+    LINE,
+    Path,
+    has_path,
+    may_be_mangled,
+    objects_from_lines,
+    path_dtype,
+    path_expr,
+    repaired_objects,
+)
 from mlmon.ingest.names import FEATURES
 from mlmon.ingest.needs import FeatureNeeds
 
@@ -142,9 +151,10 @@ def decode_features(
     text = raw.get_column(FEATURES_KEY)
     objects = text.str.starts_with("{").fill_null(False)
     rows, lines = text.filter(objects), raw.get_column(LINE).filter(objects)
-    try:
-        names, over_cap, values = _read_objects(rows, lines, chunk, read, known, discovering)
-    except pl.exceptions.PolarsError:  # some object came back as text that is not JSON
+    first = None if may_be_mangled(rows) else _first_read(rows, lines, chunk, read, known, discovering)
+    if first is not None:
+        names, over_cap, values = first
+    else:  # some object may have come back as text that is not the object logged
         rows = repaired_objects(rows, lines, chunk, FEATURES_KEY)
         readable = rows.is_not_null()  # a row that cannot be read at all counts as not an object
         objects = objects.scatter(objects.arg_true().filter(~readable), False)
@@ -155,6 +165,16 @@ def decode_features(
             names, over_cap, values = _read_in_python(rows, read, known, discovering)
     decoded = _spread(values, objects, names)
     return raw.with_columns(decoded, text.is_not_null().alias(_PRESENT), objects.alias(_OBJECT)), names, over_cap
+
+
+def _first_read(
+    rows: pl.Series, lines: pl.Series, chunk: Chunk | None, read: FeatureRead, known: list[str], discovering: bool
+) -> tuple[list[str], int, pl.Series] | None:
+    """:func:`_read_objects`, or None when some text is not JSON."""
+    try:
+        return _read_objects(rows, lines, chunk, read, known, discovering)
+    except pl.exceptions.PolarsError:
+        return None
 
 
 def _read_objects(

@@ -279,14 +279,17 @@ def decode_nested(frame: pl.DataFrame, nested: dict[str, pl.DataType], chunk: Ch
     todo = [name for name in nested if name in frame.columns and frame.schema[name] == pl.String]
     if not todo:
         return frame
-    try:
-        return frame.with_columns(pl.col(name).str.json_decode(nested[name]).alias(name) for name in todo)
-    except pl.exceptions.PolarsError:
-        return frame.with_columns(_decoded(frame, name, nested[name], chunk) for name in todo)
+    if not any(may_be_mangled(frame.get_column(name)) for name in todo):
+        try:
+            return frame.with_columns(pl.col(name).str.json_decode(nested[name]).alias(name) for name in todo)
+        except pl.exceptions.PolarsError:
+            pass
+    return frame.with_columns(_decoded(frame, name, nested[name], chunk) for name in todo)
 
 
 def _decoded(frame: pl.DataFrame, name: str, dtype: pl.DataType, chunk: Chunk | None) -> pl.Series:
-    """Column ``name`` of ``frame`` decoded into ``dtype`` when the one-call decode failed.
+    """Column ``name`` of ``frame`` decoded into ``dtype`` when the one-call decode failed
+    or some text may be mangled (:func:`may_be_mangled`).
 
     Polars renders an object read as text without escaping its keys, backslashes or
     control characters (a Windows path, a tab), so such text is read again from its line
@@ -300,13 +303,26 @@ def _decoded(frame: pl.DataFrame, name: str, dtype: pl.DataType, chunk: Chunk | 
         return text.to_frame().select(_by_path(pl.col(name), dtype)).to_series().alias(name)
 
 
+_MAYBE_MANGLED = r"[\\\x00-\x1f]"
+"""In the text of an object polars read as text: a backslash or a control character, which
+it may have written back unescaped (quotes it writes back escaped, so right)."""
+
+
+def may_be_mangled(rows: pl.Series) -> bool:
+    """Whether some object text in ``rows`` may not be the object as logged
+    (:func:`repaired_objects` reads those again from their lines)."""
+    return bool(rows.str.contains(_MAYBE_MANGLED).any())
+
+
 def repaired_objects(rows: pl.Series, lines: pl.Series, chunk: Chunk | None, key: str) -> pl.Series:
     """``rows``, the text of top-level ``key`` logged on ``lines`` of ``chunk``, with every
     value that is not JSON taken again from its line (:func:`objects_from_lines`), null
     where it is no object there or there is no ``chunk``. Polars writes an object read as
     text back without escaping its keys, nor the backslashes and control characters in
-    its strings, which is not JSON."""
-    broken = rows.is_not_null() & rows.str.json_path_match("$").is_null()
+    its strings, which is not JSON, or is JSON of other values (a Windows path's doubled
+    backslashes back as one, then read as an escape): a text with a backslash or a control
+    character is taken again too."""
+    broken = rows.is_not_null() & (rows.str.contains(_MAYBE_MANGLED) | rows.str.json_path_match("$").is_null())
     if not broken.any():
         return rows
     where = broken.arg_true()

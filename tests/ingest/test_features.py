@@ -156,6 +156,18 @@ def test_objects_polars_cannot_write_back_are_read_from_the_line_plain_cri_and_d
     assert stats.skipped == {}
 
 
+@pytest.mark.parametrize("discover", ["none", "all"])
+def test_backslashes_that_polars_would_turn_into_valid_escapes_keep_their_values(write_lines, discover):
+    r"""``C:\\temp\\new`` read as text comes back from polars as ``C:\temp\new``: valid JSON
+    of a tab and a newline, so only its backslash tells it was written back wrong."""
+    values = ["C:\\temp\\new", "C:\\b\\f\\r", "\\u00e9", "end\\", "plain"]
+    path = write_lines("a.log", [rec(i, features={"c": value, "x": float(i)}) for i, value in enumerate(values)])
+    frame, stats = read(path, numeric=("x",), categorical=("c",), discover=discover)
+    assert frame["feature:c"].to_list() == values
+    assert frame["feature:x"].to_list() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert stats.skipped == {}
+
+
 # --- hostile shapes ----------------------------------------------------------------------
 
 

@@ -134,7 +134,7 @@ By = Annotated[
         help="Split by a field (source.pod, kubernetes.pod_name) or pod, revision, host, ... (repeatable).",
     ),
 ]
-"""``--by`` of ``report``, ``check`` and ``drift``: the records split by where they came from
+"""``--by`` of ``report``, ``check``, ``drift`` and ``compare``: the records split by where they came from
 (``IngestOptions.by``)."""
 EnvelopeOption = Annotated[
     str | None,

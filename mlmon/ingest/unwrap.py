@@ -52,11 +52,7 @@ def unwrap_chunk(chunk: Chunk, tally: ProblemTally, context: Any = None) -> tupl
     if chunk.envelope is None:
         raise ValueError(f"{chunk.source}: not an enveloped chunk")
     envelope = envelopes()[chunk.envelope]
-    unwrapped = (
-        envelope.unwrap(chunk.data, chunk.source, context)
-        if context is not None
-        else envelope.unwrap(chunk.data, chunk.source)
-    )
+    unwrapped = _called(envelope.unwrap, context, chunk.data, chunk.source)
     tally.add(chunk.source, [], BLANK, count=unwrapped.blank)
     for reason, lines in unwrapped.skipped.items():
         tally.add(chunk.source, lines, reason)
@@ -80,16 +76,18 @@ def read_fast(
         return None
     keep = present_keys(chunk.data, list(typed_schema))
     schema = {key: dtype for key, dtype in typed_schema.items() if key in keep}
-    fast = (
-        envelope.read_fast(chunk.data, schema, context)
-        if context is not None
-        else envelope.read_fast(chunk.data, schema)
-    )
+    fast = _called(envelope.read_fast, context, chunk.data, schema)
     if fast is None:
         return None
     for reason, lines in fast.skipped.items():
         tally.add(chunk.source, lines, reason)
     return fast.frame, EnvelopeRead(envelope.name, chunk.lines, fast.items)
+
+
+def _called(function: Any, context: Any, *args: Any) -> Any:
+    """``function(*args)``, given the file's context as a last argument when it has one
+    (:attr:`~.envelopes.base.Envelope.prepare`)."""
+    return function(*args, context) if context is not None else function(*args)
 
 
 def census_chunk(chunk: Chunk) -> Chunk:

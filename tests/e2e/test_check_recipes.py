@@ -7,15 +7,22 @@ malformed line) and a config error; and the release gate's command line.
 
 The logs are Tuesday of the sample week (like the training data; its few errors and
 timeouts left out, so a flowing hour is healthy), spread evenly over seven hours that end
-where the scenario says, with every request of one whole hour at 1 s for a spike."""
+where the scenario says, with every request of one whole hour at 1 s for a spike.
+
+Each recipe runs as a real process (its shell script, ``mlmon`` on PATH) in its first
+scenario and on the config error; its other scenarios run the recipe's own ``mlmon`` command
+lines in process (:func:`in_process`): what they check is what mlmon answers, not the
+process around it, and a process costs a second or two in CI."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import json
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
@@ -25,6 +32,7 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from typer.testing import CliRunner
 
 from tests import docs_text
 from tests.conftest import REPO, SAMPLE_LOGS
@@ -121,6 +129,28 @@ def machine(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLMON_")}
     env.update(PATH=f"{bin_dir}:{env['PATH']}", COLUMNS="400")  # wide text: each row of the table on one line
     return tmp_path, env
+
+
+def in_process(command: str, cwd: Path, variables: dict[str, str] | None = None) -> int:
+    """Run ``command``, one ``mlmon ...`` line of a recipe (``\\``-continued lines joined), with
+    mlmon in this process as the machine's environment has it (no MLMON_*, COLUMNS=400) from
+    ``cwd``; ``variables`` are the shell variables its words name (``"$out"``). Its exit code."""
+    from mlmon.cli import app
+
+    words = [(variables or {}).get(word, word) for word in shlex.split(command.replace("\\\n", " "))]
+    assert words[0] == "mlmon" and not any("$" in word for word in words), words
+    unset: dict[str, str | None] = {name: None for name in os.environ if name.startswith("MLMON_")}
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(app, words[1:], env={**unset, "COLUMNS": "400"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code
+
+
+def _mlmon_line(script: str) -> str:
+    """The ``mlmon`` command of a recipe's script, continued lines joined, up to a ``&&``."""
+    joined = script.replace("\\\n", " ")
+    line = next(line for line in joined.splitlines() if line.startswith("mlmon "))
+    return line.split(" && ", 1)[0]
 
 
 def _calls(root: Path) -> str:
@@ -241,14 +271,19 @@ def test_the_prometheus_cron_line_alerts_exactly_when_the_readme_says(machine):
     )
     command = command.replace("/var/lib/node_exporter/textfile_collector/mlmon.prom", str(prom))
 
-    def run(end: datetime, **logs) -> tuple[int, set[str], set[str]]:
+    def run(end: datetime, real: bool = False, **logs) -> tuple[int, set[str], set[str]]:
         service_logs(root / "logs", end, **logs)
-        done = subprocess.run(["sh", "-c", command], env=env, cwd=root, capture_output=True, text=True, timeout=120)
+        prom.unlink(missing_ok=True)  # each run writes its own
+        if real:
+            done = subprocess.run(["sh", "-c", command], env=env, cwd=root, capture_output=True, text=True, timeout=120)
+            code = done.returncode
+        else:
+            code = in_process(command, root)
         text = prom.read_text()
-        return done.returncode, _alerts(text, datetime.now(UTC)), _critical(text)
+        return code, _alerts(text, datetime.now(UTC)), _critical(text)
 
     now = datetime.now(UTC)
-    assert run(now - timedelta(minutes=1)) == (0, set(), set())
+    assert run(now - timedelta(minutes=1), real=True) == (0, set(), set())
     assert run(now - timedelta(minutes=1), spike=_hour(now) - 5 * HOUR) == (0, set(), set())  # cleared
     for malformed in (False, True):
         code, alerts, critical = run(now - 8 * HOUR, malformed=malformed)
@@ -268,7 +303,7 @@ def summaries(machine):
     ``date`` answering at a given time (``MLMON_TEST_NOW``, epoch seconds) and ``rsync`` a
     copy. ``run(end, hours, ...)`` writes the logs, runs the host script at 2 past each of
     the ``hours`` (aware datetimes), then the central one now; it returns (central exit
-    code, alerts, critical rules)."""
+    code, alerts, critical rules); ``real=False`` runs the scripts' mlmon lines in process."""
     root, env = machine
     central, node = root / "central", root / "node"
     for d in (central, node, root / "host"):
@@ -300,19 +335,31 @@ def summaries(machine):
             ["sh", str(root / "central.sh")], env=env, cwd=root, capture_output=True, text=True, timeout=120
         )
 
-    def run(end: datetime, hours: list[datetime], **logs) -> tuple[int, set[str], set[str]]:
+    def host_in_process(hour: datetime) -> None:
+        """host.sh's mlmon line and its copy, at 2 past ``hour``, with its variables."""
+        start, end = (f"{moment:%Y-%m-%dT%H}:00:00Z" for moment in (hour - HOUR, hour))
+        out = root / "host" / f"{os.uname().nodename}-{start}.summary.json"
+        variables = {"$start": start, "$end": end, "$out": str(out)}
+        assert in_process(_mlmon_line((root / "host.sh").read_text()), root, variables) == 0
+        shutil.copy(out, central)
+
+    def run(end: datetime, hours: list[datetime], real: bool = False, **logs) -> tuple[int, set[str], set[str]]:
         for old in central.iterdir():
             old.unlink()
         service_logs(root / "logs", end, split=True, **logs)
+        (node / "mlmon.prom").unlink(missing_ok=True)  # each run writes its own
         for hour in hours:
+            if not real:
+                host_in_process(hour)
+                continue
             at = {**env, "MLMON_TEST_NOW": str(int((hour + timedelta(minutes=2)).timestamp()))}
             done = subprocess.run(
                 ["sh", str(root / "host.sh")], env=at, cwd=root, capture_output=True, text=True, timeout=120
             )
             assert done.returncode == 0, done.stdout + done.stderr
-        done = central_run()
+        code = central_run().returncode if real else in_process(_mlmon_line((root / "central.sh").read_text()), root)
         text = (node / "mlmon.prom").read_text()
-        return done.returncode, _alerts(text, datetime.now(UTC)), _critical(text)
+        return code, _alerts(text, datetime.now(UTC)), _critical(text)
 
     return run, central_run, node / "mlmon.prom", root / "etc" / "mlmon.toml"
 
@@ -325,7 +372,10 @@ def test_the_summaries_recipe_alerts_exactly_when_the_readme_says(summaries):
     run, central, prom, config = summaries
     now = datetime.now(UTC)
     hours = [_hour(now) - 2 * HOUR, _hour(now) - HOUR, _hour(now)]
-    assert run(now - timedelta(minutes=1), hours) == (0, set(), set())
+    assert run(now - timedelta(minutes=1), hours, real=True) == (0, set(), set())
+    assert sorted(path.name for path in prom.parent.parent.joinpath("central").iterdir()) == [
+        f"{os.uname().nodename}-{hour - HOUR:%Y-%m-%dT%H}:00:00Z.summary.json" for hour in hours
+    ]  # what the in-process runs below write
     assert run(now - timedelta(minutes=1), hours, spike=_hour(now) - 3 * HOUR) == (0, set(), set())
     for malformed in (False, True):
         assert run(now - 8 * HOUR, hours, malformed=malformed) == (

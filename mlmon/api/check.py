@@ -26,8 +26,8 @@ from mlmon.api.coerce import Inputs, OptionError, OptionTypeError, as_inputs, ch
 from mlmon.api.drift import DriftOptions, judge_drift, prediction_analyses
 from mlmon.api.feature_drift import feature_result
 from mlmon.api.groups import group_ops, group_summaries
-from mlmon.api.inputs import open_inputs
-from mlmon.api.reducers import Analysed, analyse
+from mlmon.api.inputs import RunInputs, open_inputs
+from mlmon.api.reducers import Analysed, Analyses, analyse
 from mlmon.api.results import CheckReport, DriftReport, Report
 from mlmon.config.specs import (
     BY_VERSION,
@@ -184,26 +184,41 @@ def build_check(
     reference shares nothing with the logs (:func:`~mlmon.api.check_rules.require_rule_inputs`;
     ``required``: the drift comparisons asked for, as ``build_drift_report`` takes them)."""
     options = options_of(CheckOptions, options)
+    run = open_inputs(as_inputs(inputs), replace(options.ingest, allow_no_records=True))
+    return check_run(run, options, required=required)
+
+
+def check_analyses(options: CheckOptions, reference: ReferenceProfile | None) -> Analyses:
+    """The analyses ``check`` reads its inputs with (``mlmon watch`` keeps their states)."""
+    rules = options.rules
+    return replace(
+        prediction_analyses(_drift_options(options, reference)),
+        ops=True,
+        reference=reference,
+        features=rules.feature_drift.enabled,
+        labels=rules.reads_labels,
+        estimates=reference.calibration if rules.estimate_rules and reference is not None else None,
+        by=options.ingest.by,
+    )
+
+
+def check_run(
+    run: RunInputs,
+    options: CheckOptions,
+    *,
+    required: Collection[str] | None = None,
+    reference: ReferenceProfile | None = None,
+) -> CheckReport:
+    """:func:`build_check` on inputs already opened (:func:`~mlmon.api.inputs.open_inputs`,
+    or a summary in memory: :func:`~mlmon.api.inputs.summary_run`); ``reference``: the
+    profile already loaded (None: loaded from ``options.reference``)."""
     now = options.now or datetime.now(UTC)
     rules = options.rules
-    ingest = replace(options.ingest, allow_no_records=True)
-    run = open_inputs(as_inputs(inputs), ingest)
     options = replace(options, window=run.window(options.window))
-    reference = _load(options.reference)
+    reference = _load(options.reference) if reference is None else reference
     require_estimate_inputs(rules, reference, options.reference)
     drift_options = _drift_options(options, reference)
-    found = analyse(
-        run,
-        replace(
-            prediction_analyses(drift_options),
-            ops=True,
-            reference=reference,
-            features=rules.feature_drift.enabled,
-            labels=rules.reads_labels,
-            estimates=reference.calibration if rules.estimate_rules and reference is not None else None,
-            by=options.ingest.by,
-        ),
-    )
+    found = analyse(run, check_analyses(options, reference))
     ops, windows, stats = found.ops, found.predictions, found.stats
     performance = None if found.labels is None else realized(found.labels, options.window.duration is None).windows
     assert ops is not None

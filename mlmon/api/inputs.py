@@ -67,6 +67,13 @@ def open_inputs(inputs: Sequence[str], options: IngestOptions | None) -> RunInpu
     return RunInputs(tuple(inputs), options, found, summaries)
 
 
+def summary_run(summary: Summary, name: str, options: IngestOptions) -> RunInputs:
+    """A summary held in memory (``mlmon watch``'s running state) as a run's only input,
+    named ``name``: what a run of the summary's file would read."""
+    found = Discovered(paths=(name,), ignored=(), summaries=frozenset({name}))
+    return RunInputs((name,), options, found, {name: summary})
+
+
 @dataclass(frozen=True)
 class RunInputs:
     """A run's inputs, the summaries among them read."""

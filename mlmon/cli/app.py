@@ -21,6 +21,7 @@ from mlmon.cli.performance import performance_command
 from mlmon.cli.reference import reference_app
 from mlmon.cli.report import report_command
 from mlmon.cli.summarize import summarize_command
+from mlmon.cli.watch import watch_command
 
 HELP = """Monitoring for ML services from the JSON-lines logs they already write.
 
@@ -46,6 +47,7 @@ app.command("performance", cls=HelpCommand)(performance_command)
 app.command("compare", cls=HelpCommand)(compare_command)
 app.command("summarize", cls=HelpCommand)(summarize_command)
 app.command("bench", cls=HelpCommand)(bench_command)
+app.command("watch", cls=HelpCommand)(watch_command)
 app.add_typer(reference_app, name="reference")
 app.add_typer(config_app, name="config")
 

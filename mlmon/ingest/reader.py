@@ -21,7 +21,7 @@ from mlmon.ingest.discovery import Discovered, discover, refuse_summaries
 from mlmon.ingest.needs import ChunkReducer, Needs, State
 from mlmon.ingest.options import IngestOptions
 from mlmon.ingest.outcome import EMPTY, ChunkOutcome, ChunkPlan, Hints, finish_outcome, merge_outcomes, process_chunk
-from mlmon.ingest.problems import IngestStats
+from mlmon.ingest.problems import IngestStats, Problems
 from mlmon.ingest.progress import Meter, meter
 from mlmon.ingest.sniff import release
 from mlmon.ingest.sources import plan_chunks
@@ -114,6 +114,21 @@ def reduce_logs(
         return finish_outcome(outcome, plan, found, unreadable)
     finally:
         release(found.paths)  # a pipe held for a look but never read (a failure before it)
+
+
+def reduce_chunk(
+    chunk: Chunk, options: IngestOptions | None, reducer: ChunkReducer[State], hints: Hints | None = None
+) -> tuple[State, IngestStats]:
+    """One chunk of whole lines already in memory (``mlmon watch``'s lines appended to a
+    followed file) folded into ``reducer``'s state as :func:`reduce_logs` folds a file's
+    chunk (:func:`~mlmon.ingest.outcome.process_chunk`, :func:`~mlmon.ingest.outcome.finish_outcome`),
+    its problems numbered as the file's lines from ``chunk.first_line``. ``hints``: kept
+    by the caller across a file's chunks (speed only). Raises ``InputError`` as a read
+    does (no record, too many malformed lines) unless ``options`` allow it."""
+    plan = ChunkPlan.of(reducer, options_of(IngestOptions, options))
+    outcome = process_chunk(plan, chunk, hints)
+    problems = Problems().then(outcome.problems, {chunk.source: chunk.first_line - 1})
+    return finish_outcome(replace(outcome, problems=problems), plan, Discovered((chunk.source,), ()))
 
 
 def _discovered(inputs: Sequence[str]) -> Discovered:

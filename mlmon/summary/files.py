@@ -122,6 +122,13 @@ def read_summary(path: str) -> Summary:
         raise InputError(
             f"{path}: not a complete mlmon summary ({_json_problem(error)}); make it again with mlmon summarize"
         ) from None
+    return summary_from_document(document, path)
+
+
+def summary_from_document(document: object, path: str) -> Summary:
+    """The summary a parsed JSON document holds (:func:`read_summary`'s checks, for a
+    document kept inside another file: ``mlmon watch``'s checkpoint), ``path`` naming it in
+    the ``InputError`` that says why it is none."""
     if not isinstance(document, dict):
         raise InputError(f"{path}: not an mlmon summary (not a JSON object)")
     version, made_by = document.get(VERSION_KEY), document.get("mlmon_version")

@@ -235,7 +235,7 @@ def test_a_value_of_the_wrong_type_says_so_in_words(runner, args, message):
         (["drift", "x", "--psi", "1"], "(did you mean --warning-psi or --critical-psi?)"),
         (
             ["report", "x", "--reference", "r.json"],
-            "(--reference is an option of drift, check, performance, compare, summarize)",
+            "(--reference is an option of drift, check, performance, compare, summarize, watch)",
         ),
         (["--hlep"], "(did you mean --help?)"),
     ],

@@ -120,3 +120,19 @@ def test_by_is_refused(tmp_path):
     options = CheckOptions(ingest={"by": ("pod",)})
     with pytest.raises(UsageError, match="--by"):
         WatchEngine(options)
+
+
+def test_a_reloaded_config_changes_the_rules_and_keeps_the_state(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_bytes(log_lines(60))
+    engine = WatchEngine(CheckOptions(rules=RULES, now=NOW))
+    with Follower([str(log)], "beginning") as follower:
+        follow_all(engine, follower)
+    before = engine.evaluate(NOW)
+    engine.reconfigure(CheckOptions(rules={"latency_p99": {"critical": 1000}}))
+    after = engine.evaluate(NOW)
+    assert after.ingest.records == before.ingest.records == 58
+    latency = [f for f in after.findings if f.check == "latency_p99" and f.scope == "all"]
+    assert latency and latency[0].threshold == 1000
+    with pytest.raises(UsageError, match="not the window"):
+        engine.reconfigure(CheckOptions(window="15m"))

@@ -62,8 +62,9 @@ class WatchOptions:
     """The checkpoint file (``--state``): resumed from when it exists, written every
     ``checkpoint_seconds`` and on SIGTERM. Required unless ``once``; never one of the inputs."""
     start: str | None = None
-    """``end`` or ``beginning``: where files the checkpoint does not know are read from
-    (default: ``end``, and ``beginning`` with ``once``)."""
+    """``end`` or ``beginning``: where the files found at a first start (no checkpoint) are
+    read from (default: ``end``, and ``beginning`` with ``once``); with a checkpoint, the files
+    it knows resume where they stood and the others are read from their start."""
     listen: str | None = None
     """``HOST:PORT`` for ``/metrics`` (default ``127.0.0.1:9464``; port 0: any free one);
     nothing is served with ``once``."""

@@ -36,7 +36,7 @@ def watch_command(
     ] = None,
     start: Annotated[
         str | None,
-        _option("--from", "end|beginning", "Where files the state does not know are read from (default end)."),
+        _option("--from", "end|beginning", "Where files are read from on a first start, with no state (default end)."),
     ] = None,
     listen: Annotated[str | None, _option("--listen", "HOST:PORT", "Serve /metrics here (127.0.0.1:9464).")] = None,
     alertmanager: Annotated[str | None, _option("--alertmanager", "URL", "Send alerts to Alertmanager.")] = None,

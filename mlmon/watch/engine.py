@@ -9,7 +9,8 @@ file, numbered as the file's own lines, reduced by the reducers every read uses
 state after any cut of the lines into batches is the state of one read of them.
 
 When the newest record's window is later than the one the last evaluation saw (a window
-closed), or nothing was evaluated yet, :meth:`WatchEngine.evaluate` runs check on the summary
+closed; with ``--window all``, records came in and a minute passed), or nothing was evaluated
+yet, :meth:`WatchEngine.evaluate` runs check on the summary
 (:func:`mlmon.api.check.check_run`, the function ``mlmon check`` runs on a summary file), so
 ``for`` and ``keep_firing_for`` come out of the windows the summary holds; publishes check's
 Prometheus text to the exporter; steps the alert state and delivers what is due; then drops
@@ -18,6 +19,7 @@ the windows the rules no longer look at (:mod:`mlmon.watch.prune`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -44,6 +46,8 @@ from mlmon.watch.prune import baseline_window, drop_windows, micros, windows_kep
 
 STATE_NAME = "mlmon-watch-state"
 """How check names the running summary among its inputs."""
+WHOLE_RANGE_SECONDS = 60.0
+"""With ``--window all`` (no window ever closes): the least time between evaluations."""
 Deliver = Callable[[Sequence[Any], Sequence[Target]], tuple[DeliveryResult, ...]]
 
 
@@ -80,6 +84,7 @@ class WatchEngine:
         self._hints = Hints()
         self._evaluated: int | None = None  # the newest window index the last evaluation saw
         self._pinned: int | None = None
+        self._evaluated_at, self._records_seen = 0.0, 0
         if summary is None:
             self.state, self.stats = self._reduce(Chunk(STATE_NAME, b""))
             self.stats = replace(self.stats, files=())
@@ -123,6 +128,7 @@ class WatchEngine:
         run = summary_run(self.summary(), STATE_NAME, replace(self.options.ingest, allow_no_records=True))
         report = check_run(run, replace(self.options, now=now), reference=self.reference)
         self.report, self._evaluated = report, self._newest()
+        self._evaluated_at, self._records_seen = time.monotonic(), self.stats.records
         self.exporter.publish(render(report))
         self.alerts, due = self.alerts.step(alerts_of(report), now)
         for result in self.send(due, self.targets) if due and self.targets else ():
@@ -159,8 +165,16 @@ class WatchEngine:
         return state, stats
 
     def _due(self) -> bool:
+        """Whether a window closed since the last evaluation (nothing evaluated yet: due). The
+        whole range never closes: it is evaluated again when records came in and
+        :data:`WHOLE_RANGE_SECONDS` have passed."""
+        if self._evaluated is None:
+            return True
+        if self.options.window.duration is None:
+            fresh = self.stats.records != self._records_seen
+            return fresh and time.monotonic() - self._evaluated_at >= WHOLE_RANGE_SECONDS
         newest = self._newest()
-        return self._evaluated is None or (newest is not None and newest > self._evaluated)
+        return newest is not None and newest > self._evaluated
 
     def _newest(self) -> int | None:
         """The index (from the epoch) of the newest record's window; 0 for the whole range."""

@@ -14,6 +14,9 @@ once, writes the state if one is named, and returns check's report.
 
 from __future__ import annotations
 
+import fnmatch
+import glob
+import os
 import signal
 import sys
 import threading
@@ -26,9 +29,9 @@ from mlmon.api.check import CheckOptions
 from mlmon.api.coerce import Inputs, as_inputs, options_of
 from mlmon.api.results import CheckReport
 from mlmon.api.watch import WatchOptions
-from mlmon.errors import MlmonError
+from mlmon.errors import MlmonError, UsageError
 from mlmon.files import refuse_overwriting, stat_of
-from mlmon.ingest.discovery import files_read
+from mlmon.ingest.discovery import discover, files_read, looks_like_log
 from mlmon.reference.store import load_reference
 from mlmon.watch.alerts import Target
 from mlmon.watch.checkpoint import Checkpoint, load, save
@@ -62,7 +65,9 @@ def run_watch(
     options = options_of(WatchOptions, options)
     paths = as_inputs(inputs)
     if options.state is not None:
-        refuse_overwriting({"--state": options.state}, [("the input", path) for path in files_read(paths)])
+        _refuse_state_among(str(options.state), paths)
+    if options.once:
+        discover(paths, sniff=False)  # what is there must be: a missing file is an error, as for check
     checkpoint = None if options.state is None else load(options.state)
     reference = None if options.check.reference is None else load_reference(options.check.reference)
     exporter = Exporter(snapshot=None if checkpoint is None else checkpoint.counters)
@@ -86,6 +91,19 @@ def run_watch(
                 started(Watch(engine, follower, server))
             _loop(engine, follower, options, stop, hangup, reload)
         return engine.report
+
+
+def _refuse_state_among(state: str, inputs: list[str]) -> None:
+    """``UsageError`` when the state file is an input, or would be once written: inside a
+    followed directory with a log's name, or matched by a followed glob."""
+    refuse_overwriting({"--state": state}, [("the input", path) for path in files_read(inputs)])
+    where = os.path.abspath(state)
+    for item in inputs:
+        inside = os.path.isdir(item) and where.startswith(os.path.join(os.path.abspath(item), ""))
+        if (inside and looks_like_log(os.path.basename(where))) or (
+            glob.has_magic(item) and fnmatch.fnmatch(where, os.path.abspath(item))
+        ):
+            raise UsageError(f"--state {state} would be followed as a log of {item}: keep it outside the inputs")
 
 
 def _once(engine: WatchEngine, follower: Follower, options: WatchOptions) -> CheckReport:

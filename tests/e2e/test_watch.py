@@ -114,9 +114,12 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path, runner):
     cases = [
         (["watch", str(log)], "--state"),
         (["watch", str(log), "--state", str(log)], "would overwrite the input"),
+        (["watch", str(tmp_path), "--state", str(tmp_path / "state.json")], "would be followed as a log of"),
+        (["watch", str(tmp_path / "*"), "--state", str(tmp_path / "w.state")], "would be followed as a log of"),
         (["watch", str(log), "--once", "--poll-seconds", "0"], "must be above 0"),
         (["watch", str(log), "--once", "--from", "middle"], "--from"),
         (["watch", str(log), "--state", str(tmp_path / "bad.json"), "--once"], "damaged watch state"),
+        (["watch", str(tmp_path / "none.log"), "--once"], "none.log: no such file"),
         (["watch", str(log), "--once", "--webhook", "ftp://x"], "webhook 'ftp://x': expected an http"),
     ]
     for args, says in cases:

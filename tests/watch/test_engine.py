@@ -136,3 +136,18 @@ def test_a_reloaded_config_changes_the_rules_and_keeps_the_state(tmp_path):
     assert latency and latency[0].threshold == 1000
     with pytest.raises(UsageError, match="not the window"):
         engine.reconfigure(CheckOptions(window="15m"))
+
+
+def test_the_whole_range_is_evaluated_again_when_records_came_in_and_time_passed(tmp_path, monkeypatch):
+    log = tmp_path / "app.log"
+    log.write_bytes(log_lines(10))
+    engine = WatchEngine(CheckOptions(window="all"))
+    with Follower([str(log)], "beginning") as follower:
+        assert engine.step(follower.poll(), NOW) is not None  # the first records
+        append(log, log_lines(5, seed=1, start=START + timedelta(days=2)))
+        assert engine.step(follower.poll(), NOW) is None  # within a minute of the last evaluation
+        monkeypatch.setattr("mlmon.watch.engine.WHOLE_RANGE_SECONDS", 0.0)
+        assert engine.step(follower.poll(), NOW) is not None  # records came in since
+        again = engine.step(follower.poll(), NOW)
+    assert again is None  # nothing new
+    assert engine.report is not None and engine.report.ingest.records == 10 + 5

@@ -127,6 +127,8 @@ class WatchEngine:
         now = now or datetime.now(UTC)
         run = summary_run(self.summary(), STATE_NAME, replace(self.options.ingest, allow_no_records=True))
         report = check_run(run, replace(self.options, now=now), reference=self.reference)
+        read = replace(report.ingest, files=self.stats.files)  # the logs followed, not the summary's name
+        report = replace(report, ingest=read, report=replace(report.report, ingest=read))
         self.report, self._evaluated = report, self._newest()
         self._evaluated_at, self._records_seen = time.monotonic(), self.stats.records
         self.exporter.publish(render(report))

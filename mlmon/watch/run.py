@@ -124,14 +124,14 @@ def _loop(
     reload: Reload | None,
 ) -> None:
     """Poll, step, checkpoint, until ``stop``; then the last checkpoint."""
-    saved = time.monotonic()
+    saved, shown = time.monotonic(), set[str]()
     while not stop.is_set():
         poll = follower.poll()
         try:
             engine.step(poll)
         except MlmonError as error:  # an evaluation check refuses (too many malformed lines): said, not fatal
             _say(f"evaluation skipped: {error}")
-        _gauges(engine.exporter, follower)
+        shown = _gauges(engine.exporter, follower, shown)
         if hangup.is_set():
             hangup.clear()
             _reload(engine, reload)
@@ -163,14 +163,20 @@ def _reload(engine: WatchEngine, reload: Reload | None) -> None:
         _say(f"config not reloaded: {error}")
 
 
-def _gauges(exporter: Exporter, follower: Follower) -> None:
-    """Files followed, and bytes behind the end of each plain file."""
+def _gauges(exporter: Exporter, follower: Follower, shown: set[str]) -> set[str]:
+    """Files followed, and bytes behind the end of each plain file; the series of a file no
+    longer followed goes. The paths shown now."""
     files = follower.positions().files
     exporter.set_files(len(files))
+    now = set()
     for position in files:
         info = None if position.compressed else stat_of(position.path)
         if info is not None and (info.st_dev, info.st_ino) == position.file.key:
             exporter.set_behind(position.path, max(0, info.st_size - position.offset))
+            now.add(position.path)
+    for path in shown - now:
+        exporter.forget_file(path)
+    return now
 
 
 def _targets(options: WatchOptions) -> tuple[Target, ...]:

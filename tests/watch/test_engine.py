@@ -17,6 +17,7 @@ from mlmon.api.report import build_report
 from mlmon.errors import UsageError
 from mlmon.summary.files import dumps
 from mlmon.verdicts.findings import exit_code
+from mlmon.watch.alerts import DeliveryResult, Target
 from mlmon.watch.engine import WatchEngine
 from mlmon.watch.follow import Follower
 from mlmon.watch.prune import windows_kept
@@ -151,3 +152,31 @@ def test_the_whole_range_is_evaluated_again_when_records_came_in_and_time_passed
         again = engine.step(follower.poll(), NOW)
     assert again is None  # nothing new
     assert engine.report is not None and engine.report.ingest.records == 10 + 5
+
+
+def test_a_firing_rule_is_delivered_then_resolved(tmp_path):
+    """The p99 budget breached in the newest window: its alert goes to the targets at that
+    evaluation, is counted, and is sent resolved (endsAt) once new rules clear it."""
+    log = tmp_path / "app.log"
+    log.write_bytes(log_lines(40))
+    sent: list[tuple] = []
+
+    def send(alerts, targets):
+        sent.append(tuple(alerts))
+        return tuple(DeliveryResult(t.name, True, 1, 0) for t in targets)
+
+    target = Target.webhook("http://127.0.0.1:9/hook")
+    engine = WatchEngine(CheckOptions(rules={"latency_p99": {"critical": 25}}), targets=[target], send=send)
+    with Follower([str(log)], "beginning") as follower:
+        follow_all(engine, follower)
+    engine.evaluate(NOW)
+    (firing,) = sent[0]
+    labels = dict(firing.labels)
+    assert (labels["alertname"], labels["severity"], labels["scope"]) == ("latency_p99", "critical", "all")
+    assert firing.ends_at is None and firing.starts_at == NOW
+    engine.reconfigure(CheckOptions(rules={"latency_p99": {"critical": 10_000}}))
+    later = NOW + timedelta(minutes=1)
+    engine.evaluate(later)
+    (resolved,) = sent[1]
+    assert resolved.key == firing.key and resolved.ends_at == later
+    assert engine.exporter.snapshot()["deliveries"] == {target.name: 2}

@@ -13,8 +13,8 @@ from mlmon.render import OutputFormat
 from mlmon.units import split_list
 
 
-def _option(flag: str, metavar: str, help: str) -> typer.models.OptionInfo:
-    return typer.Option(flag, metavar=metavar, help=help)
+def _option(flag: str, metavar: str, help: str, *short: str) -> typer.models.OptionInfo:
+    return typer.Option(flag, *short, metavar=metavar, help=help)
 
 
 @handle_errors
@@ -25,7 +25,7 @@ def watch_command(
     ],
     config: ConfigPath = None,
     reference: Annotated[
-        str | None, _option("--reference", "PATH", "Reference profile for prediction and feature drift.")
+        str | None, _option("--reference", "PATH", "Reference profile for prediction and feature drift.", "-r")
     ] = None,
     window: Annotated[
         str | None, _option("--window", "DURATION|all", "Window the rules judge (config: window; default 1h).")

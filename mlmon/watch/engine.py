@@ -123,19 +123,21 @@ class WatchEngine:
     def evaluate(self, now: datetime | None = None) -> CheckReport:
         """Run check on the running summary at ``now`` (default: the current time), publish
         its Prometheus text, step and deliver the alerts, then drop the windows no rule looks
-        at any more. Raises check's errors (``MlmonError``)."""
+        at any more. Raises check's errors (``MlmonError``); the windows are dropped all the
+        same, and the next try is at the next window close."""
         now = now or datetime.now(UTC)
+        self._evaluated, self._evaluated_at, self._records_seen = self._newest(), time.monotonic(), self.stats.records
         run = summary_run(self.summary(), STATE_NAME, replace(self.options.ingest, allow_no_records=True))
-        report = check_run(run, replace(self.options, now=now), reference=self.reference)
+        try:
+            report = check_run(run, replace(self.options, now=now), reference=self.reference)
+        finally:
+            self.prune()
         read = replace(report.ingest, files=self.stats.files)  # the logs followed, not the summary's name
-        report = replace(report, ingest=read, report=replace(report.report, ingest=read))
-        self.report, self._evaluated = report, self._newest()
-        self._evaluated_at, self._records_seen = time.monotonic(), self.stats.records
+        self.report = report = replace(report, ingest=read, report=replace(report.report, ingest=read))
         self.exporter.publish(render(report))
         self.alerts, due = self.alerts.step(alerts_of(report), now)
         for result in self.send(due, self.targets) if due and self.targets else ():
             self.exporter.count_delivery(result)
-        self.prune()
         return report
 
     def prune(self) -> None:

@@ -14,7 +14,7 @@ import pytest
 from mlmon.analyses.bounds import COMPACT_AT
 from mlmon.api.check import CheckOptions, build_check
 from mlmon.api.report import build_report
-from mlmon.errors import UsageError
+from mlmon.errors import MlmonError, UsageError
 from mlmon.summary.files import dumps
 from mlmon.verdicts.findings import exit_code
 from mlmon.watch.alerts import DeliveryResult, Target
@@ -180,3 +180,20 @@ def test_a_firing_rule_is_delivered_then_resolved(tmp_path):
     (resolved,) = sent[1]
     assert resolved.key == firing.key and resolved.ends_at == later
     assert engine.exporter.snapshot()["deliveries"] == {target.name: 2}
+
+
+def test_an_evaluation_check_refuses_is_tried_again_at_the_next_close(tmp_path):
+    """Half the lines malformed: check refuses the read (over --max-malformed), as mlmon check
+    would; the engine says so once per window close, not at every poll."""
+    log = tmp_path / "app.log"
+    log.write_bytes(log_lines(10) + b"not json\n" * 10)
+    engine = WatchEngine(CheckOptions())
+    with Follower([str(log)], "beginning") as follower:
+        with pytest.raises(MlmonError, match="malformed"):
+            engine.step(follower.poll(), NOW)
+        append(log, log_lines(2, seed=1, start=START + timedelta(minutes=50)))  # the same hour
+        assert engine.step(follower.poll(), NOW) is None
+        append(log, log_lines(2, seed=2, start=START + timedelta(hours=1)))  # the next hour
+        with pytest.raises(MlmonError, match="malformed"):
+            engine.step(follower.poll(), NOW)
+    assert engine.stats.lines == 24 and engine.stats.skipped == {"not JSON": 10}

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 
-from mlmon.api.check import build_check
+from mlmon.api.check import CheckOptions, build_check
 from mlmon.api.report import build_report
 from mlmon.cli import app
 from mlmon.verdicts.findings import exit_code
@@ -105,6 +105,34 @@ def test_sigterm_finishes_the_step_writes_the_state_and_returns(tmp_path):
     assert saved is not None and saved.summary.stats.lines == saved.counters["lines"]
     assert saved.counters["lines"] in (30, 40)  # the lines appended with the signal may come in the last step
     assert saved.positions.files[0].lines == saved.counters["lines"]
+
+
+def test_sighup_reloads_the_rules_and_keeps_the_state(tmp_path):
+    log, state = tmp_path / "app.log", tmp_path / "state.json"
+    log.write_bytes(log_lines(30))
+    reloaded = CheckOptions(rules={"latency_p99": {"critical": 5}})
+
+    seen: list[Watch] = []
+
+    def hang_up_then_stop(watch: Watch) -> None:
+        seen.append(watch)
+
+        def later() -> None:
+            deadline = time.monotonic() + 10
+            while watch.engine.report is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.kill(os.getpid(), signal.SIGHUP)
+            while watch.engine.options.rules != reloaded.rules and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=later, daemon=True).start()
+
+    options = {"state": str(state), "start": "beginning", "listen": "127.0.0.1:0", "poll_seconds": 0.05}
+    run_watch([str(log)], options, reload=lambda: reloaded, started=hang_up_then_stop)
+    assert seen[0].engine.options.rules == reloaded.rules
+    saved = load(state)
+    assert saved is not None and saved.summary.stats.lines == 30
 
 
 def test_usage_errors_are_one_line_and_exit_2(tmp_path, runner):

@@ -12,6 +12,7 @@ the real ``check_nrpe`` (nagios-nrpe-plugin); they skip, saying why, where eithe
 
 from __future__ import annotations
 
+import functools
 import grp
 import json
 import os
@@ -429,7 +430,8 @@ def _nrpe_config(root: Path, port: int, owner: tuple[str, str], cases: dict[str,
 @pytest.fixture(scope="module")
 def nrpe():
     """A real NRPE daemon with one command per case; yields a function that asks it through
-    the real check_nrpe and returns (exit code, stdout). The commands run this venv's mlmon
+    the real check_nrpe and returns (exit code, stdout), asking once per case (the tests of a
+    case read one answer). The commands run this venv's mlmon
     as the NRPE user when it can, else through the relay (:data:`RELAY_CLIENT`)."""
     missing = [path for path in (NRPE, CHECK_NRPE) if not os.access(path, os.X_OK)]
     if missing:
@@ -469,7 +471,7 @@ def nrpe():
                     f"the NRPE user {owner[0]} cannot run {MLMON} ({out.strip()!r}) and there is no "
                     f"{SYSTEM_PYTHON} for the relay"
                 )
-            yield lambda case: ask(f"{way}_{case}")
+            yield functools.cache(lambda case: ask(f"{way}_{case}"))  # each case asked once a module: 2-3 s
         finally:
             daemon.terminate()
             try:

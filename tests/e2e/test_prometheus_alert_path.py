@@ -146,7 +146,7 @@ def _outputs(tmp_path: Path) -> dict[str, str]:
             [str(stopped)], CheckOptions(window="1h", now="2027-01-01T00:00Z", ingest={"since": "2026-12-31T00:00Z"})
         )
         outs = {  # on sample_logs/, once per session
-            "report": sample_result("report", p99_budget_ms=80, max_error_rate="2%"),
+            "report": sample_result("report", p99_budget="80ms", max_error_rate="2%"),  # conftest's sample_report
             "drift": sample_result("drift", reference=ref, window="1d"),
             "check": sample_result("check", reference=ref, window="1d"),
             "check without reference": sample_result("check", window="1h"),

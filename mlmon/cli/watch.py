@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from mlmon.cli.boundary import finish, handle_errors
-from mlmon.cli.options import ConfigPath, Features, Field, Format, MaxMalformed, Quiet, ingest_options, parse_flag
+from mlmon.cli.options import (
+    ConfigPath,
+    EnvelopeOption,
+    Features,
+    Field,
+    Format,
+    MaxMalformed,
+    Quiet,
+    ingest_options,
+    parse_flag,
+)
 from mlmon.cli.settings import fail_on_from, field_options
 from mlmon.render import OutputFormat
 from mlmon.units import split_list
@@ -53,6 +63,7 @@ def watch_command(
     field: Field = None,
     features: Features = None,
     max_malformed: MaxMalformed = "5%",
+    envelope: EnvelopeOption = None,
     quiet: Quiet = False,
 ) -> None:
     """Follow the logs as they grow (rotation, truncation, compression), serve check's
@@ -78,7 +89,8 @@ def watch_command(
 
     def check_options() -> CheckOptions:
         settings = load_settings(flags, config)
-        ingest = ingest_options(field_options(settings, field), None, None, max_malformed, split_list(features))
+        fields = field_options(settings, field)
+        ingest = ingest_options(fields, None, None, max_malformed, split_list(features), envelope=envelope)
         window_value = settings.window.value or DEFAULT_WINDOW
         rules = rules_from_settings(settings)
         return CheckOptions(ingest=ingest, window=window_value, reference=settings.reference.value, rules=rules)

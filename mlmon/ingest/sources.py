@@ -16,7 +16,7 @@ import io
 import lzma
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from mlmon.errors import InputError
@@ -91,14 +91,21 @@ def _envelope_of(stream: BinaryIO, option: str, rewind: bool) -> Envelope | None
 
     peek = stream.peek  # type: ignore[attr-defined]
     try:
-        head = stream.read(_SHORT_PROBE) if rewind else peek(_ENVELOPE_PROBE)[:_ENVELOPE_PROBE]
-        if rewind and len(head) == _SHORT_PROBE and b"\n" not in head:
-            head += stream.read(_ENVELOPE_PROBE - _SHORT_PROBE)
+        head = envelope_head(stream.read) if rewind else peek(_ENVELOPE_PROBE)[:_ENVELOPE_PROBE]
     except (EOFError, OSError, zlib.error, lzma.LZMAError):
         head = b""
     if rewind:
         stream.seek(0)
     return envelope_for(head.removeprefix(_BOM), option)
+
+
+def envelope_head(read: Callable[[int], bytes]) -> bytes:
+    """The first bytes of a file its envelope is chosen from, ``read(n)`` giving its next ``n``
+    bytes: 8 KiB, or up to 1 MiB when its first line is longer (``mlmon watch`` reads them so too)."""
+    head = read(_SHORT_PROBE)
+    if len(head) == _SHORT_PROBE and b"\n" not in head:
+        head += read(_ENVELOPE_PROBE - _SHORT_PROBE)
+    return head
 
 
 def _last_end(data: bytes, envelope: str | None, before: list[bytes] | None = None) -> int:

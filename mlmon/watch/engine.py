@@ -110,7 +110,8 @@ class WatchEngine:
 
     def add(self, batch: Batch) -> None:
         """Merge one batch's lines into the state and count them."""
-        chunk = Chunk(batch.path, batch.data, first_line=batch.first_line, starts_file=batch.start == 0)
+        start = batch.start == 0
+        chunk = Chunk(batch.path, batch.data, first_line=batch.first_line, starts_file=start, envelope=batch.envelope)
         state, stats = self._reduce(chunk)
         self.state = self.reducer.merge(self.state, state)
         self.stats = _merged(self.stats, stats)

@@ -28,6 +28,7 @@ from mlmon.errors import InputError, UsageError
 from mlmon.files import file_identity, stat_of
 from mlmon.ingest.sniff import STDIN
 from mlmon.ingest.sources import open_decompressed
+from mlmon.watch.envelope_batches import batch_envelope, cut_at, decide, is_document, known, read_document, waits
 from mlmon.watch.positions import (
     FINGERPRINT_BYTES,
     RETIRED_KEPT,
@@ -49,7 +50,7 @@ from mlmon.watch.positions import (
 MAX_BYTES = 8 << 20
 """The most bytes read from one file in one poll (a longer line is read whole)."""
 
-EventKind = Literal["new", "rotated", "truncated", "deleted", "compressed"]
+EventKind = Literal["new", "rotated", "truncated", "deleted", "compressed", "document"]
 Start = Literal["end", "beginning"]
 
 
@@ -69,6 +70,8 @@ class Batch:
     """The byte offset of :attr:`data` in the file."""
     end: int
     """The byte offset just past :attr:`data`: the file's new position."""
+    envelope: str | None = None
+    """The envelope of the file's lines (:mod:`mlmon.watch.envelope_batches`), or None."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ class FileEvent:
     kind: EventKind
     """``new`` (followed from now on), ``rotated`` (moved away from its path: read on to its
     end), ``truncated`` (read again from its start), ``deleted`` (read to its end and let go),
-    ``compressed`` (an archive of content already read, or read from where it stood)."""
+    ``compressed`` (an archive of content already read, or read from where it stood),
+    ``document`` (a document too large to read whole: passed over)."""
     path: str
     """The path it concerns."""
     file: FileId
@@ -103,7 +107,8 @@ class Follower:
     ``start``: where files found by the first poll are followed from (``end``: their last
     complete line; ``beginning``: their start); files found later are read from their start.
     With ``positions`` (from :meth:`positions`, after a restart), those files resume where
-    they stood whatever ``start`` says, and every other file is read from its start."""
+    they stood whatever ``start`` says, and every other file is read from its start.
+    ``envelope``: ``--envelope`` (:mod:`mlmon.watch.envelope_batches`)."""
 
     def __init__(
         self,
@@ -112,6 +117,7 @@ class Follower:
         positions: Positions | None = None,
         rescan_seconds: float = 5.0,
         max_bytes: int = MAX_BYTES,
+        envelope: str = "auto",
     ) -> None:
         if not inputs:
             raise InputError("no input given: pass log files, directories or globs to follow")
@@ -123,6 +129,7 @@ class Follower:
         self._from_end = start == "end" and positions is None
         self._rescan = rescan_seconds
         self._max = max(1, max_bytes)
+        self._envelope = envelope
         self._files: dict[tuple[int, int], Followed] = {}
         self._retired: list[FilePosition] = list(positions.retired) if positions else []
         self._passed: dict[tuple[int, int], tuple[int, int]] = {}
@@ -131,11 +138,12 @@ class Follower:
         for position in positions.files if positions else ():
             self._restore(position)
 
-    def poll(self, *, rescan: bool = False, now: float | None = None) -> Poll:
+    def poll(self, *, rescan: bool = False, now: float | None = None, settled: bool = False) -> Poll:
         """The complete lines appended since the last poll and what happened to the files.
         Inputs are expanded again when ``rescan`` says so, on the first poll, after a
         rotation or a truncation, or when ``rescan_seconds`` have passed since the last
-        time (``now``: a ``time.monotonic()`` reading, for tests)."""
+        time (``now``: a ``time.monotonic()`` reading, for tests). ``settled``: the files
+        hold all they will (``--once``): documents are read whole now."""
         now = time.monotonic() if now is None else now
         events, self._events = self._events, []
         changed = [followed for followed in list(self._files.values()) if self._check(followed, events)]
@@ -146,7 +154,7 @@ class Follower:
             self._from_end = False
         batches = []
         for followed in list(self._files.values()):
-            batch, at_end = self._read(followed)
+            batch, at_end = self._read(followed, settled)
             if batch is not None:
                 batches.append(batch)
             if at_end:
@@ -184,7 +192,7 @@ class Follower:
             self._retire(followed.position())
             events.append(FileEvent("truncated", followed.path, followed.file, f"{was}: read again from its start"))
             followed.offset = followed.lines = 0
-            followed.file = FileId.of(info.st_dev, info.st_ino, head)
+            followed.file, followed.envelope = FileId.of(info.st_dev, info.st_ino, head), None
         followed.file = followed.file.grown(head)
         followed.unlinked = info.st_nlink == 0
         if not followed.at_path or (not followed.unlinked and file_identity(followed.path) == followed.file.key):
@@ -216,7 +224,7 @@ class Follower:
                 self._found(path, events)
         self._passed = {key: seen for key, seen in self._passed.items() if key in present}
         for followed in self._files.values():
-            if not followed.at_path and followed.stream is None:
+            if (not followed.at_path or waits(followed)) and followed.stream is None:
                 size = os.fstat(followed.fd).st_size
                 followed.idle, followed.idle_size = size == followed.idle_size, size
 
@@ -234,16 +242,17 @@ class Follower:
         if look.compressed:
             self._found_archive(path, look, live or same, events)
             return
+        envelope = None
         if same is not None and not same.finished and look.info.st_size >= same.offset:
             detail = f"holds the lines of {same.path}: read on from byte {same.offset}"
-            offset, lines = same.offset, same.lines
+            offset, lines, envelope = same.offset, same.lines, same.envelope
         elif live is not None or same is not None:
             copied = live.path if live is not None else same.path if same is not None else ""
             detail, offset, lines = f"a copy of {copied}: followed from its end", -1, 0
         else:
             offset, lines = (-1 if self._from_end else 0), 0
             detail = "followed from its end" if self._from_end else "read from its start"
-        followed = self._follow(path, file, offset, lines)
+        followed = self._follow(path, file, offset, lines, envelope=envelope)
         if followed is not None:
             events.append(FileEvent("new", path, followed.file, f"{detail} (byte {followed.offset})"))
 
@@ -254,7 +263,7 @@ class Follower:
         over before), read on from where that content stood, or read whole when new."""
         file = look.file()
         if isinstance(same, FilePosition) and not same.finished:
-            if self._follow(path, file, same.offset, same.lines, archive=True) is not None:
+            if self._follow(path, file, same.offset, same.lines, archive=True, envelope=same.envelope) is not None:
                 detail = f"holds the lines of {same.path}: read on from byte {same.offset}"
                 events.append(FileEvent("compressed", path, file, detail))
             return
@@ -275,10 +284,13 @@ class Follower:
             self._retired.remove(match)
         return match
 
-    def _follow(self, path: str, file: FileId, offset: int, lines: int, archive: bool = False) -> Followed | None:
+    def _follow(
+        self, path: str, file: FileId, offset: int, lines: int, archive: bool = False, envelope: str | None = None
+    ) -> Followed | None:
         """Open ``path`` (the file ``file`` names) at ``offset`` (-1: after its last
-        complete line) and follow it; None when it cannot be opened or is another file now."""
-        followed = Followed(file, path, offset, lines)
+        complete line) and follow it, its envelope ``envelope`` when known already; None when
+        it cannot be opened or is another file now."""
+        followed = Followed(file, path, offset, lines, envelope=known(envelope))
         try:
             if archive:
                 followed.stream = open_decompressed(path)
@@ -296,9 +308,18 @@ class Follower:
         self._files[file.key] = followed
         return followed
 
-    def _read(self, followed: Followed) -> tuple[Batch | None, bool]:
+    def _read(self, followed: Followed, settled: bool = False) -> tuple[Batch | None, bool]:
         """The complete lines after the file's offset (at most ``max_bytes``, or one longer
-        line), and whether they reach its end."""
+        line; up to the last that ends a record where records span lines), or a document's
+        rest once it stops growing (:mod:`.envelope_batches`), and whether they reach its end."""
+        going = followed.going
+        ripe = settled or going or followed.idle
+        if followed.envelope is None:
+            followed.envelope = decide(followed, self._envelope, ripe)
+            if followed.envelope is None:
+                return None, False
+        if is_document(followed.envelope):
+            return self._document(followed, ripe)
         if followed.stream is not None:
             try:
                 piece = followed.stream.read(self._max)
@@ -310,21 +331,36 @@ class Follower:
             at_end = len(data) < self._max
             if not at_end and b"\n" not in data:
                 data, at_end = long_line(followed.fd, followed.offset, data, self._max)
-        cut = data.rfind(b"\n") + 1
+        cut = cut_at(followed.envelope, data, going and at_end, at_end)
         if followed.stream is not None:
             followed.carry = data[cut:]
         if not cut:
             return None, at_end
-        data = data[:cut]
-        batch = Batch(followed.path, followed.file, followed.lines + 1, data, followed.offset, followed.offset + cut)
+        return self._batch(followed, data[:cut], cut), at_end
+
+    def _document(self, followed: Followed, ripe: bool) -> tuple[Batch | None, bool]:
+        """A document's rest, read whole once it stops growing (``ripe``); one too large is
+        passed over and named (a ``document`` event)."""
+        if not ripe:
+            return None, False
+        data, span, refused = read_document(followed)
+        if refused:
+            self._events.append(FileEvent("document", followed.path, followed.file, refused))
+        return (self._batch(followed, data, span) if span else None), True
+
+    def _batch(self, followed: Followed, data: bytes, span: int) -> Batch:
+        """``data``, read at the file's offset and spanning ``span`` bytes of it, as a batch;
+        the file's position moves past it."""
+        at, envelope = followed.offset, batch_envelope(followed.envelope)
+        batch = Batch(followed.path, followed.file, followed.lines + 1, data, at, at + span, envelope)
         followed.offset, followed.lines = batch.end, followed.lines + data.count(b"\n")
-        return batch, at_end
+        return batch
 
     def _let_go(self, followed: Followed, events: list[FileEvent]) -> None:
         """Stop following a file read to its end for good: an archive, an unlinked file, or
         one away from its path that stopped growing. It is remembered as retired."""
         archive = followed.stream is not None
-        if not (archive or followed.unlinked or (followed.idle and not followed.at_path)):
+        if not followed.going:
             return
         followed.close()
         del self._files[followed.file.key]
@@ -346,17 +382,19 @@ class Follower:
             return
         path, look = found
         if look.key != position.file.key:  # a plain file's archive
-            if self._follow(path, look.file(), position.offset, position.lines, archive=True) is not None:
+            archive = self._follow(path, look.file(), position.offset, position.lines, True, position.envelope)
+            if archive is not None:
                 detail = f"holds the lines of {position.path}: read on from byte {position.offset}"
                 self._events.append(FileEvent("compressed", path, look.file(), detail))
             return
-        offset, lines, file = position.offset, position.lines, position.file.grown(look.head)
+        offset, lines, envelope = position.offset, position.lines, position.envelope
+        file = position.file.grown(look.head)
         if not look.compressed and look.info.st_size < offset:
             self._retire(position)
             detail = f"size {look.info.st_size} is below the {offset} bytes read: read again from its start"
             self._events.append(FileEvent("truncated", path, position.file, detail))
-            offset, lines, file = 0, 0, look.file()
-        followed = self._follow(path, file, offset, lines, archive=look.compressed)
+            offset, lines, file, envelope = 0, 0, look.file(), None
+        followed = self._follow(path, file, offset, lines, look.compressed, envelope)
         if followed is not None and path != position.path:
             followed.at_path = False
             self._events.append(FileEvent("rotated", position.path, file, f"found at {path}: read on to its end"))

@@ -97,6 +97,9 @@ class FilePosition:
     finished: bool = False
     """Whether it is read for good (an archive read to its end or passed over): an archive
     holding the same content is passed over too."""
+    envelope: str | None = None
+    """The envelope its lines are read through, chosen once from its first bytes
+    (:mod:`mlmon.watch.envelope_batches`; ``none``: plain records); None: not decided yet."""
 
 
 @dataclass(eq=False)
@@ -125,11 +128,21 @@ class Followed:
     idle_size: int = -1
     """Its size at the last rescan while away from its path (-1: none yet)."""
     idle: bool = False
-    """Whether it kept that size through a whole rescan interval, away from its path."""
+    """Whether it kept that size through a whole rescan interval, away from its path (or while
+    it waits to be read whole: :func:`mlmon.watch.envelope_batches.waits`)."""
+    envelope: str | None = None
+    """:attr:`FilePosition.envelope`."""
+
+    @property
+    def going(self) -> bool:
+        """Whether it is let go once read to its end: an archive, an unlinked file, or one away
+        from its path that stopped growing."""
+        return self.stream is not None or self.unlinked or (self.idle and not self.at_path)
 
     def position(self, finished: bool = False) -> FilePosition:
         """Where it stands, as checkpointed."""
-        return FilePosition(self.file, self.path, self.offset, self.lines, self.stream is not None, finished)
+        archive = self.stream is not None
+        return FilePosition(self.file, self.path, self.offset, self.lines, archive, finished, self.envelope)
 
     def close(self) -> None:
         """Close its descriptor or stream."""
@@ -181,6 +194,7 @@ def _position_json(position: FilePosition) -> dict[str, Any]:
         "lines": position.lines,
         "compressed": position.compressed,
         "finished": position.finished,
+        "envelope": position.envelope,
     }
 
 
@@ -214,8 +228,13 @@ def _position(entry: object, where: str) -> FilePosition:
             raise InputError(f"watch positions: {where}.{name} is missing or not a {kind.__name__} (>= 0)")
     if entry["hashed"] > FINGERPRINT_BYTES:
         raise InputError(f"watch positions: {where}.hashed is over {FINGERPRINT_BYTES}")
+    envelope = entry.get("envelope")  # absent from a checkpoint of an older mlmon: decided again
+    if envelope is not None and not isinstance(envelope, str):
+        raise InputError(f"watch positions: {where}.envelope is not a string or null")
     file = FileId(entry["device"], entry["inode"], entry["fingerprint"], entry["hashed"])
-    return FilePosition(file, entry["path"], entry["offset"], entry["lines"], entry["compressed"], entry["finished"])
+    return FilePosition(
+        file, entry["path"], entry["offset"], entry["lines"], entry["compressed"], entry["finished"], envelope
+    )
 
 
 def held_by(positions: Iterable[FilePosition], head: bytes) -> FilePosition | None:

@@ -81,7 +81,8 @@ def run_watch(
     )
     start: Start = "beginning" if options.from_where == "beginning" else "end"
     positions = None if checkpoint is None else checkpoint.positions
-    with Follower(paths, start, positions, options.rescan_seconds) as follower:
+    envelope = options.check.ingest.envelope
+    with Follower(paths, start, positions, options.rescan_seconds, envelope=envelope) as follower:
         if options.once:
             return _once(engine, follower, options)
         stop = stop or threading.Event()
@@ -107,8 +108,9 @@ def _refuse_state_among(state: str, inputs: list[str]) -> None:
 
 
 def _once(engine: WatchEngine, follower: Follower, options: WatchOptions) -> CheckReport:
-    """Every file read to its end, one evaluation, the state written when named."""
-    while (poll := follower.poll()).batches:
+    """Every file read to its end (documents too: they hold all they will), one evaluation,
+    the state written when named."""
+    while (poll := follower.poll(settled=True)).batches:
         engine.step(poll, evaluate=False)
     report = engine.evaluate()
     _checkpoint(engine, follower, options)

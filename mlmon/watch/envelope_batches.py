@@ -40,9 +40,12 @@ def envelope(key: str | None) -> Envelope | None:
     return None if key is None else envelopes().get(key)
 
 
-def known(key: str | None) -> str | None:
-    """A kept key as this mlmon reads it: a known envelope or :data:`PLAIN`, else None (decide again)."""
-    return key if key == PLAIN or envelope(key) is not None else None
+def known(key: str | None, option: str = "auto") -> str | None:
+    """A kept key as this mlmon reads it: a known envelope or :data:`PLAIN` that ``option``
+    (``--envelope``) agrees with (``auto`` agrees with any), else None (decide again)."""
+    chosen = envelope(key)
+    name = PLAIN if key == PLAIN else None if chosen is None else chosen.name
+    return key if name is not None and option in ("auto", name) else None
 
 
 def is_document(key: str | None) -> bool:

@@ -290,7 +290,7 @@ class Follower:
         """Open ``path`` (the file ``file`` names) at ``offset`` (-1: after its last
         complete line) and follow it, its envelope ``envelope`` when known already; None when
         it cannot be opened or is another file now."""
-        followed = Followed(file, path, offset, lines, envelope=known(envelope))
+        followed = Followed(file, path, offset, lines, envelope=known(envelope, self._envelope))
         try:
             if archive:
                 followed.stream = open_decompressed(path)

@@ -346,6 +346,10 @@ def test_positions_keep_the_envelope_and_read_checkpoints_without_one(tmp_path):
     with Follower([str(log)], "beginning", older) as follower:
         follower.poll()
         assert follower.positions().files[0].envelope == "gcp"
+    with Follower([str(log)], "beginning", positions, envelope="none") as follower:  # the option changed
+        assert follower.positions().files[0].envelope is None
+        follower.poll()
+        assert follower.positions().files[0].envelope == "none"
 
 
 @pytest.mark.parametrize("envelope", ["auto", "none"])

@@ -74,7 +74,7 @@ def read_fast(
     envelope = envelopes()[chunk.envelope or ""]
     if envelope.read_fast is None:
         return None
-    keep = present_keys(chunk.data, list(typed_schema))
+    keep = typed_schema.keys() if envelope.own_keys else present_keys(chunk.data, list(typed_schema))
     schema = {key: dtype for key, dtype in typed_schema.items() if key in keep}
     fast = _called(envelope.read_fast, context, chunk.data, schema)
     if fast is None:
@@ -90,11 +90,21 @@ def _called(function: Any, context: Any, *args: Any) -> Any:
     return function(*args, context) if context is not None else function(*args)
 
 
+_CENSUS_BYTES = 1 << 18
+"""Bytes of a chunk's first lines unwrapped first for the census, where its first
+``CENSUS_LINES`` lines are longer."""
+
+
 def census_chunk(chunk: Chunk) -> Chunk:
     """The records of ``chunk``'s first lines unwrapped, as a chunk of plain lines: what
-    the census samples of an enveloped chunk read by the fast path."""
-    head = chunk.data[: _after_line(chunk.data, CENSUS_LINES)]
-    first = envelopes()[chunk.envelope or ""].unwrap(head, chunk.source)
+    the census samples of an enveloped chunk read by the fast path (its first
+    ``CENSUS_LINES`` records: from fewer lines where the lines are long and hold them, as an
+    OTLP or CloudWatch line holds a hundred)."""
+    unwrap, end = envelopes()[chunk.envelope or ""].unwrap, _after_line(chunk.data, CENSUS_LINES)
+    short = chunk.data.find(b"\n", _CENSUS_BYTES) + 1
+    first = unwrap(chunk.data[:short], chunk.source) if 0 < short < end else None
+    if first is None or len(first.lines) < CENSUS_LINES:
+        first = unwrap(chunk.data[:end], chunk.source)
     return Chunk(chunk.source, first.data, newlines=len(first.lines), starts_file=chunk.starts_file)
 
 
@@ -118,7 +128,7 @@ def with_given(decoded: pl.DataFrame, unwrapped: Unwrapped | None) -> pl.DataFra
     columns = []
     for key, values in unwrapped.given.items():
         name = given_column(key)
-        if name not in decoded.columns:
+        if name not in decoded.columns or decoded.get_column(name).null_count() == decoded.height:  # a known key, null
             columns.append(pl.Series(name, values, dtype=pl.String).gather(rows))
     joined = decoded.with_columns(columns)
     given_ts = given_column("ts")

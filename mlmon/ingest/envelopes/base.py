@@ -113,6 +113,10 @@ class Envelope:
     string read typed in a second call), or None when any line needs :attr:`unwrap` (a blank
     line, an item to skip, a value of the wrong type, a line that is no envelope): then the
     chunk takes that path, which says why about each."""
+    own_keys: bool = False
+    """:attr:`read_fast` is given every key of the record schema and keeps the ones its records
+    hold (OTLP: a record's attributes are keys that no search of the envelope's bytes finds);
+    False: only the keys written in the chunk's bytes."""
     prepare: Callable[[tuple[str, ...]], dict[str, Any]] | None = None
     """A first look at every file of a read chosen for this envelope, in input order, before
     the read: per file, a context its chunks' ``unwrap`` gets as a third argument (GCP: the

@@ -29,7 +29,9 @@ with a backslash or a control character, whose texts polars writes back wrong
 (:data:`._jsonlines.MANGLED`): its bodies and attributes are written again by ``json``.
 Cost (benchmarks/bench_envelopes.py's shape: 100 records a line, 100,000 records; 2
 shared cores under load, best of 5): reading 3.4x the same records as plain lines, the file
-being 1.2x their size; ``mlmon report`` end to end 1.65x (median of 3).
+being 1.2x their size; ``mlmon report`` end to end 1.65x (median of 3). A chunk whose records
+all hold a JSON object in ``stringValue`` takes the fast path instead (:mod:`._otlp_fast`:
+two polars calls, no record written out and decoded again).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from mlmon.ingest.envelopes._jsonlines import (
     read_envelope_lines,
     unwrapped_of,
 )
+from mlmon.ingest.envelopes._otlp_fast import iso_time, merged_record, read_fast, severity_level
 from mlmon.ingest.envelopes._otlp_values import SCALARS, json_string, key_values, scalar_json
 from mlmon.ingest.envelopes.base import SOURCE_PREFIX, Envelope, Unwrapped
 
@@ -73,8 +76,6 @@ _LINES: dict[str, pl.DataType] = {
     )
 }
 _HEAD = re.compile(rb'\s*\{\s*"resourceLogs"\s*:')
-SEVERITIES = ("trace", "debug", "info", "warn", "error", "fatal")
-"""The short names of ``severityNumber`` 1-4, 5-8, ... 21-24."""
 NOT_AN_OBJECT = "logRecord is not an object"
 _ENVELOPED = pl.lit(True).alias("_enveloped")
 
@@ -102,12 +103,12 @@ def unwrap(data: bytes, source: str) -> Unwrapped:
     if sources.width > 1:
         records = records.join(sources, on="_res", how="left", maintain_order="left")
     given = {
-        "ts": _iso(pl.col("timeUnixNano")).fill_null(_iso(pl.col("observedTimeUnixNano"))),
-        "level": _level(),
+        "ts": iso_time(pl.col("timeUnixNano")).fill_null(iso_time(pl.col("observedTimeUnixNano"))),
+        "level": severity_level(),
         **{name: pl.col(name) for name in sources.columns if name != "_res"},
     }
     rows = records.select(
-        PHYSICAL, _merged().alias("_record"), *(expr.alias(name) for name, expr in given.items()), _ENVELOPED
+        PHYSICAL, merged_record().alias("_record"), *(expr.alias(name) for name, expr in given.items()), _ENVELOPED
     )
     passed = frame.filter(pl.col("resourceLogs").is_null() & ~pl.col(TEXT).str.contains('"resourceLogs"', literal=True))
     damaged = pl.concat([_damaged(frame, resources, scopes), unread], how="diagonal")
@@ -224,24 +225,6 @@ def _records(logs: pl.DataFrame, exact: pl.DataFrame) -> tuple[pl.DataFrame, pl.
     return records, unread.select(PHYSICAL, pl.lit(malformed(NOT_AN_OBJECT)).alias("_damage"), _ENVELOPED)
 
 
-def _iso(nanos: pl.Expr) -> pl.Expr:
-    """Nanoseconds since the epoch (text) as ISO UTC with 9 digits; null where missing or 0."""
-    ns = nanos.str.strip_chars().cast(pl.Int64, strict=False)
-    ns = pl.when(ns > 0).then(ns)
-    seconds = pl.from_epoch(ns // 1_000_000_000, time_unit="s").dt.strftime("%Y-%m-%dT%H:%M:%S")
-    return pl.concat_str(seconds, pl.lit("."), (ns % 1_000_000_000).cast(pl.String).str.zfill(9), pl.lit("Z"))
-
-
-def _level() -> pl.Expr:
-    """``severityText`` lower-cased, else ``severityNumber``'s short name."""
-    text = pl.col("severityText").str.strip_chars().str.to_lowercase()
-    number = pl.col("severityNumber").str.strip_chars().cast(pl.Int64, strict=False)
-    named = pl.when(number.is_between(1, 24)).then(
-        ((number - 1) // 4).replace_strict(dict(enumerate(SEVERITIES)), return_dtype=pl.String, default=None)
-    )
-    return pl.when(text.str.len_chars() > 0).then(text).otherwise(named)
-
-
 def _body_text(records: pl.DataFrame) -> pl.Expr:
     """Each record's body as text: its ``stringValue``, its ``kvlistValue`` as a JSON
     object, ``""`` for another value (no object: skipped); null where it has none."""
@@ -285,21 +268,6 @@ def _body_has(body: str, key: str) -> bool:
     except ValueError:
         return False
     return isinstance(value, dict) and key in value
-
-
-def _merged() -> pl.Expr:
-    """The record: the body's object with the attributes added at its end; the attributes
-    alone where there is no body; the body as it is where it is no object."""
-    body, attrs = pl.col("_body").str.strip_chars(), pl.col("_attrs")
-    start = body.str.strip_suffix("}").str.strip_chars_end()
-    comma = pl.when(start.str.ends_with("{")).then(pl.lit("")).otherwise(pl.lit(","))
-    return (
-        pl.when(body.is_null() & (attrs.str.len_chars() > 0))
-        .then(pl.concat_str(pl.lit("{"), attrs, pl.lit("}")))
-        .when(attrs.is_null() | (attrs == "") | ~body.str.starts_with("{") | ~body.str.ends_with("}"))
-        .then(body)
-        .otherwise(pl.concat_str(start, comma, attrs, pl.lit("}")))
-    )
 
 
 def _sources(resources: pl.DataFrame) -> pl.DataFrame:
@@ -378,5 +346,11 @@ def _listed(parent: object, name: str, found: list[str]) -> list[object]:
 
 
 ENVELOPE = Envelope(
-    name=NAME, title="OpenTelemetry Collector file export (OTLP JSON)", detect=detect, unwrap=unwrap, priority=40
+    name=NAME,
+    title="OpenTelemetry Collector file export (OTLP JSON)",
+    detect=detect,
+    unwrap=unwrap,
+    priority=40,
+    read_fast=read_fast,
+    own_keys=True,
 )

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,15 +56,16 @@ class Checkpoint:
 
 
 def checkpoint_text(checkpoint: Checkpoint) -> str:
-    """The checkpoint as its JSON document, with a final newline."""
+    """The checkpoint as its JSON document, with a final newline. The summary's document
+    (most of it) is written once, by :func:`~mlmon.summary.files.dumps`, and put in whole."""
     document = {
         VERSION_KEY: VERSION,
         "positions": checkpoint.positions.to_json(),
-        "summary": json.loads(dumps(checkpoint.summary)),
         "alerts": json.loads(checkpoint.alerts.to_json()),
         "counters": checkpoint.counters,
     }
-    return json.dumps(document, allow_nan=False, separators=(",", ":")) + "\n"
+    head = json.dumps(document, allow_nan=False, separators=(",", ":"))
+    return f'{head[:-1]},"summary":{dumps(checkpoint.summary).strip()}}}\n'
 
 
 def save(path: str | os.PathLike[str], checkpoint: Checkpoint) -> None:
@@ -74,6 +77,48 @@ def save(path: str | os.PathLike[str], checkpoint: Checkpoint) -> None:
         _sync_directory(target.parent)
     except OSError as error:
         raise OutputError(f"{path}: cannot write the watch state: {error.strerror or error}") from None
+
+
+class Saver:
+    """Writes checkpoints to ``path`` on a thread of their own, so following goes on while one
+    is written (the parts of a checkpoint are immutable: it is the state when it was taken).
+    One at a time: a checkpoint asked for while the last is still being written is not taken
+    (the next turn takes a newer one). ``written`` is called after each write; a failed
+    write is raised by the next call."""
+
+    def __init__(self, path: str | os.PathLike[str], written: Callable[[], None] = lambda: None) -> None:
+        self.path, self.written = path, written
+        self._thread: threading.Thread | None = None
+        self._error: MlmonError | None = None
+
+    def save(self, take: Callable[[], Checkpoint], *, wait: bool = False) -> bool:
+        """Take a checkpoint (``take()``) and write it, unless one is still being written;
+        ``wait``: wait for that one, then write this one and wait for it too (the last
+        checkpoint, at a stop). Whether one was taken; ``OutputError`` from a failed write."""
+        if self._thread is not None and self._thread.is_alive():
+            if not wait:
+                return False
+            self._thread.join()
+        self._raise()
+        self._thread = threading.Thread(target=self._write, args=(take(),), name="mlmon-checkpoint")
+        self._thread.start()
+        if wait:
+            self._thread.join()
+            self._raise()
+        return True
+
+    def _write(self, checkpoint: Checkpoint) -> None:
+        try:
+            save(self.path, checkpoint)
+        except MlmonError as error:
+            self._error = error
+        else:
+            self.written()
+
+    def _raise(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
 
 
 def load(path: str | os.PathLike[str], resend_seconds: float = 60.0) -> Checkpoint | None:

@@ -41,7 +41,7 @@ from mlmon.summary.files import Summary, merge_stats
 from mlmon.summary.parts import ReferenceKey, SummarySettings, calibration_fingerprint, reference_fingerprint
 from mlmon.watch.alerts import AlertState, DeliveryResult, Target, alerts_of, deliver
 from mlmon.watch.exporter import Exporter
-from mlmon.watch.follow import Batch, Poll
+from mlmon.watch.polls import Batch, Poll
 from mlmon.watch.prune import baseline_window, drop_windows, micros, windows_kept
 
 STATE_NAME = "mlmon-watch-state"

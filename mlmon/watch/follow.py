@@ -21,7 +21,6 @@ import os
 import stat
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from mlmon.errors import InputError, UsageError
@@ -29,6 +28,7 @@ from mlmon.files import file_identity, stat_of
 from mlmon.ingest.sniff import STDIN
 from mlmon.ingest.sources import open_decompressed
 from mlmon.watch.envelope_batches import batch_envelope, cut_at, decide, is_document, known, read_document, waits
+from mlmon.watch.polls import Batch, FileEvent, Poll
 from mlmon.watch.positions import (
     FINGERPRINT_BYTES,
     RETIRED_KEPT,
@@ -50,55 +50,7 @@ from mlmon.watch.positions import (
 MAX_BYTES = 8 << 20
 """The most bytes read from one file in one poll (a longer line is read whole)."""
 
-EventKind = Literal["new", "rotated", "truncated", "deleted", "compressed", "document"]
 Start = Literal["end", "beginning"]
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Complete lines appended to one file since the last poll."""
-
-    path: str
-    """The path the file was last seen at."""
-    file: FileId
-    """Which file."""
-    first_line: int
-    """The physical line number (from 1) of :attr:`data`'s first line in the file."""
-    data: bytes
-    """Complete lines, each ending in ``\\n`` (decompressed, for an archive)."""
-    start: int
-    """The byte offset of :attr:`data` in the file."""
-    end: int
-    """The byte offset just past :attr:`data`: the file's new position."""
-    envelope: str | None = None
-    """The envelope of the file's lines (:mod:`mlmon.watch.envelope_batches`), or None."""
-
-
-@dataclass(frozen=True)
-class FileEvent:
-    """Something that happened to a file, for the engine to count and tell."""
-
-    kind: EventKind
-    """``new`` (followed from now on), ``rotated`` (moved away from its path: read on to its
-    end), ``truncated`` (read again from its start), ``deleted`` (read to its end and let go),
-    ``compressed`` (an archive of content already read, or read from where it stood),
-    ``document`` (a document too large to read whole: passed over)."""
-    path: str
-    """The path it concerns."""
-    file: FileId
-    """Which file."""
-    detail: str
-    """What happened, in words."""
-
-
-@dataclass(frozen=True)
-class Poll:
-    """What one :meth:`Follower.poll` found."""
-
-    batches: tuple[Batch, ...]
-    """New complete lines, file by file, in the order the files were first followed."""
-    events: tuple[FileEvent, ...]
-    """What happened to the files, in order."""
 
 
 class Follower:
@@ -152,14 +104,15 @@ class Follower:
             self._scan(events)
             self._scanned_at = now
             self._from_end = False
-        batches = []
+        batches, behind = [], False
         for followed in list(self._files.values()):
             batch, at_end = self._read(followed, settled)
             if batch is not None:
                 batches.append(batch)
+                behind = behind or not at_end
             if at_end:
                 self._let_go(followed, events)
-        return Poll(tuple(batches), tuple(events))
+        return Poll(tuple(batches), tuple(events), behind)
 
     def positions(self) -> Positions:
         """Where each file stands after the last poll (all its batches consumed)."""

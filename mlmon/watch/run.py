@@ -34,7 +34,7 @@ from mlmon.files import refuse_overwriting, stat_of
 from mlmon.ingest.discovery import discover, files_read, looks_like_log
 from mlmon.reference.store import load_reference
 from mlmon.watch.alerts import Target
-from mlmon.watch.checkpoint import Checkpoint, load, save
+from mlmon.watch.checkpoint import Checkpoint, Saver, load, save
 from mlmon.watch.engine import WatchEngine
 from mlmon.watch.exporter import DEFAULT_LISTEN, Exporter, MetricsServer
 from mlmon.watch.follow import Follower, Start
@@ -127,7 +127,9 @@ def _loop(
 ) -> None:
     """Poll, step, checkpoint, until ``stop``; then the last checkpoint."""
     saved, shown = time.monotonic(), set[str]()
+    saver = None if options.state is None else Saver(options.state, engine.exporter.count_checkpoint)
     while not stop.is_set():
+        turn = time.monotonic()
         poll = follower.poll()
         try:
             engine.step(poll)
@@ -137,21 +139,29 @@ def _loop(
         if hangup.is_set():
             hangup.clear()
             _reload(engine, reload)
-        if time.monotonic() - saved >= options.checkpoint_seconds:
-            _checkpoint(engine, follower, options)
-            saved = time.monotonic()
-        if not poll.batches:
-            stop.wait(options.poll_seconds)
-    _checkpoint(engine, follower, options)
+        if saver is not None and time.monotonic() - saved >= options.checkpoint_seconds:
+            try:
+                if saver.save(lambda: _taken(engine, follower)):
+                    saved = time.monotonic()
+            except MlmonError as error:  # said, and tried again next turn; the last one at a stop is fatal
+                _say(str(error))
+        if not poll.behind:  # a steady cadence: lines wait at most a poll interval
+            stop.wait(max(0.0, options.poll_seconds - (time.monotonic() - turn)))
+    if saver is not None:
+        saver.save(lambda: _taken(engine, follower), wait=True)
 
 
 def _checkpoint(engine: WatchEngine, follower: Follower, options: WatchOptions) -> None:
-    if options.state is None:
-        return
+    if options.state is not None:
+        save(options.state, _taken(engine, follower))
+        engine.exporter.count_checkpoint()
+
+
+def _taken(engine: WatchEngine, follower: Follower) -> Checkpoint:
+    """A checkpoint of now (all the batches polled so far merged), counting itself."""
     counters = engine.exporter.snapshot()
     counters["checkpoints"] = counters.get("checkpoints", 0) + 1
-    save(options.state, Checkpoint(follower.positions(), engine.summary(), engine.alerts, counters))
-    engine.exporter.count_checkpoint()
+    return Checkpoint(follower.positions(), engine.summary(), engine.alerts, counters)
 
 
 def _reload(engine: WatchEngine, reload: Reload | None) -> None:

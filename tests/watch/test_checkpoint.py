@@ -18,7 +18,7 @@ from mlmon.api.report import build_report
 from mlmon.errors import InputError, OutputError
 from mlmon.summary.files import dumps
 from mlmon.watch.alerts import AlertState
-from mlmon.watch.checkpoint import Checkpoint, load, save
+from mlmon.watch.checkpoint import Checkpoint, Saver, load, save
 from mlmon.watch.engine import WatchEngine
 from mlmon.watch.follow import Follower
 from mlmon.watch.run import Watch, run_watch
@@ -170,3 +170,28 @@ def test_metrics_show_checks_families_and_the_live_counters(tmp_path):
     saved = load(tmp_path / "state.json")  # written on stop
     assert saved is not None and saved.summary.stats.lines == 50 and saved.counters["checkpoints"] >= 1
     assert isinstance(saved.alerts, AlertState)
+
+
+def test_the_saver_writes_on_its_own_thread_one_at_a_time_and_raises_a_failed_write(tmp_path, monkeypatch):
+    engine, follower = followed(tmp_path)
+    with follower:
+        taken = checkpoint_of(engine, follower)
+    state, writes, release = tmp_path / "watch.json", [], threading.Event()
+    real = save
+
+    def slow(path, checkpoint):
+        release.wait(5)
+        real(path, checkpoint)
+
+    monkeypatch.setattr("mlmon.watch.checkpoint.save", slow)
+    saver = Saver(state, lambda: writes.append(1))
+    assert saver.save(lambda: taken) is True
+    assert saver.save(lambda: pytest.fail("not taken while one is being written")) is False
+    release.set()
+    assert saver.save(lambda: taken, wait=True) is True and writes == [1, 1]
+    assert dumps(load(state).summary) == dumps(taken.summary)
+    monkeypatch.setattr("mlmon.watch.checkpoint.save", lambda path, checkpoint: real(tmp_path / "no" / "x", checkpoint))
+    saver.save(lambda: taken)
+    with pytest.raises(OutputError, match="cannot write the watch state"):
+        saver.save(lambda: taken, wait=True)
+    assert writes == [1, 1]

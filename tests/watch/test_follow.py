@@ -139,6 +139,7 @@ def test_reads_are_bounded_per_poll_and_a_longer_line_comes_whole(tmp_path):
         polls = [follower.poll() for _ in range(5)]
     expected = [[b"aaaa\n", b"bbbb\n"], [b"cccc\n"], [b"d" * 30 + b"\n"], [b"eeee\n"], []]
     assert [lines(poll) for poll in polls] == expected
+    assert [poll.behind for poll in polls] == [True, True, True, False, False]  # more to read: poll again at once
     for batch in (batch for poll in polls for batch in poll.batches):  # the file itself says where each one is
         assert batch.data == content[batch.start : batch.end]
         assert batch.first_line == content[: batch.start].count(b"\n") + 1

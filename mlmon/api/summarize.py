@@ -29,6 +29,7 @@ from mlmon.config.specs import BY_VERSION, LABELS_JOIN, REFERENCE, WINDOW
 from mlmon.errors import OutputError
 from mlmon.files import refuse_overwriting, replace_file
 from mlmon.ingest.options import IngestOptions
+from mlmon.reference.profile import CalibrationProfile
 from mlmon.reference.store import load_reference
 from mlmon.summary.files import Summary, dumps
 from mlmon.summary.parts import ReferenceKey, SummarySettings, calibration_fingerprint, reference_fingerprint
@@ -91,21 +92,8 @@ def build_summary(inputs: Inputs, options: SummaryOptions | None = None) -> Summ
         estimates=None if reference is None else reference.calibration,
     )
     state, stats = run.reduce(asked.reducer())
-    features = asked.feature_reducer()
-    key = None
-    if features is not None:
-        key = ReferenceKey(str(options.reference), reference_fingerprint(features.reference), tuple(features.reference))
-    calibration = None if reference is None or reference.calibration is None else reference.calibration
-    settings = SummarySettings(
-        options.window,
-        options.by_version,
-        key,
-        ingest.since,
-        ingest.until,
-        dict(ingest.fields),
-        tuple(ingest.features),
-        None if calibration is None else calibration_fingerprint(calibration),
-    )
+    calibration = None if reference is None else reference.calibration
+    settings = summary_settings(options.window, options.by_version, options.reference, asked, ingest, calibration)
     return Summary(settings, stats, dict(state), created=datetime.now(UTC))
 
 
@@ -129,3 +117,30 @@ def write_summary(summary: Summary, path: str | Path) -> int:
     except OSError as error:
         raise OutputError(f"{path}: cannot write the summary: {error.strerror or error}") from None
     return len(text.encode())
+
+
+def summary_settings(
+    window: WindowSpec,
+    by_version: bool,
+    reference_path: str | Path | None,
+    analyses: Analyses,
+    ingest: IngestOptions,
+    calibration: CalibrationProfile | None,
+) -> SummarySettings:
+    """What a summary of ``analyses``' states was made with, which a later run checks before
+    merging it: the window, versions split or not, the reference's features (by fingerprint),
+    the read's time range, fields and features, and the calibration the estimates used."""
+    features = analyses.feature_reducer()
+    key = None
+    if features is not None:
+        key = ReferenceKey(str(reference_path), reference_fingerprint(features.reference), tuple(features.reference))
+    return SummarySettings(
+        window,
+        by_version,
+        key,
+        ingest.since,
+        ingest.until,
+        dict(ingest.fields),
+        tuple(ingest.features),
+        None if calibration is None else calibration_fingerprint(calibration),
+    )

@@ -30,6 +30,7 @@ from mlmon.api.check import CheckOptions, check_analyses, check_run
 from mlmon.api.inputs import summary_run
 from mlmon.api.reducers import Analyses
 from mlmon.api.results import CheckReport
+from mlmon.api.summarize import summary_settings
 from mlmon.errors import UsageError
 from mlmon.ingest.chunks import Chunk
 from mlmon.ingest.outcome import Hints
@@ -38,7 +39,7 @@ from mlmon.ingest.reader import reduce_chunk
 from mlmon.reference.profile import ReferenceProfile
 from mlmon.render.prometheus import render
 from mlmon.summary.files import Summary, merge_stats
-from mlmon.summary.parts import ReferenceKey, SummarySettings, calibration_fingerprint, reference_fingerprint
+from mlmon.summary.parts import SummarySettings
 from mlmon.watch.alerts import AlertState, DeliveryResult, Target, alerts_of, deliver
 from mlmon.watch.exporter import Exporter
 from mlmon.watch.polls import Batch, Poll
@@ -205,21 +206,8 @@ def _merged(running: IngestStats, more: IngestStats) -> IngestStats:
 
 def _settings(options: CheckOptions, reference: ReferenceProfile | None) -> SummarySettings:
     """The settings of a summary of check's analyses (what a later run checks before merging it)."""
-    features = check_analyses(options, reference).feature_reducer()
-    key = None
-    if features is not None:
-        fingerprint = reference_fingerprint(features.reference)
-        key = ReferenceKey(str(options.reference), fingerprint, tuple(features.reference))
-    rules = options.rules
-    calibration = reference.calibration if reference is not None and rules.estimate_rules else None
-    ingest = options.ingest
-    return SummarySettings(
-        options.window,
-        options.by_version,
-        key,
-        ingest.since,
-        ingest.until,
-        dict(ingest.fields),
-        tuple(ingest.features),
-        None if calibration is None else calibration_fingerprint(calibration),
+    calibration = reference.calibration if reference is not None and options.rules.estimate_rules else None
+    analyses = check_analyses(options, reference)
+    return summary_settings(
+        options.window, options.by_version, options.reference, analyses, options.ingest, calibration
     )

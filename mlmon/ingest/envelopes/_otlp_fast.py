@@ -220,8 +220,13 @@ def _sources(resources: pl.DataFrame) -> pl.DataFrame | None:
     :func:`.otlp.unwrap` gives them; None where it would not read them so."""
     attributes = resources.select("_res", pl.col("resource").struct.field("attributes"))
     pairs = _pairs(attributes, "_res", "attributes")
-    if pairs is None:
-        return None
+    return None if pairs is None else source_columns(pairs, resources)
+
+
+def source_columns(pairs: pl.DataFrame, resources: pl.DataFrame) -> pl.DataFrame:
+    """Resource attributes' ``pairs`` (``_res``, ``key``, ``_text``) as ``source.<key>``
+    columns of text, one row a resource of ``resources`` that has any (the first value of a
+    repeated key); an empty key is left out."""
     pairs = pairs.filter(pl.col("key").str.len_chars() > 0)
     if pairs.height == 0:
         return resources.select("_res")

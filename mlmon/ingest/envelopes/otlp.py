@@ -49,9 +49,9 @@ from mlmon.ingest.envelopes._jsonlines import (
     read_envelope_lines,
     unwrapped_of,
 )
-from mlmon.ingest.envelopes._otlp_fast import iso_time, merged_record, read_fast, severity_level
+from mlmon.ingest.envelopes._otlp_fast import iso_time, merged_record, read_fast, severity_level, source_columns
 from mlmon.ingest.envelopes._otlp_values import SCALARS, json_string, key_values, scalar_json
-from mlmon.ingest.envelopes.base import SOURCE_PREFIX, Envelope, Unwrapped
+from mlmon.ingest.envelopes.base import Envelope, Unwrapped
 
 NAME = "otlp"
 BODY = "body"
@@ -272,14 +272,7 @@ def _body_has(body: str, key: str) -> bool:
 
 def _sources(resources: pl.DataFrame) -> pl.DataFrame:
     """Each resource's attributes as ``source.<key>`` columns of text, by ``_res``."""
-    pairs = key_values(resources, "_res", "_attributes").filter(pl.col("key").str.len_chars() > 0)
-    if pairs.height == 0:
-        return resources.select("_res")
-    return (
-        pairs.with_columns((pl.lit(SOURCE_PREFIX) + pl.col("key")).alias("key"))
-        .pivot(on="key", index="_res", values="_text", aggregate_function="first")
-        .with_columns(pl.col("_res").cast(resources["_res"].dtype))
-    )
+    return source_columns(key_values(resources, "_res", "_attributes"), resources)
 
 
 def _damaged(frame: pl.DataFrame, resources: pl.DataFrame, scopes: pl.DataFrame) -> pl.DataFrame:

@@ -114,11 +114,18 @@ def exact_objects(frame: pl.DataFrame, paths: dict[str, str]) -> pl.DataFrame:
 
 def whole_lines(data: bytes) -> tuple[bytes, int] | None:
     """``data`` with its last line ended, and its lines, for a fast path; None when it holds
-    a blank line or a carriage return (the line-by-line path counts and reads those)."""
-    if not data or data.startswith(b"\n") or b"\n\n" in data or b"\r" in data:
+    a blank line or a carriage return (the line-by-line path counts and reads those). The
+    newlines are found by numpy: ``b"\\n\\n" in data`` alone took 9 ms per 8 MiB."""
+    if not data or data.startswith(b"\n") or b"\r" in data:
         return None
     text = data if data.endswith(b"\n") else data + b"\n"
-    return text, text.count(b"\n")
+    ends = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == _NEWLINE)
+    if ends.size > 1 and bool((np.diff(ends) == 1).any()):
+        return None
+    return text, int(ends.size)
+
+
+_NEWLINE = ord("\n")
 
 
 def given_columns(given: dict[str, pl.Expr]) -> list[pl.Expr]:

@@ -189,21 +189,25 @@ def _repeated(seen: frozenset[int]) -> pl.Expr:
 
 
 def _labels(frame: pl.DataFrame) -> pl.DataFrame:
-    """The ``resource.labels`` of every row as columns (their keys vary by resource type)."""
-    text = frame.select(pl.col("resource").struct.field("labels"), PHYSICAL)
-    if text["labels"].null_count() == text.height:
+    """The ``resource.labels`` of every row as columns (their keys vary by resource type).
+    A service's entries share a few label sets: each distinct one is decoded once and joined
+    back (decoding every row's took 1.1 us a record)."""
+    text = frame.select(pl.col("resource").struct.field("labels").alias(_LABELS), PHYSICAL)
+    distinct = text.select(pl.col(_LABELS).drop_nulls().unique(maintain_order=True))
+    if distinct.height == 0:
         return text.select(PHYSICAL)
     try:
-        decoded = text.with_columns(text["labels"].str.json_decode(infer_schema_length=None))
+        decoded = distinct[_LABELS].str.json_decode(infer_schema_length=None)
     except pl.exceptions.PolarsError:
         return text.select(PHYSICAL)
-    if not isinstance(decoded["labels"].dtype, pl.Struct):
+    if not isinstance(decoded.dtype, pl.Struct):
         return text.select(PHYSICAL)
-    return (
-        decoded.unnest("labels")
-        .select(pl.all().cast(pl.String).name.keep())
-        .with_columns(pl.col(PHYSICAL).cast(pl.Int64))
-    )
+    table = distinct.hstack(decoded.struct.unnest().select(pl.all().cast(pl.String).name.keep()))
+    return text.join(table, on=_LABELS, how="left", maintain_order="left").drop(_LABELS)
+
+
+_LABELS = "_mlmon_labels_text"
+"""The column of each row's ``resource.labels`` as JSON text (the join key of :func:`_labels`)."""
 
 
 def detect_array(head: bytes) -> bool:

@@ -61,7 +61,7 @@ from mlmon.ingest.fields import LATENCY_UNITS_MS, LINE, NUMERIC, FieldMap, Path,
 from mlmon.ingest.groups import group_expr, is_by_column
 from mlmon.ingest.line_decode import PREFIX_TS
 from mlmon.ingest.problems import MAX_EXAMPLES, ProblemTally
-from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp, parse_timestamps
+from mlmon.ingest.timestamps import direct_format, fill_unparsed, parse_direct, parse_timestamp, prefix_times
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -140,7 +140,7 @@ def canonicalize(
     ts = parse_direct(ts_raw, ts_format) if ts_format else parse_timestamp(ts_raw)
     prefixed = raw[PREFIX_TS].null_count() < raw.height
     if prefixed:  # one shape a file, as the record's own times: parsed by its direct format
-        raw = raw.with_columns(parse_timestamps(raw[PREFIX_TS].cast(pl.String)).alias(PREFIX_TS))
+        raw = raw.with_columns(prefix_times(raw[PREFIX_TS]).alias(PREFIX_TS))
     keep = canonical_columns(with_probabilities, columns)
     from_raw, wrong_types = _raw_reads(schema, fields, (ts, ts_raw), prefixed, with_probabilities, frozenset(keep))
     if "group" in keep:

@@ -41,6 +41,16 @@ def parse_timestamps(raw: pl.Series) -> pl.Series:
     return fill_unparsed(raw.to_frame("raw").select(parse_direct(pl.col("raw"), fmt)).to_series(), raw)
 
 
+def prefix_times(raw: pl.Series) -> pl.Series:
+    """A line prefix's or an envelope's times as ``Datetime("us", "UTC")``: datetimes as they
+    are (an envelope's fast path gives its epoch times so, not as text to parse again), text
+    as :func:`parse_timestamps` reads it."""
+    if isinstance(raw.dtype, pl.Datetime):
+        zoned = raw.dt.replace_time_zone("UTC") if raw.dtype.time_zone is None else raw.dt.convert_time_zone("UTC")
+        return zoned.dt.cast_time_unit("us")
+    return parse_timestamps(raw.cast(pl.String))
+
+
 def direct_format(sample: str | None) -> str | None:
     """The strptime format that parses ``sample`` directly, if it has a common shape."""
     if sample is None:

@@ -83,7 +83,8 @@ def test_a_clean_chunk_gives_the_records_and_values_worked_out_in_python(path):
     for key in SCHEMA:
         assert frame[key].to_list() == [record.get(key) for record in records], key
     assert frame["msg"][4] == ESCAPED and frame["status_code"][4] == 503 and frame["model_version"][0] == "1.4.0"
-    assert frame["_prefix_ts"].to_list() == [
+    assert frame["_prefix_ts"].dtype == pl.Datetime("ns", "UTC")  # given as a time, not text parsed again
+    assert frame["_prefix_ts"].dt.to_string("%Y-%m-%dT%H:%M:%S%.9fZ").to_list() == [
         "2026-11-20T14:00:01.000000123Z",
         "2026-11-20T14:00:01.000000125Z",  # the first resource's second scope
         "2026-11-20T14:00:01.000000124Z",
@@ -96,7 +97,8 @@ def test_a_clean_chunk_gives_the_records_and_values_worked_out_in_python(path):
     assert frame["source.replica"].to_list() == ["1", "1", None, None, None, None]
     slow = otlp.unwrap(_chunk(lines), "x")  # the line-by-line path's values: the same
     assert slow.lines.tolist() == frame["_line"].to_list()
-    columns = {"ts": "_prefix_ts", "level": "_given_level", "source.k8s.pod.name": "", "source.replica": ""}
+    assert list(slow.given["ts"]) == frame["_prefix_ts"].dt.to_string("%Y-%m-%dT%H:%M:%S%.9fZ").to_list()
+    columns = {"level": "_given_level", "source.k8s.pod.name": "", "source.replica": ""}
     for key, column in columns.items():
         assert list(slow.given[key]) == frame[column or key].to_list(), key
 

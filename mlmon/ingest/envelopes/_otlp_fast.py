@@ -35,6 +35,7 @@ from mlmon.ingest.envelopes._otlp_values import SCALARS, json_string, scalar_jso
 from mlmon.ingest.envelopes.base import SOURCE_PREFIX, FastRead
 from mlmon.ingest.fields import LINE
 from mlmon.ingest.keys import present_keys
+from mlmon.ingest.line_decode import PREFIX_TS
 from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, RECORD
 
 _S = pl.String()
@@ -65,6 +66,12 @@ def _line_schema(data: bytes, attributes: pl.DataType) -> dict[str, pl.DataType]
 
 SEVERITIES = ("trace", "debug", "info", "warn", "error", "fatal")
 """The short names of ``severityNumber`` 1-4, 5-8, ... 21-24."""
+
+
+def nano_time(nanos: pl.Expr) -> pl.Expr:
+    """A ``timeUnixNano`` (text) as a UTC datetime; null where it is missing, no number or 0."""
+    ns = nanos.str.strip_chars().cast(pl.Int64, strict=False)
+    return pl.when(ns > 0).then(ns).cast(pl.Datetime("ns", "UTC"))
 
 
 def iso_time(nanos: pl.Expr) -> pl.Expr:
@@ -254,9 +261,9 @@ def _typed(records: pl.DataFrame, sources: pl.DataFrame, schema: dict[str, pl.Da
     if sources.width > 1:
         records = records.join(sources, on="_res", how="left", maintain_order="left")
     given = {
-        "ts": iso_time(pl.col("timeUnixNano")).fill_null(iso_time(pl.col("observedTimeUnixNano"))),
         "level": severity_level(),
         **{name: pl.col(name) for name in sources.columns if name != "_res" and name not in typed.columns},
     }
-    values = records.select(LINE, *(column.cast(pl.String) for column in given_columns(given)))
+    when = nano_time(pl.col("timeUnixNano")).fill_null(nano_time(pl.col("observedTimeUnixNano")))
+    values = records.select(LINE, when.alias(PREFIX_TS), *(column.cast(pl.String) for column in given_columns(given)))
     return FastRead(typed.hstack(values), {}, records.height)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mlmon.api.groups import by_groups
 from mlmon.api.inputs_payload import ingest_payload
 from mlmon.plain import to_plain
 from mlmon.verdicts.findings import status_of
@@ -65,24 +66,23 @@ def _metrics(judged: Sequence[Judged], comparison: Comparison) -> list[dict[str,
 
 def compare_groups_payload(groups: Sequence[GroupResult[CompareGroup]]) -> dict[str, Any]:
     """``by`` and ``groups`` (:mod:`mlmon.api.compare_groups`); nothing without groups."""
-    if not groups:
-        return {}
-    rows = []
-    for group in groups:
-        found = group.result
-        row: dict[str, Any] = {
-            "values": dict(zip(group.by, group.values, strict=True)),
-            "scope": group.scope,
-            "status": status_of(found.findings),
-            "verdict": None if found.verdict is None else found.verdict.value,
-            "not_compared": found.not_compared,
-            "baseline": to_plain(found.baseline),
-            "candidate": to_plain(found.candidate),
-        }
-        if found.comparison is not None:
-            traffic = found.comparison.traffic
-            row["traffic"] = {**to_plain(traffic), "share": to_plain(traffic.share)}
-            row["metrics"] = _metrics(found.judged, found.comparison)
-            row["classes"] = to_plain(found.comparison.classes)
-        rows.append({**row, "findings": to_plain(found.findings)})
-    return {"by": list(groups[0].by), "groups": rows}
+    return by_groups(groups, _compare_row)
+
+
+def _compare_row(group: GroupResult[CompareGroup]) -> dict[str, Any]:
+    """One group's comparison, or why it was not compared, and its findings."""
+    found = group.result
+    row: dict[str, Any] = {
+        "scope": group.scope,
+        "status": status_of(found.findings),
+        "verdict": None if found.verdict is None else found.verdict.value,
+        "not_compared": found.not_compared,
+        "baseline": to_plain(found.baseline),
+        "candidate": to_plain(found.candidate),
+    }
+    if found.comparison is not None:
+        traffic = found.comparison.traffic
+        row["traffic"] = {**to_plain(traffic), "share": to_plain(traffic.share)}
+        row["metrics"] = _metrics(found.judged, found.comparison)
+        row["classes"] = to_plain(found.comparison.classes)
+    return {**row, "findings": to_plain(found.findings)}

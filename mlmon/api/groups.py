@@ -41,7 +41,7 @@ from mlmon.plain import to_plain
 from mlmon.verdicts.findings import status_of
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from mlmon.analyses.ops import OpsResult
     from mlmon.analyses.ops_types import OpsSummary
@@ -80,34 +80,24 @@ def group_summaries(groups: Sequence[GroupResult[OpsResult]]) -> tuple[GroupResu
     return tuple(GroupResult(group.by, group.values, group.result.overall) for group in groups)
 
 
-def groups_payload(groups: Sequence[GroupResult[OpsSummary]]) -> dict[str, Any]:
-    """``by`` and ``groups`` for a JSON document; nothing without groups."""
+def by_groups(groups: Sequence[GroupResult[Any]], row: Callable[[GroupResult[Any]], dict[str, Any]]) -> dict[str, Any]:
+    """``by`` and ``groups`` for a JSON document: each group's ``values`` (field -> value),
+    then what ``row`` says of it; nothing without groups."""
     if not groups:
         return {}
     return {
         "by": list(groups[0].by),
-        "groups": [
-            {
-                "values": dict(zip(group.by, group.values, strict=True)),
-                **{k: v for k, v in to_plain(group.result).items() if k not in {"model", "model_version"}},
-            }
-            for group in groups
-        ],
+        "groups": [{"values": dict(zip(group.by, group.values, strict=True)), **row(group)} for group in groups],
     }
+
+
+def groups_payload(groups: Sequence[GroupResult[OpsSummary]]) -> dict[str, Any]:
+    """``by`` and ``groups`` for a JSON document; nothing without groups."""
+    return by_groups(
+        groups, lambda group: {k: v for k, v in to_plain(group.result).items() if k not in {"model", "model_version"}}
+    )
 
 
 def drift_groups_payload(groups: Sequence[GroupResult[DriftReport]]) -> dict[str, Any]:
     """``by`` and ``groups`` for ``drift``'s document; nothing without groups."""
-    if not groups:
-        return {}
-    return {
-        "by": list(groups[0].by),
-        "groups": [
-            {
-                "values": dict(zip(group.by, group.values, strict=True)),
-                "scope": group.scope,
-                "status": status_of(group.result.findings),
-            }
-            for group in groups
-        ],
-    }
+    return by_groups(groups, lambda group: {"scope": group.scope, "status": status_of(group.result.findings)})

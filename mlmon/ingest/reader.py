@@ -31,11 +31,12 @@ from mlmon.options import options_of
 IN_FLIGHT_BYTES = 32 << 20
 """The byte budget of chunks held at once, at any core count: chunks being decoded, and
 chunks read from a compressed file or a pipe that wait for a worker (a plain file's queued
-spans hold no bytes). With 8 MiB chunks, four (measured on 2 cores before reads moved to the
-workers: 1.70 s with 2 chunks, 1.55 s with 4, no better with 6 or 8 for 1M records). Polars
-parallelises inside each chunk's read, so more cores need no more chunks; each chunk costs
-its bytes and their decoded frames (about 12 MB of peak RSS per 8 MiB chunk on 2 cores), so
-this keeps peak memory flat in the core count."""
+spans hold no bytes): two chunks of 16 MiB (``CHUNK_BYTES``), as four of 8 MiB were before
+(measured on 2 cores before reads moved to the workers: 1.70 s with 2 chunks of 8 MiB, 1.55 s
+with 4, no better with 6 or 8 for 1M records). Polars parallelises inside each chunk's read,
+so more cores need no more chunks; each chunk costs its bytes and their decoded frames
+(about 12 MB of peak RSS per 8 MiB on 2 cores), so this keeps peak memory flat in the core
+count."""
 
 
 def in_flight_chunks(chunk_bytes: int) -> int:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlmon.analyses.composite import ByPart, Composite
 from mlmon.errors import InputError, MlmonError, UsageError
@@ -40,10 +40,10 @@ from mlmon.ingest.problems import IngestStats
 from mlmon.ingest.reader import reduce_logs
 from mlmon.ingest.sniff import release
 from mlmon.ingest.usable import check_usable
-from mlmon.summary.files import Summary, as_read_from, merge_stats, read_summary
-from mlmon.summary.parts import composite, mismatch, part_name, summary_parts
-from mlmon.summary.rollup import roll_up
 from mlmon.windows import WindowSpec, coarsest_nesting, common_multiple, window_option
+
+if TYPE_CHECKING:  # the summary room (files, codec, roll-up) loads only when summaries are among the inputs
+    from mlmon.summary.files import Summary
 
 
 def reduce_inputs(inputs: Sequence[str], options: IngestOptions | None, reducer: Any) -> tuple[Any, IngestStats]:
@@ -57,6 +57,10 @@ def open_inputs(inputs: Sequence[str], options: IngestOptions | None) -> RunInpu
     once, here; the logs are read by :meth:`RunInputs.reduce`."""
     options = options or IngestOptions()
     found = discover(list(inputs))
+    if not found.summaries:
+        return RunInputs(tuple(inputs), options, found, {})
+    from mlmon.summary.files import read_summary
+
     try:
         summaries = {
             path: read_summary(path) for path in found.paths if path in found.summaries
@@ -114,6 +118,9 @@ class RunInputs:
         options, found, summaries = self.options, self.found, self.summaries
         if not summaries:
             return reduce_logs(found, options, reducer)
+        from mlmon.summary.files import merge_stats
+        from mlmon.summary.parts import composite, part_name
+
         if not isinstance(reducer, Composite):  # one analysis: the summaries' part it fills
             parts, read = self.reduce(composite(reducer))
             return parts[part_name(reducer)], read
@@ -172,6 +179,9 @@ def _from_summary(
     options: IngestOptions,
     reducer: Composite,
 ) -> tuple[ByPart[Any], IngestStats]:
+    from mlmon.summary.files import as_read_from
+    from mlmon.summary.parts import mismatch
+
     settings = summary.settings
     if (options.since, options.until) != (None, None) and (options.since, options.until) != (
         settings.since,
@@ -192,6 +202,9 @@ def _rolled_up(path: str, reducer: Composite, parts: dict[str, Any], made: Windo
     damaged state (a table without a column it needs, say) is refused naming its file
     here, not met as an internal error after the merge; then rolled up into the run's
     windows where those are coarser."""
+    from mlmon.summary.parts import summary_parts
+    from mlmon.summary.rollup import roll_up
+
     rolled: dict[str, Any] = {}
     for name, leaf in summary_parts(reducer):
         try:

@@ -60,8 +60,6 @@ from typing import TYPE_CHECKING, Any
 
 from mlmon.api.groups import drift_groups_payload, groups_payload
 from mlmon.api.inputs_payload import ingest_payload
-from mlmon.bench.ab_result import CONFIDENCE_LEVEL, KL_EPSILON
-from mlmon.bench.result import PERCENTILE_METHOD
 from mlmon.plain import to_plain
 from mlmon.verdicts.feature_drift import feature_drift_findings
 from mlmon.verdicts.findings import Finding, Severity, status_of, worst
@@ -264,6 +262,8 @@ def rule_payload(outcome: RuleOutcome) -> dict[str, Any]:
 
 def bench_payload(report: BenchReport) -> dict[str, Any]:
     """``mlmon bench``'s document (see the module docstring for the schema)."""
+    from mlmon.bench.result import PERCENTILE_METHOD
+
     result, findings, budget_ms = report.result, report.findings, report.budget_ms
     model = _model(result.model)
     document = {
@@ -298,6 +298,8 @@ def _model(info: ModelInfo) -> dict[str, Any]:
 
 def _ab(ab: ABResult) -> dict[str, Any]:
     """The ``ab`` section of an A/B run: model B, its configurations, the comparison."""
+    from mlmon.bench.ab_result import CONFIDENCE_LEVEL, KL_EPSILON
+
     per_sample = {c.batch_size: c.per_sample_ms for c in ab.a.configs}
     differences = [
         {**to_plain(d), "verdict": d.verdict, "per_sample_ms": {"a": per_sample[d.batch_size], "b": c.per_sample_ms}}

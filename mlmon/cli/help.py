@@ -29,6 +29,8 @@ from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
+from mlmon.cli.coercion import quick_runtime_param
+
 try:  # typer 0.2x bundles its own click
     from typer import _click as click
 except ImportError:  # pragma: no cover - older typer depends on click
@@ -59,7 +61,8 @@ def docs_line(ctx: Any, width: int) -> str:
 
 
 class HelpOption(TyperOption):
-    """A typer option that shows a metavar, never a Python type."""
+    """A typer option that shows a metavar, never a Python type (values coerced as
+    :mod:`mlmon.cli.coercion` says)."""
 
     def display_type_rich(self, ctx: Any) -> str | None:
         if self.is_flag or self.count:
@@ -70,6 +73,9 @@ class HelpOption(TyperOption):
         if described.is_choice and described.choices:
             return "|".join(str(getattr(choice, "value", choice)) for choice in described.choices)
         return _TYPE_METAVARS.get(described.annotation, "TEXT")
+
+    def get_runtime_param(self) -> Any:
+        return quick_runtime_param(self, super().get_runtime_param)
 
     def process_value(self, ctx: Any, value: Any) -> Any:
         """Typer's coercion, with a choice matched regardless of case and its errors in
@@ -112,7 +118,11 @@ class HelpOption(TyperOption):
 
 
 class HelpArgument(TyperArgument):
-    """A typer argument shown as ``NAME`` or ``NAME...`` (``[NAME]`` when optional)."""
+    """A typer argument shown as ``NAME`` or ``NAME...`` (``[NAME]`` when optional; values
+    coerced as :mod:`mlmon.cli.coercion` says)."""
+
+    def get_runtime_param(self) -> Any:
+        return quick_runtime_param(self, super().get_runtime_param)
 
     @property
     def display_name_raw(self) -> str:

@@ -31,7 +31,6 @@ from mlmon.config.specs import (
     WARNING_PSI,
 )
 from mlmon.options import OptionSpec, check_levels, show_level
-from mlmon.verdicts.alerting import psi_levels
 from mlmon.verdicts.findings import Severity
 from mlmon.verdicts.registry import Check, FeatureDriftThresholds
 from mlmon.windows import WHOLE_BY_DEFAULT, WindowSpec
@@ -162,6 +161,8 @@ def _psi_levels(
 ) -> tuple[float, float]:
     """(warning, critical) PSI of a rule, flags first, by the shared two-tier rule
     (:func:`mlmon.verdicts.alerting.psi_levels`)."""
+    from mlmon.verdicts.alerting import psi_levels  # drift's and check's: report never loads it
+
     return psi_levels(_first(warning_flag, rule.warning.value), _first(critical_flag, rule.critical.value))
 
 

@@ -17,7 +17,6 @@ flags of ``report`` and ``drift`` do the same, :func:`mlmon.cli.settings.with_le
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -80,6 +79,8 @@ def _shown(path: Path, cwd: Path) -> str:
 
 
 def _read_toml(path: Path, shown: str) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read: a run without one never loads it
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -4,7 +4,7 @@ baseline of the same size measured in the same run.
 Usage (from the repository root)::
 
     python benchmarks/bench_hostile.py [--cases newlines,long-line,far-future,far-past,bad-lines]
-        [--long-line-mib 256 | --huge] [--newlines-gz-mb 2] [--timeout 120] [--mem-gib 4]
+        [--long-line-mib 256 | --huge] [--newlines-gz-mb 2] [--bad-kinds all] [--timeout 120] [--mem-gib 4]
 
 Inputs are written to ``benchmarks/data/hostile/`` (ignored by git) and reused when present;
 the clean logs come from ``benchmarks/make_logs.py``. The cases:
@@ -17,7 +17,10 @@ the clean logs come from ``benchmarks/make_logs.py``. The cases:
   against the 100,000 records alone with ``--window 1h``.
 - ``far-past``: the same plus one record with ``"ts": -1e10`` (year 1653), ``--window 1ms``.
 - ``bad-lines``: 1,000,000 records with 1,000 malformed lines spread through them
-  (``make_logs.py --bad-lines``), against the same 1,000,000 records clean.
+  (``make_logs.py --bad-lines --bad-kinds all``: a truncated record, a text line, and four
+  kinds of object-shaped line polars rejects), against the same 1,000,000 records clean.
+  ``--bad-kinds truncated,text,missing_value`` is make_logs.py's default mix, the one
+  measured before issue 28.
 
 Each run is a fresh ``mlmon report --format json`` process (stdout to a scratch file) with
 an address-space limit (``RLIMIT_AS``, ``--mem-gib`` plus 2 GiB for thread stacks and
@@ -229,12 +232,17 @@ def with_line(dst: Path, source: Path, line: bytes) -> Path:
     return dst
 
 
-def bad_lines_log(records: int, bad: int) -> Path:
-    dst = HOSTILE / f"logs_{records}_bad{bad}.jsonl"
+DEFAULT_BAD_KINDS = "truncated,text,missing_value"
+"""make_logs.py's default mix: its file keeps the name it had before ``--bad-kinds``."""
+
+
+def bad_lines_log(records: int, bad: int, kinds: str = "all") -> Path:
+    tag = "" if kinds == DEFAULT_BAD_KINDS else "_" + kinds.replace(",", "-")
+    dst = HOSTILE / f"logs_{records}_bad{bad}{tag}.jsonl"
     if not dst.exists():
         print(f"generating {dst} ...", flush=True)
         subprocess.run(
-            [sys.executable, str(MAKE_LOGS), str(records), str(dst), "--bad-lines", str(bad)],
+            [sys.executable, str(MAKE_LOGS), str(records), str(dst), "--bad-lines", str(bad), "--bad-kinds", kinds],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -272,8 +280,9 @@ def plan(case: str, args: argparse.Namespace) -> tuple[str, list[tuple[str, list
             (f"clean --window {window}", report(base, "--window", window)),
             (f"+{year} --window {window}", report(hostile, "--window", window)),
         ]
-    clean, bad = clean_log(args.bad_records), bad_lines_log(args.bad_records, args.bad_records // 1000)
-    return f"{args.bad_records:,} records, clean vs 0.1% malformed lines", [
+    clean = clean_log(args.bad_records)
+    bad = bad_lines_log(args.bad_records, args.bad_records // 1000, args.bad_kinds)
+    return f"{args.bad_records:,} records, clean vs 0.1% malformed lines ({args.bad_kinds})", [
         ("clean", report(clean)),
         (f"{args.bad_records // 1000:,} bad lines", report(bad)),
     ]
@@ -306,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--huge", action="store_true", help="make the newline-free line 1 GiB")
     ap.add_argument("--far-records", type=int, default=100_000, help="clean records beside the far-away timestamp")
     ap.add_argument("--bad-records", type=int, default=1_000_000, help="records of the bad-lines case")
+    ap.add_argument("--bad-kinds", default="all", help="make_logs.py --bad-kinds of the bad-lines case")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds before a child is killed")
     ap.add_argument("--mem-gib", type=float, default=4.0, help="resident memory cap per child (address space: +2 GiB)")
     ap.add_argument("--max-output-mib", type=int, default=256, help="largest report a child may write")

@@ -2,8 +2,8 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/make_logs.py N OUT.jsonl [--seed S] [--bad-lines K] [--rps R]
-                                   [--features {7,16}] [--reference-csv PATH ROWS]
+    python benchmarks/make_logs.py N OUT.jsonl [--seed S] [--bad-lines K] [--bad-kinds KINDS]
+                                   [--rps R] [--features {7,16}] [--reference-csv PATH ROWS]
 
 writes N valid records (about 500 bytes each; 5,000,000 records are about 2.6 GB) plus K
 malformed lines, prints the size and the time taken to stderr, and writes the numpy ground
@@ -69,6 +69,13 @@ truncated JSON object), a plain-text line (``Traceback (most recent call last):`
 object with a missing value (``{"event": "inference", "latency_ms": }``). They do not
 replace records: the file has N + K lines, and the truth describes the N valid records.
 
+``--bad-kinds`` (comma-separated, in the order they cycle; the default is the three above)
+adds object-shaped lines polars rejects, each made from the record before it:
+``trailing_comma`` (the record with ``,`` before its closing brace), ``bad_escape`` (its
+``"inference"`` written ``"C:\\data\\inference"``, an invalid ``\\d`` escape),
+``interleaved`` (its first half, then the whole record: two writers on one line) and
+``missing_value`` (above). ``--bad-kinds all`` is every kind.
+
 How it is fast: each block of records is laid out in a fixed-width uint8 matrix (one row per
 record, one column range per field) whose number digits are computed with integer
 arithmetic in numpy; unused leading digits and optional fields are NUL bytes, which one
@@ -113,6 +120,9 @@ CLASS_SHARES = (0.40, 0.30, 0.20, 0.10)
 ISO_VALUES = (100, 200, 400, 800, 1600)
 ISO_SHARES = (0.30, 0.30, 0.20, 0.15, 0.05)
 BAD_KINDS = ("truncated", "text", "missing_value")
+"""The kinds ``--bad-lines`` cycles through by default."""
+ALL_BAD_KINDS = (*BAD_KINDS, "trailing_comma", "bad_escape", "interleaved")
+BAD_ESCAPE = (b'"inference"', b'"C:\\data\\inference"')
 BAD_TEXT = b"Traceback (most recent call last):"
 BAD_MISSING = b'{"event": "inference", "latency_ms": }'
 BASE_FEATURES = ("brightness", "contrast", "width", "height", "exposure_ms", "iso", "temperature_c")
@@ -525,11 +535,17 @@ def make_tables() -> dict[str, np.ndarray]:
 
 
 def _bad_line(kind: str, prev_line: bytes) -> bytes:
+    body = prev_line.rstrip(b"\n")
     if kind == "truncated":
-        body = prev_line.rstrip(b"\n")
         return body[: len(body) // 2] + b"\n"
     if kind == "text":
         return BAD_TEXT + b"\n"
+    if kind == "trailing_comma" and body:
+        return body[:-1] + b",}\n"
+    if kind == "bad_escape" and BAD_ESCAPE[0] in body:
+        return body.replace(*BAD_ESCAPE, 1) + b"\n"
+    if kind == "interleaved" and body:
+        return body[: len(body) // 2] + body + b"\n"
     return BAD_MISSING + b"\n"
 
 
@@ -540,6 +556,7 @@ def generate(
     bad_lines: int = 0,
     rps: float = 200.0,
     n_features: int = 7,
+    bad_kinds: tuple[str, ...] = BAD_KINDS,
 ) -> dict:
     """Write the file and return the ground truth."""
     rng = np.random.default_rng(seed)
@@ -580,7 +597,7 @@ def generate(
                     cut = int(ends[row])
                     pieces.append(data[prev:cut].tobytes())
                     line = data[row_start:cut].tobytes()
-                    pieces.append(_bad_line(BAD_KINDS[b % len(BAD_KINDS)], line))
+                    pieces.append(_bad_line(bad_kinds[b % len(bad_kinds)], line))
                     prev = cut
                 pieces.append(data[prev:].tobytes())
                 blob = b"".join(pieces)
@@ -707,6 +724,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", type=Path, help="output file (.jsonl)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bad-lines", type=int, default=0, help="extra malformed lines to insert")
+    ap.add_argument(
+        "--bad-kinds",
+        default=",".join(BAD_KINDS),
+        help=f"kinds of malformed line, cycled (default: {','.join(BAD_KINDS)}; 'all': {','.join(ALL_BAD_KINDS)})",
+    )
     ap.add_argument("--rps", type=float, default=200.0, help="mean requests per second")
     ap.add_argument(
         "--features",
@@ -724,6 +746,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.n < 0 or args.bad_lines < 0 or args.rps <= 0:
         ap.error("N and --bad-lines must be >= 0 and --rps > 0")
+    bad_kinds = ALL_BAD_KINDS if args.bad_kinds == "all" else tuple(k for k in args.bad_kinds.split(",") if k)
+    if not bad_kinds or set(bad_kinds) - set(ALL_BAD_KINDS):
+        ap.error(f"--bad-kinds: a comma-separated list of {', '.join(ALL_BAD_KINDS)}, or all")
     ref_rows = 0
     if args.reference_csv:
         try:
@@ -734,7 +759,15 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--reference-csv ROWS must be >= 0")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    truth = generate(args.n, args.out, seed=args.seed, bad_lines=args.bad_lines, rps=args.rps, n_features=args.features)
+    truth = generate(
+        args.n,
+        args.out,
+        seed=args.seed,
+        bad_lines=args.bad_lines,
+        rps=args.rps,
+        n_features=args.features,
+        bad_kinds=bad_kinds,
+    )
     elapsed = time.perf_counter() - t
     truth_path = args.out.with_name(args.out.name + ".truth.json")
     size = truth["bytes"]

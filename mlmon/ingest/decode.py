@@ -21,7 +21,7 @@ from mlmon.ingest.chunks import Chunk
 from mlmon.ingest.fields import LINE
 from mlmon.ingest.keys import lift_loguru_extra, present_keys
 from mlmon.ingest.line_decode import decode_lines, empty_frame, fast_read, unwrap_docker
-from mlmon.ingest.lines import SortedLines, join_lines, sort_lines, suspect_lines
+from mlmon.ingest.lines import SortedLines, join_lines, more_suspect_lines, sort_lines, suspect_lines
 from mlmon.ingest.problems import BLANK, ProblemTally
 
 
@@ -34,7 +34,7 @@ class Tidiness(enum.IntEnum):
     UNTIDY = 1
     """Blank lines or lines of another shape: sorted by shape first."""
     BROKEN = 2
-    """Object-shaped lines polars rejects: the broken-looking ones set apart first."""
+    """Object-shaped lines that look broken or that polars rejects: sorted by shape first."""
 
 
 def decode_chunk(
@@ -99,7 +99,7 @@ def _decode(
         return unwrap_docker(chunk.source, fast, schema, tally), Tidiness.CLEAN
     lines = sort_lines(data)
     tried_strict = expect is Tidiness.CLEAN and lines.objects is data
-    frame, broken = _by_shape(chunk, lines, schema, tally, typed_schemas, tried_strict, expect is Tidiness.BROKEN)
+    frame, broken = _by_shape(chunk, lines, schema, tally, typed_schemas, tried_strict)
     tidy = Tidiness.CLEAN if lines.blank == 0 and not lines.others else Tidiness.UNTIDY
     return unwrap_docker(chunk.source, frame, schema, tally), Tidiness.BROKEN if broken else tidy
 
@@ -111,13 +111,12 @@ def _by_shape(
     tally: ProblemTally,
     typed_schemas: tuple[dict[str, pl.DataType], ...],
     tried_strict: bool,
-    expect_broken: bool,
 ) -> tuple[pl.DataFrame, bool]:
     """Blank lines counted; object-shaped lines read by polars in one call, or with the
-    broken-looking ones apart (:func:`_read_suspects_apart`); the rest, and the
-    object-shaped lines polars rejects, line by line. ``tried_strict``: the strict typed
-    read already failed on these very bytes; ``expect_broken``: skip the one-call read.
-    Also says whether polars rejected some object-shaped line (or one was expected)."""
+    broken-looking ones apart (:func:`_read_objects`); the rest, and the object-shaped
+    lines polars rejects, line by line. ``tried_strict``: the strict typed read already
+    failed on these very bytes. Also says whether some object-shaped line looked broken
+    or polars rejected one."""
     tally.add(chunk.source, [], BLANK, count=lines.blank)
 
     def read(data: bytes, rows: int, where: np.ndarray, strict: bool = True) -> pl.DataFrame | None:
@@ -127,15 +126,9 @@ def _by_shape(
 
     frames: list[pl.DataFrame] = []
     texts, offsets = lines.others, lines.other_lines
-    broken = expect_broken
+    broken = False
     if len(lines.object_lines):
-        whole = (
-            None
-            if expect_broken
-            else read(lines.objects, len(lines.object_lines), lines.object_lines, strict=not tried_strict)
-        )
-        broken = whole is None
-        frames, rejected = ([whole], np.zeros(0, np.int64)) if whole is not None else _read_suspects_apart(lines, read)
+        frames, rejected, broken = _read_objects(lines, read, tried_strict)
         if len(rejected):
             view, ends = memoryview(lines.objects), lines.object_ends
             texts = [bytes(view[(ends[i - 1] if i else 0) : ends[i] - 1]) for i in rejected.tolist()] + texts
@@ -154,35 +147,88 @@ def _by_shape(
 
 
 _FANOUT, _FEW_LINES = 4, 64
+_Read = Callable[..., pl.DataFrame | None]
+
+
+def _read_objects(lines: SortedLines, read: _Read, tried_strict: bool) -> tuple[list[pl.DataFrame], np.ndarray, bool]:
+    """The object-shaped lines: read in one call (strict unless ``tried_strict``) when none
+    looks broken (:func:`.lines.suspect_lines`, a few passes over the bytes) or when many
+    do (braces in the text, say); else, or when that call fails, without the broken-looking
+    ones (:func:`_read_suspects_apart`), read strictly typed in one call, so a few bad lines
+    cost a look, not a failed read. The frames read, the indices of the object lines left
+    for the line-aware path (in pieces first when they are many: :func:`_read_many`), and
+    whether some line looked broken or polars rejected one."""
+    rows = len(lines.object_lines)
+    suspects = suspect_lines(lines.objects, lines.object_ends)
+    tried = len(suspects) == 0 or len(suspects) > max(_FEW_LINES, rows // 16)
+    if tried:
+        whole = read(lines.objects, rows, lines.object_lines, strict=not tried_strict)
+        if whole is not None:
+            return [whole], np.zeros(0, np.int64), False
+        tried = not len(suspects)
+    frames, rejected = _read_suspects_apart(lines, read, suspects, tried)
+    more, rejected = _read_many(lines, read, rejected)
+    return frames + more, rejected, True
 
 
 def _read_suspects_apart(
-    lines: SortedLines, read: Callable[[bytes, int, np.ndarray], pl.DataFrame | None]
+    lines: SortedLines, read: _Read, suspects: np.ndarray, tried: bool
 ) -> tuple[list[pl.DataFrame], np.ndarray]:
-    """Object-shaped lines that polars rejects as a whole: the lines that look broken
-    (:func:`.lines.suspect_lines`) are set apart for the line-aware path and the rest read
-    in one call; when that fails too, in pieces. The frames read, and the indices of the
-    object lines left for the line-aware path."""
-    suspects = suspect_lines(lines.objects)
+    """The object lines but ``suspects`` read in one call; when that fails, or when
+    ``tried`` (all of them failed and there is no suspect), without the lines
+    :func:`.lines.more_suspect_lines` finds too; when that fails, in pieces
+    (:func:`_read_pieces`). The frames read, and the indices of the object lines left for
+    the line-aware path."""
+    if not tried:
+        frame, kept, index, ends = _read_without(lines, read, suspects)
+        if frame is not None or not len(index):
+            return ([frame] if frame is not None else []), suspects
+    more = np.union1d(suspects, more_suspect_lines(lines.objects)).astype(np.int64)
+    if tried or len(more) > len(suspects):
+        frame, kept, index, ends = _read_without(lines, read, more, read_it=len(more) > len(suspects))
+        suspects = more
+        if frame is not None or not len(index):
+            return ([frame] if frame is not None else []), suspects
+    frames, pieces = _read_pieces(kept, ends, lines.object_lines[index], read)
+    left = index[np.concatenate(pieces)] if pieces else np.zeros(0, np.int64)
+    return frames, np.sort(np.concatenate([suspects, left]))
+
+
+def _read_without(
+    lines: SortedLines, read: _Read, left_out: np.ndarray, read_it: bool = True
+) -> tuple[pl.DataFrame | None, bytes, np.ndarray, np.ndarray]:
+    """The object lines but ``left_out`` read in one call (None when that fails or not
+    ``read_it``), their bytes, their indices among the object lines and where each ends."""
     keep = np.ones(len(lines.object_lines), dtype=bool)
-    keep[suspects] = False
+    keep[left_out] = False
     starts = np.concatenate([[0], lines.object_ends[:-1]])
     kept = join_lines(lines.objects, keep, starts, lines.object_ends - 1)
     index = np.flatnonzero(keep)
     ends = np.cumsum(lines.object_ends[keep] - starts[keep])
-    whole = read(kept, len(index), lines.object_lines[index]) if len(index) else None
-    if whole is not None or not len(index):
-        return ([whole] if whole is not None else []), suspects
-    frames, pieces = _read_pieces(kept, ends, lines.object_lines[index], read)
-    left = index[np.concatenate(pieces)] if pieces else np.zeros(0, np.int64)
-    return frames, np.sort(np.concatenate([suspects, left]))
+    frame = read(kept, len(index), lines.object_lines[index]) if read_it and len(index) else None
+    return frame, kept, index, ends
+
+
+def _read_many(lines: SortedLines, read: _Read, rejected: np.ndarray) -> tuple[list[pl.DataFrame], np.ndarray]:
+    """Object lines left for the line-aware path: read in pieces first when they are more
+    than ``_FEW_LINES`` (a look that mistook many good lines), the lines of the pieces
+    polars rejects left. The frames read and the indices of the lines left."""
+    if len(rejected) <= _FEW_LINES:
+        return [], rejected
+    keep = np.zeros(len(lines.object_lines), dtype=bool)
+    keep[rejected] = True
+    starts = np.concatenate([[0], lines.object_ends[:-1]])
+    data = join_lines(lines.objects, keep, starts, lines.object_ends - 1)
+    ends = np.cumsum(lines.object_ends[keep] - starts[keep])
+    frames, pieces = _read_pieces(data, ends, lines.object_lines[rejected], read)
+    return frames, rejected[np.concatenate(pieces)] if pieces else np.zeros(0, np.int64)
 
 
 def _read_pieces(
     data: bytes,
     ends: np.ndarray,
     where: np.ndarray,
-    read: Callable[[bytes, int, np.ndarray], pl.DataFrame | None],
+    read: _Read,
     base: int = 0,
 ) -> tuple[list[pl.DataFrame], list[np.ndarray]]:
     """Object-shaped lines that polars rejects as a whole (``{"a": }`` somewhere), read in

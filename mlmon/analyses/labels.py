@@ -28,9 +28,12 @@ about 36 bytes; a probability vector logged with class names adds 4 bytes per cl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from mlmon.analyses.bounds import COMPACT_AT, concat_or_empty, window_key
@@ -164,7 +167,11 @@ class LabelJoinReducer:
         return JoinState(_compact(left.predictions + right.predictions), _compact(left.labels + right.labels))
 
     def finalize(self, state: JoinState) -> JoinedRows:
-        """The left join; ``UsageError`` for record-count windows or over ``MAX_WINDOWS``."""
+        """The left join; ``UsageError`` for record-count windows or over ``MAX_WINDOWS``.
+
+        The predictions' columns are kept as they are (no copy of the probability vectors):
+        only the label columns are looked up, by a join of the ids alone, skipped when no
+        label has an id."""
         predictions = concat_or_empty(state.predictions, _PREDICTION_SCHEMA)
         every_label = concat_or_empty(state.labels, _LABEL_SCHEMA)
         labels = every_label.filter(pl.col(ID).is_not_null())
@@ -177,9 +184,8 @@ class LabelJoinReducer:
         )
         agreed = per_id.filter(pl.col("_values") == 1)
         conflicting = per_id.filter(pl.col("_values") > 1)
-        predicted_ids = predictions.select(pl.col(ID).drop_nulls().unique())
-        joined = predictions.join(agreed.select(ID, ACTUAL, LABEL_TS), on=ID, how="left")
-        joined = joined.with_columns(
+        looked, matched_ids = _looked_up(predictions.get_column(ID), per_id)
+        joined = predictions.with_columns(looked.get_columns()).with_columns(
             pl.coalesce(ACTUAL, INLINE).alias(ACTUAL),
             pl.col(ID).is_not_null().alias("_has_id"),
             pl.when(pl.col(ACTUAL).is_null() & pl.col(INLINE).is_not_null())
@@ -187,22 +193,19 @@ class LabelJoinReducer:
             .otherwise((pl.col(LABEL_TS) - pl.col("ts")).dt.total_microseconds() / 1e6)
             .alias("_lag_s"),
             window_key(self.window).alias(WINDOW),
-        ).drop(ID, LABEL_TS, INLINE)
-        repeated = predictions.filter(pl.col(ID).is_not_null()).select(
-            (pl.len() - pl.struct(ID, VERSION).n_unique()).alias("n")
         )
         counts = JoinCounts(
             label_records=every_label.height + int(predictions.get_column(INLINE).is_not_null().sum()),
             labels_without_id=every_label.height - labels.height,
             labelled_ids=agreed.height,
-            orphan_labels=per_id.join(predicted_ids, on=ID, how="anti").height,
+            orphan_labels=per_id.height - matched_ids,
             duplicate_labels=int((agreed.get_column("_records") - 1).sum()),
             conflicting_ids=conflicting.height,
             conflicting_labels=int(conflicting.get_column("_records").sum()),
             predictions_without_id=int(predictions.get_column(ID).is_null().sum()),
-            repeated_prediction_ids=int(repeated.item()),
+            repeated_prediction_ids=repeated_ids(predictions.select(ID, VERSION)),
         )
-        return JoinedRows(joined, counts)
+        return JoinedRows(joined.drop(ID, LABEL_TS, INLINE), counts)
 
     def _check_windows(self, predictions: pl.DataFrame) -> None:
         if self.window.records is not None:
@@ -230,6 +233,44 @@ def _with_missing(lf: pl.LazyFrame) -> pl.LazyFrame:
     }
     absent = {name: dtype for name, dtype in missing.items() if name not in schema}
     return lf.with_columns(pl.lit(None, dtype=dtype).alias(name) for name, dtype in absent.items())
+
+
+def _looked_up(ids: pl.Series, per_id: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Each prediction's agreed label and first label time (null: none, or conflicting), in
+    the predictions' order, and how many of ``per_id``'s ids some prediction has."""
+    if per_id.height == 0:
+        nothing = {ACTUAL: _LABEL_SCHEMA[ACTUAL], LABEL_TS: _LABEL_SCHEMA[LABEL_TS]}
+        return pl.select(pl.repeat(None, ids.len(), dtype=dtype).alias(name) for name, dtype in nothing.items()), 0
+    looked = ids.to_frame(ID).join(per_id, on=ID, how="left", maintain_order="left")
+    matched = looked.filter(pl.col("_values").is_not_null()).get_column(ID).n_unique()
+    agreed = pl.col("_values") == 1
+    return looked.select(pl.when(agreed).then(pl.col(name)).alias(name) for name in (ACTUAL, LABEL_TS)), matched
+
+
+def id_hashes(ids: pl.Series) -> npt.NDArray[np.uint64]:
+    """polars' 64-bit hash of each id (equal ids hash alike; distinct ones may too)."""
+    hashes: npt.NDArray[np.uint64] = ids.hash(_SEED).to_numpy()
+    return hashes
+
+
+_SEED = 0x6D6C6D6F6E
+
+
+def repeated_ids(predictions: pl.DataFrame, hash_ids: Callable[[pl.Series], npt.NDArray[np.uint64]] = id_hashes) -> int:
+    """Predictions (``_id``, ``_version``) whose id the same version predicted before.
+
+    Exact without putting a million ids in a hash table: an id whose hash no other id
+    shares is distinct (one sort of the hashes finds them), so only the rows of shared
+    hashes are compared by their text and counted by (id, version)."""
+    with_id = predictions.filter(pl.col(ID).is_not_null())
+    keys = hash_ids(with_id.get_column(ID))
+    ordered = np.sort(keys)
+    shared = ordered[1:][ordered[1:] == ordered[:-1]]
+    if shared.size == 0:
+        return 0
+    candidates = with_id.filter(pl.Series(np.isin(keys, shared)))
+    distinct: int = candidates.select(pl.struct(ID, VERSION).n_unique()).item()
+    return candidates.height - distinct
 
 
 def _compact(tables: tuple[pl.DataFrame, ...]) -> tuple[pl.DataFrame, ...]:

@@ -137,18 +137,32 @@ class RealizedPerformance:
 
 @dataclass(frozen=True)
 class _Keyed:
-    """A (version, window) key and its rows."""
+    """A (version, window) key, what every prediction of it gives, and its labelled rows."""
 
     version: str | None
+    """The model version (None: not logged, or pooled)."""
     window: int
-    rows: pl.DataFrame = field(repr=False)
+    """Epoch microseconds of the window start (0: the whole range)."""
+    predictions: int
+    """Its predictions."""
+    without_id: int
+    """Of which without a request id."""
+    first: datetime
+    """Its first prediction's time."""
+    last: datetime
+    """Its last prediction's time."""
+    n_classes: int
+    """Classes its version predicted or was labelled with (0: none)."""
+    labelled: pl.DataFrame = field(repr=False)
+    """Its labelled rows with their scores, by time."""
 
 
 def realized(joined: JoinedRows, whole_range: bool) -> RealizedPerformance:
     """The figures of every (version, window) of ``joined``; ``whole_range``: the window
-    starts at its first prediction."""
-    rows = _with_scores(joined.rows)
-    windows = [_window(keyed, whole_range) for keyed in _groups(rows)]
+    starts at its first prediction. Every prediction is counted in one group-by of its
+    window; only the labelled rows are scored and taken apart (a run whose labels have not
+    arrived copies none of its predictions)."""
+    windows = [_window(keyed, whole_range) for keyed in _groups(joined.rows)]
     first_seen: dict[str | None, datetime] = {}
     for w in windows:
         first_seen[w.model_version] = min(first_seen.get(w.model_version, w.start), w.start)
@@ -159,21 +173,37 @@ def realized(joined: JoinedRows, whole_range: bool) -> RealizedPerformance:
 
 
 def _groups(rows: pl.DataFrame) -> list[_Keyed]:
-    keyed = rows.with_columns(pl.col(VERSION).cast(pl.String)).sort(VERSION, WINDOW, "ts", nulls_last=True)
+    """Each (version, window) with its counts over every prediction and its labelled rows
+    scored (:func:`_with_scores`), in the order of (version, window, time)."""
+    classes = _version_classes(rows)
+    totals = (
+        rows.group_by(VERSION, WINDOW)
+        .agg(
+            pl.len().alias("_n"),
+            (~pl.col("_has_id")).sum().alias("_without_id"),
+            pl.col("ts").min().alias("_first"),
+            pl.col("ts").max().alias("_last"),
+        )
+        .with_columns(pl.col(VERSION).cast(pl.String))
+        .join(classes.select(VERSION, "_n_classes"), on=VERSION, how="left", nulls_equal=True)
+        .sort(VERSION, WINDOW, nulls_last=True)
+    )
+    labelled = _with_scores(rows.filter(pl.col(ACTUAL).is_not_null()), classes)
+    keyed = labelled.sort(VERSION, WINDOW, "ts", nulls_last=True, maintain_order=True)
+    parts = {(version, window): part for (version, window), part in keyed.group_by([VERSION, WINDOW])}
     return [
-        _Keyed(version, window, part)
-        for (version, window), part in keyed.group_by([VERSION, WINDOW], maintain_order=True)
+        _Keyed(version, window, n, without, first, last, n_classes or 0, parts.get((version, window), keyed.clear()))
+        for version, window, n, without, first, last, n_classes in totals.iter_rows()
     ]
 
 
-def _with_scores(rows: pl.DataFrame) -> pl.DataFrame:
-    """Each row's Brier term and binary positive-class score, where its probabilities are
-    known: from its named vector, else (binary versions) from its confidence."""
-    rows = rows.with_row_index("_row").with_columns(
-        pl.col("label").cast(pl.String), pl.col(ACTUAL).cast(pl.String), pl.col(VERSION).cast(pl.String)
-    )
-    classes = (
-        pl.concat([rows.select(VERSION, pl.col("label").alias("_c")), rows.select(VERSION, pl.col(ACTUAL).alias("_c"))])
+def _version_classes(rows: pl.DataFrame) -> pl.DataFrame:
+    """Per version (text): how many classes were predicted or labelled, and the second in
+    name order (scikit-learn's positive label of a binary model; null with one class)."""
+    pairs = [rows.select(VERSION, pl.col(name).alias("_c")).unique() for name in ("label", ACTUAL)]
+    return (
+        pl.concat(pairs)
+        .select(pl.col(VERSION).cast(pl.String), pl.col("_c").cast(pl.String))
         .drop_nulls("_c")
         .group_by(VERSION)
         .agg(pl.col("_c").unique().sort().alias("_classes_of_version"))
@@ -182,6 +212,15 @@ def _with_scores(rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("_classes_of_version").list.len().alias("_n_classes"),
             pl.col("_classes_of_version").list.get(1, null_on_oob=True).alias("_positive"),
         )
+    )
+
+
+def _with_scores(rows: pl.DataFrame, classes: pl.DataFrame) -> pl.DataFrame:
+    """Each row's Brier term and binary positive-class score, where its probabilities are
+    known: from its named vector, else (binary versions) from its confidence; ``classes``:
+    :func:`_version_classes`."""
+    rows = rows.with_row_index("_row").with_columns(
+        pl.col("label").cast(pl.String), pl.col(ACTUAL).cast(pl.String), pl.col(VERSION).cast(pl.String)
     )
     rows = rows.join(classes, on=VERSION, how="left", nulls_equal=True)  # a few scalars per row, not the list
     binary = pl.col("_n_classes") == 2
@@ -242,8 +281,7 @@ def _terms_of(part: pl.DataFrame, classes: tuple[str, ...]) -> pl.DataFrame:
 
 
 def _window(keyed: _Keyed, whole_range: bool) -> RealizedWindow:
-    rows = keyed.rows
-    labelled = rows.filter(pl.col(ACTUAL).is_not_null())
+    labelled = keyed.labelled
     classes = tuple(sorted({*labelled.get_column("label").to_list(), *labelled.get_column(ACTUAL).to_list()}))
     actual, predicted = (_indices(labelled.get_column(name), classes) for name in (ACTUAL, "label"))
     matrix = confusion_matrix(actual, predicted, len(classes))
@@ -253,22 +291,17 @@ def _window(keyed: _Keyed, whole_range: bool) -> RealizedWindow:
     lags = labelled.get_column(_LAG).drop_nulls().to_numpy()
     p50, p95, top = np.percentile(lags, [50, 95, 100]).tolist() if lags.size else [math.nan] * 3
     terms = labelled.get_column(_TERM).drop_nulls()
-    n_classes = int(rows.select(pl.col("_n_classes").max().fill_null(0)).item())
     calibrated = labelled.filter(pl.col(CONF).is_not_null() & pl.col(CONF).is_finite())
     bins = calibration_bins(
         np.clip(calibrated.get_column(CONF).cast(pl.Float64).to_numpy(), 0.0, 1.0),
         (calibrated.get_column("label") == calibrated.get_column(ACTUAL)).to_numpy(),
     )
-    first = rows.get_column("ts").min()
-    assert isinstance(first, datetime)
-    last = rows.get_column("ts").max()
-    assert isinstance(last, datetime)
     return RealizedWindow(
         model_version=keyed.version,
-        start=first if whole_range else _EPOCH + timedelta(microseconds=keyed.window),
-        end=last,
-        predictions=rows.height,
-        without_id=int((~rows.get_column("_has_id")).sum()),
+        start=keyed.first if whole_range else _EPOCH + timedelta(microseconds=keyed.window),
+        end=keyed.last,
+        predictions=keyed.predictions,
+        without_id=keyed.without_id,
         labelled=labelled.height,
         lag_p50_s=p50,
         lag_p95_s=p95,
@@ -283,7 +316,7 @@ def _window(keyed: _Keyed, whole_range: bool) -> RealizedWindow:
             ClassScore(name, int(metrics.support[i]), int(metrics.predicted[i]), *_three(metrics, i))
             for i, name in enumerate(classes)
         ),
-        brier=brier_score(float(terms.sum()), terms.len(), n_classes) if terms.len() else math.nan,
+        brier=brier_score(float(terms.sum()), terms.len(), keyed.n_classes) if terms.len() else math.nan,
         n_brier=terms.len(),
         calibration_error=ece(*bins) if calibrated.height else math.nan,
         n_calibration=calibrated.height,

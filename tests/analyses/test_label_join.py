@@ -6,10 +6,11 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import polars as pl
 import pytest
 
-from mlmon.analyses.labels import ACTUAL, LabelJoinReducer
+from mlmon.analyses.labels import ACTUAL, LabelJoinReducer, id_hashes, repeated_ids
 from mlmon.errors import UsageError
 from mlmon.windows import parse_window
 
@@ -127,9 +128,45 @@ def test_random_logs_match_a_plain_python_join():
     assert done.counts.conflicting_ids == sum(len(set(v)) > 1 for v in truth.values())
     assert done.counts.orphan_labels == len(set(truth) - predicted)
     assert done.counts.duplicate_labels == sum(len(v) - 1 for rid, v in truth.items() if rid in agreed)
-    expected = sorted((r["ts"], r["model_version"], agreed.get(r["request_id"])) for r in records if "label" in r)
+    predictions = [r for r in records if "label" in r]
+    seen: set = set()
+    repeated = 0
+    for r in predictions:
+        if r["request_id"] is not None:
+            repeated += (r["request_id"], r["model_version"]) in seen
+            seen.add((r["request_id"], r["model_version"]))
+    assert done.counts.repeated_prediction_ids == repeated > 0
+    assert done.counts.predictions_without_id == sum(r["request_id"] is None for r in predictions) > 0
+    assert done.counts.conflicting_labels == sum(len(v) for v in truth.values() if len(set(v)) > 1)
+    assert done.counts.label_records == sum(len(v) for v in truth.values())
+    expected = sorted((r["ts"], r["model_version"], agreed.get(r["request_id"])) for r in predictions)
     got = sorted(done.rows.select("ts", pl.col("_version").cast(pl.String), pl.col(ACTUAL).cast(pl.String)).rows())
     assert got == expected
+
+
+def plain_repeated(pairs: list[tuple]) -> int:
+    """Predictions whose (id, version) came before, ids None left out."""
+    with_id = [pair for pair in pairs if pair[0] is not None]
+    return len(with_id) - len(set(with_id))
+
+
+@pytest.mark.parametrize(
+    "hashes",
+    [
+        id_hashes,
+        lambda ids: np.zeros(ids.len(), dtype=np.uint64),  # every id collides: all compared by text
+        lambda ids: ids.str.len_bytes().cast(pl.UInt64).to_numpy(),  # ids of one length collide
+    ],
+)
+def test_repeated_prediction_ids_are_exact_whatever_the_hashes_share(hashes):
+    rng = random.Random(11)
+    pairs = [
+        (rng.choice([None, *(f"id-{k}" for k in range(rng.randrange(1, 60)))]), rng.choice("12")) for _ in range(300)
+    ]
+    frame = pl.DataFrame(pairs, schema={"_id": pl.String, "_version": pl.Categorical}, orient="row")
+    assert repeated_ids(frame, hashes) == plain_repeated(pairs) > 0
+    assert repeated_ids(frame.head(0)) == 0
+    assert repeated_ids(pl.DataFrame({"_id": ["x", None, None], "_version": ["1", "1", "1"]})) == 0
 
 
 def test_a_label_table_merges_like_a_log():

@@ -135,6 +135,7 @@ def test_every_window_equals_scikit_learn_on_the_joined_rows(classes, vectors, c
         figures = sklearn_figures(rows, classes, vectors)
         assert (w.predictions, w.labelled) == (len(rows), sum(r["actual"] is not None for r in rows))
         assert w.without_id == sum(r["request_id"] is None for r in rows)
+        assert w.end == max(r["ts"] for r in rows)
         assert w.accuracy == pytest.approx(figures["accuracy"], abs=1e-12)
         assert w.macro_f1 == pytest.approx(figures["macro_f1"], abs=1e-12)
         assert [list(row) for row in w.confusion] == figures["confusion"]
@@ -170,3 +171,24 @@ def test_a_window_without_labels_has_counts_and_no_figures():
     assert (window.predictions, window.labelled, window.classes) == (1, 0, ())
     assert math.isnan(window.accuracy) and math.isnan(window.brier) and window.roc_auc is None
     assert math.isnan(window.accuracy_low) and window.coverage == 0.0
+
+
+def test_whole_range_windows_start_at_their_first_prediction_and_unlabelled_versions_keep_their_counts():
+    records = [
+        {"ts": T0 + timedelta(hours=3), "label": "a", "model_version": "2", "request_id": "x", "confidence": 0.9},
+        {"ts": T0 + timedelta(hours=1), "label": "b", "model_version": "2", "request_id": None, "confidence": 0.6},
+        {"ts": T0 + timedelta(hours=2), "label": "a", "model_version": "1", "request_id": "y", "confidence": 0.8},
+        {"ts": T0 + timedelta(hours=5), "label": "a", "request_id": "z", "confidence": 0.7},
+        {"ts": T0 + timedelta(hours=9), "request_id": "y", "actual": "b"},
+    ]
+    reducer = LabelJoinReducer()
+    frames = [pl.DataFrame(records[:2], schema=SCHEMA), pl.DataFrame(records[2:], schema=SCHEMA)]
+    state = reducer.merge(reducer.from_chunk(frames[0]), reducer.from_chunk(frames[1]))
+    done = realized(reducer.finalize(state), whole_range=True)
+    got = [(w.model_version, w.start, w.end, w.predictions, w.without_id, w.labelled, w.classes) for w in done.windows]
+    assert got == [
+        ("2", T0 + timedelta(hours=1), T0 + timedelta(hours=3), 2, 1, 0, ()),
+        ("1", T0 + timedelta(hours=2), T0 + timedelta(hours=2), 1, 0, 1, ("a", "b")),
+        (None, T0 + timedelta(hours=5), T0 + timedelta(hours=5), 1, 0, 0, ()),
+    ]
+    assert done.windows[1].accuracy == 0.0 and done.windows[1].lag_max_s == 7 * 3600

@@ -61,7 +61,6 @@ from typing import TYPE_CHECKING, Any
 from mlmon.api.groups import drift_groups_payload, groups_payload
 from mlmon.api.inputs_payload import ingest_payload
 from mlmon.plain import to_plain
-from mlmon.verdicts.feature_drift import feature_drift_findings
 from mlmon.verdicts.findings import Finding, Severity, status_of, worst
 from mlmon.verdicts.registry import Check
 
@@ -152,6 +151,8 @@ def feature_drift_payload(result: FeatureDriftResult | None) -> dict[str, Any] |
     summaries, and every (feature, window) verdict. None when the inputs were not read."""
     if result is None:
         return None
+    from mlmon.verdicts.feature_drift import feature_drift_findings  # drift's and check's: report never loads it
+
     return {
         "check": Check.FEATURE_DRIFT.value,
         "severity": feature_drift_findings(result)[0].severity.value,

@@ -34,8 +34,6 @@ from mlmon.analyses.grouped import GROUPS, Grouped
 from mlmon.analyses.labels import JoinedRows, LabelJoinReducer
 from mlmon.analyses.ops import OpsReducer, OpsResult
 from mlmon.analyses.predictions import PredictionReducer, PredictionWindow
-from mlmon.api.drift_inputs import with_inputs_presence
-from mlmon.api.feature_drift import feature_reducer
 from mlmon.api.inputs import RunInputs
 from mlmon.errors import UsageError
 from mlmon.ingest.needs import ChunkReducer, Needs
@@ -83,8 +81,13 @@ class Analyses:
     records (:class:`~mlmon.analyses.grouped.Grouped`, the ``groups`` part); empty: not split."""
 
     def feature_reducer(self) -> FeatureReducer | None:
-        """The reducer of the input features, or None when none are read."""
-        return feature_reducer(self.reference, self.window) if self.features else None
+        """The reducer of the input features, or None when none are read (no reference:
+        none, without loading data drift's modules, which a run without one never needs)."""
+        if not self.features or self.reference is None:
+            return None
+        from mlmon.api.feature_drift import feature_reducer
+
+        return feature_reducer(self.reference, self.window)
 
     def reducer(self) -> Composite:
         """The analyses asked for, as one composite: ``ops``, ``predictions``, ``features``,
@@ -96,6 +99,8 @@ class Analyses:
         if self.predictions:
             predictions = PredictionReducer(self.window, self.by_version, low_threshold=self.low_confidence)
             if features is None and self.note_inputs:
+                from mlmon.api.drift_inputs import with_inputs_presence
+
                 predictions = replace(predictions, needs=with_inputs_presence(predictions.needs))
             parts.append(predictions)
         if features is not None:

@@ -29,8 +29,16 @@ REFERENCE = str(REPO / "references" / "train.json")
 NEVER = ("pydantic", "sklearn", "onnxruntime", "mlmon.bench.result", "mlmon.bench.runner", "mlmon.summary.files")
 """Modules no run of report, drift or check over logs loads: typer's pydantic adapters,
 the bench room's results and runner, the summary files (no summary among the inputs)."""
-NOT_FOR_REPORT = ("scipy", "mlmon.verdicts.alerting", "mlmon.api.check", "mlmon.api.drift")
-"""And report does without these: scipy and the alerting rules are drift's and check's."""
+NOT_FOR_REPORT = (
+    "scipy",
+    "mlmon.verdicts.alerting",
+    "mlmon.verdicts.feature_drift",
+    "mlmon.analyses.feature_summary",
+    "mlmon.api.feature_drift",
+    "mlmon.api.check",
+    "mlmon.api.drift",
+)
+"""And report does without these: scipy, the alerting rules and data drift are drift's and check's."""
 
 
 def loaded_by(*args: str) -> set[str]:

@@ -126,7 +126,7 @@ def _by_shape(
 
     frames: list[pl.DataFrame] = []
     texts, offsets = lines.others, lines.other_lines
-    broken = False
+    broken, rejected = False, np.zeros(0, np.int64)
     if len(lines.object_lines):
         frames, rejected, broken = _read_objects(lines, read, tried_strict)
         if len(rejected):
@@ -137,6 +137,8 @@ def _by_shape(
         decoded = [text.decode("utf-8", "replace") for text in texts]
         numbers = pl.Series(LINE, offsets + chunk.first_line, dtype=pl.Int64)
         rest = decode_lines(chunk.source, decoded, 0, schema, tally, numbers=numbers, typed_schemas=typed_schemas)
+        if len(rejected) and frames and rest.height:
+            frames, rest = _in_place(frames, rest, numbers[: len(rejected)])
         if rest.height or not frames:  # an empty one would turn typed columns into text
             frames.append(rest)
     if not frames:
@@ -144,6 +146,22 @@ def _by_shape(
     # The few other lines come after the objects: rows need not follow the file's order
     # (analyses order by time), and sorting a chunk's frame would cost a copy of it.
     return (pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]), broken
+
+
+def _in_place(
+    frames: list[pl.DataFrame], rest: pl.DataFrame, numbers: pl.Series
+) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """The rows the line-aware path read from object-shaped lines (``numbers``: lines that
+    only looked broken, NaN read as null, the good lines of a piece polars rejected) put
+    back in the file's order among the object rows, so a chunk's records come in the order
+    a clean read gives them and sums are the same to the last bit whichever lines were set
+    apart. A copy of the chunk's frame, only when there are such rows; the rows of the
+    other lines stay after them."""
+    back = pl.col(LINE).is_in(numbers.implode())
+    moved = rest.filter(back)
+    if not moved.height:
+        return frames, rest
+    return [pl.concat([*frames, moved], how="diagonal_relaxed").sort(LINE)], rest.filter(~back)
 
 
 _FANOUT, _FEW_LINES = 4, 64

@@ -223,3 +223,32 @@ def test_many_lines_that_only_look_broken_are_read_in_pieces_not_line_by_line(mo
     assert len(seen) == 1 and 1 <= seen[0] <= 64
     assert sorted(frame["latency_ms"].to_list()) == [float(i) for i in range(1_000) if i != 321]
     assert tally.problems().counts == {"malformed JSON": 1} and [p.line for p in tally.problems().examples] == [322]
+
+
+@pytest.mark.parametrize("others", [False, True])
+def test_records_come_in_the_file_order_whichever_lines_were_set_apart(others):
+    """Lines that only look broken (a brace in a message), a NaN read as null and the good
+    lines of a piece polars rejects come back in place among the other object rows (sums
+    then equal a clean read's to the last bit); text lines are still counted, and rows of
+    lines of another shape (a kubectl prefix) still come after the objects."""
+    rng = random.Random(9)
+    values = [rng.lognormvariate(3, 1) for _ in range(2_000)]
+    lines = [json.dumps({"ts": TS, "latency_ms": v, "msg": "m"}) for v in values]
+    for at in (3, 700, 1_999):
+        lines[at] = json.dumps({"ts": TS, "latency_ms": values[at], "msg": "{looks} broken"})
+    lines[1_000] = '{"ts": "2026-11-09T12:00:00Z", "latency_ms": NaN}'
+    lines[1_200], lines[1_500] = '{"ok": tru}', broken("trailing_comma", lines[1_500])
+    prefixed = [f"[pod/a/b] {json.dumps({'ts': TS, 'latency_ms': 1.0 + i})}" for i in range(3)] if others else []
+    gaps = lines[:50] + ["Traceback (most recent call last):"] + prefixed + lines[50:]
+    schema = {"ts": pl.String, "latency_ms": pl.String, "msg": pl.String}
+    typed = {"ts": pl.String, "latency_ms": pl.Float64, "msg": pl.String}
+    tally = ProblemTally()
+    frame, _ = decode_chunk(Chunk("a.log", lines_bytes(gaps), 1, at_eof=False).counted(), schema, tally, (typed,))
+    expected = [None if i == 1_000 else v for i, v in enumerate(values) if i not in (1_200, 1_500)]
+    assert frame["latency_ms"].to_list() == expected + [1.0 + i for i in range(len(prefixed))]
+    assert frame["_line"].to_list()[: len(expected)] == sorted(frame["_line"].to_list()[: len(expected)])
+    assert tally.problems().counts == {
+        "malformed JSON": 2,
+        "not JSON": 1,
+        "impossible value: NaN/Infinity read as null": 1,
+    }

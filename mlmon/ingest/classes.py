@@ -73,7 +73,8 @@ def probability_entries(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     analyses count it so, rather than pairing a key with the wrong number. Pairing the
     numbers with their keys one by one costs four times as much on every row."""
     values = probabilities_of(text)
-    keys = _spelled_keys(text).str.extract_all(_KEY).list.eval(pl.element().str.extract(_KEY, 1))
+    respelled = pl.coalesce(_spelled_keys(pl.when(text.str.contains(_SPELLED)).then(text)), text)
+    keys = respelled.str.extract_all(_KEY).list.eval(_key_text(pl.element()))
     is_object = text.str.strip_chars_start().str.starts_with("{")
     paired = is_object & ~text.str.contains(_NOT_A_NUMBER)
     return values, pl.when(paired).then(keys)
@@ -83,6 +84,18 @@ _NOT_A_NUMBER = r'"\s*:\s*[^-+0-9.\s]'
 """A key whose value does not start like a number (text, an object, an array, a literal)."""
 _KEY = r'"((?:[^"\\]|\\.)*)"\s*:'
 """A JSON object's key: the quoted text before a colon."""
+
+
+_SPELLED = r'"(?:-?\d+\.0*|True|TRUE|False|FALSE)"\s*:'
+"""A key :func:`_spelled_keys` respells: only the texts holding one pay for its passes (a
+text without one is left as it is by them)."""
+
+
+def _key_text(match: pl.Expr) -> pl.Expr:
+    """The key of a :data:`_KEY` match (``"key"  :``) without a regex: the colon, the
+    spaces before it (``\\s`` and ``strip_chars`` both take Unicode's White_Space) and the
+    quotes cut off; the key cannot end in a space (its closing quote is kept until last)."""
+    return match.str.head(-1).str.strip_chars_end().str.slice(1).str.head(-1)
 
 
 def _spelled_keys(text: pl.Expr) -> pl.Expr:

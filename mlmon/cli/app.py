@@ -16,6 +16,7 @@ from mlmon.cli.compare import compare_command
 from mlmon.cli.config import config_app
 from mlmon.cli.drift import drift_command
 from mlmon.cli.help import HelpCommand
+from mlmon.cli.lazy import lazy_group
 from mlmon.cli.options import Color
 from mlmon.cli.performance import performance_command
 from mlmon.cli.reference import reference_app
@@ -71,4 +72,6 @@ def _root(
 
 
 def main() -> None:
-    run_guarded(app)
+    """The ``mlmon`` process: ``app`` with each command built only when looked up
+    (:func:`mlmon.cli.lazy.lazy_group`; the tests drive ``app`` itself)."""
+    run_guarded(lazy_group(app))

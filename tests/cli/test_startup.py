@@ -1,6 +1,8 @@
 """What a command pays before it reads a byte (issue 28): the modules ``mlmon report``,
-``drift`` and ``check`` load, and typer's value coercion without pydantic
-(:mod:`mlmon.cli.coercion`), whose every answer is typer's own."""
+``drift`` and ``check`` load, typer's value coercion without pydantic
+(:mod:`mlmon.cli.coercion`), whose every answer is typer's own, and the command line a
+process runs, whose commands are built when looked up (:mod:`mlmon.cli.lazy`) and are the
+ones typer builds."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typer._coercion import build_runtime_param
 from mlmon.cli import app
 from mlmon.cli.coercion import NOT_QUICK, QuickRuntimeParam, quick_value
 from mlmon.cli.help import HelpArgument, HelpOption, tidy
+from mlmon.cli.lazy import LazyCommands, lazy_group
 from tests.conftest import REPO
 
 try:  # typer 0.2x bundles its own click
@@ -159,3 +162,38 @@ def test_every_command_parameter_is_coerced_through_the_quick_path():
     for _, _, param in PARAMETERS:
         runtime = param.get_runtime_param()
         assert isinstance(runtime, QuickRuntimeParam) and runtime is param.get_runtime_param()
+
+
+# --- the command line a process runs: each command built when looked up ----------------
+
+
+def command_tree(group) -> dict[str, str]:
+    """Every command path → its help and its parameters' names, as click shows them."""
+    found = {}
+
+    def walk(command, ctx, path):
+        params = [(p.name, tuple(p.opts), tuple(p.secondary_opts), p.required, repr(p.default)) for p in command.params]
+        found[" ".join(path) or "mlmon"] = (command.get_help(ctx), params)
+        for name in getattr(command, "list_commands", lambda _: [])(ctx):
+            sub = command.get_command(ctx, name)
+            walk(sub, click.Context(sub, info_name=name, parent=ctx), [*path, name])
+
+    walk(group, click.Context(group, info_name="mlmon"), [])
+    return found
+
+
+def test_the_lazy_command_line_is_the_app_typer_builds():
+    lazy = lazy_group(app)
+    assert isinstance(lazy.commands, LazyCommands) and lazy.commands.built() == []
+    assert type(lazy) is type(typer.main.get_command(app))
+    assert command_tree(lazy) == command_tree(typer.main.get_command(app))
+    names = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
+    assert lazy.commands.built() == list(lazy.commands) == names
+
+
+def test_running_one_command_builds_that_command_only():
+    lazy = lazy_group(app)
+    ctx = click.Context(lazy, info_name="mlmon")
+    assert lazy.get_command(ctx, "report").name == "report"
+    assert lazy.get_command(ctx, "nosuch") is None
+    assert lazy.commands.built() == ["report"]

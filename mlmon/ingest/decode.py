@@ -6,7 +6,9 @@ lines sorted by shape (:mod:`.lines`): blank lines are counted, object-shaped li
 to polars in one call, and only the rest take the line-aware path (:mod:`.line_decode`),
 which finds each bad line, says why, and decodes the rest. Polars' reader gives no line number on failure and
 fails the whole chunk for one broken line, which is why the sorting and the line-aware path
-exist; an object-shaped line it rejects is found by its look, or by reading in pieces.
+exist; an object-shaped line it rejects is found by its look (a few vectorised passes over
+the bytes, :func:`.lines.suspect_lines`), so the rest is still read strictly typed in one
+call, or, failing that, by reading in pieces.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from mlmon.ingest.chunks import Chunk
 from mlmon.ingest.fields import LINE
 from mlmon.ingest.keys import lift_loguru_extra, present_keys
 from mlmon.ingest.line_decode import decode_lines, empty_frame, fast_read, unwrap_docker
-from mlmon.ingest.lines import SortedLines, join_lines, more_suspect_lines, sort_lines, suspect_lines
+from mlmon.ingest.lines import SortedLines, more_suspect_lines, sort_lines, suspect_lines
 from mlmon.ingest.problems import BLANK, ProblemTally
 
 
@@ -34,7 +36,8 @@ class Tidiness(enum.IntEnum):
     UNTIDY = 1
     """Blank lines or lines of another shape: sorted by shape first."""
     BROKEN = 2
-    """Object-shaped lines that look broken or that polars rejects: sorted by shape first."""
+    """Object-shaped lines that polars rejects: sorted by shape, the broken-looking ones
+    found in the same pass (:func:`.lines.sort_lines`) and set apart before any read."""
 
 
 def decode_chunk(
@@ -97,8 +100,8 @@ def _decode(
     fast = fast_read(data, chunk.newline_count, chunk.first_line, typed_schemas) if expect is Tidiness.CLEAN else None
     if fast is not None:
         return unwrap_docker(chunk.source, fast, schema, tally), Tidiness.CLEAN
-    lines = sort_lines(data)
-    tried_strict = expect is Tidiness.CLEAN and lines.objects is data
+    lines = sort_lines(data, look=expect is Tidiness.BROKEN)
+    tried_strict = expect is Tidiness.CLEAN and lines.blank == 0 and not lines.others  # the objects are data
     frame, broken = _by_shape(chunk, lines, schema, tally, typed_schemas, tried_strict)
     tidy = Tidiness.CLEAN if lines.blank == 0 and not lines.others else Tidiness.UNTIDY
     return unwrap_docker(chunk.source, frame, schema, tally), Tidiness.BROKEN if broken else tidy
@@ -130,8 +133,7 @@ def _by_shape(
     if len(lines.object_lines):
         frames, rejected, broken = _read_objects(lines, read, tried_strict)
         if len(rejected):
-            view, ends = memoryview(lines.objects), lines.object_ends
-            texts = [bytes(view[(ends[i - 1] if i else 0) : ends[i] - 1]) for i in rejected.tolist()] + texts
+            texts = lines.texts(rejected) + texts
             offsets = np.concatenate([lines.object_lines[rejected], offsets])
     if texts:
         decoded = [text.decode("utf-8", "replace") for text in texts]
@@ -169,21 +171,24 @@ _Read = Callable[..., pl.DataFrame | None]
 
 
 def _read_objects(lines: SortedLines, read: _Read, tried_strict: bool) -> tuple[list[pl.DataFrame], np.ndarray, bool]:
-    """The object-shaped lines: read in one call (strict unless ``tried_strict``) when none
-    looks broken (:func:`.lines.suspect_lines`, a few passes over the bytes) or when many
-    do (braces in the text, say); else, or when that call fails, without the broken-looking
-    ones (:func:`_read_suspects_apart`), read strictly typed in one call, so a few bad lines
-    cost a look, not a failed read. The frames read, the indices of the object lines left
-    for the line-aware path (in pieces first when they are many: :func:`_read_many`), and
-    whether some line looked broken or polars rejected one."""
-    rows = len(lines.object_lines)
-    suspects = suspect_lines(lines.objects, lines.object_ends)
-    tried = len(suspects) == 0 or len(suspects) > max(_FEW_LINES, rows // 16)
-    if tried:
+    """The object-shaped lines: read in one call (strict unless ``tried_strict``) unless a
+    few look broken (``lines.suspects``: :func:`.lines.suspect_lines` looked while sorting,
+    as in a file whose earlier chunks held broken lines); when that call fails (or was not
+    made), without the broken-looking ones (:func:`_read_suspects_apart`), strictly typed
+    in one call: a few bad lines cost a look, not failed reads. The frames read, the
+    indices of the object lines left for the line-aware path (in pieces first when they
+    are many: :func:`_read_many`), and whether some line looked broken or polars
+    rejected one."""
+    rows, suspects = len(lines.object_lines), lines.suspects
+    if suspects is None or not len(suspects) or len(suspects) > max(_FEW_LINES, rows // 16):
         whole = read(lines.objects, rows, lines.object_lines, strict=not tried_strict)
         if whole is not None:
             return [whole], np.zeros(0, np.int64), False
-        tried = not len(suspects)
+        if suspects is None:
+            suspects = suspect_lines(lines.objects, lines.object_ends)
+        tried = not len(suspects)  # and all of them failed: the second look next
+    else:
+        tried = False
     frames, rejected = _read_suspects_apart(lines, read, suspects, tried)
     more, rejected = _read_many(lines, read, rejected)
     return frames + more, rejected, True
@@ -219,10 +224,8 @@ def _read_without(
     ``read_it``), their bytes, their indices among the object lines and where each ends."""
     keep = np.ones(len(lines.object_lines), dtype=bool)
     keep[left_out] = False
-    starts = np.concatenate([[0], lines.object_ends[:-1]])
-    kept = join_lines(lines.objects, keep, starts, lines.object_ends - 1)
+    kept, ends = lines.join(keep)
     index = np.flatnonzero(keep)
-    ends = np.cumsum(lines.object_ends[keep] - starts[keep])
     frame = read(kept, len(index), lines.object_lines[index]) if read_it and len(index) else None
     return frame, kept, index, ends
 
@@ -235,9 +238,7 @@ def _read_many(lines: SortedLines, read: _Read, rejected: np.ndarray) -> tuple[l
         return [], rejected
     keep = np.zeros(len(lines.object_lines), dtype=bool)
     keep[rejected] = True
-    starts = np.concatenate([[0], lines.object_ends[:-1]])
-    data = join_lines(lines.objects, keep, starts, lines.object_ends - 1)
-    ends = np.cumsum(lines.object_ends[keep] - starts[keep])
+    data, ends = lines.join(keep)
     frames, pieces = _read_pieces(data, ends, lines.object_lines[rejected], read)
     return frames, rejected[np.concatenate(pieces)] if pieces else np.zeros(0, np.int64)
 

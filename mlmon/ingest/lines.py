@@ -5,13 +5,16 @@ A line is *blank* when it holds nothing but an optional ``\\r``; *object-shaped*
 starts with ``{`` and ends with ``}``; anything else (a prefix, text, a truncated line,
 white space) goes to the line-aware decoder. The object-shaped lines are joined back into
 one buffer for polars' fast reader, so a few bad lines in a chunk cost in proportion to
-themselves, not to the chunk.
+themselves, not to the chunk. Object-shaped lines that look broken (:func:`suspect_lines`:
+braces that do not balance, a missing value, an invalid escape, invalid UTF-8) are found
+with numpy too, in the same pass when asked, and left out of that buffer.
 """
 
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -30,6 +33,15 @@ _ESCAPES[list(b'"\\/bfnrtu')] = True
 _HEX = np.zeros(256, dtype=bool)
 _HEX[list(b"0123456789abcdefABCDEF")] = True
 _COLON, _COMMA, _BRACKET, _BACKSLASH = ord(":"), ord(","), ord("["), ord("\\")
+_FEW_SLASHES = 256
+_STEP = np.zeros(256, dtype=np.int8)
+_STEP[[_OPEN, _CLOSE]] = 1, -1
+_VALUE_STARTS = np.zeros(256, dtype=bool)
+_VALUE_STARTS[[_COLON, _COMMA, _BRACKET, _NEWLINE]] = True
+"""Bytes after which an object may open: a key's colon, a comma, a list, a line start."""
+_NO_VALUE = np.zeros(256, dtype=bool)
+_NO_VALUE[[_COLON, _COMMA]] = True
+"""Bytes an object may not close after."""
 
 
 @dataclass(frozen=True)
@@ -38,25 +50,66 @@ class SortedLines:
 
     blank: int
     """Lines holding nothing, or only ``\\r``."""
-    objects: bytes
-    """The object-shaped lines, each with its newline, in order."""
     object_lines: np.ndarray
-    """Offsets of the lines in ``objects``."""
+    """Offsets of the object-shaped lines, in order."""
     object_ends: np.ndarray
-    """Where each line of ``objects`` ends in it (after its newline)."""
+    """Where each line of :attr:`objects` ends in it (after its newline)."""
     others: list[bytes]
     """Every other non-blank line, without its newline."""
     other_lines: np.ndarray
     """Offsets of the lines in ``others``."""
+    data: bytes = b""
+    """The chunk's bytes."""
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Where each object-shaped line starts in ``data``."""
+    ends: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Where each object-shaped line's newline is in ``data``."""
+    suspects: np.ndarray | None = None
+    """Indices of the object-shaped lines that look broken (:func:`suspect_lines`), when
+    :func:`sort_lines` was asked to look."""
+
+    @cached_property
+    def objects(self) -> bytes:
+        """The object-shaped lines, each with its newline, in order: ``data`` itself when
+        every line is one, else a copy."""
+        return self.join(np.ones(len(self.object_lines), dtype=bool))[0]
+
+    def join(self, keep: np.ndarray) -> tuple[bytes, np.ndarray]:
+        """The bytes of the object-shaped lines ``keep`` says (a mask over them), copied
+        once from ``data`` (``data`` itself when that is all of it), and where each ends in
+        them (after its newline)."""
+        ends = np.cumsum(self.ends[keep] - self.starts[keep] + 1)
+        if not len(ends):
+            return b"", ends
+        follows = np.zeros(len(keep), dtype=bool)  # no other line between it and the one before
+        follows[1:] = self.starts[1:] == self.ends[:-1] + 1
+        joined = keep & np.concatenate((keep[1:] & follows[1:], [False]))  # the next one goes in its slice
+        first = np.flatnonzero(keep & ~np.concatenate(([False], joined[:-1])))
+        last = np.flatnonzero(keep & ~joined)
+        if len(first) == 1 and self.starts[first[0]] == 0 and self.ends[last[0]] + 1 == len(self.data):
+            return self.data, ends
+        view = memoryview(self.data)  # slices of a view are not copies: the join is the one copy
+        return b"".join(view[s : e + 1] for s, e in zip(self.starts[first].tolist(), self.ends[last].tolist())), ends
+
+    def texts(self, indices: np.ndarray) -> list[bytes]:
+        """The object-shaped lines at ``indices``, without their newlines."""
+        return [self.data[s:e] for s, e in zip(self.starts[indices].tolist(), self.ends[indices].tolist())]
 
 
-def sort_lines(data: bytes) -> SortedLines:
-    """The lines of ``data`` (whole lines, each ending in ``\\n``) sorted by shape."""
+def sort_lines(data: bytes, look: bool = False) -> SortedLines:
+    """The lines of ``data`` (whole lines, each ending in ``\\n``) sorted by shape; with
+    ``look``, the object-shaped ones that look broken found too (:func:`suspect_lines`), with
+    the same pass over the bytes."""
     empty = np.zeros(0, dtype=np.int64)
     if data.find(b"{") < 0 and not data.translate(None, _WHITE):  # only white space: count it
-        return SortedLines(data.count(b"\n"), b"", empty, empty, [], empty)
+        return SortedLines(data.count(b"\n"), empty, empty, [], empty, suspects=empty if look else None)
     octets = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(octets == _NEWLINE)
+    if look:  # newlines, braces and the rarer bytes from "{" up (and from 0 to 9), in one pass
+        where = np.flatnonzero(np.subtract(octets, _NEWLINE + 1, dtype=np.uint8) >= _OPEN - _NEWLINE - 1)
+        newline = octets[where] == _NEWLINE
+        ends, marks = where[newline], where[~newline]
+    else:
+        ends = np.flatnonzero(octets == _NEWLINE)
     starts = np.empty_like(ends)
     starts[:1] = 0
     starts[1:] = ends[:-1] + 1
@@ -65,24 +118,22 @@ def sort_lines(data: bytes) -> SortedLines:
     blank = last < starts
     shaped = ~blank & (octets[starts] == _OPEN) & (octets[np.maximum(last, 0)] == _CLOSE)
     others = np.flatnonzero(~blank & ~shaped)
+    object_lines = np.flatnonzero(shaped)
+    suspects = None
+    if look:
+        flagged = _look(data, octets, marks, ends + 1)
+        suspects = np.searchsorted(object_lines, flagged[shaped[flagged]])
     return SortedLines(
         blank=int(blank.sum()),
-        objects=join_lines(data, shaped, starts, ends),
-        object_lines=np.flatnonzero(shaped),
+        object_lines=object_lines,
         object_ends=np.cumsum(ends[shaped] - starts[shaped] + 1),
         others=[data[s:e] for s, e in zip(starts[others].tolist(), ends[others].tolist())],
         other_lines=others,
+        data=data,
+        starts=starts[shaped],
+        ends=ends[shaped],
+        suspects=suspects,
     )
-
-
-def join_lines(data: bytes, keep: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> bytes:
-    """The bytes of the kept lines, copied once, a run of consecutive lines at a time."""
-    if keep.all():
-        return data
-    edges = np.diff(np.concatenate(([0], keep.view(np.int8), [0])))
-    first, last = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-    view = memoryview(data)  # slices of a view are not copies: the join is the one copy
-    return b"".join(view[s : e + 1] for s, e in zip(starts[first].tolist(), ends[last].tolist()))
 
 
 def suspect_lines(objects: bytes, ends: np.ndarray | None = None) -> np.ndarray:
@@ -102,7 +153,13 @@ def suspect_lines(objects: bytes, ends: np.ndarray | None = None) -> np.ndarray:
     octets = np.frombuffer(objects, dtype=np.uint8)
     if ends is None:
         ends = np.flatnonzero(octets == _NEWLINE) + 1
-    at = [_brace_look(octets, ends), _escape_look(objects, octets, ends), _utf8_look(objects, ends)]
+    return _look(objects, octets, np.flatnonzero(octets >= _OPEN), ends)
+
+
+def _look(data: bytes, octets: np.ndarray, marks: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """:func:`suspect_lines` of ``data``, given where its bytes from ``{`` up are
+    (``marks``) and where each line ends (after its newline)."""
+    at = [_brace_look(octets, marks, ends), _escape_look(data, octets, ends), _utf8_look(data, ends)]
     return np.unique(np.concatenate(at)).astype(np.int64)
 
 
@@ -116,42 +173,46 @@ def more_suspect_lines(objects: bytes) -> np.ndarray:
     return looks.arg_true().to_numpy().astype(np.int64)
 
 
-def _brace_look(octets: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def _brace_look(octets: np.ndarray, where: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Lines whose braces do not balance, that open an object where no value starts, or that
-    close one right after ``:`` or ``,``. One pass over the bytes finds ``{`` and ``}`` (and
-    the rarer ``|``, ``~`` and non-ASCII bytes: every byte from ``{`` up)."""
-    where = np.flatnonzero(octets >= _OPEN)
+    close one right after ``:`` or ``,``, given where the bytes from ``{`` up are (``{``,
+    ``}``, the rarer ``|``, ``~`` and non-ASCII bytes: one compare finds them all)."""
     byte = octets[where]
-    opening, closing = byte == _OPEN, byte == _CLOSE
+    step = _STEP[byte]
     before = _before(octets, where)
-    value_starts = (before == _COLON) | (before == _COMMA) | (before == _BRACKET) | (before == _NEWLINE)
-    misplaced = (opening & ~value_starts) | (closing & ((before == _COLON) | (before == _COMMA)))
-    depth = np.concatenate(([0], np.cumsum(opening.astype(np.int64) - closing)))
+    misplaced = ((step == 1) & ~_VALUE_STARTS[before]) | ((step == -1) & _NO_VALUE[before])
+    depth = np.concatenate(([0], np.cumsum(step, dtype=np.int64)))
     at_ends = depth[np.searchsorted(where, ends)]
-    unbalanced = np.flatnonzero(np.diff(np.concatenate(([0], at_ends))))
+    unbalanced = np.flatnonzero(np.diff(at_ends, prepend=0))
     return np.union1d(unbalanced, np.searchsorted(ends, where[misplaced], side="right"))
 
 
-def _before(octets: np.ndarray, where: np.ndarray, skips: int = 2) -> np.ndarray:
-    """The byte before each of ``where``, past up to ``skips`` blanks; a newline before the
-    first byte."""
-    back = where - 1
-    before = np.where(back >= 0, octets[np.maximum(back, 0)], _NEWLINE)
-    for _ in range(skips):
-        blank = _BLANK[before]
-        if not blank.any():
+def _before(octets: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """The byte before each of ``where``, past up to two blanks; a newline before the first
+    byte of ``octets``."""
+    before = octets[np.maximum(where - 1, 0)]
+    if len(where) and where[0] == 0:
+        before[0] = _NEWLINE
+    for back in (2, 3):
+        blank = np.flatnonzero(_BLANK[before])
+        if not len(blank):
             break
-        back -= blank
-        before = np.where(blank, np.where(back >= 0, octets[np.maximum(back, 0)], _NEWLINE), before)
+        at = where[blank] - back
+        before[blank] = np.where(at >= 0, octets[np.maximum(at, 0)], _NEWLINE)
     return before
 
 
 def _escape_look(objects: bytes, octets: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Lines with a backslash that starts an invalid escape: not one of ``"\\/bfnrtu``, or
     ``\\u`` without four hex digits. Costs one ``find`` when there is no backslash."""
-    if objects.find(b"\\") < 0:
+    found: list[int] = []
+    at = objects.find(b"\\")
+    while at >= 0 and len(found) < _FEW_SLASHES:  # a few: found where they are, not by a pass
+        found.append(at)
+        at = objects.find(b"\\", at + 1)
+    if not found:
         return np.zeros(0, dtype=np.int64)
-    slashes = np.flatnonzero(octets == _BACKSLASH)
+    slashes = np.array(found, dtype=np.int64) if at < 0 else np.flatnonzero(octets == _BACKSLASH)
     run_starts = np.flatnonzero(np.concatenate(([True], np.diff(slashes) != 1)))
     in_run = np.arange(len(slashes)) - np.repeat(run_starts, np.diff(np.append(run_starts, len(slashes))))
     starts = slashes[in_run % 2 == 0]  # an even number of backslashes before: it starts an escape

@@ -252,3 +252,23 @@ def test_records_come_in_the_file_order_whichever_lines_were_set_apart(others):
         "not JSON": 1,
         "impossible value: NaN/Infinity read as null": 1,
     }
+
+
+def test_joined_object_lines_are_the_kept_ones_and_the_look_is_the_same_on_a_whole_chunk():
+    """SortedLines.join against a Python filter of the lines, on random mixes of shapes; the
+    look made while sorting a whole chunk flags the object lines suspect_lines flags on
+    the object lines alone."""
+    rng = random.Random(17)
+    shapes = ['{"a": 1}', "text", "", '{"a": }', '{"m": "{x}"}', ' {"a": 1}', '{"a": 1}\r', '{"a": 1}{"a": 2}']
+    for _ in range(300):
+        lines = [rng.choice(shapes) for _ in range(rng.randint(1, 30))]
+        data = lines_bytes(lines)
+        sorted_ = sort_lines(data, look=True)
+        objects = [line for line in lines if line.startswith("{") and line.rstrip("\r").endswith("}")]
+        keep = np.array([rng.random() < 0.6 for _ in objects], dtype=bool)
+        joined, ends = sorted_.join(keep)
+        kept = [line + "\n" for line, k in zip(objects, keep) if k]
+        assert joined == "".join(kept).encode() and ends.tolist() == np.cumsum([len(k) for k in kept]).tolist()
+        assert sorted_.objects == lines_bytes(objects)
+        assert sorted_.suspects.tolist() == suspect_lines(sorted_.objects).tolist()
+        assert sorted_.texts(np.arange(len(objects))) == [line.encode() for line in objects]

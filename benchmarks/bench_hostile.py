@@ -4,7 +4,8 @@ baseline of the same size measured in the same run.
 Usage (from the repository root)::
 
     python benchmarks/bench_hostile.py [--cases newlines,long-line,far-future,far-past,bad-lines]
-        [--long-line-mib 256 | --huge] [--newlines-gz-mb 2] [--bad-kinds all] [--timeout 120] [--mem-gib 4]
+        [--long-line-mib 256 | --huge] [--newlines-gz-mb 2] [--bad-kinds all] [--repeat 1]
+        [--timeout 120] [--mem-gib 4]
 
 Inputs are written to ``benchmarks/data/hostile/`` (ignored by git) and reused when present;
 the clean logs come from ``benchmarks/make_logs.py``. The cases:
@@ -28,7 +29,9 @@ allocator reservations), a file-size limit on its output (``--max-output-mib``),
 memory cap (``--mem-gib``, polled every 20 ms from ``/proc``; the child is killed above it) and
 a wall-clock timeout. A run that breaks one is reported as ``timed out`` or ``killed: ...``
 instead of taking the machine down. Peak RSS is the kernel's ``ru_maxrss`` of the child
-(``os.wait4``). Compare ratios within one run: the machine is shared and noisy.
+(``os.wait4``), CPU time its user plus system time. Compare ratios within one run: the
+machine is shared and noisy; ``--repeat N`` runs each pair N times, interleaved, and
+reports medians.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import os
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -72,6 +76,9 @@ class Outcome:
     status: str
     """``ok`` (exit 0 or 1), ``exit 2: <first stderr line>``, ``timed out``, ``killed: ...``."""
     records: int | None = None
+    cpu_seconds: float = 0.0
+    """User plus system CPU time of the child (``os.wait4``): less swayed than the wall
+    time by other work on a shared machine."""
 
 
 def _limits(address_space: int, output: int):
@@ -130,9 +137,10 @@ def run_capped(label: str, cmd: list[str], args: argparse.Namespace) -> Outcome:
         out.seek(0)
         records = _records(out) if proc.returncode in (0, 1) and not killed else None
     status = _status(proc.returncode, stderr, killed, max_output)
-    outcome = Outcome(label, seconds, usage.ru_maxrss * 1024 / 1e6, status, records)
+    cpu = usage.ru_utime + usage.ru_stime
+    outcome = Outcome(label, seconds, usage.ru_maxrss * 1024 / 1e6, status, records, cpu)
     print(
-        f"  {label:<44} {seconds:8.2f} s {outcome.peak_rss_mb:8,.0f} MB  {status}"
+        f"  {label:<44} {seconds:8.2f} s {cpu:8.2f} s CPU {outcome.peak_rss_mb:8,.0f} MB  {status}"
         + (f"  ({records:,} records)" if records is not None else "")
         + f"  load {load()}",
         flush=True,
@@ -288,6 +296,20 @@ def plan(case: str, args: argparse.Namespace) -> tuple[str, list[tuple[str, list
     ]
 
 
+def _median(outcomes: list[Outcome]) -> Outcome:
+    """One run's outcome from ``--repeat`` runs: median wall and CPU time, the largest peak
+    RSS, the first status that is not ok (else ok)."""
+    bad = [o.status for o in outcomes if o.status != "ok"]
+    return Outcome(
+        outcomes[0].label,
+        statistics.median(o.seconds for o in outcomes),
+        max(o.peak_rss_mb for o in outcomes),
+        bad[0] if bad else "ok",
+        outcomes[0].records,
+        statistics.median(o.cpu_seconds for o in outcomes),
+    )
+
+
 def _mb(path: Path) -> str:
     return f"{path.stat().st_size / 1e6:,.2f} MB"
 
@@ -296,14 +318,15 @@ def print_table(results: list[tuple[str, str, list[Outcome]]]) -> None:
     print()
     print(
         "| case | input | baseline s | baseline peak RSS MB | hostile s | hostile peak RSS MB | time ratio | RSS "
-        "ratio | hostile outcome |"
+        "ratio | CPU s baseline / hostile (ratio) | hostile outcome |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for case, what, (base, bad) in results:
+        cpu = f"{base.cpu_seconds:.2f} / {bad.cpu_seconds:.2f} ({bad.cpu_seconds / max(base.cpu_seconds, 1e-9):.2f}x)"
         print(
             f"| {case} | {what} | {base.seconds:.2f} | {base.peak_rss_mb:,.0f} | {bad.seconds:.2f} | "
             f"{bad.peak_rss_mb:,.0f} | "
-            f"{bad.seconds / base.seconds:.1f}x | {bad.peak_rss_mb / base.peak_rss_mb:.1f}x | {bad.status} |"
+            f"{bad.seconds / base.seconds:.1f}x | {bad.peak_rss_mb / base.peak_rss_mb:.1f}x | {cpu} | {bad.status} |"
         )
 
 
@@ -320,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mem-gib", type=float, default=4.0, help="resident memory cap per child (address space: +2 GiB)")
     ap.add_argument("--max-output-mib", type=int, default=256, help="largest report a child may write")
     ap.add_argument("--mlmon-root", metavar="DIR", help="time the mlmon of another checkout (e.g. git archive HEAD)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each pair, interleaved; the table shows medians")
     ap.add_argument("--json", help="also write the measurements here")
     args = ap.parse_args(argv)
     MLMON[:] = baseline_command(args.mlmon_root) if args.mlmon_root else mlmon_command()
@@ -341,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     for case in cases:
         what, runs = plan(case, args)
         print(f"{case}: {what}", flush=True)
-        results.append((case, what, [run_capped(label, cmd, args) for label, cmd in runs]))
+        rounds = [[run_capped(label, cmd, args) for label, cmd in runs] for _ in range(args.repeat)]
+        results.append((case, what, [_median([one[i] for one in rounds]) for i in range(len(runs))]))
     print_table(results)
     print(f"load at the end: {load()}")
     if args.json:

@@ -19,7 +19,8 @@ object with a typed struct schema, which costs about as much as one more numeric
 feature; polars ignores other keys there. Listing the other keys needs the object as text,
 which costs about three times as much, so it is done where ``FeatureNeeds.discover`` says:
 in every chunk when logs are profiled, or in each file's first chunk when drift lists the
-keys a reference lacks. At most :data:`MAX_FEATURES` keys are read per chunk, the first to
+keys a reference lacks; not where the chunk's bytes prove that every object holds known keys
+only (:func:`holds_known_keys_only`). At most :data:`MAX_FEATURES` keys are read per chunk, the first to
 hold a value (by line, then as logged); the values of the others are counted as ``over the
 feature cap``. Polars renders an object read as text without escaping its keys, backslashes
 or control characters; such an object is read again from its line.
@@ -27,6 +28,7 @@ or control characters; such an object is read again from its line.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from dataclasses import dataclass, field
@@ -117,9 +119,17 @@ class FeatureRead:
         """``numeric``, ``categorical``, or ``text`` (discovered, kind decided downstream)."""
         return "numeric" if name in self.needs.numeric else "categorical" if name in self.needs.categorical else "text"
 
-    def discovers(self, first_line: int) -> bool:
-        """Whether the chunk starting at ``first_line`` lists every key of the object."""
-        return self.needs.discover == "all" or (self.needs.discover == "first_chunk" and first_line == 1)
+    def known(self) -> tuple[str, ...]:
+        """The names read from the object whatever it holds: the known kinds' (not named)."""
+        return tuple(name for name in (*self.needs.numeric, *self.needs.categorical) if name not in self.paths)
+
+    def discovers(self, first_line: int, data: bytes | None = None) -> bool:
+        """Whether the chunk starting at ``first_line`` lists every key of the object.
+        ``data``: the chunk's bytes as read, where a listing that could find no key but the
+        known ones is skipped (:func:`holds_known_keys_only`): the chunk is then read as
+        later chunks are, typed, which gives the same columns, values and counts."""
+        lists = self.needs.discover == "all" or (self.needs.discover == "first_chunk" and first_line == 1)
+        return lists and not (data is not None and holds_known_keys_only(data, self.known()))
 
     def read_schema(self) -> dict[str, pl.DataType]:
         """The forgiving schema's entries: the object and named fields' top keys as text."""
@@ -133,6 +143,51 @@ class FeatureRead:
             return self.read_schema()
         struct = pl.Struct({name: pl.Float64() if name in self.needs.numeric else pl.String() for name in known})
         return {**self.read_schema(), FEATURES_KEY: struct}
+
+
+def holds_known_keys_only(data: bytes, known: tuple[str, ...]) -> bool:
+    """Whether every ``features`` object in ``data`` (JSON lines, as logged) holds only
+    keys in ``known``, each once or more, with a scalar value: then listing the keys finds
+    none but the known ones, and a chunk needs no listing (a file's first chunk costs about
+    1.7x a later one when it lists them).
+
+    Proved on the bytes, at a fraction of the listing's cost: every ``features`` in ``data``
+    (so none in a key such as ``my_features``, a string, or a Docker ``log``'s escaped
+    record) starts ``"features": {"<known>": <scalar>, ...}``
+    spelled as JSON writes the names (:func:`_known_objects`; a nested value, a null or
+    non-object ``features``, other spacing or escapes fail it: the keys are then listed).
+    A key written with unicode escapes is not seen, as in :func:`~mlmon.ingest.keys.present_keys`."""
+    words = data.count(_KEY_WORD)
+    if not known or not words:
+        return False
+    pattern, matches, start = _known_objects(known), 0, 0
+    while start < len(data):  # in pieces of whole lines, so the copies stay small (no match spans a line)
+        end = data.find(b"\n", start + _PIECE)
+        end = len(data) if end < 0 else end + 1
+        try:
+            text = pl.Series([data[start:end]], dtype=pl.Binary).cast(pl.String)
+        except pl.exceptions.PolarsError:  # not UTF-8: the keys are listed as before
+            return False
+        matches += int(text.str.count_matches(pattern).item())
+        start = end
+    # Each match holds the word at least once (its key) and matches do not overlap: as many
+    # matches as words means every word is the key of a match.
+    return matches == words
+
+
+_KEY_WORD = FEATURES_KEY.encode()
+_PIECE = 1 << 20
+"""Bytes searched at once by :func:`holds_known_keys_only` (then up to the line's end)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _known_objects(known: tuple[str, ...]) -> str:
+    """A ``features`` key and an object of ``known`` keys (spelled as ``json.dumps``
+    writes them) with scalar values: a string, or a number or literal."""
+    key = '"(?:' + "|".join(pl.escape_regex(json.dumps(name, ensure_ascii=False)[1:-1]) for name in known) + ')"'
+    value = r'(?:"(?:[^"\\\n]|\\.)*"|[^\s,{}\[\]"]+)'
+    entry = rf"{key}[ \t]*:[ \t]*{value}"
+    return rf'"{FEATURES_KEY}"[ \t]*:[ \t]*\{{[ \t]*(?:{entry}(?:[ \t]*,[ \t]*{entry})*)?[ \t]*\}}'
 
 
 def decode_features(
@@ -185,8 +240,9 @@ def _read_objects(
     cap; and the objects as a struct of those names, every value as text (numbers as their
     digits, objects and arrays as JSON). Schema inference lists the keys whatever their
     values' types; it fails only on text that is not JSON."""
+    payload = _ndjson(rows) if rows.len() else b""  # joined once: the keys and the values are read from it
     keys = (
-        list(pl.scan_ndjson(_ndjson(rows), infer_schema_length=None).collect_schema())
+        list(pl.scan_ndjson(io.BytesIO(payload), infer_schema_length=None).collect_schema())
         if discovering and rows.len()
         else []
     )
@@ -194,7 +250,7 @@ def _read_objects(
     if not wanted:
         return [], 0, _nulls(rows.len(), [])
     frame = (
-        pl.read_ndjson(_ndjson(rows), schema={name: pl.String() for name in wanted})
+        pl.read_ndjson(io.BytesIO(payload), schema={name: pl.String() for name in wanted})
         if rows.len()
         else _nulls(0, wanted).struct.unnest()
     )
@@ -235,8 +291,8 @@ def _nulls(rows: int, names: list[str]) -> pl.Series:
     return pl.Series(FEATURES_KEY, [None] * rows, dtype=pl.Struct({name: pl.String() for name in names or ["_"]}))
 
 
-def _ndjson(rows: pl.Series) -> io.BytesIO:
-    return io.BytesIO(rows.str.join("\n").item().encode())
+def _ndjson(rows: pl.Series) -> bytes:
+    return rows.str.join("\n").item().encode()
 
 
 def _read_in_python(

@@ -238,7 +238,8 @@ def _reduce(
     (blank lines only, say), which then costs no plan. ``decoded``: the chunk's records
     already read (an envelope's fast path)."""
     known = hints.known_keys.get(chunk.source)
-    discovering = plan.features is not None and plan.features.discovers(1 if chunk.starts_file else 0)
+    data = chunk.data if decoded is None else None  # read here: a listing of keys it proves needless is skipped
+    discovering = plan.features is not None and plan.features.discovers(1 if chunk.starts_file else 0, data)
     if decoded is None:
         full = plan.typed_schemas[discovering]
         typed = (with_known_keys(full, known), full) if known else (full,)

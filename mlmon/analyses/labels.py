@@ -169,9 +169,9 @@ class LabelJoinReducer:
     def finalize(self, state: JoinState) -> JoinedRows:
         """The left join; ``UsageError`` for record-count windows or over ``MAX_WINDOWS``.
 
-        The predictions' columns are kept as they are (no copy of the probability vectors):
-        only the label columns are looked up, by a join of the ids alone, skipped when no
-        label has an id."""
+        The predictions' columns are kept as they are, chunks included (no copy of the
+        probability vectors): each prediction's label and label time come from a join of
+        the ids alone, made only when some label has an id."""
         predictions = concat_or_empty(state.predictions, _PREDICTION_SCHEMA)
         every_label = concat_or_empty(state.labels, _LABEL_SCHEMA)
         labels = every_label.filter(pl.col(ID).is_not_null())
@@ -185,12 +185,13 @@ class LabelJoinReducer:
         agreed = per_id.filter(pl.col("_values") == 1)
         conflicting = per_id.filter(pl.col("_values") > 1)
         looked, matched_ids = _looked_up(predictions.get_column(ID), per_id)
-        joined = predictions.with_columns(looked.get_columns()).with_columns(
-            pl.coalesce(ACTUAL, INLINE).alias(ACTUAL),
+        actual, label_ts = (pl.col(name) if looked else pl.lit(None, dtype) for name, dtype in _FOUND.items())
+        joined = predictions.with_columns(looked).with_columns(
+            pl.coalesce(actual, INLINE).alias(ACTUAL),
             pl.col(ID).is_not_null().alias("_has_id"),
-            pl.when(pl.col(ACTUAL).is_null() & pl.col(INLINE).is_not_null())
+            pl.when(actual.is_null() & pl.col(INLINE).is_not_null())
             .then(pl.lit(0.0))
-            .otherwise((pl.col(LABEL_TS) - pl.col("ts")).dt.total_microseconds() / 1e6)
+            .otherwise((label_ts - pl.col("ts")).dt.total_microseconds() / 1e6)
             .alias("_lag_s"),
             window_key(self.window).alias(WINDOW),
         )
@@ -203,9 +204,9 @@ class LabelJoinReducer:
             conflicting_ids=conflicting.height,
             conflicting_labels=int(conflicting.get_column("_records").sum()),
             predictions_without_id=int(predictions.get_column(ID).is_null().sum()),
-            repeated_prediction_ids=repeated_ids(predictions.select(ID, VERSION)),
+            repeated_prediction_ids=repeated_ids(predictions),
         )
-        return JoinedRows(joined.drop(ID, LABEL_TS, INLINE), counts)
+        return JoinedRows(joined.drop(ID, INLINE, *(column.name for column in looked)), counts)
 
     def _check_windows(self, predictions: pl.DataFrame) -> None:
         if self.window.records is not None:
@@ -235,20 +236,29 @@ def _with_missing(lf: pl.LazyFrame) -> pl.LazyFrame:
     return lf.with_columns(pl.lit(None, dtype=dtype).alias(name) for name, dtype in absent.items())
 
 
-def _looked_up(ids: pl.Series, per_id: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+_FOUND = {"_found": _LABEL_SCHEMA[ACTUAL], "_found_ts": _LABEL_SCHEMA[LABEL_TS]}
+"""A prediction's agreed label and first label time, while the join adds them."""
+
+
+def _looked_up(ids: pl.Series, per_id: pl.DataFrame) -> tuple[list[pl.Series], int]:
     """Each prediction's agreed label and first label time (null: none, or conflicting), in
-    the predictions' order, and how many of ``per_id``'s ids some prediction has."""
+    the predictions' order, as :data:`_FOUND`'s columns, and how many of ``per_id``'s ids
+    some prediction has. No columns when no label has an id: a column of nulls would cost
+    a copy of every prediction (polars aligns the frame's chunks to it)."""
     if per_id.height == 0:
-        nothing = {ACTUAL: _LABEL_SCHEMA[ACTUAL], LABEL_TS: _LABEL_SCHEMA[LABEL_TS]}
-        return pl.select(pl.repeat(None, ids.len(), dtype=dtype).alias(name) for name, dtype in nothing.items()), 0
+        return [], 0
     looked = ids.to_frame(ID).join(per_id, on=ID, how="left", maintain_order="left")
-    matched = looked.filter(pl.col("_values").is_not_null()).get_column(ID).n_unique()
+    matched: int = looked.filter(pl.col("_values").is_not_null()).get_column(ID).n_unique()
     agreed = pl.col("_values") == 1
-    return looked.select(pl.when(agreed).then(pl.col(name)).alias(name) for name in (ACTUAL, LABEL_TS)), matched
+    found = looked.select(
+        pl.when(agreed).then(pl.col(name)).alias(alias) for alias, name in zip(_FOUND, (ACTUAL, LABEL_TS))
+    )
+    return found.get_columns(), matched
 
 
 def id_hashes(ids: pl.Series) -> npt.NDArray[np.uint64]:
-    """polars' 64-bit hash of each id (equal ids hash alike; distinct ones may too)."""
+    """polars' 64-bit hash of each id (equal ids hash alike; distinct ones may too; a null
+    hashes to some number)."""
     hashes: npt.NDArray[np.uint64] = ids.hash(_SEED).to_numpy()
     return hashes
 
@@ -261,18 +271,20 @@ def repeated_ids(predictions: pl.DataFrame, hash_ids: Callable[[pl.Series], npt.
 
     Exact without putting a million ids in a hash table: an id whose hash no other id
     shares is distinct (one sort of the hashes finds them), so only the rows of shared
-    hashes are compared by their text and counted by (id, version)."""
-    with_id = predictions.filter(pl.col(ID).is_not_null())
-    keys = hash_ids(with_id.get_column(ID))
-    ordered = np.sort(keys)
+    hashes are compared by their text and counted by (id, version). Nothing is copied but
+    the hashes and those rows."""
+    ids = predictions.get_column(ID)
+    present = ids.is_not_null().to_numpy()
+    keys = hash_ids(ids)
+    ordered = np.sort(keys[present])
     shared = ordered[1:][ordered[1:] == ordered[:-1]]
     if shared.size == 0:
         return 0
-    candidates = with_id.filter(pl.Series(np.isin(keys, shared)))
+    candidates = predictions.filter(pl.Series(present & np.isin(keys, shared)))
     distinct: int = candidates.select(pl.struct(ID, VERSION).n_unique()).item()
     return candidates.height - distinct
 
 
 def _compact(tables: tuple[pl.DataFrame, ...]) -> tuple[pl.DataFrame, ...]:
     """One table once a field holds more than ``COMPACT_AT`` (concatenation is associative)."""
-    return (pl.concat(tables, how="vertical", rechunk=True),) if len(tables) > COMPACT_AT else tables
+    return (pl.concat(tables, how="vertical", rechunk=False),) if len(tables) > COMPACT_AT else tables

@@ -177,7 +177,8 @@ def _groups(rows: pl.DataFrame) -> list[_Keyed]:
     scored (:func:`_with_scores`), in the order of (version, window, time)."""
     classes = _version_classes(rows)
     totals = (
-        rows.group_by(VERSION, WINDOW)
+        rows.select(VERSION, WINDOW, "_has_id", "ts")
+        .group_by(VERSION, WINDOW)
         .agg(
             pl.len().alias("_n"),
             (~pl.col("_has_id")).sum().alias("_without_id"),
@@ -200,7 +201,7 @@ def _groups(rows: pl.DataFrame) -> list[_Keyed]:
 def _version_classes(rows: pl.DataFrame) -> pl.DataFrame:
     """Per version (text): how many classes were predicted or labelled, and the second in
     name order (scikit-learn's positive label of a binary model; null with one class)."""
-    pairs = [rows.select(VERSION, pl.col(name).alias("_c")).unique() for name in ("label", ACTUAL)]
+    pairs = [rows.group_by(VERSION, name).len().select(VERSION, pl.col(name).alias("_c")) for name in ("label", ACTUAL)]
     return (
         pl.concat(pairs)
         .select(pl.col(VERSION).cast(pl.String), pl.col("_c").cast(pl.String))

@@ -155,7 +155,7 @@ def plain_repeated(pairs: list[tuple]) -> int:
     [
         id_hashes,
         lambda ids: np.zeros(ids.len(), dtype=np.uint64),  # every id collides: all compared by text
-        lambda ids: ids.str.len_bytes().cast(pl.UInt64).to_numpy(),  # ids of one length collide
+        lambda ids: ids.fill_null("").str.len_bytes().cast(pl.UInt64).to_numpy(),  # ids of one length collide
     ],
 )
 def test_repeated_prediction_ids_are_exact_whatever_the_hashes_share(hashes):

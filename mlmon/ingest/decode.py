@@ -100,7 +100,7 @@ def _decode(
     fast = fast_read(data, chunk.newline_count, chunk.first_line, typed_schemas) if expect is Tidiness.CLEAN else None
     if fast is not None:
         return unwrap_docker(chunk.source, fast, schema, tally), Tidiness.CLEAN
-    lines = sort_lines(data, look=expect is Tidiness.BROKEN)
+    lines = sort_lines(data, look=expect is not Tidiness.UNTIDY)  # a failed read, or a file with broken lines
     tried_strict = expect is Tidiness.CLEAN and lines.blank == 0 and not lines.others  # the objects are data
     frame, broken = _by_shape(chunk, lines, schema, tally, typed_schemas, tried_strict)
     tidy = Tidiness.CLEAN if lines.blank == 0 and not lines.others else Tidiness.UNTIDY
@@ -172,13 +172,13 @@ _Read = Callable[..., pl.DataFrame | None]
 
 def _read_objects(lines: SortedLines, read: _Read, tried_strict: bool) -> tuple[list[pl.DataFrame], np.ndarray, bool]:
     """The object-shaped lines: read in one call (strict unless ``tried_strict``) unless a
-    few look broken (``lines.suspects``: :func:`.lines.suspect_lines` looked while sorting,
-    as in a file whose earlier chunks held broken lines); when that call fails (or was not
-    made), without the broken-looking ones (:func:`_read_suspects_apart`), strictly typed
-    in one call: a few bad lines cost a look, not failed reads. The frames read, the
-    indices of the object lines left for the line-aware path (in pieces first when they
-    are many: :func:`_read_many`), and whether some line looked broken or polars
-    rejected one."""
+    few look broken (``lines.suspects``: :func:`.lines.suspect_lines` looked while
+    sorting, after a failed read or in a file whose earlier chunks held broken lines);
+    when that call fails (or was not made), without the broken-looking ones
+    (:func:`_read_suspects_apart`), strictly typed in one call: a few bad lines cost a
+    look, not failed reads. The frames read, the indices of the object lines left for the
+    line-aware path (in pieces first when they are many: :func:`_read_many`), and whether
+    some line looked broken or polars rejected one."""
     rows, suspects = len(lines.object_lines), lines.suspects
     if suspects is None or not len(suspects) or len(suspects) > max(_FEW_LINES, rows // 16):
         whole = read(lines.objects, rows, lines.object_lines, strict=not tried_strict)

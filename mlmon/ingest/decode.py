@@ -191,7 +191,9 @@ def _read_objects(lines: SortedLines, read: _Read, tried_strict: bool) -> tuple[
         tried = False
     frames, rejected = _read_suspects_apart(lines, read, suspects, tried)
     more, rejected = _read_many(lines, read, rejected)
-    return frames + more, rejected, True
+    if more:  # rows of lines between the others': in the file's order again (see _in_place)
+        frames = [pl.concat([*frames, *more], how="diagonal_relaxed").sort(LINE)]
+    return frames, rejected, True
 
 
 def _read_suspects_apart(

@@ -253,14 +253,19 @@ def _vector_terms(rows: pl.DataFrame) -> pl.DataFrame:
         "_positive",
     )
     parts = [_terms_of(part, tuple(key.split(CLASS_SEPARATOR))) for (key,), part in named.group_by(CLASSES)]
-    schema = {"_row": pl.UInt32(), "_vector_term": pl.Float64(), "_vector_positive": pl.Float64()}
-    return pl.concat([pl.DataFrame(schema=schema), *parts], how="vertical_relaxed")
+    return pl.concat([pl.DataFrame(schema=_TERMS), *parts], how="vertical_relaxed")
+
+
+_TERMS = {"_row": pl.UInt32(), "_vector_term": pl.Float64(), "_vector_positive": pl.Float64()}
 
 
 def _terms_of(part: pl.DataFrame, classes: tuple[str, ...]) -> pl.DataFrame:
-    """The Brier terms and positive-class probabilities of rows that share ``classes``."""
-    if len(set(classes)) != len(classes):  # a repeated key: no class has one probability
-        return pl.DataFrame(schema={"_row": pl.UInt32()})
+    """The Brier terms and positive-class probabilities of rows that share ``classes``;
+    none where the names do not give each probability one class: a repeated key (``"1"``
+    and ``"1.0"`` are one class), or a name holding :data:`CLASS_SEPARATOR` (more names
+    than probabilities once split). Those rows are scored as rows without a vector."""
+    if len(set(classes)) != len(classes) or (part.get_column(PROBS).list.len() != len(classes)).any():
+        return pl.DataFrame(schema=_TERMS)
     matrix = part.get_column(PROBS).list.to_array(len(classes)).to_numpy().astype(np.float64)
     total = matrix.sum(axis=1)
     keep = total > 0

@@ -192,3 +192,34 @@ def test_whole_range_windows_start_at_their_first_prediction_and_unlabelled_vers
         (None, T0 + timedelta(hours=5), T0 + timedelta(hours=5), 1, 0, 0, ()),
     ]
     assert done.windows[1].accuracy == 0.0 and done.windows[1].lag_max_s == 7 * 3600
+
+
+@pytest.mark.parametrize("unreadable", [["a", "a", "b"], ["a\x1fx", "b", "c"]], ids=["repeated key", "separator"])
+def test_vectors_whose_class_names_give_no_class_one_probability_are_scored_as_rows_without_one(unreadable):
+    """A repeated class (``"1"`` and ``"1.0"`` respelled alike) or a name holding the join's
+    class separator: those rows get no Brier term (they crashed the finalize before), the
+    others' Brier is scikit-learn's over them alone."""
+    classes, rng = ["a", "b", "c"], random.Random(7)
+    records, clean = [], []
+    for i in range(60):
+        raw = [rng.random() + 0.01 for _ in classes]
+        probs = [p / sum(raw) for p in raw]
+        names = unreadable if i % 3 == 0 else classes
+        actual = rng.choice(classes)
+        records.append(
+            {
+                "ts": T0 + timedelta(minutes=i),
+                "label": classes[probs.index(max(probs))],
+                "request_id": f"r{i}",
+                "confidence": max(probs),
+                "probabilities": probs,
+                "probability_classes": names,
+            }
+        )
+        records.append({"ts": T0 + timedelta(hours=1, minutes=i), "request_id": f"r{i}", "actual": actual})
+        if names is classes:
+            clean.append((actual, probs))
+    (window,) = run(records, 1, 0).windows
+    assert window.labelled == 60
+    y, matrix = [a for a, _ in clean], np.array([p for _, p in clean])
+    assert window.brier == pytest.approx(metrics.brier_score_loss(y, matrix, labels=classes), abs=1e-6)

@@ -94,8 +94,16 @@ text without one is left as it is by them)."""
 def _key_text(match: pl.Expr) -> pl.Expr:
     """The key of a :data:`_KEY` match (``"key"  :``) without a regex: the colon, the
     spaces before it (``\\s`` and ``strip_chars`` both take Unicode's White_Space) and the
-    quotes cut off; the key cannot end in a space (its closing quote is kept until last)."""
-    return match.str.head(-1).str.strip_chars_end().str.slice(1).str.head(-1)
+    quotes cut off; the key cannot end in a space (its closing quote is kept until last).
+    A key with an escape is read as JSON reads it (``"q\\"x"`` is the class ``q"x``, as the
+    ``label`` ``"q\\"x"`` is)."""
+    quoted = match.str.head(-1).str.strip_chars_end()
+    key = quoted.str.slice(1).str.head(-1)
+    return (
+        pl.when(key.str.contains("\\", literal=True))
+        .then(pl.coalesce(quoted.str.json_path_match("$"), key))
+        .otherwise(key)
+    )
 
 
 def _spelled_keys(text: pl.Expr) -> pl.Expr:

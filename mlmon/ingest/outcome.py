@@ -40,7 +40,7 @@ from mlmon.ingest.chunks import Chunk, FileSpan
 from mlmon.ingest.decode import Tidiness, decode_chunk
 from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
-from mlmon.ingest.fields import FieldMap, decode_nested, field_map, with_known_keys
+from mlmon.ingest.fields import LINE, FieldMap, decode_nested, field_map, repaired_objects, with_known_keys
 from mlmon.ingest.found import fields_found
 from mlmon.ingest.names import FEATURES
 from mlmon.ingest.needs import ChunkReducer, State
@@ -250,6 +250,8 @@ def _reduce(
     if decoded.height == 0:
         return None, 0, 0, frozenset(), None
     raw = decode_nested(decoded, plan.nested, chunk)
+    if data is not None and plan.probabilities:
+        raw = _probabilities_as_logged(raw, plan.fields, chunk)
     found = fields_found(raw, plan.fields, plan.features)
     hints.known_keys[chunk.source] = (known or frozenset()) | frozenset(
         name for name in raw.columns if name in plan.schema
@@ -271,6 +273,28 @@ def _reduce(
     kept = _in_time_range(canonical, plan.options)
     last = _last_before_until(canonical, plan.options)
     return plan.reducer.from_chunk(kept), kept.height, canonical.height - kept.height, found, last
+
+
+def _probabilities_as_logged(raw: pl.DataFrame, fields: FieldMap, chunk: Chunk) -> pl.DataFrame:
+    """``raw`` with each ``probabilities`` object that polars read as text taken as logged.
+    Polars writes an object back without escaping its keys or strings (``{"q\\"x": 0.9}`` as
+    ``{"q"x":0.9}``: the class ``x``, its value lost), so such a text is read again from its
+    line (:func:`~mlmon.ingest.fields.repaired_objects`); only a chunk holding a backslash
+    can have one. ``chunk``: the lines ``raw`` was read from, numbered as its rows."""
+    if b"\\" not in chunk.data:
+        return raw
+    keys = [path[0] for path in fields.simple.get("probabilities", ()) if len(path) == 1]
+    lines = raw.get_column(LINE)
+    return raw.with_columns(
+        pl.coalesce(repaired_objects(_objects(raw.get_column(key)), lines, chunk, key), pl.col(key)).alias(key)
+        for key in keys
+        if raw.schema.get(key) == pl.String
+    )
+
+
+def _objects(texts: pl.Series) -> pl.Series:
+    """``texts`` where they are an object's, else null."""
+    return pl.select(pl.when(pl.lit(texts).str.starts_with("{")).then(pl.lit(texts))).to_series().alias(texts.name)
 
 
 _PROBE = pl.Struct({"_mlmon_probe": pl.String()})

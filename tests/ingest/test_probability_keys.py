@@ -29,7 +29,17 @@ def plain_keys(text: str | None) -> list[str] | None:
     text = re.sub(r'"(-?\d+)\.0*"(\s*:)', r'"\1"\2', text)
     text = re.sub(r'"(?:True|TRUE)"(\s*:)', r'"true"\1', text)
     text = re.sub(r'"(?:False|FALSE)"(\s*:)', r'"false"\1', text)
-    return KEY.findall(text)
+    return [unescaped(key) for key in KEY.findall(text)]
+
+
+def unescaped(key: str) -> str:
+    """A key as JSON reads it (``q\\"x`` is ``q"x``); as written where that is no JSON string."""
+    if "\\" not in key:
+        return key
+    try:
+        return json.loads(f'"{key}"')
+    except ValueError:
+        return key
 
 
 def texts(seed: int, n: int = 2000) -> list[str]:
@@ -63,3 +73,43 @@ def test_keys_equal_a_plain_python_reading_of_any_text(seed):
     assert got == expected
     assert sum(keys is not None and any(k in ("1", "true", "false") for k in keys) for keys in expected) > 10
     assert sum(keys is not None and any(k.endswith(" ") or "\\" in k for k in keys) for keys in expected) > 10
+
+
+@pytest.mark.parametrize("chunk_bytes", [256, 1 << 20])
+def test_logged_keys_with_escapes_keep_their_values_and_names(tmp_path, chunk_bytes):
+    """Polars writes an object read as text back without its escapes (``{"q\\"x": 0.9}`` as
+    ``{"q"x":0.9}``): the vector is read again from its line, and a key with an escape is
+    the class JSON reads. Oracle: ``json.loads`` of each line."""
+    from mlmon.ingest import IngestOptions, Needs, read_logs
+
+    objects = [
+        {'q"x': 0.9, "b\\c": 0.1},
+        {"tab\there": 0.25, "é": 0.75},
+        {"plain": 0.6, "other": 0.4},
+        {"new\nline": 0.5, '\\"': 0.5},
+    ]
+    lines = [
+        json.dumps({"ts": f"2026-11-09T00:00:{i:02d}Z", "label": next(iter(p)), "probabilities": p}, ensure_ascii=i % 2)
+        for i, p in enumerate(objects * 5)
+    ]
+    lines.insert(
+        3, json.dumps({"ts": "2026-11-09T00:00:59Z", "label": "a", "probabilities": [0.1, 0.9], "path": "C:\\x"})
+    )
+    path = tmp_path / "escapes.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    needs = Needs(("label", "probabilities", "probability_classes"))
+    frame = read_logs([str(path)], IngestOptions(chunk_bytes=chunk_bytes), needs).frame.collect()
+    logged = [json.loads(line)["probabilities"] for line in lines]
+    expected = sorted(
+        (
+            json.loads(line)["ts"],
+            list(p.values()) if isinstance(p, dict) else p,
+            list(p) if isinstance(p, dict) else None,
+        )
+        for line, p in zip(lines, logged)
+    )
+    got = sorted(
+        (ts.strftime("%Y-%m-%dT%H:%M:%SZ"), probs, classes)
+        for ts, probs, classes in frame.select("ts", "probabilities", "probability_classes").iter_rows()
+    )
+    assert got == expected

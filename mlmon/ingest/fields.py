@@ -308,6 +308,11 @@ _MAYBE_MANGLED = r"[\\\x00-\x1f]"
 it may have written back unescaped (quotes it writes back escaped, so right)."""
 
 
+def object_texts(texts: pl.Series) -> pl.Series:
+    """``texts`` where they are an object's JSON (they start with ``{``), else null."""
+    return pl.select(pl.when(pl.lit(texts).str.starts_with("{")).then(pl.lit(texts))).to_series().alias(texts.name)
+
+
 def may_be_mangled(rows: pl.Series) -> bool:
     """Whether some object text in ``rows`` may not be the object as logged
     (:func:`repaired_objects` reads those again from their lines)."""

@@ -13,7 +13,7 @@ import io
 import polars as pl
 
 from mlmon.ingest.chunks import Chunk
-from mlmon.ingest.fields import LINE, repaired_objects
+from mlmon.ingest.fields import LINE, object_texts, repaired_objects
 from mlmon.ingest.names import DOCKER_LOG, DOCKER_STREAM, DOCKER_TIME, NAMES, NOT_FROM_EXTRA, RECORD, spellings
 
 _NOT_LIFTED = frozenset(
@@ -98,7 +98,7 @@ def lift_loguru_extra(frame: pl.DataFrame, schema: dict[str, pl.DataType], chunk
         return frame
     record = pl.select(pl.when(pl.lit(has_extra)).then(pl.lit(record))).to_series()
     extra = repaired_objects(record, frame.get_column(LINE), chunk, RECORD).str.json_path_match("$.extra")
-    extra = pl.select(pl.when(extra.str.starts_with("{")).then(extra)).to_series()
+    extra = object_texts(extra)
     keys = {key: pl.String() for key in schema if key not in _NOT_LIFTED}
     if extra.null_count() == extra.len() or not keys:
         return frame

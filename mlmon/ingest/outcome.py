@@ -40,7 +40,15 @@ from mlmon.ingest.chunks import Chunk, FileSpan
 from mlmon.ingest.decode import Tidiness, decode_chunk
 from mlmon.ingest.discovery import Discovered
 from mlmon.ingest.features import OVER_CAP, FeatureRead, decode_features, split_feature_fields
-from mlmon.ingest.fields import LINE, FieldMap, decode_nested, field_map, repaired_objects, with_known_keys
+from mlmon.ingest.fields import (
+    LINE,
+    FieldMap,
+    decode_nested,
+    field_map,
+    object_texts,
+    repaired_objects,
+    with_known_keys,
+)
 from mlmon.ingest.found import fields_found
 from mlmon.ingest.names import FEATURES
 from mlmon.ingest.needs import ChunkReducer, State
@@ -286,15 +294,10 @@ def _probabilities_as_logged(raw: pl.DataFrame, fields: FieldMap, chunk: Chunk) 
     keys = [path[0] for path in fields.simple.get("probabilities", ()) if len(path) == 1]
     lines = raw.get_column(LINE)
     return raw.with_columns(
-        pl.coalesce(repaired_objects(_objects(raw.get_column(key)), lines, chunk, key), pl.col(key)).alias(key)
+        pl.coalesce(repaired_objects(object_texts(raw.get_column(key)), lines, chunk, key), pl.col(key)).alias(key)
         for key in keys
         if raw.schema.get(key) == pl.String
     )
-
-
-def _objects(texts: pl.Series) -> pl.Series:
-    """``texts`` where they are an object's, else null."""
-    return pl.select(pl.when(pl.lit(texts).str.starts_with("{")).then(pl.lit(texts))).to_series().alias(texts.name)
 
 
 _PROBE = pl.Struct({"_mlmon_probe": pl.String()})
